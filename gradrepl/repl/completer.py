@@ -1,0 +1,93 @@
+"""Completion of names, attributes and ``torch.`` members from the live namespace.
+
+Like IPython's evaluation-based completion, ``x.`` completes from the object ``x`` really is, but
+safely: only plain dotted names are looked up (``x.grad_fn.``), never calls or subscripts, so
+pressing Tab cannot run user code beyond attribute access.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import warnings
+from typing import Callable, Iterable, Mapping
+
+from prompt_toolkit.completion import Completer, Completion
+
+# The dotted name being typed at the cursor: `torch.nn.Lin`, `x.gr`, `pri`.
+_DOTTED_TAIL = re.compile(r"([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)?(\.)?([A-Za-z_]\w*)?$")
+_MISSING = object()
+
+
+def resolve_dotted(path: str, namespace: Mapping[str, object]) -> object:
+    """The object a plain dotted name refers to, or _MISSING. Evaluates nothing but getattr."""
+    head, *rest = path.split(".")
+    obj = namespace.get(head, _MISSING)
+    if obj is _MISSING:
+        obj = getattr(builtins, head, _MISSING)
+    for name in rest:
+        if obj is _MISSING:
+            break
+        try:
+            with warnings.catch_warnings():
+                # e.g. `.grad` of a non-leaf warns; completing must stay silent.
+                warnings.simplefilter("ignore")
+                obj = getattr(obj, name)
+        except Exception:
+            return _MISSING
+    return obj
+
+
+def attribute_names(obj: object) -> list[str]:
+    try:
+        return sorted(set(dir(obj)))
+    except Exception:
+        return []
+
+
+def candidates(text_before_cursor: str, namespace: Mapping[str, object]) -> tuple[int, list[str]]:
+    """(length of the word being replaced, sorted candidate words) for the text before the cursor."""
+    match = _DOTTED_TAIL.search(text_before_cursor)
+    owner, dot, prefix = match.groups() if match else (None, None, None)
+    prefix = prefix or ""
+    if dot:
+        if owner is None:
+            return 0, []
+        obj = resolve_dotted(owner, namespace)
+        if obj is _MISSING:
+            return 0, []
+        names = attribute_names(obj)
+    else:
+        if owner is not None and "." in owner:
+            # `torch.nn.Lin` without a trailing dot parses as owner=`torch.nn.Lin`: split it.
+            owner, _, prefix = owner.rpartition(".")
+            obj = resolve_dotted(owner, namespace)
+            if obj is _MISSING:
+                return 0, []
+            names = attribute_names(obj)
+        else:
+            prefix = owner or prefix
+            if not prefix:
+                return 0, []
+            names = sorted(set(namespace) | set(dir(builtins)) | set(keyword.kwlist))
+    # Private names only when asked for with a leading underscore, as IPython does.
+    show_private = prefix.startswith("_")
+    words = [
+        n for n in names if n.startswith(prefix) and (show_private or not n.startswith("_"))
+    ]
+    return len(prefix), words
+
+
+class NamespaceCompleter(Completer):
+    def __init__(self, get_namespace: Callable[[], Mapping[str, object]]):
+        self._get_namespace = get_namespace
+
+    def get_completions(self, document, complete_event) -> Iterable[Completion]:
+        try:
+            namespace = self._get_namespace()
+        except Exception:
+            namespace = {}
+        length, words = candidates(document.text_before_cursor, namespace)
+        for word in words:
+            yield Completion(word, start_position=-length)

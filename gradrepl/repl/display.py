@@ -1,0 +1,98 @@
+"""Showing a cell's outputs on the terminal as they happen.
+
+Outputs arrive as nbformat v4 dicts from the session. This module writes them to the streams the
+shell started with (never to ``sys.stdout`` at call time, which the session may be capturing), and
+turns errors into one short message in the user's terms plus a hint for the classic mistakes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import TextIO
+
+from gradrepl.repl.hints import hint_for
+from gradrepl.repl.prompts import PromptStyle
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+RED, GREEN, YELLOW, BOLD_RED, DIM, RESET = (
+    "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[1;31m", "\x1b[2m", "\x1b[0m",
+)
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def want_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except Exception:
+        return False
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+class OutputPrinter:
+    """Writes outputs; ``prompts`` decides whether a result gets an ``Out[n]:`` label."""
+
+    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 prompts: PromptStyle | None = None, color: bool | None = None):
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.prompts = prompts or PromptStyle()
+        self.color = want_color(self.stdout) if color is None else color
+
+    def _paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{RESET}" if self.color else text
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    def show(self, output: dict) -> None:
+        kind = output.get("output_type")
+        if kind == "stream":
+            stream = self.stderr if output.get("name") == "stderr" else self.stdout
+            self._write(stream, _text(output.get("text", "")))
+        elif kind == "execute_result":
+            self.show_result(_text(output.get("data", {}).get("text/plain", "")),
+                             output.get("execution_count"))
+        elif kind == "display_data":
+            text = _text(output.get("data", {}).get("text/plain", ""))
+            if text:
+                self._write(self.stdout, text + "\n")
+        elif kind == "error":
+            self.show_error(output.get("ename", "Error"), output.get("evalue", ""),
+                            output.get("traceback", []))
+
+    def show_result(self, text: str, count: int | None) -> None:
+        label = self.prompts.out_prompt(count) if count is not None else ""
+        if label:
+            # IPython starts a multi-line value on its own line so its columns line up.
+            separator = "\n" if "\n" in text else ""
+            label = self._paint(RED, label) + separator
+        self._write(self.stdout, f"{label}{text}\n")
+
+    def show_error(self, ename: str, evalue: str, traceback=()) -> None:
+        """User frames (if the session gave any), then `ename: evalue`, then a hint."""
+        frames = [strip_ansi(line) for line in traceback or ()]
+        # The session's traceback ends with the `ename: evalue` line itself: don't say it twice.
+        body = "\n".join(frames).rstrip("\n")
+        headline = f"{ename}: {evalue}" if evalue else ename
+        if body.endswith(headline):
+            body = body[: -len(headline)].rstrip("\n")
+        parts = []
+        if body.strip():
+            parts.append(self._paint(DIM, body) if self.color else body)
+        parts.append(self._paint(BOLD_RED, ename) + (f": {evalue}" if evalue else ""))
+        hint = hint_for(ename, evalue)
+        if hint:
+            parts.append(self._paint(YELLOW, f"hint: {hint}"))
+        self._write(self.stderr, "\n".join(parts) + "\n")

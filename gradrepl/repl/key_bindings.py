@@ -1,0 +1,63 @@
+"""Keys of the shell, on top of prompt_toolkit's emacs defaults (which bring Ctrl-R search,
+history with the arrows, Ctrl-C/Ctrl-D handling and bracketed paste)."""
+
+from __future__ import annotations
+
+from prompt_toolkit.filters import Condition, has_completions, has_selection, is_searching
+from prompt_toolkit.key_binding import KeyBindings
+
+from gradrepl.repl.multiline import indent_after, is_complete
+
+
+def shell_key_bindings() -> KeyBindings:
+    kb = KeyBindings()
+
+    @Condition
+    def cursor_in_leading_whitespace() -> bool:
+        from prompt_toolkit.application import get_app
+
+        before = get_app().current_buffer.document.current_line_before_cursor
+        return before.strip() == ""
+
+    @kb.add("enter", filter=~has_selection & ~is_searching & ~has_completions)
+    def _(event):
+        """Run the cell when it is complete and the cursor is at its end; else a new line."""
+        buffer = event.current_buffer
+        at_end = not buffer.document.text_after_cursor.strip()
+        if at_end and is_complete(buffer.text):
+            # Drop the trailing empty lines that closed the block, as IPython does.
+            buffer.text = buffer.text.rstrip()
+            buffer.validate_and_handle()
+            return
+        line = buffer.document.current_line_before_cursor
+        buffer.insert_text("\n" + indent_after(line))
+
+    @kb.add("enter", filter=has_completions)
+    def _(event):
+        """Enter on an open completion menu takes the completion, like Tab."""
+        buffer = event.current_buffer
+        state = buffer.complete_state
+        if state is not None and state.current_completion is None and state.completions:
+            buffer.apply_completion(state.completions[0])
+        else:
+            buffer.complete_state = None
+
+    @kb.add("escape", "enter", filter=~is_searching)
+    def _(event):
+        """Esc-Enter runs the cell as it is, complete or not."""
+        event.current_buffer.validate_and_handle()
+
+    @kb.add("tab", filter=cursor_in_leading_whitespace & ~has_selection)
+    def _(event):
+        """Tab at the start of a line indents instead of completing."""
+        event.current_buffer.insert_text("    ")
+
+    @kb.add("backspace", filter=cursor_in_leading_whitespace & ~has_selection)
+    def _(event):
+        """Backspace in leading whitespace removes one indent level."""
+        buffer = event.current_buffer
+        before = buffer.document.current_line_before_cursor
+        width = len(before) % 4 or 4 if before else 1
+        buffer.delete_before_cursor(count=min(width, len(before)) or 1)
+
+    return kb

@@ -1,0 +1,40 @@
+"""Non-interactive use: ``gradrepl run FILE``, ``gradrepl -c CODE`` and code piped on stdin.
+
+The code runs as one cell through the same session as the shell and notebooks, outputs are
+printed as they happen (a result value without an ``Out[n]:`` label), and the exit status is 1 when
+the code raises.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from gradrepl.repl.display import OutputPrinter
+from gradrepl.repl.prompts import PromptStyle
+
+
+def run_source(source: str, engine: str = "gradrepl", stdout: TextIO | None = None,
+               stderr: TextIO | None = None) -> int:
+    """Run ``source`` as one cell; 0 when it ran through, 1 when it raised."""
+    from gradrepl.repl.session_adapter import open_session
+
+    printer = OutputPrinter(stdout or sys.stdout, stderr or sys.stderr, PromptStyle(classic=True), color=False)
+    session = open_session(engine)
+    try:
+        result = session.run_cell(source, on_output=printer.show)
+    except KeyboardInterrupt:
+        printer.show_error("KeyboardInterrupt", "")
+        return 130
+    return 1 if result.error is not None else 0
+
+
+def run_file(path: str, engine: str = "gradrepl", stdout: TextIO | None = None,
+             stderr: TextIO | None = None) -> int:
+    try:
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+    except OSError as exc:
+        (stderr or sys.stderr).write(f"gradrepl: cannot read {path}: {exc.strerror}\n")
+        return 2
+    return run_source(source, engine, stdout, stderr)

@@ -1,0 +1,155 @@
+"""The interactive loop: read a cell with prompt_toolkit, run it through the session, show it."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from gradrepl import __version__
+from gradrepl.repl.display import OutputPrinter
+from gradrepl.repl.engine_loader import EngineLoader
+from gradrepl.repl.magics import MAGICS, help_target, show_help
+from gradrepl.repl.notebook import CellRecord
+from gradrepl.repl.prompts import PromptStyle
+
+EXIT_WORDS = {"exit", "exit()", "quit", "quit()"}
+# Session magics whose output is a timing: kept in %save, with their output marked as ignorable.
+_TIMING_MAGICS = ("%time", "%timeit", "%%time", "%%timeit")
+
+
+def banner(engine: str) -> str:
+    which = "real PyTorch" if engine == "torch" else "gradrepl's numpy engine"
+    return (
+        f"gradrepl {__version__}: PyTorch-exact autograd on numpy, printing what PyTorch 2.13 prints.\n"
+        f"`torch` is ready ({which}). Try `%graph y` after a backward, `obj?` for help, Ctrl-D to exit."
+    )
+
+
+class Shell:
+    def __init__(self, engine: str = "gradrepl", classic: bool = False,
+                 stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 color: bool | None = None):
+        self.engine = engine
+        self.prompts = PromptStyle(classic=classic)
+        self.printer = OutputPrinter(stdout or sys.stdout, stderr or sys.stderr, self.prompts, color)
+        self.loader = EngineLoader(engine)
+        self.cells: list[CellRecord] = []
+        self.next_count = 1
+        self.initial_names: set[str] = set()
+        self._session = None
+
+    # --- the session, loaded lazily -------------------------------------------------------
+    @property
+    def session(self):
+        if self._session is None:
+            self._session = self.loader.get()
+            self.initial_names = set(self._session.namespace)
+            self._register_magics()
+        return self._session
+
+    @property
+    def namespace(self) -> dict:
+        return self.session.namespace
+
+    def namespace_if_ready(self) -> dict:
+        """For completion while typing: never block the keyboard on the engine loading."""
+        return self.session.namespace if self.loader.ready else {}
+
+    def _register_magics(self) -> None:
+        register = getattr(self._session, "register_magic", None)
+        if register is None:
+            return
+        for name, func in MAGICS.items():
+            register(name, lambda line, _func=func, *rest: _func(self, line))
+
+    # --- what magics need from the shell --------------------------------------------------
+    def ask(self, question: str) -> str:
+        try:
+            return input(question)
+        except EOFError:
+            return ""
+
+    def input_history(self) -> list[tuple[int | None, str]]:
+        return [(cell.execution_count, cell.source) for cell in self.cells]
+
+    def forget_outputs(self) -> None:
+        for cell in self.cells:
+            cell.outputs = []
+
+    def saved_cells(self) -> list[CellRecord]:
+        """The cells worth a notebook: not the shell's own magics or help requests."""
+        keep = []
+        for cell in self.cells:
+            first = cell.source.lstrip().split("\n", 1)[0]
+            if help_target(first) or (first.startswith("%") and first.split()[0][1:] in MAGICS):
+                continue
+            if first.startswith(_TIMING_MAGICS):
+                cell = CellRecord(cell.source, cell.execution_count, cell.outputs, cell.raised,
+                                  ignore_output=True)
+            keep.append(cell)
+        return keep
+
+    def run_loaded_cell(self, source: str) -> None:
+        """A cell from %load: echoed with its own prompt, then run like a typed one."""
+        prompt = self.prompts.in_prompt(self.next_count)
+        continuation = self.prompts.continuation(len(prompt))
+        self.printer.stdout.write(prompt + source.replace("\n", "\n" + continuation) + "\n")
+        self.run_cell(source)
+
+    # --- running ----------------------------------------------------------------------------
+    def run_cell(self, source: str) -> bool:
+        """Run one cell and show its outputs as they come. Returns True when it raised."""
+        target = help_target(source)
+        if target is not None and "\n" not in source.strip():
+            show_help(self, target)
+            return False
+        try:
+            session = self.session
+            result = session.run_cell(source, on_output=self.printer.show)
+        except KeyboardInterrupt:
+            self.printer.show_error("KeyboardInterrupt", "")
+            return True
+        if result.execution_count is not None:
+            self.next_count = result.execution_count + 1
+        raised = result.error is not None
+        self.cells.append(CellRecord(source, result.execution_count, list(result.outputs), raised))
+        return raised
+
+    # --- the loop ---------------------------------------------------------------------------
+    def interact(self, input=None, output=None, history=None) -> int:
+        from gradrepl.repl.app import make_prompt_session
+
+        prompt_session = make_prompt_session(self, input=input, output=output, history=history)
+        self.printer.stdout.write(banner(self.engine) + "\n")
+        first = True
+        while True:
+            if self.prompts.blank_line_between_cells:
+                self.printer.stdout.write("\n")
+            self.printer.stdout.flush()
+            try:
+                text = prompt_session.prompt(
+                    pre_run=None if not first else self._start_loading_after_first_render(prompt_session)
+                )
+            except KeyboardInterrupt:
+                continue  # Ctrl-C at the prompt clears the line
+            except EOFError:
+                break
+            first = False
+            if text.strip() in EXIT_WORDS:
+                break
+            if not text.strip():
+                continue
+            self.run_cell(text)
+        return 0
+
+    def _start_loading_after_first_render(self, prompt_session):
+        def hook():
+            app = prompt_session.app
+
+            def on_render(_app):
+                app.after_render -= on_render
+                self.loader.start()
+
+            app.after_render += on_render
+
+        return hook

@@ -1,0 +1,114 @@
+"""The shell driven through prompt_toolkit's pipe input: keys in, cells and screen out."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from gradrepl.repl.shell import Shell
+from .fakes import FakeSession
+
+ENTER, ESC_ENTER, CTRL_C, CTRL_D, TAB = "\r", "\x1b\r", "\x03", "\x04", "\t"
+
+
+def drive(keys, shell: Shell | None = None, history=None) -> tuple[Shell, str]:
+    """Type ``keys`` into a shell on a fake session; returns the shell and what it printed.
+    ``keys`` may be a list of chunks, typed 0.2 s apart (completion runs asynchronously)."""
+    out = io.StringIO()
+    shell = shell or Shell(stdout=out, stderr=out, color=False)
+    shell.printer.stdout = shell.printer.stderr = out
+    fake = FakeSession()
+    shell.loader._session = fake
+    chunks = [keys] if isinstance(keys, str) else list(keys)
+
+    def type_keys(pipe):
+        for chunk in chunks:
+            pipe.send_text(chunk)
+            time.sleep(0.2)
+        pipe.send_text(CTRL_D)
+
+    with create_pipe_input() as pipe:
+        typist = threading.Thread(target=type_keys, args=(pipe,))
+        typist.start()
+        shell.interact(input=pipe, output=DummyOutput(), history=history or InMemoryHistory())
+        typist.join()
+    return shell, out.getvalue()
+
+
+def sources(shell: Shell) -> list[str]:
+    return [cell.source for cell in shell.cells]
+
+
+def test_single_line_runs_and_echoes_with_out_prompt():
+    shell, screen = drive("1 + 2" + ENTER)
+    assert sources(shell) == ["1 + 2"]
+    assert "Out[1]: 3" in screen
+
+
+def test_block_stays_open_after_colon_and_closes_on_empty_line():
+    keys = "for i in range(2):" + ENTER + "print(i)" + ENTER + ENTER
+    shell, screen = drive(keys)
+    # auto-indent put the body four spaces in
+    assert sources(shell) == ["for i in range(2):\n    print(i)"]
+    assert "0\n1\n" in screen
+
+
+def test_open_bracket_continues_the_cell():
+    shell, _ = drive("x = (1 +" + ENTER + "2)" + ENTER + "x" + ENTER)
+    assert sources(shell) == ["x = (1 +\n2)", "x"]
+
+
+def test_escape_enter_forces_execution_of_an_open_block():
+    shell, _ = drive("if True:" + ENTER + "y = 5" + ESC_ENTER)
+    assert sources(shell) == ["if True:\n    y = 5"]
+    assert shell.session.namespace["y"] == 5
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line():
+    shell, _ = drive("this is not python" + CTRL_C + "2 * 3" + ENTER)
+    assert sources(shell) == ["2 * 3"]
+
+
+def test_bracketed_paste_of_a_whole_cell_runs_on_enter():
+    cell = "def f(a):\n    return a * 2\n\nprint(f(21))"
+    shell, screen = drive("\x1b[200~" + cell + "\x1b[201~" + ENTER)
+    assert sources(shell) == [cell]
+    assert "42" in screen
+
+
+def test_semicolon_result_is_not_echoed_and_exit_leaves():
+    shell, screen = drive("5;" + ENTER + "exit" + ENTER + "7" + ENTER)
+    assert sources(shell) == ["5;"]
+    assert "Out[" not in screen
+
+
+def test_completion_after_a_live_object_dot():
+    keys = ["class T:" + ENTER + "grad_fn_name = 1" + ESC_ENTER + "t = T()" + ENTER + "t.grad_" + TAB, ENTER]
+    shell, screen = drive(keys)
+    assert sources(shell)[-1] == "t.grad_fn_name"
+    assert "Out[3]: 1" in screen
+
+
+def test_up_arrow_searches_history_by_prefix():
+    history = InMemoryHistory()
+    history.append_string("a = 40")
+    shell, _ = drive(["b = 2" + ENTER, "a", "\x1b[A", ENTER, "a + b" + ENTER], history=history)
+    # "a" + Up skips the more recent "b = 2": prefix search
+    assert sources(shell) == ["b = 2", "a = 40", "a + b"]
+
+
+def test_classic_prompts_have_no_out_label():
+    out = io.StringIO()
+    shell, screen = drive("6 * 7" + ENTER, shell=Shell(classic=True, stdout=out, stderr=out, color=False))
+    assert "42" in screen and "Out[" not in screen
+
+
+def test_errors_are_short_and_hinted():
+    shell, screen = drive("raise RuntimeError('element 0 of tensors does not require grad and does not have a grad_fn')" + ENTER)
+    assert "RuntimeError: element 0" in screen
+    assert "hint: " in screen and "requires_grad=True" in screen
