@@ -120,7 +120,8 @@ def f32(values):
     return np.array(values, dtype=np.float32)
 
 
-def rule_cases():
+def number_cases():
+    """How single numbers are written: modes, rounding, specials, every dtype."""
     nan, inf = math.nan, math.inf
     yield case("int_mode_scalar", f32(63.0))
     yield case("int_mode_vector", f32([5.0, 8.0, 11.0]))
@@ -155,6 +156,10 @@ def rule_cases():
     for name in DTYPES:
         yield case(f"{name}_empty_1d", np.zeros(0, dtype=name))
         yield case(f"{name}_empty_2d", np.zeros((0, 3), dtype=name))
+
+
+def layout_cases():
+    """Shapes, wrapping, summaries, suffixes: how the numbers are put together."""
     yield case("empty_3d", np.zeros((2, 0, 4), dtype=np.float32))
     yield case("matrix_3x3", np.arange(9, dtype=np.float32).reshape(3, 3) / 7)
     yield case("block_3d", np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 11.5)
@@ -342,7 +347,7 @@ def record_option_states():
 
 
 def main():
-    cases = [*rule_cases(), *option_cases(), *random_cases(320)]
+    cases = [*number_cases(), *layout_cases(), *option_cases(), *random_cases(320)]
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "case names must be unique"
     records = [record(c) for c in cases]

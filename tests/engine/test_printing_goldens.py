@@ -67,7 +67,7 @@ def default_print_state():
 def render(case: dict) -> str:
     """What gradrepl prints for a recorded case, under the case's options and default dtype."""
     if case["default_dtype"]:
-        dtypes.set_default_dtype(dtypes._dtype_by_name(case["default_dtype"]))
+        dtypes.set_default_dtype(getattr(dtypes, case["default_dtype"]))
     t = stand_in(decode(case["input"]), case["grad_fn"], case["requires_grad"])
     with printoptions(**(case["options"] or {})):
         return format_parameter(t) if case["parameter"] else format_tensor(t)

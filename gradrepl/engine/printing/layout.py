@@ -53,14 +53,14 @@ def join_blocks(strings: list, shape: tuple, cut: tuple, layout: "Layout") -> st
 class Layout:
     """What the joining needs besides the strings: indent of the first bracket and the options."""
 
-    __slots__ = ("indent", "width", "linewidth", "edgeitems", "row_lengths")
+    __slots__ = ("indent", "width", "linewidth", "edgeitems", "full_shape")
 
     def __init__(self, indent: int, width: int, linewidth, edgeitems, full_shape: tuple):
         self.indent = indent
         self.width = width  # the formatter's width, which decides how many items fit on a line
         self.linewidth = linewidth
         self.edgeitems = edgeitems
-        self.row_lengths = full_shape  # lengths before summarising, to place the ellipsis
+        self.full_shape = full_shape  # before summarising: a cut row's length places its ellipsis
 
 
 def _block(strings: list, start: int, shape: tuple, cut: tuple, indent: int, layout: Layout) -> str:
@@ -68,7 +68,7 @@ def _block(strings: list, start: int, shape: tuple, cut: tuple, indent: int, lay
     if dim == 1:
         items = strings[start : start + shape[0]]
         if cut[0]:
-            head = _head_length(layout.row_lengths[-1], layout.edgeitems)
+            head = _head_length(layout.full_shape[-1], layout.edgeitems)
             items = items[:head] + [ELLIPSIS_ITEM] + items[head:]
         return _wrap_row(items, indent, layout)
     step = math.prod(shape[1:])
