@@ -305,8 +305,8 @@ def random_cases(count, seed=2013):
         if floating and rng.random() < 0.25:
             autograd = str(rng.choice(["requires_grad", "mul", "clone", "view", "long"]))
         default = "float64" if rng.random() < 0.05 else None
-        yield case(f"random_{i:03d}_{dtype}_{'x'.join(map(str, shape))}", arr, random_options(rng), autograd,
-                   default_dtype=default)
+        name = f"random_{i:03d}_{dtype}_{'x'.join(map(str, shape))}"
+        yield case(name, arr, random_options(rng), autograd, default_dtype=default)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,7 +62,8 @@ def test_small_tensor_prints_well_under_100_microseconds():
 
 
 def test_zero_dim_numpy_scalar_prints_like_zero_dim_array():
-    for value, dtype in ((np.float32(2.5), dtypes.float32), (np.int32(-7), dtypes.int32), (np.bool_(True), dtypes.bool_)):
+    pairs = ((np.float32(2.5), dtypes.float32), (np.int32(-7), dtypes.int32), (np.bool_(True), dtypes.bool_))
+    for value, dtype in pairs:
         assert format_tensor(stand_in(value, dtype)) == format_tensor(stand_in(np.asarray(value), dtype))
 
 

@@ -102,5 +102,6 @@ def test_goldens_cover_the_rules():
     assert {c["input"]["dtype"] for c in cases} >= {d.numpy.name for d in dtypes.ALL}
     assert {len(c["input"]["shape"]) for c in cases} >= {0, 1, 2, 3, 4}
     printed = [c["expected"] for c in cases if c["expected"]]
-    for fragment in ("...", "grad_fn=<", "requires_grad=True", "e+", "e-", "nan", "inf", "size=(", ",\n       "):
+    fragments = ("...", "grad_fn=<", "requires_grad=True", "e+", "e-", "nan", "inf", "size=(", ",\n       ")
+    for fragment in fragments:
         assert any(fragment in text for text in printed), fragment

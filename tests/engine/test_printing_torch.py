@@ -107,7 +107,9 @@ def torch_with_suffix(arr: np.ndarray, suffix: str):
     if suffix == "none" or not t.is_floating_point():
         return t
     leaf = t.requires_grad_()
-    return {"requires_grad": leaf, "mul": leaf * 1, "long": LongNamedIdentityFunction.apply(leaf)}[suffix]
+    if suffix == "requires_grad":
+        return leaf
+    return leaf * 1 if suffix == "mul" else LongNamedIdentityFunction.apply(leaf)
 
 
 @pytest.fixture(autouse=True)
