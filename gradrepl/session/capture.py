@@ -1,0 +1,128 @@
+"""Capturing what a cell writes: stdout, stderr and warnings, as a kernel's iopub stream would.
+
+During a cell ``sys.stdout``/``sys.stderr`` are replaced by ``CellStream`` objects that append to the
+cell's output list. Consecutive writes to the same stream are merged into one output (Jupyter's
+frontends merge them the same way) while ``on_output`` still sees every write as it happens, so a
+shell can print live.
+
+Warnings go through ``warnings.showwarning`` and so reach stderr in Python's standard format
+(``file:line: Category: message`` plus the source line), which is what a Jupyter cell shows. The
+session keeps its own filter list and swaps it in for the duration of a cell without calling
+``warnings._filters_mutated``: Python's once-per-location registry then survives from cell to cell,
+as it does in a kernel, and ``warnings.filterwarnings`` inside a cell changes only this session.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import warnings
+from contextlib import contextmanager
+from typing import Callable, Optional
+
+from gradrepl.session.outputs import stream_output
+
+OutputCallback = Optional[Callable[[dict], None]]
+
+
+class OutputSink:
+    """The ordered outputs of one cell, with live notification."""
+
+    def __init__(self, on_output: OutputCallback = None, outer_streams=None):
+        self.outputs: list[dict] = []
+        self.on_output = on_output
+        self._outer_streams = outer_streams
+
+    def add(self, output: dict) -> None:
+        if output["output_type"] == "stream":
+            last = self.outputs[-1] if self.outputs else None
+            if last is not None and last["output_type"] == "stream" and last["name"] == output["name"]:
+                last["text"] += output["text"]
+            else:
+                self.outputs.append(dict(output))
+        else:
+            self.outputs.append(output)
+        self._notify(output)
+
+    def _notify(self, output: dict) -> None:
+        if self.on_output is None:
+            return
+        # The callback usually prints to the terminal: let it see the real streams, not ours.
+        captured = sys.stdout, sys.stderr
+        if self._outer_streams is not None:
+            sys.stdout, sys.stderr = self._outer_streams
+        try:
+            self.on_output(output)
+        finally:
+            sys.stdout, sys.stderr = captured
+
+
+class CellStream(io.TextIOBase):
+    """A text stream whose writes become ``stream`` outputs named ``stdout`` or ``stderr``."""
+
+    def __init__(self, name: str, sink: OutputSink, encoding: str = "utf-8"):
+        super().__init__()
+        self.name = name
+        self._sink = sink
+        self._encoding = encoding
+
+    @property
+    def encoding(self):
+        return self._encoding
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if text:
+            self._sink.add(stream_output(self.name, text))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+
+def default_warning_filters() -> list:
+    """Python's default filters plus IPython's: DeprecationWarning shown for code in the notebook."""
+    return [
+        # IPython adds this one so that deprecations in the user's own code (module __main__) show.
+        ("default", None, DeprecationWarning, re.compile(r"__main__\Z"), 0),
+        ("ignore", None, DeprecationWarning, None, 0),
+        ("ignore", None, PendingDeprecationWarning, None, 0),
+        ("ignore", None, ImportWarning, None, 0),
+        ("ignore", None, ResourceWarning, None, 0),
+    ]
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # Always the current sys.stderr (the cell's), never a file captured at import time.
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+@contextmanager
+def captured(sink: OutputSink, warning_filters: list):
+    """Route stdout, stderr and warnings of the code run inside into ``sink``."""
+    saved_streams = sys.stdout, sys.stderr
+    saved_showwarning = warnings.showwarning
+    saved_filters = warnings.filters
+    sink._outer_streams = saved_streams
+    sys.stdout = CellStream("stdout", sink, getattr(saved_streams[0], "encoding", None) or "utf-8")
+    sys.stderr = CellStream("stderr", sink, getattr(saved_streams[1], "encoding", None) or "utf-8")
+    warnings.showwarning = _show_warning
+    warnings.filters = warning_filters
+    try:
+        yield
+    finally:
+        warnings.filters = saved_filters
+        warnings.showwarning = saved_showwarning
+        sys.stdout, sys.stderr = saved_streams

@@ -1,0 +1,138 @@
+"""Turning an exception raised by a cell into an error output in the user's terms.
+
+The traceback keeps only frames from the user's cells (``Cell In[3], line 2``, as IPython 8 labels
+them) and from the user's own files, never gradrepl's, numpy's or the standard library's, so a
+learner sees where *their* code went wrong. Three exceptions are translated:
+
+- numpy's "Unable to allocate 37.3 GiB ..." MemoryError from a huge tensor request becomes one line
+  naming the tensor's shape, dtype and size;
+- ``CellTimeout`` becomes ``TimeoutError``;
+- ``KeyboardInterrupt`` stays ``KeyboardInterrupt`` with an empty value, as in Jupyter.
+
+``unsupported`` names the torch feature behind the failure when gradrepl lacks it: the engine's
+``UnsupportedError`` (found by class name so this module does not import the engine), the session's
+ImportError for a missing ``torch.X`` module, or an AttributeError on a torch module or tensor.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import sysconfig
+import traceback
+from types import ModuleType
+from typing import Callable, Optional
+
+from gradrepl.session.outputs import ErrorInfo
+from gradrepl.session.timeout import CellTimeout
+
+_GRADREPL_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LIBRARY_DIRS = tuple(
+    {os.path.abspath(p) for p in (sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("purelib"),
+                                   sysconfig.get_paths().get("platlib")) if p}
+)
+
+
+def _is_library_file(filename: str) -> bool:
+    path = os.path.abspath(filename)
+    return path.startswith(_GRADREPL_DIR + os.sep) or any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
+
+
+def _ename(exc: BaseException) -> str:
+    return type(exc).__name__
+
+
+def _memory_error_message(exc: MemoryError) -> Optional[str]:
+    """numpy: 'Unable to allocate 37.3 GiB for an array with shape (10000000000,) and data type float32'."""
+    text = str(exc)
+    match = re.search(r"Unable to allocate (?P<size>[\d.]+ \w+) for an array with shape \((?P<shape>[^)]*)\) "
+                      r"and data type (?P<dtype>\w+)", text)
+    if not match:
+        return None
+    shape = ", ".join(part.strip() for part in match["shape"].split(",") if part.strip())
+    return (f"not enough memory for a tensor of shape [{shape}] and dtype {match['dtype']}: "
+            f"it would take {match['size']}")
+
+
+def unsupported_feature(exc: BaseException, torch_aliased: bool) -> Optional[str]:
+    """The torch feature gradrepl lacks that caused ``exc``, if that is what happened."""
+    for cls in type(exc).__mro__:
+        if cls.__name__ == "UnsupportedError" and cls.__module__.startswith("gradrepl"):
+            return getattr(exc, "feature", None) or str(exc)
+    marked = getattr(exc, "gradrepl_unsupported", None)
+    if marked:
+        return marked
+    if torch_aliased and isinstance(exc, AttributeError):
+        obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
+        if name is None:
+            return None
+        if isinstance(obj, ModuleType) and obj.__name__.startswith("gradrepl.torch"):
+            return "torch" + obj.__name__[len("gradrepl.torch"):] + "." + name
+        cls = type(obj)
+        if cls.__module__.split(".")[0] in ("torch", "gradrepl"):
+            return f"{cls.__name__}.{name}"
+    return None
+
+
+def _frame_label(filename: str, cell_labels: Callable[[str], Optional[str]]) -> str:
+    label = cell_labels(filename)
+    return label if label is not None else f'File "{filename}"'
+
+
+def format_user_traceback(exc: BaseException, cell_labels: Callable[[str], Optional[str]]) -> list[str]:
+    """Traceback lines for frames in cells or user files; the last line is ``ename: evalue``."""
+    lines = ["Traceback (most recent call last):"]
+    frames = traceback.extract_tb(exc.__traceback__)
+    shown = 0
+    for frame in frames:
+        if cell_labels(frame.filename) is None and _is_library_file(frame.filename):
+            continue
+        where = _frame_label(frame.filename, cell_labels)
+        function = "" if frame.name == "<module>" else f", in {frame.name}"
+        lines.append(f"  {where}, line {frame.lineno}{function}")
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+        shown += 1
+    if shown == 0:
+        lines = []
+    return lines
+
+
+def format_syntax_error(exc: SyntaxError, cell_labels: Callable[[str], Optional[str]]) -> list[str]:
+    where = _frame_label(exc.filename or "<unknown>", cell_labels)
+    lines = [f"  {where}, line {exc.lineno}"]
+    if exc.text:
+        text = exc.text.rstrip("\n")
+        stripped = text.lstrip()
+        lines.append(f"    {stripped}")
+        if exc.offset:
+            caret_at = max(exc.offset - 1 - (len(text) - len(stripped)), 0)
+            end = exc.end_offset if (exc.end_offset and exc.end_lineno == exc.lineno) else exc.offset + 1
+            lines.append("    " + " " * caret_at + "^" * max(end - exc.offset, 1))
+    return lines
+
+
+def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]], torch_aliased: bool) -> ErrorInfo:
+    """Everything the session reports about an exception raised by a cell."""
+    if isinstance(exc, CellTimeout):
+        ename, evalue = "TimeoutError", str(exc)
+    elif isinstance(exc, MemoryError) and _memory_error_message(exc):
+        ename, evalue = "MemoryError", _memory_error_message(exc)
+    else:
+        ename, evalue = _ename(exc), str(exc)
+    if isinstance(exc, SyntaxError):
+        frames = format_syntax_error(exc, cell_labels)
+    elif isinstance(exc, (CellTimeout, KeyboardInterrupt)):
+        frames = []
+    else:
+        frames = format_user_traceback(exc, cell_labels)
+    last = f"{ename}: {evalue}" if evalue else ename
+    text = "\n".join(frames + [last])
+    return ErrorInfo(ename=ename, evalue=evalue, traceback=text,
+                     unsupported=unsupported_feature(exc, torch_aliased))
+
+
+def report_internal_error(exc: BaseException) -> None:
+    """A bug in gradrepl itself while displaying a value: say so on the real stderr."""
+    print(f"gradrepl: internal error: {_ename(exc)}: {exc}", file=sys.__stderr__)
