@@ -1,0 +1,1 @@
+"""Replaying notebooks: execute their code cells through ``gradrepl.session`` and compare outputs."""
