@@ -55,20 +55,23 @@ def _memory_error_message(exc: MemoryError) -> Optional[str]:
             f"it would take {match['size']}")
 
 
-def unsupported_feature(exc: BaseException, torch_aliased: bool) -> Optional[str]:
-    """The torch feature gradrepl lacks that caused ``exc``, if that is what happened."""
+def unsupported_feature(exc: BaseException, torch_target: Optional[str]) -> Optional[str]:
+    """The torch feature gradrepl lacks that caused ``exc``, if that is what happened.
+
+    ``torch_target`` is the module ``import torch`` means in the session (None on real torch).
+    """
     for cls in type(exc).__mro__:
         if cls.__name__ == "UnsupportedError" and cls.__module__.startswith("gradrepl"):
             return getattr(exc, "feature", None) or str(exc)
     marked = getattr(exc, "gradrepl_unsupported", None)
     if marked:
         return marked
-    if torch_aliased and isinstance(exc, AttributeError):
+    if torch_target and isinstance(exc, AttributeError):
         obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
         if name is None:
             return None
-        if isinstance(obj, ModuleType) and obj.__name__.startswith("gradrepl.torch"):
-            return "torch" + obj.__name__[len("gradrepl.torch"):] + "." + name
+        if isinstance(obj, ModuleType) and (obj.__name__ + ".").startswith(torch_target + "."):
+            return "torch" + obj.__name__[len(torch_target):] + "." + name
         cls = type(obj)
         if cls.__module__.split(".")[0] in ("torch", "gradrepl"):
             return f"{cls.__name__}.{name}"
@@ -113,7 +116,8 @@ def format_syntax_error(exc: SyntaxError, cell_labels: Callable[[str], Optional[
     return lines
 
 
-def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]], torch_aliased: bool) -> ErrorInfo:
+def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
+               torch_target: Optional[str]) -> ErrorInfo:
     """Everything the session reports about an exception raised by a cell."""
     if isinstance(exc, CellTimeout):
         ename, evalue = "TimeoutError", str(exc)
@@ -130,7 +134,7 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]], 
     last = f"{ename}: {evalue}" if evalue else ename
     text = "\n".join(frames + [last])
     return ErrorInfo(ename=ename, evalue=evalue, traceback=text,
-                     unsupported=unsupported_feature(exc, torch_aliased))
+                     unsupported=unsupported_feature(exc, torch_target))
 
 
 def report_internal_error(exc: BaseException) -> None:

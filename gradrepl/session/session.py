@@ -235,6 +235,6 @@ class Session:
     # --- errors ---------------------------------------------------------------------------------
 
     def _report_error(self, exc: BaseException, run: _CellRun):
-        info = error_info(exc, self.cell_label, torch_aliased=self._torch_target is not None)
+        info = error_info(exc, self.cell_label, torch_target=self._torch_target)
         run.sink.add(error_output(info.ename, info.evalue, info.traceback.splitlines()))
         return info

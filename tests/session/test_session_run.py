@@ -1,0 +1,227 @@
+"""Session.run_cell behaves like an IPython kernel cell: display, streams, warnings, errors, magics."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from gradrepl.session import Session
+from gradrepl.session.cells import murmur2_x86
+
+
+@pytest.fixture
+def session():
+    return Session(engine="torch")
+
+
+def texts(result, kind=None):
+    out = []
+    for output in result.outputs:
+        if kind and output["output_type"] != kind:
+            continue
+        if output["output_type"] == "stream":
+            out.append((output["name"], output["text"]))
+        elif output["output_type"] in ("execute_result", "display_data"):
+            out.append((output["output_type"], output["data"]["text/plain"]))
+        else:
+            out.append(("error", output["ename"], output["evalue"]))
+    return out
+
+
+def test_last_expression_is_displayed_with_execution_count(session):
+    result = session.run_cell("x = 41\nx + 1")
+    assert result.execution_count == 1
+    assert result.outputs == [{"output_type": "execute_result", "data": {"text/plain": "42"}, "metadata": {},
+                               "execution_count": 1}]
+
+
+@pytest.mark.parametrize("source", ["x = 1; x;", "1;  # comment", "None", "x = 3", "for i in range(2):\n    i"])
+def test_nothing_displayed(session, source):
+    assert session.run_cell(source).outputs == []
+
+
+def test_semicolon_not_last_token_still_displays(session):
+    assert texts(session.run_cell("x = 2; x")) == [("execute_result", "2")]
+
+
+def test_empty_cell_does_not_count(session):
+    session.run_cell("1")
+    assert session.run_cell("  \n").execution_count == 1
+    assert session.run_cell("2").execution_count == 2
+
+
+def test_streams_are_merged_per_name_in_order(session):
+    result = session.run_cell("import sys\nprint('a')\nprint('b')\nprint('e', file=sys.stderr)\nprint('c')")
+    assert texts(result) == [("stdout", "a\nb\n"), ("stderr", "e\n"), ("stdout", "c\n")]
+
+
+def test_on_output_sees_each_write_live_with_real_streams(session):
+    seen = []
+    session.run_cell("print('a'); print('b'); 5", on_output=lambda o: seen.append((o, sys.stdout)))
+    assert [o["output_type"] for o, _ in seen] == ["stream", "stream", "stream", "stream", "execute_result"]
+    assert all(stream is sys.stdout for _, stream in seen)
+
+
+def test_display_emits_display_data(session):
+    result = session.run_cell("display([1, 2]); display('s', 3)\n7")
+    assert texts(result) == [("display_data", "[1, 2]"), ("display_data", "'s'"), ("display_data", "3"),
+                             ("execute_result", "7")]
+
+
+def test_types_and_default_reprs_like_ipython(session):
+    assert texts(session.run_cell("type(1.0)")) == [("execute_result", "float")]
+    result = session.run_cell("class Foo:\n    pass\nFoo()")
+    assert result.outputs[0]["data"]["text/plain"].startswith("<__main__.Foo at 0x")
+
+
+def test_namespace_persists_and_output_history(session):
+    session.run_cell("a = 5")
+    session.run_cell("a * 2")
+    session.run_cell("b = _ + 1")
+    assert session.namespace["b"] == 11
+    assert session.namespace["Out"] == {2: 10}
+    assert session.namespace["_2"] == 10
+    assert session.namespace["In"][1] == "a = 5"
+
+
+def test_warning_shown_on_stderr_as_in_jupyter(session):
+    source = "import warnings\nwarnings.warn('careful')"
+    result = session.run_cell(source)
+    filename = f"/tmp/ipykernel_{os.getpid()}/{murmur2_x86(source)}.py"
+    assert texts(result) == [("stderr", f"{filename}:2: UserWarning: careful\n  warnings.warn('careful')\n")]
+
+
+def test_same_warning_same_line_shown_once(session):
+    session.run_cell("import warnings")
+    first = session.run_cell("for _ in range(3):\n    warnings.warn('again')")
+    assert first.outputs[0]["text"].count("UserWarning") == 1
+
+
+def test_warning_filters_stay_inside_session(session):
+    import warnings
+
+    before = list(warnings.filters)
+    session.run_cell("import warnings\nwarnings.simplefilter('ignore')")
+    assert warnings.filters == before
+    assert session.run_cell("warnings.warn('hidden')").outputs == []
+
+
+def test_exception_becomes_error_output_with_user_frames_only(session):
+    result = session.run_cell("def f(x):\n    return x / 0\nf(1)")
+    assert texts(result) == [("error", "ZeroDivisionError", "division by zero")]
+    assert result.error.traceback.splitlines() == [
+        "Traceback (most recent call last):",
+        "  Cell In[1], line 3",
+        "    f(1)",
+        "  Cell In[1], line 2, in f",
+        "    return x / 0",
+        "ZeroDivisionError: division by zero",
+    ]
+    assert session.run_cell("1 + 1").success
+
+
+def test_library_frames_are_hidden(session):
+    result = session.run_cell("import json\njson.loads('{')")
+    assert result.error.ename == "JSONDecodeError"
+    assert all("json" not in line or "Cell" in line or "loads" in line for line in result.error.traceback.splitlines())
+    assert "decoder.py" not in result.error.traceback
+
+
+def test_output_before_error_is_kept(session):
+    result = session.run_cell("print('before')\nraise ValueError('boom')")
+    assert texts(result) == [("stdout", "before\n"), ("error", "ValueError", "boom")]
+
+
+def test_syntax_error_uses_ipykernel_cell_name(session):
+    source = "x = ("
+    result = session.run_cell(source)
+    assert result.error.ename == "SyntaxError"
+    assert result.error.evalue == f"'(' was never closed ({murmur2_x86(source)}.py, line 1)"
+    assert result.error.traceback.splitlines()[0] == "  Cell In[1], line 1"
+
+
+def test_keyboard_interrupt_is_an_error_and_session_survives(session):
+    result = session.run_cell("raise KeyboardInterrupt")
+    assert texts(result) == [("error", "KeyboardInterrupt", "")]
+    assert texts(session.run_cell("3")) == [("execute_result", "3")]
+
+
+def test_timeout_stops_runaway_loop_even_with_bare_except(session):
+    result = session.run_cell("while True:\n    try:\n        pass\n    except Exception:\n        pass", timeout=0.3)
+    assert result.error.ename == "TimeoutError"
+    assert result.error.evalue == "Cell execution timed out after 0.3 seconds"
+    assert texts(session.run_cell("'alive'")) == [("execute_result", "'alive'")]
+
+
+def test_huge_allocation_is_a_one_line_memory_error(session):
+    result = session.run_cell("import numpy as np\nnp.ones(10**13, dtype=np.float32)")
+    assert result.error.ename == "MemoryError"
+    assert result.error.evalue.startswith("not enough memory for a tensor of shape [10000000000000] and dtype float32")
+    assert "\n" not in result.error.evalue
+
+
+def test_magics_accepted_skipped_and_reported(session):
+    result = session.run_cell("%matplotlib inline\n!ls -l\n%load_ext foo\nfiles = !ls\nx = 1\nx?\nx")
+    assert texts(result) == [("execute_result", "1")]
+    assert [(s.line, s.reason) for s in result.skipped] == [
+        ("!ls -l", "shell commands are not run by gradrepl"),
+        ("%load_ext foo", "magic %load_ext is not supported by gradrepl"),
+        ("!ls", "shell commands are not run by gradrepl"),
+        ("x?", "object help is not available in replay"),
+    ]
+    assert session.namespace["files"] is None
+
+
+def test_percent_inside_expressions_and_strings_is_python(session):
+    result = session.run_cell("s = '''\n%not a magic\n!nor shell\n'''\nv = (7\n %\n 4)\nv")
+    assert texts(result) == [("execute_result", "3")]
+    assert result.skipped == []
+
+
+def test_time_magic_runs_and_returns_value(session):
+    result = session.run_cell("%time y = 6 * 7\ny")
+    (name, text), value = texts(result)
+    assert name == "stdout" and text.startswith("CPU times: user ") and "\nWall time: " in text
+    assert value == ("execute_result", "42")
+    assert texts(session.run_cell("%time 2 + 3"))[-1] == ("execute_result", "5")
+
+
+def test_timeit_prints_ipython_line(session):
+    quick = Session(engine="torch", quick_timeit=True)
+    result = quick.run_cell("%timeit -n 3 -r 2 sum(range(10))")
+    assert "per loop (mean ± std. dev. of 1 run, 1 loop each)" in texts(result)[0][1]
+    text = texts(session.run_cell("%timeit -n 3 -r 2 sum(range(10))"))[0][1]
+    assert text.endswith("per loop (mean ± std. dev. of 2 runs, 3 loops each)\n")
+
+
+def test_cell_magic_time_and_unsupported_cell_magic(session):
+    assert texts(session.run_cell("%%time\nz = 5\nz"))[-1] == ("execute_result", "5")
+    result = session.run_cell("%%bash\necho hi")
+    assert result.outputs == []
+    assert result.skipped[0].line == "%%bash"
+
+
+def test_future_imports_persist(session):
+    session.run_cell("from __future__ import annotations")
+    session.run_cell("def f(x: Undefined) -> Nope:\n    return 1")
+    assert session.namespace["f"].__annotations__ == {"x": "Undefined", "return": "Nope"}
+
+
+def test_register_magic(session):
+    session.register_magic("who", lambda line: f"called with {line!r}")
+    assert texts(session.run_cell("%who Tensor")) == [("execute_result", "\"called with 'Tensor'\"")]
+
+
+def test_user_names_hide_kernel_names(session):
+    session.run_cell("a = 1\n2")
+    assert session.user_names() == ["a"]
+
+
+def test_import_is_cheap():
+    code = ("import sys, gradrepl.session\n"
+            "heavy = [m for m in ('typer', 'nbformat', 'rich', 'numpy', 'torch', 'gradrepl.torch', 'IPython')"
+            " if m in sys.modules]\nprint(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
