@@ -11,7 +11,7 @@ from prompt_toolkit.styles import Style
 from gradrepl.repl.completer import NamespaceCompleter
 from gradrepl.repl.history import file_history
 from gradrepl.repl.key_bindings import shell_key_bindings
-from gradrepl.repl.lexer import python_lexer
+from gradrepl.repl.lexer import PythonHighlighting
 
 STYLE = Style.from_dict({
     "prompt.in": "ansigreen",
@@ -19,7 +19,8 @@ STYLE = Style.from_dict({
 })
 
 
-def make_prompt_session(shell, input=None, output=None, history=None) -> PromptSession:
+def make_prompt_session(shell, highlighting: PythonHighlighting, input=None, output=None,
+                        history=None) -> PromptSession:
     prompts = shell.prompts
 
     def message():
@@ -33,7 +34,7 @@ def make_prompt_session(shell, input=None, output=None, history=None) -> PromptS
         message=message,
         multiline=True,
         prompt_continuation=continuation,
-        lexer=python_lexer(),
+        lexer=highlighting.lexer,
         completer=NamespaceCompleter(shell.namespace_if_ready),
         complete_while_typing=False,
         history=history if history is not None else file_history(),

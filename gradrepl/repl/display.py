@@ -26,6 +26,14 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+# A traceback whose one frame is the cell's own (single) line: it repeats what was just typed.
+_ONE_CELL_FRAME = re.compile(r"^(Traceback \(most recent call last\):\n)?  Cell In\[\d+\], line 1\n    [^\n]*$")
+
+
+def _only_the_cell_itself(body: str) -> bool:
+    return bool(_ONE_CELL_FRAME.match(body))
+
+
 def want_color(stream: TextIO) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
@@ -56,7 +64,7 @@ class OutputPrinter:
         stream.write(text)
         stream.flush()
 
-    def show(self, output: dict) -> None:
+    def show(self, output: dict, one_line_cell: bool = False) -> None:
         kind = output.get("output_type")
         if kind == "stream":
             stream = self.stderr if output.get("name") == "stderr" else self.stdout
@@ -70,7 +78,7 @@ class OutputPrinter:
                 self._write(self.stdout, text + "\n")
         elif kind == "error":
             self.show_error(output.get("ename", "Error"), output.get("evalue", ""),
-                            output.get("traceback", []))
+                            output.get("traceback", []), one_line_cell)
 
     def show_result(self, text: str, count: int | None) -> None:
         label = self.prompts.out_prompt(count) if count is not None else ""
@@ -80,14 +88,16 @@ class OutputPrinter:
             label = self._paint(RED, label) + separator
         self._write(self.stdout, f"{label}{text}\n")
 
-    def show_error(self, ename: str, evalue: str, traceback=()) -> None:
-        """User frames (if the session gave any), then `ename: evalue`, then a hint."""
+    def show_error(self, ename: str, evalue: str, traceback=(), one_line_cell: bool = False) -> None:
+        """User frames (if they say more than the line just typed), `ename: evalue`, a hint."""
         frames = [strip_ansi(line) for line in traceback or ()]
         # The session's traceback ends with the `ename: evalue` line itself: don't say it twice.
         body = "\n".join(frames).rstrip("\n")
         headline = f"{ename}: {evalue}" if evalue else ename
         if body.endswith(headline):
             body = body[: -len(headline)].rstrip("\n")
+        if one_line_cell and _only_the_cell_itself(body):
+            body = ""
         parts = []
         if body.strip():
             parts.append(self._paint(DIM, body) if self.color else body)

@@ -34,6 +34,11 @@ def user_names(shell) -> list[str]:
     )
 
 
+def _output_history_names(namespace) -> list[str]:
+    """IPython's `_`, `__`, `___`, `_3`, `_i3` ... (cleared by %reset along with the user's names)."""
+    return [n for n in namespace if re.fullmatch(r"_\d+|_i\d+", n)]
+
+
 def who(shell, line: str) -> None:
     wanted = set(line.split())
     names = [
@@ -52,9 +57,16 @@ def reset(shell, line: str) -> None:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing done.")
             return
-    for name in user_names(shell) + [n for n in shell.namespace if re.fullmatch(r"_\d+|_i\d*|_+", n)]:
-        shell.namespace.pop(name, None)
-    shell.forget_outputs()
+    namespace = shell.namespace
+    for name in user_names(shell) + _output_history_names(namespace):
+        del namespace[name]
+    namespace["_"] = namespace["__"] = namespace["___"] = ""
+    if isinstance(namespace.get("Out"), dict):
+        namespace["Out"].clear()
+
+
+def help_magic(shell, name: str) -> None:
+    show_help(shell, name.strip())
 
 
 def history(shell, line: str) -> None:
@@ -80,7 +92,7 @@ def save(shell, line: str) -> None:
     if len(args) != 1 or not args[0].endswith(".ipynb"):
         print("usage: %save FILE.ipynb")
         return
-    count = write_notebook(Path(args[0]), shell.saved_cells())
+    count = write_notebook(Path(args[0]), shell.cells, set(MAGICS))
     print(f"saved {count} cell{'s' if count != 1 else ''} to {args[0]}")
 
 
@@ -103,6 +115,7 @@ MAGICS: dict[str, Callable] = {
     "graph": graph,
     "save": save,
     "load": load,
+    "?": help_magic,  # the session turns `obj?` lines into this magic
 }
 
 

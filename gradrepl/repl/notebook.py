@@ -1,14 +1,24 @@
 """``%save`` and ``%load``: the shell's cells to and from a notebook file (nbformat v4).
 
+A saved notebook must pass ``gradrepl replay`` as it is, so ``%save`` keeps every cell, in order
+(cells refer to each other by number, ``Out[4]``, so none may go missing), and tags the ones whose
+output cannot be replayed: the shell's own magics and timings (`nbval-ignore-output`), errors
+(`raises-exception`) and interrupted cells (`nbval-skip`: replaying a runaway loop would hang).
 nbformat is imported only here, so it stays off the shell's start-up path.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# The shell has `torch` imported before the first cell; a notebook must import it itself.
+TORCH_IMPORT = "import torch  # the gradrepl shell imports torch before the first cell\n"
+_IMPORTS_TORCH = re.compile(r"^\s*(import torch\b|from torch\b)", re.MULTILINE)
+_TIMING = re.compile(r"^\s*%%?timeit?\b")
 
 
 @dataclass
@@ -18,30 +28,50 @@ class CellRecord:
     source: str
     execution_count: int | None
     outputs: list[dict] = field(default_factory=list)
-    raised: bool = False
-    ignore_output: bool = False  # timings (%time, %timeit) differ on every run
+    ename: str | None = None  # the exception the cell raised, if any
 
 
-def write_notebook(path: Path, cells: list[CellRecord]) -> int:
-    """Write the cells with their outputs; a cell that raised gets the `raises-exception` tag
-    so that `gradrepl replay` expects its error instead of failing on it. Returns the count."""
+def replay_tags(cell: CellRecord, shell_magics: set[str]) -> list[str]:
+    """The nbval tags that let `gradrepl replay` pass on this cell."""
+    if cell.ename == "KeyboardInterrupt":
+        return ["nbval-skip"]
+    tags = ["raises-exception"] if cell.ename else []
+    first = cell.source.lstrip().split("\n", 1)[0]
+    magic = re.match(r"%(\w+)", first)
+    if (magic and magic.group(1) in shell_magics) or first.rstrip().endswith("?") or _TIMING.match(first):
+        tags.append("nbval-ignore-output")
+    return tags
+
+
+def build_notebook(cells: list[CellRecord], shell_magics: set[str] = frozenset()):
     import nbformat
     from nbformat import v4
 
     nb = v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
-    for cell in cells:
-        code = v4.new_code_cell(source=cell.source, execution_count=cell.execution_count)
+    for index, cell in enumerate(cells):
+        source = cell.source
+        if index == 0 and not _IMPORTS_TORCH.search(source):
+            # Into the first cell rather than a cell of its own, so cell numbers stay as they were.
+            source = TORCH_IMPORT + source
+        code = v4.new_code_cell(source=source, execution_count=cell.execution_count)
         code.outputs = [nbformat.from_dict(o) for o in cell.outputs]
-        tags = (["raises-exception"] if cell.raised else []) + (
-            ["nbval-ignore-output"] if cell.ignore_output else [])
+        tags = replay_tags(cell, shell_magics)
         if tags:
             code.metadata["tags"] = tags
         nb.cells.append(code)
+    return nb
+
+
+def write_notebook(path: Path, cells: list[CellRecord], shell_magics: set[str] = frozenset()) -> int:
+    """Write the cells with their outputs atomically; returns how many cells were written."""
+    import nbformat
+
+    nb = build_notebook(cells, shell_magics)
     path = Path(path)
-    # Write to a temp file and rename, so an interrupted save never leaves half a notebook.
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".ipynb")
+    # A temp file and a rename: an interrupted save never leaves half a notebook.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             nbformat.write(nb, f)

@@ -8,6 +8,7 @@ def open_session(engine: str = "gradrepl"):
     from gradrepl.session import Session
 
     session = Session(engine=engine)
+    session.preload()
     preimport_torch(session)
     return session
 
@@ -18,4 +19,15 @@ def preimport_torch(session) -> None:
     namespace = session.namespace
     if "torch" in namespace:
         return
+    # exec in the namespace, so the import goes through the session's own __import__ (aliasing).
     exec("import torch", namespace)
+
+
+def register_magics(session, magics: dict, shell) -> None:
+    """Each shell magic ``func(shell, line)`` becomes the session magic ``%name line``."""
+
+    def bind(func):
+        return lambda line: func(shell, line)
+
+    for name, func in magics.items():
+        session.register_magic(name, bind(func))

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import TextIO
 
 from gradrepl import __version__
 from gradrepl.repl.display import OutputPrinter
 from gradrepl.repl.engine_loader import EngineLoader
-from gradrepl.repl.magics import MAGICS, help_target, show_help
+from gradrepl.repl.magics import MAGICS
 from gradrepl.repl.notebook import CellRecord
 from gradrepl.repl.prompts import PromptStyle
 
 EXIT_WORDS = {"exit", "exit()", "quit", "quit()"}
-# Session magics whose output is a timing: kept in %save, with their output marked as ignorable.
-_TIMING_MAGICS = ("%time", "%timeit", "%%time", "%%timeit")
 
 
 def banner(engine: str) -> str:
@@ -56,11 +55,9 @@ class Shell:
         return self.session.namespace if self.loader.ready else {}
 
     def _register_magics(self) -> None:
-        register = getattr(self._session, "register_magic", None)
-        if register is None:
-            return
-        for name, func in MAGICS.items():
-            register(name, lambda line, _func=func, *rest: _func(self, line))
+        from gradrepl.repl.session_adapter import register_magics
+
+        register_magics(self._session, MAGICS, self)
 
     # --- what magics need from the shell --------------------------------------------------
     def ask(self, question: str) -> str:
@@ -72,23 +69,6 @@ class Shell:
     def input_history(self) -> list[tuple[int | None, str]]:
         return [(cell.execution_count, cell.source) for cell in self.cells]
 
-    def forget_outputs(self) -> None:
-        for cell in self.cells:
-            cell.outputs = []
-
-    def saved_cells(self) -> list[CellRecord]:
-        """The cells worth a notebook: not the shell's own magics or help requests."""
-        keep = []
-        for cell in self.cells:
-            first = cell.source.lstrip().split("\n", 1)[0]
-            if help_target(first) or (first.startswith("%") and first.split()[0][1:] in MAGICS):
-                continue
-            if first.startswith(_TIMING_MAGICS):
-                cell = CellRecord(cell.source, cell.execution_count, cell.outputs, cell.raised,
-                                  ignore_output=True)
-            keep.append(cell)
-        return keep
-
     def run_loaded_cell(self, source: str) -> None:
         """A cell from %load: echoed with its own prompt, then run like a typed one."""
         prompt = self.prompts.in_prompt(self.next_count)
@@ -99,27 +79,26 @@ class Shell:
     # --- running ----------------------------------------------------------------------------
     def run_cell(self, source: str) -> bool:
         """Run one cell and show its outputs as they come. Returns True when it raised."""
-        target = help_target(source)
-        if target is not None and "\n" not in source.strip():
-            show_help(self, target)
-            return False
         try:
             session = self.session
-            result = session.run_cell(source, on_output=self.printer.show)
+            one_line = "\n" not in source.strip()
+            result = session.run_cell(source, on_output=lambda o: self.printer.show(o, one_line))
         except KeyboardInterrupt:
             self.printer.show_error("KeyboardInterrupt", "")
             return True
         if result.execution_count is not None:
             self.next_count = result.execution_count + 1
-        raised = result.error is not None
-        self.cells.append(CellRecord(source, result.execution_count, list(result.outputs), raised))
-        return raised
+        ename = result.error.ename if result.error is not None else None
+        self.cells.append(CellRecord(source, result.execution_count, list(result.outputs), ename))
+        return ename is not None
 
     # --- the loop ---------------------------------------------------------------------------
     def interact(self, input=None, output=None, history=None) -> int:
         from gradrepl.repl.app import make_prompt_session
+        from gradrepl.repl.lexer import PythonHighlighting
 
-        prompt_session = make_prompt_session(self, input=input, output=output, history=history)
+        highlighting = PythonHighlighting()
+        prompt_session = make_prompt_session(self, highlighting, input=input, output=output, history=history)
         self.printer.stdout.write(banner(self.engine) + "\n")
         first = True
         while True:
@@ -128,7 +107,7 @@ class Shell:
             self.printer.stdout.flush()
             try:
                 text = prompt_session.prompt(
-                    pre_run=None if not first else self._start_loading_after_first_render(prompt_session)
+                    pre_run=self._load_after_first_render(prompt_session, highlighting) if first else None
                 )
             except KeyboardInterrupt:
                 continue  # Ctrl-C at the prompt clears the line
@@ -142,13 +121,25 @@ class Shell:
             self.run_cell(text)
         return 0
 
-    def _start_loading_after_first_render(self, prompt_session):
+    def _load_after_first_render(self, prompt_session, highlighting):
+        """Once the first prompt is on screen: the engine in the background, then highlighting.
+        (Loading either before would only delay the prompt: imports hold the GIL.)"""
+
         def hook():
             app = prompt_session.app
 
             def on_render(_app):
                 app.after_render -= on_render
                 self.loader.start()
+
+                def highlight():
+                    highlighting.load()
+                    try:
+                        app.invalidate()  # redraw what is typed so far, now in colour
+                    except RuntimeError:
+                        pass  # the prompt was already answered: the next one is drawn in colour
+
+                threading.Thread(target=highlight, name="gradrepl-lexer", daemon=True).start()
 
             app.after_render += on_render
 
