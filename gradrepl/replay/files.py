@@ -1,0 +1,82 @@
+"""Machine-readable reports: ``--json FILE`` and ``--junit-xml FILE`` (one testcase per cell)."""
+
+from __future__ import annotations
+
+import json
+import os
+from xml.etree import ElementTree as ET
+
+from gradrepl.replay.results import FAILED, PASSED, SKIPPED, UNSUPPORTED, NotebookReport
+
+JSON_FORMAT_VERSION = 1
+
+
+def _cell_dict(cell) -> dict:
+    return {
+        "cell": cell.number,
+        "index": cell.index,
+        "recorded_execution_count": cell.recorded_count,
+        "status": cell.status,
+        "reason": cell.reason,
+        "unsupported": cell.unsupported,
+        "source": cell.source,
+        "diff": cell.diff,
+        "skipped_lines": [{"line": line, "reason": reason} for line, reason in cell.skipped_lines],
+        "duration": round(cell.duration, 6),
+    }
+
+
+def json_report(reports: list[NotebookReport]) -> dict:
+    totals = {status: sum(r.count(status) for r in reports) for status in (PASSED, FAILED, UNSUPPORTED, SKIPPED)}
+    return {
+        "format_version": JSON_FORMAT_VERSION,
+        "summary": {**totals, "notebooks": len(reports), "ok": all(r.ok for r in reports)},
+        "notebooks": [
+            {
+                "path": r.path,
+                "ok": r.ok,
+                "summary": {status: r.count(status) for status in (PASSED, FAILED, UNSUPPORTED, SKIPPED)},
+                "duration": round(r.duration, 6),
+                "stopped_early": r.stopped_early,
+                "converted_from": r.converted_from,
+                "cells": [_cell_dict(cell) for cell in r.cells],
+            }
+            for r in reports
+        ],
+    }
+
+
+def junit_xml(reports: list[NotebookReport]) -> str:
+    suites = ET.Element("testsuites", name="gradrepl replay")
+    for report in reports:
+        suite = ET.SubElement(
+            suites, "testsuite", name=report.path, tests=str(len(report.cells)),
+            failures=str(report.count(FAILED) + report.count(UNSUPPORTED)), errors="0",
+            skipped=str(report.count(SKIPPED)), time=f"{report.duration:.3f}",
+        )
+        for cell in report.cells:
+            case = ET.SubElement(suite, "testcase", classname=report.path, name=cell.name,
+                                 time=f"{cell.duration:.3f}")
+            if cell.status in (FAILED, UNSUPPORTED):
+                failure = ET.SubElement(case, "failure", message=cell.reason,
+                                        type="unsupported" if cell.status == UNSUPPORTED else "mismatch")
+                failure.text = "\n".join(cell.head(10) + [""] + cell.diff)
+            elif cell.status == SKIPPED:
+                ET.SubElement(case, "skipped", message=cell.reason)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def write_text(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def write_json(path: str, reports: list[NotebookReport]) -> None:
+    write_text(path, json.dumps(json_report(reports), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_junit(path: str, reports: list[NotebookReport]) -> None:
+    write_text(path, junit_xml(reports))

@@ -1,0 +1,107 @@
+"""Finding notebooks on disk and reading them, with one-line messages for unusable input.
+
+Notebooks are read as plain JSON (not through nbformat's NotebookNode) so that ``--update`` can write
+back into the very text that was read. Version 3 notebooks are converted to version 4 with nbformat,
+imported only then.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+CHECKPOINTS = ".ipynb_checkpoints"
+_GLOB_CHARS = set("*?[")
+
+
+class NotebookError(Exception):
+    """Input replay cannot use: the message is one line, naming the path."""
+
+
+@dataclass
+class Notebook:
+    path: str
+    text: str
+    data: dict
+    converted_from: Optional[int] = None  # the original major version when it was converted
+
+    @property
+    def cells(self) -> list[dict]:
+        return self.data["cells"]
+
+
+def cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def joined(value) -> str:
+    """nbformat stores multi-line strings either whole or as a list of lines."""
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def discover(paths: list[str]) -> list[str]:
+    """Notebook paths from files, directories (recursive, checkpoints skipped) and globs, in order."""
+    found: list[str] = []
+    for arg in paths:
+        if os.path.isdir(arg):
+            matches = sorted(str(p) for p in Path(arg).rglob("*.ipynb") if CHECKPOINTS not in p.parts)
+            if not matches:
+                raise NotebookError(f"{arg}: no notebooks found in this directory")
+        elif os.path.exists(arg):
+            matches = [arg]
+        elif _GLOB_CHARS & set(arg):
+            matches = []
+            for match in sorted(glob.glob(arg, recursive=True)):
+                if os.path.isdir(match):
+                    matches.extend(discover([match]))
+                elif CHECKPOINTS not in Path(match).parts:
+                    matches.append(match)
+            if not matches:
+                raise NotebookError(f"{arg}: no notebooks match this pattern")
+        else:
+            raise NotebookError(f"{arg}: no such file or directory")
+        for match in matches:
+            if match not in found:
+                found.append(match)
+    return found
+
+
+def load(path: str) -> Notebook:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise NotebookError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise NotebookError(f"{path}: not a notebook (not UTF-8 text)") from None
+    except OSError as error:
+        raise NotebookError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotebookError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    if not isinstance(data, dict) or "nbformat" not in data:
+        raise NotebookError(f"{path}: not a notebook (no nbformat version)")
+    version = data.get("nbformat")
+    if version == 4:
+        if not isinstance(data.get("cells"), list) or not all(isinstance(c, dict) for c in data["cells"]):
+            raise NotebookError(f"{path}: not a notebook (no list of cells)")
+        return Notebook(path, text, data)
+    if version == 3:
+        return Notebook(path, text, _convert_v3(path, text), converted_from=3)
+    raise NotebookError(f"{path}: unsupported nbformat version {version!r} (gradrepl reads versions 3 and 4)")
+
+
+def _convert_v3(path: str, text: str) -> dict:
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises many types for malformed v3 files
+        raise NotebookError(f"{path}: not a valid nbformat 3 notebook ({type(error).__name__})") from None
+    return json.loads(json.dumps(notebook))

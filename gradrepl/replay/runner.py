@@ -1,0 +1,90 @@
+"""Replaying one notebook: run its code cells in a fresh session, judge each against its recording.
+
+A cell's verdict, in order of precedence:
+- skipped: marked NBVAL_SKIP / ``skip-execution``, so not run at all;
+- unsupported: it failed because gradrepl lacks a torch feature (reported by name);
+- failed: it raised an exception it was not marked to raise, or its outputs differ;
+- passed otherwise. Cells marked NBVAL_IGNORE_OUTPUT (or, with ``lax``, not marked
+  NBVAL_CHECK_OUTPUT) run but are not compared.
+The notebook goes on after a failing cell unless ``fail_fast`` is set, as nbval does.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional
+
+from gradrepl.replay.compare import blocks_match, comparable_blocks, unified_diff
+from gradrepl.replay.markers import CellMarkers, cell_markers
+from gradrepl.replay.notebooks import Notebook, cell_source
+from gradrepl.replay.results import (FAILED, PASSED, SKIPPED, UNSUPPORTED, CellReport, NotebookReport,
+                                     ReplayOptions)
+from gradrepl.session import CellResult, Session
+
+
+def new_session(options: ReplayOptions) -> Session:
+    session = Session(engine=options.engine, quick_timeit=True)
+    if options.timeout:
+        # Load the engine before the first cell so its import never counts against a cell's time limit.
+        try:
+            session.preload()
+        except Exception:
+            pass  # the cell that imports torch will report the problem in its own words
+    return session
+
+
+def replay_notebook(notebook: Notebook, options: ReplayOptions,
+                    on_cell: Optional[Callable[[CellReport], None]] = None) -> NotebookReport:
+    started = time.perf_counter()
+    report = NotebookReport(notebook.path, converted_from=notebook.converted_from)
+    session = new_session(options)
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell_source(cell)
+        markers = cell_markers(cell, source)
+        if markers.skip:
+            cell_report = CellReport(index, source, SKIPPED, reason="marked to skip",
+                                     recorded_count=cell.get("execution_count"))
+        else:
+            result = session.run_cell(source, timeout=options.timeout)
+            cell_report = judge(index, cell, source, markers, result, options)
+        report.cells.append(cell_report)
+        if on_cell is not None:
+            on_cell(cell_report)
+        if options.fail_fast and cell_report.status in (FAILED, UNSUPPORTED):
+            report.stopped_early = True
+            break
+    report.duration = time.perf_counter() - started
+    return report
+
+
+def judge(index: int, cell: dict, source: str, markers: CellMarkers, result: CellResult,
+          options: ReplayOptions) -> CellReport:
+    recorded_outputs = cell.get("outputs") or []
+    recorded = comparable_blocks(recorded_outputs, options.compare_stderr, options.sanitizers)
+    produced = comparable_blocks(result.outputs, options.compare_stderr, options.sanitizers)
+    differ = not blocks_match(recorded, produced, options.tolerance)
+    compared = not markers.ignore_output and (markers.check_output or not options.lax)
+    error = result.error
+    raised = error is not None and not markers.raises_exception
+    report = CellReport(
+        index=index, source=source, status=PASSED,
+        recorded_count=cell.get("execution_count"), execution_count=result.execution_count,
+        skipped_lines=[(s.line, s.reason) for s in result.skipped],
+        produced_outputs=result.outputs, raised=raised, duration=result.duration,
+        diff=unified_diff(recorded, produced) if differ and (compared or raised) else [],
+    )
+    report.needs_update = (
+        (differ and compared)
+        or (not compared and not recorded_outputs and bool(result.outputs))
+        or (cell.get("execution_count") is None and result.execution_count is not None and bool(source.strip()))
+    )
+    if error is not None and error.unsupported and (raised or (differ and compared)):
+        report.status, report.unsupported = UNSUPPORTED, error.unsupported
+        report.reason = f"unsupported: {error.unsupported}"
+    elif raised:
+        report.status, report.reason = FAILED, f"raised {error.summary}"
+    elif differ and compared:
+        report.status, report.reason = FAILED, "output differs"
+    return report
