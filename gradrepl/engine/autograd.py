@@ -1,0 +1,440 @@
+"""The backward pass: ``backward`` (accumulate into leaves) and ``grad`` (return gradients).
+
+The graph is walked iteratively, never recursively, so a 100,000-op chain works: first a pass
+counts how many edges reach each node, then nodes run once all their consumers have run, latest
+created first as torch's engine orders them (that order decides how gradients are summed, so it
+matters for the last bits of a float).
+
+Gradients flow as numpy arrays, unless ``create_graph=True``: then they are tensors and the
+backward formulas run as recorded ops, so the gradients can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from gradrepl.engine import grad_mode
+from gradrepl.engine.graph import AccumulateGrad, accumulator_for
+from gradrepl.engine.ops import backends
+from gradrepl.engine.ops.primitive import apply, check_saved
+from gradrepl.engine.tensor import Tensor, new_tensor
+
+
+class _Pass:
+    """The state of one backward pass."""
+
+    def __init__(self, create_graph: bool, retain_graph: bool):
+        self.create_graph = create_graph
+        self.retain_graph = retain_graph
+        self.buffers: dict = {}  # node -> incoming grad (a list per output for multi-output nodes)
+        self.dependencies: dict = {}  # node -> edges from nodes that have not run yet
+        self.needed: set | None = None  # when only some inputs are wanted: nodes leading to them
+        self.accumulate = True  # False for autograd.grad: leaves' .grad stay untouched
+        self.only_leaves: set | None = None  # backward(inputs=...): accumulate into these only
+        self.captures: dict = {}  # (node, output_nr) -> index into results, for autograd.grad
+        self.results: list = []
+        self.borrowed: set = set()  # ids of arrays the caller owns or that a .grad already holds
+
+
+# -------------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    state = _Pass(create_graph, retain_graph)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        _set_targets(state, inputs, capture=False)
+    roots = _roots(tensors, grads, state)
+    _run(state, roots)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    outputs = _as_tuple(outputs)
+    inputs_tuple = _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, t in enumerate(inputs_tuple):
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    state = _Pass(create_graph, retain_graph)
+    state.accumulate = False
+    _set_targets(state, inputs_tuple, capture=True)
+    roots = _roots(outputs, grads, state)
+    _run(state, roots)
+    results = []
+    for i, (t, g) in enumerate(zip(inputs_tuple, state.results)):
+        if g is None:
+            if materialize_grads:
+                results.append(new_tensor(np.zeros_like(np.asarray(t._data))))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            results.append(None)
+        else:
+            results.append(g if isinstance(g, Tensor) else new_tensor(_cast(g, t)))
+    return tuple(results)
+
+
+def call_node(node, grads):
+    """``grad_fn(grad)``: run one node's backward formula directly, as torch allows."""
+    arrays = [g._data if isinstance(g, Tensor) else g for g in grads]
+    check_saved(node)
+    out = _formula(node, arrays[0] if len(arrays) == 1 else list(arrays), create_graph=False)
+    wrapped = tuple(None if g is None else new_tensor(g) for g in out)
+    return wrapped if len(wrapped) != 1 else wrapped[0]
+
+
+# -------------------------------------------------------------------------------------------------
+# Setting up a pass
+
+
+def _as_tuple(x) -> tuple:
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return (x,)
+
+
+def _roots(tensors, grads, state: _Pass) -> list:
+    if len(grads) != len(tensors):
+        raise RuntimeError(
+            f"got {len(grads)} tensors and {len(tensors)} gradients"
+        )
+    roots = []
+    for i, (t, g) in enumerate(zip(tensors, grads)):
+        if not t._requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        g = _root_grad(i, t, g, state)
+        node = t.grad_fn if t.grad_fn is not None else accumulator_for(t)
+        roots.append((node, t._output_nr, g))
+    return roots
+
+
+def _root_grad(i: int, t: Tensor, g, state: _Pass):
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        ones = np.ones(np.shape(t._data), dtype=t._data.dtype)
+        return new_tensor(ones) if state.create_graph else ones
+    if not isinstance(g, Tensor):
+        from gradrepl.engine.factories import tensor as make_tensor
+
+        g = make_tensor(g, dtype=t.dtype)
+    if g.shape != t.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
+            f"shape of {t.shape}."
+        )
+    if g.dtype is not t.dtype:
+        if g.dtype.is_floating_point != t.dtype.is_floating_point:
+            raise RuntimeError(
+                f"For complex Tensors, both grad_output and output are required to have the same "
+                f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] "
+                f"has a dtype of {t.dtype}."
+            )
+        g = g.to(t.dtype)
+    if state.create_graph:
+        return g
+    state.borrowed.add(id(g._data))
+    return g._data
+
+
+def _set_targets(state: _Pass, inputs: tuple, capture: bool) -> None:
+    targets = []
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError("inputs must be tensors")
+        if t.grad_fn is not None:
+            key = (t.grad_fn, t._output_nr)
+        else:
+            key = (accumulator_for(t), 0)
+        targets.append(key)
+        if capture:
+            state.captures.setdefault(key, []).append(len(state.results))
+            state.results.append(None)
+    state.needed = {node for node, _ in targets}
+    if not capture:
+        state.only_leaves = {node for node, _ in targets if isinstance(node, AccumulateGrad)}
+        for t, (node, nr) in zip(inputs, targets):
+            if not isinstance(node, AccumulateGrad):
+                # backward(inputs=[non_leaf]) fills that tensor's .grad, as retain_grad would.
+                state.captures.setdefault((node, nr), []).append(("retain", t))
+
+
+# -------------------------------------------------------------------------------------------------
+# Running a pass
+
+
+def _discover(state: _Pass, root_nodes: list) -> None:
+    dependencies = state.dependencies
+    seen = set(root_nodes)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            dependencies[nxt] = dependencies.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    if state.needed is not None:
+        state.needed = _leading_to(seen, state.needed)
+
+
+def _leading_to(nodes: set, targets: set) -> set:
+    """The nodes from which some target can be reached (targets included)."""
+    needed = set(targets)
+    # Reverse edges once, then walk back from the targets.
+    parents: dict = {}
+    for node in nodes:
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                parents.setdefault(nxt, []).append(node)
+    stack = list(targets)
+    while stack:
+        node = stack.pop()
+        for parent in parents.get(node, ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    return needed
+
+
+def _run(state: _Pass, roots: list) -> None:
+    root_nodes = [node for node, _, _ in roots]
+    _discover(state, root_nodes)
+    for node, nr, g in roots:
+        _add_to_buffer(state, node, nr, g)
+    dependencies = state.dependencies
+    ready = [(-node._sequence_nr, id(node), node) for node in set(root_nodes)
+             if dependencies.get(node, 0) == 0]
+    heapq.heapify(ready)
+    previous = grad_mode.is_grad_enabled()
+    grad_mode._set(state.create_graph)
+    try:
+        while ready:
+            node = heapq.heappop(ready)[2]
+            for nxt in _run_node(state, node):
+                left = dependencies[nxt] - 1
+                dependencies[nxt] = left
+                if left == 0:
+                    heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
+    finally:
+        grad_mode._set(previous)
+
+
+def _add_to_buffer(state: _Pass, node, output_nr: int, g) -> None:
+    buffers = state.buffers
+    n_outputs = node._primitive.n_outputs if node._primitive is not None else 1
+    if n_outputs == 1:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
+    else:
+        slots = buffers.get(node)
+        if slots is None:
+            slots = buffers[node] = [None] * n_outputs
+        old = slots[output_nr]
+        slots[output_nr] = g if old is None else old + g
+
+
+def _run_node(state: _Pass, node) -> list:
+    """Run one node; return the next nodes whose pending-edge count drops."""
+    g = state.buffers.pop(node, None)
+    if g is not None:
+        g = _pre_hooks(state, node, g)
+    if isinstance(node, AccumulateGrad):
+        if g is not None:
+            _accumulate(state, node, g)
+        return []
+    needed = state.needed
+    if needed is not None and node not in needed:
+        return []  # nothing wanted lies beyond this node: torch does not run it either
+    if g is None or (node._primitive.n_outputs > 1 and not any(x is not None for x in g)):
+        grads = (None,) * len(node.next_functions)
+    else:
+        check_saved(node)
+        grads = _formula(node, g, state.create_graph)
+        if node._hooks:
+            _post_hooks(node, grads, g)
+    if not state.retain_graph:
+        _release(node)
+    follow = []
+    inputs = node._inputs
+    for i, ((nxt, nr), gi) in enumerate(zip(node.next_functions, grads)):
+        if nxt is None:
+            continue
+        if gi is not None and (needed is None or nxt in needed):
+            _add_to_buffer(state, nxt, nr, _match_input(gi, inputs[i]))
+        follow.append(nxt)
+    return follow
+
+
+def _formula(node, g, create_graph: bool):
+    prim = node._primitive
+    if create_graph:
+        inputs = node._inputs
+        if not isinstance(g, list):
+            g = g if isinstance(g, Tensor) else new_tensor(g)
+        out = apply(prim, inputs, node._params) if prim.uses_output else None
+        F = backends.tensors
+    else:
+        inputs = [x._data if isinstance(x, Tensor) else x for x in node._inputs]
+        out = node._out
+        F = backends.arrays
+    needs = [nxt is not None for nxt, _ in node.next_functions]
+    return prim.backward(F, g, inputs, out, node._params, needs)
+
+
+def _match_input(g, x):
+    """Cast a gradient to its input's dtype, as torch does at every edge."""
+    if isinstance(g, Tensor):
+        return g if g.dtype is x.dtype else g.to(x.dtype)
+    want = x._data.dtype
+    if g.dtype != want:
+        return np.asarray(g).astype(want)
+    return g
+
+
+def _release(node) -> None:
+    if node._primitive.saves:
+        node._released = True
+        node._out = None
+
+
+# -------------------------------------------------------------------------------------------------
+# Hooks and leaves
+
+
+def _pre_hooks(state: _Pass, node, g):
+    if isinstance(node, AccumulateGrad):
+        hooks = node.variable._hooks
+        if hooks:
+            g = _call_tensor_hooks(hooks, g, state)
+        _capture(state, node, 0, g)
+        return g
+    if node._pre_hooks:
+        for nr, hook in list(node._pre_hooks):
+            g = _replace(g, nr, _call_tensor_hooks([hook], _pick(g, nr), state))
+    if node._retained:
+        for nr, ref in node._retained:
+            tensor = ref()
+            if tensor is not None and _pick(g, nr) is not None:
+                _retain(tensor, _pick(g, nr), state)
+    if state.captures:
+        if isinstance(g, list):
+            for nr, gi in enumerate(g):
+                _capture(state, node, nr, gi)
+        else:
+            _capture(state, node, 0, g)
+    return g
+
+
+def _pick(g, nr):
+    return g[nr] if isinstance(g, list) else g
+
+
+def _replace(g, nr, value):
+    if isinstance(g, list):
+        g = list(g)
+        g[nr] = value
+        return g
+    return value
+
+
+def _call_tensor_hooks(hooks, g, state: _Pass):
+    if g is None:
+        return g
+    for hook in list(hooks):
+        as_tensor = g if isinstance(g, Tensor) else new_tensor(g)
+        result = hook(as_tensor)
+        if result is not None:
+            g = result if state.create_graph else result._data
+            state.borrowed.add(id(g))
+    return g
+
+
+def _capture(state: _Pass, node, nr: int, g) -> None:
+    wanted = state.captures.get((node, nr))
+    if not wanted or g is None:
+        return
+    for index in wanted:
+        if isinstance(index, tuple):  # backward(inputs=[non_leaf])
+            _retain(index[1], g, state)
+        else:
+            old = state.results[index]
+            state.results[index] = g if old is None else old + g
+
+
+def _retain(tensor: Tensor, g, state: _Pass) -> None:
+    if not isinstance(g, Tensor):
+        g = new_tensor(np.array(g))
+    elif not state.create_graph:
+        g = new_tensor(np.array(g._data))
+    tensor._grad = g if tensor._grad is None else tensor._grad + g
+
+
+def _accumulate(state: _Pass, node: AccumulateGrad, g) -> None:
+    if not state.accumulate:
+        return
+    if state.only_leaves is not None and node not in state.only_leaves:
+        return
+    variable = node.variable
+    if state.create_graph:
+        g = g if isinstance(g, Tensor) else new_tensor(g)
+        variable._grad = g if variable._grad is None else variable._grad + g
+        return
+    existing = variable._grad
+    if existing is None:
+        variable._grad = new_tensor(_owned(g, variable, state))
+        return
+    memory = existing._data
+    if type(memory) is np.ndarray and memory.flags.writeable:
+        np.add(memory, g, out=memory, casting="unsafe")  # in place: references to .grad see it
+    else:
+        existing._data = (memory + g).astype(memory.dtype, copy=False)
+    existing._bump_version()
+
+
+def _owned(g, variable: Tensor, state: _Pass):
+    """An array the new .grad can own: the gradient itself when nothing else holds it."""
+    want = variable._data.dtype
+    shape = np.shape(variable._data)
+    if type(g) is not np.ndarray:
+        return _cast(np.broadcast_to(g, shape) if np.shape(g) != shape else g, variable)
+    if (g.base is None and g.flags.writeable and id(g) not in state.borrowed
+            and g.dtype == want and g.shape == shape):
+        state.borrowed.add(id(g))
+        return g
+    return np.array(np.broadcast_to(g, shape), dtype=want)
+
+
+def _cast(g, like: Tensor):
+    want = like._data.dtype
+    if type(g) is np.ndarray:
+        return g.astype(want, copy=False)
+    return np.asarray(g, dtype=want)[()] if np.ndim(g) == 0 else np.array(g, dtype=want)
+
+
+def _post_hooks(node, grads, g) -> None:
+    as_tensors = lambda xs: tuple(None if x is None else (x if isinstance(x, Tensor) else new_tensor(x)) for x in xs)
+    grad_outputs = as_tensors(g if isinstance(g, list) else [g])
+    for hook in list(node._hooks):
+        hook(as_tensors(grads), grad_outputs)

@@ -1,0 +1,276 @@
+"""Making tensors: torch.tensor and its inference, zeros/ones/full/arange/linspace/eye, the
+``*_like`` forms, numpy interop, and the legacy ``torch.Tensor(...)`` / ``torch.FloatTensor``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from gradrepl.engine import dtypes
+from gradrepl.engine.device import check_device
+from gradrepl.engine.tensor import Tensor, new_tensor
+from gradrepl.engine.warn import warn_user
+
+_FLOAT_ONLY = "Only Tensors of floating point and complex dtype can require gradients"
+
+# numpy asks for this much memory without complaint, then fails page by page; refuse up front
+# with a message in the user's terms instead (see _allocate).
+_MEMORY_LIMIT_BYTES = 1 << 36
+
+
+def _finish(data, requires_grad: bool, device=None) -> Tensor:
+    check_device(device)
+    t = new_tensor(data)
+    if requires_grad:
+        if data.dtype.kind != "f":
+            raise RuntimeError(_FLOAT_ONLY)
+        t._requires_grad = True
+    return t
+
+
+def _size_args(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if len(size) == 1 and isinstance(size[0], Tensor) is False and hasattr(size[0], "__iter__"):
+        size = tuple(size[0])
+    shape = []
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1):
+            raise TypeError(
+                f"zeros(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                f"type {type(s).__name__} at pos {len(shape)}")
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {s}: {list(int(x) for x in size)}")
+        shape.append(s)
+    return tuple(shape)
+
+
+def _allocate(shape: tuple, np_dtype) -> None:
+    """Refuse a tensor that could never fit in memory, in torch's words, before numpy tries."""
+    n = math.prod(shape)
+    nbytes = n * np.dtype(np_dtype).itemsize
+    if nbytes > _MEMORY_LIMIT_BYTES:
+        raise RuntimeError(
+            f"[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: you "
+            f"tried to allocate {nbytes} bytes.")
+
+
+def _dtype_or_default(dtype):
+    return (dtype or dtypes.get_default_dtype()).numpy
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.tensor and friends
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    if isinstance(data, Tensor):
+        warn_user(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+            "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "torch.tensor(sourceTensor).", UserWarning)
+        array = np.array(data._data, dtype=dtype.numpy if dtype else None)
+        return _finish(array, requires_grad, device)
+    if isinstance(data, np.ndarray):
+        array = np.array(data, dtype=dtype.numpy if dtype else dtypes.from_numpy_dtype(data.dtype).numpy)
+        return _finish(array, requires_grad, device)
+    if isinstance(data, str) or data is None:
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    _check_ragged(data)
+    inferred = dtype or dtypes.infer_dtype(data)
+    try:
+        array = np.array(_unwrap(data), dtype=inferred.numpy)
+    except OverflowError:
+        raise RuntimeError("Overflow when unpacking long") from None
+    return _finish(array, requires_grad, device)
+
+
+def _unwrap(data):
+    """Nested data with tensors replaced by their values (torch.tensor([t1, t2]) works)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(x) for x in data]
+    return data
+
+
+def _check_ragged(data, dim: int = 0) -> None:
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    first = data[0]
+    if isinstance(first, (list, tuple)):
+        length = len(first)
+        for item in data:
+            if not isinstance(item, (list, tuple)):
+                raise TypeError(f"not a sequence")
+            if len(item) != length:
+                raise ValueError(
+                    f"expected sequence of length {length} at dim {dim + 1} (got {len(item)})")
+            _check_ragged(item, dim + 1)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor):
+        return data if dtype is None or dtype is data.dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or dtype.numpy == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_numpy_dtype(array.dtype)
+    return new_tensor(array)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filled tensors
+
+def _filled(fill, size, dtype, requires_grad, device) -> Tensor:
+    shape = _size_args(size)
+    np_dtype = _dtype_or_default(dtype)
+    _allocate(shape, np_dtype)
+    return _finish(np.full(shape, fill, dtype=np_dtype), requires_grad, device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, **_):
+    return _filled(0, size, dtype, requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, **_):
+    return _filled(1, size, dtype, requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, **_):
+    # torch leaves the memory uninitialised; zeros are one valid choice of "anything"
+    return _filled(0, size, dtype, requires_grad, device)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
+    if dtype is None:
+        fill = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+        dtype = dtypes.scalar_dtype(fill)
+    return _filled(fill_value, (size,) if isinstance(size, int) else (tuple(size),), dtype,
+                   requires_grad, device)
+
+
+def _like(fill):
+    def like(input, *, dtype=None, device=None, requires_grad=False, **_):
+        return _filled(fill, (tuple(input.shape),), dtype or input.dtype, requires_grad, device)
+    return like
+
+
+zeros_like = _like(0)
+ones_like = _like(1)
+empty_like = _like(0)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
+    return _filled(fill_value, (tuple(input.shape),), dtype or input.dtype, requires_grad, device)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **_):
+    m = n if m is None else m
+    return _finish(np.eye(n, m, dtype=_dtype_or_default(dtype)), requires_grad, device)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranges
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **_):
+    if end is None:
+        start, end = 0, start
+    values = [x.item() if isinstance(x, Tensor) else x for x in (start, end, step)]
+    start, end, step = values
+    if dtype is None:
+        dtype = dtypes.get_default_dtype() if any(isinstance(x, float) for x in values) else dtypes.int64
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    # torch sizes the result in double precision, then fills start + i * step
+    count = max(0, math.ceil((end - start) / step))
+    _allocate((count,), dtype.numpy)
+    if dtype.is_floating_point:
+        data = (start + step * np.arange(count, dtype=np.float64)).astype(dtype.numpy)
+    else:
+        data = (int(start) + int(step) * np.arange(count, dtype=np.int64)).astype(dtype.numpy)
+    return _finish(data, requires_grad, device)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **_):
+    dtype = dtype or dtypes.get_default_dtype()
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    np_dtype = dtype.numpy
+    # torch computes in the result dtype for floats, in double for integers
+    compute = np_dtype if dtype.is_floating_point else np.dtype(np.float64)
+    if steps == 1:
+        return _finish(np.array([start], dtype=np_dtype), requires_grad, device)
+    lo, hi = compute.type(start), compute.type(end)
+    step = (hi - lo) / compute.type(steps - 1)
+    index = np.arange(steps, dtype=compute)
+    half = steps // 2
+    # torch fills the first half forwards from start and the second half backwards from end,
+    # so both ends are exact
+    data = np.where(index < half, lo + step * index, hi - step * (steps - index - 1))
+    return _finish(data.astype(np_dtype), requires_grad, device)
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.Tensor(...) and torch.FloatTensor(...)
+
+def legacy_new(cls, dtype, args, kwargs) -> Tensor:
+    """The old-style constructors: data, sizes, or nothing."""
+    if kwargs.get("device") is not None:
+        check_device(kwargs["device"])
+    if not args:
+        return new_tensor(np.zeros((0,), dtype=dtype.numpy), cls)
+    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)):
+        data = args[0]
+        if isinstance(data, Tensor):
+            return data if data.dtype is dtype else data.to(dtype)
+        if isinstance(data, np.ndarray):
+            return new_tensor(np.array(data, dtype=dtype.numpy), cls)
+        return new_tensor(np.array(_unwrap(data), dtype=dtype.numpy), cls)
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        shape = _size_args(args)
+        _allocate(shape, dtype.numpy)
+        return new_tensor(np.zeros(shape, dtype=dtype.numpy), cls)
+    raise TypeError(
+        f"new() received an invalid combination of arguments - got ({', '.join(type(a).__name__ for a in args)}, )")
+
+
+class _LegacyTypeMeta(type):
+    """``isinstance(t, torch.FloatTensor)`` asks about the dtype, as in torch."""
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor) and instance.dtype is cls.dtype
+
+    def __repr__(cls):
+        return f"<class '{cls.__module__}.{cls.__name__}'>"
+
+
+def _legacy_type(name: str, dtype):
+    def construct(cls, *args, **kwargs):
+        return legacy_new(Tensor, dtype, args, kwargs)
+
+    cls = _LegacyTypeMeta(name, (), {"__new__": construct, "dtype": dtype})
+    cls.__module__ = "torch"
+    return cls
+
+
+FloatTensor = _legacy_type("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy_type("DoubleTensor", dtypes.float64)
+HalfTensor = _legacy_type("HalfTensor", dtypes.float16)
+LongTensor = _legacy_type("LongTensor", dtypes.int64)
+IntTensor = _legacy_type("IntTensor", dtypes.int32)
+ShortTensor = _legacy_type("ShortTensor", dtypes.int16)
+CharTensor = _legacy_type("CharTensor", dtypes.int8)
+ByteTensor = _legacy_type("ByteTensor", dtypes.uint8)
+BoolTensor = _legacy_type("BoolTensor", dtypes.bool_)

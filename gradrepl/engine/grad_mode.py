@@ -1,0 +1,109 @@
+"""Whether operations are recorded for autograd: no_grad, enable_grad, set_grad_enabled, inference_mode.
+
+The flag lives in a one-element list read on every op, the cheapest global Python offers. Each mode
+works as a context manager and as a decorator, as torch's do.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+_enabled = [True]
+
+
+def is_grad_enabled() -> bool:
+    return _enabled[0]
+
+
+def _set(mode: bool) -> None:
+    _enabled[0] = bool(mode)
+
+
+class _GradMode:
+    """Base for the context managers: enter sets the mode, exit restores what was there before."""
+
+    _mode = True
+
+    def __init__(self):
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(_enabled[0])
+        _set(self._mode)
+        return None
+
+    def __exit__(self, *exc):
+        _set(self._previous.pop())
+        return False
+
+    def __call__(self, func):
+        # Used as a decorator: each call runs under a fresh instance of the same mode.
+        if inspect.isclass(func):
+            raise TypeError(f"{type(self).__name__} cannot decorate a class")
+        make = self.clone
+
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator_wrapper(*args, **kwargs):
+                with make():
+                    yield from func(*args, **kwargs)
+            return generator_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with make():
+                return func(*args, **kwargs)
+        return wrapper
+
+    def clone(self):
+        return type(self)()
+
+
+class no_grad(_GradMode):
+    _mode = False
+
+    def __init__(self, orig_func=None):
+        super().__init__()
+        self._orig = orig_func  # torch allows @no_grad without parentheses in some versions
+
+
+class enable_grad(_GradMode):
+    _mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """Sets the mode on construction (so it works as a plain call), restores it on exit."""
+
+    def __init__(self, mode: bool):
+        super().__init__()
+        self._mode = bool(mode)
+        self._before_call = _enabled[0]
+        _set(mode)
+
+    def __enter__(self):
+        self._previous.append(self._before_call)
+        _set(self._mode)
+        return None
+
+    def clone(self):
+        previous = _enabled[0]
+        fresh = set_grad_enabled(self._mode)
+        _set(previous)
+        fresh._before_call = previous
+        return fresh
+
+
+class inference_mode(_GradMode):
+    """Like no_grad for gradrepl's purposes: tensors made inside never record history."""
+
+    def __init__(self, mode: bool = True):
+        super().__init__()
+        self._mode = not mode
+
+    def clone(self):
+        return inference_mode(not self._mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    return False

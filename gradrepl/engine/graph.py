@@ -1,0 +1,166 @@
+"""The recorded graph: one ``Node`` (a tensor's ``grad_fn``) per op that needs a gradient.
+
+Each node knows its primitive (which holds the backward formula), the inputs it was called with,
+and ``next_functions``: one ``(node, output_nr)`` edge per tensor input, where the node is the
+input's own grad_fn, its ``AccumulateGrad`` if it is a leaf that requires grad, or None.
+
+Node classes are made per grad_fn name (``MulBackward0`` ...) so that ``type(y.grad_fn).__name__``,
+``repr`` and Jupyter's display show what PyTorch shows; their module is ``builtins`` as in torch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+# torch runs ready nodes latest-created first; the counter gives every node its place in that order.
+_sequence = itertools.count()
+
+# torch's wording, raised when a graph whose saved tensors were freed is walked again.
+BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class Node:
+    """A grad_fn. Subclasses only carry torch's name; all behaviour is here."""
+
+    __slots__ = (
+        "next_functions",
+        "_primitive",
+        "_inputs",  # the op's arguments: tensors and Python scalars, in call order
+        "_params",  # non-tensor arguments (dims, shapes ...), passed to the backward formula
+        "_out",  # the forward result's array, for formulas that use it; None once released
+        "_versions",  # versions of the saved tensors, to detect in-place changes
+        "_released",
+        "_sequence_nr",
+        "_pre_hooks",  # (output_nr, fn) pairs: tensor hooks, run on the incoming grad
+        "_retained",  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
+        "_hooks",
+        "_metadata",
+        "__weakref__",
+    )
+
+    def __init__(self):
+        self._pre_hooks = None
+        self._retained = None
+        self._hooks = None
+        self._released = False
+        self._sequence_nr = next(_sequence)
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def metadata(self) -> dict:
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
+
+    @property
+    def requires_grad(self) -> bool:
+        return True
+
+    def _set_sequence_nr(self, n: int) -> None:
+        self._sequence_nr = n
+
+    def _sequence_nr_value(self) -> int:
+        return self._sequence_nr
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node's backward."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node's backward and may replace the grads."""
+        return self._add_pre_hook(0, lambda grad: _first(fn((grad,))), fn)
+
+    def _add_pre_hook(self, output_nr: int, hook, key=None):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (output_nr, hook)
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    def __call__(self, *grads):
+        from gradrepl.engine.autograd import call_node
+
+        return call_node(self, grads)
+
+
+def _first(result):
+    return None if result is None else result[0]
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self.next_functions = ()
+        self._primitive = None
+        self._inputs = ()
+        self._params = ()
+        self._out = None
+        self._versions = None
+        # torch gives accumulators the highest priority so leaves are filled as soon as ready.
+        self._sequence_nr = float("inf")
+
+
+AccumulateGrad.__module__ = "builtins"
+
+
+def accumulator_for(leaf) -> AccumulateGrad:
+    """The leaf's AccumulateGrad, made once and then shared while any graph still holds it.
+
+    The tensor keeps only a weak reference so a leaf does not keep its accumulator (and with it
+    itself) alive: the graphs that use it do.
+    """
+    ref = leaf._accumulator
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._accumulator = weakref.ref(node)
+    return node
+
+
+_classes: dict[str, type] = {}
+
+
+def node_class(name: str) -> type:
+    """The Node subclass named ``name``, created once."""
+    cls = _classes.get(name)
+    if cls is None:
+        cls = type(name, (Node,), {"__slots__": ()})
+        cls.__module__ = "builtins"
+        _classes[name] = cls
+    return cls
+
+
+class _RemovableHandle:
+    """What register_hook returns: ``handle.remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

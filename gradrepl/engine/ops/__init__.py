@@ -1,0 +1,210 @@
+"""The functional face of the op table: ``torch.add``, ``torch.exp`` ... as torch spells them.
+
+Each function picks the table row (the torch overload) its arguments call for; the rows live in
+the modules beside this one (arithmetic, unary, reductions, shape, indexing, linalg, combine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops import arithmetic as _ar
+from gradrepl.engine.ops import unary as _un
+from gradrepl.engine.ops.combine import cat, stack, where
+from gradrepl.engine.ops.compare import allclose, eq, equal, ge, gt, isclose, le, lt, ne
+from gradrepl.engine.ops.conversion import clone, contiguous, detach, detach_, to_dtype
+from gradrepl.engine.ops.indexing import getitem
+from gradrepl.engine.ops.inplace import apply_inplace, setitem
+from gradrepl.engine.ops.linalg import dot, matmul, mm, mv
+from gradrepl.engine.ops.primitive import apply
+from gradrepl.engine.ops.reductions import mean, sum
+from gradrepl.engine.ops.shape import (
+    expand, expand_as, flatten, permute, reshape, reversed_dims, squeeze, t, transpose, unbind,
+    unsqueeze, view,
+)
+from gradrepl.engine.tensor import Tensor, new_tensor
+
+_NUMBERS = (bool, int, float)
+
+
+def operand(x):
+    """A tensor or Python number as an op argument; numpy scalars count as Python numbers."""
+    if isinstance(x, (Tensor, bool, int, float)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return new_tensor(x)
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
+def _scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
+
+
+# ---------------------------------------------------------------------------------------------
+# Arithmetic: the overload depends on which side is a Python number
+
+def add(input, other, *, alpha=1):
+    input, other = operand(input), _scaled(operand(other), alpha)
+    if isinstance(input, _NUMBERS):
+        input, other = other, input  # a number on the left: torch still calls add(tensor, number)
+    return apply(_ar.ADD, (input, other))
+
+
+def sub(input, other, *, alpha=1):
+    input, other = operand(input), _scaled(operand(other), alpha)
+    if isinstance(input, _NUMBERS):
+        return rsub(other, input)
+    return apply(_ar.SUB, (input, other))
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - input``: torch's rsub, what ``1 - x`` calls."""
+    other = _scaled(operand(other), alpha)
+    if isinstance(other, _NUMBERS):
+        return apply(_ar.RSUB_SCALAR, (input,), (other,))
+    return apply(_ar.SUB, (other, input))
+
+
+def mul(input, other):
+    input, other = operand(input), operand(other)
+    if isinstance(input, _NUMBERS):
+        input, other = other, input
+    return apply(_ar.MUL, (input, other))
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None):
+    input, other = operand(input), operand(other)
+    if rounding_mode is not None:
+        return _rounded_div(input, other, rounding_mode)
+    if isinstance(input, _NUMBERS):
+        # `2 / x` is x.reciprocal() * 2 in torch's graph
+        return mul(apply(_ar.RECIPROCAL, (other,)), input)
+    return apply(_ar.DIV, (input, other))
+
+
+divide = true_divide = div
+
+
+def _rounded_div(input, other, mode):
+    a = input._data if isinstance(input, Tensor) else input
+    b = other._data if isinstance(other, Tensor) else other
+    from gradrepl.engine.ops.promotion import elementwise
+
+    if mode == "floor":
+        return new_tensor(elementwise(np.floor_divide, a, b))
+    if mode == "trunc":
+        quotient = elementwise(np.true_divide, a, b)
+        result_kind = np.result_type(quotient)
+        out = np.trunc(quotient)
+        from gradrepl.engine.ops.promotion import result_dtype
+        return new_tensor(out.astype(result_dtype(a, b)) if result_kind.kind == "f" else out)
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{mode}'")
+
+
+def floor_divide(input, other):
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input, other):
+    from gradrepl.engine.ops.promotion import elementwise
+
+    a = input._data if isinstance(input, Tensor) else input
+    b = other._data if isinstance(other, Tensor) else other
+    return new_tensor(elementwise(np.mod, a, b))
+
+
+def pow(input, exponent):
+    input, exponent = operand(input), operand(exponent)
+    if isinstance(input, _NUMBERS):
+        return apply(_ar.RPOW_SCALAR, (exponent,), (input,))
+    if isinstance(exponent, _NUMBERS):
+        return apply(_ar.POW_SCALAR, (input,), (exponent,))
+    return apply(_ar.POW_TENSOR, (input, exponent))
+
+
+def neg(input):
+    return apply(_ar.NEG, (input,))
+
+
+negative = neg
+
+
+def reciprocal(input):
+    return apply(_ar.RECIPROCAL, (input,))
+
+
+def square(input):
+    return pow(input, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise functions
+
+def _unary(prim):
+    def op(input):
+        return apply(prim, (input,))
+    op.__name__ = prim.name
+    return op
+
+
+exp = _unary(_un.EXP)
+log = _unary(_un.LOG)
+sqrt = _unary(_un.SQRT)
+sin = _unary(_un.SIN)
+cos = _unary(_un.COS)
+tanh = _unary(_un.TANH)
+sigmoid = _unary(_un.SIGMOID)
+relu = _unary(_un.RELU)
+abs = _unary(_un.ABS)
+absolute = abs
+
+
+# ---------------------------------------------------------------------------------------------
+# In-place arithmetic
+
+def _inplace_binary(prim_for):
+    def op(self, other, **kwargs):
+        other = operand(other)
+        if "alpha" in kwargs:
+            other = _scaled(other, kwargs["alpha"])
+        return apply_inplace(prim_for(other), self, (other,))
+    return op
+
+
+add_ = _inplace_binary(lambda other: _ar.ADD)
+sub_ = _inplace_binary(lambda other: _ar.SUB)
+mul_ = _inplace_binary(lambda other: _ar.MUL)
+div_ = _inplace_binary(lambda other: _ar.DIV)
+
+
+def pow_(self, exponent):
+    exponent = operand(exponent)
+    if isinstance(exponent, _NUMBERS):
+        return apply_inplace(_ar.POW_SCALAR, self, (), (exponent,))
+    return apply_inplace(_ar.POW_TENSOR, self, (exponent,))
+
+
+def _unary_inplace(prim):
+    def op(self):
+        return apply_inplace(prim, self)
+    return op
+
+
+neg_ = _unary_inplace(_ar.NEG)
+exp_ = _unary_inplace(_un.EXP)
+log_ = _unary_inplace(_un.LOG)
+sqrt_ = _unary_inplace(_un.SQRT)
+sin_ = _unary_inplace(_un.SIN)
+cos_ = _unary_inplace(_un.COS)
+tanh_ = _unary_inplace(_un.TANH)
+sigmoid_ = _unary_inplace(_un.SIGMOID)
+relu_ = _unary_inplace(_un.RELU)
+abs_ = _unary_inplace(_un.ABS)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,134 @@
+"""Arithmetic: + - * / ** and negation, one table row per torch overload.
+
+Each row gives torch's grad_fn name, the numpy forward, and the derivative with respect to each
+input before broadcasting is undone (``binary`` sums the gradient back to each input's shape).
+The formulas keep torch's order of operations (FunctionsManual.cpp), since float rounding
+depends on it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gradrepl.engine.ops.primitive import Primitive
+from gradrepl.engine.ops.promotion import elementwise, float_result, result_dtype
+
+
+def binary(name, grad_fn_name, forward, d_first, d_second, saves=True, uses_output=False):
+    """A row for an op of two tensor arguments (either may be a Python number torch wraps)."""
+
+    def backward(F, g, inputs, out, params, needs):
+        a, b = inputs
+        return (
+            F.sum_to(d_first(F, g, a, b, out), a) if needs[0] else None,
+            F.sum_to(d_second(F, g, a, b, out), b) if needs[1] else None,
+        )
+
+    return Primitive(name, grad_fn_name, forward, backward, saves=saves, uses_output=uses_output)
+
+
+def _check_bool_subtraction(a, b):
+    a_bool = getattr(a, "dtype", None) == np.bool_ or isinstance(a, bool)
+    b_bool = getattr(b, "dtype", None) == np.bool_ or isinstance(b, bool)
+    if a_bool and b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
+    if a_bool or b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def _sub(a, b):
+    _check_bool_subtraction(a, b)
+    return elementwise(np.subtract, a, b)
+
+
+def _div(a, b):
+    return elementwise(np.true_divide, a, b, result=float_result(result_dtype(a, b)))
+
+
+def _pow(a, b):
+    if getattr(b, "dtype", None) is not None or isinstance(b, float) or getattr(a, "dtype", np.dtype(float)).kind == "f":
+        return elementwise(np.power, a, b)
+    # integer ** integer: numpy and torch both refuse negative exponents, torch in these words
+    if isinstance(b, int) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return elementwise(np.power, a, b)
+
+
+def _rpow(base, a):
+    return elementwise(np.power, base, a)
+
+
+def _pow_exponent_grad(F, g, base, exponent, out):
+    # d(base**e)/de = out * log(base), defined as 0 where base == 0 and e >= 0 (torch's choice)
+    grad = g * (out * F.log(base))
+    return F.where((base == 0) & (exponent >= 0), 0.0 * grad, grad)
+
+
+ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
+             lambda F, g, a, b, out: g, lambda F, g, a, b, out: g, saves=False)
+SUB = binary("sub", "SubBackward0", _sub,
+             lambda F, g, a, b, out: g, lambda F, g, a, b, out: -g, saves=False)
+MUL = binary("mul", "MulBackward0", lambda a, b: elementwise(np.multiply, a, b),
+             lambda F, g, a, b, out: g * b, lambda F, g, a, b, out: g * a)
+DIV = binary("div", "DivBackward0", _div,
+             lambda F, g, a, b, out: g / b, lambda F, g, a, b, out: -g * ((a / b) / b))
+POW_TENSOR = binary(
+    "pow", "PowBackward1", _pow,
+    lambda F, g, a, b, out: F.where(b == 0, 0.0 * g, g * (b * F.pow(a, b - 1))),
+    lambda F, g, a, b, out: _pow_exponent_grad(F, g, a, b, out),
+    uses_output=True,
+)
+
+
+def _rsub_backward(F, g, inputs, out, params, needs):
+    return (-g,)
+
+
+def _pow_scalar_backward(F, g, inputs, out, params, needs):
+    (a,), (exponent,) = inputs, params
+    if exponent == 0:
+        return (0.0 * g * a,)
+    return (g * (exponent * F.pow(a, exponent - 1)),)
+
+
+def _rpow_backward(F, g, inputs, out, params, needs):
+    (a,), (base,) = inputs, params
+    # math.log gives a Python float, which (unlike np.float64) does not widen float32 data
+    grad = g * (out * math.log(base)) if base > 0 else 0.0 * g
+    return (F.where(a >= 0, 0.0 * g, grad) if base == 0 else grad,)
+
+
+# `1 - x`: torch's rsub takes the number as a scalar argument, not a wrapped tensor.
+RSUB_SCALAR = Primitive("rsub", "RsubBackward1", lambda a, other: _sub(other, a), _rsub_backward,
+                        saves=False)
+# `x ** 2`: the exponent is a scalar argument, so next_functions has a single edge.
+POW_SCALAR = Primitive("pow", "PowBackward0", lambda a, e: _pow(a, e), _pow_scalar_backward)
+# `2 ** x`
+RPOW_SCALAR = Primitive("pow", "PowBackward2", lambda a, base: _rpow(base, a), _rpow_backward,
+                        uses_output=True)
+
+
+def _neg(a):
+    if a.dtype == np.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return np.negative(a)
+
+
+NEG = Primitive("neg", "NegBackward0", _neg, lambda F, g, i, o, p, n: (-g,), saves=False)
+RECIPROCAL = Primitive(
+    "reciprocal", "ReciprocalBackward0",
+    lambda a: np.reciprocal(a if a.dtype.kind == "f" else a.astype(float_result(a.dtype))),
+    lambda F, g, inputs, out, params, needs: (-g * (out * out),),
+    uses_output=True,
+)

@@ -1,0 +1,136 @@
+"""The two backends a backward formula runs on: numpy arrays, or recorded tensor ops.
+
+A formula like ``g * F.cos(a)`` works on both: Python's operators already do, and ``F`` supplies
+the rest under the same names. ``arrays`` is the fast path of every ordinary backward;
+``tensors`` runs when ``create_graph=True`` so that the gradient is itself differentiable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _shape(x) -> tuple:
+    return tuple(x.shape) if hasattr(x, "shape") else ()
+
+
+def sum_to_shape(g, shape: tuple, sum_fn, reshape_fn):
+    """Reduce a broadcast gradient back to ``shape``: the one ``unbroadcast`` every op uses.
+
+    Broadcasting added leading dims and stretched size-1 dims; their gradients are the sums over
+    those dims.
+    """
+    g_shape = _shape(g)
+    if g_shape == shape:
+        return g
+    lead = len(g_shape) - len(shape)
+    axes = list(range(lead))
+    axes += [lead + i for i, size in enumerate(shape) if size == 1 and g_shape[lead + i] != 1]
+    if axes:
+        g = sum_fn(g, tuple(axes))
+    return reshape_fn(g, shape) if _shape(g) != shape else g
+
+
+class _Arrays:
+    """numpy: gradients are arrays or numpy scalars."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sqrt = staticmethod(np.sqrt)
+    sign = staticmethod(np.sign)
+    tanh = staticmethod(np.tanh)
+    where = staticmethod(np.where)
+    matmul = staticmethod(np.matmul)
+    outer = staticmethod(np.multiply.outer)
+
+    @staticmethod
+    def pow(a, b):
+        return np.power(a, b)
+
+    @staticmethod
+    def sum_to(g, like):
+        return sum_to_shape(g, _shape(like), lambda x, axes: x.sum(axis=axes), np.reshape)
+
+    @staticmethod
+    def sum(g, dims, keepdim=False):
+        return np.sum(g, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def expand(g, shape):
+        return np.broadcast_to(g, shape)
+
+    @staticmethod
+    def reshape(g, shape):
+        return np.reshape(g, shape)
+
+    @staticmethod
+    def transpose(g, dim0, dim1):
+        return np.swapaxes(g, dim0, dim1)
+
+    @staticmethod
+    def permute(g, dims):
+        return np.transpose(g, dims)
+
+    @staticmethod
+    def unsqueeze(g, dim):
+        return np.expand_dims(g, dim)
+
+    @staticmethod
+    def zeros(shape, like):
+        return np.zeros(shape, dtype=np.asarray(like).dtype)
+
+    @staticmethod
+    def scatter_into(shape, like, index, g):
+        """A zero array of ``shape`` with ``g`` added at ``index`` (the backward of indexing)."""
+        out = np.zeros(shape, dtype=np.result_type(g))
+        np.add.at(out, index, g) if isinstance(index, tuple) and _advanced(index) else _set(out, index, g)
+        return out
+
+    @staticmethod
+    def select(g, dim, index):
+        return np.asarray(g)[(slice(None),) * dim + (index,)]
+
+    @staticmethod
+    def narrow(g, dim, start, length):
+        return np.asarray(g)[(slice(None),) * dim + (slice(start, start + length),)]
+
+    @staticmethod
+    def index(g, index):
+        return np.asarray(g)[index]
+
+    @staticmethod
+    def stack(grads, dim):
+        return np.stack(grads, axis=dim)
+
+    @staticmethod
+    def mask(cond, g):
+        return np.where(cond, g, np.zeros((), dtype=np.result_type(g)))
+
+    @staticmethod
+    def cast(g, dtype_of):
+        return np.asarray(g).astype(np.asarray(dtype_of).dtype, copy=False)
+
+
+def _advanced(index: tuple) -> bool:
+    return any(isinstance(i, (np.ndarray, list)) for i in index)
+
+
+def _set(out, index, g):
+    out[index] = g
+
+
+class _Tensors:
+    """Recorded tensor ops, looked up lazily because the ops modules import this one."""
+
+    def __getattr__(self, name):
+        from gradrepl.engine.ops import tensor_backend
+
+        value = getattr(tensor_backend, name)
+        setattr(self, name, value)
+        return value
+
+
+arrays = _Arrays()
+tensors = _Tensors()

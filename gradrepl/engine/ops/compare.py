@@ -1,0 +1,76 @@
+"""Comparisons and logical ops: bool results, never recorded (they have no gradient)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.promotion import _numpy_agrees, raise_broadcast_error, result_dtype
+from gradrepl.engine.tensor import Tensor, new_tensor
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _compare(np_op):
+    def compare(a, b) -> Tensor:
+        a, b = _data(a), _data(b)
+        if not isinstance(b, (bool, int, float, np.ndarray, np.generic)):
+            return NotImplemented
+        if not _numpy_agrees(a, b):
+            dtype = result_dtype(a, b)
+            a = a if isinstance(a, (bool, int, float)) else a.astype(dtype)
+            b = b if isinstance(b, (bool, int, float)) else b.astype(dtype)
+        try:
+            return new_tensor(np_op(a, b))
+        except ValueError:
+            raise_broadcast_error(a, b)
+    compare.__name__ = np_op.__name__
+    return compare
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)
+
+
+def _bitwise(np_op, name):
+    def op(a, b) -> Tensor:
+        a, b = _data(a), _data(b)
+        for x in (a, b):
+            kind = x.dtype.kind if hasattr(x, "dtype") else ("b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f")
+            if kind == "f":
+                raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        try:
+            return new_tensor(np_op(a, b))
+        except ValueError:
+            raise_broadcast_error(a, b)
+    return op
+
+
+logical_and_bits = _bitwise(np.bitwise_and, "bitwise_and")
+logical_or_bits = _bitwise(np.bitwise_or, "bitwise_or")
+logical_xor_bits = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def invert(a: Tensor) -> Tensor:
+    data = a._data
+    if data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return new_tensor(np.invert(data))
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """torch.equal: same shape and same values."""
+    return a.shape == b.shape and bool(np.all(a._data == b._data))
+
+
+def allclose(a: Tensor, b: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.allclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    return new_tensor(np.isclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -1,0 +1,48 @@
+"""Copies and casts: to(dtype), clone, contiguous, detach."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.tensor import Tensor, new_tensor
+
+# The backward of a cast is a cast back, which the engine does at every edge anyway.
+TO_COPY = Primitive("to", "ToCopyBackward0", lambda a, dtype: np.asarray(a).astype(dtype),
+                    lambda F, g, inputs, out, params, needs: (g,), saves=False)
+CLONE = Primitive("clone", "CloneBackward0", lambda a: np.array(a, copy=True),
+                  lambda F, g, inputs, out, params, needs: (g,), saves=False)
+
+
+def to_dtype(tensor: Tensor, dtype, copy: bool = False) -> Tensor:
+    if dtype is tensor.dtype and not copy:
+        return tensor
+    return apply(TO_COPY, (tensor,), (dtype.numpy,))
+
+
+def clone(tensor: Tensor, *, memory_format=None) -> Tensor:
+    return apply(CLONE, (tensor,))
+
+
+def contiguous(tensor: Tensor, memory_format=None) -> Tensor:
+    return tensor if tensor.is_contiguous() else clone(tensor)
+
+
+def detach(tensor: Tensor) -> Tensor:
+    result = new_tensor(tensor._memory())
+    result._base = tensor._version_root()
+    return result
+
+
+def detach_(tensor: Tensor) -> Tensor:
+    if tensor._base is not None and tensor.grad_fn is not None:
+        raise RuntimeError(
+            "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+            "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of "
+            "DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, "
+            "please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the "
+            "solution."
+        )
+    tensor.grad_fn = None
+    tensor._requires_grad = False
+    return tensor

@@ -1,0 +1,124 @@
+"""Indexing: ``t[...]`` read as torch reads it, one view op per index item.
+
+``a[0, 1:3]`` becomes select then slice, each its own node (SelectBackward0, SliceBackward0), and
+a slice that keeps a whole dimension adds no node, as in torch. Lists, tensors and masks take the
+copying path (IndexBackward0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.ops.shape import UNSQUEEZE, view_op
+from gradrepl.engine.tensor import Tensor
+
+
+def _select_forward(a, dim, index):
+    return a[(slice(None),) * dim + (index,)]
+
+
+def _slice_forward(a, dim, start, stop, step):
+    return a[(slice(None),) * dim + (slice(start, stop, step),)]
+
+
+def _scatter_backward(make_index):
+    def backward(F, g, inputs, out, params, needs):
+        return (F.scatter_into(np.shape(inputs[0]), inputs[0], make_index(*params), g),)
+    return backward
+
+
+SELECT = Primitive("select", "SelectBackward0", _select_forward,
+                   _scatter_backward(lambda dim, i: (slice(None),) * dim + (i,)), saves=False)
+SLICE = Primitive("slice", "SliceBackward0", _slice_forward,
+                  _scatter_backward(lambda dim, a, b, c: (slice(None),) * dim + (slice(a, b, c),)),
+                  saves=False)
+INDEX = Primitive("index", "IndexBackward0", lambda a, index: a[index],
+                  _scatter_backward(lambda index: index), saves=True)
+
+
+def _is_advanced(item) -> bool:
+    return isinstance(item, (Tensor, np.ndarray, list)) or (
+        isinstance(item, bool) or isinstance(item, np.bool_))
+
+
+def _index_array(item):
+    if isinstance(item, Tensor):
+        return np.asarray(item._data)
+    if isinstance(item, (bool, np.bool_)):
+        return np.asarray(item)
+    return np.asarray(item) if isinstance(item, list) else item
+
+
+def getitem(tensor: Tensor, index) -> Tensor:
+    items = index if isinstance(index, tuple) else (index,)
+    if any(_is_advanced(i) for i in items):
+        numpy_index = tuple(_index_array(i) for i in items)
+        _check_advanced(tensor, numpy_index)
+        return apply(INDEX, (tensor,), (numpy_index if len(numpy_index) > 1 else numpy_index[0],))
+    return _basic(tensor, _expand_ellipsis(items, tensor.ndim))
+
+
+def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
+    consuming = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if consuming > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        return items[:at] + (slice(None),) * (ndim - consuming) + items[at + 1:]
+    return items
+
+
+def _basic(tensor: Tensor, items: tuple) -> Tensor:
+    result, dim = tensor, 0
+    for item in items:
+        if item is None:
+            result = view_op(UNSQUEEZE, result, (dim,))
+            dim += 1
+        elif isinstance(item, slice):
+            size = result.shape[dim]
+            start, stop, step = item.indices(size)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            if not (start == 0 and stop >= size and step == 1):
+                stop = max(stop, start)
+                result = view_op(SLICE, result, (dim, start, stop, step))
+            dim += 1
+        else:
+            index = _as_int(item)
+            size = result.shape[dim]
+            if not -size <= index < size:
+                raise IndexError(
+                    f"index {index} is out of bounds for dimension {dim} with size {size}")
+            result = view_op(SELECT, result, (dim, index % size if size else index))
+    if result is tensor:
+        # t[:] or t[...] is still a new view in torch (an alias with the same grad_fn)
+        return view_op(SLICE, tensor, (0, 0, tensor.shape[0], 1)) if tensor.ndim else _alias(tensor)
+    return result
+
+
+def _alias(tensor: Tensor) -> Tensor:
+    from gradrepl.engine.ops.shape import VIEW
+
+    return view_op(VIEW, tensor, ((),))
+
+
+def _as_int(item) -> int:
+    try:
+        return item.__index__()
+    except (AttributeError, TypeError):
+        raise IndexError(
+            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+            "valid indices (got " + type(item).__name__ + ")"
+        ) from None
+
+
+def _check_advanced(tensor: Tensor, numpy_index) -> None:
+    items = numpy_index if isinstance(numpy_index, tuple) else (numpy_index,)
+    for dim, item in enumerate(items):
+        if isinstance(item, np.ndarray) and item.dtype.kind in "iu" and item.size and dim < tensor.ndim:
+            size = tensor.shape[dim]
+            bad = item[(item >= size) | (item < -size)]
+            if bad.size:
+                raise IndexError(
+                    f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {size}")

@@ -1,0 +1,160 @@
+"""Matrix products: mm, mv, dot, and matmul (``@``), which picks one of them by the shapes.
+
+torch's matmul is a composite: for batched shapes it folds to mm/bmm and views the result back,
+so the grad_fn users see is UnsafeViewBackward0 (or CloneBackward0 for matrix @ batch); here a
+batched product is one row carrying that name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine import dtypes
+from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
+from gradrepl.engine.tensor import Tensor
+
+
+def _short(dtype) -> str:
+    """torch's short dtype names in error messages: Float, Double, Long ..."""
+    return dtypes.LEGACY_TYPE_NAMES[dtypes.from_numpy_dtype(dtype)][len("torch."):-len("Tensor")]
+
+
+def _mm_forward(a, b):
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+            f"{b.shape[0]}x{b.shape[1]})"
+        )
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name.replace('float32', 'float').replace('float64', 'double')} != "
+            f"{b.dtype.name.replace('float32', 'float').replace('float64', 'double')}"
+        )
+    return np.matmul(a, b)
+
+
+def _mv_forward(a, v):
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
+            f"vec ({v.shape[0]})"
+        )
+    if a.dtype != v.dtype:
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {_short(v.dtype)}, "
+            f"{_short(a.dtype)}, and {_short(v.dtype)}"
+        )
+    return np.matmul(a, v)
+
+
+def _dot_forward(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
+            f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
+            "respectively"
+        )
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {_short(a.dtype)} and "
+            f"{_short(b.dtype)}"
+        )
+    return np.dot(a, b)
+
+
+def _batched_forward(a, b):
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != {b.dtype.name}")
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0] if a.ndim > 2 else 1}, {a.shape[-1]}] but got: "
+            f"[{b.shape[0] if b.ndim > 2 else 1}, {b.shape[-2]}]."
+        ) from None
+
+
+def _mm_backward(F, g, inputs, out, params, needs):
+    a, b = inputs
+    return (
+        F.matmul(g, F.transpose(b, 0, 1)) if needs[0] else None,
+        F.matmul(F.transpose(a, 0, 1), g) if needs[1] else None,
+    )
+
+
+def _mv_backward(F, g, inputs, out, params, needs):
+    a, v = inputs
+    return (
+        F.outer(g, v) if needs[0] else None,
+        F.matmul(F.transpose(a, 0, 1), g) if needs[1] else None,
+    )
+
+
+def _dot_backward(F, g, inputs, out, params, needs):
+    a, b = inputs
+    return (g * b if needs[0] else None, g * a if needs[1] else None)
+
+
+def _batched_backward(F, g, inputs, out, params, needs):
+    a, b = inputs
+    # A vector operand acts as a one-row (or one-column) matrix; give it that dim back first.
+    a_shape, b_shape = np.shape(a), np.shape(b)
+    if len(a_shape) == 1:
+        a, g = F.unsqueeze(a, 0), F.unsqueeze(g, -2)
+    if len(b_shape) == 1:
+        b, g = F.unsqueeze(b, 1), F.unsqueeze(g, -1)
+    grad_a = grad_b = None
+    if needs[0]:
+        grad_a = F.reshape(F.sum_to(F.matmul(g, F.transpose(b, -1, -2)), a), a_shape)
+    if needs[1]:
+        grad_b = F.reshape(F.sum_to(F.matmul(F.transpose(a, -1, -2), g), b), b_shape)
+    return grad_a, grad_b
+
+
+MM = Primitive("mm", "MmBackward0", _mm_forward, _mm_backward)
+MV = Primitive("mv", "MvBackward0", _mv_forward, _mv_backward)
+DOT = Primitive("dot", "DotBackward0", _dot_forward, _dot_backward)
+BATCHED = Primitive("matmul", "UnsafeViewBackward0", _batched_forward, _batched_backward)
+MATRIX_AT_BATCH = Primitive("matmul", "CloneBackward0", _batched_forward, _batched_backward)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    return apply(MM, (a, b))
+
+
+def mv(a: Tensor, v: Tensor) -> Tensor:
+    return apply(MV, (a, v))
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    return apply(DOT, (a, b))
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    if not isinstance(b, Tensor) or not isinstance(a, Tensor):
+        raise TypeError(
+            f"matmul(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+    da, db = a.ndim, b.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(a, b)
+    if da == 2 and db == 1:
+        return mv(a, b)
+    if da == 1 and db == 2:
+        return view_op(SQUEEZE_DIMS, mm(unsqueeze(a, 0), b), ((0,),))
+    if da == 2 and db == 2:
+        return mm(a, b)
+    return apply(MATRIX_AT_BATCH if da == 2 and db > 2 else BATCHED, (a, b))

@@ -1,0 +1,121 @@
+"""Reductions: sum and mean, over everything (``...Backward0``) or over dims (``...Backward1``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine import dtypes
+from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.tensor import wrap_dim
+
+
+def normalize_dims(dim, ndim: int) -> tuple:
+    """``dim`` as a sorted tuple of non-negative dims, with torch's errors."""
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    wrapped = tuple(wrap_dim(d, ndim) for d in dims)
+    if len(set(wrapped)) != len(wrapped):
+        repeated = next(d for d in wrapped if wrapped.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    return tuple(sorted(wrapped))
+
+
+def _expand_back(F, g, shape: tuple, dims: tuple | None, keepdim: bool):
+    """Spread a reduced gradient over the input's shape (torch's sum_backward)."""
+    if dims is not None and not keepdim:
+        for d in dims:
+            g = F.unsqueeze(g, d)
+    return F.expand(g, shape)
+
+
+def _sum_dtype(a):
+    # torch sums integers and bools as int64
+    return np.int64 if a.dtype.kind in "biu" else a.dtype
+
+
+def _sum_all(a, dtype=None):
+    return np.sum(a, dtype=dtype or _sum_dtype(a))
+
+
+def _sum_dims(a, dims, keepdim, dtype=None):
+    return np.sum(a, axis=dims, keepdims=keepdim, dtype=dtype or _sum_dtype(a))
+
+
+def _mean_check(a, name="mean"):
+    if a.dtype.kind != "f":
+        kind = dtypes.from_numpy_dtype(a.dtype)
+        legacy = dtypes.LEGACY_TYPE_NAMES[kind][len("torch."):-len("Tensor")]
+        raise RuntimeError(
+            f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {legacy}"
+        )
+
+
+def _mean_all(a):
+    _mean_check(a)
+    return (np.sum(a, dtype=a.dtype) / a.dtype.type(a.size)).astype(a.dtype) if a.size else a.dtype.type(np.nan)
+
+
+def _mean_dims(a, dims, keepdim):
+    _mean_check(a)
+    count = 1
+    for d in dims:
+        count *= a.shape[d]
+    total = np.sum(a, axis=dims, keepdims=keepdim, dtype=a.dtype)
+    return np.true_divide(total, a.dtype.type(count)).astype(a.dtype, copy=False)
+
+
+SUM = Primitive(
+    "sum", "SumBackward0", _sum_all,
+    lambda F, g, inputs, out, params, needs: (F.expand(g, np.shape(inputs[0])),),
+    saves=False,
+)
+SUM_DIM = Primitive(
+    "sum", "SumBackward1", _sum_dims,
+    lambda F, g, inputs, out, params, needs: (
+        _expand_back(F, g, np.shape(inputs[0]), params[0], params[1]),),
+    saves=False,
+)
+MEAN = Primitive(
+    "mean", "MeanBackward0", _mean_all,
+    lambda F, g, inputs, out, params, needs: (
+        F.expand(g, np.shape(inputs[0])) / max(np.size(inputs[0]), 1),),
+    saves=False,
+)
+MEAN_DIM = Primitive(
+    "mean", "MeanBackward1", _mean_dims,
+    lambda F, g, inputs, out, params, needs: (
+        _expand_back(F, g, np.shape(inputs[0]), params[0], params[1])
+        / _count(np.shape(inputs[0]), params[0]),),
+    saves=False,
+)
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        if keepdim:
+            dim = tuple(range(input.ndim))
+        else:
+            return apply(SUM, (input,))
+    dims = normalize_dims(dim, input.ndim) if not (isinstance(dim, (tuple, list)) and not dim) else tuple(range(input.ndim))
+    return apply(SUM_DIM, (input,), (dims, bool(keepdim)))
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        if keepdim:
+            dim = tuple(range(input.ndim))
+        else:
+            return apply(MEAN, (input,))
+    dims = normalize_dims(dim, input.ndim) if not (isinstance(dim, (tuple, list)) and not dim) else tuple(range(input.ndim))
+    return apply(MEAN_DIM, (input,), (dims, bool(keepdim)))

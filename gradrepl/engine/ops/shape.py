@@ -1,0 +1,257 @@
+"""Shape and view ops: view/reshape, transpose/t/permute, (un)squeeze, expand, indexing, unbind.
+
+Views share memory with their input as torch's do (numpy views do the same), and share its
+version counter, so an in-place change through either is seen by autograd.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.primitive import Primitive, apply, wrap
+from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
+
+
+def _as_view(result: Tensor, of: Tensor) -> Tensor:
+    """Mark ``result`` as sharing ``of``'s memory (and so its version counter)."""
+    result._base = of._version_root()
+    return result
+
+
+def view_op(prim: Primitive, tensor: Tensor, params: tuple) -> Tensor:
+    """Apply a view primitive to the tensor's shared memory."""
+    arrays = tensor._memory()
+    return _as_view(wrap(prim, prim.forward(arrays, *params), (tensor,), params), tensor)
+
+
+def _backward_reshape(F, g, inputs, out, params, needs):
+    return (F.reshape(g, np.shape(inputs[0])),)
+
+
+# ---------------------------------------------------------------------------------------------
+# view / reshape
+
+def infer_shape(shape, numel: int) -> tuple:
+    """Resolve one -1 in ``shape``, with torch's errors."""
+    shape = tuple(int(s) for s in shape)
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if unknown:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _view_forward(a, shape):
+    try:
+        return np.reshape(a, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+
+
+VIEW = Primitive("view", "ViewBackward0", _view_forward, _backward_reshape, saves=False)
+# reshape of a tensor whose memory cannot be viewed copies, and torch names that node differently
+UNSAFE_VIEW = Primitive("reshape", "UnsafeViewBackward0", lambda a, shape: np.reshape(a, shape),
+                        _backward_reshape, saves=False)
+
+
+def _shape_args(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def view(tensor: Tensor, *shape) -> Tensor:
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not hasattr(shape[0], "__index__"):
+        return tensor.to(shape[0])  # view(dtype) reinterprets; gradrepl converts instead
+    shape = infer_shape(_shape_args(shape), tensor.numel())
+    return view_op(VIEW, tensor, (shape,))
+
+
+def reshape(tensor: Tensor, *shape) -> Tensor:
+    shape = infer_shape(_shape_args(shape), tensor.numel())
+    try:
+        return view_op(VIEW, tensor, (shape,))
+    except RuntimeError:
+        return apply(UNSAFE_VIEW, (tensor,), (shape,))
+
+
+def flatten(tensor: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if tensor.ndim == 0:
+        return reshape(tensor, 1)
+    start, end = wrap_dim(start_dim, tensor.ndim), wrap_dim(end_dim, tensor.ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return tensor
+    shape = tensor.shape
+    merged = 1
+    for s in shape[start:end + 1]:
+        merged *= s
+    return reshape(tensor, tuple(shape[:start]) + (merged,) + tuple(shape[end + 1:]))
+
+
+# ---------------------------------------------------------------------------------------------
+# transpose / permute
+
+TRANSPOSE = Primitive(
+    "transpose", "TransposeBackward0", lambda a, d0, d1: np.swapaxes(a, d0, d1),
+    lambda F, g, inputs, out, params, needs: (F.transpose(g, params[0], params[1]),), saves=False,
+)
+T = Primitive(
+    "t", "TBackward0", lambda a: a.T,
+    lambda F, g, inputs, out, params, needs: (F.transpose(g, 0, -1) if np.ndim(g) == 2 else g,),
+    saves=False,
+)
+PERMUTE = Primitive(
+    "permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims),
+    lambda F, g, inputs, out, params, needs: (F.permute(g, tuple(np.argsort(params[0]))),),
+    saves=False,
+)
+
+
+def transpose(tensor: Tensor, dim0: int, dim1: int) -> Tensor:
+    ndim = tensor.ndim
+    return view_op(TRANSPOSE, tensor, (wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)))
+
+
+def t(tensor: Tensor) -> Tensor:
+    if tensor.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {tensor.ndim}D")
+    return view_op(T, tensor, ())
+
+
+def permute(tensor: Tensor, *dims) -> Tensor:
+    dims = tuple(wrap_dim(d, tensor.ndim) for d in _shape_args(dims))
+    if len(dims) != tensor.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {tensor.ndim} is not "
+            f"equal to len(dims) = {len(dims)}"
+        )
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return view_op(PERMUTE, tensor, (dims,))
+
+
+def reversed_dims(tensor: Tensor) -> Tensor:
+    """``tensor.T``: all dims reversed (a permute in torch's graph)."""
+    return view_op(PERMUTE, tensor, (tuple(range(tensor.ndim - 1, -1, -1)),))
+
+
+# ---------------------------------------------------------------------------------------------
+# unsqueeze / squeeze / expand
+
+UNSQUEEZE = Primitive(
+    "unsqueeze", "UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim),
+    lambda F, g, inputs, out, params, needs: (F.reshape(g, np.shape(inputs[0])),), saves=False,
+)
+SQUEEZE_ALL = Primitive("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), _backward_reshape,
+                        saves=False)
+SQUEEZE_DIM = Primitive("squeeze", "SqueezeBackward1",
+                        lambda a, dim: np.squeeze(a, dim) if a.shape[dim] == 1 else a,
+                        _backward_reshape, saves=False)
+# vector @ matrix squeezes the unsqueezed vector's dim away; torch records that as this overload
+SQUEEZE_DIMS = Primitive("squeeze", "SqueezeBackward4",
+                         lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
+                         _backward_reshape, saves=False)
+EXPAND = Primitive(
+    "expand", "ExpandBackward0", lambda a, shape: np.broadcast_to(a, shape),
+    lambda F, g, inputs, out, params, needs: (F.sum_to(g, inputs[0]),), saves=False,
+)
+
+
+def unsqueeze(tensor: Tensor, dim: int) -> Tensor:
+    return view_op(UNSQUEEZE, tensor, (wrap_dim(dim, tensor.ndim + 1),))
+
+
+def squeeze(tensor: Tensor, dim=None) -> Tensor:
+    if dim is None:
+        return view_op(SQUEEZE_ALL, tensor, ())
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(wrap_dim(d, max(tensor.ndim, 1)) for d in dim)
+        return view_op(SQUEEZE_DIMS, tensor, (dims,)) if tensor.ndim else tensor
+    dim = wrap_dim(dim, max(tensor.ndim, 1))
+    if tensor.ndim == 0:
+        return view_op(SQUEEZE_DIMS, tensor, ((),))
+    return view_op(SQUEEZE_DIM, tensor, (dim,))
+
+
+def expand(tensor: Tensor, *sizes) -> Tensor:
+    sizes = _shape_args(sizes)
+    shape = tensor.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand({tensor.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(shape)})"
+        )
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, size in enumerate(sizes):
+        current = shape[i - lead] if i >= lead else 1
+        if size == -1:
+            if i < lead:
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                    f"dimension {i}"
+                )
+            size = current
+        elif current != 1 and current != size:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({size}) must match the existing size ({current}) "
+                f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                f"{list(shape)}"
+            )
+        target.append(int(size))
+    return view_op(EXPAND, tensor, (tuple(target),))
+
+
+def expand_as(tensor: Tensor, other: Tensor) -> Tensor:
+    return expand(tensor, other.shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# unbind (iteration) and indexing
+
+def _unbind_backward(F, grads, inputs, out, params, needs):
+    (dim,) = params
+    shape = np.shape(inputs[0])
+    part_shape = shape[:dim] + shape[dim + 1:]
+    like = inputs[0]
+    filled = [g if g is not None else F.zeros(part_shape, like) for g in grads]
+    return (F.stack(filled, dim),)
+
+
+def unbind(tensor: Tensor, dim: int = 0) -> tuple:
+    dim = wrap_dim(dim, tensor.ndim)
+    memory = tensor._memory()
+    n = memory.shape[dim]
+    prim = Primitive("unbind", "UnbindBackward0", None, _unbind_backward, saves=False, n_outputs=n)
+    parts = [memory[(slice(None),) * dim + (i,)] for i in range(n)]
+    if not parts:
+        return ()
+    first = wrap(prim, parts[0], (tensor,), (dim,))
+    node = first.grad_fn
+    results = []
+    for i, part in enumerate(parts):
+        result = first if i == 0 else new_tensor(part)
+        if node is not None and i:
+            result._requires_grad = True
+            result.grad_fn = node
+            result._output_nr = i
+        results.append(_as_view(result, tensor))
+    return tuple(results)

@@ -1,0 +1,119 @@
+"""The ``F`` of backward formulas under create_graph=True: the same names as ``backends.arrays``,
+computed with recorded tensor ops so the resulting gradients can be differentiated again."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops import arithmetic, combine, linalg, shape, unary
+from gradrepl.engine.ops.backends import sum_to_shape
+from gradrepl.engine.ops.primitive import apply
+from gradrepl.engine.ops.reductions import sum as _sum
+from gradrepl.engine.tensor import Tensor, new_tensor
+
+
+def exp(x):
+    return apply(unary.EXP, (x,))
+
+
+def log(x):
+    return apply(unary.LOG, (x,))
+
+
+def sin(x):
+    return apply(unary.SIN, (x,))
+
+
+def cos(x):
+    return apply(unary.COS, (x,))
+
+
+def sqrt(x):
+    return apply(unary.SQRT, (x,))
+
+
+def tanh(x):
+    return apply(unary.TANH, (x,))
+
+
+def sign(x):
+    # sign's derivative is zero almost everywhere: a constant is exact here
+    return new_tensor(np.sign(x._data))
+
+
+def pow(a, b):
+    if isinstance(b, Tensor):
+        return apply(arithmetic.POW_TENSOR, (a, b))
+    return apply(arithmetic.POW_SCALAR, (a,), (b,))
+
+
+def where(cond, a, b):
+    return combine.where(cond, a, b)
+
+
+def matmul(a, b):
+    return linalg.matmul(a, b)
+
+
+def outer(a, b):
+    return shape.unsqueeze(a, 1) * shape.unsqueeze(b, 0)
+
+
+def sum_to(g, like):
+    target = tuple(like.shape) if hasattr(like, "shape") else ()
+    return sum_to_shape(g, target, lambda x, axes: _sum(x, axes, keepdim=True),
+                        lambda x, s: shape.reshape(x, s))
+
+
+def sum(g, dims, keepdim=False):
+    return _sum(g, dims, keepdim)
+
+
+def expand(g, target):
+    return shape.expand(g, tuple(target))
+
+
+def reshape(g, target):
+    return shape.reshape(g, tuple(target))
+
+
+def transpose(g, dim0, dim1):
+    return shape.transpose(g, dim0, dim1)
+
+
+def permute(g, dims):
+    return shape.permute(g, *dims)
+
+
+def unsqueeze(g, dim):
+    return shape.unsqueeze(g, dim)
+
+
+def zeros(target, like):
+    return new_tensor(np.zeros(target, dtype=np.asarray(like._data).dtype))
+
+
+def stack(grads, dim):
+    return combine.stack(list(grads), dim)
+
+
+def select(g, dim, index):
+    from gradrepl.engine.ops.indexing import getitem
+
+    return getitem(g, (slice(None),) * dim + (index,))
+
+
+def narrow(g, dim, start, length):
+    from gradrepl.engine.ops.indexing import getitem
+
+    return getitem(g, (slice(None),) * dim + (slice(start, start + length),))
+
+
+def index(g, index):
+    from gradrepl.engine.ops.indexing import getitem
+
+    return getitem(g, index)
+
+
+def scatter_into(target, like, index, g):
+    return apply(combine.PAD_INTO, (g,), (tuple(target), index))

@@ -1,0 +1,55 @@
+"""Elementwise functions of one tensor: one row each, with the derivative torch uses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.primitive import Primitive
+from gradrepl.engine.ops.promotion import as_float
+
+
+def unary(name, grad_fn_name, forward, derivative, uses_output=False, saves=True):
+    """A row for f(a): ``derivative(F, g, a, out)`` is the gradient flowing to a."""
+
+    def backward(F, g, inputs, out, params, needs):
+        return (derivative(F, g, inputs[0], out),)
+
+    return Primitive(name, grad_fn_name, forward, backward, saves=saves, uses_output=uses_output)
+
+
+def floating(np_func):
+    """Integer inputs compute in the default float dtype, as torch's float functions do."""
+    return lambda a: np_func(as_float(a))
+
+
+def _sigmoid(a):
+    a = as_float(a)
+    # 1 / (1 + exp(-a)) overflows to 0 / inf gracefully with numpy's warnings off
+    return np.reciprocal(np.exp(np.negative(a)) + a.dtype.type(1))
+
+
+def _relu(a):
+    if a.dtype == np.bool_:
+        raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+    return np.maximum(a, a.dtype.type(0))
+
+
+def _abs(a):
+    if a.dtype == np.bool_:
+        raise RuntimeError('"abs_cpu" not implemented for \'Bool\'')
+    return np.abs(a)
+
+
+EXP = unary("exp", "ExpBackward0", floating(np.exp), lambda F, g, a, out: g * out, uses_output=True)
+LOG = unary("log", "LogBackward0", floating(np.log), lambda F, g, a, out: g / a)
+SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt),
+             lambda F, g, a, out: g / (2 * out), uses_output=True)
+SIN = unary("sin", "SinBackward0", floating(np.sin), lambda F, g, a, out: g * F.cos(a))
+COS = unary("cos", "CosBackward0", floating(np.cos), lambda F, g, a, out: g * -F.sin(a))
+TANH = unary("tanh", "TanhBackward0", floating(np.tanh),
+             lambda F, g, a, out: g * (1 - out * out), uses_output=True)
+SIGMOID = unary("sigmoid", "SigmoidBackward0", _sigmoid,
+                lambda F, g, a, out: g * (1 - out) * out, uses_output=True)
+RELU = unary("relu", "ReluBackward0", _relu,
+             lambda F, g, a, out: F.where(out <= 0, 0 * g, g), uses_output=True)
+ABS = unary("abs", "AbsBackward0", _abs, lambda F, g, a, out: g * F.sign(a))

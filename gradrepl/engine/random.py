@@ -1,0 +1,237 @@
+"""Random numbers that match torch's CPU generator after ``torch.manual_seed``.
+
+torch's CPU generator is the classic MT19937 seeded with init_genrand, which is numpy's legacy
+seeding, so numpy supplies the raw 32-bit stream; the transforms to uniform and normal values
+follow torch's kernels (see ../shared/TORCH-FACTS.md): 24-bit floats, 53-bit doubles, serial
+Box-Muller with a cached second value for small tensors, and a 16-wide vector Box-Muller in
+float32 for tensors of 16 or more elements.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gradrepl.engine import dtypes
+from gradrepl.engine.factories import _allocate, _finish, _size_args
+from gradrepl.engine.tensor import Tensor
+
+_DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
+
+
+class Generator:
+    """torch.Generator for the CPU."""
+
+    def __init__(self, device="cpu"):
+        self._bits = np.random.MT19937()
+        self.manual_seed(_DEFAULT_SEED)
+        self.device = device
+
+    def manual_seed(self, seed) -> "Generator":
+        seed = int(seed)
+        self._seed = seed
+        self._bits._legacy_seeding(seed & 0xFFFFFFFF)
+        self._normal_cache = None
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def seed(self) -> int:
+        fresh = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+        self.manual_seed(fresh)
+        return fresh
+
+    def get_state(self):
+        return (self._bits.state, self._normal_cache)
+
+    def set_state(self, state) -> None:
+        self._bits.state, self._normal_cache = state
+
+    # The raw streams
+    def random32(self, n: int) -> np.ndarray:
+        return self._bits.random_raw(n).astype(np.uint64)
+
+    def random64(self, n: int) -> np.ndarray:
+        raw = self._bits.random_raw(2 * n).astype(np.uint64).reshape(n, 2)
+        return (raw[:, 0] << np.uint64(32)) | raw[:, 1]
+
+    def uniform_float32(self, n: int) -> np.ndarray:
+        return (self.random32(n) & np.uint64((1 << 24) - 1)).astype(np.float32) * np.float32(2.0 ** -24)
+
+    def uniform_float64(self, n: int) -> np.ndarray:
+        return (self.random64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * (2.0 ** -53)
+
+    def normal_serial(self, n: int) -> np.ndarray:
+        """torch's scalar normal_distribution<double>: Box-Muller, second value cached."""
+        out = np.empty(n, dtype=np.float64)
+        for i in range(n):
+            if self._normal_cache is not None:
+                out[i], self._normal_cache = self._normal_cache, None
+                continue
+            u1, u2 = self.uniform_float64(2)
+            radius = math.sqrt(-2.0 * math.log1p(-u2))
+            theta = 2.0 * math.pi * u1
+            self._normal_cache = radius * math.sin(theta)
+            out[i] = radius * math.cos(theta)
+        return out
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed) -> Generator:
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(state) -> None:
+    default_generator.set_state(state)
+
+
+def _gen(generator) -> Generator:
+    return generator if generator is not None else default_generator
+
+
+# ---------------------------------------------------------------------------------------------
+# Filling
+
+def _normal_values(n: int, mean: float, std: float, np_dtype, generator: Generator) -> np.ndarray:
+    if n < 16:
+        return (generator.normal_serial(n) * std + mean).astype(np_dtype)
+    work = np.float32 if np_dtype != np.float64 else np.float64
+    uniform = generator.uniform_float32 if work == np.float32 else generator.uniform_float64
+    data = uniform(n).astype(work)
+    _box_muller_blocks(data, 0, n - n % 16, mean, std)
+    if n % 16:
+        data[n - 16:] = uniform(16).astype(work)
+        _box_muller_blocks(data, n - 16, n, mean, std)
+    return data.astype(np_dtype)
+
+
+def _box_muller_blocks(data: np.ndarray, start: int, stop: int, mean: float, std: float) -> None:
+    """torch's normal_fill_16: each block of 16 uniforms becomes 16 normals, in place."""
+    kind = data.dtype.type
+    blocks = data[start:stop].reshape(-1, 16)
+    u1 = kind(1) - blocks[:, :8]
+    u2 = blocks[:, 8:]
+    radius = np.sqrt(kind(-2) * np.log(u1))
+    theta = kind(2.0 * math.pi) * u2
+    first = radius * np.cos(theta) * kind(std) + kind(mean)
+    second = radius * np.sin(theta) * kind(std) + kind(mean)
+    blocks[:, :8] = first
+    blocks[:, 8:] = second
+    data[start:stop] = blocks.reshape(-1)
+
+
+def _float_dtype(dtype):
+    dtype = dtype or dtypes.get_default_dtype()
+    return dtype
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **_) -> Tensor:
+    shape = _size_args(size)
+    dtype = _float_dtype(dtype)
+    _allocate(shape, dtype.numpy)
+    n = math.prod(shape)
+    gen = _gen(generator)
+    values = gen.uniform_float64(n) if dtype is dtypes.float64 else gen.uniform_float32(n)
+    return _finish(values.astype(dtype.numpy).reshape(shape), requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **_) -> Tensor:
+    shape = _size_args(size)
+    dtype = _float_dtype(dtype)
+    _allocate(shape, dtype.numpy)
+    values = _normal_values(math.prod(shape), 0.0, 1.0, dtype.numpy, _gen(generator))
+    return _finish(values.reshape(shape), requires_grad, device)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False, **_) -> Tensor:
+    if high is None or (size is None and isinstance(high, (tuple, list))):
+        if size is None and isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+    if high <= low:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    shape = _size_args((size,) if isinstance(size, int) else (tuple(size),))
+    dtype = dtype or dtypes.int64
+    span = high - low
+    gen = _gen(generator)
+    n = math.prod(shape)
+    raw = gen.random64(n) if span >= 2 ** 32 else gen.random32(n)
+    values = (raw % np.uint64(span)).astype(np.int64) + low
+    return _finish(values.astype(dtype.numpy).reshape(shape), requires_grad, device)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False, **_) -> Tensor:
+    dtype = dtype or dtypes.int64
+    gen = _gen(generator)
+    perm = np.arange(n, dtype=np.int64)
+    for i in range(n - 1):
+        z = int(gen.random32(1)[0] % (n - i))
+        perm[i], perm[i + z] = perm[i + z], perm[i]
+    return _finish(perm.astype(dtype.numpy), requires_grad, device)
+
+
+def rand_like(input, *, dtype=None, **kwargs) -> Tensor:
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, **kwargs)
+
+
+def randn_like(input, *, dtype=None, **kwargs) -> Tensor:
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, **kwargs)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, **kwargs) -> Tensor:
+    if size is None:
+        raise NotImplementedError("gradrepl supports torch.normal(mean, std, size) with float mean and std")
+    result = randn(tuple(size), generator=generator, **kwargs)
+    return result if (mean, std) == (0.0, 1.0) else normal_(result, mean, std, generator=generator)
+
+
+# ---------------------------------------------------------------------------------------------
+# In-place fills (Tensor.uniform_, Tensor.normal_)
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    from gradrepl.engine.ops.inplace import check_writable, write
+
+    check_writable(tensor)
+    n = tensor.numel()
+    gen = _gen(generator)
+    if tensor.dtype is dtypes.float64:
+        x = gen.uniform_float64(n)
+        values = x * (b - a) + a
+    else:
+        x = gen.uniform_float32(n).astype(np.float64)
+        span = float(np.float32(b) - np.float32(a))
+        # torch computes x * (b - a) + a as one fused multiply-add in float32: the product of two
+        # float32 values is exact in float64, so only the final rounding matters
+        values = (x * span + float(np.float32(a))).astype(np.float32)
+    write(tensor, values.astype(tensor._data.dtype).reshape(tensor.shape))
+    return tensor
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    from gradrepl.engine.ops.inplace import check_writable, write
+
+    check_writable(tensor)
+    values = _normal_values(tensor.numel(), mean, std, tensor._data.dtype, _gen(generator))
+    write(tensor, values.reshape(tensor.shape))
+    return tensor

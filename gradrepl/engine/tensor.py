@@ -1,0 +1,382 @@
+"""The Tensor class: a numpy array plus the autograd state PyTorch keeps beside it.
+
+Only what every tensor has lives here: data, requires_grad, grad, grad_fn, versions, hooks and
+conversions. The ops are attached as methods by ``tensor_methods.py``, from the op modules in
+``ops/``, so that each op is defined in one place.
+
+Data is a numpy ndarray, or a numpy scalar for 0-d results (numpy returns those from 0-d
+arithmetic and they are several times cheaper; a scalar is turned into a 0-d array the moment
+anything needs to share or write its memory).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine import dtypes
+from gradrepl.engine.size import Size
+from gradrepl.engine.warn import warn_user
+
+_NP_TO_DTYPE = {d.numpy: d for d in dtypes.ALL}
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+    "won't be populated during autograd.backward(). If you indeed want the .grad field to be "
+    "populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the "
+    "non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
+    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
+)
+
+
+class _TensorMeta(type):
+    """Lets ``isinstance(x, torch.Tensor)`` hold for every tensor type gradrepl makes."""
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it for autograd."""
+
+    # Defaults on the class keep creating a tensor to three attribute writes (see new_tensor).
+    grad_fn = None
+    _requires_grad = False
+    _grad = None
+    _accumulator = None  # weak reference to this leaf's AccumulateGrad node
+    _base = None  # the tensor whose memory this view shares
+    _version = 0  # bumped by every in-place change; lives on the base for views
+    _output_nr = 0
+    _retains_grad = False
+    _hooks = None
+    _is_param = False
+    __array_priority__ = 1000  # numpy defers to our reflected operators: ndarray * tensor -> tensor
+
+    def __new__(cls, *args, **kwargs):
+        # torch.Tensor(...) is the legacy constructor: data, or sizes of an uninitialised tensor.
+        from gradrepl.engine.factories import legacy_new
+
+        return legacy_new(cls, dtypes.get_default_dtype(), args, kwargs)
+
+    # -----------------------------------------------------------------------------------------
+    # Basic attributes
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return _NP_TO_DTYPE[self._data.dtype]
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    @property
+    def device(self):
+        from gradrepl.engine.device import CPU
+
+        return CPU
+
+    is_cuda = False
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_complex = staticmethod(lambda: False)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def get_device(self) -> int:
+        return -1
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def _wrap_dim(self, dim: int) -> int:
+        return wrap_dim(dim, self._data.ndim)
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self._data.itemsize for s in np.asarray(self._data).strides)
+        return strides if dim is None else strides[self._wrap_dim(dim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        data = self._data
+        return data.ndim < 2 or bool(data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        return self._memory().__array_interface__["data"][0]
+
+    def storage_offset(self) -> int:
+        base = self._version_root()
+        if base is self:
+            return 0
+        return (self.data_ptr() - base.data_ptr()) // self._data.itemsize
+
+    # -----------------------------------------------------------------------------------------
+    # Autograd state
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._set_requires_grad(value, "only Tensors of floating point dtype can require gradients")
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self._set_requires_grad(
+            requires_grad, "only Tensors of floating point dtype can require gradients"
+        )
+        return self
+
+    def _set_requires_grad(self, value: bool, int_message: str) -> None:
+        value = bool(value)
+        if self.grad_fn is not None:
+            if not value:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a "
+                    "computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError(int_message)
+        self._requires_grad = value
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
+            warn_user(NON_LEAF_GRAD_WARNING, UserWarning)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return  # leaves keep their grad anyway
+        from gradrepl.engine.hooks import add_retain_grad_hook
+
+        add_retain_grad_hook(self)
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed and may return a replacement."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from gradrepl.engine.hooks import add_tensor_hook
+
+        return add_tensor_hook(self, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from gradrepl.engine.autograd import backward
+
+        backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
+
+    @property
+    def data(self) -> "Tensor":
+        return self.detach()
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        # torch swaps the storage underneath, leaving autograd history alone.
+        self._data = value._data
+        self._base = value._base
+
+    @property
+    def _version_number(self) -> int:
+        return self._version_root()._version
+
+    def _version_root(self) -> "Tensor":
+        return self._base if self._base is not None else self
+
+    def _bump_version(self) -> None:
+        self._version_root()._version += 1
+
+    # -----------------------------------------------------------------------------------------
+    # Memory: numpy scalars become shared 0-d arrays on demand
+
+    def _memory(self) -> np.ndarray:
+        """The data as an ndarray that others may share and write into."""
+        data = self._data
+        if type(data) is not np.ndarray:
+            data = self._data = np.array(data)
+        return data
+
+    # -----------------------------------------------------------------------------------------
+    # Conversions to Python and numpy
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._memory()
+
+    def __array__(self, dtype=None, copy=None):
+        data = np.asarray(self._data)
+        return data if dtype is None else data.astype(dtype, copy=False)
+
+    def _scalar(self, kind: str):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item() if self._data.ndim else self._data.item()
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._scalar("int"))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._scalar("bool"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self) -> str:
+        from gradrepl.engine.printing import format_tensor
+
+        return format_tensor(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (np.array(self._data), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        copy = new_tensor(np.array(self._data), type(self))
+        copy._requires_grad = self._requires_grad
+        if self._grad is not None:
+            copy._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = copy
+        return copy
+
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        if dtype is None:
+            return dtypes.LEGACY_TYPE_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            by_name = {name: d for d, name in dtypes.LEGACY_TYPE_NAMES.items()}
+            if dtype not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = by_name[dtype]
+        elif not isinstance(dtype, dtypes.dtype):
+            dtype = getattr(dtype, "dtype", dtype)
+        return self.to(dtype)
+
+
+def _rebuild(data, requires_grad):
+    t = new_tensor(data)
+    t._requires_grad = requires_grad
+    return t
+
+
+Tensor.__module__ = "torch"
+
+_object_new = object.__new__
+
+
+def new_tensor(data, cls=Tensor) -> Tensor:
+    """The engine's constructor: wraps ``data`` (taken as is, not copied) in a fresh tensor."""
+    t = _object_new(cls)
+    t._data = data
+    return t
+
+
+def wrap_dim(dim: int, ndim: int) -> int:
+    """A dim given as negative or positive, checked and made positive, with torch's error."""
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not lo <= dim <= hi:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
+        )
+    return dim + ndim if dim < 0 else dim

@@ -1,0 +1,94 @@
+"""``gradrepl.torch``: the torch-compatible namespace (inside gradrepl, ``import torch`` is this).
+
+Thin re-exports of the engine under torch's names. A name real PyTorch has and gradrepl does not
+raises ``UnsupportedError`` saying so; any other missing name is an ordinary AttributeError.
+"""
+
+from gradrepl import engine as _engine  # noqa: F401  (attaches the ops to Tensor)
+from gradrepl.engine import dtypes as _dtypes
+from gradrepl.engine.autograd import backward as _backward  # noqa: F401
+from gradrepl.engine.device import device
+from gradrepl.engine.dtypes import (
+    bool_ as bool,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
+)
+from gradrepl.engine.errors import UnsupportedError as _UnsupportedError
+from gradrepl.engine.factories import (
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+    LongTensor, ShortTensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full,
+    full_like, linspace, ones, ones_like, tensor, zeros, zeros_like,
+)
+from gradrepl.engine.grad_mode import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    set_grad_enabled,
+)
+from gradrepl.engine.ops import (
+    abs, absolute, add, allclose, cat, clone, cos, detach, div, divide, dot, eq, equal, exp,
+    flatten, floor_divide, ge, gt, isclose, le, log, lt, matmul, mean, mm, mul, multiply, mv, ne,
+    neg, negative, permute, pow, reciprocal, relu, remainder, reshape, rsub, sigmoid, sin, sqrt,
+    square, squeeze, stack, sub, sum, t, tanh, transpose, true_divide, unbind, unsqueeze, where,
+)
+from gradrepl.engine.printing import set_printoptions
+from gradrepl.engine.random import (
+    Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
+    randn, randn_like, randperm, seed,
+)
+from gradrepl.engine.size import Size
+from gradrepl.engine.tensor import Tensor
+from gradrepl.torch import autograd  # noqa: F401
+
+__version__ = "2.13.0+gradrepl"
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
+
+
+def numel(input) -> int:
+    return input.numel()
+
+
+def result_type(tensor1, tensor2):
+    return _dtypes.result_type(tensor1, tensor2)
+
+
+def get_rng_state():
+    from gradrepl.engine.random import get_rng_state as _get
+
+    return _get()
+
+
+def set_rng_state(state):
+    from gradrepl.engine.random import set_rng_state as _set
+
+    return _set(state)
+
+
+def __getattr__(name):
+    from gradrepl.engine.torch_names import TORCH_MEMBERS
+
+    if name in TORCH_MEMBERS:
+        raise _UnsupportedError(f"torch.{name}")
+    raise AttributeError(f"module 'torch' has no attribute '{name}'")
