@@ -1,10 +1,109 @@
-"""pytest plugin: ``pytest --gradrepl`` collects notebooks and reports their cells as test items.
+"""pytest plugin: ``pytest --gradrepl samples/`` collects notebooks and reports cells as test items.
 
-It must import cheaply: pytest loads it in every run of every project where gradrepl is installed.
+Registered under ``pytest11`` like nbval, so pytest loads it in every run wherever gradrepl is
+installed: it must import cheaply and do nothing unless ``--gradrepl`` is given. Replay itself is
+imported only when a notebook is collected.
+
+Each notebook is replayed once, when its first cell item runs; every cell item then reports its own
+verdict (passed, failed with the same diff as ``gradrepl replay``, or skipped), so ``-k`` and
+``--lf`` select cells but never change which code ran before them.
 """
+
+from __future__ import annotations
+
+import pytest
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("gradrepl", "replay notebooks with gradrepl")
     group.addoption("--gradrepl", action="store_true", default=False,
                     help="collect .ipynb files and check each code cell's outputs with gradrepl")
+    group.addoption("--gradrepl-engine", default="gradrepl", choices=("gradrepl", "torch"),
+                    help="run cells on gradrepl (default) or on a real PyTorch")
+    group.addoption("--gradrepl-tolerance", action="store_true", default=False,
+                    help="numbers match to the recorded precision, give or take one in the last digit")
+    group.addoption("--gradrepl-compare-stderr", action="store_true", default=False, help="compare stderr too")
+    group.addoption("--gradrepl-lax", action="store_true", default=False,
+                    help="compare only cells marked NBVAL_CHECK_OUTPUT")
+    group.addoption("--gradrepl-sanitize", metavar="FILE", default=None, help="nbval-style sanitize file")
+    group.addoption("--gradrepl-timeout", metavar="S", type=float, default=None, help="per-cell time limit")
+
+
+def pytest_collect_file(file_path, parent):
+    if not parent.config.getoption("gradrepl"):
+        return None
+    if file_path.suffix == ".ipynb" and ".ipynb_checkpoints" not in file_path.parts:
+        return NotebookFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _options(config):
+    from gradrepl.replay.normalise import read_sanitize_file
+    from gradrepl.replay.results import ReplayOptions
+
+    sanitize = config.getoption("gradrepl_sanitize")
+    return ReplayOptions(
+        engine=config.getoption("gradrepl_engine"),
+        timeout=config.getoption("gradrepl_timeout"),
+        tolerance=config.getoption("gradrepl_tolerance"),
+        compare_stderr=config.getoption("gradrepl_compare_stderr"),
+        lax=config.getoption("gradrepl_lax"),
+        sanitizers=tuple(read_sanitize_file(sanitize)) if sanitize else (),
+    )
+
+
+class NotebookFile(pytest.File):
+    def collect(self):
+        from gradrepl.replay.notebooks import NotebookError, cell_source, load
+
+        try:
+            self.notebook = load(str(self.path))
+        except NotebookError as error:
+            raise self.CollectError(str(error)) from None
+        self._report = None
+        for index, cell in enumerate(self.notebook.cells):
+            if cell.get("cell_type") == "code":
+                yield CellItem.from_parent(self, name=f"cell_{index + 1}", index=index,
+                                           source=cell_source(cell))
+
+    def replayed(self):
+        if self._report is None:
+            from gradrepl.replay.runner import replay_notebook
+
+            report = replay_notebook(self.notebook, _options(self.config))
+            self._report = {cell.index: cell for cell in report.cells}
+        return self._report
+
+
+class CellFailed(Exception):
+    def __init__(self, cell_report):
+        super().__init__(cell_report.reason)
+        self.cell_report = cell_report
+
+
+class CellItem(pytest.Item):
+    def __init__(self, *, index: int, source: str, **kwargs):
+        super().__init__(**kwargs)
+        self.index = index
+        self.source = source
+
+    def runtest(self):
+        from gradrepl.replay.results import FAILED, SKIPPED, UNSUPPORTED
+
+        cell = self.parent.replayed().get(self.index)
+        if cell is None:
+            pytest.skip("not run: an earlier cell stopped the notebook")
+        if cell.status == SKIPPED:
+            pytest.skip(cell.reason)
+        if cell.status in (FAILED, UNSUPPORTED):
+            raise CellFailed(cell)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, CellFailed):
+            cell = excinfo.value.cell_report
+            lines = [f"{cell.name}: {cell.reason}"] + [f"  | {line}" for line in cell.head()] + cell.diff
+            return "\n".join(lines)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, self.name
