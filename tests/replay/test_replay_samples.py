@@ -1,0 +1,76 @@
+"""samples/: in sync with scripts/make_samples.py, faithful to the seed lessons, and replaying green."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gradrepl.cli import app
+from gradrepl.replay.compare import comparable_blocks
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
+runner = CliRunner()
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "scripts" / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_samples = load_script()
+
+
+def without_outputs(nb: dict) -> dict:
+    nb = json.loads(json.dumps(nb))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return nb
+
+
+def committed(name: str) -> dict:
+    return json.loads((SAMPLES / f"{name}.ipynb").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(make_samples.NEW_LESSONS))
+def test_new_lessons_match_the_script(name):
+    assert without_outputs(committed(name)) == make_samples.notebook(make_samples.NEW_LESSONS[name])
+
+
+@pytest.mark.skipif(not make_samples.DEFAULT_SEEDS.is_dir(), reason="seed lessons not available")
+def test_seed_lessons_match_the_script_and_show_the_seed_outputs():
+    lessons = make_samples.seed_lessons(make_samples.DEFAULT_SEEDS)
+    assert len(lessons) == 5
+    for name, cells in lessons.items():
+        nb = committed(name)
+        assert without_outputs(nb) == make_samples.notebook(cells)
+        code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        seed_cells = [c for c in cells if c["type"] == "code"]
+        for cell, seed in zip(code_cells, seed_cells):
+            if seed["seed_output"]:
+                recorded = "\n".join(b.text for b in comparable_blocks(cell["outputs"], compare_stderr=False))
+                assert recorded == seed["seed_output"].rstrip(), (name, seed["source"])
+
+
+def test_samples_have_recorded_outputs():
+    for path in sorted(SAMPLES.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        executed = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+        assert all(c["execution_count"] is not None for c in executed), path
+
+
+@pytest.mark.torch
+def test_samples_replay_on_real_torch():
+    pytest.importorskip("torch")
+    outcome = runner.invoke(app, ["replay", "--no-color", "--engine", "torch", str(SAMPLES)])
+    assert outcome.exit_code == 0, outcome.output
+
+
+def test_samples_replay_on_gradrepl():
+    outcome = runner.invoke(app, ["replay", "--no-color", str(SAMPLES)])
+    assert outcome.exit_code == 0, outcome.output
