@@ -70,7 +70,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as data_home:
-        env = dict(os.environ, XDG_DATA_HOME=data_home, TERM="xterm-256color")
+        env = dict(os.environ, XDG_DATA_HOME=data_home, TERM="xterm-256color",
+                   PROMPT_TOOLKIT_NO_CPR="1")  # pexpect answers no cursor-position requests
         with_torch = torch_installed()
         time_shell(env)  # warm the file cache (and .pyc files) once, untimed
         if with_torch:

@@ -38,9 +38,26 @@ def main_callback(
     ctx: typer.Context,
     version: bool = typer.Option(False, "--version", help="Show the version and exit.",
                                  callback=_show_version, is_eager=True),
+    code: Optional[str] = typer.Option(None, "-c", metavar="CODE", help="Run CODE through a session and exit."),
+    classic: bool = typer.Option(False, "--classic", help="Shell prompts >>> and ... instead of In \\[n]:."),
+    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run the shell on gradrepl or on a real PyTorch."),
 ) -> None:
+    """Without a command: the interactive shell (or, with -c or piped stdin, run the code and exit)."""
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        from gradrepl.repl import start
+
+        raise typer.Exit(start(classic=classic, engine=engine.value, code=code))
+
+
+@app.command()
+def run(
+    script: str = typer.Argument(..., metavar="FILE", help="A Python file to run."),
+    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run on gradrepl or on a real PyTorch."),
+) -> None:
+    """Run a Python file as one cell of a session (`import torch` is gradrepl); exit 1 if it raises."""
+    from gradrepl.repl.script import run_file
+
+    raise typer.Exit(run_file(script, engine.value))
 
 
 @app.command()
@@ -81,4 +98,12 @@ def replay(
 
 
 def main() -> None:
+    # `gradrepl` alone (or with only shell options) starts the shell without building the typer app.
+    import sys
+
+    from gradrepl.repl import main as shell_main
+
+    status = shell_main(sys.argv[1:])
+    if status is not None:
+        sys.exit(status)
     app()

@@ -43,7 +43,7 @@ def start(classic: bool = False, engine: str = "gradrepl", code: str | None = No
     if not sys.stdin.isatty():
         from gradrepl.repl.script import run_source
 
-        return run_source(sys.stdin.read(), engine)
+        return run_source(sys.stdin.read(), engine, where='File "<stdin>"')
     from gradrepl.repl.shell import Shell
 
     return Shell(engine=engine, classic=classic).interact()

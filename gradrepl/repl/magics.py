@@ -103,8 +103,9 @@ def load(shell, line: str) -> None:
     if len(args) != 1:
         print("usage: %load FILE.ipynb")
         return
-    for source in read_code_cells(Path(args[0])):
-        shell.run_loaded_cell(source)
+    sources = read_code_cells(Path(args[0]))
+    print(f"loading {len(sources)} code cell{'s' if len(sources) != 1 else ''} from {args[0]}")
+    shell.queue_cells(sources)
 
 
 MAGICS: dict[str, Callable] = {

@@ -14,15 +14,23 @@ from gradrepl.repl.display import OutputPrinter
 from gradrepl.repl.prompts import PromptStyle
 
 
+def _relabel(output: dict, where: str) -> dict:
+    """Tracebacks name the script (``File "train.py", line 3``), not ``Cell In[1]``."""
+    if output.get("output_type") != "error":
+        return output
+    lines = [line.replace("Cell In[1],", f"{where},", 1) for line in output.get("traceback", [])]
+    return dict(output, traceback=lines)
+
+
 def run_source(source: str, engine: str = "gradrepl", stdout: TextIO | None = None,
-               stderr: TextIO | None = None) -> int:
+               stderr: TextIO | None = None, where: str = 'File "<string>"') -> int:
     """Run ``source`` as one cell; 0 when it ran through, 1 when it raised."""
     from gradrepl.repl.session_adapter import open_session
 
     printer = OutputPrinter(stdout or sys.stdout, stderr or sys.stderr, PromptStyle(classic=True), color=False)
     session = open_session(engine)
     try:
-        result = session.run_cell(source, on_output=printer.show)
+        result = session.run_cell(source, on_output=lambda output: printer.show(_relabel(output, where)))
     except KeyboardInterrupt:
         printer.show_error("KeyboardInterrupt", "")
         return 130
@@ -37,4 +45,4 @@ def run_file(path: str, engine: str = "gradrepl", stdout: TextIO | None = None,
     except OSError as exc:
         (stderr or sys.stderr).write(f"gradrepl: cannot read {path}: {exc.strerror}\n")
         return 2
-    return run_source(source, engine, stdout, stderr)
+    return run_source(source, engine, stdout, stderr, where=f'File "{path}"')

@@ -36,6 +36,7 @@ class Shell:
         self.next_count = 1
         self.initial_names: set[str] = set()
         self._session = None
+        self._queued: list[str] = []
 
     # --- the session, loaded lazily -------------------------------------------------------
     @property
@@ -69,16 +70,23 @@ class Shell:
     def input_history(self) -> list[tuple[int | None, str]]:
         return [(cell.execution_count, cell.source) for cell in self.cells]
 
-    def run_loaded_cell(self, source: str) -> None:
-        """A cell from %load: echoed with its own prompt, then run like a typed one."""
-        prompt = self.prompts.in_prompt(self.next_count)
-        continuation = self.prompts.continuation(len(prompt))
-        self.printer.stdout.write(prompt + source.replace("\n", "\n" + continuation) + "\n")
-        self.run_cell(source)
+    def queue_cells(self, sources: list[str]) -> None:
+        """Cells to run once the current one is done (%load): the session runs one cell at a time."""
+        self._queued.extend(sources)
 
     # --- running ----------------------------------------------------------------------------
     def run_cell(self, source: str) -> bool:
-        """Run one cell and show its outputs as they come. Returns True when it raised."""
+        """Run one cell, then any cells it queued; outputs shown as they come. True if any raised."""
+        raised = self._run_one(source)
+        while self._queued:
+            queued = self._queued.pop(0)
+            prompt = self.prompts.in_prompt(self.next_count)
+            continuation = self.prompts.continuation(len(prompt))
+            self.printer.stdout.write(prompt + queued.replace("\n", "\n" + continuation) + "\n")
+            raised = self._run_one(queued) or raised
+        return raised
+
+    def _run_one(self, source: str) -> bool:
         try:
             session = self.session
             one_line = "\n" not in source.strip()
