@@ -4,8 +4,8 @@ The traceback keeps only frames from the user's cells (``Cell In[3], line 2``, a
 them) and from the user's own files, never gradrepl's, numpy's or the standard library's, so a
 learner sees where *their* code went wrong. Three exceptions are translated:
 
-- numpy's "Unable to allocate 37.3 GiB ..." MemoryError from a huge tensor request becomes one line
-  naming the tensor's shape, dtype and size;
+- numpy's "Unable to allocate 37.3 GiB ..." MemoryError from a huge tensor request made through the
+  engine becomes the one-line RuntimeError PyTorch raises for it;
 - ``CellTimeout`` becomes ``TimeoutError``;
 - ``KeyboardInterrupt`` stays ``KeyboardInterrupt`` with an empty value, as in Jupyter.
 
@@ -43,16 +43,34 @@ def _ename(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _memory_error_message(exc: MemoryError) -> Optional[str]:
-    """numpy: 'Unable to allocate 37.3 GiB for an array with shape (10000000000,) and data type float32'."""
-    text = str(exc)
-    match = re.search(r"Unable to allocate (?P<size>[\d.]+ \w+) for an array with shape \((?P<shape>[^)]*)\) "
-                      r"and data type (?P<dtype>\w+)", text)
-    if not match:
+_NUMPY_ALLOCATION = re.compile(r"Unable to allocate [\d.]+ \w+ for an array with shape \((?P<shape>[^)]*)\) "
+                               r"and data type (?P<dtype>\w+)")
+_ENGINE_DIRS = tuple(os.path.join(_GRADREPL_DIR, part) + os.sep for part in ("engine", "torch"))
+
+
+def _engine_allocation_error(exc: BaseException) -> Optional[str]:
+    """PyTorch's words for a tensor the engine could not allocate, or None.
+
+    numpy says "Unable to allocate 37.3 GiB for an array with shape (10000000000,) and data type
+    float32"; PyTorch 2.13 on Linux says the RuntimeError below, which is what a lesson recorded on
+    real PyTorch shows. Only allocations made inside gradrepl's engine are translated: a learner's
+    own numpy call keeps numpy's message, as in Jupyter.
+    """
+    if not isinstance(exc, MemoryError):
         return None
-    shape = ", ".join(part.strip() for part in match["shape"].split(",") if part.strip())
-    return (f"not enough memory for a tensor of shape [{shape}] and dtype {match['dtype']}: "
-            f"it would take {match['size']}")
+    match = _NUMPY_ALLOCATION.search(str(exc))
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not match or not any(os.path.abspath(f.filename).startswith(_ENGINE_DIRS) for f in frames):
+        return None
+    import numpy
+
+    numel = 1
+    for part in match["shape"].split(","):
+        if part.strip():
+            numel *= int(part)
+    size = numel * numpy.dtype(match["dtype"]).itemsize
+    return ("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+            f"you tried to allocate {size} bytes. Error code 12 (Cannot allocate memory)")
 
 
 def unsupported_feature(exc: BaseException, torch_target: Optional[str]) -> Optional[str]:
@@ -121,8 +139,8 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
     """Everything the session reports about an exception raised by a cell."""
     if isinstance(exc, CellTimeout):
         ename, evalue = "TimeoutError", str(exc)
-    elif isinstance(exc, MemoryError) and _memory_error_message(exc):
-        ename, evalue = "MemoryError", _memory_error_message(exc)
+    elif _engine_allocation_error(exc):
+        ename, evalue = "RuntimeError", _engine_allocation_error(exc)
     else:
         ename, evalue = _ename(exc), str(exc)
     if isinstance(exc, SyntaxError):

@@ -155,11 +155,25 @@ def test_timeout_stops_runaway_loop_even_with_bare_except(session):
     assert texts(session.run_cell("'alive'")) == [("execute_result", "'alive'")]
 
 
-def test_huge_allocation_is_a_one_line_memory_error(session):
+def test_learners_own_numpy_allocation_keeps_numpys_message(session):
     result = session.run_cell("import numpy as np\nnp.ones(10**13, dtype=np.float32)")
     assert result.error.ename == "MemoryError"
-    assert result.error.evalue.startswith("not enough memory for a tensor of shape [10000000000000] and dtype float32")
-    assert "\n" not in result.error.evalue
+    assert result.error.evalue == ("Unable to allocate 36.4 TiB for an array with shape (10000000000000,) "
+                                   "and data type float32")
+
+
+TOTAL_MEMORY = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+@pytest.mark.skipif(TOTAL_MEMORY > 30e9, reason="40 GB might really be allocated on this machine")
+def test_huge_tensor_request_is_pytorchs_one_line_error():
+    session = Session(engine="gradrepl")
+    result = session.run_cell("import torch\nx = torch.ones(10**10)")
+    assert (result.error.ename, result.error.evalue) == (
+        "RuntimeError", "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                        "you tried to allocate 40000000000 bytes. Error code 12 (Cannot allocate memory)")
+    assert result.error.traceback.splitlines()[1:3] == ["  Cell In[1], line 2", "    x = torch.ones(10**10)"]
+    assert session.run_cell("x = torch.ones(2)\nx.sum()").success
 
 
 def test_magics_accepted_skipped_and_reported(session):
