@@ -1,0 +1,131 @@
+"""Ratios, targets and the printed table of benchmarks/engine.py.
+
+Times are only ever compared within a round: each round samples every engine back to back on the
+same workload, so the ratio of two samples from one round sees the same machine load. A ratio is
+the median of the per-round ratios, with their interquartile range as a measure of the noise.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+import engine_workloads as workloads
+
+ENGINES = ("gradrepl", "torch", "numpy")
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str         # what the ratio is, as printed
+    workload: str      # numerator: gradrepl on this workload
+    baseline: str      # "torch" or "numpy": denominator, same workload; "scaling": gradrepl on W6
+    limit: float
+
+
+TARGETS = (
+    Target("W1 gradrepl/torch", "W1", "torch", 0.35),
+    Target("W2 gradrepl/torch", "W2", "torch", 0.5),
+    Target("W4 gradrepl/numpy", "W4", "numpy", 1.1),
+    Target("W5 gradrepl/torch", "W5", "torch", 1.0),
+    Target("W6 gradrepl/torch", "W6", "torch", 0.5),
+    Target("W6k/W6 gradrepl (10x the nodes)", "W6k", "scaling", 11.0),
+)
+
+
+def paired_ratios(numerator: list[float | None], denominator: list[float | None]) -> dict | None:
+    pairs = [a / b for a, b in zip(numerator, denominator) if a is not None and b]
+    if not pairs:
+        return None
+    pairs.sort()
+    if len(pairs) >= 4:
+        q1, _, q3 = statistics.quantiles(pairs, n=4, method="inclusive")
+    else:
+        q1, q3 = pairs[0], pairs[-1]
+    return {"median": statistics.median(pairs), "q1": q1, "q3": q3, "rounds": len(pairs)}
+
+
+def summarise(samples: dict) -> dict:
+    """samples[workload][engine] = per-iteration seconds, one per round (None: not sampled)."""
+    summary = {}
+    for name, by_engine in samples.items():
+        timed = {e: [s for s in v if s is not None] for e, v in by_engine.items()}
+        entry = {"median_seconds": {e: statistics.median(v) for e, v in timed.items() if v},
+                 "ratios": {}}
+        for baseline in ("torch", "numpy"):
+            if "gradrepl" in by_engine and baseline in by_engine:
+                entry["ratios"][f"gradrepl/{baseline}"] = paired_ratios(by_engine["gradrepl"],
+                                                                        by_engine[baseline])
+        summary[name] = entry
+    if "W6" in samples and "W6k" in samples:
+        summary["W6k/W6"] = {"scaling": {e: paired_ratios(samples["W6k"][e], samples["W6"][e])
+                                         for e in samples["W6k"] if e in samples["W6"]}}
+    return summary
+
+
+def judge(summary: dict) -> list[dict]:
+    verdicts = []
+    for target in TARGETS:
+        if target.workload not in summary or (target.baseline == "scaling" and "W6" not in summary):
+            continue
+        ratio = _target_ratio(summary, target)
+        status = "n/a" if ratio is None else ("PASS" if ratio["median"] <= target.limit else "MISS")
+        verdicts.append({"target": target.label, "limit": target.limit,
+                         "ratio": None if ratio is None else ratio["median"], "status": status})
+    return verdicts
+
+
+def _target_ratio(summary: dict, target: Target) -> dict | None:
+    if target.baseline == "scaling":
+        return summary.get("W6k/W6", {}).get("scaling", {}).get("gradrepl")
+    return summary.get(target.workload, {}).get("ratios", {}).get(f"gradrepl/{target.baseline}")
+
+
+# ---------------------------------------------------------------- printing
+
+def format_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def format_ratio(ratio: dict | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio['median']:.3g}x [{ratio['q1']:.3g}-{ratio['q3']:.3g}]"
+
+
+def table(summary: dict, engines: list[str]) -> list[str]:
+    """Median times per iteration, then gradrepl's ratios with their interquartile range."""
+    header = f"{'':5}" + "".join(f"{e:>10}" for e in engines)
+    header += f"  {'gradrepl/torch':>22}  {'gradrepl/numpy':>22}"
+    lines = [header]
+    for name in workloads.WORKLOADS:
+        if name not in summary:
+            continue
+        entry = summary[name]
+        row = f"{name:5}" + "".join(f"{format_time(entry['median_seconds'].get(e)):>10}" for e in engines)
+        row += "".join(f"  {format_ratio(entry['ratios'].get(f'gradrepl/{b}')):>22}"
+                       for b in ("torch", "numpy"))
+        lines.append(row)
+    if "W6k/W6" in summary:
+        scaling = summary["W6k/W6"]["scaling"]
+        lines.append("W6k/W6" + "".join(f"{_short_ratio(scaling.get(e)):>10}" for e in engines)[1:]
+                     + "  (time of 10,000 nodes / time of 1000: linear is 10x)")
+    return lines
+
+
+def _short_ratio(ratio: dict | None) -> str:
+    return "-" if ratio is None else f"{ratio['median']:.3g}x"
+
+
+def verdict_lines(verdicts: list[dict]) -> list[str]:
+    lines = []
+    for v in verdicts:
+        ratio = "-" if v["ratio"] is None else f"{v['ratio']:.3g}x"
+        limit = f"{v['limit']:g}x"
+        lines.append(f"  {v['target']:34} {ratio:>8}   target <= {limit:6} {v['status']}")
+    return lines

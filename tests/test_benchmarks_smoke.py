@@ -1,0 +1,98 @@
+"""The engine benchmark (benchmarks/engine.py) in its quickest form: it runs, and its correctness
+checks stop an engine that computes the wrong answer from being timed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import engine_worker  # noqa: E402
+import engine_workloads  # noqa: E402
+
+# A stand-in for gradrepl that is very fast because it never computes a gradient.
+FORGETFUL_ENGINE = '''
+import numpy as np
+
+class Tensor:
+    def __init__(self, value):
+        self.value, self.grad = np.float32(value), None
+    def __pow__(self, n): return Tensor(self.value ** n)
+    def __mul__(self, other): return Tensor(self.value * getattr(other, "value", other))
+    def __add__(self, other): return Tensor(self.value + getattr(other, "value", other))
+    __rmul__, __radd__ = __mul__, __add__
+    def backward(self): pass
+    def detach(self): return self
+    def numpy(self): return np.asarray(self.value)
+
+def tensor(value, requires_grad=False):
+    return Tensor(value)
+'''
+
+
+def run_benchmark(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BENCHMARKS / "engine.py"), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_quickest_run_on_w1_times_gradrepl_against_the_numpy_floor(tmp_path):
+    results = tmp_path / "results.json"
+    done = run_benchmark("--only", "W1", "--engines", "gradrepl,numpy", "--rounds", "2",
+                         "--iterations", "3", "--json", str(results))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "gradrepl/numpy" in done.stdout and "W1" in done.stdout
+    saved = json.loads(results.read_text())
+    assert saved["checks"]["W1"] == {"gradrepl": "value=63., grad0=93.",
+                                     "numpy": "value=63., grad0=93."}
+    assert [len(saved["samples"]["W1"][e]) for e in ("gradrepl", "numpy")] == [2, 2]
+    assert saved["summary"]["W1"]["ratios"]["gradrepl/numpy"]["median"] > 0
+    assert saved["errors"] == []
+
+
+def test_an_engine_with_wrong_gradients_is_reported_and_not_timed(tmp_path):
+    fake = tmp_path / "gradrepl"
+    fake.mkdir()
+    (fake / "__init__.py").write_text('__version__ = "forgetful"\n')
+    (fake / "torch.py").write_text(textwrap.dedent(FORGETFUL_ENGINE))
+    done = run_benchmark("--only", "W1", "--engines", "gradrepl,numpy", "--rounds", "1",
+                         "--iterations", "1", "--gradrepl-path", str(tmp_path))
+    assert done.returncode == 1
+    assert "WRONG ANSWER gradrepl W1: W1: gradient 0 is None" in done.stdout
+    assert "gradrepl/numpy" in done.stdout  # the table is still printed, without gradrepl's times
+
+
+def test_worker_refuses_to_time_a_wrong_floor(monkeypatch):
+    def off_by_one(np_module):
+        case = engine_workloads.floor_w1(np_module)
+
+        def answer():
+            arrays = case.answer()
+            arrays["grad0"] = arrays["grad0"] - 1
+            return arrays
+        return engine_workloads.Case(case.run, answer)
+
+    monkeypatch.setitem(engine_workloads.NUMPY_FLOOR, "W1", off_by_one)
+    worker = engine_worker.Worker("numpy", np)
+    answer = worker.handle({"cmd": "setup", "workload": "W1", "sample_seconds": 0.01, "iterations": 1})
+    assert answer == {"ok": False, "wrong": True,
+                      "error": "W1: gradient 0 is 92., expected 93."}
+    assert "W1" not in worker.cases
+
+
+@pytest.mark.parametrize("name", ["W2", "W6"])
+def test_checks_compare_shapes_and_values(name):
+    case = engine_workloads.build(name, "numpy", np)
+    right = case.answer()
+    engine_workloads.check(name, right)
+    with pytest.raises(engine_workloads.WrongAnswer, match="gradient 0"):
+        engine_workloads.check(name, {**right, "grad0": right["grad0"] * 1.01})
+    with pytest.raises(engine_workloads.WrongAnswer, match="shape"):
+        engine_workloads.check(name, {**right, "value": np.zeros(2)})
