@@ -11,19 +11,23 @@ backward formulas run as recorded ops, so the gradients can be differentiated ag
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 
 from gradrepl.engine import grad_mode
 from gradrepl.engine.graph import AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import apply, check_saved
-from gradrepl.engine.tensor import Tensor, new_tensor
+from gradrepl.engine.graph import BACKWARD_TWICE
+from gradrepl.engine.tensor import Tensor, _writes, new_tensor
+
+_arrays = backends.arrays
 
 
 class _Pass:
     """The state of one backward pass."""
+
+    __slots__ = ("create_graph", "retain_graph", "buffers", "dependencies", "needed", "accumulate",
+                 "only_leaves", "captures", "results", "borrowed")
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
@@ -43,8 +47,11 @@ class _Pass:
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    tensors = _as_tuple(tensors)
-    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    tensors = tensors if type(tensors) is tuple else _as_tuple(tensors)
+    if grad_tensors is None:
+        grads = (None,) * len(tensors)
+    else:
+        grads = grad_tensors if type(grad_tensors) is tuple else _as_tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     state = _Pass(create_graph, retain_graph)
@@ -129,9 +136,10 @@ def _roots(tensors, grads, state: _Pass) -> list:
 
 def _root_grad(i: int, t: Tensor, g, state: _Pass):
     if g is None:
-        if t._data.size != 1:
+        data = t._data
+        if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        ones = np.ones(np.shape(t._data), dtype=t._data.dtype)
+        ones = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
         return new_tensor(ones) if state.create_graph else ones
     if not isinstance(g, Tensor):
         from gradrepl.engine.factories import tensor as make_tensor
@@ -182,21 +190,30 @@ def _set_targets(state: _Pass, inputs: tuple, capture: bool) -> None:
 # Running a pass
 
 
-def _discover(state: _Pass, root_nodes: list) -> None:
-    dependencies = state.dependencies
+def _discover(state: _Pass, root_nodes: list) -> list:
+    """Every node reachable from the roots, in the order torch's engine would run them.
+
+    torch runs, among the nodes whose consumers have all run, the most recently created first.
+    A node is always created after the nodes of its inputs, so that is simply decreasing creation
+    order over the whole graph: one sort replaces a ready queue and dependency counts.
+    """
     seen = set(root_nodes)
     stack = list(seen)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            dependencies[nxt] = dependencies.get(nxt, 0) + 1
-            if nxt not in seen:
+            if nxt is not None and nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
     if state.needed is not None:
         state.needed = _leading_to(seen, state.needed)
+    order = list(seen)
+    order.sort(key=_creation_order, reverse=True)
+    return order
+
+
+def _creation_order(node) -> int:
+    return node._sequence_nr
 
 
 def _leading_to(nodes: set, targets: set) -> set:
@@ -219,88 +236,119 @@ def _leading_to(nodes: set, targets: set) -> set:
 
 
 def _run(state: _Pass, roots: list) -> None:
-    root_nodes = [node for node, _, _ in roots]
-    _discover(state, root_nodes)
+    order = _discover(state, [node for node, _, _ in roots])
     for node, nr, g in roots:
-        _add_to_buffer(state, node, nr, g)
-    dependencies = state.dependencies
-    ready = [(-node._sequence_nr, id(node), node) for node in set(root_nodes)
-             if dependencies.get(node, 0) == 0]
-    heapq.heapify(ready)
+        _add_to_buffer(state.buffers, node, nr, g)
     previous = grad_mode.is_grad_enabled()
     grad_mode._set(state.create_graph)
     try:
-        while ready:
-            node = heapq.heappop(ready)[2]
-            for nxt in _run_node(state, node):
-                left = dependencies[nxt] - 1
-                dependencies[nxt] = left
-                if left == 0:
-                    heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
+        if state.create_graph or state.needed is not None or state.captures:
+            buffers = state.buffers
+            for node in order:
+                g = buffers.pop(node, None)
+                if g is not None:
+                    _run_node(state, node, g)
+        else:
+            _run_plain(state, order)
     finally:
         grad_mode._set(previous)
 
 
-def _add_to_buffer(state: _Pass, node, output_nr: int, g) -> None:
+def _run_plain(state: _Pass, order: list) -> None:
+    """The common pass (no create_graph, inputs= or autograd.grad): _run_node, inlined and
+    stripped to what plain nodes need, since it runs once per node of every backward."""
     buffers = state.buffers
-    n_outputs = node._primitive.n_outputs if node._primitive is not None else 1
-    if n_outputs == 1:
-        old = buffers.get(node)
-        buffers[node] = g if old is None else old + g
-    else:
+    pop, get = buffers.pop, buffers.get
+    release = not state.retain_graph
+    writes = _writes
+    for node in order:
+        g = pop(node, None)
+        if g is None:
+            continue  # no gradient reached this node: nothing flows on from it
+        if node._special:  # accumulators, hooks, several outputs
+            _run_node(state, node, g)
+            continue
+        if node._released:
+            raise RuntimeError(BACKWARD_TWICE)
+        if node._versions is not None and node._epoch != writes[0]:
+            check_saved(node)  # something was written in place since this node was recorded
+        prim = node._primitive
+        grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
+        if release and prim.saves:
+            node._released = True
+            node._out = None
+        if node._mixed:
+            grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+        for (nxt, nr), gi in zip(node.next_functions, grads):
+            if gi is None or nxt is None:
+                continue
+            if nxt._multi:
+                _add_to_buffer(buffers, nxt, nr, gi)
+            else:
+                old = get(nxt)
+                buffers[nxt] = gi if old is None else old + gi
+
+
+def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
+    if node._multi:
         slots = buffers.get(node)
         if slots is None:
-            slots = buffers[node] = [None] * n_outputs
+            slots = buffers[node] = [None] * node._primitive.n_outputs
         old = slots[output_nr]
         slots[output_nr] = g if old is None else old + g
+    else:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
 
 
-def _run_node(state: _Pass, node) -> list:
-    """Run one node; return the next nodes whose pending-edge count drops."""
-    g = state.buffers.pop(node, None)
-    if g is not None:
+def _run_node(state: _Pass, node, g) -> None:
+    """Run one node that received gradient ``g``, with everything a node may need."""
+    buffers = state.buffers
+    if node._pre_hooks is not None or node._retained is not None or state.captures \
+            or type(node) is AccumulateGrad:
         g = _pre_hooks(state, node, g)
-    if isinstance(node, AccumulateGrad):
-        if g is not None:
-            _accumulate(state, node, g)
-        return []
+    if type(node) is AccumulateGrad:
+        _accumulate(state, node, g)
+        return
     needed = state.needed
     if needed is not None and node not in needed:
-        return []  # nothing wanted lies beyond this node: torch does not run it either
-    if g is None or (node._primitive.n_outputs > 1 and not any(x is not None for x in g)):
-        grads = (None,) * len(node.next_functions)
-    else:
+        return  # nothing wanted lies beyond this node: torch does not run it either
+    if node._multi and all(x is None for x in g):
+        return
+    if node._released or node._versions:
         check_saved(node)
-        grads = _formula(node, g, state.create_graph)
-        if node._hooks:
-            _post_hooks(node, grads, g)
-    if not state.retain_graph:
-        _release(node)
-    follow = []
-    inputs = node._inputs
-    for i, ((nxt, nr), gi) in enumerate(zip(node.next_functions, grads)):
-        if nxt is None:
+    prim = node._primitive
+    if state.create_graph:
+        grads = _formula(node, g, True)
+    else:
+        grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
+    if node._hooks:
+        _post_hooks(node, grads, g)
+    if not state.retain_graph and prim.saves:
+        node._released = True
+        node._out = None
+    if node._mixed:
+        grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+    for (nxt, nr), gi in zip(node.next_functions, grads):
+        if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue
-        if gi is not None and (needed is None or nxt in needed):
-            _add_to_buffer(state, nxt, nr, _match_input(gi, inputs[i]))
-        follow.append(nxt)
-    return follow
+        if nxt._multi:
+            _add_to_buffer(buffers, nxt, nr, gi)
+        else:
+            old = buffers.get(nxt)
+            buffers[nxt] = gi if old is None else old + gi
 
 
 def _formula(node, g, create_graph: bool):
     prim = node._primitive
+    needs = node._needs
     if create_graph:
         inputs = node._inputs
         if not isinstance(g, list):
             g = g if isinstance(g, Tensor) else new_tensor(g)
         out = apply(prim, inputs, node._params) if prim.uses_output else None
-        F = backends.tensors
-    else:
-        inputs = [x._data if isinstance(x, Tensor) else x for x in node._inputs]
-        out = node._out
-        F = backends.arrays
-    needs = [nxt is not None for nxt, _ in node.next_functions]
-    return prim.backward(F, g, inputs, out, node._params, needs)
+        return prim.backward(backends.tensors, g, inputs, out, node._params, needs)
+    return prim.backward(backends.arrays, g, node._arrays, node._out, node._params, needs)
 
 
 def _match_input(g, x):
@@ -311,12 +359,6 @@ def _match_input(g, x):
     if g.dtype != want:
         return np.asarray(g).astype(want)
     return g
-
-
-def _release(node) -> None:
-    if node._primitive.saves:
-        node._released = True
-        node._out = None
 
 
 # -------------------------------------------------------------------------------------------------

@@ -26,29 +26,32 @@ BACKWARD_TWICE = (
 
 
 class Node:
-    """A grad_fn. Subclasses only carry torch's name; all behaviour is here."""
+    """A grad_fn. Subclasses only carry torch's name; all behaviour is here.
 
-    __slots__ = (
-        "next_functions",
-        "_primitive",
-        "_inputs",  # the op's arguments: tensors and Python scalars, in call order
-        "_params",  # non-tensor arguments (dims, shapes ...), passed to the backward formula
-        "_out",  # the forward result's array, for formulas that use it; None once released
-        "_versions",  # versions of the saved tensors, to detect in-place changes
-        "_released",
-        "_sequence_nr",
-        "_pre_hooks",  # (output_nr, fn) pairs: tensor hooks, run on the incoming grad
-        "_retained",  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
-        "_hooks",
-        "_metadata",
-        "__weakref__",
-    )
+    Attributes most nodes never change are class-level defaults, so recording an op writes only
+    what it must (this is the engine's hottest path).
+    """
+
+    next_functions = ()
+    _primitive = None
+    _inputs = ()  # the op's arguments: tensors and Python scalars, in call order
+    _arrays = ()  # the same as numpy data, as the forward saw them (what backward formulas read)
+    _needs = ()  # per input: whether a gradient is wanted (it has an edge)
+    _params = ()  # non-tensor arguments (dims, shapes ...), passed to the backward formula
+    _out = None  # the forward result's array, for formulas that use it; None once released
+    _versions = None  # versions of the saved tensors, to detect in-place changes
+    _epoch = 0  # tensor._writes when recorded (versions cannot have changed if it still is)
+    _special = False  # needs the full _run_node: an accumulator, hooks, or several outputs
+    _mixed = False  # some input's dtype differs from the output's: cast gradients back
+    _multi = False  # the op has several outputs (unbind): its incoming grads are a list
+    _released = False
+    _sequence_nr = 0
+    _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks, run on the incoming grad
+    _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
+    _hooks = None
+    _metadata = None
 
     def __init__(self):
-        self._pre_hooks = None
-        self._retained = None
-        self._hooks = None
-        self._released = False
         self._sequence_nr = next(_sequence)
 
     def name(self) -> str:
@@ -56,11 +59,9 @@ class Node:
 
     @property
     def metadata(self) -> dict:
-        try:
-            return self._metadata
-        except AttributeError:
+        if self._metadata is None:
             self._metadata = {}
-            return self._metadata
+        return self._metadata
 
     @property
     def requires_grad(self) -> bool:
@@ -77,6 +78,7 @@ class Node:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
+        self._special = True
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
@@ -86,6 +88,7 @@ class Node:
     def _add_pre_hook(self, output_nr: int, hook, key=None):
         if self._pre_hooks is None:
             self._pre_hooks = []
+        self._special = True
         entry = (output_nr, hook)
         self._pre_hooks.append(entry)
         return _RemovableHandle(self._pre_hooks, entry)
@@ -103,19 +106,11 @@ def _first(result):
 class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("variable",)
+    _special = True
 
     def __init__(self, variable):
         super().__init__()
         self.variable = variable
-        self.next_functions = ()
-        self._primitive = None
-        self._inputs = ()
-        self._params = ()
-        self._out = None
-        self._versions = None
-        # torch gives accumulators the highest priority so leaves are filled as soon as ready.
-        self._sequence_nr = float("inf")
 
 
 AccumulateGrad.__module__ = "builtins"
@@ -142,7 +137,7 @@ def node_class(name: str) -> type:
     """The Node subclass named ``name``, created once."""
     cls = _classes.get(name)
     if cls is None:
-        cls = type(name, (Node,), {"__slots__": ()})
+        cls = type(name, (Node,), {})
         cls.__module__ = "builtins"
         _classes[name] = cls
     return cls

@@ -24,4 +24,5 @@ def add_retain_grad_hook(tensor) -> None:
     node = tensor.grad_fn
     if node._retained is None:
         node._retained = []
+    node._special = True
     node._retained.append((tensor._output_nr, weakref.ref(tensor)))

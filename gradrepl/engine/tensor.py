@@ -221,9 +221,7 @@ class Tensor:
         return add_tensor_hook(self, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from gradrepl.engine.autograd import backward
-
-        backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
+        _autograd().backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
 
     @property
     def data(self) -> "Tensor":
@@ -244,6 +242,7 @@ class Tensor:
 
     def _bump_version(self) -> None:
         self._version_root()._version += 1
+        _writes[0] += 1
 
     # -----------------------------------------------------------------------------------------
     # Memory: numpy scalars become shared 0-d arrays on demand
@@ -354,6 +353,19 @@ class Tensor:
         return self.to(dtype)
 
 
+def _autograd():
+    """The autograd module, imported on first use (it imports this module)."""
+    global _autograd_module
+    if _autograd_module is None:
+        from gradrepl.engine import autograd
+
+        _autograd_module = autograd
+    return _autograd_module
+
+
+_autograd_module = None
+
+
 def _rebuild(data, requires_grad):
     t = new_tensor(data)
     t._requires_grad = requires_grad
@@ -363,6 +375,10 @@ def _rebuild(data, requires_grad):
 Tensor.__module__ = "torch"
 
 _object_new = object.__new__
+
+# How many in-place writes the process has made: a node recorded when this was the same as now
+# cannot have had its saved tensors changed, so backward skips its version checks.
+_writes = [0]
 
 
 def new_tensor(data, cls=Tensor) -> Tensor:

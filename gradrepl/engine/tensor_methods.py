@@ -158,13 +158,14 @@ METHODS = {
 }
 
 OPERATORS = {
-    "__add__": _forward(ops.add), "__radd__": _reflected(ops.add),
-    "__sub__": _forward(ops.sub), "__rsub__": _reflected(ops.sub),
-    "__mul__": _forward(ops.mul), "__rmul__": _reflected(ops.mul),
-    "__truediv__": _forward(ops.div), "__rtruediv__": _reflected(ops.div),
+    # add and mul take the tensor first whichever side it was on, as torch records them
+    "__add__": ops.add, "__radd__": ops.add,
+    "__sub__": ops.sub, "__rsub__": lambda self, other: ops.rsub(self, other),
+    "__mul__": ops.mul, "__rmul__": ops.mul,
+    "__truediv__": ops.div, "__rtruediv__": _reflected(ops.div),
     "__floordiv__": _forward(ops.floor_divide), "__rfloordiv__": _reflected(ops.floor_divide),
     "__mod__": _forward(ops.remainder), "__rmod__": _reflected(ops.remainder),
-    "__pow__": _forward(ops.pow), "__rpow__": _reflected(ops.pow),
+    "__pow__": ops.pow, "__rpow__": _reflected(ops.pow),
     "__matmul__": lambda self, other: ops.matmul(self, other) if isinstance(other, Tensor) else NotImplemented,
     "__rmatmul__": lambda self, other: ops.matmul(other, self) if isinstance(other, Tensor) else NotImplemented,
     "__iadd__": lambda self, other: ops.add_(self, other),

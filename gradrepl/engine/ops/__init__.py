@@ -16,7 +16,7 @@ from gradrepl.engine.ops.conversion import clone, contiguous, detach, detach_, t
 from gradrepl.engine.ops.indexing import getitem
 from gradrepl.engine.ops.inplace import apply_inplace, setitem
 from gradrepl.engine.ops.linalg import dot, matmul, mm, mv
-from gradrepl.engine.ops.primitive import apply
+from gradrepl.engine.ops.primitive import apply, apply_binary, apply_unary
 from gradrepl.engine.ops.reductions import mean, sum
 from gradrepl.engine.ops.shape import (
     expand, expand_as, flatten, permute, reshape, reversed_dims, squeeze, t, transpose, unbind,
@@ -42,49 +42,66 @@ def _scaled(other, alpha):
     return other if alpha == 1 else other * alpha
 
 
+def _with_alpha(prim, input, other, alpha):
+    """add/sub with alpha != 1 on two tensors: one node, as torch records it."""
+    return apply(prim, (operand(input), operand(other)), (alpha,))
+
+
 # ---------------------------------------------------------------------------------------------
 # Arithmetic: the overload depends on which side is a Python number
 
 def add(input, other, *, alpha=1):
+    if type(input) is Tensor and alpha == 1:
+        return apply_binary(_ar.ADD, input, other)
+    if alpha != 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
+        return _with_alpha(_ar.ADD_ALPHA, input, other, alpha)
     input, other = operand(input), _scaled(operand(other), alpha)
     if isinstance(input, _NUMBERS):
         input, other = other, input  # a number on the left: torch still calls add(tensor, number)
-    return apply(_ar.ADD, (input, other))
+    return apply_binary(_ar.ADD, input, other)
 
 
 def sub(input, other, *, alpha=1):
+    if type(input) is Tensor and alpha == 1:
+        return apply_binary(_ar.SUB, input, other)
+    if alpha != 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
+        return _with_alpha(_ar.SUB_ALPHA, input, other, alpha)
     input, other = operand(input), _scaled(operand(other), alpha)
     if isinstance(input, _NUMBERS):
         return rsub(other, input)
-    return apply(_ar.SUB, (input, other))
+    return apply_binary(_ar.SUB, input, other)
 
 
 def rsub(input, other, *, alpha=1):
     """``other - input``: torch's rsub, what ``1 - x`` calls."""
     other = _scaled(operand(other), alpha)
     if isinstance(other, _NUMBERS):
-        return apply(_ar.RSUB_SCALAR, (input,), (other,))
-    return apply(_ar.SUB, (other, input))
+        return apply_unary(_ar.RSUB_SCALAR, input, (other,))
+    return apply(_ar.RSUB, (input, other))
 
 
 def mul(input, other):
+    if type(input) is Tensor:
+        return apply_binary(_ar.MUL, input, other)
     input, other = operand(input), operand(other)
     if isinstance(input, _NUMBERS):
         input, other = other, input
-    return apply(_ar.MUL, (input, other))
+    return apply_binary(_ar.MUL, input, other)
 
 
 multiply = mul
 
 
 def div(input, other, *, rounding_mode=None):
+    if type(input) is Tensor and rounding_mode is None and type(other) is not Tensor and type(other) in _NUMBERS:
+        return apply_binary(_ar.DIV, input, other)
     input, other = operand(input), operand(other)
     if rounding_mode is not None:
         return _rounded_div(input, other, rounding_mode)
     if isinstance(input, _NUMBERS):
         # `2 / x` is x.reciprocal() * 2 in torch's graph
-        return mul(apply(_ar.RECIPROCAL, (other,)), input)
-    return apply(_ar.DIV, (input, other))
+        return mul(apply_unary(_ar.RECIPROCAL, other), input)
+    return apply_binary(_ar.DIV, input, other)
 
 
 divide = true_divide = div
@@ -120,12 +137,14 @@ def remainder(input, other):
 
 
 def pow(input, exponent):
+    if type(input) is Tensor and type(exponent) in _NUMBERS:
+        return apply_unary(_ar.POW_SCALAR, input, (exponent,))
     input, exponent = operand(input), operand(exponent)
     if isinstance(input, _NUMBERS):
-        return apply(_ar.RPOW_SCALAR, (exponent,), (input,))
+        return apply_unary(_ar.RPOW_SCALAR, exponent, (input,))
     if isinstance(exponent, _NUMBERS):
-        return apply(_ar.POW_SCALAR, (input,), (exponent,))
-    return apply(_ar.POW_TENSOR, (input, exponent))
+        return apply_unary(_ar.POW_SCALAR, input, (exponent,))
+    return apply_binary(_ar.POW_TENSOR, input, exponent)
 
 
 def neg(input):
@@ -148,7 +167,7 @@ def square(input):
 
 def _unary(prim):
     def op(input):
-        return apply(prim, (input,))
+        return apply_unary(prim, input)
     op.__name__ = prim.name
     return op
 
@@ -168,17 +187,20 @@ absolute = abs
 # ---------------------------------------------------------------------------------------------
 # In-place arithmetic
 
-def _inplace_binary(prim_for):
+def _inplace_binary(prim_for, alpha_prim=None):
     def op(self, other, **kwargs):
         other = operand(other)
+        alpha = kwargs.get("alpha", 1)
+        if alpha != 1 and alpha_prim is not None and isinstance(other, Tensor):
+            return apply_inplace(alpha_prim, self, (other,), (alpha,))
         if "alpha" in kwargs:
             other = _scaled(other, kwargs["alpha"])
         return apply_inplace(prim_for(other), self, (other,))
     return op
 
 
-add_ = _inplace_binary(lambda other: _ar.ADD)
-sub_ = _inplace_binary(lambda other: _ar.SUB)
+add_ = _inplace_binary(lambda other: _ar.ADD, _ar.ADD_ALPHA)
+sub_ = _inplace_binary(lambda other: _ar.SUB, _ar.SUB_ALPHA)
 mul_ = _inplace_binary(lambda other: _ar.MUL)
 div_ = _inplace_binary(lambda other: _ar.DIV)
 

@@ -9,6 +9,7 @@ depends on it.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -16,8 +17,13 @@ from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import elementwise, float_result, result_dtype
 
 
-def binary(name, grad_fn_name, forward, d_first, d_second, saves=True, uses_output=False):
-    """A row for an op of two tensor arguments (either may be a Python number torch wraps)."""
+def binary(name, grad_fn_name, forward, d_first, d_second, saves=True, uses_output=False,
+           fast=None, fast_ints=True):
+    """A row for an op of two tensor arguments (either may be a Python number torch wraps).
+
+    ``fast`` is the Python operator that computes the same thing when numpy's promotion already
+    agrees with torch's (see primitive.apply_binary).
+    """
 
     def backward(F, g, inputs, out, params, needs):
         a, b = inputs
@@ -26,7 +32,8 @@ def binary(name, grad_fn_name, forward, d_first, d_second, saves=True, uses_outp
             F.sum_to(d_second(F, g, a, b, out), b) if needs[1] else None,
         )
 
-    return Primitive(name, grad_fn_name, forward, backward, saves=saves, uses_output=uses_output)
+    return Primitive(name, grad_fn_name, forward, backward, saves=saves, uses_output=uses_output,
+                     fast=fast, fast_ints=fast_ints)
 
 
 def _check_bool_subtraction(a, b):
@@ -67,24 +74,32 @@ def _rpow(base, a):
 
 
 def _pow_exponent_grad(F, g, base, exponent, out):
-    # d(base**e)/de = out * log(base), defined as 0 where base == 0 and e >= 0 (torch's choice)
+    # d(base**e)/de = out * log(base), defined as 0 where base == 0 and e >= 0 (torch's choice);
+    # a scalar zero, not 0 * grad, since grad is nan or inf exactly there
     grad = g * (out * F.log(base))
-    return F.where((base == 0) & (exponent >= 0), 0.0 * grad, grad)
+    return F.where((base == 0) & (exponent >= 0), 0.0, grad)
+
+
+def _fast_sub(a, b):
+    if a.dtype.char == "?":
+        raise TypeError  # bool - number: the generic forward raises torch's error
+    return a - b
 
 
 ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
-             lambda F, g, a, b, out: g, lambda F, g, a, b, out: g, saves=False)
+             lambda F, g, a, b, out: g, lambda F, g, a, b, out: g, saves=False, fast=operator.add)
 SUB = binary("sub", "SubBackward0", _sub,
-             lambda F, g, a, b, out: g, lambda F, g, a, b, out: -g, saves=False)
+             lambda F, g, a, b, out: g, lambda F, g, a, b, out: -g, saves=False, fast=_fast_sub)
 MUL = binary("mul", "MulBackward0", lambda a, b: elementwise(np.multiply, a, b),
-             lambda F, g, a, b, out: g * b, lambda F, g, a, b, out: g * a)
+             lambda F, g, a, b, out: g * b, lambda F, g, a, b, out: g * a, fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,
-             lambda F, g, a, b, out: g / b, lambda F, g, a, b, out: -g * ((a / b) / b))
+             lambda F, g, a, b, out: g / b, lambda F, g, a, b, out: -g * ((a / b) / b),
+             fast=operator.truediv, fast_ints=False)
 POW_TENSOR = binary(
     "pow", "PowBackward1", _pow,
-    lambda F, g, a, b, out: F.where(b == 0, 0.0 * g, g * (b * F.pow(a, b - 1))),
+    lambda F, g, a, b, out: F.where(b == 0, 0.0, g * (b * F.pow(a, b - 1))),
     lambda F, g, a, b, out: _pow_exponent_grad(F, g, a, b, out),
-    uses_output=True,
+    uses_output=True, fast=operator.pow, fast_ints=False,
 )
 
 
@@ -92,25 +107,58 @@ def _rsub_backward(F, g, inputs, out, params, needs):
     return (-g,)
 
 
+def _add_alpha(a, b, alpha):
+    return elementwise(np.add, a, elementwise(np.multiply, b, alpha))
+
+
+def _sub_alpha(a, b, alpha):
+    _check_bool_subtraction(a, b)
+    return elementwise(np.subtract, a, elementwise(np.multiply, b, alpha))
+
+
+def _alpha_backward(sign):
+    def backward(F, g, inputs, out, params, needs):
+        a, b = inputs
+        return (F.sum_to(g, a) if needs[0] else None,
+                F.sum_to(g * (sign * params[0]), b) if needs[1] else None)
+    return backward
+
+
+# `torch.add(a, b, alpha=2)`: one node whose backward scales the second gradient by alpha
+ADD_ALPHA = Primitive("add", "AddBackward0", _add_alpha, _alpha_backward(1), saves=False)
+SUB_ALPHA = Primitive("sub", "SubBackward0", _sub_alpha, _alpha_backward(-1), saves=False)
+# `torch.rsub(a, b)`: b - a with both as tensors
+RSUB = binary("rsub", "RsubBackward0", lambda a, b: _sub(b, a),
+              lambda F, g, a, b, out: -g, lambda F, g, a, b, out: g, saves=False)
+
+
 def _pow_scalar_backward(F, g, inputs, out, params, needs):
     (a,), (exponent,) = inputs, params
     if exponent == 0:
-        return (0.0 * g * a,)
+        return (F.zeros(np.shape(a), a),)  # torch's zeros_like: no -0. from negative inputs
     return (g * (exponent * F.pow(a, exponent - 1)),)
 
 
 def _rpow_backward(F, g, inputs, out, params, needs):
     (a,), (base,) = inputs, params
-    # math.log gives a Python float, which (unlike np.float64) does not widen float32 data
-    grad = g * (out * math.log(base)) if base > 0 else 0.0 * g
-    return (F.where(a >= 0, 0.0 * g, grad) if base == 0 else grad,)
+    # math.log gives a Python float, which (unlike np.float64) does not widen float32 data;
+    # log(0) = -inf and log(negative) = nan, as torch computes them
+    log_base = math.log(base) if base > 0 else -math.inf if base == 0 else math.nan
+    grad = g * (out * log_base)
+    return (F.where(a >= 0, 0.0, grad) if base == 0 else grad,)
 
 
 # `1 - x`: torch's rsub takes the number as a scalar argument, not a wrapped tensor.
 RSUB_SCALAR = Primitive("rsub", "RsubBackward1", lambda a, other: _sub(other, a), _rsub_backward,
                         saves=False)
 # `x ** 2`: the exponent is a scalar argument, so next_functions has a single edge.
-POW_SCALAR = Primitive("pow", "PowBackward0", lambda a, e: _pow(a, e), _pow_scalar_backward)
+def _pow_scalar(a, exponent):
+    if a.dtype.char in "efd" and type(exponent) is not bool:
+        return a ** exponent  # a Python number keeps a float tensor's dtype (NEP 50)
+    return _pow(a, exponent)
+
+
+POW_SCALAR = Primitive("pow", "PowBackward0", _pow_scalar, _pow_scalar_backward)
 # `2 ** x`
 RPOW_SCALAR = Primitive("pow", "PowBackward2", lambda a, base: _rpow(base, a), _rpow_backward,
                         uses_output=True)

@@ -47,11 +47,14 @@ class _Arrays:
 
     @staticmethod
     def pow(a, b):
-        return np.power(a, b)
+        return a ** b  # the operator: ten times cheaper than np.power on numpy scalars
 
     @staticmethod
     def sum_to(g, like):
-        return sum_to_shape(g, _shape(like), lambda x, axes: x.sum(axis=axes), np.reshape)
+        shape = like.shape
+        if g.shape == shape:
+            return g
+        return sum_to_shape(g, shape, lambda x, axes: x.sum(axis=axes), np.reshape)
 
     @staticmethod
     def sum(g, dims, keepdim=False):
@@ -59,6 +62,8 @@ class _Arrays:
 
     @staticmethod
     def expand(g, shape):
+        if g.ndim == 0:
+            return np.full(shape, g, dtype=g.dtype)  # cheaper than broadcast_to, and writable
         return np.broadcast_to(g, shape)
 
     @staticmethod
@@ -85,7 +90,11 @@ class _Arrays:
     def scatter_into(shape, like, index, g):
         """A zero array of ``shape`` with ``g`` added at ``index`` (the backward of indexing)."""
         out = np.zeros(shape, dtype=np.result_type(g))
-        np.add.at(out, index, g) if isinstance(index, tuple) and _advanced(index) else _set(out, index, g)
+        # repeated indices must add up, which only np.add.at does
+        if isinstance(index, np.ndarray) or isinstance(index, tuple) and _advanced(index):
+            np.add.at(out, index, g)
+        else:
+            out[index] = g
         return out
 
     @staticmethod
@@ -115,10 +124,6 @@ class _Arrays:
 
 def _advanced(index: tuple) -> bool:
     return any(isinstance(i, (np.ndarray, list)) for i in index)
-
-
-def _set(out, index, g):
-    out[index] = g
 
 
 class _Tensors:

@@ -33,11 +33,15 @@ SELECT = Primitive("select", "SelectBackward0", _select_forward,
 SLICE = Primitive("slice", "SliceBackward0", _slice_forward,
                   _scatter_backward(lambda dim, a, b, c: (slice(None),) * dim + (slice(a, b, c),)),
                   saves=False)
+ALIAS = Primitive("alias", "AliasBackward0", lambda a: a[...],
+                  lambda F, g, inputs, out, params, needs: (g,), saves=False)
 INDEX = Primitive("index", "IndexBackward0", lambda a, index: a[index],
                   _scatter_backward(lambda index: index), saves=True)
 
 
 def _is_advanced(item) -> bool:
+    if isinstance(item, Tensor) and item.ndim == 0 and item.dtype.numpy.kind in "iu":
+        return False  # a 0-d integer tensor indexes like an int (SelectBackward0)
     return isinstance(item, (Tensor, np.ndarray, list)) or (
         isinstance(item, bool) or isinstance(item, np.bool_))
 
@@ -56,11 +60,17 @@ def getitem(tensor: Tensor, index) -> Tensor:
         numpy_index = tuple(_index_array(i) for i in items)
         _check_advanced(tensor, numpy_index)
         return apply(INDEX, (tensor,), (numpy_index if len(numpy_index) > 1 else numpy_index[0],))
+    if items == (Ellipsis,) or items == ():
+        return view_op(ALIAS, tensor, ())  # t[...] is an alias of t in torch's graph
     return _basic(tensor, _expand_ellipsis(items, tensor.ndim))
 
 
 def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
     consuming = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if consuming and not ndim:
+        raise IndexError(
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+            "in C++ to convert a 0-dim tensor to a number")
     if consuming > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if Ellipsis in items:

@@ -12,11 +12,14 @@ as in ``x * 2``), ``params`` are everything else (dims, shapes, a scalar exponen
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradrepl.engine import grad_mode
-from gradrepl.engine.graph import BACKWARD_TWICE, accumulator_for, node_class
-from gradrepl.engine.tensor import Tensor, new_tensor
+from gradrepl.engine.graph import BACKWARD_TWICE, _sequence, accumulator_for, node_class
+from gradrepl.engine.tensor import Tensor, _writes
 
 _grad_enabled = grad_mode._enabled
+_new = object.__new__
 
 
 class Primitive:
@@ -30,15 +33,17 @@ class Primitive:
         once they are freed (add and sum save none and can be walked twice).
     uses_output: the backward formula reads ``out`` (exp, tanh, sigmoid ...).
     n_outputs: how many tensors the forward returns (a tuple of arrays when more than one).
+    fast: for binary ops, the plain Python operator, used when numpy's result dtype is already
+        torch's (see ``apply_binary``); ``fast_ints`` says it is also right for integer data.
     """
 
     __slots__ = (
         "name", "grad_fn_name", "node_class", "forward", "backward", "saves", "uses_output",
-        "n_outputs",
+        "n_outputs", "fast", "fast_ints",
     )
 
     def __init__(self, name, grad_fn_name, forward, backward, saves=True, uses_output=False,
-                 n_outputs=1):
+                 n_outputs=1, fast=None, fast_ints=True):
         self.name = name
         self.grad_fn_name = grad_fn_name
         self.node_class = node_class(grad_fn_name)
@@ -48,6 +53,8 @@ class Primitive:
         self.uses_output = uses_output
         # n_outputs > 1 (unbind, split): the backward gets a list with one grad (or None) per output
         self.n_outputs = n_outputs
+        self.fast = fast
+        self.fast_ints = fast_ints
 
     def __repr__(self) -> str:
         return f"<primitive {self.name} ({self.grad_fn_name})>"
@@ -60,30 +67,190 @@ def apply(prim: Primitive, inputs: tuple, params: tuple = ()) -> Tensor:
     """Run ``prim`` on ``inputs`` and, when grad mode is on and an input requires grad, record it."""
     arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
     out = prim.forward(*arrays, *params)
-    return wrap(prim, out, inputs, params)
+    return wrap(prim, out, inputs, params, arrays)
 
 
-def wrap(prim: Primitive, out, inputs: tuple, params: tuple = ()) -> Tensor:
+def wrap(prim: Primitive, out, inputs: tuple, params: tuple = (), arrays=None) -> Tensor:
     """Make the result tensor of an op whose forward already ran, attaching its grad_fn if needed."""
-    result = new_tensor(out)
+    result = _new(Tensor)
+    result._data = out
     if _grad_enabled[0]:
         for x in inputs:
             if isinstance(x, Tensor) and x._requires_grad:
-                _record(prim, result, out, inputs, params)
+                if arrays is None:
+                    arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+                _record(prim, result, out, inputs, params, arrays, _mixed(out, arrays))
                 break
     return result
 
 
-def _record(prim: Primitive, result: Tensor, out, inputs: tuple, params: tuple) -> None:
-    node = prim.node_class()
+_FLOAT_KINDS = frozenset("efd")
+_NUMBER_TYPES = (float, int, bool)
+
+
+def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
+    """``prim(a, b)`` for a tensor ``a`` and a tensor or Python number ``b``: the hot path.
+
+    When numpy's own promotion already gives torch's dtype (same dtypes, or a Python number that
+    does not raise the category), the Python operator on numpy scalars/arrays is used directly:
+    it is ten times cheaper than a ufunc call on the numpy scalars 0-d results are kept as.
+    """
+    ad = a._data
+    if isinstance(b, Tensor):
+        bd = b._data
+        requires = a._requires_grad or b._requires_grad
+        same = ad.dtype is bd.dtype or ad.dtype == bd.dtype
+    elif type(b) in _NUMBER_TYPES:
+        bd = b
+        requires = a._requires_grad
+        same = type(b) is not float or ad.dtype.char in _FLOAT_KINDS
+    elif isinstance(b, (np.generic, np.ndarray)):
+        from gradrepl.engine.ops import operand
+
+        return apply_binary(prim, a, operand(b))
+    else:
+        return NotImplemented  # Python then tries the other operand, or raises its TypeError
+    out = None
+    if same and prim.fast is not None and (prim.fast_ints or ad.dtype.char in _FLOAT_KINDS):
+        try:
+            out = prim.fast(ad, bd)
+        except (ValueError, TypeError, OverflowError):
+            out = None  # the generic forward raises torch's error or handles the corner case
+    mixed = out is None
+    if mixed:
+        out = prim.forward(ad, bd)
+        mixed = _mixed(out, (ad, bd))
+    result = _new(Tensor)
+    result._data = out
+    if requires and _grad_enabled[0]:
+        _record_binary(prim, result, out, a, b, ad, bd, mixed)
+    return result
+
+
+def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
+    """_record unrolled for two inputs, the common case, since it runs for nearly every op."""
+    node = _new(prim.node_class)
     node._primitive = prim
-    node._inputs = inputs
-    node._params = params
-    node._out = out if prim.uses_output else None
-    node.next_functions = tuple([edge_to(x) for x in inputs])
-    node._versions = [x._version_root()._version for x in inputs if isinstance(x, Tensor)] if prim.saves else None
+    node._inputs = (a, b)
+    node._arrays = (ad, bd)
+    if prim.uses_output:
+        node._out = out
+    if mixed:
+        node._mixed = True
+    fn = a.grad_fn
+    if fn is not None:
+        edge_a, need_a = (fn, a._output_nr), True
+    elif a._requires_grad:
+        edge_a, need_a = (accumulator_for(a), 0), True
+    else:
+        edge_a, need_a = _NO_EDGE, False
+    if isinstance(b, Tensor):
+        fn = b.grad_fn
+        if fn is not None:
+            edge_b, need_b = (fn, b._output_nr), True
+        elif b._requires_grad:
+            edge_b, need_b = (accumulator_for(b), 0), True
+        else:
+            edge_b, need_b = _NO_EDGE, False
+        if prim.saves:
+            node._versions = (
+                a._version if a._base is None else a._base._version,
+                b._version if b._base is None else b._base._version,
+            )
+            node._epoch = _writes[0]
+    else:
+        edge_b, need_b = _NO_EDGE, False
+        if prim.saves:
+            node._versions = (a._version if a._base is None else a._base._version,)
+            node._epoch = _writes[0]
+    node.next_functions = (edge_a, edge_b)
+    node._needs = (need_a, need_b)
+    node._sequence_nr = next(_sequence)
     result._requires_grad = True
     result.grad_fn = node
+
+
+def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
+    """``prim(a, *params)`` for one tensor argument, recorded without the general loop."""
+    ad = a._data
+    out = prim.forward(ad, *params)
+    result = _new(Tensor)
+    result._data = out
+    if a._requires_grad and _grad_enabled[0]:
+        node = _new(prim.node_class)
+        node._primitive = prim
+        node._inputs = (a,)
+        node._arrays = (ad,)
+        if params:
+            node._params = params
+        if prim.uses_output:
+            node._out = out
+        if out.dtype != ad.dtype:
+            node._mixed = True
+        fn = a.grad_fn
+        node.next_functions = ((fn, a._output_nr) if fn is not None else (accumulator_for(a), 0),)
+        node._needs = _NEEDS_ONE
+        if prim.saves:
+            node._versions = (a._version if a._base is None else a._base._version,)
+            node._epoch = _writes[0]
+        node._sequence_nr = next(_sequence)
+        result._requires_grad = True
+        result.grad_fn = node
+    return result
+
+
+_NEEDS_ONE = (True,)
+
+
+def _mixed(out, arrays) -> bool:
+    """Whether some input's dtype differs from the output's, so gradients need a cast back."""
+    dtype = getattr(out, "dtype", None)
+    for x in arrays:
+        d = getattr(x, "dtype", None)
+        if d is not None and d != dtype:
+            return True
+    return False
+
+
+def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mixed: bool) -> None:
+    node = _new(prim.node_class)
+    node._primitive = prim
+    node._inputs = inputs
+    node._arrays = arrays
+    if params:
+        node._params = params
+    if prim.uses_output:
+        node._out = out
+    if mixed:
+        node._mixed = True
+    edges = []
+    needs = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            fn = x.grad_fn
+            if fn is not None:
+                edges.append((fn, x._output_nr))
+                needs.append(True)
+                continue
+            if x._requires_grad:
+                edges.append((accumulator_for(x), 0))
+                needs.append(True)
+                continue
+        edges.append(_NO_EDGE)
+        needs.append(False)
+    node.next_functions = tuple(edges)
+    node._needs = needs
+    # numbered after the edges: a leaf's accumulator made just above must come first
+    node._sequence_nr = next(_sequence)
+    if prim.saves:
+        node._versions = [(x if x._base is None else x._base)._version
+                          for x in inputs if isinstance(x, Tensor)]
+        node._epoch = _writes[0]
+    result._requires_grad = True
+    result.grad_fn = node
+
+
+_NO_EDGE = (None, 0)
 
 
 def edge_to(x) -> tuple:
@@ -102,11 +269,13 @@ def check_saved(node) -> None:
         raise RuntimeError(BACKWARD_TWICE)
     versions = node._versions
     if versions:
-        tensors = [x for x in node._inputs if isinstance(x, Tensor)]
-        for tensor, saved in zip(tensors, versions):
-            now = tensor._version_root()._version
-            if now != saved:
-                raise RuntimeError(_modified_message(tensor, saved, now))
+        i = 0
+        for tensor in node._inputs:
+            if isinstance(tensor, Tensor):
+                now = (tensor if tensor._base is None else tensor._base)._version
+                if now != versions[i]:
+                    raise RuntimeError(_modified_message(tensor, versions[i], now))
+                i += 1
 
 
 def _modified_message(tensor: Tensor, saved: int, now: int) -> str:

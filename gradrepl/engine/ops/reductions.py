@@ -5,18 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import dtypes
-from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.tensor import wrap_dim
 
 
 def normalize_dims(dim, ndim: int) -> tuple:
     """``dim`` as a sorted tuple of non-negative dims, with torch's errors."""
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    wrapped = tuple(wrap_dim(d, ndim) for d in dims)
+    # a 0-d tensor accepts dim 0 and -1, as if it had one dimension, and reduces over nothing
+    wrapped = tuple(wrap_dim(d, max(ndim, 1)) for d in dims)
     if len(set(wrapped)) != len(wrapped):
         repeated = next(d for d in wrapped if wrapped.count(d) > 1)
         raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
-    return tuple(sorted(wrapped))
+    return tuple(sorted(wrapped)) if ndim else ()
 
 
 def _expand_back(F, g, shape: tuple, dims: tuple | None, keepdim: bool):
@@ -51,8 +52,14 @@ def _mean_check(a, name="mean"):
 
 
 def _mean_all(a):
-    _mean_check(a)
-    return (np.sum(a, dtype=a.dtype) / a.dtype.type(a.size)).astype(a.dtype) if a.size else a.dtype.type(np.nan)
+    if a.dtype.char not in "efd":
+        _mean_check(a)
+    if not a.size:
+        return a.dtype.type(np.nan)
+    return _add_reduce(a.reshape(-1), dtype=a.dtype) / a.dtype.type(a.size)
+
+
+_add_reduce = np.add.reduce  # np.sum without its Python-level wrapper
 
 
 def _mean_dims(a, dims, keepdim):
@@ -77,8 +84,9 @@ SUM_DIM = Primitive(
 )
 MEAN = Primitive(
     "mean", "MeanBackward0", _mean_all,
+    # expand(g / n) has the same values as torch's expand(g) / n, and divides once
     lambda F, g, inputs, out, params, needs: (
-        F.expand(g, np.shape(inputs[0])) / max(np.size(inputs[0]), 1),),
+        F.expand(g / max(np.size(inputs[0]), 1), np.shape(inputs[0])),),
     saves=False,
 )
 MEAN_DIM = Primitive(
@@ -98,15 +106,15 @@ def _count(shape, dims) -> int:
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    if dtype is not None:
-        input = input.to(dtype)
+    # sum(dtype=...) accumulates in that dtype within the one node; torch records no cast
+    np_dtype = None if dtype is None else dtype.numpy
     if dim is None:
         if keepdim:
             dim = tuple(range(input.ndim))
         else:
-            return apply(SUM, (input,))
+            return apply_unary(SUM, input, (np_dtype,) if np_dtype else ())
     dims = normalize_dims(dim, input.ndim) if not (isinstance(dim, (tuple, list)) and not dim) else tuple(range(input.ndim))
-    return apply(SUM_DIM, (input,), (dims, bool(keepdim)))
+    return apply_unary(SUM_DIM, input, (dims, bool(keepdim), np_dtype))
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
@@ -116,6 +124,6 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         if keepdim:
             dim = tuple(range(input.ndim))
         else:
-            return apply(MEAN, (input,))
+            return apply_unary(MEAN, input)
     dims = normalize_dims(dim, input.ndim) if not (isinstance(dim, (tuple, list)) and not dim) else tuple(range(input.ndim))
-    return apply(MEAN_DIM, (input,), (dims, bool(keepdim)))
+    return apply_unary(MEAN_DIM, input, (dims, bool(keepdim)))

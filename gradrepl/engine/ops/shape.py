@@ -86,7 +86,10 @@ def reshape(tensor: Tensor, *shape) -> Tensor:
     try:
         return view_op(VIEW, tensor, (shape,))
     except RuntimeError:
-        return apply(UNSAFE_VIEW, (tensor,), (shape,))
+        # torch copies first (a CloneBackward0 node), then views the copy
+        from gradrepl.engine.ops.conversion import CLONE
+
+        return apply(UNSAFE_VIEW, (apply(CLONE, (tensor,)),), (shape,))
 
 
 def flatten(tensor: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -162,8 +165,13 @@ UNSQUEEZE = Primitive(
 SQUEEZE_ALL = Primitive("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), _backward_reshape,
                         saves=False)
 SQUEEZE_DIM = Primitive("squeeze", "SqueezeBackward1",
-                        lambda a, dim: np.squeeze(a, dim) if a.shape[dim] == 1 else a,
+                        lambda a, dim: np.squeeze(a, dim) if a.ndim and a.shape[dim] == 1 else a,
                         _backward_reshape, saves=False)
+# squeeze((0, 2)), the user-facing overload of several dims
+SQUEEZE_DIM_LIST = Primitive(
+    "squeeze", "SqueezeBackward2",
+    lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
+    _backward_reshape, saves=False)
 # vector @ matrix squeezes the unsqueezed vector's dim away; torch records that as this overload
 SQUEEZE_DIMS = Primitive("squeeze", "SqueezeBackward4",
                          lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
@@ -183,10 +191,8 @@ def squeeze(tensor: Tensor, dim=None) -> Tensor:
         return view_op(SQUEEZE_ALL, tensor, ())
     if isinstance(dim, (tuple, list)):
         dims = tuple(wrap_dim(d, max(tensor.ndim, 1)) for d in dim)
-        return view_op(SQUEEZE_DIMS, tensor, (dims,)) if tensor.ndim else tensor
+        return view_op(SQUEEZE_DIM_LIST, tensor, (dims if tensor.ndim else (),))
     dim = wrap_dim(dim, max(tensor.ndim, 1))
-    if tensor.ndim == 0:
-        return view_op(SQUEEZE_DIMS, tensor, ((),))
     return view_op(SQUEEZE_DIM, tensor, (dim,))
 
 
@@ -200,8 +206,10 @@ def expand(tensor: Tensor, *sizes) -> Tensor:
             f"tensor ({len(shape)})"
         )
     lead = len(sizes) - len(shape)
-    target = []
-    for i, size in enumerate(sizes):
+    target = [0] * len(sizes)
+    # torch checks from the last dimension back, so that is the mismatch it reports
+    for i in range(len(sizes) - 1, -1, -1):
+        size = sizes[i]
         current = shape[i - lead] if i >= lead else 1
         if size == -1:
             if i < lead:
@@ -216,7 +224,7 @@ def expand(tensor: Tensor, *sizes) -> Tensor:
                 f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                 f"{list(shape)}"
             )
-        target.append(int(size))
+        target[i] = int(size)
     return view_op(EXPAND, tensor, (tuple(target),))
 
 
@@ -246,6 +254,8 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
         return ()
     first = wrap(prim, parts[0], (tensor,), (dim,))
     node = first.grad_fn
+    if node is not None:
+        node._multi = node._special = True
     results = []
     for i, part in enumerate(parts):
         result = first if i == 0 else new_tensor(part)

@@ -30,14 +30,24 @@ def _sigmoid(a):
 
 def _relu(a):
     if a.dtype == np.bool_:
-        raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+        raise RuntimeError("Boolean inputs not supported for relu")
     return np.maximum(a, a.dtype.type(0))
 
 
 def _abs(a):
     if a.dtype == np.bool_:
-        raise RuntimeError('"abs_cpu" not implemented for \'Bool\'')
+        raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
     return np.abs(a)
+
+
+def _in_float32(derivative):
+    """torch computes tanh_backward and sigmoid_backward for half tensors in float32 and rounds
+    once; numpy in float16 rounds every step, which shows in the printed digits."""
+    def formula(F, g, a, out):
+        if getattr(out, "dtype", None) == np.float16 and isinstance(g, (np.ndarray, np.generic)):
+            return derivative(F, g.astype(np.float32), a, out.astype(np.float32)).astype(np.float16)
+        return derivative(F, g, a, out)
+    return formula
 
 
 EXP = unary("exp", "ExpBackward0", floating(np.exp), lambda F, g, a, out: g * out, uses_output=True)
@@ -47,9 +57,9 @@ SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt),
 SIN = unary("sin", "SinBackward0", floating(np.sin), lambda F, g, a, out: g * F.cos(a))
 COS = unary("cos", "CosBackward0", floating(np.cos), lambda F, g, a, out: g * -F.sin(a))
 TANH = unary("tanh", "TanhBackward0", floating(np.tanh),
-             lambda F, g, a, out: g * (1 - out * out), uses_output=True)
+             _in_float32(lambda F, g, a, out: g * (1 - out * out)), uses_output=True)
 SIGMOID = unary("sigmoid", "SigmoidBackward0", _sigmoid,
-                lambda F, g, a, out: g * (1 - out) * out, uses_output=True)
+                _in_float32(lambda F, g, a, out: g * (1 - out) * out), uses_output=True)
 RELU = unary("relu", "ReluBackward0", _relu,
-             lambda F, g, a, out: F.where(out <= 0, 0 * g, g), uses_output=True)
+             lambda F, g, a, out: F.where(out <= 0, 0.0, g), uses_output=True)
 ABS = unary("abs", "AbsBackward0", _abs, lambda F, g, a, out: g * F.sign(a))
