@@ -23,7 +23,7 @@ from gradrepl.session import CellResult, Session
 
 
 def new_session(options: ReplayOptions) -> Session:
-    session = Session(engine=options.engine, quick_timeit=True)
+    session = Session(engine=options.engine, quick_timeit=True, allow_stdin=False)
     if options.timeout:
         # Load the engine before the first cell so its import never counts against a cell's time limit.
         try:

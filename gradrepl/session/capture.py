@@ -1,9 +1,8 @@
 """Capturing what a cell writes: stdout, stderr and warnings, as a kernel's iopub stream would.
 
-During a cell ``sys.stdout``/``sys.stderr`` are replaced by ``CellStream`` objects that append to the
-cell's output list. Consecutive writes to the same stream are merged into one output (Jupyter's
-frontends merge them the same way) while ``on_output`` still sees every write as it happens, so a
-shell can print live.
+During a cell ``sys.stdout``/``sys.stderr`` are replaced by ``CellStream`` objects feeding an
+``OutputSink``, which groups stream text into outputs as ipykernel does (see ``OutputSink``), while
+``on_output`` still sees every write as it happens, so a shell can print live.
 
 Warnings go through ``warnings.showwarning`` and so reach stderr in Python's standard format
 (``file:line: Category: message`` plus the source line), which is what a Jupyter cell shows. The
@@ -17,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import time
 import warnings
 from contextlib import contextmanager
 from typing import Callable, Optional
@@ -27,23 +27,57 @@ OutputCallback = Optional[Callable[[dict], None]]
 
 
 class OutputSink:
-    """The ordered outputs of one cell, with live notification."""
+    """The ordered outputs of one cell, grouped the way a Jupyter kernel sends them.
+
+    ipykernel buffers each stream and sends the buffer when something else is displayed (a value,
+    ``display()``, an error), at the end of the cell, or 0.2 s after the buffer's first write; at each
+    of those points stdout goes before stderr. So in a quick cell that prints, warns, then prints
+    again, the notebook shows all of stdout and then the warning. The sink reproduces that (the timer
+    checked at each write), while ``on_output`` still sees every write the moment it happens.
+    """
+
+    FLUSH_INTERVAL = 0.2  # ipykernel.iostream.OutStream.flush_interval
 
     def __init__(self, on_output: OutputCallback = None, outer_streams=None):
         self.outputs: list[dict] = []
         self.on_output = on_output
         self._outer_streams = outer_streams
+        self._pending: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._first_write: dict[str, float] = {}
 
     def add(self, output: dict) -> None:
         if output["output_type"] == "stream":
-            last = self.outputs[-1] if self.outputs else None
-            if last is not None and last["output_type"] == "stream" and last["name"] == output["name"]:
-                last["text"] += output["text"]
-            else:
-                self.outputs.append(dict(output))
+            self._flush_expired()
+            name = output["name"]
+            if not self._pending[name]:
+                self._first_write[name] = time.monotonic()
+            self._pending[name].append(output["text"])
         else:
+            self.flush()
             self.outputs.append(output)
         self._notify(output)
+
+    def flush(self) -> None:
+        for name in ("stdout", "stderr"):
+            self._flush_stream(name)
+
+    def _flush_expired(self) -> None:
+        now = time.monotonic()
+        for name in sorted(self._first_write, key=self._first_write.get):
+            if now - self._first_write[name] >= self.FLUSH_INTERVAL:
+                self._flush_stream(name)
+
+    def _flush_stream(self, name: str) -> None:
+        if not self._pending[name]:
+            return
+        text = "".join(self._pending[name])
+        self._pending[name] = []
+        self._first_write.pop(name, None)
+        last = self.outputs[-1] if self.outputs else None
+        if last is not None and last["output_type"] == "stream" and last["name"] == name:
+            last["text"] += text  # frontends merge consecutive texts of one stream
+        else:
+            self.outputs.append(stream_output(name, text))
 
     def _notify(self, output: dict) -> None:
         if self.on_output is None:
@@ -123,6 +157,7 @@ def captured(sink: OutputSink, warning_filters: list):
     try:
         yield
     finally:
+        sink.flush()
         warnings.filters = saved_filters
         warnings.showwarning = saved_showwarning
         sys.stdout, sys.stderr = saved_streams

@@ -132,3 +132,23 @@ def skip_reason(name: str, args: str) -> tuple[str, str]:
         return f"{args}?", "object help is not available in replay"
     line = f"%{name} {args}".rstrip()
     return line, f"magic %{name} is not supported by gradrepl"
+
+
+class IPythonShim:
+    """What ``get_ipython()`` returns in a session: enough for code exported from notebooks
+    (``get_ipython().run_line_magic('matplotlib', 'inline')``) to run like its magic line."""
+
+    def __init__(self, run_magic: Callable[[str, str], object]):
+        self._run_magic = run_magic
+
+    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1):
+        return self._run_magic(name, line)
+
+    def magic(self, line: str):
+        name, _, args = line.lstrip("%").partition(" ")
+        return self._run_magic(name, args)
+
+    def system(self, command: str):
+        return self._run_magic(SHELL, command)
+
+    getoutput = system

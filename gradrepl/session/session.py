@@ -12,6 +12,7 @@ from __future__ import annotations
 import __future__ as _future
 import ast
 import builtins
+import codeop
 import time
 from typing import Callable, Optional
 
@@ -24,6 +25,8 @@ from gradrepl.session.outputs import CellResult, SkippedLine, error_output, exec
 from gradrepl.session.timeout import time_limit
 
 ENGINES = ("gradrepl", "torch")
+# IPython's compiler flags: with them ``x = (`` is "incomplete input", as Jupyter reports it.
+_IPYTHON_FLAGS = codeop.PyCF_DONT_IMPLY_DEDENT | getattr(codeop, "PyCF_ALLOW_INCOMPLETE_INPUT", 0)
 _FUTURE_FLAGS = 0
 for _feature in _future.all_feature_names:
     _FUTURE_FLAGS |= getattr(_future, _feature).compiler_flag
@@ -48,14 +51,18 @@ class Session:
 
     ``engine="gradrepl"`` makes ``import torch`` in cells mean ``gradrepl.torch``; ``engine="torch"``
     leaves imports alone so cells run on a real PyTorch. ``quick_timeit`` runs ``%timeit`` statements
-    once (replay compares no timings, so it need not spend seconds measuring).
+    once (replay compares no timings, so it need not spend seconds measuring). With
+    ``allow_stdin=False`` (replay), ``input()`` fails as it does in a kernel whose frontend cannot
+    answer input requests.
     """
 
-    def __init__(self, engine: str = "gradrepl", *, quick_timeit: bool = False, torch_module: Optional[str] = None):
+    def __init__(self, engine: str = "gradrepl", *, quick_timeit: bool = False, allow_stdin: bool = True,
+                 torch_module: Optional[str] = None):
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.engine = engine
         self.quick_timeit = quick_timeit
+        self.allow_stdin = allow_stdin
         self._torch_target = torch_module or ("gradrepl.torch" if engine == "gradrepl" else None)
         self.execution_count = 0
         self.history: list[str] = []
@@ -74,6 +81,9 @@ class Session:
         namespace_builtins = session_builtins(self._torch_target)
         namespace_builtins["display"] = make_display(self._emit)
         namespace_builtins[magics.MAGIC_CALL] = self._run_magic
+        if not self.allow_stdin:
+            namespace_builtins["input"] = _no_stdin
+        shell = magics.IPythonShim(self._run_magic)
         self.namespace.clear()
         self.namespace.update({
             "__name__": "__main__",
@@ -87,6 +97,7 @@ class Session:
             "_dh": [],
             "_": "", "__": "", "___": "",
             "_i": "", "_ii": "", "_iii": "",
+            "get_ipython": lambda: shell,
         })
         self.namespace["_ih"] = self.namespace["In"]
         self.namespace["_oh"] = self.namespace["Out"]
@@ -156,7 +167,8 @@ class Session:
             return
         code = magics.transform_escapes(source)
         cells.register_cell_source(run.filename, code)
-        tree = ast.parse(code, run.filename)
+        tree = compile(code, run.filename, "exec", ast.PyCF_ONLY_AST | _IPYTHON_FLAGS | self._compile_flags,
+                       dont_inherit=True)
         body, last = tree.body, None
         if body and isinstance(body[-1], ast.Expr):
             body, last = body[:-1], body[-1]
@@ -168,7 +180,7 @@ class Session:
                 self._show_result(value, run)
 
     def _compile(self, tree: ast.AST, filename: str, mode: str):
-        code = compile(tree, filename, mode, flags=self._compile_flags, dont_inherit=True)
+        code = compile(tree, filename, mode, flags=_IPYTHON_FLAGS | self._compile_flags, dont_inherit=True)
         # Keep ``from __future__`` imports in force for later cells, as IPython's compiler does.
         self._compile_flags |= code.co_flags & _FUTURE_FLAGS
         return code
@@ -238,3 +250,11 @@ class Session:
         info = error_info(exc, self.cell_label, torch_target=self._torch_target)
         run.sink.add(error_output(info.ename, info.evalue, info.traceback.splitlines()))
         return info
+
+
+class StdinNotImplementedError(NotImplementedError):
+    """``input()`` in a session that has no one to answer it (IPython's name and message)."""
+
+
+def _no_stdin(prompt=""):
+    raise StdinNotImplementedError("raw_input was called, but this frontend does not support input requests.")

@@ -68,7 +68,7 @@ def test_syntax_error_cell(tmp_path):
     path = write_nb(tmp_path / "s.ipynb", [code("x = (", outputs=[]), code("1 + 1", outputs=[result("2")])])
     outcome = replay(path)
     assert outcome.exit_code == 1
-    assert "raised SyntaxError: '(' was never closed (" in outcome.output
+    assert "raised SyntaxError: incomplete input (" in outcome.output
     assert "1 passed, 1 failed" in outcome.output
 
 
@@ -286,3 +286,10 @@ def test_engine_torch_without_pytorch_is_usage_error(good, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
     outcome = replay("--engine", "torch", good)
     assert (outcome.exit_code, outcome.output) == (2, "error: --engine torch needs PyTorch installed (pip install torch)\n")
+
+
+def test_input_fails_as_in_a_kernel_without_stdin(tmp_path):
+    path = write_nb(tmp_path / "input.ipynb", [code("name = input('name? ')")])
+    outcome = replay(path)
+    assert "raised StdinNotImplementedError: raw_input was called, but this frontend does not support input requests." \
+        in outcome.output
