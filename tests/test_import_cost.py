@@ -1,0 +1,25 @@
+"""`import gradrepl.torch` must stay light: the shell and replay pull in their UI libraries, the
+engine must not (a lesson that only imports torch should not pay for prompt_toolkit or typer)."""
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("prompt_toolkit", "typer", "nbformat", "rich", "click", "pygments", "torch")
+
+
+def _modules_after(statement: str) -> set:
+    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout))
+
+
+def test_engine_import_pulls_in_no_ui_or_cli_library():
+    loaded = _modules_after("import gradrepl.torch")
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+
+
+def test_bare_package_import_pulls_in_nothing_heavy():
+    loaded = _modules_after("import gradrepl")
+    assert "numpy" not in loaded
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
