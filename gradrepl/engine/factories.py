@@ -181,7 +181,13 @@ def _filled(fill, size, dtype, requires_grad, device) -> Tensor:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **_):
-    return _filled(0, size, dtype, requires_grad, device)
+    try:
+        return _filled(0, size, dtype, requires_grad, device)
+    except RuntimeError as error:
+        if str(error).startswith("Trying to create tensor with negative dimension"):
+            # torch.zeros checks sizes itself first, in its own words
+            raise RuntimeError("zeros: Dimension size must be non-negative.") from None
+        raise
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **_):
@@ -234,7 +240,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     # torch sizes the result in double precision, then fills start + i * step
     count = max(0, math.ceil((end - start) / step))
     _allocate((count,), dtype.numpy)
@@ -261,6 +267,14 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     # torch fills the first half forwards from start and the second half backwards from end,
     # so both ends are exact
     data = np.where(index < half, lo + step * index, hi - step * (steps - index - 1))
+    if compute == np.float32:
+        # torch's scalar loop (the tail after whole 16-element vector blocks) compiles to fused
+        # multiply-adds: one rounding, which float64 arithmetic reproduces for float32
+        tail = steps - steps % 16
+        i = index[tail:].astype(np.float64)
+        lo64, hi64, step64 = float(lo), float(hi), float(step)
+        fused = np.where(i < half, lo64 + step64 * i, hi64 - step64 * (steps - i - 1))
+        data[tail:] = fused.astype(np.float32)
     return _finish(data.astype(np_dtype), requires_grad, device)
 
 

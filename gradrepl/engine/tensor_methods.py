@@ -64,16 +64,12 @@ def _cast_method(dtype):
 
 
 def _zero_(self):
-    inplace.check_writable(self)
-    inplace.write(self, np.zeros(np.shape(self._data), dtype=self._data.dtype))
-    return self
+    return inplace.apply_inplace(inplace.ZERO, self)
 
 
 def _fill_(self, value):
-    inplace.check_writable(self)
     value = value.item() if isinstance(value, Tensor) else value
-    inplace.write(self, np.full(np.shape(self._data), value, dtype=self._data.dtype))
-    return self
+    return inplace.apply_inplace(inplace.FILL, self, (), (value,))
 
 
 def _copy_(self, src, non_blocking=False):

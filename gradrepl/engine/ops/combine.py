@@ -13,18 +13,24 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _where_forward(cond, a, b):
+def _where_forward(a, b, cond):
     dtype = result_dtype(a, b)
-    return np.where(cond, a, b).astype(dtype, copy=False)
+    try:
+        return np.where(cond, a, b).astype(dtype, copy=False)
+    except ValueError:
+        from gradrepl.engine.ops.promotion import raise_broadcast_error
+
+        raise_broadcast_error(a, b)
+        raise_broadcast_error(cond, a)
 
 
 def _where_backward(F, g, inputs, out, params, needs):
-    cond, a, b = inputs
-    zero = 0 * g
+    # the condition is a parameter, not an input: torch gives it no edge in next_functions
+    a, b = inputs
+    (cond,) = params
     return (
-        None,
-        F.sum_to(F.where(cond, g, zero), a) if needs[1] else None,
-        F.sum_to(F.where(cond, zero, g), b) if needs[2] else None,
+        F.sum_to(F.where(cond, g, 0.0), a) if needs[0] else None,
+        F.sum_to(F.where(cond, 0.0, g), b) if needs[1] else None,
     )
 
 
@@ -36,29 +42,33 @@ def where(condition, input=None, other=None):
         return tuple(new_tensor(i) for i in np.nonzero(_data(condition)))
     cond = condition if isinstance(condition, Tensor) else new_tensor(np.asarray(condition))
     if cond._data.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
-    return apply(WHERE, (cond, input, other))
+        from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
+
+        short = LEGACY_TYPE_NAMES[cond.dtype][len("torch."):-len("Tensor")]
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {short}")
+    return apply(WHERE, (input, other), (cond._data,))
 
 
-def _stack_forward(*arrays_and_dim):
-    *arrays, dim = arrays_and_dim
-    return np.stack(arrays, axis=dim)
+def _stack_forward(*arrays_dim_dtype):
+    *arrays, dim, dtype = arrays_dim_dtype
+    return np.stack(arrays, axis=dim, dtype=dtype, casting="unsafe")
 
 
 def _stack_backward(F, g, inputs, out, params, needs):
-    (dim,) = params
+    dim = params[0]
     return tuple(
         F.select(g, dim, i) if need else None for i, need in enumerate(needs)
     )
 
 
-def _cat_forward(*arrays_and_dim):
-    *arrays, dim = arrays_and_dim
-    return np.concatenate(arrays, axis=dim)
+def _cat_forward(*arrays_dim_dtype):
+    *arrays, dim, dtype = arrays_dim_dtype
+    return np.concatenate(arrays, axis=dim, dtype=dtype, casting="unsafe")
 
 
 def _cat_backward(F, g, inputs, out, params, needs):
-    (dim,) = params
+    dim = params[0]
     grads, start = [], 0
     for x, need in zip(inputs, needs):
         size = np.shape(x)[dim]
@@ -71,13 +81,20 @@ STACK = Primitive("stack", "StackBackward0", _stack_forward, _stack_backward, sa
 CAT = Primitive("cat", "CatBackward0", _cat_forward, _cat_backward, saves=False)
 
 
+_EMPTY_LIST = {
+    "stack": (RuntimeError, "stack expects a non-empty TensorList"),
+    "cat": (ValueError, "torch.cat(): expected a non-empty list of Tensors"),
+}
+
+
 def _check_sequence(tensors, name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(
             f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
             f"{type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{name}() expects a non-empty TensorList")
+        error, message = _EMPTY_LIST[name]
+        raise error(message)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -99,12 +116,13 @@ def cat(tensors, dim: int = 0) -> Tensor:
 
 
 def _same_dtype_apply(prim, tensors, dim):
+    from gradrepl.engine.dtypes import promote_types
+
     dtype = tensors[0].dtype
     for t in tensors[1:]:
-        from gradrepl.engine.dtypes import promote_types
         dtype = promote_types(dtype, t.dtype)
-    tensors = tuple(t if t.dtype is dtype else t.to(dtype) for t in tensors)
-    return apply(prim, tensors, (dim,))
+    # the forward casts as it copies: torch records no separate cast node per input
+    return apply(prim, tuple(tensors), (dim, dtype.numpy))
 
 
 # ---------------------------------------------------------------------------------------------

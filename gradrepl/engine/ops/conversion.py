@@ -17,6 +17,9 @@ CLONE = Primitive("clone", "CloneBackward0", lambda a: np.array(a, copy=True),
 def to_dtype(tensor: Tensor, dtype, copy: bool = False) -> Tensor:
     if dtype is tensor.dtype and not copy:
         return tensor
+    if not dtype.is_floating_point:
+        # an integer or bool result cannot carry gradient: torch records nothing
+        return new_tensor(np.asarray(tensor._data).astype(dtype.numpy)[()])
     return apply(TO_COPY, (tensor,), (dtype.numpy,))
 
 

@@ -108,6 +108,15 @@ def _copy_slices_backward(F, g, inputs, out, params, needs):
     return grad_old, grad_value
 
 
+def _expanded_to(value: Tensor, shape: tuple) -> Tensor:
+    """torch copies a value into a view by expanding it first (an ExpandBackward0 node)."""
+    if tuple(value.shape) == shape:
+        return value
+    from gradrepl.engine.ops.shape import expand
+
+    return expand(value, *shape)
+
+
 def _mask(shape, index):
     mask = np.zeros(shape, dtype=bool)
     mask[index] = True
@@ -122,17 +131,37 @@ def _copy_slices_forward(old, value, index):
 
 COPY_SLICES = Primitive("setitem", "CopySlices", _copy_slices_forward, _copy_slices_backward,
                         saves=False)
+# t[[0, 2]] = v and t[mask] = v are index_put_ in torch, not a copy into a view
+INDEX_PUT = Primitive("setitem", "IndexPutBackward0", _copy_slices_forward,
+                      _copy_slices_backward, saves=False)
+
+
+def _no_gradient(F, g, inputs, out, params, needs):
+    return (F.zeros(np.shape(g), g),)  # every value was overwritten: nothing flows back
+
+
+ZERO = Primitive("zero_", "ZeroBackward0", lambda a: np.zeros_like(a), _no_gradient, saves=False)
+FILL = Primitive("fill_", "FillBackward2", lambda a, value: np.full_like(a, value), _no_gradient,
+                 saves=False)
 
 
 def setitem(tensor: Tensor, index, value) -> None:
-    from gradrepl.engine.ops.indexing import _index_array
+    from gradrepl.engine.ops.indexing import _index_array, _is_advanced
 
     items = index if isinstance(index, tuple) else (index,)
+    advanced = any(_is_advanced(i) for i in items)
     numpy_index = tuple(_index_array(i) for i in items)
     numpy_index = numpy_index if len(numpy_index) > 1 else numpy_index[0]
-    value_data = value._data if isinstance(value, Tensor) else value
+    if (not advanced and _records(tensor, (value,)) and tensor.grad_fn is None
+            and tensor._requires_grad):
+        # basic indexing writes through a view of the leaf, and torch words it so
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.")
     records = check_writable(tensor, (value,))
     memory = tensor._memory()
+    if isinstance(value, Tensor) and not advanced:
+        value = _expanded_to(value, np.shape(memory[numpy_index]))
+    value_data = value._data if isinstance(value, Tensor) else value
     try:
         updated = _copy_slices_forward(memory, value_data, numpy_index)
     except IndexError as e:
@@ -143,7 +172,8 @@ def setitem(tensor: Tensor, index, value) -> None:
     memory[numpy_index] = value_data
     tensor._bump_version()
     if records:
-        node = wrap(COPY_SLICES, updated, (snapshot, value), (numpy_index,)).grad_fn
+        prim = INDEX_PUT if advanced else COPY_SLICES
+        node = wrap(prim, updated, (snapshot, value), (numpy_index,)).grad_fn
         tensor.grad_fn = node
         tensor._requires_grad = True
         tensor._output_nr = 0

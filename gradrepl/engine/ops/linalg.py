@@ -127,6 +127,19 @@ MV = Primitive("mv", "MvBackward0", _mv_forward, _mv_backward)
 DOT = Primitive("dot", "DotBackward0", _dot_forward, _dot_backward)
 BATCHED = Primitive("matmul", "UnsafeViewBackward0", _batched_forward, _batched_backward)
 MATRIX_AT_BATCH = Primitive("matmul", "CloneBackward0", _batched_forward, _batched_backward)
+MATRIX_AT_BATCH_T = Primitive("matmul", "TransposeBackward0", _batched_forward, _batched_backward)
+
+
+def _batched_row(a: Tensor, b: Tensor) -> Primitive:
+    """The name torch's matmul leaves on top, which depends on how it folded the product.
+
+    matrix @ batch folds into one mm on the transposed batch when the matrix requires grad; the
+    result is transposed back, and copied unless that transpose is already contiguous.
+    """
+    if a.ndim == 2 and b.ndim > 2 and a._requires_grad:
+        m, k = a.shape[0], b.shape[-1]
+        return MATRIX_AT_BATCH_T if m == 1 or k == 1 else MATRIX_AT_BATCH
+    return BATCHED
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
@@ -157,4 +170,4 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         return view_op(SQUEEZE_DIMS, mm(unsqueeze(a, 0), b), ((0,),))
     if da == 2 and db == 2:
         return mm(a, b)
-    return apply(MATRIX_AT_BATCH if da == 2 and db > 2 else BATCHED, (a, b))
+    return apply(_batched_row(a, b), (a, b))
