@@ -78,6 +78,9 @@ class Generator:
         return out
 
 
+# object.__repr__ then prints what torch prints: <torch._C.Generator object at 0x...>
+Generator.__module__ = "torch._C"
+
 default_generator = Generator()
 
 
