@@ -16,10 +16,10 @@ ImportError for a missing ``torch.X`` module, or an AttributeError on a torch mo
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
-import sysconfig
 import traceback
 from types import ModuleType
 from typing import Callable, Optional
@@ -28,15 +28,21 @@ from gradrepl.session.outputs import ErrorInfo
 from gradrepl.session.timeout import CellTimeout
 
 _GRADREPL_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LIBRARY_DIRS = tuple(
-    {os.path.abspath(p) for p in (sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("purelib"),
-                                   sysconfig.get_paths().get("platlib")) if p}
-)
+
+
+@functools.lru_cache(maxsize=1)
+def _library_dirs() -> tuple[str, ...]:
+    """The standard library and site-packages: frames there are not the learner's code."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    dirs = {os.path.abspath(paths[key]) for key in ("stdlib", "purelib", "platlib") if paths.get(key)}
+    return (_GRADREPL_DIR,) + tuple(sorted(dirs))
 
 
 def _is_library_file(filename: str) -> bool:
     path = os.path.abspath(filename)
-    return path.startswith(_GRADREPL_DIR + os.sep) or any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
+    return any(path.startswith(directory + os.sep) for directory in _library_dirs())
 
 
 def _ename(exc: BaseException) -> str:

@@ -5,11 +5,9 @@ that lays out groups on one line when they fit in 79 columns and breaks the oute
 when they do not. Lessons print lists of tensors, dicts of gradients and tuples like
 ``(<AccumulateGrad at 0x...>, 0)``, so the line breaking must be the same, not merely similar.
 
-The layout engine (``_Layout``) follows IPython's ``PrettyPrinter``: text is buffered after the first
-breakable, and whenever the buffered line would pass ``max_width`` the shallowest group that still has
-breakables is broken. ``Printer.pretty`` then chooses a printer per object exactly as IPython's
-``RepresentationPrinter`` does: singletons, then the first class in the MRO that has a registered
-printer, ``_repr_pretty_``, or its own ``__repr__``, else ``<module.Class at 0x...>``.
+The layout engine lives in ``layout.py``. ``Printer.pretty`` chooses a printer per object exactly as
+IPython's ``RepresentationPrinter`` does: singletons, then the first class in the MRO that has a
+registered printer, ``_repr_pretty_``, or its own ``__repr__``, else ``<module.Class at 0x...>``.
 """
 
 from __future__ import annotations
@@ -19,12 +17,10 @@ import io
 import os
 import re
 import types
-from collections import deque
-from contextlib import contextmanager
 from inspect import signature
 
-MAX_WIDTH = 79
-MAX_SEQ_LENGTH = 1000
+from gradrepl.session.layout import MAX_WIDTH, Layout
+
 _BUILTIN_MODULES = (None, "__builtin__", "builtins", "exceptions")
 
 
@@ -35,198 +31,6 @@ def pretty(obj, max_width: int = MAX_WIDTH) -> str:
     printer.pretty(obj)
     printer.flush()
     return stream.getvalue()
-
-
-# --- layout: text, breakables and groups ------------------------------------------------------
-
-
-class _Text:
-    def __init__(self):
-        self.parts: list[str] = []
-        self.width = 0
-
-    def output(self, stream, column: int) -> int:
-        for part in self.parts:
-            stream.write(part)
-        return column + self.width
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-        self.width += len(text)
-
-
-class _Breakable:
-    def __init__(self, sep: str, layout: "_Layout"):
-        self.sep = sep
-        self.width = len(sep)
-        self.layout = layout
-        self.indentation = layout.indentation
-        self.group = layout.group_stack[-1]
-        self.group.breakables.append(self)
-
-    def output(self, stream, column: int) -> int:
-        self.group.breakables.popleft()
-        if self.group.want_break:
-            stream.write("\n" + " " * self.indentation)
-            return self.indentation
-        if not self.group.breakables:
-            self.layout.group_queue.remove(self.group)
-        stream.write(self.sep)
-        return column + self.width
-
-
-class _Group:
-    def __init__(self, depth: int):
-        self.depth = depth
-        self.breakables: deque = deque()
-        self.want_break = False
-
-
-class _GroupQueue:
-    """Groups by depth, so the outermost group with pending breakables is broken first."""
-
-    def __init__(self, root: _Group):
-        self.queue: list[list[_Group]] = []
-        self.enqueue(root)
-
-    def enqueue(self, group: _Group) -> None:
-        while group.depth > len(self.queue) - 1:
-            self.queue.append([])
-        self.queue[group.depth].append(group)
-
-    def dequeue(self):
-        for stack in self.queue:
-            # IPython deletes by the index counted from the reversed end; keep that quirk.
-            for idx, group in enumerate(reversed(stack)):
-                if group.breakables:
-                    del stack[idx]
-                    group.want_break = True
-                    return group
-            for group in stack:
-                group.want_break = True
-            del stack[:]
-        return None
-
-    def remove(self, group: _Group) -> None:
-        try:
-            self.queue[group.depth].remove(group)
-        except ValueError:
-            pass
-
-
-class _Layout:
-    def __init__(self, stream, max_width: int = MAX_WIDTH):
-        self.stream = stream
-        self.max_width = max_width
-        self.max_seq_length = MAX_SEQ_LENGTH
-        self.column = 0
-        self.buffer_width = 0
-        self.buffer: deque = deque()
-        root = _Group(0)
-        self.group_stack = [root]
-        self.group_queue = _GroupQueue(root)
-        self.indentation = 0
-
-    def _break_one_group(self, group: _Group) -> None:
-        while group.breakables:
-            item = self.buffer.popleft()
-            self.column = item.output(self.stream, self.column)
-            self.buffer_width -= item.width
-        while self.buffer and isinstance(self.buffer[0], _Text):
-            item = self.buffer.popleft()
-            self.column = item.output(self.stream, self.column)
-            self.buffer_width -= item.width
-
-    def _break_outer_groups(self) -> None:
-        while self.max_width < self.column + self.buffer_width:
-            group = self.group_queue.dequeue()
-            if not group:
-                return
-            self._break_one_group(group)
-
-    def text(self, text: str) -> None:
-        if self.buffer:
-            last = self.buffer[-1]
-            if not isinstance(last, _Text):
-                last = _Text()
-                self.buffer.append(last)
-            last.add(text)
-            self.buffer_width += len(text)
-            self._break_outer_groups()
-        else:
-            self.stream.write(text)
-            self.column += len(text)
-
-    def breakable(self, sep: str = " ") -> None:
-        if self.group_stack[-1].want_break:
-            self.flush()
-            self._newline()
-        else:
-            self.buffer.append(_Breakable(sep, self))
-            self.buffer_width += len(sep)
-            self._break_outer_groups()
-
-    def break_(self) -> None:
-        group = self.group_queue.dequeue()
-        if group:
-            self._break_one_group(group)
-        self.flush()
-        self._newline()
-
-    def _newline(self) -> None:
-        self.stream.write("\n" + " " * self.indentation)
-        self.column = self.indentation
-        self.buffer_width = 0
-
-    def begin_group(self, indent: int = 0, open: str = "") -> None:
-        if open:
-            self.text(open)
-        group = _Group(self.group_stack[-1].depth + 1)
-        self.group_stack.append(group)
-        self.group_queue.enqueue(group)
-        self.indentation += indent
-
-    def end_group(self, dedent: int = 0, close: str = "") -> None:
-        self.indentation -= dedent
-        group = self.group_stack.pop()
-        if not group.breakables:
-            self.group_queue.remove(group)
-        if close:
-            self.text(close)
-
-    @contextmanager
-    def group(self, indent: int = 0, open: str = "", close: str = ""):
-        self.begin_group(indent, open)
-        try:
-            yield
-        finally:
-            self.end_group(indent, close)
-
-    @contextmanager
-    def indent(self, indent: int):
-        self.indentation += indent
-        try:
-            yield
-        finally:
-            self.indentation -= indent
-
-    def enumerate_limited(self, seq):
-        for idx, item in enumerate(seq):
-            if self.max_seq_length and idx >= self.max_seq_length:
-                self.text(",")
-                self.breakable()
-                self.text("...")
-                return
-            yield idx, item
-
-    # IPython's public name for enumerate_limited, used by third-party _repr_pretty_ methods.
-    _enumerate = enumerate_limited
-
-    def flush(self) -> None:
-        for item in self.buffer:
-            self.column += item.output(self.stream, self.column)
-        self.buffer.clear()
-        self.buffer_width = 0
 
 
 # --- choosing a printer per object -------------------------------------------------------------
@@ -243,7 +47,7 @@ def _mro(cls) -> tuple:
     return _safe_getattr(cls, "__mro__", None) or (cls,)
 
 
-class Printer(_Layout):
+class Printer(Layout):
     """IPython's RepresentationPrinter: ``p.pretty(obj)``, ``p.text``, ``p.breakable``, ``p.group``.
 
     Objects with a ``_repr_pretty_(p, cycle)`` method receive this printer, so its method names are
