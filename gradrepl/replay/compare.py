@@ -1,7 +1,7 @@
 """Comparing a cell's recorded outputs with the produced ones, and showing how they differ.
 
-Compared, as in nbval: stdout streams, the ``text/plain`` of ``execute_result`` and ``display_data``,
-and errors by ename and evalue (tracebacks never: their frames and colours differ between tools).
+Compared, as in nbval: stdout streams, the ``text/plain`` of ``execute_result`` and ``display_data``
+(figures, i.e. display_data carrying an image, are left out), and errors by ename and evalue (tracebacks never: their frames and colours differ between tools).
 stderr only on request. Each output becomes a labelled text block; the blocks are normalised and
 compared, exactly or, with ``tolerance``, number by number.
 
@@ -49,6 +49,8 @@ def comparable_blocks(outputs: list[dict], compare_stderr: bool, sanitizers=()) 
             blocks.append(Block(name, text))
         elif kind in ("execute_result", "display_data"):
             data = output.get("data", {})
+            if kind == "display_data" and any(mime.startswith("image/") for mime in data):
+                continue  # a figure: gradrepl draws none, and its "<Figure size ...>" text says nothing
             if "text/plain" in data:
                 blocks.append(Block(kind, joined(data["text/plain"])))
         elif kind == "error":

@@ -38,6 +38,7 @@ def replay_notebook(notebook: Notebook, options: ReplayOptions,
     started = time.perf_counter()
     report = NotebookReport(notebook.path, converted_from=notebook.converted_from)
     session = new_session(options)
+    first_unsupported: Optional[CellReport] = None
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
             continue
@@ -49,6 +50,11 @@ def replay_notebook(notebook: Notebook, options: ReplayOptions,
         else:
             result = session.run_cell(source, timeout=options.timeout)
             cell_report = judge(index, cell, source, markers, result, options)
+            if cell_report.status == FAILED and first_unsupported is not None:
+                # Later failures are often a consequence (a NameError for what that cell defined).
+                cell_report.reason += f" (after {first_unsupported.name}: {first_unsupported.reason})"
+            if cell_report.status == UNSUPPORTED and first_unsupported is None:
+                first_unsupported = cell_report
         report.cells.append(cell_report)
         if on_cell is not None:
             on_cell(cell_report)

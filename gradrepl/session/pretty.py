@@ -17,7 +17,6 @@ import io
 import os
 import re
 import types
-from inspect import signature
 
 from gradrepl.session.layout import MAX_WIDTH, Layout
 
@@ -207,6 +206,8 @@ def _function_printer(obj, p: Printer, cycle: bool) -> None:
     module = obj.__module__
     if module and module not in _BUILTIN_MODULES:
         name = module + "." + name
+    from inspect import signature  # only functions need it; keeps ``import gradrepl.session`` light
+
     try:
         name += str(signature(obj))
     except (ValueError, TypeError):

@@ -293,3 +293,10 @@ def test_input_fails_as_in_a_kernel_without_stdin(tmp_path):
     outcome = replay(path)
     assert "raised StdinNotImplementedError: raw_input was called, but this frontend does not support input requests." \
         in outcome.output
+
+
+def test_figures_are_not_compared(tmp_path):
+    figure = {"data": {"image/png": "iVBORw0KGgo=", "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
+              "metadata": {}, "output_type": "display_data"}
+    path = write_nb(tmp_path / "plot.ipynb", [code("print('plotted')", outputs=[stdout("plotted\n"), figure])])
+    assert replay(path).exit_code == 0
