@@ -115,3 +115,12 @@ def test_update_of_v3_notebook_writes_v4(tmp_path):
     nb = json.loads(path.read_text())
     assert nb["nbformat"] == 4
     assert nb["cells"][0]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["5\n"]}]
+
+
+def test_update_with_parallel_jobs(tmp_path):
+    paths = [write_nb(tmp_path / f"j{i}.ipynb", [code(f"print({i} * 2)")]) for i in range(3)]
+    outcome = replay("--update", "--jobs", "2", *paths)
+    assert outcome.exit_code == 0, outcome.output
+    for i, path in enumerate(paths):
+        assert json.loads(path.read_text())["cells"][0]["outputs"] == [stdout(f"{i * 2}\n")]
+    assert replay(*paths).exit_code == 0
