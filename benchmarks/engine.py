@@ -28,6 +28,7 @@ import engine_workloads as workloads
 HERE = Path(__file__).resolve().parent
 # Set on some processors for old OpenBLAS builds; they slow a current numpy (docs/benchmarks.md).
 OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class EngineProcess:
@@ -76,6 +77,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", help="also write the full results to this file")
     parser.add_argument("--native-blas", action="store_true",
                         help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for every worker")
+    parser.add_argument("--threads", type=int,
+                        help="threads for BLAS and torch in every worker (OMP_NUM_THREADS, "
+                             "OPENBLAS_NUM_THREADS, MKL_NUM_THREADS); default: the libraries' own")
     parser.add_argument("--gradrepl-path", default=str(HERE.parent),
                         help="directory holding the gradrepl package to measure (default: this "
                              "checkout)")
@@ -97,11 +101,14 @@ def _choose(text: str | None, known: list[str], what: str, parser) -> list[str]:
     return [item for item in known if item in chosen]  # the report's order
 
 
-def worker_env(native_blas: bool) -> dict:
+def worker_env(native_blas: bool, threads: int | None) -> dict:
     env = dict(os.environ)
     if native_blas:
         for name in OPENBLAS_OVERRIDES:
             env.pop(name, None)
+    if threads:
+        for name in THREAD_VARIABLES:
+            env[name] = str(threads)
     return env
 
 
@@ -178,17 +185,19 @@ def engine_line(engine: str, info: dict) -> str:
 
 
 def header_lines(args, infos: dict, skipped: dict, env: dict) -> list[str]:
-    lines = [f"engines ({args.rounds} rounds, samples of ~{args.sample_seconds:g} s, interleaved):"]
+    sample = (f"{args.iterations} iterations" if args.iterations else f"~{args.sample_seconds:g} s")
+    lines = [f"engines ({args.rounds} rounds, samples of {sample}, interleaved):"]
     lines += ["  " + engine_line(e, infos[e]) for e in args.engines if e in infos]
     lines += [f"  {e:8} skipped: {reason}" for e, reason in skipped.items()]
-    blas_env = ", ".join(f"{name}={env.get(name, '(unset)')}" for name in OPENBLAS_OVERRIDES)
+    blas_env = ", ".join(f"{name}={env.get(name, '(unset)')}"
+                         for name in OPENBLAS_OVERRIDES + THREAD_VARIABLES[:1])
     lines.append(f"  same environment for every worker: {blas_env}")
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    env = worker_env(args.native_blas)
+    env = worker_env(args.native_blas, args.threads)
     workers, infos, skipped = start_workers(args, env)
     try:
         if "gradrepl" in args.engines and "gradrepl" not in workers:
