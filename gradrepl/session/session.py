@@ -140,7 +140,8 @@ class Session:
         run = _CellRun(count, OutputSink(on_output), filename)
         result = CellResult(execution_count=count, outputs=run.sink.outputs, skipped=run.skipped)
         started = time.perf_counter()
-        self._current = run
+        # A magic may run cells itself (the shell's %load): restore the outer cell afterwards.
+        outer, self._current = self._current, run
         try:
             with captured(run.sink, self._warning_filters):
                 try:
@@ -149,7 +150,7 @@ class Session:
                 except BaseException as exc:  # everything a cell raises is the cell's output
                     result.error = self._report_error(exc, run)
         finally:
-            self._current = None
+            self._current = outer
             result.duration = time.perf_counter() - started
         return result
 

@@ -248,3 +248,11 @@ def test_import_is_cheap():
             " if m in sys.modules]\nprint(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_magic_may_run_cells_itself(session):
+    session.register_magic("load", lambda line: session.run_cell(line).result)
+    result = session.run_cell("print('outer')\n%load print('inner')\ndisplay('after')\n%unknown\n7")
+    assert texts(result) == [("stdout", "outer\n"), ("display_data", "'after'"), ("execute_result", "7")]
+    assert [s.line for s in result.skipped] == ["%unknown"]
+    assert session.execution_count == 2
