@@ -21,6 +21,8 @@ SHELL = "!"
 # Magics that change nothing a lesson's printed output depends on: accepted without a word.
 SILENT_MAGICS = frozenset({"matplotlib"})
 
+# ``obj?``, ``obj.attr??``, ``?obj``: IPython's help syntax (a comment ending in "?" is not help).
+_HELP = re.compile(r"^(?:\?{1,2}(?P<before>[A-Za-z_][\w.]*)|(?P<after>[A-Za-z_][\w.\[\]'\"]*)\?{1,2})$")
 _ASSIGNED_ESCAPE = re.compile(r"^(?P<target>[\w.,\s\[\]()*]+?)\s*=\s*(?P<escape>[%!])(?P<rest>.*)$")
 
 
@@ -82,8 +84,9 @@ def _transform_line(line: str) -> str | None:
         return indent + _escape_call("%", text[1:])
     if text.startswith("!") and not text.startswith("!="):
         return indent + _escape_call(SHELL, text[1:])
-    if text.startswith("?") or (text.endswith("?") and not text.startswith("#")):
-        return indent + f"{MAGIC_CALL}('?', {text.strip('?').strip()!r})"
+    help_request = _HELP.match(text.strip())
+    if help_request:
+        return indent + f"{MAGIC_CALL}('?', {help_request['before'] or help_request['after']!r})"
     match = _ASSIGNED_ESCAPE.match(text)
     if match:
         return indent + f"{match['target']} = " + _escape_call(match["escape"], match["rest"])

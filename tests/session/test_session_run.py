@@ -256,3 +256,10 @@ def test_a_magic_may_run_cells_itself(session):
     assert texts(result) == [("stdout", "outer\n"), ("display_data", "'after'"), ("execute_result", "7")]
     assert [s.line for s in result.skipped] == ["%unknown"]
     assert session.execution_count == 2
+
+
+def test_comments_and_strings_ending_in_question_marks_are_code(session):
+    result = session.run_cell("a = 1  # really?\ns = 'why?'\ns")
+    assert texts(result) == [("execute_result", "'why?'")]
+    assert result.skipped == []
+    assert [s.line for s in session.run_cell("a.real??\n?a").skipped] == ["a.real?", "a?"]
