@@ -3,7 +3,8 @@
 Exit status: 0 when every compared cell matched (or, with ``--update``, every notebook was updated),
 1 when a cell failed or an update was refused, 2 when the input cannot be used at all (missing file,
 not JSON, not a notebook, unsupported nbformat version, bad sanitize file, no PyTorch for
-``--engine torch``). Input problems are all found before anything runs, each as one line.
+``--engine torch``), 130 after Ctrl-C. Input problems are all found before anything runs, each as
+one line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from gradrepl.replay.notebooks import Notebook, NotebookError, discover, load
 from gradrepl.replay.results import NotebookReport, ReplayOptions
 from gradrepl.replay.runner import replay_notebook
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROGRESS_MIN_NOTEBOOKS = 4
 
 
@@ -112,7 +113,11 @@ def run(request: ReplayRequest, out=None) -> int:
             if progress is not None:
                 progress.advance(task)
 
-        reports = _run_all(notebooks, request, on_report)
+        try:
+            reports = _run_all(notebooks, request, on_report)
+        except KeyboardInterrupt:
+            reporter.message("interrupted" + (": no notebook was updated" if request.update else ""), "red")
+            return EXIT_INTERRUPTED
 
     exit_code = EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
     if request.update:

@@ -11,7 +11,10 @@ The notebook goes on after a failing cell unless ``fail_fast`` is set, as nbval 
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from typing import Callable, Optional
 
 from gradrepl.replay.compare import blocks_match, comparable_blocks, unified_diff
@@ -33,8 +36,36 @@ def new_session(options: ReplayOptions) -> Session:
     return session
 
 
+@contextmanager
+def stop_on_ctrl_c():
+    """Ctrl-C stops the replay, even though the session turns it into a cell's error output.
+
+    The session keeps going after a KeyboardInterrupt (right for the shell); a replay should not.
+    The handler still raises KeyboardInterrupt inside the cell, then the flag ends the run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    interrupted = []
+
+    def on_sigint(signum, frame):
+        interrupted.append(True)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield lambda: bool(interrupted)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def replay_notebook(notebook: Notebook, options: ReplayOptions,
                     on_cell: Optional[Callable[[CellReport], None]] = None) -> NotebookReport:
+    with stop_on_ctrl_c() as interrupted:
+        return _replay(notebook, options, on_cell, interrupted)
+
+
+def _replay(notebook: Notebook, options: ReplayOptions, on_cell, interrupted) -> NotebookReport:
     started = time.perf_counter()
     report = NotebookReport(notebook.path, converted_from=notebook.converted_from)
     session = new_session(options)
@@ -49,6 +80,8 @@ def replay_notebook(notebook: Notebook, options: ReplayOptions,
                                      recorded_count=cell.get("execution_count"))
         else:
             result = session.run_cell(source, timeout=options.timeout)
+            if interrupted():
+                raise KeyboardInterrupt
             cell_report = judge(index, cell, source, markers, result, options)
             if cell_report.status == FAILED and first_unsupported is not None:
                 # Later failures are often a consequence (a NameError for what that cell defined).

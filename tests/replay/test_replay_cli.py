@@ -300,3 +300,25 @@ def test_figures_are_not_compared(tmp_path):
               "metadata": {}, "output_type": "display_data"}
     path = write_nb(tmp_path / "plot.ipynb", [code("print('plotted')", outputs=[stdout("plotted\n"), figure])])
     assert replay(path).exit_code == 0
+
+
+def test_ctrl_c_stops_the_run(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "started"
+    path = write_nb(tmp_path / "slow.ipynb", [code(f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\n"
+                                                   "time.sleep(60)"),
+                                              code("print('second')")])
+    process = subprocess.Popen([sys.executable, "-m", "gradrepl", "replay", "--no-color", "--update", str(path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert output == "interrupted: no notebook was updated\n"
+    assert json.loads(path.read_text())["cells"][0]["outputs"] == []
