@@ -101,6 +101,7 @@ class Session:
         })
         self.namespace["_ih"] = self.namespace["In"]
         self.namespace["_oh"] = self.namespace["Out"]
+        self._unders = ("", "", "")  # the values of _, __, ___ the display hook last set
 
     def preload(self):
         """Import the engine now rather than at the first ``import torch`` (outside any cell
@@ -206,8 +207,7 @@ class Session:
         ns = self.namespace
         # Like IPython: leave _, __ and ___ alone once the user has assigned one of them.
         unders = ns.get("_"), ns.get("__"), ns.get("___")
-        tracked = getattr(self, "_unders", ("", "", ""))
-        if all(a is b for a, b in zip(unders, tracked)):
+        if all(a is b for a, b in zip(unders, self._unders)):
             ns["___"], ns["__"], ns["_"] = ns.get("__"), ns.get("_"), value
             self._unders = (ns["_"], ns["__"], ns["___"])
         ns[f"_{count}"] = value

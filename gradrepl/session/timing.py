@@ -67,8 +67,11 @@ def time_statement(code: str, namespace: dict, filename: str):
 
 
 def _cpu_times() -> tuple[float, float]:
-    import resource
-
+    """User and system CPU seconds of this process (IPython's clock2)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no system time, as in IPython
+        return time.process_time(), 0.0
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime, usage.ru_stime
 
