@@ -46,7 +46,9 @@ def _comments(source: str):
 
 
 def cell_markers(cell: dict, source: str) -> CellMarkers:
-    tags = set(cell.get("metadata", {}).get("tags", []) or [])
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    tags = {tag for tag in tags if isinstance(tag, str)} if isinstance(tags, list) else set()
     comments = set(_comments(source))
     markers = CellMarkers()
     for marker in MARKERS:

@@ -91,10 +91,23 @@ def load(path: str) -> Notebook:
     if version == 4:
         if not isinstance(data.get("cells"), list) or not all(isinstance(c, dict) for c in data["cells"]):
             raise NotebookError(f"{path}: not a notebook (no list of cells)")
+        _check_cells(path, data["cells"])
         return Notebook(path, text, data)
     if version == 3:
         return Notebook(path, text, _convert_v3(path, text), converted_from=3)
     raise NotebookError(f"{path}: unsupported nbformat version {version!r} (gradrepl reads versions 3 and 4)")
+
+
+def _check_cells(path: str, cells: list[dict]) -> None:
+    """The parts of each cell replay relies on, so malformed files fail with a message, not a crash."""
+    for number, cell in enumerate(cells, start=1):
+        source = cell.get("source", "")
+        if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+            raise NotebookError(f"{path}: not a valid notebook (cell {number}: source is not text)")
+        if cell.get("cell_type") == "code":
+            outputs = cell.get("outputs", [])
+            if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+                raise NotebookError(f"{path}: not a valid notebook (cell {number}: outputs is not a list of outputs)")
 
 
 def _convert_v3(path: str, text: str) -> dict:

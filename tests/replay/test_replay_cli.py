@@ -173,6 +173,10 @@ def test_sanitize_option(tmp_path):
     ("[1, 2]", "not a notebook (no nbformat version)"),
     ('{"nbformat": 2, "worksheets": []}', "unsupported nbformat version 2 (gradrepl reads versions 3 and 4)"),
     ('{"nbformat": 4, "cells": 5}', "not a notebook (no list of cells)"),
+    ('{"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}',
+     "not a valid notebook (cell 1: source is not text)"),
+    ('{"nbformat": 4, "cells": [{"cell_type": "code", "source": "", "outputs": {}}]}',
+     "not a valid notebook (cell 1: outputs is not a list of outputs)"),
 ])
 def test_unusable_input_exits_2(tmp_path, content, message):
     path = tmp_path / "broken.ipynb"
