@@ -44,6 +44,7 @@ class OutputSink:
         self._outer_streams = outer_streams
         self._pending: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self._first_write: dict[str, float] = {}
+        self._clear_on_next = False
 
     def add(self, output: dict) -> None:
         if output["output_type"] == "stream":
@@ -54,8 +55,22 @@ class OutputSink:
             self._pending[name].append(output["text"])
         else:
             self.flush()
-            self.outputs.append(output)
+            self._append(output)
         self._notify(output)
+
+    def clear(self, wait: bool = False) -> None:
+        """``clear_output()``: the cell keeps only what comes after (with ``wait``, once it comes)."""
+        self.flush()
+        if wait:
+            self._clear_on_next = True
+        else:
+            self.outputs.clear()
+
+    def _append(self, output: dict) -> None:
+        if self._clear_on_next:
+            self.outputs.clear()
+            self._clear_on_next = False
+        self.outputs.append(output)
 
     def flush(self) -> None:
         for name in ("stdout", "stderr"):
@@ -73,11 +88,11 @@ class OutputSink:
         text = "".join(self._pending[name])
         self._pending[name] = []
         self._first_write.pop(name, None)
-        last = self.outputs[-1] if self.outputs else None
+        last = self.outputs[-1] if self.outputs and not self._clear_on_next else None
         if last is not None and last["output_type"] == "stream" and last["name"] == name:
             last["text"] += text  # frontends merge consecutive texts of one stream
         else:
-            self.outputs.append(stream_output(name, text))
+            self._append(stream_output(name, text))
 
     def _notify(self, output: dict) -> None:
         if self.on_output is None:

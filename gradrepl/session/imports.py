@@ -3,7 +3,8 @@
 Each session namespace gets its own ``__builtins__`` dict whose ``__import__`` sends ``torch`` and
 ``torch.*`` to ``gradrepl.torch`` and its submodules. ``sys.modules['torch']`` is never touched, so a
 real PyTorch imported elsewhere in the process (a test comparing against it, ``--engine torch`` in
-another session) stays real. Code in ordinary modules keeps the ordinary ``__import__``.
+another session) stays real. Code in ordinary modules keeps the ordinary ``__import__``. The same hook gives cells the session's
+own ``IPython.display`` (see ``ipython_display.py``).
 """
 
 from __future__ import annotations
@@ -21,15 +22,20 @@ def unsupported_module_error(name: str) -> ModuleNotFoundError:
     return error
 
 
-class TorchAliasImporter:
-    """An ``__import__`` replacement mapping ``torch[.X]`` onto ``target[.X]``."""
+class SessionImporter:
+    """An ``__import__`` replacement mapping ``torch[.X]`` onto ``target[.X]`` (when ``target`` is
+    set) and answering ``from M import ...`` with the session's own module for each M in ``modules``.
+    """
 
-    def __init__(self, target: str = "gradrepl.torch"):
+    def __init__(self, target: str | None = "gradrepl.torch", modules: dict | None = None):
         self.target = target
+        self.modules = modules or {}
         self._real_import = builtins.__import__
 
     def __call__(self, name, globals=None, locals=None, fromlist=(), level=0):
-        if level == 0 and (name == TORCH or name.startswith(TORCH + ".")):
+        if level == 0 and fromlist and name in self.modules:
+            return self.modules[name]
+        if level == 0 and self.target and (name == TORCH or name.startswith(TORCH + ".")):
             return self._import_torch(name, fromlist)
         return self._real_import(name, globals, locals, fromlist, level)
 
@@ -60,9 +66,9 @@ class TorchAliasImporter:
         return module
 
 
-def session_builtins(target: str | None) -> dict:
+def session_builtins(target: str | None, modules: dict | None = None) -> dict:
     """A ``__builtins__`` dict for a session namespace; torch aliasing when ``target`` is set."""
     namespace_builtins = dict(builtins.__dict__)
-    if target is not None:
-        namespace_builtins["__import__"] = TorchAliasImporter(target)
+    if target is not None or modules:
+        namespace_builtins["__import__"] = SessionImporter(target, modules)
     return namespace_builtins

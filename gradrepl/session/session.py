@@ -21,6 +21,8 @@ from gradrepl.session.capture import OutputSink, captured, default_warning_filte
 from gradrepl.session.display import ends_with_semicolon, make_display, plain_text
 from gradrepl.session.errors import error_info
 from gradrepl.session.imports import session_builtins
+from gradrepl.session.ipython_display import MODULE_NAMES as IPYTHON_DISPLAY
+from gradrepl.session.ipython_display import make_module as make_ipython_display
 from gradrepl.session.outputs import CellResult, SkippedLine, error_output, execute_result
 from gradrepl.session.timeout import time_limit
 
@@ -78,8 +80,10 @@ class Session:
 
     def reset(self) -> None:
         """Empty the namespace as a fresh kernel has it (the execution count keeps going)."""
-        namespace_builtins = session_builtins(self._torch_target)
-        namespace_builtins["display"] = make_display(self._emit)
+        display = make_display(self._emit)
+        ipython_display = make_ipython_display(display, self._clear_output)
+        namespace_builtins = session_builtins(self._torch_target, dict.fromkeys(IPYTHON_DISPLAY, ipython_display))
+        namespace_builtins["display"] = display
         namespace_builtins[magics.MAGIC_CALL] = self._run_magic
         if not self.allow_stdin:
             namespace_builtins["input"] = _no_stdin
@@ -198,6 +202,10 @@ class Session:
     def _emit(self, output: dict) -> None:
         if self._current is not None:
             self._current.sink.add(output)
+
+    def _clear_output(self, wait: bool) -> None:
+        if self._current is not None:
+            self._current.sink.clear(wait)
 
     def _show_result(self, value, run: _CellRun) -> None:
         run.sink.add(execute_result(plain_text(value), run.execution_count))

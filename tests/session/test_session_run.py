@@ -263,3 +263,13 @@ def test_comments_and_strings_ending_in_question_marks_are_code(session):
     assert texts(result) == [("execute_result", "'why?'")]
     assert result.skipped == []
     assert [s.line for s in session.run_cell("a.real??\n?a").skipped] == ["a.real?", "a?"]
+
+
+def test_ipython_display_imports_use_the_session(session):
+    result = session.run_cell("from IPython.display import display, clear_output, HTML\n"
+                              "print('gone')\ndisplay('gone too')\nclear_output()\nprint('kept')\n"
+                              "display(HTML('<b>x</b>'))")
+    assert texts(result) == [("stdout", "kept\n"), ("display_data", "<IPython.core.display.HTML object>")]
+    result = session.run_cell("from IPython.core.display import clear_output\n"
+                              "print('a')\nclear_output(wait=True)\nprint('still here until now')\n")
+    assert texts(result) == [("stdout", "still here until now\n")]

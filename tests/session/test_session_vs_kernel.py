@@ -24,6 +24,8 @@ CELLS = [
     "from __future__ import annotations", "a = [1]\na.append(a)\na", "import collections\ncollections.Counter('aab')",
     "len", "lambda x: x", "f", "int('x')", "import json\njson.loads('{')", "assert 1 == 2, 'nope'",
     "input('?')", "!echo skipped", "%load_ext nothing",
+    "from IPython.display import display, clear_output\nprint('x')\ndisplay(1)\nclear_output()\nprint('y')\ndisplay(2)",
+    "from IPython.display import clear_output\nprint('x')\nclear_output(wait=True)\nprint('y')",
 ]
 
 TORCH_CELLS = [
@@ -37,7 +39,7 @@ SKIPPED_BY_SESSION = ("!echo", "%load_ext")  # the session reports these instead
 
 def kernel_outputs(client, code):
     msg_id = client.execute(code, store_history=True, allow_stdin=False)
-    outputs = []
+    outputs, clear_on_next = [], False
     while True:
         msg = client.get_iopub_msg(timeout=60)
         if msg["parent_header"].get("msg_id") != msg_id:
@@ -45,6 +47,15 @@ def kernel_outputs(client, code):
         kind, content = msg["msg_type"], msg["content"]
         if kind == "status" and content["execution_state"] == "idle":
             return outputs
+        if kind == "clear_output":  # what nbclient does with it
+            if content["wait"]:
+                clear_on_next = True
+            else:
+                outputs.clear()
+            continue
+        if clear_on_next and kind in ("stream", "execute_result", "display_data", "error"):
+            outputs.clear()
+            clear_on_next = False
         if kind == "stream":
             outputs.append({"output_type": "stream", "name": content["name"], "text": content["text"]})
         elif kind in ("execute_result", "display_data"):
