@@ -42,6 +42,15 @@ class _Pass:
         self.borrowed: set = set()  # ids of arrays the caller owns or that a .grad already holds
 
 
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter "
+    "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak. "
+    "(Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)"
+)
+
+
 # -------------------------------------------------------------------------------------------------
 # Public entry points
 
@@ -54,6 +63,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         grads = grad_tensors if type(grad_tensors) is tuple else _as_tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph:
+        from gradrepl.engine.warn import warn_user_once
+
+        warn_user_once(CREATE_GRAPH_WARNING, UserWarning)
     state = _Pass(create_graph, retain_graph)
     if inputs is not None:
         inputs = _as_tuple(inputs)
@@ -346,9 +359,18 @@ def _formula(node, g, create_graph: bool):
         inputs = node._inputs
         if not isinstance(g, list):
             g = g if isinstance(g, Tensor) else new_tensor(g)
-        out = apply(prim, inputs, node._params) if prim.uses_output else None
+        out = _saved_output(node) if prim.uses_output else None
         return prim.backward(backends.tensors, g, inputs, out, node._params, needs)
     return prim.backward(backends.arrays, g, node._arrays, node._out, node._params, needs)
+
+
+def _saved_output(node) -> Tensor:
+    """The node's output as torch unpacks a saved output: the same values, with this node as its
+    grad_fn, so that differentiating through it again meets this node, not a copy of it."""
+    out = new_tensor(node._out)
+    out.grad_fn = node
+    out._requires_grad = True
+    return out
 
 
 def _match_input(g, x):
@@ -441,7 +463,12 @@ def _accumulate(state: _Pass, node: AccumulateGrad, g) -> None:
     variable = node.variable
     if state.create_graph:
         g = g if isinstance(g, Tensor) else new_tensor(g)
-        variable._grad = g if variable._grad is None else variable._grad + g
+        if variable._grad is None:
+            from gradrepl.engine.ops.conversion import COPY_INTO_GRAD
+
+            variable._grad = apply(COPY_INTO_GRAD, (None, g))
+        else:
+            variable._grad = variable._grad + g
         return
     existing = variable._grad
     if existing is None:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from gradrepl.engine import dtypes
+from gradrepl.engine import dtypes, vector_math
 from gradrepl.engine.factories import _allocate, _finish, _size_args
 from gradrepl.engine.tensor import Tensor
 
@@ -113,7 +113,8 @@ def _gen(generator) -> Generator:
 
 def _normal_values(n: int, mean: float, std: float, np_dtype, generator: Generator) -> np.ndarray:
     if n < 16:
-        return (generator.normal_serial(n) * std + mean).astype(np_dtype)
+        # v * std + mean compiles to a fused multiply-add in torch's scalar kernel
+        return vector_math.fma64(generator.normal_serial(n), std, mean).astype(np_dtype)
     work = np.float32 if np_dtype != np.float64 else np.float64
     uniform = generator.uniform_float32 if work == np.float32 else generator.uniform_float64
     data = uniform(n).astype(work)
@@ -126,14 +127,23 @@ def _normal_values(n: int, mean: float, std: float, np_dtype, generator: Generat
 
 def _box_muller_blocks(data: np.ndarray, start: int, stop: int, mean: float, std: float) -> None:
     """torch's normal_fill_16: each block of 16 uniforms becomes 16 normals, in place."""
-    kind = data.dtype.type
     blocks = data[start:stop].reshape(-1, 16)
-    u1 = kind(1) - blocks[:, :8]
-    u2 = blocks[:, 8:]
-    radius = np.sqrt(kind(-2) * np.log(u1))
-    theta = kind(2.0 * math.pi) * u2
-    first = radius * np.cos(theta) * kind(std) + kind(mean)
-    second = radius * np.sin(theta) * kind(std) + kind(mean)
+    if data.dtype == np.float32:
+        # the AVX2 kernel: its own float32 log and sincos, and a fused v * std + mean
+        radius = np.sqrt(np.float32(-2) * vector_math.log(np.float32(1) - blocks[:, :8]))
+        sin, cos = vector_math.sincos(np.float32(2.0 * math.pi) * blocks[:, 8:])
+        first = vector_math.fma(radius * cos, np.float32(std), np.float32(mean))
+        second = vector_math.fma(radius * sin, np.float32(std), np.float32(mean))
+    else:
+        # the scalar double kernel calls the C library's log/cos/sin, as Python's math does
+        # (numpy's own float64 versions differ from glibc's in the last bit now and then)
+        u1 = (1.0 - blocks[:, :8]).ravel().tolist()
+        theta = (2.0 * math.pi * blocks[:, 8:]).ravel().tolist()
+        radius = np.array([math.sqrt(-2.0 * math.log(u)) for u in u1]).reshape(-1, 8)
+        cos = np.array([math.cos(t) for t in theta]).reshape(-1, 8)
+        sin = np.array([math.sin(t) for t in theta]).reshape(-1, 8)
+        first = vector_math.fma64(radius * cos, std, mean)
+        second = vector_math.fma64(radius * sin, std, mean)
     blocks[:, :8] = first
     blocks[:, 8:] = second
     data[start:stop] = blocks.reshape(-1)

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.size import Size
-from gradrepl.engine.warn import warn_user
+from gradrepl.engine.warn import warn_user, warn_user_once
 
 _NP_TO_DTYPE = {d.numpy: d for d in dtypes.ALL}
 
@@ -26,6 +26,13 @@ NON_LEAF_GRAD_WARNING = (
     "non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
     "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
     "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
+)
+
+
+FLOAT_OF_GRAD_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+    "Consider using tensor.detach() first. (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)"
 )
 
 
@@ -284,6 +291,8 @@ class Tensor:
         return self._data.reshape(()).item() if self._data.ndim else self._data.item()
 
     def __float__(self) -> float:
+        if self._requires_grad:  # torch warns for float() only, and before any size error
+            warn_user_once(FLOAT_OF_GRAD_WARNING, UserWarning)
         return float(self._scalar("float"))
 
     def __int__(self) -> int:

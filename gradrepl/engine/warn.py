@@ -22,12 +22,23 @@ def warn_user(message: str, category=UserWarning) -> None:
         return
     module_globals = frame.f_globals
     registry = module_globals.setdefault("__warningregistry__", {})
-    warnings.warn_explicit(
-        message,
-        category,
-        frame.f_code.co_filename,
-        frame.f_lineno,
-        module=module_globals.get("__name__", "__main__"),
-        registry=registry,
-        module_globals=module_globals,
-    )
+    where = dict(module=module_globals.get("__name__", "__main__"), registry=registry)
+    try:
+        warnings.warn_explicit(message, category, frame.f_code.co_filename, frame.f_lineno,
+                               module_globals=module_globals, **where)
+    except ImportError:
+        # `python -c` code: __main__'s loader is the builtin importer, which linecache cannot ask
+        # for source, so warn without the module's globals
+        warnings.warn_explicit(message, category, frame.f_code.co_filename, frame.f_lineno,
+                               **where)
+
+
+_warned: set = set()
+
+
+def warn_user_once(message: str, category=UserWarning) -> None:
+    """A warning torch raises with TORCH_WARN_ONCE: once per process, whatever the filters."""
+    if message in _warned:
+        return
+    _warned.add(message)
+    warn_user(message, category)

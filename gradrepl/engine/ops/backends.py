@@ -34,6 +34,23 @@ def sum_to_shape(g, shape: tuple, sum_fn, reshape_fn):
 class _Arrays:
     """numpy: gradients are arrays or numpy scalars."""
 
+    @staticmethod
+    def tanh_backward(g, out):
+        if out.dtype == np.float16:
+            # torch computes this for half tensors in float32 and rounds once (sigmoid_backward,
+            # by contrast, rounds every step as numpy does), and the printed digits show it
+            g, out = g.astype(np.float32), out.astype(np.float32)
+            return (g * (1 - out * out)).astype(np.float16)
+        return g * (1 - out * out)
+
+    @staticmethod
+    def sigmoid_backward(g, out):
+        return g * (1 - out) * out
+
+    @staticmethod
+    def threshold_backward(g, out):
+        return np.where(out <= 0, np.zeros((), dtype=np.result_type(g)), g)
+
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     sin = staticmethod(np.sin)

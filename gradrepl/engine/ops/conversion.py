@@ -14,6 +14,13 @@ CLONE = Primitive("clone", "CloneBackward0", lambda a: np.array(a, copy=True),
                   lambda F, g, inputs, out, params, needs: (g,), saves=False)
 
 
+# torch fills a leaf's first .grad under create_graph=True by copying into a fresh tensor
+# (copy_: edges to the destination, which has none, and to the gradient)
+COPY_INTO_GRAD = Primitive(
+    "copy_", "CopyBackwards", lambda destination, source: np.array(source, copy=True),
+    lambda F, g, inputs, out, params, needs: (None, g), saves=False)
+
+
 def to_dtype(tensor: Tensor, dtype, copy: bool = False) -> Tensor:
     if dtype is tensor.dtype and not copy:
         return tensor

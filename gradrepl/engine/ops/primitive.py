@@ -159,10 +159,9 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             )
             node._epoch = _writes[0]
     else:
+        # with a Python number torch saves only the number (x * 2, x / 2): later in-place
+        # changes to x do not invalidate this node
         edge_b, need_b = _NO_EDGE, False
-        if prim.saves:
-            node._versions = (a._version if a._base is None else a._base._version,)
-            node._epoch = _writes[0]
     node.next_functions = (edge_a, edge_b)
     node._needs = (need_a, need_b)
     node._sequence_nr = next(_sequence)

@@ -36,6 +36,18 @@ def tanh(x):
     return apply(unary.TANH, (x,))
 
 
+def tanh_backward(g, out):
+    return apply(unary.TANH_BACKWARD, (g, out))
+
+
+def sigmoid_backward(g, out):
+    return apply(unary.SIGMOID_BACKWARD, (g, out))
+
+
+def threshold_backward(g, out):
+    return apply(unary.THRESHOLD_BACKWARD, (g, out))
+
+
 def sign(x):
     # sign's derivative is zero almost everywhere: a constant is exact here
     return new_tensor(np.sign(x._data))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import as_float
 
@@ -42,16 +43,6 @@ def _abs(a):
     return np.abs(a)
 
 
-def _in_float32(derivative):
-    """torch computes tanh_backward for half tensors in float32 and rounds once (unlike
-    sigmoid_backward, which rounds every step as numpy does), and the digits show it."""
-    def formula(F, g, a, out):
-        if getattr(out, "dtype", None) == np.float16 and isinstance(g, (np.ndarray, np.generic)):
-            return derivative(F, g.astype(np.float32), a, out.astype(np.float32)).astype(np.float16)
-        return derivative(F, g, a, out)
-    return formula
-
-
 EXP = unary("exp", "ExpBackward0", floating(np.exp), lambda F, g, a, out: g * out, uses_output=True)
 LOG = unary("log", "LogBackward0", floating(np.log), lambda F, g, a, out: g / a)
 SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt),
@@ -59,9 +50,34 @@ SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt),
 SIN = unary("sin", "SinBackward0", floating(np.sin), lambda F, g, a, out: g * F.cos(a))
 COS = unary("cos", "CosBackward0", floating(np.cos), lambda F, g, a, out: g * -F.sin(a))
 TANH = unary("tanh", "TanhBackward0", floating(np.tanh),
-             _in_float32(lambda F, g, a, out: g * (1 - out * out)), uses_output=True)
+             lambda F, g, a, out: F.tanh_backward(g, out), uses_output=True)
 SIGMOID = unary("sigmoid", "SigmoidBackward0", _sigmoid,
-                lambda F, g, a, out: g * (1 - out) * out, uses_output=True)
+                lambda F, g, a, out: F.sigmoid_backward(g, out), uses_output=True)
 RELU = unary("relu", "ReluBackward0", _relu,
-             lambda F, g, a, out: F.where(out <= 0, 0.0, g), uses_output=True)
+             lambda F, g, a, out: F.threshold_backward(g, out), uses_output=True)
 ABS = unary("abs", "AbsBackward0", _abs, lambda F, g, a, out: g * F.sign(a))
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward formulas torch runs as ops of their own: under create_graph=True their results
+# show these names (TanhBackwardBackward0 ...) and differentiate by these rows.
+
+def _two_grads(first, second):
+    """A backward formula for (grad_output, output) inputs from one formula per input."""
+    def backward(F, gg, inputs, out, params, needs):
+        g, output = inputs
+        return (first(F, gg, g, output) if needs[0] else None,
+                second(F, gg, g, output) if needs[1] else None)
+    return backward
+
+
+TANH_BACKWARD = Primitive("tanh_backward", "TanhBackwardBackward0", arrays.tanh_backward, _two_grads(
+    lambda F, gg, g, out: F.tanh_backward(gg, out), lambda F, gg, g, out: gg * (-2 * out * g)))
+SIGMOID_BACKWARD = Primitive(
+    "sigmoid_backward", "SigmoidBackwardBackward0", arrays.sigmoid_backward, _two_grads(
+        lambda F, gg, g, out: F.sigmoid_backward(gg, out),
+        lambda F, gg, g, out: gg * g * (-2 * out + 1)))
+THRESHOLD_BACKWARD = Primitive(
+    "threshold_backward", "ThresholdBackwardBackward0", arrays.threshold_backward, _two_grads(
+        lambda F, gg, g, out: F.threshold_backward(gg, out),
+        lambda F, gg, g, out: F.zeros(np.shape(out), out)))

@@ -1,0 +1,114 @@
+"""Autograd behaviour that transcripts cannot show: deep graphs, warnings torch gives once per
+process, and grad-mode state across decorators and exceptions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+import gradrepl.torch as torch
+
+WARN_ONCE_PROGRAM = """
+import warnings
+warnings.simplefilter("always")
+import {module} as torch
+x = torch.tensor(1.5, requires_grad=True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    float(x); float(x)
+    (x ** 3).backward(create_graph=True)
+    (x ** 3).backward(create_graph=True)
+for w in caught:
+    print(w.category.__name__, repr(str(w.message)))
+"""
+
+
+def _warnings_in_fresh_process(module: str) -> str:
+    done = subprocess.run([sys.executable, "-c", WARN_ONCE_PROGRAM.format(module=module)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout
+
+
+@pytest.mark.torch
+def test_warn_once_texts_match_torch_in_a_fresh_process():
+    pytest.importorskip("torch")
+    expected = _warnings_in_fresh_process("torch")
+    assert expected.count("UserWarning") == 2  # each once, however often it is triggered
+    assert _warnings_in_fresh_process("gradrepl.torch") == expected
+
+
+def test_100000_node_chain_backward_is_iterative():
+    limit = sys.getrecursionlimit()
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0
+        y = y + 0.0
+    assert len(y.grad_fn.next_functions) == 2
+    sys.setrecursionlimit(200)  # a recursive walk would die here at once
+    try:
+        y.backward()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert x.grad.item() == 1.0
+
+
+def test_100000_node_chain_autograd_grad():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y + x
+    (g,) = torch.autograd.grad(y.sum(), x)
+    assert g.tolist() == [100_001.0, 100_001.0]
+
+
+def test_deep_chain_is_freed_after_backward():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x
+    for _ in range(1000):
+        y = y * 1.001
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_grad_mode_restored_after_an_exception():
+    assert torch.is_grad_enabled()
+    with pytest.raises(ZeroDivisionError):
+        with torch.no_grad():
+            1 / 0
+    assert torch.is_grad_enabled()
+
+    @torch.no_grad()
+    def fails():
+        raise ValueError
+
+    with pytest.raises(ValueError):
+        fails()
+    assert torch.is_grad_enabled()
+
+
+def test_no_grad_decorates_generators():
+    x = torch.ones(2, requires_grad=True)
+
+    @torch.no_grad()
+    def steps():
+        for _ in range(2):
+            yield (x * 2).requires_grad
+
+    assert list(steps()) == [False, False]
+    assert (x * 2).requires_grad
+
+
+def test_non_leaf_grad_warning_points_at_the_callers_line():
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert y.grad is None
+    assert len(caught) == 1
+    assert caught[0].filename == __file__
+    assert str(caught[0].message).startswith("The .grad attribute of a Tensor that is not a leaf")

@@ -1,0 +1,36 @@
+"""Autograd behaviour, the seed lessons and random numbers: transcripts against torch's.
+
+Each scenario in scenarios.py prints what a user would see (values, grad_fn names, errors with
+their exact messages, warnings); the transcript must equal torch's, live or recorded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import gradrepl.torch as gtorch
+from op_helper import live_torch, load_goldens
+from scenarios import KNOWN, SCENARIOS, run
+
+GOLDENS = load_goldens("engine_scenarios.json")
+
+
+def _param(name):
+    marks = [pytest.mark.xfail(strict=True, reason=KNOWN[name])] if name in KNOWN else []
+    return pytest.param(name, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("name", [_param(n) for n in SCENARIOS])
+def test_scenario_matches_torch(name):
+    torch = live_torch()
+    if torch is not None:
+        expected = run(torch, name)
+    else:
+        assert name in GOLDENS, f"no golden for {name}: run scripts/record_engine_goldens.py"
+        expected = GOLDENS[name]
+    assert run(gtorch, name) == expected
+
+
+def test_every_scenario_has_a_golden():
+    missing = [n for n in SCENARIOS if n not in GOLDENS]
+    assert not missing, f"re-record with scripts/record_engine_goldens.py: {missing[:10]}"
