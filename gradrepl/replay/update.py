@@ -42,6 +42,7 @@ def updated_text(notebook: Notebook, report: NotebookReport) -> str | None:
     if notebook.converted_from is not None:
         return _whole_notebook(notebook, changed)
     text = notebook.text
+    newline = "\r\n" if "\r\n" in text else "\n"  # a notebook saved on Windows keeps its line endings
     indent = jsontext.indent_unit(text)
     spans = jsontext.cell_members(text)
     replacements = []
@@ -52,7 +53,8 @@ def updated_text(notebook: Notebook, report: NotebookReport) -> str | None:
         outputs = [jsontext.split_lines(o) for o in cell.produced_outputs]
         key_start, value_start, value_end = members["outputs"]
         prefix = jsontext.indentation_before(text, key_start) or ""
-        replacements.append((value_start, value_end, jsontext.dumps_value(outputs, indent, prefix)))
+        value = jsontext.dumps_value(outputs, indent, prefix).replace("\n", newline)
+        replacements.append((value_start, value_end, value))
         _, count_start, count_end = members["execution_count"]
         replacements.append((count_start, count_end, json.dumps(cell.execution_count)))
     return jsontext.replace_spans(text, replacements)

@@ -124,3 +124,14 @@ def test_update_with_parallel_jobs(tmp_path):
     for i, path in enumerate(paths):
         assert json.loads(path.read_text())["cells"][0]["outputs"] == [stdout(f"{i * 2}\n")]
     assert replay(*paths).exit_code == 0
+
+
+def test_windows_line_endings_are_kept(tmp_path):
+    path = tmp_path / "crlf.ipynb"
+    text = dumps_nb(build_nb([md("# Title"), code("print(1)")])).replace("\n", "\r\n")
+    path.write_bytes(text.encode())
+    assert replay("--update", path).exit_code == 0
+    new = path.read_bytes().decode()
+    assert "\n" not in new.replace("\r\n", "")
+    assert json.loads(new)["cells"][1]["outputs"] == [stdout("1\n")]
+    assert replay(path).exit_code == 0
