@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from xml.etree import ElementTree as ET
 
 from gradrepl.replay.results import FAILED, PASSED, SKIPPED, UNSUPPORTED, NotebookReport
@@ -46,6 +47,14 @@ def json_report(reports: list[NotebookReport]) -> dict:
     }
 
 
+# Characters XML 1.0 cannot carry at all (a cell may print a bell or a form feed).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def junit_xml(reports: list[NotebookReport]) -> str:
     suites = ET.Element("testsuites", name="gradrepl replay")
     for report in reports:
@@ -58,9 +67,9 @@ def junit_xml(reports: list[NotebookReport]) -> str:
             case = ET.SubElement(suite, "testcase", classname=report.path, name=cell.name,
                                  time=f"{cell.duration:.3f}")
             if cell.status in (FAILED, UNSUPPORTED):
-                failure = ET.SubElement(case, "failure", message=cell.reason,
+                failure = ET.SubElement(case, "failure", message=_xml_text(cell.reason),
                                         type="unsupported" if cell.status == UNSUPPORTED else "mismatch")
-                failure.text = "\n".join(cell.head(10) + [""] + cell.diff)
+                failure.text = _xml_text("\n".join(cell.head(10) + [""] + cell.diff))
             elif cell.status == SKIPPED:
                 ET.SubElement(case, "skipped", message=cell.reason)
     ET.indent(suites)

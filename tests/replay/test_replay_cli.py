@@ -326,3 +326,11 @@ def test_ctrl_c_stops_the_run(tmp_path):
     assert process.returncode == 130
     assert output == "interrupted: no notebook was updated\n"
     assert json.loads(path.read_text())["cells"][0]["outputs"] == []
+
+
+def test_junit_xml_stays_valid_with_control_characters(tmp_path):
+    path = write_nb(tmp_path / "bell.ipynb", [code("print('ding\\x07\\x0c')", outputs=[stdout("dong\n")])])
+    xml_path = tmp_path / "r.xml"
+    assert replay("--junit-xml", xml_path, path).exit_code == 1
+    failure = ET.parse(xml_path).getroot()[0][0].find("failure")
+    assert failure.text.endswith("+ding\\x07")  # the form feed was trailing whitespace
