@@ -45,6 +45,8 @@ def time_shell(env: dict) -> tuple[float, float]:
         child.expect_exact("Out[1]: ")
         child.expect_exact("2")
         result = time.perf_counter() - start
+        # Ctrl-D only once the next prompt reads raw keys: a cooked tty would swallow it as EOF.
+        child.expect_exact("In [2]: ")
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
     finally:

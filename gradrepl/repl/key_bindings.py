@@ -21,10 +21,12 @@ def shell_key_bindings() -> KeyBindings:
 
     @kb.add("enter", filter=~has_selection & ~is_searching & ~has_completions)
     def _(event):
-        """Run the cell when it is complete and the cursor is at its end; else a new line."""
+        """Run the cell when it is complete and the cursor is on its last line; else a new line.
+        (IPython's rule: on an earlier line the user is editing the cell, not finishing it.)"""
         buffer = event.current_buffer
-        at_end = not buffer.document.text_after_cursor.strip()
-        if at_end and is_complete(buffer.text):
+        document = buffer.document
+        on_last_line = document.cursor_position_row >= document.line_count - 1 - document.empty_line_count_at_the_end()
+        if on_last_line and is_complete(buffer.text):
             # Drop the trailing empty lines that closed the block, as IPython does.
             buffer.text = buffer.text.rstrip()
             buffer.validate_and_handle()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+
+import pytest
 import threading
 import time
 
@@ -112,3 +114,56 @@ def test_errors_are_short_and_hinted():
     shell, screen = drive("raise RuntimeError('element 0 of tensors does not require grad and does not have a grad_fn')" + ENTER)
     assert "RuntimeError: element 0" in screen
     assert "hint: " in screen and "requires_grad=True" in screen
+
+
+def test_right_arrow_accepts_the_suggestion_from_history():
+    history = InMemoryHistory()
+    history.append_string("w = [1, 2, 3]")
+    shell, _ = drive(["w = [", "\x1b[C", ENTER], history=history)
+    assert sources(shell) == ["w = [1, 2, 3]"]
+
+
+def test_ctrl_r_searches_history():
+    history = InMemoryHistory()
+    for line in ["a = 1", "b = 'needle'", "c = 3"]:
+        history.append_string(line)
+    shell, _ = drive(["\x12", "needle", ENTER, ENTER], history=history)
+    assert sources(shell) == ["b = 'needle'"]
+
+
+def test_history_is_kept_in_the_users_data_directory(tmp_path, monkeypatch):
+    from gradrepl.repl.history import file_history, history_path
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert history_path() == tmp_path / "gradrepl" / "history"
+    history = file_history()
+    history.store_string("x = 1")
+    assert "x = 1" in (tmp_path / "gradrepl" / "history").read_text()
+
+
+@pytest.mark.parametrize("word", ["exit", "exit()", "quit", "quit()"])
+def test_exit_words_leave(word):
+    shell, _ = drive(word + ENTER + "1" + ENTER)
+    assert sources(shell) == []
+
+
+def test_tab_completes_members_of_torch_and_of_a_live_tensor(engine):
+    """On the real session: `torch.` members and attributes of the tensor `x` really is."""
+    out = io.StringIO()
+    shell = Shell(engine=engine, stdout=out, stderr=out, color=False)
+    shell.session  # load now, so completion has the namespace
+    keys = ["x = torch.ones" + ENTER, "x.requires_grad" + TAB, ENTER, "torch.zeros_li" + TAB, "(x)" + ENTER]
+    with create_pipe_input() as pipe:
+        def type_keys():
+            for chunk in keys:
+                pipe.send_text(chunk)
+                time.sleep(0.3)
+            pipe.send_text(CTRL_D)
+
+        typist = threading.Thread(target=type_keys)
+        typist.start()
+        shell.interact(input=pipe, output=DummyOutput(), history=InMemoryHistory())
+        typist.join()
+    # `requires_grad` and `requires_grad_` both match: Tab opens the menu on the common part,
+    # Enter takes the first; `zeros_li` has one completion and Tab inserts it.
+    assert sources(shell)[1:] == ["x.requires_grad", "torch.zeros_like(x)"]
