@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
@@ -16,9 +17,19 @@ from gradrepl.engine.warn import warn_user
 
 _FLOAT_ONLY = "Only Tensors of floating point and complex dtype can require gradients"
 
-# numpy asks for this much memory without complaint, then fails page by page; refuse up front
-# with a message in the user's terms instead (see _allocate).
-_MEMORY_LIMIT_BYTES = 1 << 36
+def _memory_limit() -> int:
+    """Physical memory: Linux refuses (overcommit heuristic) a single allocation beyond it."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 46
+
+
+def allocation_error(nbytes: int) -> RuntimeError:
+    """PyTorch 2.13's words (Linux) for a tensor that cannot be allocated."""
+    return RuntimeError(
+        f"[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+        f"you tried to allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)")
 
 
 def _finish(data, requires_grad: bool, device=None) -> Tensor:
@@ -54,13 +65,11 @@ def _size_args(size) -> tuple:
 
 
 def _allocate(shape: tuple, np_dtype) -> None:
-    """Refuse a tensor that could never fit in memory, in torch's words, before numpy tries."""
-    n = math.prod(shape)
-    nbytes = n * np.dtype(np_dtype).itemsize
-    if nbytes > _MEMORY_LIMIT_BYTES:
-        raise RuntimeError(
-            f"[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: you "
-            f"tried to allocate {nbytes} bytes.")
+    """Refuse a tensor that could never fit in memory, in torch's words, before numpy tries
+    (numpy would raise its own MemoryError, or worse, start paging the machine to death)."""
+    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
+    if nbytes > _memory_limit():
+        raise allocation_error(nbytes)
 
 
 def _dtype_or_default(dtype):
