@@ -24,22 +24,27 @@ _arrays = backends.arrays
 
 
 class _Pass:
-    """The state of one backward pass."""
+    """The state of one backward pass. What a plain ``loss.backward()`` never changes is a
+    class-level default, so starting a pass costs three attribute writes."""
 
-    __slots__ = ("create_graph", "retain_graph", "buffers", "dependencies", "needed", "accumulate",
-                 "only_leaves", "captures", "results", "borrowed")
+    needed = None  # when only some inputs are wanted: the nodes leading to them
+    accumulate = True  # False for autograd.grad: leaves' .grad stay untouched
+    only_leaves = None  # backward(inputs=...): accumulate into these leaves only
+    captures = _NO_CAPTURES = {}  # (node, output_nr) -> results index, for autograd.grad (never mutated)
+    results = None
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
         self.retain_graph = retain_graph
-        self.buffers: dict = {}  # node -> incoming grad (a list per output for multi-output nodes)
-        self.dependencies: dict = {}  # node -> edges from nodes that have not run yet
-        self.needed: set | None = None  # when only some inputs are wanted: nodes leading to them
-        self.accumulate = True  # False for autograd.grad: leaves' .grad stay untouched
-        self.only_leaves: set | None = None  # backward(inputs=...): accumulate into these only
-        self.captures: dict = {}  # (node, output_nr) -> index into results, for autograd.grad
-        self.results: list = []
-        self.borrowed: set = set()  # ids of arrays the caller owns or that a .grad already holds
+        self.buffers = {}  # node -> incoming grad (a list per output for multi-output nodes)
+        self.borrowed = set()  # ids of arrays the caller owns or that a .grad already holds
+
+    def capture(self) -> dict:
+        """The captures table, made on first use (autograd.grad, backward(inputs=...))."""
+        if self.captures is _Pass._NO_CAPTURES:
+            self.captures = {}
+            self.results = []
+        return self.captures
 
 
 CREATE_GRAPH_WARNING = (
@@ -95,7 +100,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     roots = _roots(outputs, grads, state)
     _run(state, roots)
     results = []
-    for i, (t, g) in enumerate(zip(inputs_tuple, state.results)):
+    for i, (t, g) in enumerate(zip(inputs_tuple, state.results or ())):
         if g is None:
             if materialize_grads:
                 results.append(new_tensor(np.zeros_like(np.asarray(t._data))))
@@ -188,7 +193,7 @@ def _set_targets(state: _Pass, inputs: tuple, capture: bool) -> None:
             key = (accumulator_for(t), 0)
         targets.append(key)
         if capture:
-            state.captures.setdefault(key, []).append(len(state.results))
+            state.capture().setdefault(key, []).append(len(state.results))
             state.results.append(None)
     state.needed = {node for node, _ in targets}
     if not capture:
@@ -196,7 +201,7 @@ def _set_targets(state: _Pass, inputs: tuple, capture: bool) -> None:
         for t, (node, nr) in zip(inputs, targets):
             if not isinstance(node, AccumulateGrad):
                 # backward(inputs=[non_leaf]) fills that tensor's .grad, as retain_grad would.
-                state.captures.setdefault((node, nr), []).append(("retain", t))
+                state.capture().setdefault((node, nr), []).append(("retain", t))
 
 
 # -------------------------------------------------------------------------------------------------
@@ -279,7 +284,10 @@ def _run_plain(state: _Pass, order: list) -> None:
         if g is None:
             continue  # no gradient reached this node: nothing flows on from it
         if node._special:  # accumulators, hooks, several outputs
-            _run_node(state, node, g)
+            if type(node) is AccumulateGrad and node.variable._hooks is None:
+                _accumulate(state, node, g)
+            else:
+                _run_node(state, node, g)
             continue
         if node._released:
             raise RuntimeError(BACKWARD_TWICE)
@@ -484,8 +492,11 @@ def _accumulate(state: _Pass, node: AccumulateGrad, g) -> None:
 
 def _owned(g, variable: Tensor, state: _Pass):
     """An array the new .grad can own: the gradient itself when nothing else holds it."""
-    want = variable._data.dtype
-    shape = np.shape(variable._data)
+    data = variable._data
+    if type(g) is not np.ndarray and type(data) is not np.ndarray and g.dtype == data.dtype:
+        return g  # a numpy scalar for a 0-d leaf: immutable, so it can be shared as is
+    want = data.dtype
+    shape = np.shape(data)
     if type(g) is not np.ndarray:
         return _cast(np.broadcast_to(g, shape) if np.shape(g) != shape else g, variable)
     if (g.base is None and g.flags.writeable and id(g) not in state.borrowed

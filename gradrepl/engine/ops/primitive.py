@@ -163,7 +163,7 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
         # changes to x do not invalidate this node
         edge_b, need_b = _NO_EDGE, False
     node.next_functions = (edge_a, edge_b)
-    node._needs = (need_a, need_b)
+    node._needs = _NEEDS_TWO[need_a][need_b]
     node._sequence_nr = next(_sequence)
     result._requires_grad = True
     result.grad_fn = node
@@ -199,6 +199,8 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
 
 
 _NEEDS_ONE = (True,)
+# shared (need_a, need_b) tuples: one fewer object per recorded op for the collector to track
+_NEEDS_TWO = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
 def _mixed(out, arrays) -> bool:
