@@ -89,6 +89,13 @@ class Shell:
     def _run_one(self, source: str) -> bool:
         try:
             session = self.session
+        except KeyboardInterrupt:
+            self.printer.show_error("KeyboardInterrupt", "")
+            return True
+        except Exception as exc:  # the engine failed to import: say so, keep the prompt
+            self.printer.show_error(type(exc).__name__, f"{exc} (while loading the {self.engine} engine)")
+            return True
+        try:
             one_line = "\n" not in source.strip()
             result = session.run_cell(source, on_output=lambda o: self.printer.show(o, one_line))
         except KeyboardInterrupt:
@@ -108,20 +115,19 @@ class Shell:
         highlighting = PythonHighlighting()
         prompt_session = make_prompt_session(self, highlighting, input=input, output=output, history=history)
         self.printer.stdout.write(banner(self.engine) + "\n")
-        first = True
+        pre_run = self._load_after_first_render(prompt_session, highlighting)
         while True:
             if self.prompts.blank_line_between_cells:
                 self.printer.stdout.write("\n")
             self.printer.stdout.flush()
             try:
-                text = prompt_session.prompt(
-                    pre_run=self._load_after_first_render(prompt_session, highlighting) if first else None
-                )
+                text = prompt_session.prompt(pre_run=pre_run)
             except KeyboardInterrupt:
                 continue  # Ctrl-C at the prompt clears the line
             except EOFError:
                 break
-            first = False
+            finally:
+                pre_run = None
             if text.strip() in EXIT_WORDS:
                 break
             if not text.strip():
