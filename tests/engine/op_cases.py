@@ -575,3 +575,29 @@ case("promote_grad_f32_f64", lambda a, b: a * b, [A((3,)), A((3,), F64)])
 case("promote_grad_f16_f32", lambda a, b: a + b, [A((3,), F16), A((3,))])
 case("promote_grad_0d_f64", lambda a, b: a * b, [A((3,)), A((), F64)])
 case("promote_grad_float_int", lambda a, b: a * b, [A((3,)), ints((3,))])
+
+# 0-d tensors made by torch.tensor(number) (the engine keeps their data as a numpy scalar, a
+# different path from a 0-d array), on either side of a tensor with dims
+ZERO_D_VALUES = {"float32": 1.5, "float64": 2.25, "float16": 0.5, "int64": 3, "int32": 2,
+                 "int16": 4, "int8": -2, "uint8": 7, "bool": True}
+for left in DTYPES:
+    for right in DTYPES:
+        case(f"promote_{left}_{right}_nd_scalar0d",
+             lambda a, r=right: a + T.tensor(ZERO_D_VALUES[r], dtype=getattr(T, r)),
+             [A((3,), left, grad=False)])
+        case(f"promote_{left}_{right}_scalar0d_nd",
+             lambda b, l=left: T.tensor(ZERO_D_VALUES[l], dtype=getattr(T, l)) * b,
+             [A((3,), right, grad=False)])
+    case(f"promote_{left}_scalar0d_pair", lambda l=left: T.tensor(ZERO_D_VALUES[l], dtype=getattr(T, l)) + T.tensor(2.5, dtype=T.float64), [])
+
+# numpy scalars as operands count as Python numbers in torch
+NUMPY_SCALARS = {"f64": np.float64(2.5), "f32": np.float32(1.5), "i64": np.int64(3), "i8": np.int8(2),
+                 "bool": np.bool_(True)}
+for tag, scalar in NUMPY_SCALARS.items():
+    case(f"numpy_scalar_mul_{tag}", lambda a, s=scalar: a * s, [M])
+    case(f"numpy_scalar_rmul_{tag}", lambda a, s=scalar: a.__rmul__(s), [M])
+    case(f"numpy_scalar_add_int_{tag}", lambda a, s=scalar: a + s, [ints()])
+    case(f"numpy_scalar_pow_{tag}", lambda a, s=scalar: a ** s, [POS])
+    case(f"numpy_scalar_div_{tag}", lambda a, s=scalar: a / s, [M])
+case("ops_on_0d_results", lambda a: ((a.sum() * 0.5) ** 2 + a.mean()).sigmoid() / a.sum(), [M])
+case("0d_result_f64_times_f32", lambda a, b: a.sum() * b, [A((3,), F64), A((2,))])

@@ -29,10 +29,11 @@ _NUMBERS = (bool, int, float)
 
 def operand(x):
     """A tensor or Python number as an op argument; numpy scalars count as Python numbers."""
-    if isinstance(x, (Tensor, bool, int, float)):
+    if isinstance(x, Tensor) or type(x) in (bool, int, float):
         return x
-    if isinstance(x, np.generic):
-        return x.item()
+    if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
+        # torch reads a numpy bool as a float scalar (int tensor + np.True_ is float32)
+        return float(x) if isinstance(x, np.bool_) else x.item()
     if isinstance(x, np.ndarray):
         return new_tensor(x)
     raise TypeError(f"unsupported operand type: '{type(x).__name__}'")

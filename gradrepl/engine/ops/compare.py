@@ -19,8 +19,9 @@ def _compare(np_op):
             return NotImplemented
         if not _numpy_agrees(a, b):
             dtype = result_dtype(a, b)
-            a = a if isinstance(a, (bool, int, float)) else a.astype(dtype)
-            b = b if isinstance(b, (bool, int, float)) else b.astype(dtype)
+            # exact types: a 0-d tensor's numpy scalar is a tensor here, not a Python number
+            a = a if type(a) in (bool, int, float) else a.astype(dtype)
+            b = b if type(b) in (bool, int, float) else b.astype(dtype)
         try:
             return new_tensor(np_op(a, b))
         except ValueError:

@@ -12,7 +12,9 @@ import numpy as np
 from gradrepl.engine import dtypes
 
 _NP_TO_DTYPE = {d.numpy: d for d in dtypes.ALL}
-_PYTHON_NUMBERS = (bool, int, float)
+# exact types: np.float64 subclasses float, but a 0-d float64 tensor's data (kept as a numpy
+# scalar) must count as a tensor in promotion, not as a Python number
+_PYTHON_NUMBERS = frozenset((bool, int, float))
 
 
 class _Operand:
@@ -27,15 +29,15 @@ class _Operand:
 
 def result_dtype(a, b) -> np.dtype:
     """The numpy dtype torch gives ``a op b`` (arrays or Python numbers)."""
-    ops = [x if isinstance(x, _PYTHON_NUMBERS) else _Operand(x) for x in (a, b)]
+    ops = [x if type(x) in _PYTHON_NUMBERS else _Operand(x) for x in (a, b)]
     return dtypes.result_type(*ops).numpy
 
 
 def _numpy_agrees(a, b) -> bool:
-    if isinstance(b, _PYTHON_NUMBERS):
+    if type(b) in _PYTHON_NUMBERS:
         a, b = b, a
-    if isinstance(a, _PYTHON_NUMBERS):
-        if isinstance(b, _PYTHON_NUMBERS):
+    if type(a) in _PYTHON_NUMBERS:
+        if type(b) in _PYTHON_NUMBERS:
             return False
         kind = b.dtype.kind
         if kind == "f":
@@ -45,7 +47,7 @@ def _numpy_agrees(a, b) -> bool:
 
 
 def _cast(x, dtype: np.dtype):
-    if isinstance(x, _PYTHON_NUMBERS):
+    if type(x) in _PYTHON_NUMBERS:
         return x
     return x if x.dtype == dtype else x.astype(dtype)
 

@@ -86,7 +86,7 @@ MEAN = Primitive(
     "mean", "MeanBackward0", _mean_all,
     # expand(g / n) has the same values as torch's expand(g) / n, and divides once
     lambda F, g, inputs, out, params, needs: (
-        F.expand(g / max(np.size(inputs[0]), 1), np.shape(inputs[0])),),
+        F.expand(g / max(_count(np.shape(inputs[0]), None), 1), np.shape(inputs[0])),),
     saves=False,
 )
 MEAN_DIM = Primitive(
@@ -99,8 +99,10 @@ MEAN_DIM = Primitive(
 
 
 def _count(shape, dims) -> int:
+    """How many elements ``dims`` of ``shape`` hold (all of them for None); np.size would ask a
+    tensor (under create_graph) for its ``size`` method instead."""
     n = 1
-    for d in dims:
+    for d in range(len(shape)) if dims is None else dims:
         n *= shape[d]
     return n
 
