@@ -128,3 +128,27 @@ def test_load_runs_a_notebooks_code_cells(driver, engine, tmp_path):
     assert "In [2]: import torch\n   ...: w = torch.ones(2, requires_grad=True)\n" in screen
     assert "Out[3]: tensor(6., grad_fn=<SumBackward0>)" in screen
     assert driver.run("w.shape") == "Out[4]: torch.Size([2])\n"
+
+
+def test_reset_asks_first_without_f(driver):
+    driver.run("keep = 1")
+    driver.shell.ask = lambda question: "n"
+    assert driver.run("%reset") == "Nothing done.\n"
+    assert driver.run("%who") == "keep\n"
+
+
+def test_an_engine_that_fails_to_load_is_reported_and_the_shell_goes_on(monkeypatch):
+    import io
+
+    from gradrepl.repl import session_adapter
+    from gradrepl.repl.shell import Shell
+
+    def broken(engine):
+        raise ModuleNotFoundError("No module named 'torch'")
+
+    monkeypatch.setattr(session_adapter, "open_session", broken)
+    out = io.StringIO()
+    shell = Shell(engine="torch", stdout=out, stderr=out, color=False)
+    assert shell.run_cell("1 + 1") is True
+    assert out.getvalue() == ("ModuleNotFoundError: No module named 'torch' "
+                              "(while loading the torch engine)\n")

@@ -137,3 +137,16 @@ def test_prompts():
     assert ipython.in_prompt(3) == "In [3]: " and ipython.out_prompt(3) == "Out[3]: "
     assert ipython.continuation(8) == "   ...: "
     assert classic.in_prompt(3) == ">>> " and classic.continuation(4) == "... " and classic.out_prompt(3) == ""
+
+
+def test_highlighting_switches_to_pygments_once_loaded():
+    from prompt_toolkit.document import Document
+
+    from gradrepl.repl.lexer import PythonHighlighting
+
+    highlighting = PythonHighlighting()
+    plain = highlighting.lexer.lex_document(Document("for i in x:"))(0)
+    assert plain == [("", "for i in x:")]
+    highlighting.load()
+    styled = highlighting.lexer.lex_document(Document("for i in x:"))(0)
+    assert ("class:pygments.keyword", "for") in styled
