@@ -50,6 +50,7 @@ class Node:
     _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
     _hooks = None
     _metadata = None
+    _output_check = None  # set when a saved output is written in place: raises torch's error
 
     def __init__(self):
         self._sequence_nr = next(_sequence)

@@ -511,11 +511,25 @@ def inplace_modified_output(T, show):
     y = x.exp()  # exp saves its output for backward
     y.add_(1)
     show.error(lambda: y.sum().backward())
-
-
-KNOWN["inplace_modified_output"] = (
-    "gradrepl checks the versions of a node's saved inputs, not of its saved output: changing "
-    "exp's result in place goes unnoticed and backward uses the new values")
+    s = x.sigmoid()
+    s[0] = 5.0
+    show.error(lambda: s.sum().backward())
+    t = x.tanh()
+    with T.no_grad():
+        t.mul_(2)
+    show.error(lambda: t.sum().backward())
+    a = x * 1
+    b = a * a
+    a.add_(2)
+    show.error(lambda: b.sum().backward())
+    e = x.exp()
+    f = e * e
+    e.sin_()
+    show.error(lambda: f.sum().backward())
+    r = x.sqrt()
+    r.add_(1)
+    r.add_(1)
+    show.error(lambda: T.autograd.grad(r.sum(), x))
 
 
 @scenario

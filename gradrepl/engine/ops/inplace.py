@@ -42,8 +42,28 @@ def _legacy(dtype) -> str:
     return LEGACY_TYPE_NAMES[from_numpy_dtype(dtype)][len("torch."):-len("Tensor")]
 
 
+def guard_saved_output(tensor: Tensor) -> None:
+    """``tensor`` is about to change in place: if its grad_fn saved it as its output (exp, tanh,
+    sigmoid ...), that node's backward must now fail with torch's error, as torch's saved
+    output's version check does."""
+    node = tensor.grad_fn
+    if node is None or node._primitive is None or not node._primitive.uses_output \
+            or node._output_check is not None:
+        return
+    root, saved = tensor._version_root(), tensor._version_root()._version
+
+    def check():
+        now = root._version
+        if now != saved:
+            from gradrepl.engine.ops.primitive import _modified_message
+
+            raise RuntimeError(_modified_message(tensor, saved, now, producer_node=node))
+    node._output_check = check
+
+
 def write(tensor: Tensor, values) -> None:
     """Store ``values`` into the tensor's memory (views see it) and bump the version."""
+    guard_saved_output(tensor)
     memory = tensor._data
     target = np.dtype(memory.dtype)
     values_dtype = np.result_type(values)
@@ -169,6 +189,7 @@ def setitem(tensor: Tensor, index, value) -> None:
     except ValueError as e:
         raise RuntimeError(str(e)) from None
     snapshot = _snapshot(tensor, copy=False) if records else None
+    guard_saved_output(tensor)
     memory[numpy_index] = value_data
     tensor._bump_version()
     if records:

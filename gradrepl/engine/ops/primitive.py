@@ -268,6 +268,8 @@ def check_saved(node) -> None:
     """Raise torch's errors when a node's saved tensors were freed or changed in place since."""
     if node._released:
         raise RuntimeError(BACKWARD_TWICE)
+    if node._output_check is not None:
+        node._output_check()  # the output this node saved was changed in place (inplace.py)
     versions = node._versions
     if versions:
         i = 0
@@ -279,13 +281,14 @@ def check_saved(node) -> None:
                 i += 1
 
 
-def _modified_message(tensor: Tensor, saved: int, now: int) -> str:
+def _modified_message(tensor: Tensor, saved: int, now: int, producer_node=None) -> str:
     from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
 
     shape = ", ".join(str(s) for s in tensor.shape)
-    if tensor.grad_fn is not None:
-        # torch names the op by its grad_fn without the "Backward<k>" tail.
-        producer = tensor.grad_fn.name().rsplit("Backward", 1)[0]
+    if tensor.grad_fn is not None or producer_node is not None:
+        # torch names the op by its grad_fn without the "Backward<k>" tail: for a saved output,
+        # the node that saved it
+        producer = (producer_node or tensor.grad_fn).name().rsplit("Backward", 1)[0]
         whose = f"output {tensor._output_nr} of {producer}"
     else:
         whose = "a leaf Variable"  # hit only when a leaf was changed under no_grad
