@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gradrepl.repl.magics import help_target
+
 # The shell has `torch` imported before the first cell; a notebook must import it itself.
 TORCH_IMPORT = "import torch  # the gradrepl shell imports torch before the first cell\n"
 _IMPORTS_TORCH = re.compile(r"^\s*(import torch\b|from torch\b)", re.MULTILINE)
@@ -38,7 +40,7 @@ def replay_tags(cell: CellRecord, shell_magics: set[str]) -> list[str]:
     tags = ["raises-exception"] if cell.ename else []
     first = cell.source.lstrip().split("\n", 1)[0]
     magic = re.match(r"%(\w+)", first)
-    if (magic and magic.group(1) in shell_magics) or first.rstrip().endswith("?") or _TIMING.match(first):
+    if (magic and magic.group(1) in shell_magics) or help_target(first) or _TIMING.match(first):
         tags.append("nbval-ignore-output")
     return tags
 

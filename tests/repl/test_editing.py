@@ -18,9 +18,10 @@ from .fakes import FakeSession
 ENTER, ESC_ENTER, CTRL_C, CTRL_D, TAB = "\r", "\x1b\r", "\x03", "\x04", "\t"
 
 
-def drive(keys, shell: Shell | None = None, history=None) -> tuple[Shell, str]:
+def drive(keys, shell: Shell | None = None, history=None, pause: float = 0.2) -> tuple[Shell, str]:
     """Type ``keys`` into a shell on a fake session; returns the shell and what it printed.
-    ``keys`` may be a list of chunks, typed 0.2 s apart (completion runs asynchronously)."""
+    ``keys`` may be a list of chunks, typed ``pause`` s apart: completion and history loading run
+    asynchronously, and keys sent in one go would all be handled before they finish."""
     out = io.StringIO()
     shell = shell or Shell(stdout=out, stderr=out, color=False)
     shell.printer.stdout = shell.printer.stderr = out
@@ -31,7 +32,7 @@ def drive(keys, shell: Shell | None = None, history=None) -> tuple[Shell, str]:
     def type_keys(pipe):
         for chunk in chunks:
             pipe.send_text(chunk)
-            time.sleep(0.2)
+            time.sleep(pause)
         pipe.send_text(CTRL_D)
 
     with create_pipe_input() as pipe:
@@ -91,7 +92,7 @@ def test_semicolon_result_is_not_echoed_and_exit_leaves():
 
 def test_completion_after_a_live_object_dot():
     keys = ["class T:" + ENTER + "grad_fn_name = 1" + ESC_ENTER + "t = T()" + ENTER + "t.grad_" + TAB, ENTER]
-    shell, screen = drive(keys)
+    shell, screen = drive(keys, pause=0.6)
     assert sources(shell)[-1] == "t.grad_fn_name"
     assert "Out[3]: 1" in screen
 
@@ -157,7 +158,7 @@ def test_tab_completes_members_of_torch_and_of_a_live_tensor(engine):
         def type_keys():
             for chunk in keys:
                 pipe.send_text(chunk)
-                time.sleep(0.3)
+                time.sleep(0.6)
             pipe.send_text(CTRL_D)
 
         typist = threading.Thread(target=type_keys)

@@ -150,3 +150,29 @@ def test_highlighting_switches_to_pygments_once_loaded():
     highlighting.load()
     styled = highlighting.lexer.lex_document(Document("for i in x:"))(0)
     assert ("class:pygments.keyword", "for") in styled
+
+
+@pytest.mark.parametrize("source, ename, tags", [
+    ("y = x * 2", None, []),
+    ("y.backward()", "RuntimeError", ["raises-exception"]),
+    ("while True: pass", "KeyboardInterrupt", ["nbval-skip"]),
+    ("%graph y", None, ["nbval-ignore-output"]),
+    ("x?", None, ["nbval-ignore-output"]),
+    ("?x", None, ["nbval-ignore-output"]),
+    ("%timeit y * 2", None, ["nbval-ignore-output"]),
+    ("%time y.backward()", "RuntimeError", ["raises-exception", "nbval-ignore-output"]),
+])
+def test_saved_cells_are_tagged_so_replay_passes(source, ename, tags):
+    from gradrepl.repl.magics import MAGICS
+    from gradrepl.repl.notebook import CellRecord, replay_tags
+
+    assert replay_tags(CellRecord(source, 1, [], ename), set(MAGICS)) == tags
+
+
+def test_torch_import_goes_into_the_first_cell_only_when_missing():
+    from gradrepl.repl.notebook import CellRecord, build_notebook
+
+    bare = build_notebook([CellRecord("x = torch.ones(1)", 1)])
+    assert bare.cells[0].source.startswith("import torch") and bare.cells[0].execution_count == 1
+    own = build_notebook([CellRecord("import torch\nx = 1", 1)])
+    assert own.cells[0].source == "import torch\nx = 1"
