@@ -20,7 +20,7 @@ from gradrepl.repl.magics import help_target
 # The shell has `torch` imported before the first cell; a notebook must import it itself.
 TORCH_IMPORT = "import torch  # the gradrepl shell imports torch before the first cell\n"
 _IMPORTS_TORCH = re.compile(r"^\s*(import torch\b|from torch\b)", re.MULTILINE)
-_TIMING = re.compile(r"^\s*%%?timeit?\b")
+_TIMING = re.compile(r"^\s*%%?time(it)?\b")
 
 
 @dataclass
