@@ -40,10 +40,11 @@ def start(classic: bool = False, engine: str = "gradrepl", code: str | None = No
         from gradrepl.repl.script import run_source
 
         return run_source(code, engine)
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():
         from gradrepl.repl.script import run_source
 
-        return run_source(sys.stdin.read(), engine, where='File "<stdin>"')
+        source = sys.stdin.read() if sys.stdin is not None else ""
+        return run_source(source, engine, where='File "<stdin>"')
     from gradrepl.repl.shell import Shell
 
     return Shell(engine=engine, classic=classic).interact()

@@ -87,3 +87,25 @@ def test_help_lists_the_shell_options_and_run():
     assert result.exit_code == 0
     for word in ("-c", "--classic", "--engine", "run", "replay"):
         assert word in result.stdout
+
+
+@pytest.mark.parametrize("argv, options", [
+    ([], {"classic": False, "engine": "gradrepl", "code": None}),
+    (["--classic"], {"classic": True, "engine": "gradrepl", "code": None}),
+    (["--engine", "torch", "-c", "1"], {"classic": False, "engine": "torch", "code": "1"}),
+    (["--engine=torch"], {"classic": False, "engine": "torch", "code": None}),
+    (["run", "x.py"], None),        # sub-commands, --help and anything unknown go to typer
+    (["--help"], None),
+    (["--engine", "bogus"], None),
+    (["-c"], None),
+])
+def test_the_fast_path_takes_only_the_shells_own_options(argv, options):
+    from gradrepl.repl import parse_shell_args
+
+    assert parse_shell_args(argv) == options
+
+
+def test_empty_stdin_runs_nothing_and_succeeds():
+    done = subprocess.run([sys.executable, "-m", "gradrepl"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
