@@ -15,8 +15,8 @@ from typing import Callable, Iterable, Mapping
 
 from prompt_toolkit.completion import Completer, Completion
 
-# The dotted name being typed at the cursor: `torch.nn.Lin`, `x.gr`, `pri`.
-_DOTTED_TAIL = re.compile(r"([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)?(\.)?([A-Za-z_]\w*)?$")
+# The dotted name being typed at the cursor: `torch.nn.Lin`, `x.`, `x.gr`, `pri`.
+_DOTTED_TAIL = re.compile(r"(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?\.?$")
 _MISSING = object()
 
 
@@ -49,33 +49,21 @@ def attribute_names(obj: object) -> list[str]:
 def candidates(text_before_cursor: str, namespace: Mapping[str, object]) -> tuple[int, list[str]]:
     """(length of the word being replaced, sorted candidate words) for the text before the cursor."""
     match = _DOTTED_TAIL.search(text_before_cursor)
-    owner, dot, prefix = match.groups() if match else (None, None, None)
-    prefix = prefix or ""
+    word = match.group() if match else ""
+    if not word or (match.start() > 0 and text_before_cursor[match.start() - 1] in ".)]'\""):
+        # Nothing typed, or the attribute of a call, subscript or literal: that would need evaluating.
+        return 0, []
+    owner, dot, prefix = word.rpartition(".")
     if dot:
-        if owner is None:
-            return 0, []
-        obj = resolve_dotted(owner, namespace)
+        obj = resolve_dotted(owner, namespace) if owner else _MISSING
         if obj is _MISSING:
             return 0, []
         names = attribute_names(obj)
     else:
-        if owner is not None and "." in owner:
-            # `torch.nn.Lin` without a trailing dot parses as owner=`torch.nn.Lin`: split it.
-            owner, _, prefix = owner.rpartition(".")
-            obj = resolve_dotted(owner, namespace)
-            if obj is _MISSING:
-                return 0, []
-            names = attribute_names(obj)
-        else:
-            prefix = owner or prefix
-            if not prefix:
-                return 0, []
-            names = sorted(set(namespace) | set(dir(builtins)) | set(keyword.kwlist))
+        names = sorted(set(namespace) | set(dir(builtins)) | set(keyword.kwlist))
     # Private names only when asked for with a leading underscore, as IPython does.
     show_private = prefix.startswith("_")
-    words = [
-        n for n in names if n.startswith(prefix) and (show_private or not n.startswith("_"))
-    ]
+    words = [n for n in names if n.startswith(prefix) and (show_private or not n.startswith("_"))]
     return len(prefix), words
 
 

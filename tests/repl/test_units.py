@@ -176,3 +176,11 @@ def test_torch_import_goes_into_the_first_cell_only_when_missing():
     assert bare.cells[0].source.startswith("import torch") and bare.cells[0].execution_count == 1
     own = build_notebook([CellRecord("import torch\nx = 1", 1)])
     assert own.cells[0].source == "import torch\nx = 1"
+
+
+def test_no_completion_of_attributes_of_calls_subscripts_or_literals():
+    namespace = {"x": Tensorish(), "xs": [Tensorish()]}
+    assert candidates("x.backward().gr", namespace) == (0, [])
+    assert candidates("xs[0].gr", namespace) == (0, [])
+    assert candidates("'abc'.up", namespace) == (0, [])
+    assert candidates("", namespace) == (0, [])
