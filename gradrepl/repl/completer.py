@@ -17,17 +17,17 @@ from prompt_toolkit.completion import Completer, Completion
 
 # The dotted name being typed at the cursor: `torch.nn.Lin`, `x.`, `x.gr`, `pri`.
 _DOTTED_TAIL = re.compile(r"(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?\.?$")
-_MISSING = object()
+MISSING = object()
 
 
 def resolve_dotted(path: str, namespace: Mapping[str, object]) -> object:
-    """The object a plain dotted name refers to, or _MISSING. Evaluates nothing but getattr."""
+    """The object a plain dotted name refers to, or MISSING. Evaluates nothing but getattr."""
     head, *rest = path.split(".")
-    obj = namespace.get(head, _MISSING)
-    if obj is _MISSING:
-        obj = getattr(builtins, head, _MISSING)
+    obj = namespace.get(head, MISSING)
+    if obj is MISSING:
+        obj = getattr(builtins, head, MISSING)
     for name in rest:
-        if obj is _MISSING:
+        if obj is MISSING:
             break
         try:
             with warnings.catch_warnings():
@@ -35,7 +35,7 @@ def resolve_dotted(path: str, namespace: Mapping[str, object]) -> object:
                 warnings.simplefilter("ignore")
                 obj = getattr(obj, name)
         except Exception:
-            return _MISSING
+            return MISSING
     return obj
 
 
@@ -55,8 +55,8 @@ def candidates(text_before_cursor: str, namespace: Mapping[str, object]) -> tupl
         return 0, []
     owner, dot, prefix = word.rpartition(".")
     if dot:
-        obj = resolve_dotted(owner, namespace) if owner else _MISSING
-        if obj is _MISSING:
+        obj = resolve_dotted(owner, namespace) if owner else MISSING
+        if obj is MISSING:
             return 0, []
         names = attribute_names(obj)
     else:

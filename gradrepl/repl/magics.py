@@ -142,10 +142,10 @@ def describe(name: str, obj: object) -> str:
 
 
 def show_help(shell, name: str) -> None:
-    from gradrepl.repl.completer import _MISSING, resolve_dotted
+    from gradrepl.repl.completer import MISSING, resolve_dotted
 
     obj = resolve_dotted(name, shell.namespace)
-    if obj is _MISSING:
+    if obj is MISSING:
         print(f"Object `{name}` not found.")
         return
     print(describe(name, obj))
