@@ -37,6 +37,12 @@ HINTS: tuple[tuple[str, str, str], ...] = (
         "Only Tensors of floating point and complex dtype can require gradients",
         "use float values, e.g. torch.tensor([1., 2.], requires_grad=True) or dtype=torch.float",
     ),
+    (
+        "AttributeError",
+        "'NoneType' object has no attribute 'zero_'",
+        "a leaf's .grad is None until a backward() fills it; zero it after backward, "
+        "or guard with `if x.grad is not None:`",
+    ),
 )
 
 

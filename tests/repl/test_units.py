@@ -184,3 +184,7 @@ def test_no_completion_of_attributes_of_calls_subscripts_or_literals():
     assert candidates("xs[0].gr", namespace) == (0, [])
     assert candidates("'abc'.up", namespace) == (0, [])
     assert candidates("", namespace) == (0, [])
+
+
+def test_hint_for_zeroing_a_grad_that_does_not_exist_yet():
+    assert "backward()" in hint_for("AttributeError", "'NoneType' object has no attribute 'zero_'")
