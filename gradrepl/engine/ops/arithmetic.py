@@ -107,13 +107,22 @@ def _rsub_backward(F, g, inputs, out, params, needs):
     return (-g,)
 
 
+def _scaled_in(a, b, alpha):
+    """b * alpha computed in the dtype of a op b: alpha is a scalar argument and does not take
+    part in promotion."""
+    dtype = result_dtype(a, b)
+    return dtype, np.multiply(np.asarray(b, dtype=dtype), alpha, dtype=dtype, casting="unsafe")
+
+
 def _add_alpha(a, b, alpha):
-    return elementwise(np.add, a, elementwise(np.multiply, b, alpha))
+    dtype, scaled = _scaled_in(a, b, alpha)
+    return elementwise(np.add, a, scaled, result=dtype)
 
 
 def _sub_alpha(a, b, alpha):
     _check_bool_subtraction(a, b)
-    return elementwise(np.subtract, a, elementwise(np.multiply, b, alpha))
+    dtype, scaled = _scaled_in(a, b, alpha)
+    return elementwise(np.subtract, a, scaled, result=dtype)
 
 
 def _alpha_backward(sign):

@@ -100,18 +100,31 @@ def _check_sequence(tensors, name):
 def stack(tensors, dim: int = 0) -> Tensor:
     _check_sequence(tensors, "stack")
     first = tensors[0].shape
+    dim = wrap_dim(dim, len(first) + 1)
     for i, t in enumerate(tensors):
         if t.shape != first:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and "
                 f"{list(t.shape)} at entry {i}")
-    dim = wrap_dim(dim, len(first) + 1)
     return _same_dtype_apply(STACK, tensors, dim)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
     _check_sequence(tensors, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     dim = wrap_dim(dim, tensors[0].ndim)
+    first = tensors[0].shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim != len(first):
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {len(first)} and {t.ndim}")
+        for d, (want, got) in enumerate(zip(first, t.shape)):
+            if d != dim and want != got:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size {want} "
+                    f"but got size {got} for tensor number {i} in the list.")
     return _same_dtype_apply(CAT, tensors, dim)
 
 

@@ -34,8 +34,13 @@ def clone(tensor: Tensor, *, memory_format=None) -> Tensor:
     return apply(CLONE, (tensor,))
 
 
+# clone keeps a tensor's layout (torch's preserve_format); contiguous copies into row-major order
+CONTIGUOUS = Primitive("contiguous", "CloneBackward0", lambda a: np.array(a, order="C", copy=True),
+                       lambda F, g, inputs, out, params, needs: (g,), saves=False)
+
+
 def contiguous(tensor: Tensor, memory_format=None) -> Tensor:
-    return tensor if tensor.is_contiguous() else clone(tensor)
+    return tensor if tensor.is_contiguous() else apply(CONTIGUOUS, (tensor,))
 
 
 def detach(tensor: Tensor) -> Tensor:

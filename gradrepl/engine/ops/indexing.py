@@ -62,7 +62,7 @@ def getitem(tensor: Tensor, index) -> Tensor:
         return apply(INDEX, (tensor,), (numpy_index if len(numpy_index) > 1 else numpy_index[0],))
     if items == (Ellipsis,) or items == ():
         return view_op(ALIAS, tensor, ())  # t[...] is an alias of t in torch's graph
-    return _basic(tensor, _expand_ellipsis(items, tensor.ndim))
+    return _basic(tensor, _expand_ellipsis(items, tensor.ndim), isinstance(index, tuple))
 
 
 def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
@@ -79,7 +79,7 @@ def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
     return items
 
 
-def _basic(tensor: Tensor, items: tuple) -> Tensor:
+def _basic(tensor: Tensor, items: tuple, as_tuple: bool = False) -> Tensor:
     result, dim = tensor, 0
     for item in items:
         if item is None:
@@ -90,7 +90,9 @@ def _basic(tensor: Tensor, items: tuple) -> Tensor:
             start, stop, step = item.indices(size)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            if not (start == 0 and stop >= size and step == 1):
+            # torch skips a slice that keeps the whole dimension, judged on the start as written:
+            # t[-n:] is recorded even when it keeps everything
+            if not (item.start in (None, 0) and stop >= size and step == 1):
                 stop = max(stop, start)
                 result = view_op(SLICE, result, (dim, start, stop, step))
             dim += 1
@@ -102,15 +104,16 @@ def _basic(tensor: Tensor, items: tuple) -> Tensor:
                     f"index {index} is out of bounds for dimension {dim} with size {size}")
             result = view_op(SELECT, result, (dim, index % size if size else index))
     if result is tensor:
-        # t[:] or t[...] is still a new view in torch (an alias with the same grad_fn)
-        return view_op(SLICE, tensor, (0, 0, tensor.shape[0], 1)) if tensor.ndim else _alias(tensor)
+        # nothing was cut: t[:] still records a slice (torch's one-slice fast path), while a tuple
+        # of whole-dimension slices (t[:, :], t[..., :]) is an alias
+        if tensor.ndim and not as_tuple:
+            return view_op(SLICE, tensor, (0, 0, tensor.shape[0], 1))
+        return _alias(tensor)
     return result
 
 
 def _alias(tensor: Tensor) -> Tensor:
-    from gradrepl.engine.ops.shape import VIEW
-
-    return view_op(VIEW, tensor, ((),))
+    return view_op(ALIAS, tensor, ())
 
 
 def _as_int(item) -> int:
@@ -125,10 +128,22 @@ def _as_int(item) -> int:
 
 def _check_advanced(tensor: Tensor, numpy_index) -> None:
     items = numpy_index if isinstance(numpy_index, tuple) else (numpy_index,)
-    for dim, item in enumerate(items):
+    consuming = sum(np.ndim(i) if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+                    for i in items if i is not None and i is not Ellipsis)
+    dim = 0  # the tensor dimension the next item indexes (None adds one, ... skips several)
+    position = 0  # torch's error names the index tensor's place among the index tensors
+    for item in items:
+        if item is None:
+            continue
+        if item is Ellipsis:
+            dim += tensor.ndim - consuming
+            continue
         if isinstance(item, np.ndarray) and item.dtype.kind in "iu" and item.size and dim < tensor.ndim:
             size = tensor.shape[dim]
             bad = item[(item >= size) | (item < -size)]
             if bad.size:
-                raise IndexError(
-                    f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {size}")
+                raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension "
+                                 f"{position} with size {size}")
+        if isinstance(item, np.ndarray):
+            position += 1
+        dim += np.ndim(item) if isinstance(item, np.ndarray) and item.dtype == np.bool_ else 1

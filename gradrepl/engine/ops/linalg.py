@@ -78,6 +78,14 @@ def _batched_forward(a, b):
     try:
         return np.matmul(a, b)
     except ValueError:
+        # batch dimensions broadcast first, with the usual error
+        from gradrepl.engine.ops.promotion import raise_broadcast_error
+
+        batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+        try:
+            np.broadcast_shapes(batch_a, batch_b)
+        except ValueError:
+            raise_broadcast_error(np.empty(batch_a), np.empty(batch_b))
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
             f"[{a.shape[0] if a.ndim > 2 else 1}, {a.shape[-1]}] but got: "

@@ -14,9 +14,11 @@ def normalize_dims(dim, ndim: int) -> tuple:
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     # a 0-d tensor accepts dim 0 and -1, as if it had one dimension, and reduces over nothing
     wrapped = tuple(wrap_dim(d, max(ndim, 1)) for d in dims)
-    if len(set(wrapped)) != len(wrapped):
-        repeated = next(d for d in wrapped if wrapped.count(d) > 1)
-        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    seen = set()
+    for d in wrapped:  # torch reports the first dim met a second time
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
     return tuple(sorted(wrapped)) if ndim else ()
 
 
@@ -122,6 +124,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
+    _mean_check(input._data)  # torch refuses integer input before it looks at dims
     if dim is None:
         if keepdim:
             dim = tuple(range(input.ndim))
