@@ -2,7 +2,7 @@
 
 The code runs as one cell through the same session as the shell and notebooks, outputs are
 printed as they happen (a result value without an ``Out[n]:`` label), and the exit status is 1 when
-the code raises.
+the code raises (130 when interrupted with Ctrl-C).
 """
 
 from __future__ import annotations
@@ -24,17 +24,24 @@ def _relabel(output: dict, where: str) -> dict:
 
 def run_source(source: str, engine: str = "gradrepl", stdout: TextIO | None = None,
                stderr: TextIO | None = None, where: str = 'File "<string>"') -> int:
-    """Run ``source`` as one cell; 0 when it ran through, 1 when it raised."""
+    """Run ``source`` as one cell; 0 when it ran through, 1 when it raised, 2 without an engine."""
     from gradrepl.repl.session_adapter import open_session
 
     printer = OutputPrinter(stdout or sys.stdout, stderr or sys.stderr, PromptStyle(classic=True), color=False)
-    session = open_session(engine)
+    try:
+        session = open_session(engine)
+    except Exception as exc:
+        printer.stderr.write(f"gradrepl: cannot load the {engine} engine: {type(exc).__name__}: {exc}\n")
+        return 2
     try:
         result = session.run_cell(source, on_output=lambda output: printer.show(_relabel(output, where)))
     except KeyboardInterrupt:
         printer.show_error("KeyboardInterrupt", "")
         return 130
-    return 1 if result.error is not None else 0
+    if result.error is None:
+        return 0
+    # Ctrl-C ends a script with 130 (128 + SIGINT), as the shell and Python itself do.
+    return 130 if result.error.ename == "KeyboardInterrupt" else 1
 
 
 def run_file(path: str, engine: str = "gradrepl", stdout: TextIO | None = None,

@@ -109,3 +109,15 @@ def test_empty_stdin_runs_nothing_and_succeeds():
     done = subprocess.run([sys.executable, "-m", "gradrepl"], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_an_engine_that_cannot_load_exits_2(monkeypatch):
+    from gradrepl.repl import session_adapter
+
+    def broken(engine):
+        raise ModuleNotFoundError("No module named 'torch'")
+
+    monkeypatch.setattr(session_adapter, "open_session", broken)
+    result = runner.invoke(app, ["--engine", "torch", "-c", "1"])
+    assert result.exit_code == 2
+    assert result.stderr == "gradrepl: cannot load the torch engine: ModuleNotFoundError: No module named 'torch'\n"
