@@ -1,109 +1,30 @@
-"""The ``gradrepl`` command line: argument parsing only.
+"""The ``gradrepl`` entry point.
 
-Each command imports what it needs inside its own body, so that ``gradrepl --help`` and the shell's
-start-up never pay for replay, nbformat or rich. Add a command by writing one more decorated
-function that parses its options and hands them to its package.
+``gradrepl`` alone (or with only the shell's options) starts the shell straight away; anything else
+goes to the typer app in ``commands.py``. Importing typer and building the app costs about a tenth
+of the shell's start-up, so the shell's path never does.
 """
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import List, Optional
-
-import typer
-
-from gradrepl import __version__
-
-app = typer.Typer(
-    name="gradrepl",
-    help="PyTorch-exact autograd lessons on numpy: an interactive shell and a notebook replayer.",
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-class Engine(str, Enum):
-    gradrepl = "gradrepl"
-    torch = "torch"
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        typer.echo(f"gradrepl {__version__}")
-        raise typer.Exit()
-
-
-@app.callback(invoke_without_command=True)
-def main_callback(
-    ctx: typer.Context,
-    version: bool = typer.Option(False, "--version", help="Show the version and exit.",
-                                 callback=_show_version, is_eager=True),
-    code: Optional[str] = typer.Option(None, "-c", metavar="CODE", help="Run CODE through a session and exit."),
-    classic: bool = typer.Option(False, "--classic", help="Shell prompts >>> and ... instead of In \\[n]:."),
-    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run the shell on gradrepl or on a real PyTorch."),
-) -> None:
-    """Without a command: the interactive shell (or, with -c or piped stdin, run the code and exit)."""
-    if ctx.invoked_subcommand is None:
-        from gradrepl.repl import start
-
-        raise typer.Exit(start(classic=classic, engine=engine.value, code=code))
-
-
-@app.command()
-def run(
-    script: str = typer.Argument(..., metavar="FILE", help="A Python file to run."),
-    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run on gradrepl or on a real PyTorch."),
-) -> None:
-    """Run a Python file as one cell of a session (`import torch` is gradrepl); exit 1 if it raises."""
-    from gradrepl.repl.script import run_file
-
-    raise typer.Exit(run_file(script, engine.value))
-
-
-@app.command()
-def replay(
-    paths: List[str] = typer.Argument(..., help="Notebooks, directories (searched recursively) or globs."),
-    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run cells on gradrepl or on a real PyTorch."),
-    update: bool = typer.Option(False, "--update", help="Write the produced outputs back into the notebooks."),
-    tolerance: bool = typer.Option(False, "--tolerance",
-                                   help="Numbers match to the recorded precision, give or take one in the last digit."),
-    compare_stderr: bool = typer.Option(False, "--compare-stderr", help="Compare stderr streams too."),
-    lax: bool = typer.Option(False, "--lax", help="Compare only cells marked NBVAL_CHECK_OUTPUT (like nbval-lax)."),
-    sanitize: Optional[str] = typer.Option(None, "--sanitize", "--sanitize-with", metavar="FILE",
-                                           help="nbval-style regex/replace file applied to outputs."),
-    json_path: Optional[str] = typer.Option(None, "--json", metavar="FILE", help="Write a JSON report."),
-    junit_path: Optional[str] = typer.Option(None, "--junit-xml", metavar="FILE", help="Write a JUnit XML report."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Replay this many notebooks in parallel."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0, metavar="S",
-                                            help="Fail a cell that runs longer than S seconds."),
-    fail_fast: bool = typer.Option(False, "--fail-fast", "-x", help="Stop at the first failing cell."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list skipped cells."),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the output (default: on a terminal)."),
-) -> None:
-    """Run notebooks' code cells on gradrepl and compare with their recorded outputs."""
-    from gradrepl.replay.command import EXIT_USAGE, ReplayRequest, run
-    from gradrepl.replay.normalise import SanitizeFileError, read_sanitize_file
-    from gradrepl.replay.results import ReplayOptions
-
-    try:
-        sanitizers = tuple(read_sanitize_file(sanitize)) if sanitize else ()
-    except SanitizeFileError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    options = ReplayOptions(engine=engine.value, timeout=timeout or None, tolerance=tolerance,
-                            compare_stderr=compare_stderr, lax=lax, sanitizers=sanitizers, fail_fast=fail_fast)
-    request = ReplayRequest(paths=list(paths), options=options, update=update, json_path=json_path,
-                            junit_path=junit_path, jobs=jobs, verbose=verbose, color=color)
-    raise typer.Exit(run(request))
+import sys
 
 
 def main() -> None:
-    # `gradrepl` alone (or with only shell options) starts the shell without building the typer app.
-    import sys
-
     from gradrepl.repl import main as shell_main
 
     status = shell_main(sys.argv[1:])
     if status is not None:
         sys.exit(status)
+    from gradrepl.commands import app
+
     app()
+
+
+def __getattr__(name: str):
+    # `from gradrepl.cli import app` (tests, typer's CliRunner) still finds the typer app.
+    if name == "app":
+        from gradrepl.commands import app
+
+        return app
+    raise AttributeError(f"module 'gradrepl.cli' has no attribute {name!r}")
