@@ -1,13 +1,17 @@
-"""The example session in docs/shell.md, run cell by cell: the documentation stays true."""
+"""The example sessions in docs/shell.md and the README, run cell by cell: the documentation stays
+true."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
 from .conftest import ShellDriver
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "shell.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = {ROOT / "docs" / "shell.md": 13, ROOT / "README.md": 8}
 _PROMPT = re.compile(r"^In \[(\d+)\]: (.*)$")
 _CONTINUATION = re.compile(r"^ *\.\.\.: ?(.*)$")
 
@@ -27,9 +31,10 @@ def doc_cells(text: str) -> list[tuple[str, str]]:
     return [("\n".join(source), "\n".join(screen).strip("\n")) for source, screen in cells]
 
 
-def test_the_documented_session(engine):
+@pytest.mark.parametrize("doc", sorted(DOCS), ids=lambda path: path.name)
+def test_the_documented_session(engine, doc):
     driver = ShellDriver(engine)
-    cells = doc_cells(DOC.read_text(encoding="utf-8"))
-    assert len(cells) == 13
+    cells = doc_cells(doc.read_text(encoding="utf-8"))
+    assert len(cells) == DOCS[doc]
     for source, expected in cells:
         assert driver.run(source).strip("\n") == expected, source
