@@ -10,3 +10,4 @@ from gradrepl.engine import tensor_methods as _tensor_methods  # noqa: F401  (in
 _np.seterr(all="ignore")
 
 _memory.tune_allocator()
+_memory.tune_collector()
