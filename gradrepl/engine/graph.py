@@ -71,9 +71,6 @@ class Node:
     def _set_sequence_nr(self, n: int) -> None:
         self._sequence_nr = n
 
-    def _sequence_nr_value(self) -> int:
-        return self._sequence_nr
-
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node's backward."""
         if self._hooks is None:

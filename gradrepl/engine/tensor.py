@@ -285,7 +285,7 @@ class Tensor:
         data = np.asarray(self._data)
         return data if dtype is None else data.astype(dtype, copy=False)
 
-    def _scalar(self, kind: str):
+    def _scalar(self):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item() if self._data.ndim else self._data.item()
@@ -293,23 +293,23 @@ class Tensor:
     def __float__(self) -> float:
         if self._requires_grad:  # torch warns for float() only, and before any size error
             warn_user_once(FLOAT_OF_GRAD_WARNING, UserWarning)
-        return float(self._scalar("float"))
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self._scalar("int"))
+        return int(self._scalar())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self._scalar("int"))
+        return int(self._scalar())
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self._scalar("bool"))
+        return bool(self._scalar())
 
     def __complex__(self) -> complex:
-        return complex(self._scalar("complex"))
+        return complex(self._scalar())
 
     def __iter__(self):
         if self._data.ndim == 0:

@@ -224,23 +224,9 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
         node._out = out
     if mixed:
         node._mixed = True
-    edges = []
-    needs = []
-    for x in inputs:
-        if isinstance(x, Tensor):
-            fn = x.grad_fn
-            if fn is not None:
-                edges.append((fn, x._output_nr))
-                needs.append(True)
-                continue
-            if x._requires_grad:
-                edges.append((accumulator_for(x), 0))
-                needs.append(True)
-                continue
-        edges.append(_NO_EDGE)
-        needs.append(False)
-    node.next_functions = tuple(edges)
-    node._needs = needs
+    edges = tuple([edge_to(x) for x in inputs])
+    node.next_functions = edges
+    node._needs = tuple([fn is not None for fn, _ in edges])
     # numbered after the edges: a leaf's accumulator made just above must come first
     node._sequence_nr = next(_sequence)
     if prim.saves:
