@@ -60,15 +60,24 @@ class _GradMode:
         return type(self)()
 
 
-class no_grad(_GradMode):
-    _mode = False
+class _NoParamDecorator(_GradMode):
+    """``@torch.no_grad`` without parentheses decorates the function itself, as torch's
+    ``_NoParamDecoratorContextManager`` does: the class call returns the wrapped function."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
 
     def __init__(self, orig_func=None):
         super().__init__()
-        self._orig = orig_func  # torch allows @no_grad without parentheses in some versions
 
 
-class enable_grad(_GradMode):
+class no_grad(_NoParamDecorator):
+    _mode = False
+
+
+class enable_grad(_NoParamDecorator):
     _mode = True
 
 
@@ -96,6 +105,11 @@ class set_grad_enabled(_GradMode):
 
 class inference_mode(_GradMode):
     """Like no_grad for gradrepl's purposes: tensors made inside never record history."""
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # @torch.inference_mode without parentheses
 
     def __init__(self, mode: bool = True):
         super().__init__()
