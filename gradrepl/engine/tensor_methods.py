@@ -179,10 +179,33 @@ OPERATORS = {
     "__getitem__": ops.getitem, "__setitem__": ops.setitem,
 }
 
-PROPERTIES = {
-    "T": property(lambda self: shape.reversed_dims(self) if self.ndim != 2 else shape.permute(self, 1, 0)),
-    "mT": property(lambda self: shape.transpose(self, -2, -1)),
+_T_DEPRECATED = {
+    0: "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases. (Triggered "
+       "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4321.)",
+    "other": "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+             "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+             "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor. (Triggered "
+             "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)",
 }
+
+
+def _T(self):
+    if self.ndim == 2:
+        return shape.permute(self, 1, 0)
+    # torch warns (once per process, TORCH_WARN_ONCE) whenever .T is not a matrix transpose
+    from gradrepl.engine.warn import warn_user_once
+
+    warn_user_once(_T_DEPRECATED[0 if self.ndim == 0 else "other"])
+    return shape.reversed_dims(self)
+
+
+def _mT(self):
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    return shape.transpose(self, -2, -1)
+
+
+PROPERTIES = {"T": property(_T), "mT": property(_mT)}
 
 
 def _unsupported_attribute(self, name: str):
