@@ -109,6 +109,12 @@ def _random(name):
     return method
 
 
+
+def _cuda():
+    """``x.cuda()`` fails as it does on a CPU-only torch build."""
+    raise AssertionError("Torch not compiled with CUDA enabled")
+
+
 METHODS = {
     # arithmetic
     "add": ops.add, "sub": ops.sub, "mul": ops.mul, "multiply": ops.mul, "div": ops.div,
@@ -139,6 +145,7 @@ METHODS = {
     # copies and casts
     "to": _to, "clone": ops.clone, "contiguous": ops.contiguous, "detach": ops.detach,
     "detach_": ops.detach_, "cpu": lambda self, memory_format=None: self,
+    "cuda": lambda self, *args, **kwargs: _cuda(),
     "float": _cast_method(dtypes.float32), "double": _cast_method(dtypes.float64),
     "half": _cast_method(dtypes.float16), "long": _cast_method(dtypes.int64),
     "int": _cast_method(dtypes.int32), "short": _cast_method(dtypes.int16),

@@ -46,7 +46,7 @@ from gradrepl.engine.random import (
 )
 from gradrepl.engine.size import Size
 from gradrepl.engine.tensor import Tensor
-from gradrepl.torch import autograd  # noqa: F401
+from gradrepl.torch import autograd, cuda  # noqa: F401
 
 __version__ = "2.13.0+gradrepl"
 
