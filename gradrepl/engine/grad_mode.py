@@ -95,6 +95,9 @@ class set_grad_enabled(_GradMode):
         _set(self._mode)
         return None
 
+    def __repr__(self) -> str:
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self._mode})"
+
     def clone(self):
         previous = _enabled[0]
         fresh = set_grad_enabled(self._mode)
@@ -121,3 +124,8 @@ class inference_mode(_GradMode):
 
 def is_inference_mode_enabled() -> bool:
     return False
+
+
+# Shown as torch shows them: ``torch.no_grad()`` displays ``<torch.autograd.grad_mode.no_grad at 0x...>``.
+for _mode_class in (no_grad, enable_grad, set_grad_enabled, inference_mode):
+    _mode_class.__module__ = "torch.autograd.grad_mode"

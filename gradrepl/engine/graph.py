@@ -157,3 +157,8 @@ class _RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+# Displayed as torch's: <torch.utils.hooks.RemovableHandle at 0x...>
+_RemovableHandle.__module__ = "torch.utils.hooks"
+_RemovableHandle.__name__ = _RemovableHandle.__qualname__ = "RemovableHandle"
