@@ -228,17 +228,20 @@ class Case:
         return f"Case({self.id!r})"
 
 
-def _values_match(mine: dict, theirs: dict, exact: bool) -> bool:
+def _values_match(mine: dict, theirs: dict, exact: bool, tolerance: dict | None = None) -> bool:
     a, b = decode(mine), decode(theirs)
     if a.dtype != b.dtype or a.shape != b.shape:
         return False
     if exact or a.dtype.kind != "f":
         return np.array_equal(a, b, equal_nan=True)
-    return np.allclose(a.astype(np.float64), b.astype(np.float64), equal_nan=True,
-                       **TOLERANCE[a.dtype.name])
+    tol = dict(TOLERANCE[a.dtype.name])
+    for key, value in (tolerance or {}).items():
+        tol[key] = max(tol[key], value)
+    return np.allclose(a.astype(np.float64), b.astype(np.float64), equal_nan=True, **tol)
 
 
-def differences(mine, theirs, exact: bool = False, message: bool = True, where: str = "") -> list:
+def differences(mine, theirs, exact: bool = False, message: bool = True, where: str = "",
+                tolerance: dict | None = None) -> list:
     """Human-readable differences between two records (empty when they agree)."""
     if type(mine) is not type(theirs):
         return [f"{where}: {mine!r} != {theirs!r}"]
@@ -246,18 +249,19 @@ def differences(mine, theirs, exact: bool = False, message: bool = True, where: 
         return [] if mine[0] == theirs[0] else [f"{where}: {mine!r} != {theirs!r}"]
     if isinstance(mine, dict):
         if "data" in mine and "shape" in mine:
-            return [] if _values_match(mine, theirs, exact) else [
+            return [] if _values_match(mine, theirs, exact, tolerance) else [
                 f"{where}: values {decode(mine).tolist()} != {decode(theirs).tolist()}"]
         found = []
         for key in sorted(set(mine) | set(theirs)):
-            found += differences(mine.get(key), theirs.get(key), exact, message, f"{where}.{key}")
+            found += differences(mine.get(key), theirs.get(key), exact, message, f"{where}.{key}",
+                                 tolerance)
         return found
     if isinstance(mine, list):
         if len(mine) != len(theirs):
             return [f"{where}: {mine!r} != {theirs!r}"]
         found = []
         for i, (a, b) in enumerate(zip(mine, theirs)):
-            found += differences(a, b, exact, message, f"{where}[{i}]")
+            found += differences(a, b, exact, message, f"{where}[{i}]", tolerance)
         return found
     return [] if mine == theirs else [f"{where}:\n  gradrepl: {mine!r}\n  torch:    {theirs!r}"]
 

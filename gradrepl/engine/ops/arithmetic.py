@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 
+from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import elementwise, float_result, result_dtype
 
@@ -27,9 +28,17 @@ def binary(name, grad_fn_name, forward, d_first, d_second, saves=True, uses_outp
 
     def backward(F, g, inputs, out, params, needs):
         a, b = inputs
+        if F is arrays:
+            # torch's formulas compute in the result's dtype (int64 / half is half); numpy would
+            # promote mixed operands its own way (int64 / half is float64)
+            dtype = g.dtype
+            a_in = a if getattr(a, "dtype", dtype) == dtype else a.astype(dtype)
+            b_in = b if getattr(b, "dtype", dtype) == dtype else b.astype(dtype)
+        else:
+            a_in, b_in = a, b
         return (
-            F.sum_to(d_first(F, g, a, b, out), a) if needs[0] else None,
-            F.sum_to(d_second(F, g, a, b, out), b) if needs[1] else None,
+            F.sum_to(d_first(F, g, a_in, b_in, out), a) if needs[0] else None,
+            F.sum_to(d_second(F, g, a_in, b_in, out), b) if needs[1] else None,
         )
 
     return Primitive(name, grad_fn_name, forward, backward, saves=saves, uses_output=uses_output,

@@ -57,6 +57,12 @@ def select(cond, a, b):
     return out.view(dtype)
 
 
+def _sum_axes(x, axes):
+    if x.dtype == np.float16:  # torch accumulates half in float32 and rounds once
+        return x.sum(axis=axes, dtype=np.float32).astype(np.float16)
+    return x.sum(axis=axes)
+
+
 class _Arrays:
     """numpy: gradients are arrays or numpy scalars."""
 
@@ -97,7 +103,7 @@ class _Arrays:
         shape = like.shape
         if g.shape == shape:
             return g
-        return sum_to_shape(g, shape, lambda x, axes: x.sum(axis=axes), np.reshape)
+        return sum_to_shape(g, shape, _sum_axes, np.reshape)
 
     @staticmethod
     def sum(g, dims, keepdim=False):

@@ -35,6 +35,19 @@ SLICE = Primitive("slice", "SliceBackward0", _slice_forward,
                   saves=False)
 ALIAS = Primitive("alias", "AliasBackward0", lambda a: a[...],
                   lambda F, g, inputs, out, params, needs: (g,), saves=False)
+def _clipped(a, index):
+    """Index arrays brought in range of an empty array's dims, where torch never looks at them
+    (numpy still checks them)."""
+    items = index if isinstance(index, tuple) else (index,)
+    out, dim = [], 0
+    for item in items:
+        if isinstance(item, np.ndarray) and item.dtype.kind in "iu" and dim < a.ndim and a.shape[dim]:
+            item = np.clip(item, -a.shape[dim], a.shape[dim] - 1)
+        out.append(item)
+        dim += 0 if item is None else 1
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
 INDEX = Primitive("index", "IndexBackward0", lambda a, index: a[index],
                   _scatter_backward(lambda index: index), saves=True)
 
@@ -57,12 +70,46 @@ def _index_array(item):
 def getitem(tensor: Tensor, index) -> Tensor:
     items = index if isinstance(index, tuple) else (index,)
     if any(_is_advanced(i) for i in items):
+        if any(_cuts(i) for i in items) and not any(isinstance(i, (bool, np.bool_)) for i in items):
+            return _basic_then_advanced(tensor, items)
         numpy_index = tuple(_index_array(i) for i in items)
         _check_advanced(tensor, numpy_index)
-        return apply(INDEX, (tensor,), (numpy_index if len(numpy_index) > 1 else numpy_index[0],))
+        return _index(tensor, numpy_index)
     if items == (Ellipsis,) or items == ():
         return view_op(ALIAS, tensor, ())  # t[...] is an alias of t in torch's graph
     return _basic(tensor, _expand_ellipsis(items, tensor.ndim), isinstance(index, tuple))
+
+
+def _cuts(item) -> bool:
+    """An int, None or partial slice: torch applies these as views before any index tensor."""
+    if item is Ellipsis or _is_advanced(item):
+        return False
+    return not (isinstance(item, slice) and item == slice(None))
+
+
+def _basic_then_advanced(tensor: Tensor, items: tuple) -> Tensor:
+    """``t[0, :, [1, 2]]`` as torch reads it: first the view (select, slice, unsqueeze), then the
+    index tensors on what is left. numpy would treat the int as an index array too and move
+    the broadcast dimensions to the front."""
+    items = _expand_ellipsis(items, tensor.ndim)
+    view = _basic(tensor, tuple(slice(None) if _is_advanced(i) else i for i in items), True)
+    remaining = []
+    for item in items:
+        if _is_advanced(item):
+            remaining.append(_index_array(item))
+        elif isinstance(item, slice) or item is None:
+            remaining.append(slice(None))
+        # an int's dimension is gone from the view
+    numpy_index = tuple(remaining)
+    _check_advanced(view, numpy_index)
+    return _index(view, numpy_index)
+
+
+def _index(tensor: Tensor, numpy_index: tuple) -> Tensor:
+    index = numpy_index if len(numpy_index) > 1 else numpy_index[0]
+    if tensor.numel() == 0:
+        index = _clipped(tensor._data, index)
+    return apply(INDEX, (tensor,), (index,))
 
 
 def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
@@ -127,6 +174,8 @@ def _as_int(item) -> int:
 
 
 def _check_advanced(tensor: Tensor, numpy_index) -> None:
+    if tensor.numel() == 0:
+        return  # torch checks indices as it gathers, and an empty tensor gathers nothing
     items = numpy_index if isinstance(numpy_index, tuple) else (numpy_index,)
     consuming = sum(np.ndim(i) if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
                     for i in items if i is not None and i is not Ellipsis)

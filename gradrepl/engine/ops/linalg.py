@@ -20,6 +20,16 @@ def _short(dtype) -> str:
     return dtypes.LEGACY_TYPE_NAMES[dtypes.from_numpy_dtype(dtype)][len("torch."):-len("Tensor")]
 
 
+def _positive_zeros(out):
+    """torch's BLAS sums start from +0, so a product that sums to zero is +0, never -0 (numpy's
+    small-matrix loops can give -0); adding +0.0 changes nothing else."""
+    if type(out) is np.ndarray:
+        if out.dtype.kind == "f":
+            np.add(out, 0.0, out=out)
+        return out
+    return out + 0.0 if out.dtype.kind == "f" else out
+
+
 def _mm_forward(a, b):
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -35,7 +45,7 @@ def _mm_forward(a, b):
             f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name.replace('float32', 'float').replace('float64', 'double')} != "
             f"{b.dtype.name.replace('float32', 'float').replace('float64', 'double')}"
         )
-    return np.matmul(a, b)
+    return _positive_zeros(np.matmul(a, b))
 
 
 def _mv_forward(a, v):
@@ -51,7 +61,7 @@ def _mv_forward(a, v):
             f"addmv input tensors must have the same dtype, but got {_short(v.dtype)}, "
             f"{_short(a.dtype)}, and {_short(v.dtype)}"
         )
-    return np.matmul(a, v)
+    return _positive_zeros(np.matmul(a, v))
 
 
 def _dot_forward(a, b):
@@ -68,7 +78,7 @@ def _dot_forward(a, b):
             f"dot : expected both vectors to have same dtype, but found {_short(a.dtype)} and "
             f"{_short(b.dtype)}"
         )
-    return np.dot(a, b)
+    return _positive_zeros(np.dot(a, b))
 
 
 def _batched_forward(a, b):
@@ -76,7 +86,7 @@ def _batched_forward(a, b):
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != {b.dtype.name}")
     try:
-        return np.matmul(a, b)
+        return _positive_zeros(np.matmul(a, b))
     except ValueError:
         # batch dimensions broadcast first, with the usual error
         from gradrepl.engine.ops.promotion import raise_broadcast_error

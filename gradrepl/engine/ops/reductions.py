@@ -36,10 +36,15 @@ def _sum_dtype(a):
 
 
 def _sum_all(a, dtype=None):
+    if a.dtype == np.float16 and dtype is None:
+        return _sum_all(a, np.float32).astype(np.float16)  # see _sum_dims
     return np.sum(a, dtype=dtype or _sum_dtype(a))
 
 
 def _sum_dims(a, dims, keepdim, dtype=None):
+    if a.dtype == np.float16 and dtype is None:
+        # torch accumulates half in float32 and rounds once; numpy would round at every step
+        return _sum_dims(a, dims, keepdim, np.float32).astype(np.float16)
     return np.sum(a, axis=dims, keepdims=keepdim, dtype=dtype or _sum_dtype(a))
 
 
@@ -58,6 +63,8 @@ def _mean_all(a):
         _mean_check(a)
     if not a.size:
         return a.dtype.type(np.nan)
+    if a.dtype == np.float16:  # accumulated in float32, rounded once, as torch does
+        return (_add_reduce(a.reshape(-1), dtype=np.float32) / np.float32(a.size)).astype(np.float16)
     return _add_reduce(a.reshape(-1), dtype=a.dtype) / a.dtype.type(a.size)
 
 
@@ -69,8 +76,9 @@ def _mean_dims(a, dims, keepdim):
     count = 1
     for d in dims:
         count *= a.shape[d]
-    total = np.sum(a, axis=dims, keepdims=keepdim, dtype=a.dtype)
-    return np.true_divide(total, a.dtype.type(count)).astype(a.dtype, copy=False)
+    work = np.dtype(np.float32) if a.dtype == np.float16 else a.dtype  # half sums in float32
+    total = np.sum(a, axis=dims, keepdims=keepdim, dtype=work)
+    return np.true_divide(total, work.type(count)).astype(a.dtype, copy=False)
 
 
 SUM = Primitive(
