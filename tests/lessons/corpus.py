@@ -1949,6 +1949,261 @@ torch.tensor(5.).T
 """)
 
 # ================================================================================================
+# More printing: random magnitudes, extreme values, options
+# ================================================================================================
+
+lesson("printing", "random_magnitudes_and_extremes", """
+import torch
+torch.manual_seed(0)
+
+torch.randn(5, 5) * 1000
+
+torch.randn(3, 3) / 1000
+
+torch.randn(4, dtype=torch.float64) * 1e6
+
+torch.randn(2, 3).half()
+
+torch.tensor([-1., 1.]) * 1e-5
+
+torch.tensor([1.5, float('nan')]) * 1e5
+
+torch.tensor([123.456, -0.001])
+
+torch.randn(2, 2, 2, 2)
+
+torch.randn(10, 10)
+
+torch.randn(1100)
+
+torch.randint(-1000, 1000, (3, 12))
+
+torch.tensor([10**15, 1])
+
+torch.tensor([2**62, -2**62])
+
+torch.set_printoptions(precision=10)
+torch.tensor([1/3, 2/3])
+
+torch.tensor([1/3], dtype=torch.float64)
+
+torch.set_printoptions(precision=0)
+torch.tensor([1.5, 2.5, 3.49])
+
+torch.set_printoptions(precision=4, sci_mode=True)
+torch.tensor([1, 2, 3.])
+
+torch.tensor([1, 2, 3])
+
+torch.set_printoptions(sci_mode=None)
+torch.tensor([0.5, 1e-5])
+
+torch.set_printoptions(linewidth=120)
+torch.randn(30)
+
+torch.set_printoptions(profile="default")
+torch.zeros(2, 3, 0)
+
+torch.ones(0, dtype=torch.int64)
+
+torch.empty(0, requires_grad=True)
+
+torch.zeros(3, 0, requires_grad=True) * 2
+
+torch.tensor([[]])
+
+torch.tensor(float('inf'))
+
+torch.tensor([-float('inf'), 5.])
+
+torch.tensor([float('nan'), 1e-8])
+
+torch.tensor([1e300], dtype=torch.float64) * 10
+
+torch.tensor([0.1 + 0.2], dtype=torch.float64)
+
+torch.tensor([1.0e-10, 1.0], dtype=torch.float64)
+
+torch.tensor([5e-324], dtype=torch.float64)
+
+torch.tensor([3.4e38]) * 10
+
+torch.tensor([65519.], dtype=torch.float16)
+
+torch.tensor([1e-7], dtype=torch.float16)
+
+torch.arange(8, dtype=torch.uint8) * 40
+
+torch.tensor([[1, -1], [100, -100]], dtype=torch.int8)
+
+torch.tensor([False])
+
+torch.ones(1001, dtype=torch.bool)
+
+print(torch.ones(2, 2, dtype=torch.float16, requires_grad=True))
+
+torch.set_printoptions(profile="default")
+""")
+
+# ================================================================================================
+# Gradients as values: create_graph, .grad arithmetic and assignment, versions, generators
+# ================================================================================================
+
+lesson("backward", "grad_as_a_value", """
+import torch
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+
+g, = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
+g
+
+g.requires_grad, g.grad_fn
+
+g.sum().backward()
+x.grad
+
+x._version
+
+x2 = torch.ones(3)
+x2.add_(1); x2.mul_(2)
+x2._version
+
+a = torch.tensor([1., 2.], requires_grad=True)
+b = a * 1
+b._version, b.add_(1)._version
+
+x[0].backward()
+
+x.grad
+
+torch.tensor([1, 2]).sum().backward()
+
+x.retain_grad(); x.retains_grad
+
+z = x.clone()
+z.retain_grad()
+z.register_hook(lambda g: print("hook", g))
+(z * 2).sum().backward()
+z.grad
+
+x.detach_()
+
+w = torch.ones(2, requires_grad=True)
+v = w * 2
+v.detach_()
+v.requires_grad, v.grad_fn
+
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+y1 = (x * 2).sum()
+y2 = (x ** 2).sum()
+torch.autograd.grad([y1, y2], x)
+
+torch.autograd.grad(outputs=(x * 3).sum(), inputs=x, retain_graph=True)
+
+out = (x * 2).sum()
+out.backward(torch.tensor(2.))
+x.grad
+
+x.grad.numpy()
+
+x.grad.data, x.data, x.data.requires_grad
+
+x.grad.add_(x.grad)
+x.grad
+
+x.grad += 1
+x.grad
+
+x.grad *= 0
+x.grad
+
+x.grad = torch.ones(2)
+
+x.grad = torch.ones(3, dtype=torch.float64)
+
+x.grad = torch.ones(3, dtype=torch.int64)
+
+x.grad = [1., 2., 3.]
+
+x.grad = torch.ones(3) * 5; x.grad
+
+x.grad_fn, x.is_leaf, x.requires_grad
+
+g = torch.Generator().manual_seed(42)
+torch.rand(3, generator=g)
+
+torch.manual_seed(0)
+torch.randn(3, requires_grad=True)
+""")
+
+lesson("python_values", "displays_and_errors", """
+import torch
+import numpy as np
+x = torch.tensor([1., 2.], requires_grad=True)
+
+x.detach().numpy()
+
+np.float64(2.0)
+
+x.sum().item() + np.float32(1)
+
+torch.arange(30.).tolist()
+
+[x.detach().numpy(), torch.ones(2).numpy()]
+
+x = (1,
+y = 3
+
+if True:
+print(1)
+
+foo
+
+assert x.sum() > 10, "too small"
+
+{1, 2, 3}
+
+[[1.5, 2.5] * 10, "a" * 30, {"k": [1, 2, 3] * 10}]
+
+class Model:
+    def __init__(self):
+        self.w = torch.ones(2)
+Model()
+
+1/0
+
+torch.manual_seed(0)
+
+x.backward
+
+(x * 2).grad_fn
+
+[(x * 2).grad_fn]
+
+print((x * 2).grad_fn)
+
+y = x * 2
+for _ in range(3):
+    y.grad
+
+{'k': torch.arange(100.)}
+
+[torch.arange(30.)]
+
+torch.device('cpu')
+
+for i in range(3):
+    print(i)
+    if i == 1:
+        raise ValueError("boom")
+
+import warnings
+warnings.warn("careful")
+
+print(x)
+x
+""")
+
+# ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
 
