@@ -332,12 +332,24 @@ def higher_order_mixed(T, show):
 
 @scenario
 def higher_order_names(T, show):
-    for op in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu"):
+    for op in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"):
         x = T.tensor([0.7, 1.3], requires_grad=True)
         y = getattr(x, op)()
         (g,) = T.autograd.grad(y.sum(), x, create_graph=True)
         (h,) = T.autograd.grad(g.sum(), x, create_graph=True)
         show(op, g, h)
+
+
+@scenario
+def higher_order_constant_gradient(T, show):
+    x = T.tensor([0.7, -1.3], requires_grad=True)
+    (g,) = T.autograd.grad((-x).sum(), x, create_graph=True)
+    show(g, g.requires_grad)
+    show.error(lambda: T.autograd.grad(g.sum(), x))
+    (g,) = T.autograd.grad((x * 3).sum(), x, create_graph=True)
+    show(g, g.requires_grad)
+    (g,) = T.autograd.grad((x * x).sum(), x, create_graph=True)
+    show(g, T.autograd.grad(g.sum(), x))
 
 
 @scenario

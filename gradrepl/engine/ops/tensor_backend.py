@@ -49,8 +49,9 @@ def threshold_backward(g, out):
 
 
 def sign(x):
-    # sign's derivative is zero almost everywhere: a constant is exact here
-    return new_tensor(np.sign(x._data))
+    # recorded (SgnBackward0, whose gradient is zero) so that abs's second derivative is a zero
+    # tensor, as in torch, rather than "does not require grad"
+    return apply(unary.SIGN, (x,))
 
 
 def pow(a, b):

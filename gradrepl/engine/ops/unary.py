@@ -81,3 +81,11 @@ THRESHOLD_BACKWARD = Primitive(
     "threshold_backward", "ThresholdBackwardBackward0", arrays.threshold_backward, _two_grads(
         lambda F, gg, g, out: F.threshold_backward(gg, out),
         lambda F, gg, g, out: F.zeros(np.shape(out), out)))
+
+
+def _zero_gradient(F, g, inputs, out, params, needs):
+    return (F.zeros(np.shape(inputs[0]), inputs[0]),)
+
+
+# abs's backward under create_graph: grad * sgn(x), and sgn's own gradient is zero
+SIGN = Primitive("sgn", "SgnBackward0", np.sign, _zero_gradient, saves=False)
