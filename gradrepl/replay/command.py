@@ -120,21 +120,23 @@ def run(request: ReplayRequest, out=None) -> int:
             return EXIT_INTERRUPTED
 
     exit_code = EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+    updated = None
     if request.update:
-        exit_code = _update(notebooks, reports, reporter)
+        exit_code, updated = _update(notebooks, reports, reporter)
     if request.json_path:
         files.write_json(request.json_path, reports)
     if request.junit_path:
         files.write_junit(request.junit_path, reports)
-    reporter.closing(reports)
+    reporter.closing(reports, updated=updated, ok=exit_code == EXIT_OK)
     return exit_code
 
 
-def _update(notebooks: list[Notebook], reports: list[NotebookReport], reporter) -> int:
+def _update(notebooks: list[Notebook], reports: list[NotebookReport], reporter) -> tuple[int, int]:
+    """Write each report back; the exit code and how many cells were rewritten in all."""
     from gradrepl.replay.update import UpdateRefused, update_notebook
 
     by_path = {notebook.path: notebook for notebook in notebooks}
-    exit_code = EXIT_OK
+    exit_code, total = EXIT_OK, 0
     for report in reports:
         try:
             changed = update_notebook(by_path[report.path], report)
@@ -143,5 +145,6 @@ def _update(notebooks: list[Notebook], reports: list[NotebookReport], reporter) 
             exit_code = EXIT_FAILED
             continue
         if changed:
+            total += changed
             reporter.message(f"{report.path}: updated {changed} cell{'s' if changed != 1 else ''}", "cyan")
-    return exit_code
+    return exit_code, total

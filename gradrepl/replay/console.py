@@ -63,7 +63,9 @@ class ConsoleReporter:
             for line, reason in cell.skipped_lines:
                 self._print(f"  {cell.name}: did not run `{line}`: {reason}", "dim")
 
-    def closing(self, reports: list[NotebookReport]) -> None:
+    def closing(self, reports: list[NotebookReport], updated: int | None = None, ok: bool | None = None) -> None:
+        """The summary line. With ``--update`` (``updated`` given), the failures counted are the
+        differences just written back, so the line says so, and is green when every update went in."""
         passed = sum(r.count(PASSED) for r in reports)
         unsupported = sum(r.count(UNSUPPORTED) for r in reports)
         failed = sum(r.count(FAILED) for r in reports) + unsupported
@@ -74,7 +76,10 @@ class ConsoleReporter:
             line += f" ({unsupported} unsupported: {', '.join(features)})"
         if skipped:
             line += f", {skipped} skipped"
-        self._print(line, "bold green" if not failed else "bold red")
+        if updated:
+            line += f" before the update; {updated} cell{'s' if updated != 1 else ''} updated"
+        good = not failed if updated is None or ok is None else ok
+        self._print(line, "bold green" if good else "bold red")
 
 
 def _diff_style(line: str) -> str | None:
