@@ -29,7 +29,10 @@ def check_updatable(report: NotebookReport) -> None:
     raised = [cell for cell in report.cells if cell.raised]
     if raised:
         cell = raised[0]
-        raise UpdateRefused(f"{report.path}: not updated: {cell.name} raised {cell.reason.removeprefix('raised ')}")
+        more = f" (and {len(raised) - 1} more cell{'s' if len(raised) > 2 else ''})" if len(raised) > 1 else ""
+        raise UpdateRefused(f"{report.path}: not updated: {cell.name} raised {cell.reason.removeprefix('raised ')}"
+                            f"{more}; to record an error, tag its cell raises-exception or add "
+                            "# NBVAL_RAISES_EXCEPTION")
     if report.stopped_early:
         raise UpdateRefused(f"{report.path}: not updated: the run stopped early (--fail-fast)")
 
