@@ -27,6 +27,7 @@ from gradrepl.session import CellResult, Session
 
 def new_session(options: ReplayOptions) -> Session:
     session = Session(engine=options.engine, quick_timeit=True, allow_stdin=False)
+    session.restore_torch_defaults()  # each notebook as in a fresh kernel, whatever ran before it
     if options.timeout:
         # Load the engine before the first cell so its import never counts against a cell's time limit.
         try:

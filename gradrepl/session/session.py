@@ -107,6 +107,24 @@ class Session:
         self.namespace["_oh"] = self.namespace["Out"]
         self._unders = ("", "", "")  # the values of _, __, ___ the display hook last set
 
+    def restore_torch_defaults(self) -> None:
+        """Put torch's process-wide settings back as a fresh kernel has them: print options, default
+        dtype and grad mode (and, on gradrepl, the warnings torch gives only once per process). Replay
+        runs many notebooks in one process, each in a new session; without this, a notebook that
+        calls ``torch.set_printoptions(precision=2)`` changes how the next one prints. Nothing to do
+        when torch was never imported."""
+        import sys
+
+        module = sys.modules.get(self._torch_target or "torch")
+        if module is None:
+            return
+        module.set_printoptions(profile="default", sci_mode=None)
+        module.set_default_dtype(module.float32)
+        module.set_grad_enabled(True)
+        warn_once = sys.modules.get("gradrepl.engine.warn") if self._torch_target else None
+        if warn_once is not None:
+            warn_once._warned.clear()
+
     def preload(self):
         """Import the engine now rather than at the first ``import torch`` (outside any cell
         time limit; the shell may call it while its prompt is already drawn). Returns the module."""
