@@ -17,30 +17,17 @@ from gradrepl.session import Session
 
 GOLDENS = Path(__file__).resolve().parents[1] / "goldens" / "lessons.json"
 
-# Printing options, default dtype and grad mode are process-wide in real torch; a lesson that changes
-# them must not leak into the next one.
-_RESTORE = ("torch.set_printoptions(profile='default', sci_mode=None)\n"
-            "torch.set_default_dtype(torch.float32)\n"
-            "torch.set_grad_enabled(True)")
-
-
 def cell_text(outputs: list[dict]) -> str:
     return render(comparable_blocks(outputs, compare_stderr=True))
 
 
 def run_lesson(engine: str, lesson) -> list[str]:
     """The comparable text of each cell of ``lesson`` run in a fresh session on ``engine``."""
-    if engine == "gradrepl":
-        # Warnings torch gives once per process (TORCH_WARN_ONCE, e.g. `x.T` on a vector) are recorded
-        # once per lesson; forget gradrepl's memory of them so each lesson starts as a fresh process.
-        from gradrepl.engine import warn
-
-        warn._warned.clear()
     session = Session(engine=engine, allow_stdin=False)
-    try:
-        return [cell_text(session.run_cell(source).outputs) for source in lesson.cells]
-    finally:
-        session.run_cell("import torch\n" + _RESTORE)
+    # As in a fresh kernel: print options, default dtype and grad mode from the previous lesson are
+    # undone, and gradrepl forgets the warnings torch gives once per process (`x.T` on a vector).
+    session.restore_torch_defaults()
+    return [cell_text(session.run_cell(source).outputs) for source in lesson.cells]
 
 
 def mismatch_report(lesson, expected: list[str], produced: list[str], expected_name: str = "torch") -> str:
