@@ -285,6 +285,9 @@ class Tensor:
         return self._memory()
 
     def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            # np.array(x), plt.plot(x): torch goes through numpy(), which refuses tensors needing grad
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         data = np.asarray(self._data)
         return data if dtype is None else data.astype(dtype, copy=False)
 
@@ -308,7 +311,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            how_many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {how_many} is ambiguous")
         return bool(self._scalar())
 
     def __complex__(self) -> complex:
