@@ -70,12 +70,42 @@ def _div(a, b):
 
 
 def _pow(a, b):
+    a_kind, b_kind = getattr(a, "dtype", np.dtype(float)).kind, getattr(b, "dtype", None)
+    if type(b) is int and b < 0 and a_kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if a_kind == "b":
+        if b_kind == np.bool_:
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')
+        # numpy raises bools to a power as int8; torch keeps bool ** bool a bool
+        return elementwise(np.power, a, b, result=result_dtype(a, b))
+    if a_kind in "iu" and b_kind is not None and b_kind.kind in "iu":
+        return _integer_pow(a, b)
     if getattr(b, "dtype", None) is not None or isinstance(b, float) or getattr(a, "dtype", np.dtype(float)).kind == "f":
         return elementwise(np.power, a, b)
     # integer ** integer: numpy and torch both refuse negative exponents, torch in these words
     if isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return elementwise(np.power, a, b)
+
+
+def _integer_pow(a, b):
+    """Integer tensor ** integer tensor: torch allows negative exponents here (numpy raises),
+    giving what integer division would: 1 for base 1, +-1 for base -1, else 0."""
+    dtype = result_dtype(a, b)
+    a, b = np.asarray(a).astype(dtype), np.asarray(b).astype(dtype)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        from gradrepl.engine.ops.promotion import raise_broadcast_error
+
+        raise_broadcast_error(a, b)
+    negative = b < 0
+    if not negative.any():
+        return np.power(a, b)
+    out = np.power(a, np.where(negative, 0, b))
+    odd = (b % 2) != 0
+    tiny = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0)).astype(dtype)
+    return np.where(negative, tiny, out).astype(dtype)
 
 
 def _rpow(base, a):
@@ -90,8 +120,8 @@ def _pow_exponent_grad(F, g, base, exponent, out):
 
 
 def _fast_sub(a, b):
-    if a.dtype.char == "?":
-        raise TypeError  # bool - number: the generic forward raises torch's error
+    if a.dtype.char == "?" or type(b) is bool:
+        raise TypeError  # a bool on either side: the generic forward raises torch's error
     return a - b
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.ops.promotion import _numpy_agrees, raise_broadcast_error, result_dtype
+from gradrepl.engine.ops.promotion import (
+    _numpy_agrees, _wrap_int, raise_broadcast_error, result_dtype,
+)
 from gradrepl.engine.tensor import Tensor, new_tensor
 
 
@@ -17,6 +19,9 @@ def _compare(np_op):
         a, b = _data(a), _data(b)
         if not isinstance(b, (bool, int, float, np.ndarray, np.generic)):
             return NotImplemented
+        if type(b) is int and getattr(a, "dtype", None) is not None and a.dtype.kind in "iu":
+            # torch casts an integer scalar to the tensor's dtype first: -1 is 255 for uint8
+            b = _wrap_int(b, a.dtype)
         if not _numpy_agrees(a, b):
             dtype = result_dtype(a, b)
             # exact types: a 0-d tensor's numpy scalar is a tensor here, not a Python number
