@@ -2203,6 +2203,113 @@ print(x)
 x
 """)
 
+lesson("python_values", "python_builtins_on_tensors", """
+import torch
+import numpy as np
+x = torch.tensor([1., -2., 3.], requires_grad=True)
+loss = (x ** 2).sum()
+
+print(f"loss: {loss:.4f}")
+
+f"{loss:>10.2f}|"
+
+f"{x:.2f}"
+
+"{}".format(x)
+
+"{:.3e}".format(loss)
+
+f"{torch.tensor(3):d}"
+
+f"{torch.tensor(3):05d}"
+
+torch.tensor(x)
+
+torch.tensor([torch.tensor(1.), torch.tensor(2.)])
+
+torch.stack([x[0], x[1]])
+
+sum([x[0], x[1], x[2]])
+
+sum(x)
+
+max(x)
+
+sorted(torch.tensor([3, 1, 2]))
+
+abs(x)
+
+round(torch.tensor(2.567), 1)
+
+round(torch.tensor(2.5))
+
+3. in x
+
+for row in torch.arange(6).reshape(3, 2):
+    print(row)
+
+list(zip(torch.tensor([1, 2]), torch.tensor([3., 4.])))
+
+dict(enumerate(torch.tensor([5, 6])))
+
+import warnings
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # numpy 2's __array__ copy= notice, version-dependent
+    try:
+        np.array(x)
+    except RuntimeError as error:
+        print("RuntimeError:", error)
+
+np.asarray(x.detach())
+
+np.asarray(torch.ones(2))
+
+x.tolist()
+
+torch.tensor([1/3]).tolist()
+
+hash(x) == hash(x)
+
+x == None
+
+x is None
+
+if loss > 10:
+    print("big")
+
+print(loss.item(), end="")
+print(" <- end")
+
+print("a"); display(x); print("b")
+x.sum()
+
+x.register_hook(lambda g: print("hook sees", g))
+print("before")
+loss = (x ** 2).sum()
+loss.backward()
+print("after", x.grad)
+
+y = torch.tensor([1., 2.], requires_grad=True)
+def bad_hook(g):
+    raise ValueError("hook failed")
+y.register_hook(bad_hook)
+(y * 2).sum().backward()
+
+bool(torch.tensor([]))
+
+torch.tensor([]).sum(), torch.tensor([]).mean()
+
+torch.ones(2, 2).sum(dim=-1, keepdim=True).shape
+
+torch.tensor([1, 2, 3]) @ torch.tensor([1, 2, 3])
+
+torch.tensor([1., 2.]) @ torch.tensor([1, 2])
+
+torch.tensor([1, 2], dtype=torch.int32) * torch.tensor([1, 2])
+
+(torch.tensor([1.]) == 1).dtype
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
@@ -2250,8 +2357,17 @@ import torch
 torch.ones()
 """)
 
+lesson("known_differences", "tensor_from_tensors_that_require_grad", """
+import torch
+
+torch.tensor([torch.tensor(1., requires_grad=True)])
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/tensor_from_tensors_that_require_grad":
+        "engine factories: torch.tensor([t]) with t requiring grad lacks torch's UserWarning 'Converting a "
+        "tensor with requires_grad=True to a scalar may lead to unexpected behavior. ...'",
     "known_differences/view_with_a_string":
         "engine: view() with a non-int size raises ValueError from int(), torch raises TypeError "
         "'view(): argument 'size' failed to unpack ...'",
