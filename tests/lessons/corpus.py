@@ -2357,17 +2357,8 @@ import torch
 torch.ones()
 """)
 
-lesson("known_differences", "tensor_from_tensors_that_require_grad", """
-import torch
-
-torch.tensor([torch.tensor(1., requires_grad=True)])
-""")
-
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
-    "known_differences/tensor_from_tensors_that_require_grad":
-        "engine factories: torch.tensor([t]) with t requiring grad lacks torch's UserWarning 'Converting a "
-        "tensor with requires_grad=True to a scalar may lead to unexpected behavior. ...'",
     "known_differences/view_with_a_string":
         "engine: view() with a non-int size raises ValueError from int(), torch raises TypeError "
         "'view(): argument 'size' failed to unpack ...'",
