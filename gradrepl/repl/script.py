@@ -14,8 +14,12 @@ from gradrepl.repl.display import OutputPrinter
 from gradrepl.repl.prompts import PromptStyle
 
 
-def _relabel(output: dict, where: str) -> dict:
-    """Tracebacks name the script (``File "train.py", line 3``), not ``Cell In[1]``."""
+def _relabel(output: dict, where: str, cell_file: str) -> dict:
+    """Tracebacks name the script (``File "train.py", line 3``), not ``Cell In[1]``, and so do
+    warnings (``train.py:4: UserWarning``, as python prints them), not the cell's ipykernel file."""
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        script = where.removeprefix('File "').removesuffix('"')
+        return dict(output, text=output["text"].replace(f"{cell_file}:", f"{script}:"))
     if output.get("output_type") != "error":
         return output
     lines = [line.replace("Cell In[1],", f"{where},", 1) for line in output.get("traceback", [])]
@@ -33,8 +37,11 @@ def run_source(source: str, engine: str = "gradrepl", stdout: TextIO | None = No
     except Exception as exc:
         printer.stderr.write(f"gradrepl: cannot load the {engine} engine: {type(exc).__name__}: {exc}\n")
         return 2
+    from gradrepl.session.cells import cell_filename
+
+    cell_file = cell_filename(source)
     try:
-        result = session.run_cell(source, on_output=lambda output: printer.show(_relabel(output, where)))
+        result = session.run_cell(source, on_output=lambda output: printer.show(_relabel(output, where, cell_file)))
     except KeyboardInterrupt:
         printer.show_error("KeyboardInterrupt", "")
         return 130
