@@ -33,9 +33,17 @@ HINTS: tuple[tuple[str, str, str], ...] = (
         "or pass gradient=torch.ones_like(out)",
     ),
     (
+        # torch.tensor(..., requires_grad=True) says "Only Tensors of floating point and complex dtype",
+        # t.requires_grad_() "only Tensors of floating point dtype": one fragment matches all of them
         "RuntimeError",
-        "Only Tensors of floating point and complex dtype can require gradients",
+        "Tensors of floating point",
         "use float values, e.g. torch.tensor([1., 2.], requires_grad=True) or dtype=torch.float",
+    ),
+    (
+        "RuntimeError",
+        "has been modified by an inplace operation",
+        "a tensor saved for backward was changed in place afterwards (+=, *=, add_, x[i] = ...); "
+        "use the out-of-place form (y = y * 2) or change a .clone()",
     ),
     (
         "AttributeError",
