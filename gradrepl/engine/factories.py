@@ -86,7 +86,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     kind = type(data)
     if kind in _SCALAR_TYPES:  # the lesson's torch.tensor(2.0): skip the nested-data machinery
         dtype = dtype or _SCALAR_TYPES[kind] or dtypes.get_default_dtype()
-        return _finish(np.array(data, dtype=dtype.numpy), requires_grad, device)
+        return _finish(_array(data, dtype.numpy), requires_grad, device)
     if isinstance(data, Tensor):
         warn_user(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
@@ -105,11 +105,27 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             return _finish(fast, requires_grad, device)
     _check_ragged(data)
     inferred = dtype or dtypes.infer_dtype(data)
+    return _finish(_array(_unwrap(data), inferred.numpy), requires_grad, device)
+
+
+def _array(data, np_dtype) -> np.ndarray:
+    """numpy refuses a Python int outside a small dtype's range; torch wraps it (-1 as uint8 is
+    255), and refuses only what does not fit in 64 bits. A float out of range is an error."""
     try:
-        array = np.array(_unwrap(data), dtype=inferred.numpy)
+        return np.array(data, dtype=np_dtype)
     except OverflowError:
-        raise RuntimeError("Overflow when unpacking long") from None
-    return _finish(array, requires_grad, device)
+        pass
+    try:
+        raw = np.array(data)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    if raw.dtype.kind == "f" and np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        if raw.min() < info.min or raw.max() > info.max:
+            raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
+    if raw.dtype == object:
+        raise ValueError("Overflow when unpacking long long")
+    return raw.astype(np_dtype)
 
 
 _PYTHON_NUMBER_DTYPES = ((float, None), (int, dtypes.int64), (bool, dtypes.bool_))
@@ -233,6 +249,9 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **_):
     m = n if m is None else m
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     return _finish(np.eye(n, m, dtype=_dtype_or_default(dtype)), requires_grad, device)
 
 
@@ -250,6 +269,12 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dtype is dtypes.int64 and int(step) == 0:
+        raise ValueError("step must be nonzero")  # torch's check after truncating to int64
+    if dtype is dtypes.int64:
+        # torch converts the bounds to int64 before sizing: arange(1.5, dtype=long) is [0], while
+        # for the other integer types it sizes in double (arange(1.5, dtype=int) is [0, 1])
+        start, end, step = int(start), int(end), int(step)
     # torch sizes the result in double precision, then fills start + i * step
     count = max(0, math.ceil((end - start) / step))
     _allocate((count,), dtype.numpy)
@@ -269,6 +294,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     compute = np_dtype if dtype.is_floating_point else np.dtype(np.float64)
     if steps == 1:
         return _finish(np.array([start], dtype=np_dtype), requires_grad, device)
+    if not dtype.is_floating_point:
+        start, end = int(start), int(end)  # torch truncates the bounds to the integer type first
     lo, hi = compute.type(start), compute.type(end)
     step = (hi - lo) / compute.type(steps - 1)
     index = np.arange(steps, dtype=compute)

@@ -172,6 +172,9 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False, **_) -> Tensor:
+    if size is None and isinstance(high, int):
+        # randint(0, 10): torch reads the 10 as the size of randint(high, size)
+        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not {type(high).__name__}")
     if high is None or (size is None and isinstance(high, (tuple, list))):
         if size is None and isinstance(high, (tuple, list)):
             low, high, size = 0, low, high
