@@ -2311,6 +2311,259 @@ torch.tensor([1, 2], dtype=torch.int32) * torch.tensor([1, 2])
 """)
 
 # ================================================================================================
+# nan/inf gradients, print option corner cases, more learner mistakes
+# ================================================================================================
+
+lesson("backward", "nan_and_inf_gradients", """
+import torch
+x = torch.tensor([0., 1., 4.], requires_grad=True)
+
+x.sqrt().sum().backward(); x.grad
+
+x.grad = None
+x.relu().sum().backward(); x.grad
+
+x.grad = None
+(x - 1).abs().sum().backward(); x.grad
+
+x.grad = None
+(1 / x).sum().backward(); x.grad
+
+x.grad = None
+x.log().sum().backward(); x.grad
+
+x.grad = None
+(x ** 0).sum().backward(); x.grad
+
+x.grad = None
+(x ** 0.5).sum().backward(); x.grad
+
+x.grad = None
+(x ** 2.5).sum().backward(); x.grad
+
+x.grad = None
+torch.where(x > 0, x.log(), torch.zeros(3)).sum().backward(); x.grad
+
+y = torch.tensor([-1., 2.], requires_grad=True)
+(y ** 0.5)
+
+(y ** 0.5).sum().backward(); y.grad
+
+z = torch.tensor([0.], requires_grad=True)
+(z ** 0).backward(); z.grad
+
+z.grad = None
+(0 ** z).backward(); z.grad
+
+z.grad = None
+(z ** z).sum().backward(); z.grad
+
+torch.tensor([]).mean()
+
+torch.tensor([1e30]) * 1e10
+
+w = torch.tensor([1e20], requires_grad=True)
+(w ** 2).sum().backward(); w.grad
+
+e = torch.tensor([100.], requires_grad=True)
+e.exp().sum().backward(); e.grad
+
+s = torch.tensor([-100., 0., 100.], requires_grad=True)
+s.sigmoid().sum().backward(); s.grad
+
+s.grad = None
+s.tanh().sum().backward(); s.grad
+
+t = torch.tensor([1., 2., 3.], requires_grad=True)
+u = t.view(3, 1).expand(3, 4)
+u.sum().backward(); t.grad
+
+t.grad = None
+t.unsqueeze(0).t().squeeze().sum().backward(); t.grad
+
+t.grad = None
+t[::2].sum().backward(); t.grad
+
+t.grad = None
+t[None, :, None].sum().backward(); t.grad
+
+t.grad = None
+torch.stack([t, t * 2], dim=1).sum().backward(); t.grad
+
+m = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+(m @ m).sum().backward(); m.grad
+
+m.grad = None
+(m * m.t()).sum().backward(); m.grad
+
+m.grad = None
+m.permute(1, 0).reshape(4).sum().backward(); m.grad
+
+q = torch.tensor(3., requires_grad=True)
+r = q * q
+r.backward(retain_graph=True)
+r.backward()
+q.grad
+
+q.grad = None
+a = q * 2
+b = a * 3
+c = b + a
+c.backward(); q.grad
+
+q.grad = None
+v = q
+for _ in range(10):
+    v = v * 1.1
+v.backward(); q.grad
+
+big = torch.tensor(1.0, requires_grad=True)
+out = big
+for _ in range(2000):
+    out = out * 1.0001
+out.backward(); big.grad
+""")
+
+lesson("printing", "options_and_rounding", """
+import torch
+import numpy as np
+
+torch.set_printoptions(threshold=float('inf'))
+torch.arange(1100.)[-3:]
+
+torch.set_printoptions(threshold=np.inf)
+torch.arange(1500).reshape(3, 500)[:, :5]
+
+torch.set_printoptions(profile="default")
+torch.set_printoptions(edgeitems=2, threshold=10)
+torch.arange(30.).reshape(5, 6)
+
+torch.arange(30.).reshape(5, 6).requires_grad_() * 2
+
+torch.arange(60.).reshape(3, 4, 5)
+
+torch.set_printoptions(profile="default")
+torch.set_printoptions(sci_mode=False)
+torch.tensor([1e10, 1.5])
+
+torch.tensor([1e-10, 1.5])
+
+torch.tensor([123456789.123])
+
+torch.set_printoptions(sci_mode=None, precision=3)
+print([torch.tensor(1/3), torch.tensor([2/3, 1e-5])])
+
+torch.set_printoptions(precision=4, linewidth=200)
+torch.arange(50.) / 3
+
+torch.set_printoptions(linewidth=10)
+torch.arange(5.)
+
+torch.ones(3, 3)
+
+torch.set_printoptions(profile="default")
+torch.set_printoptions(precision=1)
+torch.tensor([0.05, 0.15, 0.25, 0.35])
+
+torch.tensor([1.95, 2.05])
+
+torch.set_printoptions(profile="default")
+torch.tensor([0.00005, 0.00015])
+
+torch.tensor([0.12345, 0.00001])
+
+torch.tensor([1234.5678, 0.1])
+
+torch.tensor([99999.99])
+
+torch.tensor([1e5, 1e-4])
+
+torch.tensor([-5e-5, 5e-5])
+
+torch.set_printoptions(profile="default")
+""")
+
+lesson("errors", "learner_mistakes", """
+import torch
+x = torch.ones(2, 3)
+y = torch.ones(2, 3)
+
+torch.tensor(2, requires_grad=True)
+
+x.view(3, -1, -1)
+
+x.reshape(-1, -1)
+
+torch.zeros(-1)
+
+torch.arange(0, 10, 0)
+
+x.squeeze(5)
+
+x[1.0]
+
+torch.cat(x, y)
+
+torch.cat((x, y), dim=2)
+
+torch.stack(x)
+
+x.sum(dim=5)
+
+x @ 2
+
+torch.dot(x, y)
+
+torch.ones(3, dtype=torch.int64).dot(torch.ones(3))
+
+torch.mm(torch.ones(2, 3, dtype=torch.float64), torch.ones(3, 2))
+
+torch.ones(2) + torch.ones(3)
+
+x.t().view(-1)
+
+x.expand(4, 3)
+
+x.transpose(0, 1).view(6)
+
+torch.tensor([[1, 2], [3, 4]]).float().requires_grad_().long()
+
+torch.randn(2, 2, requires_grad=True).numpy()
+
+x.item()
+
+x[2]
+
+x[:, 3]
+
+x[0, 0] = torch.ones(2)
+
+x.unsqueeze(-4)
+
+torch.where(torch.ones(2), x, y)
+
+torch.ones(2, 2).backward()
+
+torch.autograd.grad(torch.ones(1, requires_grad=True).sum(), [])
+
+torch.manual_seed(-1)
+
+torch.randint(5, 2, (2,))
+
+torch.randint(0, 10)
+
+torch.rand(2, 3, requires_grad=True).sum().grad_fn
+
+torch.full((2,), 1.5, dtype=torch.int64)
+
+torch.eye(-1)
+
+torch.tensor([1, 2]) / torch.tensor([0, 0])
+
+torch.tensor([1., 2.]).view(2, 1).shape
+""")
+
+# ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
 
@@ -2357,8 +2610,63 @@ import torch
 torch.ones()
 """)
 
+lesson("known_differences", "linspace_without_steps", """
+import torch
+
+torch.linspace(0, 1)
+""")
+
+lesson("known_differences", "float_tensor_as_index", """
+import torch
+
+torch.ones(2, 3)[torch.tensor([1.])]
+""")
+
+lesson("known_differences", "matmul_of_mixed_dtypes", """
+import torch
+
+torch.arange(6).reshape(2, 3) @ torch.ones(3, 2)
+""")
+
+lesson("known_differences", "permute_with_too_many_dims", """
+import torch
+
+torch.ones(2, 3).permute(1, 0, 2)
+""")
+
+lesson("known_differences", "where_with_two_arguments", """
+import torch
+x = torch.ones(2, 3)
+
+torch.where(x > 0, x)
+""")
+
+lesson("known_differences", "randint_with_only_high", """
+import torch
+
+torch.randint(10)
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/linspace_without_steps":
+        "engine factories: Python's 'missing 1 required positional argument: steps' instead of torch's "
+        "'linspace() received an invalid combination of arguments - got (int, int), but expected one of: ...'",
+    "known_differences/float_tensor_as_index":
+        "engine indexing: numpy's 'arrays used as indices must be of integer (or boolean) type' instead of "
+        "torch's 'tensors used as indices must be long, int, byte or bool tensors'",
+    "known_differences/matmul_of_mixed_dtypes":
+        "engine linalg: 'expected m1 and m2 to have the same dtype, but got: int64 != float'; torch names the "
+        "C++ type: 'long int != float'",
+    "known_differences/permute_with_too_many_dims":
+        "engine shape: IndexError 'Dimension out of range' instead of torch's RuntimeError 'permute(sparse_coo): "
+        "number of dimensions in the tensor input does not match the length of the desired ordering ...'",
+    "known_differences/where_with_two_arguments":
+        "engine: torch.where(cond, x) fails inside gradrepl with AttributeError \"'NoneType' object has no "
+        "attribute 'dtype'\"; torch raises TypeError 'where() received an invalid combination of arguments ...'",
+    "known_differences/randint_with_only_high":
+        "engine random: randint(10) says 'missing 1 required positional arguments: \"size\"'; torch raises "
+        "TypeError 'randint() received an invalid combination of arguments - got (int), ...'",
     "known_differences/view_with_a_string":
         "engine: view() with a non-int size raises ValueError from int(), torch raises TypeError "
         "'view(): argument 'size' failed to unpack ...'",
