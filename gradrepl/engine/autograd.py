@@ -440,6 +440,7 @@ def _call_tensor_hooks(hooks, g, state: _Pass):
         as_tensor = g if isinstance(g, Tensor) else new_tensor(g)
         result = hook(as_tensor)
         if result is not None:
+            _check_hook_result(hook, as_tensor, result)
             g = result if state.create_graph else result._data
             state.borrowed.add(id(g))
     return g
@@ -513,6 +514,21 @@ def _cast(g, like: Tensor):
     if type(g) is np.ndarray:
         return g.astype(want, copy=False)
     return np.asarray(g, dtype=want)[()] if np.ndim(g) == 0 else np.array(g, dtype=want)
+
+
+def _check_hook_result(hook, original: Tensor, result) -> None:
+    """A tensor hook may replace the gradient, but only with a tensor of the same type and size
+    (torch/csrc/autograd/python_hook.cpp, check_single_result)."""
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    if result.dtype is not original.dtype:
+        from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
+
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {LEGACY_TYPE_NAMES[original.dtype]} "
+                           f"got {LEGACY_TYPE_NAMES[result.dtype]})")
+    if result.shape != original.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def _post_hooks(node, grads, g) -> None:
