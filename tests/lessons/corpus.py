@@ -2563,6 +2563,147 @@ torch.tensor([1, 2]) / torch.tensor([0, 0])
 torch.tensor([1., 2.]).view(2, 1).shape
 """)
 
+lesson("dtypes", "integer_and_half_corners", """
+import torch
+
+torch.tensor([127], dtype=torch.int8) + 1
+
+torch.tensor([0], dtype=torch.uint8) - 1
+
+True + torch.tensor([True])
+
+torch.tensor([1, 2]) * True
+
+torch.tensor([True, False]) * 2.5
+
+torch.tensor(-7) // 2
+
+torch.tensor(-7.) % 3
+
+torch.tensor(-7) % 3
+
+torch.tensor([3]) ** 0.5
+
+torch.tensor([200, 100], dtype=torch.uint8).sum()
+
+torch.tensor([100, 100], dtype=torch.int8).sum()
+
+torch.tensor([100, 100], dtype=torch.int8).sum().dtype
+
+torch.tensor([True, True]).sum().dtype
+
+torch.tensor([1.5, -1.5]).int()
+
+torch.tensor([-1.7]).long()
+
+torch.tensor([0.0, 0.1, float('nan')]).bool()
+
+torch.tensor(0.1, dtype=torch.float16).item()
+
+torch.tensor([0.1, 0.2], dtype=torch.float16) + torch.tensor([0.3], dtype=torch.float16)
+
+torch.tensor([1/3], dtype=torch.float64).float().double()
+
+torch.tensor([2**24 + 1], dtype=torch.float32).long()
+
+torch.tensor(16777217.)
+
+torch.tensor([1, 2], dtype=torch.int32) / torch.tensor([2, 2], dtype=torch.int32)
+
+torch.tensor([1, 2], dtype=torch.int32) // 2.0
+
+torch.tensor(5, dtype=torch.int16) * torch.tensor(3.0, dtype=torch.float64)
+
+torch.tensor([5], dtype=torch.int16) * torch.tensor(3.0, dtype=torch.float64)
+
+torch.tensor([5], dtype=torch.int16) * 3.0
+
+torch.tensor([5.], dtype=torch.float16) * torch.tensor(3.0, dtype=torch.float64)
+
+(torch.tensor([5.], dtype=torch.float16) * torch.tensor([3.0], dtype=torch.float64)).dtype
+
+torch.tensor([1, 2]) + torch.tensor([0.5], dtype=torch.float16)
+
+torch.tensor(3) + 2.5
+
+torch.tensor(3) / torch.tensor(2)
+
+torch.tensor([1e20]).int()
+
+torch.tensor([float('nan')]).long()
+
+torch.tensor([-1]).to(torch.uint8)
+
+torch.tensor([300]).to(torch.uint8)
+
+torch.tensor([1.9999999]).int()
+
+x = torch.tensor([1, 2, 3])
+x.float().requires_grad_() * torch.tensor([1, 0, 1])
+
+x.double().sum() / 3
+
+x.sum() / 3
+
+x.sum() // 2
+
+float(x.sum()) / 3
+
+torch.tensor(1.) / 3 * 3 == 1
+""")
+
+lesson("hooks", "hook_order_node_hooks_and_bad_results", """
+import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+y = x * 3
+z = y ** 2
+
+y.register_hook(lambda g: print("y hook 1", g))
+y.register_hook(lambda g: g * 0 + 1)
+y.register_hook(lambda g: print("y hook 3", g))
+y.retain_grad()
+z.sum().backward(retain_graph=True)
+y.grad, x.grad
+
+z.sum().backward()
+y.grad, x.grad
+
+a = torch.tensor(1., requires_grad=True)
+b = a * 2
+b.grad_fn.register_hook(lambda grad_inputs, grad_outputs: print("node hook", grad_inputs, grad_outputs))
+b.backward()
+
+c = a * 3
+c.grad_fn.register_prehook(lambda grad_outputs: print("prehook", grad_outputs))
+c.backward()
+
+hs = [a.register_hook(lambda g, i=i: print("hook", i) or g) for i in range(3)]
+(a * 1).backward()
+for h in hs: h.remove()
+(a * 1).backward()
+a.grad
+
+x2 = torch.tensor([1., 2.], requires_grad=True)
+x2.register_hook(lambda g: None)
+(x2 * 2).sum().backward()
+x2.grad
+
+x3 = torch.tensor([1., 2.], requires_grad=True)
+x3.register_hook(lambda g: torch.ones(3))
+(x3 * 2).sum().backward()
+
+x4 = torch.tensor([1., 2.], requires_grad=True)
+x4.register_hook(lambda g: "oops")
+(x4 * 2).sum().backward()
+
+x5 = torch.tensor([1., 2.], requires_grad=True)
+w5 = x5 * 1
+w5.retain_grad()
+w5.register_hook(lambda g: g * 100)
+(w5 * 2).sum().backward()
+w5.grad, x5.grad
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
