@@ -49,6 +49,7 @@ class Tensor:
     _grad = None
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor whose memory this view shares
+    _storage_base = None  # the same, for a .data alias, which has a version counter of its own
     _version = 0  # bumped by every in-place change; lives on the base for views
     _output_nr = 0
     _retains_grad = False
@@ -141,7 +142,7 @@ class Tensor:
         return self._memory().__array_interface__["data"][0]
 
     def storage_offset(self) -> int:
-        base = self._version_root()
+        base = self._storage_base if self._storage_base is not None else self._version_root()
         if base is self:
             return 0
         return (self.data_ptr() - base.data_ptr()) // self._data.itemsize
@@ -235,7 +236,11 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
-        return self.detach()
+        # the same memory as detach(), but torch gives .data its own version counter: changes made
+        # through it (w.data -= lr * w.grad) are invisible to autograd's in-place checks
+        result = self.detach()
+        result._storage_base, result._base = result._base, None
+        return result
 
     @data.setter
     def data(self, value: "Tensor") -> None:

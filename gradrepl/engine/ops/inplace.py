@@ -47,6 +47,10 @@ def guard_saved_output(tensor: Tensor) -> None:
     sigmoid ...), that node's backward must now fail with torch's error, as torch's saved
     output's version check does."""
     node = tensor.grad_fn
+    if node is None and tensor._base is not None and not tensor._requires_grad:
+        # y.detach() shares y's memory and version counter: changing it changes what y's node saved
+        tensor = tensor._base
+        node = tensor.grad_fn
     if node is None or node._primitive is None or not node._primitive.uses_output \
             or node._output_check is not None:
         return
