@@ -2704,6 +2704,107 @@ w5.register_hook(lambda g: g * 100)
 w5.grad, x5.grad
 """)
 
+lesson("inplace", "detach_shares_versions_data_does_not", """
+import torch
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+
+y = x.exp()
+d = y.detach()
+d.zero_()
+y.sum().backward()
+
+y = x.sigmoid()
+d = y.detach()
+d[0] = 5
+y.sum().backward()
+
+y = x.tanh()
+with torch.no_grad():
+    y.detach().add_(1)
+y.sum().backward()
+
+y = x * 2
+y.detach().zero_()
+y.sum().backward(); x.grad
+
+x.grad = None
+y = x.exp()
+y.data.zero_()
+y.sum().backward(); x.grad
+
+x.grad = None
+y = x.exp()
+y.detach().clone().zero_()
+y.sum().backward(); x.grad
+
+y = x.exp()
+z = y.view(3)
+d = z.detach()
+d.add_(1)
+y.sum().backward()
+
+w = torch.ones(3)
+w.detach().add_(1)
+w, w._version
+
+y = x.exp()
+y.data.zero_()
+y._version, y
+
+w = torch.ones(3, requires_grad=True)
+w.data -= 1
+w, w._version
+
+w.data.add_(5)
+w
+
+w.data[0] = 100
+w
+
+v = torch.arange(6.).view(2, 3)
+v.data.storage_offset(), v[1].data.storage_offset()
+""")
+
+lesson("inplace", "writes_through_indexing", """
+import torch
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+
+x.grad = None
+y = x.exp()
+d = y.detach()
+d.zero_()
+y.sum().backward()
+
+x.grad = None
+y = x.exp()
+y.data.zero_()
+y.sum().backward(); x.grad
+
+c = torch.zeros(2, 3)
+c[0].fill_(5)
+c
+
+c[:, 1].zero_()
+c
+
+x.grad = None
+z = x * 1
+z[[0, 2]] = torch.tensor([7., 8.])
+z.sum().backward(); x.grad, z
+
+x.grad = None
+z = x * 1
+z[z > 2] = 0
+z, z.grad_fn
+
+z.sum().backward(); x.grad
+
+x.grad = None
+z = x.sigmoid()
+z[0] = 1
+z.sum().backward()
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
@@ -2788,8 +2889,20 @@ import torch
 torch.randint(10)
 """)
 
+lesson("known_differences", "version_counter_of_a_view", """
+import torch
+a = torch.zeros(3)
+b = a.view(3)
+b.add_(1)
+
+a._version, b._version
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/version_counter_of_a_view":
+        "engine tensor: a view's _version attribute stays 0 (the count lives on the base); torch shares one "
+        "counter, so b._version is 1",
     "known_differences/linspace_without_steps":
         "engine factories: Python's 'missing 1 required positional argument: steps' instead of torch's "
         "'linspace() received an invalid combination of arguments - got (int, int), but expected one of: ...'",
