@@ -213,11 +213,16 @@ def randn_like(input, *, dtype=None, **kwargs) -> Tensor:
     return randn(tuple(input.shape), dtype=dtype or input.dtype, **kwargs)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, **kwargs) -> Tensor:
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
+           **_) -> Tensor:
     if size is None:
         raise NotImplementedError("gradrepl supports torch.normal(mean, std, size) with float mean and std")
-    result = randn(tuple(size), generator=generator, **kwargs)
-    return result if (mean, std) == (0.0, 1.0) else normal_(result, mean, std, generator=generator)
+    # torch: empty(size).normal_(mean, std), one draw (randn followed by normal_ drew twice)
+    shape = _size_args((tuple(size),))
+    dtype = _float_dtype(dtype)
+    _allocate(shape, dtype.numpy)
+    values = _normal_values(math.prod(shape), mean, std, dtype.numpy, _gen(generator))
+    return _finish(values.reshape(shape), requires_grad, device)
 
 
 # ---------------------------------------------------------------------------------------------
