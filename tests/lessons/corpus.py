@@ -2805,6 +2805,78 @@ z[0] = 1
 z.sum().backward()
 """)
 
+lesson("random", "distributions_and_generators", """
+import torch
+torch.manual_seed(42)
+
+torch.randn(2, 3, 4)
+
+torch.rand(5) * 10
+
+torch.normal(0, 1, size=(3,))
+
+torch.normal(2.0, 0.5, (2, 2))
+
+torch.randn_like(torch.zeros(2, 2, dtype=torch.float64))
+
+torch.randint(0, 2, (3, 3)).float()
+
+torch.randint(3, 10, (2, 5), dtype=torch.int32)
+
+x = torch.randn(100)
+x.mean(), x.sum()
+
+torch.randn(17)
+
+torch.randn(33)[-5:]
+
+torch.rand(1000).mean()
+
+torch.randperm(10)
+
+torch.randperm(10)[:3]
+
+torch.empty(5).uniform_()
+
+torch.empty(2, 3).normal_()
+
+torch.empty(4, dtype=torch.float64).normal_(5, 2)
+
+torch.rand(3, generator=torch.Generator().manual_seed(1))
+
+g = torch.Generator()
+g.manual_seed(3)
+torch.randn(2, generator=g), torch.randn(2, generator=g)
+
+torch.manual_seed(0)
+a = torch.randn(3)
+torch.manual_seed(0)
+b = torch.randn(3)
+torch.equal(a, b)
+
+torch.seed() > 0
+
+torch.manual_seed(2**40 + 5)
+torch.rand(2)
+
+torch.manual_seed(0)
+w = torch.randn(3, 2, requires_grad=True)
+b = torch.zeros(2, requires_grad=True)
+X = torch.randn(4, 3)
+out = (X @ w + b).tanh().sum()
+out.backward()
+w.grad, b.grad
+
+torch.manual_seed(0)
+print(torch.randn(1).item(), torch.rand(1).item(), torch.randint(0, 100, (1,)).item())
+
+torch.manual_seed(0); torch.randn(5, dtype=torch.float64)
+
+torch.manual_seed(0); torch.rand(20, dtype=torch.float64)[-3:]
+
+torch.manual_seed(0); torch.randn(16, dtype=torch.float64)[-3:]
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
