@@ -216,7 +216,10 @@ def randn_like(input, *, dtype=None, **kwargs) -> Tensor:
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
            **_) -> Tensor:
     if size is None:
-        raise NotImplementedError("gradrepl supports torch.normal(mean, std, size) with float mean and std")
+        from gradrepl.engine.errors import UnsupportedError
+
+        # reported by replay as "unsupported", like any other missing feature
+        raise UnsupportedError("torch.normal", "only torch.normal(mean, std, size) with float mean and std is supported")
     # torch: empty(size).normal_(mean, std), one draw (randn followed by normal_ drew twice)
     shape = _size_args((tuple(size),))
     dtype = _float_dtype(dtype)
