@@ -2877,6 +2877,85 @@ torch.manual_seed(0); torch.rand(20, dtype=torch.float64)[-3:]
 torch.manual_seed(0); torch.randn(16, dtype=torch.float64)[-3:]
 """)
 
+lesson("shapes", "batched_matmul_and_reduction_gradients", """
+import torch
+torch.manual_seed(0)
+A = torch.randn(5, 2, 3, requires_grad=True)
+B = torch.randn(3, 4, requires_grad=True)
+v = torch.randn(3, requires_grad=True)
+u = torch.randn(2, requires_grad=True)
+
+C = A @ B
+C.shape, C.grad_fn
+
+C.sum().backward()
+B.grad
+
+A.grad[0]
+
+(A @ v).grad_fn, (A @ v).shape
+
+(A @ v).sum().backward(); v.grad
+
+(u @ A).shape, (u @ A).grad_fn
+
+(u @ A).pow(2).sum().backward(); u.grad
+
+M = torch.randn(2, 3, requires_grad=True)
+(v @ M.t()).grad_fn, (M @ v).grad_fn
+
+(M @ v).sum().backward(); M.grad
+
+M.grad = None
+torch.mv(M, v).pow(2).sum().backward(); M.grad
+
+torch.dot(v, v).backward(); v.grad
+
+P = torch.randn(4, 1, 2, 3)
+Q = torch.randn(5, 3, 2)
+(P @ Q).shape
+
+(P @ Q).grad_fn
+
+X = torch.randn(2, 3, 4, requires_grad=True)
+(X @ X.transpose(1, 2)).sum().backward(); X.grad.shape
+
+X.grad.sum()
+
+(torch.randn(2, 3, requires_grad=True) @ torch.randn(3)).grad_fn
+
+(torch.randn(3, requires_grad=True) @ torch.randn(3, 2)).grad_fn
+
+(torch.randn(1, 3, requires_grad=True) @ torch.randn(3, 1)).grad_fn
+
+x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+y = x.sum(0, keepdim=True) * x.mean(1, keepdim=True)
+y
+
+y.sum().backward(); x.grad
+
+x.grad = None
+x.sum((0, 1)).backward(); x.grad
+
+x.grad = None
+x.mean(-1).sum().backward(); x.grad
+
+x.grad = None
+x.reshape(-1)[1:3].sum().backward(); x.grad
+
+x.grad = None
+torch.cat([x, x.t()], dim=1).sum(0)[1].backward(); x.grad
+
+x.grad = None
+torch.stack(x.unbind(0)).sum().backward(); x.grad
+
+x.grad = None
+x.expand(3, 2, 2).sum().backward(); x.grad
+
+x.grad = None
+x.unsqueeze(0).expand(4, -1, -1).mean().backward(); x.grad
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
@@ -2970,8 +3049,17 @@ b.add_(1)
 a._version, b._version
 """)
 
+lesson("known_differences", "vector_times_mismatched_batch", """
+import torch
+
+torch.matmul(torch.ones(3), torch.ones(3, 4, 5))
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/vector_times_mismatched_batch":
+        "engine linalg: 1-D @ 3-D with mismatched sizes says 'Expected size for first two dimensions of batch2 "
+        "tensor to be: [1, 3] ...'; torch says '[3, 3]'",
     "known_differences/version_counter_of_a_view":
         "engine tensor: a view's _version attribute stays 0 (the count lives on the base); torch shares one "
         "counter, so b._version is 1",
