@@ -201,6 +201,22 @@ def _type_printer(obj, p: Printer, cycle: bool) -> None:
     p.text(name if module in _BUILTIN_MODULES else module + "." + name)
 
 
+# torch's Tensor methods are C built-ins, which IPython shows as ``<function Tensor.item>`` (a learner who
+# forgot the parentheses sees that); gradrepl's are Python functions, so they arrive here as bound
+# methods. Only these two are Python functions in torch too, and keep the bound-method repr.
+_TORCH_PYTHON_TENSOR_METHODS = frozenset({"backward", "register_hook"})
+
+
+def _method_printer(obj, p: Printer, cycle: bool) -> None:
+    owner = type(_safe_getattr(obj, "__self__", None))
+    name = _safe_getattr(_safe_getattr(obj, "__func__", None), "__name__", "") or ""
+    if (_safe_getattr(owner, "__module__", None), _safe_getattr(owner, "__qualname__", None)) == ("torch", "Tensor") \
+            and name and not name.startswith("_") and name not in _TORCH_PYTHON_TENSOR_METHODS:
+        p.text(f"<function Tensor.{name}>")
+        return
+    _repr_printer(obj, p, cycle)
+
+
 def _function_printer(obj, p: Printer, cycle: bool) -> None:
     name = _safe_getattr(obj, "__qualname__", obj.__name__)
     module = obj.__module__
@@ -327,7 +343,7 @@ _TYPE_PRINTERS = {
     type: _type_printer,
     types.FunctionType: _function_printer,
     types.BuiltinFunctionType: _function_printer,
-    types.MethodType: _repr_printer,
+    types.MethodType: _method_printer,
     types.SimpleNamespace: _namespace_printer,
     datetime.datetime: _repr_printer,
     datetime.timedelta: _repr_printer,
