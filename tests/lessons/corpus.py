@@ -2956,6 +2956,36 @@ x.grad = None
 x.unsqueeze(0).expand(4, -1, -1).mean().backward(); x.grad
 """)
 
+lesson("errors", "forgotten_and_extra_parentheses", """
+import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+(x * 2).sum().backward()
+
+x.grad()
+
+x.requires_grad()
+
+x.item
+
+x.sum
+
+x.grad_fn()
+
+x.backward
+
+x.numpy
+
+x.size
+
+x.tolist
+
+x.add
+
+x.T()
+
+len(x.shape), x.shape[0]()
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
@@ -3055,8 +3085,31 @@ import torch
 torch.matmul(torch.ones(3), torch.ones(3, 4, 5))
 """)
 
+lesson("known_differences", "printing_a_method_without_calling_it", """
+import torch
+x = torch.tensor([1., 2.])
+
+print(x.item)
+""")
+
+lesson("known_differences", "calling_shape_or_dtype", """
+import torch
+x = torch.tensor([1., 2.])
+
+x.shape()
+
+x.dtype()
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/printing_a_method_without_calling_it":
+        "engine: gradrepl's Tensor methods are Python functions, so print(x.item) shows '<bound method "
+        "Tensor.item of tensor(...)>'; torch's are built-ins: '<built-in method item of Tensor object at 0x...>' "
+        "(the displayed value, <function Tensor.item>, matches)",
+    "known_differences/calling_shape_or_dtype":
+        "engine: x.shape() says \"'Size' object is not callable\", torch \"'torch.Size' object ...\" (same for "
+        "'torch.dtype'): the classes' C-level names",
     "known_differences/vector_times_mismatched_batch":
         "engine linalg: 1-D @ 3-D with mismatched sizes says 'Expected size for first two dimensions of batch2 "
         "tensor to be: [1, 3] ...'; torch says '[3, 3]'",
