@@ -2981,7 +2981,7 @@ x.tolist
 
 x.add
 
-x.T()
+x.sum()()
 
 len(x.shape), x.shape[0]()
 """)
