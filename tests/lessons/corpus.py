@@ -7,6 +7,10 @@ warn or raise; all of it is compared.
 
 Only what gradrepl claims to support is used here (no torch.nn, torch.optim, max/clamp/softmax ...):
 the point is to find where a supported lesson prints differently, not to list missing features.
+
+Warnings torch gives once per process (TORCH_WARN_ONCE: ``x.T`` on a tensor that is not 2-D,
+``float(x)`` of a tensor that requires grad) may be triggered by one lesson only: torch stays silent
+in every later lesson of the same process, while each gradrepl lesson starts afresh.
 """
 
 from __future__ import annotations
