@@ -76,7 +76,12 @@ def graph_of(expr: str, namespace: dict) -> str:
     expr = expr.strip()
     if not expr:
         return "usage: %graph EXPR   (e.g. %graph y)"
-    value = eval(expr, namespace)
+    try:
+        value = eval(expr, namespace)
+    except Exception as exc:
+        # a typo in the expression: report it as the prompt would, without eval's "<string>" frame
+        raise exc.with_traceback(None) from None
     if not hasattr(value, "grad_fn"):
-        return f"%graph: {expr} is a {type(value).__name__}, not a tensor"
+        kind = type(value).__name__
+        return f"%graph: {expr} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not a tensor"
     return draw_graph(value, namespace, expr)

@@ -1,4 +1,5 @@
-"""Warnings from `gradrepl run FILE`, `-c` and stdin name the script, as python does, not a cell file."""
+"""Messages in the user's terms: warnings from scripts name the script (as python does, not a cell
+file), and a typo after %graph is reported as the prompt would report it."""
 
 import io
 
@@ -23,3 +24,16 @@ def test_code_and_stdin_warnings_name_string_and_stdin():
     err = io.StringIO()
     assert run_source(NON_LEAF, stdout=io.StringIO(), stderr=err, where='File "<stdin>"') == 0
     assert err.getvalue().startswith("<stdin>:3: UserWarning:")
+
+
+def test_a_typo_in_graph_is_one_line_in_the_users_terms():
+    from gradrepl.repl.graph import graph_of
+
+    try:
+        graph_of("nope", {})
+    except NameError as error:
+        assert error.__traceback__ is None or all(
+            frame.f_code.co_filename != "<string>" for frame, _ in __import__("traceback").walk_tb(error.__traceback__))
+    else:
+        raise AssertionError("expected NameError")
+    assert graph_of("5", {}) == "%graph: 5 is an int, not a tensor"
