@@ -30,6 +30,20 @@ def strip_ansi(text: str) -> str:
 _ONE_CELL_FRAME = re.compile(r"^(Traceback \(most recent call last\):\n)?  Cell In\[\d+\], line 1\n    [^\n]*$")
 
 
+# The session runs `%time x` as `__gradrepl_magic__('time', 'x')`; a traceback shows the line as typed.
+_MAGIC_LINE = re.compile(r"^(\s*)__gradrepl_magic__\((.*)\)\s*$", re.M)
+
+
+def _as_typed(match: re.Match) -> str:
+    import ast
+
+    try:
+        name, args = ast.literal_eval(f"({match.group(2)})")
+    except (ValueError, SyntaxError, TypeError):
+        return match.group(0)
+    return f"{match.group(1)}%{name} {args}".rstrip()
+
+
 def _only_the_cell_itself(body: str) -> bool:
     return bool(_ONE_CELL_FRAME.match(body))
 
@@ -92,7 +106,7 @@ class OutputPrinter:
         """User frames (if they say more than the line just typed), `ename: evalue`, a hint."""
         frames = [strip_ansi(line) for line in traceback or ()]
         # The session's traceback ends with the `ename: evalue` line itself: don't say it twice.
-        body = "\n".join(frames).rstrip("\n")
+        body = _MAGIC_LINE.sub(_as_typed, "\n".join(frames).rstrip("\n"))
         headline = f"{ename}: {evalue}" if evalue else ename
         if body.endswith(headline):
             body = body[: -len(headline)].rstrip("\n")

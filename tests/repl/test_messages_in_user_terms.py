@@ -37,3 +37,16 @@ def test_a_typo_in_graph_is_one_line_in_the_users_terms():
     else:
         raise AssertionError("expected NameError")
     assert graph_of("5", {}) == "%graph: 5 is an int, not a tensor"
+
+
+def test_a_magic_line_in_a_traceback_is_shown_as_typed():
+    from gradrepl.repl.display import OutputPrinter
+    from gradrepl.repl.prompts import PromptStyle
+    from gradrepl.session import Session
+
+    result = Session().run_cell("%time 1/0")
+    err = io.StringIO()
+    OutputPrinter(io.StringIO(), err, PromptStyle(classic=False), color=False).show_error(
+        result.error.ename, result.error.evalue, result.error.traceback.splitlines(True))
+    assert "    %time 1/0\n" in err.getvalue()
+    assert "__gradrepl_magic__" not in err.getvalue()
