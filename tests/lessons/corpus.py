@@ -2990,6 +2990,79 @@ x.sum()()
 len(x.shape), x.shape[0]()
 """)
 
+lesson("training", "polynomial_fit_hessian_and_finite_differences", """
+import torch
+torch.manual_seed(0)
+x = torch.linspace(-1, 1, 50).unsqueeze(1)
+y_true = 0.5 * x ** 3 - x + 0.3 + 0.05 * torch.randn(50, 1)
+X = torch.cat([x ** 0, x, x ** 2, x ** 3], dim=1)
+X.shape, X[:2]
+
+coef = torch.zeros(4, 1, requires_grad=True)
+history = []
+for epoch in range(201):
+    pred = X @ coef
+    loss = ((pred - y_true) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        coef -= 0.5 * coef.grad
+    coef.grad.zero_()
+    if epoch % 50 == 0:
+        history.append(round(loss.item(), 5))
+        print(f"epoch {epoch:3d}  loss {loss.item():.6f}  coef {[round(c, 4) for c in coef.squeeze().tolist()]}")
+history
+
+coef.t()
+
+with torch.no_grad():
+    resid = y_true - X @ coef
+    r2 = 1 - (resid ** 2).sum() / ((y_true - y_true.mean()) ** 2).sum()
+r2, r2.item()
+
+def f(x, y):
+    return x ** 2 * y + y ** 3
+a = torch.tensor(1.5, requires_grad=True)
+b = torch.tensor(-0.5, requires_grad=True)
+z = f(a, b)
+da, db = torch.autograd.grad(z, (a, b), create_graph=True)
+da, db
+
+H = []
+for g in (da, db):
+    row = torch.autograd.grad(g, (a, b), retain_graph=True)
+    H.append(torch.stack(row))
+torch.stack(H)
+
+xd = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+fn = lambda t: (t.sin() * t.exp() + t ** 3).sqrt()
+out = fn(xd)
+out.backward()
+h = 1e-6
+numeric = (fn(xd.detach() + h) - fn(xd.detach() - h)) / (2 * h)
+print(xd.grad.item(), numeric.item(), abs(xd.grad - numeric).item() < 1e-8)
+
+xs = torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64, requires_grad=True)
+ys = (xs.tanh() * xs.sigmoid()).sum()
+ys.backward()
+xs.grad
+
+print(xs.grad.tolist())
+
+torch.set_printoptions(precision=8)
+xs.grad
+
+torch.set_printoptions(profile="default")
+w = torch.randn(3, 3, requires_grad=True)
+v = torch.randn(3)
+loss = (w @ v).relu().sum() + (w ** 2).mean()
+loss.backward()
+w.grad
+
+[round(p.grad.abs().sum().item(), 4) for p in (w,)]
+
+print({"loss": round(loss.item(), 4), "grad_norm_sq": round((w.grad ** 2).sum().item(), 4)})
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
@@ -3105,8 +3178,19 @@ x.shape()
 x.dtype()
 """)
 
+lesson("known_differences", "float32_sum_in_full_precision", """
+import torch
+t = torch.tensor([1.5409960746765137, 0.293428897857666, 2.1787893772125244, 0.568431019783020, 1.0845])
+
+t.sum().item()
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/float32_sum_in_full_precision":
+        "engine reductions: float32 sums add left to right (numpy), torch's vectorised sum rounds differently "
+        "even for 5 elements: 5.666144847869873 against torch's 5.666145324707031 (which equals the float64 sum "
+        "rounded to float32, and a 4-accumulator order); shows whenever a lesson prints loss.item() in full",
     "known_differences/printing_a_method_without_calling_it":
         "engine: gradrepl's Tensor methods are Python functions, so print(x.item) shows '<bound method "
         "Tensor.item of tensor(...)>'; torch's are built-ins: '<built-in method item of Tensor object at 0x...>' "
