@@ -3063,6 +3063,39 @@ w.grad
 print({"loss": round(loss.item(), 4), "grad_norm_sq": round((w.grad ** 2).sum().item(), 4)})
 """)
 
+lesson("python_values", "parameter_dicts_and_nested_containers", """
+import torch
+torch.manual_seed(0)
+params = {"w1": torch.randn(2, 3, requires_grad=True), "b1": torch.zeros(3, requires_grad=True), "w2": torch.randn(3, 1)}
+params
+
+[(name, p.shape) for name, p in params.items()]
+
+list(params.items())
+
+{name: p.grad for name, p in params.items()}
+
+[(name, p) for name, p in params.items()][:1]
+
+((torch.ones(2, 2), torch.zeros(2, 2)), [torch.arange(3)])
+
+[[torch.tensor(1.), torch.tensor(2.)], [torch.tensor(3.)]]
+
+{"nested": {"deep": [torch.ones(2, 2) * 0.5]}}
+
+print(params)
+
+str(list(params.values()))
+
+[torch.randn(2, 2) for _ in range(3)]
+
+(torch.arange(40.).reshape(2, 20),)
+
+{i: torch.randn(1).item() for i in range(3)}
+
+[torch.tensor([1e-5, 1.0]), torch.tensor([1, 2])]
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
