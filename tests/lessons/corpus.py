@@ -3096,6 +3096,36 @@ str(list(params.values()))
 [torch.tensor([1e-5, 1.0]), torch.tensor([1, 2])]
 """)
 
+lesson("python_values", "numpy_scalars_and_functions", """
+import torch
+import numpy as np
+x = torch.ones(2, requires_grad=True)
+
+np.float64(2.0) * x
+
+x * np.float64(2.0)
+
+x * np.float32(2.0)
+
+x + np.int64(3)
+
+torch.ones(2, dtype=torch.int64) * np.float64(1.5)
+
+torch.tensor(np.array([1, 2], dtype=np.int32))
+
+torch.tensor(np.float32(1.5)).dtype, torch.tensor(np.int16(3)).dtype
+
+torch.from_numpy(np.array([True, False]))
+
+x.detach().numpy() + 1
+
+np.sum(torch.ones(3))
+
+np.mean(torch.arange(4.))
+
+float(np.float64(2.5) * torch.tensor(2.))
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
@@ -3218,8 +3248,28 @@ t = torch.tensor([1.5409960746765137, 0.293428897857666, 2.1787893772125244, 0.5
 t.sum().item()
 """)
 
+lesson("known_differences", "numpy_ufunc_on_a_tensor", """
+import torch
+import numpy as np
+
+np.exp(torch.ones(2))
+""")
+
+lesson("known_differences", "ndarray_times_tensor", """
+import torch
+import numpy as np
+
+np.array([1., 2.]) * torch.ones(2)
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/numpy_ufunc_on_a_tensor":
+        "engine: np.exp(tensor) returns an ndarray (array([2.718282, 2.718282], dtype=float32)); torch's "
+        "__array_wrap__ gives back tensor([2.7183, 2.7183])",
+    "known_differences/ndarray_times_tensor":
+        "engine: ndarray * tensor gives tensor([1., 2.], dtype=torch.float64); torch 2.13 with numpy 2 raises "
+        "TypeError: unsupported operand type(s) for *: 'numpy.ndarray' and 'Tensor'",
     "known_differences/float32_sum_in_full_precision":
         "engine reductions: float32 sums add left to right (numpy), torch's vectorised sum rounds differently "
         "even for 5 elements: 5.666144847869873 against torch's 5.666145324707031 (which equals the float64 sum "
