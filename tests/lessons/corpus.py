@@ -3126,6 +3126,44 @@ np.mean(torch.arange(4.))
 float(np.float64(2.5) * torch.tensor(2.))
 """)
 
+lesson("graph", "old_style_variable", """
+import torch
+
+torch.autograd.Variable(torch.ones(2), requires_grad=True)
+
+torch.autograd.Variable(torch.ones(2))
+
+v = torch.autograd.Variable(torch.tensor([1., 2.]), requires_grad=True)
+(v * 2).sum().backward(); v.grad
+
+type(v)
+
+isinstance(v, torch.autograd.Variable)
+
+torch.autograd.Variable([1, 2])
+
+torch.autograd.Variable
+
+torch.autograd.Variable(torch.ones(2, dtype=torch.int64), requires_grad=True)
+
+torch.autograd.Variable(torch.ones(2), volatile=True)
+
+t = torch.ones(2)
+v = torch.autograd.Variable(t, requires_grad=True)
+t.add_(1)
+v, t.requires_grad, v.is_leaf
+
+y = torch.ones(2, requires_grad=True) * 2
+u = torch.autograd.Variable(y)
+u.requires_grad, u.grad_fn
+
+from torch.autograd import Variable
+x = Variable(torch.tensor([[1., 2.], [3., 4.]]), requires_grad=True)
+out = (x * x).mean()
+out.backward()
+x.grad
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
