@@ -3300,8 +3300,18 @@ import numpy as np
 np.array([1., 2.]) * torch.ones(2)
 """)
 
+lesson("known_differences", "legacy_constructor_with_requires_grad", """
+import torch
+
+torch.Tensor([1, 2], requires_grad=True)
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/legacy_constructor_with_requires_grad":
+        "engine factories: torch.Tensor(data, requires_grad=True) (and FloatTensor ...) silently drops the flag, "
+        "so the lesson fails later at backward(); torch raises TypeError 'new() received an invalid combination "
+        "of arguments - got (list, requires_grad=bool), but expected one of: ...'",
     "known_differences/numpy_ufunc_on_a_tensor":
         "engine: np.exp(tensor) returns an ndarray (array([2.718282, 2.718282], dtype=float32)); torch's "
         "__array_wrap__ gives back tensor([2.7183, 2.7183])",
