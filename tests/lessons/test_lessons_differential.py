@@ -27,4 +27,5 @@ def lesson_params():
 def test_lesson_prints_as_torch_does(lesson):
     expected = run_lesson("torch", lesson)
     produced = run_lesson("gradrepl", lesson)
-    assert produced == expected, "\n" + mismatch_report(lesson, expected, produced)
+    if produced != expected:
+        pytest.fail(mismatch_report(lesson, expected, produced), pytrace=False)

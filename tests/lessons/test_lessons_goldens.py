@@ -38,4 +38,5 @@ def test_lesson_matches_recorded_torch(lesson):
         pytest.fail(f"{lesson.id} changed since its outputs were recorded: "
                     "python scripts/record_lesson_goldens.py")
     produced = run_lesson("gradrepl", lesson)
-    assert produced == golden["outputs"], "\n" + mismatch_report(lesson, golden["outputs"], produced)
+    if produced != golden["outputs"]:
+        pytest.fail(mismatch_report(lesson, golden["outputs"], produced), pytrace=False)
