@@ -3164,6 +3164,40 @@ out.backward()
 x.grad
 """)
 
+lesson("graph", "grad_fn_names_of_every_supported_op", """
+import torch
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+m = torch.ones(2, 3, requires_grad=True)
+names = lambda *ts: [t.grad_fn.name() if t.grad_fn is not None else None for t in ts]
+
+names(x.reciprocal(), x.square(), x.neg(), x.to(torch.float64), x.float(), x.double().float())
+
+names(m.expand_as(torch.ones(4, 2, 3)), m.view_as(torch.ones(3, 2)), m.reshape_as(torch.ones(6)), x.flatten(), x.reshape(x.shape), x.reshape(3))
+
+names(x.contiguous(), m.t().contiguous(), x.clone(), x.squeeze(), m.squeeze(0), m.unsqueeze(0).squeeze())
+
+names(x.sum(dtype=torch.float64), m.mean(dim=(0, 1)), x.t(), x[...], x[:], x[None], x[0, None])
+
+names(x[torch.tensor(1)], x[[True, False, True]], x[torch.tensor([True, False, True])], torch.where(x > 1, x, 0.), m[:, 1], m[1, 1:])
+
+y = x * 1
+names(y.exp_(), y.sigmoid_(), y.add_(1), y.mul_(2), y.sub_(1), y.div_(2), y.pow_(2), y.neg_(), y.sqrt_(), y.relu_(), y.zero_())
+
+names(x.abs(), torch.abs(x), x.absolute(), x.true_divide(2), x.divide(2), x.multiply(2), x.negative(), x.sub(1, alpha=2), x.add(x, alpha=3))
+
+names(x ** 1, x ** 0, x ** -1, x ** 0.5, 1 ** x, x ** torch.tensor(2.), torch.pow(x, 2), torch.pow(2, x))
+
+names(x / x, 1 / x, 2 - x, 2 + x, -x + 1)
+
+names(x.unbind(0)[1], torch.stack(x.unbind()), torch.cat([x]), torch.cat([x, torch.ones(3)]), m.permute(1, 0), m.transpose(-1, 0), m.mT)
+
+names(x.sin(), x.cos(), x.exp(), x.log(), x.sqrt(), x.tanh(), x.sigmoid(), x.relu(), torch.relu(x), torch.sigmoid(x), torch.tanh(x))
+
+names(x.dot(x), m @ x, m @ m.t(), m.mm(m.t()), m.mv(x), torch.matmul(x, x), (m.unsqueeze(0) @ m.t().unsqueeze(0)))
+
+names(x.sum(0), x.sum(-1, keepdim=True), m.sum(1), m.mean(0), m.sum((0,)), m.sum([0, 1]), m.mean((1, 0)))
+""")
+
 # ================================================================================================
 # Known differences from PyTorch 2.13: engine bugs left for the engine's owners (xfail, strict)
 # ================================================================================================
@@ -3306,8 +3340,22 @@ import torch
 torch.Tensor([1, 2], requires_grad=True)
 """)
 
+lesson("known_differences", "remainder_and_floor_divide_grad_fn", """
+import torch
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+
+(x % 2).grad_fn.name()
+
+torch.remainder(x, 2).requires_grad
+
+(x // 1).grad_fn.name()
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
+    "known_differences/remainder_and_floor_divide_grad_fn":
+        "engine arithmetic: x % 2 and x // 1 of a float tensor needing grad record nothing (requires_grad False); "
+        "torch records RemainderBackward0 and, for //, a node named 'torch::autograd::NotImplemented'",
     "known_differences/legacy_constructor_with_requires_grad":
         "engine factories: torch.Tensor(data, requires_grad=True) (and FloatTensor ...) silently drops the flag, "
         "so the lesson fails later at backward(); torch raises TypeError 'new() received an invalid combination "
