@@ -198,7 +198,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 # Filled tensors
 
-def _filled(fill, size, dtype, requires_grad, device) -> Tensor:
+def _filled(fill, size, dtype, requires_grad, device, name="zeros") -> Tensor:
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     shape = _size_args(size)
     np_dtype = _dtype_or_default(dtype)
     _allocate(shape, np_dtype)
@@ -216,12 +218,12 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **_):
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **_):
-    return _filled(1, size, dtype, requires_grad, device)
+    return _filled(1, size, dtype, requires_grad, device, "ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, **_):
     # torch leaves the memory uninitialised; zeros are one valid choice of "anything"
-    return _filled(0, size, dtype, requires_grad, device)
+    return _filled(0, size, dtype, requires_grad, device, "empty")
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
@@ -317,8 +319,26 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
 # ---------------------------------------------------------------------------------------------
 # torch.Tensor(...) and torch.FloatTensor(...)
 
+def _legacy_signature_error(args, kwargs) -> str:
+    """torch's message when the legacy constructor gets keywords it does not take."""
+    got = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+    wrong = ", ".join(k for k in kwargs if k != "device")
+    return (
+        f"new() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+        " * (*, torch.device device = None)\n"
+        f"      didn't match because some of the keywords were incorrect: {wrong}\n"
+        " * (torch.Storage storage)\n"
+        " * (Tensor other)\n"
+        " * (tuple of ints size, *, torch.device device = None)\n"
+        " * (object data, *, torch.device device = None)\n"
+    )
+
+
 def legacy_new(cls, dtype, args, kwargs) -> Tensor:
     """The old-style constructors: data, sizes, or nothing."""
+    unexpected = [name for name in kwargs if name != "device"]
+    if unexpected:
+        raise TypeError(_legacy_signature_error(args, kwargs))
     if kwargs.get("device") is not None:
         check_device(kwargs["device"])
     if not args:

@@ -3214,7 +3214,7 @@ import torch
 torch.zeros(2, 2)[torch.tensor([True, False, True])]
 """)
 
-lesson("known_differences", "integer_floor_division_by_zero", """
+lesson("errors", "integer_floor_division_by_zero", """
 import torch
 
 torch.tensor([5]) // 0
@@ -3239,7 +3239,7 @@ x = torch.tensor([1., 2.], requires_grad=True)
 x.grad_fn = None
 """)
 
-lesson("known_differences", "ones_without_a_size", """
+lesson("errors", "ones_without_a_size", """
 import torch
 
 torch.ones()
@@ -3334,7 +3334,7 @@ import numpy as np
 np.array([1., 2.]) * torch.ones(2)
 """)
 
-lesson("known_differences", "legacy_constructor_with_requires_grad", """
+lesson("errors", "legacy_constructor_with_requires_grad", """
 import torch
 
 torch.Tensor([1, 2], requires_grad=True)
@@ -3356,10 +3356,6 @@ KNOWN_DIFFERENCES = {
     "known_differences/remainder_and_floor_divide_grad_fn":
         "engine arithmetic: x % 2 and x // 1 of a float tensor needing grad record nothing (requires_grad False); "
         "torch records RemainderBackward0 and, for //, a node named 'torch::autograd::NotImplemented'",
-    "known_differences/legacy_constructor_with_requires_grad":
-        "engine factories: torch.Tensor(data, requires_grad=True) (and FloatTensor ...) silently drops the flag, "
-        "so the lesson fails later at backward(); torch raises TypeError 'new() received an invalid combination "
-        "of arguments - got (list, requires_grad=bool), but expected one of: ...'",
     "known_differences/numpy_ufunc_on_a_tensor":
         "engine: np.exp(tensor) returns an ndarray (array([2.718282, 2.718282], dtype=float32)); torch's "
         "__array_wrap__ gives back tensor([2.7183, 2.7183])",
@@ -3407,13 +3403,8 @@ KNOWN_DIFFERENCES = {
     "known_differences/bool_mask_shape_mismatch":
         "engine indexing: a boolean mask of the wrong length gives numpy's IndexError text, not torch's "
         "'The shape of the mask [3] at index 0 does not match ...'",
-    "known_differences/integer_floor_division_by_zero":
-        "engine arithmetic: integer // 0 and % 0 return 0, torch raises RuntimeError: ZeroDivisionError",
     "known_differences/saved_tensors_on_grad_fn":
         "engine graph: grad_fn nodes have no _saved_self/_saved_exponent attributes",
     "known_differences/grad_fn_is_read_only":
         "engine: assigning Tensor.grad_fn succeeds silently; torch raises AttributeError (not writable)",
-    "known_differences/ones_without_a_size":
-        "engine factories: torch.ones() returns tensor(1.); torch raises TypeError 'ones() missing 1 "
-        "required positional arguments: \"size\"'",
 }

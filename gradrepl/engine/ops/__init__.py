@@ -108,11 +108,21 @@ def div(input, other, *, rounding_mode=None):
 divide = true_divide = div
 
 
+def _integer_division_check(a, b) -> None:
+    """torch refuses integer division by zero (floats give inf/nan instead)."""
+    from gradrepl.engine.ops.promotion import result_dtype
+
+    if result_dtype(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 def _rounded_div(input, other, mode):
     a = input._data if isinstance(input, Tensor) else input
     b = other._data if isinstance(other, Tensor) else other
     from gradrepl.engine.ops.promotion import elementwise
 
+    if mode in ("floor", "trunc"):
+        _integer_division_check(a, b)
     if mode == "floor":
         return new_tensor(elementwise(np.floor_divide, a, b))
     if mode == "trunc":
@@ -134,6 +144,7 @@ def remainder(input, other):
 
     a = input._data if isinstance(input, Tensor) else input
     b = other._data if isinstance(other, Tensor) else other
+    _integer_division_check(a, b)
     return new_tensor(elementwise(np.mod, a, b))
 
 
