@@ -50,7 +50,7 @@ class Tensor:
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor whose memory this view shares
     _storage_base = None  # the same, for a .data alias, which has a version counter of its own
-    _version = 0  # bumped by every in-place change; lives on the base for views
+    _write_count = 0  # bumped by every in-place change; lives on the base for views
     _output_nr = 0
     _retains_grad = False
     _hooks = None
@@ -250,13 +250,18 @@ class Tensor:
 
     @property
     def _version_number(self) -> int:
-        return self._version_root()._version
+        return self._version_root()._write_count
+
+    @property
+    def _version(self) -> int:
+        """torch's version counter: in-place changes so far, shared by a tensor and its views."""
+        return self._version_root()._write_count
 
     def _version_root(self) -> "Tensor":
         return self._base if self._base is not None else self
 
     def _bump_version(self) -> None:
-        self._version_root()._version += 1
+        self._version_root()._write_count += 1
         _writes[0] += 1
 
     # -----------------------------------------------------------------------------------------

@@ -3282,7 +3282,7 @@ import torch
 torch.randint(10)
 """)
 
-lesson("known_differences", "version_counter_of_a_view", """
+lesson("inplace", "version_counter_of_a_view", """
 import torch
 a = torch.zeros(3)
 b = a.view(3)
@@ -3376,9 +3376,6 @@ KNOWN_DIFFERENCES = {
     "known_differences/vector_times_mismatched_batch":
         "engine linalg: 1-D @ 3-D with mismatched sizes says 'Expected size for first two dimensions of batch2 "
         "tensor to be: [1, 3] ...'; torch says '[3, 3]'",
-    "known_differences/version_counter_of_a_view":
-        "engine tensor: a view's _version attribute stays 0 (the count lives on the base); torch shares one "
-        "counter, so b._version is 1",
     "known_differences/linspace_without_steps":
         "engine factories: Python's 'missing 1 required positional argument: steps' instead of torch's "
         "'linspace() received an invalid combination of arguments - got (int, int), but expected one of: ...'",

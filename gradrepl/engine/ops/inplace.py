@@ -54,10 +54,10 @@ def guard_saved_output(tensor: Tensor) -> None:
     if node is None or node._primitive is None or not node._primitive.uses_output \
             or node._output_check is not None:
         return
-    root, saved = tensor._version_root(), tensor._version_root()._version
+    root, saved = tensor._version_root(), tensor._version_root()._write_count
 
     def check():
-        now = root._version
+        now = root._write_count
         if now != saved:
             from gradrepl.engine.ops.primitive import _modified_message
 

@@ -154,8 +154,8 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             edge_b, need_b = _NO_EDGE, False
         if prim.saves:
             node._versions = (
-                a._version if a._base is None else a._base._version,
-                b._version if b._base is None else b._base._version,
+                a._write_count if a._base is None else a._base._write_count,
+                b._write_count if b._base is None else b._base._write_count,
             )
             node._epoch = _writes[0]
     else:
@@ -190,7 +190,7 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
         node.next_functions = ((fn, a._output_nr) if fn is not None else (accumulator_for(a), 0),)
         node._needs = _NEEDS_ONE
         if prim.saves:
-            node._versions = (a._version if a._base is None else a._base._version,)
+            node._versions = (a._write_count if a._base is None else a._base._write_count,)
             node._epoch = _writes[0]
         node._sequence_nr = next(_sequence)
         result._requires_grad = True
@@ -230,7 +230,7 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
     # numbered after the edges: a leaf's accumulator made just above must come first
     node._sequence_nr = next(_sequence)
     if prim.saves:
-        node._versions = [(x if x._base is None else x._base)._version
+        node._versions = [(x if x._base is None else x._base)._write_count
                           for x in inputs if isinstance(x, Tensor)]
         node._epoch = _writes[0]
     result._requires_grad = True
@@ -261,7 +261,7 @@ def check_saved(node) -> None:
         i = 0
         for tensor in node._inputs:
             if isinstance(tensor, Tensor):
-                now = (tensor if tensor._base is None else tensor._base)._version
+                now = (tensor if tensor._base is None else tensor._base)._write_count
                 if now != versions[i]:
                     raise RuntimeError(_modified_message(tensor, versions[i], now))
                 i += 1
