@@ -3257,13 +3257,13 @@ import torch
 torch.ones(2, 3)[torch.tensor([1.])]
 """)
 
-lesson("known_differences", "matmul_of_mixed_dtypes", """
+lesson("matmul", "matmul_of_mixed_dtypes", """
 import torch
 
 torch.arange(6).reshape(2, 3) @ torch.ones(3, 2)
 """)
 
-lesson("known_differences", "permute_with_too_many_dims", """
+lesson("errors", "permute_with_too_many_dims", """
 import torch
 
 torch.ones(2, 3).permute(1, 0, 2)
@@ -3382,12 +3382,6 @@ KNOWN_DIFFERENCES = {
     "known_differences/float_tensor_as_index":
         "engine indexing: numpy's 'arrays used as indices must be of integer (or boolean) type' instead of "
         "torch's 'tensors used as indices must be long, int, byte or bool tensors'",
-    "known_differences/matmul_of_mixed_dtypes":
-        "engine linalg: 'expected m1 and m2 to have the same dtype, but got: int64 != float'; torch names the "
-        "C++ type: 'long int != float'",
-    "known_differences/permute_with_too_many_dims":
-        "engine shape: IndexError 'Dimension out of range' instead of torch's RuntimeError 'permute(sparse_coo): "
-        "number of dimensions in the tensor input does not match the length of the desired ordering ...'",
     "known_differences/where_with_two_arguments":
         "engine: torch.where(cond, x) fails inside gradrepl with AttributeError \"'NoneType' object has no "
         "attribute 'dtype'\"; torch raises TypeError 'where() received an invalid combination of arguments ...'",

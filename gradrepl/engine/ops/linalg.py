@@ -30,6 +30,16 @@ def _positive_zeros(out):
     return out + 0.0 if out.dtype.kind == "f" else out
 
 
+# The C++ type names torch's matmul errors print.
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+def _cpp_name(dtype) -> str:
+    return _CPP_NAMES[dtype.name]
+
+
 def _mm_forward(a, b):
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -42,8 +52,8 @@ def _mm_forward(a, b):
         )
     if a.dtype != b.dtype:
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name.replace('float32', 'float').replace('float64', 'double')} != "
-            f"{b.dtype.name.replace('float32', 'float').replace('float64', 'double')}"
+            f"expected m1 and m2 to have the same dtype, but got: {_cpp_name(a.dtype)} != "
+            f"{_cpp_name(b.dtype)}"
         )
     return _positive_zeros(np.matmul(a, b))
 
@@ -83,8 +93,12 @@ def _dot_forward(a, b):
 
 def _batched_forward(a, b):
     if a.dtype != b.dtype:
+        if a.ndim > 2 and b.ndim > 2:  # bmm's own check words it differently from mm's
+            raise RuntimeError(
+                f"expected scalar type {_short(a.dtype)} but found {_short(b.dtype)}")
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != {b.dtype.name}")
+            f"expected m1 and m2 to have the same dtype, but got: {_cpp_name(a.dtype)} != "
+            f"{_cpp_name(b.dtype)}")
     try:
         return _positive_zeros(np.matmul(a, b))
     except ValueError:

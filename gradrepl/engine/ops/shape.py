@@ -138,8 +138,10 @@ def t(tensor: Tensor) -> Tensor:
 
 
 def permute(tensor: Tensor, *dims) -> Tensor:
-    dims = tuple(wrap_dim(d, tensor.ndim) for d in _shape_args(dims))
-    if len(dims) != tensor.ndim:
+    dims = _shape_args(dims)
+    if len(dims) == tensor.ndim:
+        dims = tuple(wrap_dim(d, tensor.ndim) for d in dims)  # torch checks the count first
+    else:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
             f"length of the desired ordering of dimensions i.e. input.dim() = {tensor.ndim} is not "
