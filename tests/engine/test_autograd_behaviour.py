@@ -112,3 +112,19 @@ def test_non_leaf_grad_warning_points_at_the_callers_line():
     assert len(caught) == 1
     assert caught[0].filename == __file__
     assert str(caught[0].message).startswith("The .grad attribute of a Tensor that is not a leaf")
+
+
+def test_anomaly_switches_are_accepted_and_restore_the_mode():
+    # torch's in-place error message tells learners to call this: it must work, as a statement,
+    # a context manager and a decorator
+    torch.autograd.set_detect_anomaly(True, check_nan=False)
+    assert torch.is_anomaly_enabled() and not torch.is_anomaly_check_nan_enabled()
+    with torch.autograd.set_detect_anomaly(False):
+        assert not torch.is_anomaly_enabled()
+    assert torch.is_anomaly_enabled()
+    torch.autograd.set_detect_anomaly(False)
+    with pytest.warns(UserWarning, match="^Anomaly Detection has been enabled"):
+        with torch.autograd.detect_anomaly():
+            assert torch.is_anomaly_enabled()
+    assert not torch.is_anomaly_enabled()
+    assert torch.autograd.grad_mode.no_grad is torch.no_grad

@@ -1,5 +1,6 @@
 """``torch.autograd``: backward, grad and the grad-mode switches, under torch's names."""
 
+from gradrepl.engine.anomaly import detect_anomaly, set_detect_anomaly
 from gradrepl.engine.autograd import backward, grad
 from gradrepl.engine.errors import UnsupportedError as _UnsupportedError
 from gradrepl.engine.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
@@ -34,6 +35,21 @@ class Variable(metaclass=_VariableMeta):
 
 
 Variable.__module__ = "torch.autograd.variable"
+
+
+def _submodule(name: str, **members):
+    """``torch.autograd.grad_mode`` and ``anomaly_mode``: where torch defines these names."""
+    import types
+
+    module = types.ModuleType(f"torch.autograd.{name}")
+    module.__dict__.update(members)
+    return module
+
+
+grad_mode = _submodule("grad_mode", no_grad=no_grad, enable_grad=enable_grad,
+                       set_grad_enabled=set_grad_enabled, inference_mode=inference_mode)
+anomaly_mode = _submodule("anomaly_mode", detect_anomaly=detect_anomaly,
+                          set_detect_anomaly=set_detect_anomaly)
 
 
 def __getattr__(name):
