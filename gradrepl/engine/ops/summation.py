@@ -1,0 +1,308 @@
+"""Floating-point sums in PyTorch's exact order (aten's ``cascade_sum``), so the last bit agrees.
+
+torch (CPU, the AVX2 kernel: sum's AVX512 registration is deliberately empty) never sums left to
+right. Its iterator first puts the reduced dims innermost and merges dims that are contiguous in
+memory, then each 2-d slab (reduced dim 0, dim 1) is summed one of four ways:
+
+* inner dim contiguous and at least one vector long: per row, vectors of W lanes (8 float,
+  4 double, 16 halves folded pairwise into 8 floats) are summed by ``row_sum`` below as if each
+  lane were its own sequence; the leftover scalars are added to 0 first, then the lanes 0..W-1;
+* dim 1 contiguous and at least one vector wide: columns in groups of 4*W are summed by
+  ``multi_row_sum``, the rest by ``row_sum``;
+* otherwise the same two with single columns (groups of 4) or single rows.
+
+``multi_row_sum`` (``_cascade``) adds blocks of 2**k elements sequentially (k = max(4,
+ceil(log2 n) / 4)), blocks of blocks likewise, and so on for four levels; ``row_sum`` (``_ilp``)
+runs it on 4 interleaved accumulators and adds them as ((a0 + a1) + a2) + a3. Slab results are
+accumulated into the output in iteration order, and large tensors (32768+ elements) are split
+between torch's threads first, each thread summing its share.
+
+Everything here is vectorised over the independent lanes and columns; Python only loops over
+levels and over the few elements a block holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# torch.get_num_threads() where the reference outputs were recorded: a sum of 32768+ elements is
+# split into this many parts, each summed on its own, which changes the bits
+THREADS = 2
+GRAIN_SIZE = 32768
+
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+# dtype -> (accumulation dtype, elements per vector load, accumulator lanes)
+_VECTOR = {_F32: (_F32, 8, 8), _F64: (_F64, 4, 4), _F16: (_F32, 16, 8)}
+_ILP = 4  # row_sum's interleaved accumulators, and multi_row_sum's rows per group
+
+
+def _ceil_log2(n: int) -> int:
+    return 1 if n <= 2 else (n - 1).bit_length()
+
+
+def _chain(x, axis=0):
+    """Sum along ``axis`` strictly left to right (accumulate is sequential by definition)."""
+    if x.shape[axis] == 1:
+        return np.take(x, 0, axis=axis).copy()
+    if x.shape[axis] == 2:
+        return np.take(x, 0, axis=axis) + np.take(x, 1, axis=axis)
+    return np.take(np.add.accumulate(x, axis=axis), -1, axis=axis)
+
+
+def _cascade(x):
+    """multi_row_sum: each column of ``x`` (length L, lanes M) summed in torch's blocked levels."""
+    length, lanes = x.shape
+    step = 1 << max(4, _ceil_log2(length) // 4)
+    n_blocks = length // step
+    total = _chain(x[n_blocks * step:]) if length > n_blocks * step else None
+    if not n_blocks:
+        return total
+    level = _chain(x[:n_blocks * step].reshape(n_blocks, step, lanes), axis=1)
+    partials = []
+    for _ in range(2):  # levels 1 and 2 pass their sum up every `step` entries; level 3 keeps all
+        full = len(level) // step * step
+        partials.append(_chain(level[full:]) if len(level) > full else None)
+        level = _chain(level[:full].reshape(-1, step, lanes), axis=1) if full else level[:0]
+    partials.append(_chain(level) if len(level) else None)
+    for p in partials:
+        if p is not None:
+            total = p if total is None else total + p
+    return total
+
+
+def _ilp(x):
+    """row_sum: each column of ``x`` summed with 4 interleaved accumulators."""
+    length, lanes = x.shape
+    rows = length // _ILP
+    tail = x[rows * _ILP:]
+    if not rows:
+        return _chain(tail)
+    acc = _cascade(x[:rows * _ILP].reshape(rows, _ILP * lanes)).reshape(_ILP, lanes)
+    first = _chain(np.concatenate([acc[:1], tail])) if len(tail) else acc[0]
+    return (first + acc[1]) + acc[2] + acc[3]
+
+
+def _columns(x, group: int):
+    """Columns of ``x`` (L, batch, C): whole groups of ``group`` by multi_row_sum, the rest by
+    row_sum; returns (batch, C)."""
+    length, batch, cols = x.shape
+    grouped = cols // group * group
+    out = np.empty((batch, cols), dtype=x.dtype)
+    if grouped:
+        out[:, :grouped] = _cascade(x[:, :, :grouped].reshape(length, -1)).reshape(batch, grouped)
+    if cols > grouped:
+        out[:, grouped:] = _ilp(x[:, :, grouped:].reshape(length, -1)).reshape(batch, -1)
+    return out
+
+
+def _vector_rows(x, dtype):
+    """Rows of ``x`` (M, L), contiguous and at least one vector long, summed as torch's
+    vectorised inner loop does; returns (M,)."""
+    acc_dtype, load, lanes = _VECTOR[dtype]
+    rows, length = x.shape
+    n_vec = length // load
+    body = x[:, :n_vec * load]
+    if dtype == _F16:  # each float lane starts as the sum of two neighbouring halves
+        pairs = body.reshape(rows, n_vec * lanes, 2)
+        body = pairs[..., 0].astype(acc_dtype) + pairs[..., 1].astype(acc_dtype)
+    vectors = body.reshape(rows, n_vec, lanes).transpose(1, 0, 2).reshape(n_vec, rows * lanes)
+    partials = _ilp(vectors).reshape(rows, lanes)
+    if length > n_vec * load:
+        tail = x[:, n_vec * load:].astype(acc_dtype, copy=False)
+        partials = np.concatenate([tail, partials], axis=1)
+    return _chain(partials, axis=1)
+
+
+def _slab(x, s0: int, s1: int, dtype):
+    """One loop call of torch's kernel on ``x`` (L, batch, C): dim 0 (length L, byte stride s0)
+    is reduced, dim 1 (C columns, stride s1) is not; returns (batch, C) in the accumulation dtype."""
+    acc_dtype, load, lanes = _VECTOR[dtype]
+    length, batch, cols = x.shape
+    item = dtype.itemsize
+    if s0 == item and length >= load:
+        rows = np.moveaxis(x, 0, -1).reshape(batch * cols, length)
+        return _vector_rows(rows, dtype).reshape(batch, cols)
+    x = x.astype(acc_dtype, copy=False)
+    if s1 == item and cols >= load:
+        return _columns(x, _ILP * lanes)
+    if s0 < s1:
+        return _ilp(x.reshape(length, -1)).reshape(batch, cols)
+    return _columns(x, _ILP)
+
+
+# ---------------------------------------------------------------------------------------------
+# The iterator: which dims torch merges, in which order it walks them
+
+
+def _iterator(a, dims: tuple):
+    """``a`` viewed the way torch's TensorIterator walks it for this reduction.
+
+    Returns (view, n_reduced, groups): the view's axes are the iterator's dims outermost first,
+    the kept dims before the ``n_reduced`` reduced ones; groups[i] lists the original axes that
+    view axis i merges (outermost first).
+    """
+    shape, strides = a.shape, a.strides
+    reduced = set(dims)
+    out_stride, size = {}, 1
+    for ax in reversed(range(a.ndim)):  # torch allocates the output contiguous
+        out_stride[ax] = 0 if ax in reduced else size
+        size *= 1 if ax in reduced else shape[ax]
+
+    def should_swap(d0, d1):  # TensorIterator::reorder_dimensions, output first then input
+        o0, o1 = out_stride[d0], out_stride[d1]
+        if (o0 == 0) != (o1 == 0):
+            return 1 if o1 == 0 else -1
+        for t0, t1 in ((o0, o1), (strides[d0], strides[d1])):
+            if t0 == 0 or t1 == 0:
+                continue
+            if t0 != t1:
+                return -1 if t0 < t1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = [ax for ax in reversed(range(a.ndim)) if shape[ax] != 1]  # innermost first
+    for i in range(1, len(perm)):
+        j = i
+        for k in range(i - 1, -1, -1):
+            c = should_swap(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    groups = []  # coalesce: merge a dim into the previous one when memory continues there
+    for ax in perm:
+        if groups:
+            last = groups[-1]
+            inner, n = last[0], np.prod([shape[g] for g in last])
+            if (n * strides[inner] == strides[ax]
+                    and n * out_stride[inner] == out_stride[ax]):
+                last.append(ax)
+                continue
+        groups.append([ax])
+    groups.reverse()  # outermost first
+    order = [ax for ax in range(a.ndim) if shape[ax] == 1] + [ax for g in groups for ax in reversed(g)]
+    view = a.transpose(order).reshape([int(np.prod([shape[ax] for ax in g])) for g in groups])
+    n_reduced = sum(1 for g in groups if g[0] in reduced)
+    return view, n_reduced, [list(reversed(g)) for g in groups]
+
+
+def _reduce_view(view, n_reduced: int, dtype):
+    """Serial sum of an iterator view; returns the kept dims (outermost first), accumulation dtype."""
+    acc_dtype = _VECTOR[dtype][0]
+    if n_reduced == 0:
+        return view.astype(acc_dtype, copy=False)
+    kept = view.shape[:view.ndim - n_reduced]
+    s0 = view.strides[-1]
+    if n_reduced == 1:
+        cols = kept[-1] if kept else 1
+        s1 = view.strides[-2] if kept else 0
+        x = np.moveaxis(view.reshape(-1, cols, view.shape[-1]), -1, 0)
+        return _slab(x, s0, s1, dtype).reshape(kept)
+    # two or more reduced dims: each row of the innermost slab adds into the same output, slab
+    # after slab, in iteration order
+    s1 = view.strides[-2]
+    x = view.reshape(-1, view.shape[-2], view.shape[-1])
+    rows = _slab(np.moveaxis(x, -1, 0), s0, s1, dtype)  # (kept * outer reduced, rows)
+    outer = int(np.prod(view.shape[len(kept):-2]))
+    return _chain(rows.reshape(-1, outer * view.shape[-2]), axis=1).reshape(kept)
+
+
+def _split_full(view, n_reduced, dtype):
+    """Sum of everything, split between torch's threads (TensorIterator's two-pass reduction)."""
+    n = view.size
+    parts = min(THREADS, -(-n // GRAIN_SIZE))
+    chunk = -(-n // parts)
+    buffer = np.zeros(THREADS, dtype=dtype)
+    for t in range(parts):
+        buffer[t] = _range_sum(view, dtype, t * chunk, min(n, (t + 1) * chunk))
+    return _reduce_view(buffer, 1, dtype)
+
+
+def _range_sum(view, dtype, begin: int, end: int):
+    """Elements [begin, end) of a full reduction, in the loop calls serial_for_each makes: a
+    partial row, then whole slabs of rows, each row added to the thread's output in turn."""
+    if view.ndim == 1:
+        return _reduce_view(view[begin:end], 1, dtype)
+    n0, n1 = view.shape[-1], view.shape[-2]
+    s0, s1 = view.strides[-1], view.strides[-2]
+    rows = []
+    pos = begin
+    while pos < end:
+        i0, rest = pos % n0, pos // n0
+        i1, outer = rest % n1, rest // n1
+        size0 = min(n0 - i0, end - pos)
+        size1 = max(1, min(n1 - i1, (end - pos) // n0)) if i0 == 0 else 1
+        slab = view.reshape(-1, n1, n0)[outer, i1:i1 + size1, i0:i0 + size0]
+        rows.append(_slab(slab.T[:, None, :], s0, s1, dtype)[0])
+        pos += size0 * size1
+    return _chain(np.concatenate(rows))
+
+
+def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
+    """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
+    if dtype is not None and a.dtype != dtype:
+        a = a.astype(dtype)  # torch casts first, keeping the layout of a dense tensor
+    dtype = a.dtype
+    all_dims = tuple(range(a.ndim))
+    dims = all_dims if dims is None else tuple(dims)
+    out_shape = tuple(1 if ax in dims else s for ax, s in enumerate(a.shape)) if keepdim else \
+        tuple(s for ax, s in enumerate(a.shape) if ax not in dims)
+    if a.size == 0:
+        return np.zeros(out_shape, dtype=dtype) if out_shape or keepdim else dtype.type(0)
+    if any(s < 0 for s in a.strides):
+        a = np.ascontiguousarray(a)  # torch has no negative strides: that tensor was a copy
+    view, n_reduced, groups = _iterator(a, dims)
+    if dtype == _F16 and n_reduced >= 2:
+        # torch sums half over two or more merged dims in a float32 copy (its acc buffer)
+        dense = a if _dense(a) else np.ascontiguousarray(a)
+        out = float_sum(dense.astype(_F32, order="K"), dims, keepdim)
+        return out.astype(_F16) if isinstance(out, np.ndarray) else _F16.type(out)
+    kept = view.shape[:view.ndim - n_reduced]
+    if view.size >= GRAIN_SIZE and THREADS > 1 and n_reduced:
+        if not kept:
+            result = _split_full(view, n_reduced, dtype)
+        else:
+            result = _split_kept(view, n_reduced, dtype)
+    else:
+        result = _reduce_view(view, n_reduced, dtype)
+    # the output starts at 0 and the sum is added to it: -0.0 comes out as 0.0
+    result = np.add(result, 0, dtype=_VECTOR[dtype][0]).astype(dtype, copy=False)
+    if not kept:
+        return result.reshape(out_shape) if out_shape or keepdim else result.reshape(())[()]
+    kept_axes = [ax for g in groups[:len(kept)] for ax in g]
+    result = result.reshape([a.shape[ax] for ax in kept_axes])
+    result = result.transpose(np.argsort(kept_axes))
+    return result.reshape(out_shape)
+
+
+def _split_kept(view, n_reduced, dtype):
+    """Sum over some dims, the outermost kept dim split between threads (parallel_dim_reduction):
+    only a split of the loop's own columns (one kept dim, one reduced) changes the grouping."""
+    kept = view.shape[:view.ndim - n_reduced]
+    if len(kept) != 1 or n_reduced != 1:
+        return _reduce_view(view, n_reduced, dtype)
+    cols = kept[0]
+    parts = min(THREADS, cols)
+    chunk = -(-cols // parts)
+    round_to = 128 // dtype.itemsize if view.strides[0] == dtype.itemsize else 1
+    out = np.empty(cols, dtype=_VECTOR[dtype][0])
+    for t in range(parts):
+        begin, end = t * chunk, min(cols, (t + 1) * chunk)
+        begin -= begin % round_to
+        if end != cols:
+            end -= end % round_to
+        if begin < end:
+            out[begin:end] = _reduce_view(view[begin:end], 1, dtype)
+    return out
+
+
+def _dense(a) -> bool:
+    """No gaps between elements, in some order of dims (torch keeps such a layout on a cast)."""
+    size = a.itemsize
+    for stride, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n != 1):
+        if stride != size:
+            return False
+        size *= n
+    return True
