@@ -659,3 +659,5 @@ case("arange_int64_fraction_bounds", lambda: (T.arange(1.5, dtype=T.int64), T.ar
 case("arange_int64_zero_step_after_truncation", lambda: T.arange(0, 5, 0.5, dtype=T.int64), [])
 case("arange_int64_negative_fraction_end", lambda: T.arange(-0.5, dtype=T.int64), [])
 case("linspace_int_fraction_end", lambda: T.linspace(0, 1.5, 4, dtype=T.int64), [])
+
+import op_cases_lesson_ops  # noqa: E402,F401  (appends its cases to CASES)

@@ -236,6 +236,10 @@ def away_from(points, minimum=0.05):
     return lambda a: np.where(np.abs(a - points) < minimum, a + 2 * minimum, a)
 
 
+def _distinct(a):
+    return a + np.arange(a.size).reshape(a.shape) * 0.37
+
+
 floats = st.floats(-2, 2, allow_nan=False, width=64)
 SHAPE = (2, 3)
 
@@ -269,6 +273,13 @@ UNARY = {
     "index_none": (lambda a: a[None, ..., 0], None), "clone": (lambda a: a.clone(), None),
     "unbind": (lambda a: a.unbind(1)[2].sum() * a.unbind(0)[0], None),
     "setitem": (lambda a: _setitem(a), None), "inplace": (lambda a: _inplace(a), None),
+    # the extrema, on values kept apart: a tie is a point where they are not differentiable
+    "max": (lambda a: a.max(), _distinct), "min": (lambda a: a.min(), _distinct),
+    "max_dim": (lambda a: a.max(1).values, _distinct),
+    "min_dim_keepdim": (lambda a: a.min(0, keepdim=True)[0], _distinct),
+    "clamp": (lambda a: a.clamp(-0.5, 0.5), lambda a: away_from(0.5)(away_from(-0.5)(a))),
+    "clamp_min": (lambda a: a.clamp_min(0.3), away_from(0.3)),
+    "clamp_max": (lambda a: a.clamp(max=-0.3), away_from(-0.3)),
 }
 
 
@@ -311,6 +322,10 @@ BINARY = {
     "stack": (lambda a, b: T.stack([a, b * 2], dim=1), (2, 3), (2, 3)),
     "cat": (lambda a, b: T.cat([a, b.unsqueeze(0)], 0), (2, 3), (3,)),
     "setitem_tensor": (lambda a, b: _setitem_value(a, b), (2, 3), (3,)),
+    "maximum": (lambda a, b: T.maximum(a, b), (2, 3), (3,)),
+    "minimum": (lambda a, b: T.minimum(a, b), (2, 1), (1, 3)),
+    "clamp_tensor_min": (lambda a, b: T.clamp(a, min=b), (2, 3), (3,)),
+    "clamp_tensor_max": (lambda a, b: a.clamp_max(b), (2, 3), (2, 3)),
 }
 
 
@@ -333,6 +348,6 @@ def test_binary_gradients_match_central_differences(name, data):
         a, b = np.abs(a) + 0.5, away_from(0)(b)
     if name == "div":
         b = np.abs(b) + 0.5
-    if name == "where":
+    if name in ("where", "maximum", "minimum") or name.startswith("clamp"):
         b = np.where(np.abs(a - b) < 0.05, b + 0.2, b)  # keep away from the switch a == b
     check_gradients(fn, [a, b])

@@ -1,0 +1,91 @@
+"""Cases for the ops autograd lessons reach for beyond arithmetic: extrema, clamp, softmax,
+norms and statistics, more elementwise functions. Appended to op_cases.CASES (imported at the end
+of op_cases.py), so the same helper, goldens and recording script cover them.
+"""
+
+from __future__ import annotations
+
+from op_cases import F16, F64, M, case, ints
+from op_helper import A, T
+
+TIES = A(values=[[1.0, 3.0, 3.0], [0.0, 2.0, 3.0]])
+NAN = A(values=[[1.0, float("nan"), 3.0], [0.0, 2.0, -1.0]])
+R3 = (2, 3, 4)
+
+# ---------------------------------------------------------------------------------------------
+# max / min / maximum / minimum / argmax / argmin
+for name in ("max", "min"):
+    def m(a, *args, n=name, **kw):
+        return getattr(a, n)(*args, **kw)
+    case(f"{name}_all", lambda a, m=m: m(a), [R3])
+    case(f"{name}_all_ties_evenly", lambda a, m=m: m(a), [TIES])
+    case(f"{name}_all_nan", lambda a, m=m: m(a), [NAN])
+    case(f"{name}_dim", lambda a, m=m: m(a, 1), [R3])
+    case(f"{name}_dim_neg_keepdim", lambda a, m=m: m(a, -1, keepdim=True), [R3])
+    case(f"{name}_dim_kw", lambda a, m=m: m(a, dim=0), [M])
+    case(f"{name}_dim_ties_first_index", lambda a, m=m: m(a, 1), [TIES])
+    case(f"{name}_dim_nan", lambda a, m=m: m(a, 1), [NAN])
+    case(f"{name}_dim_values_only", lambda a, m=m: m(a, 0).values * 2, [M])
+    case(f"{name}_dim_indices", lambda a, m=m: m(a, 0)[1], [M])
+    case(f"{name}_dim_repr", lambda a, m=m: repr(m(a, 1)), [M])
+    case(f"{name}_dim_repr_keepdim", lambda a, m=m: repr(m(a, 0, keepdim=True)), [M])
+    case(f"{name}_0d", lambda a, m=m: m(a), [()])
+    case(f"{name}_0d_dim", lambda a, m=m: m(a, 0), [()])
+    case(f"{name}_int", lambda a, m=m: (m(a), m(a, 0)), [ints()])
+    case(f"{name}_bool", lambda a, m=m: (m(a), m(a, 0)), [A((2, 3), "bool")])
+    case(f"{name}_f16", lambda a, m=m: (m(a), m(a, 1)), [A(M, F16)])
+    case(f"{name}_empty", lambda a, m=m: m(a), [(0, 3)])
+    case(f"{name}_empty_dim", lambda a, m=m: m(a, 0), [(0, 3)])
+    case(f"{name}_empty_other_dim", lambda a, m=m: m(a, 1), [(0, 3)])
+    case(f"{name}_bad_dim", lambda a, m=m: m(a, 2), [M])
+    case(f"torch_{name}", lambda a, n=name: getattr(T, n)(a), [M])
+    case(f"torch_{name}_dim", lambda a, n=name: getattr(T, n)(a, 1, True), [M])
+    case(f"torch_{name}_binary", lambda a, b, n=name: getattr(T, n)(a, b), [M, (3,)])
+for name in ("maximum", "minimum"):
+    case(f"{name}", lambda a, b, n=name: getattr(T, n)(a, b), [M, M])
+    case(f"{name}_broadcast", lambda a, b, n=name: getattr(T, n)(a, b), [M, (2, 1)])
+    case(f"{name}_ties_halve", lambda a, b, n=name: getattr(T, n)(a, b),
+         [A(values=[1.0, 2.0, 3.0]), A(values=[1.0, 0.0, 3.0])])
+    case(f"{name}_method", lambda a, b, n=name: getattr(a, n)(b), [M, ()])
+    case(f"{name}_mixed_dtype", lambda a, b, n=name: getattr(T, n)(a, b), [M, A((3,), F64)])
+    case(f"{name}_int_float", lambda a, b, n=name: getattr(T, n)(a, b), [ints(), M])
+    case(f"{name}_nan", lambda a, b, n=name: getattr(T, n)(a, b), [NAN, M])
+    case(f"{name}_broadcast_error", lambda a, b, n=name: getattr(T, n)(a, b), [M, (4,)])
+    case(f"{name}_scalar_error", lambda a, n=name: getattr(T, n)(a, 1.0), [M])
+for name in ("argmax", "argmin"):
+    case(f"{name}_all", lambda a, n=name: getattr(a, n)(), [R3])
+    case(f"{name}_dim", lambda a, n=name: getattr(a, n)(1), [R3])
+    case(f"{name}_keepdim", lambda a, n=name: getattr(T, n)(a, dim=-1, keepdim=True), [R3])
+    case(f"{name}_all_keepdim", lambda a, n=name: getattr(T, n)(a, keepdim=True), [M])
+    case(f"{name}_ties", lambda a, n=name: (getattr(a, n)(), getattr(a, n)(1)), [TIES])
+    case(f"{name}_nan", lambda a, n=name: (getattr(a, n)(), getattr(a, n)(0)), [NAN])
+    case(f"{name}_int", lambda a, n=name: getattr(a, n)(0), [ints()])
+    case(f"{name}_empty", lambda a, n=name: getattr(a, n)(), [(0, 3)])
+case("max_then_backward_chain", lambda a: (a * 2).max(1).values.sum() + a.min(), [M])
+
+# ---------------------------------------------------------------------------------------------
+# clamp / clip / clamp_min / clamp_max
+CLAMP_X = A(values=[1.0, -2.0, 3.0, float("nan"), 0.5, -1.0])
+case("clamp_both", lambda a: a.clamp(-1, 1), [CLAMP_X])
+case("clamp_min_kw", lambda a: a.clamp(min=0), [CLAMP_X])
+case("clamp_max_kw", lambda a: a.clamp(max=0.5), [CLAMP_X])
+case("clamp_crossed", lambda a: a.clamp(2, 1), [CLAMP_X])
+case("clamp_torch", lambda a: T.clamp(a, -0.5, 0.5), [M])
+case("clip_method", lambda a: a.clip(0, 1), [M])
+case("clip_torch", lambda a: T.clip(a, min=-1), [M])
+case("clamp_no_bounds", lambda a: a.clamp(), [M])
+case("clamp_none_bounds", lambda a: T.clamp(a, None, None), [M])
+case("clamp_int", lambda a: a.clamp(0, 2), [ints()])
+case("clamp_int_float_bound", lambda a: a.clamp(0.5), [ints()])
+case("clamp_bool", lambda a: a.clamp(0, 1), [A((3,), "bool")])
+case("clamp_f16", lambda a: a.clamp(-0.5, 0.5), [A(M, F16)])
+case("clamp_min_method", lambda a: a.clamp_min(0.25), [CLAMP_X])
+case("clamp_max_method", lambda a: T.clamp_max(a, 0.25), [CLAMP_X])
+case("clamp_tensor_bounds", lambda a, lo, hi: a.clamp(lo, hi),
+     [CLAMP_X, A(values=[0.0, 0.0, 3.0, 0.0, 1.0, -2.0]), A(values=[2.0, -3.0, 3.0, 1.0, 2.0, -1.5])])
+case("clamp_tensor_min_only", lambda a, lo: a.clamp(min=lo), [M, (3,)])
+case("clamp_tensor_max_only", lambda a, hi: T.clamp(a, max=hi), [M, (2, 1)])
+case("clamp_min_tensor", lambda a, lo: a.clamp_min(lo), [M, M])
+case("clamp_max_tensor", lambda a, hi: a.clamp_max(hi), [M, ()])
+case("clamp_mixed_bounds_error", lambda a, hi: a.clamp(0, hi), [M, M])
+case("clamp_relu_chain", lambda a: (a.clamp(min=0) * a).sum(), [M])
