@@ -89,3 +89,28 @@ case("clamp_min_tensor", lambda a, lo: a.clamp_min(lo), [M, M])
 case("clamp_max_tensor", lambda a, hi: a.clamp_max(hi), [M, ()])
 case("clamp_mixed_bounds_error", lambda a, hi: a.clamp(0, hi), [M, M])
 case("clamp_relu_chain", lambda a: (a.clamp(min=0) * a).sum(), [M])
+
+# ---------------------------------------------------------------------------------------------
+# softmax / log_softmax
+BIG = A(values=[[1000.0, 1001.0, 999.0], [-1000.0, 0.0, 1000.0]])
+for name in ("softmax", "log_softmax"):
+    case(f"{name}_last", lambda a, n=name: getattr(a, n)(-1), [R3])
+    case(f"{name}_dim0", lambda a, n=name: getattr(T, n)(a, 0), [R3])
+    case(f"{name}_dim1_kw", lambda a, n=name: getattr(T, n)(a, dim=1), [R3])
+    case(f"{name}_1d", lambda a, n=name: getattr(a, n)(0), [(5,)])
+    case(f"{name}_large_values", lambda a, n=name: getattr(a, n)(1), [BIG])
+    case(f"{name}_inf", lambda a, n=name: getattr(a, n)(1),
+         [A(values=[[float("-inf"), 0.0, 1.0], [float("inf"), 0.0, 1.0]])])
+    case(f"{name}_nan", lambda a, n=name: getattr(a, n)(1), [NAN])
+    case(f"{name}_f64", lambda a, n=name: getattr(a, n)(1), [A(M, F64)])
+    case(f"{name}_f16", lambda a, n=name: getattr(a, n)(1), [A(M, F16)])
+    case(f"{name}_0d", lambda a, n=name: getattr(a, n)(0), [()])
+    case(f"{name}_empty", lambda a, n=name: getattr(a, n)(0), [(0, 3)])
+    case(f"{name}_int_error", lambda a, n=name: getattr(a, n)(1), [ints()])
+    case(f"{name}_int_error_dim0", lambda a, n=name: getattr(a, n)(0), [ints()])
+    case(f"{name}_int_dtype", lambda a, n=name: getattr(T, n)(a, 1, dtype=T.float64), [ints()])
+    case(f"{name}_dtype_kw", lambda a, n=name: getattr(a, n)(0, dtype=T.float64), [M])
+    case(f"{name}_no_dim", lambda a, n=name: getattr(T, n)(a), [M])
+    case(f"{name}_bad_dim", lambda a, n=name: getattr(a, n)(2), [M])
+case("softmax_of_scores_chain", lambda a, b: (T.softmax(a @ b, 1) * T.log_softmax(a @ b, 1)).sum(),
+     [(2, 3), (3, 4)])

@@ -280,6 +280,8 @@ UNARY = {
     "clamp": (lambda a: a.clamp(-0.5, 0.5), lambda a: away_from(0.5)(away_from(-0.5)(a))),
     "clamp_min": (lambda a: a.clamp_min(0.3), away_from(0.3)),
     "clamp_max": (lambda a: a.clamp(max=-0.3), away_from(-0.3)),
+    "softmax": (lambda a: a.softmax(1), None), "softmax_dim0": (lambda a: T.softmax(a, 0), None),
+    "log_softmax": (lambda a: a.log_softmax(-1), None),
 }
 
 
