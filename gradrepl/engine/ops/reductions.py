@@ -6,6 +6,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
+from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.tensor import wrap_dim
 
 
@@ -36,16 +37,18 @@ def _sum_dtype(a):
 
 
 def _sum_all(a, dtype=None):
-    if a.dtype == np.float16 and dtype is None:
-        return _sum_all(a, np.float32).astype(np.float16)  # see _sum_dims
+    if np.dtype(dtype or a.dtype).char in _FLOAT_CHARS:  # in torch's order, bit for bit
+        return float_sum(a, None, False, dtype)
     return np.sum(a, dtype=dtype or _sum_dtype(a))
 
 
 def _sum_dims(a, dims, keepdim, dtype=None):
-    if a.dtype == np.float16 and dtype is None:
-        # torch accumulates half in float32 and rounds once; numpy would round at every step
-        return _sum_dims(a, dims, keepdim, np.float32).astype(np.float16)
+    if np.dtype(dtype or a.dtype).char in _FLOAT_CHARS:
+        return float_sum(a, dims, keepdim, dtype)
     return np.sum(a, axis=dims, keepdims=keepdim, dtype=dtype or _sum_dtype(a))
+
+
+_FLOAT_CHARS = "efd"
 
 
 def _mean_check(a, name="mean"):
@@ -63,12 +66,9 @@ def _mean_all(a):
         _mean_check(a)
     if not a.size:
         return a.dtype.type(np.nan)
-    if a.dtype == np.float16:  # accumulated in float32, rounded once, as torch does
-        return (_add_reduce(a.reshape(-1), dtype=np.float32) / np.float32(a.size)).astype(np.float16)
-    return _add_reduce(a.reshape(-1), dtype=a.dtype) / a.dtype.type(a.size)
-
-
-_add_reduce = np.add.reduce  # np.sum without its Python-level wrapper
+    if a.dtype == np.float16:  # torch's mean sums a float32 copy, divides, rounds once
+        return (float_sum(half_to_float(a)) / np.float32(a.size)).astype(np.float16)
+    return float_sum(a) / a.dtype.type(a.size)  # torch's mean is its sum, then a division
 
 
 def _mean_dims(a, dims, keepdim):
@@ -77,7 +77,7 @@ def _mean_dims(a, dims, keepdim):
     for d in dims:
         count *= a.shape[d]
     work = np.dtype(np.float32) if a.dtype == np.float16 else a.dtype  # half sums in float32
-    total = np.sum(a, axis=dims, keepdims=keepdim, dtype=work)
+    total = float_sum(half_to_float(a) if a.dtype == np.float16 else a, dims, keepdim)
     return np.true_divide(total, work.type(count)).astype(a.dtype, copy=False)
 
 

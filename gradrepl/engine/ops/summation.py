@@ -23,6 +23,8 @@ levels and over the few elements a block holds.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # torch.get_num_threads() where the reference outputs were recorded: a sum of 32768+ elements is
@@ -41,28 +43,35 @@ def _ceil_log2(n: int) -> int:
 
 
 def _chain(x, axis=0):
-    """Sum along ``axis`` strictly left to right (accumulate is sequential by definition)."""
-    if x.shape[axis] == 1:
-        return np.take(x, 0, axis=axis).copy()
-    if x.shape[axis] == 2:
-        return np.take(x, 0, axis=axis) + np.take(x, 1, axis=axis)
-    return np.take(np.add.accumulate(x, axis=axis), -1, axis=axis)
+    """Sum along ``axis`` strictly left to right (numpy's own reductions would sum pairwise)."""
+    length = x.shape[axis]
+    if length == 1:
+        return np.take(x, 0, axis=axis)
+    if x.ndim == 1 or x.size < 600 * (length - 1):
+        # add.accumulate is sequential by definition: one call, but slow per element
+        return np.take(np.add.accumulate(x, axis=axis), -1, axis=axis)
+    x = x.swapaxes(0, axis)
+    acc = x[0] + x[1]
+    for row in x[2:]:
+        np.add(acc, row, out=acc)
+    return acc
 
 
 def _cascade(x):
-    """multi_row_sum: each column of ``x`` (length L, lanes M) summed in torch's blocked levels."""
-    length, lanes = x.shape
+    """multi_row_sum: x[:, lane] summed for every lane in torch's blocked levels; x has the
+    sequence on axis 0 and any lane shape after it (a strided view is fine)."""
+    length, lanes = x.shape[0], x.shape[1:]
     step = 1 << max(4, _ceil_log2(length) // 4)
     n_blocks = length // step
     total = _chain(x[n_blocks * step:]) if length > n_blocks * step else None
     if not n_blocks:
         return total
-    level = _chain(x[:n_blocks * step].reshape(n_blocks, step, lanes), axis=1)
+    level = _chain(x[:n_blocks * step].reshape((n_blocks, step) + lanes), axis=1)
     partials = []
     for _ in range(2):  # levels 1 and 2 pass their sum up every `step` entries; level 3 keeps all
         full = len(level) // step * step
         partials.append(_chain(level[full:]) if len(level) > full else None)
-        level = _chain(level[:full].reshape(-1, step, lanes), axis=1) if full else level[:0]
+        level = _chain(level[:full].reshape((-1, step) + lanes), axis=1) if full else level[:0]
     partials.append(_chain(level) if len(level) else None)
     for p in partials:
         if p is not None:
@@ -71,28 +80,28 @@ def _cascade(x):
 
 
 def _ilp(x):
-    """row_sum: each column of ``x`` summed with 4 interleaved accumulators."""
-    length, lanes = x.shape
+    """row_sum: x[:, lane] summed with 4 interleaved accumulators (sequence on axis 0)."""
+    length, lanes = x.shape[0], x.shape[1:]
     rows = length // _ILP
-    tail = x[rows * _ILP:]
     if not rows:
-        return _chain(tail)
-    acc = _cascade(x[:rows * _ILP].reshape(rows, _ILP * lanes)).reshape(_ILP, lanes)
-    first = _chain(np.concatenate([acc[:1], tail])) if len(tail) else acc[0]
+        return _chain(x)
+    acc = _cascade(x[:rows * _ILP].reshape((rows, _ILP) + lanes))
+    first = acc[0]
+    for row in x[rows * _ILP:]:
+        first = first + row
     return (first + acc[1]) + acc[2] + acc[3]
 
 
 def _columns(x, group: int):
     """Columns of ``x`` (L, batch, C): whole groups of ``group`` by multi_row_sum, the rest by
     row_sum; returns (batch, C)."""
-    length, batch, cols = x.shape
+    cols = x.shape[2]
     grouped = cols // group * group
-    out = np.empty((batch, cols), dtype=x.dtype)
-    if grouped:
-        out[:, :grouped] = _cascade(x[:, :, :grouped].reshape(length, -1)).reshape(batch, grouped)
-    if cols > grouped:
-        out[:, grouped:] = _ilp(x[:, :, grouped:].reshape(length, -1)).reshape(batch, -1)
-    return out
+    if grouped == cols:
+        return _cascade(x)
+    if not grouped:
+        return _ilp(x)
+    return np.concatenate([_cascade(x[:, :, :grouped]), _ilp(x[:, :, grouped:])], axis=1)
 
 
 def _vector_rows(x, dtype):
@@ -105,8 +114,7 @@ def _vector_rows(x, dtype):
     if dtype == _F16:  # each float lane starts as the sum of two neighbouring halves
         pairs = body.reshape(rows, n_vec * lanes, 2)
         body = pairs[..., 0].astype(acc_dtype) + pairs[..., 1].astype(acc_dtype)
-    vectors = body.reshape(rows, n_vec, lanes).transpose(1, 0, 2).reshape(n_vec, rows * lanes)
-    partials = _ilp(vectors).reshape(rows, lanes)
+    partials = _ilp(body.reshape(rows, n_vec, lanes).swapaxes(0, 1))  # (rows, lanes)
     if length > n_vec * load:
         tail = x[:, n_vec * load:].astype(acc_dtype, copy=False)
         partials = np.concatenate([tail, partials], axis=1)
@@ -114,19 +122,18 @@ def _vector_rows(x, dtype):
 
 
 def _slab(x, s0: int, s1: int, dtype):
-    """One loop call of torch's kernel on ``x`` (L, batch, C): dim 0 (length L, byte stride s0)
-    is reduced, dim 1 (C columns, stride s1) is not; returns (batch, C) in the accumulation dtype."""
+    """One loop call of torch's kernel on ``x`` (batch, C, L): the last dim (length L, byte
+    stride s0) is reduced, dim C (stride s1) is not; returns (batch, C), accumulation dtype."""
     acc_dtype, load, lanes = _VECTOR[dtype]
-    length, batch, cols = x.shape
+    batch, cols, length = x.shape
     item = dtype.itemsize
     if s0 == item and length >= load:
-        rows = np.moveaxis(x, 0, -1).reshape(batch * cols, length)
-        return _vector_rows(rows, dtype).reshape(batch, cols)
-    x = x.astype(acc_dtype, copy=False)
+        return _vector_rows(x.reshape(batch * cols, length), dtype).reshape(batch, cols)
+    x = x.astype(acc_dtype, copy=False).transpose(2, 0, 1)
     if s1 == item and cols >= load:
         return _columns(x, _ILP * lanes)
     if s0 < s1:
-        return _ilp(x.reshape(length, -1)).reshape(batch, cols)
+        return _ilp(x)
     return _columns(x, _ILP)
 
 
@@ -175,7 +182,7 @@ def _iterator(a, dims: tuple):
     for ax in perm:
         if groups:
             last = groups[-1]
-            inner, n = last[0], np.prod([shape[g] for g in last])
+            inner, n = last[0], math.prod([shape[g] for g in last])
             if (n * strides[inner] == strides[ax]
                     and n * out_stride[inner] == out_stride[ax]):
                 last.append(ax)
@@ -183,7 +190,7 @@ def _iterator(a, dims: tuple):
         groups.append([ax])
     groups.reverse()  # outermost first
     order = [ax for ax in range(a.ndim) if shape[ax] == 1] + [ax for g in groups for ax in reversed(g)]
-    view = a.transpose(order).reshape([int(np.prod([shape[ax] for ax in g])) for g in groups])
+    view = a.transpose(order).reshape([math.prod([shape[ax] for ax in g]) for g in groups])
     n_reduced = sum(1 for g in groups if g[0] in reduced)
     return view, n_reduced, [list(reversed(g)) for g in groups]
 
@@ -198,14 +205,13 @@ def _reduce_view(view, n_reduced: int, dtype):
     if n_reduced == 1:
         cols = kept[-1] if kept else 1
         s1 = view.strides[-2] if kept else 0
-        x = np.moveaxis(view.reshape(-1, cols, view.shape[-1]), -1, 0)
-        return _slab(x, s0, s1, dtype).reshape(kept)
+        return _slab(view.reshape(-1, cols, view.shape[-1]), s0, s1, dtype).reshape(kept)
     # two or more reduced dims: each row of the innermost slab adds into the same output, slab
     # after slab, in iteration order
     s1 = view.strides[-2]
     x = view.reshape(-1, view.shape[-2], view.shape[-1])
-    rows = _slab(np.moveaxis(x, -1, 0), s0, s1, dtype)  # (kept * outer reduced, rows)
-    outer = int(np.prod(view.shape[len(kept):-2]))
+    rows = _slab(x, s0, s1, dtype)  # (kept * outer reduced, rows)
+    outer = math.prod(view.shape[len(kept):-2])
     return _chain(rows.reshape(-1, outer * view.shape[-2]), axis=1).reshape(kept)
 
 
@@ -235,9 +241,38 @@ def _range_sum(view, dtype, begin: int, end: int):
         size0 = min(n0 - i0, end - pos)
         size1 = max(1, min(n1 - i1, (end - pos) // n0)) if i0 == 0 else 1
         slab = view.reshape(-1, n1, n0)[outer, i1:i1 + size1, i0:i0 + size0]
-        rows.append(_slab(slab.T[:, None, :], s0, s1, dtype)[0])
+        rows.append(_slab(slab[None], s0, s1, dtype)[0])
         pos += size0 * size1
     return _chain(np.concatenate(rows))
+
+
+def _small_row_sum(values):
+    """row_sum of fewer than 64 scalars (no block of the cascade fills): four interleaved
+    chains, the leftovers added to the first, then ((a0 + a1) + a2) + a3."""
+    n = len(values)
+    if n < _ILP:
+        total = values[0]
+        for v in values[1:]:
+            total = total + v
+        return total
+    acc = list(values[:_ILP])
+    body = n // _ILP * _ILP
+    for i in range(_ILP, body):
+        acc[i % _ILP] = acc[i % _ILP] + values[i]
+    for v in values[body:]:
+        acc[0] = acc[0] + v
+    return ((acc[0] + acc[1]) + acc[2]) + acc[3]
+
+
+def _sum_small_dense(a, dtype):
+    """Sum of a memory-dense array shorter than one vector: torch merges it into one dim and
+    takes its scalar loop, in memory order."""
+    flat = a.ravel(order="K")
+    if dtype == _F64:
+        return _F64.type(_small_row_sum(flat.tolist()) + 0.0)  # Python floats are doubles
+    if dtype == _F16:
+        return _F16.type(_small_row_sum(list(flat.astype(_F32))) + _F32.type(0))
+    return _small_row_sum(list(flat)) + _F32.type(0)
 
 
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
@@ -251,13 +286,15 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
         tuple(s for ax, s in enumerate(a.shape) if ax not in dims)
     if a.size == 0:
         return np.zeros(out_shape, dtype=dtype) if out_shape or keepdim else dtype.type(0)
+    if len(dims) == a.ndim and a.size < _VECTOR[dtype][1] and not keepdim and (
+            a.flags.c_contiguous or a.flags.f_contiguous):
+        return _sum_small_dense(a, dtype)
     if any(s < 0 for s in a.strides):
         a = np.ascontiguousarray(a)  # torch has no negative strides: that tensor was a copy
     view, n_reduced, groups = _iterator(a, dims)
     if dtype == _F16 and n_reduced >= 2:
         # torch sums half over two or more merged dims in a float32 copy (its acc buffer)
-        dense = a if _dense(a) else np.ascontiguousarray(a)
-        out = float_sum(dense.astype(_F32, order="K"), dims, keepdim)
+        out = float_sum(half_to_float(a), dims, keepdim)
         return out.astype(_F16) if isinstance(out, np.ndarray) else _F16.type(out)
     kept = view.shape[:view.ndim - n_reduced]
     if view.size >= GRAIN_SIZE and THREADS > 1 and n_reduced:
@@ -273,7 +310,7 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
         return result.reshape(out_shape) if out_shape or keepdim else result.reshape(())[()]
     kept_axes = [ax for g in groups[:len(kept)] for ax in g]
     result = result.reshape([a.shape[ax] for ax in kept_axes])
-    result = result.transpose(np.argsort(kept_axes))
+    result = result.transpose(sorted(range(len(kept_axes)), key=kept_axes.__getitem__))
     return result.reshape(out_shape)
 
 
@@ -296,6 +333,11 @@ def _split_kept(view, n_reduced, dtype):
         if begin < end:
             out[begin:end] = _reduce_view(view[begin:end], 1, dtype)
     return out
+
+
+def half_to_float(a):
+    """``a.to(torch.float32)``: the layout of a dense tensor kept, anything else made contiguous."""
+    return a.astype(_F32, order="K" if _dense(a) else "C")
 
 
 def _dense(a) -> bool:
