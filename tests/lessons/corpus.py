@@ -3313,11 +3313,26 @@ x.shape()
 x.dtype()
 """)
 
-lesson("known_differences", "float32_sum_in_full_precision", """
+lesson("reductions", "float32_sum_in_full_precision", """
 import torch
 t = torch.tensor([1.5409960746765137, 0.293428897857666, 2.1787893772125244, 0.568431019783020, 1.0845])
 
 t.sum().item()
+
+torch.manual_seed(0)
+x = torch.randn(37, 13)
+
+x.sum().item()
+
+(x * x).mean().item()
+
+x.mean(0)[:4].tolist()
+
+x.t().sum(1)[:4].tolist()
+
+x[:, ::2].sum().item()
+
+x.half().sum(1)[:4].tolist()
 """)
 
 lesson("known_differences", "numpy_ufunc_on_a_tensor", """
@@ -3362,10 +3377,6 @@ KNOWN_DIFFERENCES = {
     "known_differences/ndarray_times_tensor":
         "engine: ndarray * tensor gives tensor([1., 2.], dtype=torch.float64); torch 2.13 with numpy 2 raises "
         "TypeError: unsupported operand type(s) for *: 'numpy.ndarray' and 'Tensor'",
-    "known_differences/float32_sum_in_full_precision":
-        "engine reductions: float32 sums add left to right (numpy), torch's vectorised sum rounds differently "
-        "even for 5 elements: 5.666144847869873 against torch's 5.666145324707031 (which equals the float64 sum "
-        "rounded to float32, and a 4-accumulator order); shows whenever a lesson prints loss.item() in full",
     "known_differences/printing_a_method_without_calling_it":
         "engine: gradrepl's Tensor methods are Python functions, so print(x.item) shows '<bound method "
         "Tensor.item of tensor(...)>'; torch's are built-ins: '<built-in method item of Tensor object at 0x...>' "
