@@ -126,7 +126,9 @@ METHODS = {
     # elementwise functions
     "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "sin": ops.sin, "cos": ops.cos,
     "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu, "abs": ops.abs,
-    "absolute": ops.abs,
+    "absolute": ops.abs, "exp2": ops.exp2, "log2": ops.log2, "log10": ops.log10,
+    "log1p": ops.log1p, "expm1": ops.expm1, "rsqrt": ops.rsqrt, "sign": ops.sign,
+    "floor": ops.floor, "ceil": ops.ceil, "round": ops.round,
     "exp_": ops.exp_, "log_": ops.log_, "sqrt_": ops.sqrt_, "sin_": ops.sin_, "cos_": ops.cos_,
     "tanh_": ops.tanh_, "sigmoid_": ops.sigmoid_, "relu_": ops.relu_, "abs_": ops.abs_,
     # reductions

@@ -114,3 +114,21 @@ for name in ("softmax", "log_softmax"):
     case(f"{name}_bad_dim", lambda a, n=name: getattr(a, n)(2), [M])
 case("softmax_of_scores_chain", lambda a, b: (T.softmax(a @ b, 1) * T.log_softmax(a @ b, 1)).sum(),
      [(2, 3), (3, 4)])
+
+# ---------------------------------------------------------------------------------------------
+# More elementwise functions
+POSITIVE = A((2, 3), low=0.2, high=3.0)
+SPECIAL = A(values=[-1.0, 0.0, -0.0, 1.0, float("inf"), float("nan")], grad=True)
+for name, domain in {"exp2": M, "log2": POSITIVE, "log10": POSITIVE, "log1p": A(M, low=-0.5),
+                     "expm1": M, "rsqrt": POSITIVE, "sign": M, "floor": M, "ceil": M,
+                     "round": A(values=[[0.5, 1.5, 2.5], [-0.5, -1.49, 2.51]]), "square": M}.items():
+    case(f"{name}_method", lambda a, n=name: getattr(a, n)(), [domain])
+    case(f"torch_{name}", lambda a, n=name: getattr(T, n)(a), [domain])
+    case(f"{name}_special", lambda a, n=name: getattr(a, n)(), [SPECIAL])
+    case(f"{name}_int", lambda a, n=name: getattr(a, n)(), [ints()])
+    case(f"{name}_bool", lambda a, n=name: getattr(a, n)(), [A((2,), "bool")])
+    case(f"{name}_f64", lambda a, n=name: getattr(a, n)(), [A(M, F64, low=0.2)])
+    case(f"{name}_f16", lambda a, n=name: getattr(a, n)(), [A(M, F16, low=0.2)])
+    case(f"{name}_chain", lambda a, n=name: (getattr(a, n)() * a).sum(), [domain])
+case("round_decimals", lambda a: a.round(decimals=2), [M])
+case("torch_round_decimals", lambda a: T.round(a, decimals=1), [A(M, F64)])

@@ -282,6 +282,14 @@ UNARY = {
     "clamp_max": (lambda a: a.clamp(max=-0.3), away_from(-0.3)),
     "softmax": (lambda a: a.softmax(1), None), "softmax_dim0": (lambda a: T.softmax(a, 0), None),
     "log_softmax": (lambda a: a.log_softmax(-1), None),
+    "exp2": (lambda a: a.exp2(), None), "expm1": (lambda a: a.expm1(), None),
+    "log2": (lambda a: a.log2(), lambda a: np.abs(a) + 0.5),
+    "log10": (lambda a: T.log10(a), lambda a: np.abs(a) + 0.5),
+    "log1p": (lambda a: a.log1p(), lambda a: np.abs(a) - 0.5),
+    "rsqrt": (lambda a: a.rsqrt(), lambda a: np.abs(a) + 0.5),
+    "square": (lambda a: a.square(), None),
+    "floor": (lambda a: a.floor() * a, lambda a: np.floor(a) + 0.5),
+    "round": (lambda a: a.round() + a.sign() * a, lambda a: np.where(np.abs(a) < 0.1, 0.3, np.floor(a) + 0.25)),
 }
 
 

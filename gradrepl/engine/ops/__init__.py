@@ -197,6 +197,21 @@ sigmoid = _unary(_un.SIGMOID)
 relu = _unary(_un.RELU)
 abs = _unary(_un.ABS)
 absolute = abs
+exp2 = _unary(_un.EXP2)
+log2 = _unary(_un.LOG2)
+log10 = _unary(_un.LOG10)
+log1p = _unary(_un.LOG1P)
+expm1 = _unary(_un.EXPM1)
+rsqrt = _unary(_un.RSQRT)
+sign = _unary(_un.SIGN_OP)
+floor = _unary(_un.FLOOR)
+ceil = _unary(_un.CEIL)
+
+
+def round(input, *, decimals=0):
+    if decimals:
+        return apply_unary(_un.ROUND_DECIMALS, input, (decimals,))
+    return apply_unary(_un.ROUND, input)
 
 
 # ---------------------------------------------------------------------------------------------
