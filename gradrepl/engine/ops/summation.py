@@ -148,10 +148,24 @@ def _iterator(a, dims: tuple):
     the kept dims before the ``n_reduced`` reduced ones; groups[i] lists the original axes that
     view axis i merges (outermost first).
     """
-    shape, strides = a.shape, a.strides
+    key = (a.shape, a.strides, dims)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        plan = _PLANS[key] = _plan(a.shape, a.strides, dims)
+    order, view_shape, n_reduced, groups = plan
+    return a.transpose(order).reshape(view_shape), n_reduced, groups
+
+
+_PLANS: dict = {}  # the same few shapes come back every training step
+
+
+def _plan(shape, strides, dims):
     reduced = set(dims)
     out_stride, size = {}, 1
-    for ax in reversed(range(a.ndim)):  # torch allocates the output contiguous
+    ndim = len(shape)
+    for ax in reversed(range(ndim)):  # torch allocates the output contiguous
         out_stride[ax] = 0 if ax in reduced else size
         size *= 1 if ax in reduced else shape[ax]
 
@@ -168,7 +182,7 @@ def _iterator(a, dims: tuple):
                 return 1
         return 0
 
-    perm = [ax for ax in reversed(range(a.ndim)) if shape[ax] != 1]  # innermost first
+    perm = [ax for ax in reversed(range(ndim)) if shape[ax] != 1]  # innermost first
     for i in range(1, len(perm)):
         j = i
         for k in range(i - 1, -1, -1):
@@ -189,10 +203,10 @@ def _iterator(a, dims: tuple):
                 continue
         groups.append([ax])
     groups.reverse()  # outermost first
-    order = [ax for ax in range(a.ndim) if shape[ax] == 1] + [ax for g in groups for ax in reversed(g)]
-    view = a.transpose(order).reshape([math.prod([shape[ax] for ax in g]) for g in groups])
+    order = [ax for ax in range(ndim) if shape[ax] == 1] + [ax for g in groups for ax in reversed(g)]
+    view_shape = tuple(math.prod([shape[ax] for ax in g]) for g in groups)
     n_reduced = sum(1 for g in groups if g[0] in reduced)
-    return view, n_reduced, [list(reversed(g)) for g in groups]
+    return tuple(order), view_shape, n_reduced, [list(reversed(g)) for g in groups]
 
 
 def _reduce_view(view, n_reduced: int, dtype):
@@ -275,6 +289,18 @@ def _sum_small_dense(a, dtype):
     return _small_row_sum(list(flat)) + _F32.type(0)
 
 
+def _sum_short_dim(a, dim: int, keepdim: bool, dtype):
+    """Sum over one dim of fewer than 4 elements: every kernel path adds those in order."""
+    acc_dtype = _VECTOR[dtype][0]
+    lead = (slice(None),) * dim
+    total = a[lead + (0,)].astype(acc_dtype)  # a fresh array, which the adds below may reuse
+    for i in range(1, a.shape[dim]):
+        np.add(total, a[lead + (i,)], out=total)
+    np.add(total, 0, out=total)  # the output starts at 0: -0.0 comes out as 0.0
+    total = total.astype(dtype, copy=False)
+    return np.expand_dims(total, dim) if keepdim else total
+
+
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
     if dtype is not None and a.dtype != dtype:
@@ -289,6 +315,8 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     if len(dims) == a.ndim and a.size < _VECTOR[dtype][1] and not keepdim and (
             a.flags.c_contiguous or a.flags.f_contiguous):
         return _sum_small_dense(a, dtype)
+    if len(dims) == 1 and a.shape[dims[0]] < _ILP and a.ndim > 1:
+        return _sum_short_dim(a, dims[0], keepdim, dtype)
     if any(s < 0 for s in a.strides):
         a = np.ascontiguousarray(a)  # torch has no negative strides: that tensor was a copy
     view, n_reduced, groups = _iterator(a, dims)
