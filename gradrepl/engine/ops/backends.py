@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops.summation import float_sum
+
 
 def _shape(x) -> tuple:
     return tuple(x.shape) if hasattr(x, "shape") else ()
@@ -58,8 +60,8 @@ def select(cond, a, b):
 
 
 def _sum_axes(x, axes):
-    if x.dtype == np.float16:  # torch accumulates half in float32 and rounds once
-        return x.sum(axis=axes, dtype=np.float32).astype(np.float16)
+    if x.dtype.char in "efd":  # torch's sum_to_size runs its sum kernel: the same order, bits
+        return float_sum(x, axes)
     return x.sum(axis=axes)
 
 
