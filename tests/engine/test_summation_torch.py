@@ -3,6 +3,7 @@ shapes (1-d up to 5000, 2-d and 3-d), dtypes, value distributions, views, dims a
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -48,3 +49,19 @@ def test_large_tensors_split_between_threads():
     for spec in (Spec((40000,)), Spec((70000,), "float16"), Spec((300, 200), view="sliced"),
                  Spec((257, 300), dims=(0,)), Spec((300, 257), view="transposed", dims=(1,))):
         assert run(gtorch, spec) == run(torch, spec), spec.id
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("shape,bias", [((64, 10), (10,)), ((37, 13), (1, 13)), ((8, 3, 50), (3, 1)),
+                                        ((200,), ()), ((64, 10), (64, 1))])
+def test_broadcast_gradients_match_torch(shape, bias, dtype):
+    # the gradient of a broadcast input is torch's sum over the broadcast dims (sum_to_size)
+    rng = np.random.default_rng(len(shape) + len(bias))
+    x, b = rng.standard_normal(shape).astype(dtype), rng.standard_normal(bias).astype(dtype)
+    grads = []
+    for T in (gtorch, torch):
+        tb = T.tensor(b.tolist(), dtype=getattr(T, dtype), requires_grad=True)
+        tx = T.tensor(x.tolist(), dtype=getattr(T, dtype))
+        (tx * tb * tx).sum().backward()
+        grads.append(np.asarray(tb.grad.tolist()).tobytes())
+    assert grads[0] == grads[1]
