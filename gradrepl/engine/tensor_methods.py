@@ -138,6 +138,8 @@ METHODS = {
     "argmax": ops.argmax, "argmin": ops.argmin, "clamp": ops.clamp, "clip": ops.clamp,
     "clamp_min": ops.clamp_min, "clamp_max": ops.clamp_max,
     "softmax": ops.softmax, "log_softmax": ops.log_softmax,
+    # norms and statistics
+    "norm": ops.norm, "std": ops.std, "var": ops.var,
     # shapes and views
     "view": ops.view, "view_as": _view_as, "reshape": ops.reshape, "reshape_as": _reshape_as,
     "flatten": ops.flatten, "t": ops.t, "transpose": ops.transpose, "permute": ops.permute,

@@ -289,6 +289,13 @@ UNARY = {
     "rsqrt": (lambda a: a.rsqrt(), lambda a: np.abs(a) + 0.5),
     "square": (lambda a: a.square(), None),
     "floor": (lambda a: a.floor() * a, lambda a: np.floor(a) + 0.5),
+    # norms at 0 and deviations of constant rows are not differentiable: keep values apart
+    "norm": (lambda a: a.norm(), _distinct),
+    "norm_dim": (lambda a: a.norm(dim=1, keepdim=True), _distinct),
+    "norm_p1": (lambda a: a.norm(1, dim=0), away_from(0)), "norm_p3": (lambda a: a.norm(3), away_from(0)),
+    "norm_inf": (lambda a: a.norm(float("inf"), dim=1), _distinct),
+    "std": (lambda a: a.std(), _distinct), "std_dim": (lambda a: a.std(1, keepdim=True), _distinct),
+    "var": (lambda a: a.var(), None), "var_dim": (lambda a: T.var(a, 0, correction=0), None),
     "round": (lambda a: a.round() + a.sign() * a, lambda a: np.where(np.abs(a) < 0.1, 0.3, np.floor(a) + 0.25)),
 }
 

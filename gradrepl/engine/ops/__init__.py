@@ -21,6 +21,7 @@ from gradrepl.engine.ops.linalg import dot, matmul, mm, mv
 from gradrepl.engine.ops.primitive import apply, apply_binary, apply_unary
 from gradrepl.engine.ops.reductions import mean, sum
 from gradrepl.engine.ops.softmax import log_softmax, softmax
+from gradrepl.engine.ops.statistics import norm, std, var
 from gradrepl.engine.ops.shape import (
     expand, expand_as, flatten, permute, reshape, reversed_dims, squeeze, t, transpose, unbind,
     unsqueeze, view,

@@ -1,0 +1,190 @@
+"""Vector norms, variance and standard deviation: one row each, with torch's backward formulas.
+
+torch's CPU variance is a Welford pass in double, so var and std compute in float64 and round
+once; norms accumulate in the input's own dtype (float32 squares overflow to inf, as in torch),
+half in float32.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gradrepl.engine import dtypes
+from gradrepl.engine.ops.primitive import Primitive, apply_unary
+from gradrepl.engine.ops.reductions import normalize_dims
+from gradrepl.engine.tensor import Tensor
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _dims_of(dim, ndim):
+    """None or () reduce over everything; otherwise torch's checked, sorted dims."""
+    if dim is None or isinstance(dim, (tuple, list)) and not dim:
+        return tuple(range(ndim))
+    return normalize_dims(dim, ndim)
+
+
+def _unreduce(F, g, dims, keepdim, shape):
+    """A reduced gradient with the reduced dims put back (size 1), ready to broadcast."""
+    if not keepdim and np.ndim(_data(g)) != len(shape):
+        for d in dims:
+            g = F.unsqueeze(g, d)
+    return g
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+# ---------------------------------------------------------------------------------------------
+# linalg.vector_norm (Tensor.norm, torch.norm)
+
+def _norm_forward(a, p, dims, keepdim, dtype):
+    work = a.astype(dtype) if dtype is not None else a
+    work = work.astype(np.float32) if work.dtype == np.float16 else work
+    axes = dims if a.ndim else None
+    magnitude = np.abs(work)
+    if p == 2:
+        out = np.sqrt(np.sum(magnitude * magnitude, axis=axes, keepdims=keepdim))
+    elif p == 1:
+        out = np.sum(magnitude, axis=axes, keepdims=keepdim)
+    elif p == math.inf:
+        out = np.max(magnitude, axis=axes, keepdims=keepdim, initial=0.0)
+    elif p == -math.inf:
+        out = np.min(magnitude, axis=axes, keepdims=keepdim, initial=math.inf)
+    elif p == 0:
+        out = np.sum(magnitude != 0, axis=axes, keepdims=keepdim).astype(work.dtype)
+    else:
+        out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+    return np.asarray(out).astype(dtype or a.dtype)
+
+
+def _norm_backward(F, g, inputs, out, params, needs):
+    """torch's linalg_vector_norm_backward, case by case on p."""
+    p, dims, keepdim, _ = params
+    x = inputs[0]
+    shape = np.shape(_data(x))
+    norm = _unreduce(F, out, dims, keepdim, shape)
+    g = _unreduce(F, g, dims, keepdim, shape)
+    norm_data = np.asarray(_data(norm))
+    if p == 0:
+        return (None,)  # torch leaves the gradient of a count of non-zeros undefined
+    if p == 1:
+        return (F.sign(x) * g,)
+    if p == 2:
+        # (x / norm) * grad, in that order: half results show it
+        zero = np.broadcast_to(norm_data == 0, shape)
+        return (F.where(zero, 0.0, x / norm) * g,)
+    if math.isinf(p):
+        # the gradient is shared evenly by the elements at the extreme
+        tied = np.abs(np.asarray(_data(x))) == norm_data
+        share = g / np.sum(tied, axis=dims if shape else None, keepdims=True).astype(norm_data.dtype)
+        return (F.sign(x) * F.where(tied, share, 0.0),)
+    scale = F.where(norm_data == 0, 0.0, g / norm ** (p - 1))
+    return (x * (x * F.sign(x)) ** (p - 2) * scale,)
+
+
+NORM = Primitive("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_backward,
+                 uses_output=True)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        from gradrepl.engine.errors import UnsupportedError
+
+        raise UnsupportedError(f"torch.norm(p={p!r})")
+    a = input._data
+    if dtype is None and a.dtype.kind != "f":
+        legacy = dtypes.LEGACY_TYPE_NAMES[dtypes.from_numpy_dtype(a.dtype)]
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {legacy[len('torch.'):-len('Tensor')]}")
+    np_dtype = None if dtype is None else dtype.numpy
+    dims = _dims_of(dim, a.ndim)
+    return apply_unary(NORM, input, (float(p), dims, bool(keepdim), np_dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# var / std with a correction (Bessel's by default)
+
+def _var_forward(a, dims, correction, keepdim):
+    work = a.astype(np.float64)
+    axes = dims if a.ndim else None
+    n = _count(a.shape, dims) if a.ndim else 1
+    mean = np.mean(work, axis=axes, keepdims=True) if n else np.zeros_like(work)
+    squares = np.sum((work - mean) ** 2, axis=axes, keepdims=keepdim)
+    dof = max(n - correction, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(squares / dof).astype(a.dtype)
+
+
+def _var_backward(F, g, inputs, out, params, needs):
+    # torch's var_backward: (2 / dof) * grad * (x - x.mean(dim, keepdim=True))
+    dims, correction, keepdim = params
+    x = inputs[0]
+    shape = np.shape(_data(x))
+    n = _count(shape, dims)
+    g = _unreduce(F, g, dims, keepdim, shape)
+    mean = F.sum(x, dims if shape else (), keepdim=True) / max(n, 1)
+    dof = n - correction
+    return ((2.0 / dof if dof > 0 else math.inf) * g * (x - mean),)
+
+
+def _std_backward(F, g, inputs, out, params, needs):
+    # torch's std_backward: var_backward((grad / (result * 2)).masked_fill_(result == 0, 0))
+    scaled = F.where(np.asarray(_data(out)) == 0, 0.0, g / (out * 2))
+    return _var_backward(F, scaled, inputs, out, params, needs)
+
+
+def _std_forward(a, dims, correction, keepdim):
+    return np.sqrt(_var_forward(a, dims, correction, keepdim))
+
+
+VAR = Primitive("var", "VarBackward0", _var_forward, _var_backward)
+STD = Primitive("std", "StdBackward0", _std_forward, _std_backward, uses_output=True)
+
+
+def _statistic(prim):
+    def op(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):  # std(False): the old std(unbiased) overload
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise TypeError(_BOTH_MESSAGE.format(name=prim.name, unbiased=unbiased))
+        if input._data.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        dims = _dims_of(dim, input.ndim)
+        n = _count(input.shape, dims) if input.ndim else 1
+        if n - correction <= 0:
+            from gradrepl.engine.warn import warn_user
+
+            warn_user(_DOF_WARNING.format(name=prim.name))
+        return apply_unary(prim, input, (dims, correction, bool(keepdim)))
+    op.__name__ = prim.name
+    return op
+
+
+_DOF_WARNING = (
+    "{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+    "factor (input numel divided by output numel). (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)"
+)
+_BOTH_MESSAGE = (
+    "{name}() received an invalid combination of arguments - got (correction=int, unbiased=bool, "
+    "), but expected one of:\n"
+    " * (tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
+    " * (tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
+    " * (bool unbiased = True)\n"
+)
+
+var = _statistic(VAR)
+std = _statistic(STD)
