@@ -65,3 +65,12 @@ def test_broadcast_gradients_match_torch(shape, bias, dtype):
         (tx * tb * tx).sum().backward()
         grads.append(np.asarray(tb.grad.tolist()).tobytes())
     assert grads[0] == grads[1]
+
+
+def test_half_vectors_fold_as_torch_loads_them():
+    # a vector of 16 halves becomes two float vectors added lane by lane (x[i] + x[i + 8]);
+    # the float sums rarely show through the final rounding to half, so try many mixed inputs
+    rng = np.random.default_rng(7)
+    for n in rng.integers(16, 20000, 1500):
+        x = (rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 3, n)).astype(np.float16)
+        assert gtorch.from_numpy(x).sum().tolist() == torch.from_numpy(x).sum().tolist(), n

@@ -5,8 +5,9 @@ right. Its iterator first puts the reduced dims innermost and merges dims that a
 memory, then each 2-d slab (reduced dim 0, dim 1) is summed one of four ways:
 
 * inner dim contiguous and at least one vector long: per row, vectors of W lanes (8 float,
-  4 double, 16 halves folded pairwise into 8 floats) are summed by ``row_sum`` below as if each
-  lane were its own sequence; the leftover scalars are added to 0 first, then the lanes 0..W-1;
+  4 double; 16 halves load as two float vectors added lane by lane, x[i] + x[i + 8]) are
+  summed by ``row_sum`` below as if each lane were its own sequence; the leftover scalars are
+  added to 0 first, then the lanes 0..W-1;
 * dim 1 contiguous and at least one vector wide: columns in groups of 4*W are summed by
   ``multi_row_sum``, the rest by ``row_sum``;
 * otherwise the same two with single columns (groups of 4) or single rows.
@@ -111,9 +112,9 @@ def _vector_rows(x, dtype):
     rows, length = x.shape
     n_vec = length // load
     body = x[:, :n_vec * load]
-    if dtype == _F16:  # each float lane starts as the sum of two neighbouring halves
-        pairs = body.reshape(rows, n_vec * lanes, 2)
-        body = pairs[..., 0].astype(acc_dtype) + pairs[..., 1].astype(acc_dtype)
+    if dtype == _F16:  # a vector of 16 halves loads as two float vectors, added lane by lane
+        halves = body.reshape(rows, n_vec, 2, lanes)
+        body = halves[:, :, 0].astype(acc_dtype) + halves[:, :, 1].astype(acc_dtype)
     partials = _ilp(body.reshape(rows, n_vec, lanes).swapaxes(0, 1))  # (rows, lanes)
     if length > n_vec * load:
         tail = x[:, n_vec * load:].astype(acc_dtype, copy=False)
