@@ -37,6 +37,7 @@ _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float
 # dtype -> (accumulation dtype, elements per vector load, accumulator lanes)
 _VECTOR = {_F32: (_F32, 8, 8), _F64: (_F64, 4, 4), _F16: (_F32, 16, 8)}
 _ILP = 4  # row_sum's interleaved accumulators, and multi_row_sum's rows per group
+_FEW_VECTORS = 64  # fewer vectors than this fill no block of the cascade (blocks hold 16 rows of 4)
 
 
 def _ceil_log2(n: int) -> int:
@@ -302,6 +303,31 @@ def _sum_short_dim(a, dim: int, keepdim: bool, dtype):
     return np.expand_dims(total, dim) if keepdim else total
 
 
+def _sum_few_vectors(flat, dtype):
+    """Sum of a contiguous run of 1 to 63 vectors (no block of the cascade fills): four
+    interleaved chains of vectors, leftovers into the first, ((v0 + v1) + v2) + v3, then the
+    scalar tail and the lanes in order. The general path, in a handful of numpy calls."""
+    acc_dtype, load, lanes = _VECTOR[dtype]
+    n_vec = flat.size // load
+    body = flat[:n_vec * load].reshape(n_vec, load // lanes, lanes)
+    vectors = body[:, 0].astype(acc_dtype) + body[:, 1] if dtype == _F16 else body[:, 0]
+    rows = n_vec // _ILP
+    if rows:
+        acc = np.add.accumulate(vectors[:rows * _ILP].reshape(rows, _ILP * lanes))[-1]
+        acc = acc.reshape(_ILP, lanes)
+        first = acc[0]
+        for v in vectors[rows * _ILP:]:
+            first = first + v
+        lane_sums = ((first + acc[1]) + acc[2]) + acc[3]
+    else:
+        lane_sums = np.add.accumulate(vectors)[-1]
+    tail = flat[n_vec * load:]
+    if tail.size:
+        lane_sums = np.concatenate([tail.astype(acc_dtype, copy=False), lane_sums])
+    total = np.add.accumulate(lane_sums)[-1] + acc_dtype.type(0)
+    return total if dtype != _F16 else _F16.type(total)
+
+
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
     if dtype is not None and a.dtype != dtype:
@@ -316,6 +342,9 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     if len(dims) == a.ndim and a.size < _VECTOR[dtype][1] and not keepdim and (
             a.flags.c_contiguous or a.flags.f_contiguous):
         return _sum_small_dense(a, dtype)
+    if (len(dims) == a.ndim and not keepdim and a.size < _FEW_VECTORS * _VECTOR[dtype][1]
+            and (a.flags.c_contiguous or a.flags.f_contiguous)):
+        return _sum_few_vectors(a.ravel(order="K"), dtype)
     if len(dims) == 1 and a.shape[dims[0]] < _ILP and a.ndim > 1:
         return _sum_short_dim(a, dims[0], keepdim, dtype)
     if any(s < 0 for s in a.strides):
