@@ -47,11 +47,12 @@ def _ceil_log2(n: int) -> int:
 def _chain(x, axis=0):
     """Sum along ``axis`` strictly left to right (numpy's own reductions would sum pairwise)."""
     length = x.shape[axis]
+    last = (slice(None),) * axis + (-1,)
     if length == 1:
-        return np.take(x, 0, axis=axis)
+        return x[last]
     if x.ndim == 1 or x.size < 600 * (length - 1):
         # add.accumulate is sequential by definition: one call, but slow per element
-        return np.take(np.add.accumulate(x, axis=axis), -1, axis=axis)
+        return np.add.accumulate(x, axis=axis)[last]
     x = x.swapaxes(0, axis)
     acc = x[0] + x[1]
     for row in x[2:]:
