@@ -139,7 +139,7 @@ METHODS = {
     "clamp_min": ops.clamp_min, "clamp_max": ops.clamp_max,
     "softmax": ops.softmax, "log_softmax": ops.log_softmax,
     # norms and statistics
-    "norm": ops.norm, "std": ops.std, "var": ops.var,
+    "norm": ops.norm, "std": ops.std, "var": ops.var, "prod": ops.prod, "cumsum": ops.cumsum,
     # shapes and views
     "view": ops.view, "view_as": _view_as, "reshape": ops.reshape, "reshape_as": _reshape_as,
     "flatten": ops.flatten, "t": ops.t, "transpose": ops.transpose, "permute": ops.permute,

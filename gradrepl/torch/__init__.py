@@ -37,9 +37,9 @@ from gradrepl.engine.grad_mode import (
     set_grad_enabled,
 )
 from gradrepl.engine.ops import (
-    abs, absolute, add, ceil, exp2, expm1, floor, log1p, log2, log10, round, rsqrt, sign, allclose, argmax, argmin, cat, clamp, clamp_max, clamp_min, clip, clone, cos, detach, div, divide, dot, eq, equal, exp,
+    abs, absolute, add, ceil, exp2, expm1, floor, log1p, log2, log10, round, rsqrt, sign, allclose, argmax, argmin, cat, clamp, clamp_max, clamp_min, clip, clone, cos, cumsum, detach, div, divide, dot, eq, equal, exp,
     flatten, floor_divide, ge, gt, isclose, le, log, lt, matmul, max, maximum, mean, min, minimum, mm, mul, multiply, mv, ne, norm, std, var,
-    neg, negative, permute, pow, reciprocal, relu, remainder, reshape, rsub, sigmoid, sin, softmax, log_softmax, sqrt,
+    neg, negative, permute, pow, prod, reciprocal, relu, remainder, reshape, rsub, sigmoid, sin, softmax, log_softmax, sqrt,
     square, squeeze, stack, sub, sum, t, tanh, transpose, true_divide, unbind, unsqueeze, where,
 )
 from gradrepl.engine.printing import set_printoptions

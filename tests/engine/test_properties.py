@@ -240,6 +240,10 @@ def _distinct(a):
     return a + np.arange(a.size).reshape(a.shape) * 0.37
 
 
+def _not_tiny(a):
+    return np.where(np.abs(a) < 0.1, 0.5, a)
+
+
 floats = st.floats(-2, 2, allow_nan=False, width=64)
 SHAPE = (2, 3)
 
@@ -296,6 +300,11 @@ UNARY = {
     "norm_inf": (lambda a: a.norm(float("inf"), dim=1), _distinct),
     "std": (lambda a: a.std(), _distinct), "std_dim": (lambda a: a.std(1, keepdim=True), _distinct),
     "var": (lambda a: a.var(), None), "var_dim": (lambda a: T.var(a, 0, correction=0), None),
+    # (denormal factors overflow 1/x in the second derivative, in torch as here)
+    "prod": (lambda a: a.prod(), _not_tiny), "prod_dim": (lambda a: a.prod(1), _not_tiny),
+    "prod_with_zero": (lambda a: a.prod(0, keepdim=True),
+                       lambda a: np.where(np.eye(2, 3) > 0, 0.0, _not_tiny(a))),
+    "cumsum": (lambda a: a.cumsum(1), None), "cumsum_dim0": (lambda a: T.cumsum(a, 0) ** 2, None),
     "round": (lambda a: a.round() + a.sign() * a, lambda a: np.where(np.abs(a) < 0.1, 0.3, np.floor(a) + 0.25)),
 }
 

@@ -14,6 +14,7 @@ from gradrepl.engine.ops.clamp import clamp, clamp_max, clamp_min, clip
 from gradrepl.engine.ops.combine import cat, stack, where
 from gradrepl.engine.ops.compare import allclose, eq, equal, ge, gt, isclose, le, lt, ne
 from gradrepl.engine.ops.conversion import clone, contiguous, detach, detach_, to_dtype
+from gradrepl.engine.ops.cumulative import cumsum, prod
 from gradrepl.engine.ops.extrema import argmax, argmin, max, maximum, min, minimum
 from gradrepl.engine.ops.indexing import getitem
 from gradrepl.engine.ops.inplace import apply_inplace, setitem
