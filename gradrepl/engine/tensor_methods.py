@@ -136,7 +136,8 @@ METHODS = {
     # extrema
     "max": ops.max, "min": ops.min, "maximum": ops.maximum, "minimum": ops.minimum,
     "argmax": ops.argmax, "argmin": ops.argmin, "clamp": ops.clamp, "clip": ops.clamp,
-    "clamp_min": ops.clamp_min, "clamp_max": ops.clamp_max,
+    "clamp_min": ops.clamp_min, "clamp_max": ops.clamp_max, "clamp_": ops.clamp_,
+    "clip_": ops.clamp_, "clamp_min_": ops.clamp_min_, "clamp_max_": ops.clamp_max_,
     "softmax": ops.softmax, "log_softmax": ops.log_softmax,
     # norms and statistics
     "norm": ops.norm, "std": ops.std, "var": ops.var, "prod": ops.prod, "cumsum": ops.cumsum,

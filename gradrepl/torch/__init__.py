@@ -37,10 +37,13 @@ from gradrepl.engine.grad_mode import (
     set_grad_enabled,
 )
 from gradrepl.engine.ops import (
-    abs, absolute, add, ceil, exp2, expm1, floor, log1p, log2, log10, round, rsqrt, sign, allclose, argmax, argmin, cat, clamp, clamp_max, clamp_min, clip, clone, cos, cumsum, detach, div, divide, dot, eq, equal, exp,
-    flatten, floor_divide, ge, gt, isclose, le, log, lt, matmul, max, maximum, mean, min, minimum, mm, mul, multiply, mv, ne, norm, std, var,
-    neg, negative, permute, pow, prod, reciprocal, relu, remainder, reshape, rsub, sigmoid, sin, softmax, log_softmax, sqrt,
-    square, squeeze, stack, sub, sum, t, tanh, transpose, true_divide, unbind, unsqueeze, where,
+    abs, absolute, add, allclose, argmax, argmin, cat, ceil, clamp, clamp_max, clamp_min, clip,
+    clone, cos, cumsum, detach, div, divide, dot, eq, equal, exp, exp2, expm1, flatten, floor,
+    floor_divide, ge, gt, isclose, le, log, log1p, log2, log10, log_softmax, lt, matmul, max,
+    maximum, mean, min, minimum, mm, mul, multiply, mv, ne, neg, negative, norm, permute, pow, prod,
+    reciprocal, relu, remainder, reshape, round, rsqrt, rsub, sigmoid, sign, sin, softmax, sqrt,
+    square, squeeze, stack, std, sub, sum, t, tanh, transpose, true_divide, unbind, unsqueeze, var,
+    where,
 )
 from gradrepl.engine.printing import set_printoptions
 from gradrepl.engine.random import (
@@ -49,7 +52,7 @@ from gradrepl.engine.random import (
 )
 from gradrepl.engine.size import Size
 from gradrepl.engine.tensor import Tensor
-from gradrepl.torch import autograd, cuda  # noqa: F401
+from gradrepl.torch import autograd, cuda, return_types  # noqa: F401
 
 __version__ = "2.13.0+gradrepl"
 

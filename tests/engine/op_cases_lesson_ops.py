@@ -207,3 +207,21 @@ case("cumsum_f16", lambda a: a.cumsum(1), [A(M, F16)])
 case("cumsum_dtype", lambda a: a.cumsum(0, dtype=T.float64), [M])
 case("cumsum_no_dim", lambda a: a.cumsum(), [M])
 case("cumsum_bad_dim", lambda a: a.cumsum(2), [M])
+
+
+def clamp_inplace(a, *args, **kw):
+    a = a.clone(); a.clamp_(*args, **kw); return a  # noqa: E702
+
+
+case("clamp_inplace", lambda a: clamp_inplace(a, -0.5, 0.5), [M])
+case("clamp_inplace_min_kw", lambda a: clamp_inplace(a, min=0), [CLAMP_X])
+case("clamp_inplace_tensor", lambda a, lo, hi: clamp_inplace(a, lo, hi), [M, (3,), A((2, 1), low=0.5)])
+case("clamp_inplace_int_float_error", lambda a: a.clamp_(0.5), [ints()])
+case("clamp_inplace_int", lambda a: a.clamp_(0, 2), [ints()])
+case("clamp_inplace_leaf_error", lambda a: a.clamp_(min=0), [M])
+case("clamp_min_inplace", lambda a: a.clone().clamp_min_(0.1), [M])
+case("clamp_max_inplace_tensor", lambda a, b: a.clone().clamp_max_(b), [M, (3,)])
+case("clip_inplace_no_grad", lambda a: (a.detach().clip_(0, 1), a), [M])
+case("max_dim_type_and_fields",
+     lambda a: (str(type(a.max(1))), isinstance(a.max(1), T.return_types.max), tuple(a.min(0))),
+     [M])

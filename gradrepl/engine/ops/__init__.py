@@ -10,7 +10,9 @@ import numpy as np
 
 from gradrepl.engine.ops import arithmetic as _ar
 from gradrepl.engine.ops import unary as _un
-from gradrepl.engine.ops.clamp import clamp, clamp_max, clamp_min, clip
+from gradrepl.engine.ops.clamp import (
+    clamp, clamp_, clamp_max, clamp_max_, clamp_min, clamp_min_, clip,
+)
 from gradrepl.engine.ops.combine import cat, stack, where
 from gradrepl.engine.ops.compare import allclose, eq, equal, ge, gt, isclose, le, lt, ne
 from gradrepl.engine.ops.conversion import clone, contiguous, detach, detach_, to_dtype

@@ -153,3 +153,41 @@ def clamp_max(input, max):
     if isinstance(max, Tensor):
         return apply(CLAMP_MAX_TENSOR, (input, max))
     return apply_unary(CLAMP_MAX, input, (None, _number(max)))
+
+
+# ---------------------------------------------------------------------------------------------
+# In place: ``w.clamp_(0, 1)``, common under no_grad to keep parameters in range
+
+def clamp_(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError(_NO_BOUNDS)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if min is not None and not isinstance(min, Tensor) or max is not None and not isinstance(max, Tensor):
+            raise TypeError(_mixed_bounds_message(min, max).replace("clamp()", "clamp_()"))
+        return _inplace(CLAMP_TENSOR, input, (min, max))
+    return _inplace(CLAMP, input, (), (_number(min), _number(max)))
+
+
+def clamp_min_(input, min):
+    if isinstance(min, Tensor):
+        return _inplace(CLAMP_MIN_TENSOR, input, (min,))
+    return _inplace(CLAMP_MIN, input, (), (_number(min), None))
+
+
+def clamp_max_(input, max):
+    if isinstance(max, Tensor):
+        return _inplace(CLAMP_MAX_TENSOR, input, (max,))
+    return _inplace(CLAMP_MAX, input, (), (None, _number(max)))
+
+
+def _inplace(prim, input, others, params=()):
+    from gradrepl.engine.ops.inplace import _legacy, apply_inplace
+    from gradrepl.engine.tensor import _CPP_TYPE_NAMES
+
+    bounds = [_data(x) for x in others] + list(params)
+    result = _result_dtype(input._data, *bounds)
+    if result.kind == "f" and input._data.dtype.kind in "biu":
+        # clamp_'s structured kernel names the output by its C++ type ("long int")
+        raise RuntimeError(f"result type {_legacy(result)} can't be cast to the desired output "
+                           f"type {_CPP_TYPE_NAMES[input._data.dtype.name]}")
+    return apply_inplace(prim, input, others, params)

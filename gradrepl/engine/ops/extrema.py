@@ -140,7 +140,7 @@ def _extreme(name, whole, binary):
         if dim is None:
             return apply_unary(whole, input)
         return _reduce_dim(input, dim, keepdim, name)
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     return op
 
 
@@ -187,7 +187,7 @@ def _pairwise(prim):
                 f"{prim.name}(): argument 'other' (position 2) must be Tensor, not "
                 f"{type(other).__name__}")
         return apply(prim, (input, other))
-    op.__name__ = prim.name
+    op.__name__ = op.__qualname__ = prim.name
     return op
 
 
@@ -224,7 +224,7 @@ def _arg(name, np_func):
             pick = np.where(nan.any(axis=d), np.argmax(nan, axis=d), pick)
         pick = pick.astype(np.int64)
         return new_tensor(np.expand_dims(pick, d) if keepdim else pick)
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     return op
 
 

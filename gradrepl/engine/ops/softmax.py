@@ -95,7 +95,7 @@ def _make(prim):
         d = wrap_dim(dim, input.ndim)
         _check_floating(input._data, prim.name, d)
         return apply_unary(prim, input, (d,))
-    op.__name__ = prim.name
+    op.__name__ = op.__qualname__ = prim.name
     return op
 
 

@@ -169,7 +169,7 @@ def _statistic(prim):
 
             warn_user(_DOF_WARNING.format(name=prim.name))
         return apply_unary(prim, input, (dims, correction, bool(keepdim)))
-    op.__name__ = prim.name
+    op.__name__ = op.__qualname__ = prim.name
     return op
 
 
