@@ -128,3 +128,14 @@ def test_anomaly_switches_are_accepted_and_restore_the_mode():
             assert torch.is_anomaly_enabled()
     assert not torch.is_anomaly_enabled()
     assert torch.autograd.grad_mode.no_grad is torch.no_grad
+
+
+def test_inplace_error_hint_follows_anomaly_mode():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    with torch.autograd.set_detect_anomaly(True):
+        with pytest.raises(RuntimeError, match="Hint: the backtrace further above shows"):
+            y.sum().backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="Hint: enable anomaly detection"):
+        y.sum().backward()

@@ -278,10 +278,18 @@ def _modified_message(tensor: Tensor, saved: int, now: int, producer_node=None) 
         whose = f"output {tensor._output_nr} of {producer}"
     else:
         whose = "a leaf Variable"  # hit only when a leaf was changed under no_grad
+    from gradrepl.engine.anomaly import is_anomaly_enabled
+
+    if is_anomaly_enabled():
+        # torch then also warns with the forward call's traceback, which gradrepl does not keep
+        hint = ("the backtrace further above shows the operation that failed to compute its "
+                "gradient. The variable in question was changed in there or anywhere later. "
+                "Good luck!")
+    else:
+        hint = ("enable anomaly detection to find the operation that failed to compute its "
+                "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{LEGACY_TYPE_NAMES[tensor.dtype]} [{shape}]], which is {whose}, is at version "
-        f"{now}; expected version {saved} instead. Hint: enable anomaly detection to find the "
-        "operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        f"{now}; expected version {saved} instead. Hint: {hint}"
     )
