@@ -149,7 +149,13 @@ def _batched_backward(F, g, inputs, out, params, needs):
     grad_a = grad_b = None
     if needs[0]:
         grad_a = F.reshape(F.sum_to(F.matmul(g, F.transpose(b, -1, -2)), a), a_shape)
-    if needs[1]:
+    if needs[1] and np.ndim(b) == 2 and np.ndim(a) > 2:
+        # torch folds the batch of `a` into the rows of one mm, so the gradient of `b` is one
+        # product over all rows, accumulated as that mm does (not per batch, then summed)
+        rows = F.reshape(a, (-1, np.shape(a)[-1]))
+        grad_b = F.reshape(F.matmul(F.transpose(rows, 0, 1), F.reshape(g, (-1, np.shape(g)[-1]))),
+                           b_shape)
+    elif needs[1]:
         grad_b = F.reshape(F.sum_to(F.matmul(F.transpose(a, -1, -2), g), b), b_shape)
     return grad_a, grad_b
 
