@@ -165,6 +165,8 @@ _PLANS: dict = {}  # the same few shapes come back every training step
 
 
 def _plan(shape, strides, dims):
+    """How the iterator orders and merges dims: (transpose order, view shape, n_reduced, groups).
+    Size-1 dims are left out: torch merges them into their neighbours."""
     reduced = set(dims)
     out_stride, size = {}, 1
     ndim = len(shape)
