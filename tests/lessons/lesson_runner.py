@@ -48,3 +48,15 @@ def mismatch_report(lesson, expected: list[str], produced: list[str], expected_n
 def load_goldens() -> dict:
     """``{lesson id: {"cells": [source, ...], "outputs": [text, ...]}}`` recorded from PyTorch."""
     return json.loads(GOLDENS.read_text(encoding="utf-8"))["lessons"]
+
+
+def lesson_params():
+    """One pytest param per lesson; the known differences are strict xfails with their reason."""
+    import pytest
+
+    from corpus import KNOWN_DIFFERENCES, LESSONS
+
+    for lesson in LESSONS:
+        reason = KNOWN_DIFFERENCES.get(lesson.id)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        yield pytest.param(lesson, id=lesson.id, marks=marks)

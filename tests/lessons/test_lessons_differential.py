@@ -10,17 +10,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from corpus import KNOWN_DIFFERENCES, LESSONS  # noqa: E402
-from lesson_runner import mismatch_report, run_lesson  # noqa: E402
+from lesson_runner import lesson_params, mismatch_report, run_lesson  # noqa: E402
 
 pytestmark = pytest.mark.torch
-
-
-def lesson_params():
-    for lesson in LESSONS:
-        reason = KNOWN_DIFFERENCES.get(lesson.id)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        yield pytest.param(lesson, id=lesson.id, marks=marks)
 
 
 @pytest.mark.parametrize("lesson", lesson_params())

@@ -7,8 +7,8 @@ compared against stale outputs.
 
 import pytest
 
-from corpus import KNOWN_DIFFERENCES, LESSONS
-from lesson_runner import load_goldens, mismatch_report, run_lesson
+from corpus import LESSONS
+from lesson_runner import lesson_params, load_goldens, mismatch_report, run_lesson
 
 GOLDENS = load_goldens()
 
@@ -22,13 +22,6 @@ def test_corpus_size():
 def test_goldens_cover_the_corpus():
     assert sorted(GOLDENS) == sorted(lesson.id for lesson in LESSONS), \
         "re-record: python scripts/record_lesson_goldens.py"
-
-
-def lesson_params():
-    for lesson in LESSONS:
-        reason = KNOWN_DIFFERENCES.get(lesson.id)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        yield pytest.param(lesson, id=lesson.id, marks=marks)
 
 
 @pytest.mark.parametrize("lesson", lesson_params())
