@@ -1,9 +1,9 @@
 """The backward pass: ``backward`` (accumulate into leaves) and ``grad`` (return gradients).
 
-The graph is walked iteratively, never recursively, so a 100,000-op chain works: first a pass
-counts how many edges reach each node, then nodes run once all their consumers have run, latest
-created first as torch's engine orders them (that order decides how gradients are summed, so it
-matters for the last bits of a float).
+The graph is walked iteratively, never recursively, so a 100,000-op chain works: the reachable
+nodes are collected, then run latest-created first, which is the order torch's engine runs them
+(every node runs after all its consumers, and the order decides how gradients are summed, so it
+matters for the last bits of a float). Hooks and accumulation into leaves are in sinks.py.
 
 Gradients flow as numpy arrays, unless ``create_graph=True``: then they are tensors and the
 backward formulas run as recorded ops, so the gradients can be differentiated again.
@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.graph import AccumulateGrad, accumulator_for
+from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
-from gradrepl.engine.ops.primitive import apply, check_saved
-from gradrepl.engine.graph import BACKWARD_TWICE
+from gradrepl.engine.ops.primitive import check_saved
+from gradrepl.engine.sinks import accumulate, cast_like, run_post_hooks, run_pre_hooks
 from gradrepl.engine.tensor import Tensor, _writes, new_tensor
 
 _arrays = backends.arrays
@@ -114,7 +114,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 )
             results.append(None)
         else:
-            results.append(g if isinstance(g, Tensor) else new_tensor(_cast(g, t)))
+            results.append(g if isinstance(g, Tensor) else new_tensor(cast_like(g, t)))
     return tuple(results)
 
 
@@ -287,7 +287,7 @@ def _run_plain(state: _Pass, order: list) -> None:
             continue  # no gradient reached this node: nothing flows on from it
         if node._special:  # accumulators, hooks, several outputs
             if type(node) is AccumulateGrad and node.variable._hooks is None:
-                _accumulate(state, node, g)
+                accumulate(state, node, g)
             else:
                 _run_node(state, node, g)
             continue
@@ -329,9 +329,9 @@ def _run_node(state: _Pass, node, g) -> None:
     buffers = state.buffers
     if node._pre_hooks is not None or node._retained is not None or state.captures \
             or type(node) is AccumulateGrad:
-        g = _pre_hooks(state, node, g)
+        g = run_pre_hooks(state, node, g)
     if type(node) is AccumulateGrad:
-        _accumulate(state, node, g)
+        accumulate(state, node, g)
         return
     needed = state.needed
     if needed is not None and node not in needed:
@@ -346,7 +346,7 @@ def _run_node(state: _Pass, node, g) -> None:
     else:
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
     if node._hooks:
-        _post_hooks(node, grads, g)
+        run_post_hooks(node, grads, g)
     if not state.retain_graph and prim.saves:
         node._released = True
         node._out = None
@@ -391,148 +391,3 @@ def _match_input(g, x):
     if g.dtype != want:
         return np.asarray(g).astype(want)
     return g
-
-
-# -------------------------------------------------------------------------------------------------
-# Hooks and leaves
-
-
-def _pre_hooks(state: _Pass, node, g):
-    if isinstance(node, AccumulateGrad):
-        hooks = node.variable._hooks
-        if hooks:
-            g = _call_tensor_hooks(hooks, g, state)
-        _capture(state, node, 0, g)
-        return g
-    if node._pre_hooks:
-        for nr, hook in list(node._pre_hooks):
-            g = _replace(g, nr, _call_tensor_hooks([hook], _pick(g, nr), state))
-    if node._retained:
-        for nr, ref in node._retained:
-            tensor = ref()
-            if tensor is not None and _pick(g, nr) is not None:
-                _retain(tensor, _pick(g, nr), state)
-    if state.captures:
-        if isinstance(g, list):
-            for nr, gi in enumerate(g):
-                _capture(state, node, nr, gi)
-        else:
-            _capture(state, node, 0, g)
-    return g
-
-
-def _pick(g, nr):
-    return g[nr] if isinstance(g, list) else g
-
-
-def _replace(g, nr, value):
-    if isinstance(g, list):
-        g = list(g)
-        g[nr] = value
-        return g
-    return value
-
-
-def _call_tensor_hooks(hooks, g, state: _Pass):
-    if g is None:
-        return g
-    for hook in list(hooks):
-        as_tensor = g if isinstance(g, Tensor) else new_tensor(g)
-        result = hook(as_tensor)
-        if result is not None:
-            _check_hook_result(hook, as_tensor, result)
-            g = result if state.create_graph else result._data
-            state.borrowed.add(id(g))
-    return g
-
-
-def _capture(state: _Pass, node, nr: int, g) -> None:
-    wanted = state.captures.get((node, nr))
-    if not wanted or g is None:
-        return
-    for index in wanted:
-        if isinstance(index, tuple):  # backward(inputs=[non_leaf])
-            _retain(index[1], g, state)
-        else:
-            old = state.results[index]
-            state.results[index] = g if old is None else old + g
-
-
-def _retain(tensor: Tensor, g, state: _Pass) -> None:
-    if not isinstance(g, Tensor):
-        g = new_tensor(np.array(g))
-    elif not state.create_graph:
-        g = new_tensor(np.array(g._data))
-    tensor._grad = g if tensor._grad is None else tensor._grad + g
-
-
-def _accumulate(state: _Pass, node: AccumulateGrad, g) -> None:
-    if not state.accumulate:
-        return
-    if state.only_leaves is not None and node not in state.only_leaves:
-        return
-    variable = node.variable
-    if state.create_graph:
-        g = g if isinstance(g, Tensor) else new_tensor(g)
-        if variable._grad is None:
-            from gradrepl.engine.ops.conversion import COPY_INTO_GRAD
-
-            variable._grad = apply(COPY_INTO_GRAD, (None, g))
-        else:
-            variable._grad = variable._grad + g
-        return
-    existing = variable._grad
-    if existing is None:
-        variable._grad = new_tensor(_owned(g, variable, state))
-        return
-    memory = existing._data
-    if type(memory) is np.ndarray and memory.flags.writeable:
-        np.add(memory, g, out=memory, casting="unsafe")  # in place: references to .grad see it
-    else:
-        existing._data = (memory + g).astype(memory.dtype, copy=False)
-    existing._bump_version()
-
-
-def _owned(g, variable: Tensor, state: _Pass):
-    """An array the new .grad can own: the gradient itself when nothing else holds it."""
-    data = variable._data
-    if type(g) is not np.ndarray and type(data) is not np.ndarray and g.dtype == data.dtype:
-        return g  # a numpy scalar for a 0-d leaf: immutable, so it can be shared as is
-    want = data.dtype
-    shape = np.shape(data)
-    if type(g) is not np.ndarray:
-        return _cast(np.broadcast_to(g, shape) if np.shape(g) != shape else g, variable)
-    if (g.base is None and g.flags.writeable and id(g) not in state.borrowed
-            and g.dtype == want and g.shape == shape):
-        state.borrowed.add(id(g))
-        return g
-    return np.array(np.broadcast_to(g, shape), dtype=want)
-
-
-def _cast(g, like: Tensor):
-    want = like._data.dtype
-    if type(g) is np.ndarray:
-        return g.astype(want, copy=False)
-    return np.asarray(g, dtype=want)[()] if np.ndim(g) == 0 else np.array(g, dtype=want)
-
-
-def _check_hook_result(hook, original: Tensor, result) -> None:
-    """A tensor hook may replace the gradient, but only with a tensor of the same type and size
-    (torch/csrc/autograd/python_hook.cpp, check_single_result)."""
-    if not isinstance(result, Tensor):
-        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
-    name = getattr(hook, "__name__", "<unknown>")
-    if result.dtype is not original.dtype:
-        from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
-
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was {LEGACY_TYPE_NAMES[original.dtype]} "
-                           f"got {LEGACY_TYPE_NAMES[result.dtype]})")
-    if result.shape != original.shape:
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
-
-
-def _post_hooks(node, grads, g) -> None:
-    as_tensors = lambda xs: tuple(None if x is None else (x if isinstance(x, Tensor) else new_tensor(x)) for x in xs)
-    grad_outputs = as_tensors(g if isinstance(g, list) else [g])
-    for hook in list(node._hooks):
-        hook(as_tensors(grads), grad_outputs)
