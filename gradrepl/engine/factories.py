@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 
 import numpy as np
 
@@ -173,7 +172,7 @@ def _check_ragged(data, dim: int = 0) -> None:
         length = len(first)
         for item in data:
             if not isinstance(item, (list, tuple)):
-                raise TypeError(f"not a sequence")
+                raise TypeError("not a sequence")
             if len(item) != length:
                 raise ValueError(
                     f"expected sequence of length {length} at dim {dim + 1} (got {len(item)})")

@@ -18,7 +18,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from gradrepl.replay.normalise import Sanitizer, normalise
+from gradrepl.replay.normalise import normalise
 from gradrepl.replay.notebooks import joined
 
 LABELS = {"stdout": "[stdout]", "stderr": "[stderr]", "execute_result": "[Out]", "display_data": "[display]",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import dtypes
-from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
+from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.tensor import wrap_dim
 
