@@ -52,16 +52,6 @@ bool_ = dtype("bool", np.bool_, 0)
 
 ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
 
-# torch's other spellings of the same objects: torch.float is torch.float32, and so on.
-ALIASES = {
-    "float": float32,
-    "double": float64,
-    "half": float16,
-    "long": int64,
-    "int": int32,
-    "short": int16,
-}
-
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NUMPY = {d.numpy: d for d in ALL}
 

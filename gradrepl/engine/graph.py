@@ -68,9 +68,6 @@ class Node:
     def requires_grad(self) -> bool:
         return True
 
-    def _set_sequence_nr(self, n: int) -> None:
-        self._sequence_nr = n
-
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node's backward."""
         if self._hooks is None:
@@ -81,9 +78,9 @@ class Node:
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before this node's backward and may replace the grads."""
-        return self._add_pre_hook(0, lambda grad: _first(fn((grad,))), fn)
+        return self._add_pre_hook(0, lambda grad: _first(fn((grad,))))
 
-    def _add_pre_hook(self, output_nr: int, hook, key=None):
+    def _add_pre_hook(self, output_nr: int, hook):
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._special = True

@@ -36,10 +36,6 @@ FLOAT_OF_GRAD_WARNING = (
 )
 
 
-class _TensorMeta(type):
-    """Lets ``isinstance(x, torch.Tensor)`` hold for every tensor type gradrepl makes."""
-
-
 class Tensor:
     """A multi-dimensional array that records the operations applied to it for autograd."""
 
@@ -247,10 +243,6 @@ class Tensor:
         # torch swaps the storage underneath, leaving autograd history alone.
         self._data = value._data
         self._base = value._base
-
-    @property
-    def _version_number(self) -> int:
-        return self._version_root()._write_count
 
     @property
     def _version(self) -> int:

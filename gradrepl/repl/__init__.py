@@ -8,13 +8,6 @@ from __future__ import annotations
 
 import sys
 
-SHELL_USAGE = """usage: gradrepl [--classic] [--engine gradrepl|torch] [-c CODE]
-
-Start the gradrepl shell. With -c, run CODE and exit; with code piped on stdin, run it and exit.
-Sub-commands (gradrepl --help): run FILE, replay NOTEBOOK...
-"""
-
-
 def parse_shell_args(argv: list[str]) -> dict | None:
     """The shell's options from argv, or None when argv is for the full CLI (a sub-command)."""
     options = {"classic": False, "engine": "gradrepl", "code": None}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sys
 import traceback
 from types import ModuleType
 from typing import Callable, Optional
@@ -159,8 +158,3 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
     text = "\n".join(frames + [last])
     return ErrorInfo(ename=ename, evalue=evalue, traceback=text,
                      unsupported=unsupported_feature(exc, torch_target))
-
-
-def report_internal_error(exc: BaseException) -> None:
-    """A bug in gradrepl itself while displaying a value: say so on the real stderr."""
-    print(f"gradrepl: internal error: {_ename(exc)}: {exc}", file=sys.__stderr__)

@@ -9,7 +9,6 @@ from gradrepl.engine import dtypes as _dtypes
 from gradrepl.engine.anomaly import (
     is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
 )
-from gradrepl.engine.autograd import backward as _backward  # noqa: F401
 from gradrepl.engine.device import device
 from gradrepl.engine.dtypes import (
     bool_ as bool,
