@@ -68,6 +68,14 @@ LEGACY_TYPE_NAMES = {
     bool_: "torch.BoolTensor",
 }
 
+# torch's ScalarType names, as its error messages print them: Float, Double, Long ...
+SCALAR_TYPE_NAMES = {d: name[len("torch."):-len("Tensor")] for d, name in LEGACY_TYPE_NAMES.items()}
+
+# The C++ type names some of torch's kernels print instead ("long int", "c10::Half"), by dtype name.
+CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                  "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                  "bool": "bool"}
+
 
 def _dtype_by_name(name: str) -> dtype:
     return _BY_NAME[name]

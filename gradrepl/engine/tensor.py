@@ -416,17 +416,11 @@ def wrap_dim(dim: int, ndim: int) -> int:
     return dim + ndim if dim < 0 else dim
 
 
-# torch names the assigned gradient's dtype by its C++ type and the tensor's by its ScalarType.
-_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-                   "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-                   "bool": "bool"}
-
-
 def _grad_dtype_message(grad_dtype, tensor_dtype) -> str:
-    from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
-
-    scalar_type = LEGACY_TYPE_NAMES[tensor_dtype][len("torch."):-len("Tensor")]
-    return (f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[grad_dtype.name]}' to a tensor with "
+    # torch names the assigned gradient's dtype by its C++ type and the tensor's by its ScalarType.
+    cpp_type = dtypes.CPP_TYPE_NAMES[grad_dtype.name]
+    scalar_type = dtypes.SCALAR_TYPE_NAMES[tensor_dtype]
+    return (f"attempting to assign a gradient with dtype '{cpp_type}' to a tensor with "
             f"grad_dtype '{scalar_type}'. The gradient must match the tensor's grad_dtype (defaults to the "
             "tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to "
             "allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "

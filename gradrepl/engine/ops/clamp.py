@@ -182,12 +182,11 @@ def clamp_max_(input, max):
 
 def _inplace(prim, input, others, params=()):
     from gradrepl.engine.ops.inplace import _legacy, apply_inplace
-    from gradrepl.engine.tensor import _CPP_TYPE_NAMES
 
     bounds = [_data(x) for x in others] + list(params)
     result = _result_dtype(input._data, *bounds)
     if result.kind == "f" and input._data.dtype.kind in "biu":
         # clamp_'s structured kernel names the output by its C++ type ("long int")
         raise RuntimeError(f"result type {_legacy(result)} can't be cast to the desired output "
-                           f"type {_CPP_TYPE_NAMES[input._data.dtype.name]}")
+                           f"type {dtypes.CPP_TYPE_NAMES[input._data.dtype.name]}")
     return apply_inplace(prim, input, others, params)

@@ -42,9 +42,9 @@ def where(condition, input=None, other=None):
         return tuple(new_tensor(i) for i in np.nonzero(_data(condition)))
     cond = condition if isinstance(condition, Tensor) else new_tensor(np.asarray(condition))
     if cond._data.dtype != np.bool_:
-        from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
+        from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
 
-        short = LEGACY_TYPE_NAMES[cond.dtype][len("torch."):-len("Tensor")]
+        short = SCALAR_TYPE_NAMES[cond.dtype]
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {short}")
     return apply(WHERE, (input, other), (cond._data,))

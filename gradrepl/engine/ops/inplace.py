@@ -37,9 +37,9 @@ def check_writable(tensor: Tensor, others=()) -> bool:
 
 
 def _legacy(dtype) -> str:
-    from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES, from_numpy_dtype
+    from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES, from_numpy_dtype
 
-    return LEGACY_TYPE_NAMES[from_numpy_dtype(dtype)][len("torch."):-len("Tensor")]
+    return SCALAR_TYPE_NAMES[from_numpy_dtype(dtype)]
 
 
 def guard_saved_output(tensor: Tensor) -> None:

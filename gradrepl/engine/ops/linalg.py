@@ -17,7 +17,7 @@ from gradrepl.engine.tensor import Tensor
 
 def _short(dtype) -> str:
     """torch's short dtype names in error messages: Float, Double, Long ..."""
-    return dtypes.LEGACY_TYPE_NAMES[dtypes.from_numpy_dtype(dtype)][len("torch."):-len("Tensor")]
+    return dtypes.SCALAR_TYPE_NAMES[dtypes.from_numpy_dtype(dtype)]
 
 
 def _positive_zeros(out):
@@ -30,14 +30,9 @@ def _positive_zeros(out):
     return out + 0.0 if out.dtype.kind == "f" else out
 
 
-# The C++ type names torch's matmul errors print.
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "bool": "bool"}
-
-
 def _cpp_name(dtype) -> str:
-    return _CPP_NAMES[dtype.name]
+    """The C++ type names torch's matmul errors print."""
+    return dtypes.CPP_TYPE_NAMES[dtype.name]
 
 
 def _mm_forward(a, b):

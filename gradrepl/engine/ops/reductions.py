@@ -54,7 +54,7 @@ _FLOAT_CHARS = "efd"
 def _mean_check(a, name="mean"):
     if a.dtype.kind != "f":
         kind = dtypes.from_numpy_dtype(a.dtype)
-        legacy = dtypes.LEGACY_TYPE_NAMES[kind][len("torch."):-len("Tensor")]
+        legacy = dtypes.SCALAR_TYPE_NAMES[kind]
         raise RuntimeError(
             f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {legacy}"

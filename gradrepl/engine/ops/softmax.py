@@ -18,7 +18,7 @@ from gradrepl.engine.tensor import wrap_dim
 def _check_floating(a, name, dim):
     if a.dtype.kind != "f":
         kind = dtypes.from_numpy_dtype(a.dtype)
-        short = dtypes.LEGACY_TYPE_NAMES[kind][len("torch."):-len("Tensor")]
+        short = dtypes.SCALAR_TYPE_NAMES[kind]
         where = "lastdim_" if dim == a.ndim - 1 or a.ndim == 0 else ""
         raise NotImplementedError(f'"{name}_{where}kernel_impl" not implemented for \'{short}\'')
 

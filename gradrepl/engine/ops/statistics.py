@@ -104,9 +104,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise UnsupportedError(f"torch.norm(p={p!r})")
     a = input._data
     if dtype is None and a.dtype.kind != "f":
-        legacy = dtypes.LEGACY_TYPE_NAMES[dtypes.from_numpy_dtype(a.dtype)]
+        short = dtypes.SCALAR_TYPE_NAMES[dtypes.from_numpy_dtype(a.dtype)]
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {legacy[len('torch.'):-len('Tensor')]}")
+                           f"input. Got {short}")
     np_dtype = None if dtype is None else dtype.numpy
     dims = _dims_of(dim, a.ndim)
     return apply_unary(NORM, input, (float(p), dims, bool(keepdim), np_dtype))
