@@ -1,7 +1,7 @@
 """The functional face of the op table: ``torch.add``, ``torch.exp`` ... as torch spells them.
 
 Each function picks the table row (the torch overload) its arguments call for; the rows live in
-the modules beside this one (arithmetic, unary, reductions, shape, indexing, linalg, combine).
+the modules beside this one, one module per family of ops.
 """
 
 from __future__ import annotations

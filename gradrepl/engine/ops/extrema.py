@@ -1,4 +1,4 @@
-"""Extrema: max/min over everything or along a dim, maximum/minimum, argmax/argmin, clamp.
+"""Extrema: max/min over everything or along a dim, maximum/minimum, argmax/argmin.
 
 torch gives the full reduction (``MaxBackward1``) a gradient spread evenly over tied maxima, but
 the dim reduction (``MaxBackward0``) sends it all to the one index it returned; ``maximum`` splits

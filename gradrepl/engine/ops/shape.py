@@ -1,4 +1,4 @@
-"""Shape and view ops: view/reshape, transpose/t/permute, (un)squeeze, expand, indexing, unbind.
+"""Shape and view ops: view/reshape, transpose/t/permute, (un)squeeze, expand, unbind.
 
 Views share memory with their input as torch's do (numpy views do the same), and share its
 version counter, so an in-place change through either is seen by autograd.
@@ -235,7 +235,7 @@ def expand_as(tensor: Tensor, other: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# unbind (iteration) and indexing
+# unbind (iteration)
 
 def _unbind_backward(F, grads, inputs, out, params, needs):
     (dim,) = params
