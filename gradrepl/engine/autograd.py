@@ -93,7 +93,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
-    for i, t in enumerate(inputs_tuple):
+    for t in inputs_tuple:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     state = _Pass(create_graph, retain_graph)

@@ -234,7 +234,7 @@ def _reduce_view(view, n_reduced: int, dtype):
     return _chain(rows.reshape(-1, outer * view.shape[-2]), axis=1).reshape(kept)
 
 
-def _split_full(view, n_reduced, dtype):
+def _split_full(view, dtype):
     """Sum of everything, split between torch's threads (TensorIterator's two-pass reduction)."""
     n = view.size
     parts = min(THREADS, -(-n // GRAIN_SIZE))
@@ -360,7 +360,7 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     kept = view.shape[:view.ndim - n_reduced]
     if view.size >= GRAIN_SIZE and THREADS > 1 and n_reduced:
         if not kept:
-            result = _split_full(view, n_reduced, dtype)
+            result = _split_full(view, dtype)
         else:
             result = _split_kept(view, n_reduced, dtype)
     else:
