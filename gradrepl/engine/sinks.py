@@ -17,6 +17,7 @@ from gradrepl.engine.tensor import Tensor, new_tensor
 if TYPE_CHECKING:
     from gradrepl.engine.autograd import _Pass
 
+
 def run_pre_hooks(state: _Pass, node, g):
     if isinstance(node, AccumulateGrad):
         hooks = node.variable._hooks

@@ -17,9 +17,7 @@ from gradrepl.repl.prompts import PromptStyle
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-RED, GREEN, YELLOW, BOLD_RED, DIM, RESET = (
-    "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[1;31m", "\x1b[2m", "\x1b[0m",
-)
+RED, YELLOW, BOLD_RED, DIM, RESET = "\x1b[31m", "\x1b[33m", "\x1b[1;31m", "\x1b[2m", "\x1b[0m"
 
 
 def strip_ansi(text: str) -> str:
