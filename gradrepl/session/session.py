@@ -121,9 +121,9 @@ class Session:
         module.set_printoptions(profile="default", sci_mode=None)
         module.set_default_dtype(module.float32)
         module.set_grad_enabled(True)
-        warn_once = sys.modules.get("gradrepl.engine.warn") if self._torch_target else None
-        if warn_once is not None:
-            warn_once._warned.clear()
+        engine_warn = sys.modules.get("gradrepl.engine.warn") if self._torch_target else None
+        if engine_warn is not None:
+            engine_warn._warned.clear()
 
     def preload(self):
         """Import the engine now rather than at the first ``import torch`` (outside any cell
