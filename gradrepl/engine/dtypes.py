@@ -196,3 +196,8 @@ def infer_dtype(data) -> dtype:
             found = d if found is None or d._category > category else promote_types(found, d)
             category = found._category
     return found if found is not None else get_default_dtype()
+
+
+def scalar_type_name(np_dtype) -> str:
+    """torch's short name of a dtype in error messages (Float, Double, Long ...), from numpy's."""
+    return SCALAR_TYPE_NAMES[from_numpy_dtype(np_dtype)]

@@ -2,7 +2,8 @@
 
 torch's CPU generator is the classic MT19937 seeded with init_genrand, which is numpy's legacy
 seeding, so numpy supplies the raw 32-bit stream; the transforms to uniform and normal values
-follow torch's kernels (see ../shared/TORCH-FACTS.md): 24-bit floats, 53-bit doubles, serial
+follow torch's kernels (aten/src/ATen/core/TransformationHelper.h and
+native/cpu/DistributionTemplates.h in pytorch/pytorch): 24-bit floats, 53-bit doubles, serial
 Box-Muller with a cached second value for small tensors, and a 16-wide vector Box-Muller in
 float32 for tensors of 16 or more elements.
 """

@@ -406,6 +406,11 @@ def new_tensor(data, cls=Tensor) -> Tensor:
     return t
 
 
+def data_of(x):
+    """A tensor's numpy data, or ``x`` itself (a Python number, an array) when it is no tensor."""
+    return x._data if isinstance(x, Tensor) else x
+
+
 def wrap_dim(dim: int, ndim: int) -> int:
     """A dim given as negative or positive, checked and made positive, with torch's error."""
     lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)

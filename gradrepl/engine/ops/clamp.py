@@ -13,13 +13,9 @@ import numpy as np
 from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.ops.promotion import raise_broadcast_error
-from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.tensor import data_of as _data, Tensor
 
 _NO_BOUNDS = "torch.clamp: At least one of 'min' or 'max' must not be None"
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _result_dtype(*operands) -> np.dtype:
@@ -181,12 +177,13 @@ def clamp_max_(input, max):
 
 
 def _inplace(prim, input, others, params=()):
-    from gradrepl.engine.ops.inplace import _legacy, apply_inplace
+    from gradrepl.engine.dtypes import scalar_type_name
+    from gradrepl.engine.ops.inplace import apply_inplace
 
     bounds = [_data(x) for x in others] + list(params)
     result = _result_dtype(input._data, *bounds)
     if result.kind == "f" and input._data.dtype.kind in "biu":
         # clamp_'s structured kernel names the output by its C++ type ("long int")
-        raise RuntimeError(f"result type {_legacy(result)} can't be cast to the desired output "
+        raise RuntimeError(f"result type {scalar_type_name(result)} can't be cast to the desired output "
                            f"type {dtypes.CPP_TYPE_NAMES[input._data.dtype.name]}")
     return apply_inplace(prim, input, others, params)

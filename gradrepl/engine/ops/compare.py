@@ -7,11 +7,7 @@ import numpy as np
 from gradrepl.engine.ops.promotion import (
     _numpy_agrees, _wrap_int, raise_broadcast_error, result_dtype,
 )
-from gradrepl.engine.tensor import Tensor, new_tensor
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
+from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
 
 
 def _compare(np_op):

@@ -11,11 +11,7 @@ import numpy as np
 
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
-from gradrepl.engine.tensor import Tensor, wrap_dim
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
+from gradrepl.engine.tensor import data_of as _data, wrap_dim
 
 
 def _accumulator(a, dtype):

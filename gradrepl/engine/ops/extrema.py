@@ -11,11 +11,7 @@ import numpy as np
 
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.ops.promotion import elementwise, raise_broadcast_error, result_dtype
-from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
+from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
 
 
 def _check_not_empty(a, name):

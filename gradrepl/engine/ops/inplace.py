@@ -11,6 +11,7 @@ import numpy as np
 
 from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import UnsupportedError
+from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.primitive import Primitive, wrap
 from gradrepl.engine.tensor import Tensor, new_tensor
 
@@ -36,10 +37,6 @@ def check_writable(tensor: Tensor, others=()) -> bool:
     return records
 
 
-def _legacy(dtype) -> str:
-    from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES, from_numpy_dtype
-
-    return SCALAR_TYPE_NAMES[from_numpy_dtype(dtype)]
 
 
 def guard_saved_output(tensor: Tensor) -> None:
@@ -73,8 +70,8 @@ def write(tensor: Tensor, values) -> None:
     values_dtype = np.result_type(values)
     if values_dtype.kind == "f" and target.kind in "biu" or (values_dtype.kind in "iu" and target.kind == "b"):
         raise RuntimeError(
-            f"result type {_legacy(values_dtype)} can't be cast to the desired output type "
-            f"{_legacy(target)}")
+            f"result type {scalar_type_name(values_dtype)} can't be cast to the desired output type "
+            f"{scalar_type_name(target)}")
     if np.shape(values) != np.shape(memory):
         try:
             np.broadcast_to(values, np.shape(memory))

@@ -15,9 +15,7 @@ from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
 from gradrepl.engine.tensor import Tensor
 
 
-def _short(dtype) -> str:
-    """torch's short dtype names in error messages: Float, Double, Long ..."""
-    return dtypes.SCALAR_TYPE_NAMES[dtypes.from_numpy_dtype(dtype)]
+_short = dtypes.scalar_type_name
 
 
 def _positive_zeros(out):

@@ -14,11 +14,7 @@ import numpy as np
 from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.reductions import normalize_dims
-from gradrepl.engine.tensor import Tensor
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
+from gradrepl.engine.tensor import data_of as _data
 
 
 def _dims_of(dim, ndim):
