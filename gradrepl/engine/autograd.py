@@ -297,7 +297,7 @@ def _run_plain(state: _Pass, order: list) -> None:
             check_saved(node)  # something was written in place since this node was recorded
         prim = node._primitive
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
-        if release and prim.saves:
+        if release and prim.saves and not node._saved_nothing:
             node._released = True
             node._out = None
         if node._mixed:
@@ -347,7 +347,7 @@ def _run_node(state: _Pass, node, g) -> None:
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
     if node._hooks:
         run_post_hooks(node, grads, g)
-    if not state.retain_graph and prim.saves:
+    if not state.retain_graph and prim.saves and not node._saved_nothing:
         node._released = True
         node._out = None
     if node._mixed:

@@ -39,7 +39,8 @@ class Node:
     _needs = ()  # per input: whether a gradient is wanted (it has an edge)
     _params = ()  # non-tensor arguments (dims, shapes ...), passed to the backward formula
     _out = None  # the forward result's array, for formulas that use it; None once released
-    _versions = None  # versions of the saved tensors, to detect in-place changes
+    _versions = None  # per input: its version when saved (None: not saved), for in-place checks
+    _saved_nothing = False  # the op saves tensors, but none for the inputs that needed a grad here
     _epoch = 0  # tensor._writes when recorded (versions cannot have changed if it still is)
     _special = False  # needs the full _run_node: an accumulator, hooks, or several outputs
     _mixed = False  # some input's dtype differs from the output's: cast gradients back

@@ -1,7 +1,8 @@
-"""Attaches the ops to Tensor as methods and operators, in one table.
+"""Attaches the ops to Tensor as methods and operators.
 
-Kept apart from tensor.py so that the Tensor class stays about state, and so that the full list
-of what ``x.<something>`` can do is readable in one place.
+The ops' methods, in-place forms and operators come from the op registry (ops/registry.py); the
+rest of the Tensor API (conversions, fills, ``new_*`` factories, ``.T``) is listed here. Kept
+apart from tensor.py so that the Tensor class stays about state.
 """
 
 from __future__ import annotations
@@ -10,29 +11,8 @@ import numpy as np
 
 from gradrepl.engine import dtypes, ops
 from gradrepl.engine.errors import UnsupportedError
-from gradrepl.engine.ops import compare, conversion, inplace, shape
+from gradrepl.engine.ops import compare, conversion, inplace, registry, shape
 from gradrepl.engine.tensor import Tensor
-
-
-def _reflected(func):
-    """``2 * x`` calls ``x.__rmul__(2)``: the number becomes the first argument."""
-    def method(self, other):
-        try:
-            other = ops.operand(other)
-        except TypeError:
-            return NotImplemented
-        return func(other, self)
-    return method
-
-
-def _forward(func):
-    def method(self, other):
-        try:
-            other = ops.operand(other)
-        except TypeError:
-            return NotImplemented
-        return func(self, other)
-    return method
 
 
 def _to(self, *args, **kwargs):
@@ -93,14 +73,6 @@ def _new_factory(name):
     return method
 
 
-def _view_as(self, other):
-    return shape.view(self, other.shape)
-
-
-def _reshape_as(self, other):
-    return shape.reshape(self, other.shape)
-
-
 def _random(name):
     def method(self, *args, **kwargs):
         from gradrepl.engine import random
@@ -115,46 +87,10 @@ def _cuda():
     raise AssertionError("Torch not compiled with CUDA enabled")
 
 
+# The Tensor API that is not an op of the registry (ops/registry.py supplies x.add, x.exp_,
+# x + y ... from each op's declaration): conversions, copies, fills, factories
 METHODS = {
-    # arithmetic
-    "add": ops.add, "sub": ops.sub, "mul": ops.mul, "multiply": ops.mul, "div": ops.div,
-    "divide": ops.div, "true_divide": ops.div, "pow": ops.pow, "neg": ops.neg,
-    "negative": ops.neg, "reciprocal": ops.reciprocal, "square": ops.square,
-    "floor_divide": ops.floor_divide, "remainder": ops.remainder,
-    "add_": ops.add_, "sub_": ops.sub_, "mul_": ops.mul_, "div_": ops.div_, "pow_": ops.pow_,
-    "neg_": ops.neg_,
-    # elementwise functions
-    "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "sin": ops.sin, "cos": ops.cos,
-    "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu, "abs": ops.abs,
-    "absolute": ops.abs, "exp2": ops.exp2, "log2": ops.log2, "log10": ops.log10,
-    "log1p": ops.log1p, "expm1": ops.expm1, "rsqrt": ops.rsqrt, "sign": ops.sign,
-    "floor": ops.floor, "ceil": ops.ceil, "round": ops.round,
-    "exp_": ops.exp_, "log_": ops.log_, "sqrt_": ops.sqrt_, "sin_": ops.sin_, "cos_": ops.cos_,
-    "tanh_": ops.tanh_, "sigmoid_": ops.sigmoid_, "relu_": ops.relu_, "abs_": ops.abs_,
-    # reductions
-    "sum": ops.sum, "mean": ops.mean,
-    # extrema
-    "max": ops.max, "min": ops.min, "maximum": ops.maximum, "minimum": ops.minimum,
-    "argmax": ops.argmax, "argmin": ops.argmin, "clamp": ops.clamp, "clip": ops.clamp,
-    "clamp_min": ops.clamp_min, "clamp_max": ops.clamp_max, "clamp_": ops.clamp_,
-    "clip_": ops.clamp_, "clamp_min_": ops.clamp_min_, "clamp_max_": ops.clamp_max_,
-    "softmax": ops.softmax, "log_softmax": ops.log_softmax,
-    # norms and statistics
-    "norm": ops.norm, "std": ops.std, "var": ops.var, "prod": ops.prod, "cumsum": ops.cumsum,
-    # shapes and views
-    "view": ops.view, "view_as": _view_as, "reshape": ops.reshape, "reshape_as": _reshape_as,
-    "flatten": ops.flatten, "t": ops.t, "transpose": ops.transpose, "permute": ops.permute,
-    "unsqueeze": ops.unsqueeze, "squeeze": ops.squeeze, "expand": ops.expand,
-    "expand_as": ops.expand_as, "unbind": ops.unbind,
-    # products
-    "matmul": ops.matmul, "mm": ops.mm, "mv": ops.mv, "dot": ops.dot,
-    # comparisons
-    "eq": compare.eq, "ne": compare.ne, "lt": compare.lt, "le": compare.le, "gt": compare.gt,
-    "ge": compare.ge, "equal": compare.equal, "allclose": compare.allclose,
-    "isclose": compare.isclose,
-    # copies and casts
-    "to": _to, "clone": ops.clone, "contiguous": ops.contiguous, "detach": ops.detach,
-    "detach_": ops.detach_, "cpu": lambda self, memory_format=None: self,
+    "to": _to, "cpu": lambda self, memory_format=None: self,
     "cuda": lambda self, *args, **kwargs: _cuda(),
     "float": _cast_method(dtypes.float32), "double": _cast_method(dtypes.float64),
     "half": _cast_method(dtypes.float16), "long": _cast_method(dtypes.int64),
@@ -171,28 +107,8 @@ METHODS = {
 }
 
 OPERATORS = {
-    # add and mul take the tensor first whichever side it was on, as torch records them
-    "__add__": ops.add, "__radd__": ops.add,
-    "__sub__": ops.sub, "__rsub__": lambda self, other: ops.rsub(self, other),
-    "__mul__": ops.mul, "__rmul__": ops.mul,
-    "__truediv__": ops.div, "__rtruediv__": _reflected(ops.div),
-    "__floordiv__": _forward(ops.floor_divide), "__rfloordiv__": _reflected(ops.floor_divide),
-    "__mod__": _forward(ops.remainder), "__rmod__": _reflected(ops.remainder),
-    "__pow__": ops.pow, "__rpow__": _reflected(ops.pow),
-    "__matmul__": lambda self, other: ops.matmul(self, other) if isinstance(other, Tensor) else NotImplemented,
-    "__rmatmul__": lambda self, other: ops.matmul(other, self) if isinstance(other, Tensor) else NotImplemented,
-    "__iadd__": lambda self, other: ops.add_(self, other),
-    "__isub__": lambda self, other: ops.sub_(self, other),
-    "__imul__": lambda self, other: ops.mul_(self, other),
-    "__itruediv__": lambda self, other: ops.div_(self, other),
-    "__ipow__": lambda self, other: ops.pow_(self, other),
-    "__neg__": ops.neg, "__pos__": lambda self: self, "__abs__": ops.abs,
-    "__eq__": compare.eq, "__ne__": compare.ne, "__lt__": compare.lt, "__le__": compare.le,
-    "__gt__": compare.gt, "__ge__": compare.ge,
+    "__pos__": lambda self: self,
     "__invert__": compare.invert,
-    "__and__": _forward(compare.logical_and_bits), "__rand__": _reflected(compare.logical_and_bits),
-    "__or__": _forward(compare.logical_or_bits), "__ror__": _reflected(compare.logical_or_bits),
-    "__xor__": _forward(compare.logical_xor_bits), "__rxor__": _reflected(compare.logical_xor_bits),
     "__getitem__": ops.getitem, "__setitem__": ops.setitem,
 }
 
@@ -237,7 +153,11 @@ def _unsupported_attribute(self, name: str):
 
 
 def install() -> None:
-    for name, func in {**METHODS, **OPERATORS}.items():
+    generated = {**registry.tensor_methods(), **registry.tensor_operators(ops.operand)}
+    clash = generated.keys() & (METHODS.keys() | OPERATORS.keys())
+    if clash:
+        raise RuntimeError(f"Tensor attributes both registered and hand-written: {sorted(clash)}")
+    for name, func in {**generated, **METHODS, **OPERATORS}.items():
         setattr(Tensor, name, func)
     for name, prop in PROPERTIES.items():
         setattr(Tensor, name, prop)

@@ -35,15 +35,6 @@ from gradrepl.engine.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
 )
-from gradrepl.engine.ops import (
-    abs, absolute, add, allclose, argmax, argmin, cat, ceil, clamp, clamp_max, clamp_min, clip,
-    clone, cos, cumsum, detach, div, divide, dot, eq, equal, exp, exp2, expm1, flatten, floor,
-    floor_divide, ge, gt, isclose, le, log, log1p, log2, log10, log_softmax, lt, matmul, max,
-    maximum, mean, min, minimum, mm, mul, multiply, mv, ne, neg, negative, norm, permute, pow, prod,
-    reciprocal, relu, remainder, reshape, round, rsqrt, rsub, sigmoid, sign, sin, softmax, sqrt,
-    square, squeeze, stack, std, sub, sum, t, tanh, transpose, true_divide, unbind, unsqueeze, var,
-    where,
-)
 from gradrepl.engine.printing import set_printoptions
 from gradrepl.engine.random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
@@ -52,6 +43,11 @@ from gradrepl.engine.random import (
 from gradrepl.engine.size import Size
 from gradrepl.engine.tensor import Tensor
 from gradrepl.torch import autograd, cuda, return_types  # noqa: F401
+
+from gradrepl.engine.ops import registry as _registry
+
+# torch.add, torch.exp, torch.exp_, torch.absolute ...: generated from the op registry
+globals().update(_registry.torch_functions())
 
 __version__ = "2.13.0+gradrepl"
 

@@ -3368,9 +3368,6 @@ torch.remainder(x, 2).requires_grad
 
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
-    "known_differences/remainder_and_floor_divide_grad_fn":
-        "engine arithmetic: x % 2 and x // 1 of a float tensor needing grad record nothing (requires_grad False); "
-        "torch records RemainderBackward0 and, for //, a node named 'torch::autograd::NotImplemented'",
     "known_differences/numpy_ufunc_on_a_tensor":
         "engine: np.exp(tensor) returns an ndarray (array([2.718282, 2.718282], dtype=float32)); torch's "
         "__array_wrap__ gives back tensor([2.7183, 2.7183])",

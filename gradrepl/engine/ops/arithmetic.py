@@ -13,36 +13,20 @@ import operator
 
 import numpy as np
 
-from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import elementwise, float_result, result_dtype
 
 
-def binary(name, grad_fn_name, forward, d_first, d_second, saves=True, uses_output=False,
-           fast=None, fast_ints=True):
+def binary(name, grad_fn_name, forward, d_self, d_other, saves=None, fast=None,
+           fast_ints=True):
     """A row for an op of two tensor arguments (either may be a Python number torch wraps).
 
     ``fast`` is the Python operator that computes the same thing when numpy's promotion already
     agrees with torch's (see primitive.apply_binary).
     """
-
-    def backward(F, g, inputs, out, params, needs):
-        a, b = inputs
-        if F is arrays:
-            # torch's formulas compute in the result's dtype (int64 / half is half); numpy would
-            # promote mixed operands its own way (int64 / half is float64)
-            dtype = g.dtype
-            a_in = a if getattr(a, "dtype", dtype) == dtype else a.astype(dtype)
-            b_in = b if getattr(b, "dtype", dtype) == dtype else b.astype(dtype)
-        else:
-            a_in, b_in = a, b
-        return (
-            F.sum_to(d_first(F, g, a_in, b_in, out), a) if needs[0] else None,
-            F.sum_to(d_second(F, g, a_in, b_in, out), b) if needs[1] else None,
-        )
-
-    return Primitive(name, grad_fn_name, forward, backward, saves=saves, uses_output=uses_output,
-                     fast=fast, fast_ints=fast_ints)
+    return Primitive(name, grad_fn_name, forward, inputs=("self", "other"), broadcasts=True,
+                     derivatives={"self": d_self, "other": d_other}, saves=saves, fast=fast,
+                     fast_ints=fast_ints)
 
 
 def _check_bool_subtraction(a, b):
@@ -126,24 +110,20 @@ def _fast_sub(a, b):
 
 
 ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
-             lambda F, g, a, b, out: g, lambda F, g, a, b, out: g, saves=False, fast=operator.add)
-SUB = binary("sub", "SubBackward0", _sub,
-             lambda F, g, a, b, out: g, lambda F, g, a, b, out: -g, saves=False, fast=_fast_sub)
+             lambda grad: grad, lambda grad: grad, fast=operator.add)
+SUB = binary("sub", "SubBackward0", _sub, lambda grad: grad, lambda grad: -grad, fast=_fast_sub)
 MUL = binary("mul", "MulBackward0", lambda a, b: elementwise(np.multiply, a, b),
-             lambda F, g, a, b, out: g * b, lambda F, g, a, b, out: g * a, fast=operator.mul)
+             lambda grad, other: grad * other, lambda grad, self: grad * self, fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,
-             lambda F, g, a, b, out: g / b, lambda F, g, a, b, out: -g * ((a / b) / b),
+             lambda grad, other: grad / other,
+             lambda grad, self, other: -grad * ((self / other) / other),
              fast=operator.truediv, fast_ints=False)
 POW_TENSOR = binary(
     "pow", "PowBackward1", _pow,
-    lambda F, g, a, b, out: F.where(b == 0, 0.0, g * (b * F.pow(a, b - 1))),
-    lambda F, g, a, b, out: _pow_exponent_grad(F, g, a, b, out),
-    uses_output=True, fast=operator.pow, fast_ints=False,
+    lambda F, grad, self, other: F.where(other == 0, 0.0, grad * (other * F.pow(self, other - 1))),
+    lambda F, grad, self, other, result: _pow_exponent_grad(F, grad, self, other, result),
+    fast=operator.pow, fast_ints=False,
 )
-
-
-def _rsub_backward(F, g, inputs, out, params, needs):
-    return (-g,)
 
 
 def _scaled_in(a, b, alpha):
@@ -164,41 +144,36 @@ def _sub_alpha(a, b, alpha):
     return elementwise(np.subtract, a, scaled, result=dtype)
 
 
-def _alpha_backward(sign):
-    def backward(F, g, inputs, out, params, needs):
-        a, b = inputs
-        return (F.sum_to(g, a) if needs[0] else None,
-                F.sum_to(g * (sign * params[0]), b) if needs[1] else None)
-    return backward
-
-
 # `torch.add(a, b, alpha=2)`: one node whose backward scales the second gradient by alpha
-ADD_ALPHA = Primitive("add", "AddBackward0", _add_alpha, _alpha_backward(1), saves=False)
-SUB_ALPHA = Primitive("sub", "SubBackward0", _sub_alpha, _alpha_backward(-1), saves=False)
+ADD_ALPHA = Primitive("add", "AddBackward0", _add_alpha, params=("alpha",), broadcasts=True,
+                      derivatives={"self": lambda grad: grad,
+                                   "other": lambda grad, alpha: grad * alpha})
+SUB_ALPHA = Primitive("sub", "SubBackward0", _sub_alpha, params=("alpha",), broadcasts=True,
+                      derivatives={"self": lambda grad: grad,
+                                   "other": lambda grad, alpha: grad * -alpha})
 # `torch.rsub(a, b)`: b - a with both as tensors
-RSUB = binary("rsub", "RsubBackward0", lambda a, b: _sub(b, a),
-              lambda F, g, a, b, out: -g, lambda F, g, a, b, out: g, saves=False)
+RSUB = binary("rsub", "RsubBackward0", lambda a, b: _sub(b, a), lambda grad: -grad,
+              lambda grad: grad)
 
 
-def _pow_scalar_backward(F, g, inputs, out, params, needs):
-    (a,), (exponent,) = inputs, params
+def _pow_scalar_grad(F, grad, self, exponent):
     if exponent == 0:
-        return (F.zeros(np.shape(a), a),)  # torch's zeros_like: no -0. from negative inputs
-    return (g * (exponent * F.pow(a, exponent - 1)),)
+        return F.zeros(np.shape(self), self)  # torch's zeros_like: no -0. from negative inputs
+    return grad * (exponent * F.pow(self, exponent - 1))
 
 
-def _rpow_backward(F, g, inputs, out, params, needs):
-    (a,), (base,) = inputs, params
+def _rpow_grad(F, grad, self, result, base):
     # math.log gives a Python float, which (unlike np.float64) does not widen float32 data;
     # log(0) = -inf and log(negative) = nan, as torch computes them
     log_base = math.log(base) if base > 0 else -math.inf if base == 0 else math.nan
-    grad = g * (out * log_base)
-    return (F.where(a >= 0, 0.0, grad) if base == 0 else grad,)
+    grad = grad * (result * log_base)
+    return F.where(self >= 0, 0.0, grad) if base == 0 else grad
 
 
 # `1 - x`: torch's rsub takes the number as a scalar argument, not a wrapped tensor.
-RSUB_SCALAR = Primitive("rsub", "RsubBackward1", lambda a, other: _sub(other, a), _rsub_backward,
-                        saves=False)
+RSUB_SCALAR = Primitive("rsub", "RsubBackward1", lambda a, other: _sub(other, a),
+                        inputs=("self",), params=("other",),
+                        derivatives={"self": lambda grad: -grad})
 # `x ** 2`: the exponent is a scalar argument, so next_functions has a single edge.
 def _pow_scalar(a, exponent):
     if a.dtype.char in "efd" and type(exponent) is not bool:
@@ -206,10 +181,11 @@ def _pow_scalar(a, exponent):
     return _pow(a, exponent)
 
 
-POW_SCALAR = Primitive("pow", "PowBackward0", _pow_scalar, _pow_scalar_backward)
-# `2 ** x`
-RPOW_SCALAR = Primitive("pow", "PowBackward2", lambda a, base: _rpow(base, a), _rpow_backward,
-                        uses_output=True)
+POW_SCALAR = Primitive("pow", "PowBackward0", _pow_scalar, inputs=("self",), params=("exponent",),
+                       derivatives={"self": _pow_scalar_grad})
+# `2 ** x`: torch's pow.Scalar, whose tensor argument is the exponent (saved with the result)
+RPOW_SCALAR = Primitive("pow", "PowBackward2", lambda a, base: _rpow(base, a), inputs=("self",),
+                        params=("base",), derivatives={"self": _rpow_grad})
 
 
 def _neg(a):
@@ -221,10 +197,84 @@ def _neg(a):
     return np.negative(a)
 
 
-NEG = Primitive("neg", "NegBackward0", _neg, lambda F, g, i, o, p, n: (-g,), saves=False)
+NEG = Primitive("neg", "NegBackward0", _neg, inputs=("self",),
+                derivatives={"self": lambda grad: -grad})
 RECIPROCAL = Primitive(
     "reciprocal", "ReciprocalBackward0",
     lambda a: np.reciprocal(a if a.dtype.kind == "f" else a.astype(float_result(a.dtype))),
-    lambda F, g, inputs, out, params, needs: (-g * (out * out),),
-    uses_output=True,
+    inputs=("self",), derivatives={"self": lambda grad, result: -grad * (result * result)},
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounded division and remainder
+
+
+def _integer_division_check(a, b) -> None:
+    """torch refuses integer division by zero (floats give inf/nan instead)."""
+    if result_dtype(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _rounded_div(a, b, mode):
+    _integer_division_check(a, b)
+    if mode == "floor":
+        return elementwise(np.floor_divide, a, b)
+    quotient = elementwise(np.true_divide, a, b)
+    out = np.trunc(quotient)
+    return out.astype(result_dtype(a, b)) if np.result_type(quotient).kind == "f" else out
+
+
+def _remainder(a, b):
+    _integer_division_check(a, b)
+    return elementwise(_python_mod, a, b)
+
+
+def _python_mod(a, b):
+    """Python's modulus as torch computes it for floats: fmod, moved into the divisor's sign
+    (so -2. % 2 is -0., where numpy's mod gives 0.)."""
+    if np.result_type(a, b).kind != "f":
+        return np.mod(a, b)
+    mod = np.fmod(a, b)
+    wrong_sign = (mod != 0) & ((np.asarray(b) < 0) != (mod < 0))
+    out = np.where(wrong_sign, mod + b, mod).astype(mod.dtype, copy=False)
+    return out[()] if out.ndim == 0 else out  # 0-d results stay numpy scalars, as elsewhere
+
+
+# torch.div(a, b, rounding_mode=...): recorded, with a zero gradient for both sides (the formula
+# still names self and other, so torch saves them)
+DIV_ROUNDED = Primitive(
+    "div", "DivBackward2", _rounded_div, params=("rounding_mode",), broadcasts=True,
+    derivatives={"self": lambda grad, other: grad * 0, "other": lambda grad, self, other: grad * 0})
+# x % 2: the number is a scalar argument (one edge)
+REMAINDER_SCALAR = Primitive("remainder", "RemainderBackward0", _remainder, inputs=("self",),
+                             params=("other",), derivatives={"self": lambda grad: grad})
+REMAINDER = binary("remainder", "RemainderBackward1", _remainder, lambda grad: grad,
+                   lambda grad, self, other: -grad * _floor_div(self, other))
+
+
+def _floor_div(self, other):
+    return self.div(other, rounding_mode="floor") if hasattr(self, "div") \
+        else np.floor_divide(self, other)
+
+
+def _not_implemented(name, forward, inputs):
+    """A row torch records without a derivative: grad_fn ``<NotImplemented>``, and backward
+    through it raises."""
+    def backward(F, grad, inputs, result, params, needs):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    row = Primitive(name, "NotImplemented", forward, backward, inputs=inputs, saves=())
+    row.node_class.name = lambda self: "torch::autograd::NotImplemented"
+    row.node_class.printed_name = "NotImplemented"
+    return row
+
+
+def _floor_divide(a, b, reflected=False):
+    return _rounded_div(b, a, "floor") if reflected else _rounded_div(a, b, "floor")
+
+
+# 2 % x, x // 2 and x // y: torch records them, but has no derivative for them
+REMAINDER_OF_NUMBER = _not_implemented("remainder", lambda a, number: _remainder(number, a),
+                                       ("other",))
+FLOOR_DIVIDE = _not_implemented("floor_divide", _floor_divide, ("self",))
+FLOOR_DIVIDE_TENSOR = _not_implemented("floor_divide", _floor_divide, ("self", "other"))

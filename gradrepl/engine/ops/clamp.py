@@ -14,6 +14,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.ops.promotion import raise_broadcast_error
 from gradrepl.engine.tensor import data_of as _data, Tensor
+from gradrepl.engine.ops.registry import register
 
 _NO_BOUNDS = "torch.clamp: At least one of 'min' or 'max' must not be None"
 
@@ -62,9 +63,12 @@ def _scalar_forward(a, lo, hi):
     return _clamp_forward(a, lo, hi)
 
 
-CLAMP = Primitive("clamp", "ClampBackward1", _scalar_forward, _scalar_backward)
-CLAMP_MIN = Primitive("clamp_min", "ClampMinBackward0", _scalar_forward, _scalar_backward)
-CLAMP_MAX = Primitive("clamp_max", "ClampMaxBackward0", _scalar_forward, _scalar_backward)
+CLAMP = Primitive("clamp", "ClampBackward1", _scalar_forward, _scalar_backward, inputs=("self",),
+                  saves=("self",))
+CLAMP_MIN = Primitive("clamp_min", "ClampMinBackward0", _scalar_forward, _scalar_backward,
+                      inputs=("self",), saves=("self",))
+CLAMP_MAX = Primitive("clamp_max", "ClampMaxBackward0", _scalar_forward, _scalar_backward,
+                      inputs=("self",), saves=("self",))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,11 +102,13 @@ def _one_bound_row(name, grad_fn_name, which):
                                                     (needs[0], needs[1], needs[1]))
         return grad_a, grad_lo if which == "min" else grad_hi
 
-    return Primitive(name, grad_fn_name, forward, backward)
+    return Primitive(name, grad_fn_name, forward, backward, inputs=("self", which),
+                     saves=("self", which))
 
 
 # clamp(min=tensor) keeps three edges, the absent bound's being (None, 0)
-CLAMP_TENSOR = Primitive("clamp", "ClampBackward0", _clamp_forward, _tensor_backward)
+CLAMP_TENSOR = Primitive("clamp", "ClampBackward0", _clamp_forward, _tensor_backward,
+                         inputs=("self", "min", "max"), saves=("self", "min", "max"))
 CLAMP_MIN_TENSOR = _one_bound_row("clamp_min", "ClampMinBackward1", "min")
 CLAMP_MAX_TENSOR = _one_bound_row("clamp_max", "ClampMaxBackward1", "max")
 
@@ -187,3 +193,11 @@ def _inplace(prim, input, others, params=()):
         raise RuntimeError(f"result type {scalar_type_name(result)} can't be cast to the desired output "
                            f"type {dtypes.CPP_TYPE_NAMES[input._data.dtype.name]}")
     return apply_inplace(prim, input, others, params)
+
+
+register("clamp", clamp, section="extrema", rows=(CLAMP, CLAMP_TENSOR), inplace=clamp_,
+         aliases=("clip",))
+register("clamp_min", clamp_min, section="extrema", rows=(CLAMP_MIN, CLAMP_MIN_TENSOR),
+         inplace=clamp_min_)
+register("clamp_max", clamp_max, section="extrema", rows=(CLAMP_MAX, CLAMP_MAX_TENSOR),
+         inplace=clamp_max_)

@@ -7,6 +7,7 @@ import numpy as np
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.promotion import result_dtype
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
+from gradrepl.engine.ops.registry import register
 
 
 def _where_forward(a, b, cond):
@@ -30,7 +31,8 @@ def _where_backward(F, g, inputs, out, params, needs):
     )
 
 
-WHERE = Primitive("where", "WhereBackward0", _where_forward, _where_backward)
+WHERE = Primitive("where", "WhereBackward0", _where_forward, _where_backward,
+                  params=("condition",), saves=("condition",))
 
 
 def where(condition, input=None, other=None):
@@ -73,8 +75,8 @@ def _cat_backward(F, g, inputs, out, params, needs):
     return tuple(grads)
 
 
-STACK = Primitive("stack", "StackBackward0", _stack_forward, _stack_backward, saves=False)
-CAT = Primitive("cat", "CatBackward0", _cat_forward, _cat_backward, saves=False)
+STACK = Primitive("stack", "StackBackward0", _stack_forward, _stack_backward, saves=())
+CAT = Primitive("cat", "CatBackward0", _cat_forward, _cat_backward, saves=())
 
 
 _EMPTY_LIST = {
@@ -148,5 +150,16 @@ def _pad_forward(g, shape, index):
 
 PAD_INTO = Primitive(
     "index_backward", "IndexPutBackward0", _pad_forward,
-    lambda F, g, inputs, out, params, needs: (F.index(g, params[1]),), saves=False,
+    lambda F, g, inputs, out, params, needs: (F.index(g, params[1]),), saves=(),
 )
+
+
+def _where_method(self, condition, other):
+    """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
+    return where(condition, self, other)
+
+
+register("where", where, section="combine", rows=(WHERE,), method=_where_method)
+register("stack", stack, section="combine", rows=(STACK,), method=False)
+register("cat", cat, section="combine", rows=(CAT,), method=False,
+         aliases=("concat", "concatenate"))

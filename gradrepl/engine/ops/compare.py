@@ -8,6 +8,7 @@ from gradrepl.engine.ops.promotion import (
     _numpy_agrees, _wrap_int, raise_broadcast_error, result_dtype,
 )
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
+from gradrepl.engine.ops.registry import CALL, CHECKED, REFLECTED, register
 
 
 def _compare(np_op):
@@ -76,3 +77,17 @@ def allclose(a: Tensor, b: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> b
 
 def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     return new_tensor(np.isclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+_S = "comparison"
+for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt", lt, "__lt__"),
+                              ("le", le, "__le__"), ("gt", gt, "__gt__"), ("ge", ge, "__ge__")):
+    register(_name, _func, section=_S, operators={_dunder: CALL})
+register("equal", equal, section=_S)
+register("allclose", allclose, section=_S)
+register("isclose", isclose, section=_S)
+for _name, _func, _symbol in (("bitwise_and", logical_and_bits, "and"),
+                              ("bitwise_or", logical_or_bits, "or"),
+                              ("bitwise_xor", logical_xor_bits, "xor")):
+    register(_name, _func, section=_S,
+             operators={f"__{_symbol}__": CHECKED, f"__r{_symbol}__": REFLECTED})

@@ -6,19 +6,20 @@ import numpy as np
 
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.tensor import Tensor, new_tensor
+from gradrepl.engine.ops.registry import register
 
 # The backward of a cast is a cast back, which the engine does at every edge anyway.
 TO_COPY = Primitive("to", "ToCopyBackward0", lambda a, dtype: np.asarray(a).astype(dtype),
-                    lambda F, g, inputs, out, params, needs: (g,), saves=False)
+                    lambda F, g, inputs, out, params, needs: (g,), saves=())
 CLONE = Primitive("clone", "CloneBackward0", lambda a: np.array(a, copy=True),
-                  lambda F, g, inputs, out, params, needs: (g,), saves=False)
+                  lambda F, g, inputs, out, params, needs: (g,), saves=())
 
 
 # torch fills a leaf's first .grad under create_graph=True by copying into a fresh tensor
 # (copy_: edges to the destination, which has none, and to the gradient)
 COPY_INTO_GRAD = Primitive(
     "copy_", "CopyBackwards", lambda destination, source: np.array(source, copy=True),
-    lambda F, g, inputs, out, params, needs: (None, g), saves=False)
+    lambda F, g, inputs, out, params, needs: (None, g), saves=())
 
 
 def to_dtype(tensor: Tensor, dtype, copy: bool = False) -> Tensor:
@@ -36,7 +37,7 @@ def clone(tensor: Tensor, *, memory_format=None) -> Tensor:
 
 # clone keeps a tensor's layout (torch's preserve_format); contiguous copies into row-major order
 CONTIGUOUS = Primitive("contiguous", "CloneBackward0", lambda a: np.array(a, order="C", copy=True),
-                       lambda F, g, inputs, out, params, needs: (g,), saves=False)
+                       lambda F, g, inputs, out, params, needs: (g,), saves=())
 
 
 def contiguous(tensor: Tensor, memory_format=None) -> Tensor:
@@ -61,3 +62,8 @@ def detach_(tensor: Tensor) -> Tensor:
     tensor.grad_fn = None
     tensor._requires_grad = False
     return tensor
+
+
+register("clone", clone, section="copies", rows=(CLONE,))
+register("contiguous", contiguous, section="copies", rows=(CONTIGUOUS,), in_torch=False)
+register("detach", detach, section="copies", inplace=detach_)

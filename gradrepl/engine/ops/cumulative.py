@@ -12,6 +12,7 @@ import numpy as np
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.tensor import data_of as _data, wrap_dim
+from gradrepl.engine.ops.registry import register
 
 
 def _accumulator(a, dtype):
@@ -63,8 +64,10 @@ def _prod_backward(F, g, inputs, out, params, needs):
     return (F.where(no_zero, g * (out / safe_x), grad),)
 
 
-PROD = Primitive("prod", "ProdBackward0", _prod_forward, _prod_backward, uses_output=True)
-PROD_DIM = Primitive("prod", "ProdBackward1", _prod_forward, _prod_backward, uses_output=True)
+PROD = Primitive("prod", "ProdBackward0", _prod_forward, _prod_backward, inputs=("self",),
+                 saves=("self", "result"))
+PROD_DIM = Primitive("prod", "ProdBackward1", _prod_forward, _prod_backward, inputs=("self",),
+                     saves=("self", "result"))
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -99,7 +102,7 @@ def _cumsum_backward(F, g, inputs, out, params, needs):
     return (F.sum(g, (dim,), keepdim=True) - cumsum(g, dim) + g,)
 
 
-CUMSUM = Primitive("cumsum", "CumsumBackward0", _cumsum_forward, _cumsum_backward, saves=False)
+CUMSUM = Primitive("cumsum", "CumsumBackward0", _cumsum_forward, _cumsum_backward, saves=())
 
 
 def cumsum(input, dim=None, *, dtype=None):
@@ -107,3 +110,7 @@ def cumsum(input, dim=None, *, dtype=None):
         raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
     d = wrap_dim(dim, input.ndim)
     return apply_unary(CUMSUM, input, (d, None if dtype is None else dtype.numpy))
+
+
+register("prod", prod, section="reduction", rows=(PROD, PROD_DIM))
+register("cumsum", cumsum, section="reduction", rows=(CUMSUM,))

@@ -12,6 +12,7 @@ import numpy as np
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.ops.promotion import elementwise, raise_broadcast_error, result_dtype
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
+from gradrepl.engine.ops.registry import register
 
 
 def _check_not_empty(a, name):
@@ -40,9 +41,9 @@ def _extreme_all(np_func, name):
 
 
 MAX = Primitive("max", "MaxBackward1", _extreme_all(np.max, "max"), _evenly_distribute,
-                uses_output=True)
+                inputs=("self",), saves=("self", "result"))
 MIN = Primitive("min", "MinBackward1", _extreme_all(np.min, "min"), _evenly_distribute,
-                uses_output=True)
+                inputs=("self",), saves=("self", "result"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,8 +95,10 @@ def _selected_backward(F, g, inputs, out, params, needs):
     return (F.scatter_into(shape, inputs[0], _full_index(indices, dim), g),)
 
 
-MAX_DIM = Primitive("max", "MaxBackward0", _take_forward, _selected_backward)
-MIN_DIM = Primitive("min", "MinBackward0", _take_forward, _selected_backward)
+MAX_DIM = Primitive("max", "MaxBackward0", _take_forward, _selected_backward, inputs=("self",),
+                    saves=("indices",))
+MIN_DIM = Primitive("min", "MinBackward0", _take_forward, _selected_backward, inputs=("self",),
+                    saves=("indices",))
 
 
 def _reduce_dim(input, dim, keepdim, name):
@@ -123,9 +126,11 @@ def _reduce_dim(input, dim, keepdim, name):
 # a 0-d input: max(0) gives the value itself, still recorded as MaxBackward0
 CLONE_0D = {
     "max": Primitive("max", "MaxBackward0", lambda a: a.copy(),
-                     lambda F, g, inputs, out, params, needs: (g,)),
+                     lambda F, g, inputs, out, params, needs: (g,), inputs=("self",),
+                     saves=("indices",)),
     "min": Primitive("min", "MinBackward0", lambda a: a.copy(),
-                     lambda F, g, inputs, out, params, needs: (g,)),
+                     lambda F, g, inputs, out, params, needs: (g,), inputs=("self",),
+                     saves=("indices",)),
 }
 
 
@@ -171,9 +176,9 @@ def _pairwise_backward(wins):
 
 
 MAXIMUM = Primitive("maximum", "MaximumBackward0", _pairwise_forward(np.maximum),
-                    _pairwise_backward(np.greater))
+                    _pairwise_backward(np.greater), saves=("self", "other"))
 MINIMUM = Primitive("minimum", "MinimumBackward0", _pairwise_forward(np.minimum),
-                    _pairwise_backward(np.less))
+                    _pairwise_backward(np.less), saves=("self", "other"))
 
 
 def _pairwise(prim):
@@ -226,3 +231,11 @@ def _arg(name, np_func):
 
 argmax = _arg("argmax", np.argmax)
 argmin = _arg("argmin", np.argmin)
+
+
+register("max", max, section="extrema", rows=(MAX, MAX_DIM, MAXIMUM))
+register("min", min, section="extrema", rows=(MIN, MIN_DIM, MINIMUM))
+register("maximum", maximum, section="extrema", rows=(MAXIMUM,))
+register("minimum", minimum, section="extrema", rows=(MINIMUM,))
+register("argmax", argmax, section="extrema")
+register("argmin", argmin, section="extrema")

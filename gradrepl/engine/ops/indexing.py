@@ -29,12 +29,12 @@ def _scatter_backward(make_index):
 
 
 SELECT = Primitive("select", "SelectBackward0", _select_forward,
-                   _scatter_backward(lambda dim, i: (slice(None),) * dim + (i,)), saves=False)
+                   _scatter_backward(lambda dim, i: (slice(None),) * dim + (i,)), saves=())
 SLICE = Primitive("slice", "SliceBackward0", _slice_forward,
                   _scatter_backward(lambda dim, a, b, c: (slice(None),) * dim + (slice(a, b, c),)),
-                  saves=False)
+                  saves=())
 ALIAS = Primitive("alias", "AliasBackward0", lambda a: a[...],
-                  lambda F, g, inputs, out, params, needs: (g,), saves=False)
+                  lambda F, g, inputs, out, params, needs: (g,), saves=())
 def _clipped(a, index):
     """Index arrays brought in range of an empty array's dims, where torch never looks at them
     (numpy still checks them)."""
@@ -49,7 +49,8 @@ def _clipped(a, index):
 
 
 INDEX = Primitive("index", "IndexBackward0", lambda a, index: a[index],
-                  _scatter_backward(lambda index: index), saves=True)
+                  _scatter_backward(lambda index: index), params=("indices",),
+                  saves=("indices",))  # torch saves the index tensors, not self
 
 
 def _is_advanced(item) -> bool:

@@ -48,8 +48,8 @@ def guard_saved_output(tensor: Tensor) -> None:
         # y.detach() shares y's memory and version counter: changing it changes what y's node saved
         tensor = tensor._base
         node = tensor.grad_fn
-    if node is None or node._primitive is None or not node._primitive.uses_output \
-            or node._output_check is not None:
+    if node is None or node._primitive is None or node._output_check is not None \
+            or not node._primitive.saved(node._needs)[1]:
         return
     root, saved = tensor._version_root(), tensor._version_root()._write_count
 
@@ -60,6 +60,10 @@ def guard_saved_output(tensor: Tensor) -> None:
 
             raise RuntimeError(_modified_message(tensor, saved, now, producer_node=node))
     node._output_check = check
+    if node._versions is None:
+        # the op saved only its output: make backward look at this node's saved state at all
+        node._versions = (None,) * len(node._inputs)
+        node._epoch = -1
 
 
 def write(tensor: Tensor, values) -> None:
@@ -95,7 +99,7 @@ def apply_inplace(prim: Primitive, tensor: Tensor, others: tuple = (), params: t
         raise RuntimeError(
             f"output with shape {list(np.shape(tensor._data))} doesn't match the broadcast shape "
             f"{list(np.shape(result))}")
-    snapshot = _snapshot(tensor, copy=prim.saves) if records else None
+    snapshot = _snapshot(tensor, copy=0 in prim.saved((True,) * len(prim.inputs))[0]) if records else None
     write(tensor, result)
     if records:
         node = wrap(prim, result, (snapshot,) + tuple(others), params).grad_fn
@@ -151,19 +155,19 @@ def _copy_slices_forward(old, value, index):
 
 
 COPY_SLICES = Primitive("setitem", "CopySlices", _copy_slices_forward, _copy_slices_backward,
-                        saves=False)
+                        saves=())
 # t[[0, 2]] = v and t[mask] = v are index_put_ in torch, not a copy into a view
 INDEX_PUT = Primitive("setitem", "IndexPutBackward0", _copy_slices_forward,
-                      _copy_slices_backward, saves=False)
+                      _copy_slices_backward, saves=())
 
 
 def _no_gradient(F, g, inputs, out, params, needs):
     return (F.zeros(np.shape(g), g),)  # every value was overwritten: nothing flows back
 
 
-ZERO = Primitive("zero_", "ZeroBackward0", lambda a: np.zeros_like(a), _no_gradient, saves=False)
+ZERO = Primitive("zero_", "ZeroBackward0", lambda a: np.zeros_like(a), _no_gradient, saves=())
 FILL = Primitive("fill_", "FillBackward2", lambda a, value: np.full_like(a, value), _no_gradient,
-                 saves=False)
+                 saves=())
 
 
 def setitem(tensor: Tensor, index, value) -> None:

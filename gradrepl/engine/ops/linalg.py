@@ -13,6 +13,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
 from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.ops.registry import register
 
 
 _short = dtypes.scalar_type_name
@@ -153,12 +154,18 @@ def _batched_backward(F, g, inputs, out, params, needs):
     return grad_a, grad_b
 
 
-MM = Primitive("mm", "MmBackward0", _mm_forward, _mm_backward)
-MV = Primitive("mv", "MvBackward0", _mv_forward, _mv_backward)
-DOT = Primitive("dot", "DotBackward0", _dot_forward, _dot_backward)
-BATCHED = Primitive("matmul", "UnsafeViewBackward0", _batched_forward, _batched_backward)
-MATRIX_AT_BATCH = Primitive("matmul", "CloneBackward0", _batched_forward, _batched_backward)
-MATRIX_AT_BATCH_T = Primitive("matmul", "TransposeBackward0", _batched_forward, _batched_backward)
+# each input's gradient reads the other input only: torch saves a side only when the other
+# side wants a gradient
+_CROSS = {"self": ("other",), "other": ("self",)}
+MM = Primitive("mm", "MmBackward0", _mm_forward, _mm_backward, saves=_CROSS)
+MV = Primitive("mv", "MvBackward0", _mv_forward, _mv_backward, saves=_CROSS)
+DOT = Primitive("dot", "DotBackward0", _dot_forward, _dot_backward, saves=_CROSS)
+BATCHED = Primitive("matmul", "UnsafeViewBackward0", _batched_forward, _batched_backward,
+                    saves=_CROSS)
+MATRIX_AT_BATCH = Primitive("matmul", "CloneBackward0", _batched_forward, _batched_backward,
+                            saves=_CROSS)
+MATRIX_AT_BATCH_T = Primitive("matmul", "TransposeBackward0", _batched_forward, _batched_backward,
+                              saves=_CROSS)
 
 
 def _batched_row(a: Tensor, b: Tensor) -> Primitive:
@@ -202,3 +209,19 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if da == 2 and db == 2:
         return mm(a, b)
     return apply(_batched_row(a, b), (a, b))
+
+
+def _matmul_operator(self, other):
+    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+
+
+def _rmatmul_operator(self, other):
+    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+
+
+register("matmul", matmul, section="linear algebra",
+         rows=(MM, MV, DOT, BATCHED, MATRIX_AT_BATCH, MATRIX_AT_BATCH_T),
+         operators={"__matmul__": _matmul_operator, "__rmatmul__": _rmatmul_operator})
+register("mm", mm, section="linear algebra", rows=(MM,))
+register("mv", mv, section="linear algebra", rows=(MV,))
+register("dot", dot, section="linear algebra", rows=(DOT,))

@@ -1,9 +1,9 @@
-"""The op table's row type and the one function that runs a row and records it in the graph.
+"""Running a row of the op table and recording it in the graph.
 
-A ``Primitive`` is one row: torch's grad_fn name, a numpy forward and a backward formula. The
-backward formula is written once and runs on two backends (``backends.py``): on numpy arrays for
-an ordinary backward, and on tensors, recorded like any op, when ``create_graph=True`` asks for
-gradients that can themselves be differentiated.
+A ``Primitive`` (``derivatives.py``) is one row: torch's grad_fn name, a numpy forward and a
+derivative per input. The derivatives are written once and run on two backends
+(``backends.py``): on numpy arrays for an ordinary backward, and on tensors, recorded like any op,
+when ``create_graph=True`` asks for gradients that can themselves be differentiated.
 
 Arguments are split the way torch's signatures split them: ``inputs`` are the tensor arguments
 (each gets an edge in ``next_functions``, even a Python number that torch wraps into a tensor,
@@ -15,52 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.graph import BACKWARD_TWICE, _sequence, accumulator_for, node_class
+from gradrepl.engine.graph import BACKWARD_TWICE, _sequence, accumulator_for
+from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.tensor import Tensor, _writes
+from gradrepl.engine.tensor import new_tensor as _new_tensor
+
+__all__ = ["Primitive", "apply", "apply_binary", "apply_unary", "wrap", "check_saved", "operand"]
 
 _grad_enabled = grad_mode._enabled
 _new = object.__new__
-
-
-class Primitive:
-    """One differentiable op.
-
-    forward(*arrays, *params) -> array
-    backward(F, grad, inputs, out, params, needs) -> one gradient (or None) per input, where
-        F is the backend, inputs are arrays (or tensors under create_graph), out is the forward
-        result and needs[i] says whether input i wants a gradient.
-    saves: torch saves tensors for this op's backward, so a second backward through it fails
-        once they are freed (add and sum save none and can be walked twice).
-    uses_output: the backward formula reads ``out`` (exp, tanh, sigmoid ...).
-    n_outputs: how many tensors the forward returns (a tuple of arrays when more than one).
-    fast: for binary ops, the plain Python operator, used when numpy's result dtype is already
-        torch's (see ``apply_binary``); ``fast_ints`` says it is also right for integer data.
-    """
-
-    __slots__ = (
-        "name", "grad_fn_name", "node_class", "forward", "backward", "saves", "uses_output",
-        "n_outputs", "fast", "fast_ints",
-    )
-
-    def __init__(self, name, grad_fn_name, forward, backward, saves=True, uses_output=False,
-                 n_outputs=1, fast=None, fast_ints=True):
-        self.name = name
-        self.grad_fn_name = grad_fn_name
-        self.node_class = node_class(grad_fn_name)
-        self.forward = forward
-        self.backward = backward
-        self.saves = saves
-        self.uses_output = uses_output
-        # n_outputs > 1 (unbind, split): the backward gets a list with one grad (or None) per output
-        self.n_outputs = n_outputs
-        self.fast = fast
-        self.fast_ints = fast_ints
-
-    def __repr__(self) -> str:
-        return f"<primitive {self.name} ({self.grad_fn_name})>"
-
-    def __call__(self, *inputs, params=()):
-        return apply(self, inputs, params)
 
 
 def apply(prim: Primitive, inputs: tuple, params: tuple = ()) -> Tensor:
@@ -84,6 +47,19 @@ def wrap(prim: Primitive, out, inputs: tuple, params: tuple = (), arrays=None) -
     return result
 
 
+def operand(x):
+    """A tensor or Python number as an op argument; numpy scalars count as Python numbers."""
+    if isinstance(x, Tensor) or type(x) in (bool, int, float):
+        return x
+    if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
+        # torch reads a numpy bool as a float scalar (int tensor + np.True_ is float32)
+        return float(x) if isinstance(x, np.bool_) else x.item()
+    if isinstance(x, np.ndarray):
+        return _new_tensor(x)
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
+
 _FLOAT_KINDS = frozenset("efd")
 _NUMBER_TYPES = (float, int, bool)
 
@@ -105,8 +81,6 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
         requires = a._requires_grad
         same = type(b) is not float or ad.dtype.char in _FLOAT_KINDS
     elif isinstance(b, (np.generic, np.ndarray)):
-        from gradrepl.engine.ops import operand
-
         return apply_binary(prim, a, operand(b))
     else:
         return NotImplemented  # Python then tries the other operand, or raises its TypeError
@@ -152,16 +126,20 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             edge_b, need_b = (accumulator_for(b), 0), True
         else:
             edge_b, need_b = _NO_EDGE, False
-        if prim.saves:
-            node._versions = (
-                a._write_count if a._base is None else a._base._write_count,
-                b._write_count if b._base is None else b._base._write_count,
-            )
-            node._epoch = _writes[0]
     else:
-        # with a Python number torch saves only the number (x * 2, x / 2): later in-place
-        # changes to x do not invalidate this node
         edge_b, need_b = _NO_EDGE, False
+    # torch saves only what the derivatives of the inputs that need a gradient read: x * w
+    # with only x requiring grad keeps w, and x may then change in place
+    saved, frees = prim.binary_saved[need_a][need_b]
+    if saved:
+        node._versions = (
+            (a._write_count if a._base is None else a._base._write_count) if 0 in saved else None,
+            (b._write_count if b._base is None else b._base._write_count)
+            if 1 in saved and isinstance(b, Tensor) else None,
+        )
+        node._epoch = _writes[0]
+    if not frees and prim.saves:
+        node._saved_nothing = True
     node.next_functions = (edge_a, edge_b)
     node._needs = _NEEDS_TWO[need_a][need_b]
     node._sequence_nr = next(_sequence)
@@ -189,7 +167,7 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
         fn = a.grad_fn
         node.next_functions = ((fn, a._output_nr) if fn is not None else (accumulator_for(a), 0),)
         node._needs = _NEEDS_ONE
-        if prim.saves:
+        if prim.unary_saved:
             node._versions = (a._write_count if a._base is None else a._base._write_count,)
             node._epoch = _writes[0]
         node._sequence_nr = next(_sequence)
@@ -229,10 +207,14 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
     node._needs = tuple([fn is not None for fn, _ in edges])
     # numbered after the edges: a leaf's accumulator made just above must come first
     node._sequence_nr = next(_sequence)
-    if prim.saves:
-        node._versions = [(x if x._base is None else x._base)._write_count
-                          for x in inputs if isinstance(x, Tensor)]
+    saved, _, frees = prim.saved(node._needs)
+    if saved:
+        node._versions = tuple([
+            (x if x._base is None else x._base)._write_count
+            if i in saved and isinstance(x, Tensor) else None for i, x in enumerate(inputs)])
         node._epoch = _writes[0]
+    if prim.saves and not frees:
+        node._saved_nothing = True
     result._requires_grad = True
     result.grad_fn = node
 
@@ -258,13 +240,11 @@ def check_saved(node) -> None:
         node._output_check()  # the output this node saved was changed in place (inplace.py)
     versions = node._versions
     if versions:
-        i = 0
-        for tensor in node._inputs:
-            if isinstance(tensor, Tensor):
+        for tensor, saved in zip(node._inputs, versions):
+            if saved is not None:
                 now = (tensor if tensor._base is None else tensor._base)._write_count
-                if now != versions[i]:
-                    raise RuntimeError(_modified_message(tensor, versions[i], now))
-                i += 1
+                if now != saved:
+                    raise RuntimeError(_modified_message(tensor, saved, now))
 
 
 def _modified_message(tensor: Tensor, saved: int, now: int, producer_node=None) -> str:

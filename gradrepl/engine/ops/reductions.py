@@ -8,6 +8,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.tensor import wrap_dim
+from gradrepl.engine.ops.registry import register
 
 
 def normalize_dims(dim, ndim: int) -> tuple:
@@ -84,27 +85,27 @@ def _mean_dims(a, dims, keepdim):
 SUM = Primitive(
     "sum", "SumBackward0", _sum_all,
     lambda F, g, inputs, out, params, needs: (F.expand(g, np.shape(inputs[0])),),
-    saves=False,
+    saves=(),
 )
 SUM_DIM = Primitive(
     "sum", "SumBackward1", _sum_dims,
     lambda F, g, inputs, out, params, needs: (
         _expand_back(F, g, np.shape(inputs[0]), params[0], params[1]),),
-    saves=False,
+    saves=(),
 )
 MEAN = Primitive(
     "mean", "MeanBackward0", _mean_all,
     # expand(g / n) has the same values as torch's expand(g) / n, and divides once
     lambda F, g, inputs, out, params, needs: (
         F.expand(g / max(_count(np.shape(inputs[0]), None), 1), np.shape(inputs[0])),),
-    saves=False,
+    saves=(),
 )
 MEAN_DIM = Primitive(
     "mean", "MeanBackward1", _mean_dims,
     lambda F, g, inputs, out, params, needs: (
         _expand_back(F, g, np.shape(inputs[0]), params[0], params[1])
         / _count(np.shape(inputs[0]), params[0]),),
-    saves=False,
+    saves=(),
 )
 
 
@@ -140,3 +141,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
             return apply_unary(MEAN, input)
     dims = normalize_dims(dim, input.ndim) if not (isinstance(dim, (tuple, list)) and not dim) else tuple(range(input.ndim))
     return apply_unary(MEAN_DIM, input, (dims, bool(keepdim)))
+
+
+register("sum", sum, section="reduction", rows=(SUM, SUM_DIM))
+register("mean", mean, section="reduction", rows=(MEAN, MEAN_DIM))

@@ -10,6 +10,7 @@ import numpy as np
 
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
+from gradrepl.engine.ops.registry import register
 
 
 def _as_view(result: Tensor, of: Tensor) -> Tensor:
@@ -62,10 +63,10 @@ def _view_forward(a, shape):
         ) from None
 
 
-VIEW = Primitive("view", "ViewBackward0", _view_forward, _backward_reshape, saves=False)
+VIEW = Primitive("view", "ViewBackward0", _view_forward, _backward_reshape, saves=())
 # reshape of a tensor whose memory cannot be viewed copies, and torch names that node differently
 UNSAFE_VIEW = Primitive("reshape", "UnsafeViewBackward0", lambda a, shape: np.reshape(a, shape),
-                        _backward_reshape, saves=False)
+                        _backward_reshape, saves=())
 
 
 def _shape_args(shape) -> tuple:
@@ -112,17 +113,17 @@ def flatten(tensor: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 TRANSPOSE = Primitive(
     "transpose", "TransposeBackward0", lambda a, d0, d1: np.swapaxes(a, d0, d1),
-    lambda F, g, inputs, out, params, needs: (F.transpose(g, params[0], params[1]),), saves=False,
+    lambda F, g, inputs, out, params, needs: (F.transpose(g, params[0], params[1]),), saves=(),
 )
 T = Primitive(
     "t", "TBackward0", lambda a: a.T,
     lambda F, g, inputs, out, params, needs: (F.transpose(g, 0, -1) if np.ndim(g) == 2 else g,),
-    saves=False,
+    saves=(),
 )
 PERMUTE = Primitive(
     "permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims),
     lambda F, g, inputs, out, params, needs: (F.permute(g, tuple(np.argsort(params[0]))),),
-    saves=False,
+    saves=(),
 )
 
 
@@ -162,25 +163,25 @@ def reversed_dims(tensor: Tensor) -> Tensor:
 
 UNSQUEEZE = Primitive(
     "unsqueeze", "UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim),
-    lambda F, g, inputs, out, params, needs: (F.reshape(g, np.shape(inputs[0])),), saves=False,
+    lambda F, g, inputs, out, params, needs: (F.reshape(g, np.shape(inputs[0])),), saves=(),
 )
 SQUEEZE_ALL = Primitive("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), _backward_reshape,
-                        saves=False)
+                        saves=())
 SQUEEZE_DIM = Primitive("squeeze", "SqueezeBackward1",
                         lambda a, dim: np.squeeze(a, dim) if a.ndim and a.shape[dim] == 1 else a,
-                        _backward_reshape, saves=False)
+                        _backward_reshape, saves=())
 # squeeze((0, 2)), the user-facing overload of several dims
 SQUEEZE_DIM_LIST = Primitive(
     "squeeze", "SqueezeBackward2",
     lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
-    _backward_reshape, saves=False)
+    _backward_reshape, saves=())
 # vector @ matrix squeezes the unsqueezed vector's dim away; torch records that as this overload
 SQUEEZE_DIMS = Primitive("squeeze", "SqueezeBackward4",
                          lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
-                         _backward_reshape, saves=False)
+                         _backward_reshape, saves=())
 EXPAND = Primitive(
     "expand", "ExpandBackward0", lambda a, shape: np.broadcast_to(a, shape),
-    lambda F, g, inputs, out, params, needs: (F.sum_to(g, inputs[0]),), saves=False,
+    lambda F, g, inputs, out, params, needs: (F.sum_to(g, inputs[0]),), saves=(),
 )
 
 
@@ -250,7 +251,7 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
     dim = wrap_dim(dim, tensor.ndim)
     memory = tensor._memory()
     n = memory.shape[dim]
-    prim = Primitive("unbind", "UnbindBackward0", None, _unbind_backward, saves=False, n_outputs=n)
+    prim = Primitive("unbind", "UnbindBackward0", None, _unbind_backward, saves=(), n_outputs=n)
     parts = [memory[(slice(None),) * dim + (i,)] for i in range(n)]
     if not parts:
         return ()
@@ -267,3 +268,28 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
             result._output_nr = i
         results.append(_as_view(result, tensor))
     return tuple(results)
+
+
+def view_as(tensor: Tensor, other: Tensor) -> Tensor:
+    return view(tensor, other.shape)
+
+
+def reshape_as(tensor: Tensor, other: Tensor) -> Tensor:
+    return reshape(tensor, other.shape)
+
+
+_S = "shape"
+register("view", view, section=_S, rows=(VIEW,), in_torch=False)
+register("view_as", view_as, section=_S, rows=(VIEW,), in_torch=False)
+register("reshape", reshape, section=_S, rows=(VIEW, UNSAFE_VIEW))
+register("reshape_as", reshape_as, section=_S, rows=(VIEW, UNSAFE_VIEW), in_torch=False)
+register("flatten", flatten, section=_S, rows=(VIEW, UNSAFE_VIEW))
+register("t", t, section=_S, rows=(T,))
+register("transpose", transpose, section=_S, rows=(TRANSPOSE,))
+register("permute", permute, section=_S, rows=(PERMUTE,))
+register("unsqueeze", unsqueeze, section=_S, rows=(UNSQUEEZE,))
+register("squeeze", squeeze, section=_S,
+         rows=(SQUEEZE_ALL, SQUEEZE_DIM, SQUEEZE_DIM_LIST, SQUEEZE_DIMS))
+register("expand", expand, section=_S, rows=(EXPAND,), in_torch=False)
+register("expand_as", expand_as, section=_S, rows=(EXPAND,), in_torch=False)
+register("unbind", unbind, section=_S)

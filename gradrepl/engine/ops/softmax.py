@@ -13,6 +13,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.tensor import wrap_dim
+from gradrepl.engine.ops.registry import register
 
 
 def _check_floating(a, name, dim):
@@ -79,9 +80,9 @@ def _log_softmax_backward(F, g, inputs, out, params, needs):
 
 
 SOFTMAX = Primitive("softmax", "SoftmaxBackward0", _softmax_forward, _softmax_backward,
-                    uses_output=True)
+                    inputs=("self",), saves=("result",))
 LOG_SOFTMAX = Primitive("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
-                        _log_softmax_backward, uses_output=True)
+                        _log_softmax_backward, inputs=("self",), saves=("result",))
 
 
 def _make(prim):
@@ -101,3 +102,7 @@ def _make(prim):
 
 softmax = _make(SOFTMAX)
 log_softmax = _make(LOG_SOFTMAX)
+
+
+register("softmax", softmax, section="reduction", rows=(SOFTMAX,))
+register("log_softmax", log_softmax, section="reduction", rows=(LOG_SOFTMAX,))

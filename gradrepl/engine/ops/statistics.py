@@ -15,6 +15,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.reductions import normalize_dims
 from gradrepl.engine.tensor import data_of as _data
+from gradrepl.engine.ops.registry import register
 
 
 def _dims_of(dim, ndim):
@@ -88,7 +89,7 @@ def _norm_backward(F, g, inputs, out, params, needs):
 
 
 NORM = Primitive("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_backward,
-                 uses_output=True)
+                 inputs=("self",), saves=("self", "result"))
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -144,8 +145,10 @@ def _std_forward(a, dims, correction, keepdim):
     return np.sqrt(_var_forward(a, dims, correction, keepdim))
 
 
-VAR = Primitive("var", "VarBackward0", _var_forward, _var_backward)
-STD = Primitive("std", "StdBackward0", _std_forward, _std_backward, uses_output=True)
+VAR = Primitive("var", "VarBackward0", _var_forward, _var_backward, inputs=("self",),
+                saves=("self",))
+STD = Primitive("std", "StdBackward0", _std_forward, _std_backward, inputs=("self",),
+                saves=("self", "result"))
 
 
 def _statistic(prim):
@@ -184,3 +187,8 @@ _BOTH_MESSAGE = (
 
 var = _statistic(VAR)
 std = _statistic(STD)
+
+
+register("norm", norm, section="reduction", rows=(NORM,))
+register("std", std, section="reduction", rows=(STD,))
+register("var", var, section="reduction", rows=(VAR,))

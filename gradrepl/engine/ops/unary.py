@@ -5,17 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops.backends import arrays
-from gradrepl.engine.ops.primitive import Primitive
+from gradrepl.engine.ops.inplace import apply_inplace
+from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.promotion import as_float
+from gradrepl.engine.ops.registry import UNARY, register
 
 
-def unary(name, grad_fn_name, forward, derivative, uses_output=False, saves=True):
-    """A row for f(a): ``derivative(F, g, a, out)`` is the gradient flowing to a."""
-
-    def backward(F, g, inputs, out, params, needs):
-        return (derivative(F, g, inputs[0], out),)
-
-    return Primitive(name, grad_fn_name, forward, backward, saves=saves, uses_output=uses_output)
+def unary(name, grad_fn_name, forward, derivative, saves=None):
+    """A row for f(self): ``derivative`` names what it reads (``grad``, ``self``, ``result``)."""
+    return Primitive(name, grad_fn_name, forward, inputs=("self",),
+                     derivatives={"self": derivative}, saves=saves)
 
 
 def floating(np_func):
@@ -43,19 +42,18 @@ def _abs(a):
     return np.abs(a)
 
 
-EXP = unary("exp", "ExpBackward0", floating(np.exp), lambda F, g, a, out: g * out, uses_output=True)
-LOG = unary("log", "LogBackward0", floating(np.log), lambda F, g, a, out: g / a)
-SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt),
-             lambda F, g, a, out: g / (2 * out), uses_output=True)
-SIN = unary("sin", "SinBackward0", floating(np.sin), lambda F, g, a, out: g * F.cos(a))
-COS = unary("cos", "CosBackward0", floating(np.cos), lambda F, g, a, out: g * -F.sin(a))
+EXP = unary("exp", "ExpBackward0", floating(np.exp), lambda grad, result: grad * result)
+LOG = unary("log", "LogBackward0", floating(np.log), lambda grad, self: grad / self)
+SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt), lambda grad, result: grad / (2 * result))
+SIN = unary("sin", "SinBackward0", floating(np.sin), lambda F, grad, self: grad * F.cos(self))
+COS = unary("cos", "CosBackward0", floating(np.cos), lambda F, grad, self: grad * -F.sin(self))
 TANH = unary("tanh", "TanhBackward0", floating(np.tanh),
-             lambda F, g, a, out: F.tanh_backward(g, out), uses_output=True)
+             lambda F, grad, result: F.tanh_backward(grad, result))
 SIGMOID = unary("sigmoid", "SigmoidBackward0", _sigmoid,
-                lambda F, g, a, out: F.sigmoid_backward(g, out), uses_output=True)
+                lambda F, grad, result: F.sigmoid_backward(grad, result))
 RELU = unary("relu", "ReluBackward0", _relu,
-             lambda F, g, a, out: F.threshold_backward(g, out), uses_output=True)
-ABS = unary("abs", "AbsBackward0", _abs, lambda F, g, a, out: g * F.sign(a))
+             lambda F, grad, result: F.threshold_backward(grad, result))
+ABS = unary("abs", "AbsBackward0", _abs, lambda F, grad, self: grad * F.sign(self))
 
 
 _LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
@@ -104,61 +102,93 @@ def _round_decimals(a, decimals):
 
 
 EXP2 = unary("exp2", "Exp2Backward0", _float64_rounded(np.exp2),
-             lambda F, g, a, out: _times(F, g * out, _LN2), uses_output=True)
+             lambda F, grad, result: _times(F, grad * result, _LN2))
 LOG2 = unary("log2", "Log2Backward0", _float64_rounded(np.log2),
-             lambda F, g, a, out: g / _times(F, a, _LN2))
+             lambda F, grad, self: grad / _times(F, self, _LN2))
 LOG10 = unary("log10", "Log10Backward0", _float64_rounded(np.log10),
-              lambda F, g, a, out: g / _times(F, a, _LN10))
+              lambda F, grad, self: grad / _times(F, self, _LN10))
 LOG1P = unary("log1p", "Log1PBackward0", _float64_rounded(np.log1p),
-              lambda F, g, a, out: g / (a + 1))
+              lambda grad, self: grad / (self + 1))
 EXPM1 = unary("expm1", "Expm1Backward0", _float64_rounded(np.expm1),
-              lambda F, g, a, out: g * (out + 1), uses_output=True)
+              lambda grad, result: grad * (result + 1))
 RSQRT = unary("rsqrt", "RsqrtBackward0", floating(lambda a: np.reciprocal(np.sqrt(a))),
-              lambda F, g, a, out: -0.5 * g * out ** 3, uses_output=True)
+              lambda grad, result: -0.5 * grad * result ** 3)
 
 
-def _zero_like_input(F, g, inputs, out, params, needs):
-    return (F.zeros(np.shape(inputs[0]), g),)
+def _zero_like_grad(F, grad):
+    return F.zeros(np.shape(grad), grad)
 
 
-# piecewise constant: torch records them, with gradient zero everywhere
-SIGN_OP = Primitive("sign", "SignBackward0", _sign, _zero_like_input, saves=False)
-FLOOR = Primitive("floor", "FloorBackward0", _no_bool(np.floor, "floor"), _zero_like_input,
-                  saves=False)
-CEIL = Primitive("ceil", "CeilBackward0", _no_bool(np.ceil, "ceil"), _zero_like_input, saves=False)
-ROUND = Primitive("round", "RoundBackward0", _no_bool(np.round, "round"), _zero_like_input,
-                  saves=False)
-ROUND_DECIMALS = Primitive("round", "RoundBackward1", _round_decimals, _zero_like_input,
-                           saves=False)
+# piecewise constant: torch records them, with gradient zero everywhere (zeros_like(grad))
+SIGN_OP = unary("sign", "SignBackward0", _sign, _zero_like_grad)
+FLOOR = unary("floor", "FloorBackward0", _no_bool(np.floor, "floor"), _zero_like_grad)
+CEIL = unary("ceil", "CeilBackward0", _no_bool(np.ceil, "ceil"), _zero_like_grad)
+ROUND = unary("round", "RoundBackward0", _no_bool(np.round, "round"), _zero_like_grad)
+ROUND_DECIMALS = Primitive("round", "RoundBackward1", _round_decimals, inputs=("self",),
+                           params=("decimals",), derivatives={"self": _zero_like_grad})
 
 # ---------------------------------------------------------------------------------------------
 # The backward formulas torch runs as ops of their own: under create_graph=True their results
 # show these names (TanhBackwardBackward0 ...) and differentiate by these rows.
 
-def _two_grads(first, second):
-    """A backward formula for (grad_output, output) inputs from one formula per input."""
-    def backward(F, gg, inputs, out, params, needs):
-        g, output = inputs
-        return (first(F, gg, g, output) if needs[0] else None,
-                second(F, gg, g, output) if needs[1] else None)
-    return backward
+def _backward_row(name, grad_fn_name, forward, d_grad_output, d_output):
+    """A row for f(grad_output, output), torch's names for these two inputs."""
+    return Primitive(name, grad_fn_name, forward, inputs=("grad_output", "output"),
+                     derivatives={"grad_output": d_grad_output, "output": d_output})
 
 
-TANH_BACKWARD = Primitive("tanh_backward", "TanhBackwardBackward0", arrays.tanh_backward, _two_grads(
-    lambda F, gg, g, out: F.tanh_backward(gg, out), lambda F, gg, g, out: gg * (-2 * out * g)))
-SIGMOID_BACKWARD = Primitive(
-    "sigmoid_backward", "SigmoidBackwardBackward0", arrays.sigmoid_backward, _two_grads(
-        lambda F, gg, g, out: F.sigmoid_backward(gg, out),
-        lambda F, gg, g, out: gg * g * (-2 * out + 1)))
-THRESHOLD_BACKWARD = Primitive(
-    "threshold_backward", "ThresholdBackwardBackward0", arrays.threshold_backward, _two_grads(
-        lambda F, gg, g, out: F.threshold_backward(gg, out),
-        lambda F, gg, g, out: F.zeros(np.shape(out), out)))
-
-
-def _zero_gradient(F, g, inputs, out, params, needs):
-    return (F.zeros(np.shape(inputs[0]), inputs[0]),)
-
+TANH_BACKWARD = _backward_row(
+    "tanh_backward", "TanhBackwardBackward0", arrays.tanh_backward,
+    lambda F, grad, output: F.tanh_backward(grad, output),
+    lambda grad, grad_output, output: grad * (-2 * output * grad_output))
+SIGMOID_BACKWARD = _backward_row(
+    "sigmoid_backward", "SigmoidBackwardBackward0", arrays.sigmoid_backward,
+    lambda F, grad, output: F.sigmoid_backward(grad, output),
+    lambda grad, grad_output, output: grad * grad_output * (-2 * output + 1))
+THRESHOLD_BACKWARD = _backward_row(
+    "threshold_backward", "ThresholdBackwardBackward0", arrays.threshold_backward,
+    lambda F, grad, output: F.threshold_backward(grad, output),
+    lambda F, output: F.zeros(np.shape(output), output))
 
 # abs's backward under create_graph: grad * sgn(x), and sgn's own gradient is zero
-SIGN = Primitive("sgn", "SgnBackward0", np.sign, _zero_gradient, saves=False)
+SIGN = unary("sgn", "SgnBackward0", np.sign, _zero_like_grad)
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry entries: torch.exp(x), x.exp(), x.exp_() (and torch.exp_ where torch has it)
+
+
+def elementwise_op(row, *, aliases=(), operators=None, summary=""):
+    """Register a one-tensor elementwise op with its function, method and in-place forms."""
+    def function(input):
+        return apply_unary(row, input)
+
+    def inplace(self):
+        return apply_inplace(row, self)
+
+    function.__name__, inplace.__name__ = row.name, row.name + "_"
+    register(row.name, function, section="elementwise", rows=(row,), inplace=inplace,
+             aliases=aliases, operators=operators, summary=summary)
+    return function
+
+
+for _row in (EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, EXP2, LOG2, LOG10, LOG1P, EXPM1,
+             RSQRT, SIGN_OP, FLOOR, CEIL):
+    elementwise_op(_row)
+elementwise_op(ABS, aliases=("absolute",), operators={"__abs__": UNARY})
+
+
+def round(input, *, decimals=0):
+    """round half to even, optionally to ``decimals`` places"""
+    if decimals:
+        return apply_unary(ROUND_DECIMALS, input, (decimals,))
+    return apply_unary(ROUND, input)
+
+
+def round_(self, *, decimals=0):
+    if decimals:
+        return apply_inplace(ROUND_DECIMALS, self, (), (decimals,))
+    return apply_inplace(ROUND, self)
+
+
+register("round", round, section="elementwise", rows=(ROUND, ROUND_DECIMALS), inplace=round_)

@@ -1,0 +1,221 @@
+"""One row of the op table: torch's grad_fn name, a numpy forward, and a derivative per input.
+
+A row reads like an entry of PyTorch's ``tools/autograd/derivatives.yaml``::
+
+    MUL = Primitive("mul", "MulBackward0", forward=np.multiply, inputs=("self", "other"),
+                    broadcasts=True,
+                    derivatives={"self": lambda grad, other: grad * other,
+                                 "other": lambda grad, self: grad * self})
+
+Each derivative is a function whose *parameter names* say what it reads, drawn from:
+
+- ``grad``: the gradient flowing into the op's output;
+- an input's name (``self``, ``other`` ... as listed in ``inputs``): that input's value;
+- ``result``: the op's output;
+- a parameter's name (as listed in ``params``): a non-tensor argument (``dim``, ``exponent`` ...);
+- ``needs``: one bool per input, whether that input wants a gradient;
+- ``F``: the backend (``backends.arrays``, or ``backends.tensors`` under ``create_graph=True``).
+
+Those names also decide what the op *saves*, exactly as torch's code generator decides it from
+the formula's text: the tensors (inputs and ``result``) named by the derivative of each input that
+needs a gradient. Saved tensors drive two of torch's errors: changing one in place before backward
+("modified by an inplace operation") and a second backward once they were freed. So name what
+torch's formula names, even where ours does not read it (``saves=`` overrides, for rows whose
+formula reads something torch does not keep).
+
+Ops whose backward is one computation for all inputs (several outputs, a variable number of
+inputs, a shared intermediate) give ``backward=`` instead: ``backward(F, grad, inputs, result,
+params, needs)`` returning one gradient (or None) per input, with ``saves=`` naming what it keeps:
+a tuple (kept whenever a gradient is wanted) or, like derivatives.yaml, a dict from each input to
+what its formula reads (``{"self": ("mat2",), "mat2": ("self",)}``). A parameter's name or
+``indices`` (a second output) may be named too: saved, so a second backward fails, but never
+changed in place by a user.
+"""
+
+from __future__ import annotations
+
+import inspect
+from itertools import product
+
+from gradrepl.engine.graph import node_class
+
+_SPECIAL = ("F", "grad", "result", "needs")
+# names an op's outputs go by in ``saves=``: "result" (the first), and the second output of ops
+# that return two (max(dim) saves its indices)
+_OUTPUTS = ("result", "indices")
+
+
+class Primitive:
+    """One differentiable op (see the module docstring for how to declare one).
+
+    n_outputs: how many tensors the forward returns (a tuple of arrays when more than one).
+    fast: for binary ops, the plain Python operator, used when numpy's result dtype is already
+        torch's (see ``primitive.apply_binary``); ``fast_ints`` says it is also right for
+        integer data.
+    """
+
+    __slots__ = (
+        "name", "grad_fn_name", "node_class", "forward", "backward", "derivatives", "inputs",
+        "params", "broadcasts", "n_outputs", "fast", "fast_ints", "saves", "uses_output",
+        "unary_saved", "binary_saved", "_saved_cache", "_input_reads", "_declared_saves",
+    )
+
+    def __init__(self, name, grad_fn_name, forward, backward=None, *, derivatives=None,
+                 inputs=("self", "other"), params=(), saves=None, broadcasts=False, n_outputs=1,
+                 fast=None, fast_ints=True):
+        if (backward is None) == (derivatives is None):
+            raise TypeError(f"{grad_fn_name}: give either derivatives= or backward=")
+        self.name = name
+        self.grad_fn_name = grad_fn_name
+        self.node_class = node_class(grad_fn_name)
+        self.forward = forward
+        self.inputs = tuple(inputs)
+        self.params = tuple(params)
+        self.broadcasts = broadcasts
+        self.n_outputs = n_outputs
+        self.fast = fast
+        self.fast_ints = fast_ints
+        self.derivatives = dict(derivatives or {})
+        if derivatives is not None:
+            self._input_reads = self._reads_from_signatures(saves)
+            self.backward = _compile(self)
+        else:
+            if saves is None:
+                raise TypeError(f"{grad_fn_name}: a whole-op backward must declare saves=(...)")
+            self._input_reads = None
+            self._check_names(saves)
+            self.backward = backward
+        self._saved_cache = {}
+        self._settle_saves(saves)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name} ({self.grad_fn_name})>"
+
+    def __call__(self, *inputs, params=()):
+        from gradrepl.engine.ops.primitive import apply
+
+        return apply(self, inputs, params)
+
+    # -- what is saved --------------------------------------------------------------------------
+
+    def _reads_from_signatures(self, saves) -> dict:
+        """For each input with a derivative: the saved-tensor names its formula reads."""
+        reads = {}
+        for input_name, derivative in self.derivatives.items():
+            if input_name not in self.inputs:
+                raise TypeError(f"{self.grad_fn_name}: derivative for unknown input {input_name!r}")
+            names = tuple(inspect.signature(derivative).parameters)
+            unknown = [n for n in names if n not in _SPECIAL and n not in self.inputs
+                       and n not in self.params]
+            if unknown:
+                raise TypeError(f"{self.grad_fn_name}: derivative of {input_name} reads unknown "
+                                f"argument(s) {unknown}")
+            tensors = tuple(n for n in names if n in self.inputs or n == "result")
+            reads[input_name] = tensors if saves is None else tuple(saves)
+        return reads
+
+    def _check_names(self, saves) -> None:
+        names = [n for group in (saves.values() if isinstance(saves, dict) else [saves])
+                 for n in group]
+        unknown = [n for n in names
+                   if n not in self.inputs and n not in self.params and n not in _OUTPUTS]
+        if unknown:
+            raise TypeError(f"{self.grad_fn_name}: saves unknown name(s) {unknown}")
+        if isinstance(saves, dict):
+            self._input_reads = {k: tuple(v) for k, v in saves.items()}
+
+    def saved(self, needs) -> tuple:
+        """``(input indices saved, whether the result is saved, whether anything is saved)``
+        when the inputs that want a gradient are ``needs``."""
+        key = tuple(needs)
+        hit = self._saved_cache.get(key)
+        if hit is None:
+            names = set()
+            if self._input_reads is None:
+                if any(key):
+                    names.update(self._declared_saves)
+            else:
+                for i, wanted in enumerate(key):
+                    if wanted and i < len(self.inputs):
+                        names.update(self._input_reads.get(self.inputs[i], ()))
+            indices = tuple(i for i, n in enumerate(self.inputs) if n in names)
+            hit = self._saved_cache[key] = (indices, "result" in names, bool(names))
+        return hit
+
+    def _settle_saves(self, saves) -> None:
+        self._declared_saves = () if isinstance(saves, dict) else tuple(saves or ())
+        everything = self.saved((True,) * max(len(self.inputs), 1))
+        #: something is saved when every input needs a gradient: a backward frees it
+        self.saves = everything[2]
+        #: the formula reads the output, so the node keeps it
+        self.uses_output = everything[1] or any(
+            "result" in inspect.signature(d).parameters for d in self.derivatives.values())
+        self.unary_saved = self.saved((True,))[0]
+        #: [needs_self][needs_other] -> (input indices saved, whether anything is saved)
+        self.binary_saved = tuple(tuple(self._saved_and_frees((a, b)) for b in (False, True))
+                                  for a in (False, True))
+
+    def _saved_and_frees(self, needs) -> tuple:
+        indices, _, frees = self.saved(needs)
+        return indices, frees
+
+    def saved_names(self, needs=None) -> tuple:
+        """What this op saves, in torch's words (``('self', 'result')``), for docs and tests."""
+        needs = needs or (True,) * max(len(self.inputs), 1)
+        indices, result, _ = self.saved(needs)
+        return tuple(self.inputs[i] for i in indices) + (("result",) if result else ())
+
+
+def _compile(prim: Primitive):
+    """The row's backward as one plain function, generated once so each call costs what a
+    hand-written backward would: unpack the inputs, call each wanted derivative, reduce a
+    broadcast gradient to its input's shape."""
+    from gradrepl.engine.ops.backends import arrays
+
+    names = prim.inputs
+    namespace = {"arrays": arrays}
+    uses = set()
+    calls = []
+    for i, name in enumerate(names):
+        derivative = prim.derivatives.get(name)
+        if derivative is None:
+            calls.append("None")  # not differentiable with respect to this input
+            continue
+        namespace[f"d_{name}"] = derivative
+        arguments = []
+        for arg in inspect.signature(derivative).parameters:
+            uses.add(arg)
+            local = f"{arg}_c" if prim.broadcasts and arg in names else f"_{arg}" if arg in prim.params else arg
+            arguments.append(local)
+        call = f"d_{name}({', '.join(arguments)})"
+        if prim.broadcasts:
+            call = f"F.sum_to({call}, {name})"
+        calls.append(call if len(names) == 1 else f"({call} if needs[{i}] else None)")
+    lines = ["def backward(F, grad, inputs, result, params, needs):"]
+    if prim.broadcasts or uses & set(names):
+        lines.append(f"    {', '.join(names)}, = inputs")
+    used_params = [p for p in prim.params if p in uses]
+    if used_params:
+        lines.append(f"    {', '.join('_' + p for p in prim.params)}, = params")
+    if prim.broadcasts:
+        # torch's formulas compute in the result's dtype (int64 / half is half); numpy would
+        # promote mixed operands its own way (int64 / half is float64)
+        lines.append("    if F is arrays:")
+        lines.append("        dtype = grad.dtype")
+        for name in names:
+            lines.append(f"        {name}_c = {name} if getattr({name}, 'dtype', dtype) == dtype "
+                         f"else {name}.astype(dtype)")
+        lines.append("    else:")
+        lines.append(f"        {', '.join(n + '_c' for n in names)}, = inputs")
+    lines.append(f"    return ({', '.join(calls)},)")
+    source = "\n".join(lines)
+    exec(compile(source, f"<backward of {prim.grad_fn_name}>", "exec"), namespace)
+    backward = namespace["backward"]
+    backward.__qualname__ = f"{prim.grad_fn_name}.backward"
+    backward.source = source
+    return backward
+
+
+def all_needs(n: int):
+    """Every combination of which inputs want a gradient (for tests and docs)."""
+    return [needs for needs in product((False, True), repeat=n) if any(needs)]

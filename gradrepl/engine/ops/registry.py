@@ -1,0 +1,157 @@
+"""The op registry: every op gradrepl supports, declared once, and every surface derived from it.
+
+An ``Op`` says how users reach an op: ``torch.<name>``, ``Tensor.<name>``, the in-place
+``Tensor.<name>_`` (and ``torch.<name>_`` where real torch has one), aliases (``absolute`` for
+``abs``) and Python operators (``x + y``). The rows it records (``Primitive``, derivatives.py) say
+what it computes and how it differentiates. From the registry come:
+
+- the ``gradrepl.torch`` namespace (``torch_functions``),
+- the Tensor methods and operators (``tensor_methods``, ``tensor_operators``),
+- the README's and docs/ops.md's list of supported ops (``scripts/generate_op_docs.py``),
+- the drift tests (tests/engine/test_registry.py).
+
+See docs/ops.md for a worked example of adding an op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+# README / docs sections, in the order they are listed
+SECTIONS = (
+    "arithmetic", "elementwise", "comparison", "reduction", "extrema", "shape", "combine",
+    "linear algebra", "copies",
+)
+
+# How an operator calls its op (the left operand is always the tensor ``self``):
+CALL = "call"  # op(self, other): x + 1, and 1 + x for add and mul (torch puts the tensor first)
+CHECKED = "checked"  # op(self, other), or NotImplemented when other is no tensor or number
+REFLECTED = "reflected"  # op(other, self): 1 / x, 2 ** x
+INPLACE = "inplace"  # the in-place op: x += 1
+UNARY = "unary"  # op(self): -x, abs(x)
+
+
+@dataclass
+class Op:
+    """One op and the ways users reach it (see the module docstring)."""
+
+    name: str
+    function: Callable  # torch.<name>(input, ...)
+    section: str
+    rows: tuple = ()  # the Primitives it may record: their grad_fn names are what users see
+    in_torch: bool = True  # torch.<name> exists (Tensor-only ops such as view say False)
+    method: Callable | bool = True  # Tensor.<name>: True for `function` itself, or its own callable
+    inplace: Callable | None = None  # Tensor.<name>_ (and torch.<name>_ where torch has one)
+    aliases: tuple = ()  # other names torch gives the same op, with the same variants
+    operators: dict = field(default_factory=dict)  # dunder -> CALL, REFLECTED ... or a callable
+    summary: str = ""  # one line for the docs
+
+    @property
+    def grad_fn_names(self) -> tuple:
+        return tuple(dict.fromkeys(row.grad_fn_name for row in self.rows))
+
+    @property
+    def names(self) -> tuple:
+        return (self.name,) + tuple(self.aliases)
+
+    def method_callable(self):
+        if self.method is True:
+            return self.function
+        return self.method or None
+
+
+OPS: dict[str, Op] = {}
+
+
+def register(name: str, function: Callable, *, section: str, rows=(), in_torch=True,
+             method=True, inplace=None, aliases=(), operators=None, summary="") -> Op:
+    """Declare an op. Registering a name twice is a mistake, so it raises."""
+    if name in OPS:
+        raise ValueError(f"op {name!r} is registered twice")
+    if section not in SECTIONS:
+        raise ValueError(f"op {name!r}: unknown section {section!r} (one of {SECTIONS})")
+    op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
+            dict(operators or {}), summary or _first_line(function))
+    OPS[name] = op
+    return op
+
+
+def op(name: str | None = None, **declaration):
+    """``register`` as a decorator: ``@op(section="arithmetic", rows=(ADD,))`` over ``def add``."""
+    def decorate(function):
+        register(name or function.__name__, function, **declaration)
+        return function
+    return decorate
+
+
+def _first_line(function) -> str:
+    doc = (getattr(function, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The surfaces, derived
+
+
+def torch_functions(torch_members=None) -> dict:
+    """``torch.<name>`` for every op (aliases and ``torch.<name>_`` included)."""
+    if torch_members is None:
+        from gradrepl.engine.torch_names import TORCH_MEMBERS as torch_members
+    functions = {}
+    for entry in OPS.values():
+        for name in entry.names:
+            if entry.in_torch:
+                functions[name] = entry.function
+            # torch has only some in-place functions (torch.exp_, not torch.add_): follow it
+            if entry.inplace is not None and name + "_" in torch_members:
+                functions[name + "_"] = entry.inplace
+    return functions
+
+
+def tensor_methods() -> dict:
+    """``Tensor.<name>`` and ``Tensor.<name>_`` for every op."""
+    methods = {}
+    for entry in OPS.values():
+        method = entry.method_callable()
+        for name in entry.names:
+            if method is not None:
+                methods[name] = method
+            if entry.inplace is not None:
+                methods[name + "_"] = entry.inplace
+    return methods
+
+
+def tensor_operators(operand) -> dict:
+    """The Python operators (``__add__`` ...) of every op; ``operand`` converts the other side."""
+    operators = {}
+    for entry in OPS.values():
+        for dunder, kind in entry.operators.items():
+            if dunder in operators:
+                raise ValueError(f"operator {dunder} is declared by two ops")
+            operators[dunder] = _operator(entry, kind, operand)
+    return operators
+
+
+def _operator(entry: Op, kind, operand):
+    if callable(kind):
+        return kind
+    func = entry.function
+    if kind == CALL:
+        return func
+    if kind == UNARY:
+        return lambda self: func(self)
+    if kind == INPLACE:
+        inplace = entry.inplace
+        return lambda self, other: inplace(self, other)
+    if kind in (CHECKED, REFLECTED):
+        reflected = kind == REFLECTED
+
+        def method(self, other):
+            try:
+                other = operand(other)
+            except TypeError:
+                return NotImplemented  # Python then tries the other side, or raises its TypeError
+            return func(other, self) if reflected else func(self, other)
+        return method
+    raise ValueError(f"op {entry.name!r}: unknown operator kind {kind!r}")
