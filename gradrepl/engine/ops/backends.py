@@ -9,7 +9,46 @@ from __future__ import annotations
 
 import numpy as np
 
+from typing import Protocol
+
 from gradrepl.engine.ops.summation import float_sum
+
+
+class Backend(Protocol):
+    """What a derivative may call on ``F``: ``backends.arrays`` (numpy, every ordinary backward)
+    and ``tensor_backend`` (recorded tensor ops, under ``create_graph=True``) both implement each
+    of these, with these argument names (tests/engine/test_registry.py checks it). Python's
+    operators (``+ - * / ** -x``, comparisons, ``&``) work on both already. A new derivative that
+    needs something else adds it here and to both backends.
+    """
+
+    def exp(self, x): """e ** x"""
+    def log(self, x): """natural logarithm"""
+    def sin(self, x): """sine"""
+    def cos(self, x): """cosine"""
+    def sqrt(self, x): """square root"""
+    def tanh(self, x): """hyperbolic tangent"""
+    def sign(self, x): """-1, 0 or 1 (recorded as sgn on tensors, whose own gradient is zero)"""
+    def pow(self, a, b): """a ** b"""
+    def tanh_backward(self, g, out): """g * (1 - out ** 2), as torch's tanh_backward"""
+    def sigmoid_backward(self, g, out): """g * (1 - out) * out, as torch's sigmoid_backward"""
+    def threshold_backward(self, g, out): """g where out > 0, else 0 (relu's backward)"""
+    def where(self, cond, a, b): """a where cond, else b (cond is a numpy bool array)"""
+    def matmul(self, a, b): """a @ b"""
+    def outer(self, a, b): """the outer product of two vectors"""
+    def sum_to(self, g, like): """g summed back to like's shape: the one unbroadcast"""
+    def sum(self, g, dims, keepdim=False): """g summed over dims"""
+    def expand(self, g, shape): """g broadcast to shape"""
+    def reshape(self, g, shape): """g with shape"""
+    def transpose(self, g, dim0, dim1): """g with two dims swapped"""
+    def permute(self, g, dims): """g with its dims reordered"""
+    def unsqueeze(self, g, dim): """g with a size-1 dim inserted"""
+    def zeros(self, shape, like): """zeros of shape in like's dtype"""
+    def scatter_into(self, shape, like, index, g): """zeros of shape with g added at index"""
+    def select(self, g, dim, index): """g[..., index, ...] at dim"""
+    def narrow(self, g, dim, start, length): """g[..., start:start + length, ...] at dim"""
+    def index(self, g, index): """g[index] for a numpy index"""
+    def stack(self, grads, dim): """grads stacked along a new dim"""
 
 
 def _shape(x) -> tuple:
@@ -163,14 +202,6 @@ class _Arrays:
     @staticmethod
     def stack(grads, dim):
         return np.stack(grads, axis=dim)
-
-    @staticmethod
-    def mask(cond, g):
-        return np.where(cond, g, np.zeros((), dtype=np.result_type(g)))
-
-    @staticmethod
-    def cast(g, dtype_of):
-        return np.asarray(g).astype(np.asarray(dtype_of).dtype, copy=False)
 
 
 def _advanced(index: tuple) -> bool:

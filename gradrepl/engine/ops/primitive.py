@@ -254,7 +254,11 @@ def _modified_message(tensor: Tensor, saved: int, now: int, producer_node=None) 
     if tensor.grad_fn is not None or producer_node is not None:
         # torch names the op by its grad_fn without the "Backward<k>" tail: for a saved output,
         # the node that saved it
-        producer = (producer_node or tensor.grad_fn).name().rsplit("Backward", 1)[0]
+        # torch names the node without "Backward" and a trailing overload 0: ExpBackward0 is
+        # "Exp", PowBackward2 "Pow2"
+        name = (producer_node or tensor.grad_fn).name()
+        producer = name[:-len("Backward0")] if name.endswith("Backward0") \
+            else name.replace("Backward", "", 1)
         whose = f"output {tensor._output_nr} of {producer}"
     else:
         whose = "a leaf Variable"  # hit only when a leaf was changed under no_grad

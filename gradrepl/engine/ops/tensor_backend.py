@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.ops import arithmetic, combine, linalg, shape, unary
+from gradrepl.engine.ops import arithmetic, combine, linalg, unary
+from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.backends import sum_to_shape
 from gradrepl.engine.ops.primitive import apply
 from gradrepl.engine.ops.reductions import sum as _sum
@@ -69,41 +70,41 @@ def matmul(a, b):
 
 
 def outer(a, b):
-    return shape.unsqueeze(a, 1) * shape.unsqueeze(b, 0)
+    return _shape.unsqueeze(a, 1) * _shape.unsqueeze(b, 0)
 
 
 def sum_to(g, like):
     target = tuple(like.shape) if hasattr(like, "shape") else ()
     return sum_to_shape(g, target, lambda x, axes: _sum(x, axes, keepdim=True),
-                        lambda x, s: shape.reshape(x, s))
+                        lambda x, s: _shape.reshape(x, s))
 
 
 def sum(g, dims, keepdim=False):
     return _sum(g, dims, keepdim)
 
 
-def expand(g, target):
-    return shape.expand(g, tuple(target))
+def expand(g, shape):
+    return _shape.expand(g, tuple(shape))
 
 
-def reshape(g, target):
-    return shape.reshape(g, tuple(target))
+def reshape(g, shape):
+    return _shape.reshape(g, tuple(shape))
 
 
 def transpose(g, dim0, dim1):
-    return shape.transpose(g, dim0, dim1)
+    return _shape.transpose(g, dim0, dim1)
 
 
 def permute(g, dims):
-    return shape.permute(g, *dims)
+    return _shape.permute(g, *dims)
 
 
 def unsqueeze(g, dim):
-    return shape.unsqueeze(g, dim)
+    return _shape.unsqueeze(g, dim)
 
 
-def zeros(target, like):
-    return new_tensor(np.zeros(target, dtype=np.asarray(like._data).dtype))
+def zeros(shape, like):
+    return new_tensor(np.zeros(shape, dtype=np.asarray(like._data).dtype))
 
 
 def stack(grads, dim):
@@ -128,5 +129,5 @@ def index(g, index):
     return getitem(g, index)
 
 
-def scatter_into(target, like, index, g):
-    return apply(combine.PAD_INTO, (g,), (tuple(target), index))
+def scatter_into(shape, like, index, g):
+    return apply(combine.PAD_INTO, (g,), (tuple(shape), index))
