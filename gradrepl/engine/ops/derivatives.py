@@ -57,7 +57,8 @@ class Primitive:
     __slots__ = (
         "name", "grad_fn_name", "node_class", "forward", "backward", "derivatives", "inputs",
         "params", "broadcasts", "n_outputs", "fast", "fast_ints", "saves", "uses_output",
-        "unary_saved", "binary_saved", "_saved_cache", "_input_reads", "_declared_saves",
+        "unary_saved", "binary_saved", "may_save_nothing", "_saved_cache", "_input_reads",
+        "_declared_saves",
     )
 
     def __init__(self, name, grad_fn_name, forward, backward=None, *, derivatives=None,
@@ -151,13 +152,13 @@ class Primitive:
         self.uses_output = everything[1] or any(
             "result" in inspect.signature(d).parameters for d in self.derivatives.values())
         self.unary_saved = self.saved((True,))[0]
-        #: [needs_self][needs_other] -> (input indices saved, whether anything is saved)
-        self.binary_saved = tuple(tuple(self._saved_and_frees((a, b)) for b in (False, True))
-                                  for a in (False, True))
-
-    def _saved_and_frees(self, needs) -> tuple:
-        indices, _, frees = self.saved(needs)
-        return indices, frees
+        #: [needs_self][needs_other] -> (self is saved, other is saved): the hot path's lookup
+        self.binary_saved = tuple(
+            tuple((0 in self.saved((a, b))[0], 1 in self.saved((a, b))[0]) for b in (False, True))
+            for a in (False, True))
+        #: some inputs wanting a gradient leave nothing saved while others would save something
+        self.may_save_nothing = self.saves and any(
+            not self.saved(needs)[2] for needs in all_needs(max(len(self.inputs), 1)))
 
     def saved_names(self, needs=None) -> tuple:
         """What this op saves, in torch's words (``('self', 'result')``), for docs and tests."""
@@ -197,16 +198,17 @@ def _compile(prim: Primitive):
     used_params = [p for p in prim.params if p in uses]
     if used_params:
         lines.append(f"    {', '.join('_' + p for p in prim.params)}, = params")
-    if prim.broadcasts:
+    read = [n for n in names if n in uses]
+    if prim.broadcasts and read:
         # torch's formulas compute in the result's dtype (int64 / half is half); numpy would
         # promote mixed operands its own way (int64 / half is float64)
         lines.append("    if F is arrays:")
         lines.append("        dtype = grad.dtype")
-        for name in names:
+        for name in read:
             lines.append(f"        {name}_c = {name} if getattr({name}, 'dtype', dtype) == dtype "
                          f"else {name}.astype(dtype)")
         lines.append("    else:")
-        lines.append(f"        {', '.join(n + '_c' for n in names)}, = inputs")
+        lines.append(f"        {', '.join(n + '_c' for n in read)}, = {', '.join(read)},")
     lines.append(f"    return ({', '.join(calls)},)")
     source = "\n".join(lines)
     exec(compile(source, f"<backward of {prim.grad_fn_name}>", "exec"), namespace)

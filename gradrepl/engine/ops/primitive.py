@@ -118,6 +118,8 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
         edge_a, need_a = (accumulator_for(a), 0), True
     else:
         edge_a, need_a = _NO_EDGE, False
+    # torch saves only what the derivatives of the inputs that need a gradient read: x * w
+    # with only x requiring grad keeps w, and x may then change in place
     if isinstance(b, Tensor):
         fn = b.grad_fn
         if fn is not None:
@@ -126,19 +128,20 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             edge_b, need_b = (accumulator_for(b), 0), True
         else:
             edge_b, need_b = _NO_EDGE, False
+        save_a, save_b = prim.binary_saved[need_a][need_b]
+        if save_a or save_b:
+            node._versions = (
+                (a._write_count if a._base is None else a._base._write_count) if save_a else None,
+                (b._write_count if b._base is None else b._base._write_count) if save_b else None,
+            )
+            node._epoch = _writes[0]
     else:
+        # a Python number (x * 2): only a's version can matter
         edge_b, need_b = _NO_EDGE, False
-    # torch saves only what the derivatives of the inputs that need a gradient read: x * w
-    # with only x requiring grad keeps w, and x may then change in place
-    saved, frees = prim.binary_saved[need_a][need_b]
-    if saved:
-        node._versions = (
-            (a._write_count if a._base is None else a._base._write_count) if 0 in saved else None,
-            (b._write_count if b._base is None else b._base._write_count)
-            if 1 in saved and isinstance(b, Tensor) else None,
-        )
-        node._epoch = _writes[0]
-    if not frees and prim.saves:
+        if prim.binary_saved[1][0][0]:
+            node._versions = (a._write_count if a._base is None else a._base._write_count, None)
+            node._epoch = _writes[0]
+    if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
         node._saved_nothing = True
     node.next_functions = (edge_a, edge_b)
     node._needs = _NEEDS_TWO[need_a][need_b]
