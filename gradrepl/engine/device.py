@@ -1,9 +1,10 @@
 """torch.device: gradrepl computes on the CPU only, and says so when asked for anything else."""
 
 from __future__ import annotations
+from gradrepl.engine.c_type import TorchCType  # named as torch's C type in errors
 
 
-class device:
+class device(metaclass=TorchCType):
     __slots__ = ("type", "index")
 
     def __init__(self, type_or_device="cpu", index: int | None = None):
@@ -39,7 +40,6 @@ class device:
         return hash((self.type, self.index))
 
 
-device.__module__ = "torch"
 
 CPU = device("cpu")
 

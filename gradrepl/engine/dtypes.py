@@ -10,8 +10,10 @@ import builtins
 
 import numpy as np
 
+from gradrepl.engine.c_type import TorchCType  # named as torch's C type in errors
 
-class dtype:
+
+class dtype(metaclass=TorchCType):
     """One torch dtype (``torch.float32`` ...). Instances are unique, so compare them with ``is``."""
 
     __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "_category")
@@ -38,7 +40,6 @@ class dtype:
         return self
 
 
-dtype.__module__ = "torch"
 
 float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 2)

@@ -11,6 +11,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.device import check_device
+from gradrepl.engine.keywords import check_out, torch_keywords
 from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.warn import warn_user
 
@@ -206,7 +207,9 @@ def _filled(fill, size, dtype, requires_grad, device, name="zeros") -> Tensor:
     return _finish(np.full(shape, fill, dtype=np_dtype), requires_grad, device)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, **_):
+def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+          requires_grad=False, names=None):
+    check_out(out, "zeros")
     try:
         return _filled(0, size, dtype, requires_grad, device)
     except RuntimeError as error:
@@ -216,16 +219,22 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **_):
         raise
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, **_):
+def ones(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+         requires_grad=False, names=None):
+    check_out(out, "ones")
     return _filled(1, size, dtype, requires_grad, device, "ones")
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, **_):
+def empty(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+          requires_grad=False, names=None, memory_format=None):
+    check_out(out, "empty")
     # torch leaves the memory uninitialised; zeros are one valid choice of "anything"
     return _filled(0, size, dtype, requires_grad, device, "empty")
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+         requires_grad=False, names=None):
+    check_out(out, "full")
     if dtype is None:
         fill = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
         dtype = dtypes.scalar_dtype(fill)
@@ -233,22 +242,26 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **_)
                    requires_grad, device)
 
 
-def _like(fill):
-    def like(input, *, dtype=None, device=None, requires_grad=False, **_):
+def _like(fill, name):
+    def like(input, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False,
+             memory_format=None):
         return _filled(fill, (tuple(input.shape),), dtype or input.dtype, requires_grad, device)
+    like.__name__ = like.__qualname__ = name  # Python's keyword errors name the function
     return like
 
 
-zeros_like = _like(0)
-ones_like = _like(1)
-empty_like = _like(0)
+zeros_like = _like(0, "zeros_like")
+ones_like = _like(1, "ones_like")
+empty_like = _like(0, "empty_like")
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, memory_format=None):
     return _filled(fill_value, (tuple(input.shape),), dtype or input.dtype, requires_grad, device)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **_):
+@torch_keywords("eye")
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     m = n if m is None else m
     for name, value in (("n", n), ("m", m)):
         if value < 0:
@@ -259,7 +272,8 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **_):
 # ---------------------------------------------------------------------------------------------
 # Ranges
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **_):
+@torch_keywords("arange")
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
     values = [x.item() if isinstance(x, Tensor) else x for x in (start, end, step)]
@@ -286,7 +300,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(data, requires_grad, device)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **_):
+@torch_keywords("linspace")
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     dtype = dtype or dtypes.get_default_dtype()
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")

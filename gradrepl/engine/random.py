@@ -17,6 +17,7 @@ import numpy as np
 from gradrepl.engine import dtypes, vector_math
 from gradrepl.engine.factories import _allocate, _finish, _size_args
 from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.keywords import torch_keywords
 
 _DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
 
@@ -153,7 +154,8 @@ def _float_dtype(dtype):
     return dtype
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **_) -> Tensor:
+@torch_keywords("rand")
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size_args(size)
     dtype = _float_dtype(dtype)
     _allocate(shape, dtype.numpy)
@@ -163,7 +165,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
     return _finish(values.astype(dtype.numpy).reshape(shape), requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **_) -> Tensor:
+@torch_keywords("randn")
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size_args(size)
     dtype = _float_dtype(dtype)
     _allocate(shape, dtype.numpy)
@@ -171,8 +174,9 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     return _finish(values.reshape(shape), requires_grad, device)
 
 
+@torch_keywords("randint")
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False, **_) -> Tensor:
+            requires_grad=False) -> Tensor:
     if size is None and isinstance(high, int):
         # randint(0, 10): torch reads the 10 as the size of randint(high, size)
         raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not {type(high).__name__}")
@@ -196,7 +200,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     return _finish(values.astype(dtype.numpy).reshape(shape), requires_grad, device)
 
 
-def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False, **_) -> Tensor:
+@torch_keywords("randperm")
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = dtype or dtypes.int64
     gen = _gen(generator)
     perm = np.arange(n, dtype=np.int64)
@@ -206,16 +211,21 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=F
     return _finish(perm.astype(dtype.numpy), requires_grad, device)
 
 
-def rand_like(input, *, dtype=None, **kwargs) -> Tensor:
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, **kwargs)
+@torch_keywords("rand_like")
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return rand(tuple(input.shape), generator=generator, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, **kwargs) -> Tensor:
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, **kwargs)
+@torch_keywords("randn_like")
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return randn(tuple(input.shape), generator=generator, dtype=dtype or input.dtype,
+                 device=device, requires_grad=requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
-           **_) -> Tensor:
+@torch_keywords("normal")
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
     if size is None:
         from gradrepl.engine.errors import UnsupportedError
 

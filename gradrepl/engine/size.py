@@ -1,7 +1,8 @@
 """torch.Size: a tuple that prints as ``torch.Size([2, 3])``."""
+from gradrepl.engine.c_type import TorchCType  # named as torch's C type in errors
 
 
-class Size(tuple):
+class Size(tuple, metaclass=TorchCType):
     __slots__ = ()
 
     def __repr__(self) -> str:
@@ -41,4 +42,3 @@ class Size(tuple):
         printer.text(repr(self))
 
 
-Size.__module__ = "torch"

@@ -3366,6 +3366,68 @@ torch.remainder(x, 2).requires_grad
 (x // 1).grad_fn.name()
 """)
 
+lesson("errors", "index_into_a_zero_dim_tensor", """
+import torch
+t = torch.tensor(3.)
+
+t[0] = 1
+
+r = torch.tensor(3., requires_grad=True)
+r[0] = 1
+
+t[0:1]
+
+t[[0]]
+
+t[...] = 5
+t
+""")
+
+lesson("errors", "misspelt_keyword_of_a_factory", """
+import torch
+
+torch.zeros(2, requires_gard=True)
+
+torch.randn(2, 3, requires_gard=True)
+
+torch.full_like(torch.ones(2), 3., requires_gard=True)
+""")
+
+lesson("errors", "python_type_names", """
+import torch
+x = torch.ones(2, 3)
+
+x.size()()
+
+x.dtype()
+""")
+
+lesson("autograd", "inplace_after_an_op_that_saves_its_output", """
+import torch
+x = torch.ones(3, requires_grad=True); y = x * 2; z = y.sigmoid(); y.add_(1); z.sum().backward()
+x.grad
+
+x = torch.ones(3, requires_grad=True); y = x * 2; z = y.exp(); z.add_(1)
+z.sum().backward()
+
+a = torch.ones(3, requires_grad=True); w = torch.ones(3); b = a.clone(); c = b * w; b.add_(1)
+c.sum().backward(); a.grad
+""")
+
+lesson("autograd", "remainder_and_rounded_division_record", """
+import torch
+x = torch.tensor([3.5, -2.], requires_grad=True)
+y = torch.tensor([2., 3.], requires_grad=True)
+
+x % 2, x % y
+
+torch.div(x, y, rounding_mode="floor"), 2 % x
+
+(x % y).sum().backward(); x.grad, y.grad
+
+(x // y).sum().backward()
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
     "known_differences/numpy_ufunc_on_a_tensor":
@@ -3378,9 +3440,6 @@ KNOWN_DIFFERENCES = {
         "engine: gradrepl's Tensor methods are Python functions, so print(x.item) shows '<bound method "
         "Tensor.item of tensor(...)>'; torch's are built-ins: '<built-in method item of Tensor object at 0x...>' "
         "(the displayed value, <function Tensor.item>, matches)",
-    "known_differences/calling_shape_or_dtype":
-        "engine: x.shape() says \"'Size' object is not callable\", torch \"'torch.Size' object ...\" (same for "
-        "'torch.dtype'): the classes' C-level names",
     "known_differences/vector_times_mismatched_batch":
         "engine linalg: 1-D @ 3-D with mismatched sizes says 'Expected size for first two dimensions of batch2 "
         "tensor to be: [1, 3] ...'; torch says '[3, 3]'",

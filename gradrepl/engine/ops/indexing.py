@@ -68,8 +68,27 @@ def _index_array(item):
     return np.asarray(item) if isinstance(item, list) else item
 
 
+_ZERO_DIM_INT = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+
+
+def check_zero_dim_index(tensor: Tensor, items: tuple) -> None:
+    """A 0-d tensor has no dim to index: torch says so, by the kind of the first index."""
+    if tensor.ndim or not items:
+        return
+    first = items[0]
+    if first is None or first is Ellipsis or isinstance(first, (bool, np.bool_)):
+        return  # these add a dim or mask: valid on a 0-d tensor
+    if isinstance(first, slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if _is_advanced(first) or isinstance(first, Tensor):
+        raise IndexError("too many indices for tensor of dimension 0")
+    raise IndexError(_ZERO_DIM_INT)
+
+
 def getitem(tensor: Tensor, index) -> Tensor:
     items = index if isinstance(index, tuple) else (index,)
+    check_zero_dim_index(tensor, items)
     if any(_is_advanced(i) for i in items):
         if any(_cuts(i) for i in items) and not any(isinstance(i, (bool, np.bool_)) for i in items):
             return _basic_then_advanced(tensor, items)

@@ -171,9 +171,10 @@ FILL = Primitive("fill_", "FillBackward2", lambda a, value: np.full_like(a, valu
 
 
 def setitem(tensor: Tensor, index, value) -> None:
-    from gradrepl.engine.ops.indexing import _index_array, _is_advanced
+    from gradrepl.engine.ops.indexing import _index_array, _is_advanced, check_zero_dim_index
 
     items = index if isinstance(index, tuple) else (index,)
+    check_zero_dim_index(tensor, items)
     advanced = any(_is_advanced(i) for i in items)
     numpy_index = tuple(_index_array(i) for i in items)
     numpy_index = numpy_index if len(numpy_index) > 1 else numpy_index[0]
