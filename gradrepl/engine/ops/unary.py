@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import as_float
@@ -27,8 +28,7 @@ def _sigmoid(a):
     a = as_float(a)
     if a.dtype == np.float16:  # torch computes half in float32 and rounds once
         return _sigmoid(a.astype(np.float32)).astype(np.float16)
-    # 1 / (1 + exp(-a)) overflows to 0 / inf gracefully with numpy's warnings off
-    return np.reciprocal(np.exp(np.negative(a)) + a.dtype.type(1))
+    return kernels.sigmoid(a)  # 1 / (1 + exp(-a)) as torch splits it between SLEEF and libm
 
 
 def _relu(a):
@@ -43,13 +43,13 @@ def _abs(a):
     return np.abs(a)
 
 
-EXP = unary("exp", "ExpBackward0", floating(np.exp), lambda F, g, a, out: g * out, uses_output=True)
-LOG = unary("log", "LogBackward0", floating(np.log), lambda F, g, a, out: g / a)
+EXP = unary("exp", "ExpBackward0", floating(kernels.exp), lambda F, g, a, out: g * out, uses_output=True)
+LOG = unary("log", "LogBackward0", floating(kernels.log), lambda F, g, a, out: g / a)
 SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt),
              lambda F, g, a, out: g / (2 * out), uses_output=True)
-SIN = unary("sin", "SinBackward0", floating(np.sin), lambda F, g, a, out: g * F.cos(a))
-COS = unary("cos", "CosBackward0", floating(np.cos), lambda F, g, a, out: g * -F.sin(a))
-TANH = unary("tanh", "TanhBackward0", floating(np.tanh),
+SIN = unary("sin", "SinBackward0", floating(kernels.sin), lambda F, g, a, out: g * F.cos(a))
+COS = unary("cos", "CosBackward0", floating(kernels.cos), lambda F, g, a, out: g * -F.sin(a))
+TANH = unary("tanh", "TanhBackward0", floating(kernels.tanh),
              lambda F, g, a, out: F.tanh_backward(g, out), uses_output=True)
 SIGMOID = unary("sigmoid", "SigmoidBackward0", _sigmoid,
                 lambda F, g, a, out: F.sigmoid_backward(g, out), uses_output=True)
@@ -105,9 +105,9 @@ def _round_decimals(a, decimals):
 
 EXP2 = unary("exp2", "Exp2Backward0", _float64_rounded(np.exp2),
              lambda F, g, a, out: _times(F, g * out, _LN2), uses_output=True)
-LOG2 = unary("log2", "Log2Backward0", _float64_rounded(np.log2),
+LOG2 = unary("log2", "Log2Backward0", floating(kernels.log2),
              lambda F, g, a, out: g / _times(F, a, _LN2))
-LOG10 = unary("log10", "Log10Backward0", _float64_rounded(np.log10),
+LOG10 = unary("log10", "Log10Backward0", floating(kernels.log10),
               lambda F, g, a, out: g / _times(F, a, _LN10))
 LOG1P = unary("log1p", "Log1PBackward0", _float64_rounded(np.log1p),
               lambda F, g, a, out: g / (a + 1))
