@@ -72,11 +72,13 @@ class ConsoleReporter:
                 self._print(f"    | {line}", "dim")
             for line in cell.diff:
                 self._print("    " + line, _diff_style(line))
-        elif cell.status == SKIPPED and (cell.skipped_lines or self.verbose):
-            # A line replay could not run is news to the author; a skip they marked is not.
-            self._print(f"  {cell.name}: skipped: {cell.reason}", _STATUS_STYLE[SKIPPED])
+        elif cell.status == SKIPPED:
+            # A line replay could not run is news to the author (always shown); a skip they marked is not.
+            reasons = [f"did not run `{line}`: {why}" for line, why in cell.skipped_lines]
+            for reason in reasons or ([cell.reason] if self.verbose else []):
+                self._print(f"  {cell.name}: skipped ({reason})", _STATUS_STYLE[SKIPPED])
             return
-        for line, reason in cell.skipped_lines:
+        for line, reason in cell.skipped_lines:  # in a failing cell: perhaps the cause
             self._print(f"  {cell.name}: did not run `{line}`: {reason}", "dim")
 
     def closing(self, reports: list[NotebookReport], updated: int | None = None, ok: bool | None = None) -> None:
