@@ -17,6 +17,7 @@ Colour (rich) only when writing to a terminal, or when FORCE_COLOR is set; never
 
 from __future__ import annotations
 
+import os
 import sys
 
 from gradrepl.replay.results import (FAILED, PASSED, SKIPPED, UNSUPPORTED, CellReport, NotebookReport, Totals,
@@ -27,15 +28,18 @@ _STATUS_STYLE = {PASSED: "green", FAILED: "red", UNSUPPORTED: "yellow", SKIPPED:
 
 class ConsoleReporter:
     """``color``: True/False from ``--color``/``--no-color``, which win; None follows the environment
-    as rich reads it (https://no-color.org ``NO_COLOR``, https://force-color.org ``FORCE_COLOR``),
-    then whether ``file`` is a terminal."""
+    (``colour_from_environment``), then whether ``file`` is a terminal."""
 
     def __init__(self, file=None, color: bool | None = None, verbose: bool = False):
         from rich.console import Console
 
         self.file = file or sys.stdout
+        if color is None:
+            color = colour_from_environment(os.environ)
+        # Off is force_terminal=False, not rich's no_color, which keeps bold and dim: NO_COLOR users
+        # (and their logs) want plain text. On is no_color=False too, or rich would obey NO_COLOR.
         self.console = Console(file=self.file, highlight=False, soft_wrap=True, force_terminal=color,
-                               no_color=None if color is None else not color)
+                               no_color=False if color else None)
         self.verbose = verbose
 
     @property
@@ -90,6 +94,17 @@ class ConsoleReporter:
             line += f" before the update; {updated} cell{'s' if updated != 1 else ''} updated"
         good = not Totals.of(reports).failed if updated is None or ok is None else ok
         self._print(line, "bold green" if good else "bold red")
+
+
+def colour_from_environment(environ) -> bool | None:
+    """https://no-color.org: a non-empty ``NO_COLOR`` turns colour off; https://force-color.org: a
+    non-empty ``FORCE_COLOR`` turns it on, even into a file (CI logs that render ANSI colours).
+    ``NO_COLOR`` wins when both are set. None: neither is set, colour follows the terminal."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return None
 
 
 def _diff_style(line: str) -> str | None:

@@ -42,7 +42,7 @@ table { border-collapse: collapse; }
 .cell h3 .why { font-weight: normal; color: var(--fail); }
 .cell.unsupported h3 .why { color: var(--warn); }
 pre.source { background: var(--soft); border: 1px solid var(--line); border-radius: 4px; padding: 8px 12px;
-             margin: 0 0 12px; overflow-x: auto; }
+             margin: 0 0 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .sbs { width: 100%; table-layout: fixed; border: 1px solid var(--line); }
 .sbs th { background: var(--soft); text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); }
 .sbs col.numcol { width: 3.2em; }
