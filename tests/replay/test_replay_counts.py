@@ -163,3 +163,19 @@ def test_progress_bar_only_on_a_real_terminal(tmp_path):
     assert child.exitstatus == 0
     assert "replaying" in child.before  # rich's bar, drawn and then cleared
     assert "5 passed, 0 failed, 0 skipped" in child.before
+
+
+def test_docs_example_of_a_skipped_magic_is_what_replay_prints(tmp_path):
+    doc = (ROOT / "docs" / "replay.md").read_text(encoding="utf-8")
+    (example,) = [b for b in re.findall(r"```text\n(.*?)```", doc, re.S) if "did not run `%whos`" in b]
+    write_nb(tmp_path / "lesson.ipynb", [
+        code("import torch\nx = torch.ones(2, requires_grad=True)", count=1),
+        code("y = (3 * x).sum()\ny", count=2, outputs=[result("tensor(6., grad_fn=<SumBackward0>)", 2)]),
+        code("y.backward()\nx.grad", count=3, outputs=[result("tensor([3., 3.])", 3)]),
+        code("%whos", count=4, outputs=[stdout("Variable   Type      Data/Info\n")]),
+        code("x.requires_grad", count=5, outputs=[result("True", 5)]),
+        code("print(x.grad.sum())", count=6, outputs=[stdout("tensor(6.)\n")]),
+    ])
+    run = gradrepl("replay", "lesson.ipynb", cwd=tmp_path)
+    assert run.returncode == 0
+    assert run.stdout == example
