@@ -34,7 +34,8 @@ class CellReport:
     unsupported: Optional[str] = None
     skipped_lines: list[tuple[str, str]] = field(default_factory=list)
     produced_outputs: Optional[list[dict]] = None  # None when the cell did not run
-    # What was compared, as ``compare.render`` shows it (normalised): the HTML report's two columns.
+    # What was compared, as ``compare.render`` shows it (normalised), kept for cells that may fail:
+    # the HTML report's two columns.
     recorded_text: str = ""
     produced_text: str = ""
     raised: bool = False  # raised an exception the cell was not marked to raise

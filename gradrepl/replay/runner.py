@@ -116,8 +116,9 @@ def judge(index: int, cell: dict, source: str, markers: CellMarkers, result: Cel
         skipped_lines=[(s.line, s.reason) for s in result.skipped],
         produced_outputs=result.outputs, raised=raised, duration=result.duration,
         diff=unified_diff(recorded, produced) if differ and (compared or raised) else [],
-        recorded_text=render(recorded), produced_text=render(produced),
     )
+    if differ or raised:  # the HTML report shows both sides of a failing cell
+        report.recorded_text, report.produced_text = render(recorded), render(produced)
     report.needs_update = (
         (differ and compared)
         or (not compared and not recorded_outputs and bool(result.outputs))
