@@ -74,6 +74,8 @@ def replay(
                                            help="nbval-style regex/replace file applied to outputs."),
     json_path: Optional[str] = typer.Option(None, "--json", metavar="FILE", help="Write a JSON report."),
     junit_path: Optional[str] = typer.Option(None, "--junit-xml", metavar="FILE", help="Write a JUnit XML report."),
+    html_path: Optional[str] = typer.Option(None, "--html", metavar="FILE",
+                                            help="Write a self-contained HTML report (failing cells side by side)."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Replay this many notebooks in parallel."),
     timeout: Optional[float] = typer.Option(None, "--timeout", min=0, metavar="S",
                                             help="Fail a cell that runs longer than S seconds."),
@@ -94,5 +96,5 @@ def replay(
     options = ReplayOptions(engine=engine.value, timeout=timeout or None, tolerance=tolerance,
                             compare_stderr=compare_stderr, lax=lax, sanitizers=sanitizers, fail_fast=fail_fast)
     request = ReplayRequest(paths=list(paths), options=options, update=update, json_path=json_path,
-                            junit_path=junit_path, jobs=jobs, verbose=verbose, color=color)
+                            junit_path=junit_path, html_path=html_path, jobs=jobs, verbose=verbose, color=color)
     raise typer.Exit(run(request))
