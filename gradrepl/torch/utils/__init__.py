@@ -1,0 +1,9 @@
+"""``torch.utils``: gradrepl has ``torch.utils.data``."""
+
+
+def __getattr__(name):
+    from gradrepl.engine.errors import UnsupportedError
+
+    if not name.startswith("_"):
+        raise UnsupportedError(f"torch.utils.{name}")
+    raise AttributeError(f"module 'torch.utils' has no attribute '{name}'")
