@@ -19,7 +19,10 @@ import zipfile
 from gradrepl.torch._torch_pickle import WeightsUnpickler, dumps_state
 
 _ALIGNMENT = 64
-_NOT_A_ZIP = "PytorchStreamReader failed reading zip archive: failed finding central directory"
+_NOT_A_ZIP = ("PytorchStreamReader failed reading zip archive: failed finding central directory. This "
+              "is an internal miniz error. If you are seeing this error, there is a high likelihood "
+              "that your checkpoint file is corrupted. This can happen if the checkpoint was not "
+              "saved properly, was transferred incorrectly, or the file was modified after saving.")
 
 
 def _archive_name(f) -> str:

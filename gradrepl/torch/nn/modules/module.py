@@ -27,6 +27,8 @@ class Module(StateDictMixin):
 
     training: bool
     _version = 1
+    # read by the session: `model.fc3` failing is the user's mistake, not a missing torch feature
+    _missing_attributes_are_user_errors = True
 
     def __init__(self, *args, **kwargs) -> None:
         if args or kwargs:
