@@ -116,7 +116,10 @@ class Optimizer:
                     grad = np.asarray(param._grad._data)
                     if group.get("maximize", False):
                         grad = -grad
-                    self._update(group, param, grad, self.state[param])
+                    state = self.state[param]
+                    self._update(group, param, grad, state)
+                    if not state:  # SGD without momentum keeps no state, not even an entry
+                        del self.state[param]
         return loss
 
     def _update(self, group: dict, param: Tensor, grad: np.ndarray, state: dict) -> None:
