@@ -5,6 +5,8 @@ from __future__ import annotations
 from gradrepl.engine import ops as _ops
 from gradrepl.engine.ops.addmm import addmm as _addmm
 from gradrepl.engine.tensor import Tensor
+from gradrepl.torch.nn._activations import *  # noqa: F401,F403  (issue 9: the layers' math)
+from gradrepl.torch.nn._losses import *  # noqa: F401,F403
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
