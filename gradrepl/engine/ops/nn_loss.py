@@ -201,6 +201,7 @@ _libm_log, _libm_log1p = _libm(np.log), _libm(np.log1p)
 
 
 def _bce_forward(a, t, weight, reduction):
+    t = t.astype(a.dtype, copy=False)
     if not ((a >= 0) & (a <= 1)).all():
         raise RuntimeError("all elements of input should be between 0 and 1")
     if not ((t >= 0) & (t <= 1)).all():
@@ -214,8 +215,8 @@ def _bce_forward(a, t, weight, reduction):
 
 
 def _bce_backward(g, inputs, out, params, needs):
-    (a,) = inputs
-    t, weight, reduction = params
+    a, t = inputs  # torch gives the target an edge too (None: it takes no gradient here)
+    weight, reduction = params
     one = a.dtype.type(1)
     g = np.asarray(g, dtype=a.dtype)
     grad = g * (a - t) / np.maximum((one - a) * a, a.dtype.type(_EPSILON))
@@ -223,7 +224,7 @@ def _bce_backward(g, inputs, out, params, needs):
         grad = grad * weight
     if reduction == "mean":
         grad = grad / a.dtype.type(a.size)
-    return (np.broadcast_to(grad, a.shape).astype(a.dtype, copy=False),)
+    return (np.broadcast_to(grad, a.shape).astype(a.dtype, copy=False), None)
 
 
 BINARY_CROSS_ENTROPY = Primitive("binary_cross_entropy", "BinaryCrossEntropyBackward0",
@@ -236,6 +237,7 @@ def _log_sigmoid(x):
 
 
 def _bce_logits_forward(a, t, weight, pos_weight, reduction):
+    t = t.astype(a.dtype, copy=False)
     one = a.dtype.type(1)
     log_sig = _log_sigmoid(a)
     if pos_weight is not None:
@@ -251,8 +253,8 @@ def _sigmoid(a):
 
 
 def _bce_logits_backward(g, inputs, out, params, needs):
-    (a,) = inputs
-    t, weight, pos_weight, reduction = params
+    a, t = inputs
+    weight, pos_weight, reduction = params
     g = np.asarray(g, dtype=a.dtype)
     if pos_weight is not None:
         pt = pos_weight * t
@@ -264,7 +266,7 @@ def _bce_logits_backward(g, inputs, out, params, needs):
         grad = grad * weight
     if reduction == "mean":
         grad = grad / a.dtype.type(a.size)
-    return (np.broadcast_to(grad, a.shape).astype(a.dtype, copy=False),)
+    return (np.broadcast_to(grad, a.shape).astype(a.dtype, copy=False), None)
 
 
 BINARY_CROSS_ENTROPY_WITH_LOGITS = Primitive(

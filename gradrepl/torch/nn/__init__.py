@@ -8,11 +8,13 @@ from gradrepl.torch.nn.modules import (
     Flatten, Identity, Linear, LogSoftmax, Module, ModuleDict, ModuleList, ParameterDict,
     ParameterList, ReLU, Sequential, Sigmoid, Softmax, Tanh, Unflatten,
 )
+from gradrepl.torch.nn.modules import layers as _layers
+from gradrepl.torch.nn.modules.layers import *  # noqa: F401,F403  (issue 9)
 from gradrepl.torch.nn.parameter import Parameter
 
 __all__ = ["Flatten", "Identity", "Linear", "LogSoftmax", "Module", "ModuleDict", "ModuleList",
            "Parameter", "ParameterDict", "ParameterList", "ReLU", "Sequential", "Sigmoid",
-           "Softmax", "Tanh", "Unflatten", "functional", "init", "utils"]
+           "Softmax", "Tanh", "Unflatten", "functional", "init", "utils"] + _layers.__all__
 
 
 def __getattr__(name):

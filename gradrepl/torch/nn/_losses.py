@@ -139,8 +139,8 @@ def _expected(input):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
-    _check_target_dtype(target)
     _check_nll_shapes(input, target, weight)
+    _check_target_dtype(target)
     w = None if weight is None else weight._data.astype(input._data.dtype, copy=False)
     params = (target._data.astype(np.int64), w, reduction, int(ignore_index))
     if input.dim() <= 2:
@@ -240,9 +240,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
     _check_same_size(input, target)
     dtype = input._data.dtype
-    params = (target._data.astype(dtype, copy=False),
-              _broadcast_weight(weight, tuple(input.shape), dtype), reduction)
-    return apply(_rows.BINARY_CROSS_ENTROPY, (input,), params)
+    params = (_broadcast_weight(weight, tuple(input.shape), dtype), reduction)
+    return apply(_rows.BINARY_CROSS_ENTROPY, (input, target), params)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -255,10 +254,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target._data.dtype.kind != "f":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_type_name(target)}")
-    params = (target._data.astype(dtype, copy=False), _broadcast_weight(weight, input.shape, dtype),
+    params = (_broadcast_weight(weight, input.shape, dtype),
               None if pos_weight is None else pos_weight._data.astype(dtype, copy=False),
               reduction)
-    return apply(_rows.BINARY_CROSS_ENTROPY_WITH_LOGITS, (input,), params)
+    return apply(_rows.BINARY_CROSS_ENTROPY_WITH_LOGITS, (input, target), params)
 
 
 def _type_name(t):
