@@ -96,6 +96,8 @@ def unsupported_feature(exc: BaseException, torch_target: Optional[str]) -> Opti
         if isinstance(obj, ModuleType) and (obj.__name__ + ".").startswith(torch_target + "."):
             return "torch" + obj.__name__[len(torch_target):] + "." + name
         cls = type(obj)
+        if getattr(cls, "_missing_attributes_are_user_errors", False):
+            return None  # a module's attributes are the user's own names (model.fc3), as in torch
         if cls.__module__.split(".")[0] in ("torch", "gradrepl"):
             return f"{cls.__name__}.{name}"
     return None
