@@ -297,11 +297,10 @@ def _run_plain(state: _Pass, order: list) -> None:
             check_saved(node)  # something was written in place since this node was recorded
         prim = node._primitive
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
-        if release and prim.saves:
-            node._released = True
-            node._out = None
         if node._mixed:
             grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+        if release and prim.saves:
+            node._release()  # after the cast above: it reads the inputs
         for (nxt, nr), gi in zip(node.next_functions, grads):
             if gi is None or nxt is None:
                 continue
@@ -347,11 +346,10 @@ def _run_node(state: _Pass, node, g) -> None:
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
     if node._hooks:
         run_post_hooks(node, grads, g)
-    if not state.retain_graph and prim.saves:
-        node._released = True
-        node._out = None
     if node._mixed:
         grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+    if not state.retain_graph and prim.saves:
+        node._release()  # after the cast above: it reads the inputs
     for (nxt, nr), gi in zip(node.next_functions, grads):
         if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue
