@@ -11,6 +11,8 @@ backward formulas run as recorded ops, so the gradients can be differentiated ag
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from gradrepl.engine import grad_mode
@@ -232,8 +234,7 @@ def _discover(state: _Pass, root_nodes: list) -> list:
     return order
 
 
-def _creation_order(node) -> int:
-    return node._sequence_nr
+_creation_order = operator.attrgetter("_sequence_nr")  # in C: no Python call per node
 
 
 def _leading_to(nodes: set, targets: set) -> set:
