@@ -53,7 +53,7 @@ def _chain(x, axis=0):
     last = (slice(None),) * axis + (-1,)
     if length == 1:
         return x[last]
-    if SHORT_PATHS and _lanes_inside(x, axis):  # short path
+    if SHORT_PATHS and x.size < _REDUCE_BELOW and _lanes_inside(x, axis):  # short path
         return np.add.reduce(x, axis=axis)
     return _chain_general(x, axis, length, last)
 
@@ -75,6 +75,9 @@ def _lanes_inside(x, axis: int) -> bool:
     return inside
 
 
+# numpy's reduce over an outer axis runs its inner loop once per row of lanes: on big arrays a
+# Python loop of whole-row adds (below) is faster
+_REDUCE_BELOW = 1 << 16
 _INSIDE: dict = {}  # (shape, strides, axis) -> _lanes_inside: a sum's views repeat every step
 
 
