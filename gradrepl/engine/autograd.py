@@ -292,12 +292,13 @@ def _run_plain(state: _Pass, order: list) -> None:
             else:
                 _run_node(state, node, g)
             continue
-        if node._released:
+        saved = node._arrays
+        if saved is None:  # Node._released, read once: a release frees the saved arrays
             raise RuntimeError(BACKWARD_TWICE)
         if node._versions is not None and node._epoch != writes[0]:
             check_saved(node)  # something was written in place since this node was recorded
         prim = node._primitive
-        grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
+        grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
         if node._mixed:
             grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
         if release and prim.saves:
