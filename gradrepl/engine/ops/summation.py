@@ -340,10 +340,10 @@ def _sum_short_dim(a, dim: int, keepdim: bool, dtype):
 
 
 def _sum_contiguous(flat, dtype):
-    """Short path: the sum of a contiguous run of at least one vector, too short to be split between threads:
-    the general path (_vector_rows on one row) in as few numpy calls as it takes. Four
-    interleaved chains of vectors summed by the cascade, leftover vectors into the first,
-    ((v0 + v1) + v2) + v3, then the scalar tail and the lanes in order."""
+    """Short path: the sum of a contiguous run of at least one vector, too short to be split
+    between threads; the general path (_vector_rows on one row) in as few numpy calls as it
+    takes. Four interleaved chains of vectors summed by the cascade, leftover vectors into the
+    first, ((v0 + v1) + v2) + v3, then the scalar tail and the lanes in order."""
     acc_dtype, load, lanes = _VECTOR[dtype]
     n_vec = flat.size // load
     body = flat[:n_vec * load].reshape(n_vec, load // lanes, lanes)
