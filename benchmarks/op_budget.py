@@ -61,11 +61,11 @@ def main(argv=None) -> int:
         else:
             seconds = best(statement, g)
         results[label] = seconds
-    print(f"{'one recorded mul on a 0-d float32 tensor':58} {'us':>7}")
+    print(f"{'one recorded mul on a 0-d float32 tensor':62} {'us':>7}")
     for row in rows:
         label = row[0]
         if label in results:
-            print(f"{label:58} {results[label] * 1e6:7.3f}")
+            print(f"{label:62} {results[label] * 1e6:7.3f}")
     print()
     print(backward_budget(torch, np))
     return 0
@@ -100,12 +100,12 @@ def backward_budget(torch, np) -> str:
     whole = timed(lambda x, y: y.backward())
     discover = timed(lambda x, y: autograd._discover(autograd._Pass(False, False), [y.grad_fn]))
     formulas = timed(_formulas_only)
-    lines = [f"{'per node of the 1000-node W6 chain':58} {'us':>7}",
-             f"{'forward: one recorded op (mul or add) with its Python loop':58} {min(build) / 1000 * 1e6:7.3f}",
-             f"{'backward: the whole pass':58} {whole * 1e6:7.3f}",
-             f"{'  finding and ordering the nodes (_discover)':58} {discover * 1e6:7.3f}",
-             f"{'  the backward formulas alone (mul, add)':58} {formulas * 1e6:7.3f}",
-             f"{'  the walk: gradient buffers, edges, checks, release':58} "
+    lines = [f"{'per node of the 1000-node W6 chain':62} {'us':>7}",
+             f"{'forward: one recorded op (mul or add) with its Python loop':62} {min(build) / 1000 * 1e6:7.3f}",
+             f"{'backward: the whole pass':62} {whole * 1e6:7.3f}",
+             f"{'  finding and ordering the nodes (_discover)':62} {discover * 1e6:7.3f}",
+             f"{'  the backward formulas alone (mul, add)':62} {formulas * 1e6:7.3f}",
+             f"{'  the walk: gradient buffers, edges, checks, release':62} "
              f"{(whole - discover - formulas) * 1e6:7.3f}"]
     return "\n".join(lines)
 
