@@ -56,9 +56,10 @@ class Shell:
         return self.session.namespace if self.loader.ready else {}
 
     def _register_magics(self) -> None:
-        from gradrepl.repl.session_adapter import register_magics
+        from gradrepl.repl.session_adapter import install_help, register_magics
 
         register_magics(self._session, MAGICS, self)
+        install_help(self._session, self)
 
     # --- what magics need from the shell --------------------------------------------------
     def ask(self, question: str) -> str:

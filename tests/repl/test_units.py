@@ -6,7 +6,8 @@ import pytest
 
 from gradrepl.repl.completer import candidates
 from gradrepl.repl.hints import HINTS, hint_for
-from gradrepl.repl.magics import describe, help_target
+from gradrepl.repl.help import describe
+from gradrepl.repl.magics import help_target
 from gradrepl.repl.multiline import indent_after, is_complete
 from gradrepl.repl.prompts import PromptStyle
 
@@ -128,7 +129,7 @@ def test_describe_shows_type_signature_and_doc():
     def f(a, b=2):
         """Add things."""
 
-    text = describe("f", f)
+    text = describe("f", f, {"f": f})
     assert "Type:        function" in text and "Signature:   f(a, b=2)" in text and "Add things." in text
 
 
