@@ -11,6 +11,7 @@ from gradrepl.repl.display import OutputPrinter
 from gradrepl.repl.engine_loader import EngineLoader
 from gradrepl.repl.magics import MAGICS
 from gradrepl.repl.notebook import CellRecord
+from gradrepl.repl.paste import strip_prompts
 from gradrepl.repl.prompts import PromptStyle
 
 EXIT_WORDS = {"exit", "exit()", "quit", "quit()"}
@@ -133,7 +134,7 @@ class Shell:
                 break
             if not text.strip():
                 continue
-            self.run_cell(text)
+            self.run_cell(strip_prompts(text))
         return 0
 
     def _load_after_first_render(self, prompt_session, highlighting):
