@@ -97,6 +97,8 @@ class Shell:
         except Exception as exc:  # the engine failed to import: say so, keep the prompt
             self.printer.show_error(type(exc).__name__, f"{exc} (while loading the {self.engine} engine)")
             return True
+        self.printer.cell_labels = getattr(session, "cell_label", None)
+        self.printer.begin_cell()
         try:
             one_line = "\n" not in source.strip()
             result = session.run_cell(source, on_output=lambda o: self.printer.show(o, one_line))
