@@ -113,14 +113,15 @@ def graph(shell, line: str) -> None:
 
 
 def save(shell, line: str) -> None:
-    from gradrepl.repl.notebook import write_notebook
+    from gradrepl.repl.notebook import notebook_path, write_notebook
 
     args = shlex.split(line)
-    if len(args) != 1 or not args[0].endswith(".ipynb"):
-        print("usage: %save FILE.ipynb")
+    if len(args) != 1:
+        print("usage: %save FILE   (writes FILE.ipynb)")
         return
-    count = write_notebook(Path(args[0]), shell.cells, set(MAGICS))
-    print(f"saved {count} cell{'s' if count != 1 else ''} to {args[0]}")
+    path = notebook_path(args[0])
+    count = write_notebook(path, shell.cells, set(MAGICS))
+    print(f"saved {count} cell{'s' if count != 1 else ''} to {path}")
 
 
 def load(shell, line: str) -> None:

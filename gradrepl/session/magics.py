@@ -17,6 +17,9 @@ from typing import Callable
 
 MAGIC_CALL = "__gradrepl_magic__"
 SHELL = "!"
+# A shell magic saved in a notebook as a comment (`#gradrepl %graph y`), so that Jupyter skips it
+# while gradrepl's sessions still run it.
+GRADREPL_MAGIC_COMMENT = "#gradrepl "
 CAPTURED_SHELL = "!!"
 
 # Magics that change nothing a lesson's printed output depends on: accepted without a word.
@@ -83,6 +86,8 @@ def _transform_line(line: str) -> str | None:
     body = line.lstrip()
     indent = line[: len(line) - len(body)]
     text = body.rstrip("\r\n")
+    if text.startswith(GRADREPL_MAGIC_COMMENT + "%"):
+        text = text[len(GRADREPL_MAGIC_COMMENT):]
     if text.startswith("%") and not text.startswith("%%"):
         return indent + _escape_call("%", text[1:])
     if text.startswith("!") and not text.startswith("!="):
@@ -98,7 +103,7 @@ def _transform_line(line: str) -> str | None:
 
 def transform_escapes(source: str) -> str:
     """Rewrite magic, shell and help lines into calls; other lines are kept byte for byte."""
-    if not any(mark in source for mark in "%!?"):
+    if not any(mark in source for mark in "%!?"):  # (a `#gradrepl %magic` line has a % too)
         return source
     lines = source.splitlines(keepends=True)
     starts = _logical_line_starts(source)

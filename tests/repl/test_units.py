@@ -165,9 +165,9 @@ def test_highlighting_switches_to_pygments_once_loaded():
 ])
 def test_saved_cells_are_tagged_so_replay_passes(source, ename, tags):
     from gradrepl.repl.magics import MAGICS
-    from gradrepl.repl.notebook import CellRecord, replay_tags
+    from gradrepl.repl.notebook import CellRecord, replay_tags_for
 
-    assert replay_tags(CellRecord(source, 1, [], ename), set(MAGICS)) == tags
+    assert replay_tags_for([CellRecord(source, 1, [], ename)], set(MAGICS)) == [tags]
 
 
 def test_torch_import_goes_into_the_first_cell_only_when_missing():
