@@ -87,3 +87,11 @@ def test_help_of_tensor_lists_methods_without_internals(driver):
 
 def test_help_without_an_argument_says_how_to_get_help(driver):
     assert driver.run("help()").startswith("Help in gradrepl:\n  obj? or help(obj)")
+
+
+def test_the_help_example_in_the_shell_guide_is_what_the_shell_prints(driver):
+    guide = (ROOT / "docs" / "shell.md").read_text(encoding="utf-8")
+    block = guide.split("## Help", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    typed, shown = block.split("\n", 1)
+    assert typed == "In [1]: torch.sum?"
+    assert driver.run("torch.sum?") == shown
