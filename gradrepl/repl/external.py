@@ -81,3 +81,36 @@ def getoutput(shell, command: str) -> list[str]:
 
 def pip(shell, line: str) -> None:
     print(PIP_SENTENCE)
+
+
+def pwd(shell, line: str) -> str:
+    return os.getcwd()
+
+
+def cd(shell, line: str) -> None:
+    """``%cd DIR`` (home without one), printing the new directory as IPython does."""
+    target = os.path.expanduser(line.strip().strip("'\"") or "~")
+    try:
+        os.chdir(target)
+    except OSError as error:
+        raise UsageError(f"cd: {target}: {error.strerror}") from None
+    print(os.getcwd())
+
+
+def env(shell, line: str):
+    """``%env`` (all variables), ``%env NAME`` (one) and ``%env NAME=value`` / ``%env NAME value``."""
+    text = line.strip()
+    if not text:
+        return dict(os.environ)
+    name, sep, value = text.partition("=") if "=" in text else text.partition(" ")
+    if not sep:
+        if name not in os.environ:
+            raise UsageError(f"Environment does not have key: {name}")
+        return os.environ[name]
+    os.environ[name.strip()] = value.strip()
+    print(f"env: {name.strip()}={value.strip()}")
+    return None
+
+
+def ipython_only(shell, line: str, name: str = "") -> None:
+    print(f"%{name} configures IPython itself, which gradrepl is not; the line was not run.")

@@ -136,6 +136,15 @@ def load(shell, line: str) -> None:
     shell.queue_cells(sources)
 
 
+def _ipython_only(magic: str) -> Callable:
+    def not_run(shell, line: str):
+        from gradrepl.repl.external import ipython_only
+
+        return ipython_only(shell, line, magic)
+
+    return not_run
+
+
 def _external(name: str) -> Callable:
     def magic(shell, line: str):
         from gradrepl.repl import external
@@ -152,6 +161,9 @@ MAGICS: dict[str, Callable] = {
     "lsmagic": lsmagic,
     "run": _external("run_file"),
     "pip": _external("pip"),
+    "pwd": _external("pwd"),
+    "cd": _external("cd"),
+    "env": _external("env"),
     "!": _external("system"),
     "!!": _external("getoutput"),
     "reset": reset,
@@ -161,4 +173,5 @@ MAGICS: dict[str, Callable] = {
     "save": save,
     "load": load,
     "?": help_magic,  # the session turns `obj?` lines into this magic
+    **{name: _ipython_only(name) for name in ("load_ext", "reload_ext", "unload_ext", "autoreload", "config")},
 }

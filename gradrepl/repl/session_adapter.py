@@ -5,7 +5,8 @@ which records them as skipped, opens its sessions elsewhere)."""
 from __future__ import annotations
 
 # Magics a script (`gradrepl -c`, piped stdin, `gradrepl FILE.py`) has too: those that need no shell.
-SCRIPT_MAGICS = ("who", "whos", "lsmagic", "history", "hist", "graph", "run", "pip", "!", "!!", "?", "reset")
+SCRIPT_MAGICS = ("who", "whos", "lsmagic", "history", "hist", "graph", "run", "pip", "pwd", "cd", "env", "!", "!!",
+                 "?", "reset", "load_ext", "reload_ext", "unload_ext", "autoreload", "config")
 
 
 class ScriptShell:

@@ -97,3 +97,14 @@ def test_replay_still_records_unknown_magics_as_skipped():
 def test_the_shells_magics_work_in_scripts(code):
     done = gradrepl("-c", code)
     assert done.returncode == 0 and done.stdout and not done.stderr
+
+
+def test_pwd_cd_env_and_ipython_configuration_magics(driver, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    assert driver.run("%cd sub") == f"{tmp_path / 'sub'}\n"
+    assert driver.run("%pwd") == f"Out[2]: '{tmp_path / 'sub'}'\n"
+    assert driver.run("%env GRADREPL_TEST_X=1") == "env: GRADREPL_TEST_X=1\n"
+    monkeypatch.delenv("GRADREPL_TEST_X")
+    assert driver.run("%load_ext autoreload") == (
+        "%load_ext configures IPython itself, which gradrepl is not; the line was not run.\n")
