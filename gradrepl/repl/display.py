@@ -129,13 +129,14 @@ class OutputPrinter:
 
     def show_error(self, ename: str, evalue: str, traceback=(), one_line_cell: bool = False) -> None:
         """User frames (if they say more than the line just typed), `ename: evalue`, a hint."""
-        if ename == "SyntaxError":
+        syntax = ename in ("SyntaxError", "IndentationError", "TabError")
+        if syntax:
             evalue = _SYNTAX_ERROR_FILE.sub("", evalue)
         frames = [strip_ansi(line) for line in traceback or ()]
         # The session's traceback ends with the `ename: evalue` line itself: don't say it twice.
         body = _MAGIC_LINE.sub(_as_typed, "\n".join(frames).rstrip("\n"))
         headline = f"{ename}: {evalue}" if evalue else ename
-        body = _SYNTAX_ERROR_FILE.sub("", body) if ename == "SyntaxError" else body
+        body = _SYNTAX_ERROR_FILE.sub("", body) if syntax else body
         if body.endswith(headline):
             body = body[: -len(headline)].rstrip("\n")
         if one_line_cell and _only_the_cell_itself(body):

@@ -13,6 +13,8 @@ def test_syntax_error_names_the_cell_not_a_temporary_file(driver):
     screen = driver.run("a = 1\nb = (2 +* 3)")
     assert screen.startswith("  Cell In[2], line 2\n") and screen.endswith("SyntaxError: invalid syntax\n")
     assert ".py" not in screen
+    assert driver.run("if True:\nprint(1)").endswith(
+        "IndentationError: expected an indented block after 'if' statement on line 1\n")
 
 
 def test_warnings_name_the_cell(driver):
