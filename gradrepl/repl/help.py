@@ -68,6 +68,8 @@ def _name_by_identity(obj: object) -> str | None:
     name = getattr(obj, "__name__", None)
     if not isinstance(name, str) or not _owner_is_torch(obj):
         return None
+    if _is_tensor_class(type(getattr(obj, "__self__", None))):  # help(x.sum): a tensor's bound method
+        return f"torch.Tensor.{name}" if docs.lookup(f"torch.Tensor.{name}") else None
     module = getattr(obj, "__module__", "") or ""
     home = "torch" + module[len("gradrepl.torch"):] if module.startswith("gradrepl.torch") else "torch"
     for candidate in (f"{home}.{name}", f"torch.{name}", f"torch.autograd.{name}", f"torch.Tensor.{name}"):

@@ -85,6 +85,11 @@ def test_help_of_tensor_lists_methods_without_internals(driver):
     assert driver.run("help(torch.cuda.is_available)").startswith("Signature:   torch.cuda.is_available() -> bool")
 
 
+def test_help_of_a_bound_method_documents_the_method(driver):
+    driver.run("x = torch.ones(2)")
+    assert driver.run("help(x.sum)").startswith("Signature:   torch.Tensor.sum(dim=None, keepdim=False")
+
+
 def test_help_without_an_argument_says_how_to_get_help(driver):
     assert driver.run("help()").startswith("Help in gradrepl:\n  obj? or help(obj)")
 
