@@ -28,7 +28,8 @@ def shell_key_bindings() -> KeyBindings:
         buffer = event.current_buffer
         document = buffer.document
         on_last_line = document.cursor_position_row >= document.line_count - 1 - document.empty_line_count_at_the_end()
-        if on_last_line and is_complete(buffer.text):
+        # judged without prompts typed or pasted in: `>>> for i in range(3):` waits for its body
+        if on_last_line and is_complete(strip_prompts(buffer.text)):
             # Drop the trailing empty lines that closed the block, as IPython does.
             buffer.text = buffer.text.rstrip()
             buffer.validate_and_handle()
@@ -62,6 +63,6 @@ def shell_key_bindings() -> KeyBindings:
     def _(event):
         """A paste is inserted as it is, minus any `>>> `, `... `, `In [3]: `, `   ...: ` prompts."""
         text = event.data.replace("\r\n", "\n").replace("\r", "\n")
-        event.current_buffer.insert_text(strip_prompts(text))
+        event.current_buffer.insert_text(strip_prompts(text, drop_output=True))
 
     return kb

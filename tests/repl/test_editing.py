@@ -205,3 +205,5 @@ def test_pasted_doctest_and_ipython_prompts_are_stripped(pasted, cell):
 def test_typed_prompts_are_stripped_too():
     shell, screen = drive(">>> 6 * 7" + ENTER)
     assert sources(shell) == ["6 * 7"] and "Out[1]: 42" in screen
+    shell, _ = drive("In [9]: for i in range(2):" + ENTER + "print(i)" + ENTER + ENTER)
+    assert sources(shell) == ["for i in range(2):\n    print(i)"]
