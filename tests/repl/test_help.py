@@ -100,3 +100,11 @@ def test_the_help_example_in_the_shell_guide_is_what_the_shell_prints(driver):
     typed, shown = block.split("\n", 1)
     assert typed == "In [1]: torch.sum?"
     assert driver.run("torch.sum?") == shown
+
+
+@pytest.mark.torch
+def test_recorded_example_outputs_are_what_live_pytorch_prints():
+    pytest.importorskip("torch")
+    stale = [name for name, entry in sorted(docs.entries().items())
+             if entry[2] and run_example("torch", entry[2]) != docs.recorded_outputs()[name]]
+    assert not stale, "re-run scripts/record_doc_examples.py"
