@@ -120,3 +120,13 @@ def __getattr__(name):
     if name in TORCH_MEMBERS:
         raise _UnsupportedError(f"torch.{name}")
     raise AttributeError(f"module 'torch' has no attribute '{name}'")
+
+
+def _attach_help() -> None:
+    # Last, so that every function and method above (however it was built) gets its help text.
+    from gradrepl.torch.docs import attach
+
+    attach(__import__(__name__, fromlist=["_"]))
+
+
+_attach_help()
