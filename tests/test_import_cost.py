@@ -23,3 +23,10 @@ def test_bare_package_import_pulls_in_nothing_heavy():
     loaded = _modules_after("import gradrepl")
     assert "numpy" not in loaded
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+
+
+def test_engine_import_leaves_nn_optim_and_data_unloaded():
+    """torch.nn, torch.optim and torch.utils.data load on first use, not with the engine."""
+    loaded = _modules_after("import gradrepl.torch")
+    assert not {m for m in loaded if m.startswith(("gradrepl.torch.nn", "gradrepl.torch.optim",
+                                                   "gradrepl.torch.utils"))}

@@ -45,7 +45,6 @@ class Node:
     _special = False  # needs the full _run_node: an accumulator, hooks, or several outputs
     _mixed = False  # some input's dtype differs from the output's: cast gradients back
     _multi = False  # the op has several outputs (unbind): its incoming grads are a list
-    _released = False
     _sequence_nr = 0
     _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks, run on the incoming grad
     _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
@@ -55,6 +54,22 @@ class Node:
 
     def __init__(self):
         self._sequence_nr = next(_sequence)
+
+    @property
+    def _released(self) -> bool:
+        """Whether backward has freed what this node saved (see ``_release``)."""
+        return self._arrays is None
+
+    def _release(self) -> None:
+        """Free what the node saved, as torch frees saved tensors after a backward without
+        retain_graph: its inputs and their data (which keep the graph's intermediate tensors
+        alive) and its output. Only attributes every recorded node already has are written:
+        a new attribute would give each node its own dict, 200+ bytes per node (the instances
+        of a class share one table of attribute names while they set the same ones)."""
+        self._arrays = None
+        self._inputs = ()
+        if self._out is not None:
+            self._out = None
 
     def name(self) -> str:
         return type(self).__name__

@@ -92,10 +92,16 @@ def fma64(a, b, c) -> np.ndarray:
 
 
 def _round_to_odd(rounded, error):
-    """A round-to-nearest result turned into round-to-odd, given its exact rounding error."""
-    even = (np.asarray(rounded).view(np.uint64) & np.uint64(1)) == 0
-    step = np.nextafter(rounded, np.where(error > 0, np.inf, -np.inf))
-    return np.where((error != 0) & even, step, rounded)
+    """A round-to-nearest result turned into round-to-odd, given its exact rounding error: an
+    even last bit with an error behind it moves one ulp toward the error, done on the bits (one
+    more for a larger magnitude; ``rounded`` is never 0 when ``error`` is not)."""
+    rounded = np.asarray(rounded, _F64)
+    bits = rounded.view(np.int64)
+    move = ((bits & 1) == 0) & (error != 0)
+    if not move.any():
+        return rounded
+    step = np.where(np.signbit(error) == np.signbit(rounded), 1, -1)
+    return np.where(move, (bits + step).view(_F64), rounded)
 
 
 def _split(x):

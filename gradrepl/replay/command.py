@@ -32,6 +32,7 @@ class ReplayRequest:
     update: bool = False
     json_path: Optional[str] = None
     junit_path: Optional[str] = None
+    html_path: Optional[str] = None
     jobs: int = 1
     verbose: bool = False
     color: Optional[bool] = None
@@ -127,6 +128,10 @@ def run(request: ReplayRequest, out=None) -> int:
         files.write_json(request.json_path, reports)
     if request.junit_path:
         files.write_junit(request.junit_path, reports)
+    if request.html_path:
+        from gradrepl.replay.html_report import html_report
+
+        files.write_text(request.html_path, html_report(reports, engine=request.options.engine))
     reporter.closing(reports, updated=updated, ok=exit_code == EXIT_OK)
     return exit_code
 

@@ -9,33 +9,48 @@
          [stdout]
         -tensor(93.)
         +tensor(94.)
-    6 passed, 1 failed
+    6 passed, 1 failed, 1 skipped
 
-Colour (rich) only when writing to a terminal; plain text otherwise, so CI logs stay readable.
+Colour (rich) only when writing to a terminal, or when FORCE_COLOR is set; never under NO_COLOR;
+``--color``/``--no-color`` override both. Plain text otherwise, so CI logs stay readable.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
-from gradrepl.replay.results import FAILED, PASSED, SKIPPED, UNSUPPORTED, NotebookReport
+from gradrepl.replay.results import (FAILED, PASSED, SKIPPED, UNSUPPORTED, CellReport, NotebookReport, Totals,
+                                     counts_line)
 
 _STATUS_STYLE = {PASSED: "green", FAILED: "red", UNSUPPORTED: "yellow", SKIPPED: "dim"}
 
 
 class ConsoleReporter:
+    """``color``: True/False from ``--color``/``--no-color``, which win; None follows the environment
+    (``colour_from_environment``), then whether ``file`` is a terminal."""
+
     def __init__(self, file=None, color: bool | None = None, verbose: bool = False):
         from rich.console import Console
 
-        file = file or sys.stdout
-        force = None if color is None else color
-        self.console = Console(file=file, highlight=False, soft_wrap=True, force_terminal=force,
-                               no_color=(color is False))
+        self.file = file or sys.stdout
+        if color is None:
+            color = colour_from_environment(os.environ)
+        # Off is force_terminal=False, not rich's no_color, which keeps bold and dim: NO_COLOR users
+        # (and their logs) want plain text. On is no_color=False too, or rich would obey NO_COLOR.
+        self.console = Console(file=self.file, highlight=False, soft_wrap=True, force_terminal=color,
+                               no_color=False if color else None)
         self.verbose = verbose
 
     @property
     def is_terminal(self) -> bool:
-        return self.console.is_terminal
+        """A person is watching (so a progress bar helps): the file itself is a terminal. FORCE_COLOR
+        alone (CI logs in colour) must not draw a bar made of cursor movements into the log."""
+        isatty = getattr(self.file, "isatty", None)
+        try:
+            return bool(isatty and isatty()) and self.console.is_terminal
+        except ValueError:  # a closed file
+            return False
 
     def _print(self, text: str, style: str | None = None) -> None:
         from rich.text import Text
@@ -52,34 +67,44 @@ class ConsoleReporter:
             suffix += "  (stopped at the first failure)"
         self._print(f"{report.path}  {report.summary()}{suffix}", style)
         for cell in report.cells:
-            if cell.status in (FAILED, UNSUPPORTED):
-                self._print(f"  {cell.name}: {cell.reason}", _STATUS_STYLE[cell.status])
-                for line in cell.head():
-                    self._print(f"    | {line}", "dim")
-                for line in cell.diff:
-                    self._print("    " + line, _diff_style(line))
-            elif self.verbose and cell.status == SKIPPED:
-                self._print(f"  {cell.name}: skipped ({cell.reason})", "dim")
-            for line, reason in cell.skipped_lines:
-                self._print(f"  {cell.name}: did not run `{line}`: {reason}", "dim")
+            self._cell(cell)
+
+    def _cell(self, cell: CellReport) -> None:
+        if cell.status in (FAILED, UNSUPPORTED):
+            self._print(f"  {cell.name}: {cell.reason}", _STATUS_STYLE[cell.status])
+            for line in cell.head():
+                self._print(f"    | {line}", "dim")
+            for line in cell.diff:
+                self._print("    " + line, _diff_style(line))
+        elif cell.status == SKIPPED:
+            # A line replay could not run is news to the author (always shown); a skip they marked is not.
+            reasons = [f"did not run `{line}`: {why}" for line, why in cell.skipped_lines]
+            for reason in reasons or ([cell.reason] if self.verbose else []):
+                self._print(f"  {cell.name}: skipped ({reason})", _STATUS_STYLE[SKIPPED])
+            return
+        for line, reason in cell.skipped_lines:  # in a failing cell: perhaps the cause
+            self._print(f"  {cell.name}: did not run `{line}`: {reason}", "dim")
 
     def closing(self, reports: list[NotebookReport], updated: int | None = None, ok: bool | None = None) -> None:
-        """The summary line. With ``--update`` (``updated`` given), the failures counted are the
-        differences just written back, so the line says so, and is green when every update went in."""
-        passed = sum(r.count(PASSED) for r in reports)
-        unsupported = sum(r.count(UNSUPPORTED) for r in reports)
-        failed = sum(r.count(FAILED) for r in reports) + unsupported
-        skipped = sum(r.count(SKIPPED) for r in reports)
-        line = f"{passed} passed, {failed} failed"
-        if unsupported:
-            features = sorted({c.unsupported for r in reports for c in r.cells if c.unsupported})
-            line += f" ({unsupported} unsupported: {', '.join(features)})"
-        if skipped:
-            line += f", {skipped} skipped"
+        """The summary line, ``N passed, M failed, K skipped``. With ``--update`` (``updated`` given),
+        the failures counted are the differences just written back, so the line says so, and is
+        green when every update went in."""
+        line = counts_line(reports)
         if updated:
             line += f" before the update; {updated} cell{'s' if updated != 1 else ''} updated"
-        good = not failed if updated is None or ok is None else ok
+        good = not Totals.of(reports).failed if updated is None or ok is None else ok
         self._print(line, "bold green" if good else "bold red")
+
+
+def colour_from_environment(environ) -> bool | None:
+    """https://no-color.org: a non-empty ``NO_COLOR`` turns colour off; https://force-color.org: a
+    non-empty ``FORCE_COLOR`` turns it on, even into a file (CI logs that render ANSI colours).
+    ``NO_COLOR`` wins when both are set. None: neither is set, colour follows the terminal."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return None
 
 
 def _diff_style(line: str) -> str | None:

@@ -5,8 +5,9 @@ installed: it must import cheaply and do nothing unless ``--gradrepl`` is given.
 imported only when a notebook is collected.
 
 Each notebook is replayed once, when its first cell item runs; every cell item then reports its own
-verdict (passed, failed with the same diff as ``gradrepl replay``, or skipped), so ``-k`` and
-``--lf`` select cells but never change which code ran before them.
+verdict (passed, failed with the same diff as ``gradrepl replay``, or skipped: marked to skip, or
+holding a line gradrepl does not run, with the reason), so ``-k`` and ``--lf`` select cells but
+never change which code ran before them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ def pytest_addoption(parser):
                     help="compare only cells marked NBVAL_CHECK_OUTPUT")
     group.addoption("--gradrepl-sanitize", metavar="FILE", default=None, help="nbval-style sanitize file")
     group.addoption("--gradrepl-timeout", metavar="S", type=float, default=None, help="per-cell time limit")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_cmdline_main(config):
+    """With pytest-xdist (``-n auto``), send all of a notebook's cells to one worker (``--dist
+    loadfile``) unless the user chose a mode: cells share a session, so a worker given one cell
+    must replay the whole notebook, and xdist's default would do that once per worker. A wrapper,
+    so it runs before xdist's own hook, which picks ``load`` only when the mode is still unset."""
+    option = config.option
+    if getattr(option, "gradrepl", False) and getattr(option, "numprocesses", None) \
+            and getattr(option, "dist", None) == "no":
+        option.dist = "loadfile"
+    yield
 
 
 def pytest_collect_file(file_path, parent):

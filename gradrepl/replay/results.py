@@ -34,6 +34,10 @@ class CellReport:
     unsupported: Optional[str] = None
     skipped_lines: list[tuple[str, str]] = field(default_factory=list)
     produced_outputs: Optional[list[dict]] = None  # None when the cell did not run
+    # What was compared, as ``compare.render`` shows it (normalised), kept for cells that may fail:
+    # the HTML report's two columns.
+    recorded_text: str = ""
+    produced_text: str = ""
     raised: bool = False  # raised an exception the cell was not marked to raise
     needs_update: bool = False  # --update would rewrite this cell's outputs
     duration: float = 0.0
@@ -47,6 +51,20 @@ class CellReport:
     def name(self) -> str:
         label = f"cell {self.number}"
         return label + (f" (In [{self.recorded_count}])" if self.recorded_count is not None else "")
+
+    def skip_if_not_all_run(self) -> None:
+        """A cell with a line gradrepl did not run (an IPython magic, ``!ls``, ``obj?``) was not
+        checked: its recorded output may come from that line. It counts as skipped, never as passed
+        (nor failed for the missing output); an exception the rest of the cell raised still fails it.
+        Its outputs are not rewritten by ``--update``, which would drop what that line printed."""
+        failed_anyway = self.raised or self.status == UNSUPPORTED
+        if not self.skipped_lines or failed_anyway:
+            return
+        line, reason = self.skipped_lines[0]
+        more = len(self.skipped_lines) - 1
+        self.status, self.diff, self.needs_update = SKIPPED, [], False
+        self.reason = f"did not run `{line}` ({reason})" + (f" and {more} more line{'s' if more > 1 else ''}"
+                                                          if more else "")
 
     def head(self, lines: int = 3) -> list[str]:
         source_lines = self.source.splitlines()
@@ -72,9 +90,35 @@ class NotebookReport:
         return not any(cell.status in (FAILED, UNSUPPORTED) for cell in self.cells)
 
     def summary(self) -> str:
-        parts = [f"{self.count(PASSED)} passed", f"{self.count(FAILED)} failed"]
-        if self.count(UNSUPPORTED):
-            parts.append(f"{self.count(UNSUPPORTED)} unsupported")
-        if self.count(SKIPPED):
-            parts.append(f"{self.count(SKIPPED)} skipped")
-        return ", ".join(parts)
+        return counts_line([self])
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Cells by verdict over one or more notebooks. ``failed`` includes the unsupported ones: a cell
+    gradrepl could not run as recorded is a failure for the course, whatever the cause."""
+
+    passed: int
+    failed: int
+    skipped: int
+    unsupported: int
+    features: tuple[str, ...]  # the torch features gradrepl lacked, sorted
+
+    @classmethod
+    def of(cls, reports: list[NotebookReport]) -> "Totals":
+        def count(status):
+            return sum(report.count(status) for report in reports)
+
+        features = sorted({c.unsupported for r in reports for c in r.cells if c.unsupported})
+        return cls(count(PASSED), count(FAILED) + count(UNSUPPORTED), count(SKIPPED), count(UNSUPPORTED),
+                   tuple(features))
+
+
+def counts_line(reports: list[NotebookReport]) -> str:
+    """``N passed, M failed, K skipped``, every count always written so CI logs can be grepped; the
+    unsupported torch features, if any, follow in brackets."""
+    totals = Totals.of(reports)
+    line = f"{totals.passed} passed, {totals.failed} failed, {totals.skipped} skipped"
+    if totals.unsupported:
+        line += f" ({totals.unsupported} unsupported: {', '.join(totals.features)})"
+    return line

@@ -17,7 +17,8 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Optional
 
-from gradrepl.replay.compare import blocks_match, comparable_blocks, unified_diff
+from gradrepl.replay.compare import blocks_match, comparable_blocks, render, unified_diff
+from gradrepl.replay.magics import register_gradrepl_magics
 from gradrepl.replay.markers import CellMarkers, cell_markers
 from gradrepl.replay.notebooks import Notebook, cell_source
 from gradrepl.replay.results import (FAILED, PASSED, SKIPPED, UNSUPPORTED, CellReport, NotebookReport,
@@ -28,6 +29,7 @@ from gradrepl.session import CellResult, Session
 def new_session(options: ReplayOptions) -> Session:
     session = Session(engine=options.engine, quick_timeit=True, allow_stdin=False)
     session.restore_torch_defaults()  # each notebook as in a fresh kernel, whatever ran before it
+    register_gradrepl_magics(session)
     if options.timeout:
         # Load the engine before the first cell so its import never counts against a cell's time limit.
         try:
@@ -115,6 +117,8 @@ def judge(index: int, cell: dict, source: str, markers: CellMarkers, result: Cel
         produced_outputs=result.outputs, raised=raised, duration=result.duration,
         diff=unified_diff(recorded, produced) if differ and (compared or raised) else [],
     )
+    if differ or raised:  # the HTML report shows both sides of a failing cell
+        report.recorded_text, report.produced_text = render(recorded), render(produced)
     report.needs_update = (
         (differ and compared)
         or (not compared and not recorded_outputs and bool(result.outputs))
@@ -127,4 +131,5 @@ def judge(index: int, cell: dict, source: str, markers: CellMarkers, result: Cel
         report.status, report.reason = FAILED, f"raised {error.summary}"
     elif differ and compared:
         report.status, report.reason = FAILED, "output differs"
+    report.skip_if_not_all_run()
     return report

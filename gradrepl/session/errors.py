@@ -23,6 +23,7 @@ import traceback
 from types import ModuleType
 from typing import Callable, Optional
 
+from gradrepl.session.magics import UsageError
 from gradrepl.session.outputs import ErrorInfo
 from gradrepl.session.timeout import CellTimeout
 
@@ -96,6 +97,8 @@ def unsupported_feature(exc: BaseException, torch_target: Optional[str]) -> Opti
         if isinstance(obj, ModuleType) and (obj.__name__ + ".").startswith(torch_target + "."):
             return "torch" + obj.__name__[len(torch_target):] + "." + name
         cls = type(obj)
+        if getattr(cls, "_missing_attributes_are_user_errors", False):
+            return None  # a module's attributes are the user's own names (model.fc3), as in torch
         if cls.__module__.split(".")[0] in ("torch", "gradrepl"):
             return f"{cls.__name__}.{name}"
     return None
@@ -150,7 +153,8 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
         ename, evalue = _ename(exc), str(exc)
     if isinstance(exc, SyntaxError):
         frames = format_syntax_error(exc, cell_labels)
-    elif isinstance(exc, (CellTimeout, KeyboardInterrupt)):
+    elif isinstance(exc, (CellTimeout, KeyboardInterrupt, UsageError)):
+        # IPython shows a UsageError as its one line, never with a traceback.
         frames = []
     else:
         frames = format_user_traceback(exc, cell_labels)

@@ -87,9 +87,42 @@ def set_rng_state(state):
     return _set(state)
 
 
+def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True):
+    """torch.save in PyTorch's own zip format (see serialization.py)."""
+    from gradrepl.torch.serialization import save as _save
+
+    return _save(obj, f, pickle_protocol=pickle_protocol)
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **kwargs):
+    """torch.load of PyTorch's zip format; only what a state dict needs is ever unpickled."""
+    from gradrepl.torch.serialization import load as _load
+
+    return _load(f, map_location=map_location, weights_only=weights_only)
+
+
+# torch imports these with itself; here they load on first use, keeping `import torch` light
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization")
+
+
 def __getattr__(name):
     from gradrepl.engine.torch_names import TORCH_MEMBERS
+
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"gradrepl.torch.{name}")
 
     if name in TORCH_MEMBERS:
         raise _UnsupportedError(f"torch.{name}")
     raise AttributeError(f"module 'torch' has no attribute '{name}'")
+
+
+def _attach_help() -> None:
+    # Last, so that every function and method above (however it was built) gets its help text.
+    from gradrepl.torch.docs import attach
+
+    attach(__import__(__name__, fromlist=["_"]))
+
+
+_attach_help()

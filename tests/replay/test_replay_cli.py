@@ -33,7 +33,7 @@ def good(tmp_path):
 def test_matching_notebook_passes(good):
     outcome = replay(good)
     assert outcome.exit_code == 0, outcome.output
-    assert outcome.output.splitlines() == [f"{good}  3 passed, 0 failed", "3 passed, 0 failed"]
+    assert outcome.output.splitlines() == [f"{good}  3 passed, 0 failed, 0 skipped", "3 passed, 0 failed, 0 skipped"]
 
 
 def test_mismatch_shows_cell_source_and_diff(tmp_path):
@@ -41,7 +41,7 @@ def test_mismatch_shows_cell_source_and_diff(tmp_path):
     outcome = replay(path)
     assert outcome.exit_code == 1
     assert outcome.output.splitlines() == [
-        f"{path}  0 passed, 1 failed",
+        f"{path}  0 passed, 1 failed, 0 skipped",
         "  cell 1 (In [4]): output differs",
         "    | print(1)",
         "    | print(2)",
@@ -52,7 +52,7 @@ def test_mismatch_shows_cell_source_and_diff(tmp_path):
         "     1",
         "    -3",
         "    +2",
-        "0 passed, 1 failed",
+        "0 passed, 1 failed, 0 skipped",
     ]
 
 
@@ -130,8 +130,9 @@ def test_magics_skipped_and_reported_timings_ignored(tmp_path):
     ])
     outcome = replay(path)
     assert outcome.exit_code == 0, outcome.output
-    assert "cell 1: did not run `!pip install torch`: shell commands are not run by gradrepl" in outcome.output
-    assert "cell 1: did not run `%load_ext autoreload`: magic %load_ext is not supported by gradrepl" in outcome.output
+    assert "cell 1: skipped (did not run `!pip install torch`: shell commands are not run by gradrepl)" in outcome.output
+    assert "cell 1: skipped (did not run `%load_ext autoreload`: magic %load_ext is not supported by gradrepl)" in outcome.output
+    assert outcome.output.endswith("2 passed, 0 failed, 1 skipped\n")
 
 
 def test_stderr_compared_only_on_request(tmp_path):
@@ -215,7 +216,7 @@ def test_nbformat_v3_is_converted(tmp_path):
     path.write_text(json.dumps(v3))
     outcome = replay(path)
     assert outcome.exit_code == 0, outcome.output
-    assert "1 passed, 0 failed  (converted from nbformat 3)" in outcome.output
+    assert "1 passed, 0 failed, 0 skipped  (converted from nbformat 3)" in outcome.output
 
 
 # --- discovery ---------------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def test_directories_recursive_without_checkpoints(tmp_path):
     assert outcome.output.count("1 passed") == 2
     assert "checkpoint" not in outcome.output
     outcome = replay(str(tmp_path / "a" / "**" / "*.ipynb"))
-    assert outcome.exit_code == 0 and outcome.output.endswith("2 passed, 0 failed\n")
+    assert outcome.exit_code == 0 and outcome.output.endswith("2 passed, 0 failed, 0 skipped\n")
 
 
 # --- reports -----------------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ def test_fail_fast_stops_at_first_failure(tmp_path):
     second = write_nb(tmp_path / "2.ipynb", [code("1", outputs=[result("1")])])
     outcome = replay("--fail-fast", first, second)
     assert outcome.exit_code == 1
-    assert f"{first}  0 passed, 1 failed  (stopped at the first failure)" in outcome.output
+    assert f"{first}  0 passed, 1 failed, 0 skipped  (stopped at the first failure)" in outcome.output
     assert str(second) not in outcome.output
 
 
@@ -266,21 +267,13 @@ def test_jobs_give_the_same_results(tmp_path):
     serial, parallel = replay(*paths), replay("--jobs", "2", *paths)
     assert serial.exit_code == parallel.exit_code == 1
     assert serial.output == parallel.output
-    assert serial.output.endswith("2 passed, 2 failed\n")
+    assert serial.output.endswith("2 passed, 2 failed, 0 skipped\n")
 
 
 def test_version_and_help():
     assert runner.invoke(app, ["--version"]).output.startswith("gradrepl ")
     outcome = runner.invoke(app, ["replay", "--help"])
     assert outcome.exit_code == 0 and "--update" in outcome.output and "--junit-xml" in outcome.output
-
-
-def test_progress_bar_on_a_terminal_with_many_notebooks(tmp_path):
-    paths = [write_nb(tmp_path / f"p{i}.ipynb", [code(f"{i}", outputs=[result(f"{i}")])]) for i in range(5)]
-    outcome = runner.invoke(app, ["replay", "--color", *map(str, paths)])
-    assert outcome.exit_code == 0, outcome.output
-    assert "replaying" in outcome.output  # the rich progress line was drawn
-    assert "5 passed, 0 failed" in outcome.output
 
 
 def test_engine_torch_without_pytorch_is_usage_error(good, monkeypatch):

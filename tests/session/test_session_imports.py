@@ -68,7 +68,7 @@ def test_functions_defined_in_cells_import_the_engine_too(session, fake_torch):
 
 def test_missing_submodule_is_unsupported_import_error(session):
     result = session.run_cell("import torch.fft")
-    assert (result.error.ename, result.error.evalue) == ("ModuleNotFoundError", "gradrepl does not support torch.fft yet")
+    assert (result.error.ename, result.error.evalue) == ("UnsupportedError", "gradrepl does not support torch.fft yet")
     assert result.unsupported == "torch.fft"
     result = session.run_cell("from torch import linalg")
     assert result.unsupported == "torch.linalg"
@@ -101,3 +101,18 @@ def test_engine_torch_leaves_torch_imports_alone():
 def test_unknown_engine_rejected():
     with pytest.raises(ValueError):
         Session(engine="jax")
+
+
+def test_training_imports_work_in_a_gradrepl_session():
+    """The real engine (not the fake): the lesson imports of torch.nn, optim and utils.data."""
+    session = Session(engine="gradrepl")
+    result = session.run_cell(
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "from torch import optim\nfrom torch.optim.lr_scheduler import StepLR\n"
+        "from torch.utils.data import DataLoader, TensorDataset\n"
+        "torch.manual_seed(0)\nmodel = nn.Linear(2, 1)\nopt = optim.SGD(model.parameters(), lr=0.1)\n"
+        "model")
+    assert result.error is None, result.error
+    assert result.outputs[0]["data"]["text/plain"] == "Linear(in_features=2, out_features=1, bias=True)"
+    missing = session.run_cell("model.fc9")
+    assert missing.error.ename == "AttributeError" and missing.unsupported is None

@@ -11,6 +11,7 @@ import numpy as np
 
 from typing import Protocol
 
+from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops.summation import float_sum
 
 
@@ -124,19 +125,22 @@ class _Arrays:
     def threshold_backward(g, out):
         return np.where(out <= 0, np.zeros((), dtype=np.result_type(g)), g)
 
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
+    # the same kernels as the forward ops, so a gradient's cos(x) has torch's bits
+    exp = staticmethod(kernels.exp)
+    log = staticmethod(kernels.log)
+    sin = staticmethod(kernels.sin)
+    cos = staticmethod(kernels.cos)
     sqrt = staticmethod(np.sqrt)
     sign = staticmethod(np.sign)
-    tanh = staticmethod(np.tanh)
+    tanh = staticmethod(kernels.tanh)
     where = staticmethod(lambda cond, a, b: select(cond, a, b))
     matmul = staticmethod(np.matmul)
     outer = staticmethod(np.multiply.outer)
 
     @staticmethod
     def pow(a, b):
+        if type(a) is np.ndarray and a.dtype.char in "fd" and type(b) in (int, float):
+            return kernels.pow_scalar(a, b)
         return a ** b  # the operator: ten times cheaper than np.power on numpy scalars
 
     @staticmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
@@ -26,8 +27,7 @@ def _sigmoid(a):
     a = as_float(a)
     if a.dtype == np.float16:  # torch computes half in float32 and rounds once
         return _sigmoid(a.astype(np.float32)).astype(np.float16)
-    # 1 / (1 + exp(-a)) overflows to 0 / inf gracefully with numpy's warnings off
-    return np.reciprocal(np.exp(np.negative(a)) + a.dtype.type(1))
+    return kernels.sigmoid(a)  # 1 / (1 + exp(-a)) as torch splits it between SLEEF and libm
 
 
 def _relu(a):
@@ -42,12 +42,12 @@ def _abs(a):
     return np.abs(a)
 
 
-EXP = unary("exp", "ExpBackward0", floating(np.exp), lambda grad, result: grad * result)
-LOG = unary("log", "LogBackward0", floating(np.log), lambda grad, self: grad / self)
+EXP = unary("exp", "ExpBackward0", floating(kernels.exp), lambda grad, result: grad * result)
+LOG = unary("log", "LogBackward0", floating(kernels.log), lambda grad, self: grad / self)
 SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt), lambda grad, result: grad / (2 * result))
-SIN = unary("sin", "SinBackward0", floating(np.sin), lambda F, grad, self: grad * F.cos(self))
-COS = unary("cos", "CosBackward0", floating(np.cos), lambda F, grad, self: grad * -F.sin(self))
-TANH = unary("tanh", "TanhBackward0", floating(np.tanh),
+SIN = unary("sin", "SinBackward0", floating(kernels.sin), lambda F, grad, self: grad * F.cos(self))
+COS = unary("cos", "CosBackward0", floating(kernels.cos), lambda F, grad, self: grad * -F.sin(self))
+TANH = unary("tanh", "TanhBackward0", floating(kernels.tanh),
              lambda F, grad, result: F.tanh_backward(grad, result))
 SIGMOID = unary("sigmoid", "SigmoidBackward0", _sigmoid,
                 lambda F, grad, result: F.sigmoid_backward(grad, result))
@@ -103,9 +103,9 @@ def _round_decimals(a, decimals):
 
 EXP2 = unary("exp2", "Exp2Backward0", _float64_rounded(np.exp2),
              lambda F, grad, result: _times(F, grad * result, _LN2))
-LOG2 = unary("log2", "Log2Backward0", _float64_rounded(np.log2),
+LOG2 = unary("log2", "Log2Backward0", floating(kernels.log2),
              lambda F, grad, self: grad / _times(F, self, _LN2))
-LOG10 = unary("log10", "Log10Backward0", _float64_rounded(np.log10),
+LOG10 = unary("log10", "Log10Backward0", floating(kernels.log10),
               lambda F, grad, self: grad / _times(F, self, _LN10))
 LOG1P = unary("log1p", "Log1PBackward0", _float64_rounded(np.log1p),
               lambda grad, self: grad / (self + 1))

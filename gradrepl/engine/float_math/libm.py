@@ -1,0 +1,58 @@
+"""The C library's scalar functions, which torch's scalar loops call (``std::exp(float)`` is
+glibc's ``expf``). numpy's own float32 and float64 loops are different implementations and
+differ from glibc's in the last bit on some inputs, so the few values torch computes one at a
+time go through glibc itself, one ctypes call each. Without a C math library (not glibc
+Linux), the float64 result rounded once is the closest stand-in (correct to the last bit for
+nearly every input, as glibc's are)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+import numpy as np
+
+_TYPES = {np.dtype(np.float32): ctypes.c_float, np.dtype(np.float64): ctypes.c_double}
+
+
+@functools.cache
+def _library():
+    name = ctypes.util.find_library("m")
+    try:
+        return ctypes.CDLL(name or "libm.so.6")
+    except OSError:
+        return None
+
+
+@functools.cache
+def _function(name: str, dtype: np.dtype, arity: int = 1):
+    library = _library()
+    c_name = name + ("f" if dtype == np.float32 else "")
+    if library is None or not hasattr(library, c_name):
+        return None
+    function = getattr(library, c_name)
+    function.restype = _TYPES[dtype]
+    function.argtypes = [_TYPES[dtype]] * arity
+    return function
+
+
+def call(name: str, x: np.ndarray) -> np.ndarray:
+    """``name`` from libm (``exp`` -> ``expf`` for float32) on each value of a flat array."""
+    x = np.asarray(x)
+    function = _function(name, x.dtype)
+    if function is None:
+        return getattr(np, name)(x.astype(np.float64)).astype(x.dtype)
+    return np.fromiter(map(function, x.tolist()), x.dtype, x.size)
+
+
+def pow(x: np.ndarray, exponent: float) -> np.ndarray:
+    """The C library's double ``pow(x, exponent)`` on each value (float32 values are widened
+    first and the result rounded once, as ``std::pow(float, double)`` does)."""
+    x = np.asarray(x)
+    function = _function("pow", np.dtype(np.float64), 2)
+    if function is None:
+        return np.power(x.astype(np.float64), exponent).astype(x.dtype)
+    exponent = float(exponent)
+    values = [function(v, exponent) for v in x.tolist()]
+    return np.array(values, np.float64).astype(x.dtype)

@@ -1,0 +1,81 @@
+"""SLEEF's vectorised float32 functions as torch's Vectorized<float> calls them, bit for bit.
+
+torch evaluates whole vectors of an elementwise op with SLEEF (``Sleef_expf8_u10`` under AVX2,
+``Sleef_expf16_u10`` under AVX512: the same algorithm and the same bits). These are our own numpy
+versions of SLEEF's published algorithms (shibatch/sleef, ``src/libm/sleefsimdsp.c``), with each
+multiply-add fused as the FMA build fuses it (``vector_math.fma``: emulated exactly in float64).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.vector_math import fma, fma64
+
+_F32 = np.float32
+_R_LN2 = _F32(1.442695040888963407359924681001892137426645954152985934135449406931)
+_L2U, _L2L = _F32(0.693145751953125), _F32(1.428606765330187045e-06)
+_EXP_POLY = [_F32(c) for c in (
+    0.000198527617612853646278381, 0.00139304355252534151077271, 0.00833336077630519866943359,
+    0.0416664853692054748535156, 0.166666671633720397949219, 0.5)]
+
+
+def _ldexp2(u: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """u * 2**q as SLEEF's vldexp2 does it: two power-of-two factors, so a result near the
+    bottom of the range is rounded the way its two multiplies round it."""
+    half = q >> 1
+    return (u * np.ldexp(_F32(1), half)) * np.ldexp(_F32(1), q - half)
+
+
+def expf(d) -> np.ndarray:
+    """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
+    d = np.asarray(d, _F32)
+    q = np.rint(d * _R_LN2).astype(np.int32)  # cvtps2dq: round half to even
+    qf = q.astype(_F32)
+    s = fma(qf, -_L2U, d)
+    s = fma(qf, -_L2L, s)
+    u = np.full_like(s, _EXP_POLY[0])
+    for c in _EXP_POLY[1:]:
+        u = fma(u, s, c)
+    u = _F32(1) + fma(s * s, u, s)
+    u = _ldexp2(u, q)
+    u = np.where(d < _F32(-104), _F32(0), u)
+    return np.where(d > _F32(100), _F32(np.inf), u)
+
+
+_F64 = np.float64
+_R_LN2_64 = 1.442695040888963407359924681001892137426645954152985934135449406931
+_L2U_64, _L2L_64 = .69314718055966295651160180568695068359375, .28235290563031577122588448175013436025525412068e-12
+# Sleef_exp_u10's polynomial for FMA builds, highest degree first
+_EXP64_POLY = (0.2081276378237164457e-8, 0.2511210703042288022e-7, 0.2755762628169491192e-6,
+               0.2755723402025388239e-5, 0.2480158687479686264e-4, 0.1984126989855865850e-3,
+               0.1388888888914497797e-2, 0.8333333333314938210e-2, 0.4166666666666602598e-1,
+               0.1666666666666669072e+0)
+
+
+def _estrin10(s, s2, s4, s8, c):
+    """SLEEF's POLY10: Estrin's scheme, every multiply-add fused (``fma64``)."""
+    pair = lambda hi, lo, x=s: fma64(x, hi, lo)  # noqa: E731
+    low4 = fma64(s2, pair(c[2], c[3]), pair(c[4], c[5]))
+    low8 = fma64(s4, low4, fma64(s2, pair(c[6], c[7]), pair(c[8], c[9])))
+    return fma64(s8, pair(c[0], c[1]), low8)
+
+
+def exp(d) -> np.ndarray:
+    """Sleef_exp_u10 (float64): e**d = 2**q * e**s, s reduced by two fused steps, then a
+    degree-12 polynomial in Estrin form."""
+    d = np.asarray(d, _F64)
+    u = np.rint(d * _R_LN2_64)
+    q = u.astype(np.int64)
+    s = fma64(u, -_L2U_64, d)
+    s = fma64(u, -_L2L_64, s)
+    s2 = s * s
+    s4 = s2 * s2
+    p = _estrin10(s, s2, s4, s4 * s4, _EXP64_POLY)
+    p = fma64(p, s, 0.5)
+    p = fma64(p, s, 1.0)
+    p = fma64(p, s, 1.0)
+    half = q >> 1
+    p = (p * np.ldexp(1.0, half)) * np.ldexp(1.0, q - half)
+    p = np.where(d > 709.78271114955742909217217426, np.inf, p)
+    return np.where(d < -1000, 0.0, p)

@@ -1,0 +1,51 @@
+"""embedding (EmbeddingBackward0) and the trilinear product under F.bilinear (TrilinearBackward0)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.primitive import Primitive
+
+
+def _embedding_forward(weight, indices, padding_idx):
+    return weight[indices]
+
+
+def _embedding_backward(g, inputs, out, params, needs):
+    (weight,) = inputs
+    indices, padding_idx = params
+    grad = np.zeros(weight.shape, dtype=weight.dtype)
+    np.add.at(grad, indices.reshape(-1), np.asarray(g, dtype=weight.dtype).reshape(
+        -1, weight.shape[1]))
+    if padding_idx is not None:
+        grad[padding_idx] = 0  # the padding row gets no gradient
+    return (grad,)
+
+
+# torch saves the indices (here a parameter: an integer tensor never takes a gradient)
+EMBEDDING = Primitive("embedding", "EmbeddingBackward0", _embedding_forward,
+                      arrays_only("embedding", _embedding_backward), inputs=("weight",),
+                      params=("indices", "padding_idx"), saves=("indices",))
+
+
+def _bilinear_forward(x1, x2, w):
+    # out[n, o] = sum_ij x1[n, i] w[o, i, j] x2[n, j], summed in float64 and rounded once
+    out = np.einsum("ni,oij,nj->no", x1.astype(np.float64), w.astype(np.float64),
+                    x2.astype(np.float64))
+    return out.astype(np.result_type(x1, x2, w))
+
+
+def _bilinear_backward(g, inputs, out, params, needs):
+    x1, x2, w = inputs
+    g64 = np.asarray(g).astype(np.float64)
+    a, b, c = (v.astype(np.float64) for v in (x1, x2, w))
+    return (np.einsum("no,oij,nj->ni", g64, c, b).astype(x1.dtype) if needs[0] else None,
+            np.einsum("no,ni,oij->nj", g64, a, c).astype(x2.dtype) if needs[1] else None,
+            np.einsum("no,ni,nj->oij", g64, a, b).astype(w.dtype) if needs[2] else None)
+
+
+# each input's gradient reads the other two (derivatives.yaml: wrap_opt_if on the others' masks)
+TRILINEAR = Primitive("_trilinear", "TrilinearBackward0", _bilinear_forward,
+                      arrays_only("bilinear", _bilinear_backward), inputs=("i1", "i2", "i3"),
+                      saves={"i1": ("i2", "i3"), "i2": ("i1", "i3"), "i3": ("i1", "i2")})

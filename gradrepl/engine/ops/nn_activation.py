@@ -1,0 +1,186 @@
+"""Activation rows: leaky_relu, elu, gelu (exact and tanh), silu, softplus and prelu.
+
+Each follows its kernel in aten/src/ATen/native/cpu/Activation.cpp (pytorch/pytorch): the
+coefficients are rounded to the tensor's dtype first, then the same operations in the same order.
+exp and tanh come from the engine's unary rows, so they match torch as far as those do.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+
+from gradrepl.engine.errors import UnsupportedError
+from gradrepl.engine.ops import unary as _un
+from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.primitive import Primitive
+
+
+def _floating_check(name):
+    def check(a):
+        if a.dtype.kind != "f":
+            from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES, from_numpy_dtype
+
+            raise NotImplementedError(
+                f'"{name}" not implemented for \'{SCALAR_TYPE_NAMES[from_numpy_dtype(a.dtype)]}\'')
+    return check
+
+
+def _row(name, grad_fn_name, forward, grad, kernel, params=()):
+    """A row for f(self, *params) whose derivative is ``grad(self, grad, *params)``: it reads
+    ``self`` (what torch's formula saves), computed on arrays only."""
+    check = _floating_check(kernel)
+
+    def checked(a, *args):
+        check(a)
+        return forward(a, *args).astype(a.dtype, copy=False)
+
+    def derivative(F, grad_in, a, *args):
+        if F is not arrays:
+            raise UnsupportedError(f"double backward (create_graph=True) through {name}")
+        return grad(a, np.asarray(grad_in, dtype=a.dtype), *args).astype(a.dtype, copy=False)
+
+    # the names the row reads: F, grad, self and the row's params, in the order passed
+    derivative.__signature__ = inspect.Signature([
+        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for n in ("F", "grad", "self") + tuple(params)])
+    return Primitive(name, grad_fn_name, checked, inputs=("self",), params=params,
+                     derivatives={"self": derivative})
+
+
+def _exp(x):
+    return _un.EXP.forward(x)
+
+
+# leaky_relu ------------------------------------------------------------------------------------
+def _leaky_relu(a, slope):
+    return np.where(a > 0, a, a * a.dtype.type(slope))
+
+
+def _leaky_relu_grad(a, g, slope):
+    return np.where(a > 0, g, g * a.dtype.type(slope))
+
+
+LEAKY_RELU = _row("leaky_relu", "LeakyReluBackward0", _leaky_relu, _leaky_relu_grad,
+                  "leaky_relu_cpu", params=("negative_slope",))
+
+
+# elu -------------------------------------------------------------------------------------------
+def _elu(a, alpha):
+    t = a.dtype.type
+    # the vectorised kernel: expm1(x * input_scale) * (alpha * scale) where x <= 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        negative = _un.EXPM1.forward(a * t(1.0)) * t(alpha)
+    return np.where(a <= 0, negative, a * t(1.0))
+
+
+def _elu_grad(a, g, alpha):
+    t = a.dtype.type
+    with np.errstate(over="ignore", invalid="ignore"):
+        negative = g * t(1.0) * t(alpha) * _exp(a * t(1.0))
+    return np.where(a <= 0, negative, g * t(1.0))
+
+
+ELU = _row("elu", "EluBackward0", _elu, _elu_grad, "elu_cpu", params=("alpha",))
+
+
+# gelu ------------------------------------------------------------------------------------------
+_erf = np.frompyfunc(math.erf, 1, 1)
+_SQRT1_2 = 1 / math.sqrt(2)
+_SQRT2_PI = math.sqrt(2 / math.pi)
+_COEF = 0.044715
+
+
+def _erf_of(x):
+    """erf in float64, rounded once to x's dtype (numpy has no erf)."""
+    return _erf(x.astype(np.float64)).astype(np.float64).astype(x.dtype)
+
+
+def _gelu(a, approximate):
+    t = a.dtype.type
+    if approximate == "tanh":
+        inner = t(_SQRT2_PI) * (a + t(_COEF) * a * a * a)
+        return t(0.5) * a * (t(1) + _un.TANH.forward(inner))
+    return a * t(0.5) * (t(1) + _erf_of(a * t(_SQRT1_2)))
+
+
+def _gelu_grad(a, g, approximate):
+    t = a.dtype.type
+    if approximate == "tanh":
+        x_sq = a * a
+        x_cube = x_sq * a
+        inner = t(_SQRT2_PI) * (a + t(_COEF) * x_cube)
+        tanh_inner = _un.TANH.forward(inner)
+        left = t(0.5) * a
+        right = t(1) + tanh_inner
+        left_derivative = t(0.5) * right
+        right_derivative = left * (t(1) - tanh_inner * tanh_inner) * (
+            t(_SQRT2_PI) * (t(1) + t(3 * _COEF) * x_sq))
+        return g * (left_derivative + right_derivative)
+    cdf = t(0.5) * (t(1) + _erf_of(a * t(_SQRT1_2)))
+    pdf = _exp(t(-0.5) * a * a) * t(2 / math.sqrt(math.pi) * _SQRT1_2 * 0.5)
+    return g * (cdf + a * pdf)
+
+
+GELU = _row("gelu", "GeluBackward0", _gelu, _gelu_grad, "GeluKernelImpl",
+            params=("approximate",))
+
+
+# silu ------------------------------------------------------------------------------------------
+def _silu(a):
+    return a / (a.dtype.type(1) + _exp(-a))
+
+
+def _silu_grad(a, g):
+    one = a.dtype.type(1)
+    sigmoid = one / (one + _exp(-a))
+    return g * sigmoid * (one + a * (one - sigmoid))
+
+
+SILU = _row("silu", "SiluBackward0", _silu, _silu_grad, "silu_cpu")
+
+
+# softplus --------------------------------------------------------------------------------------
+def _softplus(a, beta, threshold):
+    t = a.dtype.type
+    scaled = a * t(beta)
+    with np.errstate(over="ignore"):
+        soft = _un.LOG1P.forward(_exp(scaled)) / t(beta)
+    return np.where(scaled > t(threshold), a, soft)
+
+
+def _softplus_grad(a, g, beta, threshold):
+    t = a.dtype.type
+    scaled = a * t(beta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = _exp(scaled)
+        soft = g * z / (z + t(1))
+    return np.where(scaled > t(threshold), g, soft)
+
+
+SOFTPLUS = _row("softplus", "SoftplusBackward0", _softplus, _softplus_grad, "softplus_cpu",
+                params=("beta", "threshold"))
+
+
+# prelu: one learnable slope per channel (or one for all) ---------------------------------------
+def _prelu(a, w):
+    return np.where(a > 0, a, w * a).astype(a.dtype, copy=False)
+
+
+def _prelu_backward(g, inputs, out, params, needs):
+    a, w = inputs
+    grad_a = np.where(a > 0, g, w * g).astype(a.dtype, copy=False) if needs[0] else None
+    grad_w = None
+    if needs[1]:
+        from gradrepl.engine.ops.backends import arrays
+
+        grad_w = arrays.sum_to(np.where(a > 0, a.dtype.type(0), a * g).astype(a.dtype), w)
+    return grad_a, grad_w
+
+
+# torch's one formula for both inputs (_prelu_kernel_backward) reads both
+PRELU = Primitive("prelu", "PreluKernelBackward0", _prelu, arrays_only("prelu", _prelu_backward),
+                  inputs=("self", "weight"), saves=("self", "weight"))

@@ -1,0 +1,35 @@
+"""Tensor-by-Python-number rows that torch records under their Scalar overload names.
+
+A tensor times a number from Python code records MulBackward0 (the number is wrapped into a
+tensor), but ATen code that multiplies by a C++ Scalar records ``MulBackward1`` and
+``DivBackward1``: cross_entropy's label smoothing and its mean over probability targets show them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.primitive import Primitive, apply_unary
+
+
+def _as_dtype(a, scalar):
+    # the Scalar is rounded to the tensor's dtype before the float kernel runs
+    return a.dtype.type(scalar) if a.dtype.kind == "f" else scalar
+
+
+# a Scalar argument is no tensor: the formulas save nothing (derivatives.yaml: mul.Scalar,
+# div.Scalar)
+MUL_SCALAR = Primitive("mul", "MulBackward1", lambda a, s: np.multiply(a, _as_dtype(a, s)),
+                       inputs=("self",), params=("other",),
+                       derivatives={"self": lambda grad, other: grad * other})
+DIV_SCALAR = Primitive("div", "DivBackward1", lambda a, s: np.true_divide(a, _as_dtype(a, s)),
+                       inputs=("self",), params=("other",),
+                       derivatives={"self": lambda grad, other: grad / other})
+
+
+def mul_scalar(input, scalar):
+    return apply_unary(MUL_SCALAR, input, (scalar,))
+
+
+def div_scalar(input, scalar):
+    return apply_unary(DIV_SCALAR, input, (scalar,))

@@ -1,0 +1,18 @@
+"""``torch.optim``: SGD, Adam, AdamW, RMSprop, Adagrad and the learning-rate schedulers."""
+
+from gradrepl.torch.optim import lr_scheduler  # noqa: F401
+from gradrepl.torch.optim.adagrad import Adagrad
+from gradrepl.torch.optim.adam import Adam, AdamW
+from gradrepl.torch.optim.optimizer import Optimizer
+from gradrepl.torch.optim.rmsprop import RMSprop
+from gradrepl.torch.optim.sgd import SGD
+
+__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "lr_scheduler"]
+
+
+def __getattr__(name):
+    from gradrepl.engine.errors import UnsupportedError
+
+    if not name.startswith("_"):
+        raise UnsupportedError(f"torch.optim.{name}")
+    raise AttributeError(f"module 'torch.optim' has no attribute '{name}'")

@@ -1,0 +1,39 @@
+"""SGD with momentum, dampening, Nesterov, weight decay and maximize (torch's _single_tensor_sgd)."""
+
+from __future__ import annotations
+
+from gradrepl.torch.optim import _kernels as k
+from gradrepl.torch.optim.optimizer import Optimizer
+
+
+def _check_non_negative(value, what: str) -> None:
+    if value < 0.0:
+        raise ValueError(f"Invalid {what}: {value}")
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        _check_non_negative(lr, "learning rate")
+        _check_non_negative(momentum, "momentum value")
+        _check_non_negative(weight_decay, "weight_decay value")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def _update(self, group, param, grad, state) -> None:
+        p = param._data
+        if group["weight_decay"] != 0:
+            grad = k.add(grad, p, group["weight_decay"])
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = self._state_tensor(grad)
+            else:
+                buf._data = k.add(k.mul(buf._data, momentum), grad, 1 - group["dampening"])
+            grad = k.add(grad, buf._data, momentum) if group["nesterov"] else buf._data
+        self._write(param, k.add(p, grad, -group["lr"]))
