@@ -6,7 +6,9 @@ from __future__ import annotations
 
 def open_session(engine: str = "gradrepl"):
     from gradrepl.session import Session
+    from gradrepl.session.process import own_process
 
+    own_process()  # the shell and scripts own their process
     session = Session(engine=engine)
     session.preload()
     preimport_torch(session)
