@@ -38,6 +38,15 @@ def load_engine(engine: str, gradrepl_path: str | None):
     if gradrepl_path:
         sys.path.insert(0, gradrepl_path)
     import gradrepl.torch
+    if not os.environ.get("GRADREPL_BENCH_AS_LIBRARY"):
+        # measure the engine as the shell and replay run it: they own their process and tune it
+        # (collector threshold, malloc); GRADREPL_BENCH_AS_LIBRARY=1 measures a host's import
+        try:
+            from gradrepl.session.process import own_process
+        except ImportError:  # an older gradrepl tuned the process when imported
+            pass
+        else:
+            own_process()
     return gradrepl.torch
 
 

@@ -1,13 +1,12 @@
-"""The numpy autograd engine. Importing it attaches the ops to Tensor (see tensor_methods)."""
+"""The numpy autograd engine. Importing it attaches the ops to Tensor (see tensor_methods).
 
-import numpy as _np
+A library leaves its host as it found it: importing the engine changes neither numpy's error
+state, nor malloc's settings, nor the collector's thresholds (``memory.tune_process`` does that
+for the programs that own their process: the shell, ``gradrepl run`` and ``replay``). numpy's
+floating-point warnings are silenced for gradrepl's own code only (fp_warnings.py).
+"""
 
-from gradrepl.engine import memory as _memory
+from gradrepl.engine import fp_warnings as _fp_warnings
 from gradrepl.engine import tensor_methods as _tensor_methods  # noqa: F401  (installs methods)
 
-# torch never warns on overflow or division by zero (it just gives inf/nan); numpy would, on every
-# such element-wise op, so its floating-point warnings are off while the engine is in use.
-_np.seterr(all="ignore")
-
-_memory.tune_allocator()
-_memory.tune_collector()
+_fp_warnings.install()

@@ -1,5 +1,8 @@
 """Process tuning for a graph of many small Python objects and a few big numpy arrays.
 
+Only for programs that own their process (the shell, ``gradrepl run``, ``replay``): they call
+``tune_process()``. Importing the engine as a library changes none of this (see engine/__init__).
+
 1. Keep freed array memory for reuse instead of handing it back to the OS on every free.
 
 glibc serves large allocations (numpy's multi-MB temporaries) with mmap and gives them back with
@@ -61,3 +64,9 @@ def tune_collector() -> None:
     first, second, third = gc.get_threshold()
     if first == _DEFAULT_GC_THRESHOLD:
         gc.set_threshold(_GC_THRESHOLD, second, third)
+
+
+def tune_process() -> None:
+    """Both tunings, for a program that owns its process."""
+    tune_allocator()
+    tune_collector()

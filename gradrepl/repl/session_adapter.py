@@ -31,7 +31,9 @@ class ScriptShell:
 def open_session(engine: str = "gradrepl"):
     from gradrepl.repl.magics import MAGICS
     from gradrepl.session import Session
+    from gradrepl.session.process import own_process
 
+    own_process()  # the shell and scripts own their process
     session = Session(engine=engine)
     session.magics.strict = True
     session.preload()

@@ -101,6 +101,9 @@ def run(request: ReplayRequest, out=None) -> int:
         reporter.message("error: --engine torch needs PyTorch installed (pip install torch)", "red")
         return EXIT_USAGE
     notebooks, problems = load_notebooks(request.paths)
+    from gradrepl.session.process import own_process
+
+    own_process()  # `gradrepl replay` owns its process
     if problems:
         for problem in problems:
             reporter.message(f"error: {problem}", "red")

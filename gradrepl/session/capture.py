@@ -142,8 +142,12 @@ class CellStream(io.TextIOBase):
 
 
 def default_warning_filters() -> list:
-    """Python's default filters plus IPython's: DeprecationWarning shown for code in the notebook."""
+    """Python's default filters plus IPython's: DeprecationWarning shown for code in the notebook;
+    and the engine's, which keeps numpy's floating-point warnings out of gradrepl's own ops."""
+    from gradrepl.engine.fp_warnings import FILTER as ENGINE_FP_WARNINGS
+
     return [
+        ENGINE_FP_WARNINGS,
         # IPython adds this one so that deprecations in the user's own code (module __main__) show.
         ("default", None, DeprecationWarning, re.compile(r"__main__\Z"), 0),
         ("ignore", None, DeprecationWarning, None, 0),

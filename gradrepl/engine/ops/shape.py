@@ -53,9 +53,22 @@ def infer_shape(shape, numel: int) -> tuple:
     return shape
 
 
+# numpy 2.1 can refuse to copy in reshape; before it, reshape and then check for a copy
+_RESHAPE_CAN_REFUSE_COPY = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
+
+
+def _reshape_without_copy(a, shape):
+    if _RESHAPE_CAN_REFUSE_COPY:
+        return np.reshape(a, shape, copy=False)
+    out = np.reshape(a, shape)
+    if isinstance(a, np.ndarray) and a.size and not np.may_share_memory(out, a):
+        raise ValueError("a view is impossible")
+    return out
+
+
 def _view_forward(a, shape):
     try:
-        return np.reshape(a, shape, copy=False)
+        return _reshape_without_copy(a, shape)
     except ValueError:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
