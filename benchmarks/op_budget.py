@@ -30,6 +30,14 @@ def main(argv=None) -> int:
     import numpy as np
 
     import gradrepl.torch as torch
+    try:
+        # as engine_worker.py: measure the engine as the shell and replay run it, in a process
+        # they own and tune (an older gradrepl tuned the process when imported)
+        from gradrepl.session.process import own_process
+    except ImportError:
+        pass
+    else:
+        own_process()
     from gradrepl.engine import graph
     from gradrepl.engine.ops import arithmetic
     from gradrepl.engine.tensor import Tensor
