@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.linalg import _mm_forward
@@ -17,7 +18,17 @@ from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor
 
 
+def _same_dtypes(bias, mat1, mat2) -> None:
+    # torch's addmm checks these before mm's own check, in this order
+    for name, a in (("self", bias), ("mat1", mat1)):
+        if np.result_type(a) != mat2.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{scalar_type_name(np.result_type(a))} and "
+                               f"{scalar_type_name(mat2.dtype)}")
+
+
 def _addmm_forward(bias, mat1, mat2):
+    _same_dtypes(bias, mat1, mat2)
     product = _mm_forward(mat1, mat2)
     try:
         out = np.broadcast_to(bias, product.shape)
