@@ -68,7 +68,7 @@ def _empty_body(arr: np.ndarray, dtype, suffixes: list) -> str:
 
 def _autograd_suffixes(t) -> list:
     if t.grad_fn is not None:
-        return [f"grad_fn=<{t.grad_fn.name()}>"]
+        return [f"grad_fn=<{type(t.grad_fn).__name__}>"]  # the class name, as torch prints it
     if t.requires_grad:
         return ["requires_grad=True"]
     return []

@@ -1,0 +1,332 @@
+"""Autograd beyond backward() as transcripts: custom Functions, autograd.functional, gradcheck,
+hooks and the graph API, anomaly mode, torch.func.
+
+Same shape as scenarios.py (each takes the torch module ``T`` and ``show``); kept apart so that
+its goldens (tests/goldens/autograd_scenarios.json, scripts/record_engine_goldens.py) are too.
+Reprs that carry a memory address are shown through ``addressless``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from scenarios import Show, edges, name
+
+SCENARIOS: dict = {}
+KNOWN: dict = {}  # why a scenario still differs from torch (a strict xfail), by name
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+def run(library, scenario_name: str) -> list:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        show = Show(caught)
+        try:
+            SCENARIOS[scenario_name](library, show)
+        finally:
+            library.set_grad_enabled(True)
+            library.autograd.set_detect_anomaly(False)
+        show._flush()
+    return [addressless(line) for line in show.lines]
+
+
+def addressless(text: str) -> str:
+    return re.sub(r" at 0x[0-9a-f]+", " at 0x...", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.autograd.Function
+
+
+def _exp_function(T):
+    class MyExp(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k=2):
+            y = x.exp() * k
+            ctx.save_for_backward(y)
+            ctx.k = k
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):
+            (y,) = ctx.saved_tensors
+            return grad * y, None
+
+    return MyExp
+
+
+@scenario
+def function_basics(T, show):
+    MyExp = _exp_function(T)
+    x = T.tensor([1., 2.], requires_grad=True)
+    y = MyExp.apply(x, 3)
+    show(y)
+    show(repr(y.grad_fn), type(y.grad_fn).__module__, y.grad_fn.name(), edges(y.grad_fn))
+    show(y.grad_fn.k, y.grad_fn.needs_input_grad, y.grad_fn.metadata)
+    show(y.grad_fn.saved_tensors)
+    y.sum().backward()
+    show(x.grad)
+    show.error(lambda: y.sum().backward())
+    show.error(lambda: y.grad_fn.saved_tensors)
+    with T.no_grad():
+        show(MyExp.apply(x))
+    show(MyExp.apply(T.tensor([1.])))
+    show(MyExp.apply(x=x, k=1))
+    show(MyExp._backward_cls, MyExp._backward_cls.__mro__[1])
+
+
+@scenario
+def function_misuse(T, show):
+    MyExp = _exp_function(T)
+    x = T.tensor([1., 2.], requires_grad=True)
+    show.error(lambda: MyExp(x))
+    show.error(lambda: MyExp()(x))
+    show.error(lambda: MyExp.forward(None, x))
+
+    def fn(forward, backward):
+        return type("Fn", (T.autograd.Function,), {"forward": staticmethod(forward),
+                                                   "backward": staticmethod(backward)})
+    show.error(lambda: fn(lambda ctx, x: x * 2, lambda ctx, g: (g, g)).apply(x).sum().backward())
+    show.error(lambda: fn(lambda ctx, x: x * 2, lambda ctx, g: g[:1]).apply(x).sum().backward())
+    show.error(lambda: fn(lambda ctx, x: x * 2, lambda ctx, g: "no").apply(x).sum().backward())
+    show.error(lambda: fn(lambda ctx, x: x.sum(), lambda ctx, g: g).apply(x).backward())
+    show.error(lambda: fn(lambda ctx, x: x * 2, lambda ctx, g: (g, None, None)).apply(x).sum().backward())
+    show(x.grad)
+    show.error(lambda: (fn(lambda ctx, x: x * 2, lambda ctx, g: g.double()).apply(x).sum().backward(),
+                        x.grad))
+    show.error(lambda: fn(lambda ctx, x: x * 2, lambda ctx, g: g.expand(3, 2)).apply(x).sum().backward())
+    show(x.grad)
+    show.error(lambda: fn(lambda ctx, x: ctx.save_for_backward(x, None, 3), lambda ctx, g: g).apply(x))
+
+    class NoBackward(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+    show.error(lambda: NoBackward.apply(x).sum().backward())
+
+    class NoForward(T.autograd.Function):
+        pass
+    show.error(lambda: NoForward.apply(x))
+
+
+@scenario
+def function_setup_context_and_double_backward(T, show):
+    class Cube(T.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x ** 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            (x,) = inputs
+            ctx.save_for_backward(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x ** 2
+
+    x = T.tensor([1., 2.], requires_grad=True)
+    y = Cube.apply(x)
+    show(y)
+    (gx,) = T.autograd.grad(y.sum(), x, create_graph=True)
+    show(gx, edges(gx.grad_fn))
+    gx.sum().backward()
+    show(x.grad)
+    show(T.autograd.grad(Cube.apply(x).sum(), x, retain_graph=True))
+
+
+@scenario
+def function_once_differentiable(T, show):
+    from_module = T.autograd.function
+
+    class Once(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        @from_module.once_differentiable
+        def backward(ctx, g):
+            show("grad mode inside", T.is_grad_enabled(), g.requires_grad)
+            return g * 2
+
+    x = T.tensor([1., 2.], requires_grad=True)
+    y = Once.apply(x)
+    (g,) = T.autograd.grad(y.sum(), x, create_graph=True)
+    show(g)
+    y = Once.apply(x)
+    (g,) = T.autograd.grad(y, x, T.ones(2, requires_grad=True), create_graph=True)
+    show(g, repr(g.grad_fn), g.grad_fn.name(), edges(g.grad_fn))
+    show.error(lambda: g.sum().backward())
+
+
+@scenario
+def function_dirty_and_non_differentiable(T, show):
+    class Dirty(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = T.tensor([1., 2.], requires_grad=True)
+    show.error(lambda: Dirty.apply(x))
+    show(x)
+    a = x.clone()
+    b = Dirty.apply(a)
+    show(a, b is a, name(a.grad_fn), a._version)
+    b.sum().backward()
+    show(x.grad)
+    c = T.ones(2)
+    Dirty.apply(c)
+    show(c._version, c.grad_fn)
+
+    class ArgMax(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            idx = x.argmax()
+            ctx.mark_non_differentiable(idx)
+            ctx.save_for_backward(x, idx)
+            return x.max(), idx
+
+        @staticmethod
+        def backward(ctx, grad_value, grad_index):
+            show("grad for the index", grad_index)
+            x, idx = ctx.saved_tensors
+            out = T.zeros_like(x)
+            out[idx] = grad_value
+            return out
+
+    x.grad = None
+    v, i = ArgMax.apply(x)
+    show(v, i, i.requires_grad, i.grad_fn)
+    v.backward()
+    show(x.grad)
+
+
+@scenario
+def function_materialize_and_non_tensor_io(T, show):
+    def two_outputs(materialize):
+        class Two(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(materialize)
+                return x.clone(), x.clone()
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                show("backward got", g1, g2)
+                return g1
+        return Two
+
+    x = T.tensor([1., 2.], requires_grad=True)
+    for materialize in (False, True):
+        p, q = two_outputs(materialize).apply(x)
+        show(p.grad_fn is q.grad_fn, edges(p.grad_fn), q.grad_fn.metadata)
+        p.sum().backward()
+
+    class Mixed(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, n, s, w=None):
+            show("needs", ctx.needs_input_grad)
+            return x * n, s + "!", 7
+
+        @staticmethod
+        def backward(ctx, g, g2, g3):
+            show("backward got", g, g2, g3)
+            return g * 2, 1.0, None
+
+    c = T.tensor([1., 2.])
+    r = Mixed.apply(x, 2, "hi")
+    show(r, edges(r[0].grad_fn))
+    show.error(lambda: r[0].sum().backward())
+    show(edges(Mixed.apply(c, 2, "hi", x)[0].grad_fn))
+    show(Mixed.apply(x, 2, s="hi")[1])
+
+    class Ident(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    z = Ident.apply(x)
+    show(z, z is x, z._base is x, name(z.grad_fn))
+    w = x.detach().clone()
+    show(Ident.apply(w), Ident.apply(w) is w)
+
+    def returning(value):
+        return type("R", (T.autograd.Function,), {
+            "forward": staticmethod(lambda ctx, x: value(x)),
+            "backward": staticmethod(lambda ctx, g: g)})
+    show(returning(lambda x: [x * 2]).apply(x), returning(lambda x: 5).apply(x))
+
+
+@scenario
+def function_saved_tensor_versions(T, show):
+    class Saves(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x * 2
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+
+    class SavesInput(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x
+
+    x = T.tensor([1., 2.], requires_grad=True)
+    y = Saves.apply(x)
+    with T.no_grad():
+        y.add_(1)
+    show.error(lambda: y.sum().backward())
+    y = SavesInput.apply(x)
+    with T.no_grad():
+        x.add_(1)
+    show.error(lambda: y.sum().backward())
+    with T.no_grad():
+        x.sub_(1)
+    show.error(lambda: y.grad_fn.saved_tensors)
+    z = SavesInput.apply(x)
+    z.sum().backward(retain_graph=True)
+    z.sum().backward()
+    show(x.grad)
+    show.error(lambda: z.sum().backward())
+
+    class NoSaves(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+    z = NoSaves.apply(x)
+    z.sum().backward()
+    z.sum().backward()  # nothing saved: a second backward is fine
+    show(x.grad)
