@@ -286,7 +286,8 @@ def _run_plain(state: _Pass, order: list) -> None:
         if g is None:
             continue  # no gradient reached this node: nothing flows on from it
         if node._special:  # accumulators, hooks, several outputs
-            if type(node) is AccumulateGrad and node.variable._hooks is None:
+            if type(node) is AccumulateGrad and node.variable._hooks is None \
+                    and node._pre_hooks is None and node._hooks is None:
                 accumulate(state, node, g)
             else:
                 _run_node(state, node, g)
@@ -332,6 +333,8 @@ def _run_node(state: _Pass, node, g) -> None:
         g = run_pre_hooks(state, node, g)
     if type(node) is AccumulateGrad:
         accumulate(state, node, g)
+        if node._hooks:
+            run_post_hooks(node, (), g)  # an accumulator has no inputs: its grad_inputs are ()
         return
     needed = state.needed
     if needed is not None and node not in needed:
@@ -346,7 +349,7 @@ def _run_node(state: _Pass, node, g) -> None:
     else:
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
     if node._hooks:
-        run_post_hooks(node, grads, g)
+        grads = run_post_hooks(node, grads, g, state.create_graph)
     if not state.retain_graph and prim.saves:
         node._released = True
         node._out = None

@@ -10,6 +10,8 @@ hooks (see docs/autograd.md).
 
 from __future__ import annotations
 
+import contextlib
+
 from gradrepl.engine.tensor import Tensor
 
 _stack: list = []  # (pack_hook, unpack_hook) of the active blocks, innermost last
@@ -63,18 +65,15 @@ class save_on_cpu(saved_tensors_hooks):
         super().__init__(lambda t: t.detach().clone(), lambda packed: packed)
 
 
-class disable_saved_tensors_hooks:
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message: str):
     """Inside this block, using saved-tensor hooks raises ``RuntimeError(error_message)``."""
-
-    def __init__(self, error_message: str):
-        self.error_message = error_message
-
-    def __enter__(self):
-        _disabled.append(self.error_message)
-
-    def __exit__(self, *exc):
+    _disabled.append(error_message)
+    try:
+        yield
+    finally:
         _disabled.pop()
 
 
-for _cls in (saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks):
-    _cls.__module__ = "torch.autograd.graph"
+for _obj in (saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks):
+    _obj.__module__ = "torch.autograd.graph"

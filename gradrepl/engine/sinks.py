@@ -23,6 +23,9 @@ def run_pre_hooks(state: _Pass, node, g):
         hooks = node.variable._hooks
         if hooks:
             g = _call_tensor_hooks(hooks, g, state)
+        if node._pre_hooks:  # grad_fn.register_prehook on the accumulator itself: after tensor hooks
+            for _, hook in list(node._pre_hooks):
+                g = _call_tensor_hooks([hook], g, state)
         _capture(state, node, 0, g)
         return g
     if node._pre_hooks:
@@ -93,6 +96,13 @@ def accumulate(state: _Pass, node: AccumulateGrad, g) -> None:
     if state.only_leaves is not None and node not in state.only_leaves:
         return
     variable = node.variable
+    _add_into_grad(state, variable, g)
+    if variable._post_accumulate_hooks:
+        for hook in list(variable._post_accumulate_hooks):
+            hook(variable)
+
+
+def _add_into_grad(state: _Pass, variable: Tensor, g) -> None:
     if state.create_graph:
         g = g if isinstance(g, Tensor) else new_tensor(g)
         if variable._grad is None:
@@ -152,8 +162,22 @@ def _check_hook_result(hook, original: Tensor, result) -> None:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
-def run_post_hooks(node, grads, g) -> None:
-    as_tensors = lambda xs: tuple(None if x is None else (x if isinstance(x, Tensor) else new_tensor(x)) for x in xs)
-    grad_outputs = as_tensors(g if isinstance(g, list) else [g])
+def _as_tensors(grads) -> tuple:
+    return tuple(None if x is None else (x if isinstance(x, Tensor) else new_tensor(x)) for x in grads)
+
+
+def run_post_hooks(node, grads, g, create_graph: bool = False):
+    """grad_fn.register_hook hooks: fn(grad_inputs, grad_outputs); a hook may return replacement
+    grad_inputs (torch checks only their number)."""
+    grad_outputs = _as_tensors(g if isinstance(g, list) else [g])
     for hook in list(node._hooks):
-        hook(as_tensors(grads), grad_outputs)
+        result = hook(_as_tensors(grads), grad_outputs)
+        if result is None:
+            continue
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(grads):
+            name = getattr(hook, "__name__", "<unknown>")
+            raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                               f"{len(result)}, but expected {len(grads)})")
+        grads = [None if r is None else (r if create_graph else r._data) for r in result]
+    return grads

@@ -4,7 +4,7 @@
 from gradrepl.engine.anomaly import detect_anomaly, set_detect_anomaly
 from gradrepl.engine.autograd import backward, grad
 from gradrepl.engine.function import Function
-from gradrepl.torch.autograd import function, functional  # noqa: F401
+from gradrepl.torch.autograd import function, functional, graph  # noqa: F401
 from gradrepl.torch.autograd import gradcheck as _gradcheck_module  # noqa: F401  (the submodule)
 from gradrepl.engine.gradcheck import gradcheck, gradgradcheck  # the functions shadow it, as in torch
 from gradrepl.engine.errors import UnsupportedError as _UnsupportedError
