@@ -84,15 +84,37 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if type(inputs) is dict:  # torch 2.13: gradients come back keyed as the inputs were
+        results = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph, create_graph,
+                       only_inputs, allow_unused, is_grads_batched, materialize_grads)
+        return dict(zip(inputs.keys(), results))
+    if not only_inputs:
+        from gradrepl.engine.warn import warn_user
+
+        warn_user("only_inputs argument is deprecated and is ignored now (defaults to True). To "
+                  "accumulate gradient for other parts of the graph, please use torch.autograd.backward.",
+                  FutureWarning)
     outputs = _as_tuple(outputs)
     inputs_tuple = _as_tuple(inputs)
     if not inputs_tuple:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    for g in grads:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    grads = grads[:len(outputs)]  # torch pairs them up with zip: extra grad_outputs are ignored
     if allow_unused is None:
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        from gradrepl.engine.batched_grad import batched_grad
+
+        return batched_grad(grad, outputs, inputs_tuple, grads, retain_graph, create_graph,
+                            allow_unused, materialize_grads)
     for t in inputs_tuple:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -105,7 +127,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(inputs_tuple, state.results or ())):
         if g is None:
             if materialize_grads:
-                results.append(new_tensor(np.zeros_like(np.asarray(t._data))))
+                from gradrepl.engine.factories import zeros_like
+
+                results.append(zeros_like(t, requires_grad=create_graph))
                 continue
             if not allow_unused:
                 raise RuntimeError(
@@ -171,13 +195,7 @@ def _root_grad(i: int, t: Tensor, g, state: _Pass):
             f"shape of {t.shape}."
         )
     if g.dtype is not t.dtype:
-        if g.dtype.is_floating_point != t.dtype.is_floating_point:
-            raise RuntimeError(
-                f"For complex Tensors, both grad_output and output are required to have the same "
-                f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] "
-                f"has a dtype of {t.dtype}."
-            )
-        g = g.to(t.dtype)
+        g = g.to(t.dtype)  # torch refuses only a complex/real mismatch, and gradrepl has no complex
     if state.create_graph:
         return g
     state.borrowed.add(id(g._data))
@@ -189,6 +207,8 @@ def _set_targets(state: _Pass, inputs: tuple, capture: bool) -> None:
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError("inputs must be tensors")
+        if not capture and not t._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if t.grad_fn is not None:
             key = (t.grad_fn, t._output_nr)
         else:

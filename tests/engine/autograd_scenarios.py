@@ -631,3 +631,60 @@ def saved_tensors_hooks_on_functions(T, show):
     show.error(lambda: y.sum().backward())
     with G.disable_saved_tensors_hooks("no hooks here"):
         show.error(lambda: G.saved_tensors_hooks(pack, unpack).__enter__())
+
+
+# ---------------------------------------------------------------------------------------------
+# autograd.grad and backward options
+
+
+@scenario
+def grad_options(T, show):
+    grad = T.autograd.grad
+    x = T.tensor([1., 2.], requires_grad=True)
+    w = T.tensor(3., requires_grad=True)
+    show(grad(x * 2, x, grad_outputs=T.tensor([1., 3.])))
+    show(grad([(x * 2).sum(), (x ** 2).sum()], [x], grad_outputs=[T.tensor(1.), T.tensor(2.)]))
+    show(grad((x * 2).sum(), [x, w], allow_unused=True))
+    show(grad((x * 2).sum(), [x, w], materialize_grads=True))
+    g = grad((x ** 2).sum(), [x, w], materialize_grads=True, create_graph=True)
+    show(g, g[1].requires_grad)
+    show.error(lambda: grad((x * 2).sum(), [x, w], allow_unused=False, materialize_grads=True))
+    show.error(lambda: grad((x * 2).sum(), [x, w]))
+    show.error(lambda: grad(x * 2, x))
+    show.error(lambda: grad(x * 2, x, grad_outputs=T.ones(3)))
+    show(grad(x * 2, x, grad_outputs=[T.ones(2), T.ones(2)]))
+    show.error(lambda: grad(x * 2, x, grad_outputs=[1.0, 2.0]))
+    show.error(lambda: grad((x * 2).sum(), x, is_grads_batched=True))
+    show(grad(x * 2, x, grad_outputs=T.eye(2), is_grads_batched=True))
+    show(grad((x ** 2, x.sum()), x, grad_outputs=(T.eye(2), T.ones(2)), is_grads_batched=True))
+    show.error(lambda: grad(x * 2, x, grad_outputs=T.ones(2, 3), is_grads_batched=True))
+    show.error(lambda: grad((x * 2).sum(), T.ones(2)))
+    show.error(lambda: grad(T.ones(2).sum(), x))
+    show(grad((x * 2).sum(), x, grad_outputs=T.tensor(1, dtype=T.int64)))
+    show(grad(x * 2, x, grad_outputs=T.tensor([1., 3.], dtype=T.float64)))
+    show(grad((x * w).sum(), {"x": x, "w": w}))
+    show(grad((x * 2).sum(), x, only_inputs=False))
+
+
+@scenario
+def backward_inputs(T, show):
+    a = T.tensor(1., requires_grad=True)
+    b = T.tensor(2., requires_grad=True)
+    (a * b).backward(inputs=[a])
+    show(a.grad, b.grad)
+    (a * b).backward(inputs=a)
+    show(a.grad, b.grad)
+    show.error(lambda: (a * b).backward(inputs=[]))
+    c = a * 3
+    (c * b).backward(inputs=[c])
+    show(c.grad, a.grad)
+    show.error(lambda: (a * b).backward(inputs=[T.ones(1)]))
+    show.error(lambda: (a * b).backward(inputs=[T.ones(1, requires_grad=True)]))
+    show(a.grad, b.grad)
+    show(T.autograd.grad(a * b, [a, b], T.tensor(2.)))
+    show.error(lambda: T.autograd.grad(a * b, [a], grad_outputs=T.ones(1)))
+    y = T.ones(2, requires_grad=True) * 2
+    y.backward(T.tensor([1, 1]))
+    x = T.ones(2, requires_grad=True)
+    (x * 2).backward(T.tensor([True, False]))
+    show(x.grad)
