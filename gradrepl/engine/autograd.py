@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import grad_mode
+from gradrepl.engine.anomaly import _state as _anomaly
+from gradrepl.engine.anomaly import check_nan
 from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved
@@ -282,7 +284,7 @@ def _run(state: _Pass, roots: list) -> None:
     previous = grad_mode.is_grad_enabled()
     grad_mode._set(state.create_graph)
     try:
-        if state.create_graph or state.needed is not None or state.captures:
+        if state.create_graph or state.needed is not None or state.captures or _anomaly["enabled"]:
             buffers = state.buffers
             for node in order:
                 g = buffers.pop(node, None)
@@ -370,6 +372,8 @@ def _run_node(state: _Pass, node, g) -> None:
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
     if node._hooks:
         grads = run_post_hooks(node, grads, g, state.create_graph)
+    if _anomaly["enabled"] and _anomaly["check_nan"]:
+        check_nan(node, grads)
     if not state.retain_graph and prim.saves:
         node._released = True
         node._out = None
