@@ -183,3 +183,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     from gradrepl.engine.vmap import vmapped
 
     return vmapped(func, in_dims, out_dims)
+
+
+for _fn in (grad, grad_and_value, vjp, jacrev, vmap):
+    _fn.__module__ = "torch.func"

@@ -300,3 +300,6 @@ def once_differentiable(fn):
         return delayed_error(outputs, "trying to differentiate twice a function that was marked "
                                       "with @once_differentiable")
     return wrapper
+
+
+once_differentiable.__module__ = "torch.autograd.function"

@@ -296,3 +296,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
                                     create_graph, "double_back_trick")
     return (_untupled(_finish(outputs, create_graph), outputs_tuple),
             _untupled(_finish(result, create_graph), inputs_tuple))
+
+
+for _fn in (vjp, jvp, jacobian, hessian, vhp, hvp):
+    _fn.__module__ = "torch.autograd.functional"
