@@ -18,6 +18,7 @@ import functools
 from gradrepl.engine import grad_mode
 from gradrepl.engine.autograd import grad as autograd_grad
 from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.vmap import transform
 
 
 def _argnums_tuple(argnums, n_args: int) -> tuple:
@@ -84,7 +85,8 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         with grad_mode.enable_grad():
             args, leaves, keep_graph = _prepare(args, argnums)
-            out = func(*args, **kwargs)
+            with transform("grad"):
+                out = func(*args, **kwargs)
             if has_aux:
                 if not (isinstance(out, tuple) and len(out) == 2):
                     raise RuntimeError("grad_and_value(f)(*args): output of function f should be a "
@@ -121,7 +123,8 @@ def vjp(func, *primals, has_aux=False):
     """(func(*primals), vjp_fn[, aux]); vjp_fn(cotangents) gives one gradient per primal."""
     with grad_mode.enable_grad():
         args, leaves, keep_graph = _prepare(primals, tuple(range(len(primals))))
-        out = func(*args)
+        with transform("vjp"):
+            out = func(*args)
         if has_aux:
             out, aux = out
     outputs = out if isinstance(out, tuple) else (out,)
@@ -144,7 +147,8 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     def wrapper(*args):
         with grad_mode.enable_grad():
             args, leaves, keep_graph = _prepare(args, argnums)
-            out = func(*args)
+            with transform("jacrev"):
+                out = func(*args)
             if has_aux:
                 out, aux = out
             outputs = out if isinstance(out, tuple) else (out,)

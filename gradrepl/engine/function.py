@@ -175,9 +175,19 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
             "You must implement the jvp function for custom autograd.Function to use it with "
             "forward mode AD.")
 
+    generate_vmap_rule = False
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        raise NotImplementedError(
+            "To use autograd.Function with vmap, you must either override the vmap staticmethod or "
+            "set generate_vmap_rule=True.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         with_setup = cls.setup_context is not Function.setup_context
+        if ACTIVE_TRANSFORMS:
+            _check_transform_support(cls, with_setup)
         if with_setup:
             bound = inspect.signature(cls.forward).bind(*args, **kwargs)
             bound.apply_defaults()
@@ -199,6 +209,25 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
 
 
 Function.__module__ = "torch.autograd.function"
+
+
+# The torch.func transforms running now, innermost last ("grad", "vmap"): torch lets a Function
+# run under them only when it is written for them.
+ACTIVE_TRANSFORMS: list = []
+
+_EXTENDING_FUNC = "https://pytorch.org/docs/main/notes/extending.func.html"
+
+
+def _check_transform_support(cls, with_setup: bool) -> None:
+    if not with_setup:
+        raise RuntimeError(
+            "In order to use an autograd.Function with functorch transforms (vmap, grad, jvp, jacrev, "
+            f"...), it must override the setup_context staticmethod. For more details, please see {_EXTENDING_FUNC}")
+    if "vmap" in ACTIVE_TRANSFORMS and not cls.generate_vmap_rule and cls.vmap is Function.vmap:
+        raise RuntimeError(
+            f"You tried to vmap over {cls.__name__}, but it does not have vmap support. Please override "
+            "and implement the vmap staticmethod or set generate_vmap_rule=True. For more details, "
+            f"please see {_EXTENDING_FUNC}")
 
 
 def _wrap_outputs(ctx, args: tuple, tensor_inputs: list, output, executable: bool):

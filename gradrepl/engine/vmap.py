@@ -7,9 +7,22 @@ tensors returned); what a batching rule would compute per entry is what the loop
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from gradrepl.engine.tensor import Tensor
+
+
+@contextlib.contextmanager
+def transform(name: str):
+    """Marks a torch.func transform as running (custom Functions check what runs them)."""
+    from gradrepl.engine.function import ACTIVE_TRANSFORMS
+
+    ACTIVE_TRANSFORMS.append(name)
+    try:
+        yield
+    finally:
+        ACTIVE_TRANSFORMS.pop()
 
 
 def _name(func) -> str:
@@ -21,7 +34,8 @@ def vmapped(func, in_dims=0, out_dims=0):
     def wrapper(*args):
         dims = _in_dims_per_arg(func, in_dims, args)
         size = _batch_size(func, in_dims, args, dims)
-        results = [func(*[_slice(a, d, b) for a, d in zip(args, dims)]) for b in range(size)]
+        with transform("vmap"):
+            results = [func(*[_slice(a, d, b) for a, d in zip(args, dims)]) for b in range(size)]
         return _stack_results(func, results, out_dims)
     return wrapper
 

@@ -788,3 +788,44 @@ def func_vmap(T, show):
     show.error(lambda: vmap(lambda a: a)(T.tensor(1.)))
     show.error(lambda: vmap(lambda a: 1)(x))
     show.error(lambda: vmap(lambda a, k: a * k, in_dims=(0, 0))(x, 2))
+
+
+@scenario
+def func_with_custom_functions(T, show):
+    func = T.func
+
+    class CtxStyle(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * g * x
+
+    class SetupStyle(T.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * g * x
+
+    class WithVmapRule(SetupStyle):
+        generate_vmap_rule = True
+
+    show.error(lambda: func.grad(lambda x: CtxStyle.apply(x).sum())(T.ones(2)))
+    show(func.grad(lambda x: SetupStyle.apply(x).sum())(T.tensor([1., 2.])))
+    show.error(lambda: func.vmap(SetupStyle.apply)(T.ones(2)))
+    show(func.vmap(WithVmapRule.apply)(T.tensor([1., 2.])))
+    show(func.vmap(func.grad(lambda x: WithVmapRule.apply(x).sum()))(T.ones(2, 2)))
+    show(func.jacrev(SetupStyle.apply)(T.tensor([1., 2.])))
+    show(CtxStyle.apply(T.tensor([3.])))  # outside any transform both styles work
