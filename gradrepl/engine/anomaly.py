@@ -2,9 +2,10 @@
 
 While the mode is on (with ``check_nan``), backward checks every gradient a node returns and
 stops at the first NaN with torch's error, naming the node (``Function 'SqrtBackward0' returned
-nan values in its 0th output.``), after torch's "Error detected in ..." warning. torch's warning
-also carries the traceback of the forward call that made the node; gradrepl does not record
-forward tracebacks, so its warning stops after the first line.
+nan values in its 0th output.``). Any error raised while running a node (that one, an in-place
+modification, a failing hook) is preceded by torch's "Error detected in ..." warning. torch's
+warning also carries the traceback of the forward call that made the node; gradrepl does not
+record forward tracebacks, so its warning stops after the first line.
 """
 
 from __future__ import annotations
@@ -78,9 +79,14 @@ def check_nan(node, grads) -> None:
             continue
         data = getattr(g, "_data", g)
         if np.asarray(data).dtype.kind == "f" and np.isnan(data).any():
-            from gradrepl.engine.warn import warn_user
-
-            warn_user(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                      " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/"
-                      "python_anomaly_mode.cpp:122.)")
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def warn_error_detected(node) -> None:
+    """The warning torch gives in anomaly mode before any error from running ``node``; torch's
+    goes on with the forward call's traceback, which gradrepl does not record."""
+    from gradrepl.engine.warn import warn_user
+
+    warn_user(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+              " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/"
+              "python_anomaly_mode.cpp:122.)")

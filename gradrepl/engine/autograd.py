@@ -15,7 +15,7 @@ import numpy as np
 
 from gradrepl.engine import grad_mode
 from gradrepl.engine.anomaly import _state as _anomaly
-from gradrepl.engine.anomaly import check_nan
+from gradrepl.engine.anomaly import check_nan, warn_error_detected
 from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved
@@ -286,10 +286,11 @@ def _run(state: _Pass, roots: list) -> None:
     try:
         if state.create_graph or state.needed is not None or state.captures or _anomaly["enabled"]:
             buffers = state.buffers
+            run_node = _run_node_reporting if _anomaly["enabled"] else _run_node
             for node in order:
                 g = buffers.pop(node, None)
                 if g is not None:
-                    _run_node(state, node, g)
+                    run_node(state, node, g)
         else:
             _run_plain(state, order)
     finally:
@@ -345,6 +346,16 @@ def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
     else:
         old = buffers.get(node)
         buffers[node] = g if old is None else old + g
+
+
+def _run_node_reporting(state: _Pass, node, g) -> None:
+    """_run_node in anomaly mode: any error while running a node is preceded by torch's warning
+    naming the node."""
+    try:
+        _run_node(state, node, g)
+    except Exception:
+        warn_error_detected(node)
+        raise
 
 
 def _run_node(state: _Pass, node, g) -> None:

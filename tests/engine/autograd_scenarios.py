@@ -829,3 +829,20 @@ def func_with_custom_functions(T, show):
     show(func.vmap(func.grad(lambda x: WithVmapRule.apply(x).sum()))(T.ones(2, 2)))
     show(func.jacrev(SetupStyle.apply)(T.tensor([1., 2.])))
     show(CtxStyle.apply(T.tensor([3.])))  # outside any transform both styles work
+
+
+@scenario
+def anomaly_other_errors(T, show):
+    x = T.ones(2, requires_grad=True)
+    with T.autograd.set_detect_anomaly(True):
+        y = x * 2
+        z = y * y
+        y.add_(1)
+        show.error(lambda: z.sum().backward())
+        y = x * 2
+        y.register_hook(lambda g: 1 / 0)
+        show.error(lambda: y.sum().backward())
+        a = x.clone()
+        a.sum().backward()
+        show.error(lambda: a.sum().backward())
+        show(x.grad)
