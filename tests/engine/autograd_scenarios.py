@@ -846,3 +846,123 @@ def anomaly_other_errors(T, show):
         a.sum().backward()
         show.error(lambda: a.sum().backward())
         show(x.grad)
+
+
+@scenario
+def function_in_graphs(T, show):
+    class Scale(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_backward(x, w)
+            show("needs", ctx.needs_input_grad)
+            return x * w
+
+        @staticmethod
+        def backward(ctx, g):
+            x, w = ctx.saved_tensors
+            show("saved", x, w)
+            return g * w, (g * x).sum(0, keepdim=True)
+
+    x = T.tensor([[1., 2., 3.], [4., 5., 6.]], requires_grad=True)
+    w = T.tensor([[0.5, -1., 2.]], requires_grad=True)
+    y = Scale.apply(x, w)
+    y.retain_grad()
+    y.register_hook(lambda g: show("hook on output", g))
+    (y * y).sum().backward()
+    show(x.grad, w.grad, y.grad)
+    show(Scale.apply(x, w.detach()).grad_fn.next_functions)
+
+    class Broadcast(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, w):
+            return w * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.expand(2, 3)  # broadcast: summed back to w's shape
+
+    w.grad = None
+    Broadcast.apply(w).sum().backward()
+    show(w.grad)
+
+    class Outer(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            inner = Scale.apply(x, T.ones(1, 3))
+            show("inner grad_fn under forward", inner.grad_fn, inner.requires_grad)
+            ctx.save_for_backward(inner)
+            return inner * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (inner,) = ctx.saved_tensors
+            return g * 3
+
+    out = Outer.apply(x)
+    show(out, name(out.grad_fn))
+
+    class ArgMax(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            idx = x.argmax()
+            ctx.mark_non_differentiable(idx)
+            return idx
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    show.error(lambda: ArgMax.apply(x).float().sum().backward())
+
+    class ViewOut(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[0]
+
+        @staticmethod
+        def backward(ctx, g):
+            out = T.zeros(2, 3)
+            out[0] = g
+            return out
+
+    v = ViewOut.apply(x)
+    show(v, name(v.grad_fn))
+    x.grad = None
+    v.sum().backward()
+    show(x.grad)
+
+    class ListInput(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, tensors):
+            return tensors[0] * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    show(ListInput.apply([x, x]))
+
+
+@scenario
+def functional_connected_to_the_caller(T, show):
+    F = T.autograd.functional
+    x = T.tensor([1., 2.], requires_grad=True)
+    jac = F.jacobian(lambda t: t ** 3, x, create_graph=True)
+    show(jac, name(jac.grad_fn))
+    jac.sum().backward()
+    show(x.grad)
+    x.grad = None
+    jac = F.jacobian(lambda t: t ** 3, x)
+    show(jac, jac.requires_grad)
+    v = T.tensor([1., -1.], requires_grad=True)
+    out, g = F.vjp(lambda t: t.sin(), x, v, create_graph=True)
+    show(out, g)
+    g.sum().backward()
+    show(x.grad, v.grad)
+    h = F.hessian(lambda t: (t ** 4).sum(), x, create_graph=True)
+    show(h, name(h.grad_fn))
+    out, hv = F.hvp(lambda t: (t ** 4).sum(), x, v, create_graph=True)
+    show(out, hv)
+    with T.no_grad():
+        show(F.jacobian(lambda t: t * 2, x))
+        show(F.vjp(lambda t: t * 2, x, T.ones(2)))
