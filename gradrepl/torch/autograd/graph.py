@@ -7,6 +7,7 @@ import abc
 from typing import NamedTuple
 
 from gradrepl.engine import graph as _graph
+from gradrepl.engine.function import BackwardCFunction
 from gradrepl.engine.saved_hooks import (  # noqa: F401
     disable_saved_tensors_hooks,
     save_on_cpu,
@@ -55,6 +56,7 @@ class GradientEdge(NamedTuple):
 
     node: object
     output_nr: int
+    ownership_token: object = None  # torch keeps a custom Function's graph alive through it
 
 
 GradientEdge.__module__ = "torch.autograd.graph"
@@ -63,9 +65,15 @@ GradientEdge.__module__ = "torch.autograd.graph"
 def get_gradient_edge(tensor: _Tensor) -> GradientEdge:
     if not tensor.requires_grad:
         raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does not require gradients")
-    if tensor.grad_fn is not None:
-        return GradientEdge(tensor.grad_fn, tensor._output_nr)
-    return GradientEdge(_graph.accumulator_for(tensor), 0)
+    if tensor.grad_fn is None:
+        return GradientEdge(_graph.accumulator_for(tensor), 0)
+    token = None
+    if isinstance(tensor.grad_fn, BackwardCFunction):
+        from gradrepl.engine.grad_mode import enable_grad
+
+        with enable_grad():  # as torch does for a custom Function's node: a view's grad_fn
+            token = tensor.view_as(tensor).grad_fn
+    return GradientEdge(tensor.grad_fn, tensor._output_nr, token)
 
 
 def increment_version(tensor) -> None:

@@ -132,3 +132,22 @@ def saved_tensors_hooks_on_functions(T, show):
     show.error(lambda: y.sum().backward())
     with G.disable_saved_tensors_hooks("no hooks here"):
         show.error(lambda: G.saved_tensors_hooks(pack, unpack).__enter__())
+
+
+@scenario
+def gradient_edges(T, show):
+    G = T.autograd.graph
+
+    class Double(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = T.tensor([1., 2.], requires_grad=True)
+    show(addressless(repr(G.get_gradient_edge(Double.apply(x)))))
+    show(addressless(repr(G.get_gradient_edge(x * 2))))
+    show(addressless(repr(G.get_gradient_edge(x))))
