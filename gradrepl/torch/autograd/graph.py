@@ -7,7 +7,7 @@ import abc
 from typing import NamedTuple
 
 from gradrepl.engine import graph as _graph
-from gradrepl.engine.function import BackwardCFunction
+from gradrepl.engine.function import BackwardCFunction as _BackwardCFunction
 from gradrepl.engine.saved_hooks import (  # noqa: F401
     disable_saved_tensors_hooks,
     save_on_cpu,
@@ -68,7 +68,7 @@ def get_gradient_edge(tensor: _Tensor) -> GradientEdge:
     if tensor.grad_fn is None:
         return GradientEdge(_graph.accumulator_for(tensor), 0)
     token = None
-    if isinstance(tensor.grad_fn, BackwardCFunction):
+    if isinstance(tensor.grad_fn, _BackwardCFunction):
         from gradrepl.engine.grad_mode import enable_grad
 
         with enable_grad():  # as torch does for a custom Function's node: a view's grad_fn
