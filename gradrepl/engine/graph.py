@@ -46,7 +46,7 @@ class Node:
     _multi = False  # the op has several outputs (unbind): its incoming grads are a list
     _released = False
     _sequence_nr = 0
-    _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks, run on the incoming grad
+    _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks on one output; (None, fn): node pre-hooks
     _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
     _hooks = None
     _metadata = None
@@ -77,8 +77,9 @@ class Node:
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
-        """fn(grad_outputs) runs before this node's backward and may replace the grads."""
-        return self._add_pre_hook(0, lambda grad: _first(fn((grad,))))
+        """fn(grad_outputs) runs before this node's backward, after the tensor hooks, and may
+        replace the grads (output number None: it sees all of them)."""
+        return self._add_pre_hook(None, fn)
 
     def _add_pre_hook(self, output_nr: int, hook):
         if self._pre_hooks is None:
@@ -92,10 +93,6 @@ class Node:
         from gradrepl.engine.autograd import call_node
 
         return call_node(self, grads)
-
-
-def _first(result):
-    return None if result is None else result[0]
 
 
 class AccumulateGrad(Node):

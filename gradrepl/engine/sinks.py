@@ -24,24 +24,49 @@ def run_pre_hooks(state: _Pass, node, g):
         if hooks:
             g = _call_tensor_hooks(hooks, g, state)
         if node._pre_hooks:  # grad_fn.register_prehook on the accumulator itself: after tensor hooks
-            for _, hook in list(node._pre_hooks):
-                g = _call_tensor_hooks([hook], g, state)
+            g = _call_node_pre_hooks(node, g, state)
         _capture(state, node, 0, g)
         return g
+    # torch's order: tensor hooks, then retain_grad, then the node's own pre-hooks
     if node._pre_hooks:
         for nr, hook in list(node._pre_hooks):
-            g = _replace(g, nr, _call_tensor_hooks([hook], _pick(g, nr), state))
+            if nr is not None:
+                g = _replace(g, nr, _call_tensor_hooks([hook], _pick(g, nr), state))
     if node._retained:
         for nr, ref in node._retained:
             tensor = ref()
             if tensor is not None and _pick(g, nr) is not None:
                 _retain(tensor, _pick(g, nr), state)
+    if node._pre_hooks:
+        g = _call_node_pre_hooks(node, g, state)
     if state.captures:
         if isinstance(g, list):
             for nr, gi in enumerate(g):
                 _capture(state, node, nr, gi)
         else:
             _capture(state, node, 0, g)
+    return g
+
+
+def _call_node_pre_hooks(node, g, state: _Pass):
+    """grad_fn.register_prehook hooks: fn(grad_outputs) with all of the node's incoming grads;
+    a tuple returned replaces them (torch checks only their number)."""
+    for nr, hook in list(node._pre_hooks):
+        if nr is not None:
+            continue
+        grads = g if isinstance(g, list) else [g]
+        result = hook(_as_tensors(grads))
+        if result is None:
+            continue
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(grads):
+            name = getattr(hook, "__name__", "<unknown>")
+            raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                               f"{len(result)}, but expected {len(grads)})")
+        new = [None if r is None else (r if state.create_graph else r._data) for r in result]
+        for r in new:
+            state.borrowed.add(id(r))  # the hook may keep what it returned: never accumulate into it
+        g = new if isinstance(g, list) else new[0]
     return g
 
 

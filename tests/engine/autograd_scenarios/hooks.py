@@ -151,3 +151,36 @@ def gradient_edges(T, show):
     show(addressless(repr(G.get_gradient_edge(Double.apply(x)))))
     show(addressless(repr(G.get_gradient_edge(x * 2))))
     show(addressless(repr(G.get_gradient_edge(x))))
+
+
+@scenario
+def prehook_order_and_multi_output_nodes(T, show):
+    x = T.ones(2, requires_grad=True)
+    p, q = (x * 2).unbind()
+    node = p.grad_fn
+    node.register_prehook(lambda go: show("node pre-hook", go))
+    p.register_hook(lambda g: show("tensor hook p", g) or g * 10)
+    q.register_hook(lambda g: show("tensor hook q", g))
+    p.retain_grad()
+    node.register_prehook(lambda go: show("second node pre-hook", go) or (go[0] + 1, go[1]))
+    (p * 3 + q).backward()
+    show(x.grad, p.grad)
+
+    def bad(grad_outputs):
+        return (grad_outputs[0],)
+
+    pair = (x * 2).unbind()
+    pair[0].grad_fn.register_prehook(bad)
+    show.error(lambda: (pair[0] + pair[1]).backward())
+    z = x * 2
+    z.grad_fn.register_prehook(lambda go: (go[0] * 5,))
+    z.register_hook(lambda g: show("z tensor hook", g))
+    x.grad = None
+    z.sum().backward()
+    show(x.grad)
+    accumulator = z.grad_fn.next_functions[0][0]
+    accumulator.register_prehook(lambda go: show("accumulator pre-hook", go) or (go[0] * 0,))
+    x.register_hook(lambda g: show("x hook", g) or g + 1)
+    x.grad = None
+    (x * 1).sum().backward()
+    show(x.grad)
