@@ -367,7 +367,7 @@ def _run_node(state: _Pass, node, g) -> None:
     if type(node) is AccumulateGrad:
         accumulate(state, node, g)
         if node._hooks:
-            run_post_hooks(node, (), g)  # an accumulator has no inputs: its grad_inputs are ()
+            run_post_hooks(state, node, (), g)  # an accumulator has no inputs: its grad_inputs are ()
         return
     needed = state.needed
     if needed is not None and node not in needed:
@@ -382,7 +382,7 @@ def _run_node(state: _Pass, node, g) -> None:
     else:
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
     if node._hooks:
-        grads = run_post_hooks(node, grads, g, state.create_graph)
+        grads = run_post_hooks(state, node, grads, g)
     if _anomaly["enabled"] and _anomaly["check_nan"]:
         check_nan(node, grads)
     if not state.retain_graph and prim.saves:

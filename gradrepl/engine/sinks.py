@@ -65,7 +65,8 @@ def _call_node_pre_hooks(node, g, state: _Pass):
                                f"{len(result)}, but expected {len(grads)})")
         new = [None if r is None else (r if state.create_graph else r._data) for r in result]
         for r in new:
-            state.borrowed.add(id(r))  # the hook may keep what it returned: never accumulate into it
+            if r is not None:
+                state.borrowed.add(id(r))  # the hook may keep what it returned: never accumulate into it
         g = new if isinstance(g, list) else new[0]
     return g
 
@@ -191,7 +192,7 @@ def _as_tensors(grads) -> tuple:
     return tuple(None if x is None else (x if isinstance(x, Tensor) else new_tensor(x)) for x in grads)
 
 
-def run_post_hooks(node, grads, g, create_graph: bool = False):
+def run_post_hooks(state: _Pass, node, grads, g):
     """grad_fn.register_hook hooks: fn(grad_inputs, grad_outputs); a hook may return replacement
     grad_inputs (torch checks only their number)."""
     grad_outputs = _as_tensors(g if isinstance(g, list) else [g])
@@ -204,5 +205,8 @@ def run_post_hooks(node, grads, g, create_graph: bool = False):
             name = getattr(hook, "__name__", "<unknown>")
             raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
                                f"{len(result)}, but expected {len(grads)})")
-        grads = [None if r is None else (r if create_graph else r._data) for r in result]
+        grads = [None if r is None else (r if state.create_graph else r._data) for r in result]
+        for r in grads:
+            if r is not None:
+                state.borrowed.add(id(r))  # the hook may keep what it returned
     return grads

@@ -145,3 +145,19 @@ def test_hooks_on_an_accumulator_live_as_long_as_the_graph_holds_it():
     y.grad_fn.next_functions[0][0].register_prehook(lambda grads: seen.append(grads[0].tolist()))
     y.sum().backward()
     assert seen == [[3.0, 3.0]]
+
+
+def test_a_gradient_a_hook_returns_is_never_accumulated_into():
+    x = T.ones(2, requires_grad=True)
+    kept = T.tensor([5., 5.])
+    y = x * 2
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (kept, None))
+    y.sum().backward()
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [7.0, 7.0] and kept.tolist() == [5.0, 5.0]
+    z = T.ones(2, requires_grad=True)
+    w = z * 3
+    w.grad_fn.register_prehook(lambda grad_outputs: (kept,))
+    w.sum().backward()
+    (z * 1).sum().backward()
+    assert z.grad.tolist() == [16.0, 16.0] and kept.tolist() == [5.0, 5.0]
