@@ -56,7 +56,7 @@ class BackwardCFunction(Node, FunctionCtx):
     """The grad_fn (and ctx) of a custom Function's outputs."""
 
     _forward_cls = None
-    _saved = None  # (tensor, version) pairs, or None for a saved None
+    _saved = None  # per saved tensor: what saved_hooks.pack kept (or None for a saved None)
     _freed = False
     _outputs_meta = ()  # per forward output: (shape, dtype) of a tensor output, else None
 
@@ -99,12 +99,13 @@ def _check_version(node, tensor: Tensor, version: int) -> Tensor:
         from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
 
         shape = ", ".join(str(s) for s in tensor.shape)
-        # torch names the node that made a saved tensor by its forward class (PyNode::name)
+        # torch names the tensor's grad_fn now (after the in-place op), without "Backward<k>";
+        # a leaf gets no "which is" part here
         maker = tensor.grad_fn
         if maker is None:
             which = ""
         else:
-            which = f", which is output {tensor._output_nr} of {_node_label(maker)},"
+            which = f", which is output {tensor._output_nr} of {maker.name().rsplit('Backward', 1)[0]},"
         from gradrepl.engine.ops.primitive import _modified_message
 
         hint = _modified_message(tensor, version, now).split(" Hint: ", 1)[1]
@@ -113,12 +114,6 @@ def _check_version(node, tensor: Tensor, version: int) -> Tensor:
             f"operation: [{LEGACY_TYPE_NAMES[tensor.dtype]} [{shape}]]{which} is at version {now}; "
             f"expected version {version} instead. Hint: {hint}")
     return tensor
-
-
-def _node_label(node) -> str:
-    if isinstance(node, BackwardCFunction):
-        return node._forward_cls.__name__
-    return node.name()
 
 
 class FunctionMeta(type):

@@ -387,3 +387,28 @@ def function_in_graphs(T, show):
             return None
 
     show(ListInput.apply([x, x]))
+
+
+@scenario
+def function_saved_input_changed_by_a_builtin(T, show):
+    class SavesInput(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x
+
+    x = T.ones(2, requires_grad=True)
+    y = x * 2
+    z = SavesInput.apply(y)
+    y.add_(1)
+    show.error(lambda: z.sum().backward())
+    y = x * 2
+    z = SavesInput.apply(y)
+    with T.no_grad():
+        y.mul_(3)
+    show.error(lambda: z.sum().backward())
