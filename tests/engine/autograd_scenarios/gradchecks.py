@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograd_scenarios import scenario
+from autograd_scenarios import name, scenario
 
 
 @scenario
@@ -68,3 +68,83 @@ def gradgradcheck_cases(T, show):
 
     show.error(lambda: T.autograd.gradgradcheck(OnceCube.apply, (x,)))
     show(T.autograd.gradgradcheck(lambda x: x * 2, (x,), (T.ones(3, dtype=T.double),)))
+
+
+@scenario
+def tutorial_custom_function_double_backward(T, show):
+    # the functions of PyTorch's "Double Backward with Custom Functions" tutorial
+    class Square(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (x,) = ctx.saved_tensors
+            return grad_out * 2 * x
+
+    class Sinh(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            expx = T.exp(x)
+            expnegx = T.exp(-x)
+            ctx.save_for_backward(expx, expnegx)
+            return (expx - expnegx) / 2, expx, expnegx
+
+        @staticmethod
+        def backward(ctx, grad_out, _grad_out_exp, _grad_out_negexp):
+            expx, expnegx = ctx.saved_tensors
+            grad_input = grad_out * (expx + expnegx) / 2
+            grad_input += _grad_out_exp * expx
+            grad_input -= _grad_out_negexp * expnegx
+            return grad_input
+
+    class SinhBad(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            expx = T.exp(x)
+            expnegx = T.exp(-x)
+            ctx.expx = expx
+            ctx.expnegx = expnegx
+            return (expx - expnegx) / 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out * (ctx.expx + ctx.expnegx) / 2
+
+    class Cube(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (x,) = ctx.saved_tensors
+            return CubeBackward.apply(grad_out, x)
+
+    class CubeBackward(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, grad_out, x):
+            ctx.save_for_backward(x, grad_out)
+            return grad_out * 3 * x ** 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            x, saved_grad_out = ctx.saved_tensors
+            return grad_out * 3 * x ** 2, grad_out * saved_grad_out * 6 * x
+
+    T.manual_seed(0)
+    x = T.rand(3, 3, requires_grad=True, dtype=T.double)
+    show(T.autograd.gradcheck(Square.apply, x), T.autograd.gradgradcheck(Square.apply, x))
+    sinh = lambda t: Sinh.apply(t)[0]
+    show(T.autograd.gradcheck(sinh, x), T.autograd.gradgradcheck(sinh, x))
+    show(T.autograd.gradcheck(SinhBad.apply, x))
+    show.error(lambda: T.autograd.gradgradcheck(SinhBad.apply, x))
+    c = T.tensor(2., requires_grad=True, dtype=T.double)
+    show(T.autograd.gradcheck(Cube.apply, c), T.autograd.gradgradcheck(Cube.apply, c))
+    out = Cube.apply(c)
+    (g,) = T.autograd.grad(out, c, create_graph=True)
+    show(out, g, name(g.grad_fn))
+    show(T.autograd.grad(g, c))
