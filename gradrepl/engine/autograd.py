@@ -34,6 +34,7 @@ class _Pass:
     only_leaves = None  # backward(inputs=...): accumulate into these leaves only
     captures = _NO_CAPTURES = {}  # (node, output_nr) -> results index, for autograd.grad (never mutated)
     results = None
+    reachable = frozenset()  # every node the pass can reach from its roots
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
@@ -249,6 +250,7 @@ def _discover(state: _Pass, root_nodes: list) -> list:
                 stack.append(nxt)
     if state.needed is not None:
         state.needed = _leading_to(seen, state.needed)
+    state.reachable = seen
     order = list(seen)
     order.sort(key=_creation_order, reverse=True)
     return order
@@ -277,12 +279,27 @@ def _leading_to(nodes: set, targets: set) -> set:
     return needed
 
 
+_running: list = []  # the passes under way, innermost last (a hook may start another)
+
+
+def current_pass():
+    """The backward pass running now (torch's current graph task), or None."""
+    return _running[-1] if _running else None
+
+
+def will_execute(state: _Pass, node) -> bool:
+    """Whether this pass runs ``node`` (torch: _will_engine_execute_node)."""
+    reachable = state.reachable
+    return node in reachable and (state.needed is None or node in state.needed)
+
+
 def _run(state: _Pass, roots: list) -> None:
     order = _discover(state, [node for node, _, _ in roots])
     for node, nr, g in roots:
         _add_to_buffer(state.buffers, node, nr, g)
     previous = grad_mode.is_grad_enabled()
     grad_mode._set(state.create_graph)
+    _running.append(state)
     try:
         if state.create_graph or state.needed is not None or state.captures or _anomaly["enabled"]:
             buffers = state.buffers
@@ -294,6 +311,7 @@ def _run(state: _Pass, roots: list) -> None:
         else:
             _run_plain(state, order)
     finally:
+        _running.pop()
         grad_mode._set(previous)
 
 

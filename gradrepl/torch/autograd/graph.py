@@ -4,6 +4,7 @@ hooks context managers."""
 from __future__ import annotations
 
 import abc
+import weakref
 from typing import NamedTuple
 
 from gradrepl.engine import graph as _graph
@@ -82,8 +83,67 @@ def increment_version(tensor) -> None:
         t._bump_version()
 
 
+class _MultiHandle:
+    """The handle register_multi_grad_hook returns: remove() removes every tensor hook it added."""
+
+    def __init__(self, handles: tuple):
+        self.handles = handles
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+_MultiHandle.__module__ = "torch.autograd.graph"
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """mode "all": fn(grads) once per backward pass, when every one of ``tensors`` that the pass
+    reaches has its gradient (None for the others); mode "any": fn(grad) with the first of them."""
+    from gradrepl.engine.autograd import current_pass, will_execute
+
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    # per backward pass, held weakly (a pass holds its whole graph): mode "all" keeps
+    # [calls so far, calls expected, grads], mode "any" whether fn already ran
+    pending = weakref.WeakKeyDictionary()
+    if mode == "all":
+        nodes = [get_gradient_edge(t).node for t in tensors]
+
+        def hook_for(index):
+            def inner_hook(grad):
+                state = current_pass()
+                entry = pending.get(state)
+                if entry is None:
+                    expected = sum(will_execute(state, node) for node in nodes)
+                    entry = pending[state] = [0, expected, [None] * len(tensors)]
+                entry[0] += 1
+                entry[2][index] = grad
+                if entry[0] == entry[1]:
+                    del pending[state]
+                    fn(entry[2])
+            return inner_hook
+
+        return _MultiHandle(tuple(t.register_hook(hook_for(i)) for i, t in enumerate(tensors)))
+
+    def first_only(grad):
+        state = current_pass()
+        if pending.get(state):
+            return
+        pending[state] = True
+        fn(grad)
+
+    return _MultiHandle(tuple(t.register_hook(first_only) for t in tensors if t.requires_grad))
+
+
 def __getattr__(name):
-    if name in ("register_multi_grad_hook", "allow_mutation_on_saved_tensors"):
+    if name in ("allow_mutation_on_saved_tensors",):
         from gradrepl.engine.errors import UnsupportedError
 
         raise UnsupportedError(f"torch.autograd.graph.{name}")

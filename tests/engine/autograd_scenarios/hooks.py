@@ -184,3 +184,26 @@ def prehook_order_and_multi_output_nodes(T, show):
     x.grad = None
     (x * 1).sum().backward()
     show(x.grad)
+
+
+@scenario
+def multi_grad_hooks(T, show):
+    G = T.autograd.graph
+    x = T.tensor([1., 2.], requires_grad=True)
+    y = T.tensor([3., 4.], requires_grad=True)
+    a = x * 2
+    b = y * 3
+    handle = G.register_multi_grad_hook((a, b), lambda grads: show("all", grads))
+    show(type(handle).__name__)
+    (a.sum() + b.sum()).backward(retain_graph=True)
+    a.sum().backward(retain_graph=True)
+    T.autograd.grad(b.sum(), y, retain_graph=True)
+    handle.remove()
+    (a.sum() + b.sum()).backward(retain_graph=True)
+    handle = G.register_multi_grad_hook((a, b, x), lambda g: show("any", g), mode="any")
+    (a.sum() * 2 + b.sum()).backward(retain_graph=True)
+    (a.sum() * 3).backward(retain_graph=True)
+    handle.remove()
+    G.register_multi_grad_hook((x, y), lambda grads: show("leaves", grads))
+    (x * y).sum().backward()
+    show.error(lambda: G.register_multi_grad_hook((x,), print, mode="some"))
