@@ -30,6 +30,8 @@ TARGETS = (
     Target("W5 gradrepl/torch", "W5", "torch", 1.0),
     Target("W6 gradrepl/torch", "W6", "torch", 0.5),
     Target("W6k/W6 gradrepl (10x the nodes)", "W6k", "scaling", 11.0),
+    Target("W7 gradrepl/torch", "W7", "torch", 1.0),
+    Target("W8 gradrepl/torch", "W8", "torch", 0.5),
 )
 
 

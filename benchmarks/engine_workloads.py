@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+import engine_training as training
+
 # name -> one-line description; the order is the report's order.
 WORKLOADS = {
     "W1": "seed polynomial on a fresh 0-d tensor",
@@ -29,6 +31,8 @@ WORKLOADS = {
     "W5": "((x*2+1).tanh()*x).sum(), 1e6 float32",
     "W6": "scalar chain y=y*0.5; y=y+x, 1000 nodes",
     "W6k": "the same chain, 10,000 nodes",
+    "W7": "MLP train step 64-128-10, batch 32, SGD momentum",
+    "W8": "lesson step: Linear(3, 1), MSE, SGD, 10 samples",
 }
 CHAIN_PAIRS = {"W6": 500, "W6k": 5000}  # each pair is two graph nodes (a mul and an add)
 CHAIN_X = 0.75
@@ -228,6 +232,28 @@ NUMPY_FLOOR = {"W1": floor_w1, "W2": floor_w2, "W4": floor_w4, "W5": floor_w5,
                "W6k": lambda n: floor_chain(n, CHAIN_PAIRS["W6k"])}
 
 
+def _training_case(make):
+    def build_case(module) -> Case:
+        run = make(module)
+        return Case(run, lambda: _training_answer(run()))
+    return build_case
+
+
+def _training_answer(results) -> dict:
+    value, *grads = results
+    arrays = {"value": np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)}
+    for i, grad in enumerate(grads):
+        arrays[f"grad{i}"] = None if grad is None else np.asarray(
+            grad.numpy() if hasattr(grad, "numpy") else grad)
+    return arrays
+
+
+TORCH_API.update({"W7": _training_case(training.torch_mlp),
+                  "W8": _training_case(training.torch_lesson)})
+NUMPY_FLOOR.update({"W7": _training_case(training.floor_mlp),
+                    "W8": _training_case(training.floor_lesson)})
+
+
 def build(name: str, engine: str, module) -> Case:
     table = NUMPY_FLOOR if engine == "numpy" else TORCH_API
     return table[name](module)
@@ -245,6 +271,10 @@ def expected(name: str) -> Expected:
         return _expected_matmul()
     if name == "W5":
         return _expected_elementwise()
+    if name == "W7":
+        return Expected(training.expected_mlp(), rtol=1e-4, atol=1e-6)
+    if name == "W8":
+        return Expected(training.expected_lesson(), rtol=1e-5, atol=1e-6)
     return _expected_chain(CHAIN_PAIRS[name])
 
 

@@ -96,3 +96,11 @@ def test_checks_compare_shapes_and_values(name):
         engine_workloads.check(name, {**right, "grad0": right["grad0"] * 1.01})
     with pytest.raises(engine_workloads.WrongAnswer, match="shape"):
         engine_workloads.check(name, {**right, "value": np.zeros(2)})
+
+
+@pytest.mark.parametrize("name", ["W7", "W8"])
+def test_training_steps_compute_the_reference_on_floor_and_gradrepl(name):
+    import gradrepl.torch as gt
+
+    for engine, module in (("numpy", np), ("gradrepl", gt)):
+        engine_workloads.check(name, engine_workloads.build(name, engine, module).answer())
