@@ -125,6 +125,26 @@ def test_parameter_matches_torch(same_output):
     same_output(lesson)
 
 
+@pytest.mark.torch
+def test_layer_errors_match_torch(same_output):
+    def lesson(torch):
+        layer = torch.nn.Linear(2, 3)
+        attempts = [
+            lambda: layer.cuda(), lambda: layer(torch.ones(4, 5)),
+            lambda: layer(torch.ones(4, 2, dtype=torch.float64)),
+            lambda: torch.addmm(torch.ones(2, dtype=torch.float64), torch.ones(3, 2), torch.ones(2, 2)),
+            lambda: torch.addmm(torch.ones(3), torch.ones(3, 2), torch.ones(2, 2)),
+            lambda: layer.to(torch.int64), lambda: torch.nn.Sequential(layer)[3],
+        ]
+        for attempt in attempts:
+            try:
+                attempt()
+            except Exception as error:
+                print(type(error).__name__, error)
+        print(torch.addmm(torch.ones(2), torch.ones(3, 2), torch.ones(2, 2)))
+    same_output(lesson)
+
+
 # ---------------------------------------------------------------------------------------------
 # Without torch
 

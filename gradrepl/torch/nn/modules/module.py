@@ -381,6 +381,12 @@ class Module(StateDictMixin):
     def cpu(self) -> "Module":
         return self
 
+    def cuda(self, device=None) -> "Module":
+        from gradrepl.engine.device import check_device
+
+        check_device("cuda")  # fails as on a CPU-only torch build
+        return self
+
     def type(self, dst_type) -> "Module":
         return self._apply_to_tensors(lambda t: t.type(dst_type))
 
