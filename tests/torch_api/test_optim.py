@@ -223,3 +223,13 @@ def test_scheduler_before_optimizer_warns():
     scheduler = goptim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
     with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
         scheduler.step()
+
+
+@pytest.mark.torch
+def test_torch_runs_the_single_tensor_implementation_on_cpu(real_torch):
+    """What the optimizers here reproduce: torch 2.13 picks neither foreach nor fused for CPU
+    parameters, so its for-loop (_single_tensor_*) code runs."""
+    from torch.optim.optimizer import _default_to_fused_or_foreach
+
+    params = [real_torch.nn.Parameter(real_torch.ones(2))]
+    assert _default_to_fused_or_foreach(params, differentiable=False, use_fused=False) == (False, False)
