@@ -213,3 +213,10 @@ def test_unsupported_layer_says_so():
 
     with pytest.raises(UnsupportedError, match="torch.nn.Conv2d"):
         gnn.Conv2d
+
+
+def test_module_method_torch_has_is_unsupported_not_missing():
+    from gradrepl.engine.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="nn.Module.register_full_backward_hook"):
+        gnn.Linear(2, 2).register_full_backward_hook

@@ -174,6 +174,12 @@ class Module(StateDictMixin):
         for table in ("_parameters", "_buffers", "_modules"):
             if table in d and name in d[table]:
                 return d[table][name]
+        from gradrepl.engine.torch_names import MODULE_MEMBERS
+
+        if name in MODULE_MEMBERS:  # torch's Module has it, gradrepl's not yet
+            from gradrepl.engine.errors import UnsupportedError
+
+            raise UnsupportedError(f"nn.Module.{name}")
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:
