@@ -176,6 +176,35 @@ def test_training_loop_matches_torch(same_output):
     same_output(lesson)
 
 
+@pytest.mark.torch
+def test_classifier_lesson_prints_the_same_as_torch(same_output):
+    """An MLP classifier with Adam, a shuffled DataLoader and ExponentialLR, printed as lessons
+    print it (4 decimals): identical, although the last bits drift (docs/nn.md)."""
+    def lesson(torch):
+        nn = torch.nn
+        torch.manual_seed(0)
+        X = torch.randn(64, 4)
+        y = (X[:, 0] + X[:, 1] > 0).long()
+        data = torch.utils.data.TensorDataset(X, y)
+        loader = torch.utils.data.DataLoader(data, batch_size=16, shuffle=True)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2), nn.LogSoftmax(dim=1))
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+        for epoch in range(5):
+            total = 0.0
+            for xb, yb in loader:
+                opt.zero_grad()
+                loss = -model(xb)[torch.arange(len(yb)), yb].mean()
+                loss.backward()
+                opt.step()
+                total += loss.item()
+            scheduler.step()
+            print(epoch, f"{total / 4:.4f}", scheduler.get_last_lr())
+        with torch.no_grad():
+            print((model(X).argmax(1) == y).float().mean(), model[2].bias)
+    same_output(lesson)
+
+
 # ---------------------------------------------------------------------------------------------
 # Without torch
 
