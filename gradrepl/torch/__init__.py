@@ -45,6 +45,7 @@ from gradrepl.engine.ops import (
     where,
 )
 from gradrepl.engine.ops.addmm import addmm
+from gradrepl.engine.ops.fused import addcdiv, addcmul, lerp
 from gradrepl.engine.printing import set_printoptions
 from gradrepl.engine.random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
