@@ -45,6 +45,27 @@ def test_fused_ops_match_torch(same_output):
     same_output(_lesson)
 
 
+@pytest.mark.torch
+def test_add_and_sub_with_alpha_are_fused_as_in_torch(same_output):
+    """A hand-written SGD step, ``p.add_(grad, alpha=-lr)``: torch's add kernel fuses it."""
+    def lesson(torch):
+        torch.manual_seed(0)
+        for dtype in (torch.float32, torch.float64):
+            a, b = torch.randn(1037, dtype=dtype), torch.randn(1037, dtype=dtype)
+            outs = [torch.add(a, b, alpha=-0.01), torch.sub(a, b, alpha=0.3),
+                    a.clone().add_(b, alpha=0.7), a.clone().sub_(b, alpha=1e-3),
+                    torch.add(a[:5, None], b[None, :4], alpha=2.5)]
+            print([o.sum().item() for o in outs], outs[4][0].tolist())
+        p = torch.randn(300)
+        for _ in range(30):
+            p.add_(torch.randn(300), alpha=-0.01)
+        print(p.sum().item(), p[:3].tolist())
+        x, y = torch.randn(3, requires_grad=True), torch.randn(3, requires_grad=True)
+        z = torch.add(x, y, alpha=2)
+        print(z, torch.autograd.grad(z.sum(), [x, y]))
+    same_output(lesson)
+
+
 def _exact_rounding(value: Fraction) -> np.float32:
     """``value`` rounded once to float32 (to nearest, ties to even), from the exact rational."""
     candidate = np.float32(float(value))  # at most two roundings away: check the neighbours

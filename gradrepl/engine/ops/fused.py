@@ -30,6 +30,9 @@ def _dtype_of(*values):
 
 def fma(a, b, c):
     """a * b + c rounded once, in the arrays' dtype (float32 or float64)."""
+    shapes = {np.shape(a), np.shape(b), np.shape(c)}
+    if len(shapes - {()}) > 1:  # vector_math's emulation wants one shape besides scalars
+        a, b, c = np.broadcast_arrays(a, b, c)
     if _dtype_of(a, b, c) == np.float64:
         return vector_math.fma64(a, b, c)
     return vector_math.fma(a, b, c)
