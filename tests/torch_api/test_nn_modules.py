@@ -145,6 +145,21 @@ def test_layer_errors_match_torch(same_output):
     same_output(lesson)
 
 
+@pytest.mark.torch
+def test_classes_print_under_torchs_module_paths(same_output):
+    def lesson(torch):
+        data = torch.utils.data
+        for cls in (torch.nn.Module, torch.nn.Linear, torch.nn.Sequential, torch.nn.ReLU,
+                    torch.nn.Identity, torch.nn.Flatten, torch.nn.Parameter, torch.nn.ParameterList,
+                    torch.optim.Optimizer, torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW,
+                    torch.optim.RMSprop, torch.optim.Adagrad, torch.optim.lr_scheduler.StepLR,
+                    torch.optim.lr_scheduler.ReduceLROnPlateau, data.DataLoader, data.Dataset,
+                    data.TensorDataset, data.Subset, data.RandomSampler, data.BatchSampler):
+            print(cls)
+        print(type(torch.nn.Linear(1, 1).register_forward_hook(lambda *args: None)))
+    same_output(lesson)
+
+
 # ---------------------------------------------------------------------------------------------
 # Without torch
 

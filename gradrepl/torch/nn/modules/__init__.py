@@ -8,6 +8,10 @@ from gradrepl.torch.nn.modules.flatten import Flatten, Unflatten
 from gradrepl.torch.nn.modules.linear import Identity, Linear
 from gradrepl.torch.nn.modules.module import Module
 
+from gradrepl.torch._naming import present_as_torch
+
+present_as_torch(globals())
+
 __all__ = ["Flatten", "Identity", "Linear", "LogSoftmax", "Module", "ModuleDict", "ModuleList",
            "ParameterDict", "ParameterList", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
            "Unflatten"]
