@@ -137,11 +137,14 @@ def _scheduler_lesson(torch):
             scheduler.step()
             lrs.append(scheduler.get_last_lr()[0])
         print(type(scheduler).__name__, [repr(lr) for lr in lrs])
+        if not isinstance(scheduler, sched.LambdaLR):
+            print(scheduler.state_dict())
     opt = torch.optim.Adam([param], lr=0.1)
     plateau = sched.ReduceLROnPlateau(opt, patience=2, factor=0.5)
     for metric in [1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8]:
         plateau.step(metric)
         print(plateau.get_last_lr(), plateau.num_bad_epochs)
+    print(plateau.state_dict())
 
 
 @pytest.mark.torch
