@@ -23,17 +23,27 @@ from gradrepl.engine.tensor import Tensor
 # The formulas, on numpy arrays
 
 
+_F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
+
+
 def _dtype_of(*values):
-    dtype = np.result_type(*[v for v in values if isinstance(v, (np.ndarray, np.generic))])
-    return dtype if dtype.kind == "f" else np.dtype(np.float32)
+    """float64 if any operand is float64, else float32 (what these kernels compute in)."""
+    for v in values:
+        if getattr(v, "dtype", None) == _F64:
+            return _F64
+    return _F32
 
 
 def fma(a, b, c):
     """a * b + c rounded once, in the arrays' dtype (float32 or float64)."""
-    shapes = {np.shape(a), np.shape(b), np.shape(c)}
-    if len(shapes - {()}) > 1:  # vector_math's emulation wants one shape besides scalars
-        a, b, c = np.broadcast_arrays(a, b, c)
-    if _dtype_of(a, b, c) == np.float64:
+    shape = np.shape(c)
+    for v in (a, b):
+        other = np.shape(v)
+        if other and other != shape:  # vector_math's emulation wants one shape besides scalars
+            a, b, c = np.broadcast_arrays(a, b, c)
+            break
+    if _dtype_of(a, b, c) is _F64:
         return vector_math.fma64(a, b, c)
     return vector_math.fma(a, b, c)
 
