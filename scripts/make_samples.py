@@ -562,6 +562,20 @@ print(jacrev(torch.sin)(w))
 }
 
 
+def _training_lessons() -> dict:
+    """The torch.nn / optim / data lessons, from the module beside this script."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sample_lessons_training", Path(__file__).resolve().parent / "sample_lessons_training.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lessons(md, code, RAISES)
+
+
+NEW_LESSONS.update(_training_lessons())
+
+
 # --- writing notebooks ----------------------------------------------------------------------------------
 
 def notebook(cells: list[dict]) -> dict:

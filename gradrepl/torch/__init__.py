@@ -44,6 +44,8 @@ from gradrepl.engine.ops import (
     square, squeeze, stack, std, sub, sum, t, tanh, transpose, true_divide, unbind, unsqueeze, var,
     where,
 )
+from gradrepl.engine.ops.addmm import addmm
+from gradrepl.engine.ops.fused import addcdiv, addcmul, lerp
 from gradrepl.engine.printing import set_printoptions
 from gradrepl.engine.random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
