@@ -34,6 +34,9 @@ TARGETS = (
     Target("W6k/W6 gradrepl (10x the nodes)", "W6k", "scaling", 10.5),
     *(Target(f"{name} gradrepl/torch", name, "torch", 1.5) for name in workloads.REDUCTION_SHAPES),
     Target("memory per node gradrepl/torch", "memory", "memory", 1.0),
+    # issue 9's training steps
+    Target("W8 gradrepl/torch", "W8", "torch", 1.0),
+    Target("W9 gradrepl/torch", "W9", "torch", 0.5),
 )
 
 

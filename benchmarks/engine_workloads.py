@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+import engine_training as training
+
 # name -> one-line description; the order is the report's order.
 WORKLOADS = {
     "W1": "seed polynomial on a fresh 0-d tensor",
@@ -33,6 +35,8 @@ WORKLOADS = {
     "W7-100": "x.sum(), x.mean(), x.sum(0), x.mean(1), float32 10x10, bit-exact",
     "W7-1k": "the same on 40x25 (1,000 elements)",
     "W7-10k": "the same on 100x100 (10,000 elements)",
+    "W8": "MLP train step 64-128-10, batch 32, SGD momentum",
+    "W9": "lesson step: Linear(3, 1), MSE, SGD, 10 samples",
 }
 CHAIN_PAIRS = {"W6": 500, "W6k": 5000}  # each pair is two graph nodes (a mul and an add)
 CHAIN_X = 0.75
@@ -272,6 +276,28 @@ NUMPY_FLOOR = {"W1": floor_w1, "W2": floor_w2, "W4": floor_w4, "W5": floor_w5,
                **{name: (lambda n, name=name: floor_reductions(n, name)) for name in REDUCTION_SHAPES}}
 
 
+def _training_case(make):
+    def build_case(module) -> Case:
+        run = make(module)
+        return Case(run, lambda: _training_answer(run()))
+    return build_case
+
+
+def _training_answer(results) -> dict:
+    value, *grads = results
+    arrays = {"value": np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)}
+    for i, grad in enumerate(grads):
+        arrays[f"grad{i}"] = None if grad is None else np.asarray(
+            grad.numpy() if hasattr(grad, "numpy") else grad)
+    return arrays
+
+
+TORCH_API.update({"W8": _training_case(training.torch_mlp),
+                  "W9": _training_case(training.torch_lesson)})
+NUMPY_FLOOR.update({"W8": _training_case(training.floor_mlp),
+                    "W9": _training_case(training.floor_lesson)})
+
+
 def build(name: str, engine: str, module) -> Case:
     table = NUMPY_FLOOR if engine == "numpy" else TORCH_API
     return table[name](module)
@@ -293,6 +319,10 @@ def expected(name: str) -> Expected:
         x = reduction_input(name).astype(np.float64)
         return Expected({"value": x.sum(), "mean": x.mean(), "sum0": x.sum(0), "mean1": x.mean(1)},
                         rtol=1e-4, atol=0, bit_exact=True)
+    if name == "W8":
+        return Expected(training.expected_mlp(), rtol=1e-4, atol=1e-6)
+    if name == "W9":
+        return Expected(training.expected_lesson(), rtol=1e-5, atol=1e-6)
     return _expected_chain(CHAIN_PAIRS[name])
 
 

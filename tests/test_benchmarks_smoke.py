@@ -133,3 +133,9 @@ def test_every_worker_gets_the_same_allocator_settings():
     env = engine.worker_env(native_blas=False, threads=None, malloc="same")
     assert int(env["MALLOC_MMAP_THRESHOLD_"]) > 4_000_000  # a 1e6-float temporary stays on the heap
     assert int(env["MALLOC_TRIM_THRESHOLD_"]) > 0
+@pytest.mark.parametrize("name", ["W8", "W9"])
+def test_training_steps_compute_the_reference_on_floor_and_gradrepl(name):
+    import gradrepl.torch as gt
+
+    for engine, module in (("numpy", np), ("gradrepl", gt)):
+        engine_workloads.check(name, engine_workloads.build(name, engine, module).answer())

@@ -46,7 +46,7 @@ class Node:
     _mixed = False  # some input's dtype differs from the output's: cast gradients back
     _multi = False  # the op has several outputs (unbind): its incoming grads are a list
     _sequence_nr = 0
-    _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks, run on the incoming grad
+    _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks on one output; (None, fn): node pre-hooks
     _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
     _hooks = None
     _metadata = None
@@ -93,8 +93,9 @@ class Node:
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
-        """fn(grad_outputs) runs before this node's backward and may replace the grads."""
-        return self._add_pre_hook(0, lambda grad: _first(fn((grad,))))
+        """fn(grad_outputs) runs before this node's backward, after the tensor hooks, and may
+        replace the grads (output number None: it sees all of them)."""
+        return self._add_pre_hook(None, fn)
 
     def _add_pre_hook(self, output_nr: int, hook):
         if self._pre_hooks is None:
@@ -110,10 +111,6 @@ class Node:
         return call_node(self, grads)
 
 
-def _first(result):
-    return None if result is None else result[0]
-
-
 class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
 
@@ -122,6 +119,9 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         super().__init__()
         self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"  # torch's C++ name for it
 
 
 AccumulateGrad.__module__ = "builtins"

@@ -42,7 +42,8 @@ from gradrepl.engine.random import (
 )
 from gradrepl.engine.size import Size
 from gradrepl.engine.tensor import Tensor
-from gradrepl.torch import autograd, cuda, return_types  # noqa: F401
+from gradrepl.torch import autograd, cuda, func, return_types  # noqa: F401
+from gradrepl.torch.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 
 from gradrepl.engine.ops import registry as _registry
 

@@ -135,7 +135,8 @@ def test_inplace_error_hint_follows_anomaly_mode():
     y = x.exp()
     y.add_(1)
     with torch.autograd.set_detect_anomaly(True):
-        with pytest.raises(RuntimeError, match="Hint: the backtrace further above shows"):
+        with pytest.raises(RuntimeError, match="Hint: the backtrace further above shows"), \
+                pytest.warns(UserWarning, match="Error detected in ExpBackward0"):
             y.sum().backward(retain_graph=True)
     with pytest.raises(RuntimeError, match="Hint: enable anomaly detection"):
         y.sum().backward()

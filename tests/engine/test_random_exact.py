@@ -185,9 +185,9 @@ def test_randn_million_is_fast_enough():
     import time
 
     gt.randn(1000)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy shared machine stretches the wall clock
     gt.randn(1_000_000)
-    assert time.perf_counter() - start < 0.5  # about 0.04 s; generous for busy machines
+    assert time.process_time() - start < 0.5  # about 0.1 s; generous for busy machines
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,10 +33,11 @@ def _addmm_forward(bias, mat1, mat2):
     try:
         out = np.broadcast_to(bias, product.shape)
     except ValueError:
+        sizes = ", ".join(str(n) for n in np.shape(bias))
         raise RuntimeError(
             f"The expanded size of the tensor ({product.shape[-1]}) must match the existing size "
             f"({np.shape(bias)[-1]}) at non-singleton dimension 1.  Target sizes: "
-            f"[{product.shape[0]}, {product.shape[1]}].  Tensor sizes: [{np.shape(bias)[-1]}]"
+            f"[{product.shape[0]}, {product.shape[1]}].  Tensor sizes: [{sizes}]"
         ) from None
     return (product + out).astype(product.dtype, copy=False)
 

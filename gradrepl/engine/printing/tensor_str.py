@@ -69,8 +69,10 @@ def _empty_body(arr: np.ndarray, dtype, suffixes: list) -> str:
 def _autograd_suffixes(t) -> list:
     if t.grad_fn is not None:
         # torch prints the node's class name, which is name() except for the few nodes whose
-        # name() is qualified (torch::autograd::NotImplemented prints as NotImplemented)
-        printed = getattr(type(t.grad_fn), "printed_name", None) or t.grad_fn.name()
+        # name() is qualified (torch::autograd::NotImplemented prints as NotImplemented; C++
+        # nodes such as Error print the last part of name())
+        printed = getattr(type(t.grad_fn), "printed_name", None) or \
+            t.grad_fn.name().rsplit("::", 1)[-1]
         return [f"grad_fn=<{printed}>"]
     if t.requires_grad:
         return ["requires_grad=True"]
