@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Optional
 
-from gradrepl.replay.compare import blocks_match, comparable_blocks, unified_diff
+from gradrepl.replay.compare import Tolerance, blocks_match, comparable_blocks, unified_diff
 from gradrepl.replay.markers import CellMarkers, cell_markers
 from gradrepl.replay.notebooks import Notebook, cell_source
 from gradrepl.replay.results import (FAILED, PASSED, SKIPPED, UNSUPPORTED, CellReport, NotebookReport,
@@ -122,7 +122,8 @@ def judge(index: int, cell: dict, source: str, markers: CellMarkers, result: Cel
     recorded_outputs = cell.get("outputs") or []
     recorded = comparable_blocks(recorded_outputs, options.compare_stderr, options.sanitizers)
     produced = comparable_blocks(result.outputs, options.compare_stderr, options.sanitizers)
-    differ = not blocks_match(recorded, produced, options.tolerance)
+    tolerance = Tolerance(options.rtol, options.atol) if options.tolerance else None
+    differ = not blocks_match(recorded, produced, tolerance)
     compared = not markers.ignore_output and (markers.check_output or not options.lax)
     error = result.error
     raised = error is not None and not markers.raises_exception
