@@ -78,6 +78,8 @@ def read_sanitize_file(path: str) -> list[Sanitizer]:
             parser.read_file(handle)
     except OSError as error:
         raise SanitizeFileError(f"{path}: cannot read sanitize file ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise SanitizeFileError(f"{path}: not a sanitize file (not UTF-8 text)") from None
     except configparser.Error as error:
         raise SanitizeFileError(f"{path}: not a sanitize file ({error.message.splitlines()[0]})") from None
     sanitizers = []
