@@ -21,6 +21,7 @@ from gradrepl.session.capture import OutputSink, captured, default_warning_filte
 from gradrepl.session.display import ends_with_semicolon, make_display, plain_text
 from gradrepl.session.errors import error_info
 from gradrepl.session.imports import session_builtins
+from gradrepl.session.interrupts import interrupts_only_in_user_code
 from gradrepl.session.ipython_display import MODULE_NAMES as IPYTHON_DISPLAY
 from gradrepl.session.ipython_display import make_module as make_ipython_display
 from gradrepl.session.outputs import CellResult, ErrorInfo, SkippedLine, error_output, execute_result
@@ -167,9 +168,9 @@ class Session:
         # A magic may run cells itself (the shell's %load): restore the outer cell afterwards.
         outer, self._current = self._current, run
         try:
-            with captured(run.sink, self._warning_filters):
+            with interrupts_only_in_user_code() as user_code, captured(run.sink, self._warning_filters):
                 try:
-                    with time_limit(timeout):
+                    with user_code(), time_limit(timeout):
                         self._execute(source, run)
                 except BaseException as exc:  # everything a cell raises is the cell's output
                     result.error = self._report_error_safely(exc, run)
