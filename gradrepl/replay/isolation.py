@@ -59,12 +59,14 @@ def _send(fd: int, message) -> None:
         view = view[_write(fd, view):]
 
 
-def _detach_from_terminal() -> None:
+def _detach_from_terminal(signal_mask) -> None:
     """The child's own output never reaches the terminal (the parent prints reports): cells'
     output is captured, and anything else (a thread printing after its cell, C code writing to
     fd 1) goes to /dev/null, as a kernel's does. Ctrl-C is the parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, signal_mask)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -73,11 +75,11 @@ def _detach_from_terminal() -> None:
     sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8", errors="replace")
 
 
-def _child(notebook: Notebook, options: ReplayOptions, fd: int) -> None:
+def _child(notebook: Notebook, options: ReplayOptions, fd: int, signal_mask) -> None:
     from gradrepl.replay.runner import replay_in_session
 
     try:
-        _detach_from_terminal()
+        _detach_from_terminal(signal_mask)
         os.chdir(os.path.dirname(os.path.abspath(notebook.path)))
         report = replay_in_session(notebook, options, on_cell=lambda cell: _send(fd, ("cell", cell)))
         report.cells = []  # already sent one by one
@@ -113,16 +115,25 @@ class _Child:
     broken: Optional[str] = None
 
 
-def _start(notebook: Notebook, options: ReplayOptions) -> _Child:
+_HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _start(notebook: Notebook, options: ReplayOptions, register: Callable[[_Child], None]) -> None:
+    """Fork a child for ``notebook`` and ``register`` it, with signals held off in between: a
+    Ctrl-C or SIGTERM arriving just then must find the child registered, so it is killed too."""
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover (the child always leaves through os._exit)
-        os.close(read_fd)
-        _child(notebook, options, write_fd)
-    os.close(write_fd)
-    return _Child(notebook, pid, read_fd)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (the child always leaves through os._exit)
+            os.close(read_fd)
+            _child(notebook, options, write_fd, held)
+        os.close(write_fd)
+        register(_Child(notebook, pid, read_fd))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _receive(child: _Child, data: bytes, on_cell) -> None:
@@ -183,6 +194,14 @@ def next_code_cell(notebook: Notebook, after: int) -> Optional[int]:
 
 
 def _stop(children) -> None:
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)  # a second Ctrl-C must not cut this short
+    try:
+        _kill_and_reap(children)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _kill_and_reap(children) -> None:
     for child in children:
         try:
             os.kill(child.pid, signal.SIGKILL)
@@ -216,9 +235,12 @@ def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int
         while (waiting and not stop) or running:
             while waiting and not stop and len(running) < max(1, jobs):
                 position, notebook = waiting.pop(0)
-                child = _start(notebook, options)
-                running[child.fd] = (position, child)
-                selector.register(child.fd, selectors.EVENT_READ)
+
+                def register(child: _Child, position: int = position) -> None:
+                    running[child.fd] = (position, child)
+                    selector.register(child.fd, selectors.EVENT_READ)
+
+                _start(notebook, options, register)
             for key, _ in selector.select():
                 position, child = running[key.fd]
                 data = os.read(key.fd, 1 << 16)
