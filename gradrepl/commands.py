@@ -78,8 +78,8 @@ def replay(
     json_path: Optional[str] = typer.Option(None, "--json", metavar="FILE", help="Write a JSON report."),
     junit_path: Optional[str] = typer.Option(None, "--junit-xml", metavar="FILE", help="Write a JUnit XML report."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Replay this many notebooks in parallel."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0, metavar="S",
-                                            help="Fail a cell that runs longer than S seconds."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="S",
+                                            help="Fail a cell that runs longer than S seconds (inf: no limit)."),
     fail_fast: bool = typer.Option(False, "--fail-fast", "-x", help="Stop at the first failing cell."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list skipped cells."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the output (default: on a terminal)."),
@@ -94,7 +94,7 @@ def replay(
     except SanitizeFileError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    if timeout is not None and math.isnan(timeout):
+    if timeout is not None and (math.isnan(timeout) or timeout < 0):
         typer.echo("error: --timeout must be a number of seconds (or inf for no limit)", err=True)
         raise typer.Exit(EXIT_USAGE)
     given = {name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None}
