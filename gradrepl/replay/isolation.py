@@ -39,14 +39,30 @@ def can_isolate() -> bool:
     return hasattr(os, "fork")
 
 
+# Run once in a throwaway session before forking: it imports and warms what lessons use on first
+# touch (printing, autograd, the display hook, output capture), so no child pays for that again.
+# It changes no process-wide setting (no random numbers, no print options, grad mode as it was).
+_WARM_UP_CELL = """\
+import torch
+x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+y = (x * 2 + 1).mean()
+y.backward()
+print(y, x.grad, torch.zeros(3, dtype=torch.int64))
+y
+"""
+
+
 def warm_up(options: ReplayOptions) -> None:
-    """Import what every child needs before forking, so each child gets it for free."""
+    """Import and warm what every child needs before forking, so each child gets it for free."""
     from gradrepl.replay import compare, runner  # noqa: F401  (imported for the children)
 
     try:
-        runner.new_session(options).preload()
+        session = runner.new_session(options)
+        session.preload()
+        session.run_cell(_WARM_UP_CELL)
+        session.restore_torch_defaults()
     except Exception:
-        pass  # a notebook's `import torch` cell reports the problem in its own words
+        pass  # a notebook's `import torch` cell reports any problem in its own words
 
 
 # --- the child ----------------------------------------------------------------------------------
