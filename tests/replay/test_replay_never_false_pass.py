@@ -93,6 +93,7 @@ def test_tolerance_never_lets_a_whole_value_pass_for_another(tmp_path):
 def test_timeout_inf_means_no_limit_and_nan_is_refused(tmp_path):
     path = write_nb(tmp_path / "t.ipynb", [code("print(1)", outputs=[stdout("1\n")])])
     assert run("replay", "--timeout", "inf", path).returncode == 0
+    assert run("replay", "--timeout", "1e300", path).returncode == 0
     refused = run("replay", "--timeout", "nan", path)
     assert refused.returncode == 2
     assert refused.stderr.strip() == "error: --timeout must be a number of seconds (or inf for no limit)"
@@ -218,3 +219,40 @@ def test_recorded_error_outputs_still_compare(tmp_path):
     path = write_nb(tmp_path / "e.ipynb", [code("1/0", tags=["raises-exception"],
                                                 outputs=[error("ZeroDivisionError", "division by zero")])])
     assert run("replay", path).returncode == 0
+
+
+ODD_CONTENT = {
+    "data null": ('[{"output_type": "execute_result", "data": null, "metadata": {}, "execution_count": 1}]',
+                  "cell 1: an execute_result output whose data is not an object"),
+    "integer text": ('[{"output_type": "stream", "name": "stdout", "text": 5}]',
+                     "cell 1: a stream output whose text is not text"),
+    "unknown stream": ('[{"output_type": "stream", "name": "stdlog", "text": "1"}]',
+                       "cell 1: a stream output named 'stdlog', not stdout or stderr"),
+    "lone surrogate": ('[{"output_type": "stream", "name": "stdout", "text": "\\udcff"}]',
+                       "cell 1: text with a lone surrogate (not Unicode text)"),
+}
+
+
+@pytest.mark.parametrize("outputs, message", ODD_CONTENT.values(), ids=ODD_CONTENT.keys())
+def test_odd_but_parseable_content_is_one_line_naming_notebook_and_cell(tmp_path, outputs, message):
+    path = tmp_path / "odd.ipynb"
+    path.write_text('{"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": '
+                    + outputs + ', "source": "1"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    completed = run("replay", path)
+    assert (completed.returncode, completed.stdout) == (2, f"error: {path}: not a valid notebook ({message})\n")
+
+
+def test_deep_nesting_huge_integers_and_v3_code_that_is_not_text_are_one_line(tmp_path):
+    deep = tmp_path / "deep.ipynb"
+    deep.write_text('{"cells": [], "metadata": ' + "[" * 100_000 + "]" * 100_000 + ', "nbformat": 4}')
+    huge = tmp_path / "huge.ipynb"
+    huge.write_text('{"cells": [], "metadata": {"n": ' + "9" * 5000 + '}, "nbformat": 4}')
+    v3 = tmp_path / "v3.ipynb"
+    v3.write_text(json.dumps({"metadata": {}, "nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": [
+        {"cell_type": "code", "input": 5, "language": "python", "metadata": {}, "outputs": []}]}]}))
+    completed = run("replay", deep, huge, v3)
+    assert completed.returncode == 2
+    assert completed.stdout.splitlines() == [
+        f"error: {deep}: not a notebook (JSON nested too deeply)",
+        f"error: {huge}: not a notebook (a number too long to read)",
+        f"error: {v3}: not a valid notebook (cell 1: source is not text)"]
