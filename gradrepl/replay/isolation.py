@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from gradrepl.replay.notebooks import Notebook
-from gradrepl.replay.results import FAILED, CellReport, NotebookReport, ReplayOptions
+from gradrepl.replay.results import FAILED, UNSUPPORTED, CellReport, NotebookReport, ReplayOptions
 
 # Taken now, so a cell that rebinds ``pickle.dumps`` or ``os.write`` cannot stop a report coming home.
 _dumps, _loads, _write, _exit = pickle.dumps, pickle.loads, os.write, os._exit
@@ -52,10 +52,17 @@ y
 """
 
 
+_warmed: set[str] = set()
+
+
 def warm_up(options: ReplayOptions) -> None:
-    """Import and warm what every child needs before forking, so each child gets it for free."""
+    """Import and warm what every child needs before forking, so each child gets it for free
+    (once per engine and process: the pytest plugin replays notebooks one call at a time)."""
     from gradrepl.replay import compare, runner  # noqa: F401  (imported for the children)
 
+    if options.engine in _warmed:
+        return
+    _warmed.add(options.engine)
     try:
         session = runner.new_session(options)
         session.preload()
@@ -262,8 +269,7 @@ def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int
                 data = os.read(key.fd, 1 << 16)
                 if data:
                     _receive(child, data, on_cell)
-                    if options.fail_fast and any(c.status == FAILED or c.status == "unsupported"
-                                                 for c in child.cells):
+                    if options.fail_fast and any(c.status in (FAILED, UNSUPPORTED) for c in child.cells):
                         stop = True
                     continue
                 selector.unregister(key.fd)
