@@ -168,9 +168,9 @@ def _conclude(notebooks, reports, request: ReplayRequest, reporter, json_path, j
     except OSError as error:
         reporter.message(f"error: {error.filename or ''}: cannot write ({error.strerror})", "red")
         return EXIT_USAGE
-    except (KeyboardInterrupt, Terminated):
+    except (KeyboardInterrupt, Terminated) as stop:
         reporter.message("interrupted while writing files: each file is either as it was or fully written", "red")
-        return EXIT_INTERRUPTED
+        return 128 + stop.signum if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     reporter.closing(reports, updated=updated, ok=exit_code == EXIT_OK)
     return exit_code
 

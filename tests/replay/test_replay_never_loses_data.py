@@ -175,3 +175,24 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary_file(tmp_path
         update.write_atomically(str(path), "new")
     assert path.read_text() == "old"
     assert os.listdir(tmp_path) == ["lesson.ipynb"]
+
+
+def test_a_signal_while_notebooks_are_being_written_leaves_each_whole_and_no_temporary_file(tmp_path):
+    big = "x" * 200_000
+    paths = [write_nb(tmp_path / f"n{i:03}.ipynb", [code(f"print({i})\nprint('{big}')")]) for i in range(60)]
+    before = {p: p.read_bytes() for p in paths}
+    replay = start("replay", "--update", *paths, PYTHONUNBUFFERED="1")
+    for line in replay.stdout:
+        if ": updated " in line:  # writing has begun: stop replay in the middle of it
+            replay.send_signal(signal.SIGTERM)
+            break
+    replay.communicate(timeout=60)
+    assert replay.returncode in (0, 128 + signal.SIGTERM)
+    assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in paths)  # no temporary file left
+    updated = 0
+    for path in paths:
+        text = path.read_bytes()
+        if text != before[path]:
+            updated += 1
+            assert json.loads(text)["cells"][0]["outputs"][0]["text"][0] == f"{int(path.stem[1:])}\n"
+    assert 1 <= updated <= len(paths)
