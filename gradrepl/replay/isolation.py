@@ -159,7 +159,7 @@ def _start(notebook: Notebook, options: ReplayOptions, register: Callable[[_Chil
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def _receive(child: _Child, data: bytes, on_cell) -> None:
+def _receive(child: _Child, data: bytes) -> None:
     child.buffer += data
     while len(child.buffer) >= _HEADER.size:
         (size,) = _HEADER.unpack_from(child.buffer)
@@ -169,8 +169,6 @@ def _receive(child: _Child, data: bytes, on_cell) -> None:
         del child.buffer[:_HEADER.size + size]
         if kind == "cell":
             child.cells.append(payload)
-            if on_cell is not None:
-                on_cell(child.notebook, payload)
         elif kind == "done":
             child.report = payload
         else:
@@ -239,8 +237,7 @@ def _kill_and_reap(children) -> None:
 
 
 def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int = 1,
-                    on_report: Callable[[NotebookReport], None] = lambda report: None,
-                    on_cell=None) -> list[NotebookReport]:
+                    on_report: Callable[[NotebookReport], None] = lambda report: None) -> list[NotebookReport]:
     """Replay every notebook in its own child, ``jobs`` at a time; ``on_report`` in input order.
 
     With ``options.fail_fast`` the first failing cell stops everything: running children are
@@ -248,51 +245,74 @@ def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int
     error) kills the children still running, so none is left behind.
     """
     warm_up(options)
-    finished: dict[int, NotebookReport] = {}
-    running: dict[int, tuple[int, _Child]] = {}
-    waiting = list(enumerate(notebooks))
-    reports: list[NotebookReport] = []
-    selector = selectors.DefaultSelector()
-    stop = False
+    scheduler = _Scheduler(notebooks, options, max(1, jobs), on_report)
     try:
-        while (waiting and not stop) or running:
-            while waiting and not stop and len(running) < max(1, jobs):
-                position, notebook = waiting.pop(0)
-
-                def register(child: _Child, position: int = position) -> None:
-                    running[child.fd] = (position, child)
-                    selector.register(child.fd, selectors.EVENT_READ)
-
-                _start(notebook, options, register)
-            for key, _ in selector.select():
-                position, child = running[key.fd]
-                data = os.read(key.fd, 1 << 16)
-                if data:
-                    _receive(child, data, on_cell)
-                    if options.fail_fast and any(c.status in (FAILED, UNSUPPORTED) for c in child.cells):
-                        stop = True
-                    continue
-                selector.unregister(key.fd)
-                del running[key.fd]
-                _, status = os.waitpid(child.pid, 0)
-                os.close(child.fd)
-                finished[position] = _finish(child, status)
-                if options.fail_fast and not finished[position].ok:
-                    stop = True
-            if stop and running:
-                _stop([child for _, child in running.values()])
-                for fd, (position, child) in running.items():
-                    selector.unregister(fd)
-                    finished[position] = _finish_stopped(child)
-                running.clear()
-            while len(reports) in finished:
-                reports.append(finished.pop(len(reports)))
-                on_report(reports[-1])
+        while scheduler.busy:
+            scheduler.start_children()
+            scheduler.read_children()
+            scheduler.report_in_order()
     finally:
-        if running:
-            _stop([child for _, child in running.values()])
-        selector.close()
-    return reports
+        scheduler.kill_running()
+        scheduler.selector.close()
+    return scheduler.reports
+
+
+class _Scheduler:
+    def __init__(self, notebooks: list[Notebook], options: ReplayOptions, jobs: int, on_report):
+        self.options, self.jobs, self.on_report = options, jobs, on_report
+        self.waiting = list(enumerate(notebooks))
+        self.running: dict[int, tuple[int, _Child]] = {}  # by pipe fd: (input position, child)
+        self.finished: dict[int, NotebookReport] = {}
+        self.reports: list[NotebookReport] = []
+        self.selector = selectors.DefaultSelector()
+        self.stopping = False  # --fail-fast saw a failure: start nothing more
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.running or (self.waiting and not self.stopping))
+
+    def start_children(self) -> None:
+        while self.waiting and not self.stopping and len(self.running) < self.jobs:
+            position, notebook = self.waiting.pop(0)
+
+            def register(child: _Child, position: int = position) -> None:
+                self.running[child.fd] = (position, child)
+                self.selector.register(child.fd, selectors.EVENT_READ)
+
+            _start(notebook, self.options, register)
+
+    def read_children(self) -> None:
+        for key, _ in self.selector.select():
+            position, child = self.running[key.fd]
+            data = os.read(key.fd, 1 << 16)
+            if data:
+                _receive(child, data)
+                if self.options.fail_fast and any(c.status in (FAILED, UNSUPPORTED) for c in child.cells):
+                    self.stopping = True
+                continue
+            self.selector.unregister(key.fd)
+            del self.running[key.fd]
+            _, status = os.waitpid(child.pid, 0)
+            os.close(child.fd)
+            self.finished[position] = _finish(child, status)
+            if self.options.fail_fast and not self.finished[position].ok:
+                self.stopping = True
+        if self.stopping and self.running:
+            for position, child in self.running.values():
+                self.finished[position] = _finish_stopped(child)
+            self.kill_running()
+
+    def report_in_order(self) -> None:
+        while len(self.reports) in self.finished:
+            self.reports.append(self.finished.pop(len(self.reports)))
+            self.on_report(self.reports[-1])
+
+    def kill_running(self) -> None:
+        children = [child for _, child in self.running.values()]
+        for child in children:
+            self.selector.unregister(child.fd)
+        self.running.clear()
+        _stop(children)
 
 
 def _finish_stopped(child: _Child) -> NotebookReport:
