@@ -256,3 +256,18 @@ def test_deep_nesting_huge_integers_and_v3_code_that_is_not_text_are_one_line(tm
         f"error: {deep}: not a notebook (JSON nested too deeply)",
         f"error: {huge}: not a notebook (a number too long to read)",
         f"error: {v3}: not a valid notebook (cell 1: source is not text)"]
+
+
+def test_without_fork_notebooks_run_one_after_another_in_process(tmp_path, monkeypatch):
+    # Windows has no fork: the fallback replays in this process, each notebook in a new session.
+    from typer.testing import CliRunner
+
+    from gradrepl.cli import app
+    from gradrepl.replay import isolation
+
+    monkeypatch.setattr(isolation, "can_isolate", lambda: False)
+    first = write_nb(tmp_path / "a.ipynb", [code("import torch\ntorch.set_printoptions(precision=2)")])
+    second = write_nb(tmp_path / "b.ipynb", [code("import torch\ntorch.tensor([1/3])",
+                                                  outputs=[result("tensor([0.3333])")])])
+    outcome = CliRunner().invoke(app, ["replay", "--no-color", "--jobs", "2", str(first), str(second)])
+    assert outcome.exit_code == 0, outcome.output
