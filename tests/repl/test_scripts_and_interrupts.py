@@ -3,7 +3,6 @@ an unusable history file, and Ctrl-C in a real terminal (issue 12)."""
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
