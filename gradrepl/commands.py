@@ -8,6 +8,7 @@ without importing this module at all.
 
 from __future__ import annotations
 
+import math
 from enum import Enum
 from typing import List, Optional
 
@@ -86,7 +87,9 @@ def replay(
     engine: Engine = typer.Option(Engine.gradrepl, "--engine", metavar="[gradrepl|torch]", help="Run cells on gradrepl or on a real PyTorch."),
     update: bool = typer.Option(False, "--update", help="Write the produced outputs back into the notebooks."),
     tolerance: bool = typer.Option(False, "--tolerance",
-                                   help="Numbers match to the recorded precision, give or take one in the last digit."),
+                                   help="Compare numbers by value, as numpy.isclose (rtol 1e-3, atol 1e-5)."),
+    rtol: Optional[float] = typer.Option(None, "--rtol", min=0, metavar="R", help="Relative tolerance (implies --tolerance)."),
+    atol: Optional[float] = typer.Option(None, "--atol", min=0, metavar="A", help="Absolute tolerance (implies --tolerance)."),
     compare_stderr: bool = typer.Option(False, "--compare-stderr", help="Compare stderr streams too."),
     lax: bool = typer.Option(False, "--lax", help="Compare only cells marked NBVAL_CHECK_OUTPUT (like nbval-lax)."),
     sanitize: Optional[str] = typer.Option(None, "--sanitize", "--sanitize-with", metavar="FILE",
@@ -96,8 +99,8 @@ def replay(
     html_path: Optional[str] = typer.Option(None, "--html", metavar="FILE",
                                             help="Write a self-contained HTML report (failing cells side by side)."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Replay this many notebooks in parallel."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0, metavar="S",
-                                            help="Fail a cell that runs longer than S seconds."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="S",
+                                            help="Fail a cell that runs longer than S seconds (inf: no limit)."),
     fail_fast: bool = typer.Option(False, "--fail-fast", "-x", help="Stop at the first failing cell."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list skipped cells."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the output (default: on a terminal)."),
@@ -118,8 +121,13 @@ def replay(
     except SanitizeFileError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    options = ReplayOptions(engine=engine.value, timeout=timeout or None, tolerance=tolerance,
-                            compare_stderr=compare_stderr, lax=lax, sanitizers=sanitizers, fail_fast=fail_fast)
+    if timeout is not None and (math.isnan(timeout) or timeout < 0):
+        typer.echo("error: --timeout must be a number of seconds (or inf for no limit)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    given = {name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None}
+    options = ReplayOptions(engine=engine.value, timeout=timeout if timeout and math.isfinite(timeout) else None,
+                            tolerance=tolerance or bool(given), **given, compare_stderr=compare_stderr, lax=lax,
+                            sanitizers=sanitizers, fail_fast=fail_fast)
     request = ReplayRequest(paths=list(paths), options=options, update=update, json_path=json_path,
                             junit_path=junit_path, html_path=html_path, jobs=jobs, verbose=verbose, color=color)
     raise typer.Exit(run(request))

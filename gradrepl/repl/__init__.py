@@ -53,10 +53,9 @@ def start(classic: bool = False, engine: str = "gradrepl", code: str | None = No
 
         return run_source(code, engine)
     if sys.stdin is None or not sys.stdin.isatty():
-        from gradrepl.repl.script import run_source
+        from gradrepl.repl.script import run_stdin
 
-        source = sys.stdin.read() if sys.stdin is not None else ""
-        return run_source(source, engine, where='File "<stdin>"')
+        return run_stdin(engine)
     from gradrepl.repl.shell import Shell
 
     return Shell(engine=engine, classic=classic).interact()

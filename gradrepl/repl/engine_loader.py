@@ -27,6 +27,9 @@ class EngineLoader:
 
     def _load(self) -> None:
         try:
+            from gradrepl.session.interrupts import keep_interrupts_off_this_thread
+
+            keep_interrupts_off_this_thread()
             from gradrepl.repl.session_adapter import open_session
 
             self._session = open_session(self.engine)

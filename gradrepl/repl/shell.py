@@ -104,6 +104,7 @@ class Shell:
             result = session.run_cell(source, on_output=lambda o: self.printer.show(o, one_line))
         except KeyboardInterrupt:
             self.printer.show_error("KeyboardInterrupt", "")
+            self.next_count = session.execution_count + 1  # the prompt never skips a number
             return True
         if result.execution_count is not None:
             self.next_count = result.execution_count + 1
@@ -136,7 +137,10 @@ class Shell:
                 break
             if not text.strip():
                 continue
-            self.run_cell(strip_prompts(text))
+            try:
+                self.run_cell(strip_prompts(text))
+            except KeyboardInterrupt:  # a press while gradrepl showed the outputs: back to the prompt
+                self.printer.stdout.write("\nKeyboardInterrupt\n")
         return 0
 
     def _load_after_first_render(self, prompt_session, highlighting):
@@ -151,6 +155,9 @@ class Shell:
                 self.loader.start()
 
                 def highlight():
+                    from gradrepl.session.interrupts import keep_interrupts_off_this_thread
+
+                    keep_interrupts_off_this_thread()
                     highlighting.load()
                     try:
                         app.invalidate()  # redraw what is typed so far, now in colour

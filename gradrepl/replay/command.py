@@ -10,16 +10,17 @@ one line.
 from __future__ import annotations
 
 import importlib.util
-import sys
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+import os
+import signal
+import threading
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from gradrepl.replay import files
+from gradrepl.replay import files, isolation
 from gradrepl.replay.notebooks import Notebook, NotebookError, discover, load
 from gradrepl.replay.results import NotebookReport, ReplayOptions
-from gradrepl.replay.runner import replay_notebook
+from gradrepl.replay.runner import replay_in_process
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROGRESS_MIN_NOTEBOOKS = 4
@@ -38,6 +39,8 @@ class ReplayRequest:
     color: Optional[bool] = None
 
 
+REPORT_PATHS = ("json_path", "junit_path", "html_path")  # ReplayRequest's report files
+
 def load_notebooks(paths: list[str]) -> tuple[list[Notebook], list[str]]:
     try:
         found = discover(paths)
@@ -52,36 +55,45 @@ def load_notebooks(paths: list[str]) -> tuple[list[Notebook], list[str]]:
     return notebooks, problems
 
 
-def _replay_in_worker(notebook: Notebook, options: ReplayOptions) -> NotebookReport:
-    return replay_notebook(notebook, options)
-
-
 def _run_all(notebooks: list[Notebook], request: ReplayRequest, on_report) -> list[NotebookReport]:
-    """Replay every notebook; ``on_report`` is called in input order as reports become available."""
+    """Replay every notebook, each as in a fresh kernel; ``on_report`` is called in input order."""
     options = request.options
+    if isolation.can_isolate():
+        return isolation.replay_isolated(notebooks, options, jobs=request.jobs, on_report=on_report)
     reports: list[NotebookReport] = []
-    if request.jobs <= 1 or len(notebooks) <= 1:
-        for notebook in notebooks:
-            report = replay_notebook(notebook, options)
-            reports.append(report)
-            on_report(report)
-            if options.fail_fast and not report.ok:
-                break
-        return reports
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=request.jobs, mp_context=context) as pool:
-        futures = [pool.submit(_replay_in_worker, notebook, options) for notebook in notebooks]
-        for future in futures:
-            report = future.result()
-            reports.append(report)
-            on_report(report)
-            if options.fail_fast and not report.ok:
-                for pending in futures:
-                    pending.cancel()
-                break
+    for notebook in notebooks:
+        report = replay_in_process(notebook, options)
+        reports.append(report)
+        on_report(report)
+        if options.fail_fast and not report.ok:
+            break
     return reports
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised as an exception so that cleanup (killing children, removing a
+    temporary file being written) runs before replay exits."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def terminate_cleanly():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum, frame):
+        raise Terminated(signum)
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _progress(reporter, total: int):
@@ -91,6 +103,17 @@ def _progress(reporter, total: int):
 
     return Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=reporter.console, transient=True)
+
+
+def preflight(request: ReplayRequest, notebooks: list[Notebook]) -> list[str]:
+    """Everything that would fail after the run, found before it: one line each."""
+    from gradrepl.replay.update import update_problem
+
+    problems = [problem for name in REPORT_PATHS if (path := getattr(request, name))
+                for problem in [files.report_path_problem(path)] if problem]
+    if request.update:
+        problems += [problem for notebook in notebooks for problem in [update_problem(notebook)] if problem]
+    return problems
 
 
 def run(request: ReplayRequest, out=None) -> int:
@@ -104,11 +127,28 @@ def run(request: ReplayRequest, out=None) -> int:
     from gradrepl.session.process import own_process
 
     own_process()  # `gradrepl replay` owns its process
+    problems += preflight(request, notebooks) if not problems else []
     if problems:
         for problem in problems:
             reporter.message(f"error: {problem}", "red")
         return EXIT_USAGE
+    # A cell may chdir (in-process fallback): every path is fixed before anything runs.
+    request = replace(request, **{name: os.path.abspath(path) for name in REPORT_PATHS
+                                  if (path := getattr(request, name))})
+    with terminate_cleanly():
+        try:
+            reports = _replay_with_progress(notebooks, request, reporter)
+        except KeyboardInterrupt:
+            reporter.message("interrupted" + (": no notebook was updated" if request.update else ""), "red")
+            return EXIT_INTERRUPTED
+        except Terminated as stop:
+            reporter.message(f"terminated ({signal.Signals(stop.signum).name})"
+                             + (": no notebook was updated" if request.update else ""), "red")
+            return 128 + stop.signum
+        return _conclude(notebooks, reports, request, reporter)
 
+
+def _replay_with_progress(notebooks: list[Notebook], request: ReplayRequest, reporter) -> list[NotebookReport]:
     with _progress(reporter, len(notebooks)) as progress:
         task = progress.add_task("replay", total=len(notebooks)) if progress else None
 
@@ -117,24 +157,30 @@ def run(request: ReplayRequest, out=None) -> int:
             if progress is not None:
                 progress.advance(task)
 
-        try:
-            reports = _run_all(notebooks, request, on_report)
-        except KeyboardInterrupt:
-            reporter.message("interrupted" + (": no notebook was updated" if request.update else ""), "red")
-            return EXIT_INTERRUPTED
+        return _run_all(notebooks, request, on_report)
 
+
+def _conclude(notebooks, reports, request: ReplayRequest, reporter) -> int:
+    """Updates, report files and the closing line; Ctrl-C or SIGTERM here leaves every file whole."""
     exit_code = EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
     updated = None
-    if request.update:
-        exit_code, updated = _update(notebooks, reports, reporter)
-    if request.json_path:
-        files.write_json(request.json_path, reports)
-    if request.junit_path:
-        files.write_junit(request.junit_path, reports)
-    if request.html_path:
-        from gradrepl.replay.html_report import html_report
+    try:
+        if request.update:
+            exit_code, updated = _update(notebooks, reports, reporter)
+        if request.json_path:
+            files.write_json(request.json_path, reports)
+        if request.junit_path:
+            files.write_junit(request.junit_path, reports)
+        if request.html_path:
+            from gradrepl.replay.html_report import html_report
 
-        files.write_text(request.html_path, html_report(reports, engine=request.options.engine))
+            files.write_text(request.html_path, html_report(reports, engine=request.options.engine))
+    except OSError as error:
+        reporter.message(f"error: {error.filename or ''}: cannot write ({error.strerror})", "red")
+        return EXIT_USAGE
+    except (KeyboardInterrupt, Terminated) as stop:
+        reporter.message("interrupted while writing files: each file is either as it was or fully written", "red")
+        return 128 + stop.signum if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     reporter.closing(reports, updated=updated, ok=exit_code == EXIT_OK)
     return exit_code
 

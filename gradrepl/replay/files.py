@@ -76,11 +76,31 @@ def junit_xml(reports: list[NotebookReport]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
+def report_path_problem(path: str) -> str | None:
+    """Why a report could not be written to ``path``, checked before the run; None when it can."""
+    target = os.path.abspath(path)
+    if os.path.isdir(target):
+        return f"{path}: is a directory, not a report file"
+    directory = os.path.dirname(target)
+    existing = directory
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{path}: cannot write a report here ({existing} is not a directory)"
+    if not os.access(existing, os.W_OK | os.X_OK) or not os.stat(existing).st_mode & 0o222:
+        return f"{path}: cannot write a report here ({existing} is read-only)"
+    if os.path.exists(target) and (not os.access(target, os.W_OK) or not os.stat(target).st_mode & 0o222):
+        return f"{path}: the report file is read-only"
+    return None
+
+
 def write_text(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    """Write ``path`` atomically (a temporary file renamed over it): a report is never half-written,
+    even when replay is killed while writing it."""
+    from gradrepl.replay.update import write_atomically
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_atomically(path, text, suffix=".tmp")
 
 
 def write_json(path: str, reports: list[NotebookReport]) -> None:

@@ -45,8 +45,9 @@ def object_members(text: str, start: int) -> tuple[dict[str, tuple[int, int, int
             raise ValueError(f"expected ',' or '}}' at {index}")
 
 
-def cell_members(text: str) -> list[dict[str, tuple[int, int, int]]]:
-    """For each element of the top-level ``cells`` array, the spans of its members."""
+def cell_objects(text: str) -> list[tuple[dict[str, tuple[int, int, int]], int]]:
+    """For each element of the top-level ``cells`` array: the spans of its members, and where the
+    object ends (just after its closing brace)."""
     top, _ = object_members(text, _skip(text, 0))
     _, cells_start, _ = top["cells"]
     cells = []
@@ -55,7 +56,7 @@ def cell_members(text: str) -> list[dict[str, tuple[int, int, int]]]:
         return cells
     while True:
         members, index = object_members(text, index)
-        cells.append(members)
+        cells.append((members, index))
         index = _skip(text, index)
         if text[index] == ",":
             index = _skip(text, index + 1)
@@ -63,6 +64,11 @@ def cell_members(text: str) -> list[dict[str, tuple[int, int, int]]]:
             return cells
         else:
             raise ValueError(f"expected ',' or ']' at {index}")
+
+
+def cell_members(text: str) -> list[dict[str, tuple[int, int, int]]]:
+    """For each element of the top-level ``cells`` array, the spans of its members."""
+    return [members for members, _ in cell_objects(text)]
 
 
 def indentation_before(text: str, position: int) -> str | None:

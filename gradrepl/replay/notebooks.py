@@ -85,6 +85,10 @@ def load(path: str) -> Notebook:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise NotebookError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise NotebookError(f"{path}: not a notebook (JSON nested too deeply)") from None
+    except ValueError:  # a number with more digits than Python converts (sys.int_max_str_digits)
+        raise NotebookError(f"{path}: not a notebook (a number too long to read)") from None
     if not isinstance(data, dict) or "nbformat" not in data:
         raise NotebookError(f"{path}: not a notebook (no nbformat version)")
     version = data.get("nbformat")
@@ -94,20 +98,78 @@ def load(path: str) -> Notebook:
         _check_cells(path, data["cells"])
         return Notebook(path, text, data)
     if version == 3:
-        return Notebook(path, text, _convert_v3(path, text), converted_from=3)
+        data = _convert_v3(path, text)
+        _check_cells(path, data["cells"])
+        return Notebook(path, text, data, converted_from=3)
     raise NotebookError(f"{path}: unsupported nbformat version {version!r} (gradrepl reads versions 3 and 4)")
 
 
 def _check_cells(path: str, cells: list[dict]) -> None:
     """The parts of each cell replay relies on, so malformed files fail with a message, not a crash."""
     for number, cell in enumerate(cells, start=1):
-        source = cell.get("source", "")
-        if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
-            raise NotebookError(f"{path}: not a valid notebook (cell {number}: source is not text)")
-        if cell.get("cell_type") == "code":
-            outputs = cell.get("outputs", [])
-            if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
-                raise NotebookError(f"{path}: not a valid notebook (cell {number}: outputs is not a list of outputs)")
+        problem = _cell_problem(cell)
+        if problem is None and _has_lone_surrogate(cell):
+            problem = "text with a lone surrogate (not Unicode text)"
+        if problem is not None:
+            raise NotebookError(f"{path}: not a valid notebook (cell {number}: {problem})")
+
+
+def _has_lone_surrogate(cell: dict) -> bool:
+    """json.loads turns an escaped surrogate pair into one character; an unpaired one stays a
+    surrogate, which no UTF-8 file, terminal or report can hold."""
+    try:
+        json.dumps(cell, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(s, str) for s in value))
+
+
+def _cell_problem(cell: dict) -> str | None:
+    if not isinstance(cell.get("cell_type", "code"), str):
+        return "cell_type is not text"
+    if not _is_text(cell.get("source", "")):
+        return "source is not text"
+    if not isinstance(cell.get("metadata", {}), dict):
+        return "metadata is not an object"
+    if cell.get("cell_type") != "code":
+        return None
+    count = cell.get("execution_count")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+        return "execution_count is not a number"
+    outputs = cell.get("outputs", [])
+    if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+        return "outputs is not a list of outputs"
+    for output in outputs:
+        problem = _output_problem(output)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _output_problem(output: dict) -> str | None:
+    kind = output.get("output_type")
+    if kind == "stream":
+        if output.get("name") not in ("stdout", "stderr"):
+            return f"a stream output named {output.get('name')!r}, not stdout or stderr"
+        if not _is_text(output.get("text", "")):
+            return "a stream output whose text is not text"
+    elif kind in ("execute_result", "display_data"):
+        data = output.get("data")
+        if not isinstance(data, dict):
+            return f"an {kind} output whose data is not an object"
+        for mime, value in data.items():
+            if mime.startswith("text/") and not _is_text(value):
+                return f"an {kind} output whose {mime} is not text"
+    elif kind == "error":
+        if not isinstance(output.get("ename", ""), str) or not isinstance(output.get("evalue", ""), str):
+            return "an error output whose ename or evalue is not text"
+    else:
+        return f"an output of unknown type {kind!r}"
+    return None
 
 
 def _convert_v3(path: str, text: str) -> dict:

@@ -22,7 +22,9 @@ def pytest_addoption(parser):
     group.addoption("--gradrepl-engine", default="gradrepl", choices=("gradrepl", "torch"),
                     help="run cells on gradrepl (default) or on a real PyTorch")
     group.addoption("--gradrepl-tolerance", action="store_true", default=False,
-                    help="numbers match to the recorded precision, give or take one in the last digit")
+                    help="compare numbers by value, as numpy.isclose (rtol 1e-3, atol 1e-5)")
+    group.addoption("--gradrepl-rtol", type=float, default=None, help="relative tolerance (implies tolerance)")
+    group.addoption("--gradrepl-atol", type=float, default=None, help="absolute tolerance (implies tolerance)")
     group.addoption("--gradrepl-compare-stderr", action="store_true", default=False, help="compare stderr too")
     group.addoption("--gradrepl-lax", action="store_true", default=False,
                     help="compare only cells marked NBVAL_CHECK_OUTPUT")
@@ -59,11 +61,17 @@ def _options(config):
     return ReplayOptions(
         engine=config.getoption("gradrepl_engine"),
         timeout=config.getoption("gradrepl_timeout"),
-        tolerance=config.getoption("gradrepl_tolerance"),
+        **_tolerance(config),
         compare_stderr=config.getoption("gradrepl_compare_stderr"),
         lax=config.getoption("gradrepl_lax"),
         sanitizers=tuple(read_sanitize_file(sanitize)) if sanitize else (),
     )
+
+
+def _tolerance(config) -> dict:
+    rtol, atol = config.getoption("gradrepl_rtol"), config.getoption("gradrepl_atol")
+    given = {name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None}
+    return {"tolerance": config.getoption("gradrepl_tolerance") or bool(given), **given}
 
 
 class NotebookFile(pytest.File):

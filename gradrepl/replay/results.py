@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from gradrepl.replay.compare import DEFAULT_ATOL, DEFAULT_RTOL
 from gradrepl.replay.normalise import Sanitizer
 
 PASSED, FAILED, UNSUPPORTED, SKIPPED = "passed", "failed", "unsupported", "skipped"
@@ -15,7 +16,9 @@ PASSED, FAILED, UNSUPPORTED, SKIPPED = "passed", "failed", "unsupported", "skipp
 class ReplayOptions:
     engine: str = "gradrepl"
     timeout: Optional[float] = None
-    tolerance: bool = False
+    tolerance: bool = False  # compare numbers by value: |produced - recorded| <= atol + rtol * |recorded|
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
     compare_stderr: bool = False
     lax: bool = False  # nbval-lax: compare only cells marked NBVAL_CHECK_OUTPUT
     sanitizers: tuple[Sanitizer, ...] = ()

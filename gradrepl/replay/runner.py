@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Optional
 
-from gradrepl.replay.compare import blocks_match, comparable_blocks, render, unified_diff
+from gradrepl.replay.compare import Tolerance, blocks_match, comparable_blocks, render, unified_diff
 from gradrepl.replay.magics import register_gradrepl_magics
 from gradrepl.replay.markers import CellMarkers, cell_markers
 from gradrepl.replay.notebooks import Notebook, cell_source
@@ -26,9 +26,10 @@ from gradrepl.replay.results import (FAILED, PASSED, SKIPPED, UNSUPPORTED, CellR
 from gradrepl.session import CellResult, Session
 
 
-def new_session(options: ReplayOptions) -> Session:
+def new_session(options: ReplayOptions, after_other_notebooks: bool = False) -> Session:
     session = Session(engine=options.engine, quick_timeit=True, allow_stdin=False)
-    session.restore_torch_defaults()  # each notebook as in a fresh kernel, whatever ran before it
+    if after_other_notebooks:  # without a process of its own: put back what earlier lessons changed
+        session.restore_torch_defaults()
     register_gradrepl_magics(session)
     if options.timeout:
         # Load the engine before the first cell so its import never counts against a cell's time limit.
@@ -62,16 +63,33 @@ def stop_on_ctrl_c():
         signal.signal(signal.SIGINT, previous)
 
 
-def replay_notebook(notebook: Notebook, options: ReplayOptions,
-                    on_cell: Optional[Callable[[CellReport], None]] = None) -> NotebookReport:
+def replay_notebook(notebook: Notebook, options: ReplayOptions) -> NotebookReport:
+    """Replay one notebook as in a fresh kernel: in a process of its own where the system allows
+    (``isolation``), else in this process with a fresh session."""
+    from gradrepl.replay import isolation
+
+    if isolation.can_isolate():
+        return isolation.replay_isolated([notebook], options)[0]
+    return replay_in_process(notebook, options)
+
+
+def replay_in_process(notebook: Notebook, options: ReplayOptions,
+                      on_cell: Optional[Callable[[CellReport], None]] = None) -> NotebookReport:
     with stop_on_ctrl_c() as interrupted:
-        return _replay(notebook, options, on_cell, interrupted)
+        return _replay(notebook, options, on_cell, interrupted, after_other_notebooks=True)
 
 
-def _replay(notebook: Notebook, options: ReplayOptions, on_cell, interrupted) -> NotebookReport:
+def replay_in_session(notebook: Notebook, options: ReplayOptions,
+                      on_cell: Optional[Callable[[CellReport], None]] = None) -> NotebookReport:
+    """The replay itself, with Ctrl-C left to the caller (an isolated child ignores it)."""
+    return _replay(notebook, options, on_cell, lambda: False)
+
+
+def _replay(notebook: Notebook, options: ReplayOptions, on_cell, interrupted,
+            after_other_notebooks: bool = False) -> NotebookReport:
     started = time.perf_counter()
     report = NotebookReport(notebook.path, converted_from=notebook.converted_from)
-    session = new_session(options)
+    session = new_session(options, after_other_notebooks)
     first_unsupported: Optional[CellReport] = None
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
@@ -106,7 +124,8 @@ def judge(index: int, cell: dict, source: str, markers: CellMarkers, result: Cel
     recorded_outputs = cell.get("outputs") or []
     recorded = comparable_blocks(recorded_outputs, options.compare_stderr, options.sanitizers)
     produced = comparable_blocks(result.outputs, options.compare_stderr, options.sanitizers)
-    differ = not blocks_match(recorded, produced, options.tolerance)
+    tolerance = Tolerance(options.rtol, options.atol) if options.tolerance else None
+    differ = not blocks_match(recorded, produced, tolerance)
     compared = not markers.ignore_output and (markers.check_output or not options.lax)
     error = result.error
     raised = error is not None and not markers.raises_exception

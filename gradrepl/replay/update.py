@@ -13,7 +13,7 @@ import os
 import tempfile
 
 from gradrepl.replay import jsontext
-from gradrepl.replay.notebooks import Notebook
+from gradrepl.replay.notebooks import Notebook, joined
 from gradrepl.replay.results import CellReport, NotebookReport
 
 
@@ -30,6 +30,8 @@ def check_updatable(report: NotebookReport) -> None:
     if raised:
         cell = raised[0]
         more = f" (and {len(raised) - 1} more cell{'s' if len(raised) > 2 else ''})" if len(raised) > 1 else ""
+        if not cell.reason.startswith("raised "):  # the notebook's process died: nothing to record
+            raise UpdateRefused(f"{report.path}: not updated: {cell.name}: {cell.reason}")
         raise UpdateRefused(f"{report.path}: not updated: {cell.name} raised {cell.reason.removeprefix('raised ')}"
                             f"{more}; to record an error, tag its cell raises-exception or add "
                             "# NBVAL_RAISES_EXCEPTION")
@@ -40,51 +42,108 @@ def check_updatable(report: NotebookReport) -> None:
 def updated_text(notebook: Notebook, report: NotebookReport) -> str | None:
     """The notebook's new text, or None when nothing needs to change."""
     changed = cells_to_update(report)
-    if not changed and notebook.converted_from is None:
+    if not changed:
         return None
     if notebook.converted_from is not None:
-        return _whole_notebook(notebook, changed)
+        raise UpdateRefused(f"{notebook.path}: not updated: it is an nbformat {notebook.converted_from} notebook "
+                            "and gradrepl writes only nbformat 4 (open and save it in Jupyter first)")
     text = notebook.text
     newline = "\r\n" if "\r\n" in text else "\n"  # a notebook saved on Windows keeps its line endings
     indent = jsontext.indent_unit(text)
-    spans = jsontext.cell_members(text)
     replacements = []
+    objects = jsontext.cell_objects(text)
     for cell in changed:
-        members = spans[cell.index]
-        if "outputs" not in members or "execution_count" not in members:
-            return _whole_notebook(notebook, changed)
-        outputs = [jsontext.split_lines(o) for o in cell.produced_outputs]
-        key_start, value_start, value_end = members["outputs"]
-        prefix = jsontext.indentation_before(text, key_start) or ""
-        value = jsontext.dumps_value(outputs, indent, prefix).replace("\n", newline)
-        replacements.append((value_start, value_end, value))
-        _, count_start, count_end = members["execution_count"]
-        replacements.append((count_start, count_end, json.dumps(cell.execution_count)))
+        members, _ = objects[cell.index]
+        outputs = kept_outputs(notebook, cell)
+        values = {"outputs": [jsontext.split_lines(o) for o in outputs], "execution_count": cell.execution_count}
+        last_key, _, last_end = max(members.values(), key=lambda span: span[2])
+        prefix = jsontext.indentation_before(text, last_key)
+        for key, value in values.items():
+            if key in members:
+                key_start, value_start, value_end = members[key]
+                at = jsontext.indentation_before(text, key_start) or ""
+                replacements.append((value_start, value_end,
+                                     jsontext.dumps_value(value, indent, at).replace("\n", newline)))
+            else:  # a cell missing the key: add it after the last member, leaving the rest alone
+                at = prefix or ""
+                member = (f"{json.dumps(key)}: " + jsontext.dumps_value(value, indent, at)).replace("\n", newline)
+                gap = f",{newline}{at}" if prefix is not None else ", "
+                replacements.append((last_end, last_end, gap + member))
     return jsontext.replace_spans(text, replacements)
 
 
-def _whole_notebook(notebook: Notebook, changed: list[CellReport]) -> str:
-    data = notebook.data
-    for cell in changed:
-        data["cells"][cell.index]["outputs"] = [jsontext.split_lines(o) for o in cell.produced_outputs]
-        data["cells"][cell.index]["execution_count"] = cell.execution_count
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+def _is_figure(output: dict) -> bool:
+    return output.get("output_type") == "display_data" and any(
+        mime.startswith("image/") for mime in output.get("data") or {})
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Temp file in the same directory, fsync, rename: readers see the old file or the new one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".gradrepl-", suffix=".ipynb.tmp")
+def _rich(output: dict) -> bool:
+    return output.get("output_type") in ("execute_result", "display_data") and any(
+        mime != "text/plain" for mime in output.get("data") or {})
+
+
+def kept_outputs(notebook: Notebook, cell: CellReport) -> list[dict]:
+    """The produced outputs, keeping what gradrepl cannot produce itself.
+
+    Figures (``display_data`` with an image) stay where they were among the outputs. A recorded
+    result or display carrying other formats (``text/html``) is kept whole when its ``text/plain`` is
+    unchanged; when that text changed, its other formats would be stale, so the update is refused.
+    """
+    recorded = notebook.cells[cell.index].get("outputs") or []
+    produced = list(cell.produced_outputs or [])
+    recorded_values = [o for o in recorded if o.get("output_type") in ("execute_result", "display_data")
+                       and not _is_figure(o)]
+    produced_values = [o for o in produced if o.get("output_type") in ("execute_result", "display_data")]
+    for old, new in zip(recorded_values, produced_values):
+        if not _rich(old):
+            continue
+        if joined(old["data"].get("text/plain")) != joined(new["data"].get("text/plain")):
+            formats = ", ".join(sorted(m for m in old["data"] if m != "text/plain"))
+            raise UpdateRefused(f"{notebook.path}: not updated: {cell.name} has recorded {formats} output, "
+                                "which gradrepl cannot produce, and its text changed; re-record that cell "
+                                "in Jupyter or tag it nbval-ignore-output")
+        kept = dict(old)
+        if "execution_count" in kept:
+            kept["execution_count"] = new.get("execution_count")
+        produced[produced.index(new)] = kept
+    for position, output in enumerate(recorded):
+        if _is_figure(output):
+            produced.insert(min(position, len(produced)), output)
+    return produced
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: str, text: str, suffix: str = ".ipynb.tmp") -> None:
+    """Temp file in the same directory, fsync, rename: readers see the old file or the new one.
+
+    A symbolic link is written through (its target is replaced, the link stays); the file keeps its
+    mode. A hard-linked file is rewritten in place instead, since a rename would cut it off from its
+    other names; signals are held off while it is written. Lone surrogates a cell printed are written
+    as JSON escapes (``\\udcff``), which read back as the same string.
+    """
+    target = os.path.realpath(path)
+    data = text.encode("utf-8", errors="backslashreplace")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as temp:
-            temp.write(text)
+        status = os.stat(target)
+    except FileNotFoundError:
+        status = None
+    if status is not None and status.st_nlink > 1:
+        _write_in_place(target, data)
+        return
+    directory = os.path.dirname(target)
+    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".gradrepl-", suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
             temp.flush()
             os.fsync(temp.fileno())
-        try:
-            os.chmod(temp_path, os.stat(path).st_mode & 0o7777)
-        except OSError:
-            pass
-        os.replace(temp_path, path)
+        os.chmod(temp_path, status.st_mode & 0o7777 if status is not None else _new_file_mode())
+        os.replace(temp_path, target)
     except BaseException:
         try:
             os.unlink(temp_path)
@@ -93,11 +152,51 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
+def _write_in_place(target: str, data: bytes) -> None:
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        with open(target, "r+b") as handle:
+            handle.write(data)
+            handle.truncate()
+            handle.flush()
+            os.fsync(handle.fileno())
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def update_problem(notebook: Notebook) -> str | None:
+    """Why ``--update`` could never write this notebook, checked before the run; None when it can."""
+    target = os.path.realpath(notebook.path)
+    status = os.stat(target)
+    if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
+        return f"{notebook.path}: the notebook is read-only; --update will not change it"
+    if status.st_nlink > 1:
+        return None  # rewritten in place: its folder need not be writable
+    directory = os.path.dirname(target)
+    if not os.access(directory, os.W_OK | os.X_OK) or not os.stat(directory).st_mode & 0o222:
+        return f"{notebook.path}: its folder {directory} is read-only; --update cannot write the notebook"
+    return None
+
+
+def _changed_on_disk(notebook: Notebook) -> bool:
+    try:
+        with open(os.path.realpath(notebook.path), encoding="utf-8", newline="") as handle:
+            return handle.read() != notebook.text
+    except (OSError, UnicodeDecodeError):
+        return True
+
+
 def update_notebook(notebook: Notebook, report: NotebookReport) -> int:
     """Write the produced outputs into the notebook file; returns how many cells changed."""
     check_updatable(report)
     text = updated_text(notebook, report)
     if text is None or text == notebook.text:
         return 0
+    if _changed_on_disk(notebook):
+        raise UpdateRefused(f"{notebook.path}: not updated: the file changed on disk while replay ran "
+                            "(edited or autosaved); replay it again")
     write_atomically(notebook.path, text)
     return len(cells_to_update(report))

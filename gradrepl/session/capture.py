@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -110,11 +111,14 @@ class OutputSink:
 class CellStream(io.TextIOBase):
     """A text stream whose writes become ``stream`` outputs named ``stdout`` or ``stderr``."""
 
-    def __init__(self, name: str, sink: OutputSink, encoding: str = "utf-8"):
+    def __init__(self, name: str, sink: OutputSink, encoding: str = "utf-8", outer=None,
+                 earlier_threads: frozenset = frozenset()):
         super().__init__()
         self.name = name
         self._sink = sink
         self._encoding = encoding
+        self._outer = outer
+        self._earlier_threads = earlier_threads
 
     @property
     def encoding(self):
@@ -129,7 +133,12 @@ class CellStream(io.TextIOBase):
     def write(self, text) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if text:
+        if text and threading.get_ident() in self._earlier_threads:
+            # A thread an earlier cell started: its late output is not this cell's (it goes where
+            # output outside cells goes: the shell's terminal; nowhere in replay).
+            if self._outer is not None:
+                self._outer.write(text)
+        elif text:
             self._sink.add(stream_output(self.name, text))
         return len(text)
 
@@ -169,8 +178,12 @@ def captured(sink: OutputSink, warning_filters: list):
     saved_showwarning = warnings.showwarning
     saved_filters = warnings.filters
     sink._outer_streams = saved_streams
-    sys.stdout = CellStream("stdout", sink, getattr(saved_streams[0], "encoding", None) or "utf-8")
-    sys.stderr = CellStream("stderr", sink, getattr(saved_streams[1], "encoding", None) or "utf-8")
+    current = threading.get_ident()
+    earlier = frozenset(t.ident for t in threading.enumerate() if t.ident != current)
+    sys.stdout = CellStream("stdout", sink, getattr(saved_streams[0], "encoding", None) or "utf-8",
+                            saved_streams[0], earlier)
+    sys.stderr = CellStream("stderr", sink, getattr(saved_streams[1], "encoding", None) or "utf-8",
+                            saved_streams[1], earlier)
     warnings.showwarning = _show_warning
     warnings.filters = warning_filters
     try:

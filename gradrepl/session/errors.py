@@ -49,6 +49,14 @@ def _ename(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _message(exc: BaseException) -> str:
+    """``str(exc)``, or Python's own words when a cell's exception cannot say what it is."""
+    try:
+        return str(exc)
+    except BaseException:
+        return "<exception str() failed>"
+
+
 _NUMPY_ALLOCATION = re.compile(r"Unable to allocate [\d.]+ \w+ for an array with shape \((?P<shape>[^)]*)\) "
                                r"and data type (?P<dtype>\w+)")
 _ENGINE_DIRS = tuple(os.path.join(_GRADREPL_DIR, part) + os.sep for part in ("engine", "torch"))
@@ -150,7 +158,7 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
     elif _engine_allocation_error(exc):
         ename, evalue = "RuntimeError", _engine_allocation_error(exc)
     else:
-        ename, evalue = _ename(exc), str(exc)
+        ename, evalue = _ename(exc), _message(exc)
     if isinstance(exc, SyntaxError):
         frames = format_syntax_error(exc, cell_labels)
     elif isinstance(exc, (CellTimeout, KeyboardInterrupt, UsageError)):
@@ -160,5 +168,18 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
         frames = format_user_traceback(exc, cell_labels)
     last = f"{ename}: {evalue}" if evalue else ename
     text = "\n".join(frames + [last])
-    return ErrorInfo(ename=ename, evalue=evalue, traceback=text,
-                     unsupported=unsupported_feature(exc, torch_target))
+    exit_status, exit_message = _exit(exc)
+    return ErrorInfo(ename=ename, evalue=evalue, traceback=text, unsupported=unsupported_feature(exc, torch_target),
+                     exit_status=exit_status, exit_message=exit_message)
+
+
+def _exit(exc: BaseException) -> tuple[Optional[int], Optional[str]]:
+    """For SystemExit, what ``python script.py`` does when it ends the script: the exit status,
+    and the message it prints (``sys.exit("bye")``); (None, None) for any other exception."""
+    if not isinstance(exc, SystemExit):
+        return None, None
+    if exc.code is None:
+        return 0, None
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF, None  # as the OS truncates it: sys.exit(256) exits 0, sys.exit(-1) 255
+    return 1, _message(exc)

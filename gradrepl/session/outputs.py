@@ -43,6 +43,10 @@ class ErrorInfo:
     evalue: str
     traceback: str
     unsupported: Optional[str] = None
+    # For SystemExit: the status Python would exit with (None -> 0, an int -> itself, anything
+    # else -> 1, after printing it), so scripts run through a session exit as Python's do.
+    exit_status: Optional[int] = None
+    exit_message: Optional[str] = None  # sys.exit("bye"): what Python prints to stderr
 
     @property
     def summary(self) -> str:

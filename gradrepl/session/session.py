@@ -21,9 +21,10 @@ from gradrepl.session.capture import OutputSink, captured, default_warning_filte
 from gradrepl.session.display import ends_with_semicolon, make_display, plain_text
 from gradrepl.session.errors import error_info
 from gradrepl.session.imports import session_builtins
+from gradrepl.session.interrupts import interrupts_only_in_user_code
 from gradrepl.session.ipython_display import MODULE_NAMES as IPYTHON_DISPLAY
 from gradrepl.session.ipython_display import make_module as make_ipython_display
-from gradrepl.session.outputs import CellResult, SkippedLine, error_output, execute_result
+from gradrepl.session.outputs import CellResult, ErrorInfo, SkippedLine, error_output, execute_result
 from gradrepl.session.timeout import time_limit
 
 ENGINES = ("gradrepl", "torch")
@@ -89,6 +90,7 @@ class Session:
             namespace_builtins["input"] = _no_stdin
         shell = magics.IPythonShim(self._run_magic)
         self.namespace.clear()
+        self._builtins = namespace_builtins
         self.namespace.update({
             "__name__": "__main__",
             "__doc__": None,
@@ -166,18 +168,32 @@ class Session:
         # A magic may run cells itself (the shell's %load): restore the outer cell afterwards.
         outer, self._current = self._current, run
         try:
-            with captured(run.sink, self._warning_filters):
+            with interrupts_only_in_user_code() as user_code, captured(run.sink, self._warning_filters):
                 try:
-                    with time_limit(timeout):
+                    with user_code(), time_limit(timeout):
                         self._execute(source, run)
                 except BaseException as exc:  # everything a cell raises is the cell's output
-                    result.error = self._report_error(exc, run)
+                    result.error = self._report_error_safely(exc, run)
         finally:
             self._current = outer
             result.duration = time.perf_counter() - started
         return result
 
+    def _repair_namespace(self) -> None:
+        """Put back what the session itself needs when a cell removed it (``globals().clear()``,
+        ``del In``), as IPython keeps working after both: the builtins that make ``import torch``
+        mean gradrepl's, and the input and output history."""
+        ns = self.namespace
+        if ns.get("__builtins__") is not self._builtins:
+            ns["__builtins__"] = self._builtins
+        if not isinstance(ns.get("In"), list):
+            ns["In"] = ns["_ih"] = [""] + self.history
+        if not isinstance(ns.get("Out"), dict):
+            ns["Out"] = ns["_oh"] = {}
+        ns.setdefault("__name__", "__main__")
+
     def _record_input(self, source: str) -> None:
+        self._repair_namespace()
         self.history.append(source)
         ns = self.namespace
         ns["In"].append(source)
@@ -276,6 +292,15 @@ class Session:
                                            "the cell was not run"))
 
     # --- errors ---------------------------------------------------------------------------------
+
+    def _report_error_safely(self, exc: BaseException, run: _CellRun):
+        """The cell's error, even when reporting it fails (a cell may break what a traceback needs)."""
+        try:
+            return self._report_error(exc, run)
+        except Exception:
+            info = ErrorInfo(ename=type(exc).__name__, evalue="", traceback=type(exc).__name__)
+            run.sink.add(error_output(info.ename, info.evalue, [info.traceback]))
+            return info
 
     def _report_error(self, exc: BaseException, run: _CellRun):
         info = error_info(exc, self.cell_label, torch_target=self._torch_target)

@@ -22,9 +22,14 @@ def can_time_out() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+# Longer than any run (about 31 years): a larger limit, ``inf`` included, means no limit at all,
+# rather than the OverflowError setitimer raises for times past the platform's time_t.
+NO_LIMIT_BEYOND = 1e9
+
+
 @contextmanager
 def time_limit(seconds: float | None):
-    if not seconds or not can_time_out():
+    if not seconds or not (0 < seconds < NO_LIMIT_BEYOND) or not can_time_out():
         yield
         return
 

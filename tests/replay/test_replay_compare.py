@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradrepl.replay.compare import Block, blocks_match, comparable_blocks, unified_diff
+from gradrepl.replay.compare import Block, Tolerance, blocks_match, comparable_blocks, numbers_close, unified_diff
 from gradrepl.replay.markers import MARKERS, cell_markers
 from gradrepl.replay.normalise import SanitizeFileError, normalise, read_sanitize_file
 
@@ -19,6 +19,28 @@ from gradrepl.replay.normalise import SanitizeFileError, normalise, read_sanitiz
 ])
 def test_normalise(raw, expected):
     assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize("text", ["=" * 100_000, "/" * 100_000, "a/" * 50_000 + "ipykernel_1/2.py", "\x1b]" * 50_000,
+                                  "1" * 100_000 + "a", "1." * 50_000, " ± " * 30_000 + " per loop (mean"])
+def test_normalise_and_tolerant_compare_are_linear(text):
+    # quadratic before (issue 12): 100,000 characters took a minute. Each now takes milliseconds;
+    # 2 s leaves room for a loaded CI machine while still failing any quadratic pattern.
+    import time
+
+    started = time.perf_counter()
+    normalise(text)
+    blocks_match(blocks(text), blocks(text + "1"), tolerance=Tolerance())
+    unified_diff(blocks(text), blocks(text + "1"))
+    assert time.perf_counter() - started < 2
+
+
+def test_huge_diff_is_capped():
+    recorded = blocks("\n".join(str(i) for i in range(10_000)))
+    produced = blocks("x" * 5000 + "\n".join(f"{i}!" for i in range(10_000)))
+    diff = unified_diff(recorded, produced)
+    assert len(diff) == 61 and diff[-1].startswith("... ") and diff[-1].endswith(" more lines")
+    assert all(len(line) < 500 for line in diff)
 
 
 def test_sanitize_file_in_nbval_format(tmp_path):
@@ -42,7 +64,7 @@ def blocks(*texts):
 
 @pytest.mark.parametrize("recorded, produced, ok", [
     ("tensor([0.3333, 1.5000])", "tensor([0.3334, 1.5000])", True),
-    ("tensor([0.3333, 1.5000])", "tensor([0.3335, 1.5000])", False),
+    ("tensor([0.3333, 1.5000])", "tensor([0.3343, 1.5000])", False),  # 1e-3 > atol + rtol * 0.3333
     ("tensor(63.)", "tensor(63.)", True),
     ("tensor([ 1.5410e+00, -2.9340e-01])", "tensor([ 1.5411e+00, -2.9341e-01])", True),
     ("tensor([ 1.5410e+00])", "tensor([ 1.5430e+00])", False),
@@ -50,10 +72,27 @@ def blocks(*texts):
     ("torch.Size([2, 3])", "torch.Size([2, 4])", False),  # integers are exact
     ("AddBackward0", "AddBackward1", False),  # digits inside names are text
     ("loss 0.25", "loss 0.25 extra", False),
+    # whole values never pass for other whole values, however large the values (issue 12)
+    ("tensor([[10., 16., 22.]])", "tensor([[11., 15., 23.]])", False),
+    ("tensor([10000., 2.])", "tensor([10001., 2.])", False),
+    ("tensor([16.0000, 0.5000])", "tensor([15.0000, 0.5000])", False),
+    # the value, not the last written digit: a small number is not "close" to one 7 times larger
+    ("tensor([1.2345e-05])", "tensor([9.0000e-05])", False),
+    ("tensor([1.0000e+04])", "tensor([1.0001e+04])", True),
+    ("tensor([10.0001])", "tensor([10.0000])", True),
 ])
 def test_tolerance(recorded, produced, ok):
-    assert blocks_match(blocks(recorded), blocks(produced), tolerance=True) is ok
-    assert blocks_match(blocks(recorded), blocks(recorded), tolerance=False)
+    assert blocks_match(blocks(recorded), blocks(produced), tolerance=Tolerance()) is ok
+    assert blocks_match(blocks(recorded), blocks(recorded), tolerance=None)
+
+
+def test_tolerance_is_numpy_isclose_with_given_rtol_and_atol():
+    import numpy
+
+    for recorded, produced, rtol, atol in [(1.0, 1.004, 5e-3, 0), (1.0, 1.006, 5e-3, 0), (0.0, 2e-4, 0, 1e-4),
+                                           (0.0, 5e-5, 0, 1e-4), (2.5, 2.5001, 0, 0)]:
+        close = numbers_close(f"{recorded:.4f}", f"{produced:.4f}", Tolerance(rtol, atol))
+        assert close == bool(numpy.isclose(float(f"{produced:.4f}"), float(f"{recorded:.4f}"), rtol, atol))
 
 
 def test_streams_merged_and_stderr_ignored_by_default():

@@ -105,16 +105,17 @@ def test_ignored_cells_keep_their_recorded_outputs(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_update_of_v3_notebook_writes_v4(tmp_path):
+def test_update_of_v3_notebook_is_refused_not_rewritten_as_v4(tmp_path):
     v3 = {"metadata": {"name": ""}, "nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": [
         {"cell_type": "code", "collapsed": False, "input": ["print(5)"], "language": "python", "metadata": {},
          "outputs": [], "prompt_number": None}], "metadata": {}}]}
     path = tmp_path / "old.ipynb"
     path.write_text(json.dumps(v3))
-    assert replay("--update", path).exit_code == 0
-    nb = json.loads(path.read_text())
-    assert nb["nbformat"] == 4
-    assert nb["cells"][0]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["5\n"]}]
+    before = path.read_bytes()
+    outcome = replay("--update", path)
+    assert outcome.exit_code == 1
+    assert f"{path}: not updated: it is an nbformat 3 notebook and gradrepl writes only nbformat 4" in outcome.output
+    assert path.read_bytes() == before
 
 
 def test_update_with_parallel_jobs(tmp_path):

@@ -1,0 +1,322 @@
+"""Each notebook in a process of its own, forked from the warm replay process.
+
+Isolation by construction: the replay process imports the engine once, then forks one child per
+notebook. A child starts with exactly the state the parent had before any cell ran, so nothing a
+lesson does (the generator's state, anomaly mode, ``np.seterr``, a monkeypatched ``torch.add`` or
+``Tensor.__repr__``, ``builtins``, the recursion limit, the environment, the working directory, gc
+thresholds, threads it started) can reach another notebook, and ``--jobs 1`` and ``--jobs 8`` agree.
+A fork costs about a millisecond; the engine's import is paid once.
+
+A child runs its notebook in the notebook's own folder (as Jupyter does) and sends each cell's report
+through a pipe as soon as it is judged, then a closing message. A child that ends without that
+message (``os._exit(0)`` in a cell, a segfault, the OOM killer) is a failure of that notebook: the cell
+it was running is reported as failed, with why, and the run goes on. The parent never runs a cell.
+
+Where ``os.fork`` is missing (Windows), notebooks run one after another in the replay process, each in
+a fresh session (``runner.replay_notebook``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import selectors
+import signal
+import struct
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from gradrepl.replay.notebooks import Notebook
+from gradrepl.replay.results import FAILED, UNSUPPORTED, CellReport, NotebookReport, ReplayOptions
+
+# Taken now, so a cell that rebinds ``pickle.dumps`` or ``os.write`` cannot stop a report coming home.
+_dumps, _loads, _write, _exit = pickle.dumps, pickle.loads, os.write, os._exit
+_HEADER = struct.Struct("!Q")
+
+
+def can_isolate() -> bool:
+    return hasattr(os, "fork")
+
+
+# Run once in a throwaway session before forking: it imports and warms what lessons use on first
+# touch (printing, autograd, the display hook, output capture), so no child pays for that again.
+# It changes no process-wide setting (no random numbers, no print options, grad mode as it was).
+_WARM_UP_CELL = """\
+import torch
+x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+y = (x * 2 + 1).mean()
+y.backward()
+print(y, x.grad, torch.zeros(3, dtype=torch.int64))
+y
+"""
+
+
+_warmed: set[str] = set()
+
+
+def warm_up(options: ReplayOptions) -> None:
+    """Import and warm what every child needs before forking, so each child gets it for free
+    (once per engine and process: the pytest plugin replays notebooks one call at a time)."""
+    from gradrepl.replay import compare, runner  # noqa: F401  (imported for the children)
+
+    if options.engine in _warmed:
+        return
+    _warmed.add(options.engine)
+    try:
+        session = runner.new_session(options)
+        session.preload()
+        session.run_cell(_WARM_UP_CELL)
+        session.restore_torch_defaults()
+    except Exception:
+        pass  # a notebook's `import torch` cell reports any problem in its own words
+
+
+# --- the child ----------------------------------------------------------------------------------
+
+
+def _send(fd: int, message) -> None:
+    data = _dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[_write(fd, view):]
+
+
+def _detach_from_terminal(signal_mask) -> None:
+    """The child's own output never reaches the terminal (the parent prints reports): cells'
+    output is captured, and anything else (a thread printing after its cell, C code writing to
+    fd 1) goes to /dev/null, as a kernel's does. Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, signal_mask)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    sys.stdin = open(os.devnull, encoding="utf-8")
+    sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8", errors="replace")
+
+
+def _child(notebook: Notebook, options: ReplayOptions, fd: int, signal_mask) -> None:
+    from gradrepl.replay.runner import replay_in_session
+
+    try:
+        _detach_from_terminal(signal_mask)
+        os.chdir(os.path.dirname(os.path.abspath(notebook.path)))
+        report = replay_in_session(notebook, options, on_cell=lambda cell: _send(fd, ("cell", cell)))
+        report.cells = []  # already sent one by one
+        _send(fd, ("done", report))
+    except BaseException as exc:  # the cell broke gradrepl's own machinery in this process
+        try:
+            _send(fd, ("broken", _describe(exc)))
+        except BaseException:
+            pass
+    finally:
+        _exit(0)
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except BaseException:
+        text = "<exception str() failed>"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# --- the parent -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Child:
+    notebook: Notebook
+    pid: int
+    fd: int
+    buffer: bytearray = field(default_factory=bytearray)
+    cells: list = field(default_factory=list)
+    report: Optional[NotebookReport] = None
+    broken: Optional[str] = None
+
+
+_HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _start(notebook: Notebook, options: ReplayOptions, register: Callable[[_Child], None]) -> None:
+    """Fork a child for ``notebook`` and ``register`` it, with signals held off in between: a
+    Ctrl-C or SIGTERM arriving just then must find the child registered, so it is killed too."""
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (the child always leaves through os._exit)
+            os.close(read_fd)
+            _child(notebook, options, write_fd, held)
+        os.close(write_fd)
+        register(_Child(notebook, pid, read_fd))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _receive(child: _Child, data: bytes) -> None:
+    child.buffer += data
+    while len(child.buffer) >= _HEADER.size:
+        (size,) = _HEADER.unpack_from(child.buffer)
+        if len(child.buffer) < _HEADER.size + size:
+            return
+        kind, payload = _loads(bytes(child.buffer[_HEADER.size:_HEADER.size + size]))
+        del child.buffer[:_HEADER.size + size]
+        if kind == "cell":
+            child.cells.append(payload)
+        elif kind == "done":
+            child.report = payload
+        else:
+            child.broken = payload
+
+
+def _ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return f"killed by {name}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _finish(child: _Child, status: int) -> NotebookReport:
+    if child.report is not None:
+        child.report.cells = child.cells
+        return child.report
+    report = NotebookReport(child.notebook.path, cells=child.cells, converted_from=child.notebook.converted_from)
+    index = next_code_cell(child.notebook, child.cells[-1].index if child.cells else -1)
+    if child.broken is not None:
+        why = f"gradrepl could not go on after this cell ({child.broken})"
+    else:
+        why = f"the notebook's process ended while running this cell ({_ended(status)})"
+    if index is not None:
+        cell = child.notebook.cells[index]
+        from gradrepl.replay.notebooks import cell_source
+
+        report.cells.append(CellReport(index, cell_source(cell), FAILED, reason=why, raised=True,
+                                       recorded_count=cell.get("execution_count")))
+    else:
+        report.cells.append(CellReport(len(child.notebook.cells), "", FAILED, reason=why, raised=True))
+    return report
+
+
+def next_code_cell(notebook: Notebook, after: int) -> Optional[int]:
+    for index in range(after + 1, len(notebook.cells)):
+        if notebook.cells[index].get("cell_type") == "code":
+            return index
+    return None
+
+
+def _stop(children) -> None:
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)  # a second Ctrl-C must not cut this short
+    try:
+        _kill_and_reap(children)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _kill_and_reap(children) -> None:
+    for child in children:
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for child in children:
+        try:
+            os.waitpid(child.pid, 0)
+        except ChildProcessError:
+            pass
+        os.close(child.fd)
+
+
+def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int = 1,
+                    on_report: Callable[[NotebookReport], None] = lambda report: None) -> list[NotebookReport]:
+    """Replay every notebook in its own child, ``jobs`` at a time; ``on_report`` in input order.
+
+    With ``options.fail_fast`` the first failing cell stops everything: running children are
+    killed, not waited for. Whatever ends this function (Ctrl-C, SIGTERM made an exception, an
+    error) kills the children still running, so none is left behind.
+    """
+    warm_up(options)
+    scheduler = _Scheduler(notebooks, options, max(1, jobs), on_report)
+    try:
+        while scheduler.busy:
+            scheduler.start_children()
+            scheduler.read_children()
+            scheduler.report_in_order()
+    finally:
+        scheduler.kill_running()
+        scheduler.selector.close()
+    return scheduler.reports
+
+
+class _Scheduler:
+    def __init__(self, notebooks: list[Notebook], options: ReplayOptions, jobs: int, on_report):
+        self.options, self.jobs, self.on_report = options, jobs, on_report
+        self.waiting = list(enumerate(notebooks))
+        self.running: dict[int, tuple[int, _Child]] = {}  # by pipe fd: (input position, child)
+        self.finished: dict[int, NotebookReport] = {}
+        self.reports: list[NotebookReport] = []
+        self.selector = selectors.DefaultSelector()
+        self.stopping = False  # --fail-fast saw a failure: start nothing more
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.running or (self.waiting and not self.stopping))
+
+    def start_children(self) -> None:
+        while self.waiting and not self.stopping and len(self.running) < self.jobs:
+            position, notebook = self.waiting.pop(0)
+
+            def register(child: _Child, position: int = position) -> None:
+                self.running[child.fd] = (position, child)
+                self.selector.register(child.fd, selectors.EVENT_READ)
+
+            _start(notebook, self.options, register)
+
+    def read_children(self) -> None:
+        for key, _ in self.selector.select():
+            position, child = self.running[key.fd]
+            data = os.read(key.fd, 1 << 16)
+            if data:
+                _receive(child, data)
+                if self.options.fail_fast and any(c.status in (FAILED, UNSUPPORTED) for c in child.cells):
+                    self.stopping = True
+                continue
+            self.selector.unregister(key.fd)
+            del self.running[key.fd]
+            _, status = os.waitpid(child.pid, 0)
+            os.close(child.fd)
+            self.finished[position] = _finish(child, status)
+            if self.options.fail_fast and not self.finished[position].ok:
+                self.stopping = True
+        if self.stopping and self.running:
+            for position, child in self.running.values():
+                self.finished[position] = _finish_stopped(child)
+            self.kill_running()
+
+    def report_in_order(self) -> None:
+        while len(self.reports) in self.finished:
+            self.reports.append(self.finished.pop(len(self.reports)))
+            self.on_report(self.reports[-1])
+
+    def kill_running(self) -> None:
+        children = [child for _, child in self.running.values()]
+        for child in children:
+            self.selector.unregister(child.fd)
+        self.running.clear()
+        _stop(children)
+
+
+def _finish_stopped(child: _Child) -> NotebookReport:
+    """A notebook killed because another one failed first under ``--fail-fast``."""
+    report = NotebookReport(child.notebook.path, cells=child.cells, converted_from=child.notebook.converted_from)
+    report.stopped_early = True
+    return report
