@@ -3428,6 +3428,21 @@ torch.div(x, y, rounding_mode="floor"), 2 % x
 (x // y).sum().backward()
 """)
 
+lesson("elementwise", "every_variant_of_an_op", """
+import torch
+x = torch.tensor([-1., 0.5, 2.])
+
+torch.relu_(x.clone()), torch.sigmoid_(x.clone()), x.clone().absolute_()
+
+x.where(x > 0, torch.zeros(3))
+
+y = x.clone().requires_grad_(); z = y * 1; torch.exp_(z)
+
+torch.concat([x, x]), torch.subtract(x, 1), x.multiply(2)
+
+torch.relu_(torch.ones(2, requires_grad=True))
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
     "known_differences/numpy_ufunc_on_a_tensor":

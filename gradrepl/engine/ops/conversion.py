@@ -9,17 +9,18 @@ from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.ops.registry import register
 
 # The backward of a cast is a cast back, which the engine does at every edge anyway.
+_PASS = {"self": lambda grad: grad}  # the gradient flows through unchanged
 TO_COPY = Primitive("to", "ToCopyBackward0", lambda a, dtype: np.asarray(a).astype(dtype),
-                    lambda F, g, inputs, out, params, needs: (g,), saves=())
-CLONE = Primitive("clone", "CloneBackward0", lambda a: np.array(a, copy=True),
-                  lambda F, g, inputs, out, params, needs: (g,), saves=())
+                    inputs=("self",), params=("dtype",), derivatives=_PASS)
+CLONE = Primitive("clone", "CloneBackward0", lambda a: np.array(a, copy=True), inputs=("self",),
+                  derivatives=_PASS)
 
 
 # torch fills a leaf's first .grad under create_graph=True by copying into a fresh tensor
 # (copy_: edges to the destination, which has none, and to the gradient)
 COPY_INTO_GRAD = Primitive(
     "copy_", "CopyBackwards", lambda destination, source: np.array(source, copy=True),
-    lambda F, g, inputs, out, params, needs: (None, g), saves=())
+    inputs=("self", "src"), derivatives={"src": lambda grad: grad})
 
 
 def to_dtype(tensor: Tensor, dtype, copy: bool = False) -> Tensor:
@@ -37,7 +38,7 @@ def clone(tensor: Tensor, *, memory_format=None) -> Tensor:
 
 # clone keeps a tensor's layout (torch's preserve_format); contiguous copies into row-major order
 CONTIGUOUS = Primitive("contiguous", "CloneBackward0", lambda a: np.array(a, order="C", copy=True),
-                       lambda F, g, inputs, out, params, needs: (g,), saves=())
+                       inputs=("self",), derivatives=_PASS)
 
 
 def contiguous(tensor: Tensor, memory_format=None) -> Tensor:

@@ -13,6 +13,8 @@ Each derivative is a function whose *parameter names* say what it reads, drawn f
 - an input's name (``self``, ``other`` ... as listed in ``inputs``): that input's value;
 - ``result``: the op's output;
 - a parameter's name (as listed in ``params``): a non-tensor argument (``dim``, ``exponent`` ...);
+- ``<input>_shape`` (``self_shape`` ...): that input's shape, which torch keeps without saving the
+  tensor (its ``self.sym_sizes()``);
 - ``needs``: one bool per input, whether that input wants a gradient;
 - ``F``: the backend (``backends.arrays``, or ``backends.tensors`` under ``create_graph=True``).
 
@@ -36,6 +38,8 @@ from __future__ import annotations
 
 import inspect
 from itertools import product
+
+import numpy as np
 
 from gradrepl.engine.graph import node_class
 
@@ -107,13 +111,16 @@ class Primitive:
                 raise TypeError(f"{self.grad_fn_name}: derivative for unknown input {input_name!r}")
             names = tuple(inspect.signature(derivative).parameters)
             unknown = [n for n in names if n not in _SPECIAL and n not in self.inputs
-                       and n not in self.params]
+                       and n not in self.params and not self._is_shape(n)]
             if unknown:
                 raise TypeError(f"{self.grad_fn_name}: derivative of {input_name} reads unknown "
                                 f"argument(s) {unknown}")
             tensors = tuple(n for n in names if n in self.inputs or n == "result")
             reads[input_name] = tensors if saves is None else tuple(saves)
         return reads
+
+    def _is_shape(self, name: str) -> bool:
+        return name.endswith("_shape") and name[:-len("_shape")] in self.inputs
 
     def _check_names(self, saves) -> None:
         names = [n for group in (saves.values() if isinstance(saves, dict) else [saves])
@@ -174,7 +181,7 @@ def _compile(prim: Primitive):
     from gradrepl.engine.ops.backends import arrays
 
     names = prim.inputs
-    namespace = {"arrays": arrays}
+    namespace = {"arrays": arrays, "_shape": np.shape}
     uses = set()
     calls = []
     for i, name in enumerate(names):
@@ -186,7 +193,13 @@ def _compile(prim: Primitive):
         arguments = []
         for arg in inspect.signature(derivative).parameters:
             uses.add(arg)
-            local = f"{arg}_c" if prim.broadcasts and arg in names else f"_{arg}" if arg in prim.params else arg
+            if prim._is_shape(arg):
+                uses.add(arg[:-len("_shape")])
+                local = f"_shape({arg[:-len('_shape')]})"
+            elif prim.broadcasts and arg in names:
+                local = f"{arg}_c"
+            else:
+                local = f"_{arg}" if arg in prim.params else arg
             arguments.append(local)
         call = f"d_{name}({', '.join(arguments)})"
         if prim.broadcasts:
@@ -195,10 +208,11 @@ def _compile(prim: Primitive):
     lines = ["def backward(F, grad, inputs, result, params, needs):"]
     if prim.broadcasts or uses & set(names):
         lines.append(f"    {', '.join(names)}, = inputs")
-    used_params = [p for p in prim.params if p in uses]
-    if used_params:
-        lines.append(f"    {', '.join('_' + p for p in prim.params)}, = params")
-    read = [n for n in names if n in uses]
+    for i, param in enumerate(prim.params):
+        if param in uses:
+            lines.append(f"    _{param} = params[{i}]")
+    read = [n for n in names if n in uses and any(
+        n in inspect.signature(d).parameters for d in prim.derivatives.values())]
     if prim.broadcasts and read:
         # torch's formulas compute in the result's dtype (int64 / half is half); numpy would
         # promote mixed operands its own way (int64 / half is float64)

@@ -82,31 +82,21 @@ def _mean_dims(a, dims, keepdim):
     return np.true_divide(total, work.type(count)).astype(a.dtype, copy=False)
 
 
-SUM = Primitive(
-    "sum", "SumBackward0", _sum_all,
-    lambda F, g, inputs, out, params, needs: (F.expand(g, np.shape(inputs[0])),),
-    saves=(),
-)
+SUM = Primitive("sum", "SumBackward0", _sum_all, inputs=("self",),
+                derivatives={"self": lambda F, grad, self_shape: F.expand(grad, self_shape)})
 SUM_DIM = Primitive(
-    "sum", "SumBackward1", _sum_dims,
-    lambda F, g, inputs, out, params, needs: (
-        _expand_back(F, g, np.shape(inputs[0]), params[0], params[1]),),
-    saves=(),
-)
+    "sum", "SumBackward1", _sum_dims, inputs=("self",), params=("dim", "keepdim", "dtype"),
+    derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
+                 _expand_back(F, grad, self_shape, dim, keepdim)})
 MEAN = Primitive(
-    "mean", "MeanBackward0", _mean_all,
+    "mean", "MeanBackward0", _mean_all, inputs=("self",),
     # expand(g / n) has the same values as torch's expand(g) / n, and divides once
-    lambda F, g, inputs, out, params, needs: (
-        F.expand(g / max(_count(np.shape(inputs[0]), None), 1), np.shape(inputs[0])),),
-    saves=(),
-)
+    derivatives={"self": lambda F, grad, self_shape:
+                 F.expand(grad / max(_count(self_shape, None), 1), self_shape)})
 MEAN_DIM = Primitive(
-    "mean", "MeanBackward1", _mean_dims,
-    lambda F, g, inputs, out, params, needs: (
-        _expand_back(F, g, np.shape(inputs[0]), params[0], params[1])
-        / _count(np.shape(inputs[0]), params[0]),),
-    saves=(),
-)
+    "mean", "MeanBackward1", _mean_dims, inputs=("self",), params=("dim", "keepdim"),
+    derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
+                 _expand_back(F, grad, self_shape, dim, keepdim) / _count(self_shape, dim)})
 
 
 def _count(shape, dims) -> int:

@@ -25,8 +25,8 @@ def view_op(prim: Primitive, tensor: Tensor, params: tuple) -> Tensor:
     return _as_view(wrap(prim, prim.forward(arrays, *params), (tensor,), params), tensor)
 
 
-def _backward_reshape(F, g, inputs, out, params, needs):
-    return (F.reshape(g, np.shape(inputs[0])),)
+# views and reshapes: the gradient takes the input's shape back (torch keeps only the sizes)
+_RESHAPE_BACK = {"self": lambda F, grad, self_shape: F.reshape(grad, self_shape)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,10 +76,10 @@ def _view_forward(a, shape):
         ) from None
 
 
-VIEW = Primitive("view", "ViewBackward0", _view_forward, _backward_reshape, saves=())
+VIEW = Primitive("view", "ViewBackward0", _view_forward, inputs=("self",), derivatives=_RESHAPE_BACK)
 # reshape of a tensor whose memory cannot be viewed copies, and torch names that node differently
 UNSAFE_VIEW = Primitive("reshape", "UnsafeViewBackward0", lambda a, shape: np.reshape(a, shape),
-                        _backward_reshape, saves=())
+                        inputs=("self",), derivatives=_RESHAPE_BACK)
 
 
 def _shape_args(shape) -> tuple:
@@ -126,18 +126,15 @@ def flatten(tensor: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 TRANSPOSE = Primitive(
     "transpose", "TransposeBackward0", lambda a, d0, d1: np.swapaxes(a, d0, d1),
-    lambda F, g, inputs, out, params, needs: (F.transpose(g, params[0], params[1]),), saves=(),
-)
+    inputs=("self",), params=("dim0", "dim1"),
+    derivatives={"self": lambda F, grad, dim0, dim1: F.transpose(grad, dim0, dim1)})
 T = Primitive(
-    "t", "TBackward0", lambda a: a.T,
-    lambda F, g, inputs, out, params, needs: (F.transpose(g, 0, -1) if np.ndim(g) == 2 else g,),
-    saves=(),
-)
+    "t", "TBackward0", lambda a: a.T, inputs=("self",),
+    derivatives={"self": lambda F, grad: F.transpose(grad, 0, -1) if np.ndim(grad) == 2 else grad})
 PERMUTE = Primitive(
     "permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims),
-    lambda F, g, inputs, out, params, needs: (F.permute(g, tuple(np.argsort(params[0]))),),
-    saves=(),
-)
+    inputs=("self",), params=("dims",),
+    derivatives={"self": lambda F, grad, dims: F.permute(grad, tuple(np.argsort(dims)))})
 
 
 def transpose(tensor: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -174,24 +171,21 @@ def reversed_dims(tensor: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 # unsqueeze / squeeze / expand
 
-UNSQUEEZE = Primitive(
-    "unsqueeze", "UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim),
-    lambda F, g, inputs, out, params, needs: (F.reshape(g, np.shape(inputs[0])),), saves=(),
-)
-SQUEEZE_ALL = Primitive("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), _backward_reshape,
-                        saves=())
+UNSQUEEZE = Primitive("unsqueeze", "UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim),
+                     inputs=("self",), derivatives=_RESHAPE_BACK)
+SQUEEZE_ALL = Primitive("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), inputs=("self",), derivatives=_RESHAPE_BACK)
 SQUEEZE_DIM = Primitive("squeeze", "SqueezeBackward1",
                         lambda a, dim: np.squeeze(a, dim) if a.ndim and a.shape[dim] == 1 else a,
-                        _backward_reshape, saves=())
+                        inputs=("self",), derivatives=_RESHAPE_BACK)
 # squeeze((0, 2)), the user-facing overload of several dims
 SQUEEZE_DIM_LIST = Primitive(
     "squeeze", "SqueezeBackward2",
     lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
-    _backward_reshape, saves=())
+    inputs=("self",), derivatives=_RESHAPE_BACK)
 # vector @ matrix squeezes the unsqueezed vector's dim away; torch records that as this overload
 SQUEEZE_DIMS = Primitive("squeeze", "SqueezeBackward4",
                          lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
-                         _backward_reshape, saves=())
+                         inputs=("self",), derivatives=_RESHAPE_BACK)
 EXPAND = Primitive(
     "expand", "ExpandBackward0", lambda a, shape: np.broadcast_to(a, shape),
     lambda F, g, inputs, out, params, needs: (F.sum_to(g, inputs[0]),), saves=(),
