@@ -81,18 +81,34 @@ def lookup(name: str) -> Doc | None:
         signature, text, example = table[name]
         return Doc(name, signature, text, example, name)
     owner, _, attr = name.rpartition(".")
-    if owner != "torch.Tensor":
+    if owner not in ("torch", "torch.Tensor"):
         return None
-    function = table.get(f"torch.{attr}")
+    primary = _primary_name(attr)
+    if primary is not None:  # an alias the registry declares (subtract, concat): its op's help
+        base = lookup(f"{owner}.{primary}")
+        if base is not None:
+            return Doc(name, re.sub(r"^\w+\(", f"{attr}(", base.signature),
+                       f"Alias for {primary}().\n\n{base.text}", base.example, base.example_of)
+    function = table.get(f"torch.{attr}") if owner == "torch.Tensor" else None
     if function is not None:
         signature, text, example = function
         return Doc(name, _method_signature(signature, attr), text, example, f"torch.{attr}")
     if attr.endswith("_") and not attr.endswith("__"):
-        base = lookup(f"torch.Tensor.{attr[:-1]}")
+        base = lookup(f"{owner}.{attr[:-1]}")
         if base is not None:
             signature = re.sub(r"^\w+\(", f"{attr}(", base.signature)
             text = f"In-place version of {attr[:-1]}(): the result is written into this tensor.\n\n{base.text}"
             return Doc(name, signature, text, base.example, base.example_of)
+    return None
+
+
+def _primary_name(attr: str) -> str | None:
+    """The op's own name when ``attr`` is one of its aliases in the op registry."""
+    from gradrepl.engine.ops import registry
+
+    for entry in registry.OPS.values():
+        if attr in entry.aliases:
+            return entry.name
     return None
 
 
