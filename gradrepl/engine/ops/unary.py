@@ -158,7 +158,7 @@ SIGN = unary("sgn", "SgnBackward0", np.sign, _zero_like_grad)
 # The registry entries: torch.exp(x), x.exp(), x.exp_() (and torch.exp_ where torch has it)
 
 
-def elementwise_op(row, *, aliases=(), operators=None, summary=""):
+def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False):
     """Register a one-tensor elementwise op with its function, method and in-place forms."""
     def function(input):
         return apply_unary(row, input)
@@ -168,7 +168,7 @@ def elementwise_op(row, *, aliases=(), operators=None, summary=""):
 
     function.__name__, inplace.__name__ = row.name, row.name + "_"
     register(row.name, function, section="elementwise", rows=(row,), inplace=inplace,
-             aliases=aliases, operators=operators, summary=summary)
+             aliases=aliases, operators=operators, summary=summary, out=out)
     return function
 
 

@@ -1,0 +1,409 @@
+"""Special and piecewise functions: erf, erfc, erfinv, trunc, frac, logit, sgn, nan_to_num, and
+the two-argument xlogy, lerp, fmod, hypot, heaviside. One row per torch overload, each with
+derivatives.yaml's formula in its order of operations.
+
+numpy has no erf: erf and erfc come from Python's math module (correctly rounded to a few ulps in
+float64, then rounded once to float32), erfinv from Newton steps on it. Values may differ from
+torch's own kernels in the last bit of float32 (docs/ops.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gradrepl.engine.ops.arithmetic import DIV_ROUNDED
+from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops.inplace import apply_inplace
+from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary, operand
+from gradrepl.engine.ops.promotion import (
+    as_float, elementwise, float_result, raise_broadcast_error, result_dtype,
+)
+from gradrepl.engine.ops.registry import register
+from gradrepl.engine.ops.unary import EXP, _no_bool, _zero_like_grad, elementwise_op, unary
+from gradrepl.engine.dtypes import scalar_type_name
+from gradrepl.engine.tensor import Tensor
+
+_S = "elementwise"
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _through_float64(scalar_function):
+    """A float function of Python's math module over an array: computed in float64 and rounded
+    once to the input's float dtype (integers compute in the default float dtype)."""
+    vectorised = np.frompyfunc(scalar_function, 1, 1)
+
+    def forward(a):
+        a = as_float(a)
+        return np.asarray(vectorised(a.astype(np.float64)), dtype=np.float64).astype(a.dtype)[()]
+    return forward
+
+
+def _erfinv64(y):
+    """erfinv in float64: Giles' single-precision approximation, then two Newton steps on erf."""
+    y = np.asarray(y, dtype=np.float64)
+    w = -np.log((1.0 - y) * (1.0 + y))
+    small = w < 5.0
+    ws, wl = w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0
+    ps = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                     0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941], ws)
+    pl = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                     0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682], wl)
+    x = np.where(small, ps, pl) * y
+    erf = np.frompyfunc(math.erf, 1, 1)
+    for _ in range(2):
+        finite = np.isfinite(x)
+        err = np.asarray(erf(np.where(finite, x, 0.0)), dtype=np.float64) - y
+        x = np.where(finite, x - err / (2.0 / _SQRT_PI * np.exp(-x * x)), x)
+    x = np.where(np.abs(y) == 1.0, np.copysign(np.inf, y), x)
+    return np.where(np.abs(y) > 1.0, np.nan, x)
+
+
+def _erfinv(a):
+    a = as_float(a)
+    return _erfinv64(a).astype(a.dtype)[()]
+
+
+def _exp_neg_square(F, self):
+    return F.exp(-F.pow(self, 2))
+
+
+ERF = unary("erf", "ErfBackward0", _through_float64(math.erf),
+            lambda F, grad, self: 2.0 / _SQRT_PI * _exp_neg_square(F, self) * grad)
+ERFC = unary("erfc", "ErfcBackward0", _through_float64(math.erfc),
+             lambda F, grad, self: -2.0 / _SQRT_PI * _exp_neg_square(F, self) * grad)
+ERFINV = unary("erfinv", "ErfinvBackward0", _erfinv,
+               lambda F, grad, self: 0.5 * _SQRT_PI * F.exp(F.pow(F.op(ERFINV, (self,)), 2))
+               * grad)
+TRUNC = unary("trunc", "TruncBackward0", _no_bool(np.trunc, "trunc"), _zero_like_grad)
+
+
+def _frac(a):
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f'"frac_cpu" not implemented for \'{scalar_type_name(a.dtype)}\'')
+    return a - np.trunc(a)
+
+
+FRAC = unary("frac", "FracBackward0", _frac, lambda grad: grad)
+
+
+def _sgn_backward(F, self, result):
+    return F.zeros(np.shape(self), self)  # real inputs: sgn is piecewise constant
+
+
+SGN = unary("sgn", "SgnBackward0", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a),
+            _sgn_backward)
+
+for _row in (ERF, ERFC, ERFINV, FRAC, SGN):
+    elementwise_op(_row, out=True)
+elementwise_op(TRUNC, aliases=("fix",), out=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# logit(x, eps): log(x / (1 - x)), x first clamped to [eps, 1 - eps]
+
+def _logit(a, eps):
+    a = as_float(a)
+    if eps is not None:
+        a = np.clip(a, a.dtype.type(eps), a.dtype.type(1 - eps))
+    return np.log(a / (1 - a))
+
+
+def _logit_backward(F, grad, self, eps):
+    if F is not arrays:
+        # under create_graph torch uses its infinitely differentiable form
+        out = grad / (self * (1 - self))
+        if eps is None:
+            return out
+        x = np.asarray(self)
+        return F.where((x < eps) | (x > 1 - eps), 0 * out, out)
+    x = np.asarray(self)
+    out = grad / (x * (1 - x))
+    outside = (x < eps) | (x > 1 - eps) if eps is not None else (x < 0) | (x > 1)
+    return np.where(outside, out.dtype.type(0 if eps is not None else np.nan), out)
+
+
+LOGIT = Primitive("logit", "LogitBackward0", _logit, inputs=("self",), params=("eps",),
+                  derivatives={"self": _logit_backward})
+
+
+def logit(input, eps=None):
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given"""
+    return apply_unary(LOGIT, input, (eps,))
+
+
+def logit_(self, eps=None):
+    return apply_inplace(LOGIT, self, (), (eps,))
+
+
+register("logit", logit, section=_S, rows=(LOGIT,), inplace=logit_, out=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# nan_to_num: nan, +inf and -inf replaced by numbers
+
+def _nan_to_num(a, nan, posinf, neginf):
+    if a.dtype.kind != "f":
+        return a.copy()
+    return np.nan_to_num(a, nan=0.0 if nan is None else nan, posinf=posinf, neginf=neginf)
+
+
+NAN_TO_NUM = Primitive(
+    "nan_to_num", "NanToNumBackward0", _nan_to_num, inputs=("self",),
+    params=("nan", "posinf", "neginf"),
+    derivatives={"self": lambda grad, self: grad * np.isfinite(np.asarray(self))})
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """nan as 0 (or ``nan``), infinities as the dtype's extremes (or ``posinf``/``neginf``)"""
+    return apply_unary(NAN_TO_NUM, input, (nan, posinf, neginf))
+
+
+def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    return apply_inplace(NAN_TO_NUM, self, (), (nan, posinf, neginf))
+
+
+register("nan_to_num", nan_to_num, section=_S, rows=(NAN_TO_NUM,), inplace=nan_to_num_, out=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# xlogy(x, y): x * log(y), 0 where x == 0 (unless y is nan)
+
+def _xlogy(a, b):
+    dtype = float_result(result_dtype(a, b))
+
+    def kernel(x, y):
+        x, y = np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
+        out = x * np.log(y)
+        return np.where(np.isnan(y), y, np.where(x == 0, dtype.type(0), out))
+    return elementwise(kernel, a, b, result=dtype)
+
+
+def _xlogy_self(F, grad, self, other):
+    where_zero = (np.asarray(self) == 0) & (np.asarray(other) <= 0)
+    return F.where(where_zero, 0 * grad, F.op(XLOGY, (grad, other)))
+
+
+XLOGY = Primitive("xlogy", "XlogyBackward0", _xlogy, inputs=("self", "other"), broadcasts=True,
+                  derivatives={"self": _xlogy_self,
+                               "other": lambda grad, self, other: grad * self / other})
+# a Python number on either side is a scalar argument: one edge, torch's other overloads
+XLOGY_NUMBER_SELF = Primitive(
+    "xlogy", "XlogyBackward1", lambda other, self: _xlogy(self, other), inputs=("other",),
+    params=("self",), derivatives={"other": lambda grad, other, self: grad * self / other})
+XLOGY_NUMBER_OTHER = Primitive(
+    "xlogy", "XlogyBackward2", _xlogy, inputs=("self",), params=("other",),
+    derivatives={"self": lambda F, grad, self, other: _xlogy_number_other(F, grad, self, other)})
+
+
+def _xlogy_number_other(F, grad, self, other):
+    out = F.op(XLOGY, (grad, other))
+    if other > 0:
+        return out
+    return F.where(np.asarray(self) == 0, 0 * out, out)
+
+
+def xlogy(input, other):
+    """input * log(other), and 0 where input is 0"""
+    input, other = operand(input), operand(other)
+    if not isinstance(input, Tensor):
+        return apply_unary(XLOGY_NUMBER_SELF, other, (input,))
+    if not isinstance(other, Tensor):
+        return apply_unary(XLOGY_NUMBER_OTHER, input, (other,))
+    return apply(XLOGY, (input, other))
+
+
+def xlogy_(self, other):
+    other = operand(other)
+    if not isinstance(other, Tensor):
+        return apply_inplace(XLOGY_NUMBER_OTHER, self, (), (other,))
+    return apply_inplace(XLOGY, self, (other,))
+
+
+register("xlogy", xlogy, section=_S, rows=(XLOGY, XLOGY_NUMBER_SELF, XLOGY_NUMBER_OTHER),
+         inplace=xlogy_, out=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# lerp(start, end, weight): start + weight * (end - start)
+
+def _lerp_kernel(start, end, weight):
+    # torch's kernel: the form that is exact at whichever end the weight is nearer
+    diff = end - start
+    return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+
+def _lerp_scalar(start, end, weight):
+    return _lerp_kernel(start, end, start.dtype.type(weight)).astype(start.dtype)
+
+
+def _lerp_tensor(start, end, weight):
+    return _lerp_kernel(start, end, weight).astype(start.dtype)
+
+
+LERP_SCALAR = Primitive(
+    "lerp", "LerpBackward0", _lerp_scalar, inputs=("self", "end"), params=("weight",),
+    broadcasts=True, derivatives={"self": lambda grad, weight: grad * (1 - weight),
+                                  "end": lambda grad, weight: grad * weight})
+LERP_TENSOR = Primitive(
+    "lerp", "LerpBackward1", _lerp_tensor, inputs=("self", "end", "weight"), broadcasts=True,
+    derivatives={"self": lambda grad, weight: grad * (1 - weight),
+                 "end": lambda grad, weight: grad * weight,
+                 "weight": lambda grad, self, end: grad * (end - self)})
+
+
+def _check_lerp(input, end, weight):
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not "
+                        f"{type(end).__name__}")
+    kind = input._data.dtype
+    if kind.kind != "f":
+        raise NotImplementedError(
+            f'"lerp_kernel_{"tensor" if isinstance(weight, Tensor) else "scalar"}" not '
+            f"implemented for '{scalar_type_name(kind)}'")
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and other._data.dtype != kind:
+            raise RuntimeError(f"expected dtype {_c_name(kind)} for `{name}` but got dtype "
+                               f"{_c_name(other._data.dtype)}")
+    shapes = [np.shape(x._data) for x in (input, end, weight) if isinstance(x, Tensor)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise_broadcast_error(input._data, end._data)
+
+
+def _c_name(dtype):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(
+        np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input)"""
+    _check_lerp(input, end, weight)
+    if isinstance(weight, Tensor):
+        return apply(LERP_TENSOR, (input, end, weight))
+    return apply(LERP_SCALAR, (input, end), (weight,))
+
+
+def lerp_(self, end, weight):
+    _check_lerp(self, end, weight)
+    if isinstance(weight, Tensor):
+        return apply_inplace(LERP_TENSOR, self, (end, weight))
+    return apply_inplace(LERP_SCALAR, self, (end,), (weight,))
+
+
+register("lerp", lerp, section=_S, rows=(LERP_SCALAR, LERP_TENSOR), inplace=lerp_, out=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# fmod: the remainder with the sign of the dividend (C's fmod); hypot; heaviside
+
+def _no_bool_operands(name, a, b):
+    for x in (a, b):
+        if getattr(x, "dtype", None) == np.bool_ or isinstance(x, bool):
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+
+def _fmod(a, b):
+    _no_bool_operands("fmod", a, b)
+    dtype = result_dtype(a, b)
+    if dtype.kind in "iu" and np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return elementwise(np.fmod, a, b)
+
+
+FMOD_SCALAR = Primitive("fmod", "FmodBackward0", _fmod, inputs=("self",), params=("other",),
+                        derivatives={"self": lambda grad: grad})
+FMOD = Primitive(
+    "fmod", "FmodBackward1", _fmod, inputs=("self", "other"), broadcasts=True,
+    derivatives={"self": lambda grad: grad,
+                 "other": lambda F, grad, self, other:
+                 -grad * F.op(DIV_ROUNDED, (self, other), ("trunc",))})
+
+
+def _first_is_tensor(name, input, other_name="other"):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def fmod(input, other):
+    """the remainder of input / other, with the sign of input"""
+    _first_is_tensor("fmod", input)
+    other = operand(other)
+    if isinstance(other, Tensor):
+        return apply(FMOD, (input, other))
+    return apply_unary(FMOD_SCALAR, input, (other,))
+
+
+def fmod_(self, other):
+    other = operand(other)
+    if isinstance(other, Tensor):
+        return apply_inplace(FMOD, self, (other,))
+    return apply_inplace(FMOD_SCALAR, self, (), (other,))
+
+
+register("fmod", fmod, section=_S, rows=(FMOD_SCALAR, FMOD), inplace=fmod_, out=True)
+
+
+def _two_tensors(name, input, other, other_name="other"):
+    _first_is_tensor(name, input)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument '{other_name}' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
+def _hypot(a, b):
+    dtype = result_dtype(a, b)
+    if dtype.kind != "f":
+        raise NotImplementedError(f'"hypot_cpu" not implemented for \'{scalar_type_name(dtype)}\'')
+    return elementwise(np.hypot, a, b)
+
+
+HYPOT = Primitive("hypot", "HypotBackward0", _hypot, inputs=("self", "other"), broadcasts=True,
+                  derivatives={"self": lambda grad, self, result: grad * self / result,
+                               "other": lambda grad, other, result: grad * other / result})
+
+
+def hypot(input, other):
+    """sqrt(input ** 2 + other ** 2), without overflow in between"""
+    _two_tensors("hypot", input, other)
+    return apply(HYPOT, (input, other))
+
+
+def hypot_(self, other):
+    _two_tensors("hypot_", self, other)
+    return apply_inplace(HYPOT, self, (other,))
+
+
+register("hypot", hypot, section=_S, rows=(HYPOT,), inplace=hypot_, out=True)
+
+
+def _heaviside(a, values):
+    if a.dtype != values.dtype:
+        raise RuntimeError(
+            "heaviside is not yet implemented for tensors with different dtypes.")
+    try:
+        out = np.where(a == 0, values, (a > 0).astype(a.dtype))
+    except ValueError:
+        raise_broadcast_error(a, values)
+    return np.where(np.isnan(a), a, out).astype(a.dtype) if a.dtype.kind == "f" else out.astype(a.dtype)
+
+
+HEAVISIDE = Primitive("heaviside", "HeavisideBackward0", _heaviside, inputs=("self", "values"),
+                      broadcasts=True, derivatives={})
+
+
+def heaviside(input, values):
+    """0 where input < 0, 1 where input > 0, values where input == 0"""
+    _two_tensors("heaviside", input, values, "values")
+    return apply(HEAVISIDE, (input, values))
+
+
+def heaviside_(self, values):
+    _two_tensors("heaviside_", self, values, "values")
+    return apply_inplace(HEAVISIDE, self, (values,))
+
+
+register("heaviside", heaviside, section=_S, rows=(HEAVISIDE,), inplace=heaviside_, out=True)
