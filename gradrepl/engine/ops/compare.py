@@ -8,7 +8,7 @@ from gradrepl.engine.ops.promotion import (
     _numpy_agrees, _wrap_int, raise_broadcast_error, result_dtype,
 )
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
-from gradrepl.engine.ops.registry import CALL, CHECKED, REFLECTED, register
+from gradrepl.engine.ops.registry import CALL, register
 
 
 def _compare(np_op):
@@ -86,8 +86,4 @@ for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt",
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)
-for _name, _func, _symbol in (("bitwise_and", logical_and_bits, "and"),
-                              ("bitwise_or", logical_or_bits, "or"),
-                              ("bitwise_xor", logical_xor_bits, "xor")):
-    register(_name, _func, section=_S,
-             operators={f"__{_symbol}__": CHECKED, f"__r{_symbol}__": REFLECTED})
+# bitwise_and/or/xor are registered with the other bitwise ops, in logical.py
