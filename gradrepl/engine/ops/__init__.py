@@ -15,7 +15,7 @@ from gradrepl.engine.ops import (  # noqa: F401
 )
 # the catalogue's families (issue 7): math, logic, more reductions, sorting
 from gradrepl.engine.ops import (  # noqa: F401
-    trigonometric, special, logical, reductions_more,
+    trigonometric, special, logical, reductions_more, sorting,
 )
 from gradrepl.engine.ops import registry
 from gradrepl.engine.ops.conversion import detach_, to_dtype  # noqa: F401
