@@ -74,7 +74,8 @@ case("var_mean_dim", lambda a: T.var_mean(a, 1, keepdim=True), [R3])
 case("var_mean_correction", lambda a: T.var_mean(a, (0, 2), correction=0), [R3])
 case("var_mean_only_mean", lambda a: T.var_mean(a, 1)[1] * 3, [M])
 case("std_mean", lambda a: T.std_mean(a), [R3])
-case("std_mean_dim", lambda a: T.std_mean(a, dim=0, unbiased=False), [R3])
+case("std_mean_dim", lambda a: T.std_mean(a, dim=0, unbiased=False), [R3],
+     known="gradients that should be 0 print as +-6e-08 noise, of other signs than torch's")
 case("std_mean_int_error", lambda a: T.std_mean(a), [ints()])
 case("var_mean_second_order", second(lambda a: T.var_mean(a, 1)[0]), [A(M, F64)])
 
@@ -87,7 +88,8 @@ for name in ("sort", "argsort"):
     case(f"{name}_int_bool", lambda a, b, n=name: (getattr(a, n)(), getattr(b, n)(descending=True)),
          [ints(), A(M, "bool")])
     case(f"{name}_0d", lambda a, n=name: getattr(a, n)(), [()])
-case("sort_second_order", second(lambda a: a.sort(1).values ** 2), [A(M, F64)])
+case("sort_second_order", second(lambda a: a.sort(1).values ** 2), [A(M, F64)],
+     known="torch scatters the gradient back (ScatterBackward0), gradrepl index-puts it")
 case("sort_out", lambda a: T.sort(a.detach(), 1, out=(T.empty(0), T.empty(0, dtype=T.int64))), [M])
 case("sort_out_bad_indices_error", lambda a: T.sort(a.detach(), out=(T.empty(0), T.empty(0))), [M])
 case("topk", lambda a: T.topk(a, 2), [R3])
@@ -97,7 +99,8 @@ case("topk_k_error", lambda a: a.topk(5), [M])
 case("topk_int", lambda a: a.topk(2), [ints()])
 case("kthvalue", lambda a: T.kthvalue(a, 2), [R3])
 case("kthvalue_dim_keepdim", lambda a: a.kthvalue(1, 0, True), [R3])
-case("kthvalue_ties", lambda a: a.kthvalue(3), [TIES])
+case("kthvalue_ties", lambda a: a.kthvalue(3), [TIES],
+     known="among tied values torch's quickselect returns an index a stable sort does not")
 case("kthvalue_k_error", lambda a: a.kthvalue(4), [M])
 case("median_all", lambda a: T.median(a), [R3])
 case("median_all_ties", lambda a: a.median(), [A(values=[1.0, 2.0, 2.0, 2.0, 0.0])])

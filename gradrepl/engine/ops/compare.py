@@ -46,7 +46,7 @@ def _bitwise(np_op, name):
         for x in (a, b):
             kind = x.dtype.kind if hasattr(x, "dtype") else ("b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f")
             if kind == "f":
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+                raise NotImplementedError(f'"{name}_cpu" not implemented for \'Float\'')
         try:
             return new_tensor(np_op(a, b))
         except ValueError:

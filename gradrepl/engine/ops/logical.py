@@ -135,7 +135,8 @@ def _shift(left: bool):
             shifted = np.left_shift(a, safe)
             return np.where(outside, dtype.type(0), shifted).astype(dtype)
         shifted = np.right_shift(a, safe)
-        return np.where(outside, np.where(a < 0, dtype.type(-1), dtype.type(0)), shifted).astype(dtype)
+        fill = np.where(a < 0, -1, 0).astype(dtype)
+        return np.where(outside, fill, shifted).astype(dtype)
     return forward
 
 

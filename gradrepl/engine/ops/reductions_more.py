@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.errors import UnsupportedError
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
@@ -290,10 +291,9 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     if a.dtype.kind != "f":
         raise RuntimeError(
             "nanmean(): expected input to have floating point or complex dtype but got "
-            f"{input.dtype.__str__().replace('torch.', '').capitalize()}")
-    count = nansum_count = logical_not(isnan(input)).sum(dim, keepdim=keepdim) \
-        if dim is not None else logical_not(isnan(input)).sum()
-    del nansum_count
+            f"{scalar_type_name(a.dtype)}")
+    present = logical_not(isnan(input))
+    count = present.sum(dim, keepdim=keepdim) if dim is not None else present.sum()
     return div(nansum(input, dim, keepdim, dtype=dtype), count)
 
 
@@ -346,11 +346,11 @@ std_mean = _with_mean(STD_MEAN, "std_mean")
 
 register("amax", amax, section=_S, rows=(AMAX,), out=True)
 register("amin", amin, section=_S, rows=(AMIN,), out=True)
-register("aminmax", aminmax, section=_S, rows=(AMINMAX,), out=True)
+register("aminmax", aminmax, section=_S, rows=(AMINMAX,), out=2)
 register("logsumexp", logsumexp, section=_S, rows=(LOGSUMEXP,), out=True)
 register("cumprod", cumprod, section=_S, rows=(CUMPROD,), inplace=cumprod_, out=True)
-register("cummax", cummax, section=_S, rows=(CUMMAX,), out=True)
-register("cummin", cummin, section=_S, rows=(CUMMIN,), out=True)
+register("cummax", cummax, section=_S, rows=(CUMMAX,), out=2)
+register("cummin", cummin, section=_S, rows=(CUMMIN,), out=2)
 register("all", all, section=_S, out=True)
 register("any", any, section=_S, out=True)
 register("count_nonzero", count_nonzero, section=_S)

@@ -38,6 +38,7 @@ def _selecting(name, grad_fn_name):
 
 
 SORT = _selecting("sort", "SortBackward0")
+SORT_STABLE = _selecting("sort", "SortBackward1")  # torch's sort.stable overload
 TOPK = _selecting("topk", "TopkBackward0")
 KTHVALUE = _selecting("kthvalue", "KthvalueBackward0")
 MEDIAN_DIM = _selecting("median", "MedianBackward1")
@@ -89,15 +90,16 @@ def _selected(prim, input, dim, keepdim, indices, values_name):
     return RETURN_TYPES[values_name](*tensors)
 
 
-def sort(input, dim=-1, descending=False, *, stable=False):
+def sort(input, dim=-1, descending=False, *, stable=None):
     """values sorted along dim, and the indices they came from"""
     a = input._data
     d = wrap_dim(dim, max(a.ndim, 1))
     indices = _sort_indices(a, d, descending) if a.ndim else np.zeros((), np.int64)
-    return _selected(SORT, input, d if a.ndim else 0, True, indices.astype(np.int64), "sort")
+    row = SORT if stable is None else SORT_STABLE
+    return _selected(row, input, d if a.ndim else 0, True, indices.astype(np.int64), "sort")
 
 
-def argsort(input, dim=-1, descending=False, *, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=None):
     """the indices that sort input along dim"""
     return sort(input, dim, descending, stable=stable).indices
 
@@ -180,7 +182,7 @@ def mode(input, dim=-1, keepdim=False):
 
 
 def _unique_backward(F, g, inputs, out, params, needs):
-    raise RuntimeError("the derivative for '_unique2' is not implemented.")
+    raise NotImplementedError("the derivative for '_unique2' is not implemented.")
 
 
 # torch records unique but has no formula for it: backward through it fails
@@ -204,10 +206,10 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return results[0] if len(results) == 1 else tuple(results)
 
 
-register("sort", sort, section=_S, rows=(SORT,), out=True)
+register("sort", sort, section=_S, rows=(SORT, SORT_STABLE), out=2)
 register("argsort", argsort, section=_S)
-register("topk", topk, section=_S, rows=(TOPK,), out=True)
-register("kthvalue", kthvalue, section=_S, rows=(KTHVALUE,), out=True)
-register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=True)
-register("mode", mode, section=_S, rows=(MODE,), out=True)
+register("topk", topk, section=_S, rows=(TOPK,), out=2)
+register("kthvalue", kthvalue, section=_S, rows=(KTHVALUE,), out=2)
+register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=(1, 2))
+register("mode", mode, section=_S, rows=(MODE,), out=2)
 register("unique", unique, section=_S, rows=(UNIQUE,))

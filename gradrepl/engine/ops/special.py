@@ -21,9 +21,10 @@ from gradrepl.engine.ops.promotion import (
     as_float, elementwise, float_result, raise_broadcast_error, result_dtype,
 )
 from gradrepl.engine.ops.registry import register
-from gradrepl.engine.ops.unary import EXP, _no_bool, _zero_like_grad, elementwise_op, unary
+from gradrepl.engine.ops.arithmetic import _not_implemented
+from gradrepl.engine.ops.unary import _no_bool, _times, _zero_like_grad, elementwise_op, unary
 from gradrepl.engine.dtypes import scalar_type_name
-from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.tensor import Tensor, data_of as _data
 
 _S = "elementwise"
 _SQRT_PI = math.sqrt(math.pi)
@@ -69,13 +70,14 @@ def _exp_neg_square(F, self):
     return F.exp(-F.pow(self, 2))
 
 
+# a Python number times a half tensor is computed in float32 and rounded once (_times)
 ERF = unary("erf", "ErfBackward0", _through_float64(math.erf),
-            lambda F, grad, self: 2.0 / _SQRT_PI * _exp_neg_square(F, self) * grad)
+            lambda F, grad, self: _times(F, _exp_neg_square(F, self), 2.0 / _SQRT_PI) * grad)
 ERFC = unary("erfc", "ErfcBackward0", _through_float64(math.erfc),
-             lambda F, grad, self: -2.0 / _SQRT_PI * _exp_neg_square(F, self) * grad)
+             lambda F, grad, self: _times(F, _exp_neg_square(F, self), -2.0 / _SQRT_PI) * grad)
 ERFINV = unary("erfinv", "ErfinvBackward0", _erfinv,
-               lambda F, grad, self: 0.5 * _SQRT_PI * F.exp(F.pow(F.op(ERFINV, (self,)), 2))
-               * grad)
+               lambda F, grad, self:
+               _times(F, F.exp(F.pow(F.op(ERFINV, (self,)), 2)), 0.5 * _SQRT_PI) * grad)
 TRUNC = unary("trunc", "TruncBackward0", _no_bool(np.trunc, "trunc"), _zero_like_grad)
 
 
@@ -114,11 +116,11 @@ def _logit_backward(F, grad, self, eps):
     if F is not arrays:
         # under create_graph torch uses its infinitely differentiable form
         out = grad / (self * (1 - self))
+        x = _data(self)
         if eps is None:
-            return out
-        x = np.asarray(self)
-        return F.where((x < eps) | (x > 1 - eps), 0 * out, out)
-    x = np.asarray(self)
+            return F.where((x < 0) | (x > 1), float("nan"), out)
+        return F.where((x < eps) | (x > 1 - eps), 0.0, out)
+    x = self
     out = grad / (x * (1 - x))
     outside = (x < eps) | (x > 1 - eps) if eps is not None else (x < 0) | (x > 1)
     return np.where(outside, out.dtype.type(0 if eps is not None else np.nan), out)
@@ -152,7 +154,7 @@ def _nan_to_num(a, nan, posinf, neginf):
 NAN_TO_NUM = Primitive(
     "nan_to_num", "NanToNumBackward0", _nan_to_num, inputs=("self",),
     params=("nan", "posinf", "neginf"),
-    derivatives={"self": lambda grad, self: grad * np.isfinite(np.asarray(self))})
+    derivatives={"self": lambda grad, self: grad * np.isfinite(_data(self))})
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
@@ -181,8 +183,8 @@ def _xlogy(a, b):
 
 
 def _xlogy_self(F, grad, self, other):
-    where_zero = (np.asarray(self) == 0) & (np.asarray(other) <= 0)
-    return F.where(where_zero, 0 * grad, F.op(XLOGY, (grad, other)))
+    where_zero = (_data(self) == 0) & (_data(other) <= 0)
+    return F.where(where_zero, 0.0, F.op(XLOGY, (grad, other)))
 
 
 XLOGY = Primitive("xlogy", "XlogyBackward0", _xlogy, inputs=("self", "other"), broadcasts=True,
@@ -201,7 +203,7 @@ def _xlogy_number_other(F, grad, self, other):
     out = F.op(XLOGY, (grad, other))
     if other > 0:
         return out
-    return F.where(np.asarray(self) == 0, 0 * out, out)
+    return F.where(_data(self) == 0, 0.0, out)
 
 
 def xlogy(input, other):
@@ -235,17 +237,21 @@ def _lerp_kernel(start, end, weight):
 
 
 def _lerp_scalar(start, end, weight):
+    if start.dtype == np.float16:  # torch computes half in float32, rounding once
+        return _lerp_scalar(start.astype(np.float32), end.astype(np.float32), weight).astype(np.float16)
     return _lerp_kernel(start, end, start.dtype.type(weight)).astype(start.dtype)
 
 
 def _lerp_tensor(start, end, weight):
+    if start.dtype == np.float16:
+        return _lerp_tensor(*(x.astype(np.float32) for x in (start, end, weight))).astype(np.float16)
     return _lerp_kernel(start, end, weight).astype(start.dtype)
 
 
 LERP_SCALAR = Primitive(
     "lerp", "LerpBackward0", _lerp_scalar, inputs=("self", "end"), params=("weight",),
-    broadcasts=True, derivatives={"self": lambda grad, weight: grad * (1 - weight),
-                                  "end": lambda grad, weight: grad * weight})
+    broadcasts=True, derivatives={"self": lambda F, grad, weight: _times(F, grad, 1 - weight),
+                                  "end": lambda F, grad, weight: _times(F, grad, weight)})
 LERP_TENSOR = Primitive(
     "lerp", "LerpBackward1", _lerp_tensor, inputs=("self", "end", "weight"), broadcasts=True,
     derivatives={"self": lambda grad, weight: grad * (1 - weight),
@@ -391,8 +397,8 @@ def _heaviside(a, values):
     return np.where(np.isnan(a), a, out).astype(a.dtype) if a.dtype.kind == "f" else out.astype(a.dtype)
 
 
-HEAVISIDE = Primitive("heaviside", "HeavisideBackward0", _heaviside, inputs=("self", "values"),
-                      broadcasts=True, derivatives={})
+# torch records heaviside without a derivative (grad_fn <NotImplemented>)
+HEAVISIDE = _not_implemented("heaviside", _heaviside, ("self", "values"))
 
 
 def heaviside(input, values):

@@ -159,7 +159,8 @@ def _statistic_arguments(name, input, dim, unbiased, correction):
     if unbiased is not None and correction is not None:
         raise TypeError(_BOTH_MESSAGE.format(name=name, unbiased=unbiased))
     if input._data.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        who = name if name.endswith("_mean") else "std and var"
+        raise RuntimeError(f"{who} only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     dims = _dims_of(dim, input.ndim)

@@ -158,16 +158,17 @@ SIGN = unary("sgn", "SgnBackward0", np.sign, _zero_like_grad)
 # The registry entries: torch.exp(x), x.exp(), x.exp_() (and torch.exp_ where torch has it)
 
 
-def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False):
+def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False, inplace_row=None):
     """Register a one-tensor elementwise op with its function, method and in-place forms."""
     def function(input):
         return apply_unary(row, input)
 
     def inplace(self):
-        return apply_inplace(row, self)
+        return apply_inplace(inplace_row or row, self)
 
     function.__name__, inplace.__name__ = row.name, row.name + "_"
-    register(row.name, function, section="elementwise", rows=(row,), inplace=inplace,
+    rows = (row,) if inplace_row is None else (row, inplace_row)
+    register(row.name, function, section="elementwise", rows=rows, inplace=inplace,
              aliases=aliases, operators=operators, summary=summary, out=out)
     return function
 
