@@ -67,9 +67,12 @@ for name, domain in UNARY.items():
     case(f"{name}_0d", fn, [A((), **domain)])
     case(f"{name}_method", lambda a, n=name: getattr(a, n)(), [A(M, **domain)])
     case(f"{name}_inplace", inplace(name), [A(M, **domain)])
-    case(f"{name}_second_order", second(fn), [A((4,), F64, **domain)])
+    if name != "sgn":  # sgn's gradient is a ZeroTensor in torch, with no graph to go through
+        case(f"{name}_second_order", second(fn), [A((4,), F64, **domain)])
     case(f"{name}_out", into(name), [A(M, **domain)])
-    case(f"{name}_int", fn, [ints(low=0, high=1) if name in ("acosh",) else ints()])
+    case(f"{name}_int", fn, [ints(low=0, high=1) if name in ("acosh",) else ints()],
+         known="torch's float32 cosh(5) is one ulp above the correctly rounded value: it prints "
+               "74.2100, gradrepl 74.2099" if name == "cosh" else None)
     case(f"{name}_bool", fn, [A(M, "bool")])
 case("out_requires_grad_error", lambda a: T.tan(a, out=T.empty(2, 3)), [M])
 case("out_float_into_long_error", lambda a: T.tan(a.detach(), out=T.empty(2, 3, dtype=T.int64)), [M])

@@ -22,7 +22,7 @@ from gradrepl.engine.ops.promotion import (
 )
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.ops.arithmetic import _not_implemented
-from gradrepl.engine.ops.unary import _no_bool, _times, _zero_like_grad, elementwise_op, unary
+from gradrepl.engine.ops.unary import _no_bool, _sign, _times, _zero_like_grad, elementwise_op, unary
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.tensor import Tensor, data_of as _data
 
@@ -94,8 +94,7 @@ def _sgn_backward(F, self, result):
     return F.zeros(np.shape(self), self)  # real inputs: sgn is piecewise constant
 
 
-SGN = unary("sgn", "SgnBackward0", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a),
-            _sgn_backward)
+SGN = unary("sgn", "SgnBackward0", _sign, _sgn_backward)  # sgn(nan) is 0, as sign's
 
 for _row in (ERF, ERFC, ERFINV, FRAC, SGN):
     elementwise_op(_row, out=True)
