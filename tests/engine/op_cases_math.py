@@ -95,7 +95,7 @@ case("logit_eps_second_order", second(lambda a: T.logit(a, 0.2)), [A((6,), F64, 
 case("logit_outside", lambda a: T.logit(a), [A(values=[-0.5, 0.0, 0.5, 1.0, 1.5])])
 case("nan_to_num_values", lambda a: (T.nan_to_num(a), a.nan_to_num(1.0, 2.0, -2.0)),
      [A(values=[float("nan"), float("inf"), -float("inf"), 1.5])])
-case("nan_to_num_f16", lambda a: T.nan_to_num(a), [A(values=[float("inf"), -float("inf")], dtype=F16)])
+case("nan_to_num_f16_infinities", lambda a: T.nan_to_num(a), [A(values=[float("inf"), -float("inf")], dtype=F16)])
 case("sgn_values", lambda a: T.sgn(a), [A(values=[-2.0, -0.0, 0.0, 3.0, float("nan")])])
 case("trunc_frac_values", lambda a: (T.trunc(a), T.frac(a)), [A(values=[-2.5, -0.5, 0.5, 2.7])])
 case("asin_outside", lambda a: T.asin(a), [A(values=[-2.0, 0.5, 2.0])])
