@@ -43,10 +43,12 @@ ge = _compare(np.greater_equal)
 def _bitwise(np_op, name):
     def op(a, b) -> Tensor:
         a, b = _data(a), _data(b)
-        for x in (a, b):
-            kind = x.dtype.kind if hasattr(x, "dtype") else ("b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f")
-            if kind == "f":
-                raise NotImplementedError(f'"{name}_cpu" not implemented for \'Float\'')
+        dtype = result_dtype(a, b)
+        if dtype.kind == "f":  # torch names the dtype the operands promote to
+            from gradrepl.engine.dtypes import scalar_type_name
+
+            raise NotImplementedError(
+                f'"{name}_cpu" not implemented for \'{scalar_type_name(dtype)}\'')
         try:
             return new_tensor(np_op(a, b))
         except ValueError:

@@ -92,17 +92,12 @@ for _func in (logical_and, logical_or, logical_xor, logical_not):
 # ---------------------------------------------------------------------------------------------
 # bitwise and / or / xor / not, and shifts: integer and bool tensors
 
-def _kind(x) -> str:
-    if hasattr(x, "dtype"):
-        return x.dtype.kind
-    return "b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f"
-
-
 def _refuse_floats(kernel, a, b=None):
-    for x in (a, b) if b is not None else (a,):
-        if _kind(x) == "f":
-            name = scalar_type_name(x.dtype) if hasattr(x, "dtype") else "Float"
-            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{name}\'')
+    """torch names the dtype the operands promote to: "lshift_cpu" not implemented for 'Double'"""
+    dtype = a.dtype if b is None else result_dtype(a, b)
+    if dtype.kind in ("fb" if kernel.endswith("shift") else "f"):
+        raise NotImplementedError(
+            f'"{kernel}_cpu" not implemented for \'{scalar_type_name(dtype)}\'')
 
 
 def bitwise_not(input):
@@ -116,9 +111,6 @@ def _shift(left: bool):
 
     def forward(a, b):
         _refuse_floats(kernel, a, b)
-        for x in (a, b):
-            if _kind(x) == "b":
-                raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
         dtype = result_dtype(a, b)
         a = np.asarray(_wrap_int(a, dtype)).astype(dtype)
         b = np.asarray(_wrap_int(b, dtype)).astype(dtype)

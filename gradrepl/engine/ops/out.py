@@ -21,15 +21,11 @@ import functools
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.dtypes import scalar_type_name
+from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
-# torch's C++ type names in the indices message ("long int", as c10 spells int64's)
-_INDEX_TYPE_NAMES = {"int64": "long int", "float32": "float", "float64": "double",
-                     "int32": "int", "float16": "c10::Half", "int16": "short int",
-                     "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def with_out(name: str, function, results: int = 1):
@@ -83,8 +79,8 @@ def _requires_grad(x) -> bool:
 def _write(target: Tensor, value: np.ndarray, index_output: bool) -> None:
     have, want = np.dtype(value.dtype), np.dtype(target._data.dtype)
     if index_output and have != want:
-        raise RuntimeError(f"Expected out tensor to have dtype {_INDEX_TYPE_NAMES[have.name]}, "
-                           f"but got {_INDEX_TYPE_NAMES[want.name]} instead")
+        raise RuntimeError(f"Expected out tensor to have dtype {CPP_TYPE_NAMES[have.name]}, "
+                           f"but got {CPP_TYPE_NAMES[want.name]} instead")
     if _CATEGORY[have.kind] > _CATEGORY[want.kind]:
         raise RuntimeError(f"result type {scalar_type_name(have)} can't be cast to the desired "
                            f"output type {scalar_type_name(want)}")

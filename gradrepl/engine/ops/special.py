@@ -23,7 +23,7 @@ from gradrepl.engine.ops.promotion import (
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.ops.arithmetic import _not_implemented
 from gradrepl.engine.ops.unary import _no_bool, _sign, _times, _zero_like_grad, elementwise_op, unary
-from gradrepl.engine.dtypes import scalar_type_name
+from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
 from gradrepl.engine.tensor import Tensor, data_of as _data
 
 _S = "elementwise"
@@ -263,14 +263,14 @@ def _check_lerp(input, end, weight):
         raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not "
                         f"{type(end).__name__}")
     kind = input._data.dtype
-    if kind.kind != "f":
-        raise NotImplementedError(
-            f'"lerp_kernel_{"tensor" if isinstance(weight, Tensor) else "scalar"}" not '
-            f"implemented for '{scalar_type_name(kind)}'")
     for name, other in (("end", end), ("weight", weight)):
         if isinstance(other, Tensor) and other._data.dtype != kind:
             raise RuntimeError(f"expected dtype {_c_name(kind)} for `{name}` but got dtype "
                                f"{_c_name(other._data.dtype)}")
+    if kind.kind != "f":
+        raise NotImplementedError(
+            f'"lerp_kernel_{"tensor" if isinstance(weight, Tensor) else "scalar"}" not '
+            f"implemented for '{scalar_type_name(kind)}'")
     shapes = [np.shape(x._data) for x in (input, end, weight) if isinstance(x, Tensor)]
     try:
         np.broadcast_shapes(*shapes)
@@ -279,8 +279,7 @@ def _check_lerp(input, end, weight):
 
 
 def _c_name(dtype):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(
-        np.dtype(dtype).name, np.dtype(dtype).name)
+    return CPP_TYPE_NAMES[np.dtype(dtype).name]
 
 
 def lerp(input, end, weight):
@@ -305,9 +304,8 @@ register("lerp", lerp, section=_S, rows=(LERP_SCALAR, LERP_TENSOR), inplace=lerp
 # fmod: the remainder with the sign of the dividend (C's fmod); hypot; heaviside
 
 def _no_bool_operands(name, a, b):
-    for x in (a, b):
-        if getattr(x, "dtype", None) == np.bool_ or isinstance(x, bool):
-            raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+    if result_dtype(a, b) == np.bool_:  # a bool with a float is fine: it computes in the float
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
 
 
 def _fmod(a, b):
