@@ -120,3 +120,29 @@ case("unique_inverse_counts", lambda a: T.unique(a, return_inverse=True, return_
 case("unique_counts_float", lambda a: a.unique(return_counts=True), [A(values=[2.0, 1.0, 2.0, -0.0, 0.0])])
 case("unique_requires_grad", lambda a: T.unique(a), [A(values=[2.0, 1.0, 2.0])])
 case("unique_bool", lambda a: T.unique(a, return_inverse=True), [A((5,), "bool")])
+
+# out= for the ops returning several tensors, and what out= does to the tensor it is given
+case("topk_out", lambda a: T.topk(a.detach(), 2, out=(T.empty(0), T.empty(0, dtype=T.int64))), [M])
+case("aminmax_out", lambda a: T.aminmax(a.detach(), dim=1, out=(T.empty(2), T.empty(2))), [M])
+case("median_out", lambda a: T.median(a.detach(), 1, out=(T.empty(0), T.empty(0, dtype=T.int64))), [M])
+case("sort_out_single_tensor_error", lambda a: T.sort(a.detach(), out=T.empty(0)), [M], message=False)
+case("out_bumps_version", lambda a: _out_version(a), [M])
+case("out_under_no_grad", lambda a: _out_no_grad(a), [M])
+case("isclose_catalogue", lambda a, b: (T.isclose(a, b), a.isclose(b, rtol=0.5, atol=0.1),
+                                        T.isclose(a, a), T.isclose(a, b, equal_nan=True)),
+     [A(values=[1.0, float("nan"), 2.0, float("inf")]), A(values=[1.000001, float("nan"), 2.5, float("inf")])])
+case("isclose_int", lambda a, b: T.isclose(a, b, atol=1), [ints(), ints()])
+case("isclose_dtype_error", lambda a, b: T.isclose(a, b), [M, A(M, F64)])
+
+
+def _out_version(a):
+    out = T.zeros(2, 3)
+    before = out._version
+    result = T.amax(a.detach(), 0, out=T.zeros(3))
+    T.erf(a.detach(), out=out)
+    return out._version - before, result
+
+
+def _out_no_grad(a):
+    with T.no_grad():
+        return T.logsumexp(a, 1, out=T.empty(2))

@@ -78,6 +78,11 @@ def allclose(a: Tensor, b: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> b
 
 
 def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    if isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
+        from gradrepl.engine.dtypes import scalar_type_name
+
+        raise RuntimeError(f"{scalar_type_name(a._data.dtype)} did not match "
+                           f"{scalar_type_name(b._data.dtype)}")
     return new_tensor(np.isclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

@@ -30,16 +30,13 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 def with_out(name: str, function, results: int = 1):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
-    is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of the
-    counts it may return (median: one, or values and indices with a dim)."""
-    counts = tuple(min(n, 2) for n in (results if isinstance(results, tuple) else (results,)))
+    is how many tensors it returns (``out`` is then a tuple of as many)."""
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
         if out is None:
             return function(*args, **kwargs)
-        given = 2 if isinstance(out, (tuple, list)) else 1
-        if given not in counts:
-            what = "tuple of Tensors" if given == 1 else "Tensor"
+        if isinstance(out, (tuple, list)) != (results > 1):
+            what = "tuple of Tensors" if results > 1 else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
         return _into(name, function, args, kwargs, out)
     call.__wrapped_op__ = function
