@@ -208,3 +208,5 @@ def _ishift(a):
     b |= 1
     b ^= 3
     return b
+case("tan_of_a_string_error", lambda: T.tan("a"), [])
+case("exp_of_a_list_error", lambda: T.exp([1.0]), [])

@@ -119,6 +119,9 @@ case("unique_inverse_counts", lambda a: T.unique(a, return_inverse=True, return_
      [A((3, 4), "int64", low=-1, high=1)])
 case("unique_counts_float", lambda a: a.unique(return_counts=True), [A(values=[2.0, 1.0, 2.0, -0.0, 0.0])])
 case("unique_requires_grad", lambda a: T.unique(a), [A(values=[2.0, 1.0, 2.0])])
+case("unique_dim", lambda a: T.unique(a, dim=0, return_inverse=True, return_counts=True),
+     [A(values=[[1.0, 2.0], [0.0, 1.0], [1.0, 2.0]])])
+case("unique_dim1_int", lambda a: a.unique(dim=1), [A((2, 5), "int64", low=-0.3, high=0.3)])
 case("unique_bool", lambda a: T.unique(a, return_inverse=True), [A((5,), "bool")])
 
 # out= for the ops returning several tensors, and what out= does to the tensor it is given
@@ -146,3 +149,8 @@ def _out_version(a):
 def _out_no_grad(a):
     with T.no_grad():
         return T.logsumexp(a, 1, out=T.empty(2))
+case("logsumexp_without_dim_error", lambda a: T.logsumexp(a), [M])
+case("mode_empty_dim_error", lambda a: a.mode(0), [(0, 3)])
+case("argsort_stable_descending", lambda a: T.argsort(a, descending=True, stable=True),
+     [A(values=[1, 2, 1, 2, 0, 2], dtype="int64")])
+case("lerp_weight_broadcast", lambda a, b, w: T.lerp(a, b, w), [M, (3,), A((2, 1), low=0, high=1)])

@@ -126,8 +126,13 @@ LOGSUMEXP = Primitive("logsumexp", "LogsumexpBackward0", _logsumexp_forward, inp
                       params=("dim", "keepdim"), derivatives={"self": _logsumexp_backward})
 
 
-def logsumexp(input, dim, keepdim=False):
+_REQUIRED = object()
+
+
+def logsumexp(input, dim=_REQUIRED, keepdim=False):
     """log(sum(exp(input))) over dim, without overflow"""
+    if dim is _REQUIRED:  # in the words of torch's argument parser
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     return apply_unary(LOGSUMEXP, input, (_dims_of(dim, input.ndim), bool(keepdim)))
 
 

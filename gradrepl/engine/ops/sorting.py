@@ -168,6 +168,8 @@ def mode(input, dim=-1, keepdim=False):
     d = wrap_dim(dim, max(a.ndim, 1))
     if not a.ndim:
         return _selected(MODE, input, 0, keepdim, np.zeros((), np.int64), "mode")
+    if a.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     moved = np.moveaxis(a, d, -1)
     flat = moved.reshape(-1, moved.shape[-1])
     picks = np.empty(flat.shape[0], dtype=np.int64)
@@ -181,26 +183,32 @@ def mode(input, dim=-1, keepdim=False):
     return _selected(MODE, input, d, keepdim, pick, "mode")
 
 
-def _unique_backward(F, g, inputs, out, params, needs):
-    raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+def _no_derivative(name, grad_fn_name):
+    """torch records unique but has no formula for it: backward through it fails."""
+    def backward(F, g, inputs, out, params, needs):
+        raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
+    return Primitive("unique", grad_fn_name, None, backward, inputs=("self",), saves=())
 
 
-# torch records unique but has no formula for it: backward through it fails
-UNIQUE = Primitive("unique", "Unique2Backward0", None, _unique_backward, inputs=("self",),
-                   saves=())
+UNIQUE = _no_derivative("_unique2", "Unique2Backward0")
+UNIQUE_DIM = _no_derivative("unique_dim", "UniqueDimBackward0")
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """the distinct values (sorted), optionally with the inverse indices and the counts"""
-    if dim is not None:
-        from gradrepl.engine.errors import UnsupportedError
-
-        raise UnsupportedError("torch.unique with dim=")
     a = input._data
-    values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
-    results = [wrap(UNIQUE, values, (input,))]
+    if dim is not None:
+        # whole slices along dim, in lexicographic order, as torch's unique_dim sorts them
+        d = wrap_dim(dim, max(a.ndim, 1))
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+        inverse_shape = (a.shape[d],)
+        row = UNIQUE_DIM
+    else:
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
+        inverse_shape, row = a.shape, UNIQUE
+    results = [wrap(row, values, (input,))]
     if return_inverse:
-        results.append(new_tensor(np.asarray(inverse, dtype=np.int64).reshape(a.shape)))
+        results.append(new_tensor(np.asarray(inverse, dtype=np.int64).reshape(inverse_shape)))
     if return_counts:
         results.append(new_tensor(np.asarray(counts, dtype=np.int64)))
     return results[0] if len(results) == 1 else tuple(results)
@@ -212,4 +220,4 @@ register("topk", topk, section=_S, rows=(TOPK,), out=2)
 register("kthvalue", kthvalue, section=_S, rows=(KTHVALUE,), out=2)
 register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=2)  # only median(dim)
 register("mode", mode, section=_S, rows=(MODE,), out=2)
-register("unique", unique, section=_S, rows=(UNIQUE,))
+register("unique", unique, section=_S, rows=(UNIQUE, UNIQUE_DIM))
