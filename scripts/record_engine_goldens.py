@@ -34,6 +34,11 @@ def main() -> None:
     if not torch.__version__.startswith("2.13."):
         sys.exit(f"record goldens with torch 2.13, not {torch.__version__}")
     write("engine_ops.json", {c.id: run_case(torch, c) for c in CASES})
+    # issue 7's catalogue, in a file of its own (tests/engine/test_ops_catalogue.py)
+    from op_cases_math import CASES as CATALOGUE
+    import op_cases_reductions  # noqa: F401  (appends to CATALOGUE)
+
+    write("engine_ops_catalogue.json", {c.id: run_case(torch, c) for c in CATALOGUE})
     try:
         import scenarios
     except ImportError:

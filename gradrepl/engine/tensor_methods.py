@@ -108,7 +108,6 @@ METHODS = {
 
 OPERATORS = {
     "__pos__": lambda self: self,
-    "__invert__": compare.invert,
     "__getitem__": ops.getitem, "__setitem__": ops.setitem,
 }
 

@@ -1,6 +1,8 @@
-"""``torch.return_types``: the named pairs that ``max(dim)`` and ``min(dim)`` return."""
+"""``torch.return_types``: the named tuples that max(dim), sort, topk, aminmax ... return."""
 
-from gradrepl.engine.ops.extrema import RETURN_TYPES as _RETURN_TYPES
+from gradrepl.engine.ops.extrema import RETURN_TYPES as _EXTREMA
+from gradrepl.engine.ops.named_results import RETURN_TYPES as _NAMED
 
-max = _RETURN_TYPES["max"]
-min = _RETURN_TYPES["min"]
+max = _EXTREMA["max"]
+min = _EXTREMA["min"]
+globals().update(_NAMED)

@@ -13,6 +13,10 @@ from gradrepl.engine.ops import (  # noqa: F401
     arithmetic_functions, clamp, combine, compare, conversion, cumulative, extrema, linalg,
     reductions, shape, softmax, statistics, unary, addmm, fused, nn_layers,
 )
+# the catalogue's families (issue 7): math, logic, more reductions, sorting
+from gradrepl.engine.ops import (  # noqa: F401
+    trigonometric, special, logical, reductions_more, sorting,
+)
 from gradrepl.engine.ops import registry
 from gradrepl.engine.ops.conversion import detach_, to_dtype  # noqa: F401
 from gradrepl.engine.ops.indexing import getitem  # noqa: F401

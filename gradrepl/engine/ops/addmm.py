@@ -70,4 +70,4 @@ def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return apply_inplace(ADDMM, self, (mat1, mat2))
 
 
-register("addmm", addmm, section="linear algebra", rows=(ADDMM,), inplace=addmm_)
+register("addmm", addmm, section="linear algebra", rows=(ADDMM,), inplace=addmm_, out=True)

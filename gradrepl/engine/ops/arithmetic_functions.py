@@ -210,11 +210,11 @@ register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV
          inplace=div_, aliases=("divide", "true_divide"),
          operators={"__truediv__": CALL, "__rtruediv__": REFLECTED, "__itruediv__": INPLACE})
 register("floor_divide", floor_divide, section=_S,
-         rows=(_ar.FLOOR_DIVIDE, _ar.FLOOR_DIVIDE_TENSOR), inplace=floor_divide_,
+         rows=(_ar.FLOOR_DIVIDE, _ar.FLOOR_DIVIDE_TENSOR), inplace=floor_divide_, out=True,
          operators={"__floordiv__": CHECKED, "__rfloordiv__": REFLECTED,
                     "__ifloordiv__": INPLACE})
 register("remainder", remainder, section=_S,
-         rows=(_ar.REMAINDER_SCALAR, _ar.REMAINDER, _ar.REMAINDER_OF_NUMBER), inplace=remainder_,
+         rows=(_ar.REMAINDER_SCALAR, _ar.REMAINDER, _ar.REMAINDER_OF_NUMBER), inplace=remainder_, out=True,
          operators={"__mod__": CHECKED, "__rmod__": REFLECTED, "__imod__": INPLACE})
 register("pow", pow, section=_S, rows=(_ar.POW_SCALAR, _ar.POW_TENSOR, _ar.RPOW_SCALAR),
          inplace=pow_, operators={"__pow__": CALL, "__rpow__": REFLECTED, "__ipow__": INPLACE})

@@ -50,6 +50,7 @@ class Backend(Protocol):
     def narrow(self, g, dim, start, length): """g[..., start:start + length, ...] at dim"""
     def index(self, g, index): """g[index] for a numpy index"""
     def stack(self, grads, dim): """grads stacked along a new dim"""
+    def op(self, row, inputs, params=()): """another op's row (COSH, ERFINV ...) on inputs: its forward, or recorded"""
 
 
 def _shape(x) -> tuple:
@@ -206,6 +207,10 @@ class _Arrays:
     @staticmethod
     def stack(grads, dim):
         return np.stack(grads, axis=dim)
+
+    @staticmethod
+    def op(row, inputs, params=()):
+        return row.forward(*inputs, *params)
 
 
 def _advanced(index: tuple) -> bool:

@@ -8,7 +8,7 @@ from gradrepl.engine.ops.promotion import (
     _numpy_agrees, _wrap_int, raise_broadcast_error, result_dtype,
 )
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
-from gradrepl.engine.ops.registry import CALL, CHECKED, REFLECTED, register
+from gradrepl.engine.ops.registry import CALL, register
 
 
 def _compare(np_op):
@@ -43,10 +43,12 @@ ge = _compare(np.greater_equal)
 def _bitwise(np_op, name):
     def op(a, b) -> Tensor:
         a, b = _data(a), _data(b)
-        for x in (a, b):
-            kind = x.dtype.kind if hasattr(x, "dtype") else ("b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f")
-            if kind == "f":
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        dtype = result_dtype(a, b)
+        if dtype.kind == "f":  # torch names the dtype the operands promote to
+            from gradrepl.engine.dtypes import scalar_type_name
+
+            raise NotImplementedError(
+                f'"{name}_cpu" not implemented for \'{scalar_type_name(dtype)}\'')
         try:
             return new_tensor(np_op(a, b))
         except ValueError:
@@ -76,6 +78,11 @@ def allclose(a: Tensor, b: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> b
 
 
 def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    if isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
+        from gradrepl.engine.dtypes import scalar_type_name
+
+        raise RuntimeError(f"{scalar_type_name(a._data.dtype)} did not match "
+                           f"{scalar_type_name(b._data.dtype)}")
     return new_tensor(np.isclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -86,8 +93,4 @@ for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt",
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)
-for _name, _func, _symbol in (("bitwise_and", logical_and_bits, "and"),
-                              ("bitwise_or", logical_or_bits, "or"),
-                              ("bitwise_xor", logical_xor_bits, "xor")):
-    register(_name, _func, section=_S,
-             operators={f"__{_symbol}__": CHECKED, f"__r{_symbol}__": REFLECTED})
+# bitwise_and/or/xor are registered with the other bitwise ops, in logical.py

@@ -1,5 +1,6 @@
 """Pointwise ops that torch's CPU kernels compute with fused multiply-adds: addcmul, addcdiv and
-lerp (rows, functions and in-place forms), and the formulas the optimizers share.
+lerp (rows, functions and in-place forms), and the formulas the optimizers share. Half tensors
+are computed in float32 and rounded once, as torch's kernels do.
 
 torch's vectorised kernels (AVX2/AVX-512) turn a Python scalar into the tensor's dtype first and
 then use ``fmadd`` where the kernel has one; the rounding below is theirs, checked element for
@@ -15,9 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import vector_math
+from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.ops.promotion import raise_broadcast_error
 from gradrepl.engine.ops.registry import register
+from gradrepl.engine.ops.unary import _times
 from gradrepl.engine.tensor import Tensor
 
 # ---------------------------------------------------------------------------------------------
@@ -61,6 +65,9 @@ def add_scaled(a, b, alpha):
 
 
 def lerp_values(start, end, weight):
+    if start.dtype == np.float16:  # torch computes half in float32, rounding once
+        as32 = [x.astype(np.float32) if isinstance(x, np.ndarray) else x for x in (start, end, weight)]
+        return lerp_values(*as32).astype(np.float16)
     dtype = _dtype_of(start, end)
     diff = end - start
     if not isinstance(weight, (np.ndarray, np.generic)):
@@ -87,7 +94,7 @@ def addcdiv_values(a, t1, t2, value=1):
 
 
 # derivatives.yaml: each input's formula, summed back to its broadcast shape; ``value`` and a
-# Scalar weight are numbers, never saved
+# Scalar weight are numbers, never saved (a half gradient times a Python number: ``_times``)
 ADDCMUL = Primitive(
     "addcmul", "AddcmulBackward0", addcmul_values, inputs=("self", "tensor1", "tensor2"),
     params=("value",), broadcasts=True,
@@ -104,8 +111,8 @@ ADDCDIV = Primitive(
 LERP_SCALAR = Primitive(
     "lerp", "LerpBackward0", lerp_values, inputs=("self", "end"), params=("weight",),
     broadcasts=True,
-    derivatives={"self": lambda grad, weight: grad * (1 - weight),
-                 "end": lambda grad, weight: grad * weight})
+    derivatives={"self": lambda F, grad, weight: _times(F, grad, 1 - weight),
+                 "end": lambda F, grad, weight: _times(F, grad, weight)})
 LERP_TENSOR = Primitive(
     "lerp", "LerpBackward1", lerp_values, inputs=("self", "end", "weight"), broadcasts=True,
     derivatives={"self": lambda grad, weight: grad * (1 - weight),
@@ -125,7 +132,30 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return apply(ADDCDIV, (input, tensor1, tensor2), (value,))
 
 
+def _check_lerp(input, end, weight):
+    """torch's argument checks, in its order and words."""
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not "
+                        f"{type(end).__name__}")
+    kind = input._data.dtype
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and other._data.dtype != kind:
+            raise RuntimeError(f"expected dtype {CPP_TYPE_NAMES[kind.name]} for `{name}` but got "
+                               f"dtype {CPP_TYPE_NAMES[other._data.dtype.name]}")
+    if kind.kind != "f":
+        raise NotImplementedError(
+            f'"lerp_kernel_{"tensor" if isinstance(weight, Tensor) else "scalar"}" not '
+            f"implemented for '{scalar_type_name(kind)}'")
+    shapes = [np.shape(x._data) for x in (input, end, weight) if isinstance(x, Tensor)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise_broadcast_error(input._data, end._data)
+
+
 def lerp(input, end, weight):
+    """input + weight * (end - input)"""
+    _check_lerp(input, end, weight)
     if isinstance(weight, Tensor):
         return apply(LERP_TENSOR, (input, end, weight))
     return apply(LERP_SCALAR, (input, end), (weight,))
@@ -140,11 +170,13 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
 
 
 def lerp_(self, end, weight):
+    _check_lerp(self, end, weight)
     if isinstance(weight, Tensor):
         return apply_inplace(LERP_TENSOR, self, (end, weight))
     return apply_inplace(LERP_SCALAR, self, (end,), (weight,))
 
 
-register("addcmul", addcmul, section="arithmetic", rows=(ADDCMUL,), inplace=addcmul_)
-register("addcdiv", addcdiv, section="arithmetic", rows=(ADDCDIV,), inplace=addcdiv_)
-register("lerp", lerp, section="arithmetic", rows=(LERP_SCALAR, LERP_TENSOR), inplace=lerp_)
+register("addcmul", addcmul, section="arithmetic", rows=(ADDCMUL,), inplace=addcmul_, out=True)
+register("addcdiv", addcdiv, section="arithmetic", rows=(ADDCDIV,), inplace=addcdiv_, out=True)
+register("lerp", lerp, section="arithmetic", rows=(LERP_SCALAR, LERP_TENSOR), inplace=lerp_,
+         out=True)

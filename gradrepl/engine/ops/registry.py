@@ -46,6 +46,7 @@ class Op:
     aliases: tuple = ()  # other names torch gives the same op, with the same variants
     operators: dict = field(default_factory=dict)  # dunder -> CALL, REFLECTED ... or a callable
     summary: str = ""  # one line for the docs
+    out: int = 0  # torch.<name> takes out=: how many results (True: one); see ops/out.py
 
     @property
     def grad_fn_names(self) -> tuple:
@@ -57,7 +58,8 @@ class Op:
 
     def method_callable(self):
         if self.method is True:
-            return self.function
+            # Tensor methods take no out=: the op without the registry's out= wrapper
+            return getattr(self.function, "__wrapped_op__", self.function)
         return self.method or None
 
 
@@ -65,14 +67,22 @@ OPS: dict[str, Op] = {}
 
 
 def register(name: str, function: Callable, *, section: str, rows=(), in_torch=True,
-             method=True, inplace=None, aliases=(), operators=None, summary="") -> Op:
-    """Declare an op. Registering a name twice is a mistake, so it raises."""
+             method=True, inplace=None, aliases=(), operators=None, summary="", out=False) -> Op:
+    """Declare an op. Registering a name twice is a mistake, so it raises.
+
+    ``out=True``: torch.<name> accepts ``out=``; the registry wraps the function to honour it
+    (ops/out.py), so an op never handles the keyword itself."""
     if name in OPS:
         raise ValueError(f"op {name!r} is registered twice")
     if section not in SECTIONS:
         raise ValueError(f"op {name!r}: unknown section {section!r} (one of {SECTIONS})")
+    summary = summary or _first_line(function)
+    if out:
+        from gradrepl.engine.ops.out import with_out
+
+        function = with_out(name, function, results=int(out))
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
-            dict(operators or {}), summary or _first_line(function))
+            dict(operators or {}), summary, out)
     OPS[name] = op
     return op
 

@@ -18,7 +18,8 @@ _SYMBOLS = {
     "__add__": "+", "__sub__": "-", "__mul__": "*", "__truediv__": "/", "__floordiv__": "//",
     "__mod__": "%", "__pow__": "**", "__matmul__": "@", "__neg__": "-x", "__abs__": "abs(x)",
     "__eq__": "==", "__ne__": "!=", "__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">=",
-    "__and__": "&", "__or__": "|", "__xor__": "^",
+    "__and__": "&", "__or__": "|", "__xor__": "^", "__lshift__": "<<", "__rshift__": ">>",
+    "__invert__": "~",
 }
 
 
@@ -56,6 +57,8 @@ def _variants(entry) -> str:
         if entry.inplace is not None:
             forms.append(f"`Tensor.{name}_`")
     forms += [f"`{symbol}`" for symbol in _operators(entry)]
+    if entry.out:
+        forms.append("`out=`")
     return ", ".join(forms)
 
 

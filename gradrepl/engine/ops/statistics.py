@@ -151,22 +151,30 @@ STD = Primitive("std", "StdBackward0", _std_forward, _std_backward, inputs=("sel
                 saves=("self", "result"))
 
 
+def _statistic_arguments(name, input, dim, unbiased, correction):
+    """(dims, correction) from torch's var/std arguments, with its errors and warning; shared
+    with var_mean and std_mean (reductions_more.py)."""
+    if isinstance(dim, bool):  # std(False): the old std(unbiased) overload
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(_BOTH_MESSAGE.format(name=name, unbiased=unbiased))
+    if input._data.dtype.kind != "f":
+        who = name if name.endswith("_mean") else "std and var"
+        raise RuntimeError(f"{who} only support floating point and complex dtypes")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims = _dims_of(dim, input.ndim)
+    n = _count(input.shape, dims) if input.ndim else 1
+    if n - correction <= 0:
+        from gradrepl.engine.warn import warn_user
+
+        warn_user(_DOF_WARNING.format(name=name))
+    return dims, correction
+
+
 def _statistic(prim):
     def op(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        if isinstance(dim, bool):  # std(False): the old std(unbiased) overload
-            dim, unbiased = None, dim
-        if unbiased is not None and correction is not None:
-            raise TypeError(_BOTH_MESSAGE.format(name=prim.name, unbiased=unbiased))
-        if input._data.dtype.kind != "f":
-            raise RuntimeError("std and var only support floating point and complex dtypes")
-        if correction is None:
-            correction = 1 if unbiased is None or unbiased else 0
-        dims = _dims_of(dim, input.ndim)
-        n = _count(input.shape, dims) if input.ndim else 1
-        if n - correction <= 0:
-            from gradrepl.engine.warn import warn_user
-
-            warn_user(_DOF_WARNING.format(name=prim.name))
+        dims, correction = _statistic_arguments(prim.name, input, dim, unbiased, correction)
         return apply_unary(prim, input, (dims, correction, bool(keepdim)))
     op.__name__ = op.__qualname__ = prim.name
     return op

@@ -131,3 +131,7 @@ def index(g, index):
 
 def scatter_into(shape, like, index, g):
     return apply(combine.PAD_INTO, (g,), (tuple(shape), index))
+
+
+def op(row, inputs, params=()):
+    return apply(row, tuple(inputs), tuple(params))

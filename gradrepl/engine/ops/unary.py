@@ -10,6 +10,7 @@ from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.promotion import as_float
 from gradrepl.engine.ops.registry import UNARY, register
+from gradrepl.engine.tensor import Tensor
 
 
 def unary(name, grad_fn_name, forward, derivative, saves=None):
@@ -158,17 +159,24 @@ SIGN = unary("sgn", "SgnBackward0", np.sign, _zero_like_grad)
 # The registry entries: torch.exp(x), x.exp(), x.exp_() (and torch.exp_ where torch has it)
 
 
-def elementwise_op(row, *, aliases=(), operators=None, summary=""):
+def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False, inplace_row=None):
     """Register a one-tensor elementwise op with its function, method and in-place forms."""
     def function(input):
-        return apply_unary(row, input)
+        try:
+            return apply_unary(row, input)
+        except AttributeError:  # no tensor: torch's argument parser says so (free on the hot path)
+            if not isinstance(input, Tensor):
+                raise TypeError(f"{row.name}(): argument 'input' (position 1) must be Tensor, "
+                                f"not {type(input).__name__}") from None
+            raise
 
     def inplace(self):
-        return apply_inplace(row, self)
+        return apply_inplace(inplace_row or row, self)
 
     function.__name__, inplace.__name__ = row.name, row.name + "_"
-    register(row.name, function, section="elementwise", rows=(row,), inplace=inplace,
-             aliases=aliases, operators=operators, summary=summary)
+    rows = (row,) if inplace_row is None else (row, inplace_row)
+    register(row.name, function, section="elementwise", rows=rows, inplace=inplace,
+             aliases=aliases, operators=operators, summary=summary, out=out)
     return function
 
 

@@ -1,0 +1,102 @@
+"""``out=``: writing an op's result into a tensor the user supplies, for every op that takes it.
+
+An op declares ``out=True`` in the registry (``register(..., out=True)``) exactly when torch's
+function accepts ``out=``; the registry then wraps ``torch.<name>`` with ``with_out``, so no op
+handles the keyword itself. torch's rules, in the order torch checks them:
+
+- autograd: ``out=`` is refused when grad mode is on and an argument (or ``out``) requires grad;
+- dtypes: the result is cast to ``out``'s dtype within or up a category (float64 into float32 is
+  fine, float into an integer tensor is not); index outputs must be int64 exactly;
+- shapes: ``out`` is resized to the result's shape, with torch's deprecation warning when it
+  had elements;
+- ``out`` is changed in place (its version goes up) and is what the function returns.
+
+Ops returning several tensors (``sort``: values, indices) take a tuple of as many tensors.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from gradrepl.engine import grad_mode
+from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
+from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.warn import warn_user
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def with_out(name: str, function, results: int = 1):
+    """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
+    is how many tensors it returns (``out`` is then a tuple of as many)."""
+    @functools.wraps(function)
+    def call(*args, out=None, **kwargs):
+        if out is None:
+            return function(*args, **kwargs)
+        if isinstance(out, (tuple, list)) != (results > 1):
+            what = "tuple of Tensors" if results > 1 else "Tensor"
+            raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
+        return _into(name, function, args, kwargs, out)
+    call.__wrapped_op__ = function
+    return call
+
+
+def _into(name, function, args, kwargs, out):
+    results_are_tuple = isinstance(out, (tuple, list))
+    targets = tuple(out) if results_are_tuple else (out,)
+    for target in targets:
+        if not isinstance(target, Tensor):
+            what = "tuple of Tensors" if results_are_tuple else "Tensor"
+            raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(target).__name__}")
+    if grad_mode._enabled[0] and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    result = function(*args, **kwargs)
+    values = tuple(result) if isinstance(result, tuple) else (result,)
+    if len(values) != len(targets):
+        raise TypeError(f"{name}(): expected out to be a tuple of {len(values)} Tensors, "
+                        f"got {len(targets)}")
+    for i, (target, value) in enumerate(zip(targets, values)):
+        _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64)
+    if not results_are_tuple:
+        return out
+    return type(result)(*targets) if hasattr(result, "_fields") else tuple(targets)
+
+
+def _requires_grad(x) -> bool:
+    if isinstance(x, Tensor):
+        return x._requires_grad
+    if isinstance(x, (tuple, list)):
+        return any(_requires_grad(i) for i in x)
+    return False
+
+
+def _write(target: Tensor, value: np.ndarray, index_output: bool) -> None:
+    have, want = np.dtype(value.dtype), np.dtype(target._data.dtype)
+    if index_output and have != want:
+        raise RuntimeError(f"Expected out tensor to have dtype {CPP_TYPE_NAMES[have.name]}, "
+                           f"but got {CPP_TYPE_NAMES[want.name]} instead")
+    if _CATEGORY[have.kind] > _CATEGORY[want.kind]:
+        raise RuntimeError(f"result type {scalar_type_name(have)} can't be cast to the desired "
+                           f"output type {scalar_type_name(want)}")
+    from gradrepl.engine.ops.inplace import guard_saved_output
+
+    guard_saved_output(target)
+    shape = np.shape(value)
+    if np.shape(target._data) == shape:
+        memory = target._memory()
+        np.copyto(memory, value, casting="unsafe")
+    else:
+        if target._data.size:
+            warn_user(
+                "An output with one or more elements was resized since it had shape "
+                f"{list(np.shape(target._data))}, which does not match the required output shape "
+                f"{list(shape)}. This behavior is deprecated, and in a future PyTorch release "
+                "outputs will not be resized unless they have zero elements. You can explicitly "
+                "reuse an out tensor t by resizing it, inplace, to zero elements with "
+                "t.resize_(0). (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
+        target._data = np.array(value, dtype=want)
+    target._bump_version()

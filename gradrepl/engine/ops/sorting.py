@@ -1,0 +1,223 @@
+"""Sorting and order statistics: sort, argsort, topk, kthvalue, median, mode, unique.
+
+The ones that return values and indices record one node whose gradient goes back to the
+indices it returned (torch's value_selecting_reduction_backward); ``median()`` over everything
+spreads it evenly among the elements equal to the median, as torch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.extrema import _evenly_distribute
+from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
+from gradrepl.engine.ops.primitive import Primitive, wrap
+from gradrepl.engine.ops.registry import register
+from gradrepl.engine.tensor import data_of as _data, new_tensor, wrap_dim
+
+_S = "reduction"
+
+
+def _selected_backward(F, g, inputs, out, params, needs):
+    """The gradient of each returned value goes to the position it was taken from."""
+    dim, keepdim, indices = params
+    shape = np.shape(_data(inputs[0]))
+    if not shape:
+        return (g,)
+    if not keepdim:
+        indices = np.expand_dims(indices, dim)
+        g = F.unsqueeze(g, dim)
+    grid = list(np.indices(indices.shape, sparse=True))
+    grid[dim] = indices
+    return (F.scatter_into(shape, inputs[0], tuple(np.broadcast_arrays(*grid)), g),)
+
+
+def _selecting(name, grad_fn_name):
+    return Primitive(name, grad_fn_name, None, _selected_backward, inputs=("self",),
+                     saves=("indices",))
+
+
+SORT = _selecting("sort", "SortBackward0")
+SORT_STABLE = _selecting("sort", "SortBackward1")  # torch's sort.stable overload
+TOPK = _selecting("topk", "TopkBackward0")
+KTHVALUE = _selecting("kthvalue", "KthvalueBackward0")
+MEDIAN_DIM = _selecting("median", "MedianBackward1")
+MODE = _selecting("mode", "ModeBackward0")
+MEDIAN = Primitive("median", "MedianBackward0", None, _evenly_distribute, inputs=("self",),
+                   saves=("self", "result"))
+
+
+def _sort_indices(a, dim, descending):
+    if not descending:
+        return np.argsort(a, axis=dim, kind="stable")
+    # stable descending: sort the negated ranks of an ascending stable sort of the reversed axis
+    key = np.where(np.isnan(a), np.inf, a).astype(np.float64) if a.dtype.kind == "f" else \
+        a.astype(np.float64) if a.dtype.kind in "bu" else a.astype(np.int64)
+    dense = _dense_rank(key, dim)
+    return np.argsort(-dense, axis=dim, kind="stable")
+
+
+def _dense_rank(key, dim):
+    order = np.argsort(key, axis=dim, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(
+        np.arange(key.shape[dim]).reshape([-1 if i == dim else 1 for i in range(key.ndim)]),
+        key.shape), axis=dim)
+    # equal keys share the rank of the first of them, so that -rank keeps them in order
+    sorted_keys = np.take_along_axis(key, order, axis=dim)
+    same = np.concatenate([np.zeros_like(np.take(sorted_keys, [0], axis=dim), dtype=bool),
+                           np.diff(sorted_keys, axis=dim) == 0], axis=dim)
+    first = np.maximum.accumulate(np.where(same, 0, np.broadcast_to(np.arange(key.shape[dim]).reshape(
+        [-1 if i == dim else 1 for i in range(key.ndim)]), key.shape)), axis=dim)
+    dense_sorted = first
+    out = np.empty_like(order)
+    np.put_along_axis(out, order, dense_sorted, axis=dim)
+    return out
+
+
+def _selected(prim, input, dim, keepdim, indices, values_name):
+    a = input._data
+    if a.ndim == 0:
+        values = a.copy()
+        indices = np.zeros((), dtype=np.int64)
+    else:
+        values = np.take_along_axis(a, indices if keepdim else np.expand_dims(indices, dim),
+                                    axis=dim)
+        if not keepdim:
+            values = np.squeeze(values, axis=dim)
+    tensors = record_outputs(prim, (values, indices), (input,), (dim, keepdim, indices),
+                             differentiable=1)
+    return RETURN_TYPES[values_name](*tensors)
+
+
+def sort(input, dim=-1, descending=False, *, stable=None):
+    """values sorted along dim, and the indices they came from"""
+    a = input._data
+    d = wrap_dim(dim, max(a.ndim, 1))
+    indices = _sort_indices(a, d, descending) if a.ndim else np.zeros((), np.int64)
+    row = SORT if stable is None else SORT_STABLE
+    return _selected(row, input, d if a.ndim else 0, True, indices.astype(np.int64), "sort")
+
+
+def argsort(input, dim=-1, descending=False, *, stable=None):
+    """the indices that sort input along dim"""
+    return sort(input, dim, descending, stable=stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """the k largest (or smallest) values along dim, and their indices"""
+    a = input._data
+    d = wrap_dim(dim, max(a.ndim, 1))
+    size = a.shape[d] if a.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    indices = _sort_indices(a, d, largest) if a.ndim else np.zeros((), np.int64)
+    if a.ndim:
+        indices = np.take(indices, np.arange(k), axis=d)
+    return _selected(TOPK, input, d if a.ndim else 0, True, indices.astype(np.int64), "topk")
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """the k-th smallest value along dim, and its index"""
+    a = input._data
+    d = wrap_dim(dim, max(a.ndim, 1))
+    size = a.shape[d] if a.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if not a.ndim:
+        return _selected(KTHVALUE, input, 0, keepdim, np.zeros((), np.int64), "kthvalue")
+    indices = np.take(_sort_indices(a, d, False), [k - 1], axis=d)
+    return _selected(KTHVALUE, input, d, keepdim,
+                     (indices if keepdim else np.squeeze(indices, axis=d)).astype(np.int64),
+                     "kthvalue")
+
+
+def median(input, dim=None, keepdim=False):
+    """the lower median (of everything, or along dim with its index)"""
+    a = input._data
+    if dim is None:
+        flat = np.sort(a.reshape(-1))
+        if flat.size == 0:
+            value = np.array(np.nan, dtype=a.dtype)
+        elif a.dtype.kind == "f" and np.isnan(flat).any():
+            value = np.array(np.nan, dtype=a.dtype)
+        else:
+            value = np.asarray(flat[(flat.size - 1) // 2])
+        return _median_all(input, value)
+    d = wrap_dim(dim, max(a.ndim, 1))
+    if not a.ndim:
+        return _selected(MEDIAN_DIM, input, 0, keepdim, np.zeros((), np.int64), "median")
+    order = _sort_indices(a, d, False)
+    n = a.shape[d]
+    pick = np.take(order, [(n - 1) // 2], axis=d)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        first_nan = np.expand_dims(np.argmax(nan, axis=d), d)
+        pick = np.where(nan.any(axis=d, keepdims=True), first_nan, pick)
+    pick = pick if keepdim else np.squeeze(pick, axis=d)
+    return _selected(MEDIAN_DIM, input, d, keepdim, pick.astype(np.int64), "median")
+
+
+def _median_all(input, value):
+    return wrap(MEDIAN, value.astype(input._data.dtype)[()], (input,))
+
+
+def mode(input, dim=-1, keepdim=False):
+    """the most frequent value along dim (the smallest on a tie), and its last index"""
+    a = input._data
+    d = wrap_dim(dim, max(a.ndim, 1))
+    if not a.ndim:
+        return _selected(MODE, input, 0, keepdim, np.zeros((), np.int64), "mode")
+    if a.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    moved = np.moveaxis(a, d, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    picks = np.empty(flat.shape[0], dtype=np.int64)
+    for row, values in enumerate(flat):
+        uniques, counts = np.unique(values, return_counts=True)
+        best = uniques[np.argmax(counts)]
+        picks[row] = np.flatnonzero(values == best)[-1]
+    pick = picks.reshape(moved.shape[:-1])
+    if keepdim:
+        pick = np.expand_dims(pick, d)
+    return _selected(MODE, input, d, keepdim, pick, "mode")
+
+
+def _no_derivative(name, grad_fn_name):
+    """torch records unique but has no formula for it: backward through it fails."""
+    def backward(F, g, inputs, out, params, needs):
+        raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
+    return Primitive("unique", grad_fn_name, None, backward, inputs=("self",), saves=())
+
+
+UNIQUE = _no_derivative("_unique2", "Unique2Backward0")
+UNIQUE_DIM = _no_derivative("unique_dim", "UniqueDimBackward0")
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """the distinct values (sorted), optionally with the inverse indices and the counts"""
+    a = input._data
+    if dim is not None:
+        # whole slices along dim, in lexicographic order, as torch's unique_dim sorts them
+        d = wrap_dim(dim, max(a.ndim, 1))
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+        inverse_shape = (a.shape[d],)
+        row = UNIQUE_DIM
+    else:
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
+        inverse_shape, row = a.shape, UNIQUE
+    results = [wrap(row, values, (input,))]
+    if return_inverse:
+        results.append(new_tensor(np.asarray(inverse, dtype=np.int64).reshape(inverse_shape)))
+    if return_counts:
+        results.append(new_tensor(np.asarray(counts, dtype=np.int64)))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+register("sort", sort, section=_S, rows=(SORT, SORT_STABLE), out=2)
+register("argsort", argsort, section=_S)
+register("topk", topk, section=_S, rows=(TOPK,), out=2)
+register("kthvalue", kthvalue, section=_S, rows=(KTHVALUE,), out=2)
+register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=2)  # only median(dim)
+register("mode", mode, section=_S, rows=(MODE,), out=2)
+register("unique", unique, section=_S, rows=(UNIQUE, UNIQUE_DIM))

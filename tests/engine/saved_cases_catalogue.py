@@ -1,0 +1,47 @@
+"""test_saved_tensors.py's cases for issue 7's catalogue (merged into its CASES): each call runs
+one op on inputs drawn from [0.5, 2), so domains are shifted inside the call where needed."""
+
+from __future__ import annotations
+
+_ONE = (2, 3)
+
+
+def _unary(name, *args):
+    return [(name, lambda T, a, _n=name: getattr(T, _n)(a, *args), [_ONE])]
+
+
+def _method(case_id, *args, **kwargs):
+    name = case_id.split("_")[0] if case_id not in ("var_mean", "std_mean") else case_id
+    return (case_id, lambda T, a: getattr(T, name)(a, *args, **kwargs), [_ONE])
+
+
+CASES = {
+    **{name: _unary(name) for name in (
+        "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erf", "erfc",
+        "erfinv", "trunc", "frac", "sgn", "nan_to_num")},
+    "logit": [("logit", lambda T, a: T.logit(a), [_ONE]),
+              ("logit_eps", lambda T, a: T.logit(a, 0.3), [_ONE])],
+    "atan2": [("atan2", lambda T, a, b: T.atan2(a, b), [_ONE, _ONE])],
+    "xlogy": [("xlogy", lambda T, a, b: T.xlogy(a, b), [_ONE, _ONE]),
+              ("xlogy_number_other", lambda T, a: T.xlogy(a, 2.0), [_ONE]),
+              ("xlogy_number_self", lambda T, b: T.xlogy(2.0, b), [_ONE])],
+    "fmod": [("fmod_scalar", lambda T, a: T.fmod(a, 0.7), [_ONE]),
+             ("fmod", lambda T, a, b: T.fmod(a, b), [_ONE, _ONE])],
+    "hypot": [("hypot", lambda T, a, b: T.hypot(a, b), [_ONE, _ONE])],
+    "amax": [_method("amax_dim", 1)], "amin": [_method("amin")],
+    "aminmax": [("aminmax", lambda T, a: T.aminmax(a, dim=1), [_ONE])],
+    "logsumexp": [_method("logsumexp", 1)],
+    "cumprod": [_method("cumprod", 1)],
+    "cummax": [_method("cummax", 1)], "cummin": [_method("cummin", 0)],
+    "nansum": [_method("nansum")],
+    "nanmean": [_method("nanmean", 1)],
+    "var_mean": [_method("var_mean", 1)], "std_mean": [_method("std_mean")],
+    "sort": [_method("sort", 1)], "topk": [_method("topk", 2)],
+    "kthvalue": [_method("kthvalue", 2)], "mode": [_method("mode", 1)],
+    "median": [_method("median"), _method("median_dim", 1)],
+}
+NOT_DIFFERENTIABLE = {
+    "heaviside", "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor",
+    "logical_not", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "all", "any",
+    "count_nonzero", "argsort", "unique",
+}
