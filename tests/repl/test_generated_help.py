@@ -128,3 +128,13 @@ def test_recorded_signatures_are_what_live_torch_documents():
 
     live = {**signatures(torch, "torch"), **signatures(torch.Tensor, "torch.Tensor")}
     assert live == generated.recorded_signatures(), "re-run scripts/record_torch_doc_signatures.py"
+
+
+def test_the_generated_help_example_in_the_shell_guide_is_what_the_shell_prints(driver):
+    from pathlib import Path
+    import textwrap
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "shell.md").read_text(encoding="utf-8")
+    block = guide.split("In [1]: torch.clamp_min?\n", 1)[1].split("```", 1)[0]
+    shown = textwrap.dedent(block.rstrip(" ")).rstrip("\n") + "\n"
+    assert driver.run("torch.clamp_min?") == shown
