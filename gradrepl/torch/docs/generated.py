@@ -58,9 +58,17 @@ def _registry():
 
 
 def _variants() -> tuple[set, set]:
-    """The torch.X and Tensor.X names the registry gives its ops, as it derives them."""
+    """The torch.X and Tensor.X names the registry gives its ops, as it derives them. Kept while
+    the registry holds the same entries: the completion menu looks up hundreds of names at once."""
     registry = _registry()
-    return set(registry.torch_functions()), set(registry.tensor_methods())
+    key = tuple(map(id, registry.OPS.values()))
+    if _VARIANTS.get("key") != key:
+        _VARIANTS.update(key=key, names=(frozenset(registry.torch_functions()),
+                                         frozenset(registry.tensor_methods())))
+    return _VARIANTS["names"]
+
+
+_VARIANTS: dict = {}
 
 
 def find_op(attr: str):
