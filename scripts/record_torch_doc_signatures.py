@@ -7,7 +7,7 @@ one, the parameters ``inspect`` reports (names and defaults, no annotations). Ge
 signature without re-recording.
 
 Run with torch 2.13 installed: python scripts/record_torch_doc_signatures.py
-Writes gradrepl/torch/docs/signatures.json.
+Writes gradrepl/torch/docs/signatures.json (annotated signatures written plainly: name=default).
 """
 
 import inspect
@@ -24,9 +24,40 @@ def documented(name: str, obj) -> list:
     found = []
     for line in (getattr(obj, "__doc__", None) or "").splitlines():
         match = pattern.match(line)
-        if match and match.group(1) not in found:
-            found.append(match.group(1).rstrip(":"))
+        line = match and plain(match.group(1).rstrip(":"))
+        if line and line not in found:
+            found.append(line)
     return found
+
+
+def _top_level_split(text: str) -> list:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char in "[(" and 1 or (char in "])" and -1 or 0)
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return parts + ([current.strip()] if current.strip() else [])
+
+
+def plain(signature: str) -> str:
+    """One style for all: ``abs(input: Tensor, *, out: Optional[Tensor])``, as some of torch's
+    docstrings write it, becomes ``abs(input, *, out=None)``, as the others do."""
+    match = re.match(r"^(\w+)\((.*)\)(\s*->.*)?$", signature)
+    if not match or ":" not in match.group(2):
+        return signature
+    params = []
+    for param in _top_level_split(match.group(2)):
+        name, colon, annotation = param.partition(":")
+        if not colon:
+            params.append(param)
+        elif "=" in annotation:
+            params.append(f"{name.strip()}={annotation.split('=', 1)[1].strip()}")
+        else:
+            params.append(f"{name.strip()}=None" if name.strip() == "out" else name.strip())
+    return f"{match.group(1)}({', '.join(params)}){match.group(3) or ''}"
 
 
 def introspected(name: str, obj) -> list:

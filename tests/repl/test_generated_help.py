@@ -50,6 +50,9 @@ def test_an_op_without_hand_written_help_gets_torchs_signature_and_its_registry_
     assert "grad_fn=<ClampMinBackward0>; gradient for self; saves self for backward" in text
     assert docs.lookup("torch.Tensor.clamp_min").signature == "clamp_min(min) -> Tensor"
     assert docs.lookup("torch.Tensor.clamp_min_").render().startswith("In-place clamp_min:")
+    # torch documents no torch.log2_: it borrows torch.log2's, without out=
+    assert docs.lookup("torch.log2_").signature == "log2_(input) -> Tensor"
+    assert docs.lookup("torch.round_").signature.startswith("round_(input, *, decimals=0")
 
 
 def test_overloads_out_and_pointer_to_hand_written_help():
@@ -118,6 +121,7 @@ def test_the_signatures_file_holds_facts_only():
     for name, lines in data["signatures"].items():
         attr = name.rsplit(".", 1)[1]
         assert lines and all(line.startswith(attr + "(") and "\n" not in line for line in lines), name
+        assert not any(": " in line.split("->")[0] for line in lines), name  # one plain style
 
 
 @pytest.mark.torch

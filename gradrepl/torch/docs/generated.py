@@ -116,7 +116,9 @@ def _signatures(owner: str, attr: str, base: str, entry, inplace: bool) -> list[
         return recorded[f"{owner}.{attr}"]
     if owner == "torch.Tensor" and f"torch.{attr}" in recorded:
         return [_method_signature(s, attr) for s in recorded[f"torch.{attr}"]]
-    for name in (base + "_" if inplace else base, entry.name + "_" if inplace else entry.name):
+    # an alias borrows its op's signature; an in-place form its op's in-place or out-of-place one
+    others = (entry.name + "_", base, entry.name) if inplace else (entry.name,)
+    for name in dict.fromkeys(others):
         if name != attr and f"{owner}.{name}" in recorded:
             shown = [_renamed(s, attr) for s in recorded[f"{owner}.{name}"]]
             return [_without_out(s) for s in shown] if inplace else shown
