@@ -8,6 +8,9 @@ Tensor method shares the entry of the torch function of the same name, and an in
 
 ``attach(torch)`` puts the texts on the objects as ``__doc__`` (for ``help()`` and ``inspect``); it
 runs once, after the torch namespace is built, whatever builds it (the op registry included).
+
+Every other op of the registry gets help generated from its entry (``generated.py``) when it is
+looked up, not at import, so start-up does not pay for it.
 """
 
 from __future__ import annotations
@@ -74,6 +77,12 @@ def _method_signature(function_signature: str, name: str) -> str:
     return f"{name}({rest}"
 
 
+def _without_out(signature: str) -> str:
+    """An in-place form writes into its own tensor: it has no out= argument."""
+    signature = re.sub(r",?\s*\bout=None", "", signature)
+    return re.sub(r"(\(|, )\*\)", lambda m: ")" if m.group(1) == ", " else "()", signature)
+
+
 def lookup(name: str) -> Doc | None:
     """The help for a torch name, or None when there is none."""
     table = entries()
@@ -86,7 +95,7 @@ def lookup(name: str) -> Doc | None:
     primary = _primary_name(attr)
     if primary is not None:  # an alias the registry declares (subtract, concat): its op's help
         base = lookup(f"{owner}.{primary}")
-        if base is not None:
+        if base is not None and base.example_of in table:  # hand-written; else generated below
             return Doc(name, re.sub(r"^\w+\(", f"{attr}(", base.signature),
                        f"Alias for {primary}().\n\n{base.text}", base.example, base.example_of)
     function = table.get(f"torch.{attr}") if owner == "torch.Tensor" else None
@@ -95,11 +104,22 @@ def lookup(name: str) -> Doc | None:
         return Doc(name, _method_signature(signature, attr), text, example, f"torch.{attr}")
     if attr.endswith("_") and not attr.endswith("__"):
         base = lookup(f"{owner}.{attr[:-1]}")
-        if base is not None:
-            signature = re.sub(r"^\w+\(", f"{attr}(", base.signature)
+        if base is not None and base.example_of in table:  # hand-written; else generated below
+            signature = _without_out(re.sub(r"^\w+\(", f"{attr}(", base.signature))
             text = f"In-place version of {attr[:-1]}(): the result is written into this tensor.\n\n{base.text}"
             return Doc(name, signature, text, base.example, base.example_of)
-    return None
+    return _generated(name)
+
+
+def _generated(name: str) -> Doc | None:
+    """Help generated from the op registry, for an op without a hand-written entry."""
+    from gradrepl.torch.docs import generated
+
+    made = generated.generate(name)
+    if made is None:
+        return None
+    signature, text = made
+    return Doc(name, signature, text, None, name)
 
 
 def _primary_name(attr: str) -> str | None:
