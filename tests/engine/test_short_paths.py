@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradrepl.torch as torch
+from gradrepl.engine import autograd
 from gradrepl.engine.float_math import kernels
 
-SWITCHES = [kernels]  # every module with a SHORT_PATHS switch
+SWITCHES = [kernels, autograd]  # every module with a SHORT_PATHS switch
 
 
 def _observe(program):
