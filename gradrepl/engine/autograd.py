@@ -351,6 +351,7 @@ def _run_plain(state: _Pass, order: list) -> None:
     pop, get = buffers.pop, buffers.get
     release = not state.retain_graph
     writes = _writes
+    short = SHORT_PATHS
     for node in order:
         g = pop(node, None)
         if g is None:
@@ -368,7 +369,10 @@ def _run_plain(state: _Pass, order: list) -> None:
         if node._versions is not None and node._epoch != writes[0]:
             check_saved(node)  # something was written in place since this node was recorded
         prim = node._primitive
-        grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
+        if short:  # the generated backward without the tensor backend's branches
+            grads = prim.backward_arrays(_arrays, g, saved, node._out, node._params, node._needs)
+        else:
+            grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
         if node._mixed:
             grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
         if release and prim.saves and not node._saved_nothing:

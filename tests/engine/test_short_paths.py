@@ -130,3 +130,23 @@ def test_backward_errors_and_leaf_roots(monkeypatch, program):
         program()
         return []
     both_paths(monkeypatch, run)
+
+
+_SHAPES = st.sampled_from([(), (1,), (3,), (2, 3), (2, 1), (1, 3), (4, 2, 3)])
+_BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "atan2", "hypot", "fmod"]
+
+
+@_FAST
+@given(op=st.sampled_from(_BINARY), shapes=st.tuples(_SHAPES, _SHAPES),
+       dtypes=st.tuples(_DTYPES, _DTYPES), seed=st.integers(0, 2**16))
+def test_broadcast_binary_ops_and_their_gradients(monkeypatch, op, shapes, dtypes, seed):
+    """The generated backward_arrays (sum_to's test inlined) against the generated backward,
+    with broadcasting and mixed dtypes, so reductions and casts back to each input happen."""
+    def program():
+        rng = np.random.default_rng(seed)  # the same values for both runs
+        a = torch.tensor(rng.uniform(0.5, 2, shapes[0]), dtype=dtypes[0], requires_grad=True)
+        b = torch.tensor(rng.uniform(0.5, 2, shapes[1]), dtype=dtypes[1], requires_grad=True)
+        y = getattr(torch, op)(a, b)
+        (y * y).sum().backward()
+        return a, b, y, a.grad, b.grad
+    both_paths(monkeypatch, program)
