@@ -125,8 +125,10 @@ def _formulas_only(x, y) -> None:
     arrays = backends.arrays
     node, g = y.grad_fn, y._data.dtype.type(1)
     while node is not None and node._primitive is not None:
-        grads = node._primitive.backward(arrays, g, node._arrays, node._out, node._params,
-                                         node._needs)
+        prim = node._primitive
+        # the variant the ordinary walk calls (older trees have only the general one)
+        backward = getattr(prim, "backward_arrays", prim.backward)
+        grads = backward(arrays, g, node._arrays, node._out, node._params, node._needs)
         node, g = node.next_functions[0][0], grads[0]
 
 

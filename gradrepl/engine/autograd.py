@@ -87,6 +87,34 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     _run(state, roots)
 
 
+def backward_root(root: Tensor) -> None:
+    """``root.backward()`` with no arguments, the form nearly every lesson uses: ``backward``'s
+    setup (tuples of roots and grads, _roots' checks, the root's buffer, _run's choice of walk)
+    done once for one tensor, which is a fifth of a small graph's backward. Anything unusual
+    (no grad_fn, several outputs, not one element, anomaly mode) takes the general path, which
+    raises torch's errors; tests/engine/test_short_paths.py compares the two."""
+    node = root.grad_fn
+    data = root._data
+    if not SHORT_PATHS or node is None or node._multi or _anomaly["enabled"] or data.size != 1:
+        return backward((root,), (None,))
+    state = _Pass(False, False)
+    order = _discover(state, [node])
+    state.buffers[node] = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
+    enabled = grad_mode._enabled
+    previous = enabled[0]
+    enabled[0] = False
+    _running.append(state)
+    try:
+        _run_plain(state, order)
+    finally:
+        _running.pop()
+        enabled[0] = previous
+
+
+# False sends backward_root to the general path (the property tests compare the two)
+SHORT_PATHS = True
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     if materialize_grads and allow_unused is False:
@@ -323,6 +351,7 @@ def _run_plain(state: _Pass, order: list) -> None:
     pop, get = buffers.pop, buffers.get
     release = not state.retain_graph
     writes = _writes
+    short = SHORT_PATHS
     for node in order:
         g = pop(node, None)
         if g is None:
@@ -340,7 +369,10 @@ def _run_plain(state: _Pass, order: list) -> None:
         if node._versions is not None and node._epoch != writes[0]:
             check_saved(node)  # something was written in place since this node was recorded
         prim = node._primitive
-        grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
+        if short:  # the generated backward without the tensor backend's branches
+            grads = prim.backward_arrays(_arrays, g, saved, node._out, node._params, node._needs)
+        else:
+            grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
         if node._mixed:
             grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
         if release and prim.saves and not node._saved_nothing:

@@ -242,7 +242,10 @@ class Tensor:
         return _RemovableHandle(self._post_accumulate_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        _autograd().backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
+        if gradient is None and retain_graph is None and create_graph is False and inputs is None:
+            _autograd().backward_root(self)  # the common call, set up in one step
+        else:
+            _autograd().backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
 
     @property
     def data(self) -> "Tensor":

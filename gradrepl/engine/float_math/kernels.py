@@ -19,6 +19,10 @@ from gradrepl.engine.float_math import libm, loops, sleef
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
+# False forces the general path everywhere a kernel has a short one (the property tests compare
+# the two), as summation.SHORT_PATHS does for the reductions.
+SHORT_PATHS = True
+
 
 def rounded_from_float64(np_func):
     """float32 computed in float64 and rounded once (MKL's float32 functions are that close);
@@ -79,6 +83,13 @@ def pow_scalar(a, exponent):
         return a * a * a
     if exponent == -2:
         return loops.elementwise(a, lambda x: x.dtype.type(1) / (x * x), _inverse_square_scalar)
+    if SHORT_PATHS and a.ndim == 0:
+        # one value: torch's scalar loop, i.e. libm's double pow rounded once, without the
+        # general path's flatten / list / array round trip (x ** 4 on a 0-d tensor took 3x as
+        # long as x ** 2); tests/engine/test_short_paths.py checks it against that path
+        pow_double = libm.c_function("pow", _F64, 2)
+        if pow_double is not None:
+            return np.array(pow_double(float(a), float(exponent)), a.dtype)
     if a.dtype == _F32:  # SLEEF's powf is within an ulp: float64 rounded once stands in for it
         vector = lambda x: np.power(x.astype(_F64), float(exponent)).astype(_F32)  # noqa: E731
     else:  # and the C library's pow for SLEEF's double pow (98% of values identical; numpy's 94%)

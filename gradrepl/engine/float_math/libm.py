@@ -26,7 +26,9 @@ def _library():
 
 
 @functools.cache
-def _function(name: str, dtype: np.dtype, arity: int = 1):
+def c_function(name: str, dtype: np.dtype, arity: int = 1):
+    """The C library's ``name`` (``expf`` for float32) as a ctypes function of Python floats,
+    or None without a C math library."""
     library = _library()
     c_name = name + ("f" if dtype == np.float32 else "")
     if library is None or not hasattr(library, c_name):
@@ -40,7 +42,7 @@ def _function(name: str, dtype: np.dtype, arity: int = 1):
 def call(name: str, x: np.ndarray) -> np.ndarray:
     """``name`` from libm (``exp`` -> ``expf`` for float32) on each value of a flat array."""
     x = np.asarray(x)
-    function = _function(name, x.dtype)
+    function = c_function(name, x.dtype)
     if function is None:
         return getattr(np, name)(x.astype(np.float64)).astype(x.dtype)
     return np.fromiter(map(function, x.tolist()), x.dtype, x.size)
@@ -50,7 +52,7 @@ def pow(x: np.ndarray, exponent: float) -> np.ndarray:
     """The C library's double ``pow(x, exponent)`` on each value (float32 values are widened
     first and the result rounded once, as ``std::pow(float, double)`` does)."""
     x = np.asarray(x)
-    function = _function("pow", np.dtype(np.float64), 2)
+    function = c_function("pow", np.dtype(np.float64), 2)
     if function is None:
         return np.power(x.astype(np.float64), exponent).astype(x.dtype)
     exponent = float(exponent)

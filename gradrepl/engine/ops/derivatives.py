@@ -59,7 +59,7 @@ class Primitive:
     """
 
     __slots__ = (
-        "name", "grad_fn_name", "node_class", "forward", "backward", "derivatives", "inputs",
+        "name", "grad_fn_name", "node_class", "forward", "backward", "backward_arrays", "derivatives", "inputs",
         "params", "broadcasts", "n_outputs", "fast", "fast_ints", "saves", "uses_output",
         "unary_saved", "binary_saved", "may_save_nothing", "_saved_cache", "_input_reads",
         "_declared_saves",
@@ -84,12 +84,13 @@ class Primitive:
         if derivatives is not None:
             self._input_reads = self._reads_from_signatures(saves)
             self.backward = _compile(self)
+            self.backward_arrays = _compile(self, arrays_only=True)
         else:
             if saves is None:
                 raise TypeError(f"{grad_fn_name}: a whole-op backward must declare saves=(...)")
             self._input_reads = None
             self._check_names(saves)
-            self.backward = backward
+            self.backward = self.backward_arrays = backward
         self._saved_cache = {}
         self._settle_saves(saves)
 
@@ -174,14 +175,20 @@ class Primitive:
         return tuple(self.inputs[i] for i in indices) + (("result",) if result else ())
 
 
-def _compile(prim: Primitive):
+def _compile(prim: Primitive, arrays_only: bool = False):
     """The row's backward as one plain function, generated once so each call costs what a
     hand-written backward would: unpack the inputs, call each wanted derivative, reduce a
-    broadcast gradient to its input's shape."""
+    broadcast gradient to its input's shape.
+
+    ``arrays_only``: the variant an ordinary backward (numpy gradients) calls, ``backward_arrays``.
+    It is the same function with what only the tensor backend needs taken out (the ``F is
+    arrays`` test) and ``sum_to``'s shape test inlined, since a gradient that already has its
+    input's shape, nearly every one, then costs no call (``backends.arrays.sum_to`` makes the
+    same test first). tests/engine/test_short_paths.py compares the two."""
     from gradrepl.engine.ops.backends import arrays
 
     names = prim.inputs
-    namespace = {"arrays": arrays, "_shape": np.shape}
+    namespace = {"arrays": arrays, "sum_to": arrays.sum_to, "_shape": np.shape}
     uses = set()
     calls = []
     for i, name in enumerate(names):
@@ -202,9 +209,9 @@ def _compile(prim: Primitive):
                 local = f"_{arg}" if arg in prim.params else arg
             arguments.append(local)
         call = f"d_{name}({', '.join(arguments)})"
-        if prim.broadcasts:
+        if prim.broadcasts and not arrays_only:
             call = f"F.sum_to({call}, {name})"
-        calls.append(call if len(names) == 1 else f"({call} if needs[{i}] else None)")
+        calls.append(call)
     lines = ["def backward(F, grad, inputs, result, params, needs):"]
     if prim.broadcasts or uses & set(names):
         lines.append(f"    {', '.join(names)}, = inputs")
@@ -216,16 +223,32 @@ def _compile(prim: Primitive):
     if prim.broadcasts and read:
         # torch's formulas compute in the result's dtype (int64 / half is half); numpy would
         # promote mixed operands its own way (int64 / half is float64)
-        lines.append("    if F is arrays:")
-        lines.append("        dtype = grad.dtype")
+        indent = "    " if arrays_only else "        "
+        if not arrays_only:
+            lines.append("    if F is arrays:")
+        lines.append(f"{indent}dtype = grad.dtype")
         for name in read:
-            lines.append(f"        {name}_c = {name} if getattr({name}, 'dtype', dtype) == dtype "
+            lines.append(f"{indent}{name}_c = {name} if getattr({name}, 'dtype', dtype) == dtype "
                          f"else {name}.astype(dtype)")
-        lines.append("    else:")
-        lines.append(f"        {', '.join(n + '_c' for n in read)}, = {', '.join(read)},")
-    lines.append(f"    return ({', '.join(calls)},)")
+        if not arrays_only:
+            lines.append("    else:")
+            lines.append(f"        {', '.join(n + '_c' for n in read)}, = {', '.join(read)},")
+    if arrays_only and prim.broadcasts:
+        for i, (name, call) in enumerate(zip(names, calls)):
+            if call == "None":
+                lines.append(f"    g{i} = None")
+                continue
+            lines.append(f"    g{i} = {call}" if len(names) == 1 else f"    g{i} = {call} if needs[{i}] else None")
+            lines.append(f"    if g{i} is not None and g{i}.shape != {name}.shape:")
+            lines.append(f"        g{i} = sum_to(g{i}, {name})")
+        lines.append(f"    return ({''.join(f'g{i}, ' for i in range(len(names)))})")
+    else:
+        if len(names) != 1:
+            calls = [c if c == "None" else f"({c} if needs[{i}] else None)" for i, c in enumerate(calls)]
+        lines.append(f"    return ({', '.join(calls)},)")
     source = "\n".join(lines)
-    exec(compile(source, f"<backward of {prim.grad_fn_name}>", "exec"), namespace)
+    suffix = " (arrays)" if arrays_only else ""
+    exec(compile(source, f"<backward of {prim.grad_fn_name}{suffix}>", "exec"), namespace)
     backward = namespace["backward"]
     backward.__qualname__ = f"{prim.grad_fn_name}.backward"
     backward.source = source
