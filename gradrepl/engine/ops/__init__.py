@@ -13,6 +13,7 @@ from gradrepl.engine.ops import (  # noqa: F401
     arithmetic_functions, clamp, combine, compare, conversion, cumulative, extrema, linalg,
     reductions, shape, softmax, statistics, unary,
 )
+from gradrepl.engine.ops import diagonals, gather_scatter, shape_more  # noqa: F401
 from gradrepl.engine.ops import registry
 from gradrepl.engine.ops.conversion import detach_, to_dtype  # noqa: F401
 from gradrepl.engine.ops.indexing import getitem  # noqa: F401

@@ -9,6 +9,7 @@ from gradrepl.engine.ops import arithmetic, combine, linalg, unary
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.backends import sum_to_shape
 from gradrepl.engine.ops.primitive import apply
+from gradrepl.engine.ops.primitive import apply as _apply
 from gradrepl.engine.ops.reductions import sum as _sum
 from gradrepl.engine.tensor import Tensor, new_tensor
 
@@ -131,3 +132,7 @@ def index(g, index):
 
 def scatter_into(shape, like, index, g):
     return apply(combine.PAD_INTO, (g,), (tuple(shape), index))
+
+
+def apply(row, inputs, params):
+    return _apply(row, tuple(inputs), tuple(params))
