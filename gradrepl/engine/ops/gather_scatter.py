@@ -39,7 +39,7 @@ def _gather_forward(a, dim, index):
 
 def _scatter_forward(a, src, dim, index, reduce=None):
     out = np.array(a, copy=True)
-    values = src[_within(index.shape, dim)] if np.ndim(src) else src
+    values = src[tuple(slice(0, s) for s in index.shape)] if np.ndim(src) else src
     if reduce == "add":
         np.add.at(out, _positions(index, dim), values)
     elif reduce == "multiply":
@@ -67,6 +67,12 @@ def _scatter_backward(F, g, inputs, out, params, needs):
 
 def _scatter_add_backward(F, g, inputs, out, params, needs):
     dim, index = params
+    src_shape = np.shape(inputs[1])
+    if needs[1] and tuple(index.shape) != tuple(src_shape):
+        # torch's formula gives the source an index-shaped gradient, and its engine refuses it
+        raise RuntimeError(
+            f"Function ScatterAddBackward0 returned an invalid gradient at index 1 - got "
+            f"{list(index.shape)} but expected shape compatible with {list(src_shape)}")
     return (g if needs[0] else None,
             F.apply(GATHER, (g,), (dim, index)) if needs[1] else None)
 
@@ -225,14 +231,14 @@ def _check_gather_shapes(name, input, dim, index, src=None):
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     dim = wrap_dim(dim, max(input.ndim, 1))
-    idx = _index_array("gather", index)
+    idx = _index_array("gather", index, allow_int32=True)
     _check_gather_shapes("gather", input, dim, idx)
     return apply(GATHER, (input,), (dim, idx))
 
 
 def _scatter_args(name, input, dim, index, src):
     dim = wrap_dim(dim, max(input.ndim, 1))
-    idx = _index_array(name, index)
+    idx = _index_array(name, index, allow_int32=True)
     _check_gather_shapes(name, input, dim, idx)
     if isinstance(src, Tensor) and src.dtype is not input.dtype:
         raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
@@ -316,8 +322,10 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 def _mask_array(name, input, mask) -> np.ndarray:
     data = np.asarray(mask._data)
     if data.dtype != np.bool_:
+        from gradrepl.engine.dtypes import CPP_TYPE_NAMES
+
         raise RuntimeError(f"{name} only supports boolean masks, but got mask with dtype "
-                           f"{scalar_type_name(data.dtype)}")
+                           f"{CPP_TYPE_NAMES[data.dtype.name]}")
     return data
 
 

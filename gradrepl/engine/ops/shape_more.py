@@ -79,21 +79,19 @@ def broadcast_shapes(*shapes):
     from gradrepl.engine.size import Size
 
     sizes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
-    try:
-        return Size(np.broadcast_shapes(*sizes))
-    except ValueError:
-        result = []
-        for i in range(1, max(map(len, sizes), default=0) + 1):
-            here = 1
-            for s in sizes:
-                if i <= len(s) and s[-i] != 1:
-                    if here != 1 and here != s[-i]:
-                        raise RuntimeError(
-                            f"Shape mismatch: objects cannot be broadcast to a single shape.  "
-                            f"Mismatch is at dim {-i}: {here} vs. {s[-i]}") from None
-                    here = s[-i]
-            result.append(here)
-        raise
+    result = []
+    for i, s in enumerate(sizes):
+        for d in range(1, len(s) + 1):
+            if d > len(result):
+                result.insert(0, s[-d])
+            elif s[-d] != 1 and result[-d] != s[-d]:
+                if result[-d] != 1:
+                    raise RuntimeError(
+                        f"Attempting to broadcast a dimension of length {s[-d]} at {-d}! "
+                        f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
+                        f"should be broadcastable to {result}")
+                result[-d] = s[-d]
+    return Size(result)
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
@@ -178,10 +176,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     # torch: unsqueeze after dim, expand, clone, then view the copy flat
     expanded = _shape.expand(_shape.unsqueeze(input, dim + 1),
                              tuple(input.shape[:dim + 1]) + (times,) + tuple(input.shape[dim + 1:]))
-    from gradrepl.engine.ops.conversion import clone
+    from gradrepl.engine.ops.conversion import CONTIGUOUS
 
     shape = tuple(input.shape[:dim]) + (input.shape[dim] * times,) + tuple(input.shape[dim + 1:])
-    return _shape.view(clone(expanded), shape)
+    return _shape.view(apply(CONTIGUOUS, (expanded,)), shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,8 +208,8 @@ def _dims(dims, ndim) -> tuple:
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     wrapped = tuple(wrap_dim(d, ndim) for d in dims)
     if len(set(wrapped)) != len(wrapped):
-        raise RuntimeError(f"dims has duplicates, original flip dims size={len(dims)}, but unique "
-                           f"flip dims size={len(set(wrapped))}")
+        repeated = next(d for d in wrapped if wrapped.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
     return wrapped
 
 
@@ -463,19 +461,18 @@ def meshgrid(*tensors, indexing=None) -> tuple:
         if t.ndim > 1:
             raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
                                f"got: {t}")
-    swap = indexing == "xy" and len(tensors) >= 2
-    ordered = list(tensors)
-    if swap:
-        ordered[0], ordered[1] = ordered[1], ordered[0]
-    shape = tuple(t.numel() for t in ordered)
+    # 'xy' swaps the first two output dims: each input is viewed along its own dim and expanded
+    dims = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        dims[0], dims[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, d in zip(tensors, dims):
+        shape[d] = t.numel()
     grids = []
-    for i, t in enumerate(ordered):
-        view_shape = [1] * len(ordered)
-        view_shape[i] = -1
-        grid = _shape.expand(_shape.view(t, tuple(view_shape)), shape)
-        grids.append(_shape.transpose(grid, 0, 1) if swap else grid)
-    if swap:
-        grids[0], grids[1] = grids[1], grids[0]
+    for t, d in zip(tensors, dims):
+        view_shape = [1] * len(tensors)
+        view_shape[d] = -1
+        grids.append(_shape.expand(_shape.view(t, tuple(view_shape)), tuple(shape)))
     return tuple(grids)
 
 

@@ -1,0 +1,236 @@
+"""Cases for the shape, indexing and linear-algebra ops of issue 7, one line each.
+
+Run by test_ops_shape.py against live torch (or tests/goldens/engine_ops_shape.json, recorded by
+scripts/record_engine_goldens.py). ``second(f)`` also checks second-order gradients: the case
+returns the gradient of ``(f(x) ** 2).sum()`` taken with create_graph=True, which the helper then
+backpropagates through.
+"""
+
+from __future__ import annotations
+
+from op_helper import A, Case, T
+
+CASES: list[Case] = []
+F64 = "float64"
+M = (3, 4)
+R3 = (2, 3, 4)
+SQ = (3, 3)
+
+
+def case(id, fn, inputs=(), **kwargs):
+    CASES.append(Case(id, fn, inputs, **kwargs))
+
+
+def second(f):
+    """Squared norms of the first-order gradients of (f(*inputs) ** 2).sum(), taken with
+    create_graph=True: their backward is the second-order gradient. (torch's nodes inside a
+    double backward, SliceBackwardBackward0 ..., are not compared: only values are.)"""
+    def run(*inputs):
+        out = f(*inputs)
+        out = out[0] if isinstance(out, tuple) else out
+        wanted = [x for x in inputs if x.requires_grad]
+        grads = T.autograd.grad((out * out).sum(), wanted, create_graph=True)
+        return tuple((g * g).sum() for g in grads)
+    return run
+
+
+def idx(values):
+    return A(values=values, dtype="int64", grad=False)
+
+
+def mask(values):
+    return A(values=values, dtype="bool")
+
+
+def ints(shape=M, dtype="int64"):
+    return A(shape, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# views under other names
+case("movedim", lambda a: a.movedim(0, 2), [R3])
+case("movedim_lists", lambda a: T.movedim(a, (0, 1), (2, 0)), [R3])
+case("moveaxis", lambda a: T.moveaxis(a, -1, 0), [R3])
+case("movedim_bad", lambda a: a.movedim((0, 1), (2,)), [R3])
+case("swapaxes", lambda a: a.swapaxes(0, 2), [R3])
+case("swapdims", lambda a: T.swapdims(a, 0, 1), [R3])
+case("mT", lambda a: a.mT, [R3])
+case("mT_1d", lambda a: a.mT, [(3,)])
+case("unflatten", lambda a: a.unflatten(2, (2, 2)), [R3])
+case("unflatten_infer", lambda a: T.unflatten(a, -1, (-1, 2)), [R3])
+case("unflatten_bad", lambda a: a.unflatten(2, (3, 2)), [R3])
+case("view_as", lambda a, b: a.view_as(b), [(2, 6), A(M, grad=False)])
+case("reshape_as", lambda a, b: a.reshape_as(b), [(2, 6), A(M, grad=False)])
+case("reshape_as_copy", lambda a, b: a.t().reshape_as(b), [(4, 3), A((12,), grad=False)])
+case("expand_as", lambda a, b: a.expand_as(b), [(1, 4), A(M, grad=False)])
+case("broadcast_to", lambda a: a.broadcast_to(3, 4) if False else a.broadcast_to((3, 4)), [(4,)])
+case("torch_broadcast_to", lambda a: T.broadcast_to(a, (2, 3, 1)), [(3, 1)])
+case("broadcast_to_bad", lambda a: a.broadcast_to((3, 5)), [(4,)])
+case("broadcast_tensors", lambda a, b: T.broadcast_tensors(a, b), [(3, 1), (4,)])
+case("broadcast_tensors_bad", lambda a, b: T.broadcast_tensors(a, b), [(3,), (4,)])
+case("broadcast_shapes", lambda: T.broadcast_shapes((2, 1), (3,), (1, 1, 1)))
+case("broadcast_shapes_int", lambda: T.broadcast_shapes(3, (2, 1)))
+case("broadcast_shapes_bad", lambda: T.broadcast_shapes((2,), (3,)))
+case("contiguous_t", lambda a: a.t().contiguous(), [M])
+case("contiguous_noop", lambda a: a.contiguous(), [M])
+
+# ---------------------------------------------------------------------------------------------
+# repeat / tile / repeat_interleave
+case("repeat", lambda a: a.repeat(2, 3), [M])
+case("repeat_more_dims", lambda a: a.repeat(2, 1, 2), [M])
+case("repeat_list", lambda a: a.repeat([2]), [(3,)])
+case("repeat_few_dims", lambda a: a.repeat(2), [M])
+case("repeat_int", lambda a: a.repeat(2, 1), [ints()])
+case("repeat_second", second(lambda a: a.repeat(2, 1)), [A(M, F64)])
+case("tile", lambda a: a.tile((2,)), [M])
+case("torch_tile", lambda a: T.tile(a, (2, 1, 2)), [M])
+case("repeat_interleave", lambda a: a.repeat_interleave(2), [M])
+case("repeat_interleave_dim", lambda a: a.repeat_interleave(2, dim=0), [M])
+case("repeat_interleave_tensor", lambda a: a.repeat_interleave(T.tensor([1, 0, 2]), dim=0), [M])
+case("repeat_interleave_counts", lambda: T.repeat_interleave(T.tensor([2, 0, 1])))
+
+# ---------------------------------------------------------------------------------------------
+# flip / roll / rot90
+case("flip", lambda a: a.flip(0), [M])
+case("flip_dims", lambda a: T.flip(a, (0, 2)), [R3])
+case("flip_dup", lambda a: a.flip(0, 0), [M])
+case("fliplr", lambda a: a.fliplr(), [M])
+case("flipud", lambda a: T.flipud(a), [M])
+case("fliplr_1d", lambda a: a.fliplr(), [(3,)])
+case("flip_int", lambda a: a.flip(1), [ints()])
+case("flip_second", second(lambda a: a.flip(1)), [A(M, F64)])
+case("roll", lambda a: a.roll(1, 0), [M])
+case("roll_flat", lambda a: a.roll(5), [M])
+case("roll_dims", lambda a: T.roll(a, (1, -2), (0, 2)), [R3])
+case("roll_bad", lambda a: a.roll((1, 2), 0), [M])
+case("roll_second", second(lambda a: a.roll(2, 1)), [A(M, F64)])
+case("rot90", lambda a: a.rot90(), [M])
+case("rot90_k2", lambda a: T.rot90(a, 2), [M])
+case("rot90_k3_dims", lambda a: a.rot90(3, (1, 2)), [R3])
+case("rot90_neg", lambda a: a.rot90(-1), [M])
+case("rot90_bad", lambda a: a.rot90(1, (0, 0)), [M])
+case("rot90_second", second(lambda a: a.rot90()), [A(M, F64)])
+
+# ---------------------------------------------------------------------------------------------
+# narrow / split / chunk / tensor_split
+case("narrow", lambda a: a.narrow(1, 1, 2), [M])
+case("torch_narrow", lambda a: T.narrow(a, 0, -2, 2), [M])
+case("narrow_bad", lambda a: a.narrow(1, 3, 2), [M])
+case("narrow_second", second(lambda a: a.narrow(1, 1, 2)), [A(M, F64)])
+case("split", lambda a: a.split(2), [M])
+case("split_dim", lambda a: T.split(a, 3, dim=1), [M])
+case("split_sizes", lambda a: a.split([1, 3], 1), [M])
+case("split_sizes_bad", lambda a: a.split([1, 1], 1), [M])
+case("split_one_used", lambda a: a.split(2)[1] * 2, [M])
+case("split_second", second(lambda a: a.split(2)[0]), [A(M, F64)])
+case("chunk", lambda a: a.chunk(2), [M])
+case("chunk_uneven", lambda a: T.chunk(a, 3, 1), [M])
+case("chunk_more_than_size", lambda a: a.chunk(5), [M])
+case("chunk_bad", lambda a: a.chunk(0), [M])
+case("tensor_split", lambda a: a.tensor_split(2), [M])
+case("tensor_split_uneven", lambda a: a.tensor_split(3, dim=1), [M])
+case("tensor_split_indices", lambda a: T.tensor_split(a, [1, 3], 1), [M])
+
+# ---------------------------------------------------------------------------------------------
+# tril / triu / diag / diagonal / diag_embed / trace
+case("tril", lambda a: a.tril(), [M])
+case("tril_k", lambda a: T.tril(a, -1), [M])
+case("triu", lambda a: a.triu(1), [M])
+case("triu_batch", lambda a: T.triu(a), [R3])
+case("tril_1d", lambda a: a.tril(), [(3,)])
+case("tril_int", lambda a: a.tril(), [ints()])
+case("tril_", lambda a: a.clone().tril_(), [M])
+case("triu_leaf", lambda a: a.triu_(), [M])
+case("tril_second", second(lambda a: a.tril()), [A(M, F64)])
+case("diag_matrix", lambda a: a.diag(), [M])
+case("diag_matrix_k", lambda a: T.diag(a, 1), [M])
+case("diag_vector", lambda a: a.diag(), [(3,)])
+case("diag_vector_k", lambda a: T.diag(a, -1), [(3,)])
+case("diag_bad", lambda a: a.diag(), [R3])
+case("diag_second", second(lambda a: a.diag()), [A(M, F64)])
+case("diag_vector_second", second(lambda a: a.diag()), [A((3,), F64)])
+case("diagonal", lambda a: a.diagonal(), [M])
+case("diagonal_offset", lambda a: a.diagonal(1), [M])
+case("diagonal_neg", lambda a: T.diagonal(a, -1), [M])
+case("diagonal_dims", lambda a: a.diagonal(0, 0, 2), [R3])
+case("diagonal_dims_last", lambda a: a.diagonal(dim1=-2, dim2=-1), [R3])
+case("diagonal_second", second(lambda a: a.diagonal(1)), [A(M, F64)])
+case("diag_embed", lambda a: a.diag_embed(), [M])
+case("diag_embed_offset", lambda a: T.diag_embed(a, 1), [(3,)])
+case("diag_embed_dims", lambda a: T.diag_embed(a, 0, 0, 2), [(2, 3)])
+case("diag_embed_second", second(lambda a: a.diag_embed()), [A(M, F64)])
+case("trace", lambda a: a.trace(), [SQ])
+case("trace_rect", lambda a: T.trace(a), [M])
+case("trace_int", lambda a: a.trace(), [ints()])
+case("trace_bad", lambda a: a.trace(), [R3])
+case("trace_second", second(lambda a: a.trace()), [A(M, F64)])
+
+# ---------------------------------------------------------------------------------------------
+# gather / scatter / index_select / index_add / take / masked_* / nonzero
+GI = idx([[0, 2], [1, 1], [3, 0]])
+case("gather", lambda a, i: a.gather(1, i), [M, GI])
+case("gather_dim0", lambda a, i: T.gather(a, 0, i), [M, idx([[0, 2, 1, 0], [2, 2, 0, 1]])])
+case("gather_int32_index", lambda a, i: a.gather(1, i.int()), [M, GI])
+case("gather_out_of_range", lambda a, i: a.gather(1, i), [M, idx([[4]])])
+case("gather_second", second(lambda a, i: a.gather(1, i)), [A(M, F64), GI])
+case("scatter", lambda a, i, s: a.scatter(1, i, s), [M, GI, (3, 2)])
+case("scatter_value", lambda a, i: a.scatter(1, i, 2.5), [M, GI])
+case("scatter_add", lambda a, i, s: a.scatter_add(1, i, s), [M, idx([[0, 0], [1, 1], [3, 0]]), (3, 3)])
+case("torch_scatter_add", lambda a, i, s: T.scatter_add(a, 0, i, s), [M, idx([[0, 2, 1, 0]]), (2, 4)])
+case("scatter_", lambda a, i, s: a.clone().scatter_(1, i, s), [M, GI, (3, 2)])
+case("scatter_add_", lambda a, i, s: a.clone().scatter_add_(1, i, s), [M, GI, (3, 2)])
+case("scatter_leaf", lambda a, i, s: a.scatter_(1, i, s), [M, GI, (3, 2)])
+case("scatter_dtype", lambda a, i, s: a.scatter(1, i, s), [M, GI, A((3, 2), F64)])
+case("scatter_add_second", second(lambda a, i, s: a.scatter_add(1, i, s)), [A(M, F64), GI, A((3, 2), F64)])
+case("scatter_int", lambda a, i: a.scatter(1, i, 7), [ints(), GI])
+case("index_select", lambda a, i: a.index_select(0, i), [M, idx([2, 0, 2])])
+case("index_select_dim1", lambda a, i: T.index_select(a, 1, i), [M, idx([3, 1])])
+case("index_select_2d_index", lambda a, i: a.index_select(0, i), [M, idx([[0]])])
+case("index_select_float_index", lambda a, i: a.index_select(0, i), [M, A((2,), grad=False)])
+case("index_select_second", second(lambda a, i: a.index_select(0, i)), [A(M, F64), idx([2, 0, 2])])
+case("index_add", lambda a, i, s: a.index_add(0, i, s), [M, idx([2, 0, 2]), (3, 4)])
+case("index_add_alpha", lambda a, i, s: T.index_add(a, 1, i, s, alpha=2), [M, idx([1, 3]), (3, 2)])
+case("index_add_", lambda a, i, s: a.clone().index_add_(0, i, s), [M, idx([2, 0]), (2, 4)])
+case("index_add_dtype", lambda a, i, s: a.index_add(0, i, s), [M, idx([2, 0]), A((2, 4), F64)])
+case("index_add_second", second(lambda a, i, s: a.index_add(0, i, s)), [A(M, F64), idx([1]), A((1, 4), F64)])
+case("take", lambda a, i: a.take(i), [M, idx([[0, 5], [11, 5]])])
+case("torch_take_neg", lambda a, i: T.take(a, i), [M, idx([-1, 3])])
+case("take_bad", lambda a, i: a.take(i), [M, idx([12])])
+case("take_second", second(lambda a, i: a.take(i)), [A(M, F64), idx([0, 5, 5])])
+MK = mask([[True, False, True, False], [False, False, True, True], [True, True, True, False]])
+case("masked_fill", lambda a, m: a.masked_fill(m, 0.5), [M, MK])
+case("masked_fill_row_mask", lambda a, m: T.masked_fill(a, m, -1), [M, mask([True, False, False, True])])
+case("masked_fill_tensor_value", lambda a, m, v: a.masked_fill(m, v), [M, MK, ()])
+case("masked_fill_value_no_grad", lambda a, m, v: a.masked_fill(m, v), [M, MK, A((), grad=False)])
+case("masked_fill_int", lambda a, m: a.masked_fill(m, 3), [ints(), MK])
+case("masked_fill_float_mask", lambda a, m: a.masked_fill(m, 0.0), [M, A(M, grad=False)])
+case("masked_fill_", lambda a, m: a.clone().masked_fill_(m, 2.0), [M, MK])
+case("masked_fill_leaf", lambda a, m: a.masked_fill_(m, 2.0), [M, MK])
+case("masked_fill_second", second(lambda a, m: a.masked_fill(m, 1.0)), [A(M, F64), MK])
+case("masked_fill_inf_softmax", lambda a, m: a.masked_fill(m, float("-inf")).softmax(-1), [M, MK])
+case("masked_select", lambda a, m: a.masked_select(m), [M, MK])
+case("masked_select_broadcast", lambda a, m: T.masked_select(a, m), [M, mask([True, False, False, True])])
+case("masked_select_second", second(lambda a, m: a.masked_select(m)), [A(M, F64), MK])
+case("nonzero", lambda a: a.nonzero(), [A(values=[[0.0, 1.0], [2.0, 0.0]])])
+case("nonzero_tuple", lambda a: T.nonzero(a, as_tuple=True), [A(values=[[0, 1], [2, 0]], dtype="int64")])
+case("nonzero_1d", lambda a: a.nonzero(), [A(values=[0.0, 3.0, 0.0, 1.0])])
+case("argwhere", lambda a: T.argwhere(a), [MK])
+
+# ---------------------------------------------------------------------------------------------
+# stacking and meshgrid
+case("hstack_1d", lambda a, b: T.hstack([a, b]), [(3,), (2,)])
+case("hstack_2d", lambda a, b: T.hstack((a, b)), [M, (3, 2)])
+case("vstack_1d", lambda a, b: T.vstack([a, b]), [(3,), (3,)])
+case("vstack_2d", lambda a, b: T.vstack([a, b]), [M, (1, 4)])
+case("row_stack", lambda a, b: T.row_stack([a, b]), [(3,), (3,)])
+case("dstack_1d", lambda a, b: T.dstack([a, b]), [(3,), (3,)])
+case("dstack_2d", lambda a, b: T.dstack([a, b]), [M, M])
+case("column_stack_1d", lambda a, b: T.column_stack([a, b]), [(3,), (3,)])
+case("column_stack_mixed", lambda a, b: T.column_stack([a, b]), [(3,), (3, 2)])
+case("concat", lambda a, b: T.concat([a, b], 1), [M, M])
+case("concatenate", lambda a, b: T.concatenate([a, b], dim=0), [M, M])
+case("meshgrid_ij", lambda a, b: T.meshgrid(a, b, indexing="ij"), [(3,), (2,)])
+case("meshgrid_xy", lambda a, b: T.meshgrid([a, b], indexing="xy"), [(3,), (2,)])
+case("meshgrid_xy_three", lambda a, b, c: T.meshgrid(a, b, c, indexing="xy"), [(3,), (2,), (4,)])
+case("meshgrid_default", lambda a, b: T.meshgrid(a, b), [ints((3,)), ints((2,))])
+case("meshgrid_bad_indexing", lambda a, b: T.meshgrid(a, b, indexing="yx"), [(3,), (2,)])
