@@ -234,3 +234,16 @@ case("meshgrid_xy", lambda a, b: T.meshgrid([a, b], indexing="xy"), [(3,), (2,)]
 case("meshgrid_xy_three", lambda a, b, c: T.meshgrid(a, b, c, indexing="xy"), [(3,), (2,), (4,)])
 case("meshgrid_default", lambda a, b: T.meshgrid(a, b), [ints((3,)), ints((2,))])
 case("meshgrid_bad_indexing", lambda a, b: T.meshgrid(a, b, indexing="yx"), [(3,), (2,)])
+
+# ---------------------------------------------------------------------------------------------
+# in-place view ops: versions, leaf rule, torch's in-place overload names
+case("unsqueeze_", lambda a: (a * 1).unsqueeze_(0), [M])
+case("unsqueeze_leaf", lambda a: a.unsqueeze_(0), [M])
+case("unsqueeze_no_grad", lambda a: (a.unsqueeze_(1), a._version), [ints((3,))])
+case("squeeze_", lambda a: (a * 1).squeeze_(), [(3, 1, 4)])
+case("squeeze_dim", lambda a: (a * 1).squeeze_(1), [(3, 1, 4)])
+case("squeeze_dims", lambda a: (a * 1).squeeze_((1,)), [(3, 1, 4)])
+case("t_", lambda a: (a * 1).t_(), [M])
+case("transpose_", lambda a: (a * 1).transpose_(0, 1), [M])
+case("swapaxes_", lambda a: (a * 2).swapaxes_(0, 2), [R3])
+case("unsqueeze_version", lambda a: (lambda y: (y.unsqueeze_(0), y._version))(a * 1), [M])

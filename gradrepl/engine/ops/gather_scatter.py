@@ -127,7 +127,7 @@ INDEX_SELECT = Primitive("index_select", "IndexSelectBackward0", _index_select_f
                          saves=("index",))
 INDEX_ADD = Primitive("index_add", "IndexAddBackward0", _index_add_forward, _index_add_backward,
                       inputs=("self", "source"), params=("dim", "index", "alpha"),
-                      saves={"source": ("index",)})
+                      saves={"source": ("source", "index")})
 
 
 def _take_backward(F, g, inputs, out, params, needs):
