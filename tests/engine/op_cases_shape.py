@@ -247,3 +247,62 @@ case("t_", lambda a: (a * 1).t_(), [M])
 case("transpose_", lambda a: (a * 1).transpose_(0, 1), [M])
 case("swapaxes_", lambda a: (a * 2).swapaxes_(0, 2), [R3])
 case("unsqueeze_version", lambda a: (lambda y: (y.unsqueeze_(0), y._version))(a * 1), [M])
+
+# ---------------------------------------------------------------------------------------------
+# products
+B3 = (2, 3, 4)
+case("bmm", lambda a, b: T.bmm(a, b), [B3, (2, 4, 5)])
+case("bmm_method", lambda a, b: a.bmm(b), [B3, A((2, 4, 2), grad=False)])
+case("bmm_bad_shape", lambda a, b: T.bmm(a, b), [B3, (2, 3, 5)])
+case("bmm_2d", lambda a, b: T.bmm(a, b), [(3, 4), (4, 5)])
+case("bmm_dtype", lambda a, b: T.bmm(a, b), [B3, A((2, 4, 5), F64)])
+case("bmm_second", second(lambda a, b: T.bmm(a, b)), [A(B3, F64), A((2, 4, 2), F64)])
+case("baddbmm", lambda c, a, b: T.baddbmm(c, a, b), [A((2, 3, 5), F64), A(B3, F64), A((2, 4, 5), F64)])
+case("baddbmm_broadcast_scaled", lambda c, a, b: T.baddbmm(c, a, b, beta=0.5, alpha=2), [(5,), B3, (2, 4, 5)])
+case("baddbmm_", lambda c, a, b: c.clone().baddbmm_(a, b), [(2, 3, 5), B3, (2, 4, 5)])
+case("addmm", lambda c, a, b: T.addmm(c, a, b), [(5,), (3, 4), (4, 5)])
+case("addmm_full", lambda c, a, b: c.addmm(a, b), [(3, 5), (3, 4), (4, 5)])
+case("addmm_scaled", lambda c, a, b: T.addmm(c, a, b, beta=2, alpha=0.5), [(3, 1), (3, 4), (4, 5)])
+case("addmm_beta0_nan", lambda c, a, b: T.addmm(c, a, b, beta=0), [A(values=[float("nan")] * 5), (3, 4), (4, 5)])
+case("addmm_", lambda c, a, b: c.clone().addmm_(a, b), [(3, 5), (3, 4), (4, 5)])
+case("addmm_bad", lambda c, a, b: T.addmm(c, a, b), [(4,), (3, 4), (4, 5)])
+case("addmm_second", second(lambda c, a, b: T.addmm(c, a, b)), [A((3,), F64), A((2, 4), F64), A((4, 3), F64)])
+case("outer", lambda a, b: T.outer(a, b), [(3,), (4,)])
+case("outer_method", lambda a, b: a.outer(b), [(3,), A((2,), grad=False)])
+case("ger", lambda a, b: T.ger(a, b), [(3,), (4,)])
+case("outer_bad", lambda a, b: T.outer(a, b), [(3, 1), (4,)])
+case("outer_int", lambda a, b: T.outer(a, b), [ints((3,)), ints((2,))])
+case("inner_1d", lambda a, b: T.inner(a, b), [(3,), (3,)])
+case("inner_2d", lambda a, b: a.inner(b), [M, (2, 4)])
+case("inner_scalar", lambda a, b: T.inner(a, b), [(), (3,)])
+case("inner_bad", lambda a, b: T.inner(a, b), [M, (3,)])
+case("kron", lambda a, b: T.kron(a, b), [(2, 3), (2, 2)])
+case("kron_mixed_ndim", lambda a, b: a.kron(b), [(3,), (2, 2)])
+case("kron_second", second(lambda a, b: T.kron(a, b)), [A((2, 2), F64), A((2, 3), F64)])
+case("cross", lambda a, b: T.cross(a, b, dim=1), [(4, 3), (4, 3)])
+case("cross_default_dim", lambda a, b: a.cross(b), [(3, 4), (3, 4)])
+case("linalg_cross", lambda a, b: T.linalg.cross(a, b), [(4, 3), (1, 3)])
+case("cross_bad", lambda a, b: T.linalg.cross(a, b), [(4, 2), (4, 2)])
+case("cross_second", second(lambda a, b: T.linalg.cross(a, b)), [A((2, 3), F64), A((2, 3), F64)])
+case("tensordot_int", lambda a, b: T.tensordot(a, b, dims=1), [M, (4, 2)])
+case("tensordot_lists", lambda a, b: T.tensordot(a, b, dims=([1, 2], [0, 1])), [B3, (3, 4, 2)])
+case("tensordot_default", lambda a, b: T.tensordot(a, b), [B3, (3, 4, 2)])
+case("tensordot_bad", lambda a, b: T.tensordot(a, b, dims=([0], [0])), [M, (4, 2)])
+
+EIN = {
+    "matmul": ("ij,jk->ik", [(2, 3), (3, 4)]), "batch_matmul": ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
+    "trace": ("ii", [(3, 3)]), "trace_explicit": ("ii->", [(3, 3)]), "diag": ("ii->i", [(3, 3)]),
+    "outer": ("i,j->ij", [(3,), (4,)]), "transpose": ("ij->ji", [(2, 3)]), "sum_all": ("ij->", [(2, 3)]),
+    "sum_rows": ("ij->i", [(2, 3)]), "sum_cols": ("ij->j", [(2, 3)]), "dot": ("i,i->", [(3,), (3,)]),
+    "matvec": ("ij,j->i", [(2, 3), (3,)]), "implicit_matmul": ("ij,jk", [(2, 3), (3, 4)]),
+    "elementwise": ("ij,ij->ij", [(2, 3), (2, 3)]), "batch_outer": ("bi,bj->bij", [(2, 3), (2, 4)]),
+    "bilinear": ("i,ij,j->", [(2,), (2, 3), (3,)]), "attention": ("bqd,bkd->bqk", [(2, 3, 2), (2, 5, 2)]),
+    "permute3": ("ijk->kij", [(2, 3, 4)]),
+}
+for name, (equation, shapes) in EIN.items():
+    case(f"einsum_{name}", lambda *xs, e=equation: T.einsum(e, *xs), shapes, structure=False)
+    case(f"einsum_{name}_second", second(lambda *xs, e=equation: T.einsum(e, *xs)),
+         [A(s, F64) for s in shapes])
+case("einsum_list_operands", lambda a, b: T.einsum("ij,jk->ik", [a, b]), [(2, 3), (3, 4)], structure=False)
+case("einsum_wrong_count", lambda a: T.einsum("ij,jk->ik", a), [(2, 3)])
+case("einsum_wrong_ndim", lambda a: T.einsum("ijk->i", a), [(2, 3)])
