@@ -42,7 +42,7 @@ from gradrepl.engine.random import (
 )
 from gradrepl.engine.size import Size
 from gradrepl.engine.tensor import Tensor
-from gradrepl.torch import autograd, cuda, return_types  # noqa: F401
+from gradrepl.torch import autograd, cuda, linalg, return_types  # noqa: F401
 
 from gradrepl.engine.ops import registry as _registry
 

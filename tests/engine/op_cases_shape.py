@@ -306,3 +306,98 @@ for name, (equation, shapes) in EIN.items():
 case("einsum_list_operands", lambda a, b: T.einsum("ij,jk->ik", [a, b]), [(2, 3), (3, 4)], structure=False)
 case("einsum_wrong_count", lambda a: T.einsum("ij,jk->ik", a), [(2, 3)])
 case("einsum_wrong_ndim", lambda a: T.einsum("ijk->i", a), [(2, 3)])
+
+# ---------------------------------------------------------------------------------------------
+# torch.linalg: well-conditioned inputs (a random matrix plus 3 I), float64 for second order
+WELL = A(values=[[3.5, 0.4, -0.7], [0.2, 2.6, 0.9], [-0.3, 0.8, 4.1]], dtype=F64)
+WELL32 = A(values=[[3.5, 0.4, -0.7], [0.2, 2.6, 0.9], [-0.3, 0.8, 4.1]])
+SPD = A(values=[[4.0, 1.0, 0.5], [1.0, 3.0, -0.4], [0.5, -0.4, 2.5]], dtype=F64)
+TALL = A(values=[[1.0, 2.0], [0.5, -1.0], [2.0, 0.3]], dtype=F64)
+WIDE = A(values=[[1.0, 0.5, 2.0], [2.0, -1.0, 0.3]], dtype=F64)
+SINGULAR = A(values=[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+
+
+def sym(a):
+    return (a + a.mT) / 2
+
+
+# torch's CPU build factors with MKL's LAPACK, numpy with OpenBLAS's: for a wide matrix (m < n)
+# they return singular vectors of opposite signs (both valid); square and tall ones agree
+SVD_SIGNS = "singular vectors of a wide matrix: MKL (torch) and OpenBLAS (numpy) choose other signs"
+case("linalg_inv", lambda a: T.linalg.inv(a), [WELL32])
+case("inverse", lambda a: T.inverse(a), [WELL32])
+case("inv_method_batched", lambda a: a.inverse(), [(2, 3, 3)])
+case("linalg_inv_second", second(lambda a: T.linalg.inv(a)), [WELL])
+case("linalg_inv_singular", lambda a: T.linalg.inv(a), [SINGULAR])
+case("linalg_inv_nonsquare", lambda a: T.linalg.inv(a), [(3, 2)])
+case("linalg_inv_int", lambda a: T.linalg.inv(a), [ints((3, 3))])
+case("linalg_det", lambda a: T.linalg.det(a), [WELL32])
+case("det", lambda a: T.det(a), [WELL32])
+case("det_method_batched", lambda a: a.det(), [(2, 3, 3)])
+case("linalg_det_second", second(lambda a: T.linalg.det(a)), [WELL])
+case("linalg_det_nonsquare", lambda a: T.linalg.det(a), [(3, 2)])
+case("linalg_slogdet", lambda a: T.linalg.slogdet(a), [WELL32])
+case("slogdet", lambda a: T.slogdet(a), [A(values=[[0.0, 2.0], [1.5, 0.5]])])
+case("linalg_slogdet_fields", lambda a: T.linalg.slogdet(a).logabsdet * 2, [WELL32])
+case("linalg_slogdet_second", second(lambda a: T.linalg.slogdet(a)[1]), [WELL])
+case("linalg_solve_vector", lambda a, b: T.linalg.solve(a, b), [WELL32, (3,)])
+case("linalg_solve_matrix", lambda a, b: T.linalg.solve(a, b), [WELL32, (3, 2)])
+case("linalg_solve_second", second(lambda a, b: T.linalg.solve(a, b)), [WELL, A((3, 2), F64)])
+case("linalg_solve_singular", lambda a, b: T.linalg.solve(a, b), [SINGULAR, (3,)])
+case("linalg_pinv_square", lambda a: T.linalg.pinv(a), [WELL])
+case("linalg_pinv_tall", lambda a: T.linalg.pinv(a), [TALL])
+case("linalg_pinv_wide", lambda a: T.linalg.pinv(a), [WIDE])
+case("linalg_pinv_second", second(lambda a: T.linalg.pinv(a)), [TALL])
+case("linalg_cholesky", lambda a: T.linalg.cholesky(a), [SPD])
+case("linalg_cholesky_upper", lambda a: T.linalg.cholesky(a, upper=True), [SPD])
+case("linalg_cholesky_of_product", lambda a: T.linalg.cholesky(a @ a.mT), [WELL])
+case("linalg_cholesky_second", second(lambda a: T.linalg.cholesky(sym(a)).sin()), [SPD])
+case("linalg_cholesky_not_pd", lambda a: T.linalg.cholesky(a), [A(values=[[1.0, 2.0], [2.0, 1.0]])])
+case("linalg_qr", lambda a: T.linalg.qr(a), [WELL])
+case("linalg_qr_tall", lambda a: T.linalg.qr(a), [TALL])
+case("linalg_qr_Q_only", lambda a: T.linalg.qr(a).Q, [TALL])
+case("linalg_qr_R_only", lambda a: T.linalg.qr(a)[1], [WELL])
+case("linalg_qr_complete", lambda a: T.linalg.qr(a, mode="complete"), [TALL], backward=False)
+case("linalg_qr_second", second(lambda a: T.linalg.qr(a)[0] * 1 + T.linalg.qr(a)[1]), [WELL])
+case("linalg_svd", lambda a: T.linalg.svd(a), [WELL])
+case("linalg_svd_reduced_tall", lambda a: T.linalg.svd(a, full_matrices=False), [TALL])
+case("linalg_svd_reduced_wide", lambda a: T.linalg.svd(a, full_matrices=False), [WIDE], known=SVD_SIGNS)
+case("linalg_svd_full_tall", lambda a: T.linalg.svd(a), [TALL])
+case("linalg_svd_S_only", lambda a: T.linalg.svd(a)[1], [TALL])
+case("linalg_svdvals", lambda a: T.linalg.svdvals(a), [WIDE])
+case("linalg_svd_second", second(lambda a: T.linalg.svd(a, full_matrices=False)[0]), [WELL])
+case("linalg_svd_wide_signs", lambda a: T.linalg.svd(a), [A((3, 5), F64)], backward=False,
+     known=SVD_SIGNS)
+case("linalg_svd_batched_wide", lambda a: T.linalg.svd(a, full_matrices=False), [A((2, 2, 4), F64)],
+     known=SVD_SIGNS)
+
+
+def svd_invariants(a):
+    """What a sign flip of a singular vector pair leaves alone: S, |U|, |Vh| and U S Vh."""
+    U, S, Vh = T.linalg.svd(a, full_matrices=False)
+    return S, U.abs(), Vh.abs(), (U * S.unsqueeze(-2)) @ Vh, (U[..., :1] * Vh[..., :1, :]).sum()
+
+
+case("linalg_svd_wide_invariants", svd_invariants, [A((2, 2, 4), F64)], structure=False)
+case("linalg_svd_tall_invariants", svd_invariants, [A((5, 3), F64)])
+case("linalg_eigh", lambda a: T.linalg.eigh(sym(a)), [WELL])
+case("linalg_eigh_values", lambda a: T.linalg.eigh(sym(a))[0], [SPD])
+case("linalg_eigh_vectors", lambda a: T.linalg.eigh(sym(a)).eigenvectors, [SPD])
+case("linalg_eigvalsh", lambda a: T.linalg.eigvalsh(sym(a)), [SPD])
+case("linalg_eigh_second", second(lambda a: T.linalg.eigh(sym(a))[1]), [SPD])
+case("linalg_norm", lambda a: T.linalg.norm(a), [M])
+case("linalg_norm_vector", lambda a: T.linalg.norm(a, 3), [(4,)])
+case("linalg_norm_dim", lambda a: T.linalg.norm(a, dim=1), [M])
+case("linalg_norm_fro", lambda a: T.linalg.norm(a, "fro"), [M])
+case("linalg_norm_nuc", lambda a: T.linalg.norm(a, "nuc"), [WELL])
+case("linalg_norm_ord_3d", lambda a: T.linalg.norm(a, 1), [R3])
+case("linalg_vector_norm", lambda a: T.linalg.vector_norm(a), [R3])
+case("linalg_vector_norm_inf", lambda a: T.linalg.vector_norm(a, float("inf"), dim=(0, 1)), [R3])
+case("linalg_vector_norm_keepdim", lambda a: T.linalg.vector_norm(a, 1, dim=-1, keepdim=True), [M])
+case("linalg_vector_norm_second", second(lambda a: T.linalg.vector_norm(a, dim=0)), [A(M, F64)])
+for ord_name, ord_value in {"fro": "fro", "nuc": "nuc", "1": 1, "m1": -1, "2": 2, "m2": -2,
+                            "inf": float("inf"), "minf": float("-inf")}.items():
+    case(f"linalg_matrix_norm_{ord_name}", lambda a, o=ord_value: T.linalg.matrix_norm(a, o), [WELL])
+case("linalg_matrix_norm_batched", lambda a: T.linalg.matrix_norm(a), [R3])
+case("linalg_matrix_norm_bad_ord", lambda a: T.linalg.matrix_norm(a, 3), [WELL])
+case("linalg_matrix_norm_1d", lambda a: T.linalg.matrix_norm(a), [(3,)])

@@ -38,8 +38,19 @@ CASES = {
     "vstack": [("vstack", lambda T, a, b: T.vstack([a, b]), [M, M])],
     "dstack": [("dstack", lambda T, a, b: T.dstack([a, b]), [M, M])],
     "column_stack": [("column_stack", lambda T, a, b: T.column_stack([a, b]), [M, M])],
+    "bmm": [("bmm", lambda T, a, b: T.bmm(a, b), [(2, 3, 4), (2, 4, 2)])],
+    "addmm": [("addmm", lambda T, c, a, b: T.addmm(c, a, b), [(2,), (3, 4), (4, 2)])],
+    "baddbmm": [("baddbmm", lambda T, c, a, b: T.baddbmm(c, a, b), [(3, 2), (2, 3, 4), (2, 4, 2)])],
+    "cross": [("cross", lambda T, a, b: T.cross(a, b, dim=1), [(2, 3), (2, 3)])],
+    "inverse": [("inverse", lambda T, a: T.inverse(a + 3 * T.eye(3, dtype=T.float64)), [(3, 3)])],
+    "det": [("det", lambda T, a: T.det(a), [(3, 3)])],
+    "slogdet": [("slogdet", lambda T, a: T.slogdet(a)[1], [(3, 3)])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
 VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadcast_tensors",
          "narrow", "split", "repeat_interleave", "chunk", "tensor_split", "diagonal", "meshgrid"}
+# composites (outer, inner, kron, tensordot, einsum) save views of their inputs; after an in-place
+# change torch regenerates those views' grad_fn (AsStridedBackward0) and words its error so: issue
+# 8's views work, like matmul_batched's case in test_saved_tensors.py
+VIEWS |= {"outer", "inner", "kron", "tensordot", "einsum"}
 NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere"}

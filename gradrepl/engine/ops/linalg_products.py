@@ -208,8 +208,8 @@ def _cross_forward(a, b, dim):
 
 def _cross_backward(F, g, inputs, out, params, needs):
     a, b = inputs
-    return (F.apply(CROSS, (b, g), params) if needs[0] else None,
-            F.apply(CROSS, (g, a), params) if needs[1] else None)
+    return (F.sum_to(F.apply(CROSS, (b, g), params), a) if needs[0] else None,
+            F.sum_to(F.apply(CROSS, (g, a), params), b) if needs[1] else None)
 
 
 CROSS = Primitive("linalg_cross", "LinalgCrossBackward0", _cross_forward, _cross_backward,
@@ -226,12 +226,12 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     if input.ndim != other.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
     shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
-    dim = wrap_dim(dim, len(shape))
-    if input.shape[dim] != 3 or other.shape[dim] != 3:
+    wrapped = wrap_dim(dim, len(shape))
+    if input.shape[wrapped] != 3 or other.shape[wrapped] != 3:
         raise RuntimeError(
-            f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} "
-            f"and {other.shape[dim]}")
-    return apply(CROSS, (input, other), (dim,))
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+            f"{input.shape[wrapped]} and {other.shape[wrapped]}")
+    return apply(CROSS, (input, other), (wrapped,))
 
 
 def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
