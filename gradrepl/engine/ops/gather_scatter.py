@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
+from gradrepl.engine.ops.arithmetic import _not_implemented as not_implemented  # (x // y uses it too)
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.registry import register
@@ -85,6 +86,12 @@ SCATTER_VALUE = Primitive(
     "scatter", "ScatterBackward1", _scatter_value_forward,
     lambda F, g, inputs, out, params, needs: (F.apply(SCATTER_VALUE, (g,), params[:2] + (0,)),),
     inputs=("self",), params=("dim", "index", "value"), saves=("index",))
+# scatter(..., reduce="add" | "multiply"): torch records it but has no derivative for it
+SCATTER_REDUCE = not_implemented("scatter", lambda a, src, dim, index, reduce: _scatter_forward(
+    a, src, dim, index, reduce), inputs=("self", "src"))
+SCATTER_REDUCE_VALUE = not_implemented(
+    "scatter", lambda a, dim, index, value, reduce: _scatter_forward(
+        a, np.asarray(value, dtype=np.asarray(a).dtype), dim, index, reduce), inputs=("self",))
 SCATTER_ADD = Primitive("scatter_add", "ScatterAddBackward0",
                         lambda a, src, dim, index: _scatter_forward(a, src, dim, index, "add"),
                         _scatter_add_backward, inputs=("self", "src"), params=("dim", "index"),
@@ -249,15 +256,30 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if src is None:
         src = value
     dim, idx = _scatter_args("scatter", input, dim, index, src)
+    if reduce is not None:
+        _check_reduce(reduce)
+        if isinstance(src, Tensor):
+            return apply(SCATTER_REDUCE, (input, src), (dim, idx, reduce))
+        return apply(SCATTER_REDUCE_VALUE, (input,), (dim, idx, src, reduce))
     if isinstance(src, Tensor):
         return apply(SCATTER, (input, src), (dim, idx))
     return apply(SCATTER_VALUE, (input,), (dim, idx, src))
+
+
+def _check_reduce(reduce):
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
 
 
 def scatter_(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None):
     if src is None:
         src = value
     dim, idx = _scatter_args("scatter_", input, dim, index, src)
+    if reduce is not None:
+        _check_reduce(reduce)
+        if isinstance(src, Tensor):
+            return apply_inplace(SCATTER_REDUCE, input, (src,), (dim, idx, reduce))
+        return apply_inplace(SCATTER_REDUCE_VALUE, input, (), (dim, idx, src, reduce))
     if isinstance(src, Tensor):
         return apply_inplace(SCATTER, input, (src,), (dim, idx))
     return apply_inplace(SCATTER_VALUE, input, (), (dim, idx, src))
@@ -282,8 +304,9 @@ def _select_index(name, input, dim, index):
     size = input.shape[dim] if input.ndim else 1
     if idx.size and (idx.max() >= size or idx.min() < -size):
         bad = int(idx.max() if idx.max() >= size else idx.min())
-        raise IndexError(f"index out of range in self" if name == "index_select" else
-                         f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        if name == "index_select":
+            raise IndexError("index out of range in self")
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
     return dim, idx
 
 
@@ -349,7 +372,9 @@ def masked_fill_(input: Tensor, mask: Tensor, value) -> Tensor:
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    mask_data = _mask_array("masked_select:", input, mask)
+    if np.asarray(mask._data).dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    mask_data = np.asarray(mask._data)
     return apply(MASKED_SELECT, (input,), (mask_data,))
 
 
@@ -367,7 +392,8 @@ def argwhere(input: Tensor) -> Tensor:
 
 
 register("gather", gather, section=_S, rows=(GATHER,))
-register("scatter", scatter, section=_S, rows=(SCATTER, SCATTER_VALUE), inplace=scatter_)
+register("scatter", scatter, section=_S, rows=(SCATTER, SCATTER_VALUE, SCATTER_REDUCE),
+         inplace=scatter_)
 register("scatter_add", scatter_add, section=_S, rows=(SCATTER_ADD,), inplace=scatter_add_)
 register("index_select", index_select, section=_S, rows=(INDEX_SELECT,))
 register("index_add", index_add, section=_S, rows=(INDEX_ADD,), inplace=index_add_)

@@ -20,6 +20,7 @@ import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops.diagonals import TRIL as _TRIL
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor, new_tensor
@@ -62,10 +63,6 @@ RETURN_TYPES = {name: _named_result(name, fields) for name, fields in {
 
 def _mT(F, x):
     return F.transpose(x, -2, -1)
-
-
-def _eye_like(n, like):
-    return np.eye(n, dtype=np.asarray(like).dtype if not isinstance(like, Tensor) else like._data.dtype)
 
 
 def _square(name: str, A: Tensor) -> None:
@@ -249,13 +246,6 @@ def _cholesky_backward(F, g, inputs, out, params, needs):
     return (F.matmul(F.matmul(_mT(F, Linv), gA), Linv),)
 
 
-def _tril_row():
-    from gradrepl.engine.ops.diagonals import TRIL
-
-    return TRIL
-
-
-_TRIL = _tril_row()
 CHOLESKY = Primitive("linalg_cholesky", "LinalgCholeskyExBackward0", _cholesky_forward,
                      _cholesky_backward, inputs=("A",), params=("upper",), saves=("result",))
 
