@@ -511,3 +511,8 @@ case("scatter_reduce_bad", lambda a, i: a.scatter(1, i, 2.0, reduce="max"), [M, 
 case("bmm_int", lambda a, b: T.bmm(a, b), [ints((2, 2, 2)), ints((2, 2, 2))])
 case("kron_int", lambda a, b: T.kron(a, b), [ints((2, 2)), ints((2,))])
 case("einsum_bad_letter", lambda a: T.einsum("i1->i", a), [(3, 3)])
+case("diagonal_write_through", lambda a: (lambda t: (t.diagonal().fill_(1.0), t, t._version))(a.clone()), [A(M, grad=False)])
+case("diagonal_offset_write", lambda a: (lambda t: (t.diagonal(-1).zero_(), t))(a.clone()), [A(M, grad=False)])
+case("narrow_write_through", lambda a: (lambda t: (t.narrow(1, 1, 2).mul_(2), t, t._version))(a.clone()), [A(M, grad=False)])
+case("split_write_through", lambda a: (lambda t: (t.split(2)[1].add_(1), t))(a.clone()), [A(M, grad=False)])
+case("diagonal_empty", lambda a: a.diagonal(5), [M])

@@ -70,7 +70,17 @@ def triu_(input: Tensor, diagonal: int = 0) -> Tensor:
 # diagonal (a view) and diag_embed, each other's backward
 
 def _diagonal_forward(a, offset, dim1, dim2):
-    return np.diagonal(a, offset, dim1, dim2)
+    """The diagonal as a *writable* view (np.diagonal's is read-only): torch users write through
+    it, as in ``x.diagonal().fill_(1)``."""
+    a = np.asarray(a)
+    start = [slice(None)] * a.ndim
+    start[dim2 if offset >= 0 else dim1] = slice(abs(offset), None)
+    shifted = a[tuple(start)]
+    n = max(min(shifted.shape[dim1], shifted.shape[dim2]), 0)
+    rest = [d for d in range(a.ndim) if d not in (dim1, dim2)]
+    shape = tuple(shifted.shape[d] for d in rest) + (n,)
+    strides = tuple(shifted.strides[d] for d in rest) + (shifted.strides[dim1] + shifted.strides[dim2],)
+    return np.lib.stride_tricks.as_strided(shifted, shape, strides, writeable=a.flags.writeable)
 
 
 def _diagonal_backward(F, g, inputs, out, params, needs):
