@@ -108,7 +108,8 @@ def broadcast_tensors(*tensors) -> tuple:
         for t in tensors[1:]:
             raise_broadcast_error(first._data, t._data)
         raise
-    return tuple(_shape.expand(t, shape) for t in tensors)
+    # a tensor that already has the broadcast shape comes back as itself, as in torch
+    return tuple(t if tuple(t.shape) == shape else _shape.expand(t, shape) for t in tensors)
 
 
 # ---------------------------------------------------------------------------------------------
