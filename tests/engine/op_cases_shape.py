@@ -516,3 +516,5 @@ case("diagonal_offset_write", lambda a: (lambda t: (t.diagonal(-1).zero_(), t))(
 case("narrow_write_through", lambda a: (lambda t: (t.narrow(1, 1, 2).mul_(2), t, t._version))(a.clone()), [A(M, grad=False)])
 case("split_write_through", lambda a: (lambda t: (t.split(2)[1].add_(1), t))(a.clone()), [A(M, grad=False)])
 case("diagonal_empty", lambda a: a.diagonal(5), [M])
+case("masked_fill_mask_broadcasts_self", lambda a, m: a.masked_fill(m, 1.0), [(), mask([False, True])])
+case("masked_fill_tensor_mask_broadcasts_self", lambda a, m, v: a.masked_fill(m, v), [(1, 3), mask([[True], [False]]), ()])

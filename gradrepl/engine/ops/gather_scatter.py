@@ -158,7 +158,8 @@ def _masked_fill_tensor_forward(a, value, mask):
 
 
 def _masked_fill_backward(F, g, inputs, out, params, needs):
-    return (F.apply(MASKED_FILL, (g,), (params[0], 0)),)
+    # a mask with more dims than self broadcasts the result: sum the gradient back
+    return (F.sum_to(F.apply(MASKED_FILL, (g,), (params[0], 0)), inputs[0]),)
 
 
 def _masked_fill_tensor_backward(F, g, inputs, out, params, needs):
@@ -167,7 +168,8 @@ def _masked_fill_tensor_backward(F, g, inputs, out, params, needs):
     if needs[1]:
         grad_value = F.sum(F.where(np.broadcast_to(mask, np.shape(g)), g, 0 * g),
                            tuple(range(len(np.shape(g)))))
-    return (F.apply(MASKED_FILL, (g,), (mask, 0)) if needs[0] else None, grad_value)
+    return (F.sum_to(F.apply(MASKED_FILL, (g,), (mask, 0)), inputs[0]) if needs[0] else None,
+            grad_value)
 
 
 MASKED_FILL = Primitive("masked_fill", "MaskedFillBackward0", _masked_fill_forward,
