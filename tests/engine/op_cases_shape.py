@@ -298,9 +298,18 @@ EIN = {
     "elementwise": ("ij,ij->ij", [(2, 3), (2, 3)]), "batch_outer": ("bi,bj->bij", [(2, 3), (2, 4)]),
     "bilinear": ("i,ij,j->", [(2,), (2, 3), (3,)]), "attention": ("bqd,bkd->bqk", [(2, 3, 2), (2, 5, 2)]),
     "permute3": ("ijk->kij", [(2, 3, 4)]),
+    "ellipsis_matmul": ("...ij,...jk->...ik", [(2, 2, 3), (2, 3, 4)]),
+    "ellipsis_broadcast": ("...ij,...jk", [(2, 1, 2, 3), (3, 3, 2)]),
+    "ellipsis_sum": ("i...->...", [(2, 3, 4)]),
+    "ellipsis_implicit": ("...i,i", [(2, 3), (3,)]),
 }
+# torch aligns every operand to all letters, so a batch letter only one side has still comes out
+# in the output's order (a ViewBackward0 on top); gradrepl permutes at the end: same values
+EIN_KNOWN = {"ellipsis_broadcast": "einsum over a dim only one operand has: torch's top node is "
+                                   "ViewBackward0, gradrepl's PermuteBackward0 (values agree)"}
 for name, (equation, shapes) in EIN.items():
-    case(f"einsum_{name}", lambda *xs, e=equation: T.einsum(e, *xs), shapes, structure=False)
+    case(f"einsum_{name}", lambda *xs, e=equation: T.einsum(e, *xs), shapes, structure=False,
+         known=EIN_KNOWN.get(name))
     case(f"einsum_{name}_second", second(lambda *xs, e=equation: T.einsum(e, *xs)),
          [A(s, F64) for s in shapes])
 case("einsum_list_operands", lambda a, b: T.einsum("ij,jk->ik", [a, b]), [(2, 3), (3, 4)], structure=False)

@@ -5,14 +5,14 @@ that appear nowhere else summed out. One operand is then permuted to the output'
 is a PermuteBackward0, ``'ij->'`` a SumBackward1). Two operands without a shared summed letter
 multiply with broadcasting (``'i,j->ij'`` is a MulBackward0); with one, they contract as a batched
 matrix product viewed back to the output's shape (``'ij,jk->ik'`` is a ViewBackward0, as in torch).
-More operands contract left to right. Gradients, including second order, follow from the ops.
+More operands contract left to right. An ellipsis stands for letters of its own, broadcast
+across operands. Gradients, including second order, follow from the ops.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.errors import UnsupportedError
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.diagonals import diagonal
 from gradrepl.engine.ops.linalg_products import bmm
@@ -22,10 +22,41 @@ from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor
 
 
+def _ellipsis(equation: str, operands) -> tuple:
+    """Spell each ``...`` out in letters the equation does not use, right-aligned across operands
+    (the dims an ellipsis covers broadcast); returns the equation and those letters."""
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in equation]
+    counts = [t.ndim - (len(term) - 3) if "..." in term else 0
+              for term, t in zip(terms, operands)]
+    widest = max(counts, default=0)
+    letters = "".join(spare[:widest])
+    terms = [term.replace("...", letters[widest - k:]) for term, k in zip(terms, counts)]
+    if arrow:
+        rhs = rhs.replace("...", letters)
+    else:  # implicit output: the ellipsis dims first, then the letters used once
+        single = sorted(c for c in set("".join(terms)) if lhs.count(c) == 1 and c not in letters)
+        rhs = letters + "".join(single)
+    return ",".join(terms) + "->" + rhs, letters
+
+
+def _broadcast(operands, terms, letters) -> list:
+    """Expand the size-1 dims an ellipsis covers to the size the other operands give them."""
+    sizes = {}
+    for t, term in zip(operands, terms):
+        for c, n in zip(term, t.shape):
+            if c in letters:
+                sizes[c] = max(sizes.get(c, 1), n)
+    out = []
+    for t, term in zip(operands, terms):
+        want = tuple(sizes.get(c, n) if c in letters else n for c, n in zip(term, t.shape))
+        out.append(t if want == tuple(t.shape) else _shape.expand(t, want))
+    return out
+
+
 def _parse(equation: str, operands) -> tuple:
     equation = equation.replace(" ", "")
-    if "." in equation:
-        raise UnsupportedError("torch.einsum with an ellipsis ('...')")
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(operands):
@@ -33,7 +64,7 @@ def _parse(equation: str, operands) -> tuple:
                            if len(operands) > len(terms) else
                            "einsum(): fewer operands were provided than specified in the equation")
     for letter in equation:
-        if not (letter.isalpha() or letter in ",->"):
+        if not (letter.isalpha() or letter in ",->."):
             raise RuntimeError(f"einsum(): invalid subscript given at index {equation.index(letter)}"
                                f" in the equation string, subscripts must be in [a-zA-Z]")
     for term, t in zip(terms, operands):
@@ -104,7 +135,14 @@ def _contract(a: Tensor, ta: str, b: Tensor, tb: str, keep: set) -> tuple:
 def einsum(equation: str, *operands) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    letters = ""
+    if "..." in equation:
+        if len(equation.partition("->")[0].split(",")) != len(operands):
+            _parse(equation.replace("...", ""), operands)  # raises torch's operand-count error
+        equation, letters = _ellipsis(equation.replace(" ", ""), operands)
     terms, output = _parse(equation, operands)
+    if letters:
+        operands = _broadcast(operands, terms, letters)
     prepared = []
     for i, (t, term) in enumerate(zip(operands, terms)):
         t, term = _diagonals(t, term)
