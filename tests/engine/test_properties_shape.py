@@ -105,6 +105,7 @@ PAIR_OPS = {
     "einsum_bmm": (lambda a, b: T.einsum("bij,bjk->bik", a, b) ** 2, ((2, 2, 3), (2, 3, 2))),
     "einsum_bilinear": (lambda a, b: T.einsum("i,ij,j->", a[0], b, a[1]) * b, ((2, 3), (3, 3))),
     "einsum_trace": (lambda a, b: T.einsum("ii", a @ b) * a, ((2, 3), (3, 2))),
+    "einsum_ellipsis": (lambda a, b: T.einsum("...ij,...jk", a, b) ** 2, ((2, 1, 2, 2), (3, 2, 2))),
 }
 
 
