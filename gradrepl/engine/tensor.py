@@ -131,8 +131,10 @@ class Tensor:
         return strides if dim is None else strides[self._wrap_dim(dim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
+        # numpy's flag follows torch's rule: a strided vector (x[::2]) or an expanded one is not
+        # contiguous, and the strides of size-1 dims do not count
         data = self._data
-        return data.ndim < 2 or bool(data.flags.c_contiguous)
+        return type(data) is not np.ndarray or bool(data.flags.c_contiguous)
 
     def data_ptr(self) -> int:
         return self._memory().__array_interface__["data"][0]
