@@ -34,6 +34,9 @@ def main() -> None:
     if not torch.__version__.startswith("2.13."):
         sys.exit(f"record goldens with torch 2.13, not {torch.__version__}")
     write("engine_ops.json", {c.id: run_case(torch, c) for c in CASES})
+    import op_cases_shape  # shape, indexing and linear algebra (issue 7): a file of their own
+
+    write("engine_ops_shape.json", {c.id: run_case(torch, c) for c in op_cases_shape.CASES})
     try:
         import scenarios
     except ImportError:

@@ -132,8 +132,10 @@ class Tensor:
         return strides if dim is None else strides[self._wrap_dim(dim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
+        # numpy's flag follows torch's rule: a strided vector (x[::2]) or an expanded one is not
+        # contiguous, and the strides of size-1 dims do not count
         data = self._data
-        return data.ndim < 2 or bool(data.flags.c_contiguous)
+        return type(data) is not np.ndarray or bool(data.flags.c_contiguous)
 
     def data_ptr(self) -> int:
         return self._memory().__array_interface__["data"][0]
@@ -376,6 +378,8 @@ class Tensor:
         if dtype is None:
             return dtypes.LEGACY_TYPE_NAMES[self.dtype]
         if isinstance(dtype, str):
+            if dtype.startswith("torch.cuda."):
+                raise RuntimeError(_NO_CUDA_LIBRARY)
             by_name = {name: d for d, name in dtypes.LEGACY_TYPE_NAMES.items()}
             if dtype not in by_name:
                 raise ValueError(f"invalid type: '{dtype}'")
@@ -383,6 +387,17 @@ class Tensor:
         elif not isinstance(dtype, dtypes.dtype):
             dtype = getattr(dtype, "dtype", dtype)
         return self.to(dtype)
+
+
+_NO_CUDA_LIBRARY = (
+    "Cannot initialize CUDA without ATen_cuda library. PyTorch splits its backend into two shared "
+    "libraries: a CPU library and a CUDA library; this error has occurred because you are trying "
+    "to use some CUDA functionality, but the CUDA library has not been loaded by the dynamic "
+    "linker for some reason.  The CUDA library MUST be loaded, EVEN IF you don't directly use any "
+    "symbols from the CUDA library! One common culprit is a lack of -Wl,--no-as-needed in your "
+    "link arguments; many dynamic linkers will delete dynamic library dependencies if you don't "
+    "depend on any of their symbols.  You can check if this has occurred by using ldd on your "
+    "binary to see if there is a dependency on *_cuda.so library.")
 
 
 def _autograd():

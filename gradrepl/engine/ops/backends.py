@@ -50,6 +50,10 @@ class Backend(Protocol):
     def narrow(self, g, dim, start, length): """g[..., start:start + length, ...] at dim"""
     def index(self, g, index): """g[index] for a numpy index"""
     def stack(self, grads, dim): """grads stacked along a new dim"""
+    def apply(self, row, inputs, params):
+        """``row`` (a Primitive) on ``inputs``: its numpy forward on arrays, the row recorded on
+        tensors. Linear ops whose backward is another row (flip, roll, tril, scatter_add ...)
+        say so with this instead of adding one name per op."""
 
 
 def _shape(x) -> tuple:
@@ -206,6 +210,10 @@ class _Arrays:
     @staticmethod
     def stack(grads, dim):
         return np.stack(grads, axis=dim)
+
+    @staticmethod
+    def apply(row, inputs, params):
+        return row.forward(*inputs, *params)
 
 
 def _advanced(index: tuple) -> bool:

@@ -29,6 +29,16 @@ def check_writable(tensor: Tensor, others=()) -> bool:
     records = _records(tensor, others)
     if records and tensor.grad_fn is None and tensor._requires_grad:
         raise RuntimeError(LEAF_IN_PLACE)
+    node = tensor.grad_fn
+    if records and tensor._base is not None and node is not None and node._multi:
+        # split, chunk, unbind: torch refuses in-place changes to any of their views
+        name = node.name()
+        name = name[:-len("Backward0")] if name.endswith("Backward0") else name
+        raise RuntimeError(
+            f"Output {tensor._output_nr} of {name} is a view and is being modified inplace. This "
+            "view is the output of a function that returns multiple views. Such functions do not "
+            "allow the output views to be modified inplace. You should replace the inplace "
+            "operation by an out-of-place one.")
     if records and tensor._base is not None and tensor._base._requires_grad:
         raise UnsupportedError(
             "in-place ops on a view of a tensor that requires grad",

@@ -77,6 +77,8 @@ def _view_forward(a, shape):
 
 
 VIEW = Primitive("view", "ViewBackward0", _view_forward, inputs=("self",), derivatives=_RESHAPE_BACK)
+RESHAPE_ALIAS = Primitive("reshape", "ReshapeAliasBackward0", _view_forward, inputs=("self",),
+                          derivatives=_RESHAPE_BACK)
 # reshape of a tensor whose memory cannot be viewed copies, and torch names that node differently
 UNSAFE_VIEW = Primitive("reshape", "UnsafeViewBackward0", lambda a, shape: np.reshape(a, shape),
                         inputs=("self",), derivatives=_RESHAPE_BACK)
@@ -98,7 +100,9 @@ def view(tensor: Tensor, *shape) -> Tensor:
 def reshape(tensor: Tensor, *shape) -> Tensor:
     shape = infer_shape(_shape_args(shape), tensor.numel())
     try:
-        return view_op(VIEW, tensor, (shape,))
+        # a non-contiguous tensor that can still be viewed is aliased: torch names that node
+        # ReshapeAliasBackward0 (x.t().reshape(3, 4)); a contiguous one is a plain view
+        return view_op(VIEW if tensor.is_contiguous() else RESHAPE_ALIAS, tensor, (shape,))
     except RuntimeError:
         # torch copies first (a CloneBackward0 node), then views the copy
         from gradrepl.engine.ops.conversion import CLONE
@@ -288,9 +292,10 @@ def reshape_as(tensor: Tensor, other: Tensor) -> Tensor:
 _S = "shape"
 register("view", view, section=_S, rows=(VIEW,), in_torch=False)
 register("view_as", view_as, section=_S, rows=(VIEW,), in_torch=False)
-register("reshape", reshape, section=_S, rows=(VIEW, UNSAFE_VIEW))
-register("reshape_as", reshape_as, section=_S, rows=(VIEW, UNSAFE_VIEW), in_torch=False)
-register("flatten", flatten, section=_S, rows=(VIEW, UNSAFE_VIEW))
+register("reshape", reshape, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW))
+register("reshape_as", reshape_as, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW),
+         in_torch=False)
+register("flatten", flatten, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW))
 register("t", t, section=_S, rows=(T,))
 register("transpose", transpose, section=_S, rows=(TRANSPOSE,))
 register("permute", permute, section=_S, rows=(PERMUTE,))
