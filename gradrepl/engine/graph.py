@@ -57,7 +57,11 @@ class Node:
         self._sequence_nr = next(_sequence)
 
     def name(self) -> str:
-        return type(self).__name__
+        # torch's hand-written C++ nodes (AccumulateGrad, CopySlices ...) keep their namespace in
+        # name(); the generated ones (MulBackward0) do not
+        return self._name_prefix + type(self).__name__
+
+    _name_prefix = ""
 
     @property
     def metadata(self) -> dict:
@@ -103,6 +107,7 @@ class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
 
     _special = True
+    _name_prefix = "torch::autograd::"
 
     def __init__(self, variable):
         super().__init__()
@@ -129,11 +134,17 @@ def accumulator_for(leaf) -> AccumulateGrad:
 _classes: dict[str, type] = {}
 
 
+# the nodes torch writes by hand in C++ rather than generating from derivatives.yaml
+_CPP_NODES = frozenset({"CopySlices", "CopyBackwards"})
+
+
 def node_class(name: str) -> type:
     """The Node subclass named ``name``, created once."""
     cls = _classes.get(name)
     if cls is None:
-        cls = type(name, (Node,), {})
+        attributes = {"_name_prefix": "torch::autograd::", "printed_name": name} \
+            if name in _CPP_NODES else {}
+        cls = type(name, (Node,), attributes)
         cls.__module__ = "builtins"
         _classes[name] = cls
     return cls

@@ -86,7 +86,7 @@ CASES = {
 # ops whose outputs are views, or that record nothing: changing their output in place is
 # issue 8's "in-place through views", not a saved-tensor question
 VIEWS = {"view", "view_as", "reshape", "reshape_as", "flatten", "t", "transpose", "permute",
-         "unsqueeze", "squeeze", "expand", "expand_as", "unbind", "contiguous", "detach"}
+         "unsqueeze", "squeeze", "expand", "expand_as", "unbind", "contiguous", "detach", "diagonal"}
 NOT_DIFFERENTIABLE = {"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge", "equal",
                       "allclose", "isclose", "bitwise_and", "bitwise_or", "bitwise_xor"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # every family registers its ops on import (the order is the docs' order within a section)
 from gradrepl.engine.ops import (  # noqa: F401
-    arithmetic_functions, clamp, combine, compare, conversion, cumulative, extrema, linalg,
+    arithmetic_functions, clamp, combine, compare, conversion, cumulative, diagonal, extrema, linalg,
     reductions, shape, softmax, statistics, unary,
 )
 from gradrepl.engine.ops import registry

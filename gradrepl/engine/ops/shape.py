@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine import views
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 from gradrepl.engine.ops.registry import register
 
 
-def _as_view(result: Tensor, of: Tensor) -> Tensor:
-    """Mark ``result`` as sharing ``of``'s memory (and so its version counter)."""
-    result._base = of._version_root()
-    return result
+def _as_view(result: Tensor, of: Tensor, kind: str | None = None) -> Tensor:
+    """Mark ``result`` as sharing ``of``'s memory (and so its version counter), a view whose
+    in-place changes rebase the graph (views.py)."""
+    return views.track(result, of, kind)
 
 
 def view_op(prim: Primitive, tensor: Tensor, params: tuple) -> Tensor:
@@ -252,7 +253,7 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
     memory = tensor._memory()
     n = memory.shape[dim]
     prim = Primitive("unbind", "UnbindBackward0", None, _unbind_backward, saves=(), n_outputs=n)
-    parts = [memory[(slice(None),) * dim + (i,)] for i in range(n)]
+    parts = [memory[(slice(None),) * dim + (i, Ellipsis)] for i in range(n)]  # views, even 0-d
     if not parts:
         return ()
     first = wrap(prim, parts[0], (tensor,), (dim,))
@@ -266,7 +267,8 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
             result._requires_grad = True
             result.grad_fn = node
             result._output_nr = i
-        results.append(_as_view(result, tensor))
+        # torch forbids changing these in place while recording: "Output 0 of Unbind is a view"
+        results.append(_as_view(result, tensor, "Unbind"))
     return tuple(results)
 
 

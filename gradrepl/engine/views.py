@@ -1,0 +1,244 @@
+"""In-place changes through views: torch's view tracking, CopySlices and AsStridedBackward0.
+
+A view (``y[0]``, ``y.t()``, ``y.view(12)``, ``y.diagonal()`` ...) shares its base's memory and
+version counter. ``_base`` is always the *root* (the tensor that owns the memory, as torch's
+``_base`` is: ``y[0][1]._base is y``) and ``_view_kind`` says how the view was made, which decides
+whether it may be changed in place (torch's ``CreationMeta``).
+
+When a view is changed in place while recording, torch cannot give the view alone the new
+history, since the root's values changed too. So it *rebases* (variable.cpp, ``rebase_history``):
+
+- the in-place op's node (``MulBackward0`` for ``v.mul_(2)``) is wrapped in a ``CopySlices``
+  node that becomes the root's grad_fn. Its edges are the root's old history, then the in-place
+  op's other inputs. Its backward takes the incoming gradient of the whole root, runs the wrapped
+  node on the view's part of it, and writes the result back into that part;
+- every view of the root, the changed one included, gets a fresh ``AsStridedBackward0`` node
+  leading to the root's new grad_fn (torch regenerates a view's grad_fn from its base whenever
+  the version counter moved; gradrepl does it eagerly, after each write).
+
+Both nodes find "the view's part of the root" the same way: ``positions(view)`` gives, for each
+element of the view, its flat index in the root, read from the numpy strides of the shared
+memory. That one array replaces torch's replay of the view function.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from gradrepl.engine import grad_mode
+from gradrepl.engine.graph import Node, _sequence
+from gradrepl.engine.ops.derivatives import Primitive
+from gradrepl.engine.tensor import Tensor
+
+# How a view was made (torch's CreationMeta): only DEFAULT views may be changed in place while
+# recording. A multi-output view's kind is the op's name ("Unbind"), for the error message.
+DEFAULT = "default"
+NO_GRAD = "no_grad"
+
+NO_GRAD_VIEW = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+    "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+)
+VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def _multi_output_message(tensor: Tensor) -> str:
+    return (
+        f"Output {tensor._output_nr} of {tensor._view_kind} is a view and is being modified "
+        "inplace. This view is the output of a function that returns multiple views. Such "
+        "functions do not allow the output views to be modified inplace. You should replace the "
+        "inplace operation by an out-of-place one."
+    )
+
+
+# -------------------------------------------------------------------------------------------------
+# Tracking views
+
+
+def track(view: Tensor, of: Tensor, kind: str | None = None) -> Tensor:
+    """Mark ``view`` as a view of ``of``'s memory, remembered by the root for regeneration."""
+    root = of._version_root()
+    view._base = root
+    if kind is None:
+        # a view made under no_grad of a tensor that requires grad reports requires_grad=True
+        # (torch's view meta asks its base) but may not be changed in place with grad mode on
+        kind = DEFAULT if grad_mode._enabled[0] or not root._requires_grad else NO_GRAD
+        if of._view_kind not in (None, DEFAULT):
+            kind = of._view_kind  # a view of a restricted view keeps the restriction
+    if of._base is not None and of._view_kind is None:
+        kind = None  # a view of a detach()ed alias: shares the version counter, no history
+    view._view_kind = kind
+    views = root._views
+    if views is None:
+        views = root._views = []
+    elif len(views) >= root._views_limit:
+        # drop the views that have died, so that indexing in a loop does not grow the list forever
+        views[:] = [ref for ref in views if ref() is not None]
+        root._views_limit = max(64, 2 * len(views))
+    views.append(weakref.ref(view))
+    return view
+
+
+def is_view(tensor: Tensor) -> bool:
+    return tensor._view_kind is not None
+
+
+def positions(view: Tensor) -> np.ndarray:
+    """For each element of ``view``, its flat (C-order) index in the root's data."""
+    root = view._base
+    root_data, data = root._memory(), view._memory()
+    itemsize = root_data.itemsize
+    root_offsets = _byte_offsets(root_data, root_data)
+    offsets = _byte_offsets(data, root_data)
+    if root_data.flags.c_contiguous:
+        return offsets // itemsize
+    root_offsets = root_offsets.reshape(-1)
+    order = np.argsort(root_offsets, kind="stable")
+    found = np.searchsorted(root_offsets, offsets.reshape(-1), sorter=order)
+    return order[found].reshape(offsets.shape)
+
+
+def _byte_offsets(array: np.ndarray, root: np.ndarray) -> np.ndarray:
+    start = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    offsets = np.full(array.shape, start, dtype=np.int64)
+    for dim, (size, stride) in enumerate(zip(array.shape, array.strides)):
+        shape = [1] * array.ndim
+        shape[dim] = size
+        offsets = offsets + (np.arange(size, dtype=np.int64) * stride).reshape(shape)
+    return offsets
+
+
+# -------------------------------------------------------------------------------------------------
+# Checks before an in-place change
+
+
+def records(tensor: Tensor, others=()) -> bool:
+    """Whether an in-place change of ``tensor`` by ``others`` is recorded in the graph."""
+    if not grad_mode._enabled[0]:
+        return False
+    if tensor._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others):
+        return True
+    return tensor._view_kind is not None and tensor._base._requires_grad
+
+
+def check_view_writable(tensor: Tensor) -> None:
+    """torch's errors for changing a view in place while recording (handle_view_on_rebase)."""
+    kind = tensor._view_kind
+    if kind == NO_GRAD:
+        raise RuntimeError(NO_GRAD_VIEW)
+    if kind != DEFAULT:
+        raise RuntimeError(_multi_output_message(tensor))
+    root = tensor._base
+    if root.grad_fn is None and root._requires_grad:
+        raise RuntimeError(VIEW_OF_LEAF)
+
+
+# -------------------------------------------------------------------------------------------------
+# The two nodes
+
+
+def _copy_slices_backward(F, g, inputs, out, params, needs):
+    where, root_shape, inner = params
+    from gradrepl.engine.ops.primitive import check_saved
+
+    check_saved(inner)
+    flat = F.reshape(g, (int(np.prod(root_shape, dtype=np.int64)),))
+    index = where.reshape(-1)
+    part = F.reshape(F.index(flat, index), where.shape)
+    grads = _run_inner(F, inner, part)
+    mask = np.zeros(flat_size(root_shape), dtype=bool)
+    mask[index] = True
+    if grads[0] is None:
+        whole = F.where(mask, 0 * flat, flat)  # the view's part was overwritten: no gradient
+    else:
+        placed = F.scatter_into((mask.size,), flat, index, F.reshape(grads[0], (index.size,)))
+        whole = F.where(mask, placed, flat)
+    return (F.reshape(whole, root_shape) if needs[0] else None,) + tuple(grads[1:])
+
+
+def flat_size(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _run_inner(F, inner, g) -> tuple:
+    """The wrapped in-place op's backward, on the view's part of the gradient."""
+    from gradrepl.engine.ops import backends
+
+    prim = inner._primitive
+    if F is backends.arrays:
+        grads = prim.backward(F, g, inner._arrays, inner._out, inner._params, inner._needs)
+    else:
+        from gradrepl.engine.autograd import _saved_output
+
+        out = _saved_output(inner) if prim.uses_output else None
+        grads = prim.backward(F, g, inner._inputs, out, inner._params, inner._needs)
+    return tuple(grads)
+
+
+def _as_strided_backward(F, g, inputs, out, params, needs):
+    where, root_shape = params
+    index = where.reshape(-1)
+    flat = F.scatter_into((flat_size(root_shape),), g, index, F.reshape(g, (index.size,)))
+    return (F.reshape(flat, root_shape),)
+
+
+# the wrapped node is kept as a param: a second backward fails exactly when it saved something
+COPY_SLICES = Primitive("copy_slices", "CopySlices", None, _copy_slices_backward,
+                        inputs=("self",), params=("positions", "shape", "fn"), saves=("fn",))
+AS_STRIDED = Primitive("as_strided", "AsStridedBackward0", None, _as_strided_backward,
+                       inputs=("self",), params=("positions", "shape"), saves=())
+
+
+def _edge(x) -> tuple:
+    from gradrepl.engine.ops.primitive import edge_to
+
+    return edge_to(x)
+
+
+def rebase(view: Tensor, inner) -> None:
+    """``view`` was changed in place by the op recorded as ``inner``: give the root a CopySlices
+    node wrapping it (the view's own history comes from the root from now on)."""
+    root = view._base
+    node = Node.__new__(COPY_SLICES.node_class)
+    node._primitive = COPY_SLICES
+    node._inputs = (root,) + tuple(inner._inputs[1:])
+    node._arrays = (None,) + tuple(inner._arrays[1:])
+    node._params = (positions(view), tuple(root.shape), inner)
+    node.next_functions = (_edge(root),) + tuple(inner.next_functions[1:])
+    node._needs = tuple(n is not None for n, _ in node.next_functions)
+    node._mixed = inner._mixed
+    node._saved_nothing = not inner._primitive.saves or inner._saved_nothing
+    node._sequence_nr = next(_sequence)
+    root.grad_fn = node
+    root._requires_grad = True
+    root._output_nr = 0
+
+
+def regenerate(tensor: Tensor) -> None:
+    """After a write into ``tensor``'s memory: every live view of its root that has history gets
+    an AsStridedBackward0 node on the root's current history, as torch's views do when their
+    version counter moved."""
+    root = tensor._version_root()
+    views = root._views
+    if not views or not root._requires_grad:
+        return
+    edge = _edge(root)
+    for ref in views:
+        view = ref()
+        if view is None or view._view_kind is None or view._view_kind == NO_GRAD:
+            continue
+        node = Node.__new__(AS_STRIDED.node_class)
+        node._primitive = AS_STRIDED
+        node._inputs = (root,)
+        node._arrays = (None,)
+        node._params = (positions(view), tuple(root.shape))
+        node.next_functions = (edge,)
+        node._needs = (True,)
+        node._sequence_nr = next(_sequence)
+        view.grad_fn = node
+        view._requires_grad = True
+        view._output_nr = 0
