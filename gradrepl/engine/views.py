@@ -211,7 +211,8 @@ def rebase(view: Tensor, inner) -> None:
     node.next_functions = (_edge(root),) + tuple(inner.next_functions[1:])
     node._needs = tuple(n is not None for n, _ in node.next_functions)
     node._mixed = inner._mixed
-    node._saved_nothing = not inner._primitive.saves or inner._saved_nothing
+    # torch's CopySlices lets go of the wrapped node after a backward, whatever it saved: walking
+    # it again without retain_graph fails
     node._sequence_nr = next(_sequence)
     root.grad_fn = node
     root._requires_grad = True

@@ -321,3 +321,59 @@ def data_has_own_version(T, show):
     show(x.grad)
     x.data[0] = 10
     show(x, x._version)
+
+
+# ---------------------------------------------------------------------------------------------
+# backward again, and gradients of gradients through CopySlices
+
+@scenario
+def backward_twice_through_copy_slices(T, show):
+    x = T.tensor([1., 2., 3.], requires_grad=True)
+    y = x * 1
+    y[0] = 7.0
+    y.sum().backward()
+    show(x.grad)
+    show.error(lambda: y.sum().backward())  # CopySlices lets go of what it wraps, always
+    s = x * 2
+    s.mul_(s)  # the other operand is s itself, saved before the change
+    show.error(lambda: s.sum().backward())
+    z = x * 1
+    z[1:].mul_(x[1:])  # mul_ saved both operands
+    z.sum().backward()
+    show(x.grad)
+    show.error(lambda: z.sum().backward())
+    w = x * 1
+    w[:2].mul_(x[:2])
+    w.sum().backward(retain_graph=True)
+    w.sum().backward()
+    show(x.grad)
+
+
+@scenario
+def create_graph_through_copy_slices(T, show):
+    x = T.tensor([1., 2., 3.], requires_grad=True)
+    y = x * 1
+    y[1:] = x[1:] ** 3
+    y[0].mul_(x[2])
+    (g,) = T.autograd.grad(y.sum(), x, create_graph=True)
+    show(g, g.grad_fn is not None)
+    g.sum().backward()
+    show(x.grad)
+    z = x * 1
+    z[0] *= z[2]  # mul_ saved z[2], a view that the write into z[0] then changed
+    show.error(lambda: T.autograd.grad(z.sum(), x, create_graph=True))
+
+
+@scenario
+def saved_view_changed_later(T, show):
+    x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    y = x * 1
+    v = y[0]
+    p = v * v  # saves v
+    v.add_(1)
+    show(state(y), v._version)
+    show.error(lambda: p.sum().backward())
+    q = y[1].exp()  # saves its output, not y
+    y[1, 0] = 0
+    q.sum().backward()
+    show(x.grad)

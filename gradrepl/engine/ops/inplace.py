@@ -108,10 +108,15 @@ def apply_inplace(prim: Primitive, tensor: Tensor, others: tuple = (), params: t
         raise RuntimeError(
             f"output with shape {list(np.shape(tensor._data))} doesn't match the broadcast shape "
             f"{list(np.shape(result))}")
-    snapshot = _snapshot(tensor, copy=0 in prim.saved((True,) * len(prim.inputs))[0]) if records else None
+    node = None
+    if records:
+        # recorded before the write: an operand sharing the tensor's memory (y.mul_(y), or
+        # z[0].mul_(z[2])) is saved at the version it had when the op read it, as in torch
+        snapshot = _snapshot(tensor, copy=0 in prim.saved((True,) * len(prim.inputs))[0])
+        node = wrap(prim, result, (snapshot,) + tuple(others), params).grad_fn
     write(tensor, result, refresh_views=not records)
     if records:
-        commit(tensor, wrap(prim, result, (snapshot,) + tuple(others), params).grad_fn)
+        commit(tensor, node)
     return tensor
 
 
@@ -189,12 +194,12 @@ def copy_into(tensor: Tensor, src) -> Tensor:
         values = np.broadcast_to(data, memory.shape)
     except ValueError:
         raise RuntimeError(_expand_message(memory.shape, np.shape(data))) from None
-    snapshot = _snapshot(tensor, copy=False) if records else None
+    node = wrap(COPY, memory, (_snapshot(tensor, copy=False), src)).grad_fn if records else None
     guard_saved_output(tensor)
     np.copyto(memory, values, casting="unsafe")
     tensor._bump_version()
     if records:
-        commit(tensor, wrap(COPY, memory, (snapshot, src)).grad_fn)
+        commit(tensor, node)
     else:
         views.regenerate(tensor)
     return tensor
@@ -252,11 +257,14 @@ def setitem(tensor: Tensor, index, value) -> None:
         raise IndexError(str(e).replace("axis", "dimension")) from None
     except ValueError as e:
         raise RuntimeError(str(e)) from None
-    snapshot = _snapshot(tensor, copy=False) if records else None
+    node = None
+    if records:
+        snapshot = _snapshot(tensor, copy=False)
+        node = wrap(INDEX_PUT, updated, (snapshot, value), (numpy_index,)).grad_fn
     guard_saved_output(tensor)
     memory[numpy_index] = value_data
     tensor._bump_version()
     if records:
-        commit(tensor, wrap(INDEX_PUT, updated, (snapshot, value), (numpy_index,)).grad_fn)
+        commit(tensor, node)
     else:
         views.regenerate(tensor)
