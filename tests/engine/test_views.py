@@ -61,3 +61,33 @@ def test_dead_views_are_dropped():
     for _ in range(500):
         y[0]
     assert len(y._views) < 200
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/autograd.md's example prints what it says, on gradrepl and on torch
+
+def _doc_example(module_name: str):
+    import doctest
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "autograd.md").read_text()
+    section = text.split("## In-place operations and views", 1)[1]
+    block = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    block = block.replace("import gradrepl.torch as torch", f"import {module_name} as torch")
+    test = doctest.DocTestParser().get_doctest(block, {}, "autograd.md", "docs/autograd.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    return runner.summarize(verbose=False)
+
+
+def test_docs_example_runs_on_gradrepl():
+    results = _doc_example("gradrepl.torch")
+    assert results.attempted and not results.failed
+
+
+@pytest.mark.torch
+def test_docs_example_prints_the_same_on_torch():
+    pytest.importorskip("torch")
+    results = _doc_example("torch")
+    assert results.attempted and not results.failed
