@@ -208,6 +208,7 @@ def rebase(view: Tensor, inner) -> None:
     node._inputs = (root,) + tuple(inner._inputs[1:])
     node._arrays = (None,) + tuple(inner._arrays[1:])
     node._params = (positions(view), tuple(root.shape), inner)
+    node._view = view  # what the wrapped op wrote, and saved if it saves its output (exp_)
     node.next_functions = (_edge(root),) + tuple(inner.next_functions[1:])
     node._needs = tuple(n is not None for n, _ in node.next_functions)
     node._mixed = inner._mixed

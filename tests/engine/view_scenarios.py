@@ -377,3 +377,21 @@ def saved_view_changed_later(T, show):
     y[1, 0] = 0
     q.sum().backward()
     show(x.grad)
+
+
+@scenario
+def saved_output_of_inplace_on_view(T, show):
+    x = T.ones(2, 3, requires_grad=True)
+    y = x * 1
+    v = y[0]
+    v.exp_()  # exp_ saves its output: the view
+    v.mul_(2)
+    show.error(lambda: y.sum().backward())
+    y = x * 1
+    y[0].sigmoid_()
+    y[1].mul_(2)  # another part of the same memory: the shared version counter moved too
+    show.error(lambda: y.sum().backward())
+    y = x * 1
+    y[0].exp_()
+    y.sum().backward()
+    show(x.grad)

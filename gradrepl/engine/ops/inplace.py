@@ -53,6 +53,15 @@ def guard_saved_output(tensor: Tensor) -> None:
     if tensor._view_kind is not None:
         # a view's values are its root's: the root's node may have saved them (y = x.exp(); y[0] = 5)
         guard_saved_output(tensor._base)
+    _guard(node, tensor)
+    if node is not None and node._primitive is views.COPY_SLICES:
+        # the root was last changed through a view (v.exp_()): the op it wraps saved that view
+        _, _, inner = node._params
+        _guard(inner, node._view)
+
+
+def _guard(node, tensor: Tensor) -> None:
+    """Make ``node``'s backward fail if ``tensor``, which it saved as its output, changes."""
     if node is None or node._primitive is None or node._output_check is not None \
             or not node._primitive.saved(node._needs)[1]:
         return
