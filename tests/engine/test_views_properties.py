@@ -152,3 +152,39 @@ def test_in_place_through_views_records_torch_graph(data):
     theirs, their_grad = _graph_of(real, x0, names, op, replay)
     assert mine == theirs, f"views {names}, then {op}"
     np.testing.assert_allclose(grad, their_grad, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# t[index] = value with nothing to record writes straight into numpy: the same as the view path
+
+_INDEX_ITEM = st.one_of(
+    st.integers(-3, 2), st.none(), st.just(Ellipsis),
+    st.builds(slice, st.one_of(st.none(), st.integers(-4, 4)), st.one_of(st.none(), st.integers(-4, 4)),
+              st.one_of(st.none(), st.integers(1, 3))))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(_INDEX_ITEM, min_size=1, max_size=3), st.sampled_from(["number", "row", "column", "0d"]))
+def test_direct_setitem_matches_the_view_path(items, kind):
+    from gradrepl.engine.ops import inplace
+    from gradrepl.engine.ops.indexing import getitem
+
+    if sum(i is Ellipsis for i in items) > 1:
+        return
+    index = tuple(items)
+    value = {"number": 7.5, "row": torch.arange(4.) + 10, "column": torch.ones(3, 1) * 3,
+             "0d": torch.tensor(2)}[kind]
+
+    def outcome(write):
+        t = torch.arange(12.).view(3, 4).clone()
+        try:
+            write(t)
+        except Exception as e:  # noqa: BLE001 - both paths must raise the same
+            return type(e).__name__, str(e)
+        return t.tolist(), t._version
+
+    def general(t):
+        view = getitem(t, index)
+        inplace.copy_into(view, inplace._shaped_for(view, value))
+
+    assert outcome(lambda t: t.__setitem__(index, value)) == outcome(general)

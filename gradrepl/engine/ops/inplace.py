@@ -242,6 +242,27 @@ def _shaped_for(view: Tensor, value):
     return value if value.shape == view.shape else expand(value, *view.shape)
 
 
+def _write_directly(tensor: Tensor, items: tuple, value) -> bool:
+    """``t[index] = value`` with nothing to record (the common case under no_grad): numpy
+    writes straight into the memory, with no view tensor made. False when numpy refuses (the
+    view path then raises torch's error) or would accept what torch does not (a negative step).
+    test_views_properties.py checks it against the view path."""
+    if any(isinstance(i, slice) and i.step is not None and i.step <= 0 for i in items):
+        return False
+    memory = tensor._memory()
+    numpy_index = tuple(i.__index__() if isinstance(i, Tensor) else i for i in items)
+    # (a guard set up for a write that then fails is harmless: it holds the current version)
+    guard_saved_output(tensor)
+    try:
+        # numpy checks the index and the value's shape before it writes anything
+        memory[numpy_index] = value._data if isinstance(value, Tensor) else value
+    except (IndexError, ValueError, TypeError):
+        return False
+    tensor._bump_version()
+    views.regenerate(tensor)
+    return True
+
+
 def setitem(tensor: Tensor, index, value) -> None:
     """``t[index] = value``: basic indexing copies into the view ``t[index]`` (so torch's
     CopySlices appears for a tensor with history); index tensors and masks are index_put_."""
@@ -252,6 +273,8 @@ def setitem(tensor: Tensor, index, value) -> None:
     if isinstance(value, (list, tuple)):
         raise TypeError(f"can't assign a {type(value).__name__} to a {tensor.type()}")
     if not any(_is_advanced(i) for i in items):
+        if not views.records(tensor, (value,)) and _write_directly(tensor, items, value):
+            return
         view = getitem(tensor, index)
         copy_into(view, _shaped_for(view, value))
         return
