@@ -48,6 +48,7 @@ class Tensor:
     _storage_base = None  # the same, for a .data alias, which has a version counter of its own
     _write_count = 0  # bumped by every in-place change; lives on the base for views
     _view_kind = None  # how this differentiable view was made (views.py); None: not a view
+    _view_op = None  # the grad_fn name of the op that made a restricted view, for torch's error
     _views = None  # on a root: weak references to its views, whose history follows the root's
     _views_limit = 64  # views.track prunes dead references when the list reaches this length
     _output_nr = 0
@@ -151,7 +152,7 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
-        if self._view_kind == "no_grad":
+        if self._view_kind in ("no_grad", "no_grad_view_of_view"):
             # torch's view asks its base: a view made under no_grad of a tensor that requires grad
             # says True, though ops on it record nothing (views.py)
             return self._requires_grad or self._base._requires_grad

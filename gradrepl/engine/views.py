@@ -33,25 +33,40 @@ from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.tensor import Tensor
 
 # How a view was made (torch's CreationMeta): only DEFAULT views may be changed in place while
-# recording. A multi-output view's kind is the op's name ("Unbind"), for the error message.
+# recording; the others name torch's error.
 DEFAULT = "default"
-NO_GRAD = "no_grad"
+NO_GRAD = "no_grad"  # made under no_grad from a tensor that requires grad
+NO_GRAD_VIEW_OF_VIEW = "no_grad_view_of_view"  # made with grad mode on from a NO_GRAD view
+MULTI_OUTPUT = "multi_output"  # an output of unbind (or a view of one)
 
-NO_GRAD_VIEW = (
-    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+_AMBIGUOUS = (
     "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
     "code by moving both the view and the inplace either both inside the no_grad block (if you "
     "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
 )
+NO_GRAD_VIEW = ("A view was created in no_grad mode and is being modified inplace with grad mode "
+                "enabled. " + _AMBIGUOUS)
 VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
-def _multi_output_message(tensor: Tensor) -> str:
+def _made_by(tensor: Tensor) -> str:
+    """"Output 0 of Slice": the op that made the view, named as torch's messages name a node."""
+    node = tensor.grad_fn
+    name = node.name() if node is not None else tensor._view_op or ""
+    return f"Output {tensor._output_nr} of {name[:-len('Backward0')] if name.endswith('Backward0') else name}"
+
+
+def _message(tensor: Tensor) -> str:
+    kind = tensor._view_kind
+    if kind == NO_GRAD:
+        return NO_GRAD_VIEW
+    if kind == NO_GRAD_VIEW_OF_VIEW:
+        return (f"{_made_by(tensor)} is a view of a view which was created in no_grad mode and is "
+                "being modified inplace with grad mode enabled. " + _AMBIGUOUS)
     return (
-        f"Output {tensor._output_nr} of {tensor._view_kind} is a view and is being modified "
-        "inplace. This view is the output of a function that returns multiple views. Such "
-        "functions do not allow the output views to be modified inplace. You should replace the "
-        "inplace operation by an out-of-place one."
+        f"{_made_by(tensor)} is a view and is being modified inplace. This view is the output of a "
+        "function that returns multiple views. Such functions do not allow the output views to be "
+        "modified inplace. You should replace the inplace operation by an out-of-place one."
     )
 
 
@@ -59,18 +74,25 @@ def _multi_output_message(tensor: Tensor) -> str:
 # Tracking views
 
 
-def track(view: Tensor, of: Tensor, kind: str | None = None) -> Tensor:
-    """Mark ``view`` as a view of ``of``'s memory, remembered by the root for regeneration."""
+def track(view: Tensor, of: Tensor, kind: str | None = None, op: str | None = None) -> Tensor:
+    """Mark ``view`` (made from ``of`` by the op whose grad_fn is named ``op``) as a view of
+    ``of``'s memory, remembered by the root so its history can follow the root's."""
     root = of._version_root()
     view._base = root
-    if kind is None:
-        # a view made under no_grad of a tensor that requires grad reports requires_grad=True
-        # (torch's view meta asks its base) but may not be changed in place with grad mode on
-        kind = DEFAULT if grad_mode._enabled[0] or not root._requires_grad else NO_GRAD
-        if of._view_kind not in (None, DEFAULT):
-            kind = of._view_kind  # a view of a restricted view keeps the restriction
     if of._base is not None and of._view_kind is None:
         kind = None  # a view of a detach()ed alias: shares the version counter, no history
+    elif not grad_mode._enabled[0] and root._requires_grad:
+        # reports requires_grad=True (torch's view asks its base), may not change in place later
+        kind = NO_GRAD
+    elif of._view_kind in (NO_GRAD, NO_GRAD_VIEW_OF_VIEW):
+        kind = NO_GRAD_VIEW_OF_VIEW
+        view._view_op = op
+    elif of._view_kind == MULTI_OUTPUT:
+        kind = MULTI_OUTPUT  # a view of a restricted view keeps the restriction
+    elif kind is None:
+        kind = DEFAULT
+    if kind == MULTI_OUTPUT and op is not None:
+        view._view_op = op
     view._view_kind = kind
     views = root._views
     if views is None:
@@ -127,11 +149,8 @@ def records(tensor: Tensor, others=()) -> bool:
 
 def check_view_writable(tensor: Tensor) -> None:
     """torch's errors for changing a view in place while recording (handle_view_on_rebase)."""
-    kind = tensor._view_kind
-    if kind == NO_GRAD:
-        raise RuntimeError(NO_GRAD_VIEW)
-    if kind != DEFAULT:
-        raise RuntimeError(_multi_output_message(tensor))
+    if tensor._view_kind != DEFAULT:
+        raise RuntimeError(_message(tensor))
     root = tensor._base
     if root.grad_fn is None and root._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF)
@@ -231,7 +250,7 @@ def regenerate(tensor: Tensor) -> None:
     edge = _edge(root)
     for ref in views:
         view = ref()
-        if view is None or view._view_kind is None or view._view_kind == NO_GRAD:
+        if view is None or view._view_kind in (None, NO_GRAD, NO_GRAD_VIEW_OF_VIEW):
             continue
         node = Node.__new__(AS_STRIDED.node_class)
         node._primitive = AS_STRIDED

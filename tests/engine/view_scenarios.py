@@ -395,3 +395,19 @@ def saved_output_of_inplace_on_view(T, show):
     y[0].exp_()
     y.sum().backward()
     show(x.grad)
+
+
+@scenario
+def restricted_views_of_views(T, show):
+    x = T.ones(2, 3, requires_grad=True)
+    y = x * 1
+    with T.no_grad():
+        v = y[0]
+    w = v[1:]  # made with grad mode on, from a view made under no_grad
+    show(w.requires_grad)
+    show.error(lambda: w.mul_(2))
+    a, b = y.unbind(0)
+    show.error(lambda: a[1:].mul_(2))  # named by the op that made the view of the output
+    with T.no_grad():
+        c, d = y.unbind(0)
+    show.error(lambda: d.mul_(2))  # made under no_grad: that error wins

@@ -14,16 +14,17 @@ from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 from gradrepl.engine.ops.registry import register
 
 
-def _as_view(result: Tensor, of: Tensor, kind: str | None = None) -> Tensor:
+def _as_view(result: Tensor, of: Tensor, kind: str | None = None, op: str | None = None) -> Tensor:
     """Mark ``result`` as sharing ``of``'s memory (and so its version counter), a view whose
     in-place changes rebase the graph (views.py)."""
-    return views.track(result, of, kind)
+    return views.track(result, of, kind, op)
 
 
 def view_op(prim: Primitive, tensor: Tensor, params: tuple) -> Tensor:
     """Apply a view primitive to the tensor's shared memory."""
     arrays = tensor._memory()
-    return _as_view(wrap(prim, prim.forward(arrays, *params), (tensor,), params), tensor)
+    return _as_view(wrap(prim, prim.forward(arrays, *params), (tensor,), params), tensor,
+                    op=prim.grad_fn_name)
 
 
 def _backward_reshape(F, g, inputs, out, params, needs):
@@ -268,7 +269,7 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
             result.grad_fn = node
             result._output_nr = i
         # torch forbids changing these in place while recording: "Output 0 of Unbind is a view"
-        results.append(_as_view(result, tensor, "Unbind"))
+        results.append(_as_view(result, tensor, views.MULTI_OUTPUT, "UnbindBackward0"))
     return tuple(results)
 
 
