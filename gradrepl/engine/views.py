@@ -234,9 +234,22 @@ def rebase(view: Tensor, inner) -> None:
     # torch's CopySlices lets go of the wrapped node after a backward, whatever it saved: walking
     # it again without retain_graph fails
     node._sequence_nr = next(_sequence)
-    root.grad_fn = node
-    root._requires_grad = True
-    root._output_nr = 0
+    set_history(root, node)
+
+
+def set_history(tensor: Tensor, node) -> None:
+    """Give ``tensor`` a new grad_fn after an in-place change. A tensor that retains its grad
+    keeps doing so on the new node, as torch moves its retains_grad hook; hooks registered with
+    register_hook stay on the old node, as in torch."""
+    old = tensor.grad_fn
+    tensor.grad_fn = node
+    tensor._requires_grad = True
+    tensor._output_nr = 0
+    if tensor._retains_grad and old is not None and old._retained:
+        old._retained[:] = [(nr, ref) for nr, ref in old._retained if ref() is not tensor]
+        from gradrepl.engine.hooks import add_retain_grad_hook
+
+        add_retain_grad_hook(tensor)
 
 
 def regenerate(tensor: Tensor) -> None:
@@ -260,6 +273,4 @@ def regenerate(tensor: Tensor) -> None:
         node.next_functions = (edge,)
         node._needs = (True,)
         node._sequence_nr = next(_sequence)
-        view.grad_fn = node
-        view._requires_grad = True
-        view._output_nr = 0
+        set_history(view, node)

@@ -411,3 +411,21 @@ def restricted_views_of_views(T, show):
     with T.no_grad():
         c, d = y.unbind(0)
     show.error(lambda: d.mul_(2))  # made under no_grad: that error wins
+
+
+@scenario
+def retain_grad_and_hooks_across_in_place(T, show):
+    x = T.ones(2, 3, requires_grad=True)
+    y = x * 1
+    v = y[0]
+    v.retain_grad()
+    y.retain_grad()
+    v.mul_(2)  # y's retained grad is now its CopySlices output's
+    (y * T.arange(6.).view(2, 3)).sum().backward()
+    show(v.grad, y.grad)
+    z = x[0] * 1
+    z.retain_grad()
+    z.register_hook(lambda g: show("hook", g))  # stays on the node before the change
+    z.mul_(3)
+    (z * 2).sum().backward()
+    show(z.grad, z.retains_grad)

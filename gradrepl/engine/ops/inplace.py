@@ -35,9 +35,7 @@ def commit(tensor: Tensor, node) -> None:
     if tensor._view_kind is not None:
         views.rebase(tensor, node)
     else:
-        tensor.grad_fn = node
-        tensor._requires_grad = True
-        tensor._output_nr = 0
+        views.set_history(tensor, node)
     views.regenerate(tensor)
 
 
