@@ -147,6 +147,18 @@ def records(tensor: Tensor, others=()) -> bool:
     return tensor._view_kind is not None and tensor._base._requires_grad
 
 
+OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
+           "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_overlap(tensor: Tensor) -> None:
+    """torch refuses to write into a tensor whose elements share memory (an expanded view)."""
+    data = tensor._data
+    if type(data) is np.ndarray and any(
+            stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape)):
+        raise RuntimeError(OVERLAP)
+
+
 def check_view_writable(tensor: Tensor) -> None:
     """torch's errors for changing a view in place while recording (handle_view_on_rebase)."""
     if tensor._view_kind != DEFAULT:

@@ -429,3 +429,20 @@ def retain_grad_and_hooks_across_in_place(T, show):
     z.mul_(3)
     (z * 2).sum().backward()
     show(z.grad, z.retains_grad)
+
+
+@scenario
+def expanded_views(T, show):
+    show.error(lambda: T.ones(3).expand(2, 3).add_(1))
+    y = T.ones(3, requires_grad=True) * 1
+    show.error(lambda: y.expand(2, 3).mul_(2))
+    z = T.zeros(1)
+    e = z.expand(3)
+    e[0] = 1.0  # one element: no overlap, and it writes z
+    show(z, e, z._version)
+    w = T.tensor([[1.], [2.]], requires_grad=True)
+    u = w * 1
+    u.expand(2, 3)[:, 0].mul_(10)  # a column of the expanded view is u itself
+    show(u, state(u))
+    u.sum().backward()
+    show(w.grad)

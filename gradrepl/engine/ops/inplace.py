@@ -26,6 +26,8 @@ def check_writable(tensor: Tensor, others=()) -> bool:
             views.check_view_writable(tensor)
         elif tensor.grad_fn is None and tensor._requires_grad:
             raise RuntimeError(LEAF_IN_PLACE)
+    if tensor._view_kind is not None:
+        views.check_no_overlap(tensor)
     return records
 
 
@@ -248,6 +250,8 @@ def _write_directly(tensor: Tensor, items: tuple, value) -> bool:
     if any(isinstance(i, slice) and i.step is not None and i.step <= 0 for i in items):
         return False
     memory = tensor._memory()
+    if 0 in memory.strides:
+        return False  # maybe an expanded view: the view path checks for overlap
     numpy_index = tuple(i.__index__() if isinstance(i, Tensor) else i for i in items)
     # (a guard set up for a write that then fails is harmless: it holds the current version)
     guard_saved_output(tensor)

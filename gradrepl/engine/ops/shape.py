@@ -181,8 +181,17 @@ SQUEEZE_DIM_LIST = Primitive(
 SQUEEZE_DIMS = Primitive("squeeze", "SqueezeBackward4",
                          lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
                          _backward_reshape, saves=())
+def _expand_forward(a, shape):
+    # a writable view (numpy's broadcast_to is read-only): torch lets x.expand(3)[0] = 1 write,
+    # and refuses writes that reach one element twice itself (views.check_no_overlap)
+    lead = len(shape) - a.ndim
+    strides = [0] * lead + [0 if size == 1 and want != 1 else stride for size, want, stride
+                            in zip(a.shape, shape[lead:], a.strides)]
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+
+
 EXPAND = Primitive(
-    "expand", "ExpandBackward0", lambda a, shape: np.broadcast_to(a, shape),
+    "expand", "ExpandBackward0", _expand_forward,
     lambda F, g, inputs, out, params, needs: (F.sum_to(g, inputs[0]),), saves=(),
 )
 
