@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import gradrepl.torch as torch
@@ -55,7 +55,8 @@ def _program(data):
     names = data.draw(st.lists(st.sampled_from(sorted(STEPS)), min_size=1, max_size=4))
     op = data.draw(st.sampled_from(sorted(INPLACE)))
     seed = data.draw(st.integers(0, 2 ** 16))
-    return names, op, seed
+    then_base = data.draw(st.booleans())  # then change the base itself: the view follows
+    return names, (op, then_base), seed
 
 
 def _run(x_values, names, op, data_for_steps):
@@ -65,7 +66,10 @@ def _run(x_values, names, op, data_for_steps):
     for name, draw in zip(names, data_for_steps):
         if FITS[name](view):
             view = STEPS[name](view, draw)
+    op, then_base = op
     INPLACE[op](view, x)
+    if then_base:
+        y.mul_(x[1, 1])
     weights = torch.arange(1., y.numel() + 1, dtype=torch.float64).view(y.shape)
     return x, (y * y * weights).sum() + view.sum()
 
@@ -95,6 +99,9 @@ class _Record:
 @given(st.data())
 def test_in_place_through_views_matches_finite_differences(data):
     names, op, seed = _program(data)
+    # sigmoid_ saves its output, the view: changing the base after it makes backward fail (the
+    # torch test below checks that error)
+    assume(op != ("sigmoid_", True))
     x0 = np.random.default_rng(seed).uniform(-1, 1, (3, 4))
     recorders = [_Record(data) for _ in names]
     x, loss = _run(x0, names, op, recorders)
@@ -123,7 +130,10 @@ def _graph_of(library, x_values, names, op, replay):
     try:
         x, loss = _run(x_values, names, op, [_Replay(v) for v in replay])
         text = _names(loss.grad_fn)
-        loss.backward()
+        try:
+            loss.backward()
+        except RuntimeError as e:
+            return text, str(e)
         return text, x.grad.tolist()
     finally:
         torch = saved
@@ -151,7 +161,10 @@ def test_in_place_through_views_records_torch_graph(data):
     mine, grad = _graph_of(torch, x0, names, op, replay)
     theirs, their_grad = _graph_of(real, x0, names, op, replay)
     assert mine == theirs, f"views {names}, then {op}"
-    np.testing.assert_allclose(grad, their_grad, rtol=1e-12, atol=1e-12)
+    if isinstance(their_grad, str):
+        assert grad == their_grad
+    else:
+        np.testing.assert_allclose(grad, their_grad, rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------
