@@ -446,3 +446,18 @@ def expanded_views(T, show):
     show(u, state(u))
     u.sum().backward()
     show(w.grad)
+
+
+@scenario
+def detach_changes_a_saved_leaf(T, show):
+    x = T.tensor([1., 2., 3.], requires_grad=True)
+    w = T.tensor([1., 2., 3.], requires_grad=True)
+    y = (x * w).sum()  # saves x and w
+    x.detach().add_(1)
+    show(x, x._version)
+    show.error(lambda: y.backward())  # a leaf: torch names no op
+    y = x * 1
+    z = y[0] * y[1]
+    y.detach()[2] = 7  # another element, but the version counter is shared
+    show(y._version)
+    show.error(lambda: z.backward())
