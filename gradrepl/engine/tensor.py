@@ -49,6 +49,7 @@ class Tensor:
     _write_count = 0  # bumped by every in-place change; lives on the base for views
     _view_kind = None  # how this differentiable view was made (views.py); None: not a view
     _view_op = None  # the grad_fn name of the op that made a restricted view, for torch's error
+    _positions = None  # a view's element positions in its root, computed on first need (views.py)
     _views = None  # on a root: weak references to its views, whose history follows the root's
     _views_limit = 64  # views.track prunes dead references when the list reaches this length
     _output_nr = 0

@@ -30,7 +30,7 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.graph import Node, _sequence
 from gradrepl.engine.ops.derivatives import Primitive
-from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.tensor import Tensor, new_tensor
 
 # How a view was made (torch's CreationMeta): only DEFAULT views may be changed in place while
 # recording; the others name torch's error.
@@ -110,15 +110,21 @@ def is_view(tensor: Tensor) -> bool:
 
 
 def positions(view: Tensor) -> np.ndarray:
-    """For each element of ``view``, its flat (C-order) index in the root's data."""
+    """For each element of ``view``, its flat (C-order) index in the root's data (computed once
+    per view: a view never moves within its root)."""
+    cached = view._positions
+    if cached is None:
+        cached = view._positions = _positions(view)
+    return cached
+
+
+def _positions(view: Tensor) -> np.ndarray:
     root = view._base
     root_data, data = root._memory(), view._memory()
-    itemsize = root_data.itemsize
-    root_offsets = _byte_offsets(root_data, root_data)
     offsets = _byte_offsets(data, root_data)
     if root_data.flags.c_contiguous:
-        return offsets // itemsize
-    root_offsets = root_offsets.reshape(-1)
+        return offsets // root_data.itemsize
+    root_offsets = _byte_offsets(root_data, root_data).reshape(-1)
     order = np.argsort(root_offsets, kind="stable")
     found = np.searchsorted(root_offsets, offsets.reshape(-1), sorter=order)
     return order[found].reshape(offsets.shape)
@@ -239,7 +245,11 @@ def rebase(view: Tensor, inner) -> None:
     node._inputs = (root,) + tuple(inner._inputs[1:])
     node._arrays = (None,) + tuple(inner._arrays[1:])
     node._params = (positions(view), tuple(root.shape), inner)
-    node._view = view  # what the wrapped op wrote, and saved if it saves its output (exp_)
+    # what the wrapped op wrote, and saved if it saves its output (exp_): a stand-in sharing the
+    # view's memory and version counter, so that the graph does not keep the view itself alive
+    # (every live view is regenerated at each write)
+    node._view = new_tensor(view._data)
+    node._view._base = root
     node.next_functions = (_edge(root),) + tuple(inner.next_functions[1:])
     node._needs = tuple(n is not None for n, _ in node.next_functions)
     node._mixed = inner._mixed
