@@ -48,6 +48,10 @@ INPLACE = {
     "pow_": lambda v, x: v.pow_(2),
     "sigmoid_": lambda v, x: v.sigmoid_(),
     "setitem": lambda v, x: v.__setitem__(..., x.mean() * 3),
+    # a (1,) value: torch views it without the leading 1, then expands it to the view's shape
+    "setitem_expanded": lambda v, x: v.__setitem__(..., x[0, :1] * 2),
+    "index_put": lambda v, x: v.__setitem__([0], x[1, 2] * 2) if v.ndim else v.mul_(2),
+    "copy_float32": lambda v, x: v.copy_((x[2, 1] * 3).float()),
 }
 
 
@@ -104,6 +108,7 @@ def test_in_place_through_views_matches_finite_differences(data):
     # sigmoid_ saves its output, the view: changing the base after it makes backward fail (the
     # torch test below checks that error)
     assume(op[:2] != ("sigmoid_", True))
+    assume(op[0] != "copy_float32")  # float32 rounding swamps a 1e-6 finite difference
     x0 = np.random.default_rng(seed).uniform(-1, 1, (3, 4))
     recorders = [_Record(data) for _ in names]
     x, loss = _run(x0, names, op, recorders)

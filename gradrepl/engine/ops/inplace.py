@@ -177,7 +177,16 @@ INDEX_PUT = Primitive("setitem", "IndexPutBackward0", _index_put_forward, _index
 def _copy_backward(F, g, inputs, out, params, needs):
     old, src = inputs
     return (F.zeros(np.shape(g), g) if needs[0] else None,
-            F.sum_to(g, src) if needs[1] else None)
+            F.sum_to(_in_dtype_of(g, src), src) if needs[1] else None)
+
+
+def _in_dtype_of(g, src):
+    """torch casts copy_'s gradient to the source's dtype *before* summing it back to the
+    source's shape: the float32 sum rounds differently from a float64 one cast afterwards."""
+    if isinstance(g, Tensor):
+        return g if g.dtype is src.dtype else g.to(src.dtype)
+    dtype = getattr(src, "dtype", None)
+    return g if dtype is None or dtype == g.dtype else np.asarray(g).astype(dtype)
 
 
 # t.copy_(src), and t[0] = v (a copy into the view t[0]): every value of t is replaced
