@@ -461,3 +461,23 @@ def detach_changes_a_saved_leaf(T, show):
     y.detach()[2] = 7  # another element, but the version counter is shared
     show(y._version)
     show.error(lambda: z.backward())
+
+
+@scenario
+def index_put_values(T, show):
+    x = T.ones(3, requires_grad=True)
+    w = T.tensor(2., requires_grad=True)
+    y = x * 1
+    y[y > 0] = w
+    show(graph(y.grad_fn))
+    y = x * 1
+    y[T.tensor([True, False, True])] = T.tensor([3.], requires_grad=True)  # viewed to 0-d
+    show(graph(y.grad_fn))
+    y = x * 1
+    y[[0, 2]] = T.tensor([[1., 2.]], requires_grad=True)
+    show(y, graph(y.grad_fn))
+    d = T.ones(3, dtype=T.float64)
+    for index, value in [([0, 1], T.tensor([1., 2.])), ([0], T.tensor(1.)), (d > 0, T.tensor([5.])),
+                         (d > 0, T.tensor(4)), ([0, 1], T.tensor([1, 2]))]:
+        show.error(lambda: d.__setitem__(index, value))
+    show(d)

@@ -274,6 +274,29 @@ def _write_directly(tensor: Tensor, items: tuple, value) -> bool:
     return True
 
 
+def _index_put_value(tensor: Tensor, items: tuple, value):
+    """The value as torch's index_put_ takes it: leading 1-sized dims viewed away
+    (ViewBackward0), and of the tensor's dtype, unless it is one element written through a mask
+    (torch fills then)."""
+    if not isinstance(value, Tensor):
+        return value
+    if value.ndim and value.shape[0] == 1:
+        from gradrepl.engine.ops.shape import view as view_as_shape
+
+        shape = tuple(value.shape)
+        while shape and shape[0] == 1:
+            shape = shape[1:]
+        value = view_as_shape(value, shape)
+    fills = len(items) == 1 and isinstance(items[0], Tensor) and items[0].dtype.numpy == np.bool_ \
+        and value.numel() == 1
+    if value.dtype is not tensor.dtype and not fills:
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{scalar_type_name(tensor._data.dtype)} for the destination and "
+            f"{scalar_type_name(value._data.dtype)} for the source.")
+    return value
+
+
 def setitem(tensor: Tensor, index, value) -> None:
     """``t[index] = value``: basic indexing copies into the view ``t[index]`` (so torch's
     CopySlices appears for a tensor with history); index tensors and masks are index_put_."""
@@ -291,6 +314,7 @@ def setitem(tensor: Tensor, index, value) -> None:
         return
     numpy_index = tuple(_index_array(i) for i in items)
     numpy_index = numpy_index if len(numpy_index) > 1 else numpy_index[0]
+    value = _index_put_value(tensor, items, value)
     records = check_writable(tensor, (value,))
     memory = tensor._memory()
     value_data = value._data if isinstance(value, Tensor) else value
