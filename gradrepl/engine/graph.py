@@ -126,6 +126,10 @@ def accumulator_for(leaf) -> AccumulateGrad:
     ref = leaf._accumulator
     node = ref() if ref is not None else None
     if node is None:
+        if leaf._view_kind == "no_grad":
+            # a view made under no_grad of a tensor that requires grad: torch says it requires
+            # grad and records the ops on it, but its gradient goes nowhere (a (None, 0) edge)
+            return None
         node = AccumulateGrad(leaf)
         leaf._accumulator = weakref.ref(node)
     return node

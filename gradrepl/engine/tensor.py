@@ -153,10 +153,6 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
-        if self._view_kind in ("no_grad", "no_grad_view_of_view"):
-            # torch's view asks its base: a view made under no_grad of a tensor that requires grad
-            # says True, though ops on it record nothing (views.py)
-            return self._requires_grad or self._base._requires_grad
         return self._requires_grad
 
     def _is_view(self) -> bool:

@@ -82,8 +82,10 @@ def track(view: Tensor, of: Tensor, kind: str | None = None, op: str | None = No
     if of._base is not None and of._view_kind is None:
         kind = None  # a view of a detach()ed alias: shares the version counter, no history
     elif not grad_mode._enabled[0] and root._requires_grad:
-        # reports requires_grad=True (torch's view asks its base), may not change in place later
+        # requires grad (torch's view asks its base) with no history: ops on it record nodes
+        # whose edge to it is (None, 0) (graph.accumulator_for); no in-place change later
         kind = NO_GRAD
+        view._requires_grad = True
     elif of._view_kind in (NO_GRAD, NO_GRAD_VIEW_OF_VIEW):
         kind = NO_GRAD_VIEW_OF_VIEW
         view._view_op = op
@@ -169,8 +171,9 @@ def check_view_writable(tensor: Tensor) -> None:
     """torch's errors for changing a view in place while recording (handle_view_on_rebase)."""
     if tensor._view_kind != DEFAULT:
         raise RuntimeError(_message(tensor))
-    root = tensor._base
-    if root.grad_fn is None and root._requires_grad:
+    # torch asks whether the view requires grad and its base is a leaf, whether or not the base
+    # requires grad (a.view(3, 3).requires_grad_() is such a view)
+    if tensor._requires_grad and tensor._base.grad_fn is None:
         raise RuntimeError(VIEW_OF_LEAF)
 
 

@@ -481,3 +481,29 @@ def index_put_values(T, show):
                          (d > 0, T.tensor(4)), ([0, 1], T.tensor([1, 2]))]:
         show.error(lambda: d.__setitem__(index, value))
     show(d)
+
+
+@scenario
+def using_a_no_grad_view(T, show):
+    x = T.ones(2, 3, requires_grad=True)
+    y = x * 1
+    with T.no_grad():
+        v = y[0]
+    u = v * 2  # recorded, but the gradient stops at v
+    show(u, graph(u.grad_fn), v.is_leaf, u.is_leaf)
+    w = v[1:]
+    show(w, graph(w.grad_fn), w.is_leaf)
+    (u.sum() + w.exp().sum()).backward()
+    show(x.grad)
+
+
+@scenario
+def view_that_is_a_leaf(T, show):
+    a = T.arange(1., 10.)
+    m = a.view(3, 3).requires_grad_()  # a leaf, and a view of a
+    show(m._is_view(), m.is_leaf, m._base is a)
+    show.error(lambda: m.mul_(2))
+    show.error(lambda: m[0].mul_(2))
+    show.error(lambda: m.t().mul_(2))
+    (m.diagonal() * 2).sum().backward()
+    show(m.grad)
