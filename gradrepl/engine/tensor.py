@@ -47,6 +47,11 @@ class Tensor:
     _base = None  # the tensor whose memory this view shares
     _storage_base = None  # the same, for a .data alias, which has a version counter of its own
     _write_count = 0  # bumped by every in-place change; lives on the base for views
+    _view_kind = None  # how this differentiable view was made (views.py); None: not a view
+    _view_op = None  # the grad_fn name of the op that made a restricted view, for torch's error
+    _positions = None  # a view's element positions in its root, computed on first need (views.py)
+    _views = None  # on a root: weak references to its views, whose history follows the root's
+    _views_limit = 64  # views.track prunes dead references when the list reaches this length
     _output_nr = 0
     _retains_grad = False
     _hooks = None
@@ -152,6 +157,9 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
+
+    def _is_view(self) -> bool:
+        return self._view_kind is not None
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:

@@ -62,11 +62,7 @@ def _fill_(self, value):
 
 
 def _copy_(self, src, non_blocking=False):
-    if inplace.check_writable(self, (src,)):
-        raise UnsupportedError("Tensor.copy_ on tensors that record history",
-                               "use it under torch.no_grad()")
-    inplace.write(self, np.broadcast_to(np.asarray(src._data if isinstance(src, Tensor) else src), self.shape))
-    return self
+    return inplace.copy_into(self, src)
 
 
 _COPY_CONSTRUCT_WARNING = (

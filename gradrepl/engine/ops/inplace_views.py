@@ -34,6 +34,8 @@ def view_inplace(row: Primitive, tensor: Tensor, params: tuple) -> Tensor:
     tensor._data = row.forward(memory, *params)
     tensor._bump_version()
     if records:
+        # not views.set_history: torch leaves a retain_grad hook on the old node here (y.grad
+        # keeps y's old shape after y.retain_grad(); y.unsqueeze_(0)), unlike other in-place ops
         tensor.grad_fn = wrap(row, tensor._data, (snapshot,), params).grad_fn
         tensor._requires_grad = True
         tensor._output_nr = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine import views
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.ops.registry import register
@@ -331,7 +332,8 @@ def _multi_view(row: Primitive, input: Tensor, dim: int, sizes) -> tuple:
             result._requires_grad = True
             result.grad_fn = node
             result._output_nr = i
-        results.append(_shape._as_view(result, input))
+        # torch forbids changing these in place while recording: "Output 0 of Split is a view"
+        results.append(_shape._as_view(result, input, views.MULTI_OUTPUT, row.grad_fn_name))
     return tuple(results)
 
 
