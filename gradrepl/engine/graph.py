@@ -125,9 +125,6 @@ class AccumulateGrad(Node):
         super().__init__()
         self.variable = variable
 
-    def name(self) -> str:
-        return "torch::autograd::AccumulateGrad"  # torch's C++ name for it
-
 
 AccumulateGrad.__module__ = "builtins"
 
