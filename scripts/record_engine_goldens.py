@@ -39,6 +39,9 @@ def main() -> None:
     import op_cases_reductions  # noqa: F401  (appends to CATALOGUE)
 
     write("engine_ops_catalogue.json", {c.id: run_case(torch, c) for c in CATALOGUE})
+    import op_cases_shape  # shape, indexing and linear algebra (issue 7): a file of their own
+
+    write("engine_ops_shape.json", {c.id: run_case(torch, c) for c in op_cases_shape.CASES})
     try:
         import scenarios
     except ImportError:

@@ -33,8 +33,7 @@ def allocation_error(nbytes: int) -> RuntimeError:
 
 
 def _finish(data, requires_grad: bool, device=None) -> Tensor:
-    if device is not None:
-        check_device(device)
+    check_device(device, creating=True)
     if data.ndim == 0:
         data = data[()]  # numpy scalars compute ~10x faster than 0-d arrays (see tensor.py)
     t = new_tensor(data)

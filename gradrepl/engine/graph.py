@@ -72,7 +72,11 @@ class Node:
             self._out = None
 
     def name(self) -> str:
-        return type(self).__name__
+        # torch's hand-written C++ nodes (AccumulateGrad, CopySlices ...) keep their namespace in
+        # name(); the generated ones (MulBackward0) do not
+        return self._name_prefix + type(self).__name__
+
+    _name_prefix = ""
 
     @property
     def metadata(self) -> dict:
@@ -115,13 +119,11 @@ class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
 
     _special = True
+    _name_prefix = "torch::autograd::"
 
     def __init__(self, variable):
         super().__init__()
         self.variable = variable
-
-    def name(self) -> str:
-        return "torch::autograd::AccumulateGrad"  # torch's C++ name for it
 
 
 AccumulateGrad.__module__ = "builtins"
@@ -136,6 +138,10 @@ def accumulator_for(leaf) -> AccumulateGrad:
     ref = leaf._accumulator
     node = ref() if ref is not None else None
     if node is None:
+        if leaf._view_kind == "no_grad":
+            # a view made under no_grad of a tensor that requires grad: torch says it requires
+            # grad and records the ops on it, but its gradient goes nowhere (a (None, 0) edge)
+            return None
         node = AccumulateGrad(leaf)
         leaf._accumulator = weakref.ref(node)
     return node
@@ -144,11 +150,17 @@ def accumulator_for(leaf) -> AccumulateGrad:
 _classes: dict[str, type] = {}
 
 
+# the nodes torch writes by hand in C++ rather than generating from derivatives.yaml
+_CPP_NODES = frozenset({"CopySlices", "CopyBackwards"})
+
+
 def node_class(name: str) -> type:
     """The Node subclass named ``name``, created once."""
     cls = _classes.get(name)
     if cls is None:
-        cls = type(name, (Node,), {})
+        attributes = {"_name_prefix": "torch::autograd::", "printed_name": name} \
+            if name in _CPP_NODES else {}
+        cls = type(name, (Node,), attributes)
         cls.__module__ = "builtins"
         _classes[name] = cls
     return cls

@@ -47,6 +47,11 @@ class Tensor:
     _base = None  # the tensor whose memory this view shares
     _storage_base = None  # the same, for a .data alias, which has a version counter of its own
     _write_count = 0  # bumped by every in-place change; lives on the base for views
+    _view_kind = None  # how this differentiable view was made (views.py); None: not a view
+    _view_op = None  # the grad_fn name of the op that made a restricted view, for torch's error
+    _positions = None  # a view's element positions in its root, computed on first need (views.py)
+    _views = None  # on a root: weak references to its views, whose history follows the root's
+    _views_limit = 64  # views.track prunes dead references when the list reaches this length
     _output_nr = 0
     _retains_grad = False
     _hooks = None
@@ -132,8 +137,10 @@ class Tensor:
         return strides if dim is None else strides[self._wrap_dim(dim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
+        # numpy's flag follows torch's rule: a strided vector (x[::2]) or an expanded one is not
+        # contiguous, and the strides of size-1 dims do not count
         data = self._data
-        return data.ndim < 2 or bool(data.flags.c_contiguous)
+        return type(data) is not np.ndarray or bool(data.flags.c_contiguous)
 
     def data_ptr(self) -> int:
         return self._memory().__array_interface__["data"][0]
@@ -150,6 +157,9 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
+
+    def _is_view(self) -> bool:
+        return self._view_kind is not None
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -379,6 +389,8 @@ class Tensor:
         if dtype is None:
             return dtypes.LEGACY_TYPE_NAMES[self.dtype]
         if isinstance(dtype, str):
+            if dtype.startswith("torch.cuda."):
+                raise RuntimeError(_NO_CUDA_LIBRARY)
             by_name = {name: d for d, name in dtypes.LEGACY_TYPE_NAMES.items()}
             if dtype not in by_name:
                 raise ValueError(f"invalid type: '{dtype}'")
@@ -386,6 +398,17 @@ class Tensor:
         elif not isinstance(dtype, dtypes.dtype):
             dtype = getattr(dtype, "dtype", dtype)
         return self.to(dtype)
+
+
+_NO_CUDA_LIBRARY = (
+    "Cannot initialize CUDA without ATen_cuda library. PyTorch splits its backend into two shared "
+    "libraries: a CPU library and a CUDA library; this error has occurred because you are trying "
+    "to use some CUDA functionality, but the CUDA library has not been loaded by the dynamic "
+    "linker for some reason.  The CUDA library MUST be loaded, EVEN IF you don't directly use any "
+    "symbols from the CUDA library! One common culprit is a lack of -Wl,--no-as-needed in your "
+    "link arguments; many dynamic linkers will delete dynamic library dependencies if you don't "
+    "depend on any of their symbols.  You can check if this has occurred by using ldd on your "
+    "binary to see if there is a dependency on *_cuda.so library.")
 
 
 def _autograd():

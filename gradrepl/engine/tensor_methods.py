@@ -16,7 +16,9 @@ from gradrepl.engine.tensor import Tensor
 
 
 def _to(self, *args, **kwargs):
-    """``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``."""
+    """``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``, with ``copy=``."""
+    from gradrepl.engine.device import check_device, device
+
     dtype = kwargs.get("dtype")
     copy = kwargs.get("copy", False)
     for arg in args:
@@ -24,17 +26,24 @@ def _to(self, *args, **kwargs):
             dtype = arg
         elif isinstance(arg, Tensor):
             dtype = arg.dtype
+        elif isinstance(arg, str) and arg.split(":")[0] not in _DEVICE_TYPES:
+            raise RuntimeError(f"Invalid device string: '{arg}'")
+        elif arg is not None and not isinstance(arg, (str, int, device)):
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"({type(arg).__name__}), but expected one of: (torch.device device, "
+                            "torch.dtype dtype, bool non_blocking, bool copy, *, "
+                            "torch.memory_format memory_format)")
         else:
-            from gradrepl.engine.device import check_device
-
             check_device(arg)
-    if kwargs.get("device") is not None:
-        from gradrepl.engine.device import check_device
-
-        check_device(kwargs["device"])
+    check_device(kwargs.get("device"))
     if dtype is None:
         return conversion.clone(self) if copy else self
     return conversion.to_dtype(self, dtype, copy=copy)
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                 "privateuseone")
 
 
 def _cast_method(dtype):
@@ -53,19 +62,28 @@ def _fill_(self, value):
 
 
 def _copy_(self, src, non_blocking=False):
-    if inplace.check_writable(self, (src,)):
-        raise UnsupportedError("Tensor.copy_ on tensors that record history",
-                               "use it under torch.no_grad()")
-    inplace.write(self, np.broadcast_to(np.asarray(src._data if isinstance(src, Tensor) else src), self.shape))
-    return self
+    return inplace.copy_into(self, src)
+
+
+_COPY_CONSTRUCT_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+    "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).")
 
 
 def _new_factory(name):
     def method(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
         from gradrepl.engine import factories
+        from gradrepl.engine.device import check_device
 
+        check_device(device, creating=True)
         dtype = dtype or self.dtype
         if name == "new_tensor":
+            if isinstance(size[0], Tensor):
+                from gradrepl.engine.warn import warn_user
+
+                warn_user(_COPY_CONSTRUCT_WARNING, UserWarning)
+                return factories.tensor(size[0].detach().clone(), dtype=dtype,
+                                        requires_grad=requires_grad)
             return factories.tensor(size[0], dtype=dtype, requires_grad=requires_grad)
         if name == "new_full":
             return factories.full(size[0], size[1], dtype=dtype, requires_grad=requires_grad)

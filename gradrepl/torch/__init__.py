@@ -9,7 +9,8 @@ from gradrepl.engine import dtypes as _dtypes
 from gradrepl.engine.anomaly import (
     is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
 )
-from gradrepl.engine.device import device
+from gradrepl.engine.device import device, get_default_device, set_default_device
+from gradrepl.engine.type_info import finfo, iinfo
 from gradrepl.engine.dtypes import (
     bool_ as bool,
     dtype,
@@ -42,7 +43,7 @@ from gradrepl.engine.random import (
 )
 from gradrepl.engine.size import Size
 from gradrepl.engine.tensor import Tensor
-from gradrepl.torch import autograd, cuda, func, return_types  # noqa: F401
+from gradrepl.torch import autograd, cuda, func, linalg, return_types  # noqa: F401
 from gradrepl.torch.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 
 from gradrepl.engine.ops import registry as _registry

@@ -6,3 +6,12 @@ from gradrepl.engine.ops.named_results import RETURN_TYPES as _NAMED
 max = _EXTREMA["max"]
 min = _EXTREMA["min"]
 globals().update(_NAMED)
+
+# torch.linalg's named results (engine/ops/linalg_decomp.py)
+from gradrepl.engine.ops.linalg_decomp import RETURN_TYPES as _LINALG_TYPES  # noqa: E402
+
+linalg_slogdet = _LINALG_TYPES["linalg_slogdet"]
+slogdet = _LINALG_TYPES["slogdet"]
+linalg_qr = _LINALG_TYPES["linalg_qr"]
+linalg_svd = _LINALG_TYPES["linalg_svd"]
+linalg_eigh = _LINALG_TYPES["linalg_eigh"]

@@ -2,7 +2,8 @@
 
 torch's CPU addmm (beta=1, alpha=1) gives exactly ``mm(mat1, mat2) + input`` (checked on float32
 for batches of 4 to 100 rows), so the product is the engine's own ``mm`` forward and the bias is
-added after it; whatever makes ``mm`` match torch's BLAS makes this match too.
+added after it; whatever makes ``mm`` match torch's BLAS makes this match too. Other beta and
+alpha scale the two terms before the sum; beta = 0 ignores ``input`` (nan included), as torch.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.linalg import _mm_forward
+from gradrepl.engine.ops.linalg_products import check_add_shape
 from gradrepl.engine.ops.primitive import apply
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor
@@ -27,47 +29,41 @@ def _same_dtypes(bias, mat1, mat2) -> None:
                                f"{scalar_type_name(mat2.dtype)}")
 
 
-def _addmm_forward(bias, mat1, mat2):
+def _addmm_forward(bias, mat1, mat2, beta, alpha):
     _same_dtypes(bias, mat1, mat2)
     product = _mm_forward(mat1, mat2)
-    try:
-        out = np.broadcast_to(bias, product.shape)
-    except ValueError:
-        sizes = ", ".join(str(n) for n in np.shape(bias))
-        raise RuntimeError(
-            f"The expanded size of the tensor ({product.shape[-1]}) must match the existing size "
-            f"({np.shape(bias)[-1]}) at non-singleton dimension 1.  Target sizes: "
-            f"[{product.shape[0]}, {product.shape[1]}].  Tensor sizes: [{sizes}]"
-        ) from None
-    return (product + out).astype(product.dtype, copy=False)
+    if beta == 0:  # torch ignores self entirely (nan and inf included) when beta is 0
+        return np.broadcast_to(_scaled(product, alpha), product.shape).copy()
+    out = np.broadcast_to(bias, product.shape)  # addmm checked the shapes already
+    return np.asarray(_scaled(product, alpha) + _scaled(out, beta), dtype=product.dtype)
 
 
-# derivatives.yaml: self: grad (beta = 1), summed back to its broadcast shape, so self is not
-# saved; mat1 and mat2 as mm's (mm_mat1_backward reads mat2, mm_mat2_backward reads mat1)
+def _scaled(x, factor):
+    return x if factor == 1 else x * factor
+
+
+# derivatives.yaml: self: maybe_multiply(grad, beta), summed back to its broadcast shape, so self
+# is not saved; mat1 and mat2 as mm's times alpha (mm_mat1_backward reads mat2, mm_mat2_backward
+# reads mat1)
 ADDMM = Primitive("addmm", "AddmmBackward0", _addmm_forward, inputs=("self", "mat1", "mat2"),
-                  broadcasts=True,
+                  params=("beta", "alpha"), broadcasts=True,
                   derivatives={
-                      "self": lambda grad: grad,
-                      "mat1": lambda F, grad, mat2: F.matmul(grad, F.transpose(mat2, 0, 1)),
-                      "mat2": lambda F, grad, mat1: F.matmul(F.transpose(mat1, 0, 1), grad)})
-
-
-def _only_ones(beta, alpha):
-    if beta != 1 or alpha != 1:
-        from gradrepl.engine.errors import UnsupportedError
-
-        raise UnsupportedError("torch.addmm with beta or alpha other than 1")
+                      "self": lambda grad, beta: _scaled(grad, beta),
+                      "mat1": lambda F, grad, mat2, alpha:
+                          _scaled(F.matmul(grad, F.transpose(mat2, 0, 1)), alpha),
+                      "mat2": lambda F, grad, mat1, alpha:
+                          _scaled(F.matmul(F.transpose(mat1, 0, 1), grad), alpha)})
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """``beta * input + alpha * (mat1 @ mat2)``; only beta = alpha = 1, what nn.Linear uses."""
-    _only_ones(beta, alpha)
-    return apply(ADDMM, (input, mat1, mat2))
+    """``beta * input + alpha * (mat1 @ mat2)``; what nn.Linear records on 2-D input."""
+    if mat1.ndim == 2 and mat2.ndim == 2:
+        check_add_shape(input, (mat1.shape[0], mat2.shape[1]))
+    return apply(ADDMM, (input, mat1, mat2), (beta, alpha))
 
 
 def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    _only_ones(beta, alpha)
-    return apply_inplace(ADDMM, self, (mat1, mat2))
+    return apply_inplace(ADDMM, self, (mat1, mat2), (beta, alpha))
 
 
 register("addmm", addmm, section="linear algebra", rows=(ADDMM,), inplace=addmm_, out=True)

@@ -50,7 +50,10 @@ class Backend(Protocol):
     def narrow(self, g, dim, start, length): """g[..., start:start + length, ...] at dim"""
     def index(self, g, index): """g[index] for a numpy index"""
     def stack(self, grads, dim): """grads stacked along a new dim"""
-    def op(self, row, inputs, params=()): """another op's row (COSH, ERFINV ...) on inputs: its forward, or recorded"""
+    def apply(self, row, inputs, params=()):
+        """``row`` (a Primitive) on ``inputs``: its numpy forward on arrays, the row recorded on
+        tensors. Ops whose backward is another op's row (flip, roll, tril, scatter_add, cosh,
+        erfinv ...) say so with this instead of adding one name per op."""
 
 
 def _shape(x) -> tuple:
@@ -209,7 +212,7 @@ class _Arrays:
         return np.stack(grads, axis=dim)
 
     @staticmethod
-    def op(row, inputs, params=()):
+    def apply(row, inputs, params=()):
         return row.forward(*inputs, *params)
 
 

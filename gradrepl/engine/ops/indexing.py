@@ -15,7 +15,9 @@ from gradrepl.engine.tensor import Tensor
 
 
 def _select_forward(a, dim, index):
-    return a[(slice(None),) * dim + (index,)]
+    # the Ellipsis keeps a 0-d result a view (a[0] of a vector would be a numpy scalar copy), so
+    # that x[0] = 5 and x[0].add_(1) write into x
+    return a[(slice(None),) * dim + (index, Ellipsis)]
 
 
 def _slice_forward(a, dim, start, stop, step):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine import grad_mode
+from gradrepl.engine import grad_mode, views
 from gradrepl.engine.errors import UnsupportedError
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.primitive import Primitive, wrap
@@ -18,25 +18,27 @@ from gradrepl.engine.tensor import Tensor, new_tensor
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
-def _records(tensor: Tensor, others) -> bool:
-    if not grad_mode._enabled[0]:
-        return False
-    return tensor._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
-
-
 def check_writable(tensor: Tensor, others=()) -> bool:
     """Raise torch's error for an in-place change autograd cannot allow; say if it records."""
-    records = _records(tensor, others)
-    if records and tensor.grad_fn is None and tensor._requires_grad:
-        raise RuntimeError(LEAF_IN_PLACE)
-    if records and tensor._base is not None and tensor._base._requires_grad:
-        raise UnsupportedError(
-            "in-place ops on a view of a tensor that requires grad",
-            "use an out-of-place op, e.g. y = y * 2",
-        )
+    records = views.records(tensor, others)
+    if records:
+        if tensor._view_kind is not None:
+            views.check_view_writable(tensor)
+        elif tensor.grad_fn is None and tensor._requires_grad:
+            raise RuntimeError(LEAF_IN_PLACE)
+    if tensor._view_kind is not None:
+        views.check_no_overlap(tensor)
     return records
 
 
+def commit(tensor: Tensor, node) -> None:
+    """Give ``tensor`` the history of the in-place op recorded as ``node``: directly, or for a
+    view by rebasing its root onto a CopySlices node (views.py); then refresh the views."""
+    if tensor._view_kind is not None:
+        views.rebase(tensor, node)
+    else:
+        views.set_history(tensor, node)
+    views.regenerate(tensor)
 
 
 def guard_saved_output(tensor: Tensor) -> None:
@@ -48,6 +50,18 @@ def guard_saved_output(tensor: Tensor) -> None:
         # y.detach() shares y's memory and version counter: changing it changes what y's node saved
         tensor = tensor._base
         node = tensor.grad_fn
+    if tensor._view_kind is not None:
+        # a view's values are its root's: the root's node may have saved them (y = x.exp(); y[0] = 5)
+        guard_saved_output(tensor._base)
+    _guard(node, tensor)
+    if node is not None and node._primitive is views.COPY_SLICES:
+        # the root was last changed through a view (v.exp_()): the op it wraps saved that view
+        _, _, inner = node._params
+        _guard(inner, node._view)
+
+
+def _guard(node, tensor: Tensor) -> None:
+    """Make ``node``'s backward fail if ``tensor``, which it saved as its output, changes."""
     if node is None or node._primitive is None or node._output_check is not None \
             or not node._primitive.saved(node._needs)[1]:
         return
@@ -66,8 +80,10 @@ def guard_saved_output(tensor: Tensor) -> None:
         node._epoch = -1
 
 
-def write(tensor: Tensor, values) -> None:
-    """Store ``values`` into the tensor's memory (views see it) and bump the version."""
+def write(tensor: Tensor, values, refresh_views: bool = True) -> None:
+    """Store ``values`` into the tensor's memory (views see it) and bump the version.
+    ``refresh_views=False``: the caller records the change and refreshes the views after (an
+    operand that is itself a view must keep the history it had when the op read it)."""
     guard_saved_output(tensor)
     memory = tensor._data
     target = np.dtype(memory.dtype)
@@ -88,6 +104,8 @@ def write(tensor: Tensor, values) -> None:
     else:
         tensor._data = np.asarray(values).astype(target)[()]
     tensor._bump_version()
+    if refresh_views:
+        views.regenerate(tensor)
 
 
 def apply_inplace(prim: Primitive, tensor: Tensor, others: tuple = (), params: tuple = ()) -> Tensor:
@@ -99,13 +117,15 @@ def apply_inplace(prim: Primitive, tensor: Tensor, others: tuple = (), params: t
         raise RuntimeError(
             f"output with shape {list(np.shape(tensor._data))} doesn't match the broadcast shape "
             f"{list(np.shape(result))}")
-    snapshot = _snapshot(tensor, copy=0 in prim.saved((True,) * len(prim.inputs))[0]) if records else None
-    write(tensor, result)
+    node = None
     if records:
+        # recorded before the write: an operand sharing the tensor's memory (y.mul_(y), or
+        # z[0].mul_(z[2])) is saved at the version it had when the op read it, as in torch
+        snapshot = _snapshot(tensor, copy=0 in prim.saved((True,) * len(prim.inputs))[0])
         node = wrap(prim, result, (snapshot,) + tuple(others), params).grad_fn
-        tensor.grad_fn = node
-        tensor._requires_grad = True
-        tensor._output_nr = 0
+    write(tensor, result, refresh_views=not records)
+    if records:
+        commit(tensor, node)
     return tensor
 
 
@@ -118,10 +138,14 @@ def _snapshot(tensor: Tensor, copy: bool) -> Tensor:
     old._output_nr = tensor._output_nr
     if tensor.grad_fn is None and tensor._requires_grad:
         old._accumulator = tensor._accumulator
+    if tensor._view_kind is not None:
+        # the op must compute the view's gradient even when the view had no history of its own
+        # (its root got one later): the CopySlices node routes it to the root
+        old._requires_grad = True
     return old
 
 
-def _copy_slices_backward(F, g, inputs, out, params, needs):
+def _index_put_backward(F, g, inputs, out, params, needs):
     (index,) = params
     old, value = inputs
     grad_old = grad_value = None
@@ -133,32 +157,40 @@ def _copy_slices_backward(F, g, inputs, out, params, needs):
     return grad_old, grad_value
 
 
-def _expanded_to(value: Tensor, shape: tuple) -> Tensor:
-    """torch copies a value into a view by expanding it first (an ExpandBackward0 node)."""
-    if tuple(value.shape) == shape:
-        return value
-    from gradrepl.engine.ops.shape import expand
-
-    return expand(value, *shape)
-
-
 def _mask(shape, index):
     mask = np.zeros(shape, dtype=bool)
     mask[index] = True
     return mask
 
 
-def _copy_slices_forward(old, value, index):
+def _index_put_forward(old, value, index):
     result = np.array(old, copy=True)
     result[index] = value
     return result
 
 
-COPY_SLICES = Primitive("setitem", "CopySlices", _copy_slices_forward, _copy_slices_backward,
-                        saves=())
 # t[[0, 2]] = v and t[mask] = v are index_put_ in torch, not a copy into a view
-INDEX_PUT = Primitive("setitem", "IndexPutBackward0", _copy_slices_forward,
-                      _copy_slices_backward, saves=())
+INDEX_PUT = Primitive("setitem", "IndexPutBackward0", _index_put_forward, _index_put_backward,
+                      saves=())
+
+
+def _copy_backward(F, g, inputs, out, params, needs):
+    old, src = inputs
+    return (F.zeros(np.shape(g), g) if needs[0] else None,
+            F.sum_to(_in_dtype_of(g, src), src) if needs[1] else None)
+
+
+def _in_dtype_of(g, src):
+    """torch casts copy_'s gradient to the source's dtype *before* summing it back to the
+    source's shape: the float32 sum rounds differently from a float64 one cast afterwards."""
+    if isinstance(g, Tensor):
+        return g if g.dtype is src.dtype else g.to(src.dtype)
+    dtype = getattr(src, "dtype", None)
+    return g if dtype is None or dtype == g.dtype else np.asarray(g).astype(dtype)
+
+
+# t.copy_(src), and t[0] = v (a copy into the view t[0]): every value of t is replaced
+COPY = Primitive("copy_", "CopyBackwards", None, _copy_backward, saves=())
 
 
 def _no_gradient(F, g, inputs, out, params, needs):
@@ -170,37 +202,136 @@ FILL = Primitive("fill_", "FillBackward2", lambda a, value: np.full_like(a, valu
                  saves=())
 
 
+def copy_into(tensor: Tensor, src) -> Tensor:
+    """``tensor.copy_(src)``: src broadcast to tensor's shape and cast to its dtype (any cast,
+    unlike arithmetic in place), recorded as CopyBackwards."""
+    records = check_writable(tensor, (src,))
+    data = src._data if isinstance(src, Tensor) else np.asarray(src)
+    memory = tensor._memory()
+    try:
+        values = np.broadcast_to(data, memory.shape)
+    except ValueError:
+        raise RuntimeError(_expand_message(memory.shape, np.shape(data))) from None
+    node = wrap(COPY, memory, (_snapshot(tensor, copy=False), src)).grad_fn if records else None
+    guard_saved_output(tensor)
+    np.copyto(memory, values, casting="unsafe")
+    tensor._bump_version()
+    if records:
+        commit(tensor, node)
+    else:
+        views.regenerate(tensor)
+    return tensor
+
+
+def _expand_message(target: tuple, shape: tuple) -> str:
+    """torch's error when a value cannot be broadcast to the tensor it is copied into."""
+    lead = len(target) - len(shape)
+    for i in range(len(target) - 1, -1, -1):
+        current = shape[i - lead] if i >= lead else 1
+        if current not in (1, target[i]):
+            return (f"The expanded size of the tensor ({target[i]}) must match the existing size "
+                    f"({current}) at non-singleton dimension {i}.  Target sizes: {list(target)}.  "
+                    f"Tensor sizes: {list(shape)}")
+    return f"expand: the number of sizes provided ({len(target)}) must be greater or equal to " \
+           f"the number of dimensions in the tensor ({len(shape)})"
+
+
+def _shaped_for(view: Tensor, value):
+    """The value as torch's setitem copies it: a tensor of another shape loses its leading
+    1-sized dims (a view) and is expanded to the view's shape; a 0-d one fills the view."""
+    if not isinstance(value, Tensor) or value.ndim == 0 or value.shape == view.shape:
+        return value
+    from gradrepl.engine.ops.shape import expand
+    from gradrepl.engine.ops.shape import view as view_as_shape
+
+    shape = tuple(value.shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    value = view_as_shape(value, shape)
+    return value if value.shape == view.shape else expand(value, *view.shape)
+
+
+def _write_directly(tensor: Tensor, items: tuple, value) -> bool:
+    """``t[index] = value`` with nothing to record (the common case under no_grad): numpy
+    writes straight into the memory, with no view tensor made. False when numpy refuses (the
+    view path then raises torch's error) or would accept what torch does not (a negative step).
+    test_views_properties.py checks it against the view path."""
+    if any(isinstance(i, slice) and i.step is not None and i.step <= 0 for i in items):
+        return False
+    memory = tensor._memory()
+    if 0 in memory.strides:
+        return False  # maybe an expanded view: the view path checks for overlap
+    numpy_index = tuple(i.__index__() if isinstance(i, Tensor) else i for i in items)
+    # (a guard set up for a write that then fails is harmless: it holds the current version)
+    guard_saved_output(tensor)
+    try:
+        # numpy checks the index and the value's shape before it writes anything
+        memory[numpy_index] = value._data if isinstance(value, Tensor) else value
+    except (IndexError, ValueError, TypeError):
+        return False
+    tensor._bump_version()
+    views.regenerate(tensor)
+    return True
+
+
+def _index_put_value(tensor: Tensor, items: tuple, value):
+    """The value as torch's index_put_ takes it: leading 1-sized dims viewed away
+    (ViewBackward0), and of the tensor's dtype, unless it is one element written through a mask
+    (torch fills then)."""
+    if not isinstance(value, Tensor):
+        return value
+    if value.ndim and value.shape[0] == 1:
+        from gradrepl.engine.ops.shape import view as view_as_shape
+
+        shape = tuple(value.shape)
+        while shape and shape[0] == 1:
+            shape = shape[1:]
+        value = view_as_shape(value, shape)
+    fills = len(items) == 1 and isinstance(items[0], Tensor) and items[0].dtype.numpy == np.bool_ \
+        and value.numel() == 1
+    if value.dtype is not tensor.dtype and not fills:
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{scalar_type_name(tensor._data.dtype)} for the destination and "
+            f"{scalar_type_name(value._data.dtype)} for the source.")
+    return value
+
+
 def setitem(tensor: Tensor, index, value) -> None:
-    from gradrepl.engine.ops.indexing import _index_array, _is_advanced, check_zero_dim_index
+    """``t[index] = value``: basic indexing copies into the view ``t[index]`` (so torch's
+    CopySlices appears for a tensor with history); index tensors and masks are index_put_."""
+    from gradrepl.engine.ops.indexing import _index_array, _is_advanced, check_zero_dim_index, getitem
 
     items = index if isinstance(index, tuple) else (index,)
     check_zero_dim_index(tensor, items)
-    advanced = any(_is_advanced(i) for i in items)
+    if isinstance(value, (list, tuple)):
+        raise TypeError(f"can't assign a {type(value).__name__} to a {tensor.type()}")
+    if not any(_is_advanced(i) for i in items):
+        if not views.records(tensor, (value,)) and _write_directly(tensor, items, value):
+            return
+        view = getitem(tensor, index)
+        copy_into(view, _shaped_for(view, value))
+        return
     numpy_index = tuple(_index_array(i) for i in items)
     numpy_index = numpy_index if len(numpy_index) > 1 else numpy_index[0]
-    if (not advanced and _records(tensor, (value,)) and tensor.grad_fn is None
-            and tensor._requires_grad):
-        # basic indexing writes through a view of the leaf, and torch words it so
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    value = _index_put_value(tensor, items, value)
     records = check_writable(tensor, (value,))
     memory = tensor._memory()
-    if isinstance(value, Tensor) and not advanced:
-        value = _expanded_to(value, np.shape(memory[numpy_index]))
     value_data = value._data if isinstance(value, Tensor) else value
     try:
-        updated = _copy_slices_forward(memory, value_data, numpy_index)
+        updated = _index_put_forward(memory, value_data, numpy_index)
     except IndexError as e:
         raise IndexError(str(e).replace("axis", "dimension")) from None
     except ValueError as e:
         raise RuntimeError(str(e)) from None
-    snapshot = _snapshot(tensor, copy=False) if records else None
+    node = None
+    if records:
+        snapshot = _snapshot(tensor, copy=False)
+        node = wrap(INDEX_PUT, updated, (snapshot, value), (numpy_index,)).grad_fn
     guard_saved_output(tensor)
     memory[numpy_index] = value_data
     tensor._bump_version()
     if records:
-        prim = INDEX_PUT if advanced else COPY_SLICES
-        node = wrap(prim, updated, (snapshot, value), (numpy_index,)).grad_fn
-        tensor.grad_fn = node
-        tensor._requires_grad = True
-        tensor._output_nr = 0
+        commit(tensor, node)
+    else:
+        views.regenerate(tensor)

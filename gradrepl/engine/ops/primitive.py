@@ -262,9 +262,9 @@ def _modified_message(tensor: Tensor, saved: int, now: int, producer_node=None) 
         name = (producer_node or tensor.grad_fn).name()
         producer = name[:-len("Backward0")] if name.endswith("Backward0") \
             else name.replace("Backward", "", 1)
-        whose = f"output {tensor._output_nr} of {producer}"
+        whose = f", which is output {tensor._output_nr} of {producer},"
     else:
-        whose = "a leaf Variable"  # hit only when a leaf was changed under no_grad
+        whose = ""  # a leaf (changed under no_grad, or through detach()): torch names nothing
     from gradrepl.engine.anomaly import is_anomaly_enabled
 
     if is_anomaly_enabled():
@@ -277,6 +277,6 @@ def _modified_message(tensor: Tensor, saved: int, now: int, producer_node=None) 
                 "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{LEGACY_TYPE_NAMES[tensor.dtype]} [{shape}]], which is {whose}, is at version "
+        f"operation: [{LEGACY_TYPE_NAMES[tensor.dtype]} [{shape}]]{whose} is at version "
         f"{now}; expected version {saved} instead. Hint: {hint}"
     )

@@ -21,7 +21,7 @@ from typing import Callable
 # README / docs sections, in the order they are listed
 SECTIONS = (
     "arithmetic", "elementwise", "comparison", "reduction", "extrema", "shape", "combine",
-    "linear algebra", "neural network", "copies",
+    "indexing", "linear algebra", "neural network", "copies",
 )
 
 # How an operator calls its op (the left operand is always the tensor ``self``):

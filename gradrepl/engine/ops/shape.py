@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine import views
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 from gradrepl.engine.ops.registry import register
 
 
-def _as_view(result: Tensor, of: Tensor) -> Tensor:
-    """Mark ``result`` as sharing ``of``'s memory (and so its version counter)."""
-    result._base = of._version_root()
-    return result
+def _as_view(result: Tensor, of: Tensor, kind: str | None = None, op: str | None = None) -> Tensor:
+    """Mark ``result`` as sharing ``of``'s memory (and so its version counter), a view whose
+    in-place changes rebase the graph (views.py)."""
+    return views.track(result, of, kind, op)
 
 
 def view_op(prim: Primitive, tensor: Tensor, params: tuple) -> Tensor:
     """Apply a view primitive to the tensor's shared memory."""
     arrays = tensor._memory()
-    return _as_view(wrap(prim, prim.forward(arrays, *params), (tensor,), params), tensor)
+    return _as_view(wrap(prim, prim.forward(arrays, *params), (tensor,), params), tensor,
+                    op=prim.grad_fn_name)
 
 
 # views and reshapes: the gradient takes the input's shape back (torch keeps only the sizes)
@@ -77,6 +79,8 @@ def _view_forward(a, shape):
 
 
 VIEW = Primitive("view", "ViewBackward0", _view_forward, inputs=("self",), derivatives=_RESHAPE_BACK)
+RESHAPE_ALIAS = Primitive("reshape", "ReshapeAliasBackward0", _view_forward, inputs=("self",),
+                          derivatives=_RESHAPE_BACK)
 # reshape of a tensor whose memory cannot be viewed copies, and torch names that node differently
 UNSAFE_VIEW = Primitive("reshape", "UnsafeViewBackward0", lambda a, shape: np.reshape(a, shape),
                         inputs=("self",), derivatives=_RESHAPE_BACK)
@@ -98,7 +102,9 @@ def view(tensor: Tensor, *shape) -> Tensor:
 def reshape(tensor: Tensor, *shape) -> Tensor:
     shape = infer_shape(_shape_args(shape), tensor.numel())
     try:
-        return view_op(VIEW, tensor, (shape,))
+        # a non-contiguous tensor that can still be viewed is aliased: torch names that node
+        # ReshapeAliasBackward0 (x.t().reshape(3, 4)); a contiguous one is a plain view
+        return view_op(VIEW if tensor.is_contiguous() else RESHAPE_ALIAS, tensor, (shape,))
     except RuntimeError:
         # torch copies first (a CloneBackward0 node), then views the copy
         from gradrepl.engine.ops.conversion import CLONE
@@ -186,8 +192,19 @@ SQUEEZE_DIM_LIST = Primitive(
 SQUEEZE_DIMS = Primitive("squeeze", "SqueezeBackward4",
                          lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)),
                          inputs=("self",), derivatives=_RESHAPE_BACK)
+
+
+def _expand_forward(a, shape):
+    # a writable view (numpy's broadcast_to is read-only): torch lets x.expand(3)[0] = 1 write,
+    # and refuses writes that reach one element twice itself (views.check_no_overlap)
+    lead = len(shape) - a.ndim
+    strides = [0] * lead + [0 if size == 1 and want != 1 else stride for size, want, stride
+                            in zip(a.shape, shape[lead:], a.strides)]
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+
+
 EXPAND = Primitive(
-    "expand", "ExpandBackward0", lambda a, shape: np.broadcast_to(a, shape),
+    "expand", "ExpandBackward0", _expand_forward,
     lambda F, g, inputs, out, params, needs: (F.sum_to(g, inputs[0]),), saves=(),
 )
 
@@ -259,7 +276,7 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
     memory = tensor._memory()
     n = memory.shape[dim]
     prim = Primitive("unbind", "UnbindBackward0", None, _unbind_backward, saves=(), n_outputs=n)
-    parts = [memory[(slice(None),) * dim + (i,)] for i in range(n)]
+    parts = [memory[(slice(None),) * dim + (i, Ellipsis)] for i in range(n)]  # views, even 0-d
     if not parts:
         return ()
     first = wrap(prim, parts[0], (tensor,), (dim,))
@@ -273,7 +290,8 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
             result._requires_grad = True
             result.grad_fn = node
             result._output_nr = i
-        results.append(_as_view(result, tensor))
+        # torch forbids changing these in place while recording: "Output 0 of Unbind is a view"
+        results.append(_as_view(result, tensor, views.MULTI_OUTPUT, "UnbindBackward0"))
     return tuple(results)
 
 
@@ -288,9 +306,10 @@ def reshape_as(tensor: Tensor, other: Tensor) -> Tensor:
 _S = "shape"
 register("view", view, section=_S, rows=(VIEW,), in_torch=False)
 register("view_as", view_as, section=_S, rows=(VIEW,), in_torch=False)
-register("reshape", reshape, section=_S, rows=(VIEW, UNSAFE_VIEW))
-register("reshape_as", reshape_as, section=_S, rows=(VIEW, UNSAFE_VIEW), in_torch=False)
-register("flatten", flatten, section=_S, rows=(VIEW, UNSAFE_VIEW))
+register("reshape", reshape, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW))
+register("reshape_as", reshape_as, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW),
+         in_torch=False)
+register("flatten", flatten, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW))
 register("t", t, section=_S, rows=(T,))
 register("transpose", transpose, section=_S, rows=(TRANSPOSE,))
 register("permute", permute, section=_S, rows=(PERMUTE,))

@@ -77,7 +77,7 @@ ERFC = unary("erfc", "ErfcBackward0", _through_float64(math.erfc),
              lambda F, grad, self: _times(F, _exp_neg_square(F, self), -2.0 / _SQRT_PI) * grad)
 ERFINV = unary("erfinv", "ErfinvBackward0", _erfinv,
                lambda F, grad, self:
-               _times(F, F.exp(F.pow(F.op(ERFINV, (self,)), 2)), 0.5 * _SQRT_PI) * grad)
+               _times(F, F.exp(F.pow(F.apply(ERFINV, (self,)), 2)), 0.5 * _SQRT_PI) * grad)
 TRUNC = unary("trunc", "TruncBackward0", _no_bool(np.trunc, "trunc"), _zero_like_grad)
 
 
@@ -183,7 +183,7 @@ def _xlogy(a, b):
 
 def _xlogy_self(F, grad, self, other):
     where_zero = (_data(self) == 0) & (_data(other) <= 0)
-    return F.where(where_zero, 0.0, F.op(XLOGY, (grad, other)))
+    return F.where(where_zero, 0.0, F.apply(XLOGY, (grad, other)))
 
 
 XLOGY = Primitive("xlogy", "XlogyBackward0", _xlogy, inputs=("self", "other"), broadcasts=True,
@@ -199,7 +199,7 @@ XLOGY_NUMBER_OTHER = Primitive(
 
 
 def _xlogy_number_other(F, grad, self, other):
-    out = F.op(XLOGY, (grad, other))
+    out = F.apply(XLOGY, (grad, other))
     if other > 0:
         return out
     return F.where(_data(self) == 0, 0.0, out)
@@ -248,7 +248,7 @@ FMOD = Primitive(
     "fmod", "FmodBackward1", _fmod, inputs=("self", "other"), broadcasts=True,
     derivatives={"self": lambda grad: grad,
                  "other": lambda F, grad, self, other:
-                 -grad * F.op(DIV_ROUNDED, (self, other), ("trunc",))})
+                 -grad * F.apply(DIV_ROUNDED, (self, other), ("trunc",))})
 
 
 def _first_is_tensor(name, input, other_name="other"):

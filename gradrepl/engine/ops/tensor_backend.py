@@ -8,57 +8,57 @@ import numpy as np
 from gradrepl.engine.ops import arithmetic, combine, linalg, unary
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.backends import sum_to_shape
-from gradrepl.engine.ops.primitive import apply
+from gradrepl.engine.ops.primitive import apply as _apply
 from gradrepl.engine.ops.reductions import sum as _sum
 from gradrepl.engine.tensor import Tensor, new_tensor
 
 
 def exp(x):
-    return apply(unary.EXP, (x,))
+    return _apply(unary.EXP, (x,))
 
 
 def log(x):
-    return apply(unary.LOG, (x,))
+    return _apply(unary.LOG, (x,))
 
 
 def sin(x):
-    return apply(unary.SIN, (x,))
+    return _apply(unary.SIN, (x,))
 
 
 def cos(x):
-    return apply(unary.COS, (x,))
+    return _apply(unary.COS, (x,))
 
 
 def sqrt(x):
-    return apply(unary.SQRT, (x,))
+    return _apply(unary.SQRT, (x,))
 
 
 def tanh(x):
-    return apply(unary.TANH, (x,))
+    return _apply(unary.TANH, (x,))
 
 
 def tanh_backward(g, out):
-    return apply(unary.TANH_BACKWARD, (g, out))
+    return _apply(unary.TANH_BACKWARD, (g, out))
 
 
 def sigmoid_backward(g, out):
-    return apply(unary.SIGMOID_BACKWARD, (g, out))
+    return _apply(unary.SIGMOID_BACKWARD, (g, out))
 
 
 def threshold_backward(g, out):
-    return apply(unary.THRESHOLD_BACKWARD, (g, out))
+    return _apply(unary.THRESHOLD_BACKWARD, (g, out))
 
 
 def sign(x):
     # recorded (SgnBackward0, whose gradient is zero) so that abs's second derivative is a zero
     # tensor, as in torch, rather than "does not require grad"
-    return apply(unary.SIGN, (x,))
+    return _apply(unary.SIGN, (x,))
 
 
 def pow(a, b):
     if isinstance(b, Tensor):
-        return apply(arithmetic.POW_TENSOR, (a, b))
-    return apply(arithmetic.POW_SCALAR, (a,), (b,))
+        return _apply(arithmetic.POW_TENSOR, (a, b))
+    return _apply(arithmetic.POW_SCALAR, (a,), (b,))
 
 
 def where(cond, a, b):
@@ -130,8 +130,8 @@ def index(g, index):
 
 
 def scatter_into(shape, like, index, g):
-    return apply(combine.PAD_INTO, (g,), (tuple(shape), index))
+    return _apply(combine.PAD_INTO, (g,), (tuple(shape), index))
 
 
-def op(row, inputs, params=()):
-    return apply(row, tuple(inputs), tuple(params))
+def apply(row, inputs, params=()):
+    return _apply(row, tuple(inputs), tuple(params))

@@ -24,13 +24,13 @@ def floating(np_func):
 
 
 def _rsqrt(F, x):
-    return F.op(RSQRT, (x,))
+    return F.apply(RSQRT, (x,))
 
 
 SINH = unary("sinh", "SinhBackward0", floating(np.sinh),
-             lambda F, grad, self: grad * F.op(COSH, (self,)))
+             lambda F, grad, self: grad * F.apply(COSH, (self,)))
 COSH = unary("cosh", "CoshBackward0", floating(np.cosh),
-             lambda F, grad, self: grad * F.op(SINH, (self,)))
+             lambda F, grad, self: grad * F.apply(SINH, (self,)))
 TAN = unary("tan", "TanBackward0", floating(np.tan),
             lambda F, grad, result: grad * (1 + F.pow(result, 2)))
 ASIN = unary("asin", "AsinBackward0", floating(np.arcsin),
@@ -77,7 +77,7 @@ def _atan2_forward(a, b):
 
 def _atan2_recip(F, self, other):
     # torch's atan2_backward: one reciprocal of self^2 + other^2, shared by both gradients
-    return F.op(RECIPROCAL, (self * self + other * other,))
+    return F.apply(RECIPROCAL, (self * self + other * other,))
 
 
 # not ``broadcasts=True``: that would cast the inputs to the result's dtype first, where torch
