@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.float_math import libm, loops, sleef
+from gradrepl.engine.float_math import libm, loops, sleef, sleef_single
 
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
 
 def rounded_from_float64(np_func):
@@ -37,6 +37,37 @@ log10 = rounded_from_float64(np.log10)
 sin = rounded_from_float64(np.sin)
 cos = rounded_from_float64(np.cos)
 tanh = rounded_from_float64(np.tanh)
+
+
+def through_float32(kernel):
+    """float16 computed by the float32 kernel and rounded once, as torch's Vectorized<Half> and
+    its scalar loop both convert to float and back."""
+    def forward(a):
+        if a.dtype == _F16:
+            return kernel(a.astype(_F32)).astype(_F16)
+        return kernel(a)
+    return forward
+
+
+@through_float32
+def exp2(a):
+    """ATen's exp2: SLEEF's exp2 on whole vectors, ``std::exp2`` on the rest."""
+    if a.dtype != _F32:
+        return np.exp2(a)
+    return loops.elementwise(a, sleef_single.exp2f, lambda x: libm.call("exp2", x))
+
+
+@through_float32
+def expm1(a):
+    """ATen's expm1 goes through ``vml::vexpm1`` (not MKL): ``vec::map`` runs every element
+    through SLEEF, the last partial vector too, so no element reaches the C library."""
+    return sleef_single.expm1f(a) if a.dtype == _F32 else np.expm1(a)
+
+
+@through_float32
+def log1p(a):
+    """ATen's log1p, like expm1: SLEEF on every element (``vml::vlog1p``)."""
+    return sleef_single.log1pf(a) if a.dtype == _F32 else np.log1p(a)
 
 
 def _sigmoid_vector(x):
@@ -79,8 +110,8 @@ def pow_scalar(a, exponent):
         return a * a * a
     if exponent == -2:
         return loops.elementwise(a, lambda x: x.dtype.type(1) / (x * x), _inverse_square_scalar)
-    if a.dtype == _F32:  # SLEEF's powf is within an ulp: float64 rounded once stands in for it
-        vector = lambda x: np.power(x.astype(_F64), float(exponent)).astype(_F32)  # noqa: E731
+    if a.dtype == _F32:
+        vector = lambda x: sleef_single.powf(x, np.float32(exponent))  # noqa: E731
     else:  # and the C library's pow for SLEEF's double pow (98% of values identical; numpy's 94%)
         vector = lambda x: libm.pow(x, exponent)  # noqa: E731
     return loops.elementwise(a, vector, lambda x: libm.pow(x, exponent))

@@ -103,15 +103,15 @@ def _round_decimals(a, decimals):
     return np.round(a * scale) / scale
 
 
-EXP2 = unary("exp2", "Exp2Backward0", _float64_rounded(np.exp2),
+EXP2 = unary("exp2", "Exp2Backward0", floating(kernels.exp2),
              lambda F, g, a, out: _times(F, g * out, _LN2), uses_output=True)
 LOG2 = unary("log2", "Log2Backward0", floating(kernels.log2),
              lambda F, g, a, out: g / _times(F, a, _LN2))
 LOG10 = unary("log10", "Log10Backward0", floating(kernels.log10),
               lambda F, g, a, out: g / _times(F, a, _LN10))
-LOG1P = unary("log1p", "Log1PBackward0", _float64_rounded(np.log1p),
+LOG1P = unary("log1p", "Log1PBackward0", floating(kernels.log1p),
               lambda F, g, a, out: g / (a + 1))
-EXPM1 = unary("expm1", "Expm1Backward0", _float64_rounded(np.expm1),
+EXPM1 = unary("expm1", "Expm1Backward0", floating(kernels.expm1),
               lambda F, g, a, out: g * (out + 1), uses_output=True)
 RSQRT = unary("rsqrt", "RsqrtBackward0", floating(lambda a: np.reciprocal(np.sqrt(a))),
               lambda F, g, a, out: -0.5 * g * out ** 3, uses_output=True)
