@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.float_math import libm, loops, sleef, sleef_single
+from gradrepl.engine.float_math import libm, loops, sleef, sleef_double, sleef_single
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
@@ -49,25 +49,31 @@ def through_float32(kernel):
     return forward
 
 
+_EXP2 = {_F32: sleef_single.exp2f, _F64: sleef_double.exp2}
+_EXPM1 = {_F32: sleef_single.expm1f, _F64: sleef_double.expm1}
+_LOG1P = {_F32: sleef_single.log1pf, _F64: sleef_double.log1p}
+_POW = {_F32: sleef_single.powf, _F64: sleef_double.pow}
+
+
 @through_float32
 def exp2(a):
     """ATen's exp2: SLEEF's exp2 on whole vectors, ``std::exp2`` on the rest."""
-    if a.dtype != _F32:
+    if a.dtype not in _EXP2:
         return np.exp2(a)
-    return loops.elementwise(a, sleef_single.exp2f, lambda x: libm.call("exp2", x))
+    return loops.elementwise(a, _EXP2[a.dtype], lambda x: libm.call("exp2", x))
 
 
 @through_float32
 def expm1(a):
     """ATen's expm1 goes through ``vml::vexpm1`` (not MKL): ``vec::map`` runs every element
     through SLEEF, the last partial vector too, so no element reaches the C library."""
-    return sleef_single.expm1f(a) if a.dtype == _F32 else np.expm1(a)
+    return _EXPM1[a.dtype](a) if a.dtype in _EXPM1 else np.expm1(a)
 
 
 @through_float32
 def log1p(a):
     """ATen's log1p, like expm1: SLEEF on every element (``vml::vlog1p``)."""
-    return sleef_single.log1pf(a) if a.dtype == _F32 else np.log1p(a)
+    return _LOG1P[a.dtype](a) if a.dtype in _LOG1P else np.log1p(a)
 
 
 def _sigmoid_vector(x):
@@ -93,9 +99,9 @@ def pow_scalar(a, exponent):
     """``a ** exponent`` for a float tensor and a Python number, as ATen's
     ``pow_tensor_scalar_kernel`` dispatches it: 0.5, -0.5 and -1 are sqrt, rsqrt and reciprocal
     kernels; 2 and 3 are products (``x * x * x``, not a pow); -2 is ``1 / (x * x)``; any other
-    exponent is SLEEF's powf on vectors and ``std::pow(x, double(exponent))`` on the rest, i.e.
-    pow in float64 rounded once (which stands in for SLEEF's powf too: both are within an
-    ulp)."""
+    exponent is SLEEF's pow on whole vectors (the exponent cast to the tensor's dtype) and
+    ``std::pow(x, double(exponent))`` on the rest, i.e. the C library's double pow rounded
+    once."""
     if a.dtype not in (_F32, _F64) or type(exponent) is bool or exponent == 1 or exponent == 0:
         return a ** exponent
     if exponent == 0.5:
@@ -110,10 +116,7 @@ def pow_scalar(a, exponent):
         return a * a * a
     if exponent == -2:
         return loops.elementwise(a, lambda x: x.dtype.type(1) / (x * x), _inverse_square_scalar)
-    if a.dtype == _F32:
-        vector = lambda x: sleef_single.powf(x, np.float32(exponent))  # noqa: E731
-    else:  # and the C library's pow for SLEEF's double pow (98% of values identical; numpy's 94%)
-        vector = lambda x: libm.pow(x, exponent)  # noqa: E731
+    vector = lambda x: _POW[x.dtype](x, x.dtype.type(exponent))  # noqa: E731
     return loops.elementwise(a, vector, lambda x: libm.pow(x, exponent))
 
 

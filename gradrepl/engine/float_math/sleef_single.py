@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.float_math import double_float as df
+from gradrepl.engine.float_math.double_float import SINGLE as df
 from gradrepl.engine.float_math.sleef import _ldexp2
 from gradrepl.engine.vector_math import fma
 
