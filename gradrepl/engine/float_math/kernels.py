@@ -76,6 +76,19 @@ def log1p(a):
     return _LOG1P[a.dtype](a) if a.dtype in _LOG1P else np.log1p(a)
 
 
+def rsqrt(a):
+    """ATen's rsqrt: ``1 / sqrt(x)``. float16 vectors compute it in float and round once; the
+    scalar loop rounds the square root to half first (``1 / std::sqrt(Half)``)."""
+    if a.dtype != _F16:
+        return a.dtype.type(1) / np.sqrt(a)
+    return loops.elementwise(a, lambda x: _reciprocal32(np.sqrt(x.astype(_F32))),
+                             lambda x: _reciprocal32(np.sqrt(x.astype(_F32)).astype(_F16)))
+
+
+def _reciprocal32(x):
+    return (np.float32(1) / x.astype(_F32)).astype(_F16)
+
+
 def _sigmoid_vector(x):
     one = x.dtype.type(1)
     e = sleef.expf(-x) if x.dtype == _F32 else sleef.exp(-x)

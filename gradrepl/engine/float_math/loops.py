@@ -33,21 +33,25 @@ def scalar_elements(n: int, itemsize: int) -> list:
 
 def elementwise(x: np.ndarray, vector, scalar) -> np.ndarray:
     """``vector(x)`` where torch's loop takes whole vectors, ``scalar(x)`` (one value at a time
-    in torch) on the rest; both are numpy functions of a flat array."""
+    in torch) on the rest; both are numpy functions of a flat array.
+
+    float16 steps as float32 does (measured against torch 2.13: 32 halves a step under AVX512,
+    two float vectors' worth, not two Vectorized<Half> of 32 each)."""
     x = np.asarray(x)
+    lane_bytes = max(x.itemsize, 4)
     if x.ndim == 0:
         return scalar(x.reshape(1)).reshape(())
     if x.flags.c_contiguous or x.flags.f_contiguous:
         order = "C" if x.flags.c_contiguous else "F"
         flat = x.ravel(order)
         out = vector(flat)
-        for part in scalar_elements(flat.size, x.itemsize):
+        for part in scalar_elements(flat.size, lane_bytes):
             out[part] = scalar(flat[part])
         return out.reshape(x.shape, order=order)
     if x.strides[-1] == x.itemsize and x.shape[-1] > 0:
         rows = x.reshape(-1, x.shape[-1])  # a copy: each row is a run of its own
         out = vector(rows.ravel()).reshape(rows.shape)
-        for part in scalar_elements(rows.shape[1], x.itemsize):
+        for part in scalar_elements(rows.shape[1], lane_bytes):
             out[:, part] = scalar(rows[:, part].ravel()).reshape(rows.shape[0], -1)
         return out.reshape(x.shape)
     return scalar(x.ravel()).reshape(x.shape)
