@@ -231,3 +231,26 @@ def pow(x, y) -> np.ndarray:  # noqa: A001 - SLEEF's name
         result = np.where(np.isinf(x) | (x == 0), edge, result)
         result = np.where(np.isnan(x) | np.isnan(y), np.nan, result)
         return np.where((y == 0) | (x == 1), 1.0, result)
+
+
+# ---------------------------------------------------------------------------------------------
+# log (Sleef_log_u10: what Vectorized<double>::log calls, e.g. in log_softmax)
+
+def log(d) -> np.ndarray:
+    """Sleef_log_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-double."""
+    d = np.asarray(d, F64)
+    with np.errstate(all="ignore"):
+        positive = np.isfinite(d) & (d > 0)
+        safe = np.where(positive, d, 1.0)
+        e = _exponent(safe * _FOUR_THIRDS).astype(F64)
+        m = _mantissa(safe)
+        s = dd.mul_pf(_LN2, e)
+        x = dd.divide(dd.add2_ff(-1.0, m), dd.add2_ff(1.0, m))
+        x2 = x[0] * x[0]
+        x4 = x2 * x2
+        t = _poly7(x2, x4, x4 * x4, _LOG1P_POLY)  # the same coefficients as log1p's
+        s = dd.add_pp(s, dd.scale(x, 2.0))
+        r = dd.value(dd.add_pf(s, (x2 * x[0]) * t))
+    r = np.where(np.isposinf(d), np.inf, r)
+    r = np.where((d < 0) | np.isnan(d), np.nan, r)
+    return np.where(d == 0, -np.inf, r)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import dtypes
+from gradrepl.engine.float_math import softmax as float_softmax
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.tensor import wrap_dim
@@ -78,9 +79,10 @@ def _log_softmax_backward(F, g, inputs, out, params, needs):
     return (g - F.exp(out) * F.sum(g, dims, keepdim=True),)
 
 
-SOFTMAX = Primitive("softmax", "SoftmaxBackward0", _softmax_forward, _softmax_backward,
-                    uses_output=True)
-LOG_SOFTMAX = Primitive("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
+SOFTMAX = Primitive("softmax", "SoftmaxBackward0", float_softmax.forward(_softmax_forward),
+                    _softmax_backward, uses_output=True)
+LOG_SOFTMAX = Primitive("log_softmax", "LogSoftmaxBackward0",
+                        float_softmax.forward(_log_softmax_forward, log=True),
                         _log_softmax_backward, uses_output=True)
 
 

@@ -1,0 +1,154 @@
+"""softmax and log_softmax of float32 and float64 tensors as torch 2.13's CPU kernels compute
+them (aten/src/ATen/native/cpu/SoftMaxKernel.cpp, LogSoftmaxKernelImpl.h, vec/functional_base.h).
+
+The input is made contiguous and viewed as (outer, dim, inner).
+
+- Along the last dim, row by row: the max, ``exp(x - max)`` by SLEEF on every
+  element, the sum by ``vec::reduce_all`` (whole vectors added lane by lane, the partial last
+  vector into the first lanes, then the lanes: a butterfly of halves for float, in order for
+  double; rows shorter than a vector are added in order), then softmax multiplies by ``1 / sum``
+  and log_softmax subtracts SLEEF's log of it: ``(x - max) - log(sum)``.
+- Along another dim, per column of the (dim, inner) block: the sum runs down the dim in order
+  from 0. softmax divides by it; its columns go through SLEEF in runs of whole vectors and
+  through the C library's exp where a run is cut short (at the end of a row of inner, and at the
+  split between torch's two threads). log_softmax works in chunks of inner whose last ``size %
+  lanes`` columns use the C library's exp, and takes SLEEF's log of every sum.
+
+Other dtypes keep the caller's own computation (``forward(fallback)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.cpu_capability import vector_lanes
+from gradrepl.engine.float_math import libm, sleef, sleef_double, sleef_single
+from gradrepl.engine.ops.summation import THREADS
+
+_EXP = {np.dtype(np.float32): sleef.expf, np.dtype(np.float64): sleef.exp}
+_LOG = {np.dtype(np.float32): sleef_single.logf, np.dtype(np.float64): sleef_double.log}
+_BLOCK_BYTES = 128 * 1024  # log_softmax's chunk of inner: about 128 KB of input per chunk
+
+
+def forward(fallback, log=False):
+    """The forward of softmax (or log_softmax) for ``(a, dim)``: torch's kernels for float32 and
+    float64 tensors of at least one dimension, ``fallback`` for the rest."""
+    def compute(a, dim):
+        if a.dtype not in _EXP or a.ndim == 0 or a.size == 0:
+            return fallback(a, dim)
+        x = np.ascontiguousarray(a)
+        outer, size = int(np.prod(a.shape[:dim])), a.shape[dim]
+        blocks = x.reshape(outer, size, -1)
+        if dim == a.ndim - 1:
+            rows = blocks.reshape(outer, size)
+            out = _log_softmax_rows(rows) if log else _softmax_rows(rows)
+        else:
+            out = _log_softmax_blocks(blocks) if log else _softmax_blocks(blocks)
+        return out.reshape(a.shape)
+    return compute
+
+
+# ---------------------------------------------------------------------------------------------
+# along the last dim
+
+def reduce_sum(rows: np.ndarray) -> np.ndarray:
+    """Each row's sum as ``vec::reduce_all`` adds it."""
+    lanes = vector_lanes(rows.itemsize)
+    n = rows.shape[1]
+    if n < lanes:
+        return _in_order(rows)
+    whole = n // lanes * lanes
+    acc = rows[:, :lanes].copy()
+    for start in range(lanes, whole, lanes):
+        acc += rows[:, start:start + lanes]
+    if whole < n:
+        acc[:, :n - whole] += rows[:, whole:]
+    if rows.dtype == np.float32:  # VecReduceAllSIMD<float>: lane i plus lane i ^ half, ...
+        step = lanes // 2
+        while step:
+            acc = acc + acc[:, np.arange(lanes) ^ step]
+            step //= 2
+        return acc[:, 0]
+    return _in_order(acc)  # double has no SIMD specialisation: lane by lane
+
+
+def _in_order(rows):
+    total = rows[:, 0].copy()
+    for i in range(1, rows.shape[1]):
+        total += rows[:, i]
+    return total
+
+
+def _softmax_rows(rows):
+    e = _EXP[rows.dtype](rows - rows.max(axis=1, keepdims=True))
+    inverse = rows.dtype.type(1) / reduce_sum(e)
+    return e * inverse[:, None]
+
+
+def _log_softmax_rows(rows):
+    shifted = rows - rows.max(axis=1, keepdims=True)
+    log_sum = _LOG[rows.dtype](reduce_sum(_EXP[rows.dtype](shifted)))
+    return shifted - log_sum[:, None]
+
+
+# ---------------------------------------------------------------------------------------------
+# along another dim
+
+def softmax_vector_columns(outer: int, inner: int, lanes: int) -> np.ndarray:
+    """Which (outer, inner) columns ``_vec_softmax`` runs through whole vectors: its loop over
+    outer * inner positions (split between torch's threads) takes ``lanes`` at a time while they
+    stay within one row of inner and one thread's range, and the rest one by one."""
+    total = outer * inner
+    threads = min(THREADS, total)
+    chunk = -(-total // threads)
+    position = np.arange(total)
+    row_start = position // inner * inner
+    thread_start = position // chunk * chunk
+    start = np.maximum(row_start, thread_start)
+    end = np.minimum(row_start + inner, thread_start + chunk)
+    whole = (end - start) // lanes * lanes
+    return ((position - start) < whole).reshape(outer, inner)
+
+
+def _exp_where(shifted, vector_columns):
+    """SLEEF's exp in the columns torch vectorises, the C library's in the others."""
+    e = _EXP[shifted.dtype](shifted)
+    scalar = np.broadcast_to(~vector_columns[:, None, :], shifted.shape)
+    if scalar.any():
+        e[scalar] = libm.call("exp", shifted[scalar])
+    return e
+
+
+def _sum_down(e):
+    total = np.zeros_like(e[:, 0])
+    for d in range(e.shape[1]):
+        total += e[:, d]
+    return total[:, None]
+
+
+def _softmax_blocks(blocks):
+    outer, _, inner = blocks.shape
+    vector_columns = softmax_vector_columns(outer, inner, vector_lanes(blocks.itemsize))
+    e = _exp_where(blocks - blocks.max(axis=1, keepdims=True), vector_columns)
+    return e / _sum_down(e)
+
+
+def log_softmax_vector_columns(outer: int, size: int, inner: int, itemsize: int) -> np.ndarray:
+    """Which columns ``serial_vec_logsoftmax_range`` runs through whole vectors: in each chunk
+    of inner all but the last ``chunk % lanes``."""
+    lanes = vector_lanes(itemsize)
+    chunk = max(_BLOCK_BYTES // size // itemsize, lanes) // lanes * lanes
+    chunk = min(chunk, inner)
+    column = np.arange(inner)
+    chunk_start = column // chunk * chunk
+    chunk_size = np.minimum(chunk, inner - chunk_start)
+    vector = (column - chunk_start) < chunk_size // lanes * lanes
+    return np.broadcast_to(vector, (outer, inner))
+
+
+def _log_softmax_blocks(blocks):
+    outer, size, inner = blocks.shape
+    shifted = blocks - blocks.max(axis=1, keepdims=True)
+    columns = log_softmax_vector_columns(outer, size, inner, blocks.itemsize)
+    log_sum = _LOG[blocks.dtype](_sum_down(_exp_where(shifted, columns)))
+    return shifted - log_sum
