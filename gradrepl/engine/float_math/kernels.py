@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine import vector_math
 from gradrepl.engine.float_math import libm, loops, sleef, sleef_double, sleef_single
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
@@ -136,3 +137,14 @@ def pow_scalar(a, exponent):
 def _inverse_square_scalar(x):
     # the scalar loop divides the double 1.0 by the float square: in double, rounded once more
     return (1.0 / (x * x).astype(_F64)).astype(x.dtype)
+
+
+def tanh_backward(g, out):
+    """``g * (1 - out * out)`` with ``1 - out * out`` fused into one multiply-add, as torch's
+    compiled tanh_backward kernel computes it (vector and scalar loops alike; settled bit for bit
+    against torch 2.13). Any dtype: float16 callers pass float32 and round once."""
+    if out.dtype == _F64:
+        return g * vector_math.fma64(-out, out, 1.0)
+    if out.dtype == _F32:
+        return g * vector_math.fma(-out, out, np.float32(1))
+    return g * (1 - out * out)

@@ -14,7 +14,14 @@ The input is made contiguous and viewed as (outer, dim, inner).
   split between torch's two threads). log_softmax works in chunks of inner whose last ``size %
   lanes`` columns use the C library's exp, and takes SLEEF's log of every sum.
 
-Other dtypes keep the caller's own computation (``forward(fallback)``).
+The backward kernels (``backward``) follow the same layout. Along the last dim: softmax's
+``(g - sum(g * y)) * y`` with the sum as reduce_all adds it; log_softmax's ``g - exp(y) * sum(g)``
+fused into one multiply-add, exp by SLEEF. Along another dim the sums run down the dim in order,
+softmax's fusing each ``g * y`` into the running sum, and log_softmax's ``g - exp(y) * sum`` is
+fused, exp by SLEEF or the C library by column as in its forward. (Which steps the compiler fused
+was settled bit for bit against torch 2.13.)
+
+Other dtypes keep the caller's own computation (``forward(fallback)``, ``backward(fallback)``).
 """
 
 from __future__ import annotations
@@ -24,9 +31,11 @@ import numpy as np
 from gradrepl.engine.cpu_capability import vector_lanes
 from gradrepl.engine.float_math import libm, sleef, sleef_double, sleef_single
 from gradrepl.engine.ops.summation import THREADS
+from gradrepl.engine.vector_math import fma, fma64
 
 _EXP = {np.dtype(np.float32): sleef.expf, np.dtype(np.float64): sleef.exp}
 _LOG = {np.dtype(np.float32): sleef_single.logf, np.dtype(np.float64): sleef_double.log}
+_FMA = {np.dtype(np.float32): fma, np.dtype(np.float64): fma64}
 _BLOCK_BYTES = 128 * 1024  # log_softmax's chunk of inner: about 128 KB of input per chunk
 
 
@@ -152,3 +161,51 @@ def _log_softmax_blocks(blocks):
     columns = log_softmax_vector_columns(outer, size, inner, blocks.itemsize)
     log_sum = _LOG[blocks.dtype](_sum_down(_exp_where(shifted, columns)))
     return shifted - log_sum
+
+
+# ---------------------------------------------------------------------------------------------
+# backward
+
+def backward(fallback, log=False):
+    """The backward of softmax (or log_softmax) in the engine's ``(F, g, inputs, out, params,
+    needs)`` form: torch's kernels when it runs on float32 or float64 arrays, ``fallback`` for
+    the rest (other dtypes, and the differentiable form under create_graph)."""
+    def compute(F, g, inputs, out, params, needs):
+        if not isinstance(g, np.ndarray) or g.dtype not in _EXP or g.dtype != out.dtype \
+                or out.ndim == 0 or out.size == 0:
+            return fallback(F, g, inputs, out, params, needs)
+        dim = params[0]
+        g, y = np.ascontiguousarray(np.broadcast_to(g, out.shape)), np.ascontiguousarray(out)
+        outer, size = int(np.prod(out.shape[:dim])), out.shape[dim]
+        if dim == out.ndim - 1:
+            rows = (g.reshape(outer, size), y.reshape(outer, size))
+            grad = _log_softmax_grad_rows(*rows) if log else _softmax_grad_rows(*rows)
+        else:
+            blocks = (g.reshape(outer, size, -1), y.reshape(outer, size, -1))
+            grad = _log_softmax_grad_blocks(*blocks) if log else _softmax_grad_blocks(*blocks)
+        return (grad.reshape(out.shape),)
+    return compute
+
+
+def _softmax_grad_rows(g, y):
+    return (g - reduce_sum(g * y)[:, None]) * y
+
+
+def _log_softmax_grad_rows(g, y):
+    total = np.broadcast_to(reduce_sum(g)[:, None], g.shape)
+    return _FMA[g.dtype](-_EXP[y.dtype](y), total, g)
+
+
+def _softmax_grad_blocks(g, y):
+    fused = _FMA[g.dtype]
+    total = np.zeros_like(g[:, 0])
+    for d in range(g.shape[1]):
+        total = fused(g[:, d], y[:, d], total)
+    return y * (g - total[:, None])
+
+
+def _log_softmax_grad_blocks(g, y):
+    outer, size, inner = y.shape
+    columns = log_softmax_vector_columns(outer, size, inner, y.itemsize)
+    total = np.broadcast_to(_sum_down(g), g.shape)
+    return _FMA[g.dtype](-_exp_where(y, columns), total, g)

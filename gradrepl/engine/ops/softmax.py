@@ -80,10 +80,10 @@ def _log_softmax_backward(F, g, inputs, out, params, needs):
 
 
 SOFTMAX = Primitive("softmax", "SoftmaxBackward0", float_softmax.forward(_softmax_forward),
-                    _softmax_backward, uses_output=True)
+                    float_softmax.backward(_softmax_backward), uses_output=True)
 LOG_SOFTMAX = Primitive("log_softmax", "LogSoftmaxBackward0",
                         float_softmax.forward(_log_softmax_forward, log=True),
-                        _log_softmax_backward, uses_output=True)
+                        float_softmax.backward(_log_softmax_backward, log=True), uses_output=True)
 
 
 def _make(prim):

@@ -114,7 +114,7 @@ LOG1P = unary("log1p", "Log1PBackward0", floating(kernels.log1p),
 EXPM1 = unary("expm1", "Expm1Backward0", floating(kernels.expm1),
               lambda F, g, a, out: g * (out + 1), uses_output=True)
 RSQRT = unary("rsqrt", "RsqrtBackward0", floating(kernels.rsqrt),
-              lambda F, g, a, out: -0.5 * g * out ** 3, uses_output=True)
+              lambda F, g, a, out: -0.5 * g * F.pow(out, 3), uses_output=True)
 
 
 def _zero_like_input(F, g, inputs, out, params, needs):
