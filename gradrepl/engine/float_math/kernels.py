@@ -134,6 +134,24 @@ def pow_scalar(a, exponent):
     return loops.elementwise(a, vector, lambda x: libm.pow(x, exponent))
 
 
+def power(a, b):
+    """``a ** b`` where the exponent is a tensor (``b`` an array; ``a`` an array or a Python
+    number), as ATen's ``pow_tensor_tensor_kernel`` computes float32 and float64: SLEEF's pow
+    on whole vectors of each contiguous run, ``std::pow`` in the dtype's own precision on the
+    rest; a number base is a stride-0 operand of the same loop (and 1 gives ones, as torch fills
+    them). Anything else is numpy's."""
+    if not isinstance(b, np.ndarray) or not isinstance(a, (np.ndarray, int, float)):
+        return np.power(a, b)
+    dtype = np.result_type(a, b)
+    if dtype not in _POW or (isinstance(a, np.ndarray) and a.dtype.kind != "f"
+                             and b.dtype.kind != "f"):
+        return np.power(a, b)
+    if not isinstance(a, np.ndarray) and a == 1:
+        return np.ones(b.shape, dtype)
+    base, exponent = np.asarray(a, dtype), b.astype(dtype, copy=False)
+    return loops.elementwise_pair(base, exponent, _POW[dtype], libm.pow_same)
+
+
 def _inverse_square_scalar(x):
     # the scalar loop divides the double 1.0 by the float square: in double, rounded once more
     return (1.0 / (x * x).astype(_F64)).astype(x.dtype)

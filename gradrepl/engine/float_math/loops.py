@@ -55,3 +55,43 @@ def elementwise(x: np.ndarray, vector, scalar) -> np.ndarray:
             out[:, part] = scalar(rows[:, part].ravel()).reshape(rows.shape[0], -1)
         return out.reshape(x.shape)
     return scalar(x.ravel()).reshape(x.shape)
+
+
+def elementwise_pair(a: np.ndarray, b: np.ndarray, vector, scalar) -> np.ndarray:
+    """``elementwise`` for a binary op over the broadcast of ``a`` and ``b``: the runs torch's
+    loop vectorises are the trailing dims along which each input is either contiguous or
+    broadcast (stride 0), as TensorIterator coalesces them; the output is C-contiguous."""
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
+    run = _run_length((a, b), shape)
+    flat_a, flat_b = a.reshape(-1), b.reshape(-1)
+    out = vector(flat_a, flat_b) if run > 1 else np.empty(flat_a.shape, np.result_type(a, b))
+    if out.size == 0:
+        return out.reshape(shape)
+    if run == out.size:
+        parts = scalar_elements(run, max(out.itemsize, 4))
+    else:
+        parts = [np.s_[:, tail] for tail in scalar_elements(run, max(out.itemsize, 4))]
+    rows = (flat_a.reshape(-1, run), flat_b.reshape(-1, run), out.reshape(-1, run))
+    for part in parts:
+        if run == out.size:
+            out[part] = scalar(flat_a[part], flat_b[part])
+        else:
+            rows[2][part] = scalar(rows[0][part].ravel(), rows[1][part].ravel()).reshape(
+                rows[2][part].shape)
+    return out.reshape(shape)
+
+
+def _run_length(arrays, shape) -> int:
+    """Elements in each run TensorIterator hands its inner loop: the product of the trailing
+    dims over which every operand keeps one pattern, contiguous or stride 0 (1: no run)."""
+    run, kinds = 1, [None] * len(arrays)
+    for axis in reversed(range(len(shape))):
+        if shape[axis] == 1:
+            continue
+        now = ["zero" if x.strides[axis] == 0 else
+               "contiguous" if x.strides[axis] == x.itemsize * run else None for x in arrays]
+        if None in now or any(k not in (None, n) for k, n in zip(kinds, now)):
+            break
+        kinds, run = now, run * shape[axis]
+    return run

@@ -82,7 +82,7 @@ def _pow(a, b):
     if a_kind in "iu" and b_kind is not None and b_kind.kind in "iu":
         return _integer_pow(a, b)
     if getattr(b, "dtype", None) is not None or isinstance(b, float) or getattr(a, "dtype", np.dtype(float)).kind == "f":
-        return elementwise(np.power, a, b)
+        return elementwise(kernels.power, a, b)
     # integer ** integer: numpy and torch both refuse negative exponents, torch in these words
     if isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -110,7 +110,7 @@ def _integer_pow(a, b):
 
 
 def _rpow(base, a):
-    return elementwise(np.power, base, a)
+    return elementwise(kernels.power, base, a)
 
 
 def _pow_exponent_grad(F, g, base, exponent, out):
@@ -139,7 +139,7 @@ POW_TENSOR = binary(
     "pow", "PowBackward1", _pow,
     lambda F, g, a, b, out: F.where(b == 0, 0.0, g * (b * F.pow(a, b - 1))),
     lambda F, g, a, b, out: _pow_exponent_grad(F, g, a, b, out),
-    uses_output=True, fast=operator.pow, fast_ints=False,
+    uses_output=True, fast=kernels.power, fast_ints=False,
 )
 
 
