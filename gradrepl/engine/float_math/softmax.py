@@ -21,7 +21,9 @@ softmax's fusing each ``g * y`` into the running sum, and log_softmax's ``g - ex
 fused, exp by SLEEF or the C library by column as in its forward. (Which steps the compiler fused
 was settled bit for bit against torch 2.13.)
 
-Other dtypes keep the caller's own computation (``forward(fallback)``, ``backward(fallback)``).
+float16 along another dim computes in float32 with 32-half steps and rounds once to half
+(softmax's one-at-a-time columns round their exp to half first). Other cases keep the caller's
+own computation (``forward(fallback)``, ``backward(fallback)``).
 """
 
 from __future__ import annotations
@@ -43,12 +45,15 @@ def forward(fallback, log=False):
     """The forward of softmax (or log_softmax) for ``(a, dim)``: torch's kernels for float32 and
     float64 tensors of at least one dimension, ``fallback`` for the rest."""
     def compute(a, dim):
-        if a.dtype not in _EXP or a.ndim == 0 or a.size == 0:
+        half_blocks = a.dtype == np.float16 and 0 <= dim < a.ndim - 1 and a.size
+        if (a.dtype not in _EXP or a.ndim == 0 or a.size == 0) and not half_blocks:
             return fallback(a, dim)
         x = np.ascontiguousarray(a)
         outer, size = int(np.prod(a.shape[:dim])), a.shape[dim]
         blocks = x.reshape(outer, size, -1)
-        if dim == a.ndim - 1:
+        if half_blocks:
+            out = _log_softmax_half_blocks(blocks) if log else _softmax_half_blocks(blocks)
+        elif dim == a.ndim - 1:
             rows = blocks.reshape(outer, size)
             out = _log_softmax_rows(rows) if log else _softmax_rows(rows)
         else:
@@ -161,6 +166,29 @@ def _log_softmax_blocks(blocks):
     columns = log_softmax_vector_columns(outer, size, inner, blocks.itemsize)
     log_sum = _LOG[blocks.dtype](_sum_down(_exp_where(shifted, columns)))
     return shifted - log_sum
+
+
+# float16 along another dim: float32 arithmetic in 32-half steps
+
+def _softmax_half_blocks(blocks):
+    """As ``_softmax_blocks`` in float32, rounding once to half; but a column torch computes one
+    at a time divides the exp it already stored as half (rounded twice)."""
+    outer, _, inner = blocks.shape
+    vector_columns = softmax_vector_columns(outer, inner, vector_lanes(2))
+    x = blocks.astype(np.float32)
+    e = _exp_where(x - x.max(axis=1, keepdims=True), vector_columns)
+    total = _sum_down(e)
+    stored = np.where(vector_columns[:, None, :], e, e.astype(np.float16).astype(np.float32))
+    return (stored / total).astype(np.float16)
+
+
+def _log_softmax_half_blocks(blocks):
+    outer, size, inner = blocks.shape
+    x = blocks.astype(np.float32)
+    shifted = x - x.max(axis=1, keepdims=True)
+    columns = log_softmax_vector_columns(outer, size, inner, 2)
+    log_sum = sleef_single.logf(_sum_down(_exp_where(shifted, columns)))
+    return (shifted - log_sum).astype(np.float16)
 
 
 # ---------------------------------------------------------------------------------------------
