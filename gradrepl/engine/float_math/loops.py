@@ -58,27 +58,44 @@ def elementwise(x: np.ndarray, vector, scalar) -> np.ndarray:
 
 
 def elementwise_pair(a: np.ndarray, b: np.ndarray, vector, scalar) -> np.ndarray:
-    """``elementwise`` for a binary op over the broadcast of ``a`` and ``b``: the runs torch's
-    loop vectorises are the trailing dims along which each input is either contiguous or
-    broadcast (stride 0), as TensorIterator coalesces them; the output is C-contiguous."""
+    """``elementwise`` for a binary op over the broadcast of ``a`` and ``b``. As TensorIterator
+    does, the dims are first ordered by the inputs' strides (a transposed input is walked in its
+    memory order); the runs torch's loop vectorises are then the trailing dims along which each
+    input is either contiguous or broadcast (stride 0), which TensorIterator coalesces."""
     shape = np.broadcast_shapes(a.shape, b.shape)
     a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
+    order = _memory_order((a, b))
+    out = _pair_in_order(a.transpose(order), b.transpose(order), vector, scalar)
+    return out.transpose(np.argsort(order))
+
+
+def _memory_order(arrays) -> tuple:
+    """The axes from the largest stride to the smallest, taken from the first input that is not
+    broadcast along any axis (TensorIterator's reorder_dimensions); C order otherwise."""
+    for x in arrays:
+        strides = [abs(s) for s, n in zip(x.strides, x.shape) if n > 1]
+        if strides and 0 not in strides:
+            keys = [abs(s) if n > 1 else np.inf for s, n in zip(x.strides, x.shape)]
+            return tuple(sorted(range(x.ndim), key=lambda axis: -keys[axis]))
+    return tuple(range(arrays[0].ndim))
+
+
+def _pair_in_order(a, b, vector, scalar):
+    shape = a.shape
     run = _run_length((a, b), shape)
     flat_a, flat_b = a.reshape(-1), b.reshape(-1)
     out = vector(flat_a, flat_b) if run > 1 else np.empty(flat_a.shape, np.result_type(a, b))
     if out.size == 0:
         return out.reshape(shape)
+    tails = scalar_elements(run, max(out.itemsize, 4))
     if run == out.size:
-        parts = scalar_elements(run, max(out.itemsize, 4))
-    else:
-        parts = [np.s_[:, tail] for tail in scalar_elements(run, max(out.itemsize, 4))]
-    rows = (flat_a.reshape(-1, run), flat_b.reshape(-1, run), out.reshape(-1, run))
-    for part in parts:
-        if run == out.size:
+        for part in tails:
             out[part] = scalar(flat_a[part], flat_b[part])
-        else:
-            rows[2][part] = scalar(rows[0][part].ravel(), rows[1][part].ravel()).reshape(
-                rows[2][part].shape)
+        return out.reshape(shape)
+    rows_a, rows_b, rows_out = (v.reshape(-1, run) for v in (flat_a, flat_b, out))
+    for tail in tails:
+        rows_out[:, tail] = scalar(rows_a[:, tail].ravel(), rows_b[:, tail].ravel()).reshape(
+            rows_out[:, tail].shape)
     return out.reshape(shape)
 
 

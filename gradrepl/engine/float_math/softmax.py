@@ -45,13 +45,15 @@ def forward(fallback, log=False):
     """The forward of softmax (or log_softmax) for ``(a, dim)``: torch's kernels for float32 and
     float64 tensors of at least one dimension, ``fallback`` for the rest."""
     def compute(a, dim):
-        half_blocks = a.dtype == np.float16 and 0 <= dim < a.ndim - 1 and a.size
-        if (a.dtype not in _EXP or a.ndim == 0 or a.size == 0) and not half_blocks:
+        half = a.dtype == np.float16 and a.size and a.ndim and (dim < a.ndim - 1 or not log)
+        if (a.dtype not in _EXP or a.ndim == 0 or a.size == 0) and not half:
             return fallback(a, dim)
         x = np.ascontiguousarray(a)
         outer, size = int(np.prod(a.shape[:dim])), a.shape[dim]
         blocks = x.reshape(outer, size, -1)
-        if half_blocks:
+        if half and dim == a.ndim - 1:
+            out = _softmax_half_rows(blocks.reshape(outer, size))
+        elif half:
             out = _log_softmax_half_blocks(blocks) if log else _softmax_half_blocks(blocks)
         elif dim == a.ndim - 1:
             rows = blocks.reshape(outer, size)
@@ -108,12 +110,13 @@ def _log_softmax_rows(rows):
 # ---------------------------------------------------------------------------------------------
 # along another dim
 
-def softmax_vector_columns(outer: int, inner: int, lanes: int) -> np.ndarray:
+def softmax_vector_columns(outer: int, inner: int, lanes: int,
+                           threads: int = THREADS) -> np.ndarray:
     """Which (outer, inner) columns ``_vec_softmax`` runs through whole vectors: its loop over
     outer * inner positions (split between torch's threads) takes ``lanes`` at a time while they
     stay within one row of inner and one thread's range, and the rest one by one."""
     total = outer * inner
-    threads = min(THREADS, total)
+    threads = min(threads, total)
     chunk = -(-total // threads)
     position = np.arange(total)
     row_start = position // inner * inner
@@ -169,6 +172,22 @@ def _log_softmax_blocks(blocks):
 
 
 # float16 along another dim: float32 arithmetic in 32-half steps
+
+def _softmax_half_rows(rows):
+    """The reduced-precision last-dim kernel: float32 whole vectors through SLEEF and summed lane
+    by lane, then the rest one at a time through the C library, added in order to that sum."""
+    x = rows.astype(np.float32)
+    shifted = x - x.max(axis=1, keepdims=True)
+    lanes = vector_lanes(4)
+    whole = x.shape[1] // lanes * lanes
+    e = np.empty_like(shifted)
+    e[:, :whole] = sleef.expf(shifted[:, :whole])
+    total = reduce_sum(e[:, :whole]) if whole else np.zeros(len(x), np.float32)
+    for i in range(whole, x.shape[1]):
+        e[:, i] = libm.call("exp", shifted[:, i])
+        total = total + e[:, i]
+    return (e * (np.float32(1) / total)[:, None]).astype(np.float16)
+
 
 def _softmax_half_blocks(blocks):
     """As ``_softmax_blocks`` in float32, rounding once to half; but a column torch computes one
