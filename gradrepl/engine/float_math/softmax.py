@@ -74,9 +74,8 @@ def reduce_sum(rows: np.ndarray) -> np.ndarray:
     if n < lanes:
         return _in_order(rows)
     whole = n // lanes * lanes
-    acc = rows[:, :lanes].copy()
-    for start in range(lanes, whole, lanes):
-        acc += rows[:, start:start + lanes]
+    # np.add.accumulate adds strictly in order: lane by lane down the whole vectors
+    acc = np.add.accumulate(rows[:, :whole].reshape(len(rows), -1, lanes), axis=1)[:, -1].copy()
     if whole < n:
         acc[:, :n - whole] += rows[:, whole:]
     if rows.dtype == np.float32:  # VecReduceAllSIMD<float>: lane i plus lane i ^ half, ...
@@ -89,10 +88,7 @@ def reduce_sum(rows: np.ndarray) -> np.ndarray:
 
 
 def _in_order(rows):
-    total = rows[:, 0].copy()
-    for i in range(1, rows.shape[1]):
-        total += rows[:, i]
-    return total
+    return np.add.accumulate(rows, axis=1)[:, -1]
 
 
 def _softmax_rows(rows):
@@ -137,10 +133,8 @@ def _exp_where(shifted, vector_columns):
 
 
 def _sum_down(e):
-    total = np.zeros_like(e[:, 0])
-    for d in range(e.shape[1]):
-        total += e[:, d]
-    return total[:, None]
+    """Sums down the dim (axis 1) in order from 0, keeping that axis."""
+    return np.add.accumulate(e, axis=1)[:, -1:]
 
 
 def _softmax_blocks(blocks):
