@@ -72,6 +72,13 @@ class DoubleWord:
         return s, (((x[0] - s) + y[0]) + x[1]) + y[1]
 
     @staticmethod
+    def add2_fp(x, y):
+        """number + pair in any order (dfadd2_vf2_vf_vf2)."""
+        s = x + y[0]
+        v = s - x
+        return s, ((x - (s - v)) + (y[0] - v)) + y[1]
+
+    @staticmethod
     def add2_pf(x, y):
         """pair + number in any order (dfadd2_vf2_vf2_vf)."""
         s = x[0] + y

@@ -21,20 +21,24 @@ from gradrepl.engine.float_math import libm, loops, sleef, sleef_double, sleef_s
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
 
-def rounded_from_float64(np_func):
+def rounded_from_float64(np_func, half=None):
     """float32 computed in float64 and rounded once (MKL's float32 functions are that close);
-    other dtypes as numpy computes them."""
+    float16 by ``half``, the float32 SLEEF function torch's Vectorized<Half> calls (MKL never
+    sees half tensors), rounded once; other dtypes as numpy computes them."""
     def forward(a):
         if a.dtype == _F32:
             return np_func(a.astype(_F64)).astype(_F32)
+        if a.dtype == _F16 and half is not None:
+            with np.errstate(all="ignore"):
+                return half(a.astype(_F32)).astype(_F16)
         return np_func(a)
     return forward
 
 
-exp = rounded_from_float64(np.exp)
-log = rounded_from_float64(np.log)
-log2 = rounded_from_float64(np.log2)
-log10 = rounded_from_float64(np.log10)
+exp = rounded_from_float64(np.exp, sleef.expf)
+log = rounded_from_float64(np.log, sleef_single.logf)
+log2 = rounded_from_float64(np.log2, sleef_single.log2f)
+log10 = rounded_from_float64(np.log10, sleef_single.log10f)
 sin = rounded_from_float64(np.sin)
 cos = rounded_from_float64(np.cos)
 tanh = rounded_from_float64(np.tanh)

@@ -218,3 +218,46 @@ def logf(d) -> np.ndarray:
     r = np.where(np.isposinf(d), F32(np.inf), r)
     r = np.where((d < 0) | np.isnan(d), F32(np.nan), r)
     return np.where(d == 0, F32(-np.inf), r)
+
+
+def _log_parts(d):
+    """d = 2**e * m for logf, log2f and log10f: e as float, m in [3/4, 3/2), and
+    x = (m - 1) / (m + 1) as a double-float with its square's high part."""
+    positive = np.isfinite(d) & (d > 0)
+    safe = np.where(positive, d, F32(1))
+    e = _exponent(safe * _FOUR_THIRDS).astype(F32)
+    x = df.divide(df.add2_ff(F32(-1), _mantissa(safe)), df.add2_ff(F32(1), _mantissa(safe)))
+    return e, x, x[0] * x[0]
+
+
+def _log_specials(d, r):
+    r = np.where(np.isposinf(d), F32(np.inf), r)
+    r = np.where((d < 0) | np.isnan(d), F32(np.nan), r)
+    return np.where(d == 0, F32(-np.inf), r)
+
+
+_LOG2_POLY = (+0.4374550283e+0, +0.5764790177e+0, +0.9618012905120)
+_LOG2_C = df.constant(2.8853900432586669922, 3.2734474483568488616e-08)
+_LOG10_POLY = (+0.1314289868e+0, +0.1735493541e+0, +0.2895309627e+0)
+_LOG10_2 = df.constant(0.30103001, -1.432098889e-08)
+_LOG10_C = df.constant(0.868588984, -2.170757285e-08)
+
+
+def log2f(d) -> np.ndarray:
+    """Sleef_log2f_u10 (what float16 log2 rounds)."""
+    d = np.asarray(d, F32)
+    with np.errstate(all="ignore"):
+        e, x, x2 = _log_parts(d)
+        s = df.add2_fp(e, df.mul_pp(x, _LOG2_C))
+        r = df.value(df.add2_pf(s, (x2 * x[0]) * _horner(x2, _LOG2_POLY)))
+    return _log_specials(d, r)
+
+
+def log10f(d) -> np.ndarray:
+    """Sleef_log10f_u10 (what float16 log10 rounds)."""
+    d = np.asarray(d, F32)
+    with np.errstate(all="ignore"):
+        e, x, x2 = _log_parts(d)
+        s = df.add_pp(df.mul_pf(_LOG10_2, e), df.mul_pp(x, _LOG10_C))
+        r = df.value(df.add_pf(s, (x2 * x[0]) * _horner(x2, _LOG10_POLY)))
+    return _log_specials(d, r)
