@@ -143,7 +143,7 @@ def test_softmax_forward(torch, name, dtype):
                   getattr(torch, name)(view(torch.from_numpy(x)), dim))
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_backward(torch, name, dtype):
     rng = np.random.default_rng(1)

@@ -78,13 +78,40 @@ def reduce_sum(rows: np.ndarray) -> np.ndarray:
     acc = np.add.accumulate(rows[:, :whole].reshape(len(rows), -1, lanes), axis=1)[:, -1].copy()
     if whole < n:
         acc[:, :n - whole] += rows[:, whole:]
-    if rows.dtype == np.float32:  # VecReduceAllSIMD<float>: lane i plus lane i ^ half, ...
-        step = lanes // 2
-        while step:
-            acc = acc + acc[:, np.arange(lanes) ^ step]
-            step //= 2
-        return acc[:, 0]
+    if rows.dtype == np.float32:
+        return _butterfly(acc)
     return _in_order(acc)  # double has no SIMD specialisation: lane by lane
+
+
+def _butterfly(acc):
+    """VecReduceAllSIMD<float>: lane i plus lane i ^ (lanes / 2), then i ^ (lanes / 4) ... 1."""
+    lanes = acc.shape[1]
+    step = lanes // 2
+    while step:
+        acc = acc + acc[:, np.arange(lanes) ^ step]
+        step //= 2
+    return acc[:, 0]
+
+
+def reduce_sum_half(products):
+    """Each row's sum as the float16 ``map2_reduce_all`` adds its float products: two float
+    accumulators per step of 2L halves (L float lanes), the partial step into their first lanes,
+    the two added, then the butterfly; rows shorter than 2L add their (at most L) lanes in
+    order."""
+    lanes = vector_lanes(4)
+    step = 2 * lanes
+    count, n = products.shape
+    if n < step:
+        if n <= lanes:
+            return _in_order(products)
+        first = products[:, :lanes].copy()
+        first[:, :n - lanes] += products[:, lanes:]
+        return _in_order(first)
+    whole = n // step * step
+    acc = np.add.accumulate(products[:, :whole].reshape(count, -1, step), axis=1)[:, -1].copy()
+    rest = n - whole
+    acc[:, :rest] += products[:, whole:]  # the first accumulator's lanes, then the second's
+    return _butterfly(acc[:, :lanes] + acc[:, lanes:])
 
 
 def _in_order(rows):
@@ -212,10 +239,14 @@ def backward(fallback, log=False):
     needs)`` form: torch's kernels when it runs on float32 or float64 arrays, ``fallback`` for
     the rest (other dtypes, and the differentiable form under create_graph)."""
     def compute(F, g, inputs, out, params, needs):
-        if not isinstance(g, np.ndarray) or g.dtype not in _EXP or g.dtype != out.dtype \
-                or out.ndim == 0 or out.size == 0:
+        if not isinstance(g, np.ndarray) or g.dtype != out.dtype or out.ndim == 0 \
+                or out.size == 0:
             return fallback(F, g, inputs, out, params, needs)
         dim = params[0]
+        if g.dtype == np.float16 and dim == out.ndim - 1 and not log:
+            return (_softmax_grad_half_rows(g, out),)
+        if g.dtype not in _EXP:
+            return fallback(F, g, inputs, out, params, needs)
         g, y = np.ascontiguousarray(np.broadcast_to(g, out.shape)), np.ascontiguousarray(out)
         outer, size = int(np.prod(out.shape[:dim])), out.shape[dim]
         if dim == out.ndim - 1:
@@ -230,6 +261,14 @@ def backward(fallback, log=False):
 
 def _softmax_grad_rows(g, y):
     return (g - reduce_sum(g * y)[:, None]) * y
+
+
+def _softmax_grad_half_rows(g, y):
+    shape = y.shape
+    g, y = (np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1, shape[-1])
+            .astype(np.float32) for v in (g, y))
+    total = reduce_sum_half(g * y)[:, None]
+    return ((g - total) * y).astype(np.float16).reshape(shape)
 
 
 def _log_softmax_grad_rows(g, y):
