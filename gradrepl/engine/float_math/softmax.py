@@ -22,8 +22,9 @@ fused, exp by SLEEF or the C library by column as in its forward. (Which steps t
 was settled bit for bit against torch 2.13.)
 
 float16 along another dim computes in float32 with 32-half steps and rounds once to half
-(softmax's one-at-a-time columns round their exp to half first). Other cases keep the caller's
-own computation (``forward(fallback)``, ``backward(fallback)``).
+(softmax's one-at-a-time columns round their exp to half first); its last-dim softmax and all its
+backward kernels follow the reduced-precision kernels too. Other cases (float16 last-dim
+log_softmax among them) keep the caller's own computation (``forward(fallback)``, ``backward(fallback)``).
 """
 
 from __future__ import annotations
@@ -242,37 +243,34 @@ def backward(fallback, log=False):
         if not isinstance(g, np.ndarray) or g.dtype != out.dtype or out.ndim == 0 \
                 or out.size == 0:
             return fallback(F, g, inputs, out, params, needs)
-        dim = params[0]
-        if g.dtype == np.float16 and dim == out.ndim - 1 and not log:
-            return (_softmax_grad_half_rows(g, out),)
-        if g.dtype not in _EXP:
+        if g.dtype not in _EXP and g.dtype != np.float16:
             return fallback(F, g, inputs, out, params, needs)
+        dim = params[0]
         g, y = np.ascontiguousarray(np.broadcast_to(g, out.shape)), np.ascontiguousarray(out)
         outer, size = int(np.prod(out.shape[:dim])), out.shape[dim]
+        if g.dtype == np.float16:  # the reduced-precision kernels: float32 inside, one rounding
+            g, y = g.astype(np.float32), y.astype(np.float32)
         if dim == out.ndim - 1:
             rows = (g.reshape(outer, size), y.reshape(outer, size))
-            grad = _log_softmax_grad_rows(*rows) if log else _softmax_grad_rows(*rows)
+            half = out.dtype == np.float16
+            if log:
+                grad = _log_softmax_grad_rows(*rows, reduce_sum_half if half else reduce_sum)
+            else:
+                grad = _softmax_grad_rows(*rows, reduce_sum_half if half else reduce_sum)
         else:
             blocks = (g.reshape(outer, size, -1), y.reshape(outer, size, -1))
-            grad = _log_softmax_grad_blocks(*blocks) if log else _softmax_grad_blocks(*blocks)
-        return (grad.reshape(out.shape),)
+            grad = (_log_softmax_grad_blocks(*blocks, out.itemsize) if log
+                    else _softmax_grad_blocks(*blocks))
+        return (grad.reshape(out.shape).astype(out.dtype, copy=False),)
     return compute
 
 
-def _softmax_grad_rows(g, y):
-    return (g - reduce_sum(g * y)[:, None]) * y
+def _softmax_grad_rows(g, y, summed):
+    return (g - summed(g * y)[:, None]) * y
 
 
-def _softmax_grad_half_rows(g, y):
-    shape = y.shape
-    g, y = (np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1, shape[-1])
-            .astype(np.float32) for v in (g, y))
-    total = reduce_sum_half(g * y)[:, None]
-    return ((g - total) * y).astype(np.float16).reshape(shape)
-
-
-def _log_softmax_grad_rows(g, y):
-    total = np.broadcast_to(reduce_sum(g)[:, None], g.shape)
+def _log_softmax_grad_rows(g, y, summed):
+    total = np.broadcast_to(summed(g)[:, None], g.shape)
     return _FMA[g.dtype](-_EXP[y.dtype](y), total, g)
 
 
@@ -284,8 +282,8 @@ def _softmax_grad_blocks(g, y):
     return y * (g - total[:, None])
 
 
-def _log_softmax_grad_blocks(g, y):
+def _log_softmax_grad_blocks(g, y, itemsize):
     outer, size, inner = y.shape
-    columns = log_softmax_vector_columns(outer, size, inner, y.itemsize)
+    columns = log_softmax_vector_columns(outer, size, inner, itemsize)
     total = np.broadcast_to(_sum_down(g), g.shape)
     return _FMA[g.dtype](-_exp_where(y, columns), total, g)
