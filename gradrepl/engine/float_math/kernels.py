@@ -1,14 +1,15 @@
 """One forward per float op, following the code path torch 2.13 takes on CPU.
 
-- MKL's vector math (VML) computes exp, log, log2, log10, sin, cos, tanh and sqrt of float
-  tensors of any size (ATen's ``IMPLEMENT_VML`` kernels copy strided input into a buffer
-  first). Its algorithms are not public and its code path depends on the CPU; its float32
+- MKL's vector math (VML) computes exp, log, log2, log10, sin, cos, tanh and sqrt of float32
+  and float64 tensors of any size (ATen's ``IMPLEMENT_VML`` kernels copy strided input into a
+  buffer first). Its algorithms are not public and its code path depends on the CPU; its float32
   results are within half an ulp or so, so the closest public stand-in is the float64 result
   rounded once (exp: 99% of values identical, log and log10: 100%, tanh: 99.5%, sin and cos:
   94-97%, against numpy's own float32 loops' 60-90%). float64 keeps numpy's results, which are
-  as close (99-100%; tanh 79%).
-- ATen's own vectorised loops compute sigmoid, exp2, pow with a float exponent, rsqrt and
-  reciprocal: SLEEF on whole vectors, the C library on the rest (``loops``).
+  as close (99-100%; tanh 79%). float16 never reaches MKL: torch rounds SLEEF's float result.
+- ATen's own vectorised loops compute sigmoid, exp2, pow with a float or tensor exponent, rsqrt
+  and reciprocal: SLEEF on whole vectors, the C library on the rest (``loops``); expm1 and
+  log1p run SLEEF on every element (``vml``'s ``vec::map``).
 """
 
 from __future__ import annotations
