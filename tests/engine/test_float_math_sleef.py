@@ -160,3 +160,16 @@ def test_pair_loop_runs_are_contiguous_or_broadcast_dims():
                                    lambda x, y: x * 0 + 1)
     lanes = vector_lanes(8)
     assert marks.sum() == 3 * (40 % (2 * lanes))  # each row's tail goes to the scalar loop
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-1e4, 1e4, allow_nan=False, width=32), min_size=1, max_size=64),
+       st.booleans())
+def test_tanh_backwards_short_path_is_the_fused_multiply_add(values, strided):
+    """kernels._one_minus_square32 skips the exact emulation where float64 is already exact."""
+    from gradrepl.engine.float_math import kernels
+    from gradrepl.engine.vector_math import fma
+
+    y = np.array(values + [v / 1e3 for v in values], np.float32)
+    y = y[::2] if strided else y
+    assert np.array_equal(kernels._one_minus_square32(y), fma(-y, y, np.float32(1)))

@@ -173,21 +173,18 @@ def tanh_backward(g, out):
     return g * (1 - out * out)
 
 
-_BELOW_FLOAT32 = np.uint64((1 << 29) - 1)
-_HALFWAY = np.uint64(1 << 28)
-
-
 def _one_minus_square32(y):
-    """fma(-y, y, 1) in float32 (a short path of ``vector_math.fma``, whose general screening
-    costs five times as much on a million tanh outputs). y * y is exact in float64, and so is
-    1 - y * y unless |y| < 1/8 or |y| > 8; rounding that once to float32 is the fused result
-    except where the float64 value sits exactly halfway between two floats (rounding twice):
-    only those lanes are redone exactly."""
-    wide = y.astype(_F64)
-    wide = 1.0 - wide * wide
+    """fma(-y, y, 1) in float32, more cheaply than ``vector_math.fma``'s general screening: y * y
+    is exact in float64, and so is 1 - y * y when 1/8 <= |y| <= 8 (its bits then lie between
+    2**-52 and 2**7), which leaves one rounding to float32, the fused result. Only the other
+    lanes (a few percent of tanh outputs) go through the exact emulation."""
+    y = np.ascontiguousarray(y)
+    wide = np.multiply(y, y, dtype=_F64)
+    np.subtract(1.0, wide, out=wide)
     out = np.asarray(wide.astype(_F32))
-    halfway = (wide.view(np.uint64) & _BELOW_FLOAT32) == _HALFWAY
-    if halfway.any():
-        redo = halfway & ~((np.abs(y) >= 0.125) & (np.abs(y) <= 8))
-        out[redo] = vector_math.fma(-y[redo], y[redo], np.float32(1))
+    size = np.abs(y)
+    others = np.flatnonzero((size < 0.125) | (size > 8))
+    if others.size:
+        few = y.reshape(-1)[others]
+        out.reshape(-1)[others] = vector_math.fma(-few, few, np.float32(1))
     return out
