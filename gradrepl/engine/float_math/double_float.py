@@ -128,7 +128,9 @@ class DoubleWord:
 
 
 def _float32_product_error(x, y, s):
-    return vector_math.fma(x, y, -s)
+    # x * y is exact in float64 (24 + 24 bits) and so is its difference from the float32 s
+    # (the rounding error of a float32 product fits in a float32): no fma emulation needed
+    return (np.multiply(x, y, dtype=np.float64) - s).astype(np.float32)
 
 
 def _float64_product_error(x, y, s):
