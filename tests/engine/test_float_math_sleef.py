@@ -173,3 +173,6 @@ def test_tanh_backwards_short_path_is_the_fused_multiply_add(values, strided):
     y = np.array(values + [v / 1e3 for v in values], np.float32)
     y = y[::2] if strided else y
     assert np.array_equal(kernels._one_minus_square32(y), fma(-y, y, np.float32(1)))
+    zero_d = np.array(values[0], np.float32)  # a 0-d tensor's data stays 0-d
+    assert kernels._one_minus_square32(zero_d).shape == ()
+    assert kernels._one_minus_square32(zero_d) == fma(-zero_d, zero_d, np.float32(1))

@@ -178,8 +178,9 @@ def _one_minus_square32(y):
     is exact in float64, and so is 1 - y * y when 1/8 <= |y| <= 8 (its bits then lie between
     2**-52 and 2**7), which leaves one rounding to float32, the fused result. Only the other
     lanes (a few percent of tanh outputs) go through the exact emulation."""
-    y = np.ascontiguousarray(y)
-    wide = np.multiply(y, y, dtype=_F64)
+    y = np.asarray(y)
+    y = y if y.flags.c_contiguous else np.ascontiguousarray(y)  # (keeps a 0-d array 0-d)
+    wide = np.asarray(np.multiply(y, y, dtype=_F64))
     np.subtract(1.0, wide, out=wide)
     out = np.asarray(wide.astype(_F32))
     size = np.abs(y)
