@@ -1,0 +1,191 @@
+"""one_hot, pad, normalize, cosine_similarity, pairwise_distance and interpolate against real
+PyTorch (values, gradients and grad_fn names bit for bit, errors word for word), plus float64
+numerical gradient checks and a create_graph check that run without torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradrepl.torch as gt
+from tests.torch_api.nn_compare import compare, leaf
+
+
+def _unary(call, *shape):
+    def build(lib):
+        x = leaf(lib, *shape)
+        return call(lib.nn.functional, x), [x]
+    return build
+
+
+def _binary(call, shape1, shape2):
+    def build(lib):
+        x, y = leaf(lib, *shape1), leaf(lib, *shape2)
+        return call(lib.nn.functional, x, y), [x, y]
+    return build
+
+
+PADS = [
+    ((2, 3, 4), lambda F, x: F.pad(x, (1, 2, 0, 1), value=0.5)),
+    ((2, 3, 4), lambda F, x: F.pad(x, (-1, 2))),
+    ((2, 3, 4), lambda F, x: F.pad(x, (1, 1, 1, 1, 1, 1))),
+    ((2, 3, 5), lambda F, x: F.pad(x, (2, 3), "reflect")),
+    ((3, 5), lambda F, x: F.pad(x, (4, 1), "reflect")),
+    ((2, 3, 4, 5), lambda F, x: F.pad(x, (2, 3, 1, 3), "reflect")),
+    ((2, 3, 4, 5), lambda F, x: F.pad(x, (2, 3, 1, 4), "replicate")),
+    ((3, 5), lambda F, x: F.pad(x, (2, 3), "replicate")),
+    ((1, 2, 3, 4, 5), lambda F, x: F.pad(x, (1, 2, 1, 1, 2, 0), "replicate")),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape,call", PADS)
+def test_pad_exact(real_torch, shape, call):
+    compare(real_torch, _unary(call, *shape))
+
+
+INTERPOLATIONS = [
+    ((2, 3, 4, 5), lambda F, x: F.interpolate(x, scale_factor=2)),
+    ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(7, 3))),
+    ((2, 3, 5), lambda F, x: F.interpolate(x, scale_factor=1.7)),
+    ((2, 3, 5), lambda F, x: F.interpolate(x, size=4)),
+    ((2, 3, 4, 5), lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear")),
+    ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(7, 9), mode="bilinear")),
+    ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(7, 9), mode="bilinear", align_corners=True)),
+    ((2, 1, 9, 8), lambda F, x: F.interpolate(x, scale_factor=0.6, mode="bilinear")),
+    ((1, 20, 4, 5), lambda F, x: F.interpolate(x, scale_factor=2.5, mode="bilinear")),
+    ((1, 3, 4, 4), lambda F, x: F.interpolate(x, scale_factor=3, mode="bilinear",
+                                              recompute_scale_factor=True)),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape,call", INTERPOLATIONS)
+def test_interpolate_exact(real_torch, shape, call):
+    compare(real_torch, _unary(call, *shape))
+
+
+@pytest.mark.torch
+def test_bilinear_large_output_within_ulps(real_torch):
+    # outputs with H + W > 128 run ATen's generic kernel, whose weights are not reproduced yet
+    compare(real_torch, _unary(lambda F, x: F.interpolate(x, size=(70, 80), mode="bilinear"),
+                               1, 2, 5, 7), ulps=4)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call,shapes", [
+    (lambda F, x, y: F.cosine_similarity(x, y), ((6, 7), (6, 7))),
+    (lambda F, x, y: F.cosine_similarity(x, y, dim=-1), ((6, 7), (1, 7))),
+    (lambda F, x, y: F.cosine_similarity(x, y, dim=0), ((5,), (5,))),
+    (lambda F, x, y: F.pairwise_distance(x, y), ((6, 7), (6, 7))),
+    (lambda F, x, y: F.pairwise_distance(x, y, p=1, keepdim=True), ((6, 7), (6, 7))),
+    (lambda F, x, y: F.pairwise_distance(x, y, p=1.0), ((4, 7), (7,))),
+])
+def test_distances_exact(real_torch, call, shapes):
+    compare(real_torch, _binary(call, *shapes))
+
+
+@pytest.mark.torch
+def test_pairwise_distance_other_p_within_ulps(real_torch):
+    # the engine's general-p vector norm sums |x|**p in numpy's order, not ATen's
+    compare(real_torch, _binary(lambda F, x, y: F.pairwise_distance(x, y, p=3.0), (4, 7), (7,)),
+            ulps=8)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kw", [{}, {"p": 1, "dim": 0}, {"dim": -1}])
+def test_normalize_exact(real_torch, kw):
+    compare(real_torch, _unary(lambda F, x: F.normalize(x, **kw), 6, 7))
+
+
+@pytest.mark.torch
+def test_graph_shapes_match(real_torch):
+    """The chains torch records, not only the last node."""
+    def chain(fn):
+        names, todo = [], [fn]
+        while todo:
+            node = todo.pop(0)
+            if node is not None:
+                names.append(node.name().replace("torch::autograd::", ""))
+                todo.extend(f for f, _ in node.next_functions)
+        return names
+
+    for lib_call in (lambda F, a, b: F.cosine_similarity(a, b),
+                     lambda F, a, b: F.pairwise_distance(a, b),
+                     lambda F, a, b: F.normalize(a) * b):
+        results = []
+        for lib in (real_torch, gt):
+            lib.manual_seed(0)
+            a, b = leaf(lib, 3, 4), leaf(lib, 3, 4)
+            results.append(chain(lib_call(lib.nn.functional, a, b).grad_fn))
+        assert results[0] == results[1]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([0, 2, 1])),
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([[0, 2], [1, 1]]), 4),
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([], dtype=lib.long), 3),
+])
+def test_one_hot_matches(real_torch, call):
+    assert repr(call(gt)) == repr(call(real_torch))
+
+
+ERRORS = [
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([0, 3]), 3),
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([-1, 0])),
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([0.0, 1.0])),
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([], dtype=lib.long)),
+    lambda lib: lib.nn.functional.pad(lib.zeros(1, 1, 4), (5, 5), "reflect"),
+    lambda lib: lib.nn.functional.pad(lib.zeros(1, 1, 4), (1, 2, 3)),
+    lambda lib: lib.nn.functional.pad(lib.zeros(1, 1, 4), (1, 1), "foo"),
+    lambda lib: lib.nn.functional.pad(lib.zeros(3, 4), (1, 1, 1, 1), "reflect"),
+    lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4), scale_factor=2, mode="bilinear"),
+    lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4)),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", ERRORS)
+def test_errors_match(real_torch, call):
+    with pytest.raises(Exception) as expected:
+        call(real_torch)
+    with pytest.raises(type(expected.value)) as actual:
+        call(gt)
+    assert str(actual.value) == str(expected.value)
+
+
+# --- without torch --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.interpolate(x, size=(3, 7), mode="bilinear"),
+    lambda F, x: F.interpolate(x, scale_factor=1.5, mode="bilinear", align_corners=True),
+    lambda F, x: F.pad(x, (1, 2, 0, 1), value=0.5),
+    lambda F, x: F.pad(x, (2, 1, 1, 1), "reflect"),
+    lambda F, x: F.pad(x, (2, 1, 1, 2), "replicate"),
+    lambda F, x: F.normalize(x),
+    lambda F, x: F.interpolate(x, scale_factor=2),
+    lambda F, x: F.cosine_similarity(x, x * x + 1),
+    lambda F, x: F.pairwise_distance(x, x * 2 + 0.5),
+])
+def test_float64_gradients_are_numerically_right(call):
+    from tests.torch_api.test_nn_layers import _numerical_check
+
+    x = np.random.default_rng(3).standard_normal((2, 2, 3, 4))
+    _numerical_check(lambda t: call(gt.nn.functional, t), x)
+
+
+def test_constant_pad_twice_differentiable():
+    x = gt.randn(3, 4, requires_grad=True)
+    y = (gt.nn.functional.pad(x, (1, 2)) ** 2).sum()
+    (g,) = gt.autograd.grad(y, x, create_graph=True)
+    assert g.grad_fn is not None
+    g.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 4), 2, dtype=np.float32))
+
+
+def test_circular_padding_says_unsupported():
+    from gradrepl.engine.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="circular"):
+        gt.nn.functional.pad(gt.zeros(1, 1, 4), (1, 1), "circular")
