@@ -189,3 +189,36 @@ def test_circular_padding_says_unsupported():
 
     with pytest.raises(UnsupportedError, match="circular"):
         gt.nn.functional.pad(gt.zeros(1, 1, 4), (1, 1), "circular")
+
+
+MODULES = [
+    ("ZeroPad2d(1)", (1, 2, 3, 4)), ("ZeroPad2d((1, 2, 3, 4))", (1, 2, 3, 4)),
+    ("ZeroPad1d(2)", (2, 3, 4)), ("ConstantPad1d(2, 3.5)", (2, 3, 4)),
+    ("ConstantPad2d((1, 0, 2, 0), 1)", (1, 2, 3, 4)), ("ReflectionPad1d(2)", (2, 3, 4)),
+    ("ReflectionPad2d((1, 1, 2, 0))", (1, 2, 3, 4)), ("ReplicationPad2d(1)", (1, 2, 3, 4)),
+    ("ReplicationPad1d((1, 2))", (2, 3, 4)), ("Upsample(scale_factor=2)", (1, 2, 3, 4)),
+    ("Upsample(size=(5, 6), mode='bilinear', align_corners=True)", (1, 2, 3, 4)),
+    ("Upsample(scale_factor=2.0, mode='bilinear')", (1, 2, 3, 4)),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("source,shape", MODULES)
+def test_modules_match(real_torch, source, shape):
+    def build(lib):
+        module = eval(f"lib.nn.{source}")
+        x = leaf(lib, *shape)
+        return module(x), [x]
+    assert repr(eval(f"gt.nn.{source}")) == repr(eval(f"real_torch.nn.{source}"))
+    compare(real_torch, build)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("source", ["CosineSimilarity()", "PairwiseDistance()",
+                                    "PairwiseDistance(p=1, keepdim=True)"])
+def test_distance_modules_match(real_torch, source):
+    def build(lib):
+        x, y = leaf(lib, 4, 5), leaf(lib, 4, 5)
+        return eval(f"lib.nn.{source}")(x, y), [x, y]
+    assert repr(eval(f"gt.nn.{source}")) == repr(eval(f"real_torch.nn.{source}"))
+    compare(real_torch, build)
