@@ -138,3 +138,11 @@ def verdict_lines(verdicts: list[dict]) -> list[str]:
         limit = f"{v['limit']:g}x"
         lines.append(f"  {v['target']:34} {ratio:>8}   target <= {limit:6} {v['status']}")
     return lines
+
+
+# ---------------------------------------------------------------- issue 9: training steps
+TARGETS = TARGETS + (
+    Target("T1 gradrepl/torch (MLP step)", "T1", "torch", 1.0),
+    Target("T2 gradrepl/torch (lesson step)", "T2", "torch", 0.5),
+)
+# ---------------------------------------------------------------- end of issue 9 block

@@ -303,3 +303,18 @@ def _summary(array) -> str:
         return np.array2string(array.astype(np.float64), precision=6, separator=",").replace("\n", "")
     return f"<{'x'.join(map(str, array.shape))} sum {float(array.sum(dtype=np.float64)):.6g}>"
 
+
+
+# ---------------------------------------------------------------- issue 9: training steps
+# T1/T2 live in engine_training.py; this block only registers them (kept apart from the W rows).
+import engine_training as _training  # noqa: E402
+
+WORKLOADS.update(_training.TRAINING_WORKLOADS)
+TORCH_API.update(_training.TORCH_API)
+NUMPY_FLOOR.update(_training.NUMPY_FLOOR)
+_expected_w = expected
+
+
+def expected(name: str) -> Expected:  # noqa: F811
+    return _training.expected(name) if name in _training.TRAINING_WORKLOADS else _expected_w(name)
+# ---------------------------------------------------------------- end of issue 9 block
