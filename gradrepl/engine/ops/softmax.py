@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import dtypes
+from gradrepl.engine.ops import softmax_lastdim as _lastdim
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.tensor import wrap_dim
@@ -34,6 +35,8 @@ def _softmax_forward(a, dim):
         return _softmax_forward(a.astype(np.float32), dim).astype(np.float16)
     if a.ndim == 0:
         return np.exp(a - a)
+    if _lastdim.applies(a, dim):
+        return _lastdim.softmax(a)
     shifted, _ = _shifted(a, dim)
     e = np.exp(shifted)
     return e * (a.dtype.type(1) / np.sum(e, axis=dim, keepdims=True))
@@ -42,6 +45,8 @@ def _softmax_forward(a, dim):
 def _log_softmax_forward(a, dim):
     if a.ndim == 0:
         return a - a
+    if _lastdim.applies(a, dim):
+        return _lastdim.log_softmax(a)
     half = a.dtype == np.float16
     if half:
         a = a.astype(np.float32)
@@ -67,6 +72,8 @@ def _in_float32(backward):
 @_in_float32
 def _softmax_backward(F, g, inputs, out, params, needs):
     # torch's _softmax_backward_data: out * (g - sum(g * out))
+    if F is arrays and g.dtype == out.dtype and _lastdim.applies(out, params[0]):
+        return (_lastdim.softmax_backward(g, out),)
     dims = () if np.ndim(out) == 0 else (params[0],)
     return (out * (g - F.sum(g * out, dims, keepdim=True)),)
 
@@ -74,6 +81,8 @@ def _softmax_backward(F, g, inputs, out, params, needs):
 @_in_float32
 def _log_softmax_backward(F, g, inputs, out, params, needs):
     # torch's _log_softmax_backward_data: g - exp(out) * sum(g)
+    if F is arrays and g.dtype == out.dtype and _lastdim.applies(out, params[0]):
+        return (_lastdim.log_softmax_backward(g, out),)
     dims = () if np.ndim(out) == 0 else (params[0],)
     return (g - F.exp(out) * F.sum(g, dims, keepdim=True),)
 
