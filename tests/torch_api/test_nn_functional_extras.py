@@ -222,3 +222,56 @@ def test_distance_modules_match(real_torch, source):
         return eval(f"lib.nn.{source}")(x, y), [x, y]
     assert repr(eval(f"gt.nn.{source}")) == repr(eval(f"real_torch.nn.{source}"))
     compare(real_torch, build)
+
+
+INPLACE = [
+    lambda F, y: F.leaky_relu(y, 0.1, inplace=True),
+    lambda F, y: F.elu(y, inplace=True),
+    lambda F, y: F.elu(y, alpha=0.5, inplace=True),
+    lambda F, y: F.silu(y, inplace=True),
+    lambda F, y: F.relu(y, inplace=True),
+    lambda F, y: F.dropout(y, 0.3, inplace=True),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", INPLACE)
+def test_inplace_activations_match(real_torch, call):
+    def build(lib):
+        x = leaf(lib, 4, 6)
+        y = x * 1.5
+        out = call(lib.nn.functional, y)
+        assert out is y
+        return out, [x]
+    # elu and silu go through exp/expm1, within a few ulps as their out-of-place forms
+    # (docs/nn.md); leaky_relu, relu and dropout are exact
+    uses_exp = call in (INPLACE[1], INPLACE[2], INPLACE[3])
+    compare(real_torch, build, ulps=16 if uses_exp else 0)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", INPLACE)
+def test_inplace_on_a_leaf_is_refused_as_torch_refuses(real_torch, call):
+    for lib in (real_torch, gt):
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+            call(lib.nn.functional, lib.randn(3, requires_grad=True))
+
+
+@pytest.mark.torch
+def test_inplace_over_a_saved_output_fails_as_in_torch(real_torch):
+    messages = []
+    for lib in (real_torch, gt):
+        x = lib.randn(3, requires_grad=True)
+        y = x.exp()
+        lib.nn.functional.leaky_relu(y, inplace=True)
+        with pytest.raises(RuntimeError) as error:
+            y.sum().backward()
+        messages.append(str(error.value).split(" is at version")[0])
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.torch
+def test_inplace_module_reprs(real_torch):
+    for source in ("LeakyReLU(0.1, inplace=True)", "ELU(inplace=True)", "SiLU(inplace=True)",
+                   "Dropout(0.2, inplace=True)", "ReLU(inplace=True)"):
+        assert repr(eval(f"gt.nn.{source}")) == repr(eval(f"real_torch.nn.{source}"))
