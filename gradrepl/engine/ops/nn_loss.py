@@ -68,16 +68,46 @@ def _huber(a, t, delta):
     return np.where(z < delta, half * z * z, delta * (z - half * delta))
 
 
-def _huber_grad(a, t, g, norm, delta):
+def _huber_grad(a, t, g, norm, delta, delta_double):
+    """huber_backward_cpu_kernel: whole vectors compute ``norm * clip(x, -delta, delta) * grad``
+    with delta in the tensor's dtype; the scalar tail multiplies by the double delta last."""
+    from gradrepl.engine.float_math.loops import scalar_elements
+
     x = a - t
-    return np.where(x <= -delta, -norm * g * delta,
-                    np.where(x >= delta, norm * g * delta, norm * x * g))
+    g = np.broadcast_to(g, x.shape)
+    clipped = np.where(np.abs(x) >= delta, np.where(x > 0, delta, -delta), x)
+    grad = (norm * clipped) * g
+    if x.dtype.kind != "f" or not x.ndim:
+        return grad
+    flat_x, flat_g, flat_grad = x.ravel(), g.ravel(), grad.reshape(-1)
+    for part in scalar_elements(x.size, x.itemsize):
+        xs, gs = flat_x[part], flat_g[part]
+        outer = (norm * gs).astype(np.float64) * delta_double
+        flat_grad[part] = np.where(xs <= -delta_double, -outer,
+                                   np.where(xs >= delta_double, outer, norm * xs * gs))
+    return grad
+
+
+def _huber_backward(g, inputs, out, params, needs):
+    a, t = _common(*inputs)
+    reduction, delta = params
+    norm = mean_norm(reduction, a.size, a.dtype)
+    grad_a = _huber_grad(a, t, np.asarray(g, dtype=a.dtype), norm, a.dtype.type(delta),
+                         float(delta))
+    return (grad_a if needs[0] else None, -grad_a if needs[1] else None)
 
 
 MSE_LOSS = _pointwise_loss("mse_loss", "MseLossBackward0", _mse, _mse_grad, scale=2.0)
 SMOOTH_L1_LOSS = _pointwise_loss("smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1,
                                  _smooth_l1_grad)
-HUBER_LOSS = _pointwise_loss("huber_loss", "HuberLossBackward0", _huber, _huber_grad)
+def _huber_forward(a, t, reduction, delta):
+    a, t = _common(a, t)
+    return reduce_loss(_huber(a, t, a.dtype.type(delta)), reduction)
+
+
+# its own backward (not _pointwise_loss's): the scalar tail needs delta as the double it was given
+HUBER_LOSS = Primitive("huber_loss", "HuberLossBackward0", _huber_forward,
+                       arrays_only("huber_loss", _huber_backward))
 
 
 # ---------------------------------------------------------------------------------------------
