@@ -1,6 +1,6 @@
 """gradrepl's engine against real torch and the numpy floor, on the same workloads, in one run.
 
-    python benchmarks/engine.py [--quick] [--only W1,W2] [--json FILE] [--native-blas]
+    python benchmarks/engine.py [--quick] [--only W1,W2,memory] [--json FILE] [--native-blas]
 
 Each engine runs in its own worker process (benchmarks/engine_worker.py), started with the same
 environment. Every worker first checks that its engine computes the right values and gradients,
@@ -8,8 +8,10 @@ then the samples are interleaved: each round times every workload on every engin
 (rotating which engine goes first), so load from elsewhere on the machine hits all engines alike.
 The report gives gradrepl's time as a ratio to torch's and to the numpy floor's (the median of the
 per-round ratios, with the interquartile range), the median time per iteration of each engine, and
-each target of issue 2 as PASS or MISS. The workloads are described in engine_workloads.py and
-docs/benchmarks.md. Exit status: 0 when every engine computed the right answers, 1 otherwise.
+each target of issue 11 as PASS or MISS, then the memory per recorded graph node
+(engine_memory.py). The workloads are described in engine_workloads.py and docs/benchmarks.md.
+Exit status: 0 when every engine computed the right answers (bit for bit with torch where a
+workload says so), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ HERE = Path(__file__).resolve().parent
 # Set on some processors for old OpenBLAS builds; they slow a current numpy (docs/benchmarks.md).
 OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+MALLOC_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+MEMORY = "memory"  # --only's name for the memory-per-node figure
+
+
+def allocator_environment() -> dict:
+    """glibc's settings that gradrepl applies (gradrepl/engine/memory.py in this checkout, whatever
+    --gradrepl-path measures), as environment variables glibc reads at start-up, so that every
+    worker runs with the same ones."""
+    spec = importlib.util.spec_from_file_location(
+        "gradrepl_memory", HERE.parent / "gradrepl" / "engine" / "memory.py")
+    memory = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(memory)
+    return dict(memory.GLIBC_ENVIRONMENT)
 
 
 class EngineProcess:
@@ -65,7 +80,7 @@ class EngineProcess:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter samples (about 20 s)")
-    parser.add_argument("--only", help="comma-separated workloads, e.g. W1,W2 (default: all)")
+    parser.add_argument("--only", help="comma-separated workloads, e.g. W1,W2,memory (default: all)")
     parser.add_argument("--engines", default=",".join(report.ENGINES),
                         help="comma-separated engines among gradrepl,torch,numpy (default: all)")
     parser.add_argument("--rounds", type=int, help="samples per engine and workload (default 15, "
@@ -80,13 +95,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int,
                         help="threads for BLAS and torch in every worker (OMP_NUM_THREADS, "
                              "OPENBLAS_NUM_THREADS, MKL_NUM_THREADS); default: the libraries' own")
+    parser.add_argument("--malloc", choices=("same", "native"), default="same",
+                        help="same: every worker gets the allocator settings gradrepl's shell uses "
+                             "(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_); native: each "
+                             "engine runs with what it sets itself")
     parser.add_argument("--gradrepl-path", default=str(HERE.parent),
                         help="directory holding the gradrepl package to measure (default: this "
                              "checkout)")
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (5 if args.quick else 15)
     args.sample_seconds = args.sample_seconds or (0.04 if args.quick else 0.2)
-    args.only = _choose(args.only, list(workloads.WORKLOADS), "workload", parser)
+    args.only = _choose(args.only, list(workloads.WORKLOADS) + [MEMORY], "workload", parser)
+    args.memory = MEMORY in args.only
+    args.only = [name for name in args.only if name != MEMORY]
     args.engines = _choose(args.engines, list(report.ENGINES), "engine", parser)
     return args
 
@@ -101,8 +122,10 @@ def _choose(text: str | None, known: list[str], what: str, parser) -> list[str]:
     return [item for item in known if item in chosen]  # the report's order
 
 
-def worker_env(native_blas: bool, threads: int | None) -> dict:
+def worker_env(native_blas: bool, threads: int | None, malloc: str = "native") -> dict:
     env = dict(os.environ)
+    if malloc == "same":
+        env.update(allocator_environment())
     if native_blas:
         for name in OPENBLAS_OVERRIDES:
             env.pop(name, None)
@@ -136,18 +159,37 @@ def setup_all(workers: dict, args) -> tuple[dict, dict, list[str]]:
     """Set every workload up on every engine: (checks, iterations, errors)."""
     checks, iterations, errors = {}, {}, []
     for name in args.only:
-        checks[name], iterations[name] = {}, {}
+        checks[name], iterations[name], bits = {}, {}, {}
         for engine, worker in workers.items():
             answer = worker.request(cmd="setup", workload=name, sample_seconds=args.sample_seconds,
                                     iterations=args.iterations)
             if answer.get("ok"):
                 checks[name][engine], iterations[name][engine] = answer["check"], answer["iterations"]
+                bits[engine] = answer.get("bits")
             else:
                 kind = "WRONG ANSWER" if answer.get("wrong") else "ERROR"
                 errors.append(f"{kind} {engine} {name}: {answer.get('error')}")
                 if answer.get("traceback"):
                     errors.append(answer["traceback"].rstrip())
+        if bits.get("gradrepl") and bits.get("torch") and bits["gradrepl"] != bits["torch"]:
+            # close is not enough here: a lesson printing these sums would differ from torch's
+            errors.append(f"WRONG ANSWER gradrepl {name}: not bit for bit torch's")
+            del iterations[name]["gradrepl"]
     return checks, iterations, errors
+
+
+def measure_memory(args, env: dict, engines: list[str]) -> dict:
+    """engine_memory.py's figures per engine, each in a fresh process with the workers' environment."""
+    figures = {}
+    for engine in [e for e in engines if e != "numpy"]:
+        command = [sys.executable, str(HERE / "engine_memory.py"), engine,
+                   "--gradrepl-path", args.gradrepl_path]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode == 0:
+            figures[engine] = json.loads(done.stdout.splitlines()[-1])
+        else:
+            figures[engine] = {"error": done.stderr.strip().splitlines()[-1:]}
+    return figures
 
 
 def run_rounds(workers: dict, iterations: dict, rounds: int, errors: list[str]) -> dict:
@@ -190,14 +232,14 @@ def header_lines(args, infos: dict, skipped: dict, env: dict) -> list[str]:
     lines += ["  " + engine_line(e, infos[e]) for e in args.engines if e in infos]
     lines += [f"  {e:8} skipped: {reason}" for e, reason in skipped.items()]
     blas_env = ", ".join(f"{name}={env.get(name, '(unset)')}"
-                         for name in OPENBLAS_OVERRIDES + THREAD_VARIABLES[:1])
+                         for name in OPENBLAS_OVERRIDES + THREAD_VARIABLES[:1] + MALLOC_VARIABLES)
     lines.append(f"  same environment for every worker: {blas_env}")
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    env = worker_env(args.native_blas, args.threads)
+    env = worker_env(args.native_blas, args.threads, args.malloc)
     workers, infos, skipped = start_workers(args, env)
     try:
         if "gradrepl" in args.engines and "gradrepl" not in workers:
@@ -208,12 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for worker in workers.values():
             worker.close()
-    summary = report.summarise(samples)
-    verdicts = report.judge(summary)
     engines = [e for e in args.engines if e in workers]
+    memory = measure_memory(args, env, engines) if args.memory else {}
+    summary = report.summarise(samples)
+    if memory:
+        summary["memory"] = memory
+    verdicts = report.judge(summary)
     lines = header_lines(args, infos, skipped, env)
     lines += ["", "median time per iteration, and gradrepl's time as a ratio [interquartile range]:"]
-    lines += report.table(summary, engines) + ["", "targets:"] + report.verdict_lines(verdicts)
+    lines += report.table(summary, engines)
+    lines += report.memory_lines(memory) if memory else []
+    lines += ["", "targets:"] + report.verdict_lines(verdicts)
     print("\n".join(lines + [""] + errors if errors else lines))
     if args.json:
         results = {"arguments": {k: v for k, v in vars(args).items() if k != "json"},

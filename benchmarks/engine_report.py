@@ -19,17 +19,24 @@ ENGINES = ("gradrepl", "torch", "numpy")
 class Target:
     label: str         # what the ratio is, as printed
     workload: str      # numerator: gradrepl on this workload
-    baseline: str      # "torch" or "numpy": denominator, same workload; "scaling": gradrepl on W6
+    baseline: str      # "torch" or "numpy": denominator, same workload; "scaling": gradrepl on W6;
+                       # "memory": bytes per graph node, gradrepl's over torch's
     limit: float
 
 
+# issue 11's targets
 TARGETS = (
-    Target("W1 gradrepl/torch", "W1", "torch", 0.35),
-    Target("W2 gradrepl/torch", "W2", "torch", 0.5),
-    Target("W4 gradrepl/numpy", "W4", "numpy", 1.1),
-    Target("W5 gradrepl/torch", "W5", "torch", 1.0),
-    Target("W6 gradrepl/torch", "W6", "torch", 0.5),
-    Target("W6k/W6 gradrepl (10x the nodes)", "W6k", "scaling", 11.0),
+    Target("W1 gradrepl/torch", "W1", "torch", 0.25),
+    Target("W2 gradrepl/torch", "W2", "torch", 0.35),
+    Target("W4 gradrepl/numpy", "W4", "numpy", 1.03),
+    Target("W5 gradrepl/torch", "W5", "torch", 0.6),
+    Target("W6 gradrepl/torch", "W6", "torch", 0.3),
+    Target("W6k/W6 gradrepl (10x the nodes)", "W6k", "scaling", 10.5),
+    *(Target(f"{name} gradrepl/torch", name, "torch", 1.5) for name in workloads.REDUCTION_SHAPES),
+    Target("memory per node gradrepl/torch", "memory", "memory", 1.0),
+    # issue 9's training steps
+    Target("W8 gradrepl/torch", "W8", "torch", 1.0),
+    Target("W9 gradrepl/torch", "W9", "torch", 0.5),
 )
 
 
@@ -74,6 +81,9 @@ def judge(summary: dict) -> list[dict]:
     for target in TARGETS:
         if target.workload not in summary or (target.baseline == "scaling" and "W6" not in summary):
             continue
+        if target.baseline == "memory":
+            verdicts.append(_judge_memory(summary["memory"], target))
+            continue
         ratio = _target_ratio(summary, target)
         if ratio is None:
             status = "n/a (no W6 or W6k)" if target.baseline == "scaling" else f"n/a (no {target.baseline})"
@@ -82,6 +92,20 @@ def judge(summary: dict) -> list[dict]:
         verdicts.append({"target": target.label, "limit": target.limit,
                          "ratio": None if ratio is None else ratio["median"], "status": status})
     return verdicts
+
+
+def node_bytes(figure: dict) -> float | None:
+    """An engine's bytes per held graph node: the larger of after-build and after-backward, by
+    tracemalloc where it sees everything (gradrepl), else by the process's resident memory."""
+    measured = figure.get("traced") or figure.get("rss")
+    return None if measured is None else max(measured["built"], measured["after_backward"])
+
+
+def _judge_memory(memory: dict, target: Target) -> dict:
+    mine, theirs = (node_bytes(memory.get(e, {})) for e in ("gradrepl", "torch"))
+    ratio = mine / theirs if mine is not None and theirs else None
+    status = "n/a (no torch)" if ratio is None else ("PASS" if ratio <= target.limit else "MISS")
+    return {"target": target.label, "limit": target.limit, "ratio": ratio, "status": status}
 
 
 def _target_ratio(summary: dict, target: Target) -> dict | None:
@@ -127,6 +151,21 @@ def table(summary: dict, engines: list[str]) -> list[str]:
     return lines
 
 
+def memory_lines(memory: dict) -> list[str]:
+    """Bytes per node of a held 10,000-node chain, after building it and after backward."""
+    lines = ["", "memory per recorded graph node (10,000-node chain, graph held):",
+             f"{'':10}{'built':>10}{'after backward':>16}   measured by"]
+    for engine, figure in memory.items():
+        if "error" in figure:
+            lines.append(f"{engine:10}  failed: {' '.join(figure['error'])}")
+            continue
+        for measure, label in (("traced", "tracemalloc"), ("rss", "process RSS")):
+            if measure in figure:
+                f = figure[measure]
+                lines.append(f"{engine:10}{f['built']:>8.0f} B{f['after_backward']:>14.0f} B   {label}")
+    return lines
+
+
 def _short_ratio(ratio: dict | None) -> str:
     return "-" if ratio is None else f"{ratio['median']:.3g}x"
 
@@ -138,11 +177,3 @@ def verdict_lines(verdicts: list[dict]) -> list[str]:
         limit = f"{v['limit']:g}x"
         lines.append(f"  {v['target']:34} {ratio:>8}   target <= {limit:6} {v['status']}")
     return lines
-
-
-# ---------------------------------------------------------------- issue 9: training steps
-TARGETS = TARGETS + (
-    Target("T1 gradrepl/torch (MLP step)", "T1", "torch", 1.0),
-    Target("T2 gradrepl/torch (lesson step)", "T2", "torch", 0.5),
-)
-# ---------------------------------------------------------------- end of issue 9 block

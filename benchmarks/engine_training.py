@@ -1,199 +1,158 @@
-"""Issue 9's training-step workloads for benchmarks/engine.py, registered by engine_workloads.py.
+"""The training-step workloads of the engine benchmark (issue 9), beside engine_workloads.py:
 
-T1  one training step of a 2-layer MLP (64 -> 128 -> 10, batch 32, ReLU, CrossEntropyLoss):
-    ``optimizer.zero_grad(); loss = loss_fn(model(x), y); loss.backward(); optimizer.step()``
-    with ``SGD(lr=0.01, momentum=0.9)``.
-T2  the same step for a lesson-sized model: ``nn.Linear(3, 1)``, MSELoss, plain SGD, 8 samples.
+  W8  a 2-layer MLP step: 64 -> 128 -> 10, batch 32, ReLU, cross-entropy, zero_grad, backward,
+      SGD(momentum=0.9).step()
+  W9  a lesson-sized step: nn.Linear(3, 1) on 10 samples, mean squared error, SGD.step()
 
-Each engine starts from the same weights (copied in from numpy), so ``answer()`` (a fresh model,
-one step) can be checked against a float64 reference: the loss, the weight gradients and the
-weights after the step.
+Each is written for the torch API (gradrepl and torch run the same code), as a numpy floor (one
+numpy call per op, a hand-written backward and update), and as a float64 reference for the first
+step's loss and gradients. The cross-entropy is spelled as ``-log_softmax(z)[rows, target].mean()``
+so that it needs only what every engine here has.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine_workloads import Case, Expected
-
-TRAINING_WORKLOADS = {
-    "T1": "MLP training step: 64->128->10, batch 32, ReLU, CE, SGD momentum",
-    "T2": "lesson training step: nn.Linear(3, 1), MSE, SGD, 8 samples",
-}
-LR, MOMENTUM = 0.01, 0.9
-SEED = 9
+MLP = {"batch": 32, "inputs": 64, "hidden": 128, "classes": 10, "lr": 0.01, "momentum": 0.9}
+LESSON = {"batch": 10, "features": 3, "lr": 0.01}
+SEED = 7
 
 
-def _mlp_data():
+def mlp_inputs():
     rng = np.random.default_rng(SEED)
-    f32 = np.float32
-    return {
-        "w1": (rng.standard_normal((128, 64)) / 8).astype(f32), "b1": rng.uniform(-0.1, 0.1, 128).astype(f32),
-        "w2": (rng.standard_normal((10, 128)) / 11).astype(f32), "b2": rng.uniform(-0.1, 0.1, 10).astype(f32),
-        "x": rng.standard_normal((32, 64)).astype(f32), "y": rng.integers(0, 10, 32),
-    }
+    b, n, h, c = MLP["batch"], MLP["inputs"], MLP["hidden"], MLP["classes"]
+    x = rng.standard_normal((b, n), dtype=np.float32)
+    target = rng.integers(0, c, b)
+    params = [(rng.uniform(-1, 1, shape) / np.sqrt(fan_in)).astype(np.float32)
+              for shape, fan_in in (((h, n), n), ((h,), n), ((c, h), h), ((c,), h))]
+    return x, target, params
 
 
-def _lesson_data():
+def lesson_inputs():
     rng = np.random.default_rng(SEED + 1)
-    f32 = np.float32
-    return {"w": rng.uniform(-0.5, 0.5, (1, 3)).astype(f32), "b": rng.uniform(-0.5, 0.5, 1).astype(f32),
-            "x": rng.standard_normal((8, 3)).astype(f32), "y": rng.standard_normal((8, 1)).astype(f32)}
+    x = rng.standard_normal((LESSON["batch"], LESSON["features"]), dtype=np.float32)
+    y = (x @ np.array([[1.5], [-2.0], [0.5]], np.float32) + 0.3).astype(np.float32)
+    params = [rng.uniform(-0.5, 0.5, (1, LESSON["features"])).astype(np.float32),
+              rng.uniform(-0.5, 0.5, (1,)).astype(np.float32)]
+    return x, y, params
 
 
-# ---------------------------------------------------------------- torch API (gradrepl, torch)
+# ---------------------------------------------------------------- torch API
 
-def _load(torch, module, weight, bias):
+def _load(torch, model, params):
     with torch.no_grad():
-        module.weight.copy_(torch.from_numpy(weight))
-        module.bias.copy_(torch.from_numpy(bias))
+        for param, value in zip(model.parameters(), params):
+            param.copy_(torch.from_numpy(value))
 
 
-def torch_t1(torch) -> Case:
-    data = _mlp_data()
+def torch_mlp(torch):
+    x, target, params = mlp_inputs()
     nn = torch.nn
-    x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
+    model = nn.Sequential(nn.Linear(MLP["inputs"], MLP["hidden"]), nn.ReLU(),
+                          nn.Linear(MLP["hidden"], MLP["classes"]))
+    _load(torch, model, params)
+    opt = torch.optim.SGD(model.parameters(), lr=MLP["lr"], momentum=MLP["momentum"])
+    X, T, rows = torch.from_numpy(x), torch.from_numpy(target), torch.arange(MLP["batch"])
 
-    def fresh():
-        model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
-        _load(torch, model[0], data["w1"], data["b1"])
-        _load(torch, model[2], data["w2"], data["b2"])
-        return model, torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM), nn.CrossEntropyLoss()
-
-    return _training_case(fresh, x, y)
-
-
-def torch_t2(torch) -> Case:
-    data = _lesson_data()
-    x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
-
-    def fresh():
-        model = torch.nn.Linear(3, 1)
-        _load(torch, model, data["w"], data["b"])
-        return model, torch.optim.SGD(model.parameters(), lr=LR), torch.nn.MSELoss()
-
-    return _training_case(fresh, x, y)
-
-
-def _training_case(fresh, x, y) -> Case:
-    model, optimizer, loss_fn = fresh()
-
-    def step(model, optimizer, loss_fn):
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
+    def run():
+        opt.zero_grad()
+        loss = -torch.log_softmax(model(X), dim=1)[rows, T].mean()
         loss.backward()
-        optimizer.step()
-        return loss
+        opt.step()
+        return (loss,) + tuple(p.grad for p in model.parameters())
+    return run
 
-    def answer():
-        one = fresh()
-        loss = step(*one)
-        arrays = {"value": loss.detach().numpy()}
-        for i, p in enumerate(one[0].parameters()):
-            arrays[f"grad{i}"] = p.grad.numpy()
-            arrays[f"after{i}"] = p.detach().numpy()
-        return arrays
 
-    return Case(lambda: step(model, optimizer, loss_fn), answer)
+def torch_lesson(torch):
+    x, y, params = lesson_inputs()
+    model = torch.nn.Linear(LESSON["features"], 1)
+    _load(torch, model, params)
+    opt = torch.optim.SGD(model.parameters(), lr=LESSON["lr"])
+    X, Y = torch.from_numpy(x), torch.from_numpy(y)
+
+    def run():
+        opt.zero_grad()
+        loss = ((model(X) - Y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return (loss,) + tuple(p.grad for p in model.parameters())
+    return run
 
 
 # ---------------------------------------------------------------- numpy floor
 
-def floor_t1(np) -> Case:
-    data = _mlp_data()
-    params = [data[k].copy() for k in ("w1", "b1", "w2", "b2")]
+def floor_mlp(np):
+    x, target, params = mlp_inputs()
+    w1, b1, w2, b2 = params
     buffers = [None] * 4
-    x, y = data["x"], data["y"]
-    rows = np.arange(len(y))
+    rows = np.arange(MLP["batch"])
 
-    def step(params, buffers):
-        h = x @ params[0].T + params[1]
-        a = np.maximum(h, 0)
-        logits = a @ params[2].T + params[3]
-        shifted = logits - logits.max(axis=1, keepdims=True)
+    def run():
+        h = x @ w1.T + b1
+        r = np.maximum(h, 0)
+        z = r @ w2.T + b2
+        shifted = z - z.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
-        loss = (np.log(total[:, 0]) - shifted[rows, y]).mean()
-        g = exp / total
-        g[rows, y] -= 1
-        g /= len(y)
-        grads = [None, None, g.T @ a, g.sum(0)]
-        ga = g @ params[2]
-        ga[h <= 0] = 0
-        grads[0], grads[1] = ga.T @ x, ga.sum(0)
-        for i, (p, grad) in enumerate(zip(params, grads)):
-            buffers[i] = grad.copy() if buffers[i] is None else buffers[i] * MOMENTUM + grad
-            p -= LR * buffers[i]
-        return loss, grads
-
-    def answer():
-        fresh = [data[k].copy() for k in ("w1", "b1", "w2", "b2")]
-        loss, grads = step(fresh, [None] * 4)
-        return _floor_answer(loss, grads, fresh)
-
-    return Case(lambda: step(params, buffers), answer)
-
-
-def floor_t2(np) -> Case:
-    data = _lesson_data()
-    params = [data["w"].copy(), data["b"].copy()]
-    x, y = data["x"], data["y"]
-
-    def step(params):
-        out = x @ params[0].T + params[1]
-        diff = out - y
-        loss = (diff * diff).mean()
-        g = diff * (2 / diff.size)
-        grads = [g.T @ x, g.sum(0)]
-        for p, grad in zip(params, grads):
-            p -= LR * grad
-        return loss, grads
-
-    def answer():
-        fresh = [data["w"].copy(), data["b"].copy()]
-        loss, grads = step(fresh)
-        return _floor_answer(loss, grads, fresh)
-
-    return Case(lambda: step(params), answer)
+        loss = -(shifted[rows, target] - np.log(total[:, 0])).mean()
+        gz = exp / total                       # softmax minus one-hot, over the batch
+        gz[rows, target] -= 1
+        gz /= MLP["batch"]
+        gw2, gb2 = gz.T @ r, gz.sum(axis=0)
+        gh = gz @ w2
+        gh *= h > 0
+        gw1, gb1 = gh.T @ x, gh.sum(axis=0)
+        grads = (gw1, gb1, gw2, gb2)
+        for i, (param, grad) in enumerate(zip(params, grads)):
+            if buffers[i] is None:
+                buffers[i] = grad.copy()
+            else:
+                buffers[i] *= MLP["momentum"]
+                buffers[i] += grad
+            param -= MLP["lr"] * buffers[i]
+        return (loss,) + grads
+    return run
 
 
-def _floor_answer(loss, grads, params) -> dict:
-    arrays = {"value": np.asarray(loss)}
-    for i, (grad, p) in enumerate(zip(grads, params)):
-        arrays[f"grad{i}"], arrays[f"after{i}"] = grad, p
-    return arrays
+def floor_lesson(np):
+    x, y, (w, b) = lesson_inputs()
+
+    def run():
+        error = x @ w.T + b - y
+        loss = (error ** 2).mean()
+        g = error * (2 / LESSON["batch"])
+        gw, gb = g.T @ x, g.sum(axis=0)
+        np.subtract(w, LESSON["lr"] * gw, out=w)
+        np.subtract(b, LESSON["lr"] * gb, out=b)
+        return loss, gw, gb
+    return run
 
 
-TORCH_API = {"T1": torch_t1, "T2": torch_t2}
-NUMPY_FLOOR = {"T1": floor_t1, "T2": floor_t2}
+# ---------------------------------------------------------------- float64 references (first step)
+
+def expected_mlp() -> dict:
+    x, target, params = mlp_inputs()
+    x = x.astype(np.float64)
+    w1, b1, w2, b2 = (p.astype(np.float64) for p in params)
+    rows = np.arange(MLP["batch"])
+    h = x @ w1.T + b1
+    r = np.maximum(h, 0)
+    z = r @ w2.T + b2
+    log_p = z - z.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    gz = np.exp(log_p)
+    gz[rows, target] -= 1
+    gz /= MLP["batch"]
+    gh = (gz @ w2) * (h > 0)
+    return {"value": -log_p[rows, target].mean(), "grad0": gh.T @ x, "grad1": gh.sum(axis=0),
+            "grad2": gz.T @ r, "grad3": gz.sum(axis=0)}
 
 
-# ---------------------------------------------------------------- references (float64)
-
-def expected(name: str) -> Expected:
-    if name == "T1":
-        d = {k: v.astype(np.float64) if v.dtype.kind == "f" else v for k, v in _mlp_data().items()}
-        h = d["x"] @ d["w1"].T + d["b1"]
-        a = np.maximum(h, 0)
-        logits = a @ d["w2"].T + d["b2"]
-        p = np.exp(logits - logits.max(1, keepdims=True))
-        p /= p.sum(1, keepdims=True)
-        rows = np.arange(len(d["y"]))
-        loss = -np.log(p[rows, d["y"]]).mean()
-        g = p.copy()
-        g[rows, d["y"]] -= 1
-        g /= len(rows)
-        ga = (g @ d["w2"]) * (h > 0)
-        grads = [ga.T @ d["x"], ga.sum(0), g.T @ a, g.sum(0)]
-        params = [d["w1"], d["b1"], d["w2"], d["b2"]]
-    else:
-        d = {k: v.astype(np.float64) for k, v in _lesson_data().items()}
-        diff = d["x"] @ d["w"].T + d["b"] - d["y"]
-        loss = (diff ** 2).mean()
-        g = 2 * diff / diff.size
-        grads, params = [g.T @ d["x"], g.sum(0)], [d["w"], d["b"]]
-    values = {"value": np.float64(loss)}
-    for i, (grad, p) in enumerate(zip(grads, params)):
-        # the first step of SGD with momentum moves by lr * grad, as plain SGD does
-        values[f"grad{i}"], values[f"after{i}"] = grad, p - LR * grad
-    return Expected(values, rtol=1e-4, atol=1e-5)
+def expected_lesson() -> dict:
+    x, y, (w, b) = (a.astype(np.float64) if isinstance(a, np.ndarray) else a
+                    for a in lesson_inputs())
+    w, b = (p.astype(np.float64) for p in (w, b))
+    error = x @ w.T + b - y
+    g = error * (2 / LESSON["batch"])
+    return {"value": (error ** 2).mean(), "grad0": g.T @ x, "grad1": g.sum(axis=0)}

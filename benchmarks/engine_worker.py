@@ -95,13 +95,15 @@ class Worker:
 
     def setup(self, workload: str, sample_seconds: float, iterations: int | None) -> dict:
         case = workloads.build(workload, self.engine, self.module)
-        summary = workloads.check(workload, case.answer())
+        got = case.answer()
+        summary = workloads.check(workload, got)
+        bits = workloads.fingerprint(got) if workloads.expected(workload).bit_exact else None
         if iterations is None:
             iterations = calibrate(case.run, sample_seconds)
         else:
             time_iterations(case.run, iterations)  # warm up
         self.cases[workload], self.iterations[workload] = case, iterations
-        return {"ok": True, "iterations": iterations, "check": summary}
+        return {"ok": True, "iterations": iterations, "check": summary, "bits": bits}
 
     def sample(self, workload: str) -> dict:
         iterations = self.iterations[workload]

@@ -16,10 +16,13 @@ hand back fresh arrays there).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+import engine_training as training
 
 # name -> one-line description; the order is the report's order.
 WORKLOADS = {
@@ -29,12 +32,18 @@ WORKLOADS = {
     "W5": "((x*2+1).tanh()*x).sum(), 1e6 float32",
     "W6": "scalar chain y=y*0.5; y=y+x, 1000 nodes",
     "W6k": "the same chain, 10,000 nodes",
+    "W7-100": "x.sum(), x.mean(), x.sum(0), x.mean(1), float32 10x10, bit-exact",
+    "W7-1k": "the same on 40x25 (1,000 elements)",
+    "W7-10k": "the same on 100x100 (10,000 elements)",
+    "W8": "MLP train step 64-128-10, batch 32, SGD momentum",
+    "W9": "lesson step: Linear(3, 1), MSE, SGD, 10 samples",
 }
 CHAIN_PAIRS = {"W6": 500, "W6k": 5000}  # each pair is two graph nodes (a mul and an add)
 CHAIN_X = 0.75
 MATMUL_N = 1024
 ELEMENTWISE_N = 1_000_000
 SEED = 2
+REDUCTION_SHAPES = {"W7-100": (10, 10), "W7-1k": (40, 25), "W7-10k": (100, 100)}
 
 
 @dataclass
@@ -50,6 +59,8 @@ class Expected:
     atol: float = 1e-6
     # Large reductions are compared by relative error of the whole array, see _check_close.
     norm_rtol: float | None = None
+    # The engines must agree to the last bit (the harness compares gradrepl's bits with torch's).
+    bit_exact: bool = False
 
 
 class WrongAnswer(AssertionError):
@@ -68,6 +79,15 @@ def matmul_inputs() -> tuple[np.ndarray, np.ndarray]:
 def elementwise_input() -> np.ndarray:
     rng = np.random.default_rng(SEED + 1)
     return rng.uniform(-2.0, 2.0, ELEMENTWISE_N).astype(np.float32)
+
+
+def reduction_input(name: str) -> np.ndarray:
+    rng = np.random.default_rng(SEED + 2)
+    # positive values of mixed magnitudes: a different summation order shows in the last bits,
+    # while the float64 reference stays within float32 rounding (no cancellation)
+    shape = REDUCTION_SHAPES[name]
+    values = rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-2, 2, shape)
+    return values.astype(np.float32)
 
 
 # ---------------------------------------------------------------- torch API (gradrepl, torch)
@@ -127,6 +147,20 @@ def torch_chain(torch, pairs: int) -> Case:
         y.backward()
         return y, x.grad
     return Case(run, lambda: _torch_answer(*run()))
+
+
+def torch_reductions(torch, name: str) -> Case:
+    # No graph: W7 measures the reductions themselves, which lessons call on every printed loss.
+    x = torch.from_numpy(reduction_input(name))
+
+    def run():
+        return x.sum(), x.mean(), x.sum(0), x.mean(1)
+
+    def answer():
+        total, mean, column_sums, row_means = run()
+        return {"value": total.numpy(), "mean": mean.numpy(), "sum0": column_sums.numpy(),
+                "mean1": row_means.numpy()}
+    return Case(run, answer)
 
 
 def _torch_answer(value, *grads) -> dict:
@@ -213,6 +247,18 @@ def floor_chain(np, pairs: int) -> Case:
     return Case(run, lambda: _floor_answer(*run()))
 
 
+def floor_reductions(np, name: str) -> Case:
+    x = reduction_input(name)
+
+    def run():  # numpy's own (pairwise) order: a floor for the cost, not for the bits
+        return x.sum(), x.mean(), x.sum(0), x.mean(1)
+
+    def answer():
+        total, mean, column_sums, row_means = run()
+        return {"value": total, "mean": mean, "sum0": column_sums, "mean1": row_means}
+    return Case(run, answer)
+
+
 def _floor_answer(value, *grads) -> dict:
     arrays = {"value": np.asarray(value)}
     for i, grad in enumerate(grads):
@@ -222,10 +268,34 @@ def _floor_answer(value, *grads) -> dict:
 
 TORCH_API = {"W1": torch_w1, "W2": torch_w2, "W4": torch_w4, "W5": torch_w5,
              "W6": lambda t: torch_chain(t, CHAIN_PAIRS["W6"]),
-             "W6k": lambda t: torch_chain(t, CHAIN_PAIRS["W6k"])}
+             "W6k": lambda t: torch_chain(t, CHAIN_PAIRS["W6k"]),
+             **{name: (lambda t, name=name: torch_reductions(t, name)) for name in REDUCTION_SHAPES}}
 NUMPY_FLOOR = {"W1": floor_w1, "W2": floor_w2, "W4": floor_w4, "W5": floor_w5,
                "W6": lambda n: floor_chain(n, CHAIN_PAIRS["W6"]),
-               "W6k": lambda n: floor_chain(n, CHAIN_PAIRS["W6k"])}
+               "W6k": lambda n: floor_chain(n, CHAIN_PAIRS["W6k"]),
+               **{name: (lambda n, name=name: floor_reductions(n, name)) for name in REDUCTION_SHAPES}}
+
+
+def _training_case(make):
+    def build_case(module) -> Case:
+        run = make(module)
+        return Case(run, lambda: _training_answer(run()))
+    return build_case
+
+
+def _training_answer(results) -> dict:
+    value, *grads = results
+    arrays = {"value": np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)}
+    for i, grad in enumerate(grads):
+        arrays[f"grad{i}"] = None if grad is None else np.asarray(
+            grad.numpy() if hasattr(grad, "numpy") else grad)
+    return arrays
+
+
+TORCH_API.update({"W8": _training_case(training.torch_mlp),
+                  "W9": _training_case(training.torch_lesson)})
+NUMPY_FLOOR.update({"W8": _training_case(training.floor_mlp),
+                    "W9": _training_case(training.floor_lesson)})
 
 
 def build(name: str, engine: str, module) -> Case:
@@ -245,6 +315,14 @@ def expected(name: str) -> Expected:
         return _expected_matmul()
     if name == "W5":
         return _expected_elementwise()
+    if name in REDUCTION_SHAPES:
+        x = reduction_input(name).astype(np.float64)
+        return Expected({"value": x.sum(), "mean": x.mean(), "sum0": x.sum(0), "mean1": x.mean(1)},
+                        rtol=1e-4, atol=0, bit_exact=True)
+    if name == "W8":
+        return Expected(training.expected_mlp(), rtol=1e-4, atol=1e-6)
+    if name == "W9":
+        return Expected(training.expected_lesson(), rtol=1e-5, atol=1e-6)
     return _expected_chain(CHAIN_PAIRS[name])
 
 
@@ -282,8 +360,17 @@ def check(name: str, got: dict) -> str:
     return ", ".join(f"{key}={_summary(got[key])}" for key in want.values)
 
 
+def fingerprint(got: dict) -> str:
+    """The exact bits of an answer (dtype, shape and bytes of each array), for bit-exact workloads."""
+    digest = hashlib.sha256()
+    for key in sorted(got):
+        array = np.ascontiguousarray(got[key])
+        digest.update(f"{key}:{array.dtype}:{array.shape}:".encode() + array.tobytes())
+    return digest.hexdigest()[:16]
+
+
 def _check_close(name: str, key: str, actual, reference, want: Expected) -> None:
-    label = "value" if key == "value" else f"gradient {key[4:]}"
+    label = f"gradient {key[4:]}" if key.startswith("grad") else key
     if actual is None:
         raise WrongAnswer(f"{name}: {label} is None")
     actual = np.asarray(actual)
@@ -303,18 +390,3 @@ def _summary(array) -> str:
         return np.array2string(array.astype(np.float64), precision=6, separator=",").replace("\n", "")
     return f"<{'x'.join(map(str, array.shape))} sum {float(array.sum(dtype=np.float64)):.6g}>"
 
-
-
-# ---------------------------------------------------------------- issue 9: training steps
-# T1/T2 live in engine_training.py; this block only registers them (kept apart from the W rows).
-import engine_training as _training  # noqa: E402
-
-WORKLOADS.update(_training.TRAINING_WORKLOADS)
-TORCH_API.update(_training.TORCH_API)
-NUMPY_FLOOR.update(_training.NUMPY_FLOOR)
-_expected_w = expected
-
-
-def expected(name: str) -> Expected:  # noqa: F811
-    return _training.expected(name) if name in _training.TRAINING_WORKLOADS else _expected_w(name)
-# ---------------------------------------------------------------- end of issue 9 block

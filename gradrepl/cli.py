@@ -16,9 +16,9 @@ def main() -> None:
     status = shell_main(sys.argv[1:])
     if status is not None:
         sys.exit(status)
-    from gradrepl.commands import app
+    from gradrepl.commands import command
 
-    app()
+    command()(prog_name="gradrepl")
 
 
 def __getattr__(name: str):

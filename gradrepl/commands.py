@@ -17,10 +17,28 @@ from gradrepl import __version__
 
 app = typer.Typer(
     name="gradrepl",
-    help="PyTorch-exact autograd lessons on numpy: an interactive shell and a notebook replayer.",
+    help="PyTorch-exact autograd lessons on numpy: an interactive shell and a notebook replayer.\n\n"
+         "\b\n"
+         "  gradrepl                     opens the shell, with torch already imported\n"
+         "  gradrepl lesson.py [ARGS]    runs a Python file, as `ipython lesson.py` does\n"
+         "  gradrepl replay lesson.ipynb checks a notebook's recorded outputs",
     add_completion=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def command():
+    """The click command behind ``app``, with help that shows arguments by name (``NOTEBOOK...``)
+    rather than typer's type placeholders (``{paths}...``, ``<list[str]>``)."""
+    group = typer.main.get_command(app)
+    for cmd in [group, *getattr(group, "commands", {}).values()]:
+        for param in cmd.params:
+            if param.param_type_name == "argument":
+                name = param.metavar or param.name.upper()
+                param._usage_display_name = lambda name=name: name
+                param.display_type_rich = lambda ctx: None
+    return group
 
 
 class Engine(str, Enum):
@@ -40,8 +58,8 @@ def main_callback(
     version: bool = typer.Option(False, "--version", help="Show the version and exit.",
                                  callback=_show_version, is_eager=True),
     code: Optional[str] = typer.Option(None, "-c", metavar="CODE", help="Run CODE through a session and exit."),
-    classic: bool = typer.Option(False, "--classic", help="Shell prompts >>> and ... instead of In \\[n]:."),
-    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run the shell on gradrepl or on a real PyTorch."),
+    classic: bool = typer.Option(False, "--classic", help="Shell prompts >>> and ... instead of In [n]:."),
+    engine: Engine = typer.Option(Engine.gradrepl, "--engine", metavar="[gradrepl|torch]", help="Run the shell on gradrepl or on a real PyTorch."),
 ) -> None:
     """Without a command: the interactive shell (or, with -c or piped stdin, run the code and exit)."""
     if ctx.invoked_subcommand is None:
@@ -52,8 +70,8 @@ def main_callback(
 
 @app.command()
 def run(
-    script: str = typer.Argument(..., metavar="FILE", help="A Python file to run."),
-    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run on gradrepl or on a real PyTorch."),
+    script: str = typer.Argument(..., metavar="FILE.py", help="A Python file to run."),
+    engine: Engine = typer.Option(Engine.gradrepl, "--engine", metavar="[gradrepl|torch]", help="Run on gradrepl or on a real PyTorch."),
 ) -> None:
     """Run a Python file as one cell of a session (`import torch` is gradrepl); exit 1 if it raises."""
     from gradrepl.repl.script import run_file
@@ -63,8 +81,9 @@ def run(
 
 @app.command()
 def replay(
-    paths: List[str] = typer.Argument(..., help="Notebooks, directories (searched recursively) or globs."),
-    engine: Engine = typer.Option(Engine.gradrepl, "--engine", help="Run cells on gradrepl or on a real PyTorch."),
+    paths: List[str] = typer.Argument(..., metavar="NOTEBOOK...", show_default=False,
+                                      help="Notebooks (.ipynb), directories (searched recursively) or globs."),
+    engine: Engine = typer.Option(Engine.gradrepl, "--engine", metavar="[gradrepl|torch]", help="Run cells on gradrepl or on a real PyTorch."),
     update: bool = typer.Option(False, "--update", help="Write the produced outputs back into the notebooks."),
     tolerance: bool = typer.Option(False, "--tolerance",
                                    help="Numbers match to the recorded precision, give or take one in the last digit."),
@@ -76,7 +95,7 @@ def replay(
     junit_path: Optional[str] = typer.Option(None, "--junit-xml", metavar="FILE", help="Write a JUnit XML report."),
     html_path: Optional[str] = typer.Option(None, "--html", metavar="FILE",
                                             help="Write a self-contained HTML report (failing cells side by side)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Replay this many notebooks in parallel."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Replay this many notebooks in parallel."),
     timeout: Optional[float] = typer.Option(None, "--timeout", min=0, metavar="S",
                                             help="Fail a cell that runs longer than S seconds."),
     fail_fast: bool = typer.Option(False, "--fail-fast", "-x", help="Stop at the first failing cell."),
@@ -85,6 +104,12 @@ def replay(
 ) -> None:
     """Run notebooks' code cells on gradrepl and compare with their recorded outputs."""
     from gradrepl.replay.command import EXIT_USAGE, ReplayRequest, run
+
+    scripts = [path for path in paths if path.endswith(".py")]
+    if scripts:
+        typer.echo(f"error: replay reads .ipynb notebooks, and {scripts[0]} is a Python file; "
+                   f"run it with `gradrepl {scripts[0]}`", err=True)
+        raise typer.Exit(EXIT_USAGE)
     from gradrepl.replay.normalise import SanitizeFileError, read_sanitize_file
     from gradrepl.replay.results import ReplayOptions
 

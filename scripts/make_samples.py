@@ -389,7 +389,191 @@ w.grad.zero_()
 print(whole, w.grad)
 """),
     ],
+    "11_custom_functions_jacobians_hooks": [
+        md("""
+# Beyond `backward()`: custom Functions, Jacobians and hooks
+
+A `torch.autograd.Function` is an op whose forward *and* backward you write yourself. Both are
+static methods; `ctx` carries what the backward needs from the forward.
+"""),
+        code("""
+import torch
+
+class Exp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        result = x.exp()
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (result,) = ctx.saved_tensors
+        return grad_output * result
+
+x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
+y = Exp.apply(x)
+print(y)
+print(y.grad_fn.name(), y.grad_fn.next_functions[0][0].name())
+"""),
+        code("""
+y.sum().backward()
+x.grad
+"""),
+        md("Use it through `apply` only: calling the class is the pre-2018 style, and torch refuses it."),
+        code("""
+Exp()(x)
+""", RAISES),
+        md("The saved tensors are freed by `backward()`, like those of any op:"),
+        code("""
+y.sum().backward()
+""", RAISES),
+        md("""
+`gradcheck` compares the backward with finite differences (in float64) and says where they differ.
+This backward forgets the factor 2 of `x ** 2`:
+"""),
+        code("""
+class Square(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 2
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * x
+
+inputs = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+print(torch.autograd.gradcheck(Exp.apply, (inputs,)))
+print(torch.autograd.gradcheck(Square.apply, (inputs,), raise_exception=False))
+"""),
+        code("""
+torch.autograd.gradcheck(Square.apply, (inputs,))
+""", RAISES),
+        md("""
+A backward written with differentiable ops can be differentiated again (`create_graph=True`):
+the second derivative of `exp` is `exp`.
+"""),
+        code("""
+x = torch.tensor([0.0, 1.0], requires_grad=True)
+(dx,) = torch.autograd.grad(Exp.apply(x).sum(), x, create_graph=True)
+(d2x,) = torch.autograd.grad(dx.sum(), x)
+print(dx)
+print(d2x)
+"""),
+        md("""
+## Jacobians and Hessians
+
+`torch.autograd.functional` differentiates a whole function. A tensor input gives a tensor; a
+tuple of inputs gives a tuple, one entry per input.
+"""),
+        code("""
+from torch.autograd.functional import hessian, hvp, jacobian, vjp
+
+def f(x):
+    return x ** 2 + x.sin()
+
+x = torch.tensor([0.0, 1.0, 2.0])
+jacobian(f, x)
+"""),
+        code("""
+def g(x, y):
+    return x * y.exp()
+
+jacobian(g, (torch.tensor([1.0, 2.0]), torch.tensor([0.0, 1.0])))
+"""),
+        code("""
+def energy(x):
+    return (x ** 3).sum() + x[0] * x[1]
+
+hessian(energy, torch.tensor([1.0, 2.0]))
+"""),
+        code("""
+print(vjp(f, x, torch.ones(3)))
+print(hvp(energy, torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0])))
+"""),
+        md("""
+## Hooks
+
+A tensor hook sees (and may replace) the gradient flowing into that tensor. `register_hook` returns
+a handle whose `remove()` takes the hook out again.
+"""),
+        code("""
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 3
+handle = y.register_hook(lambda grad: print("grad of y:", grad) or grad * 10)
+y.sum().backward()
+print(x.grad)
+
+handle.remove()
+x.grad = None
+(x * 3).sum().backward()
+print(x.grad)
+"""),
+        md("""
+Nodes of the graph have hooks too: a pre-hook sees the gradients coming in, a hook sees both the
+gradients going out and coming in. A leaf can also be told when its `.grad` has been updated.
+"""),
+        code("""
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+y.grad_fn.register_prehook(lambda grad_outputs: print("into", y.grad_fn.name(), grad_outputs))
+mul_node = y.grad_fn.next_functions[0][0]
+mul_node.register_hook(lambda grad_inputs, grad_outputs: print("out of", mul_node.name(), grad_inputs))
+x.register_post_accumulate_grad_hook(lambda leaf: print("x.grad is now", leaf.grad))
+y.backward()
+"""),
+        md("`saved_tensors_hooks` sees what a Function saves for its backward, as it is saved and used:"),
+        code("""
+def pack(tensor):
+    print("saving", tensor)
+    return tensor
+
+def unpack(tensor):
+    print("using", tensor)
+    return tensor
+
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+    y = Square.apply(x)
+y.sum().backward()
+x.grad
+"""),
+        md("""
+## `torch.func`
+
+The same derivatives as function transforms: `grad(f)` is a new function that returns the
+gradient, and `vmap` maps a function over a batch dimension.
+"""),
+        code("""
+from torch.func import grad, jacrev, vmap
+
+def loss(w):
+    return (w.sin() * w).sum()
+
+w = torch.tensor([0.5, 1.0, 1.5])
+print(grad(loss)(w))
+print(grad(grad(lambda t: t ** 3))(torch.tensor(2.0)))
+print(vmap(grad(loss))(torch.stack([w, 2 * w])))
+print(jacrev(torch.sin)(w))
+"""),
+    ],
 }
+
+
+def _training_lessons() -> dict:
+    """The torch.nn / optim / data lessons, from the module beside this script."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sample_lessons_training", Path(__file__).resolve().parent / "sample_lessons_training.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lessons(md, code, RAISES)
+
+
+NEW_LESSONS.update(_training_lessons())
 
 
 # --- writing notebooks ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Record real PyTorch's answers for the engine tests into tests/goldens/engine_*.json.
 
-The cases are the ones the tests run (tests/engine/op_cases.py and scenarios.py), run here on
+The cases are the ones the tests run (tests/engine/op_cases.py, scenarios.py and
+autograd_scenarios.py), run here on
 torch through the same helper, so a golden is exactly what the live differential test would
 compare against. Run with the pinned torch (2.13) installed:
 
@@ -38,6 +39,10 @@ def main() -> None:
     except ImportError:
         return
     write("engine_scenarios.json", {name: scenarios.run(torch, name) for name in scenarios.SCENARIOS})
+    import autograd_scenarios
+
+    write("autograd_scenarios.json",
+          {name: autograd_scenarios.run(torch, name) for name in autograd_scenarios.SCENARIOS})
 
 
 if __name__ == "__main__":

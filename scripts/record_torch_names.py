@@ -26,6 +26,7 @@ tensor_methods = public(dir(torch.Tensor))
 torch_members = public(dir(torch))
 nn_members = public(dir(torch.nn))
 functional_members = public(dir(torch.nn.functional))
+module_members = public(dir(torch.nn.Module))
 modules = sorted(
     name for name in torch_members if type(getattr(torch, name)).__name__ == "module"
 )
@@ -40,6 +41,7 @@ out.write_text(
     + as_set("TORCH_MEMBERS", torch_members) + "\n"
     + as_set("TORCH_SUBMODULES", modules) + "\n"
     + as_set("NN_MEMBERS", nn_members) + "\n"
-    + as_set("FUNCTIONAL_MEMBERS", functional_members)
+    + as_set("FUNCTIONAL_MEMBERS", functional_members) + "\n"
+    + as_set("MODULE_MEMBERS", module_members)
 )
 print(f"wrote {out}")

@@ -96,3 +96,46 @@ def test_checks_compare_shapes_and_values(name):
         engine_workloads.check(name, {**right, "grad0": right["grad0"] * 1.01})
     with pytest.raises(engine_workloads.WrongAnswer, match="shape"):
         engine_workloads.check(name, {**right, "value": np.zeros(2)})
+
+
+def test_w7_answers_are_fingerprinted_to_the_last_bit():
+    case = engine_workloads.build("W7-100", "numpy", np)
+    right = case.answer()
+    engine_workloads.check("W7-100", right)  # numpy's order is within rounding of the reference
+    assert engine_workloads.expected("W7-100").bit_exact
+    nudged = {**right, "sum0": np.nextafter(right["sum0"], np.float32(np.inf))}
+    engine_workloads.check("W7-100", nudged)  # still close ...
+    assert engine_workloads.fingerprint(nudged) != engine_workloads.fingerprint(right)  # ... not exact
+    assert engine_workloads.fingerprint(case.answer()) == engine_workloads.fingerprint(right)
+
+
+def test_memory_target_compares_gradrepl_traced_bytes_with_torch_rss():
+    import engine_report
+
+    def figure(built, after):
+        return {"built": built, "after_backward": after, "after_del": 0}
+
+    memory = {"gradrepl": {"traced": figure(500, 700), "rss": figure(1, 1)},
+              "torch": {"rss": figure(800, 900)}}
+    [verdict] = [v for v in engine_report.judge({"memory": memory})
+                 if v["target"].startswith("memory")]
+    assert verdict["ratio"] == pytest.approx(700 / 900) and verdict["status"] == "PASS"
+    memory["torch"] = {"rss": figure(300, 400)}
+    [verdict] = [v for v in engine_report.judge({"memory": memory})
+                 if v["target"].startswith("memory")]
+    assert verdict["status"] == "MISS"
+    assert "tracemalloc" in "\n".join(engine_report.memory_lines(memory))
+
+
+def test_every_worker_gets_the_same_allocator_settings():
+    import engine
+
+    env = engine.worker_env(native_blas=False, threads=None, malloc="same")
+    assert int(env["MALLOC_MMAP_THRESHOLD_"]) > 4_000_000  # a 1e6-float temporary stays on the heap
+    assert int(env["MALLOC_TRIM_THRESHOLD_"]) > 0
+@pytest.mark.parametrize("name", ["W8", "W9"])
+def test_training_steps_compute_the_reference_on_floor_and_gradrepl(name):
+    import gradrepl.torch as gt
+
+    for engine, module in (("numpy", np), ("gradrepl", gt)):
+        engine_workloads.check(name, engine_workloads.build(name, engine, module).answer())

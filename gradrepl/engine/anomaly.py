@@ -1,8 +1,11 @@
-"""Anomaly detection switches, accepted and remembered but not acted on.
+"""Anomaly detection: ``set_detect_anomaly`` / ``detect_anomaly`` and the NaN check they turn on.
 
-torch's in-place error message tells learners to call ``torch.autograd.set_detect_anomaly(True)``;
-gradrepl's backward already names the failing op, so the switches only record the mode (and
-``detect_anomaly`` warns as torch does) so that following the hint never fails.
+While the mode is on (with ``check_nan``), backward checks every gradient a node returns and
+stops at the first NaN with torch's error, naming the node (``Function 'SqrtBackward0' returned
+nan values in its 0th output.``). Any error raised while running a node (that one, an in-place
+modification, a failing hook) is preceded by torch's "Error detected in ..." warning. torch's
+warning also carries the traceback of the forward call that made the node; gradrepl does not
+record forward tracebacks, so its warning stops after the first line.
 """
 
 from __future__ import annotations
@@ -65,3 +68,25 @@ class detect_anomaly(_AnomalyMode):
 
 for _cls in (set_detect_anomaly, detect_anomaly):
     _cls.__module__ = "torch.autograd.anomaly_mode"
+
+
+def check_nan(node, grads) -> None:
+    """torch's anomaly-mode check on what one node's backward returned (engine.cpp)."""
+    import numpy as np
+
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        data = getattr(g, "_data", g)
+        if np.asarray(data).dtype.kind == "f" and np.isnan(data).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def warn_error_detected(node) -> None:
+    """The warning torch gives in anomaly mode before any error from running ``node``; torch's
+    goes on with the forward call's traceback, which gradrepl does not record."""
+    from gradrepl.engine.warn import warn_user
+
+    warn_user(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+              " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/"
+              "python_anomaly_mode.cpp:122.)")

@@ -11,9 +11,13 @@ backward formulas run as recorded ops, so the gradients can be differentiated ag
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from gradrepl.engine import grad_mode
+from gradrepl.engine.anomaly import _state as _anomaly
+from gradrepl.engine.anomaly import check_nan, warn_error_detected
 from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved
@@ -32,6 +36,7 @@ class _Pass:
     only_leaves = None  # backward(inputs=...): accumulate into these leaves only
     captures = _NO_CAPTURES = {}  # (node, output_nr) -> results index, for autograd.grad (never mutated)
     results = None
+    reachable = frozenset()  # every node the pass can reach from its roots
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
@@ -84,15 +89,37 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if type(inputs) is dict:  # torch 2.13: gradients come back keyed as the inputs were
+        results = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph, create_graph,
+                       only_inputs, allow_unused, is_grads_batched, materialize_grads)
+        return dict(zip(inputs.keys(), results))
+    if not only_inputs:
+        from gradrepl.engine.warn import warn_user
+
+        warn_user("only_inputs argument is deprecated and is ignored now (defaults to True). To "
+                  "accumulate gradient for other parts of the graph, please use torch.autograd.backward.",
+                  FutureWarning)
     outputs = _as_tuple(outputs)
     inputs_tuple = _as_tuple(inputs)
     if not inputs_tuple:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    for g in grads:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    grads = grads[:len(outputs)]  # torch pairs them up with zip: extra grad_outputs are ignored
     if allow_unused is None:
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        from gradrepl.engine.batched_grad import batched_grad
+
+        return batched_grad(grad, outputs, inputs_tuple, grads, retain_graph, create_graph,
+                            allow_unused, materialize_grads)
     for t in inputs_tuple:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -105,7 +132,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(inputs_tuple, state.results or ())):
         if g is None:
             if materialize_grads:
-                results.append(new_tensor(np.zeros_like(np.asarray(t._data))))
+                from gradrepl.engine.factories import zeros_like
+
+                results.append(zeros_like(t, requires_grad=create_graph))
                 continue
             if not allow_unused:
                 raise RuntimeError(
@@ -171,13 +200,7 @@ def _root_grad(i: int, t: Tensor, g, state: _Pass):
             f"shape of {t.shape}."
         )
     if g.dtype is not t.dtype:
-        if g.dtype.is_floating_point != t.dtype.is_floating_point:
-            raise RuntimeError(
-                f"For complex Tensors, both grad_output and output are required to have the same "
-                f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] "
-                f"has a dtype of {t.dtype}."
-            )
-        g = g.to(t.dtype)
+        g = g.to(t.dtype)  # torch refuses only a complex/real mismatch, and gradrepl has no complex
     if state.create_graph:
         return g
     state.borrowed.add(id(g._data))
@@ -189,6 +212,8 @@ def _set_targets(state: _Pass, inputs: tuple, capture: bool) -> None:
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError("inputs must be tensors")
+        if not capture and not t._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if t.grad_fn is not None:
             key = (t.grad_fn, t._output_nr)
         else:
@@ -227,13 +252,13 @@ def _discover(state: _Pass, root_nodes: list) -> list:
                 stack.append(nxt)
     if state.needed is not None:
         state.needed = _leading_to(seen, state.needed)
+    state.reachable = seen
     order = list(seen)
     order.sort(key=_creation_order, reverse=True)
     return order
 
 
-def _creation_order(node) -> int:
-    return node._sequence_nr
+_creation_order = operator.attrgetter("_sequence_nr")  # in C: no Python call per node
 
 
 def _leading_to(nodes: set, targets: set) -> set:
@@ -255,22 +280,39 @@ def _leading_to(nodes: set, targets: set) -> set:
     return needed
 
 
+_running: list = []  # the passes under way, innermost last (a hook may start another)
+
+
+def current_pass():
+    """The backward pass running now (torch's current graph task), or None."""
+    return _running[-1] if _running else None
+
+
+def will_execute(state: _Pass, node) -> bool:
+    """Whether this pass runs ``node`` (torch: _will_engine_execute_node)."""
+    reachable = state.reachable
+    return node in reachable and (state.needed is None or node in state.needed)
+
+
 def _run(state: _Pass, roots: list) -> None:
     order = _discover(state, [node for node, _, _ in roots])
     for node, nr, g in roots:
         _add_to_buffer(state.buffers, node, nr, g)
     previous = grad_mode.is_grad_enabled()
     grad_mode._set(state.create_graph)
+    _running.append(state)
     try:
-        if state.create_graph or state.needed is not None or state.captures:
+        if state.create_graph or state.needed is not None or state.captures or _anomaly["enabled"]:
             buffers = state.buffers
+            run_node = _run_node_reporting if _anomaly["enabled"] else _run_node
             for node in order:
                 g = buffers.pop(node, None)
                 if g is not None:
-                    _run_node(state, node, g)
+                    run_node(state, node, g)
         else:
             _run_plain(state, order)
     finally:
+        _running.pop()
         grad_mode._set(previous)
 
 
@@ -286,22 +328,23 @@ def _run_plain(state: _Pass, order: list) -> None:
         if g is None:
             continue  # no gradient reached this node: nothing flows on from it
         if node._special:  # accumulators, hooks, several outputs
-            if type(node) is AccumulateGrad and node.variable._hooks is None:
+            if type(node) is AccumulateGrad and node.variable._hooks is None \
+                    and node._pre_hooks is None and node._hooks is None:
                 accumulate(state, node, g)
             else:
                 _run_node(state, node, g)
             continue
-        if node._released:
+        saved = node._arrays
+        if saved is None:  # Node._released, read once: a release frees the saved arrays
             raise RuntimeError(BACKWARD_TWICE)
         if node._versions is not None and node._epoch != writes[0]:
             check_saved(node)  # something was written in place since this node was recorded
         prim = node._primitive
-        grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
-        if release and prim.saves:
-            node._released = True
-            node._out = None
+        grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
         if node._mixed:
             grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+        if release and prim.saves:
+            node._release()  # after the cast above: it reads the inputs
         for (nxt, nr), gi in zip(node.next_functions, grads):
             if gi is None or nxt is None:
                 continue
@@ -324,6 +367,16 @@ def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
         buffers[node] = g if old is None else old + g
 
 
+def _run_node_reporting(state: _Pass, node, g) -> None:
+    """_run_node in anomaly mode: any error while running a node is preceded by torch's warning
+    naming the node."""
+    try:
+        _run_node(state, node, g)
+    except Exception:
+        warn_error_detected(node)
+        raise
+
+
 def _run_node(state: _Pass, node, g) -> None:
     """Run one node that received gradient ``g``, with everything a node may need."""
     buffers = state.buffers
@@ -332,6 +385,8 @@ def _run_node(state: _Pass, node, g) -> None:
         g = run_pre_hooks(state, node, g)
     if type(node) is AccumulateGrad:
         accumulate(state, node, g)
+        if node._hooks:
+            run_post_hooks(state, node, (), g)  # an accumulator has no inputs: its grad_inputs are ()
         return
     needed = state.needed
     if needed is not None and node not in needed:
@@ -346,12 +401,13 @@ def _run_node(state: _Pass, node, g) -> None:
     else:
         grads = prim.backward(_arrays, g, node._arrays, node._out, node._params, node._needs)
     if node._hooks:
-        run_post_hooks(node, grads, g)
-    if not state.retain_graph and prim.saves:
-        node._released = True
-        node._out = None
+        grads = run_post_hooks(state, node, grads, g)
+    if _anomaly["enabled"] and _anomaly["check_nan"]:
+        check_nan(node, grads)
     if node._mixed:
         grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+    if not state.retain_graph and prim.saves:
+        node._release()  # after the cast above: it reads the inputs
     for (nxt, nr), gi in zip(node.next_functions, grads):
         if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue

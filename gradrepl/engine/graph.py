@@ -44,9 +44,8 @@ class Node:
     _special = False  # needs the full _run_node: an accumulator, hooks, or several outputs
     _mixed = False  # some input's dtype differs from the output's: cast gradients back
     _multi = False  # the op has several outputs (unbind): its incoming grads are a list
-    _released = False
     _sequence_nr = 0
-    _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks, run on the incoming grad
+    _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks on one output; (None, fn): node pre-hooks
     _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
     _hooks = None
     _metadata = None
@@ -54,6 +53,22 @@ class Node:
 
     def __init__(self):
         self._sequence_nr = next(_sequence)
+
+    @property
+    def _released(self) -> bool:
+        """Whether backward has freed what this node saved (see ``_release``)."""
+        return self._arrays is None
+
+    def _release(self) -> None:
+        """Free what the node saved, as torch frees saved tensors after a backward without
+        retain_graph: its inputs and their data (which keep the graph's intermediate tensors
+        alive) and its output. Only attributes every recorded node already has are written:
+        a new attribute would give each node its own dict, 200+ bytes per node (the instances
+        of a class share one table of attribute names while they set the same ones)."""
+        self._arrays = None
+        self._inputs = ()
+        if self._out is not None:
+            self._out = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -77,8 +92,9 @@ class Node:
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
-        """fn(grad_outputs) runs before this node's backward and may replace the grads."""
-        return self._add_pre_hook(0, lambda grad: _first(fn((grad,))))
+        """fn(grad_outputs) runs before this node's backward, after the tensor hooks, and may
+        replace the grads (output number None: it sees all of them)."""
+        return self._add_pre_hook(None, fn)
 
     def _add_pre_hook(self, output_nr: int, hook):
         if self._pre_hooks is None:
@@ -94,10 +110,6 @@ class Node:
         return call_node(self, grads)
 
 
-def _first(result):
-    return None if result is None else result[0]
-
-
 class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
 
@@ -106,6 +118,9 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         super().__init__()
         self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"  # torch's C++ name for it
 
 
 AccumulateGrad.__module__ = "builtins"

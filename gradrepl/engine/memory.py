@@ -26,6 +26,11 @@ _M_MMAP_THRESHOLD = -3
 _MMAP_THRESHOLD = 512 << 20  # blocks up to 512 MiB come from the reusable heap
 _TRIM_THRESHOLD = 1 << 30  # keep up to 1 GiB of freed memory for reuse
 
+# The same two settings as environment variables glibc reads when a process starts: how the
+# engine benchmark gives torch and the numpy floor the allocator gradrepl runs with.
+GLIBC_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(_MMAP_THRESHOLD),
+                     "MALLOC_TRIM_THRESHOLD_": str(_TRIM_THRESHOLD)}
+
 _tuned = []
 _DEFAULT_GC_THRESHOLD = 700
 _GC_THRESHOLD = 10_000

@@ -23,22 +23,51 @@ def run_pre_hooks(state: _Pass, node, g):
         hooks = node.variable._hooks
         if hooks:
             g = _call_tensor_hooks(hooks, g, state)
+        if node._pre_hooks:  # grad_fn.register_prehook on the accumulator itself: after tensor hooks
+            g = _call_node_pre_hooks(node, g, state)
         _capture(state, node, 0, g)
         return g
+    # torch's order: tensor hooks, then retain_grad, then the node's own pre-hooks
     if node._pre_hooks:
         for nr, hook in list(node._pre_hooks):
-            g = _replace(g, nr, _call_tensor_hooks([hook], _pick(g, nr), state))
+            if nr is not None:
+                g = _replace(g, nr, _call_tensor_hooks([hook], _pick(g, nr), state))
     if node._retained:
         for nr, ref in node._retained:
             tensor = ref()
             if tensor is not None and _pick(g, nr) is not None:
                 _retain(tensor, _pick(g, nr), state)
+    if node._pre_hooks:
+        g = _call_node_pre_hooks(node, g, state)
     if state.captures:
         if isinstance(g, list):
             for nr, gi in enumerate(g):
                 _capture(state, node, nr, gi)
         else:
             _capture(state, node, 0, g)
+    return g
+
+
+def _call_node_pre_hooks(node, g, state: _Pass):
+    """grad_fn.register_prehook hooks: fn(grad_outputs) with all of the node's incoming grads;
+    a tuple returned replaces them (torch checks only their number)."""
+    for nr, hook in list(node._pre_hooks):
+        if nr is not None:
+            continue
+        grads = g if isinstance(g, list) else [g]
+        result = hook(_as_tensors(grads))
+        if result is None:
+            continue
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(grads):
+            name = getattr(hook, "__name__", "<unknown>")
+            raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                               f"{len(result)}, but expected {len(grads)})")
+        new = [None if r is None else (r if state.create_graph else r._data) for r in result]
+        for r in new:
+            if r is not None:
+                state.borrowed.add(id(r))  # the hook may keep what it returned: never accumulate into it
+        g = new if isinstance(g, list) else new[0]
     return g
 
 
@@ -93,6 +122,13 @@ def accumulate(state: _Pass, node: AccumulateGrad, g) -> None:
     if state.only_leaves is not None and node not in state.only_leaves:
         return
     variable = node.variable
+    _add_into_grad(state, variable, g)
+    if variable._post_accumulate_hooks:
+        for hook in list(variable._post_accumulate_hooks):
+            hook(variable)
+
+
+def _add_into_grad(state: _Pass, variable: Tensor, g) -> None:
     if state.create_graph:
         g = g if isinstance(g, Tensor) else new_tensor(g)
         if variable._grad is None:
@@ -152,8 +188,25 @@ def _check_hook_result(hook, original: Tensor, result) -> None:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
-def run_post_hooks(node, grads, g) -> None:
-    as_tensors = lambda xs: tuple(None if x is None else (x if isinstance(x, Tensor) else new_tensor(x)) for x in xs)
-    grad_outputs = as_tensors(g if isinstance(g, list) else [g])
+def _as_tensors(grads) -> tuple:
+    return tuple(None if x is None else (x if isinstance(x, Tensor) else new_tensor(x)) for x in grads)
+
+
+def run_post_hooks(state: _Pass, node, grads, g):
+    """grad_fn.register_hook hooks: fn(grad_inputs, grad_outputs); a hook may return replacement
+    grad_inputs (torch checks only their number)."""
+    grad_outputs = _as_tensors(g if isinstance(g, list) else [g])
     for hook in list(node._hooks):
-        hook(as_tensors(grads), grad_outputs)
+        result = hook(_as_tensors(grads), grad_outputs)
+        if result is None:
+            continue
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(grads):
+            name = getattr(hook, "__name__", "<unknown>")
+            raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                               f"{len(result)}, but expected {len(grads)})")
+        grads = [None if r is None else (r if state.create_graph else r._data) for r in result]
+        for r in grads:
+            if r is not None:
+                state.borrowed.add(id(r))  # the hook may keep what it returned
+    return grads

@@ -50,6 +50,7 @@ class Tensor:
     _output_nr = 0
     _retains_grad = False
     _hooks = None
+    _post_accumulate_hooks = None
     _is_param = False
     __array_priority__ = 1000  # numpy defers to our reflected operators: ndarray * tensor -> tensor
 
@@ -226,6 +227,19 @@ class Tensor:
         from gradrepl.engine.hooks import add_tensor_hook
 
         return add_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after backward has accumulated into this leaf's ``.grad``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from gradrepl.engine.graph import _RemovableHandle
+
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return _RemovableHandle(self._post_accumulate_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         _autograd().backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)

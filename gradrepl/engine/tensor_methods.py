@@ -10,7 +10,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes, ops
 from gradrepl.engine.errors import UnsupportedError
-from gradrepl.engine.ops import compare, conversion, inplace, shape
+from gradrepl.engine.ops import compare, conversion, fused, inplace, shape
 from gradrepl.engine.tensor import Tensor
 
 
@@ -168,6 +168,9 @@ METHODS = {
     "new_tensor": _new_factory("new_tensor"),
     # random fills
     "uniform_": _random("uniform_"), "normal_": _random("normal_"),
+    # fused pointwise ops (ops/fused.py), what optimizers written by hand call
+    "addcmul": fused.addcmul, "addcmul_": fused.addcmul_, "addcdiv": fused.addcdiv,
+    "addcdiv_": fused.addcdiv_, "lerp": fused.lerp, "lerp_": fused.lerp_,
 }
 
 OPERATORS = {

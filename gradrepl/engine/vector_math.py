@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 
+from fractions import Fraction
+
 import numpy as np
 
 _F32 = np.float32
@@ -79,16 +81,41 @@ def fma64(a, b, c) -> np.ndarray:
     """a * b + c for float64 rounded once, as a hardware fused multiply-add gives: the product's
     rounding error is recovered exactly (Dekker), the sum's too (TwoSum), and the low parts are
     added with rounding to odd so that the last rounding is the only one that counts (Boldo and
-    Melquiond, "Emulation of FMA and correctly rounded sums", 2008). Assumes no overflow or
-    underflow, as for ``normal * std + mean`` with ordinary mean and std."""
-    a, b, c = (np.asarray(v, _F64) for v in (a, b, c))
+    Melquiond, "Emulation of FMA and correctly rounded sums", 2008). Where Dekker's split cannot
+    be exact (a product near the subnormal range, or a factor so large that splitting it
+    overflows) the element is computed with exact rationals instead: rare, and slow only there."""
+    a, b, c = np.broadcast_arrays(*(np.asarray(v, _F64) for v in (a, b, c)))
     product = a * b
     product_error = _two_product_error(a, b, product)
     total = c + product
     total_error = _two_sum_error(c, product, total)
     low = total_error + product_error
     low = _round_to_odd(low, _two_sum_error(total_error, product_error, low))
-    return total + low
+    result = total + low
+    inexact = (((np.abs(product) < _DEKKER_MIN) & (a != 0) & (b != 0))
+               | (np.abs(a) > _DEKKER_MAX) | (np.abs(b) > _DEKKER_MAX))
+    inexact &= np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
+    if inexact.any():
+        result = np.array(result, _F64)  # a writable copy (0-d results are numpy scalars)
+        for i in zip(*np.nonzero(inexact)) if result.ndim else [()]:
+            exact = Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i]))
+            result[i] = _fraction_to_float(exact)
+    return result
+
+
+# Dekker's product error is exact while the product's low half stays a normal double and the
+# factors split without overflow (2**27 + 1 times a factor).
+_DEKKER_MIN = 2.0 ** -968
+_DEKKER_MAX = 2.0 ** 995
+
+
+def _fraction_to_float(value: Fraction) -> float:
+    """The double nearest to an exact rational (ties to even), as float(Fraction) gives, with
+    infinity where it overflows as an FMA's result does."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
 
 
 def _round_to_odd(rounded, error):

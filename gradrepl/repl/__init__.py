@@ -14,6 +14,10 @@ def parse_shell_args(argv: list[str]) -> dict | None:
     args = list(argv)
     while args:
         arg = args.pop(0)
+        if not arg.startswith("-") and arg.endswith((".py", ".ipynb")):
+            # `gradrepl lesson.py a b`: run the file with its own arguments, as `ipython lesson.py` does
+            options["script"] = [arg, *args]
+            break
         if arg == "--classic":
             options["classic"] = True
         elif arg in ("--engine", "-c") and args:
@@ -27,8 +31,23 @@ def parse_shell_args(argv: list[str]) -> dict | None:
     return options
 
 
-def start(classic: bool = False, engine: str = "gradrepl", code: str | None = None) -> int:
-    """Run -c code, piped stdin, or the interactive shell; returns the exit status."""
+def run_script(argv: list[str], engine: str) -> int:
+    path = argv[0]
+    if path.endswith(".ipynb"):
+        sys.stderr.write(f"gradrepl: {path} is a notebook: check it with `gradrepl replay {path}`, "
+                         f"or run its cells in the shell with `%load {path}`\n")
+        return 2
+    from gradrepl.repl.script import run_file
+
+    sys.argv = list(argv)  # the script sees its own name and arguments, as under python or ipython
+    return run_file(path, engine)
+
+
+def start(classic: bool = False, engine: str = "gradrepl", code: str | None = None,
+          script: list[str] | None = None) -> int:
+    """Run a script, -c code, piped stdin, or the interactive shell; returns the exit status."""
+    if script is not None:
+        return run_script(script, engine)
     if code is not None:
         from gradrepl.repl.script import run_source
 

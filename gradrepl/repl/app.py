@@ -4,7 +4,9 @@ highlighting, history and suggestions."""
 from __future__ import annotations
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory, ConditionalAutoSuggest
+from prompt_toolkit.filters import has_completions
+from prompt_toolkit.shortcuts import CompleteStyle
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.styles import Style
 
@@ -30,7 +32,7 @@ def make_prompt_session(shell, highlighting: PythonHighlighting, input=None, out
     def continuation(width, line_number, is_soft_wrap):
         return FormattedText([("class:prompt.continuation", prompts.continuation(width))])
 
-    return PromptSession(
+    session = PromptSession(
         message=message,
         multiline=True,
         prompt_continuation=continuation,
@@ -38,7 +40,9 @@ def make_prompt_session(shell, highlighting: PythonHighlighting, input=None, out
         completer=NamespaceCompleter(shell.namespace_if_ready),
         complete_while_typing=False,
         history=history if history is not None else file_history(),
-        auto_suggest=AutoSuggestFromHistory(),
+        # The grey suggestion from history would sit under an open completion menu: not while it is open.
+        auto_suggest=ConditionalAutoSuggest(AutoSuggestFromHistory(), ~has_completions),
+        complete_style=CompleteStyle.MULTI_COLUMN,
         enable_history_search=True,
         search_ignore_case=True,
         key_bindings=shell_key_bindings(),
@@ -47,3 +51,10 @@ def make_prompt_session(shell, highlighting: PythonHighlighting, input=None, out
         input=input,
         output=output,
     )
+
+    def hide_suggestion(buffer):
+        if buffer.complete_state is not None:
+            buffer.suggestion = None
+
+    session.default_buffer.on_completions_changed += hide_suggestion
+    return session

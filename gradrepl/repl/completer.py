@@ -46,6 +46,13 @@ def attribute_names(obj: object) -> list[str]:
         return []
 
 
+def _owner_and_prefix(text_before_cursor: str, namespace: Mapping[str, object]):
+    match = _DOTTED_TAIL.search(text_before_cursor)
+    word = match.group() if match else ""
+    owner, dot, _ = word.rpartition(".")
+    return (resolve_dotted(owner, namespace) if dot and owner else MISSING), bool(dot)
+
+
 def candidates(text_before_cursor: str, namespace: Mapping[str, object]) -> tuple[int, list[str]]:
     """(length of the word being replaced, sorted candidate words) for the text before the cursor."""
     match = _DOTTED_TAIL.search(text_before_cursor)
@@ -68,14 +75,24 @@ def candidates(text_before_cursor: str, namespace: Mapping[str, object]) -> tupl
 
 
 class NamespaceCompleter(Completer):
+    """Completions with their kind or signature as display meta (shown under the menu for the
+    selected one); functions and methods are marked with ``()`` in the menu."""
+
     def __init__(self, get_namespace: Callable[[], Mapping[str, object]]):
         self._get_namespace = get_namespace
 
     def get_completions(self, document, complete_event) -> Iterable[Completion]:
+        from gradrepl.repl.completion_meta import describe_candidate
+
         try:
             namespace = self._get_namespace()
         except Exception:
             namespace = {}
-        length, words = candidates(document.text_before_cursor, namespace)
+        text = document.text_before_cursor
+        length, words = candidates(text, namespace)
+        owner, is_attribute = _owner_and_prefix(text, namespace) if words else (MISSING, False)
         for word in words:
-            yield Completion(word, start_position=-length)
+            kind, meta = describe_candidate(word, owner if is_attribute else MISSING, namespace)
+            display = f"{word}()" if kind == "callable" else word
+            # meta is computed only for the candidate shown (prompt_toolkit calls it lazily)
+            yield Completion(word, start_position=-length, display=display, display_meta=meta)

@@ -59,8 +59,18 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+# ipykernel's name for a cell's file, as warnings print it: `/tmp/ipykernel_42/3514386255.py:2: `.
+_CELL_FILE_LINE = re.compile(r"(?P<file>\S*ipykernel_\d+[/\\]\d+\.py):(?P<line>\d+): ")
+# Jupyter's SyntaxError value names the cell file, `invalid syntax (3514386255.py, line 1)`; the
+# lines above it already say `Cell In[3], line 1`, as IPython's terminal does.
+_SYNTAX_ERROR_FILE = re.compile(r" \(\d+\.py, line \d+\)$")
+
+
 class OutputPrinter:
-    """Writes outputs; ``prompts`` decides whether a result gets an ``Out[n]:`` label."""
+    """Writes outputs; ``prompts`` decides whether a result gets an ``Out[n]:`` label.
+    ``cell_labels`` (the session's ``cell_label``) makes warnings name the cell, ``Cell In[3], line
+    2:``, instead of ipykernel's temporary file, as IPython's terminal does (replay keeps the file
+    names recorded notebooks contain)."""
 
     def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None,
                  prompts: PromptStyle | None = None, color: bool | None = None):
@@ -68,6 +78,21 @@ class OutputPrinter:
         self.stderr = stderr or sys.stderr
         self.prompts = prompts or PromptStyle()
         self.color = want_color(self.stdout) if color is None else color
+        self.cell_labels = None
+        self._earlier: list[str] = []  # what the current cell printed, for hints that need context
+
+    def begin_cell(self) -> None:
+        self._earlier = []
+
+    def _name_cells(self, text: str) -> str:
+        if self.cell_labels is None:
+            return text
+
+        def label(match: re.Match) -> str:
+            cell = self.cell_labels(match["file"])
+            return f"{cell}, line {match['line']}: " if cell else match.group(0)
+
+        return _CELL_FILE_LINE.sub(label, text)
 
     def _paint(self, code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if self.color else text
@@ -80,7 +105,9 @@ class OutputPrinter:
         kind = output.get("output_type")
         if kind == "stream":
             stream = self.stderr if output.get("name") == "stderr" else self.stdout
-            self._write(stream, _text(output.get("text", "")))
+            text = _text(output.get("text", ""))
+            self._earlier.append(text)
+            self._write(stream, self._name_cells(text))
         elif kind == "execute_result":
             self.show_result(_text(output.get("data", {}).get("text/plain", "")),
                              output.get("execution_count"))
@@ -102,10 +129,14 @@ class OutputPrinter:
 
     def show_error(self, ename: str, evalue: str, traceback=(), one_line_cell: bool = False) -> None:
         """User frames (if they say more than the line just typed), `ename: evalue`, a hint."""
+        syntax = ename in ("SyntaxError", "IndentationError", "TabError")
+        if syntax:
+            evalue = _SYNTAX_ERROR_FILE.sub("", evalue)
         frames = [strip_ansi(line) for line in traceback or ()]
         # The session's traceback ends with the `ename: evalue` line itself: don't say it twice.
         body = _MAGIC_LINE.sub(_as_typed, "\n".join(frames).rstrip("\n"))
         headline = f"{ename}: {evalue}" if evalue else ename
+        body = _SYNTAX_ERROR_FILE.sub("", body) if syntax else body
         if body.endswith(headline):
             body = body[: -len(headline)].rstrip("\n")
         if one_line_cell and _only_the_cell_itself(body):
@@ -114,7 +145,7 @@ class OutputPrinter:
         if body.strip():
             parts.append(self._paint(DIM, body) if self.color else body)
         parts.append(self._paint(BOLD_RED, ename) + (f": {evalue}" if evalue else ""))
-        hint = hint_for(ename, evalue)
+        hint = hint_for(ename, evalue, "".join(self._earlier))
         if hint:
             parts.append(self._paint(YELLOW, f"hint: {hint}"))
         self._write(self.stderr, "\n".join(parts) + "\n")

@@ -7,6 +7,8 @@ torch's alike.
 
 from __future__ import annotations
 
+import re
+
 # (exception name, fragment of the message, hint)
 HINTS: tuple[tuple[str, str, str], ...] = (
     (
@@ -54,8 +56,44 @@ HINTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def hint_for(ename: str, evalue: str) -> str | None:
-    """The hint for an error, or None when it is not one of the classic mistakes."""
+# PyTorch's warning when .grad of a non-leaf is read: an AttributeError on None that follows it in
+# the same cell (`y.grad.zero_()`) means the learner wanted the gradient of an intermediate value.
+NON_LEAF_GRAD_WARNING = "is not a leaf Tensor is being accessed"
+NON_LEAF_GRAD_HINT = (
+    "that tensor is not a leaf, so backward() leaves its .grad as None; call .retain_grad() on it "
+    "before backward() to keep its gradient, or read .grad of the leaf you created"
+)
+
+# What to do instead of a feature gradrepl lacks: the first row whose name the feature starts with.
+INSTEAD: tuple[tuple[str, str], ...] = (
+    ("torch.nn", "build it from tensors: nn.Linear is x @ W.T + b with W and b made with requires_grad=True, "
+                 "F.relu(x) is x.clamp(min=0), and a loss is a formula such as ((pred - y) ** 2).mean()"),
+    ("torch.optim", "update the weights yourself: `with torch.no_grad(): w -= lr * w.grad`, then w.grad.zero_()"),
+    ("torch.cuda", "gradrepl runs on the CPU: leave the tensors where they are"),
+)
+UNSUPPORTED_FALLBACK = ("write it with the operations gradrepl has (help(torch.Tensor) lists them), or run the "
+                        "lesson on real PyTorch with `gradrepl --engine torch`")
+_UNSUPPORTED = re.compile(r"gradrepl does not support (?P<feature>\S+)")
+
+
+def unsupported_hint(evalue: str) -> str | None:
+    match = _UNSUPPORTED.search(evalue)
+    if not match:
+        return None
+    feature = match["feature"]
+    for prefix, advice in INSTEAD:
+        if feature == prefix or feature.startswith(prefix + "."):
+            return f"{advice}; or run the lesson on real PyTorch with `gradrepl --engine torch`"
+    return UNSUPPORTED_FALLBACK
+
+
+def hint_for(ename: str, evalue: str, earlier_output: str = "") -> str | None:
+    """The hint for an error, or None when it is not one of the classic mistakes. ``earlier_output``
+    is what the same cell printed before the error (its warnings)."""
+    if ename == "UnsupportedError":
+        return unsupported_hint(evalue)
+    if ename == "AttributeError" and evalue.startswith("'NoneType'") and NON_LEAF_GRAD_WARNING in earlier_output:
+        return NON_LEAF_GRAD_HINT
     for name, fragment, hint in HINTS:
         if ename == name and fragment in evalue:
             return hint

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from prompt_toolkit.filters import Condition, has_completions, has_selection, is_searching
 from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.keys import Keys
 
 from gradrepl.repl.multiline import indent_after, is_complete
+from gradrepl.repl.paste import strip_prompts
 
 
 def shell_key_bindings() -> KeyBindings:
@@ -26,7 +28,8 @@ def shell_key_bindings() -> KeyBindings:
         buffer = event.current_buffer
         document = buffer.document
         on_last_line = document.cursor_position_row >= document.line_count - 1 - document.empty_line_count_at_the_end()
-        if on_last_line and is_complete(buffer.text):
+        # judged without prompts typed or pasted in: `>>> for i in range(3):` waits for its body
+        if on_last_line and is_complete(strip_prompts(buffer.text)):
             # Drop the trailing empty lines that closed the block, as IPython does.
             buffer.text = buffer.text.rstrip()
             buffer.validate_and_handle()
@@ -54,12 +57,12 @@ def shell_key_bindings() -> KeyBindings:
         """Tab at the start of a line indents instead of completing."""
         event.current_buffer.insert_text("    ")
 
-    @kb.add("backspace", filter=cursor_in_leading_whitespace & ~has_selection)
+    # Backspace deletes one character, inside indentation too, as in IPython (no binding here).
+
+    @kb.add(Keys.BracketedPaste)
     def _(event):
-        """Backspace in leading whitespace removes one indent level."""
-        buffer = event.current_buffer
-        before = buffer.document.current_line_before_cursor
-        width = len(before) % 4 or 4 if before else 1
-        buffer.delete_before_cursor(count=min(width, len(before)) or 1)
+        """A paste is inserted as it is, minus any `>>> `, `... `, `In [3]: `, `   ...: ` prompts."""
+        text = event.data.replace("\r\n", "\n").replace("\r", "\n")
+        event.current_buffer.insert_text(strip_prompts(text, drop_output=True))
 
     return kb

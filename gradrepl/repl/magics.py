@@ -7,10 +7,8 @@ Each magic is one function ``(shell, argument_line)`` in the ``MAGICS`` table. T
 
 from __future__ import annotations
 
-import inspect
 import re
 import shlex
-import types
 from pathlib import Path
 from typing import Callable
 
@@ -51,6 +49,29 @@ def who(shell, line: str) -> None:
     print("\t".join(names))
 
 
+def whos(shell, line: str) -> None:
+    """``%whos``: IPython's table of names and types; tensors show shape, dtype and requires_grad."""
+    from gradrepl.repl.whos import whos_table
+
+    wanted = set(line.split())
+    names = [n for n in user_names(shell) if not wanted or type(shell.namespace[n]).__name__ in wanted]
+    if not names:
+        print("No variables match your requested type." if wanted else "Interactive namespace is empty.")
+        return
+    print(whos_table([(n, shell.namespace[n]) for n in names]))
+
+
+def lsmagic(shell, line: str) -> None:
+    names = sorted(n for n in MAGICS if n[:1].isalpha()) + ["time", "timeit"]
+    print("Available line magics:")
+    print("  ".join(f"%{n}" for n in sorted(set(names))))
+    print()
+    print("Available cell magics:")
+    print("%%time  %%timeit")
+    print()
+    print("Also: !cmd runs a shell command, obj? (or help(obj)) shows help, %graph y draws y's autograd graph.")
+
+
 def reset(shell, line: str) -> None:
     if "-f" not in line.split():
         answer = shell.ask("Once deleted, variables cannot be recovered. Proceed (y/[n])? ")
@@ -66,13 +87,19 @@ def reset(shell, line: str) -> None:
 
 
 def help_magic(shell, name: str) -> None:
+    from gradrepl.repl.help import show_help
+
     show_help(shell, name.strip())
 
 
 def history(shell, line: str) -> None:
-    numbered = "-n" in line.split()
-    for count, source in shell.input_history():
-        if numbered:
+    """``%history [-n] [-l [N]] [RANGES]``: IPython's options. ``-n`` numbers the cells, ``-l N``
+    shows the last N (10 by default), ``4``, ``4-6`` (inclusive) and ``4:6`` (up to 5) pick cells."""
+    from gradrepl.repl.history_ranges import parse_history_args, select_cells
+
+    request = parse_history_args(line)
+    for count, source in select_cells(shell.input_history(), request):
+        if request.numbered:
             first, *rest = source.split("\n")
             print(f"{count:>3}: {first}" + "".join("\n     " + r for r in rest))
         else:
@@ -86,14 +113,15 @@ def graph(shell, line: str) -> None:
 
 
 def save(shell, line: str) -> None:
-    from gradrepl.repl.notebook import write_notebook
+    from gradrepl.repl.notebook import notebook_path, write_notebook
 
     args = shlex.split(line)
-    if len(args) != 1 or not args[0].endswith(".ipynb"):
-        print("usage: %save FILE.ipynb")
+    if len(args) != 1:
+        print("usage: %save FILE   (writes FILE.ipynb)")
         return
-    count = write_notebook(Path(args[0]), shell.cells, set(MAGICS))
-    print(f"saved {count} cell{'s' if count != 1 else ''} to {args[0]}")
+    path = notebook_path(args[0])
+    count = write_notebook(path, shell.cells, set(MAGICS))
+    print(f"saved {count} cell{'s' if count != 1 else ''} to {path}")
 
 
 def load(shell, line: str) -> None:
@@ -108,8 +136,36 @@ def load(shell, line: str) -> None:
     shell.queue_cells(sources)
 
 
+def _ipython_only(magic: str) -> Callable:
+    def not_run(shell, line: str):
+        from gradrepl.repl.external import ipython_only
+
+        return ipython_only(shell, line, magic)
+
+    return not_run
+
+
+def _external(name: str) -> Callable:
+    def magic(shell, line: str):
+        from gradrepl.repl import external
+
+        return getattr(external, name)(shell, line)
+
+    magic.__name__ = name
+    return magic
+
+
 MAGICS: dict[str, Callable] = {
     "who": who,
+    "whos": whos,
+    "lsmagic": lsmagic,
+    "run": _external("run_file"),
+    "pip": _external("pip"),
+    "pwd": _external("pwd"),
+    "cd": _external("cd"),
+    "env": _external("env"),
+    "!": _external("system"),
+    "!!": _external("getoutput"),
     "reset": reset,
     "history": history,
     "hist": history,
@@ -117,35 +173,5 @@ MAGICS: dict[str, Callable] = {
     "save": save,
     "load": load,
     "?": help_magic,  # the session turns `obj?` lines into this magic
+    **{name: _ipython_only(name) for name in ("load_ext", "reload_ext", "unload_ext", "autoreload", "config")},
 }
-
-
-def describe(name: str, obj: object) -> str:
-    """IPython-style ``obj?``: type, string form, signature and docstring."""
-    lines = [f"Type:        {type(obj).__name__}"]
-    if not isinstance(obj, (types.ModuleType, type)) and not callable(obj):
-        form = repr(obj)
-        if len(form) > 200:
-            form = form[:200] + "..."
-        lines.append(f"String form: {form}".replace("\n", "\n             "))
-    if callable(obj):
-        try:
-            lines.append(f"Signature:   {name.rsplit('.', 1)[-1]}{inspect.signature(obj)}")
-        except (TypeError, ValueError):
-            pass
-    module = getattr(obj, "__module__", None) if not isinstance(obj, types.ModuleType) else None
-    if isinstance(module, str) and module.startswith("gradrepl.torch"):
-        lines.append("Module:      torch (gradrepl)")
-    doc = inspect.getdoc(obj)
-    lines.append("Docstring:\n" + doc if doc else "Docstring:   <no docstring>")
-    return "\n".join(lines)
-
-
-def show_help(shell, name: str) -> None:
-    from gradrepl.repl.completer import MISSING, resolve_dotted
-
-    obj = resolve_dotted(name, shell.namespace)
-    if obj is MISSING:
-        print(f"Object `{name}` not found.")
-        return
-    print(describe(name, obj))

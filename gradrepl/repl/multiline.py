@@ -17,6 +17,10 @@ def is_complete(text: str) -> bool:
     """True when pressing Enter at the end of ``text`` should run it."""
     if not text.strip():
         return True
+    if text.lstrip().startswith("%%"):
+        # A cell magic's body follows on the next lines, as in IPython: an empty line ends it.
+        lines = text.strip("\n").split("\n")
+        return len(lines) > 1 and not text.split("\n")[-1].strip() and text.endswith("\n")
     try:
         with warnings.catch_warnings():
             # "invalid escape sequence" and friends are the user's business, shown when it runs.

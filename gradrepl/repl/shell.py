@@ -11,6 +11,7 @@ from gradrepl.repl.display import OutputPrinter
 from gradrepl.repl.engine_loader import EngineLoader
 from gradrepl.repl.magics import MAGICS
 from gradrepl.repl.notebook import CellRecord
+from gradrepl.repl.paste import strip_prompts
 from gradrepl.repl.prompts import PromptStyle
 
 EXIT_WORDS = {"exit", "exit()", "quit", "quit()"}
@@ -56,9 +57,10 @@ class Shell:
         return self.session.namespace if self.loader.ready else {}
 
     def _register_magics(self) -> None:
-        from gradrepl.repl.session_adapter import register_magics
+        from gradrepl.repl.session_adapter import install_help, register_magics
 
         register_magics(self._session, MAGICS, self)
+        install_help(self._session, self)
 
     # --- what magics need from the shell --------------------------------------------------
     def ask(self, question: str) -> str:
@@ -95,6 +97,8 @@ class Shell:
         except Exception as exc:  # the engine failed to import: say so, keep the prompt
             self.printer.show_error(type(exc).__name__, f"{exc} (while loading the {self.engine} engine)")
             return True
+        self.printer.cell_labels = getattr(session, "cell_label", None)
+        self.printer.begin_cell()
         try:
             one_line = "\n" not in source.strip()
             result = session.run_cell(source, on_output=lambda o: self.printer.show(o, one_line))
@@ -132,7 +136,7 @@ class Shell:
                 break
             if not text.strip():
                 continue
-            self.run_cell(text)
+            self.run_cell(strip_prompts(text))
         return 0
 
     def _load_after_first_render(self, prompt_session, highlighting):

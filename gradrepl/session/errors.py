@@ -23,6 +23,7 @@ import traceback
 from types import ModuleType
 from typing import Callable, Optional
 
+from gradrepl.session.magics import UsageError
 from gradrepl.session.outputs import ErrorInfo
 from gradrepl.session.timeout import CellTimeout
 
@@ -152,7 +153,8 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
         ename, evalue = _ename(exc), str(exc)
     if isinstance(exc, SyntaxError):
         frames = format_syntax_error(exc, cell_labels)
-    elif isinstance(exc, (CellTimeout, KeyboardInterrupt)):
+    elif isinstance(exc, (CellTimeout, KeyboardInterrupt, UsageError)):
+        # IPython shows a UsageError as its one line, never with a traceback.
         frames = []
     else:
         frames = format_user_traceback(exc, cell_labels)

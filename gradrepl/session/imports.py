@@ -15,11 +15,20 @@ import importlib
 TORCH = "torch"
 
 
+class UnsupportedError(ModuleNotFoundError):
+    """``import torch.X`` for a module gradrepl does not have. It bears the name, words and
+    ``feature`` of the engine's UnsupportedError, so a learner meets one error for every missing
+    feature; it is an ImportError so that ``try: import torch.nn except ImportError:`` works."""
+
+    def __init__(self, feature: str):
+        super().__init__(f"gradrepl does not support {feature} yet", name=feature)
+        self.feature = feature
+        self.gradrepl_unsupported = feature
+
+
 def unsupported_module_error(name: str) -> ModuleNotFoundError:
     """The ImportError a session raises for ``torch.X`` modules gradrepl does not have."""
-    error = ModuleNotFoundError(f"gradrepl does not support {name} yet", name=name)
-    error.gradrepl_unsupported = name
-    return error
+    return UnsupportedError(name)
 
 
 class SessionImporter:

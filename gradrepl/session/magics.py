@@ -17,6 +17,10 @@ from typing import Callable
 
 MAGIC_CALL = "__gradrepl_magic__"
 SHELL = "!"
+# A shell magic saved in a notebook as a comment (`#gradrepl %graph y`), so that Jupyter skips it
+# while gradrepl's sessions still run it.
+GRADREPL_MAGIC_COMMENT = "#gradrepl "
+CAPTURED_SHELL = "!!"
 
 # Magics that change nothing a lesson's printed output depends on: accepted without a word.
 SILENT_MAGICS = frozenset({"matplotlib"})
@@ -68,9 +72,11 @@ def _logical_line_starts(source: str) -> set[int]:
     return starts
 
 
-def _escape_call(escape: str, rest: str) -> str:
+def _escape_call(escape: str, rest: str, assigned: bool = False) -> str:
     if escape == SHELL:
-        return f"{MAGIC_CALL}({SHELL!r}, {rest.strip()!r})"
+        # `files = !ls` wants the output's lines (IPython's getoutput); a bare `!ls` prints them.
+        name = CAPTURED_SHELL if assigned else SHELL
+        return f"{MAGIC_CALL}({name!r}, {rest.strip()!r})"
     name, _, args = rest.partition(" ")
     return f"{MAGIC_CALL}({name.strip()!r}, {args.strip()!r})"
 
@@ -80,6 +86,8 @@ def _transform_line(line: str) -> str | None:
     body = line.lstrip()
     indent = line[: len(line) - len(body)]
     text = body.rstrip("\r\n")
+    if text.startswith(GRADREPL_MAGIC_COMMENT + "%"):
+        text = text[len(GRADREPL_MAGIC_COMMENT):]
     if text.startswith("%") and not text.startswith("%%"):
         return indent + _escape_call("%", text[1:])
     if text.startswith("!") and not text.startswith("!="):
@@ -89,13 +97,13 @@ def _transform_line(line: str) -> str | None:
         return indent + f"{MAGIC_CALL}('?', {help_request['before'] or help_request['after']!r})"
     match = _ASSIGNED_ESCAPE.match(text)
     if match:
-        return indent + f"{match['target']} = " + _escape_call(match["escape"], match["rest"])
+        return indent + f"{match['target']} = " + _escape_call(match["escape"], match["rest"], assigned=True)
     return None
 
 
 def transform_escapes(source: str) -> str:
     """Rewrite magic, shell and help lines into calls; other lines are kept byte for byte."""
-    if not any(mark in source for mark in "%!?"):
+    if not any(mark in source for mark in "%!?"):  # (a `#gradrepl %magic` line has a % too)
         return source
     lines = source.splitlines(keepends=True)
     starts = _logical_line_starts(source)
@@ -108,11 +116,26 @@ def transform_escapes(source: str) -> str:
     return "".join(lines)
 
 
+class UsageError(Exception):
+    """A magic that does not exist or was called wrongly (IPython's name: the shell prints it as
+    ``UsageError: ...``, without a traceback, and a script that raises it exits 1)."""
+
+
+def unknown_line_magic(name: str) -> UsageError:
+    return UsageError(f"Line magic function `%{name}` not found.")
+
+
+def unknown_cell_magic(name: str) -> UsageError:
+    return UsageError(f"Cell magic `%%{name}` not found.")
+
+
 class MagicRegistry:
-    """Line magics by name; ``dispatch`` runs one or reports it skipped."""
+    """Line magics by name. ``strict`` (the shell and scripts, as IPython) makes an unknown magic a
+    UsageError; otherwise (replay) it is recorded as a skipped line, with the reason."""
 
     def __init__(self):
         self._magics: dict[str, Callable[[str], object]] = {}
+        self.strict = False
 
     def register(self, name: str, func: Callable[[str], object]) -> None:
         self._magics[name.lstrip("%")] = func
@@ -126,10 +149,14 @@ class MagicRegistry:
     def names(self) -> list[str]:
         return sorted(self._magics)
 
+    def line_magic_names(self) -> list[str]:
+        """What ``%lsmagic`` lists: the registered names that are typed as ``%name``."""
+        return sorted(n for n in self._magics if n[:1].isalpha())
+
 
 def skip_reason(name: str, args: str) -> tuple[str, str]:
     """(the line as the user wrote it, why it was not run)."""
-    if name == SHELL:
+    if name in (SHELL, CAPTURED_SHELL):
         return f"!{args}", "shell commands are not run by gradrepl"
     if name == "?":
         return f"{args}?", "object help is not available in replay"
@@ -154,4 +181,5 @@ class IPythonShim:
     def system(self, command: str):
         return self._run_magic(SHELL, command)
 
-    getoutput = system
+    def getoutput(self, command: str):
+        return self._run_magic(CAPTURED_SHELL, command)

@@ -252,6 +252,8 @@ class Session:
             return timing.time_statement(args, self.namespace, "<timed exec>")
         if name == "timeit":
             return timing.timeit_statement(args, self.namespace, quick=self.quick_timeit)
+        if self.magics.strict:
+            raise magics.unknown_line_magic(name)
         line, reason = magics.skip_reason(name, args)
         if run is not None:
             run.skipped.append(SkippedLine(line, reason))
@@ -266,6 +268,8 @@ class Session:
         elif cell_magic.name == "timeit":
             timing.timeit_statement(cell_magic.args, self.namespace, quick=self.quick_timeit,
                                     cell_body=cell_magic.body)
+        elif self.magics.strict:
+            raise magics.unknown_cell_magic(cell_magic.name)
         else:
             run.skipped.append(SkippedLine(f"%%{cell_magic.name} {cell_magic.args}".rstrip(),
                                            f"cell magic %%{cell_magic.name} is not supported by gradrepl; "

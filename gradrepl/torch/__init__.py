@@ -44,6 +44,8 @@ from gradrepl.engine.ops import (
     square, squeeze, stack, std, sub, sum, t, tanh, transpose, true_divide, unbind, unsqueeze, var,
     where,
 )
+from gradrepl.engine.ops.addmm import addmm
+from gradrepl.engine.ops.fused import addcdiv, addcmul, lerp
 from gradrepl.engine.printing import set_printoptions
 from gradrepl.engine.random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
@@ -51,7 +53,8 @@ from gradrepl.engine.random import (
 )
 from gradrepl.engine.size import Size
 from gradrepl.engine.tensor import Tensor
-from gradrepl.torch import autograd, cuda, return_types  # noqa: F401
+from gradrepl.torch import autograd, cuda, func, return_types  # noqa: F401
+from gradrepl.torch.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 
 __version__ = "2.13.0+gradrepl"
 
@@ -120,3 +123,13 @@ def __getattr__(name):
     if name in TORCH_MEMBERS:
         raise _UnsupportedError(f"torch.{name}")
     raise AttributeError(f"module 'torch' has no attribute '{name}'")
+
+
+def _attach_help() -> None:
+    # Last, so that every function and method above (however it was built) gets its help text.
+    from gradrepl.torch.docs import attach
+
+    attach(__import__(__name__, fromlist=["_"]))
+
+
+_attach_help()

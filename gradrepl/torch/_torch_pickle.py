@@ -87,6 +87,25 @@ class TorchPickler(pickle._Pickler):
     def save_rebuilt(self, rebuilt) -> None:
         self.save_reduce(_REBUILD_TENSOR, rebuilt.args)
 
+    def save_dtype(self, dtype) -> None:
+        self.save_global_ref(_Global("torch", dtype.name))
+
+    def refuse_global(self, obj, name=None) -> None:
+        if obj in _DATA_CLASSES:  # what containers and numbers pickle through
+            return pickle._Pickler.save_global(self, obj, name)
+        raise pickle.PicklingError(f"cannot save {obj!r}: a file for torch.load holds data, not code")
+
+    def reducer_override(self, obj):
+        """Containers pickle as usual, torch.Size as torch's; any other object (a Module, an
+        optimizer) would need gradrepl's classes to load, so it is refused."""
+        from gradrepl.engine.size import Size
+
+        if type(obj) in self.dispatch or type(obj) in _DATA_CLASSES:
+            return NotImplemented
+        if isinstance(obj, Size):
+            return (_Global("torch", "Size"), (tuple(obj),))
+        raise pickle.PicklingError(f"cannot save a {type(obj).__name__} object")
+
     def _storage_for(self, tensor, array):
         key = self._storage_keys.get(id(tensor))
         if key is None:
@@ -98,6 +117,9 @@ class TorchPickler(pickle._Pickler):
     dispatch[_Global] = save_global_ref
     dispatch[_HooksDict] = save_hooks
     dispatch[Tensor] = save_tensor
+
+
+_DATA_CLASSES = (collections.OrderedDict, set, complex)  # what torch's weights_only load allows
 
 
 class _Storage:
@@ -113,6 +135,9 @@ class _Rebuilt:
 
 
 TorchPickler.dispatch[_Rebuilt] = TorchPickler.save_rebuilt
+TorchPickler.dispatch[dtypes.dtype] = TorchPickler.save_dtype
+for _code in (type, type(len), type(lambda: None)):
+    TorchPickler.dispatch[_code] = TorchPickler.refuse_global
 
 
 def dumps_state(obj, protocol: int):
@@ -122,7 +147,14 @@ def dumps_state(obj, protocol: int):
     buffer = io.BytesIO()
     pickler = TorchPickler(buffer, protocol)
     _register_tensor_subclasses(pickler, obj)
-    pickler.dump(obj)
+    try:
+        pickler.dump(obj)
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        from gradrepl.engine.errors import UnsupportedError
+
+        raise UnsupportedError(
+            "torch.save of objects other than tensors, state dicts and plain containers",
+            f"{error}; save model.state_dict() instead") from None
     return buffer.getvalue(), pickler.storages
 
 
@@ -168,9 +200,9 @@ def _allowed_globals() -> dict:
         ("collections", "OrderedDict"): collections.OrderedDict,
         ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
         ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-        ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
-        ("builtins", "complex"): complex,
     }
+    for builtin in (set, complex):  # protocol 2 names the builtins module __builtin__
+        allowed[("builtins", builtin.__name__)] = allowed[("__builtin__", builtin.__name__)] = builtin
     for name in _STORAGE_DTYPES:
         allowed[("torch", name)] = name
     for d in dtypes.ALL:

@@ -135,7 +135,60 @@ def test_inplace_error_hint_follows_anomaly_mode():
     y = x.exp()
     y.add_(1)
     with torch.autograd.set_detect_anomaly(True):
-        with pytest.raises(RuntimeError, match="Hint: the backtrace further above shows"):
+        with pytest.raises(RuntimeError, match="Hint: the backtrace further above shows"), \
+                pytest.warns(UserWarning, match="Error detected in ExpBackward0"):
             y.sum().backward(retain_graph=True)
     with pytest.raises(RuntimeError, match="Hint: enable anomaly detection"):
         y.sum().backward()
+
+
+# ---------------------------------------------------------------------------------------------
+# What backward frees (graph.Node._release)
+
+def _chain(nodes: int):
+    x = torch.tensor(0.75, requires_grad=True)
+    y = x
+    for _ in range(nodes // 2):
+        y = y * 0.5
+        y = y + x
+    return x, y
+
+
+def test_backward_frees_what_the_nodes_saved_and_grows_no_node():
+    import gc
+    import tracemalloc
+
+    _chain(10)[1].backward()  # warm up
+    tracemalloc.start()
+    try:
+        x, y = _chain(2000)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+        y.backward()
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # the mul nodes drop their inputs (half the chain's tensors); no node gains a dict of its own
+    assert after < held * 0.9, (held, after)
+    assert x.grad.item() == pytest.approx(2.0)
+
+
+def test_a_released_node_still_says_what_torch_says():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    mul = y.grad_fn.next_functions[0][0]
+    y.backward()
+    assert mul.name() == "MulBackward0" and mul.next_functions[0][0] is not None
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        mul(torch.ones(2))
+
+
+def test_a_mixed_dtype_node_casts_its_gradient_before_it_is_released():
+    x = torch.tensor([1.0, 2.0], dtype=torch.float16, requires_grad=True)
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward()
+    assert x.grad.dtype == torch.float16 and x.grad.tolist() == [3.0, 4.0]
+    assert w.grad.dtype == torch.float32 and w.grad.tolist() == [1.0, 2.0]

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from op_helper import GOLDENS_DIR
 from summation_cases import SPECS, digest, run
 
 import gradrepl.torch as gtorch
+from gradrepl.engine.ops import summation
 from gradrepl.engine.ops.summation import float_sum
 
 GOLDENS = json.loads((GOLDENS_DIR / "summation.json").read_text())["cases"]
@@ -52,3 +56,50 @@ def test_empty_and_dtype_argument():
     assert float_sum(np.zeros((0, 3), np.float32), (0,)).shape == (3,)
     x = np.random.default_rng(2).standard_normal(37).astype(np.float32)
     assert float_sum(x, dtype=np.float64) == float_sum(x.astype(np.float64))
+
+
+# ---------------------------------------------------------------------------------------------
+# The short paths (summation.SHORT_PATHS) give the general path's bits, in fewer numpy calls
+
+_SIDES = [1, 2, 3, 5, 8, 9, 17, 33, 64, 100, 130, 700]
+_SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 6e4]
+
+
+@st.composite
+def _summed_arrays(draw):
+    dtype = draw(st.sampled_from([np.float16, np.float32, np.float64]))
+    shape = tuple(draw(st.lists(st.sampled_from(_SIDES), min_size=1, max_size=3)))
+    if math.prod(shape) > 70_000:
+        shape = shape[:1]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    # mixed magnitudes and signs, so that any other order of additions shows in the last bits
+    a = rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape) * rng.choice([-1, 1], shape)
+    a = a.astype(dtype)
+    if draw(st.booleans()):
+        a.flat[rng.integers(0, a.size, 3)] = draw(st.sampled_from(_SPECIALS))
+    layout = draw(st.sampled_from(["C", "F", "swapped", "every other row"]))
+    a = {"C": a, "F": np.asfortranarray(a), "swapped": a.swapaxes(0, -1),
+         "every other row": a[::2]}[layout]
+    dims = draw(st.none() | st.lists(st.integers(0, a.ndim - 1), min_size=1, unique=True).map(sorted))
+    return a, dims, draw(st.booleans())
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=_summed_arrays())
+def test_short_paths_give_the_general_paths_bits(monkeypatch, case):
+    a, dims, keepdim = case
+    short = np.asarray(float_sum(a, dims, keepdim))
+    with monkeypatch.context() as patch:  # undone after each example
+        patch.setattr(summation, "SHORT_PATHS", False)
+        general = np.asarray(float_sum(a, dims, keepdim))
+    assert (short.dtype, short.shape) == (general.dtype, general.shape)
+    assert short.tobytes() == general.tobytes()
+
+
+def test_a_reduction_numpy_would_sum_pairwise_is_not_taken_for_a_chain():
+    # the short path of _chain is numpy's reduce, which sums pairwise along an inner axis
+    x = np.array([1.0, 1e8, -1e8, 1.0] * 4, np.float32)
+    assert summation._chain(x) == np.add.accumulate(x)[-1]
+    assert not summation._lanes_inside(x.reshape(16, 1), 0)
+    assert summation._lanes_inside(x.reshape(8, 2), 0) and not summation._lanes_inside(x.reshape(2, 8).T, 0)

@@ -168,3 +168,42 @@ def test_tab_completes_members_of_torch_and_of_a_live_tensor(engine):
     # `requires_grad` and `requires_grad_` both match: Tab opens the menu on the common part,
     # Enter takes the first; `zeros_li` has one completion and Tab inserts it.
     assert sources(shell)[1:] == ["x.requires_grad", "torch.zeros_like(x)"]
+
+
+BACKSPACE = "\x7f"
+
+
+def test_cell_magic_typed_at_the_prompt_waits_for_its_body():
+    keys = "%%time" + ENTER + "x = 1" + ENTER + "x + 1" + ENTER + ENTER
+    shell, _ = drive(keys)
+    assert sources(shell) == ["%%time\nx = 1\nx + 1"]
+
+
+def test_backspace_in_indentation_deletes_one_character_as_in_ipython():
+    keys = "if True:" + ENTER + BACKSPACE + "y = 1" + ESC_ENTER
+    shell, _ = drive(keys)
+    assert sources(shell) == ["if True:\n   y = 1"]
+    # at the start of a line it joins it to the line above, and takes nothing more
+    shell, _ = drive("x = (1," + ENTER + BACKSPACE + "2)" + ENTER)
+    assert sources(shell) == ["x = (1,2)"]
+
+
+@pytest.mark.parametrize("pasted, cell", [
+    (">>> x = 2\n>>> for i in range(2):\n...     x = x * 3\n...\n>>> x\n18", "x = 2\nfor i in range(2):\n    x = x * 3\n\nx"),
+    ("In [3]: y = 4\n\nIn [4]: if y:\n   ...:     y = y + 1\n   ...:\n\nIn [5]: y\nOut[5]: 5", None),
+])
+def test_pasted_doctest_and_ipython_prompts_are_stripped(pasted, cell):
+    shell, screen = drive("\x1b[200~" + pasted + "\x1b[201~" + ESC_ENTER)
+    if cell is not None:
+        assert sources(shell) == [cell]
+        assert "Out[1]: 18" in screen
+    else:
+        assert sources(shell) == ["y = 4\n\nif y:\n    y = y + 1\n\n\ny"]
+        assert "Out[1]: 5" in screen
+
+
+def test_typed_prompts_are_stripped_too():
+    shell, screen = drive(">>> 6 * 7" + ENTER)
+    assert sources(shell) == ["6 * 7"] and "Out[1]: 42" in screen
+    shell, _ = drive("In [9]: for i in range(2):" + ENTER + "print(i)" + ENTER + ENTER)
+    assert sources(shell) == ["for i in range(2):\n    print(i)"]

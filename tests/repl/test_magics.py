@@ -67,7 +67,7 @@ def test_help_with_question_mark(driver):
     run_seed(driver)
     screen = driver.run("x?")
     assert screen.startswith("Type:        Tensor\nString form: tensor(2., requires_grad=True)")
-    assert "Signature:   backward(" in driver.run("y.backward?")
+    assert "Signature:   y.backward(" in driver.run("y.backward?")
     assert driver.run("nothing?") == "Object `nothing` not found.\n"
 
 

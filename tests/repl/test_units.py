@@ -6,7 +6,8 @@ import pytest
 
 from gradrepl.repl.completer import candidates
 from gradrepl.repl.hints import HINTS, hint_for
-from gradrepl.repl.magics import describe, help_target
+from gradrepl.repl.help import describe
+from gradrepl.repl.magics import help_target
 from gradrepl.repl.multiline import indent_after, is_complete
 from gradrepl.repl.prompts import PromptStyle
 
@@ -128,7 +129,7 @@ def test_describe_shows_type_signature_and_doc():
     def f(a, b=2):
         """Add things."""
 
-    text = describe("f", f)
+    text = describe("f", f, {"f": f})
     assert "Type:        function" in text and "Signature:   f(a, b=2)" in text and "Add things." in text
 
 
@@ -164,9 +165,9 @@ def test_highlighting_switches_to_pygments_once_loaded():
 ])
 def test_saved_cells_are_tagged_so_replay_passes(source, ename, tags):
     from gradrepl.repl.magics import MAGICS
-    from gradrepl.repl.notebook import CellRecord, replay_tags
+    from gradrepl.repl.notebook import CellRecord, replay_tags_for
 
-    assert replay_tags(CellRecord(source, 1, [], ename), set(MAGICS)) == tags
+    assert replay_tags_for([CellRecord(source, 1, [], ename)], set(MAGICS)) == [tags]
 
 
 def test_torch_import_goes_into_the_first_cell_only_when_missing():

@@ -125,6 +125,41 @@ def test_parameter_matches_torch(same_output):
     same_output(lesson)
 
 
+@pytest.mark.torch
+def test_layer_errors_match_torch(same_output):
+    def lesson(torch):
+        layer = torch.nn.Linear(2, 3)
+        attempts = [
+            lambda: layer.cuda(), lambda: layer(torch.ones(4, 5)),
+            lambda: layer(torch.ones(4, 2, dtype=torch.float64)),
+            lambda: torch.addmm(torch.ones(2, dtype=torch.float64), torch.ones(3, 2), torch.ones(2, 2)),
+            lambda: torch.addmm(torch.ones(3), torch.ones(3, 2), torch.ones(2, 2)),
+            lambda: layer.to(torch.int64), lambda: torch.nn.Sequential(layer)[3],
+        ]
+        for attempt in attempts:
+            try:
+                attempt()
+            except Exception as error:
+                print(type(error).__name__, error)
+        print(torch.addmm(torch.ones(2), torch.ones(3, 2), torch.ones(2, 2)))
+    same_output(lesson)
+
+
+@pytest.mark.torch
+def test_classes_print_under_torchs_module_paths(same_output):
+    def lesson(torch):
+        data = torch.utils.data
+        for cls in (torch.nn.Module, torch.nn.Linear, torch.nn.Sequential, torch.nn.ReLU,
+                    torch.nn.Identity, torch.nn.Flatten, torch.nn.Parameter, torch.nn.ParameterList,
+                    torch.optim.Optimizer, torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW,
+                    torch.optim.RMSprop, torch.optim.Adagrad, torch.optim.lr_scheduler.StepLR,
+                    torch.optim.lr_scheduler.ReduceLROnPlateau, data.DataLoader, data.Dataset,
+                    data.TensorDataset, data.Subset, data.RandomSampler, data.BatchSampler):
+            print(cls)
+        print(type(torch.nn.Linear(1, 1).register_forward_hook(lambda *args: None)))
+    same_output(lesson)
+
+
 # ---------------------------------------------------------------------------------------------
 # Without torch
 
@@ -193,3 +228,10 @@ def test_unsupported_layer_says_so():
 
     with pytest.raises(UnsupportedError, match="torch.nn.LSTM"):
         gnn.LSTM
+
+
+def test_module_method_torch_has_is_unsupported_not_missing():
+    from gradrepl.engine.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="nn.Module.register_full_backward_hook"):
+        gnn.Linear(2, 2).register_full_backward_hook

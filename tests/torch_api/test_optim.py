@@ -137,11 +137,14 @@ def _scheduler_lesson(torch):
             scheduler.step()
             lrs.append(scheduler.get_last_lr()[0])
         print(type(scheduler).__name__, [repr(lr) for lr in lrs])
+        if not isinstance(scheduler, sched.LambdaLR):
+            print(scheduler.state_dict())
     opt = torch.optim.Adam([param], lr=0.1)
     plateau = sched.ReduceLROnPlateau(opt, patience=2, factor=0.5)
     for metric in [1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8]:
         plateau.step(metric)
         print(plateau.get_last_lr(), plateau.num_bad_epochs)
+    print(plateau.state_dict())
 
 
 @pytest.mark.torch
@@ -170,6 +173,35 @@ def test_training_loop_matches_torch(same_output):
             opt.step()
             print(step, f"{loss.item():.6f}")
         print(model.weight, model.bias)
+    same_output(lesson)
+
+
+@pytest.mark.torch
+def test_classifier_lesson_prints_the_same_as_torch(same_output):
+    """An MLP classifier with Adam, a shuffled DataLoader and ExponentialLR, printed as lessons
+    print it (4 decimals): identical, although the last bits drift (docs/nn.md)."""
+    def lesson(torch):
+        nn = torch.nn
+        torch.manual_seed(0)
+        X = torch.randn(64, 4)
+        y = (X[:, 0] + X[:, 1] > 0).long()
+        data = torch.utils.data.TensorDataset(X, y)
+        loader = torch.utils.data.DataLoader(data, batch_size=16, shuffle=True)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2), nn.LogSoftmax(dim=1))
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+        for epoch in range(5):
+            total = 0.0
+            for xb, yb in loader:
+                opt.zero_grad()
+                loss = -model(xb)[torch.arange(len(yb)), yb].mean()
+                loss.backward()
+                opt.step()
+                total += loss.item()
+            scheduler.step()
+            print(epoch, f"{total / 4:.4f}", scheduler.get_last_lr())
+        with torch.no_grad():
+            print((model(X).argmax(1) == y).float().mean(), model[2].bias)
     same_output(lesson)
 
 
@@ -220,3 +252,13 @@ def test_scheduler_before_optimizer_warns():
     scheduler = goptim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
     with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
         scheduler.step()
+
+
+@pytest.mark.torch
+def test_torch_runs_the_single_tensor_implementation_on_cpu(real_torch):
+    """What the optimizers here reproduce: torch 2.13 picks neither foreach nor fused for CPU
+    parameters, so its for-loop (_single_tensor_*) code runs."""
+    from torch.optim.optimizer import _default_to_fused_or_foreach
+
+    params = [real_torch.nn.Parameter(real_torch.ones(2))]
+    assert _default_to_fused_or_foreach(params, differentiable=False, use_fused=False) == (False, False)

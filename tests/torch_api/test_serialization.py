@@ -25,6 +25,7 @@ def _checkpoint(torch):
         "p": torch.nn.Parameter(torch.ones(2)), "i": torch.arange(4), "b": torch.tensor([True, False]),
         "d": torch.ones(2, 2, dtype=torch.float64), "s": torch.tensor(3.5), "h": torch.ones(3).half(),
         "g": torch.ones(2, requires_grad=True), "empty": torch.zeros(0, 3), "t": (1, 2.5, None),
+        "size": torch.Size([2, 3]), "dtype": torch.float64, "set": {1, 2}, "complex": 1 + 2j,
     }
 
 
@@ -97,6 +98,14 @@ def test_loading_never_runs_pickled_code():
     buffer.seek(0)
     with pytest.raises(pickle.UnpicklingError, match="Weights only load failed.*system"):
         gt.load(buffer)
+
+
+def test_saving_code_is_refused_with_the_reason():
+    from gradrepl.engine.errors import UnsupportedError
+
+    for obj in (gnn.Linear(2, 2), {"f": len}, {"cls": int}, {"fn": lambda: 1}):
+        with pytest.raises(UnsupportedError, match="save model.state_dict\\(\\) instead"):
+            gt.save(obj, io.BytesIO())
 
 
 def test_optimizer_state_survives_a_round_trip():

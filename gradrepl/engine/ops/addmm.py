@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine import dtypes
 from gradrepl.engine.ops.linalg import _mm_backward, _mm_forward
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.tensor import Tensor
 
 
+def _check_dtypes(bias, mat1, mat2) -> None:
+    # torch checks the two matrices first, then the added tensor against them
+    for name, first in (("mat1", mat1), ("self", bias)):
+        if first.dtype != mat2.dtype:
+            raise RuntimeError(
+                f"{name} and mat2 must have the same dtype, but got "
+                f"{dtypes.scalar_type_name(first.dtype)} and {dtypes.scalar_type_name(mat2.dtype)}")
+
+
 def _addmm_forward(bias, mat1, mat2):
+    _check_dtypes(np.asarray(bias), mat1, mat2)
     product = _mm_forward(mat1, mat2)
     try:
         out = np.broadcast_to(bias, product.shape)
     except ValueError:
+        sizes = ", ".join(str(n) for n in np.shape(bias))
         raise RuntimeError(
             f"The expanded size of the tensor ({product.shape[-1]}) must match the existing size "
             f"({np.shape(bias)[-1]}) at non-singleton dimension 1.  Target sizes: "
-            f"[{product.shape[0]}, {product.shape[1]}].  Tensor sizes: [{np.shape(bias)[-1]}]"
+            f"[{product.shape[0]}, {product.shape[1]}].  Tensor sizes: [{sizes}]"
         ) from None
     return (product + out).astype(product.dtype, copy=False)
 

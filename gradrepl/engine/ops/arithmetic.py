@@ -154,13 +154,30 @@ def _scaled_in(a, b, alpha):
     return dtype, np.multiply(np.asarray(b, dtype=dtype), alpha, dtype=dtype, casting="unsafe")
 
 
+def _fused(a, b, alpha):
+    """torch's float add kernel computes a + alpha * b as one fused multiply-add (ops/fused.py);
+    None when the operands' dtypes differ or are not float32/float64."""
+    dtype = result_dtype(a, b)
+    if dtype.char not in "fd" or np.result_type(a) != dtype or np.result_type(b) != dtype:
+        return None
+    from gradrepl.engine.ops.fused import add_scaled
+
+    return np.asarray(add_scaled(a, b, alpha), dtype=dtype)
+
+
 def _add_alpha(a, b, alpha):
+    fused = _fused(a, b, alpha)
+    if fused is not None:
+        return fused
     dtype, scaled = _scaled_in(a, b, alpha)
     return elementwise(np.add, a, scaled, result=dtype)
 
 
 def _sub_alpha(a, b, alpha):
     _check_bool_subtraction(a, b)
+    fused = _fused(a, b, -alpha)
+    if fused is not None:
+        return fused
     dtype, scaled = _scaled_in(a, b, alpha)
     return elementwise(np.subtract, a, scaled, result=dtype)
 

@@ -37,7 +37,10 @@ _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float
 # dtype -> (accumulation dtype, elements per vector load, accumulator lanes)
 _VECTOR = {_F32: (_F32, 8, 8), _F64: (_F64, 4, 4), _F16: (_F32, 16, 8)}
 _ILP = 4  # row_sum's interleaved accumulators, and multi_row_sum's rows per group
-_FEW_VECTORS = 64  # fewer vectors than this fill no block of the cascade (blocks hold 16 rows of 4)
+_MIN_BLOCK = 16  # the cascade's smallest block (see _cascade)
+# The short paths below (marked "short path") give the general path's bits in fewer numpy calls;
+# tests/engine/test_summation.py turns them off to check that against the general path.
+SHORT_PATHS = True
 
 
 def _ceil_log2(n: int) -> int:
@@ -50,6 +53,36 @@ def _chain(x, axis=0):
     last = (slice(None),) * axis + (-1,)
     if length == 1:
         return x[last]
+    if SHORT_PATHS and x.size < _REDUCE_BELOW and _lanes_inside(x, axis):  # short path
+        return np.add.reduce(x, axis=axis)
+    return _chain_general(x, axis, length, last)
+
+
+def _lanes_inside(x, axis: int) -> bool:
+    """Whether np.add.reduce sums ``x`` along ``axis`` left to right: numpy sums pairwise only
+    along the axis its iterator puts innermost, which is the input's smallest (nonzero) stride.
+    When some other axis of 2+ elements has a smaller one, the reduced axis is an outer loop and
+    each output element is added to row after row, in order. The speed of a sum depends on this:
+    one numpy call instead of add.accumulate's partial sums or a Python loop over the rows."""
+    key = (x.shape, x.strides, axis)
+    inside = _INSIDE.get(key)
+    if inside is None:
+        if len(_INSIDE) > 4096:
+            _INSIDE.clear()
+        step = abs(x.strides[axis])
+        inside = _INSIDE[key] = any(ax != axis and n > 1 and 0 < abs(stride) < step
+                                    for ax, (n, stride) in enumerate(zip(x.shape, x.strides)))
+    return inside
+
+
+# numpy's reduce over an outer axis runs its inner loop once per row of lanes: on big arrays a
+# Python loop of whole-row adds (below) is faster
+_REDUCE_BELOW = 1 << 16
+_INSIDE: dict = {}  # (shape, strides, axis) -> _lanes_inside: a sum's views repeat every step
+
+
+def _chain_general(x, axis, length, last):
+    """_chain for any layout: add.accumulate (sequential by definition) or a loop over rows."""
     if x.ndim == 1 or x.size < 600 * (length - 1):
         # add.accumulate is sequential by definition: one call, but slow per element
         return np.add.accumulate(x, axis=axis)[last]
@@ -64,7 +97,7 @@ def _cascade(x):
     """multi_row_sum: x[:, lane] summed for every lane in torch's blocked levels; x has the
     sequence on axis 0 and any lane shape after it (a strided view is fine)."""
     length, lanes = x.shape[0], x.shape[1:]
-    step = 1 << max(4, _ceil_log2(length) // 4)
+    step = max(_MIN_BLOCK, 1 << (_ceil_log2(length) // 4))
     n_blocks = length // step
     total = _chain(x[n_blocks * step:]) if length > n_blocks * step else None
     if not n_blocks:
@@ -306,17 +339,21 @@ def _sum_short_dim(a, dim: int, keepdim: bool, dtype):
     return np.expand_dims(total, dim) if keepdim else total
 
 
-def _sum_few_vectors(flat, dtype):
-    """Sum of a contiguous run of 1 to 63 vectors (no block of the cascade fills): four
-    interleaved chains of vectors, leftovers into the first, ((v0 + v1) + v2) + v3, then the
-    scalar tail and the lanes in order. The general path, in a handful of numpy calls."""
+def _sum_contiguous(flat, dtype):
+    """Short path: the sum of a contiguous run of at least one vector, too short to be split
+    between threads; the general path (_vector_rows on one row) in as few numpy calls as it
+    takes. Four interleaved chains of vectors summed by the cascade, leftover vectors into the
+    first, ((v0 + v1) + v2) + v3, then the scalar tail and the lanes in order."""
     acc_dtype, load, lanes = _VECTOR[dtype]
     n_vec = flat.size // load
     body = flat[:n_vec * load].reshape(n_vec, load // lanes, lanes)
     vectors = body[:, 0].astype(acc_dtype) + body[:, 1] if dtype == _F16 else body[:, 0]
     rows = n_vec // _ILP
     if rows:
-        acc = np.add.accumulate(vectors[:rows * _ILP].reshape(rows, _ILP * lanes))[-1]
+        # the vectors as rows of 4 * lanes: every lane of every chain is a column; fewer rows
+        # than a block of the cascade (16 at least) are one chain, summed down the columns
+        chains = vectors[:rows * _ILP].reshape(rows, _ILP * lanes)
+        acc = (np.add.reduce(chains, axis=0) if rows < _MIN_BLOCK else _cascade(chains))
         acc = acc.reshape(_ILP, lanes)
         first = acc[0]
         for v in vectors[rows * _ILP:]:
@@ -342,14 +379,14 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
         tuple(s for ax, s in enumerate(a.shape) if ax not in dims)
     if a.size == 0:
         return np.zeros(out_shape, dtype=dtype) if out_shape or keepdim else dtype.type(0)
-    if len(dims) == a.ndim and a.size < _VECTOR[dtype][1] and not keepdim and (
-            a.flags.c_contiguous or a.flags.f_contiguous):
-        return _sum_small_dense(a, dtype)
-    if (len(dims) == a.ndim and not keepdim and a.size < _FEW_VECTORS * _VECTOR[dtype][1]
-            and (a.flags.c_contiguous or a.flags.f_contiguous)):
-        return _sum_few_vectors(a.ravel(order="K"), dtype)
-    if len(dims) == 1 and a.shape[dims[0]] < _ILP and a.ndim > 1:
-        return _sum_short_dim(a, dims[0], keepdim, dtype)
+    if SHORT_PATHS:
+        if len(dims) == a.ndim and not keepdim and (a.flags.c_contiguous or a.flags.f_contiguous):
+            if a.size < _VECTOR[dtype][1]:
+                return _sum_small_dense(a, dtype)
+            if a.size < GRAIN_SIZE or THREADS == 1:
+                return _sum_contiguous(a.ravel(order="K"), dtype)
+        if len(dims) == 1 and a.shape[dims[0]] < _ILP and a.ndim > 1:
+            return _sum_short_dim(a, dims[0], keepdim, dtype)
     if any(s < 0 for s in a.strides):
         a = np.ascontiguousarray(a)  # torch has no negative strides: that tensor was a copy
     view, n_reduced, groups = _iterator(a, dims)

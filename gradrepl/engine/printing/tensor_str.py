@@ -68,7 +68,8 @@ def _empty_body(arr: np.ndarray, dtype, suffixes: list) -> str:
 
 def _autograd_suffixes(t) -> list:
     if t.grad_fn is not None:
-        return [f"grad_fn=<{t.grad_fn.name()}>"]
+        # torch prints the class name; for C++ nodes (Error ...) the last part of name()
+        return [f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>"]
     if t.requires_grad:
         return ["requires_grad=True"]
     return []

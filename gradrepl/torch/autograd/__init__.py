@@ -1,7 +1,12 @@
-"""``torch.autograd``: backward, grad and the grad-mode switches, under torch's names."""
+"""``torch.autograd``: backward, grad, the grad-mode switches, custom Functions, functional
+(jacobian, hessian ...), gradcheck and the graph API, under torch's names."""
 
 from gradrepl.engine.anomaly import detect_anomaly, set_detect_anomaly
 from gradrepl.engine.autograd import backward, grad
+from gradrepl.engine.function import Function
+from gradrepl.torch.autograd import function, functional, graph  # noqa: F401
+from gradrepl.torch.autograd import gradcheck as _gradcheck_module  # noqa: F401  (the submodule)
+from gradrepl.engine.gradcheck import gradcheck, gradgradcheck  # the functions shadow it, as in torch
 from gradrepl.engine.errors import UnsupportedError as _UnsupportedError
 from gradrepl.engine.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from gradrepl.engine.tensor import Tensor as _Tensor

@@ -10,6 +10,10 @@ from gradrepl.torch.nn.modules.module import Module
 from gradrepl.torch.nn.modules import layers as _layers
 from gradrepl.torch.nn.modules.layers import *  # noqa: F401,F403  (issue 9)
 
+from gradrepl.torch._naming import present_as_torch
+
+present_as_torch(globals())
+
 __all__ = ["Flatten", "Identity", "Linear", "LogSoftmax", "Module", "ModuleDict", "ModuleList",
            "ParameterDict", "ParameterList", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
            "Unflatten"]

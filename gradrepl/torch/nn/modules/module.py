@@ -31,12 +31,12 @@ class Module(StateDictMixin):
     _missing_attributes_are_user_errors = True
 
     def __init__(self, *args, **kwargs) -> None:
-        if args or kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.__init__() takes 1 positional argument but "
-                f"{len(args) + 1} were given" if args else
-                f"{type(self).__name__}.__init__() got an unexpected keyword argument "
-                f"'{next(iter(kwargs))}'")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument "
+                            f"'{next(iter(kwargs))}'")
+        if args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                            f"{len(args) + 1} were given")
         set_ = object.__setattr__
         set_(self, "training", True)
         set_(self, "_parameters", {})
@@ -174,6 +174,12 @@ class Module(StateDictMixin):
         for table in ("_parameters", "_buffers", "_modules"):
             if table in d and name in d[table]:
                 return d[table][name]
+        from gradrepl.engine.torch_names import MODULE_MEMBERS
+
+        if name in MODULE_MEMBERS:  # torch's Module has it, gradrepl's not yet
+            from gradrepl.engine.errors import UnsupportedError
+
+            raise UnsupportedError(f"nn.Module.{name}")
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:
@@ -379,6 +385,12 @@ class Module(StateDictMixin):
         return self._apply_to_tensors(lambda t: t.to(float16) if t.is_floating_point() else t)
 
     def cpu(self) -> "Module":
+        return self
+
+    def cuda(self, device=None) -> "Module":
+        from gradrepl.engine.device import check_device
+
+        check_device("cuda")  # fails as on a CPU-only torch build
         return self
 
     def type(self, dst_type) -> "Module":

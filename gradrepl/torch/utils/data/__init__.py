@@ -9,6 +9,10 @@ from gradrepl.torch.utils.data.sampler import (
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
 )
 
+from gradrepl.torch._naming import present_as_torch
+
+present_as_torch(globals())
+
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
            "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
            "default_collate", "default_convert", "random_split"]

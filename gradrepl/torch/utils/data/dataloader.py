@@ -56,13 +56,15 @@ class DataLoader:
 
         indices = iter(self.batch_sampler if self._auto_collation else self.sampler)
         _gen(self.generator).random64(1)  # torch's _base_seed, drawn on every iter()
-        return _Batches(self, indices)
+        return _SingleProcessDataLoaderIter(self, indices)
 
     def __len__(self) -> int:
         return len(self.batch_sampler if self._auto_collation else self.sampler)
 
 
-class _Batches:
+class _SingleProcessDataLoaderIter:
+    """The iterator over batches (named as torch names it: its repr shows in lessons)."""
+
     def __init__(self, loader: DataLoader, indices):
         self._loader = loader
         self._indices = indices
@@ -79,3 +81,6 @@ class _Batches:
         if loader._auto_collation:
             return loader.collate_fn([loader.dataset[i] for i in index])
         return loader.collate_fn(loader.dataset[index])
+
+
+_SingleProcessDataLoaderIter.__module__ = "torch.utils.data.dataloader"

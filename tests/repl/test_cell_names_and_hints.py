@@ -1,0 +1,61 @@
+"""In the shell, SyntaxErrors and warnings name the cell as IPython does (`Cell In[3], line 1`), and
+errors with a next step get a hint saying it; replay keeps Jupyter's forms."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_syntax_error_names_the_cell_not_a_temporary_file(driver):
+    assert driver.run("1 +* 2") == "  Cell In[1], line 1\n    1 +* 2\n       ^\nSyntaxError: invalid syntax\n"
+    screen = driver.run("a = 1\nb = (2 +* 3)")
+    assert screen.startswith("  Cell In[2], line 2\n") and screen.endswith("SyntaxError: invalid syntax\n")
+    assert ".py" not in screen
+    assert driver.run("if True:\nprint(1)").endswith(
+        "IndentationError: expected an indented block after 'if' statement on line 1\n")
+
+
+def test_warnings_name_the_cell(driver):
+    screen = driver.run("import warnings\nwarnings.warn('careful')")
+    assert screen == "Cell In[1], line 2: UserWarning: careful\n  warnings.warn('careful')\n"
+
+
+def test_replay_keeps_jupyters_file_names():
+    from gradrepl.session import Session
+
+    result = Session().run_cell("1 +* 2")
+    assert result.error.evalue.startswith("invalid syntax (") and result.error.evalue.endswith(".py, line 1)")
+    result = Session().run_cell("import warnings\nwarnings.warn('careful')")
+    assert "ipykernel_" in result.outputs[0]["text"]
+
+
+def test_none_grad_of_a_non_leaf_hints_retain_grad(driver):
+    screen = driver.run("x = torch.tensor([1., 2.], requires_grad=True)\ny = x * 2\ny.sum().backward()\n"
+                        "y.grad.zero_()")
+    assert screen.splitlines()[-2] == "AttributeError: 'NoneType' object has no attribute 'zero_'"
+    assert screen.splitlines()[-1].startswith("hint: that tensor is not a leaf") and "retain_grad()" in screen
+    # a leaf's None grad (no backward yet) keeps the other hint
+    screen = driver.run("w = torch.ones(2, requires_grad=True)\nw.grad.zero_()")
+    assert "retain_grad" not in screen and "until a backward() fills it" in screen
+
+
+def test_one_unsupported_error_everywhere_with_what_to_do_instead(driver):
+    for cell, advice in [("import torch.nn as nn", "x @ W.T + b"),
+                         ("torch.nn.functional.relu(torch.ones(1))", "x.clamp(min=0)"),
+                         ("torch.optim", "w -= lr * w.grad"),
+                         ("torch.ones(2).cumprod(0)", "gradrepl --engine torch")]:
+        lines = driver.run(cell).splitlines()
+        assert lines[-2].startswith("UnsupportedError: gradrepl does not support ")
+        assert lines[-1].startswith("hint: ") and advice in lines[-1]
+
+
+def test_an_unsupported_import_is_still_an_import_error(driver):
+    assert driver.run("try:\n    import torch.nn\nexcept ImportError:\n    print('no nn')") == "no nn\n"
+
+
+def test_in_a_real_terminal_script_the_syntax_error_has_no_cell_file():
+    done = subprocess.run([sys.executable, "-m", "gradrepl", "-c", "1 +* 2"], capture_output=True, text=True,
+                          env=dict(os.environ, NO_COLOR="1"), timeout=60)
+    assert done.returncode == 1 and done.stderr.endswith("SyntaxError: invalid syntax\n")
