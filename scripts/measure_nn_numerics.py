@@ -1,17 +1,19 @@
-"""How many training steps stay bit-identical to PyTorch, and where the first difference appears.
+"""Where a seeded training lesson first differs from PyTorch: the step and the intermediate.
 
     PYTHONPATH=$PWD python scripts/measure_nn_numerics.py [--json FILE]
 
-Needs real PyTorch (the reference). Runs two seeded lessons step by step on gradrepl and on torch,
+Needs real PyTorch (the reference). scripts/measure_training_drift.py counts differing parameters
+after every step; this script names the first quantity that differs, to find the op responsible.
+Runs the seeded lessons step by step on gradrepl and on torch,
 the same code on both, and compares every intermediate of every step bit for bit: the model's
 output, the loss, each parameter's gradient and each parameter after the optimizer step. It prints
 one table row per lesson: steps run, steps whose everything is identical, the first step and the
 first quantity that differs, and how far apart the two runs are at the end (largest difference of
 a parameter in units in the last place, and the final losses).
 
-  regression  the lesson of samples/11: nn.Linear(1, 1), MSELoss, SGD(lr=0.5), 20 points, 200 steps
+  regression  the lesson of samples/14: nn.Linear(1, 1), MSELoss, SGD(lr=0.5), 20 points, 200 steps
               and a wider one: nn.Linear(8, 1) on 64 points, SGD(lr=0.1, momentum=0.9), 200 steps
-  classifier  the lesson of samples/12: Linear(2, 16), ReLU, Linear(16, 3), CrossEntropyLoss,
+  classifier  the lesson of samples/15: Linear(2, 16), ReLU, Linear(16, 3), CrossEntropyLoss,
               Adam(lr=0.05), DataLoader(batch_size=16, shuffle=True), StepLR: 15 epochs, 120 steps
 """
 
@@ -63,9 +65,9 @@ def classifier(torch):
 
 
 LESSONS = {
-    "regression (samples/11: Linear(1,1), MSE, SGD)": regression_small,
+    "regression (samples/14: Linear(1,1), MSE, SGD)": regression_small,
     "regression (Linear(8,1), 64 points, MSE, SGD momentum)": regression_wide,
-    "classifier (samples/12: MLP, CE, Adam, DataLoader, StepLR)": classifier,
+    "classifier (samples/15: MLP, CE, Adam, DataLoader, StepLR)": classifier,
 }
 
 
