@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops import unary as _un
 from gradrepl.engine.ops.nn_common import arrays_only
 from gradrepl.engine.ops.primitive import Primitive
@@ -56,6 +57,9 @@ def _leaky_relu_grad(a, g, slope):
 
 LEAKY_RELU = _row("leaky_relu", "LeakyReluBackward0", _leaky_relu, _leaky_relu_grad,
                   "leaky_relu_cpu")
+# differentiable twice (create_graph=True), as a recorded LeakyReluBackwardBackward0
+LEAKY_RELU.backward = _double.twice_differentiable(LEAKY_RELU.backward,
+                                                   _double.leaky_relu_tensor_backward)
 
 
 # elu -------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops.nn_common import arrays_only, mean_norm, reduce_loss
 from gradrepl.engine.ops.primitive import Primitive
 
@@ -98,6 +99,9 @@ def _huber_backward(g, inputs, out, params, needs):
 
 
 MSE_LOSS = _pointwise_loss("mse_loss", "MseLossBackward0", _mse, _mse_grad, scale=2.0)
+# differentiable twice (create_graph=True): its gradient is a recorded MseLossBackwardBackward0
+MSE_LOSS.backward = _double.twice_differentiable(MSE_LOSS.backward,
+                                                 _double.mse_loss_tensor_backward)
 SMOOTH_L1_LOSS = _pointwise_loss("smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1,
                                  _smooth_l1_grad)
 def _huber_forward(a, t, reduction, delta):
