@@ -66,8 +66,9 @@ NON_LEAF_GRAD_HINT = (
 
 # What to do instead of a feature gradrepl lacks: the first row whose name the feature starts with.
 INSTEAD: tuple[tuple[str, str], ...] = (
-    ("torch.nn", "build it from tensors: nn.Linear is x @ W.T + b with W and b made with requires_grad=True, "
-                 "F.relu(x) is x.clamp(min=0), and a loss is a formula such as ((pred - y) ** 2).mean()"),
+    ("torch.nn.LSTM", "step an nn.LSTMCell over the sequence yourself (for x_t in x.unbind(0): h, c = cell(x_t, (h, c)))"),
+    ("torch.nn.GRU", "step an nn.GRUCell over the sequence yourself (for x_t in x.unbind(0): h = cell(x_t, h))"),
+    ("torch.nn.RNN", "step an nn.RNNCell over the sequence yourself (for x_t in x.unbind(0): h = cell(x_t, h))"),
     ("torch.optim", "update the weights yourself: `with torch.no_grad(): w -= lr * w.grad`, then w.grad.zero_()"),
     ("torch.cuda", "gradrepl runs on the CPU: leave the tensors where they are"),
 )
