@@ -114,3 +114,72 @@ def test_float64_gradients_are_numerically_right(kind):
         out = cell(x, (h, h * 0.5)) if kind == "LSTMCell" else cell(x, h)
         return out[0] + out[1] if kind == "LSTMCell" else out
     _numerical_check(step, np.random.default_rng(0).standard_normal((2, 3)), h)
+
+
+# --- nn.RNN and nn.GRU ------------------------------------------------------------------------
+
+LAYERS = [("RNN", (3, 4), {}), ("RNN", (3, 4, 2), {"batch_first": True}),
+          ("RNN", (3, 4, 1, "relu"), {}), ("GRU", (3, 4), {}),
+          ("GRU", (3, 4, 2), {"batch_first": True, "bias": False}),
+          ("GRU", (3, 4, 2), {"dropout": 0.5})]
+
+
+def _layer_build(kind, args, kw, batched=True, with_hidden=False):
+    def build(lib):
+        layer = getattr(lib.nn, kind)(*args, **kw)
+        shape = ((2, 5, 3) if kw.get("batch_first") else (5, 2, 3)) if batched else (5, 3)
+        x = lib.randn(*shape, requires_grad=True)
+        layers = args[2] if len(args) > 2 else 1
+        hidden = None
+        if with_hidden:
+            hidden = lib.randn(*((layers, 2, 4) if batched else (layers, 4)), requires_grad=True)
+        out, h_n = layer(x) if hidden is None else layer(x, hidden)
+        leaves = [x, *layer.parameters()] + ([hidden] if hidden is not None else [])
+        return out * 2 + h_n.sum(), leaves
+    return build
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kind,args,kw", LAYERS)
+def test_layers_match(real_torch, kind, args, kw):
+    exact = len(args) > 3 and args[3] == "relu"
+    compare(real_torch, _layer_build(kind, args, kw), ulps=0 if exact else 32)
+    assert repr(getattr(gt.nn, kind)(*args, **kw)) == repr(getattr(real_torch.nn, kind)(*args, **kw))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kind", ["RNN", "GRU"])
+def test_layers_unbatched_and_with_initial_state(real_torch, kind):
+    compare(real_torch, _layer_build(kind, (3, 4, 2), {}, batched=False, with_hidden=True), ulps=32)
+    compare(real_torch, _layer_build(kind, (3, 4, 2), {}, with_hidden=True), ulps=32)
+
+
+@pytest.mark.torch
+def test_layer_grad_fns_and_parameters_match(real_torch):
+    for kind, args, kw in LAYERS[:2] + LAYERS[3:5]:
+        results = []
+        for lib in (real_torch, gt):
+            lib.manual_seed(0)
+            layer = getattr(lib.nn, kind)(*args, **kw)
+            x = lib.randn(*((2, 5, 3) if kw.get("batch_first") else (5, 2, 3)))
+            out, h_n = layer(x)
+            results.append((out.grad_fn.name(), h_n.grad_fn.name(),
+                            [n for n, _ in layer.named_parameters()],
+                            [p.detach().numpy().copy() for p in layer.parameters()]))
+        assert results[0][:3] == results[1][:3]
+        for want, got in zip(results[0][3], results[1][3]):
+            np.testing.assert_array_equal(got, want)
+
+
+LAYER_ERRORS = [
+    lambda lib: lib.nn.RNN(3, 4, 2)(lib.randn(5, 2, 4)),
+    lambda lib: lib.nn.RNN(3, 4, 2)(lib.randn(5, 2, 3), lib.randn(1, 2, 4)),
+    lambda lib: lib.nn.RNN(3, 4, 2)(lib.randn(4)),
+    lambda lib: lib.nn.GRU(3, 4)(lib.randn(5, 2, 3), lib.randn(1, 3, 4)),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", LAYER_ERRORS)
+def test_layer_errors_match(real_torch, call):
+    test_errors_match(real_torch, call)
