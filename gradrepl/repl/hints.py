@@ -66,10 +66,14 @@ NON_LEAF_GRAD_HINT = (
 
 # What to do instead of a feature gradrepl lacks: the first row whose name the feature starts with.
 INSTEAD: tuple[tuple[str, str], ...] = (
-    ("torch.nn.LSTM", "step an nn.LSTMCell over the sequence yourself (for x_t in x.unbind(0): h, c = cell(x_t, (h, c)))"),
-    ("torch.nn.GRU", "step an nn.GRUCell over the sequence yourself (for x_t in x.unbind(0): h = cell(x_t, h))"),
-    ("torch.nn.RNN", "step an nn.RNNCell over the sequence yourself (for x_t in x.unbind(0): h = cell(x_t, h))"),
-    ("torch.optim", "update the weights yourself: `with torch.no_grad(): w -= lr * w.grad`, then w.grad.zero_()"),
+    ("torch.nn.functional", "compose it from the functions gradrepl's torch.nn.functional has (docs/nn.md lists "
+                            "them) and tensor operations: a loss is a formula such as ((pred - y) ** 2).mean()"),
+    ("torch.nn.LSTM", "step an nn.LSTMCell over the sequence (for x_t in x.unbind(0): h, c = cell(x_t, (h, c))), "
+                      "then torch.stack the hidden states"),
+    ("torch.nn", "build the layer from the ones gradrepl has (docs/nn.md lists them) or subclass nn.Module "
+                 "with a forward made of tensor operations"),
+    ("torch.optim", "use SGD, Adam, AdamW, RMSprop or Adagrad, or update the weights yourself: "
+                    "`with torch.no_grad(): w -= lr * w.grad`, then w.grad.zero_()"),
     ("torch.cuda", "gradrepl runs on the CPU: leave the tensors where they are"),
 )
 UNSUPPORTED_FALLBACK = ("write it with the operations gradrepl has (help(torch.Tensor) lists them), or run the "
