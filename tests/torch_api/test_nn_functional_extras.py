@@ -275,3 +275,19 @@ def test_inplace_module_reprs(real_torch):
     for source in ("LeakyReLU(0.1, inplace=True)", "ELU(inplace=True)", "SiLU(inplace=True)",
                    "Dropout(0.2, inplace=True)", "ReLU(inplace=True)"):
         assert repr(eval(f"gt.nn.{source}")) == repr(eval(f"real_torch.nn.{source}"))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kw", [{}, {"stride": 1, "padding": 1}, {"dilation": 2}, {"ceil_mode": True}])
+def test_max_pool2d_return_indices_matches(real_torch, kw):
+    results = []
+    for lib in (real_torch, gt):
+        lib.manual_seed(0)
+        x = lib.randn(2, 3, 7, 6, requires_grad=True)
+        out, indices = lib.nn.functional.max_pool2d(x, 3 if kw.get("dilation") else 2,
+                                                    return_indices=True, **kw)
+        module_out, module_indices = lib.nn.MaxPool2d(2, return_indices=True)(x)
+        results.append((out.detach().numpy(), repr(indices), out.grad_fn.name(),
+                        repr(module_indices), module_out.detach().numpy()))
+    assert results[0][1:4] == results[1][1:4]
+    np.testing.assert_array_equal(results[1][0], results[0][0])

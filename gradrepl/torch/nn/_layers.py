@@ -89,10 +89,6 @@ def _pool_output_check(input, out_shape):
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    if return_indices:
-        from gradrepl.engine.errors import UnsupportedError
-
-        raise UnsupportedError("torch.nn.functional.max_pool2d with return_indices=True")
     _pool_input(input, "max_pool2d")
     kernel = _tuple(kernel_size, 2)
     stride = kernel if stride is None or stride == [] else _tuple(stride, 2)
@@ -103,7 +99,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = [_pool.pooled_size(input.shape[-2 + a], kernel[a], stride[a], padding[a], dilation[a],
                              ceil_mode) for a in range(2)]
     _pool_output_check(input, out)
-    return apply(_pool.MAX_POOL2D, (input,), (kernel, stride, padding, dilation, bool(ceil_mode)))
+    params = (kernel, stride, padding, dilation, bool(ceil_mode))
+    output = apply(_pool.MAX_POOL2D, (input,), params)
+    if return_indices:
+        # each maximum's flat position in its H x W plane, as torch's indices (computed again
+        # only when asked for)
+        from gradrepl.engine.tensor import new_tensor
+
+        return output, new_tensor(_pool._max_pool_forward(input._data, *params)[1])
+    return output
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
