@@ -291,3 +291,21 @@ def test_max_pool2d_return_indices_matches(real_torch, kw):
                         repr(module_indices), module_out.detach().numpy()))
     assert results[0][1:4] == results[1][1:4]
     np.testing.assert_array_equal(results[1][0], results[0][0])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("max_norm,norm_type", [(1.0, 2.0), (0.5, 1.0), (3.0, 2.0)])
+def test_embedding_max_norm_matches(real_torch, max_norm, norm_type):
+    results = []
+    for lib in (real_torch, gt):
+        lib.manual_seed(0)
+        layer = lib.nn.Embedding(6, 3, max_norm=max_norm, norm_type=norm_type)
+        out = layer(lib.tensor([[0, 2, 2], [5, 0, 1]]))
+        out.sum().backward()
+        results.append((out.detach().numpy(), layer.weight.detach().numpy(),
+                        layer.weight.grad.numpy(), out.grad_fn.name(), repr(layer)))
+    for want, got in zip(*results):
+        if isinstance(want, str):
+            assert got == want
+        else:
+            np.testing.assert_array_equal(got, want)

@@ -176,11 +176,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    if max_norm is not None or scale_grad_by_freq or sparse:
+    if scale_grad_by_freq or sparse:
         from gradrepl.engine.errors import UnsupportedError
 
-        raise UnsupportedError("torch.nn.functional.embedding with max_norm, scale_grad_by_freq "
-                               "or sparse")
+        raise UnsupportedError("torch.nn.functional.embedding with scale_grad_by_freq or sparse")
     indices = input._data
     if indices.dtype.kind not in "iu":
         from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
@@ -193,7 +192,22 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise IndexError("index out of range in self")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
     return apply(_emb.EMBEDDING, (weight,), (indices.astype(np.int64), padding_idx))
+
+
+def _renorm_rows(weight, rows, max_norm, norm_type):
+    """ATen's embedding_renorm_, in place and unrecorded: each looked-up row whose norm exceeds
+    max_norm is multiplied by max_norm / (norm + 1e-7), computed in double, applied in the
+    weight's dtype."""
+    from gradrepl.engine.grad_mode import no_grad
+
+    with no_grad():
+        for row in rows.tolist():
+            norm = float(weight[row].norm(norm_type))
+            if norm > max_norm:
+                weight[row] *= max_norm / (norm + 1e-7)
 
 
 def bilinear(input1, input2, weight, bias=None):
