@@ -12,6 +12,7 @@ import numpy as np
 from typing import Protocol
 
 from gradrepl.engine.float_math import kernels
+from gradrepl.engine.ops.blas_order import matrix_product
 from gradrepl.engine.ops.summation import float_sum
 
 
@@ -134,7 +135,8 @@ class _Arrays:
     sign = staticmethod(np.sign)
     tanh = staticmethod(kernels.tanh)
     where = staticmethod(lambda cond, a, b: select(cond, a, b))
-    matmul = staticmethod(np.matmul)
+    matmul = staticmethod(lambda a, b: matrix_product(a, b) if np.ndim(a) == 2 == np.ndim(b)
+                          else np.matmul(a, b))
     outer = staticmethod(np.multiply.outer)
 
     @staticmethod
