@@ -7,8 +7,10 @@
 Needs torch. Inputs are seeded uniforms over each op's usual domain; sizes under 1000 are
 measured over many tensors (MEASURED_ELEMENTS values in all), so a share is never one coin
 toss. ``--before`` adds the recorded shares of an earlier gradrepl (the numbers in
-benchmarks/float_ops_before.json were measured at commit f81be47, before engine/float_math/)
-as "before -> now". The table in docs/floats.md is this script's output.
+benchmarks/float_ops_before.json were measured at commit f81be47, before engine/float_math/;
+benchmarks/float_ops_floatmath1.json at commit 1cc9642, float_math's first version) as
+"before -> now". The tables in docs/floats.md are this script's output. Backward rows give
+d/dx sum(f(x) * x), so the incoming gradient is x itself.
 """
 
 from __future__ import annotations
@@ -35,25 +37,54 @@ for _exponent in (2, 3, 0.5, -0.5, -1, -2, 1.5, 2.5, -1.5):
     OPS[f"x ** {_exponent}"] = (lambda t, e=_exponent: t ** e, POSITIVE)
 
 
-def share(op: str, dtype: str, size: int, torch, gtorch) -> float:
+def _gradient(t, f):
+    """d/dt of sum(f(t) * t), the incoming gradient being t itself: the op's backward kernel."""
+    leaf = t.detach().requires_grad_(True)
+    (f(leaf) * t).sum().backward()
+    return leaf.grad
+
+
+OPS.update({
+    "x ** y (y = x/2 - 1)": (lambda t: t ** (t * 0.5 - 1), POSITIVE),
+    "1.5 ** x": (lambda t: 1.5 ** t, GENERAL),
+    "softmax": (lambda t: t.softmax(-1), GENERAL),
+    "log_softmax": (lambda t: t.log_softmax(-1), GENERAL),
+    "softmax, dim 0 of (n, 3)": (lambda t: t.reshape(-1, 1).expand(-1, 3).contiguous().softmax(0),
+                                 GENERAL),
+    "log_softmax, dim 0 of (n, 3)": (
+        lambda t: t.reshape(-1, 1).expand(-1, 3).contiguous().log_softmax(0), GENERAL),
+    "tanh backward": (lambda t: _gradient(t, lambda u: u.tanh()), GENERAL),
+    "softmax backward": (lambda t: _gradient(t, lambda u: u.softmax(-1)), GENERAL),
+    "log_softmax backward": (lambda t: _gradient(t, lambda u: u.log_softmax(-1)), GENERAL),
+    "x ** y backward": (lambda t: _gradient(t, lambda u: u ** (t * 0.5 - 1)), POSITIVE),
+})
+DTYPES = ("float32", "float64", "float16")
+
+
+def share(op: str, dtype: str, size: int, torch, gtorch) -> float | None:
     fn, (low, high) = OPS[op]
     rng = np.random.default_rng(zlib.crc32(f"{op} {dtype} {size}".encode()))
     same = total = 0
     for _ in range(max(1, MEASURED_ELEMENTS // size)):
         x = rng.uniform(low, high, size).astype(dtype)
         theirs = fn(torch.from_numpy(x.copy())).numpy()
-        mine = fn(gtorch.tensor(x)).numpy()
+        try:
+            mine = fn(gtorch.tensor(x)).numpy()
+        except Exception:  # an op the measured gradrepl lacks: no share
+            return None
         same += int(np.sum(theirs.view(f"u{x.itemsize}") == mine.view(f"u{x.itemsize}")))
-        total += size
+        total += theirs.size
     return same / total
 
 
 def measure(torch, gtorch) -> dict:
     return {dtype: {op: {str(n): share(op, dtype, n, torch, gtorch) for n in SIZES} for op in OPS}
-            for dtype in ("float32", "float64")}
+            for dtype in DTYPES}
 
 
-def _cell(now: float, before: float | None) -> str:
+def _cell(now: float | None, before: float | None) -> str:
+    if now is None:
+        return "-"
     text = "1" if now == 1 else f"{now:.3f}"
     if before is None or before == now:
         return text

@@ -103,6 +103,13 @@ CASES = {
     "prelu": [("prelu", lambda T, a, w: T.prelu(a, w), [(2, 3), (3,)])],
     # p = 1 draws nothing: input * 0 (MulBackward0), the same in both
     "dropout": [("dropout", lambda T, a: T.dropout(a, 1.0, True), [_ONE])],
+    "constant_pad_nd": [("constant_pad_nd", lambda T, a: T.constant_pad_nd(a, (1, 2), 0.5),
+                         [_ONE])],
+    "cosine_similarity": [("cosine_similarity", lambda T, a, b: T.cosine_similarity(a, b),
+                           [_ONE, _ONE])],
+    "pairwise_distance": [("pairwise_distance", lambda T, a, b: T.pairwise_distance(a, b),
+                           [_ONE, _ONE])],
+    "unsafe_chunk": [("unsafe_chunk", lambda T, a: T.unsafe_chunk(a, 3, 1), [_ONE])],
 }
 # ops whose outputs are views, or that record nothing: changing their output in place is
 # issue 8's "in-place through views", not a saved-tensor question

@@ -28,6 +28,8 @@ def _pair_loss(name, reduction, shape, **kw):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name,kw", [("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", {}),
                                      ("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {}),
+                                     ("huber_loss", {"delta": 0.5}), ("huber_loss", {"delta": 0.3}),
+                                     ("huber_loss", {"delta": 2.7}),
                                      ])
 def test_regression_losses_exact(real_torch, name, kw, reduction, shape):
     compare(real_torch, _pair_loss(name, reduction, shape, **kw))

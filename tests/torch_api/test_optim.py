@@ -158,9 +158,6 @@ def test_schedulers_match_torch(same_output):
 
 
 @pytest.mark.torch
-@pytest.mark.xfail(strict=True, reason="the weight gradient is a 100-long dot product (mm), which "
-                   "MKL sums in another order than numpy: the loss differs in the 7th digit from "
-                   "step 2 (the matmul summation order, tests/engine/test_ops.py)")
 def test_training_loop_matches_torch(same_output):
     """A whole regression lesson: forward, MSE, backward, SGD step, printed loss per step."""
     def lesson(torch):

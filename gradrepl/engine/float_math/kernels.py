@@ -1,46 +1,102 @@
 """One forward per float op, following the code path torch 2.13 takes on CPU.
 
-- MKL's vector math (VML) computes exp, log, log2, log10, sin, cos, tanh and sqrt of float
-  tensors of any size (ATen's ``IMPLEMENT_VML`` kernels copy strided input into a buffer
-  first). Its algorithms are not public and its code path depends on the CPU; its float32
+- MKL's vector math (VML) computes exp, log, log2, log10, sin, cos, tanh and sqrt of float32
+  and float64 tensors of any size (ATen's ``IMPLEMENT_VML`` kernels copy strided input into a
+  buffer first). Its algorithms are not public and its code path depends on the CPU; its float32
   results are within half an ulp or so, so the closest public stand-in is the float64 result
   rounded once (exp: 99% of values identical, log and log10: 100%, tanh: 99.5%, sin and cos:
   94-97%, against numpy's own float32 loops' 60-90%). float64 keeps numpy's results, which are
-  as close (99-100%; tanh 79%).
-- ATen's own vectorised loops compute sigmoid, exp2, pow with a float exponent, rsqrt and
-  reciprocal: SLEEF on whole vectors, the C library on the rest (``loops``).
+  as close (99-100%; tanh 79%). float16 never reaches MKL: torch rounds SLEEF's float result.
+- ATen's own vectorised loops compute sigmoid, exp2, pow with a float or tensor exponent, rsqrt
+  and reciprocal: SLEEF on whole vectors, the C library on the rest (``loops``); expm1 and
+  log1p run SLEEF on every element (``vml``'s ``vec::map``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.float_math import libm, loops, sleef
+from gradrepl.engine import vector_math
+from gradrepl.engine.float_math import libm, loops, sleef, sleef_double, sleef_single
 
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
 # False forces the general path everywhere a kernel has a short one (the property tests compare
 # the two), as summation.SHORT_PATHS does for the reductions.
 SHORT_PATHS = True
 
 
-def rounded_from_float64(np_func):
+def rounded_from_float64(np_func, half=None):
     """float32 computed in float64 and rounded once (MKL's float32 functions are that close);
-    other dtypes as numpy computes them."""
+    float16 by ``half``, the float32 SLEEF function torch's Vectorized<Half> calls (MKL never
+    sees half tensors), rounded once; other dtypes as numpy computes them."""
     def forward(x):  # named as backends.Backend names a function's argument
         if x.dtype == _F32:
             return np_func(x.astype(_F64)).astype(_F32)
+        if x.dtype == _F16 and half is not None:
+            with np.errstate(all="ignore"):
+                return half(x.astype(_F32)).astype(_F16)
         return np_func(x)
     return forward
 
 
-exp = rounded_from_float64(np.exp)
-log = rounded_from_float64(np.log)
-log2 = rounded_from_float64(np.log2)
-log10 = rounded_from_float64(np.log10)
+exp = rounded_from_float64(np.exp, sleef.expf)
+log = rounded_from_float64(np.log, sleef_single.logf)
+log2 = rounded_from_float64(np.log2, sleef_single.log2f)
+log10 = rounded_from_float64(np.log10, sleef_single.log10f)
 sin = rounded_from_float64(np.sin)
 cos = rounded_from_float64(np.cos)
 tanh = rounded_from_float64(np.tanh)
+
+
+def through_float32(kernel):
+    """float16 computed by the float32 kernel and rounded once, as torch's Vectorized<Half> and
+    its scalar loop both convert to float and back."""
+    def forward(a):
+        if a.dtype == _F16:
+            return kernel(a.astype(_F32)).astype(_F16)
+        return kernel(a)
+    return forward
+
+
+_EXP2 = {_F32: sleef_single.exp2f, _F64: sleef_double.exp2}
+_EXPM1 = {_F32: sleef_single.expm1f, _F64: sleef_double.expm1}
+_LOG1P = {_F32: sleef_single.log1pf, _F64: sleef_double.log1p}
+_POW = {_F32: sleef_single.powf, _F64: sleef_double.pow}
+
+
+@through_float32
+def exp2(a):
+    """ATen's exp2: SLEEF's exp2 on whole vectors, ``std::exp2`` on the rest."""
+    if a.dtype not in _EXP2:
+        return np.exp2(a)
+    return loops.elementwise(a, _EXP2[a.dtype], lambda x: libm.call("exp2", x))
+
+
+@through_float32
+def expm1(a):
+    """ATen's expm1 goes through ``vml::vexpm1`` (not MKL): ``vec::map`` runs every element
+    through SLEEF, the last partial vector too, so no element reaches the C library."""
+    return _EXPM1[a.dtype](a) if a.dtype in _EXPM1 else np.expm1(a)
+
+
+@through_float32
+def log1p(a):
+    """ATen's log1p, like expm1: SLEEF on every element (``vml::vlog1p``)."""
+    return _LOG1P[a.dtype](a) if a.dtype in _LOG1P else np.log1p(a)
+
+
+def rsqrt(a):
+    """ATen's rsqrt: ``1 / sqrt(x)``. float16 vectors compute it in float and round once; the
+    scalar loop rounds the square root to half first (``1 / std::sqrt(Half)``)."""
+    if a.dtype != _F16:
+        return a.dtype.type(1) / np.sqrt(a)
+    return loops.elementwise(a, lambda x: _reciprocal32(np.sqrt(x.astype(_F32))),
+                             lambda x: _reciprocal32(np.sqrt(x.astype(_F32)).astype(_F16)))
+
+
+def _reciprocal32(x):
+    return (np.float32(1) / x.astype(_F32)).astype(_F16)
 
 
 def _sigmoid_vector(x):
@@ -66,9 +122,9 @@ def pow_scalar(a, exponent):
     """``a ** exponent`` for a float tensor and a Python number, as ATen's
     ``pow_tensor_scalar_kernel`` dispatches it: 0.5, -0.5 and -1 are sqrt, rsqrt and reciprocal
     kernels; 2 and 3 are products (``x * x * x``, not a pow); -2 is ``1 / (x * x)``; any other
-    exponent is SLEEF's powf on vectors and ``std::pow(x, double(exponent))`` on the rest, i.e.
-    pow in float64 rounded once (which stands in for SLEEF's powf too: both are within an
-    ulp)."""
+    exponent is SLEEF's pow on whole vectors (the exponent cast to the tensor's dtype) and
+    ``std::pow(x, double(exponent))`` on the rest, i.e. the C library's double pow rounded
+    once."""
     if a.dtype not in (_F32, _F64) or type(exponent) is bool or exponent == 1 or exponent == 0:
         return a ** exponent
     if exponent == 0.5:
@@ -90,13 +146,57 @@ def pow_scalar(a, exponent):
         pow_double = libm.c_function("pow", _F64, 2)
         if pow_double is not None:
             return np.array(pow_double(float(a), float(exponent)), a.dtype)
-    if a.dtype == _F32:  # SLEEF's powf is within an ulp: float64 rounded once stands in for it
-        vector = lambda x: np.power(x.astype(_F64), float(exponent)).astype(_F32)  # noqa: E731
-    else:  # and the C library's pow for SLEEF's double pow (98% of values identical; numpy's 94%)
-        vector = lambda x: libm.pow(x, exponent)  # noqa: E731
+    vector = lambda x: _POW[x.dtype](x, x.dtype.type(exponent))  # noqa: E731
     return loops.elementwise(a, vector, lambda x: libm.pow(x, exponent))
+
+
+def power(a, b):
+    """``a ** b`` where the exponent is a tensor (``b`` an array; ``a`` an array or a Python
+    number), as ATen's ``pow_tensor_tensor_kernel`` computes float32 and float64: SLEEF's pow
+    on whole vectors of each contiguous run, ``std::pow`` in the dtype's own precision on the
+    rest; a number base is a stride-0 operand of the same loop (and 1 gives ones, as torch fills
+    them). Anything else is numpy's."""
+    if not isinstance(b, np.ndarray) or not isinstance(a, (np.ndarray, int, float)):
+        return np.power(a, b)
+    dtype = np.result_type(a, b)
+    if dtype not in _POW or (isinstance(a, np.ndarray) and a.dtype.kind != "f"
+                             and b.dtype.kind != "f"):
+        return np.power(a, b)
+    if not isinstance(a, np.ndarray) and a == 1:
+        return np.ones(b.shape, dtype)
+    base, exponent = np.asarray(a, dtype), b.astype(dtype, copy=False)
+    return loops.elementwise_pair(base, exponent, _POW[dtype], libm.pow_same)
 
 
 def _inverse_square_scalar(x):
     # the scalar loop divides the double 1.0 by the float square: in double, rounded once more
     return (1.0 / (x * x).astype(_F64)).astype(x.dtype)
+
+
+def tanh_backward(g, out):
+    """``g * (1 - out * out)`` with ``1 - out * out`` fused into one multiply-add, as torch's
+    compiled tanh_backward kernel computes it (vector and scalar loops alike; settled bit for bit
+    against torch 2.13). Any dtype: float16 callers pass float32 and round once."""
+    if out.dtype == _F64:
+        return g * vector_math.fma64(-out, out, 1.0)
+    if out.dtype == _F32:
+        return g * _one_minus_square32(out)
+    return g * (1 - out * out)
+
+
+def _one_minus_square32(y):
+    """fma(-y, y, 1) in float32, more cheaply than ``vector_math.fma``'s general screening: y * y
+    is exact in float64, and so is 1 - y * y when 1/8 <= |y| <= 8 (its bits then lie between
+    2**-52 and 2**7), which leaves one rounding to float32, the fused result. Only the other
+    lanes (a few percent of tanh outputs) go through the exact emulation."""
+    y = np.asarray(y)
+    y = y if y.flags.c_contiguous else np.ascontiguousarray(y)  # (keeps a 0-d array 0-d)
+    wide = np.asarray(np.multiply(y, y, dtype=_F64))
+    np.subtract(1.0, wide, out=wide)
+    out = np.asarray(wide.astype(_F32))
+    size = np.abs(y)
+    others = np.flatnonzero((size < 0.125) | (size > 8))
+    if others.size:
+        few = y.reshape(-1)[others]
+        out.reshape(-1)[others] = vector_math.fma(-few, few, np.float32(1))
+    return out

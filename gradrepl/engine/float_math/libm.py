@@ -58,3 +58,14 @@ def pow(x: np.ndarray, exponent: float) -> np.ndarray:
     exponent = float(exponent)
     values = [function(v, exponent) for v in x.tolist()]
     return np.array(values, np.float64).astype(x.dtype)
+
+
+def pow_same(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """The C library's pow in the values' own precision (``powf`` for float32, as
+    ``std::pow(float, float)`` calls it) on each pair of a flat array."""
+    x, exponent = np.asarray(x), np.asarray(exponent, x.dtype)
+    function = _function("pow", x.dtype, 2)
+    if function is None:
+        return np.power(x.astype(np.float64), exponent).astype(x.dtype)
+    values = map(function, x.tolist(), exponent.tolist())
+    return np.fromiter(values, x.dtype, x.size)

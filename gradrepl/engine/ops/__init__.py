@@ -11,7 +11,8 @@ from __future__ import annotations
 # every family registers its ops on import (the order is the docs' order within a section)
 from gradrepl.engine.ops import (  # noqa: F401
     arithmetic_functions, clamp, combine, compare, conversion, cumulative, extrema, linalg,
-    reductions, shape, softmax, statistics, unary, addmm, fused, nn_layers,
+    reductions, shape, softmax, statistics, unary, addmm, fused, nn_layers, padding, split,
+    distance,
 )
 # the catalogue's families (issue 7): math, logic, more reductions, sorting
 from gradrepl.engine.ops import (  # noqa: F401

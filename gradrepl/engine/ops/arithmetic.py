@@ -66,7 +66,7 @@ def _pow(a, b):
     if a_kind in "iu" and b_kind is not None and b_kind.kind in "iu":
         return _integer_pow(a, b)
     if getattr(b, "dtype", None) is not None or isinstance(b, float) or getattr(a, "dtype", np.dtype(float)).kind == "f":
-        return elementwise(np.power, a, b)
+        return elementwise(kernels.power, a, b)
     # integer ** integer: numpy and torch both refuse negative exponents, torch in these words
     if isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -94,7 +94,7 @@ def _integer_pow(a, b):
 
 
 def _rpow(base, a):
-    return elementwise(np.power, base, a)
+    return elementwise(kernels.power, base, a)
 
 
 def _pow_exponent_grad(F, g, base, exponent, out):
@@ -123,7 +123,7 @@ POW_TENSOR = binary(
     "pow", "PowBackward1", _pow,
     lambda F, grad, self, other: F.where(other == 0, 0.0, grad * (other * F.pow(self, other - 1))),
     lambda F, grad, self, other, result: _pow_exponent_grad(F, grad, self, other, result),
-    fast=operator.pow, fast_ints=False,
+    fast=kernels.power, fast_ints=False,
 )
 
 

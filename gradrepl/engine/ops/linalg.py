@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import dtypes
+from gradrepl.engine.ops.blas_order import matrix_product
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
 from gradrepl.engine.tensor import Tensor
@@ -49,7 +50,7 @@ def _mm_forward(a, b):
             f"expected m1 and m2 to have the same dtype, but got: {_cpp_name(a.dtype)} != "
             f"{_cpp_name(b.dtype)}"
         )
-    return _positive_zeros(np.matmul(a, b))
+    return _positive_zeros(matrix_product(a, b))
 
 
 def _mv_forward(a, v):

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from gradrepl.engine.errors import UnsupportedError
+from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops import unary as _un
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.nn_common import arrays_only
@@ -29,9 +30,11 @@ def _floating_check(name):
     return check
 
 
-def _row(name, grad_fn_name, forward, grad, kernel, params=()):
+def _row(name, grad_fn_name, forward, grad, kernel, params=(), twice=None):
     """A row for f(self, *params) whose derivative is ``grad(self, grad, *params)``: it reads
-    ``self`` (what torch's formula saves), computed on arrays only."""
+    ``self`` (what torch's formula saves), computed on arrays; under create_graph=True,
+    ``twice(grad, self, *params)`` records the gradient as a differentiable op, or the row says
+    it is not supported."""
     check = _floating_check(kernel)
 
     def checked(a, *args):
@@ -40,7 +43,9 @@ def _row(name, grad_fn_name, forward, grad, kernel, params=()):
 
     def derivative(F, grad_in, a, *args):
         if F is not arrays:
-            raise UnsupportedError(f"double backward (create_graph=True) through {name}")
+            if twice is None:
+                raise UnsupportedError(f"double backward (create_graph=True) through {name}")
+            return twice(grad_in, a, *args)
         return grad(a, np.asarray(grad_in, dtype=a.dtype), *args).astype(a.dtype, copy=False)
 
     # the names the row reads: F, grad, self and the row's params, in the order passed
@@ -64,8 +69,10 @@ def _leaky_relu_grad(a, g, slope):
     return np.where(a > 0, g, g * a.dtype.type(slope))
 
 
+# differentiable twice (create_graph=True), as a recorded LeakyReluBackwardBackward0
 LEAKY_RELU = _row("leaky_relu", "LeakyReluBackward0", _leaky_relu, _leaky_relu_grad,
-                  "leaky_relu_cpu", params=("negative_slope",))
+                  "leaky_relu_cpu", params=("negative_slope",),
+                  twice=_double.leaky_relu_backward)
 
 
 # elu -------------------------------------------------------------------------------------------

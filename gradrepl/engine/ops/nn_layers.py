@@ -98,10 +98,6 @@ def _pool_output_check(input, out_shape):
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    if return_indices:
-        from gradrepl.engine.errors import UnsupportedError
-
-        raise UnsupportedError("torch.nn.functional.max_pool2d with return_indices=True")
     _pool_input(input, "max_pool2d")
     kernel = _tuple(kernel_size, 2)
     stride = kernel if stride is None or stride == [] else _tuple(stride, 2)
@@ -112,7 +108,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = [_pool.pooled_size(input.shape[-2 + a], kernel[a], stride[a], padding[a], dilation[a],
                              ceil_mode) for a in range(2)]
     _pool_output_check(input, out)
-    return apply(_pool.MAX_POOL2D, (input,), (kernel, stride, padding, dilation, bool(ceil_mode)))
+    params = (kernel, stride, padding, dilation, bool(ceil_mode))
+    output = apply(_pool.MAX_POOL2D, (input,), params)
+    if return_indices:
+        # each maximum's flat position in its H x W plane, as torch's indices (computed again
+        # only when asked for)
+        return output, new_tensor(_pool._max_pool_forward(input._data, *params)[1])
+    return output
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -181,11 +183,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    if max_norm is not None or scale_grad_by_freq or sparse:
+    if scale_grad_by_freq or sparse:
         from gradrepl.engine.errors import UnsupportedError
 
-        raise UnsupportedError("torch.nn.functional.embedding with max_norm, scale_grad_by_freq "
-                               "or sparse")
+        raise UnsupportedError("torch.nn.functional.embedding with scale_grad_by_freq or sparse")
     indices = input._data
     if indices.dtype.kind not in "iu":
         from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
@@ -198,7 +199,22 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise IndexError("index out of range in self")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
     return apply(_emb.EMBEDDING, (weight,), (indices.astype(np.int64), padding_idx))
+
+
+def _renorm_rows(weight, rows, max_norm, norm_type):
+    """ATen's embedding_renorm_, in place and unrecorded: each looked-up row whose norm exceeds
+    max_norm is multiplied by max_norm / (norm + 1e-7), computed in double, applied in the
+    weight's dtype."""
+    from gradrepl.engine.grad_mode import no_grad
+
+    with no_grad():
+        for row in rows.tolist():
+            norm = float(weight[row].norm(norm_type))
+            if norm > max_norm:
+                weight[row] *= max_norm / (norm + 1e-7)
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -229,16 +245,13 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if p == 0 or not training or input.numel() == 0:
         return input
-    if inplace:
-        from gradrepl.engine.errors import UnsupportedError
-
-        raise UnsupportedError("torch.nn.functional.dropout with inplace=True")
+    multiply = _arith.mul_ if inplace else _arith.mul
     if p == 1:
-        return _arith.mul(input, new_tensor(np.zeros((), dtype=input._data.dtype)))
+        return multiply(input, new_tensor(np.zeros((), dtype=input._data.dtype)))
     from gradrepl.engine.bernoulli import bernoulli_values
 
     noise = new_tensor(bernoulli_values(tuple(input.shape), 1 - p, input._data.dtype))
-    return _arith.mul(input, _arith.div(noise, 1 - p))
+    return multiply(input, _arith.div(noise, 1 - p))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops import nn_double_backward as _double
+from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.nn_common import arrays_only, mean_norm, reduce_loss
 from gradrepl.engine.ops.primitive import Primitive
 
@@ -23,10 +25,12 @@ def _common(a, t):
     return a.astype(dtype, copy=False), t.astype(dtype, copy=False)
 
 
-def _pointwise_loss(name, grad_fn_name, loss, grad, knob, scale=1.0):
+def _pointwise_loss(name, grad_fn_name, loss, grad, knob, scale=1.0, twice=None):
     """A row for ``reduce(loss(a, t, k))`` whose input gradient is ``grad(a, t, g, norm, k)``
     with ``norm = scale / numel`` for a mean and ``k`` the loss's own parameter (torch's name:
-    ``knob``); the target's gradient is its negation (the kernels are odd in a - t)."""
+    ``knob``); the target's gradient is its negation (the kernels are odd in a - t). Under
+    create_graph=True, ``twice`` (a backward on the tensor backend) records the gradients as
+    differentiable ops, or the row says it is not supported."""
     def forward(a, t, reduction, k):
         a, t = _common(a, t)
         return reduce_loss(loss(a, t, a.dtype.type(k)), reduction)
@@ -39,7 +43,14 @@ def _pointwise_loss(name, grad_fn_name, loss, grad, knob, scale=1.0):
         grad_a = np.broadcast_to(grad_a, a.shape)
         return (grad_a if needs[0] else None, -grad_a if needs[1] else None)
 
-    return Primitive(name, grad_fn_name, forward, arrays_only(name, backward),
+    if twice is None:
+        whole = arrays_only(name, backward)
+    else:
+        def whole(F, g, inputs, out, params, needs):
+            if F is arrays:
+                return backward(g, inputs, out, params, needs)
+            return twice(F, g, inputs, out, params, needs)
+    return Primitive(name, grad_fn_name, forward, whole,
                      inputs=("self", "target"), params=("reduction", knob),
                      saves=("self", "target"))
 
@@ -70,17 +81,51 @@ def _huber(a, t, delta):
     return np.where(z < delta, half * z * z, delta * (z - half * delta))
 
 
-def _huber_grad(a, t, g, norm, delta):
+def _huber_grad(a, t, g, norm, delta, delta_double):
+    """huber_backward_cpu_kernel: whole vectors compute ``norm * clip(x, -delta, delta) * grad``
+    with delta in the tensor's dtype; the scalar tail multiplies by the double delta last."""
+    from gradrepl.engine.float_math.loops import scalar_elements
+
     x = a - t
-    return np.where(x <= -delta, -norm * g * delta,
-                    np.where(x >= delta, norm * g * delta, norm * x * g))
+    g = np.broadcast_to(g, x.shape)
+    clipped = np.where(np.abs(x) >= delta, np.where(x > 0, delta, -delta), x)
+    grad = (norm * clipped) * g
+    if x.dtype.kind != "f" or not x.ndim:
+        return grad
+    flat_x, flat_g, flat_grad = x.ravel(), g.ravel(), grad.reshape(-1)
+    for part in scalar_elements(x.size, x.itemsize):
+        xs, gs = flat_x[part], flat_g[part]
+        outer = (norm * gs).astype(np.float64) * delta_double
+        flat_grad[part] = np.where(xs <= -delta_double, -outer,
+                                   np.where(xs >= delta_double, outer, norm * xs * gs))
+    return grad
 
 
+def _huber_backward(g, inputs, out, params, needs):
+    a, t = _common(*inputs)
+    reduction, delta = params
+    norm = mean_norm(reduction, a.size, a.dtype)
+    grad_a = _huber_grad(a, t, np.asarray(g, dtype=a.dtype), norm, a.dtype.type(delta),
+                         float(delta))
+    return (grad_a if needs[0] else None, -grad_a if needs[1] else None)
+
+
+# differentiable twice (create_graph=True): its gradient is a recorded MseLossBackwardBackward0
 MSE_LOSS = _pointwise_loss("mse_loss", "MseLossBackward0", _mse, _mse_grad, "no_param",
-                           scale=2.0)
+                           scale=2.0, twice=_double.mse_loss_tensor_backward)
 SMOOTH_L1_LOSS = _pointwise_loss("smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1,
                                  _smooth_l1_grad, "beta")
-HUBER_LOSS = _pointwise_loss("huber_loss", "HuberLossBackward0", _huber, _huber_grad, "delta")
+
+
+def _huber_forward(a, t, reduction, delta):
+    a, t = _common(a, t)
+    return reduce_loss(_huber(a, t, a.dtype.type(delta)), reduction)
+
+
+# its own backward (not _pointwise_loss's): the scalar tail needs delta as the double it was given
+HUBER_LOSS = Primitive("huber_loss", "HuberLossBackward0", _huber_forward,
+                       arrays_only("huber_loss", _huber_backward), inputs=("self", "target"),
+                       params=("reduction", "delta"), saves=("self", "target"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import dtypes
+from gradrepl.engine.float_math import softmax as float_softmax
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.tensor import wrap_dim
@@ -79,10 +80,13 @@ def _log_softmax_backward(F, g, inputs, out, params, needs):
     return (g - F.exp(out) * F.sum(g, dims, keepdim=True),)
 
 
-SOFTMAX = Primitive("softmax", "SoftmaxBackward0", _softmax_forward, _softmax_backward,
-                    inputs=("self",), saves=("result",))
-LOG_SOFTMAX = Primitive("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
-                        _log_softmax_backward, inputs=("self",), saves=("result",))
+SOFTMAX = Primitive("softmax", "SoftmaxBackward0", float_softmax.forward(_softmax_forward),
+                    float_softmax.backward(_softmax_backward), inputs=("self",),
+                    saves=("result",))
+LOG_SOFTMAX = Primitive("log_softmax", "LogSoftmaxBackward0",
+                        float_softmax.forward(_log_softmax_forward, log=True),
+                        float_softmax.backward(_log_softmax_backward, log=True),
+                        inputs=("self",), saves=("result",))
 
 
 def _make(prim):

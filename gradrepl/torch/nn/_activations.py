@@ -5,25 +5,34 @@ has only there; prelu and dropout, which torch also has as ``torch.X``, are regi
 from __future__ import annotations
 
 from gradrepl.engine.ops import nn_activation as _rows
+from gradrepl.engine.ops import nn_inplace as _inplace_rows
 from gradrepl.engine.ops.primitive import apply_unary
 
 __all__ = ["elu", "gelu", "leaky_relu", "silu", "softplus"]  # prelu, dropout: nn_layers
 
 
-def _not_inplace(name, inplace):
-    if inplace:
-        from gradrepl.engine.errors import UnsupportedError
+def _in_place(prim, input, params=()):
+    from gradrepl.engine.ops.inplace import apply_inplace
 
-        raise UnsupportedError(f"torch.nn.functional.{name} with inplace=True")
+    return apply_inplace(prim, input, (), params)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    _not_inplace("leaky_relu", inplace)
+    if inplace:
+        if negative_slope < 0 and input.requires_grad:
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope which "
+                "is not supported. This is caused by calling in-place forward function with a "
+                "negative slope, please call out-of-place version instead. File an issue at "
+                "https://github.com/pytorch/pytorch if you do require supporting in-place "
+                "leakRelu backward calculation with negative slope")
+        return _in_place(_inplace_rows.LEAKY_RELU_, input, (float(negative_slope),))
     return apply_unary(_rows.LEAKY_RELU, input, (float(negative_slope),))
 
 
 def elu(input, alpha=1.0, inplace=False):
-    _not_inplace("elu", inplace)
+    if inplace:
+        return _in_place(_inplace_rows.ELU_, input, (float(alpha),))
     return apply_unary(_rows.ELU, input, (float(alpha),))
 
 
@@ -34,7 +43,8 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    _not_inplace("silu", inplace)
+    if inplace:
+        return _in_place(_rows.SILU, input)
     return apply_unary(_rows.SILU, input)
 
 

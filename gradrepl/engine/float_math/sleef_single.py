@@ -1,0 +1,263 @@
+"""SLEEF's float32 pow, exp2, expm1 and log1p as torch's Vectorized<float> calls them
+(``Sleef_powf16_u10``, ``Sleef_exp2f16_u10``, ``Sleef_expm1f16_u10``, ``Sleef_log1pf16_u10``
+under AVX512, the ``f8`` versions under AVX2: the same algorithms, fused the same way).
+
+Our numpy versions of the published algorithms (shibatch/sleef, ``src/libm/sleefsimdsp.c``):
+pow is exp(y * log|x|) with both halves carried in double-float (``double_float``); expm1 is a
+double-float exp minus one; log1p reduces 1 + x by its exponent without forming 1 + x exactly.
+Every multiply-add SLEEF fuses goes through ``vector_math.fma``, emulated exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.float_math.double_float import SINGLE as df
+from gradrepl.engine.float_math.sleef import _ldexp2
+from gradrepl.engine.vector_math import fma
+
+F32 = np.float32
+_R_LN2 = F32(1.442695040888963407359924681001892137426645954152985934135449406931)
+_L2U, _L2L = F32(0.693145751953125), F32(1.428606765330187045e-06)
+_LN2 = df.constant(0.69314718246459960938, -1.904654323148236017e-09)
+_FOUR_THIRDS = F32(1.0) / F32(0.75)
+
+
+def _horner(x, coefficients):
+    u = np.full_like(x, F32(coefficients[0]))
+    for c in coefficients[1:]:
+        u = fma(u, x, F32(c))
+    return u
+
+
+def _exponent(x):
+    """floor(log2(x)) for positive finite x (vgetexp; vilogb2k agrees on normal numbers)."""
+    return (np.frexp(x)[1] - 1).astype(np.int32)
+
+
+def _mantissa(x):
+    """x scaled by a power of two into [3/4, 3/2) (vgetmant's p75_1p5 interval)."""
+    fraction = np.frexp(x)[0].astype(F32) * F32(2)
+    return np.where(fraction >= F32(1.5), fraction * F32(0.5), fraction)
+
+
+def _power_of_two(e):
+    """2**e for integer e, built in the exponent bits (vpow2i / vldexp3 of 1)."""
+    return ((np.asarray(e, np.int32) + 127) << 23).view(F32)
+
+
+def _ldexp(x, q):
+    """x * 2**q as SLEEF's vldexp does it: up to four multiplies by a clamped power of two, then
+    one by the rest, so results past the float range saturate or flush as the hardware does."""
+    q = np.asarray(q, np.int32)
+    m = q >> 31
+    m = (((m + q) >> 6) - m) << 4
+    q = q - (m << 2)
+    m = np.clip(m + 127, 0, 255)
+    u = (m << 23).view(F32)
+    x = x * u * u * u * u
+    return x * _power_of_two(q)
+
+
+# ---------------------------------------------------------------------------------------------
+# exp2f and expm1f
+
+_EXP2_POLY = (0.1535920892e-3, 0.1339262701e-2, 0.9618384764e-2, 0.5550347269e-1,
+              0.2402264476e+0, 0.6931471825e+0)
+
+
+def exp2f(d) -> np.ndarray:
+    """Sleef_exp2f_u10: 2**d = 2**rint(d) * 2**s, |s| <= 1/2, by a polynomial fused to its end."""
+    d = np.asarray(d, F32)
+    u = np.rint(d)
+    q = np.nan_to_num(u, nan=0, posinf=0, neginf=0).clip(-1 << 30, 1 << 30).astype(np.int32)
+    s = d - u
+    u = fma(_horner(s, _EXP2_POLY), s, F32(1))
+    u = _ldexp2(u, q)
+    u = np.where(d >= F32(128), F32(np.inf), u)
+    return np.where(d < F32(-150), F32(0), u)
+
+
+_EXPK2_POLY = (+0.1980960224e-3, +0.1394256484e-2, +0.8333456703e-2, +0.4166637361e-1)
+
+
+def _expk2(d):
+    """e**d for a double-float d, as a double-float (SLEEF's expk2f)."""
+    q = np.rint((d[0] + d[1]) * _R_LN2)
+    qi = np.nan_to_num(q, nan=0).clip(-1 << 30, 1 << 30).astype(np.int32)
+    s = df.add2_pf(d, q * -_L2U)
+    s = df.add2_pf(s, q * -_L2L)
+    u = _horner(s[0], _EXPK2_POLY)
+    t = df.add2_pf(df.mul_pf(s, u), F32(0.166666659414234244790680580464))
+    t = df.add2_pf(df.mul_pp(s, t), F32(0.5))
+    t = df.add2_pp(s, df.mul_pp(df.square(s), t))
+    t = df.add_fp(F32(1), t)
+    underflow = d[0] < F32(-104)
+    return (np.where(underflow, F32(0), _ldexp2(t[0], qi)),
+            np.where(underflow, F32(0), _ldexp2(t[1], qi)))
+
+
+def expm1f(a) -> np.ndarray:
+    """Sleef_expm1f_u10: a double-float e**a minus one, added up once."""
+    a = np.asarray(a, F32)
+    x = df.value(df.add2_pf(_expk2(df.pair(a)), F32(-1)))
+    x = np.where(a > F32(88.72283172607421875), F32(np.inf), x)
+    x = np.where(a < F32(-16.635532333438687426013570), F32(-1), x)
+    return np.where((a == 0) & np.signbit(a), F32(-0.0), x)
+
+
+# ---------------------------------------------------------------------------------------------
+# log1pf
+
+_LOG1P_POLY = (+0.3027294874e+0, +0.3996108174e+0, +0.6666694880e+0)
+
+
+def log1pf(d) -> np.ndarray:
+    """Sleef_log1pf_u10: 1 + d = 2**e * (1 + m) with m = d * 2**-e + (2**-e - 1) fused, so
+    the rounding of 1 + d never enters; log(1 + m) = 2 atanh(m / (2 + m)) by a polynomial."""
+    d = np.asarray(d, F32)
+    with np.errstate(all="ignore"):
+        dp1 = d + F32(1)
+        grown = dp1 * _FOUR_THIRDS
+        usable = np.isfinite(grown) & (grown > 0)
+        e = np.where(usable, _exponent(np.where(usable, grown, F32(1))), 0)
+        e = np.where(np.isposinf(grown), 128, e)
+        # 2**-e exactly, even below the normal range: torch's SLEEF gives log1p of 1e38 and up
+        # in full (the published vldexp3 would flush 2**-127 to zero there)
+        t = np.ldexp(F32(1), -e).astype(F32)
+        m = fma(d, t, t - F32(1))
+        s = df.mul_pf(_LN2, e.astype(F32))
+        x = df.divide(df.pair(m), df.add_ff(F32(2), m))
+        x2 = x[0] * x[0]
+        t = _horner(x2, _LOG1P_POLY)
+        s = df.add_pp(s, df.scale(x, F32(2)))
+        s = df.add_pf(s, (x2 * x[0]) * t)
+        r = df.value(s)
+    r = np.where(np.isposinf(d), F32(np.inf), r)
+    r = np.where(d < F32(-1), F32(np.nan), r)
+    r = np.where(d == F32(-1), F32(-np.inf), r)
+    return np.where((d == 0) & np.signbit(d), F32(-0.0), r)
+
+
+# ---------------------------------------------------------------------------------------------
+# powf: expkf(logkf(|x|) * y)
+
+_LOGK_POLY = (0.240320354700088500976562, 0.285112679004669189453125, 0.400007992982864379882812)
+_LOGK_C = df.constant(0.66666662693023681640625, 3.69183861259614332084311e-09)
+_EXPK_POLY = (0.00136324646882712841033936, 0.00836596917361021041870117,
+              0.0416710823774337768554688, 0.166665524244308471679688, 0.499999850988388061523438)
+
+
+def _logk(d):
+    """log(d) for positive d as a double-float (SLEEF's logkf): d = 2**e * m, m in [3/4, 3/2)."""
+    grown = d * _FOUR_THIRDS
+    finite = np.isfinite(grown) & (grown > 0)
+    e = np.where(finite, _exponent(np.where(finite, grown, F32(1))), 0)
+    e = np.where(np.isposinf(grown), 128, e)
+    m = _mantissa(d)
+    x = df.divide(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
+    x2 = df.square(x)
+    t = _horner(x2[0], _LOGK_POLY)
+    s = df.mul_pf(_LN2, e.astype(F32))
+    s = df.add_pp(s, df.scale(x, F32(2)))
+    return df.add_pp(s, df.mul_pp(df.mul_pp(x2, x), df.add2_pp(df.mul_pf(x2, t), _LOGK_C)))
+
+
+def _expk(d):
+    """e**d for a double-float d, rounded to float (SLEEF's expkf)."""
+    q = np.rint((d[0] + d[1]) * _R_LN2)
+    qi = np.nan_to_num(q, nan=0).clip(-1 << 20, 1 << 20).astype(np.int32)
+    s = df.add2_pf(d, q * -_L2U)
+    s = df.add2_pf(s, q * -_L2L)
+    s = df.normalize(s)
+    u = _horner(s[0], _EXPK_POLY)
+    t = df.add_pp(s, df.mul_pf(df.square(s), u))
+    u = _ldexp(df.value(df.add_fp(F32(1), t)), qi)
+    return np.where(d[0] < F32(-104), F32(0), u)
+
+
+def powf(x, y) -> np.ndarray:
+    """Sleef_powf_u10 with its special cases (negative bases with integral exponents, zeros,
+    infinities, NaN) as SLEEF orders them."""
+    x, y = np.broadcast_arrays(np.asarray(x, F32), np.asarray(y, F32))
+    with np.errstate(all="ignore"):
+        big = np.abs(y) > F32(1 << 24)
+        y_int = (np.trunc(y) == y) | big
+        y_odd = y_int & ~big & (np.fmod(np.trunc(y), 2) != 0)
+        result = _expk(df.mul_pf(_logk(np.abs(x)), y))
+        result = np.where(np.isnan(result), F32(np.inf), result)
+        sign = np.where(x > 0, F32(1), np.where(y_int, np.where(y_odd, F32(-1), F32(1)), F32(np.nan)))
+        result = result * sign
+        efx = np.where(np.signbit(y), F32(1) - np.abs(x), np.abs(x) - F32(1))  # vmulsign
+        at_inf_y = np.where(efx < 0, F32(0), np.where(efx == 0, F32(1), F32(np.inf)))
+        result = np.where(np.isinf(y), at_inf_y, result)
+        edge = np.where(np.signbit(y) ^ (x == 0), F32(0), F32(np.inf))
+        edge = np.copysign(edge, np.where(y_odd, x, F32(1)))  # vmulsign: the sign of x if y is odd
+        result = np.where(np.isinf(x) | (x == 0), edge, result)
+        result = np.where(np.isnan(x) | np.isnan(y), F32(np.nan), result)
+        return np.where((y == 0) | (x == 1), F32(1), result)
+
+
+# ---------------------------------------------------------------------------------------------
+# logf (Sleef_logf_u10: what Vectorized<float>::log calls, e.g. in log_softmax)
+
+def logf(d) -> np.ndarray:
+    """Sleef_logf_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-float."""
+    d = np.asarray(d, F32)
+    with np.errstate(all="ignore"):
+        positive = np.isfinite(d) & (d > 0)
+        safe = np.where(positive, d, F32(1))
+        e = _exponent(safe * _FOUR_THIRDS).astype(F32)
+        m = _mantissa(safe)
+        s = df.mul_pf(_LN2, e)
+        x = df.divide(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
+        x2 = x[0] * x[0]
+        t = _horner(x2, _LOG1P_POLY)  # the same three coefficients as log1pf's
+        s = df.add_pp(s, df.scale(x, F32(2)))
+        r = df.value(df.add_pf(s, (x2 * x[0]) * t))
+    r = np.where(np.isposinf(d), F32(np.inf), r)
+    r = np.where((d < 0) | np.isnan(d), F32(np.nan), r)
+    return np.where(d == 0, F32(-np.inf), r)
+
+
+def _log_parts(d):
+    """d = 2**e * m for logf, log2f and log10f: e as float, m in [3/4, 3/2), and
+    x = (m - 1) / (m + 1) as a double-float with its square's high part."""
+    positive = np.isfinite(d) & (d > 0)
+    safe = np.where(positive, d, F32(1))
+    e = _exponent(safe * _FOUR_THIRDS).astype(F32)
+    x = df.divide(df.add2_ff(F32(-1), _mantissa(safe)), df.add2_ff(F32(1), _mantissa(safe)))
+    return e, x, x[0] * x[0]
+
+
+def _log_specials(d, r):
+    r = np.where(np.isposinf(d), F32(np.inf), r)
+    r = np.where((d < 0) | np.isnan(d), F32(np.nan), r)
+    return np.where(d == 0, F32(-np.inf), r)
+
+
+_LOG2_POLY = (+0.4374550283e+0, +0.5764790177e+0, +0.9618012905120)
+_LOG2_C = df.constant(2.8853900432586669922, 3.2734474483568488616e-08)
+_LOG10_POLY = (+0.1314289868e+0, +0.1735493541e+0, +0.2895309627e+0)
+_LOG10_2 = df.constant(0.30103001, -1.432098889e-08)
+_LOG10_C = df.constant(0.868588984, -2.170757285e-08)
+
+
+def log2f(d) -> np.ndarray:
+    """Sleef_log2f_u10 (what float16 log2 rounds)."""
+    d = np.asarray(d, F32)
+    with np.errstate(all="ignore"):
+        e, x, x2 = _log_parts(d)
+        s = df.add2_fp(e, df.mul_pp(x, _LOG2_C))
+        r = df.value(df.add2_pf(s, (x2 * x[0]) * _horner(x2, _LOG2_POLY)))
+    return _log_specials(d, r)
+
+
+def log10f(d) -> np.ndarray:
+    """Sleef_log10f_u10 (what float16 log10 rounds)."""
+    d = np.asarray(d, F32)
+    with np.errstate(all="ignore"):
+        e, x, x2 = _log_parts(d)
+        s = df.add_pp(df.mul_pf(_LOG10_2, e), df.mul_pp(x, _LOG10_C))
+        r = df.value(df.add_pf(s, (x2 * x[0]) * _horner(x2, _LOG10_POLY)))
+    return _log_specials(d, r)

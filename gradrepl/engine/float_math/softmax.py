@@ -1,0 +1,289 @@
+"""softmax and log_softmax of float32 and float64 tensors as torch 2.13's CPU kernels compute
+them (aten/src/ATen/native/cpu/SoftMaxKernel.cpp, LogSoftmaxKernelImpl.h, vec/functional_base.h).
+
+The input is made contiguous and viewed as (outer, dim, inner).
+
+- Along the last dim, row by row: the max, ``exp(x - max)`` by SLEEF on every
+  element, the sum by ``vec::reduce_all`` (whole vectors added lane by lane, the partial last
+  vector into the first lanes, then the lanes: a butterfly of halves for float, in order for
+  double; rows shorter than a vector are added in order), then softmax multiplies by ``1 / sum``
+  and log_softmax subtracts SLEEF's log of it: ``(x - max) - log(sum)``.
+- Along another dim, per column of the (dim, inner) block: the sum runs down the dim in order
+  from 0. softmax divides by it; its columns go through SLEEF in runs of whole vectors and
+  through the C library's exp where a run is cut short (at the end of a row of inner, and at the
+  split between torch's two threads). log_softmax works in chunks of inner whose last ``size %
+  lanes`` columns use the C library's exp, and takes SLEEF's log of every sum.
+
+The backward kernels (``backward``) follow the same layout. Along the last dim: softmax's
+``(g - sum(g * y)) * y`` with the sum as reduce_all adds it; log_softmax's ``g - exp(y) * sum(g)``
+fused into one multiply-add, exp by SLEEF. Along another dim the sums run down the dim in order,
+softmax's fusing each ``g * y`` into the running sum, and log_softmax's ``g - exp(y) * sum`` is
+fused, exp by SLEEF or the C library by column as in its forward. (Which steps the compiler fused
+was settled bit for bit against torch 2.13.)
+
+float16 along another dim computes in float32 with 32-half steps and rounds once to half
+(softmax's one-at-a-time columns round their exp to half first); its last-dim softmax and all its
+backward kernels follow the reduced-precision kernels too. Other cases (float16 last-dim
+log_softmax among them) keep the caller's own computation (``forward(fallback)``, ``backward(fallback)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.cpu_capability import vector_lanes
+from gradrepl.engine.float_math import libm, sleef, sleef_double, sleef_single
+from gradrepl.engine.ops.summation import THREADS
+from gradrepl.engine.vector_math import fma, fma64
+
+_EXP = {np.dtype(np.float32): sleef.expf, np.dtype(np.float64): sleef.exp}
+_LOG = {np.dtype(np.float32): sleef_single.logf, np.dtype(np.float64): sleef_double.log}
+_FMA = {np.dtype(np.float32): fma, np.dtype(np.float64): fma64}
+_BLOCK_BYTES = 128 * 1024  # log_softmax's chunk of inner: about 128 KB of input per chunk
+
+
+def forward(fallback, log=False):
+    """The forward of softmax (or log_softmax) for ``(a, dim)``: torch's kernels for float32 and
+    float64 tensors of at least one dimension, ``fallback`` for the rest."""
+    def compute(a, dim):
+        half = a.dtype == np.float16 and a.size and a.ndim and (dim < a.ndim - 1 or not log)
+        if (a.dtype not in _EXP or a.ndim == 0 or a.size == 0) and not half:
+            return fallback(a, dim)
+        x = np.ascontiguousarray(a)
+        outer, size = int(np.prod(a.shape[:dim])), a.shape[dim]
+        blocks = x.reshape(outer, size, -1)
+        if half and dim == a.ndim - 1:
+            out = _softmax_half_rows(blocks.reshape(outer, size))
+        elif half:
+            out = _log_softmax_half_blocks(blocks) if log else _softmax_half_blocks(blocks)
+        elif dim == a.ndim - 1:
+            rows = blocks.reshape(outer, size)
+            out = _log_softmax_rows(rows) if log else _softmax_rows(rows)
+        else:
+            out = _log_softmax_blocks(blocks) if log else _softmax_blocks(blocks)
+        return out.reshape(a.shape)
+    return compute
+
+
+# ---------------------------------------------------------------------------------------------
+# along the last dim
+
+def reduce_sum(rows: np.ndarray) -> np.ndarray:
+    """Each row's sum as ``vec::reduce_all`` adds it."""
+    lanes = vector_lanes(rows.itemsize)
+    n = rows.shape[1]
+    if n < lanes:
+        return _in_order(rows)
+    whole = n // lanes * lanes
+    # np.add.accumulate adds strictly in order: lane by lane down the whole vectors
+    acc = np.add.accumulate(rows[:, :whole].reshape(len(rows), -1, lanes), axis=1)[:, -1].copy()
+    if whole < n:
+        acc[:, :n - whole] += rows[:, whole:]
+    if rows.dtype == np.float32:
+        return _butterfly(acc)
+    return _in_order(acc)  # double has no SIMD specialisation: lane by lane
+
+
+def _butterfly(acc):
+    """VecReduceAllSIMD<float>: lane i plus lane i ^ (lanes / 2), then i ^ (lanes / 4) ... 1."""
+    lanes = acc.shape[1]
+    step = lanes // 2
+    while step:
+        acc = acc + acc[:, np.arange(lanes) ^ step]
+        step //= 2
+    return acc[:, 0]
+
+
+def reduce_sum_half(products):
+    """Each row's sum as the float16 ``map2_reduce_all`` adds its float products: two float
+    accumulators per step of 2L halves (L float lanes), the partial step into their first lanes,
+    the two added, then the butterfly; rows shorter than 2L add their (at most L) lanes in
+    order."""
+    lanes = vector_lanes(4)
+    step = 2 * lanes
+    count, n = products.shape
+    if n < step:
+        if n <= lanes:
+            return _in_order(products)
+        first = products[:, :lanes].copy()
+        first[:, :n - lanes] += products[:, lanes:]
+        return _in_order(first)
+    whole = n // step * step
+    acc = np.add.accumulate(products[:, :whole].reshape(count, -1, step), axis=1)[:, -1].copy()
+    rest = n - whole
+    acc[:, :rest] += products[:, whole:]  # the first accumulator's lanes, then the second's
+    return _butterfly(acc[:, :lanes] + acc[:, lanes:])
+
+
+def _in_order(rows):
+    return np.add.accumulate(rows, axis=1)[:, -1]
+
+
+def _softmax_rows(rows):
+    e = _EXP[rows.dtype](rows - rows.max(axis=1, keepdims=True))
+    inverse = rows.dtype.type(1) / reduce_sum(e)
+    return e * inverse[:, None]
+
+
+def _log_softmax_rows(rows):
+    shifted = rows - rows.max(axis=1, keepdims=True)
+    log_sum = _LOG[rows.dtype](reduce_sum(_EXP[rows.dtype](shifted)))
+    return shifted - log_sum[:, None]
+
+
+# ---------------------------------------------------------------------------------------------
+# along another dim
+
+def softmax_vector_columns(outer: int, inner: int, lanes: int,
+                           threads: int = THREADS) -> np.ndarray:
+    """Which (outer, inner) columns ``_vec_softmax`` runs through whole vectors: its loop over
+    outer * inner positions (split between torch's threads) takes ``lanes`` at a time while they
+    stay within one row of inner and one thread's range, and the rest one by one."""
+    total = outer * inner
+    threads = min(threads, total)
+    chunk = -(-total // threads)
+    position = np.arange(total)
+    row_start = position // inner * inner
+    thread_start = position // chunk * chunk
+    start = np.maximum(row_start, thread_start)
+    end = np.minimum(row_start + inner, thread_start + chunk)
+    whole = (end - start) // lanes * lanes
+    return ((position - start) < whole).reshape(outer, inner)
+
+
+def _exp_where(shifted, vector_columns):
+    """SLEEF's exp in the columns torch vectorises, the C library's in the others."""
+    e = _EXP[shifted.dtype](shifted)
+    scalar = np.broadcast_to(~vector_columns[:, None, :], shifted.shape)
+    if scalar.any():
+        e[scalar] = libm.call("exp", shifted[scalar])
+    return e
+
+
+def _sum_down(e):
+    """Sums down the dim (axis 1) in order from 0, keeping that axis."""
+    return np.add.accumulate(e, axis=1)[:, -1:]
+
+
+def _softmax_blocks(blocks):
+    outer, _, inner = blocks.shape
+    vector_columns = softmax_vector_columns(outer, inner, vector_lanes(blocks.itemsize))
+    e = _exp_where(blocks - blocks.max(axis=1, keepdims=True), vector_columns)
+    return e / _sum_down(e)
+
+
+def log_softmax_vector_columns(outer: int, size: int, inner: int, itemsize: int) -> np.ndarray:
+    """Which columns ``serial_vec_logsoftmax_range`` runs through whole vectors: in each chunk
+    of inner all but the last ``chunk % lanes``."""
+    lanes = vector_lanes(itemsize)
+    chunk = max(_BLOCK_BYTES // size // itemsize, lanes) // lanes * lanes
+    chunk = min(chunk, inner)
+    column = np.arange(inner)
+    chunk_start = column // chunk * chunk
+    chunk_size = np.minimum(chunk, inner - chunk_start)
+    vector = (column - chunk_start) < chunk_size // lanes * lanes
+    return np.broadcast_to(vector, (outer, inner))
+
+
+def _log_softmax_blocks(blocks):
+    outer, size, inner = blocks.shape
+    shifted = blocks - blocks.max(axis=1, keepdims=True)
+    columns = log_softmax_vector_columns(outer, size, inner, blocks.itemsize)
+    log_sum = _LOG[blocks.dtype](_sum_down(_exp_where(shifted, columns)))
+    return shifted - log_sum
+
+
+# float16 along another dim: float32 arithmetic in 32-half steps
+
+def _softmax_half_rows(rows):
+    """The reduced-precision last-dim kernel: float32 whole vectors through SLEEF and summed lane
+    by lane, then the rest one at a time through the C library, added in order to that sum."""
+    x = rows.astype(np.float32)
+    shifted = x - x.max(axis=1, keepdims=True)
+    lanes = vector_lanes(4)
+    whole = x.shape[1] // lanes * lanes
+    e = np.empty_like(shifted)
+    e[:, :whole] = sleef.expf(shifted[:, :whole])
+    total = reduce_sum(e[:, :whole]) if whole else np.zeros(len(x), np.float32)
+    for i in range(whole, x.shape[1]):
+        e[:, i] = libm.call("exp", shifted[:, i])
+        total = total + e[:, i]
+    return (e * (np.float32(1) / total)[:, None]).astype(np.float16)
+
+
+def _softmax_half_blocks(blocks):
+    """As ``_softmax_blocks`` in float32, rounding once to half; but a column torch computes one
+    at a time divides the exp it already stored as half (rounded twice)."""
+    outer, _, inner = blocks.shape
+    vector_columns = softmax_vector_columns(outer, inner, vector_lanes(2))
+    x = blocks.astype(np.float32)
+    e = _exp_where(x - x.max(axis=1, keepdims=True), vector_columns)
+    total = _sum_down(e)
+    stored = np.where(vector_columns[:, None, :], e, e.astype(np.float16).astype(np.float32))
+    return (stored / total).astype(np.float16)
+
+
+def _log_softmax_half_blocks(blocks):
+    outer, size, inner = blocks.shape
+    x = blocks.astype(np.float32)
+    shifted = x - x.max(axis=1, keepdims=True)
+    columns = log_softmax_vector_columns(outer, size, inner, 2)
+    log_sum = sleef_single.logf(_sum_down(_exp_where(shifted, columns)))
+    return (shifted - log_sum).astype(np.float16)
+
+
+# ---------------------------------------------------------------------------------------------
+# backward
+
+def backward(fallback, log=False):
+    """The backward of softmax (or log_softmax) in the engine's ``(F, g, inputs, out, params,
+    needs)`` form: torch's kernels when it runs on float32 or float64 arrays, ``fallback`` for
+    the rest (other dtypes, and the differentiable form under create_graph)."""
+    def compute(F, g, inputs, out, params, needs):
+        if not isinstance(g, np.ndarray) or g.dtype != out.dtype or out.ndim == 0 \
+                or out.size == 0:
+            return fallback(F, g, inputs, out, params, needs)
+        if g.dtype not in _EXP and g.dtype != np.float16:
+            return fallback(F, g, inputs, out, params, needs)
+        dim = params[0]
+        g, y = np.ascontiguousarray(np.broadcast_to(g, out.shape)), np.ascontiguousarray(out)
+        outer, size = int(np.prod(out.shape[:dim])), out.shape[dim]
+        if g.dtype == np.float16:  # the reduced-precision kernels: float32 inside, one rounding
+            g, y = g.astype(np.float32), y.astype(np.float32)
+        if dim == out.ndim - 1:
+            rows = (g.reshape(outer, size), y.reshape(outer, size))
+            half = out.dtype == np.float16
+            if log:
+                grad = _log_softmax_grad_rows(*rows, reduce_sum_half if half else reduce_sum)
+            else:
+                grad = _softmax_grad_rows(*rows, reduce_sum_half if half else reduce_sum)
+        else:
+            blocks = (g.reshape(outer, size, -1), y.reshape(outer, size, -1))
+            grad = (_log_softmax_grad_blocks(*blocks, out.itemsize) if log
+                    else _softmax_grad_blocks(*blocks))
+        return (grad.reshape(out.shape).astype(out.dtype, copy=False),)
+    return compute
+
+
+def _softmax_grad_rows(g, y, summed):
+    return (g - summed(g * y)[:, None]) * y
+
+
+def _log_softmax_grad_rows(g, y, summed):
+    total = np.broadcast_to(summed(g)[:, None], g.shape)
+    return _FMA[g.dtype](-_EXP[y.dtype](y), total, g)
+
+
+def _softmax_grad_blocks(g, y):
+    fused = _FMA[g.dtype]
+    total = np.zeros_like(g[:, 0])
+    for d in range(g.shape[1]):
+        total = fused(g[:, d], y[:, d], total)
+    return y * (g - total[:, None])
+
+
+def _log_softmax_grad_blocks(g, y, itemsize):
+    outer, size, inner = y.shape
+    columns = log_softmax_vector_columns(outer, size, inner, itemsize)
+    total = np.broadcast_to(_sum_down(g), g.shape)
+    return _FMA[g.dtype](-_exp_where(y, columns), total, g)

@@ -1,0 +1,82 @@
+"""Backward rows of nn rows, so that ``create_graph=True`` gives a gradient that is itself
+differentiable, recorded under torch's name (``MseLossBackwardBackward0``,
+``LeakyReluBackwardBackward0``). Each forward is the first backward's numpy formula; each
+backward follows tools/autograd/derivatives.yaml and is written on the tensor backend ``F``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops.nn_common import mean_norm
+from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.tensor import data_of
+
+
+# mse_loss -----------------------------------------------------------------------------------
+
+def _mse_backward_forward(g, a, t, reduction):
+    norm = mean_norm(reduction, a.size, a.dtype, 2.0)
+    return np.broadcast_to(norm * (a - t) * np.asarray(g, dtype=a.dtype), a.shape).copy()
+
+
+def _mse_backward_backward(F, gg, inputs, out, params, needs):
+    # derivatives.yaml: grad_output: mse_loss_double_backward_grad_output; self: 2 * grad *
+    # grad_output / n (mean); target: its negation
+    g, a, t = inputs
+    (reduction,) = params
+    a_data = data_of(a)
+    norm = float(mean_norm(reduction, a_data.size, a_data.dtype, 2.0))
+    grad_g = F.sum_to((a - t) * norm * gg, g) if needs[0] else None
+    grad_a = None
+    if needs[1] or needs[2]:
+        # mse_loss_double_backward(grad * grad_output): 2 * (...), then / numel for a mean
+        grad_a = (gg * g) * 2
+        if reduction == "mean":
+            grad_a = grad_a / a_data.size
+    return grad_g, grad_a if needs[1] else None, -grad_a if needs[2] else None
+
+
+# whole-op: self's and target's gradients share one product; derivatives.yaml's formulas read
+# grad_output, self and target for grad_output, and grad_output with self (target) for the others
+MSE_LOSS_BACKWARD = Primitive("mse_loss_backward", "MseLossBackwardBackward0",
+                              _mse_backward_forward, _mse_backward_backward,
+                              inputs=("grad_output", "self", "target"), params=("reduction",),
+                              saves={"grad_output": ("grad_output", "self", "target"),
+                                     "self": ("grad_output",), "target": ("grad_output",)})
+
+
+def mse_loss_tensor_backward(F, g, inputs, out, params, needs):
+    """mse_loss's gradients as recorded rows: ``mse_loss_backward(grad, self, target)`` and, for
+    the target, the same with self and target swapped (torch's formula)."""
+    a, t = inputs
+    reduction = params[0]
+    return (apply(MSE_LOSS_BACKWARD, (g, a, t), (reduction,)) if needs[0] else None,
+            apply(MSE_LOSS_BACKWARD, (g, t, a), (reduction,)) if needs[1] else None)
+
+
+# leaky_relu ---------------------------------------------------------------------------------
+
+def _leaky_backward_forward(g, a, slope):
+    g = np.asarray(g, dtype=a.dtype)
+    return np.where(a > 0, g, g * a.dtype.type(slope)).astype(a.dtype, copy=False)
+
+
+def _leaky_grad_output(F, grad, self, negative_slope):
+    # derivatives.yaml: grad_output: leaky_relu_backward(grad, self, negative_slope, false)
+    if F is arrays:
+        return _leaky_backward_forward(grad, self, negative_slope)
+    return leaky_relu_backward(grad, self, negative_slope)
+
+
+LEAKY_RELU_BACKWARD = Primitive(
+    "leaky_relu_backward", "LeakyReluBackwardBackward0", _leaky_backward_forward,
+    inputs=("grad_output", "self"), params=("negative_slope",),
+    derivatives={"grad_output": _leaky_grad_output,
+                 "self": lambda F, grad: F.zeros(np.shape(grad), grad)})  # zeros_like(grad)
+
+
+def leaky_relu_backward(grad, self, negative_slope):
+    """leaky_relu's gradient as a recorded (differentiable) LeakyReluBackwardBackward0."""
+    return apply(LEAKY_RELU_BACKWARD, (grad, self), (negative_slope,))

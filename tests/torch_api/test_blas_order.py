@@ -1,0 +1,114 @@
+"""Small float32 matrix products and last-dim (log_)softmax in torch's order of operations:
+bit for bit against live torch, and against float64 references without it (the short paths
+checked against the general ones by property tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gradrepl.torch as gt
+from gradrepl.engine.float_math import softmax as float_softmax
+from gradrepl.engine.ops import blas_order
+
+
+def _pair(rng, m, k, n, ta=False, tb=False):
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    return (a.T if ta else a), (b.T if tb else b)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("m,k,n", [(1, 20, 1), (1, 64, 8), (16, 2, 16), (16, 16, 3), (3, 16, 16),
+                                   (16, 3, 2), (32, 16, 10), (10, 32, 64)])
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_small_products_match_torch_bit_for_bit(real_torch, m, k, n, ta, tb):
+    rng = np.random.default_rng(m * 100 + k * 10 + n)
+    a, b = _pair(rng, m, k, n, ta, tb)
+
+    def operand(lib, x, transposed):  # the same memory layout on both sides
+        return lib.from_numpy(np.ascontiguousarray(x.T)).t() if transposed else lib.from_numpy(x)
+    ours = operand(gt, a, ta), operand(gt, b, tb)
+    if not blas_order.follows_torch(ours[0]._data, ours[1]._data):
+        pytest.skip("a layout MKL sums in another order: left on numpy's BLAS")
+    want = operand(real_torch, a, ta) @ operand(real_torch, b, tb)
+    np.testing.assert_array_equal((ours[0] @ ours[1]).numpy(), want.numpy())
+
+
+@pytest.mark.torch
+def test_linear_layer_gradients_match_torch_bit_for_bit(real_torch):
+    def run(lib):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(16, 8)
+        x = lib.randn(12, 16)
+        out = layer(x)
+        out.backward(lib.randn(12, 8))
+        return out.detach().numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy()
+    for want, got in zip(run(real_torch), run(gt)):
+        np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 12), k=st.integers(2, 24), n=st.integers(1, 12), seed=st.integers(0, 999))
+def test_short_product_agrees_with_float64(m, k, n, seed):
+    a, b = _pair(np.random.default_rng(seed), m, k, n)
+    got = blas_order.matrix_product(a, b)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    scale = np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)
+    # a chain of k float32 roundings: within k ulps of the sum of magnitudes
+    assert np.all(np.abs(got - exact) <= k * np.finfo(np.float32).eps * scale + 1e-30)
+    assert got.dtype == np.float32 and got.shape == (m, n)
+
+
+def test_large_and_column_products_stay_on_numpys_blas():
+    a = np.ones((64, 64), np.float32)
+    assert not blas_order.follows_torch(a, np.ones((64, 64), np.float32))  # too big
+    assert not blas_order.follows_torch(a[:8], np.ones((64, 1), np.float32))  # gemv
+    assert blas_order.follows_torch(a[:1], np.ones((64, 1), np.float32))  # a dot
+    assert not blas_order.follows_torch(a.astype(np.float64), a.astype(np.float64))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("rows,cols", [(16, 3), (16, 16), (16, 20), (5, 33), (2, 1000), (4, 1)])
+def test_log_softmax_last_dim_matches_torch(real_torch, rows, cols):
+    def run(lib):
+        lib.manual_seed(rows * 1000 + cols)
+        x = lib.randn(rows, cols, requires_grad=True)
+        out = lib.log_softmax(x, -1)
+        out.backward(lib.randn(rows, cols))
+        return out.detach().numpy(), x.grad.numpy()
+    (want_out, want_grad), (got_out, got_grad) = run(real_torch), run(gt)
+    if cols < 16:
+        np.testing.assert_array_equal(got_grad, want_grad)
+    else:  # rows longer than a vector: an occasional last-bit difference in the gradient
+        np.testing.assert_array_max_ulp(got_grad, want_grad, maxulp=2)
+    # SLEEF's vector logf and glibc's differ on an occasional row sum
+    assert (got_out != want_out).any(axis=1).sum() <= max(1, rows // 8)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("rows,cols", [(16, 3), (16, 10), (3, 100)])
+def test_softmax_last_dim_matches_torch(real_torch, rows, cols):
+    def run(lib):
+        lib.manual_seed(cols)
+        x = lib.randn(rows, cols, requires_grad=True)
+        out = lib.softmax(x, 1)
+        out.backward(lib.randn(rows, cols))
+        return out.detach().numpy(), x.grad.numpy()
+    want, got = run(real_torch), run(gt)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])  # the backward too, at every width
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(1, 5), cols=st.integers(1, 40), seed=st.integers(0, 999))
+def test_reduce_sum_agrees_with_float64(rows, cols, seed):
+    values = np.random.default_rng(seed).standard_normal((rows, cols)).astype(np.float32)
+    got = float_softmax.reduce_sum(values)
+    exact = values.astype(np.float64).sum(axis=1)
+    bound = cols * np.finfo(np.float32).eps * np.abs(values).astype(np.float64).sum(axis=1)
+    assert np.all(np.abs(got - exact) <= bound)
+    softmax = float_softmax.forward(None)(values, 1)
+    np.testing.assert_allclose(softmax.sum(axis=1), 1, rtol=1e-5)
