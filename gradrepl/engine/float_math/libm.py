@@ -64,7 +64,7 @@ def pow_same(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     """The C library's pow in the values' own precision (``powf`` for float32, as
     ``std::pow(float, float)`` calls it) on each pair of a flat array."""
     x, exponent = np.asarray(x), np.asarray(exponent, x.dtype)
-    function = _function("pow", x.dtype, 2)
+    function = c_function("pow", x.dtype, 2)
     if function is None:
         return np.power(x.astype(np.float64), exponent).astype(x.dtype)
     values = map(function, x.tolist(), exponent.tolist())
