@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import vector_math
+from gradrepl.engine.float_math.fused import fma32
 
 
 class DoubleWord:
@@ -142,5 +143,5 @@ def _float64_product_error(x, y, s):
     return np.where(np.isfinite(error), error, np.float64(0))
 
 
-SINGLE = DoubleWord(np.float32, vector_math.fma, _float32_product_error)
+SINGLE = DoubleWord(np.float32, fma32, _float32_product_error)
 DOUBLE = DoubleWord(np.float64, vector_math.fma64, _float64_product_error)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.vector_math import fma, fma64
+from gradrepl.engine.float_math.fused import fma32 as fma
+from gradrepl.engine.vector_math import fma64
 
 _F32 = np.float32
 _R_LN2 = _F32(1.442695040888963407359924681001892137426645954152985934135449406931)

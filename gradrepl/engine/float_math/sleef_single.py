@@ -14,7 +14,7 @@ import numpy as np
 
 from gradrepl.engine.float_math.double_float import SINGLE as df
 from gradrepl.engine.float_math.sleef import _ldexp2
-from gradrepl.engine.vector_math import fma
+from gradrepl.engine.float_math.fused import fma32 as fma
 
 F32 = np.float32
 _R_LN2 = F32(1.442695040888963407359924681001892137426645954152985934135449406931)

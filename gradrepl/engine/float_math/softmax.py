@@ -34,7 +34,8 @@ import numpy as np
 from gradrepl.engine.cpu_capability import vector_lanes
 from gradrepl.engine.float_math import libm, sleef, sleef_double, sleef_single
 from gradrepl.engine.ops.summation import THREADS
-from gradrepl.engine.vector_math import fma, fma64
+from gradrepl.engine.float_math.fused import fma32 as fma
+from gradrepl.engine.vector_math import fma64
 
 _EXP = {np.dtype(np.float32): sleef.expf, np.dtype(np.float64): sleef.exp}
 _LOG = {np.dtype(np.float32): sleef_single.logf, np.dtype(np.float64): sleef_double.log}
