@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from gradrepl.engine.float_math import fused, kernels, sleef, sleef_single
+from gradrepl.engine.float_math import blocks, fused, kernels, sleef, sleef_double, sleef_single
 
 F32 = np.float32
 floats32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
@@ -121,3 +121,37 @@ def test_tanh_backward_where_float64_lands_on_a_float32_midpoint():
         slow = kernels.tanh_backward(g, y)
     assert np.array_equal(fast.view(np.uint32), slow.view(np.uint32))
     assert np.array_equal(fast.view(np.uint32), _exact_fma32(-y, y, np.ones_like(y)).view(np.uint32))
+
+
+@contextlib.contextmanager
+def block_size(elements):
+    saved, blocks.BLOCK = blocks.BLOCK, elements
+    try:
+        yield
+    finally:
+        blocks.BLOCK = saved
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(floats32, min_size=1, max_size=50), st.integers(1, 9), st.booleans())
+def test_blocks_change_no_bit(values, block, wide):
+    """A kernel run block by block (broadcast arguments too) gives the whole call's bits."""
+    dtype = np.float64 if wide else F32
+    x = np.array(values, dtype).reshape(-1, 1) if len(values) % 2 else np.array(values, dtype)
+    y = np.array(values[::-1], dtype).reshape(x.shape) / dtype(3)
+    single, double = sleef_single, sleef_double
+    functions = [sleef.expf, single.expm1f, single.log1pf, lambda v: single.powf(v, y),
+                 lambda v: single.powf(v.reshape(-1, 1), y.reshape(1, -1)),
+                 lambda v: single.powf(v, F32(2.5)), lambda v: kernels.tanh_backward(v, v / 4)]
+    if wide:
+        functions = [sleef.exp, double.expm1, double.log1p, double.exp2, double.log,
+                     lambda v: double.pow(v, y), lambda v: double.pow(v.reshape(-1, 1), y.ravel()),
+                     lambda v: kernels.tanh_backward(v, v / 4)]
+    with np.errstate(all="ignore"):
+        with block_size(0):
+            whole = [f(x) for f in functions]
+        with block_size(block):
+            parts = [f(x) for f in functions]
+    for w, p in zip(whole, parts):
+        assert w.shape == p.shape and w.dtype == p.dtype
+        assert np.array_equal(w.view(np.uint8), p.view(np.uint8))

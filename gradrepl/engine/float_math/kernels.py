@@ -18,6 +18,7 @@ import numpy as np
 
 from gradrepl.engine import vector_math
 from gradrepl.engine.float_math import fused, libm, loops, sleef, sleef_double, sleef_single
+from gradrepl.engine.float_math.blocks import in_blocks
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
@@ -167,10 +168,15 @@ def tanh_backward(g, out):
     compiled tanh_backward kernel computes it (vector and scalar loops alike; settled bit for bit
     against torch 2.13). Any dtype: float16 callers pass float32 and round once."""
     if out.dtype == _F64:
-        return g * vector_math.fma64(-out, out, 1.0)
+        return g * _one_minus_square64(out)
     if out.dtype == _F32:
         return g * _one_minus_square32(out)
     return g * (1 - out * out)
+
+
+@in_blocks
+def _one_minus_square64(y):
+    return vector_math.fma64(-y, y, 1.0)
 
 
 def _one_minus_square32(y):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math.blocks import in_blocks
 from gradrepl.engine.float_math.fused import fma32 as fma
 from gradrepl.engine.vector_math import fma64
 
@@ -28,6 +29,7 @@ def _ldexp2(u: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (u * np.ldexp(_F32(1), half)) * np.ldexp(_F32(1), q - half)
 
 
+@in_blocks
 def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)
@@ -62,6 +64,7 @@ def _estrin10(s, s2, s4, s8, c):
     return fma64(s8, pair(c[0], c[1]), low8)
 
 
+@in_blocks
 def exp(d) -> np.ndarray:
     """Sleef_exp_u10 (float64): e**d = 2**q * e**s, s reduced by two fused steps, then a
     degree-12 polynomial in Estrin form."""
