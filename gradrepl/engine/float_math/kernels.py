@@ -183,7 +183,9 @@ def _one_minus_square32(y):
     """fma(-y, y, 1) in float32 without ``fused.fma32``'s general operands: y * y is exact in
     float64, so 1 - y * y there is rounded once, and rounding it to float32 is the fused result
     except on a float32 midpoint (``fused``; the result is never subnormal: 1 - y * y is 0 or at
-    least 2**-48 away from it). Only those rare lanes take the exact emulation."""
+    least 2**-48 away from it). A midpoint is still right where float64 held 1 - y * y exactly,
+    1/8 <= |y| <= 8 (its bits then lie between 2**-52 and 2**7); tanh near 1 lands there often
+    (1 - (1 - 2**-24)**2 has 25 bits). The rare others take the general emulation."""
     y = np.asarray(y)
     wide = np.asarray(np.multiply(y, y, dtype=_F64))
     np.subtract(1.0, wide, out=wide)
@@ -191,8 +193,9 @@ def _one_minus_square32(y):
     if fused.EXACT_EVERYWHERE:
         return fused.fma32(-y, y, np.float32(1))
     halfway = fused.on_float32_midpoint(wide)
-    if halfway.any():  # (tanh near 1 gives some: 1 - (1 - 2**-24)**2 has 25 bits)
+    if halfway.any():
         lanes = np.nonzero(halfway) if out.ndim else ()
         few = y[lanes]
-        out[lanes] = fused.fma32(-few, few, np.float32(1))
+        inexact = (np.abs(few) < 0.125) | (np.abs(few) > 8)
+        out[lanes] = np.where(inexact, fused.fma32(-few, few, np.float32(1)), out[lanes])
     return out
