@@ -4,7 +4,7 @@ keep about twice the bits through their reductions (``df.h`` for float32, ``dd.h
 
 Each operation follows the FMA build of SLEEF's (torch's AVX2 and AVX512 builds both fuse), so
 its roundings are the ones the compiled code makes: plain numpy arithmetic where SLEEF adds or
-multiplies, an exactly emulated fused multiply-add where it fuses (``vector_math.fma`` for
+multiplies, an exactly emulated fused multiply-add where it fuses (``fused.fma32`` for
 float32, ``fma64`` for double). ``x * y - (x * y rounded)`` is the exact error of a product,
 which Dekker's splitting gives more cheaply than a general fma64. A pair is a tuple ``(hi, lo)``.
 """

@@ -3,7 +3,7 @@
 torch evaluates whole vectors of an elementwise op with SLEEF (``Sleef_expf8_u10`` under AVX2,
 ``Sleef_expf16_u10`` under AVX512: the same algorithm and the same bits). These are our own numpy
 versions of SLEEF's published algorithms (shibatch/sleef, ``src/libm/sleefsimdsp.c``), with each
-multiply-add fused as the FMA build fuses it (``vector_math.fma``: emulated exactly in float64).
+multiply-add fused as the FMA build fuses it (``fused.fma32``: emulated exactly in float64).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ under AVX512, the ``f8`` versions under AVX2: the same algorithms, fused the sam
 Our numpy versions of the published algorithms (shibatch/sleef, ``src/libm/sleefsimdsp.c``):
 pow is exp(y * log|x|) with both halves carried in double-float (``double_float``); expm1 is a
 double-float exp minus one; log1p reduces 1 + x by its exponent without forming 1 + x exactly.
-Every multiply-add SLEEF fuses goes through ``vector_math.fma``, emulated exactly.
+Every multiply-add SLEEF fuses goes through ``fused.fma32``, emulated exactly; large inputs
+run in blocks (``blocks.in_blocks``).
 """
 
 from __future__ import annotations
