@@ -4,7 +4,7 @@ keep about twice the bits through their reductions (``df.h`` for float32, ``dd.h
 
 Each operation follows the FMA build of SLEEF's (torch's AVX2 and AVX512 builds both fuse), so
 its roundings are the ones the compiled code makes: plain numpy arithmetic where SLEEF adds or
-multiplies, an exactly emulated fused multiply-add where it fuses (``vector_math.fma`` for
+multiplies, an exactly emulated fused multiply-add where it fuses (``fused.fma32`` for
 float32, ``fma64`` for double). ``x * y - (x * y rounded)`` is the exact error of a product,
 which Dekker's splitting gives more cheaply than a general fma64. A pair is a tuple ``(hi, lo)``.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import vector_math
+from gradrepl.engine.float_math.fused import fma32
 
 
 class DoubleWord:
@@ -142,5 +143,5 @@ def _float64_product_error(x, y, s):
     return np.where(np.isfinite(error), error, np.float64(0))
 
 
-SINGLE = DoubleWord(np.float32, vector_math.fma, _float32_product_error)
+SINGLE = DoubleWord(np.float32, fma32, _float32_product_error)
 DOUBLE = DoubleWord(np.float64, vector_math.fma64, _float64_product_error)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import vector_math
-from gradrepl.engine.float_math import libm, loops, sleef, sleef_double, sleef_single
+from gradrepl.engine.float_math import fused, libm, loops, sleef, sleef_double, sleef_single
+from gradrepl.engine.float_math.blocks import in_blocks
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
@@ -178,25 +179,34 @@ def tanh_backward(g, out):
     compiled tanh_backward kernel computes it (vector and scalar loops alike; settled bit for bit
     against torch 2.13). Any dtype: float16 callers pass float32 and round once."""
     if out.dtype == _F64:
-        return g * vector_math.fma64(-out, out, 1.0)
+        return g * _one_minus_square64(out)
     if out.dtype == _F32:
         return g * _one_minus_square32(out)
     return g * (1 - out * out)
 
 
+@in_blocks
+def _one_minus_square64(y):
+    return vector_math.fma64(-y, y, 1.0)
+
+
 def _one_minus_square32(y):
-    """fma(-y, y, 1) in float32, more cheaply than ``vector_math.fma``'s general screening: y * y
-    is exact in float64, and so is 1 - y * y when 1/8 <= |y| <= 8 (its bits then lie between
-    2**-52 and 2**7), which leaves one rounding to float32, the fused result. Only the other
-    lanes (a few percent of tanh outputs) go through the exact emulation."""
+    """fma(-y, y, 1) in float32 without ``fused.fma32``'s general operands: y * y is exact in
+    float64, so 1 - y * y there is rounded once, and rounding it to float32 is the fused result
+    except on a float32 midpoint (``fused``; the result is never subnormal: 1 - y * y is 0 or at
+    least 2**-48 away from it). A midpoint is still right where float64 held 1 - y * y exactly,
+    1/8 <= |y| <= 8 (its bits then lie between 2**-52 and 2**7); tanh near 1 lands there often
+    (1 - (1 - 2**-24)**2 has 25 bits). The rare others take the general emulation."""
     y = np.asarray(y)
-    y = y if y.flags.c_contiguous else np.ascontiguousarray(y)  # (keeps a 0-d array 0-d)
     wide = np.asarray(np.multiply(y, y, dtype=_F64))
     np.subtract(1.0, wide, out=wide)
     out = np.asarray(wide.astype(_F32))
-    size = np.abs(y)
-    others = np.flatnonzero((size < 0.125) | (size > 8))
-    if others.size:
-        few = y.reshape(-1)[others]
-        out.reshape(-1)[others] = vector_math.fma(-few, few, np.float32(1))
+    if fused.EXACT_EVERYWHERE:
+        return fused.fma32(-y, y, np.float32(1))
+    halfway = fused.on_float32_midpoint(wide)
+    if halfway.any():
+        lanes = np.nonzero(halfway) if out.ndim else ()
+        few = y[lanes]
+        inexact = (np.abs(few) < 0.125) | (np.abs(few) > 8)
+        out[lanes] = np.where(inexact, fused.fma32(-few, few, np.float32(1)), out[lanes])
     return out

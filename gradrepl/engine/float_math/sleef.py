@@ -3,14 +3,16 @@
 torch evaluates whole vectors of an elementwise op with SLEEF (``Sleef_expf8_u10`` under AVX2,
 ``Sleef_expf16_u10`` under AVX512: the same algorithm and the same bits). These are our own numpy
 versions of SLEEF's published algorithms (shibatch/sleef, ``src/libm/sleefsimdsp.c``), with each
-multiply-add fused as the FMA build fuses it (``vector_math.fma``: emulated exactly in float64).
+multiply-add fused as the FMA build fuses it (``fused.fma32``: emulated exactly in float64).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.vector_math import fma, fma64
+from gradrepl.engine.float_math.blocks import in_blocks
+from gradrepl.engine.float_math.fused import fma32 as fma
+from gradrepl.engine.vector_math import fma64
 
 _F32 = np.float32
 _R_LN2 = _F32(1.442695040888963407359924681001892137426645954152985934135449406931)
@@ -27,6 +29,7 @@ def _ldexp2(u: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (u * np.ldexp(_F32(1), half)) * np.ldexp(_F32(1), q - half)
 
 
+@in_blocks
 def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)
@@ -61,6 +64,7 @@ def _estrin10(s, s2, s4, s8, c):
     return fma64(s8, pair(c[0], c[1]), low8)
 
 
+@in_blocks
 def exp(d) -> np.ndarray:
     """Sleef_exp_u10 (float64): e**d = 2**q * e**s, s reduced by two fused steps, then a
     degree-12 polynomial in Estrin form."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math.blocks import in_blocks
 from gradrepl.engine.float_math.double_float import DOUBLE as dd
 from gradrepl.engine.float_math.sleef import _L2L_64 as _L2L, _L2U_64 as _L2U, _R_LN2_64 as _R_LN2
 from gradrepl.engine.vector_math import fma64 as fma
@@ -80,6 +81,7 @@ _EXP2_POLY = (+0.4434359082926529454e-9, +0.7073164598085707425e-8, +0.101781926
               +0.2402265069591012214e+0)
 
 
+@in_blocks
 def exp2(d) -> np.ndarray:
     """Sleef_exp2_u10: 2**rint(d) times a degree-12 polynomial in the rest, fused to its end."""
     d = np.asarray(d, F64)
@@ -119,6 +121,7 @@ def _expk2(d):
             np.where(underflow, 0.0, _ldexp2(t[1], qi)))
 
 
+@in_blocks
 def expm1(a) -> np.ndarray:
     """Sleef_expm1_u10: a double-double e**a minus one, added up once."""
     a = np.asarray(a, F64)
@@ -137,6 +140,7 @@ _LOG1P_POLY = (0.1532076988502701353e+0, 0.1525629051003428716e+0, 0.18186059329
                0.6666666666667333541e+0)
 
 
+@in_blocks
 def log1p(d) -> np.ndarray:
     """Sleef_log1p_u10: as ``sleef_single.log1pf``, in double with a degree-7 polynomial in x**2."""
     d = np.asarray(d, F64)
@@ -211,6 +215,7 @@ def _expk(d):
     return np.where(d[0] < -1000, 0.0, u)
 
 
+@in_blocks
 def pow(x, y) -> np.ndarray:  # noqa: A001 - SLEEF's name
     """Sleef_pow_u10 with its special cases, as SLEEF orders them."""
     x, y = np.broadcast_arrays(np.asarray(x, F64), np.asarray(y, F64))
@@ -236,6 +241,7 @@ def pow(x, y) -> np.ndarray:  # noqa: A001 - SLEEF's name
 # ---------------------------------------------------------------------------------------------
 # log (Sleef_log_u10: what Vectorized<double>::log calls, e.g. in log_softmax)
 
+@in_blocks
 def log(d) -> np.ndarray:
     """Sleef_log_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-double."""
     d = np.asarray(d, F64)

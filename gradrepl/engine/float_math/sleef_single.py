@@ -5,16 +5,18 @@ under AVX512, the ``f8`` versions under AVX2: the same algorithms, fused the sam
 Our numpy versions of the published algorithms (shibatch/sleef, ``src/libm/sleefsimdsp.c``):
 pow is exp(y * log|x|) with both halves carried in double-float (``double_float``); expm1 is a
 double-float exp minus one; log1p reduces 1 + x by its exponent without forming 1 + x exactly.
-Every multiply-add SLEEF fuses goes through ``vector_math.fma``, emulated exactly.
+Every multiply-add SLEEF fuses goes through ``fused.fma32``, emulated exactly; large inputs
+run in blocks (``blocks.in_blocks``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math.blocks import in_blocks
 from gradrepl.engine.float_math.double_float import SINGLE as df
 from gradrepl.engine.float_math.sleef import _ldexp2
-from gradrepl.engine.vector_math import fma
+from gradrepl.engine.float_math.fused import fma32 as fma
 
 F32 = np.float32
 _R_LN2 = F32(1.442695040888963407359924681001892137426645954152985934135449406931)
@@ -66,6 +68,7 @@ _EXP2_POLY = (0.1535920892e-3, 0.1339262701e-2, 0.9618384764e-2, 0.5550347269e-1
               0.2402264476e+0, 0.6931471825e+0)
 
 
+@in_blocks
 def exp2f(d) -> np.ndarray:
     """Sleef_exp2f_u10: 2**d = 2**rint(d) * 2**s, |s| <= 1/2, by a polynomial fused to its end."""
     d = np.asarray(d, F32)
@@ -97,6 +100,7 @@ def _expk2(d):
             np.where(underflow, F32(0), _ldexp2(t[1], qi)))
 
 
+@in_blocks
 def expm1f(a) -> np.ndarray:
     """Sleef_expm1f_u10: a double-float e**a minus one, added up once."""
     a = np.asarray(a, F32)
@@ -112,6 +116,7 @@ def expm1f(a) -> np.ndarray:
 _LOG1P_POLY = (+0.3027294874e+0, +0.3996108174e+0, +0.6666694880e+0)
 
 
+@in_blocks
 def log1pf(d) -> np.ndarray:
     """Sleef_log1pf_u10: 1 + d = 2**e * (1 + m) with m = d * 2**-e + (2**-e - 1) fused, so
     the rounding of 1 + d never enters; log(1 + m) = 2 atanh(m / (2 + m)) by a polynomial."""
@@ -176,6 +181,7 @@ def _expk(d):
     return np.where(d[0] < F32(-104), F32(0), u)
 
 
+@in_blocks
 def powf(x, y) -> np.ndarray:
     """Sleef_powf_u10 with its special cases (negative bases with integral exponents, zeros,
     infinities, NaN) as SLEEF orders them."""
@@ -201,6 +207,7 @@ def powf(x, y) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # logf (Sleef_logf_u10: what Vectorized<float>::log calls, e.g. in log_softmax)
 
+@in_blocks
 def logf(d) -> np.ndarray:
     """Sleef_logf_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-float."""
     d = np.asarray(d, F32)
@@ -243,6 +250,7 @@ _LOG10_2 = df.constant(0.30103001, -1.432098889e-08)
 _LOG10_C = df.constant(0.868588984, -2.170757285e-08)
 
 
+@in_blocks
 def log2f(d) -> np.ndarray:
     """Sleef_log2f_u10 (what float16 log2 rounds)."""
     d = np.asarray(d, F32)
@@ -253,6 +261,7 @@ def log2f(d) -> np.ndarray:
     return _log_specials(d, r)
 
 
+@in_blocks
 def log10f(d) -> np.ndarray:
     """Sleef_log10f_u10 (what float16 log10 rounds)."""
     d = np.asarray(d, F32)

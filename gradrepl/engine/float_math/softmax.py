@@ -33,12 +33,14 @@ import numpy as np
 
 from gradrepl.engine.cpu_capability import vector_lanes
 from gradrepl.engine.float_math import libm, sleef, sleef_double, sleef_single
+from gradrepl.engine.float_math.blocks import in_blocks
+from gradrepl.engine.float_math.fused import fma32 as fma
 from gradrepl.engine.ops.summation import THREADS
-from gradrepl.engine.vector_math import fma, fma64
+from gradrepl.engine.vector_math import fma64
 
 _EXP = {np.dtype(np.float32): sleef.expf, np.dtype(np.float64): sleef.exp}
 _LOG = {np.dtype(np.float32): sleef_single.logf, np.dtype(np.float64): sleef_double.log}
-_FMA = {np.dtype(np.float32): fma, np.dtype(np.float64): fma64}
+_FMA = {np.dtype(np.float32): in_blocks(fma), np.dtype(np.float64): in_blocks(fma64)}
 _BLOCK_BYTES = 128 * 1024  # log_softmax's chunk of inner: about 128 KB of input per chunk
 
 

@@ -1,0 +1,37 @@
+"""Running an elementwise numpy kernel over a large array a block at a time.
+
+The SLEEF emulations make a few hundred numpy passes per call, each writing a temporary as
+large as the input. Over a million elements those temporaries (4-8 MB each) fall out of the CPU
+caches between passes, which makes a pass two to three times dearer per element than over a
+block of about 16,000 elements, whose temporaries stay in cache. The kernels are elementwise, so
+each block's result is exactly the whole call's result for those elements: splitting changes the
+time, never a bit (``tests/engine/test_float_math_fused.py`` compares both ways).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+BLOCK = 16384  # elements; 0 switches blocking off (the property tests compare both)
+
+
+def in_blocks(kernel):
+    """``kernel(*arrays)`` (elementwise, broadcasting its arguments) computed block by block."""
+    @functools.wraps(kernel)
+    def blocked(*args):
+        arrays = [np.asarray(a) for a in args]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        size = int(np.prod(shape))
+        if not BLOCK or size <= BLOCK:
+            return kernel(*args)
+        flat = [a if a.ndim == 0 else np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+        first = np.asarray(kernel(*(a if a.ndim == 0 else a[:BLOCK] for a in flat)))
+        out = np.empty(size, first.dtype)
+        out[:BLOCK] = first
+        for start in range(BLOCK, size, BLOCK):
+            part = slice(start, start + BLOCK)
+            out[part] = kernel(*(a if a.ndim == 0 else a[part] for a in flat))
+        return out.reshape(shape)
+    return blocked
