@@ -89,7 +89,7 @@ def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 _S = "comparison"
 for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt", lt, "__lt__"),
                               ("le", le, "__le__"), ("gt", gt, "__gt__"), ("ge", ge, "__ge__")):
-    register(_name, _func, section=_S, operators={_dunder: CALL})
+    register(_name, _func, section=_S, operators={_dunder: CALL}, out=True)
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)

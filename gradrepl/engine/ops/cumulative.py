@@ -113,4 +113,4 @@ def cumsum(input, dim=None, *, dtype=None):
 
 
 register("prod", prod, section="reduction", rows=(PROD, PROD_DIM))
-register("cumsum", cumsum, section="reduction", rows=(CUMSUM,))
+register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), out=True)

@@ -30,20 +30,25 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 def with_out(name: str, function, results: int = 1):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
-    is how many tensors it returns (``out`` is then a tuple of as many)."""
+    is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
+    an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices)."""
+    counts = results if isinstance(results, tuple) else (results,)
+
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
         if out is None:
             return function(*args, **kwargs)
+        if len(counts) > 1:
+            return _into(name, function, args, kwargs, out, counts)
         if isinstance(out, (tuple, list)) != (results > 1):
             what = "tuple of Tensors" if results > 1 else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
-        return _into(name, function, args, kwargs, out)
+        return _into(name, function, args, kwargs, out, counts)
     call.__wrapped_op__ = function
     return call
 
 
-def _into(name, function, args, kwargs, out):
+def _into(name, function, args, kwargs, out, counts=(1,)):
     results_are_tuple = isinstance(out, (tuple, list))
     targets = tuple(out) if results_are_tuple else (out,)
     for target in targets:
@@ -55,6 +60,10 @@ def _into(name, function, args, kwargs, out):
                            "differentiation, but one of the arguments requires grad.")
     result = function(*args, **kwargs)
     values = tuple(result) if isinstance(result, tuple) else (result,)
+    if len(counts) > 1 and isinstance(result, tuple) != results_are_tuple:
+        # the overload the arguments chose returns the other kind (torch's parser says so)
+        what = "tuple of Tensors" if isinstance(result, tuple) else "Tensor"
+        raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
     if len(values) != len(targets):
         raise TypeError(f"{name}(): expected out to be a tuple of {len(values)} Tensors, "
                         f"got {len(targets)}")
@@ -62,7 +71,8 @@ def _into(name, function, args, kwargs, out):
         _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64)
     if not results_are_tuple:
         return out
-    return type(result)(*targets) if hasattr(result, "_fields") else tuple(targets)
+    # a torch.return_types tuple of the out tensors (built as a tuple: the classes' constructors differ)
+    return tuple.__new__(type(result), targets) if hasattr(result, "_fields") else tuple(targets)
 
 
 def _requires_grad(x) -> bool:

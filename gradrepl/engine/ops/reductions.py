@@ -134,4 +134,4 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 register("sum", sum, section="reduction", rows=(SUM, SUM_DIM))
-register("mean", mean, section="reduction", rows=(MEAN, MEAN_DIM))
+register("mean", mean, section="reduction", rows=(MEAN, MEAN_DIM), out=True)

@@ -46,7 +46,7 @@ class Op:
     aliases: tuple = ()  # other names torch gives the same op, with the same variants
     operators: dict = field(default_factory=dict)  # dunder -> CALL, REFLECTED ... or a callable
     summary: str = ""  # one line for the docs
-    out: int = 0  # torch.<name> takes out=: how many results (True: one); see ops/out.py
+    out: int | tuple = 0  # torch.<name> takes out=: how many results (True: one, (1, 2): by overload)
 
     @property
     def grad_fn_names(self) -> tuple:
@@ -80,7 +80,7 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
     if out:
         from gradrepl.engine.ops.out import with_out
 
-        function = with_out(name, function, results=int(out))
+        function = with_out(name, function, results=out if isinstance(out, tuple) else int(out))
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
             dict(operators or {}), summary, out)
     OPS[name] = op

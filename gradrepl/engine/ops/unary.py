@@ -180,10 +180,11 @@ def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False, in
     return function
 
 
-for _row in (EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, EXP2, LOG2, LOG10, LOG1P, EXPM1,
+for _row in (EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, EXP2, LOG2, LOG10, LOG1P, EXPM1,
              RSQRT, SIGN_OP, FLOOR, CEIL):
-    elementwise_op(_row)
-elementwise_op(ABS, aliases=("absolute",), operators={"__abs__": UNARY})
+    elementwise_op(_row, out=True)
+elementwise_op(RELU)  # torch.relu takes no out=
+elementwise_op(ABS, aliases=("absolute",), operators={"__abs__": UNARY}, out=True)
 
 
 def round(input, *, decimals=0):
@@ -199,4 +200,4 @@ def round_(self, *, decimals=0):
     return apply_inplace(ROUND, self)
 
 
-register("round", round, section="elementwise", rows=(ROUND, ROUND_DECIMALS), inplace=round_)
+register("round", round, section="elementwise", rows=(ROUND, ROUND_DECIMALS), inplace=round_, out=True)
