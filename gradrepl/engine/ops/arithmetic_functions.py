@@ -219,6 +219,6 @@ register("remainder", remainder, section=_S,
 register("pow", pow, section=_S, rows=(_ar.POW_SCALAR, _ar.POW_TENSOR, _ar.RPOW_SCALAR),
          inplace=pow_, operators={"__pow__": CALL, "__rpow__": REFLECTED, "__ipow__": INPLACE}, out=True)
 register("neg", neg, section=_S, rows=(_ar.NEG,), inplace=neg_, aliases=("negative",),
-         operators={"__neg__": UNARY}, out=True)
+         operators={"__neg__": UNARY}, out=True, out_dtype="same")
 register("reciprocal", reciprocal, section=_S, rows=(_ar.RECIPROCAL,), inplace=reciprocal_, out=True)
 register("square", square, section=_S, rows=(_ar.POW_SCALAR,), inplace=square_, out=True)

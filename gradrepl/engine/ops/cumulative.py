@@ -126,4 +126,4 @@ def cumsum_(self, dim, *, dtype=None):
 
 
 register("prod", prod, section="reduction", rows=(PROD, PROD_DIM))
-register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True)
+register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True, out_dtype="computes")

@@ -393,12 +393,12 @@ def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
 
 
-register("gather", gather, section=_S, rows=(GATHER,), out=True)
+register("gather", gather, section=_S, rows=(GATHER,), out=True, out_dtype="exact")
 register("scatter", scatter, section=_S, rows=(SCATTER, SCATTER_VALUE, SCATTER_REDUCE),
-         inplace=scatter_, out=True)
-register("scatter_add", scatter_add, section=_S, rows=(SCATTER_ADD,), inplace=scatter_add_, out=True)
+         inplace=scatter_, out=True, out_dtype="exact")
+register("scatter_add", scatter_add, section=_S, rows=(SCATTER_ADD,), inplace=scatter_add_, out=True, out_dtype="exact")
 register("index_select", index_select, section=_S, rows=(INDEX_SELECT,), out=True)
-register("index_add", index_add, section=_S, rows=(INDEX_ADD,), inplace=index_add_, out=True)
+register("index_add", index_add, section=_S, rows=(INDEX_ADD,), inplace=index_add_, out=True, out_dtype="exact")
 register("take", take, section=_S, rows=(TAKE,), out=True)
 register("masked_fill", masked_fill, section=_S, rows=(MASKED_FILL, MASKED_FILL_TENSOR),
          inplace=masked_fill_)

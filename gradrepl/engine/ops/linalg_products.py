@@ -220,10 +220,10 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     return linalg_cross(input, other, dim=dim)
 
 
-register("bmm", bmm, section=_L, rows=(BMM,), out=True)
-register("baddbmm", baddbmm, section=_L, rows=(BADDBMM,), inplace=baddbmm_, out=True)
+register("bmm", bmm, section=_L, rows=(BMM,), out=True, out_dtype="exact")
+register("baddbmm", baddbmm, section=_L, rows=(BADDBMM,), inplace=baddbmm_, out=True, out_dtype="exact")
 register("outer", outer, section=_L, aliases=("ger",), out=True)
 register("inner", inner, section=_L, out=True)
 register("kron", kron, section=_L, out=True)
 register("tensordot", tensordot, section=_L, method=False, out=True)
-register("cross", cross, section=_L, rows=(CROSS,), out=True)
+register("cross", cross, section=_L, rows=(CROSS,), out=True, out_dtype="exact")
