@@ -37,7 +37,10 @@ def _samples(lib):
 
 
 def _sample(name):
+    """The first sample call torch accepts with ``out=`` (else the first it accepts at all, to
+    check the refusal): (its index, how many results it returns as a tuple, 0 for one)."""
     function = getattr(torch, name)
+    first = None
     for i, args in enumerate(_samples(torch)):
         try:
             with warnings.catch_warnings():
@@ -46,9 +49,20 @@ def _sample(name):
         except Exception:
             continue
         results = result if isinstance(result, tuple) else (result,)
-        if all(isinstance(r, torch.Tensor) for r in results):
-            return i, len(results) if isinstance(result, tuple) else 0
-    return None
+        if not all(isinstance(r, torch.Tensor) for r in results):
+            continue
+        found = i, len(results) if isinstance(result, tuple) else 0
+        outs = tuple(torch.empty(0, dtype=r.dtype) for r in results)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                function(*args, out=outs if isinstance(result, tuple) else outs[0])
+            return found
+        except TypeError:
+            first = first or found
+        except Exception:
+            return found  # out= accepted, and refused for another reason
+    return first
 
 
 OP_NAMES = sorted(name for name, entry in OPS.items() if entry.in_torch and name in dir(torch))
@@ -101,19 +115,14 @@ def _outcome(lib, name, sample, tuple_results, kind, result_dtypes):
 # These ops check a wrong-dtype out in their own words, not in one of the rules of ops/out.py
 _OWN_WORDS = """all any amax amin argmax argmin cat column_stack dstack hstack stack vstack cummax
     cummin dot heaviside index_select inner tensordot kthvalue mode logsumexp
-    masked_select max min mean nan_to_num nanmean nansum nonzero take clamp clamp_min clamp_max"""
+    masked_select max min mean median nan_to_num nanmean nansum nonzero take where clamp clamp_min
+    clamp_max"""
 KNOWN = {(name, "dtype"): "torch checks a wrong-dtype out in this op's own words"
          for name in _OWN_WORDS.split()}
 KNOWN.update({
     ("kthvalue", "resized"): "torch resizes to the keepdim shape first",
     ("mode", "resized"): "torch resizes to the keepdim shape first",
     ("cross", "empty"): "torch warns once about cross without dim, gradrepl at every call",
-    ("median", "empty"): "median() without dim takes no out=",
-    ("median", "resized"): "median() without dim takes no out=",
-    ("median", "dtype"): "median() without dim takes no out=",
-    ("where", "empty"): "where(condition) takes no out=; gradrepl's refusal words differ",
-    ("where", "resized"): "where(condition) takes no out=; gradrepl's refusal words differ",
-    ("where", "dtype"): "where(condition) takes no out=; gradrepl's refusal words differ",
 })
 
 

@@ -127,9 +127,9 @@ def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 _S = "comparison"
 for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt", lt, "__lt__"),
                               ("le", le, "__le__"), ("gt", gt, "__gt__"), ("ge", ge, "__ge__")):
-    _inplace = _in_place(_name, _func)
-    register(_name, _func, section=_S, operators={_dunder: CALL}, out=True, inplace=_inplace,
-             rows=_inplace.rows)
+    # no rows=: torch.ne records nothing (only x.ne_(y) on a tensor with history does)
+    register(_name, _func, section=_S, operators={_dunder: CALL}, out=True,
+             inplace=_in_place(_name, _func))
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)

@@ -125,5 +125,6 @@ def cumsum_(self, dim, *, dtype=None):
     return apply_inplace(CUMSUM, self, (), (d, None if dtype is None else dtype.numpy))
 
 
-register("prod", prod, section="reduction", rows=(PROD, PROD_DIM))
+register("prod", prod, section="reduction", rows=(PROD, PROD_DIM), out=True, out_dtype="computes",
+         out_needs=(1, "dim"))  # prod(x) takes no out=, prod(x, dim) does
 register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True, out_dtype="computes")

@@ -36,16 +36,23 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 POLICIES = ("cast", "exact", "same", "computes")
 
 
-def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast"):
+def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
     is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
-    an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices)."""
+    an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
+    ``needs``: (position, keyword) of the argument without which torch's overload takes no
+    ``out=`` (``sum(x)`` has none, ``sum(x, dim)`` has)."""
     counts = results if isinstance(results, tuple) else (results,)
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
         if out is None:
             return function(*args, **kwargs)
+        if needs is not None and len(args) <= needs[0] and needs[1] not in kwargs:
+            given = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}"
+                                                                for k, v in kwargs.items()])
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({given}, out={type(out).__name__}), but expected one of: ...")
         if len(counts) > 1:
             return _into(name, function, args, kwargs, out, counts, dtype_rule)
         if isinstance(out, (tuple, list)) != (results > 1):
