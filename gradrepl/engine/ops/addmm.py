@@ -66,4 +66,4 @@ def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return apply_inplace(ADDMM, self, (mat1, mat2), (beta, alpha))
 
 
-register("addmm", addmm, section="linear algebra", rows=(ADDMM,), inplace=addmm_, out=True)
+register("addmm", addmm, section="linear algebra", rows=(ADDMM,), inplace=addmm_, out=True, out_dtype="exact")

@@ -199,16 +199,16 @@ def _rsub_operator(self, other):
 
 _S = "arithmetic"
 register("add", add, section=_S, rows=(_ar.ADD, _ar.ADD_ALPHA), inplace=add_,
-         operators={"__add__": CALL, "__radd__": CALL, "__iadd__": INPLACE})
+         operators={"__add__": CALL, "__radd__": CALL, "__iadd__": INPLACE}, out=True)
 register("sub", sub, section=_S, rows=(_ar.SUB, _ar.SUB_ALPHA, _ar.RSUB_SCALAR), inplace=sub_,
          aliases=("subtract",),
-         operators={"__sub__": CALL, "__rsub__": _rsub_operator, "__isub__": INPLACE})
+         operators={"__sub__": CALL, "__rsub__": _rsub_operator, "__isub__": INPLACE}, out=True)
 register("rsub", rsub, section=_S, rows=(_ar.RSUB, _ar.RSUB_SCALAR), method=False)
 register("mul", mul, section=_S, rows=(_ar.MUL,), inplace=mul_, aliases=("multiply",),
-         operators={"__mul__": CALL, "__rmul__": CALL, "__imul__": INPLACE})
+         operators={"__mul__": CALL, "__rmul__": CALL, "__imul__": INPLACE}, out=True)
 register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
          inplace=div_, aliases=("divide", "true_divide"),
-         operators={"__truediv__": CALL, "__rtruediv__": REFLECTED, "__itruediv__": INPLACE})
+         operators={"__truediv__": CALL, "__rtruediv__": REFLECTED, "__itruediv__": INPLACE}, out=True)
 register("floor_divide", floor_divide, section=_S,
          rows=(_ar.FLOOR_DIVIDE, _ar.FLOOR_DIVIDE_TENSOR), inplace=floor_divide_, out=True,
          operators={"__floordiv__": CHECKED, "__rfloordiv__": REFLECTED,
@@ -217,8 +217,8 @@ register("remainder", remainder, section=_S,
          rows=(_ar.REMAINDER_SCALAR, _ar.REMAINDER, _ar.REMAINDER_OF_NUMBER), inplace=remainder_, out=True,
          operators={"__mod__": CHECKED, "__rmod__": REFLECTED, "__imod__": INPLACE})
 register("pow", pow, section=_S, rows=(_ar.POW_SCALAR, _ar.POW_TENSOR, _ar.RPOW_SCALAR),
-         inplace=pow_, operators={"__pow__": CALL, "__rpow__": REFLECTED, "__ipow__": INPLACE})
+         inplace=pow_, operators={"__pow__": CALL, "__rpow__": REFLECTED, "__ipow__": INPLACE}, out=True)
 register("neg", neg, section=_S, rows=(_ar.NEG,), inplace=neg_, aliases=("negative",),
-         operators={"__neg__": UNARY})
-register("reciprocal", reciprocal, section=_S, rows=(_ar.RECIPROCAL,), inplace=reciprocal_)
-register("square", square, section=_S, rows=(_ar.POW_SCALAR,), inplace=square_)
+         operators={"__neg__": UNARY}, out=True, out_dtype="same")
+register("reciprocal", reciprocal, section=_S, rows=(_ar.RECIPROCAL,), inplace=reciprocal_, out=True)
+register("square", square, section=_S, rows=(_ar.POW_SCALAR,), inplace=square_, out=True)

@@ -117,7 +117,7 @@ def _number(x):
     return x.item() if isinstance(x, np.generic) else x
 
 
-def clamp(input, min=None, max=None, *, out=None):
+def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError(_NO_BOUNDS)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -196,8 +196,8 @@ def _inplace(prim, input, others, params=()):
 
 
 register("clamp", clamp, section="extrema", rows=(CLAMP, CLAMP_TENSOR), inplace=clamp_,
-         aliases=("clip",))
+         aliases=("clip",), out=True)
 register("clamp_min", clamp_min, section="extrema", rows=(CLAMP_MIN, CLAMP_MIN_TENSOR),
-         inplace=clamp_min_)
+         inplace=clamp_min_, out=True)
 register("clamp_max", clamp_max, section="extrema", rows=(CLAMP_MAX, CLAMP_MAX_TENSOR),
-         inplace=clamp_max_)
+         inplace=clamp_max_, out=True)

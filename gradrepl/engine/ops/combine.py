@@ -159,7 +159,8 @@ def _where_method(self, condition, other):
     return where(condition, self, other)
 
 
-register("where", where, section="combine", rows=(WHERE,), method=_where_method)
-register("stack", stack, section="combine", rows=(STACK,), method=False)
+register("where", where, section="combine", rows=(WHERE,), method=_where_method, out=True,
+         out_needs=(1, "input"))  # where(condition) takes no out=
+register("stack", stack, section="combine", rows=(STACK,), method=False, out=True)
 register("cat", cat, section="combine", rows=(CAT,), method=False,
-         aliases=("concat", "concatenate"))
+         aliases=("concat", "concatenate"), out=True)

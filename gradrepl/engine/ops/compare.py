@@ -1,4 +1,8 @@
-"""Comparisons and logical ops: bool results, never recorded (they have no gradient)."""
+"""Comparisons and logical ops: bool results, never recorded (they have no gradient).
+
+The in-place comparisons (``x.eq_(y)``) are the exception: they write 0/1 into x in x's dtype,
+and torch records them (``EqBackward0`` for a number, ``EqBackward1`` for a tensor) with a zero
+gradient, so a non-leaf keeps a grad_fn and a leaf requiring grad is refused."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from gradrepl.engine.ops.promotion import (
     _numpy_agrees, _wrap_int, raise_broadcast_error, result_dtype,
 )
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
+from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.registry import CALL, register
 
 
@@ -38,6 +43,39 @@ lt = _compare(np.less)
 le = _compare(np.less_equal)
 gt = _compare(np.greater)
 ge = _compare(np.greater_equal)
+
+
+def _zero_gradient(F, grad):
+    return F.zeros(np.shape(grad), grad)  # derivatives.yaml: zeros_like(self) / zeros_like(other)
+
+
+def _in_place_rows(name, compare):
+    """The rows of ``x.<name>_(other)``: a number (Backward0) or a tensor (Backward1) operand."""
+    title = name.capitalize()
+
+    def forward(a, b):
+        return _data(compare(a, b))
+
+    scalar = Primitive(name + "_", f"{title}Backward0", forward, inputs=("self",),
+                       params=("other",), derivatives={"self": _zero_gradient})
+    tensor = Primitive(name + "_", f"{title}Backward1", forward, inputs=("self", "other"),
+                       broadcasts=True,
+                       derivatives={"self": _zero_gradient, "other": _zero_gradient})
+    return scalar, tensor
+
+
+def _in_place(name, compare):
+    scalar, tensor = _in_place_rows(name, compare)
+
+    def inplace(self, other):
+        from gradrepl.engine.ops.inplace import apply_inplace
+
+        if isinstance(other, Tensor):
+            return apply_inplace(tensor, self, (other,))
+        return apply_inplace(scalar, self, (), (other,))
+    inplace.__name__ = inplace.__qualname__ = name + "_"
+    inplace.rows = (scalar, tensor)
+    return inplace
 
 
 def _bitwise(np_op, name):
@@ -89,7 +127,9 @@ def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 _S = "comparison"
 for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt", lt, "__lt__"),
                               ("le", le, "__le__"), ("gt", gt, "__gt__"), ("ge", ge, "__ge__")):
-    register(_name, _func, section=_S, operators={_dunder: CALL})
+    # no rows=: torch.ne records nothing (only x.ne_(y) on a tensor with history does)
+    register(_name, _func, section=_S, operators={_dunder: CALL}, out=True,
+             inplace=_in_place(_name, _func))
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)

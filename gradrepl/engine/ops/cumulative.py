@@ -112,5 +112,19 @@ def cumsum(input, dim=None, *, dtype=None):
     return apply_unary(CUMSUM, input, (d, None if dtype is None else dtype.numpy))
 
 
-register("prod", prod, section="reduction", rows=(PROD, PROD_DIM))
-register("cumsum", cumsum, section="reduction", rows=(CUMSUM,))
+def cumsum_(self, dim, *, dtype=None):
+    from gradrepl.engine.ops.inplace import apply_inplace
+
+    d = wrap_dim(dim, self.ndim)
+    if dtype is not None and np.dtype(dtype.numpy) != self._data.dtype:
+        from gradrepl.engine.dtypes import CPP_TYPE_NAMES
+
+        raise RuntimeError(
+            f"Bad in-place call: input tensor dtype {CPP_TYPE_NAMES[self._data.dtype.name]} and "
+            f"output tensor dtype {CPP_TYPE_NAMES[np.dtype(dtype.numpy).name]} should match")
+    return apply_inplace(CUMSUM, self, (), (d, None if dtype is None else dtype.numpy))
+
+
+register("prod", prod, section="reduction", rows=(PROD, PROD_DIM), out=True, out_dtype="computes",
+         out_needs=(1, "dim"))  # prod(x) takes no out=, prod(x, dim) does
+register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True, out_dtype="computes")

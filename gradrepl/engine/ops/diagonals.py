@@ -178,9 +178,9 @@ def trace(input: Tensor) -> Tensor:
     return apply(TRACE, (input,))
 
 
-register("tril", tril, section=_S, rows=(TRIL,), inplace=tril_)
-register("triu", triu, section=_S, rows=(TRIU,), inplace=triu_)
+register("tril", tril, section=_S, rows=(TRIL,), inplace=tril_, out=True, out_dtype="exact")
+register("triu", triu, section=_S, rows=(TRIU,), inplace=triu_, out=True, out_dtype="exact")
 register("diagonal", diagonal, section=_S, rows=(DIAGONAL,))
-register("diag", diag, section=_S, rows=(DIAG_EMBED, DIAG_COPY))
+register("diag", diag, section=_S, rows=(DIAG_EMBED, DIAG_COPY), out=True, out_dtype="exact")
 register("diag_embed", diag_embed, section=_S, rows=(DIAG_EMBED,))
 register("trace", trace, section=_S, rows=(TRACE,))

@@ -135,7 +135,7 @@ CLONE_0D = {
 
 
 def _extreme(name, whole, binary):
-    def op(input, dim=None, keepdim=False, *, out=None):
+    def op(input, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
             return binary(input, dim)  # torch.max(a, b) is maximum
         if dim is None:
@@ -182,7 +182,7 @@ MINIMUM = Primitive("minimum", "MinimumBackward0", _pairwise_forward(np.minimum)
 
 
 def _pairwise(prim):
-    def op(input, other, *, out=None):
+    def op(input, other):
         if not isinstance(other, Tensor):
             raise TypeError(
                 f"{prim.name}(): argument 'other' (position 2) must be Tensor, not "
@@ -233,9 +233,9 @@ argmax = _arg("argmax", np.argmax)
 argmin = _arg("argmin", np.argmin)
 
 
-register("max", max, section="extrema", rows=(MAX, MAX_DIM, MAXIMUM))
-register("min", min, section="extrema", rows=(MIN, MIN_DIM, MINIMUM))
-register("maximum", maximum, section="extrema", rows=(MAXIMUM,))
-register("minimum", minimum, section="extrema", rows=(MINIMUM,))
-register("argmax", argmax, section="extrema")
-register("argmin", argmin, section="extrema")
+register("max", max, section="extrema", rows=(MAX, MAX_DIM, MAXIMUM), out=(1, 2))
+register("min", min, section="extrema", rows=(MIN, MIN_DIM, MINIMUM), out=(1, 2))
+register("maximum", maximum, section="extrema", rows=(MAXIMUM,), out=True)
+register("minimum", minimum, section="extrema", rows=(MINIMUM,), out=True)
+register("argmax", argmax, section="extrema", out=True)
+register("argmin", argmin, section="extrema", out=True)

@@ -179,4 +179,4 @@ def lerp_(self, end, weight):
 register("addcmul", addcmul, section="arithmetic", rows=(ADDCMUL,), inplace=addcmul_, out=True)
 register("addcdiv", addcdiv, section="arithmetic", rows=(ADDCDIV,), inplace=addcdiv_, out=True)
 register("lerp", lerp, section="arithmetic", rows=(LERP_SCALAR, LERP_TENSOR), inplace=lerp_,
-         out=True)
+         out=True, out_dtype="same")

@@ -393,15 +393,15 @@ def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
 
 
-register("gather", gather, section=_S, rows=(GATHER,))
+register("gather", gather, section=_S, rows=(GATHER,), out=True, out_dtype="exact")
 register("scatter", scatter, section=_S, rows=(SCATTER, SCATTER_VALUE, SCATTER_REDUCE),
-         inplace=scatter_)
-register("scatter_add", scatter_add, section=_S, rows=(SCATTER_ADD,), inplace=scatter_add_)
-register("index_select", index_select, section=_S, rows=(INDEX_SELECT,))
-register("index_add", index_add, section=_S, rows=(INDEX_ADD,), inplace=index_add_)
-register("take", take, section=_S, rows=(TAKE,))
+         inplace=scatter_, out=True, out_dtype="exact")
+register("scatter_add", scatter_add, section=_S, rows=(SCATTER_ADD,), inplace=scatter_add_, out=True, out_dtype="exact")
+register("index_select", index_select, section=_S, rows=(INDEX_SELECT,), out=True)
+register("index_add", index_add, section=_S, rows=(INDEX_ADD,), inplace=index_add_, out=True, out_dtype="exact")
+register("take", take, section=_S, rows=(TAKE,), out=True)
 register("masked_fill", masked_fill, section=_S, rows=(MASKED_FILL, MASKED_FILL_TENSOR),
          inplace=masked_fill_)
-register("masked_select", masked_select, section=_S, rows=(MASKED_SELECT,))
-register("nonzero", nonzero, section=_S)
+register("masked_select", masked_select, section=_S, rows=(MASKED_SELECT,), out=True)
+register("nonzero", nonzero, section=_S, out=True)
 register("argwhere", argwhere, section=_S)

@@ -222,7 +222,7 @@ def _rmatmul_operator(self, other):
 
 register("matmul", matmul, section="linear algebra",
          rows=(MM, MV, DOT, BATCHED, MATRIX_AT_BATCH, MATRIX_AT_BATCH_T),
-         operators={"__matmul__": _matmul_operator, "__rmatmul__": _rmatmul_operator})
-register("mm", mm, section="linear algebra", rows=(MM,))
-register("mv", mv, section="linear algebra", rows=(MV,))
-register("dot", dot, section="linear algebra", rows=(DOT,))
+         operators={"__matmul__": _matmul_operator, "__rmatmul__": _rmatmul_operator}, out=True, out_dtype="exact")
+register("mm", mm, section="linear algebra", rows=(MM,), out=True, out_dtype="exact")
+register("mv", mv, section="linear algebra", rows=(MV,), out=True, out_dtype="exact")
+register("dot", dot, section="linear algebra", rows=(DOT,), out=True)

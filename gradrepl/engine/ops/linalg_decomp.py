@@ -419,6 +419,6 @@ def _slogdet_function(A: Tensor):
     return RETURN_TYPES["slogdet"](slogdet(A))
 
 
-register("inverse", inv, section="linear algebra", rows=(INV,))
+register("inverse", inv, section="linear algebra", rows=(INV,), out=True, out_dtype="exact")
 register("det", det, section="linear algebra", rows=(DET,))
-register("slogdet", _slogdet_function, section="linear algebra", rows=(SLOGDET,))
+register("slogdet", _slogdet_function, section="linear algebra", rows=(SLOGDET,), out=2, out_dtype="exact")

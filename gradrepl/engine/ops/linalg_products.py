@@ -122,7 +122,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     return _shape.reshape(input, (-1, 1)) * vec2
 
 
-def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
@@ -220,10 +220,10 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     return linalg_cross(input, other, dim=dim)
 
 
-register("bmm", bmm, section=_L, rows=(BMM,))
-register("baddbmm", baddbmm, section=_L, rows=(BADDBMM,), inplace=baddbmm_)
-register("outer", outer, section=_L, aliases=("ger",))
-register("inner", inner, section=_L)
-register("kron", kron, section=_L)
-register("tensordot", tensordot, section=_L, method=False)
-register("cross", cross, section=_L, rows=(CROSS,))
+register("bmm", bmm, section=_L, rows=(BMM,), out=True, out_dtype="exact")
+register("baddbmm", baddbmm, section=_L, rows=(BADDBMM,), inplace=baddbmm_, out=True, out_dtype="exact")
+register("outer", outer, section=_L, aliases=("ger",), out=True)
+register("inner", inner, section=_L, out=True)
+register("kron", kron, section=_L, out=True)
+register("tensordot", tensordot, section=_L, method=False, out=True)
+register("cross", cross, section=_L, rows=(CROSS,), out=True, out_dtype="exact")

@@ -146,7 +146,7 @@ def bitwise_right_shift(input, other):
 
 
 register("bitwise_not", bitwise_not, section=_S, inplace=_in_place(bitwise_not), out=True,
-         operators={"__invert__": compare.invert})
+         operators={"__invert__": compare.invert}, out_dtype="same")
 register("bitwise_and", compare.logical_and_bits, section=_S, out=True,
          inplace=_in_place(compare.logical_and_bits),
          operators={"__and__": CHECKED, "__rand__": REFLECTED, "__iand__": INPLACE})

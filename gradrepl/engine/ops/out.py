@@ -5,8 +5,13 @@ function accepts ``out=``; the registry then wraps ``torch.<name>`` with ``with_
 handles the keyword itself. torch's rules, in the order torch checks them:
 
 - autograd: ``out=`` is refused when grad mode is on and an argument (or ``out``) requires grad;
-- dtypes: the result is cast to ``out``'s dtype within or up a category (float64 into float32 is
-  fine, float into an integer tensor is not); index outputs must be int64 exactly;
+- dtypes, by the op's ``out_dtype`` (torch checks them op by op): ``"cast"`` (elementwise
+  functions: the result is cast to ``out``'s dtype within or up a category, float64 into float32
+  is fine, float into an integer tensor is not), ``"exact"`` (structured kernels such as mm,
+  tril, gather: ``Expected out tensor to have dtype double, but got float instead``), ``"same"``
+  (abs, neg, round: ``Found dtype Float but expected Double``), ``"computes"`` (cumsum: any
+  dtype, the op computing in ``out``'s dtype as if given ``dtype=``); index outputs must be
+  int64 exactly;
 - shapes: ``out`` is resized to the result's shape, with torch's deprecation warning when it
   had elements;
 - ``out`` is changed in place (its version goes up) and is what the function returns.
@@ -28,22 +33,37 @@ from gradrepl.engine.warn import warn_user
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def with_out(name: str, function, results: int = 1):
+POLICIES = ("cast", "exact", "same", "computes")
+
+
+def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
-    is how many tensors it returns (``out`` is then a tuple of as many)."""
+    is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
+    an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
+    ``needs``: (position, keyword) of the argument without which torch's overload takes no
+    ``out=`` (``sum(x)`` has none, ``sum(x, dim)`` has)."""
+    counts = results if isinstance(results, tuple) else (results,)
+
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
         if out is None:
             return function(*args, **kwargs)
+        if needs is not None and len(args) <= needs[0] and needs[1] not in kwargs:
+            given = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}"
+                                                                for k, v in kwargs.items()])
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({given}, out={type(out).__name__}), but expected one of: ...")
+        if len(counts) > 1:
+            return _into(name, function, args, kwargs, out, counts, dtype_rule)
         if isinstance(out, (tuple, list)) != (results > 1):
             what = "tuple of Tensors" if results > 1 else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
-        return _into(name, function, args, kwargs, out)
+        return _into(name, function, args, kwargs, out, counts, dtype_rule)
     call.__wrapped_op__ = function
     return call
 
 
-def _into(name, function, args, kwargs, out):
+def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast"):
     results_are_tuple = isinstance(out, (tuple, list))
     targets = tuple(out) if results_are_tuple else (out,)
     for target in targets:
@@ -53,16 +73,26 @@ def _into(name, function, args, kwargs, out):
     if grad_mode._enabled[0] and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
+    if dtype_rule == "computes" and kwargs.get("dtype") is None:
+        from gradrepl.engine.dtypes import from_numpy_dtype
+
+        kwargs = {**kwargs, "dtype": from_numpy_dtype(targets[0]._data.dtype)}
     result = function(*args, **kwargs)
     values = tuple(result) if isinstance(result, tuple) else (result,)
+    if len(counts) > 1 and isinstance(result, tuple) != results_are_tuple:
+        # the overload the arguments chose returns the other kind (torch's parser says so)
+        what = "tuple of Tensors" if isinstance(result, tuple) else "Tensor"
+        raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
     if len(values) != len(targets):
         raise TypeError(f"{name}(): expected out to be a tuple of {len(values)} Tensors, "
                         f"got {len(targets)}")
     for i, (target, value) in enumerate(zip(targets, values)):
-        _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64)
+        _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64,
+               dtype_rule=dtype_rule)
     if not results_are_tuple:
         return out
-    return type(result)(*targets) if hasattr(result, "_fields") else tuple(targets)
+    # a torch.return_types tuple of the out tensors (built as a tuple: the classes' constructors differ)
+    return tuple.__new__(type(result), targets) if hasattr(result, "_fields") else tuple(targets)
 
 
 def _requires_grad(x) -> bool:
@@ -73,12 +103,14 @@ def _requires_grad(x) -> bool:
     return False
 
 
-def _write(target: Tensor, value: np.ndarray, index_output: bool) -> None:
+def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: str = "cast") -> None:
     have, want = np.dtype(value.dtype), np.dtype(target._data.dtype)
-    if index_output and have != want:
+    if dtype_rule == "same" and have != want:
+        raise RuntimeError(f"Found dtype {scalar_type_name(want)} but expected {scalar_type_name(have)}")
+    if (index_output or dtype_rule == "exact") and have != want:
         raise RuntimeError(f"Expected out tensor to have dtype {CPP_TYPE_NAMES[have.name]}, "
                            f"but got {CPP_TYPE_NAMES[want.name]} instead")
-    if _CATEGORY[have.kind] > _CATEGORY[want.kind]:
+    if dtype_rule != "computes" and _CATEGORY[have.kind] > _CATEGORY[want.kind]:
         raise RuntimeError(f"result type {scalar_type_name(have)} can't be cast to the desired "
                            f"output type {scalar_type_name(want)}")
     from gradrepl.engine.ops.inplace import guard_saved_output

@@ -133,5 +133,6 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return apply_unary(MEAN_DIM, input, (dims, bool(keepdim)))
 
 
-register("sum", sum, section="reduction", rows=(SUM, SUM_DIM))
-register("mean", mean, section="reduction", rows=(MEAN, MEAN_DIM))
+register("sum", sum, section="reduction", rows=(SUM, SUM_DIM), out=True, out_dtype="computes",
+         out_needs=(1, "dim"))  # sum(x) takes no out=, sum(x, dim) does
+register("mean", mean, section="reduction", rows=(MEAN, MEAN_DIM), out=True)

@@ -46,7 +46,9 @@ class Op:
     aliases: tuple = ()  # other names torch gives the same op, with the same variants
     operators: dict = field(default_factory=dict)  # dunder -> CALL, REFLECTED ... or a callable
     summary: str = ""  # one line for the docs
-    out: int = 0  # torch.<name> takes out=: how many results (True: one); see ops/out.py
+    out: int | tuple = 0  # torch.<name> takes out=: how many results (True: one, (1, 2): by overload)
+    out_needs: tuple | None = None  # (position, name) of the argument out= needs (sum's dim)
+    out_dtype: str = "cast"  # how torch checks a wrong-dtype out (ops/out.py: cast, exact, same, computes)
 
     @property
     def grad_fn_names(self) -> tuple:
@@ -67,7 +69,8 @@ OPS: dict[str, Op] = {}
 
 
 def register(name: str, function: Callable, *, section: str, rows=(), in_torch=True,
-             method=True, inplace=None, aliases=(), operators=None, summary="", out=False) -> Op:
+             method=True, inplace=None, aliases=(), operators=None, summary="", out=False,
+             out_dtype="cast", out_needs=None) -> Op:
     """Declare an op. Registering a name twice is a mistake, so it raises.
 
     ``out=True``: torch.<name> accepts ``out=``; the registry wraps the function to honour it
@@ -80,9 +83,10 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
     if out:
         from gradrepl.engine.ops.out import with_out
 
-        function = with_out(name, function, results=int(out))
+        function = with_out(name, function, results=out if isinstance(out, tuple) else int(out),
+                            dtype_rule=out_dtype, needs=out_needs)
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
-            dict(operators or {}), summary, out)
+            dict(operators or {}), summary, out, out_needs, out_dtype)
     OPS[name] = op
     return op
 

@@ -108,5 +108,5 @@ softmax = _make(SOFTMAX)
 log_softmax = _make(LOG_SOFTMAX)
 
 
-register("softmax", softmax, section="reduction", rows=(SOFTMAX,))
-register("log_softmax", log_softmax, section="reduction", rows=(LOG_SOFTMAX,))
+register("softmax", softmax, section="reduction", rows=(SOFTMAX,), out=True, out_dtype="exact")
+register("log_softmax", log_softmax, section="reduction", rows=(LOG_SOFTMAX,), out=True, out_dtype="exact")

@@ -214,10 +214,10 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return results[0] if len(results) == 1 else tuple(results)
 
 
-register("sort", sort, section=_S, rows=(SORT, SORT_STABLE), out=2)
+register("sort", sort, section=_S, rows=(SORT, SORT_STABLE), out=2, out_dtype="exact")
 register("argsort", argsort, section=_S)
-register("topk", topk, section=_S, rows=(TOPK,), out=2)
+register("topk", topk, section=_S, rows=(TOPK,), out=2, out_dtype="exact")
 register("kthvalue", kthvalue, section=_S, rows=(KTHVALUE,), out=2)
-register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=2)  # only median(dim)
+register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=2, out_needs=(1, "dim"))
 register("mode", mode, section=_S, rows=(MODE,), out=2)
 register("unique", unique, section=_S, rows=(UNIQUE, UNIQUE_DIM))

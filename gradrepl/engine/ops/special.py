@@ -96,9 +96,11 @@ def _sgn_backward(F, self, result):
 
 SGN = unary("sgn", "SgnBackward0", _sign, _sgn_backward)  # sgn(nan) is 0, as sign's
 
-for _row in (ERF, ERFC, ERFINV, FRAC, SGN):
+for _row in (ERF, ERFC, ERFINV):
     elementwise_op(_row, out=True)
-elementwise_op(TRUNC, aliases=("fix",), out=True)
+for _row in (FRAC, SGN):  # the result keeps the input's dtype: out must have it too
+    elementwise_op(_row, out=True, out_dtype="same")
+elementwise_op(TRUNC, aliases=("fix",), out=True, out_dtype="same")
 
 
 # ---------------------------------------------------------------------------------------------

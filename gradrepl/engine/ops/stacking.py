@@ -93,8 +93,8 @@ def meshgrid(*tensors, indexing=None) -> tuple:
     return tuple(grids)
 
 
-register("hstack", hstack, section="combine", method=False)
-register("vstack", vstack, section="combine", method=False, aliases=("row_stack",))
-register("dstack", dstack, section="combine", method=False)
-register("column_stack", column_stack, section="combine", method=False)
+register("hstack", hstack, section="combine", method=False, out=True)
+register("vstack", vstack, section="combine", method=False, aliases=("row_stack",), out=True)
+register("dstack", dstack, section="combine", method=False, out=True)
+register("column_stack", column_stack, section="combine", method=False, out=True)
 register("meshgrid", meshgrid, section="combine", method=False)

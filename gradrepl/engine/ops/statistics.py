@@ -197,6 +197,6 @@ var = _statistic(VAR)
 std = _statistic(STD)
 
 
-register("norm", norm, section="reduction", rows=(NORM,))
-register("std", std, section="reduction", rows=(STD,))
-register("var", var, section="reduction", rows=(VAR,))
+register("norm", norm, section="reduction", rows=(NORM,), out=True, out_dtype="exact")
+register("std", std, section="reduction", rows=(STD,), out=True)
+register("var", var, section="reduction", rows=(VAR,), out=True)

@@ -160,7 +160,8 @@ SIGN = unary("sgn", "SgnBackward0", np.sign, _zero_like_grad)
 # The registry entries: torch.exp(x), x.exp(), x.exp_() (and torch.exp_ where torch has it)
 
 
-def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False, inplace_row=None):
+def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False, inplace_row=None,
+                   out_dtype="cast"):
     """Register a one-tensor elementwise op with its function, method and in-place forms."""
     def function(input):
         try:
@@ -177,14 +178,16 @@ def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False, in
     function.__name__, inplace.__name__ = row.name, row.name + "_"
     rows = (row,) if inplace_row is None else (row, inplace_row)
     register(row.name, function, section="elementwise", rows=rows, inplace=inplace,
-             aliases=aliases, operators=operators, summary=summary, out=out)
+             aliases=aliases, operators=operators, summary=summary, out=out, out_dtype=out_dtype)
     return function
 
 
-for _row in (EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, EXP2, LOG2, LOG10, LOG1P, EXPM1,
-             RSQRT, SIGN_OP, FLOOR, CEIL):
-    elementwise_op(_row)
-elementwise_op(ABS, aliases=("absolute",), operators={"__abs__": UNARY})
+for _row in (EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, EXP2, LOG2, LOG10, LOG1P, EXPM1, RSQRT):
+    elementwise_op(_row, out=True)
+for _row in (SIGN_OP, FLOOR, CEIL):  # the result keeps the input's dtype: out must have it too
+    elementwise_op(_row, out=True, out_dtype="same")
+elementwise_op(RELU)  # torch.relu takes no out=
+elementwise_op(ABS, aliases=("absolute",), operators={"__abs__": UNARY}, out=True, out_dtype="same")
 
 
 def round(input, *, decimals=0):
@@ -200,4 +203,4 @@ def round_(self, *, decimals=0):
     return apply_inplace(ROUND, self)
 
 
-register("round", round, section="elementwise", rows=(ROUND, ROUND_DECIMALS), inplace=round_)
+register("round", round, section="elementwise", rows=(ROUND, ROUND_DECIMALS), inplace=round_, out=True, out_dtype="same")

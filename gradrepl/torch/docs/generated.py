@@ -189,7 +189,7 @@ def _keyword_lines(entry, owner: str, attr: str, inplace: bool, torch_signature:
         return []
     lines = []
     if not inplace and owner == "torch":
-        if "out" in accepted:
+        if entry.out or "out" in accepted:
             lines.append("out=:        accepted: the result is written into the given tensor")
         elif "out=" in torch_signature:
             lines.append("out=:        not supported by gradrepl yet")
