@@ -58,7 +58,7 @@ def load_notebooks(paths: list[str]) -> tuple[list[Notebook], list[str]]:
 def _run_all(notebooks: list[Notebook], request: ReplayRequest, on_report) -> list[NotebookReport]:
     """Replay every notebook, each as in a fresh kernel; ``on_report`` is called in input order."""
     options = request.options
-    if isolation.can_isolate():
+    if isolation.can_isolate(options):
         return isolation.replay_isolated(notebooks, options, jobs=request.jobs, on_report=on_report)
     reports: list[NotebookReport] = []
     for notebook in notebooks:

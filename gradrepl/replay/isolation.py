@@ -12,8 +12,9 @@ through a pipe as soon as it is judged, then a closing message. A child that end
 message (``os._exit(0)`` in a cell, a segfault, the OOM killer) is a failure of that notebook: the cell
 it was running is reported as failed, with why, and the run goes on. The parent never runs a cell.
 
-Where ``os.fork`` is missing (Windows), notebooks run one after another in the replay process, each in
-a fresh session (``runner.replay_notebook``).
+Where ``os.fork`` is missing (Windows), and with ``--engine torch`` (PyTorch's OpenMP runtime is not
+fork-safe), notebooks run one after another in the replay process, each in a fresh session
+(``runner.replay_notebook``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ _dumps, _loads, _write, _exit = pickle.dumps, pickle.loads, os.write, os._exit
 _HEADER = struct.Struct("!Q")
 
 
-def can_isolate() -> bool:
+def can_isolate(options: Optional[ReplayOptions] = None) -> bool:
+    """Whether notebooks can run in forked children. Not with ``--engine torch``: real PyTorch's
+    OpenMP thread pool does not survive a fork (a child's first multi-threaded kernel waits
+    forever on the parent's pool), so those notebooks run in this process, each in a fresh
+    session, as where ``os.fork`` is missing."""
+    if options is not None and options.engine == "torch":
+        return False
     return hasattr(os, "fork")
 
 

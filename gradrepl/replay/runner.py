@@ -68,7 +68,7 @@ def replay_notebook(notebook: Notebook, options: ReplayOptions) -> NotebookRepor
     (``isolation``), else in this process with a fresh session."""
     from gradrepl.replay import isolation
 
-    if isolation.can_isolate():
+    if isolation.can_isolate(options):
         return isolation.replay_isolated([notebook], options)[0]
     return replay_in_process(notebook, options)
 

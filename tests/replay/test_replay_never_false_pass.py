@@ -267,7 +267,7 @@ def test_without_fork_notebooks_run_one_after_another_in_process(tmp_path, monke
     from gradrepl.cli import app
     from gradrepl.replay import isolation
 
-    monkeypatch.setattr(isolation, "can_isolate", lambda: False)
+    monkeypatch.setattr(isolation, "can_isolate", lambda options=None: False)
     first = write_nb(tmp_path / "a.ipynb", [code("import torch\ntorch.set_printoptions(precision=2)")])
     second = write_nb(tmp_path / "b.ipynb", [code("import torch\ntorch.tensor([1/3])",
                                                   outputs=[result("tensor([0.3333])")])])
