@@ -343,3 +343,23 @@ def _without_structure(record: dict) -> dict:
     if record.get("output"):
         record["output"].pop("next_functions", None)
     return record
+
+
+# ---------------------------------------------------------------------------------------------
+# What the op test modules (test_ops, test_ops_catalogue, test_ops_shape) share
+
+
+def case_param(case: "Case"):
+    """A case as a pytest parameter: a case with a known difference is a strict xfail."""
+    import pytest
+
+    marks = [pytest.mark.xfail(strict=True, reason=case.known)] if case.known else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+def stale_goldens(torch, cases, goldens: dict) -> list:
+    """The ids of recorded cases live torch no longer answers as recorded. MKL's last bits depend
+    on the CPU the goldens were recorded on (``Case.mkl``); every other case must match exactly."""
+    return [c.id for c in cases if c.id in goldens
+            and differences(run_case(torch, c), goldens[c.id], exact=not c.mkl,
+                            printed=MKL_PRINT_SLACK if c.mkl else None)]

@@ -6,17 +6,12 @@ from __future__ import annotations
 import pytest
 
 from op_cases_shape import CASES
-from op_helper import helper_test_op, live_torch, load_goldens
+from op_helper import case_param, helper_test_op, live_torch, load_goldens, stale_goldens
 
 GOLDENS = load_goldens("engine_ops_shape.json")
 
 
-def _param(case):
-    marks = [pytest.mark.xfail(strict=True, reason=case.known)] if case.known else []
-    return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", [case_param(c) for c in CASES])
 def test_op_matches_torch(case):
     helper_test_op(case, GOLDENS)
 
@@ -36,8 +31,5 @@ def test_goldens_match_live_torch():
     torch = live_torch()
     if torch is None:
         pytest.skip("torch is not installed")
-    from op_helper import differences, run_case
-
-    stale = [c.id for c in CASES if c.id in GOLDENS
-             and differences(run_case(torch, c), GOLDENS[c.id], exact=True)]
+    stale = stale_goldens(torch, CASES, GOLDENS)
     assert not stale, stale[:10]
