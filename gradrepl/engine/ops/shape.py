@@ -271,15 +271,10 @@ def _unbind_backward(F, grads, inputs, out, params, needs):
     return (F.stack(filled, dim),)
 
 
-def unbind(tensor: Tensor, dim: int = 0) -> tuple:
-    dim = wrap_dim(dim, tensor.ndim)
-    memory = tensor._memory()
-    n = memory.shape[dim]
-    prim = Primitive("unbind", "UnbindBackward0", None, _unbind_backward, saves=(), n_outputs=n)
-    parts = [memory[(slice(None),) * dim + (i, Ellipsis)] for i in range(n)]  # views, even 0-d
-    if not parts:
-        return ()
-    first = wrap(prim, parts[0], (tensor,), (dim,))
+def multi_output_views(prim: Primitive, parts: list, input: Tensor, params: tuple) -> tuple:
+    """Tensors viewing ``parts`` of ``input``'s memory that share one node with several outputs
+    (unbind, split, chunk): output i is the node's output i, as in torch."""
+    first = wrap(prim, parts[0], (input,), params)
     node = first.grad_fn
     if node is not None:
         node._multi = node._special = True
@@ -291,8 +286,19 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
             result.grad_fn = node
             result._output_nr = i
         # torch forbids changing these in place while recording: "Output 0 of Unbind is a view"
-        results.append(_as_view(result, tensor, views.MULTI_OUTPUT, "UnbindBackward0"))
+        results.append(_as_view(result, input, views.MULTI_OUTPUT, prim.grad_fn_name))
     return tuple(results)
+
+
+def unbind(tensor: Tensor, dim: int = 0) -> tuple:
+    dim = wrap_dim(dim, tensor.ndim)
+    memory = tensor._memory()
+    n = memory.shape[dim]
+    prim = Primitive("unbind", "UnbindBackward0", None, _unbind_backward, saves=(), n_outputs=n)
+    parts = [memory[(slice(None),) * dim + (i, Ellipsis)] for i in range(n)]  # views, even 0-d
+    if not parts:
+        return ()
+    return multi_output_views(prim, parts, tensor, (dim,))
 
 
 def view_as(tensor: Tensor, other: Tensor) -> Tensor:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine import views
 from gradrepl.engine.ops import shape as _shape
-from gradrepl.engine.ops.primitive import Primitive, apply, wrap
+from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 
@@ -321,20 +320,7 @@ def _multi_view(row: Primitive, input: Tensor, dim: int, sizes) -> tuple:
              for a, s in zip(starts, sizes)]
     node_row = Primitive(row.name, row.grad_fn_name, None, row.backward, saves=(),
                          n_outputs=len(parts))
-    first = wrap(node_row, parts[0], (input,), (dim, tuple(sizes)))
-    node = first.grad_fn
-    if node is not None:
-        node._multi = node._special = True
-    results = []
-    for i, part in enumerate(parts):
-        result = first if i == 0 else new_tensor(part)
-        if node is not None and i:
-            result._requires_grad = True
-            result.grad_fn = node
-            result._output_nr = i
-        # torch forbids changing these in place while recording: "Output 0 of Split is a view"
-        results.append(_shape._as_view(result, input, views.MULTI_OUTPUT, row.grad_fn_name))
-    return tuple(results)
+    return _shape.multi_output_views(node_row, parts, input, (dim, tuple(sizes)))
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
