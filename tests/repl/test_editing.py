@@ -100,7 +100,8 @@ def test_completion_after_a_live_object_dot():
 def test_up_arrow_searches_history_by_prefix():
     history = InMemoryHistory()
     history.append_string("a = 40")
-    shell, _ = drive(["b = 2" + ENTER, "a", "\x1b[A", ENTER, "a + b" + ENTER], history=history)
+    # history loads in a thread: a loaded machine needs more than the default pause before Up
+    shell, _ = drive(["b = 2" + ENTER, "a", "\x1b[A", ENTER, "a + b" + ENTER], history=history, pause=0.6)
     # "a" + Up skips the more recent "b = 2": prefix search
     assert sources(shell) == ["b = 2", "a = 40", "a + b"]
 
