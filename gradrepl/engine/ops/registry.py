@@ -87,8 +87,21 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
                             dtype_rule=out_dtype, needs=out_needs)
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
             dict(operators or {}), summary, out, out_needs, out_dtype)
+    for surface, surface_name in ((function, name), (op.method_callable(), name), (inplace, name + "_")):
+        _name_after_op(surface, surface_name)
     OPS[name] = op
     return op
+
+
+def _name_after_op(function, name: str) -> None:
+    """A function made by a factory (``elementwise_op.<locals>.function``) takes its op's name, so
+    that Python's own words about it (``exp() got an unexpected keyword argument``, ``<function exp
+    at 0x...>``) name the op as the user wrote it."""
+    if callable(function) and "<" in getattr(function, "__qualname__", "<"):
+        try:
+            function.__name__ = function.__qualname__ = name
+        except (AttributeError, TypeError):
+            pass  # not a Python function (a bound method, a C callable): it keeps its name
 
 
 def op(name: str | None = None, **declaration):
