@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum
 from gradrepl.engine.tensor import data_of as _data, wrap_dim
@@ -257,4 +258,7 @@ def cumprod_(self, dim, *, dtype=None):
 
 register("prod", prod, section="reduction", rows=(PROD, PROD_DIM), out=True, out_dtype="computes",
          out_needs=(1, "dim"))  # prod(x) takes no out=, prod(x, dim) does
-register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True, out_dtype="computes")
+# cumsum and cumprod compute in out's dtype, which has to have a kernel
+RUNNING_OUT = OutDtype("not_bool", "\"{name}_out_cpu\" not implemented for '{out}'", computes=True,
+                       error=NotImplementedError)
+register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True, out_dtype=RUNNING_OUT)

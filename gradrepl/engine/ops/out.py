@@ -11,7 +11,10 @@ handles the keyword itself. torch's rules, in the order torch checks them:
   tril, gather: ``Expected out tensor to have dtype double, but got float instead``), ``"same"``
   (abs, neg, round: ``Found dtype Float but expected Double``), ``"computes"`` (cumsum: any
   dtype, the op computing in ``out``'s dtype as if given ``dtype=``); index outputs must be
-  int64 exactly;
+  int64 exactly. Ops that check in their own words (amax: "Expected the dtype for input and out
+  to match, ...", all: "all only supports bool tensor for result, got: Long") declare an
+  ``OutDtype``: which dtypes they accept and torch's message, per output in torch's order. Every
+  dtype is checked before anything is written;
 - shapes: ``out`` is resized to the result's shape, with torch's deprecation warning when it
   had elements;
 - ``out`` is changed in place (its version goes up) and is what the function returns.
@@ -22,11 +25,12 @@ Ops returning several tensors (``sort``: values, indices) take a tuple of as man
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
+from gradrepl.engine.dtypes import CPP_TYPE_NAMES, LEGACY_TYPE_NAMES, from_numpy_dtype, scalar_type_name
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user
 
@@ -34,6 +38,53 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 POLICIES = ("cast", "exact", "same", "computes")
+
+
+@dataclass(frozen=True)
+class OutDtype:
+    """One op's own check of an ``out`` tensor's dtype: ``accepts`` one of ``ACCEPTS``, else
+    ``message`` formatted with the op's ``name`` and the out's and the result's dtypes as torch
+    names them: ``out``/``result`` (Long), ``out_cpp``/``result_cpp`` (long int),
+    ``out_legacy``/``result_legacy`` (torch.LongTensor). ``output``: which result it checks (the
+    values 0, the indices 1); ``computes``: the op then computes in out's dtype (cumsum);
+    ``overload``: the check applies only when the op returns that many results (max(x) checks
+    otherwise than max(x, dim)); ``error``: the exception torch raises."""
+
+    accepts: str
+    message: str
+    output: int = 0
+    computes: bool = False
+    overload: int = 0
+    error: type = RuntimeError
+
+    def refusal(self, name: str, result, out):
+        """torch's message when ``out`` (a numpy dtype) cannot hold ``result``, else None."""
+        if _ACCEPTS[self.accepts](np.dtype(result), np.dtype(out)):
+            return None
+        names = {}
+        for role, dtype in (("out", out), ("result", result)):
+            dtype = np.dtype(dtype)
+            names[role] = scalar_type_name(dtype)
+            names[role + "_cpp"] = CPP_TYPE_NAMES[dtype.name]
+            # torch's argument checks name a bool tensor by its C++ type
+            names[role + "_legacy"] = "CPUBoolType" if dtype == np.bool_ else LEGACY_TYPE_NAMES[from_numpy_dtype(dtype)]
+        return self.message.format(name=name, **names)
+
+
+_ACCEPTS = {
+    "exact": lambda result, out: result == out,
+    "cast": lambda result, out: _CATEGORY[result.kind] <= _CATEGORY[out.kind],
+    "float": lambda result, out: out.kind == "f",
+    "bool_or_byte": lambda result, out: out == np.bool_ or out == np.uint8,
+    "not_bool": lambda result, out: out != np.bool_,
+}
+ACCEPTS = tuple(_ACCEPTS)
+
+
+def _own_checks(dtype_rule) -> tuple:
+    if isinstance(dtype_rule, OutDtype):
+        return (dtype_rule,)
+    return dtype_rule if isinstance(dtype_rule, tuple) else ()
 
 
 def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None):
@@ -73,9 +124,10 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast"):
     if grad_mode._enabled[0] and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    if dtype_rule == "computes" and kwargs.get("dtype") is None:
-        from gradrepl.engine.dtypes import from_numpy_dtype
-
+    own = _own_checks(dtype_rule)
+    computes = dtype_rule == "computes" or any(check.computes for check in own)
+    if computes and kwargs.get("dtype") is None:
+        _check_before_computing(name, own, targets)
         kwargs = {**kwargs, "dtype": from_numpy_dtype(targets[0]._data.dtype)}
     result = function(*args, **kwargs)
     values = tuple(result) if isinstance(result, tuple) else (result,)
@@ -86,13 +138,28 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast"):
     if len(values) != len(targets):
         raise TypeError(f"{name}(): expected out to be a tuple of {len(values)} Tensors, "
                         f"got {len(targets)}")
+    own = tuple(check for check in own if check.overload in (0, len(values) if results_are_tuple else 1))
+    for check in own:
+        refusal = check.refusal(name, values[check.output]._data.dtype, targets[check.output]._data.dtype)
+        if refusal:
+            raise check.error(refusal)
+    policy = "own" if own else dtype_rule
     for i, (target, value) in enumerate(zip(targets, values)):
-        _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64,
-               dtype_rule=dtype_rule)
+        _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64 and not own,
+               dtype_rule=policy)
     if not results_are_tuple:
         return out
     # a torch.return_types tuple of the out tensors (built as a tuple: the classes' constructors differ)
     return tuple.__new__(type(result), targets) if hasattr(result, "_fields") else tuple(targets)
+
+
+def _check_before_computing(name, own, targets) -> None:
+    """An op computing in out's dtype (cumsum) refuses the dtypes it has no kernel for first."""
+    for check in own:
+        out = targets[check.output]._data.dtype
+        refusal = check.refusal(name, out, out)
+        if refusal:
+            raise check.error(refusal)
 
 
 def _requires_grad(x) -> bool:
@@ -110,7 +177,7 @@ def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: st
     if (index_output or dtype_rule == "exact") and have != want:
         raise RuntimeError(f"Expected out tensor to have dtype {CPP_TYPE_NAMES[have.name]}, "
                            f"but got {CPP_TYPE_NAMES[want.name]} instead")
-    if dtype_rule != "computes" and _CATEGORY[have.kind] > _CATEGORY[want.kind]:
+    if dtype_rule not in ("computes", "own") and _CATEGORY[have.kind] > _CATEGORY[want.kind]:
         raise RuntimeError(f"result type {scalar_type_name(have)} can't be cast to the desired "
                            f"output type {scalar_type_name(want)}")
     from gradrepl.engine.ops.inplace import guard_saved_output

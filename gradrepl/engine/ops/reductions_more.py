@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
-from gradrepl.engine.ops.cumulative import CUMPROD, cumprod, cumprod_  # registered here: the op list's order
+from gradrepl.engine.ops.cumulative import CUMPROD, RUNNING_OUT, cumprod, cumprod_  # registered here: the op list's order
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.promotion import as_float
@@ -305,17 +306,24 @@ var_mean = _with_mean(VAR_MEAN, "var_mean")
 std_mean = _with_mean(STD_MEAN, "std_mean")
 
 
-register("amax", amax, section=_S, rows=(AMAX,), out=True)
-register("amin", amin, section=_S, rows=(AMIN,), out=True)
+_SAME_AS_INPUT = OutDtype("exact", "Expected the dtype for input and out to match, but got {result} for input's dtype "
+                          "and {out} for out's dtype.")
+register("amax", amax, section=_S, rows=(AMAX,), out=True, out_dtype=_SAME_AS_INPUT)
+register("amin", amin, section=_S, rows=(AMIN,), out=True, out_dtype=_SAME_AS_INPUT)
 register("aminmax", aminmax, section=_S, rows=(AMINMAX,), out=2, out_dtype="exact")
-register("logsumexp", logsumexp, section=_S, rows=(LOGSUMEXP,), out=True)
-register("cumprod", cumprod, section=_S, rows=(CUMPROD,), inplace=cumprod_, out=True, out_dtype="computes")
-register("cummax", cummax, section=_S, rows=(CUMMAX,), out=2)
-register("cummin", cummin, section=_S, rows=(CUMMIN,), out=2)
-register("all", all, section=_S, out=True)
-register("any", any, section=_S, out=True)
+register("logsumexp", logsumexp, section=_S, rows=(LOGSUMEXP,), out=True, out_dtype=OutDtype(
+    "float", "logsumexp(): Expected floating point type for result tensor, but got: {out}"))
+register("cumprod", cumprod, section=_S, rows=(CUMPROD,), inplace=cumprod_, out=True, out_dtype=RUNNING_OUT)
+_RUNNING_EXTREMES = (OutDtype("exact", "expected scalar_type {result} but found {out}"),
+                     OutDtype("exact", "expected scalar_type Long but found {out}", output=1))
+register("cummax", cummax, section=_S, rows=(CUMMAX,), out=2, out_dtype=_RUNNING_EXTREMES)
+register("cummin", cummin, section=_S, rows=(CUMMIN,), out=2, out_dtype=_RUNNING_EXTREMES)
+_TRUTH = OutDtype("bool_or_byte", "{name} only supports bool tensor for result, got: {out}")
+register("all", all, section=_S, out=True, out_dtype=_TRUTH)
+register("any", any, section=_S, out=True, out_dtype=_TRUTH)
 register("count_nonzero", count_nonzero, section=_S)
-register("nansum", nansum, section=_S, rows=(NANSUM,), out=True)
-register("nanmean", nanmean, section=_S, out=True)
+_NANSUM = OutDtype("float", "\"nansum_cpu\" not implemented for '{out}'", error=NotImplementedError)
+register("nansum", nansum, section=_S, rows=(NANSUM,), out=True, out_dtype=_NANSUM)
+register("nanmean", nanmean, section=_S, out=True, out_dtype=_NANSUM)
 register("var_mean", var_mean, section=_S, rows=(VAR_MEAN,), method=False)
 register("std_mean", std_mean, section=_S, rows=(STD_MEAN,), method=False)
