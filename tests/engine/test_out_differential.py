@@ -103,6 +103,7 @@ def _outcome(lib, name, sample, tuple_results, kind, result_dtypes, make_outs=No
     got = returned if isinstance(returned, tuple) else (returned,)
     return {
         "identity": [r is o for r, o in zip(got, outs)] if tuple_results else returned is out,
+        "returns": type(returned).__name__,  # torch.return_types.sort_out for a tuple
         "values": [repr(np.asarray(o.tolist())) for o in outs],  # repr: nan equals nan
         "dtypes": [str(o.dtype) for o in outs],
         # torch's warnings (numpy's floating-point RuntimeWarnings are not out='s concern)

@@ -87,13 +87,18 @@ def _own_checks(dtype_rule) -> tuple:
     return dtype_rule if isinstance(dtype_rule, tuple) else ()
 
 
-def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None):
+def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None,
+             autograd_name: str | None = None, composite: bool = False):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
     is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
     an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
     ``needs``: (position, keyword) of the argument without which torch's overload takes no
-    ``out=`` (``sum(x)`` has none, ``sum(x, dim)`` has)."""
+    ``out=`` (``sum(x)`` has none, ``sum(x, dim)`` has). ``autograd_name``: the kernel torch's
+    autograd check names when it is not ``name`` (torch.linalg.det's is ``_linalg_det``);
+    ``composite``: torch computes the op from others and copies the result into ``out``, so a
+    result that requires grad is allowed and ``out`` records ``CopyBackwards`` (linalg.norm)."""
     counts = results if isinstance(results, tuple) else (results,)
+    how = _How(autograd_name or name, composite)
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
@@ -105,24 +110,34 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({given}, out={type(out).__name__}), but expected one of: ...")
         if len(counts) > 1:
-            return _into(name, function, args, kwargs, out, counts, dtype_rule)
+            return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
         if isinstance(out, (tuple, list)) != (results > 1):
             what = "tuple of Tensors" if results > 1 else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
-        return _into(name, function, args, kwargs, out, counts, dtype_rule)
+        if results > 1 and len(out) != results:
+            raise TypeError(f"expected tuple of {results} elements but got {len(out)}")
+        return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
     call.__wrapped_op__ = function
     return call
 
 
-def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast"):
+@dataclass(frozen=True)
+class _How:
+    autograd_name: str
+    composite: bool
+
+
+def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how=None):
+    how = how or _How(name, False)
     results_are_tuple = isinstance(out, (tuple, list))
     targets = tuple(out) if results_are_tuple else (out,)
     for target in targets:
         if not isinstance(target, Tensor):
             what = "tuple of Tensors" if results_are_tuple else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(target).__name__}")
-    if grad_mode._enabled[0] and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+    if not how.composite and grad_mode._enabled[0] \
+            and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
+        raise RuntimeError(f"{how.autograd_name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     own = _own_checks(dtype_rule)
     computes = dtype_rule == "computes" or any(check.computes for check in own)
@@ -145,12 +160,19 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast"):
             raise check.error(refusal)
     policy = "own" if own else dtype_rule
     for i, (target, value) in enumerate(zip(targets, values)):
+        if how.composite:
+            _copy_into(target, value)
+            continue
         _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64 and not own,
                dtype_rule=policy)
     if not results_are_tuple:
         return out
-    # a torch.return_types tuple of the out tensors (built as a tuple: the classes' constructors differ)
-    return tuple.__new__(type(result), targets) if hasattr(result, "_fields") else tuple(targets)
+    if not hasattr(result, "_fields"):
+        return tuple(targets)
+    # torch.return_types.sort_out and the like (built as a tuple: the classes' constructors differ)
+    from gradrepl.engine.ops.named_results import out_type
+
+    return tuple.__new__(out_type(type(result)), targets)
 
 
 def _check_before_computing(name, own, targets) -> None:
@@ -160,6 +182,27 @@ def _check_before_computing(name, own, targets) -> None:
         refusal = check.refusal(name, out, out)
         if refusal:
             raise check.error(refusal)
+
+
+def _copy_into(target: Tensor, value: Tensor) -> None:
+    """A composite op's ``out``: resized as a kernel's would be, then ``copy_`` (recorded)."""
+    shape = tuple(value.shape)
+    if tuple(target.shape) != shape:
+        if target._data.size:
+            _warn_resized(target._data, shape)
+        target._data = np.empty(shape, dtype=target._data.dtype)
+    target.copy_(value)
+
+
+def _warn_resized(data, shape) -> None:
+    warn_user(
+        "An output with one or more elements was resized since it had shape "
+        f"{list(np.shape(data))}, which does not match the required output shape "
+        f"{list(shape)}. This behavior is deprecated, and in a future PyTorch release "
+        "outputs will not be resized unless they have zero elements. You can explicitly "
+        "reuse an out tensor t by resizing it, inplace, to zero elements with "
+        "t.resize_(0). (Triggered internally at "
+        "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
 
 
 def _requires_grad(x) -> bool:
@@ -189,13 +232,6 @@ def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: st
         np.copyto(memory, value, casting="unsafe")
     else:
         if target._data.size:
-            warn_user(
-                "An output with one or more elements was resized since it had shape "
-                f"{list(np.shape(target._data))}, which does not match the required output shape "
-                f"{list(shape)}. This behavior is deprecated, and in a future PyTorch release "
-                "outputs will not be resized unless they have zero elements. You can explicitly "
-                "reuse an out tensor t by resizing it, inplace, to zero elements with "
-                "t.resize_(0). (Triggered internally at "
-                "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
+            _warn_resized(target._data, shape)
         target._data = np.array(value, dtype=want)
     target._bump_version()
