@@ -8,8 +8,9 @@ learner sees where *their* code went wrong. Three exceptions are translated:
   engine becomes the one-line RuntimeError PyTorch raises for it;
 - ``CellTimeout`` becomes ``TimeoutError``;
 - ``KeyboardInterrupt`` stays ``KeyboardInterrupt`` with an empty value, as in Jupyter;
-- an AttributeError on a gradrepl function that real torch writes in C (``x.exp.sum()``, the
-  parentheses forgotten) names torch's type, 'builtin_function_or_method', not Python's 'function'.
+- an AttributeError or TypeError about a gradrepl function that real torch writes in C
+  (``x.exp.sum()``, ``x.size[0]``: the parentheses forgotten) names torch's type,
+  'builtin_function_or_method', not Python's 'function' or 'method' (``torch_types.py``).
 
 ``unsupported`` names the torch feature behind the failure when gradrepl lacks it: the engine's
 ``UnsupportedError`` (found by class name so this module does not import the engine), the session's
@@ -89,22 +90,6 @@ def _engine_allocation_error(exc: BaseException) -> Optional[str]:
             f"you tried to allocate {size} bytes. Error code 12 (Cannot allocate memory)")
 
 
-def _torch_builtin_attribute_error(exc: BaseException, torch_target: Optional[str]) -> Optional[str]:
-    """PyTorch's words for an AttributeError on a gradrepl stand-in for one of torch's C built-ins."""
-    if not torch_target or not isinstance(exc, AttributeError):
-        return None
-    obj = getattr(exc, "obj", None)
-    if not (getattr(obj, "__module__", None) or "").startswith("gradrepl."):
-        return None
-    from gradrepl.torch._builtins import TYPE_NAME, is_torch_builtin
-
-    message = _message(exc)
-    python_name = f"'{type(obj).__name__}' object"
-    if not is_torch_builtin(obj) or not message.startswith(python_name):
-        return None
-    return f"'{TYPE_NAME}' object" + message[len(python_name):]
-
-
 def unsupported_feature(exc: BaseException, torch_target: Optional[str]) -> Optional[str]:
     """The torch feature gradrepl lacks that caused ``exc``, if that is what happened.
 
@@ -175,10 +160,12 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
         ename, evalue = "TimeoutError", str(exc)
     elif _engine_allocation_error(exc):
         ename, evalue = "RuntimeError", _engine_allocation_error(exc)
-    elif _torch_builtin_attribute_error(exc, torch_target):
-        ename, evalue = _ename(exc), _torch_builtin_attribute_error(exc, torch_target)
     else:
         ename, evalue = _ename(exc), _message(exc)
+        if torch_target and isinstance(exc, (AttributeError, TypeError)):
+            from gradrepl.session.torch_types import torch_type_message
+
+            evalue = torch_type_message(exc, evalue, lambda f: cell_labels(f) is not None) or evalue
     if isinstance(exc, SyntaxError):
         frames = format_syntax_error(exc, cell_labels)
     elif isinstance(exc, (CellTimeout, KeyboardInterrupt, UsageError)):

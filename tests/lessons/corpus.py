@@ -3461,6 +3461,10 @@ x.exp.sum()
 
 x.sum.item()
 
+x.size[0]
+
+x.mean + 1
+
 torch.linalg.inv.foo
 
 torch.nn.functional.relu.foo
