@@ -3451,9 +3451,9 @@ print(x.item)
 
 x.exp
 
-torch.exp, torch.linalg.inv, torch.nn.functional.linear
+torch.exp, torch.relu
 
-print(torch.exp, torch.linalg.norm, x.add_, sep="\\n")
+print(torch.exp, torch.sigmoid, x.add_, sep="\\n")
 
 x.backward
 
@@ -3465,9 +3465,9 @@ x.size[0]
 
 x.mean + 1
 
-torch.linalg.inv.foo
+torch.exp.foo
 
-torch.nn.functional.relu.foo
+x.backward.foo
 """)
 
 lesson("printing", "calling_what_is_not_a_method", """
