@@ -3465,7 +3465,8 @@ x.size[0]
 
 x.mean + 1
 
-torch.exp.foo
+f = torch.exp
+f.foo
 
 x.backward.foo
 """)
