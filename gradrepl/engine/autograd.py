@@ -177,11 +177,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def call_node(node, grads):
     """``grad_fn(grad)``: run one node's backward formula directly, as torch allows."""
+    expected = _node_outputs(node)
+    if expected is not None and len(grads) != expected:
+        raise TypeError(f"expected {expected} arguments, got {len(grads)} instead")
     arrays = [g._data if isinstance(g, Tensor) else g for g in grads]
     check_saved(node)
     out = _formula(node, arrays[0] if len(arrays) == 1 else list(arrays), create_graph=False)
     wrapped = tuple(None if g is None else new_tensor(g) for g in out)
     return wrapped if len(wrapped) != 1 else wrapped[0]
+
+
+def _node_outputs(node):
+    """How many gradients calling ``node`` takes (one per output of its op), when known."""
+    if not node._multi:
+        return 1
+    out = getattr(node, "_out", None)
+    return len(out) if isinstance(out, (list, tuple)) else None
 
 
 # -------------------------------------------------------------------------------------------------

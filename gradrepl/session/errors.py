@@ -7,7 +7,10 @@ learner sees where *their* code went wrong. Three exceptions are translated:
 - numpy's "Unable to allocate 37.3 GiB ..." MemoryError from a huge tensor request made through the
   engine becomes the one-line RuntimeError PyTorch raises for it;
 - ``CellTimeout`` becomes ``TimeoutError``;
-- ``KeyboardInterrupt`` stays ``KeyboardInterrupt`` with an empty value, as in Jupyter.
+- ``KeyboardInterrupt`` stays ``KeyboardInterrupt`` with an empty value, as in Jupyter;
+- an AttributeError or TypeError about a gradrepl function that real torch writes in C
+  (``x.exp.sum()``, ``x.size[0]``: the parentheses forgotten) names torch's type,
+  'builtin_function_or_method', not Python's 'function' or 'method' (``torch_types.py``).
 
 ``unsupported`` names the torch feature behind the failure when gradrepl lacks it: the engine's
 ``UnsupportedError`` (found by class name so this module does not import the engine), the session's
@@ -159,6 +162,10 @@ def error_info(exc: BaseException, cell_labels: Callable[[str], Optional[str]],
         ename, evalue = "RuntimeError", _engine_allocation_error(exc)
     else:
         ename, evalue = _ename(exc), _message(exc)
+        if torch_target and isinstance(exc, (AttributeError, TypeError)):
+            from gradrepl.session.torch_types import torch_type_message
+
+            evalue = torch_type_message(exc, evalue, lambda f: cell_labels(f) is not None) or evalue
     if isinstance(exc, SyntaxError):
         frames = format_syntax_error(exc, cell_labels)
     elif isinstance(exc, (CellTimeout, KeyboardInterrupt, UsageError)):

@@ -80,4 +80,8 @@ def session_builtins(target: str | None, modules: dict | None = None) -> dict:
     namespace_builtins = dict(builtins.__dict__)
     if target is not None or modules:
         namespace_builtins["__import__"] = SessionImporter(target, modules)
+    if target is not None and target.startswith("gradrepl."):
+        from gradrepl.session.torch_print import make_print
+
+        namespace_builtins["print"] = make_print()
     return namespace_builtins

@@ -201,23 +201,35 @@ def _type_printer(obj, p: Printer, cycle: bool) -> None:
     p.text(name if module in _BUILTIN_MODULES else module + "." + name)
 
 
-# torch's Tensor methods are C built-ins, which IPython shows as ``<function Tensor.item>`` (a learner who
-# forgot the parentheses sees that); gradrepl's are Python functions, so they arrive here as bound
-# methods. Only these two are Python functions in torch too, and keep the bound-method repr.
-_TORCH_PYTHON_TENSOR_METHODS = frozenset({"backward", "register_hook"})
+# torch's Tensor methods and most torch functions are C built-ins, which IPython shows as
+# ``<function Tensor.item>`` and ``<function torch._VariableFunctionsClass.exp>`` (a learner who forgot
+# the parentheses sees that); gradrepl's are Python functions: gradrepl.torch._builtins says how
+# torch shows each one. Torch's own Python functions (x.backward, F.relu) keep Python's forms.
+
+
+def _torch_builtin(obj):
+    """torch's look for a gradrepl stand-in of a torch C built-in, else None (no import for others)."""
+    func = _safe_getattr(obj, "__func__", obj)
+    if not (_safe_getattr(func, "__module__", None) or "").startswith("gradrepl."):
+        return None
+    from gradrepl.torch._builtins import builtin_look
+
+    return builtin_look(obj)
 
 
 def _method_printer(obj, p: Printer, cycle: bool) -> None:
-    owner = type(_safe_getattr(obj, "__self__", None))
-    name = _safe_getattr(_safe_getattr(obj, "__func__", None), "__name__", "") or ""
-    if (_safe_getattr(owner, "__module__", None), _safe_getattr(owner, "__qualname__", None)) == ("torch", "Tensor") \
-            and name and not name.startswith("_") and name not in _TORCH_PYTHON_TENSOR_METHODS:
-        p.text(f"<function Tensor.{name}>")
+    look = _torch_builtin(obj)
+    if look is not None:
+        p.text(look.pretty())
         return
     _repr_printer(obj, p, cycle)
 
 
 def _function_printer(obj, p: Printer, cycle: bool) -> None:
+    look = _torch_builtin(obj) if type(obj) is types.FunctionType else None
+    if look is not None:
+        p.text(look.pretty())
+        return
     name = _safe_getattr(obj, "__qualname__", obj.__name__)
     module = obj.__module__
     if module and module not in _BUILTIN_MODULES:

@@ -15,3 +15,9 @@ slogdet = _LINALG_TYPES["slogdet"]
 linalg_qr = _LINALG_TYPES["linalg_qr"]
 linalg_svd = _LINALG_TYPES["linalg_svd"]
 linalg_eigh = _LINALG_TYPES["linalg_eigh"]
+
+# what those ops return given out= (torch.return_types.sort_out ...), one class per result type
+from gradrepl.engine.ops.named_results import out_type as _out_type  # noqa: E402
+
+globals().update({cls.__name__ + "_out": _out_type(cls) for cls in
+                  (*_NAMED.values(), max, min, linalg_slogdet, slogdet, linalg_qr, linalg_svd, linalg_eigh)})

@@ -47,6 +47,10 @@ case("cumprod_zeros", lambda a: a.cumprod(-1),
 case("cumprod_int", lambda a: T.cumprod(a, 1), [ints()])
 case("cumprod_dtype", lambda a: T.cumprod(a, 1, dtype=T.float64), [M])
 case("cumprod_inplace", lambda a: a.clone().cumprod_(1), [M])
+case("cumprod_second_order", second(lambda a: a.cumprod(1)), [A(R3, F64)])
+case("cumprod_zeros_second_order", second(lambda a: a.cumprod(0) * a.cumprod(-1)),
+     [A(values=[[1.0, 0.0, 2.0, 3.0], [0.0, 2.0, 0.0, 1.5], [2.0, 3.0, 0.5, 0.0]], dtype=F64)])
+case("cumprod_f32_large", lambda a: a.cumprod(1), [A((3, 40), low=0.9, high=1.15)])
 for name in ("cummax", "cummin"):
     case(f"{name}", lambda a, n=name: getattr(T, n)(a, 1), [R3])
     case(f"{name}_ties", lambda a, n=name: getattr(a, n)(1), [TIES])

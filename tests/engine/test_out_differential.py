@@ -83,9 +83,9 @@ def _outs(lib, kind, result_dtypes):
     return made
 
 
-def _outcome(lib, name, sample, tuple_results, kind, result_dtypes):
+def _outcome(lib, name, sample, tuple_results, kind, result_dtypes, make_outs=None):
     args = _samples(lib)[sample]
-    outs = _outs(lib, kind, result_dtypes)
+    outs = (make_outs or _outs)(lib, kind, result_dtypes)
     out = tuple(outs) if tuple_results else outs[0]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -103,6 +103,7 @@ def _outcome(lib, name, sample, tuple_results, kind, result_dtypes):
     got = returned if isinstance(returned, tuple) else (returned,)
     return {
         "identity": [r is o for r, o in zip(got, outs)] if tuple_results else returned is out,
+        "returns": type(returned).__name__,  # torch.return_types.sort_out for a tuple
         "values": [repr(np.asarray(o.tolist())) for o in outs],  # repr: nan equals nan
         "dtypes": [str(o.dtype) for o in outs],
         # torch's warnings (numpy's floating-point RuntimeWarnings are not out='s concern)
@@ -112,13 +113,7 @@ def _outcome(lib, name, sample, tuple_results, kind, result_dtypes):
 
 
 # Where gradrepl still differs from torch, and why (remove an entry once fixed).
-# These ops check a wrong-dtype out in their own words, not in one of the rules of ops/out.py
-_OWN_WORDS = """all any amax amin argmax argmin cat column_stack dstack hstack stack vstack cummax
-    cummin dot heaviside index_select inner tensordot kthvalue mode logsumexp
-    masked_select max min mean median nan_to_num nanmean nansum nonzero take where clamp clamp_min
-    clamp_max"""
-KNOWN = {(name, "dtype"): "torch checks a wrong-dtype out in this op's own words"
-         for name in _OWN_WORDS.split()}
+KNOWN = {}
 KNOWN.update({
     ("kthvalue", "resized"): "torch resizes to the keepdim shape first",
     ("mode", "resized"): "torch resizes to the keepdim shape first",
@@ -144,3 +139,39 @@ def test_out_matches_torch(name, kind):
     if (name, kind) in KNOWN and mine != expected:
         pytest.xfail(KNOWN[(name, kind)])
     assert mine == expected
+
+
+_OUT_DTYPES = ["bool", "uint8", "int32", "int64", "float16", "float32", "float64"]
+# torch.all/any into a uint8 out reduce the input cast to uint8 when a slice has two elements or
+# more (all([0.5, 2.]) is 0, all([0.5]) is 1): a quirk gradrepl does not copy
+_QUIRKS = {("all", "uint8", None), ("any", "uint8", None)}
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+def test_out_of_every_dtype_matches_torch(name):
+    """Each out dtype in turn (all outputs alike, then each output of a tuple alone): accepted and
+    written as torch writes it, or refused in torch's words, with torch's exception."""
+    found = _sample(name)
+    if found is None:
+        pytest.skip(f"no sample call torch accepts for torch.{name}")
+    sample, tuple_results = found
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = getattr(torch, name)(*_samples(torch)[sample])
+    results = result if isinstance(result, tuple) else (result,)
+    right = [str(r.dtype).removeprefix("torch.") for r in results]
+    combos = [([dtype] * len(right), None) for dtype in _OUT_DTYPES]
+    if len(right) > 1:
+        combos += [(right[:i] + [dtype] + right[i + 1:], i) for i in range(len(right)) for dtype in _OUT_DTYPES]
+    wrong = []
+    for dtypes, which in combos:
+        if (name, dtypes[0], which) in _QUIRKS:
+            continue
+
+        def outs(lib, kind, result_dtypes, dtypes=dtypes):
+            return [lib.empty(0, dtype=getattr(lib, d)) for d in dtypes]
+        expected = _outcome(torch, name, sample, tuple_results, "empty", right, make_outs=outs)
+        mine = _outcome(gtorch, name, sample, tuple_results, "empty", right, make_outs=outs)
+        if mine != expected:
+            wrong.append((dtypes, expected, mine))
+    assert not wrong, wrong[:3]

@@ -209,3 +209,15 @@ def test_docs_worked_example_adds_an_op_with_all_its_variants():
     finally:
         registry.OPS.clear()
         registry.OPS.update(saved)
+
+
+@pytest.mark.parametrize("entry", [e for e in OPS if e.inplace_rows], ids=_id)
+def test_in_place_only_rows_are_what_the_in_place_form_records(entry):
+    """An op whose in-place form alone records (x.eq_(y)) declares those rows in the registry, and
+    the form records them: one grad_fn for a number operand, one for a tensor."""
+    recorded = set()
+    for other in (1.0, torch.ones(3)):
+        x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True) * 1
+        recorded.add(type(getattr(x, entry.name + "_")(other).grad_fn).__name__)
+    assert recorded == set(entry.inplace_grad_fn_names)
+    assert not entry.grad_fn_names  # the out-of-place op records nothing

@@ -3297,11 +3297,11 @@ import torch
 torch.matmul(torch.ones(3), torch.ones(3, 4, 5))
 """)
 
-lesson("known_differences", "printing_a_method_without_calling_it", """
+lesson("known_differences", "type_of_a_method", """
 import torch
 x = torch.tensor([1., 2.])
 
-print(x.item)
+type(x.item).__name__, type(torch.exp).__name__
 """)
 
 lesson("known_differences", "calling_shape_or_dtype", """
@@ -3443,6 +3443,55 @@ torch.concat([x, x]), torch.subtract(x, 1), x.multiply(2)
 torch.relu_(torch.ones(2, requires_grad=True))
 """)
 
+lesson("printing", "a_method_without_calling_it", """
+import torch
+x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+
+print(x.item)
+
+x.exp
+
+torch.exp, torch.relu
+
+print(torch.exp, torch.sigmoid, x.add_, sep="\\n")
+
+x.backward
+
+x.exp.sum()
+
+x.sum.item()
+
+x.size[0]
+
+x.mean + 1
+
+f = torch.exp
+f.foo
+
+x.backward.foo
+""")
+
+lesson("printing", "calling_what_is_not_a_method", """
+import torch
+x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+y = x * 2
+
+x.shape()
+
+x.T()
+
+y.grad_fn()
+
+x.grad_fn()
+
+len(torch.tensor(3.))
+
+for v in torch.tensor(3.):
+    print(v)
+
+len(x), [r.shape for r in x]
+""")
+
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
     "known_differences/numpy_ufunc_on_a_tensor":
@@ -3451,10 +3500,10 @@ KNOWN_DIFFERENCES = {
     "known_differences/ndarray_times_tensor":
         "engine: ndarray * tensor gives tensor([1., 2.], dtype=torch.float64); torch 2.13 with numpy 2 raises "
         "TypeError: unsupported operand type(s) for *: 'numpy.ndarray' and 'Tensor'",
-    "known_differences/printing_a_method_without_calling_it":
-        "engine: gradrepl's Tensor methods are Python functions, so print(x.item) shows '<bound method "
-        "Tensor.item of tensor(...)>'; torch's are built-ins: '<built-in method item of Tensor object at 0x...>' "
-        "(the displayed value, <function Tensor.item>, matches)",
+    "known_differences/type_of_a_method":
+        "engine: gradrepl's Tensor methods and torch functions are Python functions, so type(x.item) is "
+        "'method' and type(torch.exp) 'function'; torch's are 'builtin_function_or_method' (their printed "
+        "forms and the AttributeError of x.exp.sum() match: gradrepl/torch/_builtins.py)",
     "known_differences/vector_times_mismatched_batch":
         "engine linalg: 1-D @ 3-D with mismatched sizes says 'Expected size for first two dimensions of batch2 "
         "tensor to be: [1, 3] ...'; torch says '[3, 3]'",

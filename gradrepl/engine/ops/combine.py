@@ -7,6 +7,7 @@ import numpy as np
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.promotion import result_dtype
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 
 
@@ -160,7 +161,10 @@ def _where_method(self, condition, other):
 
 
 register("where", where, section="combine", rows=(WHERE,), method=_where_method, out=True,
-         out_needs=(1, "input"))  # where(condition) takes no out=
-register("stack", stack, section="combine", rows=(STACK,), method=False, out=True)
+         out_needs=(1, "input"),  # where(condition) takes no out=
+         out_dtype=OutDtype("exact", "Expected out type to be {result} but got {out}"))
+# every joining op ends in torch.cat, whose words these are
+CAT_OUT = OutDtype("cast", "torch.cat(): input types can't be cast to the desired output type {out}", error=TypeError)
+register("stack", stack, section="combine", rows=(STACK,), method=False, out=True, out_dtype=CAT_OUT)
 register("cat", cat, section="combine", rows=(CAT,), method=False,
-         aliases=("concat", "concatenate"), out=True)
+         aliases=("concat", "concatenate"), out=True, out_dtype=CAT_OUT)

@@ -64,8 +64,8 @@ def _in_place_rows(name, compare):
     return scalar, tensor
 
 
-def _in_place(name, compare):
-    scalar, tensor = _in_place_rows(name, compare)
+def _in_place(name, rows):
+    scalar, tensor = rows
 
     def inplace(self, other):
         from gradrepl.engine.ops.inplace import apply_inplace
@@ -74,7 +74,6 @@ def _in_place(name, compare):
             return apply_inplace(tensor, self, (other,))
         return apply_inplace(scalar, self, (), (other,))
     inplace.__name__ = inplace.__qualname__ = name + "_"
-    inplace.rows = (scalar, tensor)
     return inplace
 
 
@@ -127,9 +126,10 @@ def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 _S = "comparison"
 for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt", lt, "__lt__"),
                               ("le", le, "__le__"), ("gt", gt, "__gt__"), ("ge", ge, "__ge__")):
-    # no rows=: torch.ne records nothing (only x.ne_(y) on a tensor with history does)
+    # no rows=: torch.ne records nothing; only x.ne_(y) on a tensor with history does
+    _rows = _in_place_rows(_name, _func)
     register(_name, _func, section=_S, operators={_dunder: CALL}, out=True,
-             inplace=_in_place(_name, _func))
+             inplace=_in_place(_name, _rows), inplace_rows=_rows)
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)

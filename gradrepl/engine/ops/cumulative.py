@@ -1,8 +1,13 @@
-"""prod (over everything: ``ProdBackward0``; along a dim: ``ProdBackward1``) and cumsum.
+"""prod (over everything: ``ProdBackward0``; along a dim: ``ProdBackward1``), cumsum and cumprod.
 
 prod's gradient is result / x where no factor is zero (torch's prod_backward); where a slice holds
 exactly one zero, that position gets the product of the others and the rest nothing; with two
 zeros or more, the whole slice gets nothing. Integers and bools multiply and add up as int64.
+
+The running ops round as torch's CPU kernels do: they carry the running sum or product in a wider
+type (double for float, float for half) and round each step to the output's dtype. cumprod's
+gradient follows torch's cumprod_backward, zeros included, with one formula per case (see
+``_cumprod_backward``) so that its values, and under create_graph its graph, are torch's.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
+from gradrepl.engine.ops.summation import float_sum
 from gradrepl.engine.tensor import data_of as _data, wrap_dim
 from gradrepl.engine.ops.registry import register
 
@@ -19,6 +26,19 @@ def _accumulator(a, dtype):
     if dtype is not None:
         return dtype
     return np.dtype(np.int64) if a.dtype.kind in "biu" else a.dtype
+
+
+# torch's CPU cumulative kernels keep the running value in at::acc_type: wider than the output
+_RUNNING_TYPE = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.float16): np.dtype(np.float32)}
+
+
+def _running(ufunc, a, axis, out_dtype):
+    """ufunc.accumulate along axis, rounded as torch's cumsum/cumprod kernels round."""
+    out_dtype = np.dtype(out_dtype)
+    wide = _RUNNING_TYPE.get(out_dtype)
+    if wide is None:
+        return ufunc.accumulate(a, axis=axis, dtype=out_dtype)
+    return ufunc.accumulate(a, axis=axis, dtype=wide).astype(out_dtype)
 
 
 def _prod_forward(a, dims, keepdim, dtype):
@@ -86,9 +106,7 @@ def _cumsum_forward(a, dim, dtype):
     out_dtype = _accumulator(a, dtype)
     if a.ndim == 0:
         return a.astype(out_dtype)
-    if a.dtype == np.float16 and dtype is None:
-        return np.cumsum(a, axis=dim, dtype=np.float32).astype(np.float16)
-    return np.cumsum(a, axis=dim, dtype=out_dtype)
+    return _running(np.add, a, dim, out_dtype)
 
 
 def _cumsum_backward(F, g, inputs, out, params, needs):
@@ -96,8 +114,7 @@ def _cumsum_backward(F, g, inputs, out, params, needs):
     if np.ndim(_data(g)) == 0:
         return (g,)
     if F is arrays:
-        work = np.float32 if g.dtype == np.float16 else g.dtype  # half adds up in float32
-        return (np.flip(np.cumsum(np.flip(g, dim), axis=dim, dtype=work), dim).astype(g.dtype),)
+        return (_reversed_running_sum(g, dim),)
     # the reversed running sum, as total - running sum + g, with recorded ops
     return (F.sum(g, (dim,), keepdim=True) - cumsum(g, dim) + g,)
 
@@ -125,6 +142,123 @@ def cumsum_(self, dim, *, dtype=None):
     return apply_inplace(CUMSUM, self, (), (d, None if dtype is None else dtype.numpy))
 
 
+def _reversed_running_sum(a, dim, F=arrays):
+    """The running sum taken from the far end of dim (torch's flip, cumsum, flip)."""
+    if F is arrays:
+        return np.flip(_running(np.add, np.flip(a, dim), dim, a.dtype), dim)
+    from gradrepl.engine.ops.shape_more import flip  # shape_more registers later: the op list's order
+
+    return flip(cumsum(flip(a, dim), dim), dim)
+
+
+# ---------------------------------------------------------------------------------------------
+# cumprod
+
+def _cumprod_forward(a, dim, dtype):
+    out_dtype = _accumulator(a, dtype)
+    return _running(np.multiply, a, dim, out_dtype) if a.ndim else a.astype(out_dtype)
+
+
+def _cumprod_backward(F, g, inputs, out, params, needs):
+    """torch's cumprod_backward: sum_{j >= k} g_j * dy_j/dx_k, where dy_j/dx_k is the product of
+    x_0..x_j without x_k.
+
+    With no zero in x that is (reversed running sum of g * y) / x. With zeros, torch takes two
+    roads: without create_graph a masked O(n) formula (positions before the first zero as above,
+    the first zero itself from the products around it, the rest nothing); with create_graph an
+    O(n^2) loop over k whose graph can be differentiated again (the O(n) one's derivative would be
+    wrong at the zeros). g arrives in the input's dtype (derivatives.yaml: grad.to(self.scalar_type())).
+    """
+    dim, x = params[0], inputs[0]
+    values = np.asarray(_data(x))
+    g = _in_dtype(F, g, values.dtype)
+    if values.size <= 1 or values.shape[dim] == 1:
+        return (g,)
+    zero = values == 0
+    if not zero.any():
+        grad = _reversed_running_sum(out * g, dim, F) / x
+    elif F is arrays:
+        grad = _cumprod_grad_with_zeros(values, g, np.asarray(out), zero, dim)
+    else:
+        grad = _cumprod_grad_recorded(x, g, dim)
+    return (_in_dtype(F, grad, values.dtype),)
+
+
+def _in_dtype(F, t, dtype):
+    if F is arrays:
+        return t if t.dtype == dtype else t.astype(dtype)
+    from gradrepl.engine.dtypes import from_numpy_dtype
+
+    want = from_numpy_dtype(dtype)
+    return t if t.dtype is want else t.to(want)
+
+
+def _cumprod_grad_with_zeros(x, g, y, zero, dim):
+    """The gradient where some slice holds a zero (z1 the first, z2 the second or the end): before
+    z1 as without zeros; at z1, y[z1 - 1] * sum over [z1, z2) of g_j * prod(x[z1 + 1..j]); after
+    z1 nothing (every product holds x[z1])."""
+    zeros_so_far = np.cumsum(zero, axis=dim)
+    before = zeros_so_far == 0
+    grad = np.zeros(x.shape, dtype=g.dtype)
+    safe_x = np.where(before, x, 1)
+    grad[before] = (_reversed_running_sum(np.where(before, y * g, 0), dim) / safe_x)[before]
+    at_first = zero & (zeros_so_far == 1)
+    between = (zeros_so_far == 1) & ~at_first
+    after_z1 = _running(np.multiply, np.where(between, x, 1), dim, x.dtype)
+    from_z1 = float_sum(after_z1 * np.where(zeros_so_far == 1, g, 0), (dim,), keepdim=True)
+    # y just before the first zero, 1 where the zero comes first (or the slice has none)
+    first = np.expand_dims(np.argmax(at_first, axis=dim), dim)
+    y_before = np.take_along_axis(y, np.maximum(first - 1, 0), axis=dim)
+    y_before = np.where(first == 0, 1, y_before)
+    grad[at_first] = np.broadcast_to(from_z1 * y_before, x.shape)[at_first]
+    return grad
+
+
+def _cumprod_grad_recorded(x, g, dim):
+    """Column k of the gradient is sum(g[k:] * omitted), omitted_j = prod(x[:k]) * prod(x[k+1..j]),
+    written into a zero tensor one column at a time: torch's loop, and so its graph (CopySlices
+    over SumBackward1, MulBackward0, CatBackward0, ProdBackward1, CumprodBackward0, SliceBackward0)."""
+    from gradrepl.engine.factories import ones, zeros
+    from gradrepl.engine.ops.combine import cat
+    from gradrepl.engine.ops.reductions import sum as total
+    from gradrepl.engine.ops.shape_more import narrow  # records SliceBackward0 even for a whole dim
+
+    n = x.shape[dim]
+    grad = zeros(tuple(x.shape), dtype=g.dtype)
+    one_column = ones(1, dtype=g.dtype).expand(*(1 if d == dim else s for d, s in enumerate(x.shape)))
+    for k in range(n):
+        until_k = prod(narrow(x, dim, 0, k), dim, keepdim=True) if k else None
+        from_k = cumprod(narrow(x, dim, k + 1, n - k - 1), dim) if k < n - 1 else None
+        if until_k is None:
+            omitted = cat([one_column, from_k], dim)
+        elif from_k is None:
+            omitted = until_k
+        else:
+            omitted = cat([until_k, until_k.expand_as(from_k) * from_k], dim)
+        grad[(slice(None),) * dim + (k,)].copy_(total(narrow(g, dim, k, n - k) * omitted, (dim,)))
+    return grad
+
+
+CUMPROD = Primitive("cumprod", "CumprodBackward0", _cumprod_forward, _cumprod_backward,
+                    inputs=("self",), saves=("self", "result"))
+
+
+def cumprod(input, dim, *, dtype=None):
+    """the running product along dim"""
+    d = wrap_dim(dim, max(input.ndim, 1))
+    return apply_unary(CUMPROD, input, (d if input.ndim else 0,
+                                        None if dtype is None else dtype.numpy))
+
+
+def cumprod_(self, dim, *, dtype=None):
+    from gradrepl.engine.ops.inplace import apply_inplace
+
+    return apply_inplace(CUMPROD, self, (), (wrap_dim(dim, max(self.ndim, 1)), None))
+
+
 register("prod", prod, section="reduction", rows=(PROD, PROD_DIM), out=True, out_dtype="computes",
          out_needs=(1, "dim"))  # prod(x) takes no out=, prod(x, dim) does
-register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True, out_dtype="computes")
+# cumsum and cumprod compute in out's dtype, which has to have a kernel
+RUNNING_OUT = OutDtype("not_bool", "\"{name}_out_cpu\" not implemented for '{out}'", computes=True,
+                       error=NotImplementedError)
+register("cumsum", cumsum, section="reduction", rows=(CUMSUM,), inplace=cumsum_, out=True, out_dtype=RUNNING_OUT)

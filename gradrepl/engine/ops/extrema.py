@@ -12,6 +12,7 @@ import numpy as np
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.ops.promotion import elementwise, raise_broadcast_error, result_dtype
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 
 
@@ -233,9 +234,15 @@ argmax = _arg("argmax", np.argmax)
 argmin = _arg("argmin", np.argmin)
 
 
-register("max", max, section="extrema", rows=(MAX, MAX_DIM, MAXIMUM), out=(1, 2))
-register("min", min, section="extrema", rows=(MIN, MIN_DIM, MINIMUM), out=(1, 2))
+# max(x) checks that the result casts to out, max(x, dim) that values and indices match exactly
+_EXACT = "Expected out tensor to have dtype {result_cpp}, but got {out_cpp} instead"
+_EXTREMES = (OutDtype("cast", "Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType(out.dtype())) to be true, "
+                       "but got false.  (Could this error message be improved?  If so, please report an enhancement "
+                       "request to PyTorch.)", overload=1),
+             OutDtype("exact", _EXACT, overload=2), OutDtype("exact", _EXACT, output=1, overload=2))
+register("max", max, section="extrema", rows=(MAX, MAX_DIM, MAXIMUM), out=(1, 2), out_dtype=_EXTREMES)
+register("min", min, section="extrema", rows=(MIN, MIN_DIM, MINIMUM), out=(1, 2), out_dtype=_EXTREMES)
 register("maximum", maximum, section="extrema", rows=(MAXIMUM,), out=True)
 register("minimum", minimum, section="extrema", rows=(MINIMUM,), out=True)
-register("argmax", argmax, section="extrema", out=True)
-register("argmin", argmin, section="extrema", out=True)
+register("argmax", argmax, section="extrema", out=True, out_dtype="exact")
+register("argmin", argmin, section="extrema", out=True, out_dtype="exact")

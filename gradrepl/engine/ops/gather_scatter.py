@@ -16,6 +16,7 @@ from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.arithmetic import _not_implemented as not_implemented  # (x // y uses it too)
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 
@@ -397,11 +398,15 @@ register("gather", gather, section=_S, rows=(GATHER,), out=True, out_dtype="exac
 register("scatter", scatter, section=_S, rows=(SCATTER, SCATTER_VALUE, SCATTER_REDUCE),
          inplace=scatter_, out=True, out_dtype="exact")
 register("scatter_add", scatter_add, section=_S, rows=(SCATTER_ADD,), inplace=scatter_add_, out=True, out_dtype="exact")
-register("index_select", index_select, section=_S, rows=(INDEX_SELECT,), out=True)
+_SAME_AS_SELF = OutDtype("exact", "{name}(): self and result must have the same scalar type")
+register("index_select", index_select, section=_S, rows=(INDEX_SELECT,), out=True, out_dtype=_SAME_AS_SELF)
 register("index_add", index_add, section=_S, rows=(INDEX_ADD,), inplace=index_add_, out=True, out_dtype="exact")
-register("take", take, section=_S, rows=(TAKE,), out=True)
+register("take", take, section=_S, rows=(TAKE,), out=True, out_dtype=OutDtype(
+    "exact", "take(): self and out expected to have the same dtype, but got self.dtype = {result} and "
+    "out.dtype = {out}"))
 register("masked_fill", masked_fill, section=_S, rows=(MASKED_FILL, MASKED_FILL_TENSOR),
          inplace=masked_fill_)
-register("masked_select", masked_select, section=_S, rows=(MASKED_SELECT,), out=True)
-register("nonzero", nonzero, section=_S, out=True)
+register("masked_select", masked_select, section=_S, rows=(MASKED_SELECT,), out=True, out_dtype=_SAME_AS_SELF)
+register("nonzero", nonzero, section=_S, out=True, out_dtype=OutDtype(
+    "exact", "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}"))
 register("argwhere", argwhere, section=_S)

@@ -14,6 +14,7 @@ from gradrepl.engine.ops.blas_order import matrix_product
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
 from gradrepl.engine.tensor import Tensor
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 
 
@@ -225,4 +226,5 @@ register("matmul", matmul, section="linear algebra",
          operators={"__matmul__": _matmul_operator, "__rmatmul__": _rmatmul_operator}, out=True, out_dtype="exact")
 register("mm", mm, section="linear algebra", rows=(MM,), out=True, out_dtype="exact")
 register("mv", mv, section="linear algebra", rows=(MV,), out=True, out_dtype="exact")
-register("dot", dot, section="linear algebra", rows=(DOT,), out=True)
+register("dot", dot, section="linear algebra", rows=(DOT,), out=True, out_dtype=OutDtype(
+    "exact", "result dtype {out} does not match input dtype {result}"))

@@ -15,6 +15,7 @@ from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.linalg import _positive_zeros, dot, mm
 from gradrepl.engine.ops.primitive import Primitive, apply
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor, wrap_dim
 from gradrepl.engine.warn import warn_user_once
@@ -223,7 +224,9 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
 register("bmm", bmm, section=_L, rows=(BMM,), out=True, out_dtype="exact")
 register("baddbmm", baddbmm, section=_L, rows=(BADDBMM,), inplace=baddbmm_, out=True, out_dtype="exact")
 register("outer", outer, section=_L, aliases=("ger",), out=True)
-register("inner", inner, section=_L, out=True)
+_TENSORDOT_OUT = OutDtype("exact", "tensordot: Expected the output tensor to have dtype {result}, but got an output "
+                          "tensor with dtype {out}")
+register("inner", inner, section=_L, out=True, out_dtype=_TENSORDOT_OUT)
 register("kron", kron, section=_L, out=True)
-register("tensordot", tensordot, section=_L, method=False, out=True)
+register("tensordot", tensordot, section=_L, method=False, out=True, out_dtype=_TENSORDOT_OUT)
 register("cross", cross, section=_L, rows=(CROSS,), out=True, out_dtype="exact")

@@ -4,6 +4,8 @@ index output (``sort``, ``topk``, ``cummax`` ...)."""
 
 from __future__ import annotations
 
+import functools
+
 from gradrepl.engine.ops.primitive import wrap
 from gradrepl.engine.tensor import new_tensor
 
@@ -30,6 +32,12 @@ def return_type(name: str, fields=("values", "indices")):
     cls.__module__ = "torch.return_types"
     cls.__qualname__ = name
     return cls
+
+
+@functools.lru_cache(maxsize=None)
+def out_type(cls):
+    """What the op returns given ``out=``: torch.return_types.sort_out for sort, and so on."""
+    return return_type(cls.__name__ + "_out", cls._fields)
 
 
 RETURN_TYPES = {name: return_type(name) for name in (

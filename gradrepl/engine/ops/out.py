@@ -11,7 +11,10 @@ handles the keyword itself. torch's rules, in the order torch checks them:
   tril, gather: ``Expected out tensor to have dtype double, but got float instead``), ``"same"``
   (abs, neg, round: ``Found dtype Float but expected Double``), ``"computes"`` (cumsum: any
   dtype, the op computing in ``out``'s dtype as if given ``dtype=``); index outputs must be
-  int64 exactly;
+  int64 exactly. Ops that check in their own words (amax: "Expected the dtype for input and out
+  to match, ...", all: "all only supports bool tensor for result, got: Long") declare an
+  ``OutDtype``: which dtypes they accept and torch's message, per output in torch's order. Every
+  dtype is checked before anything is written;
 - shapes: ``out`` is resized to the result's shape, with torch's deprecation warning when it
   had elements;
 - ``out`` is changed in place (its version goes up) and is what the function returns.
@@ -22,11 +25,12 @@ Ops returning several tensors (``sort``: values, indices) take a tuple of as man
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
+from gradrepl.engine.dtypes import CPP_TYPE_NAMES, LEGACY_TYPE_NAMES, from_numpy_dtype, scalar_type_name
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user
 
@@ -36,13 +40,65 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 POLICIES = ("cast", "exact", "same", "computes")
 
 
-def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None):
+@dataclass(frozen=True)
+class OutDtype:
+    """One op's own check of an ``out`` tensor's dtype: ``accepts`` one of ``ACCEPTS``, else
+    ``message`` formatted with the op's ``name`` and the out's and the result's dtypes as torch
+    names them: ``out``/``result`` (Long), ``out_cpp``/``result_cpp`` (long int),
+    ``out_legacy``/``result_legacy`` (torch.LongTensor). ``output``: which result it checks (the
+    values 0, the indices 1); ``computes``: the op then computes in out's dtype (cumsum);
+    ``overload``: the check applies only when the op returns that many results (max(x) checks
+    otherwise than max(x, dim)); ``error``: the exception torch raises."""
+
+    accepts: str
+    message: str
+    output: int = 0
+    computes: bool = False
+    overload: int = 0
+    error: type = RuntimeError
+
+    def refusal(self, name: str, result, out):
+        """torch's message when ``out`` (a numpy dtype) cannot hold ``result``, else None."""
+        if _ACCEPTS[self.accepts](np.dtype(result), np.dtype(out)):
+            return None
+        names = {}
+        for role, dtype in (("out", out), ("result", result)):
+            dtype = np.dtype(dtype)
+            names[role] = scalar_type_name(dtype)
+            names[role + "_cpp"] = CPP_TYPE_NAMES[dtype.name]
+            # torch's argument checks name a bool tensor by its C++ type
+            names[role + "_legacy"] = "CPUBoolType" if dtype == np.bool_ else LEGACY_TYPE_NAMES[from_numpy_dtype(dtype)]
+        return self.message.format(name=name, **names)
+
+
+_ACCEPTS = {
+    "exact": lambda result, out: result == out,
+    "cast": lambda result, out: _CATEGORY[result.kind] <= _CATEGORY[out.kind],
+    "float": lambda result, out: out.kind == "f",
+    "bool_or_byte": lambda result, out: out == np.bool_ or out == np.uint8,
+    "not_bool": lambda result, out: out != np.bool_,
+}
+ACCEPTS = tuple(_ACCEPTS)
+
+
+def _own_checks(dtype_rule) -> tuple:
+    if isinstance(dtype_rule, OutDtype):
+        return (dtype_rule,)
+    return dtype_rule if isinstance(dtype_rule, tuple) else ()
+
+
+def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None,
+             autograd_name: str | None = None, composite: bool = False):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
     is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
     an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
     ``needs``: (position, keyword) of the argument without which torch's overload takes no
-    ``out=`` (``sum(x)`` has none, ``sum(x, dim)`` has)."""
+    ``out=`` (``sum(x)`` has none, ``sum(x, dim)`` has). ``autograd_name``: the kernel torch's
+    autograd check names when it is not ``name`` (torch.linalg.det's is ``_linalg_det``);
+    ``composite``: torch computes the op from others and copies the result into ``out``, so a
+    result that requires grad is allowed and ``out`` records ``CopyBackwards`` (linalg.norm)."""
     counts = results if isinstance(results, tuple) else (results,)
+    how = _How(autograd_name or name, composite)
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
@@ -54,28 +110,39 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({given}, out={type(out).__name__}), but expected one of: ...")
         if len(counts) > 1:
-            return _into(name, function, args, kwargs, out, counts, dtype_rule)
+            return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
         if isinstance(out, (tuple, list)) != (results > 1):
             what = "tuple of Tensors" if results > 1 else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
-        return _into(name, function, args, kwargs, out, counts, dtype_rule)
+        if results > 1 and len(out) != results:
+            raise TypeError(f"expected tuple of {results} elements but got {len(out)}")
+        return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
     call.__wrapped_op__ = function
     return call
 
 
-def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast"):
+@dataclass(frozen=True)
+class _How:
+    autograd_name: str
+    composite: bool
+
+
+def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how=None):
+    how = how or _How(name, False)
     results_are_tuple = isinstance(out, (tuple, list))
     targets = tuple(out) if results_are_tuple else (out,)
     for target in targets:
         if not isinstance(target, Tensor):
             what = "tuple of Tensors" if results_are_tuple else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(target).__name__}")
-    if grad_mode._enabled[0] and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+    if not how.composite and grad_mode._enabled[0] \
+            and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
+        raise RuntimeError(f"{how.autograd_name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    if dtype_rule == "computes" and kwargs.get("dtype") is None:
-        from gradrepl.engine.dtypes import from_numpy_dtype
-
+    own = _own_checks(dtype_rule)
+    computes = dtype_rule == "computes" or any(check.computes for check in own)
+    if computes and kwargs.get("dtype") is None:
+        _check_before_computing(name, own, targets)
         kwargs = {**kwargs, "dtype": from_numpy_dtype(targets[0]._data.dtype)}
     result = function(*args, **kwargs)
     values = tuple(result) if isinstance(result, tuple) else (result,)
@@ -86,13 +153,56 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast"):
     if len(values) != len(targets):
         raise TypeError(f"{name}(): expected out to be a tuple of {len(values)} Tensors, "
                         f"got {len(targets)}")
+    own = tuple(check for check in own if check.overload in (0, len(values) if results_are_tuple else 1))
+    for check in own:
+        refusal = check.refusal(name, values[check.output]._data.dtype, targets[check.output]._data.dtype)
+        if refusal:
+            raise check.error(refusal)
+    policy = "own" if own else dtype_rule
     for i, (target, value) in enumerate(zip(targets, values)):
-        _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64,
-               dtype_rule=dtype_rule)
+        if how.composite:
+            _copy_into(target, value)
+            continue
+        _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64 and not own,
+               dtype_rule=policy)
     if not results_are_tuple:
         return out
-    # a torch.return_types tuple of the out tensors (built as a tuple: the classes' constructors differ)
-    return tuple.__new__(type(result), targets) if hasattr(result, "_fields") else tuple(targets)
+    if not hasattr(result, "_fields"):
+        return tuple(targets)
+    # torch.return_types.sort_out and the like (built as a tuple: the classes' constructors differ)
+    from gradrepl.engine.ops.named_results import out_type
+
+    return tuple.__new__(out_type(type(result)), targets)
+
+
+def _check_before_computing(name, own, targets) -> None:
+    """An op computing in out's dtype (cumsum) refuses the dtypes it has no kernel for first."""
+    for check in own:
+        out = targets[check.output]._data.dtype
+        refusal = check.refusal(name, out, out)
+        if refusal:
+            raise check.error(refusal)
+
+
+def _copy_into(target: Tensor, value: Tensor) -> None:
+    """A composite op's ``out``: resized as a kernel's would be, then ``copy_`` (recorded)."""
+    shape = tuple(value.shape)
+    if tuple(target.shape) != shape:
+        if target._data.size:
+            _warn_resized(target._data, shape)
+        target._data = np.empty(shape, dtype=target._data.dtype)
+    target.copy_(value)
+
+
+def _warn_resized(data, shape) -> None:
+    warn_user(
+        "An output with one or more elements was resized since it had shape "
+        f"{list(np.shape(data))}, which does not match the required output shape "
+        f"{list(shape)}. This behavior is deprecated, and in a future PyTorch release "
+        "outputs will not be resized unless they have zero elements. You can explicitly "
+        "reuse an out tensor t by resizing it, inplace, to zero elements with "
+        "t.resize_(0). (Triggered internally at "
+        "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
 
 
 def _requires_grad(x) -> bool:
@@ -110,7 +220,7 @@ def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: st
     if (index_output or dtype_rule == "exact") and have != want:
         raise RuntimeError(f"Expected out tensor to have dtype {CPP_TYPE_NAMES[have.name]}, "
                            f"but got {CPP_TYPE_NAMES[want.name]} instead")
-    if dtype_rule != "computes" and _CATEGORY[have.kind] > _CATEGORY[want.kind]:
+    if dtype_rule not in ("computes", "own") and _CATEGORY[have.kind] > _CATEGORY[want.kind]:
         raise RuntimeError(f"result type {scalar_type_name(have)} can't be cast to the desired "
                            f"output type {scalar_type_name(want)}")
     from gradrepl.engine.ops.inplace import guard_saved_output
@@ -122,13 +232,6 @@ def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: st
         np.copyto(memory, value, casting="unsafe")
     else:
         if target._data.size:
-            warn_user(
-                "An output with one or more elements was resized since it had shape "
-                f"{list(np.shape(target._data))}, which does not match the required output shape "
-                f"{list(shape)}. This behavior is deprecated, and in a future PyTorch release "
-                "outputs will not be resized unless they have zero elements. You can explicitly "
-                "reuse an out tensor t by resizing it, inplace, to zero elements with "
-                "t.resize_(0). (Triggered internally at "
-                "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
+            _warn_resized(target._data, shape)
         target._data = np.array(value, dtype=want)
     target._bump_version()

@@ -8,6 +8,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.tensor import wrap_dim
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 
 
@@ -135,4 +136,5 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 register("sum", sum, section="reduction", rows=(SUM, SUM_DIM), out=True, out_dtype="computes",
          out_needs=(1, "dim"))  # sum(x) takes no out=, sum(x, dim) does
-register("mean", mean, section="reduction", rows=(MEAN, MEAN_DIM), out=True)
+register("mean", mean, section="reduction", rows=(MEAN, MEAN_DIM), out=True, out_dtype=OutDtype(
+    "cast", "mean.dtype_out(): input types can't be cast to the desired output type {out}"))

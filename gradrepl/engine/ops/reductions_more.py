@@ -1,4 +1,4 @@
-"""More reductions: amax/amin/aminmax, logsumexp, cumprod, cummax/cummin, all/any, nansum,
+"""More reductions: amax/amin/aminmax, logsumexp, cummax/cummin, all/any, nansum,
 nanmean, count_nonzero, var_mean and std_mean. Each differentiable one is a row with torch's
 grad_fn name and its derivatives.yaml formula.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
-from gradrepl.engine.errors import UnsupportedError
-from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops.cumulative import CUMPROD, RUNNING_OUT, cumprod, cumprod_  # registered here: the op list's order
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.promotion import as_float
@@ -137,50 +137,7 @@ def logsumexp(input, dim=_REQUIRED, keepdim=False):
 
 
 # ---------------------------------------------------------------------------------------------
-# cumprod, cummax, cummin along one dim
-
-def _cumprod_forward(a, dim, dtype):
-    if dtype is None and a.dtype.kind in "biu":
-        dtype = np.int64
-    return np.cumprod(a, axis=dim, dtype=dtype) if a.ndim else a.astype(dtype or a.dtype)
-
-
-def _cumprod_backward(F, g, inputs, out, params, needs):
-    if F is not arrays:
-        raise UnsupportedError("double backward through cumprod",
-                               "gradrepl computes cumprod's gradient but not its gradient's")
-    dim = params[0]
-    x = np.asarray(inputs[0])
-    if x.ndim == 0:
-        return (g,)
-    x, g = np.moveaxis(x, dim, -1), np.moveaxis(np.asarray(g), dim, -1)
-    n = x.shape[-1]
-    grad = np.zeros_like(g)
-    # d out_k / d x_i = prod of x_j for j <= k, j != i: written out, which stays right at zeros
-    for i in range(n):
-        others = x.copy()
-        others[..., i] = 1
-        products = np.cumprod(others, axis=-1)
-        grad[..., i] = np.sum(g[..., i:] * products[..., i:], axis=-1)
-    return (np.moveaxis(grad, -1, dim).astype(g.dtype),)
-
-
-CUMPROD = Primitive("cumprod", "CumprodBackward0", _cumprod_forward, _cumprod_backward,
-                    inputs=("self",), saves=("self", "result"))
-
-
-def cumprod(input, dim, *, dtype=None):
-    """the running product along dim"""
-    d = wrap_dim(dim, max(input.ndim, 1))
-    return apply_unary(CUMPROD, input, (d if input.ndim else 0,
-                                        None if dtype is None else dtype.numpy))
-
-
-def cumprod_(self, dim, *, dtype=None):
-    from gradrepl.engine.ops.inplace import apply_inplace
-
-    return apply_inplace(CUMPROD, self, (), (wrap_dim(dim, max(self.ndim, 1)), None))
-
+# cummax, cummin along one dim
 
 def _running_extreme(a, dim, better):
     """values and indices of the running max (better=np.greater_equal) or min along dim; torch
@@ -349,17 +306,24 @@ var_mean = _with_mean(VAR_MEAN, "var_mean")
 std_mean = _with_mean(STD_MEAN, "std_mean")
 
 
-register("amax", amax, section=_S, rows=(AMAX,), out=True)
-register("amin", amin, section=_S, rows=(AMIN,), out=True)
+_SAME_AS_INPUT = OutDtype("exact", "Expected the dtype for input and out to match, but got {result} for input's dtype "
+                          "and {out} for out's dtype.")
+register("amax", amax, section=_S, rows=(AMAX,), out=True, out_dtype=_SAME_AS_INPUT)
+register("amin", amin, section=_S, rows=(AMIN,), out=True, out_dtype=_SAME_AS_INPUT)
 register("aminmax", aminmax, section=_S, rows=(AMINMAX,), out=2, out_dtype="exact")
-register("logsumexp", logsumexp, section=_S, rows=(LOGSUMEXP,), out=True)
-register("cumprod", cumprod, section=_S, rows=(CUMPROD,), inplace=cumprod_, out=True, out_dtype="computes")
-register("cummax", cummax, section=_S, rows=(CUMMAX,), out=2)
-register("cummin", cummin, section=_S, rows=(CUMMIN,), out=2)
-register("all", all, section=_S, out=True)
-register("any", any, section=_S, out=True)
+register("logsumexp", logsumexp, section=_S, rows=(LOGSUMEXP,), out=True, out_dtype=OutDtype(
+    "float", "logsumexp(): Expected floating point type for result tensor, but got: {out}"))
+register("cumprod", cumprod, section=_S, rows=(CUMPROD,), inplace=cumprod_, out=True, out_dtype=RUNNING_OUT)
+_RUNNING_EXTREMES = (OutDtype("exact", "expected scalar_type {result} but found {out}"),
+                     OutDtype("exact", "expected scalar_type Long but found {out}", output=1))
+register("cummax", cummax, section=_S, rows=(CUMMAX,), out=2, out_dtype=_RUNNING_EXTREMES)
+register("cummin", cummin, section=_S, rows=(CUMMIN,), out=2, out_dtype=_RUNNING_EXTREMES)
+_TRUTH = OutDtype("bool_or_byte", "{name} only supports bool tensor for result, got: {out}")
+register("all", all, section=_S, out=True, out_dtype=_TRUTH)
+register("any", any, section=_S, out=True, out_dtype=_TRUTH)
 register("count_nonzero", count_nonzero, section=_S)
-register("nansum", nansum, section=_S, rows=(NANSUM,), out=True)
-register("nanmean", nanmean, section=_S, out=True)
+_NANSUM = OutDtype("float", "\"nansum_cpu\" not implemented for '{out}'", error=NotImplementedError)
+register("nansum", nansum, section=_S, rows=(NANSUM,), out=True, out_dtype=_NANSUM)
+register("nanmean", nanmean, section=_S, out=True, out_dtype=_NANSUM)
 register("var_mean", var_mean, section=_S, rows=(VAR_MEAN,), method=False)
 register("std_mean", std_mean, section=_S, rows=(STD_MEAN,), method=False)

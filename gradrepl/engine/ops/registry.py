@@ -48,11 +48,18 @@ class Op:
     summary: str = ""  # one line for the docs
     out: int | tuple = 0  # torch.<name> takes out=: how many results (True: one, (1, 2): by overload)
     out_needs: tuple | None = None  # (position, name) of the argument out= needs (sum's dim)
-    out_dtype: str = "cast"  # how torch checks a wrong-dtype out (ops/out.py: cast, exact, same, computes)
+    out_dtype: object = "cast"  # how torch checks a wrong-dtype out (ops/out.py: a policy or an OutDtype)
+    inplace_rows: tuple = ()  # rows only the in-place form records (x.eq_(y): EqBackward0/1, torch.eq none)
 
     @property
     def grad_fn_names(self) -> tuple:
         return tuple(dict.fromkeys(row.grad_fn_name for row in self.rows))
+
+    @property
+    def inplace_grad_fn_names(self) -> tuple:
+        """What ``Tensor.<name>_`` records: its own rows where it has them, else the op's."""
+        rows = self.inplace_rows or self.rows
+        return tuple(dict.fromkeys(row.grad_fn_name for row in rows))
 
     @property
     def names(self) -> tuple:
@@ -70,13 +77,15 @@ OPS: dict[str, Op] = {}
 
 def register(name: str, function: Callable, *, section: str, rows=(), in_torch=True,
              method=True, inplace=None, aliases=(), operators=None, summary="", out=False,
-             out_dtype="cast", out_needs=None) -> Op:
+             out_dtype="cast", out_needs=None, inplace_rows=()) -> Op:
     """Declare an op. Registering a name twice is a mistake, so it raises.
 
     ``out=True``: torch.<name> accepts ``out=``; the registry wraps the function to honour it
     (ops/out.py), so an op never handles the keyword itself."""
     if name in OPS:
         raise ValueError(f"op {name!r} is registered twice")
+    if inplace_rows and inplace is None:
+        raise ValueError(f"op {name!r}: inplace_rows without an in-place form")
     if section not in SECTIONS:
         raise ValueError(f"op {name!r}: unknown section {section!r} (one of {SECTIONS})")
     summary = summary or _first_line(function)
@@ -86,9 +95,22 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
         function = with_out(name, function, results=out if isinstance(out, tuple) else int(out),
                             dtype_rule=out_dtype, needs=out_needs)
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
-            dict(operators or {}), summary, out, out_needs, out_dtype)
+            dict(operators or {}), summary, out, out_needs, out_dtype, tuple(inplace_rows))
+    for surface, surface_name in ((function, name), (op.method_callable(), name), (inplace, name + "_")):
+        _name_after_op(surface, surface_name)
     OPS[name] = op
     return op
+
+
+def _name_after_op(function, name: str) -> None:
+    """A function made by a factory (``elementwise_op.<locals>.function``) takes its op's name, so
+    that Python's own words about it (``exp() got an unexpected keyword argument``, ``<function exp
+    at 0x...>``) name the op as the user wrote it."""
+    if callable(function) and "<" in getattr(function, "__qualname__", "<"):
+        try:
+            function.__name__ = function.__qualname__ = name
+        except (AttributeError, TypeError):
+            pass  # not a Python function (a bound method, a C callable): it keeps its name
 
 
 def op(name: str | None = None, **declaration):

@@ -63,7 +63,7 @@ def _variants(entry) -> str:
 
 
 def _saves(entry) -> str:
-    saved = sorted({name for row in entry.rows for name in row.saved_names()})
+    saved = sorted({name for row in entry.rows + entry.inplace_rows for name in row.saved_names()})
     return ", ".join(saved) if saved else "nothing"
 
 
@@ -75,6 +75,8 @@ def ops_table() -> str:
                   "| --- | --- | --- | --- |"]
         for entry in entries:
             grad_fns = ", ".join(entry.grad_fn_names) or "(not differentiable)"
+            if entry.inplace_rows:
+                grad_fns += f"; `{entry.name}_`: " + ", ".join(entry.inplace_grad_fn_names)
             lines.append(f"| `{entry.name}` | {_variants(entry)} | {grad_fns} | {_saves(entry)} |")
         lines.append("")
     return "\n".join(lines).rstrip()

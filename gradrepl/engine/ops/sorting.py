@@ -12,6 +12,7 @@ import numpy as np
 from gradrepl.engine.ops.extrema import _evenly_distribute
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
 from gradrepl.engine.ops.primitive import Primitive, wrap
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import data_of as _data, new_tensor, wrap_dim
 
@@ -217,7 +218,16 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 register("sort", sort, section=_S, rows=(SORT, SORT_STABLE), out=2, out_dtype="exact")
 register("argsort", argsort, section=_S)
 register("topk", topk, section=_S, rows=(TOPK,), out=2, out_dtype="exact")
-register("kthvalue", kthvalue, section=_S, rows=(KTHVALUE,), out=2)
-register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=2, out_needs=(1, "dim"))
-register("mode", mode, section=_S, rows=(MODE,), out=2)
+register("kthvalue", kthvalue, section=_S, rows=(KTHVALUE,), out=2, out_dtype=(
+    OutDtype("exact", "output values must be of same type as input"),
+    OutDtype("exact", "output indices must be of scalar type Long", output=1)))
+register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=2, out_needs=(1, "dim"), out_dtype=(
+    # torch checks the indices first
+    OutDtype("exact", "Expected tensor for argument #1 'indices' to have scalar type Long; but got {out_legacy} "
+             "instead (while checking arguments for median)", output=1),
+    OutDtype("exact", "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but "
+             "type {out_legacy} does not equal {result_legacy} (while checking arguments for median)")))
+register("mode", mode, section=_S, rows=(MODE,), out=2, out_dtype=(
+    OutDtype("exact", "expected scalar type '{result}' but got '{out}' for values output"),
+    OutDtype("exact", "expected scalar type 'Long' but got '{out}' for indices output", output=1)))
 register("unique", unique, section=_S, rows=(UNIQUE, UNIQUE_DIM))

@@ -20,6 +20,7 @@ from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary, operand
 from gradrepl.engine.ops.promotion import (
     as_float, elementwise, float_result, raise_broadcast_error, result_dtype,
 )
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.ops.arithmetic import _not_implemented
 from gradrepl.engine.ops.unary import _no_bool, _sign, _times, _zero_like_grad, elementwise_op, unary
@@ -167,7 +168,8 @@ def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
     return apply_inplace(NAN_TO_NUM, self, (), (nan, posinf, neginf))
 
 
-register("nan_to_num", nan_to_num, section=_S, rows=(NAN_TO_NUM,), inplace=nan_to_num_, out=True)
+register("nan_to_num", nan_to_num, section=_S, rows=(NAN_TO_NUM,), inplace=nan_to_num_, out=True, out_dtype=OutDtype(
+    "exact", "nan_to_num: dtype of out: {out} should be same as input: {result}"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,4 +339,5 @@ def heaviside_(self, values):
     return apply_inplace(HEAVISIDE, self, (values,))
 
 
-register("heaviside", heaviside, section=_S, rows=(HEAVISIDE,), inplace=heaviside_, out=True)
+register("heaviside", heaviside, section=_S, rows=(HEAVISIDE,), inplace=heaviside_, out=True, out_dtype=OutDtype(
+    "exact", "heaviside is not yet implemented for tensors with different dtypes."))

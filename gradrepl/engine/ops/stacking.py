@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.combine import cat
+from gradrepl.engine.ops.combine import CAT_OUT
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user_once
@@ -93,8 +94,9 @@ def meshgrid(*tensors, indexing=None) -> tuple:
     return tuple(grids)
 
 
-register("hstack", hstack, section="combine", method=False, out=True)
-register("vstack", vstack, section="combine", method=False, aliases=("row_stack",), out=True)
-register("dstack", dstack, section="combine", method=False, out=True)
-register("column_stack", column_stack, section="combine", method=False, out=True)
+register("hstack", hstack, section="combine", method=False, out=True, out_dtype=CAT_OUT)
+register("vstack", vstack, section="combine", method=False, aliases=("row_stack",), out=True,
+         out_dtype=CAT_OUT)
+register("dstack", dstack, section="combine", method=False, out=True, out_dtype=CAT_OUT)
+register("column_stack", column_stack, section="combine", method=False, out=True, out_dtype=CAT_OUT)
 register("meshgrid", meshgrid, section="combine", method=False)

@@ -167,12 +167,13 @@ def _operators(entry) -> list[str]:
     return [_SYMBOLS[d] for d in entry.operators if d in _SYMBOLS]
 
 
-def _autograd_lines(entry) -> list[str]:
-    if not entry.rows:
+def _autograd_lines(entry, inplace: bool = False) -> list[str]:
+    rows = entry.inplace_rows if inplace and entry.inplace_rows else entry.rows
+    if not rows:
         return ["Autograd:    no backward of its own: its result either does not require grad or "
                 "gets\n             the grad_fn of the ops it is computed with"]
     lines = []
-    for row in entry.rows:
+    for row in rows:
         saved = ", ".join(row.saved_names()) or "nothing"
         wanted = [name for name in row.inputs if name in row.derivatives] if row.derivatives else list(row.inputs)
         gradient = f"; gradient for {', '.join(wanted)}" if wanted else "; no gradient"
@@ -211,7 +212,8 @@ def _see_also(entry, owner: str) -> str | None:
 
 
 def _text(owner: str, attr: str, base: str, entry, inplace: bool, signatures: list[str]) -> str:
-    records = f"; records grad_fn=<{entry.rows[0].grad_fn_name}>" if entry.rows else ""
+    rows = entry.inplace_rows if inplace and entry.inplace_rows else entry.rows
+    records = f"; records grad_fn=<{rows[0].grad_fn_name}>" if rows else ""
     section = entry.section
     kind = ("an " if section[:1] in "aeiou" else "a ") + section + " op"
     if inplace:
@@ -227,9 +229,9 @@ def _text(owner: str, attr: str, base: str, entry, inplace: bool, signatures: li
     operators = _operators(entry)
     if operators:
         lines.append("Operators:   " + " ".join(operators))
-    if any(row.broadcasts for row in entry.rows):
+    if any(row.broadcasts for row in rows):
         lines.append("Broadcasts:  its tensor inputs broadcast against each other")
-    lines += _autograd_lines(entry)
+    lines += _autograd_lines(entry, inplace)
     lines += _keyword_lines(entry, owner, attr, inplace, signatures[0])
     see_also = _see_also(entry, owner)
     if see_also:
