@@ -291,7 +291,7 @@ def _reachable(root_nodes: list) -> set:
     stack = list(seen)
     push, pop = stack.append, stack.pop
     while stack:
-        for nxt, _ in pop().next_functions:
+        for nxt in pop()._next:
             if nxt is not None and nxt not in seen:
                 add(nxt)
                 push(nxt)
@@ -304,7 +304,7 @@ def _leading_to(nodes: set, targets: set) -> set:
     # Reverse edges once, then walk back from the targets.
     parents: dict = {}
     for node in nodes:
-        for nxt, _ in node.next_functions:
+        for nxt in node._next:
             if nxt is not None:
                 parents.setdefault(nxt, []).append(node)
     stack = list(targets)
@@ -406,7 +406,7 @@ def _run_plain(state: _Pass) -> None:
                 node._inputs = ()
                 if node._out is not None:
                     node._out = None
-        for (nxt, nr), gi in zip(node.next_functions, grads):
+        for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
             if gi is None or nxt is None:
                 continue
             if nxt._multi:
@@ -451,7 +451,7 @@ def _run_node(state: _Pass, node, g) -> None:
         return
     buffers = state.buffers
     needed = state.needed
-    for (nxt, nr), gi in zip(node.next_functions, grads):
+    for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
         if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue
         if nxt._multi:
