@@ -335,7 +335,7 @@ def will_execute(state: _Pass, node) -> bool:
 
 def _run(state: _Pass, roots: list) -> None:
     general = state.create_graph or state.needed is not None or state.captures \
-        or _anomaly["enabled"]
+        or _anomaly["enabled"] or not SHORT_PATHS
     root_nodes = [node for node, _, _ in roots]
     if general:
         order = _discover(state, root_nodes)
