@@ -366,18 +366,26 @@ def _run_plain(state: _Pass) -> None:
     stripped to what plain nodes need, since it runs once per node of every backward.
 
     Nodes run in the order ``_discover`` would sort them, latest-created first, without that
-    separate pass: a node enters a heap keyed by its creation number when its first gradient
-    arrives. Every node is created after the nodes it has edges to, so by the time a node is
-    the latest-created one waiting, every node that can still send it a gradient has run."""
+    separate pass: a node waits in a heap keyed by its creation number from when its first
+    gradient arrives. Every node is created after the nodes it has edges to, so by the time a
+    node is the latest-created one waiting, every node that can still send it a gradient has
+    run. The latest-created waiting node is held apart from the heap (``top``): along a chain,
+    each node's successor is that node, and the heap is never touched."""
     buffers = state.buffers
     pop, get = buffers.pop, buffers.get
     heap = [(-node._sequence_nr, node) for node in buffers]
     heapify(heap)
+    top = heappop(heap)[1]
+    top_nr = top._sequence_nr
     release = not state.retain_graph
     writes = _writes
-    short = SHORT_PATHS
-    while heap:
-        node = heappop(heap)[1]
+    while True:
+        if top is not None:
+            node, top = top, None
+        elif heap:
+            node = heappop(heap)[1]
+        else:
+            return
         g = pop(node)
         if node._special:  # accumulators, hooks, several outputs
             if type(node) is AccumulateGrad and node.variable._hooks is None \
@@ -394,10 +402,8 @@ def _run_plain(state: _Pass) -> None:
             if node._versions is not None and node._epoch != writes[0]:
                 check_saved(node)  # something was written in place since this node was recorded
             prim = node._primitive
-            if short:  # the generated backward without the tensor backend's branches
-                grads = prim.backward_arrays(_arrays, g, saved, node._out, node._params, node._needs)
-            else:
-                grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
+            # the generated backward without the tensor backend's branches (SHORT_PATHS)
+            grads = prim.backward_arrays(_arrays, g, saved, node._out, node._params, node._needs)
             if node._mixed:
                 grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
             if release and prim.saves and not node._saved_nothing:
@@ -410,16 +416,28 @@ def _run_plain(state: _Pass) -> None:
             if gi is None or nxt is None:
                 continue
             if nxt._multi:
-                if nxt not in buffers:
-                    heappush(heap, (-nxt._sequence_nr, nxt))
+                fresh = nxt not in buffers
                 _add_to_buffer(buffers, nxt, nr, gi)
+                if not fresh:
+                    continue
             else:
                 old = get(nxt)
-                if old is None:
-                    buffers[nxt] = gi
-                    heappush(heap, (-nxt._sequence_nr, nxt))
-                else:
+                if old is not None:
                     buffers[nxt] = old + gi
+                    continue
+                buffers[nxt] = gi
+            # nxt waits from now on: as the top if it is the latest created, else in the heap
+            nr = nxt._sequence_nr
+            if top is None:
+                if heap and -heap[0][0] > nr:
+                    heappush(heap, (-nr, nxt))
+                else:
+                    top, top_nr = nxt, nr
+            elif nr > top_nr:
+                heappush(heap, (-top_nr, top))
+                top, top_nr = nxt, nr
+            else:
+                heappush(heap, (-nr, nxt))
 
 
 def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
