@@ -107,7 +107,7 @@ def backward_root(root: Tensor) -> None:
     enabled[0] = False
     _running.append(state)
     try:
-        _run_plain(state)
+        _run_plain(state, node)
     finally:
         _running.pop()
         enabled[0] = previous
@@ -361,7 +361,7 @@ def _run(state: _Pass, roots: list) -> None:
         grad_mode._set(previous)
 
 
-def _run_plain(state: _Pass) -> None:
+def _run_plain(state: _Pass, root=None) -> None:
     """The common pass (no create_graph, inputs= or autograd.grad): _run_node, inlined and
     stripped to what plain nodes need, since it runs once per node of every backward.
 
@@ -370,13 +370,17 @@ def _run_plain(state: _Pass) -> None:
     gradient arrives. Every node is created after the nodes it has edges to, so by the time a
     node is the latest-created one waiting, every node that can still send it a gradient has
     run. The latest-created waiting node is held apart from the heap (``top``): along a chain,
-    each node's successor is that node, and the heap is never touched."""
+    each node's successor is that node, and the heap is never touched. ``root``: the one node
+    holding a gradient when the pass starts, if there is only one."""
     buffers = state.buffers
     pop, get = buffers.pop, buffers.get
-    heap = [(-node._sequence_nr, node) for node in buffers]
-    heapify(heap)
-    top = heappop(heap)[1]
-    top_nr = top._sequence_nr
+    if root is None:
+        heap = [(-node._sequence_nr, node) for node in buffers]
+        heapify(heap)
+        root = heappop(heap)[1]
+    else:
+        heap = []
+    top, top_nr = root, root._sequence_nr
     release = not state.retain_graph
     writes = _writes
     while True:
