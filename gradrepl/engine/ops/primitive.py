@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.graph import BACKWARD_TWICE, _sequence, accumulator_for
+from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
@@ -221,8 +221,20 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
         node._out = out
     if mixed:
         node._mixed = True
-    node.next_functions = edges = [edge_to(x) for x in inputs]
-    node._needs = tuple([fn is not None for fn, _ in edges])
+    nodes, needs = [], []
+    for x in inputs:
+        fn = x.grad_fn if isinstance(x, Tensor) else None
+        if fn is not None:
+            if x._output_nr:  # an output of unbind, split ...: keep the output numbers
+                node._output_nrs = tuple([edge_to(x)[1] for x in inputs])
+        elif isinstance(x, Tensor) and x._requires_grad:
+            fn = accumulator_for(x)
+        nodes.append(fn)
+        needs.append(fn is not None)
+    if len(nodes) > len(_ZEROS):
+        node._output_nrs = tuple([edge_to(x)[1] for x in inputs])
+    node._next = tuple(nodes)
+    node._needs = tuple(needs)
     # numbered after the edges: a leaf's accumulator made just above must come first
     node._sequence_nr = next(_sequence)
     saved, _, frees = prim.saved(node._needs)
