@@ -118,7 +118,12 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
         need_a = True
         nr_a = a._output_nr
     elif a._requires_grad:
-        fn_a, need_a, nr_a = accumulator_for(a), True, 0
+        # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
+        ref = a._accumulator
+        fn_a = ref() if ref is not None else None
+        if fn_a is None:
+            fn_a = accumulator_for(a)
+        need_a, nr_a = True, 0
     else:
         fn_a, need_a, nr_a = None, False, 0
     # torch saves only what the derivatives of the inputs that need a gradient read: x * w
@@ -130,7 +135,11 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             if b._output_nr or nr_a:
                 node._output_nrs = (nr_a, b._output_nr)
         elif b._requires_grad:
-            fn_b, need_b = accumulator_for(b), True
+            ref = b._accumulator
+            fn_b = ref() if ref is not None else None
+            if fn_b is None:
+                fn_b = accumulator_for(b)
+            need_b = True
             if nr_a:
                 node._output_nrs = (nr_a, 0)
         else:
