@@ -2,6 +2,7 @@
 on a shared machine (docs/benchmarks.md).
 
     python benchmarks/cpu_time.py [--gradrepl-path DIR] [--only W1,W2,W6,W6k] [--repeat 7]
+    python benchmarks/cpu_time.py --engine torch          (real PyTorch, one thread, the same way)
 
 ``engine.py`` compares engines by wall-clock time, side by side; when other processes share the
 cores, the ranges get wide. CPU time (``time.process_time``) counts only this process's own
@@ -39,22 +40,28 @@ def main(argv=None) -> int:
     parser.add_argument("--gradrepl-path", help="directory holding the gradrepl package to measure")
     parser.add_argument("--only", default="W1,W2,W6,W6k", help="workloads, comma-separated")
     parser.add_argument("--repeat", type=int, default=7, help="samples per workload")
+    parser.add_argument("--engine", choices=("gradrepl", "torch"), default="gradrepl")
     args = parser.parse_args(argv)
     if args.gradrepl_path:
         sys.path.insert(0, args.gradrepl_path)
     import engine_workloads
 
-    import gradrepl.torch as torch
-    try:
-        from gradrepl.session.process import own_process  # as engine_worker.py runs gradrepl
-    except ImportError:
-        pass
+    if args.engine == "torch":
+        import torch
+
+        torch.set_num_threads(1)  # as engine.py --threads 1
     else:
-        own_process()
+        import gradrepl.torch as torch
+        try:
+            from gradrepl.session.process import own_process  # as engine_worker.py runs gradrepl
+        except ImportError:
+            pass
+        else:
+            own_process()
     names = args.only.split(",")
     results = {}
     for name in names:
-        case = engine_workloads.build(name, "gradrepl", torch)
+        case = engine_workloads.build(name, "torch", torch)
         case.run()  # warm up: lazily built tables, first-call imports
         results[name] = best_seconds(case.run, ITERATIONS.get(name, 100), args.repeat)
     print("  ".join(f"{name} {seconds * 1e6:.1f} us" if seconds < 1e-3 else
