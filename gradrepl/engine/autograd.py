@@ -369,9 +369,10 @@ def _run_plain(state: _Pass, root=None) -> None:
     separate pass: a node waits in a heap keyed by its creation number from when its first
     gradient arrives. Every node is created after the nodes it has edges to, so by the time a
     node is the latest-created one waiting, every node that can still send it a gradient has
-    run. The latest-created waiting node is held apart from the heap (``top``): along a chain,
-    each node's successor is that node, and the heap is never touched. ``root``: the one node
-    holding a gradient when the pass starts, if there is only one."""
+    run. The latest-created waiting node is held apart from the heap (``top``), with its
+    gradient (``top_g``; None for a several-output node, whose slots stay in ``buffers``): along
+    a chain, each node's successor is that node, and neither the heap nor the dict is touched.
+    ``root``: the one node holding a gradient when the pass starts, if there is only one."""
     buffers = state.buffers
     pop, get = buffers.pop, buffers.get
     if root is None:
@@ -381,16 +382,19 @@ def _run_plain(state: _Pass, root=None) -> None:
     else:
         heap = []
     top, top_nr = root, root._sequence_nr
+    top_g = None if root._multi else pop(root)
     release = not state.retain_graph
     writes = _writes
     while True:
         if top is not None:
-            node, top = top, None
+            node, g, top = top, top_g, None
+            if g is None:
+                g = pop(node)
         elif heap:
             node = heappop(heap)[1]
+            g = pop(node)
         else:
             return
-        g = pop(node)
         if node._special:  # accumulators, hooks, several outputs
             if type(node) is AccumulateGrad and node.variable._hooks is None \
                     and node._pre_hooks is None and node._hooks is None:
@@ -419,29 +423,32 @@ def _run_plain(state: _Pass, root=None) -> None:
         for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
             if gi is None or nxt is None:
                 continue
+            if nxt is top and top_g is not None:
+                top_g = top_g + gi
+                continue
             if nxt._multi:
                 fresh = nxt not in buffers
                 _add_to_buffer(buffers, nxt, nr, gi)
                 if not fresh:
                     continue
+                gi = None  # its gradient stays in buffers
             else:
                 old = get(nxt)
                 if old is not None:
                     buffers[nxt] = old + gi
                     continue
-                buffers[nxt] = gi
             # nxt waits from now on: as the top if it is the latest created, else in the heap
             nr = nxt._sequence_nr
-            if top is None:
-                if heap and -heap[0][0] > nr:
-                    heappush(heap, (-nr, nxt))
-                else:
-                    top, top_nr = nxt, nr
-            elif nr > top_nr:
+            if top is not None and nr > top_nr:
+                if top_g is not None:
+                    buffers[top] = top_g
                 heappush(heap, (-top_nr, top))
-                top, top_nr = nxt, nr
-            else:
+            elif top is not None or (heap and -heap[0][0] > nr):
+                if gi is not None:
+                    buffers[nxt] = gi
                 heappush(heap, (-nr, nxt))
+                continue
+            top, top_nr, top_g = nxt, nr, gi
 
 
 def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
