@@ -69,6 +69,11 @@ class Node:
 
     @next_functions.setter
     def next_functions(self, edges) -> None:
+        raise AttributeError(f"attribute 'next_functions' of '{type(self).__name__}' objects is "
+                             "not writable")
+
+    def _set_edges(self, edges) -> None:
+        """Set next_functions from ``(node, output_nr)`` pairs (views, custom Functions)."""
         self._next = tuple([fn for fn, _ in edges])
         if len(edges) > len(_ZEROS) or any(nr for _, nr in edges):
             self._output_nrs = tuple([nr for _, nr in edges])

@@ -225,3 +225,12 @@ def test_a_leaf_accumulator_is_the_edge_of_every_recording_path():
     nodes = {fn for y in (x * 3, x * x, x.exp(), torch.stack([x, x]))
              for fn, _ in y.grad_fn.next_functions if fn is not None}
     assert len(nodes) == 1 and type(next(iter(nodes))).__name__ == "AccumulateGrad"
+
+
+def test_next_functions_is_read_only_as_in_torch():
+    y = torch.tensor(1.0, requires_grad=True) * 2
+    with pytest.raises(AttributeError) as error:
+        y.grad_fn.next_functions = ()
+    # torch 2.13's words for the same assignment
+    assert str(error.value) == "attribute 'next_functions' of 'MulBackward0' objects is not writable"
+    assert len(y.grad_fn.next_functions) == 2
