@@ -11,7 +11,7 @@ backward formulas run as recorded ops, so the gradients can be differentiated ag
 
 from __future__ import annotations
 
-import operator
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from gradrepl.engine.anomaly import check_nan, warn_error_detected
 from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved
+from gradrepl.engine.reachable import _discover, _reachable
 from gradrepl.engine.sinks import accumulate, cast_like, run_post_hooks, run_pre_hooks
 from gradrepl.engine.tensor import Tensor, _writes, new_tensor
 
@@ -36,7 +37,8 @@ class _Pass:
     only_leaves = None  # backward(inputs=...): accumulate into these leaves only
     captures = _NO_CAPTURES = {}  # (node, output_nr) -> results index, for autograd.grad (never mutated)
     results = None
-    reachable = frozenset()  # every node the pass can reach from its roots
+    reachable = None  # every node the pass can reach from its roots, once something asks
+    roots = ()  # the root nodes, from which will_execute finds the reachable ones
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
@@ -98,14 +100,14 @@ def backward_root(root: Tensor) -> None:
     if not SHORT_PATHS or node is None or node._multi or _anomaly["enabled"] or data.size != 1:
         return backward((root,), (None,))
     state = _Pass(False, False)
-    order = _discover(state, [node])
+    state.roots = (node,)
     state.buffers[node] = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
     enabled = grad_mode._enabled
     previous = enabled[0]
     enabled[0] = False
     _running.append(state)
     try:
-        _run_plain(state, order)
+        _run_plain(state, node)
     finally:
         _running.pop()
         enabled[0] = previous
@@ -274,51 +276,6 @@ def _set_targets(state: _Pass, inputs: tuple, capture: bool) -> None:
 # Running a pass
 
 
-def _discover(state: _Pass, root_nodes: list) -> list:
-    """Every node reachable from the roots, in the order torch's engine would run them.
-
-    torch runs, among the nodes whose consumers have all run, the most recently created first.
-    A node is always created after the nodes of its inputs, so that is simply decreasing creation
-    order over the whole graph: one sort replaces a ready queue and dependency counts.
-    """
-    seen = set(root_nodes)
-    stack = list(seen)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is not None and nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    if state.needed is not None:
-        state.needed = _leading_to(seen, state.needed)
-    state.reachable = seen
-    order = list(seen)
-    order.sort(key=_creation_order, reverse=True)
-    return order
-
-
-_creation_order = operator.attrgetter("_sequence_nr")  # in C: no Python call per node
-
-
-def _leading_to(nodes: set, targets: set) -> set:
-    """The nodes from which some target can be reached (targets included)."""
-    needed = set(targets)
-    # Reverse edges once, then walk back from the targets.
-    parents: dict = {}
-    for node in nodes:
-        for nxt, _ in node.next_functions:
-            if nxt is not None:
-                parents.setdefault(nxt, []).append(node)
-    stack = list(targets)
-    while stack:
-        node = stack.pop()
-        for parent in parents.get(node, ()):
-            if parent not in needed:
-                needed.add(parent)
-                stack.append(parent)
-    return needed
-
-
 _running: list = []  # the passes under way, innermost last (a hook may start another)
 
 
@@ -330,18 +287,26 @@ def current_pass():
 def will_execute(state: _Pass, node) -> bool:
     """Whether this pass runs ``node`` (torch: _will_engine_execute_node)."""
     reachable = state.reachable
+    if reachable is None:  # the plain walk never needed it: find it now, from the roots
+        reachable = state.reachable = _reachable(state.roots)
     return node in reachable and (state.needed is None or node in state.needed)
 
 
 def _run(state: _Pass, roots: list) -> None:
-    order = _discover(state, [node for node, _, _ in roots])
+    general = state.create_graph or state.needed is not None or state.captures \
+        or _anomaly["enabled"] or not SHORT_PATHS
+    root_nodes = [node for node, _, _ in roots]
+    if general:
+        order = _discover(state, root_nodes)
+    else:
+        state.roots = root_nodes  # for will_execute, which finds what the walk reaches if asked
     for node, nr, g in roots:
         _add_to_buffer(state.buffers, node, nr, g)
     previous = grad_mode.is_grad_enabled()
     grad_mode._set(state.create_graph)
     _running.append(state)
     try:
-        if state.create_graph or state.needed is not None or state.captures or _anomaly["enabled"]:
+        if general:
             buffers = state.buffers
             run_node = _run_node_reporting if _anomaly["enabled"] else _run_node
             for node in order:
@@ -349,53 +314,100 @@ def _run(state: _Pass, roots: list) -> None:
                 if g is not None:
                     run_node(state, node, g)
         else:
-            _run_plain(state, order)
+            _run_plain(state)
     finally:
         _running.pop()
         grad_mode._set(previous)
 
 
-def _run_plain(state: _Pass, order: list) -> None:
+def _run_plain(state: _Pass, root=None) -> None:
     """The common pass (no create_graph, inputs= or autograd.grad): _run_node, inlined and
-    stripped to what plain nodes need, since it runs once per node of every backward."""
+    stripped to what plain nodes need, since it runs once per node of every backward.
+
+    Nodes run in the order ``_discover`` would sort them, latest-created first, without that
+    separate pass: a node waits in a heap keyed by its creation number from when its first
+    gradient arrives. Every node is created after the nodes it has edges to, so by the time a
+    node is the latest-created one waiting, every node that can still send it a gradient has
+    run. The latest-created waiting node is held apart from the heap (``top``), with its
+    gradient (``top_g``; None for a several-output node, whose slots stay in ``buffers``): along
+    a chain, each node's successor is that node, and neither the heap nor the dict is touched.
+    ``root``: the one node holding a gradient when the pass starts, if there is only one."""
     buffers = state.buffers
     pop, get = buffers.pop, buffers.get
+    if root is None:
+        heap = [(-node._sequence_nr, node) for node in buffers]
+        heapify(heap)
+        root = heappop(heap)[1]
+    else:
+        heap = []
+    top, top_nr = root, root._sequence_nr
+    top_g = None if root._multi else pop(root)
     release = not state.retain_graph
     writes = _writes
-    short = SHORT_PATHS
-    for node in order:
-        g = pop(node, None)
-        if g is None:
-            continue  # no gradient reached this node: nothing flows on from it
+    while True:
+        if top is not None:
+            node, g, top = top, top_g, None
+            if g is None:
+                g = pop(node)
+        elif heap:
+            node = heappop(heap)[1]
+            g = pop(node)
+        else:
+            return
         if node._special:  # accumulators, hooks, several outputs
             if type(node) is AccumulateGrad and node.variable._hooks is None \
                     and node._pre_hooks is None and node._hooks is None:
                 accumulate(state, node, g)
-            else:
-                _run_node(state, node, g)
-            continue
-        saved = node._arrays
-        if saved is None:  # Node._released, read once: a release frees the saved arrays
-            raise RuntimeError(BACKWARD_TWICE)
-        if node._versions is not None and node._epoch != writes[0]:
-            check_saved(node)  # something was written in place since this node was recorded
-        prim = node._primitive
-        if short:  # the generated backward without the tensor backend's branches
-            grads = prim.backward_arrays(_arrays, g, saved, node._out, node._params, node._needs)
+                continue
+            grads = _node_grads(state, node, g)
+            if grads is None:
+                continue
         else:
-            grads = prim.backward(_arrays, g, saved, node._out, node._params, node._needs)
-        if node._mixed:
-            grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
-        if release and prim.saves and not node._saved_nothing:
-            node._release()  # after the cast above: it reads the inputs
-        for (nxt, nr), gi in zip(node.next_functions, grads):
+            saved = node._arrays
+            if saved is None:  # Node._released, read once: a release frees the saved arrays
+                raise RuntimeError(BACKWARD_TWICE)
+            if node._versions is not None and node._epoch != writes[0]:
+                check_saved(node)  # something was written in place since this node was recorded
+            prim = node._primitive
+            # the generated backward without the tensor backend's branches (SHORT_PATHS)
+            grads = prim.backward_arrays(_arrays, g, saved, node._out, node._params, node._needs)
+            if node._mixed:
+                grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+            if release and prim.saves and not node._saved_nothing:
+                # Node._release inlined (after the cast above: it reads the inputs)
+                node._arrays = None
+                node._inputs = ()
+                if node._out is not None:
+                    node._out = None
+        for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
             if gi is None or nxt is None:
                 continue
+            if nxt is top and top_g is not None:
+                top_g = top_g + gi
+                continue
             if nxt._multi:
+                fresh = nxt not in buffers
                 _add_to_buffer(buffers, nxt, nr, gi)
+                if not fresh:
+                    continue
+                gi = None  # its gradient stays in buffers
             else:
                 old = get(nxt)
-                buffers[nxt] = gi if old is None else old + gi
+                if old is not None:
+                    buffers[nxt] = old + gi
+                    continue
+            # nxt waits from now on: as the top if it is the latest created, else in the heap
+            nr = nxt._sequence_nr
+            if top is not None and nr > top_nr:
+                if top_g is not None:
+                    buffers[top] = top_g
+                heappush(heap, (-top_nr, top))
+            elif top is not None or (heap and -heap[0][0] > nr):
+                if gi is not None:
+                    buffers[nxt] = gi
+                heappush(heap, (-nr, nxt))
+                continue
+            top, top_nr, top_g = nxt, nr, gi
 
 
 def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
@@ -422,7 +434,24 @@ def _run_node_reporting(state: _Pass, node, g) -> None:
 
 def _run_node(state: _Pass, node, g) -> None:
     """Run one node that received gradient ``g``, with everything a node may need."""
+    grads = _node_grads(state, node, g)
+    if grads is None:
+        return
     buffers = state.buffers
+    needed = state.needed
+    for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
+        if nxt is None or gi is None or (needed is not None and nxt not in needed):
+            continue
+        if nxt._multi:
+            _add_to_buffer(buffers, nxt, nr, gi)
+        else:
+            old = buffers.get(nxt)
+            buffers[nxt] = gi if old is None else old + gi
+
+
+def _node_grads(state: _Pass, node, g):
+    """What ``node`` hands on to its next_functions, one gradient per edge, after its hooks; None
+    when it hands on nothing (an accumulator, or a node that does not run)."""
     if node._pre_hooks is not None or node._retained is not None or state.captures \
             or type(node) is AccumulateGrad:
         g = run_pre_hooks(state, node, g)
@@ -430,12 +459,12 @@ def _run_node(state: _Pass, node, g) -> None:
         accumulate(state, node, g)
         if node._hooks:
             run_post_hooks(state, node, (), g)  # an accumulator has no inputs: its grad_inputs are ()
-        return
+        return None
     needed = state.needed
     if needed is not None and node not in needed:
-        return  # nothing wanted lies beyond this node: torch does not run it either
+        return None  # nothing wanted lies beyond this node: torch does not run it either
     if node._multi and all(x is None for x in g):
-        return
+        return None
     if node._released or node._versions:
         check_saved(node)
     prim = node._primitive
@@ -451,14 +480,7 @@ def _run_node(state: _Pass, node, g) -> None:
         grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
     if not state.retain_graph and prim.saves and not node._saved_nothing:
         node._release()  # after the cast above: it reads the inputs
-    for (nxt, nr), gi in zip(node.next_functions, grads):
-        if nxt is None or gi is None or (needed is not None and nxt not in needed):
-            continue
-        if nxt._multi:
-            _add_to_buffer(buffers, nxt, nr, gi)
-        else:
-            old = buffers.get(nxt)
-            buffers[nxt] = gi if old is None else old + gi
+    return grads
 
 
 def _formula(node, g, create_graph: bool):

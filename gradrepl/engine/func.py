@@ -66,7 +66,7 @@ def _reaches_outside(tensor: Tensor, leaves) -> bool:
             if id(node.variable) not in own:
                 return True
             continue
-        stack.extend(nxt for nxt, _ in node.next_functions)
+        stack.extend(node._next)
     return False
 
 

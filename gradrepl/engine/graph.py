@@ -25,6 +25,10 @@ BACKWARD_TWICE = (
 )
 
 
+# the _output_nrs of nearly every node; a node with more inputs than this writes its own
+_ZEROS = (0,) * 32
+
+
 class Node:
     """A grad_fn. Subclasses only carry torch's name; all behaviour is here.
 
@@ -32,7 +36,10 @@ class Node:
     what it must (this is the engine's hottest path).
     """
 
-    next_functions = ()
+    # next_functions, kept as two parallel tuples so that recording an op builds no (node, nr)
+    # pair per input (one object fewer per input for the allocator and the cyclic collector):
+    _next = ()  # per input: the node its gradient goes to (None: no edge)
+    _output_nrs = _ZEROS  # per input: which output of that node (zeros, unless set: zip stops first)
     _primitive = None
     _inputs = ()  # the op's arguments: tensors and Python scalars, in call order
     _arrays = ()  # the same as numpy data, as the forward saw them (what backward formulas read)
@@ -54,6 +61,22 @@ class Node:
 
     def __init__(self):
         self._sequence_nr = next(_sequence)
+
+    @property
+    def next_functions(self) -> tuple:
+        """torch's ``(node, output_nr)`` pair per input, built when asked for."""
+        return tuple(zip(self._next, self._output_nrs))
+
+    @next_functions.setter
+    def next_functions(self, edges) -> None:
+        raise AttributeError(f"attribute 'next_functions' of '{type(self).__name__}' objects is "
+                             "not writable")
+
+    def _set_edges(self, edges) -> None:
+        """Set next_functions from ``(node, output_nr)`` pairs (views, custom Functions)."""
+        self._next = tuple([fn for fn, _ in edges])
+        if len(edges) > len(_ZEROS) or any(nr for _, nr in edges):
+            self._output_nrs = tuple([nr for _, nr in edges])
 
     @property
     def _released(self) -> bool:

@@ -55,7 +55,7 @@ def attach(node, prim: UserBackward, tensor_inputs, edges=None) -> None:
     if edges is None:
         edges = tuple(edge_to(x) for x in tensor_inputs)
     node._sequence_nr = next(_sequence)  # after the edges: an accumulator made just now runs later
-    node.next_functions = edges
+    node._set_edges(edges)
     node._inputs = tuple(tensor_inputs)
     node._needs = tuple(fn is not None for fn, _ in edges)
 

@@ -253,7 +253,7 @@ def rebase(view: Tensor, inner) -> None:
     # (every live view is regenerated at each write)
     node._view = new_tensor(view._data)
     node._view._base = root
-    node.next_functions = (_edge(root),) + tuple(inner.next_functions[1:])
+    node._set_edges((_edge(root),) + tuple(inner.next_functions[1:]))
     node._needs = tuple(n is not None for n, _ in node.next_functions)
     node._mixed = inner._mixed
     # torch's CopySlices lets go of the wrapped node after a backward, whatever it saved: walking
@@ -295,7 +295,7 @@ def regenerate(tensor: Tensor) -> None:
         node._inputs = (root,)
         node._arrays = (None,)
         node._params = (positions(view), tuple(root.shape))
-        node.next_functions = (edge,)
+        node._set_edges((edge,))
         node._needs = (True,)
         node._sequence_nr = next(_sequence)
         set_history(view, node)

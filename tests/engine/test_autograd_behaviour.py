@@ -192,3 +192,45 @@ def test_a_mixed_dtype_node_casts_its_gradient_before_it_is_released():
     (x * w).sum().backward()
     assert x.grad.dtype == torch.float16 and x.grad.tolist() == [3.0, 4.0]
     assert w.grad.dtype == torch.float32 and w.grad.tolist() == [1.0, 2.0]
+
+
+def _pairs(t) -> list:
+    node = t.grad_fn
+    return [(None if n is None else type(n).__name__, nr) for n, nr in node.next_functions]
+
+
+def test_next_functions_keep_output_numbers_on_every_recording_path():
+    """A node stores its edges as nodes plus output numbers only when one is not 0; the pairs
+    torch shows must come back for the binary, unary and general recording paths (the
+    expected pairs are what torch 2.13 prints for the same program)."""
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a, b, c = (x * 1).unbind()
+    assert _pairs(c * a) == [("UnbindBackward0", 2), ("UnbindBackward0", 0)]  # binary
+    assert _pairs(b * 2) == [("UnbindBackward0", 1), (None, 0)]  # binary, Python number
+    assert _pairs(a * x[0]) == [("UnbindBackward0", 0), ("SelectBackward0", 0)]
+    assert _pairs(c.exp()) == [("UnbindBackward0", 2)]  # unary
+    assert _pairs(torch.stack([b, c, a])) == [("UnbindBackward0", 1), ("UnbindBackward0", 2),
+                                               ("UnbindBackward0", 0)]  # the general path
+    assert _pairs(torch.where(x > 1, c, torch.tensor(0.0))) == [("UnbindBackward0", 2), (None, 0)]
+    y = c * b
+    assert y.grad_fn.next_functions[0][0] is y.grad_fn.next_functions[1][0]
+    assert type(y.grad_fn.next_functions) is tuple and type(y.grad_fn.next_functions[0]) is tuple
+    y.backward()
+    assert x.grad.tolist() == [0.0, 3.0, 2.0]
+    assert _pairs(y) == [("UnbindBackward0", 2), ("UnbindBackward0", 1)]  # after backward
+
+
+def test_a_leaf_accumulator_is_the_edge_of_every_recording_path():
+    x = torch.tensor(2.0, requires_grad=True)
+    nodes = {fn for y in (x * 3, x * x, x.exp(), torch.stack([x, x]))
+             for fn, _ in y.grad_fn.next_functions if fn is not None}
+    assert len(nodes) == 1 and type(next(iter(nodes))).__name__ == "AccumulateGrad"
+
+
+def test_next_functions_is_read_only_as_in_torch():
+    y = torch.tensor(1.0, requires_grad=True) * 2
+    with pytest.raises(AttributeError) as error:
+        y.grad_fn.next_functions = ()
+    # torch 2.13's words for the same assignment
+    assert str(error.value) == "attribute 'next_functions' of 'MulBackward0' objects is not writable"
+    assert len(y.grad_fn.next_functions) == 2

@@ -150,3 +150,70 @@ def test_broadcast_binary_ops_and_their_gradients(monkeypatch, op, shapes, dtype
         (y * y).sum().backward()
         return a, b, y, a.grad, b.grad
     both_paths(monkeypatch, program)
+
+
+_DAG_OPS = ["add", "mul", "sub", "unbind0", "unbind1", "split", "exp", "sum", "mul_scalar", "pow2"]
+
+
+@st.composite
+def _dags(draw):
+    """A graph over 1-d tensors where results are reused (several consumers per node) and some
+    come from several-output ops (unbind, split: edges with output numbers other than 0)."""
+    steps = draw(st.lists(st.tuples(st.sampled_from(_DAG_OPS), st.integers(0, 20),
+                                    st.integers(0, 20)), min_size=1, max_size=10))
+    return draw(_DTYPES), steps, draw(st.integers(0, 2**16))
+
+
+def _dag_step(op, a, b):
+    if op in ("add", "mul", "sub"):
+        return getattr(torch, op)(a, b)
+    if op == "unbind0":
+        return torch.stack(a.unbind(0)[::-1])  # every output used, in another order
+    if op == "unbind1":
+        first, *_ = a.unbind(0)
+        return a * first  # one output of several used, broadcast back
+    if op == "split":
+        left, right = a.split(1)
+        return torch.cat([right * left, left])
+    return {"exp": lambda: (a * 0.25).exp(), "sum": lambda: a.sum() + b,
+            "mul_scalar": lambda: a * 1.5, "pow2": lambda: a ** 2}[op]()
+
+
+def _edges(t) -> list:
+    """The whole graph under ``t`` as the user sees it: each node's name and its
+    next_functions (names and output numbers), in a fixed walk order."""
+    seen, out, stack = set(), [], [t.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        out.append((fn.name(), [(None if n is None else n.name(), nr) for n, nr in fn.next_functions]))
+        stack.extend(n for n, _ in fn.next_functions)
+    return out
+
+
+@_FAST
+@given(case=_dags())
+def test_a_graph_with_shared_and_several_output_nodes(monkeypatch, case):
+    """The plain walk (a heap of nodes as gradients reach them) against the general walk (every
+    reachable node found and sorted first): the same order of summation, so the same bits, and
+    the same next_functions (names and output numbers) before and after backward."""
+    dtype, steps, seed = case
+    structures = []
+
+    def program():
+        rng = np.random.default_rng(seed)
+        x = torch.tensor(rng.uniform(0.5, 1.5, 2), dtype=dtype, requires_grad=True)
+        results = [x]
+        for op, i, j in steps:
+            a, b = results[i % len(results)], results[j % len(results)]
+            results.append(_dag_step(op, a, b))
+        before = _edges(results[-1])
+        results[-1].sum().backward()
+        structures.append((before, _edges(results[-1])))
+        return [*results, x.grad]
+    short = both_paths(monkeypatch, program)
+    assert short[-1] is not None  # x.grad was reached
+    (before, after), general = structures
+    assert before == after and (before, after) == general

@@ -84,7 +84,7 @@ class Primitive:
         if derivatives is not None:
             self._input_reads = self._reads_from_signatures(saves)
             self.backward = _compile(self)
-            self.backward_arrays = _compile(self, arrays_only=True)
+            self.backward_arrays = _compile_arrays(self)
         else:
             if saves is None:
                 raise TypeError(f"{grad_fn_name}: a whole-op backward must declare saves=(...)")
@@ -249,6 +249,81 @@ def _compile(prim: Primitive, arrays_only: bool = False):
     source = "\n".join(lines)
     suffix = " (arrays)" if arrays_only else ""
     exec(compile(source, f"<backward of {prim.grad_fn_name}{suffix}>", "exec"), namespace)
+    backward = namespace["backward"]
+    backward.__qualname__ = f"{prim.grad_fn_name}.backward"
+    backward.source = source
+    return backward
+
+
+_IDENTITY_CODE = (lambda grad: grad).__code__.co_code
+# inputs that are Python numbers (x * 2): never cast, and read without a getattr that misses
+_NUMBERS = frozenset({float, int, bool})
+
+
+def _is_identity(derivative) -> bool:
+    """``lambda grad: grad``: the derivative of add, sub's self ..., inlined as ``grad``."""
+    code = getattr(derivative, "__code__", None)
+    return code is not None and code.co_code == _IDENTITY_CODE and code.co_argcount == 1 \
+        and code.co_varnames[0] == "grad"
+
+
+def _compile_arrays(prim: Primitive):
+    """The row's backward for an ordinary backward walk (numpy gradients): what ``_compile``
+    generates with ``F is arrays`` taken, and made cheaper per call without changing a bit: each
+    input's cast to the gradient's dtype, and its derivative, only when that input needs a
+    gradient; an identity derivative inlined; sum_to's shape test inlined (a gradient already of
+    its input's shape, nearly every one, costs no call; ``backends.arrays.sum_to`` makes the same
+    test first). tests/engine/test_short_paths.py compares it with ``_compile``'s."""
+    from gradrepl.engine.ops.backends import arrays
+
+    names = prim.inputs
+    namespace = {"sum_to": arrays.sum_to, "_shape": np.shape, "_NUMBERS": _NUMBERS}
+    uses, branches = set(), []
+    for i, name in enumerate(names):
+        derivative = prim.derivatives.get(name)
+        if derivative is None:
+            branches.append(None)  # not differentiable with respect to this input
+            continue
+        namespace[f"d_{name}"] = derivative
+        arguments, casts = [], []
+        for arg in inspect.signature(derivative).parameters:
+            uses.add(arg)
+            if prim._is_shape(arg):
+                uses.add(arg[:-len("_shape")])
+                arguments.append(f"_shape({arg[:-len('_shape')]})")
+            elif prim.broadcasts and arg in names:
+                # torch's formulas compute in the result's dtype (int64 / half is half); numpy
+                # would promote mixed operands its own way (int64 / half is float64)
+                casts.append(f"{arg}_c = {arg} if type({arg}) in _NUMBERS or getattr({arg}, "
+                             f"'dtype', grad.dtype) == grad.dtype else {arg}.astype(grad.dtype)")
+                arguments.append(f"{arg}_c")
+            else:
+                arguments.append(f"_{arg}" if arg in prim.params else arg)
+        call = "grad" if _is_identity(derivative) else f"d_{name}({', '.join(arguments)})"
+        body = casts + [f"g{i} = {call}"]
+        if prim.broadcasts:
+            body += [f"if g{i} is not None and g{i}.shape != {name}.shape:",
+                     f"    g{i} = sum_to(g{i}, {name})"]
+        branches.append(body)
+    lines = ["def backward(F, grad, inputs, result, params, needs):"]
+    if prim.broadcasts or uses & set(names):
+        lines.append(f"    {', '.join(names)}, = inputs")
+    for i, param in enumerate(prim.params):
+        if param in uses:
+            lines.append(f"    _{param} = params[{i}]")
+    for i, body in enumerate(branches):
+        if body is None:
+            lines.append(f"    g{i} = None")
+        elif len(names) == 1:
+            lines += ["    " + line for line in body]
+        else:
+            lines.append(f"    if needs[{i}]:")
+            lines += ["        " + line for line in body]
+            lines.append("    else:")
+            lines.append(f"        g{i} = None")
+    lines.append(f"    return ({''.join(f'g{i}, ' for i in range(len(names)))})")
+    source = "\n".join(lines)
+    exec(compile(source, f"<backward of {prim.grad_fn_name} (arrays)>", "exec"), namespace)
     backward = namespace["backward"]
     backward.__qualname__ = f"{prim.grad_fn_name}.backward"
     backward.source = source

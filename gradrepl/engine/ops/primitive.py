@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.graph import BACKWARD_TWICE, _sequence, accumulator_for
+from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
@@ -111,23 +111,41 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
         node._out = out
     if mixed:
         node._mixed = True
-    fn = a.grad_fn
-    if fn is not None:
-        edge_a, need_a = (fn, a._output_nr), True
+    # the edges (next_functions) as the nodes alone: an output number other than 0 (an output
+    # of unbind, split ...) is rare and written only then
+    fn_a = a.grad_fn
+    if fn_a is not None:
+        need_a = True
+        nr_a = a._output_nr
     elif a._requires_grad:
-        edge_a, need_a = (accumulator_for(a), 0), True
+        # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
+        ref = a._accumulator
+        fn_a = ref() if ref is not None else None
+        if fn_a is None:
+            fn_a = accumulator_for(a)
+        need_a, nr_a = True, 0
     else:
-        edge_a, need_a = _NO_EDGE, False
+        fn_a, need_a, nr_a = None, False, 0
     # torch saves only what the derivatives of the inputs that need a gradient read: x * w
     # with only x requiring grad keeps w, and x may then change in place
     if isinstance(b, Tensor):
-        fn = b.grad_fn
-        if fn is not None:
-            edge_b, need_b = (fn, b._output_nr), True
+        fn_b = b.grad_fn
+        if fn_b is not None:
+            need_b = True
+            if b._output_nr or nr_a:
+                node._output_nrs = (nr_a, b._output_nr)
         elif b._requires_grad:
-            edge_b, need_b = (accumulator_for(b), 0), True
+            ref = b._accumulator
+            fn_b = ref() if ref is not None else None
+            if fn_b is None:
+                fn_b = accumulator_for(b)
+            need_b = True
+            if nr_a:
+                node._output_nrs = (nr_a, 0)
         else:
-            edge_b, need_b = _NO_EDGE, False
+            need_b = False
+            if nr_a:
+                node._output_nrs = (nr_a, 0)
         save_a, save_b = prim.binary_saved[need_a][need_b]
         if save_a or save_b:
             node._versions = (
@@ -137,13 +155,15 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             node._epoch = _writes[0]
     else:
         # a Python number (x * 2): only a's version can matter
-        edge_b, need_b = _NO_EDGE, False
+        fn_b, need_b = None, False
+        if nr_a:
+            node._output_nrs = (nr_a, 0)
         if prim.binary_saved[1][0][0]:
             node._versions = (a._write_count if a._base is None else a._base._write_count, None)
             node._epoch = _writes[0]
     if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
         node._saved_nothing = True
-    node.next_functions = (edge_a, edge_b)
+    node._next = (fn_a, fn_b)
     node._needs = _NEEDS_TWO[need_a][need_b]
     node._sequence_nr = next(_sequence)
     result._requires_grad = True
@@ -168,7 +188,12 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
         if out.dtype != ad.dtype:
             node._mixed = True
         fn = a.grad_fn
-        node.next_functions = ((fn, a._output_nr) if fn is not None else (accumulator_for(a), 0),)
+        if fn is None:
+            node._next = (accumulator_for(a),)
+        else:
+            node._next = (fn,)
+            if a._output_nr:
+                node._output_nrs = (a._output_nr,)
         node._needs = _NEEDS_ONE
         if prim.unary_saved:
             node._versions = (a._write_count if a._base is None else a._base._write_count,)
@@ -205,9 +230,20 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
         node._out = out
     if mixed:
         node._mixed = True
-    edges = tuple([edge_to(x) for x in inputs])
-    node.next_functions = edges
-    node._needs = tuple([fn is not None for fn, _ in edges])
+    nodes, needs = [], []
+    for x in inputs:
+        fn = x.grad_fn if isinstance(x, Tensor) else None
+        if fn is not None:
+            if x._output_nr:  # an output of unbind, split ...: keep the output numbers
+                node._output_nrs = tuple([edge_to(x)[1] for x in inputs])
+        elif isinstance(x, Tensor) and x._requires_grad:
+            fn = accumulator_for(x)
+        nodes.append(fn)
+        needs.append(fn is not None)
+    if len(nodes) > len(_ZEROS):
+        node._output_nrs = tuple([edge_to(x)[1] for x in inputs])
+    node._next = tuple(nodes)
+    node._needs = tuple(needs)
     # numbered after the edges: a leaf's accumulator made just above must come first
     node._sequence_nr = next(_sequence)
     saved, _, frees = prim.saved(node._needs)
