@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradrepl.torch as torch
-from gradrepl.engine import autograd
+from gradrepl.engine import autograd, factories
 from gradrepl.engine.float_math import kernels
-from gradrepl.engine.ops import operators
+from gradrepl.engine.ops import operators, primitive
 
-SWITCHES = [kernels, autograd, operators]  # every module with a SHORT_PATHS switch
+SWITCHES = [kernels, autograd, operators, primitive, factories]  # every module with a SHORT_PATHS switch
 
 
 def _observe(program):

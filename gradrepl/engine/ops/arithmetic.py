@@ -15,7 +15,8 @@ import numpy as np
 
 from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops.primitive import Primitive
-from gradrepl.engine.ops.promotion import elementwise, float_result, result_dtype
+from gradrepl.engine.ops.promotion import (elementwise, float_result, half_by_one_value,
+                                           result_dtype)
 
 
 def binary(name, grad_fn_name, forward, d_self, d_other, saves=None, fast=None,
@@ -50,7 +51,15 @@ def _sub(a, b):
     return elementwise(np.subtract, a, b)
 
 
+def _mul(a, b):
+    out = half_by_one_value(np.multiply, a, b)
+    return elementwise(np.multiply, a, b) if out is None else out
+
+
 def _div(a, b):
+    out = half_by_one_value(np.true_divide, a, b)
+    if out is not None:
+        return out
     return elementwise(np.true_divide, a, b, result=float_result(result_dtype(a, b)))
 
 
@@ -113,7 +122,7 @@ def _fast_sub(a, b):
 ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
              lambda grad: grad, lambda grad: grad, fast=operator.add)
 SUB = binary("sub", "SubBackward0", _sub, lambda grad: grad, lambda grad: -grad, fast=_fast_sub)
-MUL = binary("mul", "MulBackward0", lambda a, b: elementwise(np.multiply, a, b),
+MUL = binary("mul", "MulBackward0", _mul,
              lambda grad, other: grad * other, lambda grad, self: grad * self, fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,
              lambda grad, other: grad / other,
@@ -238,11 +247,18 @@ def _integer_division_check(a, b) -> None:
 
 def _rounded_div(a, b, mode):
     _integer_division_check(a, b)
+    out = half_by_one_value(np.floor_divide if mode == "floor" else _trunc_divide, a, b)
+    if out is not None:
+        return out
     if mode == "floor":
         return elementwise(np.floor_divide, a, b)
     quotient = elementwise(np.true_divide, a, b)
     out = np.trunc(quotient)
     return out.astype(result_dtype(a, b)) if np.result_type(quotient).kind == "f" else out
+
+
+def _trunc_divide(a, b):
+    return np.trunc(np.true_divide(a, b))
 
 
 def _remainder(a, b):
