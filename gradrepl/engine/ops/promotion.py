@@ -89,7 +89,7 @@ def half_by_one_value(op, a, b):
     if type(b) in _PYTHON_NUMBERS:
         b = np.asarray(b, np.int64 if type(b) is int else None)  # int64, as torch wraps it
     a = _cast(a, _HALF).astype(_F32)
-    out = op(a, np.asarray(b).astype(_F32).reshape(()))
+    out = op(a, np.asarray(b).astype(_F32))
     return out.astype(_HALF)
 
 
