@@ -80,8 +80,8 @@ def _dtype_or_default(dtype):
 # torch.tensor and friends
 
 _SCALAR_TYPES = {float: None, int: dtypes.int64, bool: dtypes.bool_}
-# False sends torch.tensor(2.0) through the general path (tests/engine/test_short_paths.py
-# checks that the two make the same tensors)
+# False sends torch.tensor(2.0) and torch.tensor([[1., 2], [3, 4]]) through the general path
+# (tests/engine/test_short_paths.py checks that the two make the same tensors)
 SHORT_PATHS = True
 _new = object.__new__
 
@@ -98,6 +98,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         if requires_grad:
             t._requires_grad = True
         return t
+    if kind is list and dtype is None and SHORT_PATHS:
+        array = _from_python_numbers(data)  # a lesson's [[1., 2, 3], [3, 2, 1]]
+        if array is not None:
+            return _finish(array, requires_grad, device)
     if kind in _SCALAR_TYPES:  # the lesson's torch.tensor(2.0): skip the nested-data machinery
         dtype = dtype or _SCALAR_TYPES[kind] or dtypes.get_default_dtype()
         return _finish(_array(data, dtype.numpy), requires_grad, device)
@@ -113,10 +117,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         return _finish(array, requires_grad, device)
     if isinstance(data, str) or data is None:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if dtype is None and kind is list:
-        fast = _from_python_numbers(data)
-        if fast is not None:
-            return _finish(fast, requires_grad, device)
     _check_ragged(data)
     inferred = dtype or dtypes.infer_dtype(data)
     return _finish(_array(_unwrap(data), inferred.numpy), requires_grad, device)
@@ -143,13 +143,14 @@ def _array(data, np_dtype) -> np.ndarray:
 
 
 _PYTHON_NUMBER_DTYPES = ((float, None), (int, dtypes.int64), (bool, dtypes.bool_))
+_PYTHON_NUMBERS = frozenset((float, int, bool))
 
 
 def _from_python_numbers(data):
     """Nested lists of plain Python numbers, the usual lesson input, without the general walk."""
     types = set()
     _leaf_types(data, types)
-    if not types or not types <= {float, int, bool}:
+    if not types or not types <= _PYTHON_NUMBERS:
         return None
     for kind, dtype in _PYTHON_NUMBER_DTYPES:
         if kind in types:

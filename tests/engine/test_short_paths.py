@@ -287,3 +287,50 @@ def test_the_operators_short_path_is_taken():
         operators.SHORT_PATHS = original
     assert y.grad_fn.name() == "AddBackward0"
     assert calls == [False, False]  # only the general path went through apply_binary
+
+
+_LEAF_POOLS = {
+    "float": [0.5, -0.0, 1e300, -2.5e-8, np.nan, np.inf, 3.0, 0.1],
+    "int": [0, 2, -7, 300, 2**40, -2**63, 2**63, -2**64],
+    "bool": [True, False],
+    "numpy": [np.float64(1.5), np.float32(2.5), np.int32(3), np.bool_(True), np.int64(-4)],
+}
+
+
+def _nested_list(seed):
+    """Nested lists of a random shape whose leaves mix one to three kinds of number (so that
+    [True, 2], all ints, floats among ints and numpy scalars each come up), rows sometimes
+    tuples, and sometimes one row cut short (ragged). A seed, not hypothesis' own draws:
+    hypothesis favours empty and single-kind lists, which hide the mixtures."""
+    rng = np.random.default_rng(seed)
+    kinds = rng.choice(sorted(_LEAF_POOLS), size=rng.integers(1, 4), replace=False)
+    pool = [v for k in kinds for v in _LEAF_POOLS[k]]
+    shape = [int(n) for n in rng.integers(0 if rng.random() < 0.1 else 1, 4, rng.integers(1, 4))]
+    as_tuple = rng.random() < 0.3
+
+    def build(dims):
+        if len(dims) == 1:
+            return [pool[rng.integers(len(pool))] for _ in range(dims[0])]
+        rows = [build(dims[1:]) for _ in range(dims[0])]
+        return [tuple(r) for r in rows] if as_tuple else rows
+    data = build(shape)
+    if len(shape) > 1 and data and data[-1] and rng.random() < 0.2:
+        data[-1] = list(data[-1])[:-1]  # ragged
+    return data
+
+
+@settings(_FAST, max_examples=250)
+@given(seed=st.integers(0, 2**32 - 1), default=st.sampled_from([torch.float32, torch.float64]),
+       requires_grad=st.booleans())
+def test_torch_tensor_of_nested_lists(monkeypatch, seed, default, requires_grad):
+    """Python numbers, ragged rows, tuples, numpy scalars, out-of-range ints, empty lists."""
+    data = _nested_list(seed)
+
+    def program():
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(default)
+        try:
+            return [torch.tensor(data, requires_grad=requires_grad)]
+        finally:
+            torch.set_default_dtype(previous)
+    both_paths(monkeypatch, program)
