@@ -34,6 +34,8 @@ _new = object.__new__
 _NUMBERS = (int, float)  # bool is an int, but not of these exact types
 FLOATS = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 INTEGERS = frozenset(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8))
+_FLOAT_SCALARS = frozenset(d.type for d in FLOATS)
+_ndarray = np.ndarray
 
 
 def binary(prim, general):
@@ -42,6 +44,7 @@ def binary(prim, general):
     first for ``2 * x`` and ``2 + x`` too, so one operator serves both sides)."""
     fast = prim.fast
     with_int = FLOATS | INTEGERS if prim.fast_ints else FLOATS
+    int_scalars = frozenset(d.type for d in with_int)
     # same-dtype tensors: float16 too (torch computes half op half in float and rounds once,
     # as numpy does); bool and integers only where the op keeps integers
     same = FLOATS | {np.dtype(np.float16)} | (
@@ -51,11 +54,16 @@ def binary(prim, general):
         if SHORT_PATHS:
             ad = self._data
             kind = type(other)
-            if kind is float:
-                known = ad.dtype in FLOATS
-                bd = other
-            elif kind is int:
-                known = ad.dtype in with_int
+            if kind is float or kind is int:
+                # 0-d data is a numpy scalar (tensor.py), whose type says its dtype for less
+                # than reading .dtype does
+                data_type = type(ad)
+                if kind is float:
+                    known = data_type in _FLOAT_SCALARS or (
+                        data_type is _ndarray and ad.dtype in FLOATS)
+                else:
+                    known = data_type in int_scalars or (
+                        data_type is _ndarray and ad.dtype in with_int)
                 bd = other
             elif kind is Tensor:
                 bd = other._data
