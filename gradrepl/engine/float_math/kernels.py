@@ -128,10 +128,17 @@ def pow_scalar(a, exponent):
     exponent is SLEEF's pow on whole vectors (the exponent cast to the tensor's dtype) and
     ``std::pow(x, double(exponent))`` on the rest, i.e. the C library's double pow rounded
     once."""
-    if a.dtype not in _FLOAT_PAIR:
+    if a.dtype not in FLOAT_PAIR:
         return a ** exponent
-    # one dict lookup instead of a chain of comparisons: x ** 2 is the lessons' commonest power
-    # (keys compare as numbers do: 2.0, True and -0.0 find 2, 1 and 0, as == did)
+    return pow_float(a, exponent)
+
+
+def pow_float(a, exponent):
+    """pow_scalar of a float32 or float64 array or numpy scalar."""
+    if exponent == 2:
+        return a * a  # the lessons' commonest power, before the table below
+    # one dict lookup instead of a chain of comparisons (keys compare as numbers do: 2.0,
+    # True and -0.0 find 2, 1 and 0)
     special = _SPECIAL_EXPONENTS.get(exponent)
     if special is not None:
         return special(a, exponent)
@@ -144,7 +151,7 @@ def pow_scalar(a, exponent):
     return loops.elementwise(a, vector, lambda x: libm.pow(x, exponent))
 
 
-_FLOAT_PAIR = frozenset((_F32, _F64))
+FLOAT_PAIR = frozenset((_F32, _F64))
 _SPECIAL_EXPONENTS = {
     0: lambda a, e: a ** e,
     1: lambda a, e: a ** e,

@@ -203,8 +203,8 @@ RSUB_SCALAR = Primitive("rsub", "RsubBackward1", lambda a, other: _sub(other, a)
                         derivatives={"self": lambda grad: -grad})
 # `x ** 2`: the exponent is a scalar argument, so next_functions has a single edge.
 def _pow_scalar(a, exponent):
-    if a.dtype.char in "fd" and type(exponent) is not bool:
-        return kernels.pow_scalar(a, exponent)  # torch's special exponents, SLEEF and libm
+    if type(exponent) is not bool and a.dtype in kernels.FLOAT_PAIR:
+        return kernels.pow_float(a, exponent)  # torch's special exponents, SLEEF and libm
     if a.dtype.char == "e" and type(exponent) is not bool:
         return a ** exponent  # a Python number keeps a float tensor's dtype (NEP 50)
     return _pow(a, exponent)
