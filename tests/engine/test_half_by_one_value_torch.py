@@ -59,3 +59,21 @@ def _run(lib, op, a_values, kind, value):
 def test_float16_by_one_value_matches_torch(op, kind, a_values, value, seed):
     value += np.random.default_rng(seed).uniform(-0.5, 0.5)  # not a round number: rounding shows
     assert _run(gtorch, op, a_values, kind, value) == _run(torch, op, a_values, kind, value)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(a_values=st.lists(st.floats(-8, 8, width=16), min_size=1, max_size=3),
+       numbers=st.tuples(st.floats(-9, 9), st.floats(-9, 9)).filter(
+           lambda ab: min(abs(ab[0]), abs(ab[1])) > 1e-2), seed=st.integers(0, 99))
+def test_float16_gradients_by_one_value_match_torch(a_values, numbers, seed):
+    """The backward formulas multiply and divide by the same number (grad * 0.3): torch's
+    kernels again compute those in float32."""
+    a, b = np.array(numbers) + np.random.default_rng(seed).uniform(-0.5, 0.5, 2)
+
+    def run(lib):
+        x = lib.tensor(a_values, dtype=lib.float16, requires_grad=True)
+        w = lib.tensor(float(b), dtype=lib.float16, requires_grad=True)
+        ((x * float(a)) / float(b) * 1.7 / w + 2.5 / x).sum().backward()
+        return [(t.grad.numpy() if lib is torch else np.asarray(t.grad._data)).tobytes()
+                for t in (x, w)]
+    assert run(gtorch) == run(torch)

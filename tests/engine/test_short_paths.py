@@ -18,7 +18,8 @@ from gradrepl.engine import autograd, factories
 from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops import operators, primitive
 
-SWITCHES = [kernels, autograd, operators, primitive, factories]  # every module with a SHORT_PATHS switch
+# every module with a SHORT_PATHS switch
+SWITCHES = [kernels, autograd, operators, primitive, factories]
 
 
 def _observe(program):

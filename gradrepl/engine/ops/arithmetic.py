@@ -15,8 +15,9 @@ import numpy as np
 
 from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops.primitive import Primitive
-from gradrepl.engine.ops.promotion import (elementwise, float_result, half_by_one_value,
-                                           result_dtype)
+from gradrepl.engine.ops.promotion import (HALF_ROWS, elementwise, float_result,
+                                           half_by_one_value, result_dtype)
+from gradrepl.engine.tensor import Tensor
 
 
 def binary(name, grad_fn_name, forward, d_self, d_other, saves=None, fast=None,
@@ -128,6 +129,33 @@ DIV = binary("div", "DivBackward0", _div,
              lambda grad, other: grad / other,
              lambda grad, self, other: -grad * ((self / other) / other),
              fast=operator.truediv, fast_ints=False)
+
+
+def _by_one_value(op):
+    """``op(grad, value)`` in a backward formula as torch's kernel computes a float16 gradient
+    by one value (promotion.half_by_one_value); on tensors (create_graph) the recorded op
+    applies the same rule itself."""
+    def compute(a, b):
+        if not isinstance(a, Tensor):
+            out = half_by_one_value(op, a, b)
+            if out is not None:
+                return out
+        return a * b if op is np.multiply else a / b
+    return compute
+
+
+times_by_one_value = _by_one_value(np.multiply)
+divided_by_one_value = _by_one_value(np.true_divide)
+# the rows apply_binary records for a float16 result (HALF_ROWS): the same forwards, with the
+# products and quotients by ``other`` in the formulas computed as torch's kernels do. Kept
+# apart so that float32 and float64 gradients, nearly all of them, pay nothing for the test.
+HALF_ROWS[MUL] = binary("mul", "MulBackward0", _mul,
+                        lambda grad, other: times_by_one_value(grad, other),
+                        lambda grad, self: grad * self)
+HALF_ROWS[DIV] = binary(
+    "div", "DivBackward0", _div, lambda grad, other: divided_by_one_value(grad, other),
+    lambda grad, self, other: -grad * divided_by_one_value(divided_by_one_value(self, other),
+                                                           other))
 POW_TENSOR = binary(
     "pow", "PowBackward1", _pow,
     lambda F, grad, self, other: F.where(other == 0, 0.0, grad * (other * F.pow(self, other - 1))),

@@ -17,6 +17,7 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.graph import BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive
+from gradrepl.engine.ops.promotion import HALF_ROWS
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
 
@@ -61,6 +62,7 @@ def operand(x):
 
 
 _FLOAT_KINDS = frozenset("efd")
+_HALF = np.dtype(np.float16)
 _NUMBER_TYPES = (float, int, bool)
 # False: apply_binary always runs the row's forward (the general path), never the Python
 # operator (tests/engine/test_short_paths.py compares the two)
@@ -100,6 +102,8 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
     if mixed:
         out = prim.forward(ad, bd)
         mixed = _mixed(out, (ad, bd))
+        if getattr(out, "dtype", None) == _HALF:
+            prim = HALF_ROWS.get(prim, prim)  # float16 by one value: torch's float32 products
     result = _new(Tensor)
     result._data = out
     if requires and _grad_enabled[0]:

@@ -72,6 +72,9 @@ def elementwise(op, a, b, result=None):
 
 _HALF = np.dtype(np.float16)
 _F32 = np.dtype(np.float32)
+# row -> the same row whose backward formulas follow half_by_one_value (arithmetic.py fills it;
+# primitive.apply_binary records it for a float16 result)
+HALF_ROWS: dict = {}
 
 
 def half_by_one_value(op, a, b):

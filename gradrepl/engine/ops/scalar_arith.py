@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops.arithmetic import divided_by_one_value, times_by_one_value
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.promotion import half_by_one_value
 
@@ -29,10 +30,10 @@ def _by_scalar(op):
 # div.Scalar)
 MUL_SCALAR = Primitive("mul", "MulBackward1", _by_scalar(np.multiply),
                        inputs=("self",), params=("other",),
-                       derivatives={"self": lambda grad, other: grad * other})
+                       derivatives={"self": lambda grad, other: times_by_one_value(grad, other)})
 DIV_SCALAR = Primitive("div", "DivBackward1", _by_scalar(np.true_divide),
                        inputs=("self",), params=("other",),
-                       derivatives={"self": lambda grad, other: grad / other})
+                       derivatives={"self": lambda grad, other: divided_by_one_value(grad, other)})
 
 
 def mul_scalar(input, scalar):
