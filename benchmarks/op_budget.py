@@ -76,8 +76,28 @@ def main(argv=None) -> int:
         if label in results:
             print(f"{label:62} {results[label] * 1e6:7.3f}")
     print()
+    print(operator_costs(torch))
+    print()
     print(backward_budget(torch, np))
     return 0
+
+
+def operator_costs(torch) -> str:
+    """The lessons' other ops, each whole (recorded), on W1's 0-d leaf and W2's 2x3 leaf."""
+    x = torch.tensor(2.0, requires_grad=True)
+    g = dict(torch=torch, x=x, y=x * 1.0, m=torch.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True))
+    rows = [("torch.tensor(2.0, requires_grad=True)", "torch.tensor(2.0, requires_grad=True)"),
+            ("torch.tensor([[1., 2, 3], [3, 2, 1]], requires_grad=True)",
+             "torch.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True)"),
+            ("2 * x (x the 0-d leaf)", "2 * x"), ("y + x", "y + x"), ("y + 1", "y + 1"),
+            ("x ** 2", "x ** 2"), ("x ** 3", "x ** 3"), ("x ** 4", "x ** 4"),
+            ("3 * m (m the 2x3 leaf)", "3 * m"), ("m + 2", "m + 2"), ("m ** 2", "m ** 2"),
+            ("m.mean()", "m.mean()")]
+    title = "the lessons' other ops, recorded"
+    lines = [f"{title:62} {'us':>7}"]
+    for label, statement in rows:
+        lines.append(f"{label:62} {best(statement, g, number=10000, repeat=5) * 1e6:7.3f}")
+    return "\n".join(lines)
 
 
 def backward_budget(torch, np) -> str:

@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from gradrepl.engine import device as _device
 from gradrepl.engine import dtypes
 from gradrepl.engine.device import check_device
 from gradrepl.engine.keywords import check_out, torch_keywords
@@ -79,10 +80,28 @@ def _dtype_or_default(dtype):
 # torch.tensor and friends
 
 _SCALAR_TYPES = {float: None, int: dtypes.int64, bool: dtypes.bool_}
+# False sends torch.tensor(2.0) and torch.tensor([[1., 2], [3, 4]]) through the general path
+# (tests/engine/test_short_paths.py checks that the two make the same tensors)
+SHORT_PATHS = True
+_new = object.__new__
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     kind = type(data)
+    if kind is float and dtype is None and device is None and SHORT_PATHS \
+            and _device._default[0] is None:
+        # a lesson's loop makes torch.tensor(2.0, requires_grad=True) every iteration: the
+        # number straight into a numpy scalar of the default dtype (what _finish makes of the
+        # 0-d array below), on the CPU, a float dtype, so requires_grad needs no check
+        t = _new(Tensor)
+        t._data = dtypes._default[0].numpy.type(data)
+        if requires_grad:
+            t._requires_grad = True
+        return t
+    if kind is list and dtype is None and SHORT_PATHS:
+        array = _from_python_numbers(data)  # a lesson's [[1., 2, 3], [3, 2, 1]]
+        if array is not None:
+            return _finish(array, requires_grad, device)
     if kind in _SCALAR_TYPES:  # the lesson's torch.tensor(2.0): skip the nested-data machinery
         dtype = dtype or _SCALAR_TYPES[kind] or dtypes.get_default_dtype()
         return _finish(_array(data, dtype.numpy), requires_grad, device)
@@ -98,10 +117,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         return _finish(array, requires_grad, device)
     if isinstance(data, str) or data is None:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if dtype is None and kind is list:
-        fast = _from_python_numbers(data)
-        if fast is not None:
-            return _finish(fast, requires_grad, device)
     _check_ragged(data)
     inferred = dtype or dtypes.infer_dtype(data)
     return _finish(_array(_unwrap(data), inferred.numpy), requires_grad, device)
@@ -128,13 +143,14 @@ def _array(data, np_dtype) -> np.ndarray:
 
 
 _PYTHON_NUMBER_DTYPES = ((float, None), (int, dtypes.int64), (bool, dtypes.bool_))
+_PYTHON_NUMBERS = frozenset((float, int, bool))
 
 
 def _from_python_numbers(data):
     """Nested lists of plain Python numbers, the usual lesson input, without the general walk."""
     types = set()
     _leaf_types(data, types)
-    if not types or not types <= {float, int, bool}:
+    if not types or not types <= _PYTHON_NUMBERS:
         return None
     for kind, dtype in _PYTHON_NUMBER_DTYPES:
         if kind in types:

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gradrepl.engine import vector_math
@@ -126,29 +128,59 @@ def pow_scalar(a, exponent):
     exponent is SLEEF's pow on whole vectors (the exponent cast to the tensor's dtype) and
     ``std::pow(x, double(exponent))`` on the rest, i.e. the C library's double pow rounded
     once."""
-    if a.dtype not in (_F32, _F64) or type(exponent) is bool or exponent == 1 or exponent == 0:
+    if a.dtype not in FLOAT_PAIR:
         return a ** exponent
-    if exponent == 0.5:
-        return np.sqrt(a)
-    if exponent == -0.5:
-        return a.dtype.type(1) / np.sqrt(a)
-    if exponent == -1:
-        return a.dtype.type(1) / a
+    return pow_float(a, exponent)
+
+
+def pow_float(a, exponent):
+    """pow_scalar of a float32 or float64 array or numpy scalar."""
     if exponent == 2:
-        return a * a
-    if exponent == 3:
-        return a * a * a
-    if exponent == -2:
-        return loops.elementwise(a, lambda x: x.dtype.type(1) / (x * x), _inverse_square_scalar)
+        return a * a  # the lessons' commonest power, before the table below
+    # one dict lookup instead of a chain of comparisons (keys compare as numbers do: 2.0,
+    # True and -0.0 find 2, 1 and 0)
+    special = _SPECIAL_EXPONENTS.get(exponent)
+    if special is not None:
+        return special(a, exponent)
     if SHORT_PATHS and a.ndim == 0:
         # one value: torch's scalar loop, i.e. libm's double pow rounded once, without the
         # general path's flatten / list / array round trip (x ** 4 on a 0-d tensor took 3x as
         # long as x ** 2); tests/engine/test_short_paths.py checks it against that path
-        pow_double = libm.c_function("pow", _F64, 2)
-        if pow_double is not None:
-            return np.array(pow_double(float(a), float(exponent)), a.dtype)
+        return _pow_of_one_value(a, exponent)
     vector = lambda x: _POW[x.dtype](x, x.dtype.type(exponent))  # noqa: E731
     return loops.elementwise(a, vector, lambda x: libm.pow(x, exponent))
+
+
+FLOAT_PAIR = frozenset((_F32, _F64))
+_SPECIAL_EXPONENTS = {
+    0: lambda a, e: a ** e,
+    1: lambda a, e: a ** e,
+    0.5: lambda a, e: np.sqrt(a),
+    -0.5: lambda a, e: a.dtype.type(1) / np.sqrt(a),
+    -1: lambda a, e: a.dtype.type(1) / a,
+    2: lambda a, e: a * a,
+    3: lambda a, e: a * a * a,
+    -2: lambda a, e: loops.elementwise(a, lambda x: x.dtype.type(1) / (x * x),
+                                       _inverse_square_scalar),
+}
+
+
+def _pow_of_one_value(a, exponent):
+    """``std::pow(double(x), double(exponent))`` rounded once to x's dtype, as a numpy scalar
+    (what 0-d arithmetic gives: the next op on it costs a tenth of one on a 0-d array).
+    ``math.pow`` of two finite numbers is the C library's ``pow`` itself, a fifth of a ctypes
+    call's cost; where it refuses (a NaN or an infinity out of finite numbers) the ctypes call
+    gives the C function's own result, NaN sign and all."""
+    x, e = float(a), float(exponent)
+    if x - x == 0.0 and e - e == 0.0:  # both finite
+        try:
+            return a.dtype.type(math.pow(x, e))
+        except (ValueError, OverflowError):
+            pass
+    pow_double = libm.c_function("pow", _F64, 2)
+    if pow_double is None:
+        return a.dtype.type(np.power(x, e))
+    return a.dtype.type(pow_double(x, e))
 
 
 def power(a, b):

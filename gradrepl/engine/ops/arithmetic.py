@@ -15,7 +15,9 @@ import numpy as np
 
 from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops.primitive import Primitive
-from gradrepl.engine.ops.promotion import elementwise, float_result, result_dtype
+from gradrepl.engine.ops.promotion import (HALF_ROWS, elementwise, float_result,
+                                           half_by_one_value, result_dtype)
+from gradrepl.engine.tensor import Tensor
 
 
 def binary(name, grad_fn_name, forward, d_self, d_other, saves=None, fast=None,
@@ -50,7 +52,15 @@ def _sub(a, b):
     return elementwise(np.subtract, a, b)
 
 
+def _mul(a, b):
+    out = half_by_one_value(np.multiply, a, b)
+    return elementwise(np.multiply, a, b) if out is None else out
+
+
 def _div(a, b):
+    out = half_by_one_value(np.true_divide, a, b)
+    if out is not None:
+        return out
     return elementwise(np.true_divide, a, b, result=float_result(result_dtype(a, b)))
 
 
@@ -113,12 +123,39 @@ def _fast_sub(a, b):
 ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
              lambda grad: grad, lambda grad: grad, fast=operator.add)
 SUB = binary("sub", "SubBackward0", _sub, lambda grad: grad, lambda grad: -grad, fast=_fast_sub)
-MUL = binary("mul", "MulBackward0", lambda a, b: elementwise(np.multiply, a, b),
+MUL = binary("mul", "MulBackward0", _mul,
              lambda grad, other: grad * other, lambda grad, self: grad * self, fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,
              lambda grad, other: grad / other,
              lambda grad, self, other: -grad * ((self / other) / other),
              fast=operator.truediv, fast_ints=False)
+
+
+def _by_one_value(op):
+    """``op(grad, value)`` in a backward formula as torch's kernel computes a float16 gradient
+    by one value (promotion.half_by_one_value); on tensors (create_graph) the recorded op
+    applies the same rule itself."""
+    def compute(a, b):
+        if not isinstance(a, Tensor):
+            out = half_by_one_value(op, a, b)
+            if out is not None:
+                return out
+        return a * b if op is np.multiply else a / b
+    return compute
+
+
+times_by_one_value = _by_one_value(np.multiply)
+divided_by_one_value = _by_one_value(np.true_divide)
+# the rows apply_binary records for a float16 result (HALF_ROWS): the same forwards, with the
+# products and quotients by ``other`` in the formulas computed as torch's kernels do. Kept
+# apart so that float32 and float64 gradients, nearly all of them, pay nothing for the test.
+HALF_ROWS[MUL] = binary("mul", "MulBackward0", _mul,
+                        lambda grad, other: times_by_one_value(grad, other),
+                        lambda grad, self: grad * self)
+HALF_ROWS[DIV] = binary(
+    "div", "DivBackward0", _div, lambda grad, other: divided_by_one_value(grad, other),
+    lambda grad, self, other: -grad * divided_by_one_value(divided_by_one_value(self, other),
+                                                           other))
 POW_TENSOR = binary(
     "pow", "PowBackward1", _pow,
     lambda F, grad, self, other: F.where(other == 0, 0.0, grad * (other * F.pow(self, other - 1))),
@@ -194,8 +231,8 @@ RSUB_SCALAR = Primitive("rsub", "RsubBackward1", lambda a, other: _sub(other, a)
                         derivatives={"self": lambda grad: -grad})
 # `x ** 2`: the exponent is a scalar argument, so next_functions has a single edge.
 def _pow_scalar(a, exponent):
-    if a.dtype.char in "fd" and type(exponent) is not bool:
-        return kernels.pow_scalar(a, exponent)  # torch's special exponents, SLEEF and libm
+    if type(exponent) is not bool and a.dtype in kernels.FLOAT_PAIR:
+        return kernels.pow_float(a, exponent)  # torch's special exponents, SLEEF and libm
     if a.dtype.char == "e" and type(exponent) is not bool:
         return a ** exponent  # a Python number keeps a float tensor's dtype (NEP 50)
     return _pow(a, exponent)
@@ -238,11 +275,18 @@ def _integer_division_check(a, b) -> None:
 
 def _rounded_div(a, b, mode):
     _integer_division_check(a, b)
+    out = half_by_one_value(np.floor_divide if mode == "floor" else _trunc_divide, a, b)
+    if out is not None:
+        return out
     if mode == "floor":
         return elementwise(np.floor_divide, a, b)
     quotient = elementwise(np.true_divide, a, b)
     out = np.trunc(quotient)
     return out.astype(result_dtype(a, b)) if np.result_type(quotient).kind == "f" else out
+
+
+def _trunc_divide(a, b):
+    return np.trunc(np.true_divide(a, b))
 
 
 def _remainder(a, b):

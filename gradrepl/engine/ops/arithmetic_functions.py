@@ -7,9 +7,10 @@ side, ``alpha``, ``rounding_mode``. The rows themselves are in arithmetic.py.
 from __future__ import annotations
 
 from gradrepl.engine.ops import arithmetic as _ar
+from gradrepl.engine.ops import operators as _short
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import apply, apply_binary, apply_unary, operand
-from gradrepl.engine.ops.registry import CALL, CHECKED, INPLACE, REFLECTED, UNARY, register
+from gradrepl.engine.ops.registry import CHECKED, INPLACE, REFLECTED, register
 from gradrepl.engine.tensor import Tensor
 
 _NUMBERS = (bool, int, float)
@@ -198,17 +199,25 @@ def _rsub_operator(self, other):
 # The registry entries
 
 _S = "arithmetic"
+# the operators take their short path first (operators.py), then call these functions
+_add_operator = _short.binary(_ar.ADD, add)
+_mul_operator = _short.binary(_ar.MUL, mul)
 register("add", add, section=_S, rows=(_ar.ADD, _ar.ADD_ALPHA), inplace=add_,
-         operators={"__add__": CALL, "__radd__": CALL, "__iadd__": INPLACE}, out=True)
+         operators={"__add__": _add_operator, "__radd__": _add_operator, "__iadd__": INPLACE},
+         out=True)
 register("sub", sub, section=_S, rows=(_ar.SUB, _ar.SUB_ALPHA, _ar.RSUB_SCALAR), inplace=sub_,
          aliases=("subtract",),
-         operators={"__sub__": CALL, "__rsub__": _rsub_operator, "__isub__": INPLACE}, out=True)
+         operators={"__sub__": _short.binary(_ar.SUB, sub),
+                    "__rsub__": _short.with_number(_ar.RSUB_SCALAR, _rsub_operator),
+                    "__isub__": INPLACE}, out=True)
 register("rsub", rsub, section=_S, rows=(_ar.RSUB, _ar.RSUB_SCALAR), method=False)
 register("mul", mul, section=_S, rows=(_ar.MUL,), inplace=mul_, aliases=("multiply",),
-         operators={"__mul__": CALL, "__rmul__": CALL, "__imul__": INPLACE}, out=True)
+         operators={"__mul__": _mul_operator, "__rmul__": _mul_operator, "__imul__": INPLACE},
+         out=True)
 register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
          inplace=div_, aliases=("divide", "true_divide"),
-         operators={"__truediv__": CALL, "__rtruediv__": REFLECTED, "__itruediv__": INPLACE}, out=True)
+         operators={"__truediv__": _short.binary(_ar.DIV, div), "__rtruediv__": REFLECTED,
+                    "__itruediv__": INPLACE}, out=True)
 register("floor_divide", floor_divide, section=_S,
          rows=(_ar.FLOOR_DIVIDE, _ar.FLOOR_DIVIDE_TENSOR), inplace=floor_divide_, out=True,
          operators={"__floordiv__": CHECKED, "__rfloordiv__": REFLECTED,
@@ -217,8 +226,9 @@ register("remainder", remainder, section=_S,
          rows=(_ar.REMAINDER_SCALAR, _ar.REMAINDER, _ar.REMAINDER_OF_NUMBER), inplace=remainder_, out=True,
          operators={"__mod__": CHECKED, "__rmod__": REFLECTED, "__imod__": INPLACE})
 register("pow", pow, section=_S, rows=(_ar.POW_SCALAR, _ar.POW_TENSOR, _ar.RPOW_SCALAR),
-         inplace=pow_, operators={"__pow__": CALL, "__rpow__": REFLECTED, "__ipow__": INPLACE}, out=True)
+         inplace=pow_, operators={"__pow__": _short.with_number(_ar.POW_SCALAR, pow),
+                                  "__rpow__": REFLECTED, "__ipow__": INPLACE}, out=True)
 register("neg", neg, section=_S, rows=(_ar.NEG,), inplace=neg_, aliases=("negative",),
-         operators={"__neg__": UNARY}, out=True, out_dtype="same")
+         operators={"__neg__": _short.unary(_ar.NEG, neg)}, out=True, out_dtype="same")
 register("reciprocal", reciprocal, section=_S, rows=(_ar.RECIPROCAL,), inplace=reciprocal_, out=True)
 register("square", square, section=_S, rows=(_ar.POW_SCALAR,), inplace=square_, out=True)

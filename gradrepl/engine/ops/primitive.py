@@ -17,6 +17,7 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive
+from gradrepl.engine.ops.promotion import HALF_ROWS
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
 
@@ -61,7 +62,11 @@ def operand(x):
 
 
 _FLOAT_KINDS = frozenset("efd")
+_HALF = np.dtype(np.float16)
 _NUMBER_TYPES = (float, int, bool)
+# False: apply_binary always runs the row's forward (the general path), never the Python
+# operator (tests/engine/test_short_paths.py compares the two)
+SHORT_PATHS = True
 
 
 def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
@@ -79,13 +84,16 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
     elif type(b) in _NUMBER_TYPES:
         bd = b
         requires = a._requires_grad
-        same = type(b) is not float or ad.dtype.char in _FLOAT_KINDS
+        # float16 times a number is computed in float32 (promotion.half_by_one_value)
+        char = ad.dtype.char
+        same = char != "e" and (type(b) is not float or char in _FLOAT_KINDS)
     elif isinstance(b, (np.generic, np.ndarray)):
         return apply_binary(prim, a, operand(b))
     else:
         return NotImplemented  # Python then tries the other operand, or raises its TypeError
     out = None
-    if same and prim.fast is not None and (prim.fast_ints or ad.dtype.char in _FLOAT_KINDS):
+    if same and SHORT_PATHS and prim.fast is not None and (
+            prim.fast_ints or ad.dtype.char in _FLOAT_KINDS):
         try:
             out = prim.fast(ad, bd)
         except (ValueError, TypeError, OverflowError):
@@ -94,6 +102,8 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
     if mixed:
         out = prim.forward(ad, bd)
         mixed = _mixed(out, (ad, bd))
+        if getattr(out, "dtype", None) == _HALF:
+            prim = HALF_ROWS.get(prim, prim)  # float16 by one value: torch's float32 products
     result = _new(Tensor)
     result._data = out
     if requires and _grad_enabled[0]:

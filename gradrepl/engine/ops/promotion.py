@@ -70,6 +70,32 @@ def elementwise(op, a, b, result=None):
     return out if out.dtype == dtype else out.astype(dtype)
 
 
+_HALF = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+# row -> the same row whose backward formulas follow half_by_one_value (arithmetic.py fills it;
+# primitive.apply_binary records it for a float16 result)
+HALF_ROWS: dict = {}
+
+
+def half_by_one_value(op, a, b):
+    """``op(a, b)`` as torch's mul and div kernels compute it for a float16 result whose second
+    operand has one element (a Python number, a 0-d or one-element tensor): that operand, in
+    its own type (a double, an int64, a float64 tensor), goes to float32 once, and every value
+    of ``a`` is computed in float32 and rounded to half (BinaryOpsKernel.cpp,
+    ``iter.is_scalar(2) && isReducedFloatingType``). numpy would round that operand to half
+    first. None when the rule does not apply."""
+    if _HALF not in (getattr(a, "dtype", None), getattr(b, "dtype", None)) \
+            and dtypes.get_default_dtype().numpy != _HALF:
+        return None  # no float16 result (the default dtype: an int tensor times a float)
+    if np.size(b) != 1 or result_dtype(a, b) != _HALF:
+        return None
+    if type(b) in _PYTHON_NUMBERS:
+        b = np.asarray(b, np.int64 if type(b) is int else None)  # int64, as torch wraps it
+    a = _cast(a, _HALF).astype(_F32)
+    out = op(a, np.asarray(b).astype(_F32))
+    return out.astype(_HALF)
+
+
 def _wrap_int(x, dtype: np.dtype):
     if isinstance(x, int) and not isinstance(x, bool) and dtype.kind in "iu":
         info = np.iinfo(dtype)

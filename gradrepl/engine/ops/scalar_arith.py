@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops.arithmetic import divided_by_one_value, times_by_one_value
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
+from gradrepl.engine.ops.promotion import half_by_one_value
 
 
 def _as_dtype(a, scalar):
@@ -17,14 +19,21 @@ def _as_dtype(a, scalar):
     return a.dtype.type(scalar) if a.dtype.kind == "f" else scalar
 
 
+def _by_scalar(op):
+    def forward(a, scalar):
+        out = half_by_one_value(op, a, scalar)  # float16 computes in float32 (promotion.py)
+        return op(a, _as_dtype(a, scalar)) if out is None else out
+    return forward
+
+
 # a Scalar argument is no tensor: the formulas save nothing (derivatives.yaml: mul.Scalar,
 # div.Scalar)
-MUL_SCALAR = Primitive("mul", "MulBackward1", lambda a, s: np.multiply(a, _as_dtype(a, s)),
+MUL_SCALAR = Primitive("mul", "MulBackward1", _by_scalar(np.multiply),
                        inputs=("self",), params=("other",),
-                       derivatives={"self": lambda grad, other: grad * other})
-DIV_SCALAR = Primitive("div", "DivBackward1", lambda a, s: np.true_divide(a, _as_dtype(a, s)),
+                       derivatives={"self": lambda grad, other: times_by_one_value(grad, other)})
+DIV_SCALAR = Primitive("div", "DivBackward1", _by_scalar(np.true_divide),
                        inputs=("self",), params=("other",),
-                       derivatives={"self": lambda grad, other: grad / other})
+                       derivatives={"self": lambda grad, other: divided_by_one_value(grad, other)})
 
 
 def mul_scalar(input, scalar):

@@ -1,0 +1,109 @@
+"""Tensor's arithmetic operators on their short path: ``x * 0.5``, ``2 * x``, ``y + x``, ``x ** 2``.
+
+A lesson's graph is 0-d and 2x3 tensors, where an op costs what Python does around numpy, not
+numpy itself (a float32 scalar times a Python float is 0.04 us of a recorded op's 0.9). The
+registered functions (arithmetic_functions.py) sort out every overload through several calls;
+an operator first takes, in one call, the cases whose answer is already known:
+
+- a float32/float64 tensor and a Python float or int, or an integer tensor and a Python int
+  (when the op keeps integers, ``Primitive.fast_ints``): numpy's promotion (NEP 50: a Python
+  number never widens a tensor of its category) is torch's, so the Python operator on the numpy
+  data computes torch's value in torch's dtype;
+- two tensors of one dtype, where no promotion happens at all.
+
+Everything else goes to the registered function: float16 with a number (torch multiplies and
+divides a half tensor by a number in float32, arithmetic.py), bool and mixed dtypes, numpy
+operands, out-of-range integers and broadcasting errors (the Python operator raises, and the
+general path words torch's error). ``SHORT_PATHS = False`` sends everything there;
+tests/engine/test_short_paths.py checks that the two are indistinguishable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine import grad_mode
+from gradrepl.engine.ops.primitive import _record_binary, apply_unary
+from gradrepl.engine.tensor import Tensor
+
+# False forces the registered functions (the general path) for every operator
+SHORT_PATHS = True
+
+_grad_enabled = grad_mode._enabled
+_new = object.__new__
+_NUMBERS = (int, float)  # bool is an int, but not of these exact types
+FLOATS = frozenset(np.dtype(t) for t in (np.float32, np.float64))
+INTEGERS = frozenset(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8))
+_FLOAT_SCALARS = frozenset(d.type for d in FLOATS)
+_ndarray = np.ndarray
+
+
+def binary(prim, general):
+    """``tensor <op> other`` for a row with a Python operator (``Primitive.fast``); ``general``
+    is the registered function, called as ``general(tensor, other)`` (torch puts the tensor
+    first for ``2 * x`` and ``2 + x`` too, so one operator serves both sides)."""
+    fast = prim.fast
+    with_int = FLOATS | INTEGERS if prim.fast_ints else FLOATS
+    int_scalars = frozenset(d.type for d in with_int)
+    # same-dtype tensors: float16 too (torch computes half op half in float and rounds once,
+    # as numpy does); bool and integers only where the op keeps integers
+    same = FLOATS | {np.dtype(np.float16)} | (
+        INTEGERS | {np.dtype(np.bool_)} if prim.fast_ints else frozenset())
+
+    def operator(self, other):
+        if SHORT_PATHS:
+            ad = self._data
+            kind = type(other)
+            if kind is float or kind is int:
+                # 0-d data is a numpy scalar (tensor.py), whose type says its dtype for less
+                # than reading .dtype does
+                data_type = type(ad)
+                if kind is float:
+                    known = data_type in _FLOAT_SCALARS or (
+                        data_type is _ndarray and ad.dtype in FLOATS)
+                else:
+                    known = data_type in int_scalars or (
+                        data_type is _ndarray and ad.dtype in with_int)
+                bd = other
+            elif kind is Tensor:
+                bd = other._data
+                dtype = ad.dtype
+                known = dtype is bd.dtype and dtype in same
+            else:
+                known = False
+            if known:
+                try:
+                    out = fast(ad, bd)
+                except (ValueError, TypeError, OverflowError):
+                    return general(self, other)  # it raises torch's error, or handles the case
+                result = _new(Tensor)
+                result._data = out
+                if _grad_enabled[0] and (self._requires_grad or kind is Tensor
+                                         and other._requires_grad):
+                    _record_binary(prim, result, out, self, other, ad, bd, False)
+                return result
+        return general(self, other)
+    operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
+    return operator
+
+
+def with_number(prim, general):
+    """``tensor <op> number`` recorded as a one-input row with the number as its parameter
+    (``x ** 2``, ``1 - x``): the registered function's own first choice, without its calls."""
+    def operator(self, other):
+        kind = type(other)
+        if SHORT_PATHS and (kind is float or kind is int):
+            return apply_unary(prim, self, (other,))
+        return general(self, other)
+    operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
+    return operator
+
+
+def unary(prim, general):
+    """``-x``: the one-input row, recorded directly."""
+    def operator(self):
+        if SHORT_PATHS:
+            return apply_unary(prim, self)
+        return general(self)
+    operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
+    return operator
