@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.float_math.blocks import in_blocks
-from gradrepl.engine.float_math.fused import fma32 as fma
+from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 from gradrepl.engine.vector_math import fma64
 
 _F32 = np.float32
@@ -30,6 +30,7 @@ def _ldexp2(u: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 @in_blocks
+@deferred_checks
 def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)

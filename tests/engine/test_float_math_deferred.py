@@ -1,0 +1,135 @@
+"""engine/float_math/fused.deferred_checks: SLEEF kernels whose fused steps are screened once at
+the end give the bits of the step-by-step screening (``fused.DEFERRED = False``), including on
+inputs whose float64 sums land on float32 midpoints, exactly (accepted at the end) or not (the
+kernel is run again); and ops/fused.fma, which the optimizers' updates use, against
+vector_math.fma."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from gradrepl.engine import vector_math
+from gradrepl.engine.float_math import fused, sleef, sleef_single
+from gradrepl.engine.float_math import softmax as float_softmax
+from gradrepl.engine.ops import fused as ops_fused
+from tests.engine.test_float_math_fused import _exact_fma32, _midpoint_triples
+
+F32 = np.float32
+floats32 = st.floats(width=32, allow_nan=True, allow_infinity=True)
+KERNELS = [sleef.expf, sleef_single.exp2f, sleef_single.expm1f, sleef_single.log1pf,
+           sleef_single.logf, sleef_single.log2f, sleef_single.log10f,
+           lambda v: sleef_single.powf(np.abs(v), F32(1.5)),
+           lambda v: sleef_single.powf(v, v[::-1] / F32(7))]
+
+
+@contextlib.contextmanager
+def step_by_step():
+    saved, fused.DEFERRED = fused.DEFERRED, False
+    try:
+        yield
+    finally:
+        fused.DEFERRED = saved
+
+
+def _bits(a):
+    return np.asarray(a).view(np.uint32).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(floats32, min_size=1, max_size=40), st.sampled_from([1, -1, 1e-30, 1e30]))
+def test_deferred_kernels_match_step_by_step(values, scale):
+    with np.errstate(all="ignore"):
+        x = np.array(values, F32) * F32(scale)
+        deferred = [f(x) for f in KERNELS]
+        with step_by_step():
+            stepped = [f(x) for f in KERNELS]
+    for d, s in zip(deferred, stepped):
+        assert d.dtype == s.dtype and _bits(d) == _bits(s)
+
+
+def test_log_of_sums_takes_the_exact_midpoint_branch():
+    """logf's double-word divide makes 25-bit float64 sums (1 - d * (1/d) plus a power-of-two
+    low part): flagged, found exact, accepted without a rerun, and still right."""
+    x = np.random.default_rng(1).uniform(1, 10, 64).astype(F32)
+    calls = []
+    real = fused._all_rounded_once
+    fused._all_rounded_once = lambda steps: calls.append(real(steps)) or calls[-1]
+    try:
+        deferred = sleef_single.logf(x)
+    finally:
+        fused._all_rounded_once = real
+    with step_by_step():
+        stepped = sleef_single.logf(x)
+    assert calls == [True] and _bits(deferred) == _bits(stepped)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e4, 1e4, width=32), st.floats(-1e4, 1e4, width=32)),
+                min_size=1, max_size=16), st.sampled_from([0, 1, -1]))
+def test_a_deferred_chain_reruns_where_a_midpoint_was_inexact(pairs, step):
+    """Two chained fused steps on operands built to round twice in float64: the deferred result
+    is the exactly rounded one, whether the end check accepts or reruns."""
+    a, b = (np.array(v, F32) for v in zip(*pairs))
+    c = _midpoint_triples(a, b, step)
+
+    @fused.deferred_checks
+    def chain(a, b, c):
+        first = fused.fma32(a, b, c)
+        return fused.fma32(first, F32(1), F32(0)), first
+
+    out, first = chain(a, b, c)
+    exact = _exact_fma32(a, b, c)
+    assert _bits(first) == _bits(exact) and _bits(out) == _bits(exact)
+
+
+def _kept_steps(a, b, c):
+    """The steps a deferred kernel of one fma32 keeps, and that step's result."""
+    fused._pending.steps = steps = []
+    try:
+        result = fused.fma32(a, b, c)
+    finally:
+        fused._pending.steps = None
+    return steps, result
+
+
+def test_all_rounded_once_tells_exact_from_inexact_midpoints():
+    # (1 + 2**-12)**2 = 1 + 2**-11 + 2**-24: on a float32 midpoint, and exact in float64
+    a = np.array([1 + 2.0 ** -12], F32)
+    steps, _ = _kept_steps(a, a, F32(0))
+    assert fused.on_float32_midpoint(steps[0][1]).all() and fused._all_rounded_once(steps)
+    # (1 + 2**-23) * -(2**-24) (1 - 2**-23) + (1 + 2**-23) = 1 + 2**-24 + 2**-70: float64 drops
+    # the 2**-70 onto the midpoint, and rounding that to float32 goes the wrong way
+    a, c = np.array([1 + 2.0 ** -23], F32), np.array([1 + 2.0 ** -23], F32)
+    b = np.array([-(2.0 ** -24) * (1 - 2.0 ** -23)], F32)
+    steps, rounded_twice = _kept_steps(a, b, c)
+    assert not fused._all_rounded_once(steps)
+    assert rounded_twice[0] == F32(1) and _exact_fma32(a, b, c)[0] == F32(1 + 2.0 ** -23)
+    assert fused.deferred_checks(fused.fma32)(a, b, c)[0] == F32(1 + 2.0 ** -23)  # run again
+    # and the tiny ones: a nonzero sum below float32's normal range, exact in float64
+    t = np.array([2.0 ** -70], F32)
+    steps, _ = _kept_steps(t, t, F32(0))
+    assert fused._all_rounded_once(steps)
+
+
+def test_large_log_softmax_rows_screen_block_by_block():
+    """Rows larger than a block keep the kernels' own (blocked) deferral: same bits."""
+    x = np.random.default_rng(2).standard_normal((3, 20000)).astype(F32)
+    fast = float_softmax.forward(None, log=True)(x, 1)
+    with step_by_step():
+        slow = float_softmax.forward(None, log=True)(x, 1)
+    assert _bits(fast) == _bits(slow)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(floats32, floats32), min_size=1, max_size=20),
+       st.sampled_from([-0.01, -1e-3, 0.5, -1.0, 3.0, -1e-30]))
+def test_optimizer_fma_matches_vector_math(pairs, alpha):
+    """``param.add_(buf, alpha=-lr)``: float_math's fma32 (now used) against vector_math.fma."""
+    p, buf = (np.array(v, F32) for v in zip(*pairs))
+    with np.errstate(all="ignore"):
+        mine = ops_fused.add_scaled(p, buf, alpha)
+        reference = vector_math.fma(buf, F32(alpha), p)
+    assert _bits(mine) == _bits(reference)
