@@ -38,8 +38,8 @@ def expf(d) -> np.ndarray:
     qf = q.astype(_F32)
     s = fma(qf, -_L2U, d)
     s = fma(qf, -_L2L, s)
-    u = np.full_like(s, _EXP_POLY[0])
-    for c in _EXP_POLY[1:]:
+    u = fma(_EXP_POLY[0], s, _EXP_POLY[1])  # the first step's u is the constant itself
+    for c in _EXP_POLY[2:]:
         u = fma(u, s, c)
     u = _F32(1) + fma(s * s, u, s)
     u = _ldexp2(u, q)

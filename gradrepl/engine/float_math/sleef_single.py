@@ -26,8 +26,8 @@ _FOUR_THIRDS = F32(1.0) / F32(0.75)
 
 
 def _horner(x, coefficients):
-    u = np.full_like(x, F32(coefficients[0]))
-    for c in coefficients[1:]:
+    u = fma(F32(coefficients[0]), x, F32(coefficients[1]))
+    for c in coefficients[2:]:
         u = fma(u, x, F32(c))
     return u
 
