@@ -163,7 +163,7 @@ def _logk(d):
     e = np.where(finite, _exponent(np.where(finite, grown, F32(1))), 0)
     e = np.where(np.isposinf(grown), 128, e)
     m = _mantissa(d)
-    x = df.divide(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
+    x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
     x2 = df.square(x)
     t = _horner(x2[0], _LOGK_POLY)
     s = df.mul_pf(_LN2, e.astype(F32))
@@ -222,7 +222,7 @@ def logf(d) -> np.ndarray:
         e = _exponent(safe * _FOUR_THIRDS).astype(F32)
         m = _mantissa(safe)
         s = df.mul_pf(_LN2, e)
-        x = df.divide(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
+        x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
         x2 = x[0] * x[0]
         t = _horner(x2, _LOG1P_POLY)  # the same three coefficients as log1pf's
         s = df.add_pp(s, df.scale(x, F32(2)))
@@ -238,7 +238,7 @@ def _log_parts(d):
     positive = np.isfinite(d) & (d > 0)
     safe = np.where(positive, d, F32(1))
     e = _exponent(safe * _FOUR_THIRDS).astype(F32)
-    x = df.divide(df.add2_ff(F32(-1), _mantissa(safe)), df.add2_ff(F32(1), _mantissa(safe)))
+    x = df.divide_by_one_plus(df.add2_ff(F32(-1), _mantissa(safe)), df.add2_ff(F32(1), _mantissa(safe)))
     return e, x, x[0] * x[0]
 
 
