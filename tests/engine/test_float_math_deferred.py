@@ -151,3 +151,26 @@ def test_divide_by_one_plus_matches_divide_for_every_reduced_argument():
             fast, slow = df.divide_by_one_plus(n, d), df.divide(n, d)
         for f, s in zip(fast, slow):
             assert np.array_equal(f.view(np.uint32), s.view(np.uint32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 40), st.floats(1e-3, 1e3), st.integers(0, 2**32 - 1))
+def test_softmax_rows_screened_once_match_step_by_step(rows, size, scale, seed):
+    """log_softmax and softmax rows, and log_softmax's backward, screened in one check at their
+    end (exp's, log's and the backward's own fused steps together) against step by step."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, size)) * scale).astype(F32)
+    g = (rng.standard_normal((rows, size))).astype(F32)
+
+    def run():
+        log_p = float_softmax.forward(None, log=True)(x, 1)
+        p = float_softmax.forward(None)(x, 1)
+        (grad,) = float_softmax.backward(None, log=True)(None, g, (x,), log_p, (1,), (True,))
+        return log_p, p, grad
+
+    with np.errstate(all="ignore"):
+        once = run()
+        with step_by_step():
+            stepped = run()
+    for a, b in zip(once, stepped):
+        assert _bits(a) == _bits(b)
