@@ -174,3 +174,21 @@ def test_softmax_rows_screened_once_match_step_by_step(rows, size, scale, seed):
             stepped = run()
     for a, b in zip(once, stepped):
         assert _bits(a) == _bits(b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 3e38, width=32, exclude_min=True), min_size=1, max_size=30),
+       st.lists(st.floats(-104, 100, width=32), min_size=1, max_size=30))
+def test_ordinary_inputs_skip_the_special_cases_without_changing_a_bit(positive, moderate):
+    """logf of all-positive finite inputs and expf of inputs in [-104, 100] skip the
+    replacements of special values; with one special value appended the same elements take the
+    general path (the kernels are elementwise)."""
+    logs_in, exps_in = np.array(positive, F32), np.array(moderate, F32)
+    with np.errstate(all="ignore"):
+        logs = sleef_single.logf(logs_in)
+        general_logs = sleef_single.logf(np.append(logs_in, F32(-1)))[:-1]
+        exps = sleef.expf(exps_in)
+        general_exps = sleef.expf(np.append(exps_in, F32(-200)))[:-1]
+    assert _bits(logs) == _bits(general_logs) and _bits(exps) == _bits(general_exps)
+    for f, v in ((sleef_single.logf, F32(2)), (sleef.expf, F32(-1))):
+        assert type(f(v)) is np.ndarray and f(v).shape == ()  # 0-d in, 0-d array out

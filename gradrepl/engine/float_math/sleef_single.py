@@ -216,20 +216,23 @@ def powf(x, y) -> np.ndarray:
 def logf(d) -> np.ndarray:
     """Sleef_logf_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-float."""
     d = np.asarray(d, F32)
+    positive = np.isfinite(d) & (d > 0)
     with np.errstate(all="ignore"):
-        positive = np.isfinite(d) & (d > 0)
-        safe = np.where(positive, d, F32(1))
-        e = _exponent(safe * _FOUR_THIRDS).astype(F32)
-        m = _mantissa(safe)
-        s = df.mul_pf(_LN2, e)
-        x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
-        x2 = x[0] * x[0]
-        t = _horner(x2, _LOG1P_POLY)  # the same three coefficients as log1pf's
-        s = df.add_pp(s, df.scale(x, F32(2)))
-        r = df.value(df.add_pf(s, (x2 * x[0]) * t))
-    r = np.where(np.isposinf(d), F32(np.inf), r)
-    r = np.where((d < 0) | np.isnan(d), F32(np.nan), r)
-    return np.where(d == 0, F32(-np.inf), r)
+        if positive.all():  # log_softmax's sums: no zero, negative, inf or nan to replace
+            return np.asarray(_logf_of_positive(d))
+        r = _logf_of_positive(np.where(positive, d, F32(1)))
+    return _log_specials(d, r)
+
+
+def _logf_of_positive(d):
+    e = _exponent(d * _FOUR_THIRDS).astype(F32)
+    m = _mantissa(d)
+    s = df.mul_pf(_LN2, e)
+    x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
+    x2 = x[0] * x[0]
+    t = _horner(x2, _LOG1P_POLY)  # the same three coefficients as log1pf's
+    s = df.add_pp(s, df.scale(x, F32(2)))
+    return df.value(df.add_pf(s, (x2 * x[0]) * t))
 
 
 def _log_parts(d):
