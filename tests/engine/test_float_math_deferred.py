@@ -177,7 +177,8 @@ def test_softmax_rows_screened_once_match_step_by_step(rows, size, scale, seed):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(0, 3e38, width=32, exclude_min=True), min_size=1, max_size=30),
+@given(st.lists(st.floats(0, float(np.finfo(F32).max), width=32, exclude_min=True), min_size=1,
+                max_size=30),
        st.lists(st.floats(-104, 100, width=32), min_size=1, max_size=30))
 def test_ordinary_inputs_skip_the_special_cases_without_changing_a_bit(positive, moderate):
     """logf of all-positive finite inputs and expf of inputs in [-104, 100] skip the
