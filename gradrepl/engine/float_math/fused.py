@@ -44,7 +44,7 @@ _BELOW_F32 = np.uint64((1 << 29) - 1)  # the float64 mantissa bits float32 drops
 _HALFWAY = np.uint64(1 << 28)
 _TINY = np.finfo(np.float32).tiny
 _ABS64 = np.uint64((1 << 63) - 1)
-_TINY_BITS = np.uint64(np.float64(_TINY).view(np.uint64))
+_TINY_BITS_LESS_ONE = np.uint64(np.float64(_TINY).view(np.uint64)) - np.uint64(1)
 _pending = threading.local()  # .steps: the (operands, float64 sum) a deferred kernel has yet to screen
 
 
@@ -121,33 +121,35 @@ def _all_rounded_once(steps) -> bool:
     midpoint or nonzero below float32's normal range (a superset of ``_suspects``' lanes, since
     ``0 < |result| < tiny`` implies ``0 < |wide| < tiny``), or each such sum exact in float64, so
     that rounding it to float32 was the only rounding."""
+    starts = [0]
+    for _, wide in steps:
+        starts.append(starts[-1] + wide.size)
     bits = np.concatenate([wide.reshape(-1) for _, wide in steps]).view(np.uint64)
     flagged = np.bitwise_and(bits, _BELOW_F32) == _HALFWAY
     magnitude = np.bitwise_and(bits, _ABS64)
     magnitude -= np.uint64(1)  # zero wraps to the top: a zero sum is exact
-    flagged |= magnitude < _TINY_BITS - np.uint64(1)
+    flagged |= magnitude < _TINY_BITS_LESS_ONE
     if not flagged.any():
         return True
+    counts = np.add.reduceat(flagged, starts[:-1]) if len(steps) > 1 else [1]
+    with np.errstate(all="ignore"):  # the whole step, inf and nan lanes included: a few hundred
+        for step in np.flatnonzero(counts).tolist():
+            (a, b, c), wide = steps[step]
+            error = _two_sum_error(np.multiply(a, b, dtype=_F64), c, wide)  # the product is exact
+            lanes = flagged[starts[step]:starts[step + 1]]
+            if np.asarray(error).reshape(-1)[lanes].any():  # flagged sums are finite, so is this
+                return False
+    return True
     lanes = np.flatnonzero(flagged)
     ends = np.cumsum([wide.size for _, wide in steps])
     which = np.searchsorted(ends, lanes, side="right")
-    for step in set(which.tolist()):
-        (a, b, c), wide = steps[step]
-        at = lanes[which == step] - (ends[step] - wide.size)
-        a, b, c = (_lanes(v, wide.shape, at) for v in (a, b, c))
-        # flagged sums are finite (inf and nan sums never match the patterns), and float32
-        # operands keep every intermediate far from float64's overflow
-        error = _two_sum_error(a * b, c, wide.reshape(-1)[at])
-        if error.any():
-            return False
+    with np.errstate(all="ignore"):  # the whole step, inf and nan lanes included: a few hundred
+        for step in set(which.tolist()):
+            (a, b, c), wide = steps[step]
+            error = _two_sum_error(np.multiply(a, b, dtype=_F64), c, wide)  # the product is exact
+            at = lanes[which == step] - (ends[step] - wide.size)
+            if np.asarray(error).reshape(-1)[at].any():  # flagged sums are finite, so is this
+                return False
     return True
 
 
-def _lanes(value, shape, at):
-    """A step's operand at the given flat lanes of its (broadcast) result, in float64."""
-    value = np.asarray(value, _F32)
-    if value.ndim == 0:
-        return value.astype(_F64)
-    if value.shape != shape:
-        value = np.broadcast_to(value, shape)
-    return value.reshape(-1)[at].astype(_F64)
