@@ -193,3 +193,15 @@ def test_ordinary_inputs_skip_the_special_cases_without_changing_a_bit(positive,
     assert _bits(logs) == _bits(general_logs) and _bits(exps) == _bits(general_exps)
     for f, v in ((sleef_single.logf, F32(2)), (sleef.expf, F32(-1))):
         assert type(f(v)) is np.ndarray and f(v).shape == ()  # 0-d in, 0-d array out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(-86, 88, width=32), st.sampled_from([0.0, -0.0, -86.0, 88.0])),
+                min_size=1, max_size=40))
+def test_expf_ordinary_path_matches_the_general_path(values):
+    """expf on [-86, 88] (q * L2U exact, one multiply by 2**q): the general path's bits, as
+    scripts/check_expf_ordinary_path.py checks for every float32 in the range."""
+    d = np.array(values, F32)
+    with np.errstate(all="ignore"):
+        general = sleef.expf(np.append(d, F32(-200)))[:-1]
+    assert _bits(sleef.expf(d)) == _bits(general)
