@@ -23,8 +23,8 @@ below float32's normal range), so when it flags none, every step returned exactl
 step-by-step screening returns and the kernel's result is the same array. A flagged lane whose
 float64 sum was exact (its TwoSum error is zero) was rounded only once, so it is right too
 (double-word arithmetic makes such sums often: a residual like 1 - d * (1/d) has 25 bits).
-If any flagged lane's sum was inexact, the kernel runs again with every step screened. ``DEFERRED = False`` screens step by step (the
-property tests compare both).
+If any flagged lane's sum was inexact, the kernel runs again with every step screened.
+``DEFERRED = False`` screens step by step (the property tests compare both).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _HALFWAY = np.uint64(1 << 28)
 _TINY = np.finfo(np.float32).tiny
 _ABS64 = np.uint64((1 << 63) - 1)
 _TINY_BITS_LESS_ONE = np.uint64(np.float64(_TINY).view(np.uint64)) - np.uint64(1)
-_pending = threading.local()  # .steps: the (operands, float64 sum) a deferred kernel has yet to screen
+_pending = threading.local()  # .steps: a deferred kernel's (operands, float64 sum), unscreened
 
 
 def fma32(a, b, c) -> np.ndarray:

@@ -241,7 +241,8 @@ def _log_parts(d):
     positive = np.isfinite(d) & (d > 0)
     safe = np.where(positive, d, F32(1))
     e = _exponent(safe * _FOUR_THIRDS).astype(F32)
-    x = df.divide_by_one_plus(df.add2_ff(F32(-1), _mantissa(safe)), df.add2_ff(F32(1), _mantissa(safe)))
+    m = _mantissa(safe)
+    x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
     return e, x, x[0] * x[0]
 
 
