@@ -49,9 +49,9 @@ def allocator_environment() -> dict:
 class EngineProcess:
     """A worker process for one engine, spoken to one JSON line at a time."""
 
-    def __init__(self, engine: str, env: dict, gradrepl_path: str):
+    def __init__(self, engine: str, env: dict, gradrepl_path: str, clock: str = "wall"):
         command = [sys.executable, str(HERE / "engine_worker.py"), engine,
-                   "--gradrepl-path", gradrepl_path]
+                   "--gradrepl-path", gradrepl_path, "--clock", clock]
         self.engine = engine
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         env=env, text=True, bufsize=1)
@@ -92,6 +92,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", help="also write the full results to this file")
     parser.add_argument("--native-blas", action="store_true",
                         help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for every worker")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="time samples by the wall clock (default) or by each worker's CPU "
+                             "time, steadier on a machine other jobs share (single-threaded runs)")
     parser.add_argument("--threads", type=int,
                         help="threads for BLAS and torch in every worker (OMP_NUM_THREADS, "
                              "OPENBLAS_NUM_THREADS, MKL_NUM_THREADS); default: the libraries' own")
@@ -142,7 +145,7 @@ def start_workers(args, env: dict) -> tuple[dict, dict, dict]:
     if "torch" in engines and importlib.util.find_spec("torch") is None:
         engines.remove("torch")
         skipped["torch"] = "not importable"
-    workers = {e: EngineProcess(e, env, args.gradrepl_path) for e in engines}
+    workers = {e: EngineProcess(e, env, args.gradrepl_path, args.clock) for e in engines}
     infos = {}
     for engine, worker in list(workers.items()):
         info = worker.read()  # the workers load in parallel; this waits for each in turn
@@ -228,7 +231,8 @@ def engine_line(engine: str, info: dict) -> str:
 
 def header_lines(args, infos: dict, skipped: dict, env: dict) -> list[str]:
     sample = (f"{args.iterations} iterations" if args.iterations else f"~{args.sample_seconds:g} s")
-    lines = [f"engines ({args.rounds} rounds, samples of {sample}, interleaved):"]
+    lines = [f"engines ({args.rounds} rounds, samples of {sample}, interleaved, "
+             f"{args.clock} clock):"]
     lines += ["  " + engine_line(e, infos[e]) for e in args.engines if e in infos]
     lines += [f"  {e:8} skipped: {reason}" for e, reason in skipped.items()]
     blas_env = ", ".join(f"{name}={env.get(name, '(unset)')}"

@@ -21,6 +21,8 @@ def in_blocks(kernel):
     """``kernel(*arrays)`` (elementwise, broadcasting its arguments) computed block by block."""
     @functools.wraps(kernel)
     def blocked(*args):
+        if _fits_one_block(args):  # most calls: a few hundred elements, no broadcasting
+            return kernel(*args)
         arrays = [np.asarray(a) for a in args]
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
         size = int(np.prod(shape))
@@ -35,3 +37,19 @@ def in_blocks(kernel):
             out[part] = kernel(*(a if a.ndim == 0 else a[part] for a in flat))
         return out.reshape(shape)
     return blocked
+
+
+def _fits_one_block(args) -> bool:
+    """Whether the call is surely one block, decided without numpy's broadcasting helpers (which
+    cost more than a small kernel's arithmetic): every array argument of one shape, at most a
+    block, the others numbers or 0-d."""
+    shape = None
+    for a in args:
+        if type(a) is np.ndarray and a.ndim:
+            if shape is None:
+                shape, size = a.shape, a.size
+            elif a.shape != shape:
+                return False
+        elif not isinstance(a, (np.ndarray, np.generic, float, int)):
+            return False
+    return shape is None or not BLOCK or size <= BLOCK

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import vector_math
-from gradrepl.engine.float_math.fused import fma32
+from gradrepl.engine.float_math.fused import fma32, fma32_exact_in_float64
 
 
 class DoubleWord:
@@ -121,6 +121,22 @@ class DoubleWord:
         s = n[0] * t
         u = self._product_error(t, n[0], s)
         v = self.fma(-d[1], t, self.fma(-d[0], t, one))
+        return s, self.fma(s, v, self.fma(n[1], t, u))
+
+    def divide_by_one_plus(self, n, d):
+        """``divide(n, d)`` for ``d = add2_ff(1, m)`` with float32 m in [0.75, 1.5) (or 0, inf,
+        nan), as SLEEF's logs divide by their reduced argument: the two residual steps are then
+        exact in float64 and skip the screening (``fused.fma32_exact_in_float64``). Why: t =
+        1/d0 rounded is normal, so 1 - d0 * t is a multiple of ulp(d0) ulp(t) >= 2**-48 below
+        2**-24 (Markstein's residual); d's low part is 0 or +-2**-24 (m < 1) or +-2**-23, so
+        d1 * t is a multiple of 2**-49 below 2**-23, and their sum a multiple of 2**-49 below
+        2**-22: at most 27 bits. tests/engine/test_float_math_deferred.py checks every float32 m
+        in the range against ``divide``."""
+        one = self.dtype.type(1)
+        t = one / d[0]
+        s = n[0] * t
+        u = self._product_error(t, n[0], s)
+        v = fma32_exact_in_float64(-d[1], t, fma32_exact_in_float64(-d[0], t, one))
         return s, self.fma(s, v, self.fma(n[1], t, u))
 
     @staticmethod

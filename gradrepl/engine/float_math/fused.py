@@ -14,31 +14,52 @@ double-word arithmetic produces on most lanes (a pair's low part is often 0), an
 operands every call; this version keeps only the checks the argument above needs.
 ``EXACT_EVERYWHERE = True`` sends every lane through the exact path instead (the property tests
 compare both).
+
+A SLEEF kernel makes a dozen or more fused steps on small arrays, where each numpy call costs
+more than its arithmetic, so the kernels run under ``deferred_checks``: each step keeps its
+float64 sum and returns the rounded float32 at once, and one screening over all the kept sums
+at the end decides. It flags every lane ``_suspects`` would flag (a midpoint, or any nonzero sum
+below float32's normal range), so when it flags none, every step returned exactly what the
+step-by-step screening returns and the kernel's result is the same array. A flagged lane whose
+float64 sum was exact (its TwoSum error is zero) was rounded only once, so it is right too
+(double-word arithmetic makes such sums often: a residual like 1 - d * (1/d) has 25 bits).
+If any flagged lane's sum was inexact, the kernel runs again with every step screened.
+``DEFERRED = False`` screens step by step (the property tests compare both).
 """
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import numpy as np
 
-from gradrepl.engine.vector_math import _fma_exact
+from gradrepl.engine.vector_math import _fma_exact, _two_sum_error
 
 EXACT_EVERYWHERE = False
+DEFERRED = True
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _BELOW_F32 = np.uint64((1 << 29) - 1)  # the float64 mantissa bits float32 drops
 _HALFWAY = np.uint64(1 << 28)
 _TINY = np.finfo(np.float32).tiny
+_ABS64 = np.uint64((1 << 63) - 1)
+_TINY_BITS_LESS_ONE = np.uint64(np.float64(_TINY).view(np.uint64)) - np.uint64(1)
+_pending = threading.local()  # .steps: a deferred kernel's (operands, float64 sum), unscreened
 
 
 def fma32(a, b, c) -> np.ndarray:
     """a * b + c on float32 values (arrays or scalars, broadcast), rounded once to float32."""
     wide = np.multiply(a, b, dtype=_F64)
-    if np.ndim(c) > np.ndim(wide) or np.shape(c) != np.shape(wide):
-        wide = np.add(wide, c, dtype=_F64)
+    if type(wide) is np.ndarray and np.shape(c) == wide.shape:
+        np.add(wide, c, out=wide, dtype=_F64)
     else:
-        wide = np.add(wide, c, out=wide if isinstance(wide, np.ndarray) else None, dtype=_F64)
-    wide = np.asarray(wide)
+        wide = np.asarray(np.add(wide, c, dtype=_F64))
     result = wide.astype(_F32)
+    steps = getattr(_pending, "steps", None)
+    if steps is not None:
+        steps.append(((a, b, c), wide))
+        return result
     suspect = _suspects(wide, result)
     if suspect is not None and result.ndim == 0:
         result[()] = _fma_exact(*(np.asarray(v, _F32).reshape(1) for v in (a, b, c)))[0]
@@ -49,6 +70,16 @@ def fma32(a, b, c) -> np.ndarray:
     return result
 
 
+def fma32_exact_in_float64(a, b, c) -> np.ndarray:
+    """a * b + c on float32 values where the caller has shown that the exact sum fits in float64
+    (at most 53 bits from its top to its last): the float64 sum is then exact, its rounding to
+    float32 the only rounding, and no lane needs screening. The same arithmetic as ``fma32``."""
+    if EXACT_EVERYWHERE:
+        return fma32(a, b, c)
+    wide = np.asarray(np.add(np.multiply(a, b, dtype=_F64), c, dtype=_F64))
+    return wide.astype(_F32)
+
+
 def _suspects(wide: np.ndarray, result: np.ndarray):
     """Lanes whose float64 sum may round twice (None if none): on a float32 midpoint, or a
     nonzero result below float32's normal range."""
@@ -56,15 +87,69 @@ def _suspects(wide: np.ndarray, result: np.ndarray):
         return np.ones(wide.shape, bool)
     halfway = on_float32_midpoint(wide)
     small = np.abs(result) < _TINY
-    found_halfway, found_small = halfway.any(), small.any()
-    if not found_halfway and not found_small:
-        return None
-    if found_small:
+    if small.any():  # zero results are common (x - x) and exact: only the nonzero ones count
         halfway |= small & (result != 0)
-    return halfway
+    return halfway if halfway.any() else None
 
 
 
 def on_float32_midpoint(wide: np.ndarray) -> np.ndarray:
     """Whether each float64 value lies exactly halfway between two float32 values (normal range)."""
     return np.bitwise_and(wide.view(np.uint64), _BELOW_F32) == _HALFWAY
+
+
+def deferred_checks(kernel):
+    """``kernel`` (a pure function of its arguments) with its ``fma32`` steps screened once, at
+    the end, instead of step by step (the module docstring gives the argument)."""
+    @functools.wraps(kernel)
+    def run(*args):
+        if not DEFERRED or EXACT_EVERYWHERE or getattr(_pending, "steps", None) is not None:
+            return kernel(*args)  # screened step by step, or by the enclosing deferred kernel
+        _pending.steps = steps = []
+        try:
+            result = kernel(*args)
+        finally:
+            _pending.steps = None
+        if steps and not _all_rounded_once(steps):
+            return kernel(*args)
+        return result
+    return run
+
+
+def _all_rounded_once(steps) -> bool:
+    """Whether every kept step's float32 result is its fused result: no float64 sum on a float32
+    midpoint or nonzero below float32's normal range (a superset of ``_suspects``' lanes, since
+    ``0 < |result| < tiny`` implies ``0 < |wide| < tiny``), or each such sum exact in float64, so
+    that rounding it to float32 was the only rounding."""
+    starts = [0]
+    for _, wide in steps:
+        starts.append(starts[-1] + wide.size)
+    bits = np.concatenate([wide.reshape(-1) for _, wide in steps]).view(np.uint64)
+    flagged = np.bitwise_and(bits, _BELOW_F32) == _HALFWAY
+    magnitude = np.bitwise_and(bits, _ABS64)
+    magnitude -= np.uint64(1)  # zero wraps to the top: a zero sum is exact
+    flagged |= magnitude < _TINY_BITS_LESS_ONE
+    if not flagged.any():
+        return True
+    counts = np.add.reduceat(flagged, starts[:-1]) if len(steps) > 1 else [1]
+    with np.errstate(all="ignore"):  # the whole step, inf and nan lanes included: a few hundred
+        for step in np.flatnonzero(counts).tolist():
+            (a, b, c), wide = steps[step]
+            error = _two_sum_error(np.multiply(a, b, dtype=_F64), c, wide)  # the product is exact
+            lanes = flagged[starts[step]:starts[step + 1]]
+            if np.asarray(error).reshape(-1)[lanes].any():  # flagged sums are finite, so is this
+                return False
+    return True
+    lanes = np.flatnonzero(flagged)
+    ends = np.cumsum([wide.size for _, wide in steps])
+    which = np.searchsorted(ends, lanes, side="right")
+    with np.errstate(all="ignore"):  # the whole step, inf and nan lanes included: a few hundred
+        for step in set(which.tolist()):
+            (a, b, c), wide = steps[step]
+            error = _two_sum_error(np.multiply(a, b, dtype=_F64), c, wide)  # the product is exact
+            at = lanes[which == step] - (ends[step] - wide.size)
+            if np.asarray(error).reshape(-1)[at].any():  # flagged sums are finite, so is this
+                return False
+    return True
+
+

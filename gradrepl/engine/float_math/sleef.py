@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.float_math.blocks import in_blocks
-from gradrepl.engine.float_math.fused import fma32 as fma
+from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 from gradrepl.engine.vector_math import fma64
 
 _F32 = np.float32
@@ -29,18 +29,32 @@ def _ldexp2(u: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (u * np.ldexp(_F32(1), half)) * np.ldexp(_F32(1), q - half)
 
 
+# expf's ordinary path: for d in [-86, 88], q = rint(d / ln 2) is in [-124, 127], so
+# - q * L2U is exact in float32 (L2U has 16 significant bits, q at most 8), and the fused
+#   d - q * L2U rounds that exact product plus d once: plain float32 arithmetic does the same;
+# - u (about e**s, |s| <= ln 2 / 2) lies in [0.7, 1.42], so u * 2**q is a normal float and both
+#   of vldexp2's multiplies are exact: one multiply by 2**q gives the same number;
+# - nothing needs flushing to 0 or sending to inf.
+# tests/engine/test_float_math_deferred.py compares it with the general path.
+
+
 @in_blocks
+@deferred_checks
 def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)
     q = np.rint(d * _R_LN2).astype(np.int32)  # cvtps2dq: round half to even
     qf = q.astype(_F32)
-    s = fma(qf, -_L2U, d)
+    # d in [-86, 88] (nan fails): |q| <= 127 and 2**q normal (the comment above)
+    ordinary = d.size and d.min() >= _F32(-86) and d.max() <= _F32(88)
+    s = d + qf * -_L2U if ordinary else fma(qf, -_L2U, d)
     s = fma(qf, -_L2L, s)
-    u = np.full_like(s, _EXP_POLY[0])
-    for c in _EXP_POLY[1:]:
+    u = fma(_EXP_POLY[0], s, _EXP_POLY[1])  # the first step's u is the constant itself
+    for c in _EXP_POLY[2:]:
         u = fma(u, s, c)
     u = _F32(1) + fma(s * s, u, s)
+    if ordinary:
+        return np.asarray(u * np.ldexp(_F32(1), q))
     u = _ldexp2(u, q)
     u = np.where(d < _F32(-104), _F32(0), u)
     return np.where(d > _F32(100), _F32(np.inf), u)

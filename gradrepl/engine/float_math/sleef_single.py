@@ -16,7 +16,7 @@ import numpy as np
 from gradrepl.engine.float_math.blocks import in_blocks
 from gradrepl.engine.float_math.double_float import SINGLE as df
 from gradrepl.engine.float_math.sleef import _ldexp2
-from gradrepl.engine.float_math.fused import fma32 as fma
+from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 
 F32 = np.float32
 _R_LN2 = F32(1.442695040888963407359924681001892137426645954152985934135449406931)
@@ -26,8 +26,8 @@ _FOUR_THIRDS = F32(1.0) / F32(0.75)
 
 
 def _horner(x, coefficients):
-    u = np.full_like(x, F32(coefficients[0]))
-    for c in coefficients[1:]:
+    u = fma(F32(coefficients[0]), x, F32(coefficients[1]))
+    for c in coefficients[2:]:
         u = fma(u, x, F32(c))
     return u
 
@@ -69,6 +69,7 @@ _EXP2_POLY = (0.1535920892e-3, 0.1339262701e-2, 0.9618384764e-2, 0.5550347269e-1
 
 
 @in_blocks
+@deferred_checks
 def exp2f(d) -> np.ndarray:
     """Sleef_exp2f_u10: 2**d = 2**rint(d) * 2**s, |s| <= 1/2, by a polynomial fused to its end."""
     d = np.asarray(d, F32)
@@ -101,6 +102,7 @@ def _expk2(d):
 
 
 @in_blocks
+@deferred_checks
 def expm1f(a) -> np.ndarray:
     """Sleef_expm1f_u10: a double-float e**a minus one, added up once."""
     a = np.asarray(a, F32)
@@ -117,6 +119,7 @@ _LOG1P_POLY = (+0.3027294874e+0, +0.3996108174e+0, +0.6666694880e+0)
 
 
 @in_blocks
+@deferred_checks
 def log1pf(d) -> np.ndarray:
     """Sleef_log1pf_u10: 1 + d = 2**e * (1 + m) with m = d * 2**-e + (2**-e - 1) fused, so
     the rounding of 1 + d never enters; log(1 + m) = 2 atanh(m / (2 + m)) by a polynomial."""
@@ -160,7 +163,7 @@ def _logk(d):
     e = np.where(finite, _exponent(np.where(finite, grown, F32(1))), 0)
     e = np.where(np.isposinf(grown), 128, e)
     m = _mantissa(d)
-    x = df.divide(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
+    x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
     x2 = df.square(x)
     t = _horner(x2[0], _LOGK_POLY)
     s = df.mul_pf(_LN2, e.astype(F32))
@@ -182,6 +185,7 @@ def _expk(d):
 
 
 @in_blocks
+@deferred_checks
 def powf(x, y) -> np.ndarray:
     """Sleef_powf_u10 with its special cases (negative bases with integral exponents, zeros,
     infinities, NaN) as SLEEF orders them."""
@@ -208,23 +212,27 @@ def powf(x, y) -> np.ndarray:
 # logf (Sleef_logf_u10: what Vectorized<float>::log calls, e.g. in log_softmax)
 
 @in_blocks
+@deferred_checks
 def logf(d) -> np.ndarray:
     """Sleef_logf_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-float."""
     d = np.asarray(d, F32)
+    positive = np.isfinite(d) & (d > 0)
     with np.errstate(all="ignore"):
-        positive = np.isfinite(d) & (d > 0)
-        safe = np.where(positive, d, F32(1))
-        e = _exponent(safe * _FOUR_THIRDS).astype(F32)
-        m = _mantissa(safe)
-        s = df.mul_pf(_LN2, e)
-        x = df.divide(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
-        x2 = x[0] * x[0]
-        t = _horner(x2, _LOG1P_POLY)  # the same three coefficients as log1pf's
-        s = df.add_pp(s, df.scale(x, F32(2)))
-        r = df.value(df.add_pf(s, (x2 * x[0]) * t))
-    r = np.where(np.isposinf(d), F32(np.inf), r)
-    r = np.where((d < 0) | np.isnan(d), F32(np.nan), r)
-    return np.where(d == 0, F32(-np.inf), r)
+        if positive.all():  # log_softmax's sums: no zero, negative, inf or nan to replace
+            return np.asarray(_logf_of_positive(d))
+        r = _logf_of_positive(np.where(positive, d, F32(1)))
+    return _log_specials(d, r)
+
+
+def _logf_of_positive(d):
+    e = _exponent(d * _FOUR_THIRDS).astype(F32)
+    m = _mantissa(d)
+    s = df.mul_pf(_LN2, e)
+    x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
+    x2 = x[0] * x[0]
+    t = _horner(x2, _LOG1P_POLY)  # the same three coefficients as log1pf's
+    s = df.add_pp(s, df.scale(x, F32(2)))
+    return df.value(df.add_pf(s, (x2 * x[0]) * t))
 
 
 def _log_parts(d):
@@ -233,7 +241,8 @@ def _log_parts(d):
     positive = np.isfinite(d) & (d > 0)
     safe = np.where(positive, d, F32(1))
     e = _exponent(safe * _FOUR_THIRDS).astype(F32)
-    x = df.divide(df.add2_ff(F32(-1), _mantissa(safe)), df.add2_ff(F32(1), _mantissa(safe)))
+    m = _mantissa(safe)
+    x = df.divide_by_one_plus(df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m))
     return e, x, x[0] * x[0]
 
 
@@ -251,6 +260,7 @@ _LOG10_C = df.constant(0.868588984, -2.170757285e-08)
 
 
 @in_blocks
+@deferred_checks
 def log2f(d) -> np.ndarray:
     """Sleef_log2f_u10 (what float16 log2 rounds)."""
     d = np.asarray(d, F32)
@@ -262,6 +272,7 @@ def log2f(d) -> np.ndarray:
 
 
 @in_blocks
+@deferred_checks
 def log10f(d) -> np.ndarray:
     """Sleef_log10f_u10 (what float16 log10 rounds)."""
     d = np.asarray(d, F32)

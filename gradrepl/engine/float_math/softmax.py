@@ -32,9 +32,9 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.cpu_capability import vector_lanes
-from gradrepl.engine.float_math import libm, sleef, sleef_double, sleef_single
+from gradrepl.engine.float_math import blocks, libm, sleef, sleef_double, sleef_single
 from gradrepl.engine.float_math.blocks import in_blocks
-from gradrepl.engine.float_math.fused import fma32 as fma
+from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 from gradrepl.engine.ops.summation import THREADS
 from gradrepl.engine.vector_math import fma64
 
@@ -65,6 +65,18 @@ def forward(fallback, log=False):
             out = _log_softmax_blocks(blocks) if log else _softmax_blocks(blocks)
         return out.reshape(a.shape)
     return compute
+
+
+def _screened_once(kernel):
+    """``kernel`` with all of its fused steps (exp's, log's, the backward's multiply-add)
+    screened in one check at its end when its first array fits in one block (each SLEEF call
+    would screen its own otherwise; larger arrays keep that, block by block, so the kept float64
+    sums stay small)."""
+    deferred = deferred_checks(kernel)
+
+    def run(*args):
+        return (deferred if args[0].size <= blocks.BLOCK else kernel)(*args)
+    return run
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,12 +133,14 @@ def _in_order(rows):
     return np.add.accumulate(rows, axis=1)[:, -1]
 
 
+@_screened_once
 def _softmax_rows(rows):
     e = _EXP[rows.dtype](rows - rows.max(axis=1, keepdims=True))
     inverse = rows.dtype.type(1) / reduce_sum(e)
     return e * inverse[:, None]
 
 
+@_screened_once
 def _log_softmax_rows(rows):
     shifted = rows - rows.max(axis=1, keepdims=True)
     log_sum = _LOG[rows.dtype](reduce_sum(_EXP[rows.dtype](shifted)))
@@ -271,6 +285,7 @@ def _softmax_grad_rows(g, y, summed):
     return (g - summed(g * y)[:, None]) * y
 
 
+@_screened_once
 def _log_softmax_grad_rows(g, y, summed):
     total = np.broadcast_to(summed(g)[:, None], g.shape)
     return _FMA[g.dtype](-_EXP[y.dtype](y), total, g)

@@ -34,6 +34,9 @@ def _addmm_forward(bias, mat1, mat2, beta, alpha):
     product = _mm_forward(mat1, mat2)
     if beta == 0:  # torch ignores self entirely (nan and inf included) when beta is 0
         return np.broadcast_to(_scaled(product, alpha), product.shape).copy()
+    if alpha == 1 and beta == 1 and type(product) is np.ndarray:  # nn.Linear's case
+        # mm's result is a fresh array; bias (checked: same dtype, broadcastable) adds into it
+        return np.add(product, bias, out=product)
     out = np.broadcast_to(bias, product.shape)  # addmm checked the shapes already
     return np.asarray(_scaled(product, alpha) + _scaled(out, beta), dtype=product.dtype)
 

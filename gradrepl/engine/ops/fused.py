@@ -17,6 +17,7 @@ import numpy as np
 
 from gradrepl.engine import vector_math
 from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
+from gradrepl.engine.float_math.fused import fma32
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.promotion import raise_broadcast_error
@@ -42,15 +43,11 @@ def _dtype_of(*values):
 
 def fma(a, b, c):
     """a * b + c rounded once, in the arrays' dtype (float32 or float64)."""
-    shape = np.shape(c)
-    for v in (a, b):
-        other = np.shape(v)
-        if other and other != shape:  # vector_math's emulation wants one shape besides scalars
-            a, b, c = np.broadcast_arrays(a, b, c)
-            break
     if _dtype_of(a, b, c) is _F64:
         return vector_math.fma64(a, b, c)
-    return vector_math.fma(a, b, c)
+    # float_math's emulation: it screens only the lanes that can round twice (an optimizer's
+    # update has no others), where vector_math.fma also redoes every zero result
+    return fma32(*(np.asarray(v, _F32) for v in (a, b, c)))
 
 
 def _scalar(x, dtype):

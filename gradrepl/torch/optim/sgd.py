@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradrepl.torch.optim import _kernels as k
 from gradrepl.torch.optim.optimizer import Optimizer
 
@@ -9,6 +11,17 @@ from gradrepl.torch.optim.optimizer import Optimizer
 def _check_non_negative(value, what: str) -> None:
     if value < 0.0:
         raise ValueError(f"Invalid {what}: {value}")
+
+
+def _decay(buf, grad, momentum, dampening):
+    """``buf.mul_(momentum).add_(grad, alpha=1 - dampening)``: in buf's own memory when it is a
+    plain array of grad's dtype and shape and there is no dampening (the same two roundings as
+    the general path below, without its two new arrays)."""
+    if (dampening == 0 and type(buf) is np.ndarray and buf.flags.writeable
+            and buf.dtype == grad.dtype and buf.shape == grad.shape):
+        np.multiply(buf, k.scalar(momentum, buf), out=buf)
+        return np.add(buf, grad, out=buf)
+    return k.add(k.mul(buf, momentum), grad, 1 - dampening)
 
 
 class SGD(Optimizer):
@@ -34,6 +47,6 @@ class SGD(Optimizer):
             if buf is None:
                 buf = state["momentum_buffer"] = self._state_tensor(grad)
             else:
-                buf._data = k.add(k.mul(buf._data, momentum), grad, 1 - group["dampening"])
+                buf._data = _decay(buf._data, grad, momentum, group["dampening"])
             grad = k.add(grad, buf._data, momentum) if group["nesterov"] else buf._data
         self._write(param, k.add(p, grad, -group["lr"]))

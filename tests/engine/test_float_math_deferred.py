@@ -1,0 +1,207 @@
+"""engine/float_math/fused.deferred_checks: SLEEF kernels whose fused steps are screened once at
+the end give the bits of the step-by-step screening (``fused.DEFERRED = False``), including on
+inputs whose float64 sums land on float32 midpoints, exactly (accepted at the end) or not (the
+kernel is run again); and ops/fused.fma, which the optimizers' updates use, against
+vector_math.fma."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from gradrepl.engine import vector_math
+from gradrepl.engine.float_math import fused, sleef, sleef_single
+from gradrepl.engine.float_math import softmax as float_softmax
+from gradrepl.engine.float_math.double_float import SINGLE as df
+from gradrepl.engine.ops import fused as ops_fused
+from tests.engine.test_float_math_fused import _exact_fma32, _midpoint_triples
+
+F32 = np.float32
+floats32 = st.floats(width=32, allow_nan=True, allow_infinity=True)
+KERNELS = [sleef.expf, sleef_single.exp2f, sleef_single.expm1f, sleef_single.log1pf,
+           sleef_single.logf, sleef_single.log2f, sleef_single.log10f,
+           lambda v: sleef_single.powf(np.abs(v), F32(1.5)),
+           lambda v: sleef_single.powf(v, v[::-1] / F32(7))]
+
+
+@contextlib.contextmanager
+def step_by_step():
+    saved, fused.DEFERRED = fused.DEFERRED, False
+    try:
+        yield
+    finally:
+        fused.DEFERRED = saved
+
+
+def _bits(a):
+    return np.asarray(a).view(np.uint32).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(floats32, min_size=1, max_size=40), st.sampled_from([1, -1, 1e-30, 1e30]))
+def test_deferred_kernels_match_step_by_step(values, scale):
+    with np.errstate(all="ignore"):
+        x = np.array(values, F32) * F32(scale)
+        deferred = [f(x) for f in KERNELS]
+        with step_by_step():
+            stepped = [f(x) for f in KERNELS]
+    for d, s in zip(deferred, stepped):
+        assert d.dtype == s.dtype and _bits(d) == _bits(s)
+
+
+def test_log_of_sums_takes_the_exact_midpoint_branch():
+    """logf's double-word divide makes 25-bit float64 sums (1 - d * (1/d) plus a power-of-two
+    low part): flagged, found exact, accepted without a rerun, and still right."""
+    x = np.random.default_rng(1).uniform(1, 10, 64).astype(F32)
+    calls = []
+    real = fused._all_rounded_once
+    fused._all_rounded_once = lambda steps: calls.append(real(steps)) or calls[-1]
+    try:
+        deferred = sleef_single.logf(x)
+    finally:
+        fused._all_rounded_once = real
+    with step_by_step():
+        stepped = sleef_single.logf(x)
+    assert calls == [True] and _bits(deferred) == _bits(stepped)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e4, 1e4, width=32), st.floats(-1e4, 1e4, width=32)),
+                min_size=1, max_size=16), st.sampled_from([0, 1, -1]))
+def test_a_deferred_chain_reruns_where_a_midpoint_was_inexact(pairs, step):
+    """Two chained fused steps on operands built to round twice in float64: the deferred result
+    is the exactly rounded one, whether the end check accepts or reruns."""
+    a, b = (np.array(v, F32) for v in zip(*pairs))
+    c = _midpoint_triples(a, b, step)
+
+    @fused.deferred_checks
+    def chain(a, b, c):
+        first = fused.fma32(a, b, c)
+        return fused.fma32(first, F32(1), F32(0)), first
+
+    out, first = chain(a, b, c)
+    exact = _exact_fma32(a, b, c)
+    assert _bits(first) == _bits(exact) and _bits(out) == _bits(exact)
+
+
+def _kept_steps(a, b, c):
+    """The steps a deferred kernel of one fma32 keeps, and that step's result."""
+    fused._pending.steps = steps = []
+    try:
+        result = fused.fma32(a, b, c)
+    finally:
+        fused._pending.steps = None
+    return steps, result
+
+
+def test_all_rounded_once_tells_exact_from_inexact_midpoints():
+    # (1 + 2**-12)**2 = 1 + 2**-11 + 2**-24: on a float32 midpoint, and exact in float64
+    a = np.array([1 + 2.0 ** -12], F32)
+    steps, _ = _kept_steps(a, a, F32(0))
+    assert fused.on_float32_midpoint(steps[0][1]).all() and fused._all_rounded_once(steps)
+    # (1 + 2**-23) * -(2**-24) (1 - 2**-23) + (1 + 2**-23) = 1 + 2**-24 + 2**-70: float64 drops
+    # the 2**-70 onto the midpoint, and rounding that to float32 goes the wrong way
+    a, c = np.array([1 + 2.0 ** -23], F32), np.array([1 + 2.0 ** -23], F32)
+    b = np.array([-(2.0 ** -24) * (1 - 2.0 ** -23)], F32)
+    steps, rounded_twice = _kept_steps(a, b, c)
+    assert not fused._all_rounded_once(steps)
+    assert rounded_twice[0] == F32(1) and _exact_fma32(a, b, c)[0] == F32(1 + 2.0 ** -23)
+    assert fused.deferred_checks(fused.fma32)(a, b, c)[0] == F32(1 + 2.0 ** -23)  # run again
+    # and the tiny ones: a nonzero sum below float32's normal range, exact in float64
+    t = np.array([2.0 ** -70], F32)
+    steps, _ = _kept_steps(t, t, F32(0))
+    assert fused._all_rounded_once(steps)
+
+
+def test_large_log_softmax_rows_screen_block_by_block():
+    """Rows larger than a block keep the kernels' own (blocked) deferral: same bits."""
+    x = np.random.default_rng(2).standard_normal((3, 20000)).astype(F32)
+    fast = float_softmax.forward(None, log=True)(x, 1)
+    with step_by_step():
+        slow = float_softmax.forward(None, log=True)(x, 1)
+    assert _bits(fast) == _bits(slow)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(floats32, floats32), min_size=1, max_size=20),
+       st.sampled_from([-0.01, -1e-3, 0.5, -1.0, 3.0, -1e-30]))
+def test_optimizer_fma_matches_vector_math(pairs, alpha):
+    """``param.add_(buf, alpha=-lr)``: float_math's fma32 (now used) against vector_math.fma."""
+    p, buf = (np.array(v, F32) for v in zip(*pairs))
+    with np.errstate(all="ignore"):
+        mine = ops_fused.add_scaled(p, buf, alpha)
+        reference = vector_math.fma(buf, F32(alpha), p)
+    assert _bits(mine) == _bits(reference)
+
+
+def test_divide_by_one_plus_matches_divide_for_every_reduced_argument():
+    """Every float32 m in [0.75, 1.5) (the logs' reduced arguments, 2**23 of them), and 0, inf,
+    nan: the unscreened residual steps give ``divide``'s bits (about half a second)."""
+    start, stop = (int(v) for v in np.array([0.75, 1.5], F32).view(np.uint32))
+    specials = np.array([0, np.inf, np.nan, 1], F32)
+    for first in range(start, stop + 1, 1 << 20):
+        if first < stop:
+            m = np.arange(first, min(first + (1 << 20), stop), dtype=np.uint32).view(F32)
+        else:
+            m = specials
+        with np.errstate(all="ignore"):
+            n, d = df.add2_ff(F32(-1), m), df.add2_ff(F32(1), m)
+            fast, slow = df.divide_by_one_plus(n, d), df.divide(n, d)
+        for f, s in zip(fast, slow):
+            assert np.array_equal(f.view(np.uint32), s.view(np.uint32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 40), st.floats(1e-3, 1e3), st.integers(0, 2**32 - 1))
+def test_softmax_rows_screened_once_match_step_by_step(rows, size, scale, seed):
+    """log_softmax and softmax rows, and log_softmax's backward, screened in one check at their
+    end (exp's, log's and the backward's own fused steps together) against step by step."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, size)) * scale).astype(F32)
+    g = (rng.standard_normal((rows, size))).astype(F32)
+
+    def run():
+        log_p = float_softmax.forward(None, log=True)(x, 1)
+        p = float_softmax.forward(None)(x, 1)
+        (grad,) = float_softmax.backward(None, log=True)(None, g, (x,), log_p, (1,), (True,))
+        return log_p, p, grad
+
+    with np.errstate(all="ignore"):
+        once = run()
+        with step_by_step():
+            stepped = run()
+    for a, b in zip(once, stepped):
+        assert _bits(a) == _bits(b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, float(np.finfo(F32).max), width=32, exclude_min=True), min_size=1,
+                max_size=30),
+       st.lists(st.floats(-104, 100, width=32), min_size=1, max_size=30))
+def test_ordinary_inputs_skip_the_special_cases_without_changing_a_bit(positive, moderate):
+    """logf of all-positive finite inputs and expf of inputs in [-104, 100] skip the
+    replacements of special values; with one special value appended the same elements take the
+    general path (the kernels are elementwise)."""
+    logs_in, exps_in = np.array(positive, F32), np.array(moderate, F32)
+    with np.errstate(all="ignore"):
+        logs = sleef_single.logf(logs_in)
+        general_logs = sleef_single.logf(np.append(logs_in, F32(-1)))[:-1]
+        exps = sleef.expf(exps_in)
+        general_exps = sleef.expf(np.append(exps_in, F32(-200)))[:-1]
+    assert _bits(logs) == _bits(general_logs) and _bits(exps) == _bits(general_exps)
+    for f, v in ((sleef_single.logf, F32(2)), (sleef.expf, F32(-1))):
+        assert type(f(v)) is np.ndarray and f(v).shape == ()  # 0-d in, 0-d array out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(-86, 88, width=32), st.sampled_from([0.0, -0.0, -86.0, 88.0])),
+                min_size=1, max_size=40))
+def test_expf_ordinary_path_matches_the_general_path(values):
+    """expf on [-86, 88] (q * L2U exact, one multiply by 2**q): the general path's bits, as
+    scripts/check_expf_ordinary_path.py checks for every float32 in the range."""
+    d = np.array(values, F32)
+    with np.errstate(all="ignore"):
+        general = sleef.expf(np.append(d, F32(-200)))[:-1]
+    assert _bits(sleef.expf(d)) == _bits(general)
