@@ -188,12 +188,12 @@ def backward_invstd(running_var, eps):
     return (1.0 / np.sqrt(running_var.astype(_F64) + eps)).astype(running_var.dtype)
 
 
-def _dot_lanes(centred, dy):
+def dot_lanes(centred, dy, lanes=None):
     """Each row's ``sum(centred * dy)`` as ``vec::map2_reduce_all`` adds it: the first vector's
     products, then each whole vector's added lane by lane, the partial last vector's fused into
     the first lanes, then the butterfly."""
     rows, size = centred.shape
-    lanes = _LANE_BYTES // centred.itemsize
+    lanes = lanes or _LANE_BYTES // centred.itemsize
     if size < lanes:
         return np.add.accumulate(centred * dy, axis=1)[:, -1]
     acc = centred[:, :lanes] * dy[:, :lanes]
@@ -256,5 +256,5 @@ def _plane_sums(dy, x, mean):
     centred = (planes - mean[:, None, None]).reshape(c * n, size)
     per_sample = reduce_sum(np.ascontiguousarray(grads).reshape(c * n, size),
                             _LANE_BYTES // dy.itemsize)
-    dots = _dot_lanes(centred, np.ascontiguousarray(grads).reshape(c * n, size))
+    dots = dot_lanes(centred, np.ascontiguousarray(grads).reshape(c * n, size))
     return in_order(per_sample.reshape(c, n).T), in_order(dots.reshape(c, n).T)

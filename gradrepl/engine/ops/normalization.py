@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.float_math import batch_norm as torch_kernel
+from gradrepl.engine.float_math import layer_norm as layer_kernel
 from gradrepl.engine.ops.nn_common import arrays_only
 from gradrepl.engine.ops.primitive import Primitive, apply
 
@@ -114,7 +115,19 @@ def _row_stats(x, n_dims, eps):
     return mean, 1 / np.sqrt(var + eps), axes
 
 
+def _as_rows(x, n_dims):
+    return np.ascontiguousarray(x).reshape(-1, int(np.prod(x.shape[x.ndim - n_dims:])))
+
+
+def _flat(v, dtype):
+    return None if v is None else np.ascontiguousarray(v, dtype=dtype).reshape(-1)
+
+
 def _layer_norm_forward(x, w, b, n_dims, eps):
+    if x.dtype in layer_kernel.DTYPES and x.size:
+        y, _, _ = layer_kernel.forward(_as_rows(x, n_dims), _flat(w, x.dtype), _flat(b, x.dtype),
+                                       eps)
+        return y.reshape(x.shape)
     mean, rstd, _ = _row_stats(x, n_dims, eps)
     scale = rstd.astype(x.dtype)
     shift = (-rstd * mean).astype(x.dtype)
@@ -129,6 +142,18 @@ def _layer_norm_forward(x, w, b, n_dims, eps):
 def _layer_norm_backward(g, inputs, out, params, needs):
     x, w, b = inputs
     n_dims, eps = params
+    if x.dtype in layer_kernel.DTYPES and x.size:
+        # torch saves the forward's mean and rstd; recomputing them gives the same bits
+        rows = _as_rows(x, n_dims)
+        mean, var = layer_kernel.moments(rows)
+        rstd = x.dtype.type(1) / np.sqrt(var + x.dtype.type(eps))
+        dx, dw, db = layer_kernel.backward(_as_rows(np.asarray(g, dtype=x.dtype), n_dims), rows,
+                                           mean, rstd, _flat(w, x.dtype),
+                                           (needs[0], needs[1] and w is not None,
+                                            needs[2] and b is not None))
+        return (None if dx is None else dx.reshape(x.shape),
+                None if dw is None else dw.reshape(w.shape).astype(w.dtype),
+                None if db is None else db.reshape(b.shape).astype(b.dtype))
     mean, rstd, axes = _row_stats(x, n_dims, eps)
     lead = tuple(range(x.ndim - n_dims))
     g64 = np.asarray(g).astype(np.float64)
