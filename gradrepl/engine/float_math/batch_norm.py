@@ -46,7 +46,6 @@ DTYPES = (_F32, _F64)
 # ATen registers these kernels without an AVX-512 build (REGISTER_DISPATCH): an AVX-512 CPU runs
 # the AVX2 one, whose vectors are 32 bytes (measured: the gradient sums run in 8 float lanes)
 _LANE_BYTES = 32
-FUSED = {"var": True, "beta": True, "transform": True}
 
 
 def fma(a, b, c):
@@ -133,10 +132,7 @@ def collect_stats(x):
     if len(rows) > THREADS:
         mean = (_buffered_sums(rows) / n_total).astype(x.dtype)
         centred = rows - mean
-        if FUSED["var"]:
-            var_sum = _buffered_sums(centred, centred)
-        else:
-            var_sum = _buffered_sums(centred * centred)
+        var_sum = _buffered_sums(centred, centred)
         return mean, var_sum.astype(x.dtype)
     mean = (in_order(rows) / n_total).astype(x.dtype)
     centred = rows - mean
@@ -177,10 +173,10 @@ def transform(x, mean, invstd, weight, bias):
     b = np.zeros(c, x.dtype) if bias is None else bias.astype(x.dtype)
     alpha = invstd.astype(x.dtype) * w
     mean = mean.astype(x.dtype)
-    beta = fma(-mean, alpha, b) if FUSED["beta"] else b - mean * alpha
+    beta = fma(-mean, alpha, b)
     shape = (1, c) + (1,) * (x.ndim - 2)
     alpha, beta = alpha.reshape(shape), beta.reshape(shape)
-    return fma(x, alpha, beta) if FUSED["transform"] else x * alpha + beta
+    return fma(x, alpha, beta)
 
 
 def backward_invstd(running_var, eps):
