@@ -108,7 +108,7 @@ def _k_blocks(m, k):
 
 
 def _chain(a, b):
-    from gradrepl.engine.vector_math import fma
+    from gradrepl.engine.float_math.fused import fma32 as fma
 
     total = a[:, 0:1] * b[0:1, :]
     for k in range(1, a.shape[1]):
@@ -130,13 +130,17 @@ def _gemv_rows(a, x):
     m, k = a.shape
     first = a[:, 0] * x[0]
     blocked = m // _GEMV_ROW_BLOCK * _GEMV_ROW_BLOCK
-    lanes = np.zeros((m, _GEMV_LANES), _F32)
-    lanes[:blocked, 0] = first[:blocked]
-    lanes[:, :k - 1] = fma32(a[:, 1:], x[1:], lanes[:, :k - 1])
-    width = _GEMV_LANES // 2
-    while width:  # lane i + lane i ^ width; only the low lanes reach lane 0
-        lanes = lanes[:, :width] + lanes[:, width:2 * width]
+    # one 16-lane vector holds the k - 1 <= 16 products: each lane's fma(a, b, 0) is the rounded
+    # product, except lane 0 of the blocked rows, which starts from the first product
+    # lanes past the k - 1 products hold +0, and adding +0 changes no sum but a -0 (made +0 at
+    # the end anyway), so the fold starts at the first power of two that covers the products
+    width = 1 << (k - 2).bit_length()
+    lanes = np.zeros((m, width), _F32)
+    np.multiply(a[:, 1:], x[1:], out=lanes[:, :k - 1])
+    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1], first[:blocked])
+    while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
         width //= 2
+        lanes = lanes[:, :width] + lanes[:, width:2 * width]
     total = lanes[:, 0]
     total[blocked:] = first[blocked:] + total[blocked:]
     return np.add(total, _F32.type(0.0), out=total)
