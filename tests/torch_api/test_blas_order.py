@@ -14,6 +14,17 @@ from gradrepl.engine.float_math import softmax as float_softmax
 from gradrepl.engine.ops import blas_order
 
 
+@pytest.fixture(scope="module")
+def torch_on_our_threads():
+    from gradrepl.engine.ops.summation import THREADS
+
+    real_torch = pytest.importorskip("torch")
+    threads = real_torch.get_num_threads()
+    real_torch.set_num_threads(THREADS)  # MKL's gemv splits rows between them
+    yield real_torch
+    real_torch.set_num_threads(threads)
+
+
 def _pair(rng, m, k, n, ta=False, tb=False):
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
@@ -22,9 +33,11 @@ def _pair(rng, m, k, n, ta=False, tb=False):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("m,k,n", [(1, 20, 1), (1, 64, 8), (16, 2, 16), (16, 16, 3), (3, 16, 16),
-                                   (16, 3, 2), (32, 16, 10), (10, 32, 64)])
+                                   (16, 3, 2), (32, 16, 10), (10, 32, 64), (1, 255, 3),
+                                   (1, 257, 1), (1, 2001, 8), (2, 384, 3), (3, 385, 5), (4, 768, 8)])
 @pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
-def test_small_products_match_torch_bit_for_bit(real_torch, m, k, n, ta, tb):
+def test_small_products_match_torch_bit_for_bit(torch_on_our_threads, m, k, n, ta, tb):
+    real_torch = torch_on_our_threads
     rng = np.random.default_rng(m * 100 + k * 10 + n)
     a, b = _pair(rng, m, k, n, ta, tb)
 
@@ -62,10 +75,58 @@ def test_short_product_agrees_with_float64(m, k, n, seed):
     assert got.dtype == np.float32 and got.shape == (m, n)
 
 
+@pytest.mark.torch
+@settings(max_examples=60, deadline=None)
+@given(m=st.one_of(st.integers(2, 70), st.integers(400, 5000)), k=st.integers(2, 17),
+       seed=st.integers(0, 999))
+def test_matrix_times_column_matches_mkls_gemv(torch_on_our_threads, m, k, seed):
+    torch = torch_on_our_threads
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, 1)).astype(np.float32)
+    if not blas_order.follows_torch(a, b):
+        pytest.skip("MKL's AVX-512 gemv kernel is followed only on an AVX-512 CPU")
+    want = torch.from_numpy(a) @ torch.from_numpy(b)
+    np.testing.assert_array_equal(blas_order.matrix_product(a, b), want.numpy())
+    got_mv = gt.mv(gt.from_numpy(a), gt.from_numpy(b[:, 0].copy()))
+    np.testing.assert_array_equal(got_mv.numpy(), torch.mv(torch.from_numpy(a),
+                                                          torch.from_numpy(b[:, 0])).numpy())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("batch,features", [(64, 8), (20, 3), (7, 17), (2000, 3)])
+def test_linear_with_one_output_matches_torch_bit_for_bit(torch_on_our_threads, batch, features):
+    if not blas_order.follows_torch(np.ones((batch, features), np.float32),
+                                    np.ones((features, 1), np.float32)):
+        pytest.skip("MKL's AVX-512 gemv kernel is followed only on an AVX-512 CPU")
+    def run(lib):
+        lib.manual_seed(batch + features)
+        layer = lib.nn.Linear(features, 1)
+        x = lib.randn(batch, features)
+        out = layer(x)
+        out.backward(lib.randn(batch, 1))
+        return out.detach().numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy()
+    for want, got in zip(run(torch_on_our_threads), run(gt)):
+        np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(m=st.integers(2, 3000), k=st.integers(2, 17), seed=st.integers(0, 999))
+def test_gemv_order_agrees_with_float64(m, k, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, 1)).astype(np.float32)
+    got = blas_order._matrix_times_column(a, b[:, 0])
+    exact = (a.astype(np.float64) @ b.astype(np.float64))[:, 0]
+    scale = (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64))[:, 0]
+    assert np.all(np.abs(got - exact) <= k * np.finfo(np.float32).eps * scale + 1e-30)
+
+
 def test_large_and_column_products_stay_on_numpys_blas():
     a = np.ones((64, 64), np.float32)
     assert not blas_order.follows_torch(a, np.ones((64, 64), np.float32))  # too big
-    assert not blas_order.follows_torch(a[:8], np.ones((64, 1), np.float32))  # gemv
+    assert not blas_order.follows_torch(a[:8], np.ones((64, 1), np.float32))  # gemv, k > 17
+    assert not blas_order.follows_torch(a[:8, :8].T, np.ones((8, 1), np.float32))  # transposed
     assert blas_order.follows_torch(a[:1], np.ones((64, 1), np.float32))  # a dot
     assert not blas_order.follows_torch(a.astype(np.float64), a.astype(np.float64))
 

@@ -82,9 +82,10 @@ def _screened_once(kernel):
 # ---------------------------------------------------------------------------------------------
 # along the last dim
 
-def reduce_sum(rows: np.ndarray) -> np.ndarray:
-    """Each row's sum as ``vec::reduce_all`` adds it."""
-    lanes = vector_lanes(rows.itemsize)
+def reduce_sum(rows: np.ndarray, lanes: int | None = None) -> np.ndarray:
+    """Each row's sum as ``vec::reduce_all`` adds it (``lanes``: the kernel's vector width,
+    this CPU's by default)."""
+    lanes = lanes or vector_lanes(rows.itemsize)
     n = rows.shape[1]
     if n < lanes:
         return _in_order(rows)

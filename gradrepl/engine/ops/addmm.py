@@ -13,7 +13,7 @@ import numpy as np
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
-from gradrepl.engine.ops.linalg import _mm_forward
+from gradrepl.engine.ops.linalg import _mm_forward, mm_mat1_grad, mm_mat2_grad
 from gradrepl.engine.ops.linalg_products import check_add_shape
 from gradrepl.engine.ops.primitive import apply
 from gradrepl.engine.ops.registry import register
@@ -46,16 +46,16 @@ def _scaled(x, factor):
 
 
 # derivatives.yaml: self: maybe_multiply(grad, beta), summed back to its broadcast shape, so self
-# is not saved; mat1 and mat2 as mm's times alpha (mm_mat1_backward reads mat2, mm_mat2_backward
-# reads mat1)
+# is not saved; mat1 and mat2 as mm's times alpha (mm_mat1_backward reads mat2 and mat1's layout,
+# mm_mat2_backward reads mat1 and mat2's layout)
 ADDMM = Primitive("addmm", "AddmmBackward0", _addmm_forward, inputs=("self", "mat1", "mat2"),
                   params=("beta", "alpha"), broadcasts=True,
                   derivatives={
                       "self": lambda grad, beta: _scaled(grad, beta),
-                      "mat1": lambda F, grad, mat2, alpha:
-                          _scaled(F.matmul(grad, F.transpose(mat2, 0, 1)), alpha),
-                      "mat2": lambda F, grad, mat1, alpha:
-                          _scaled(F.matmul(F.transpose(mat1, 0, 1), grad), alpha)})
+                      "mat1": lambda F, grad, mat2, alpha, mat1_strides, mat1_shape:
+                          _scaled(mm_mat1_grad(F, grad, mat2, mat1_strides, mat1_shape), alpha),
+                      "mat2": lambda F, grad, mat1, alpha, mat2_strides, mat2_shape:
+                          _scaled(mm_mat2_grad(F, grad, mat1, mat2_strides, mat2_shape), alpha)})
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:

@@ -5,20 +5,47 @@ tests/torch_api/test_blas_order.py): for ``mm`` with more than one output column
 row times a single column, every output element is the sequential chain
 ``fma(a[i, k], b[k, j], acc)`` over k = 0, 1, ..., starting from the first product. numpy's BLAS
 sums in blocks instead, which differs in the last bit on about half of the elements, and that is
-what made seeded training lessons drift from torch after one step.
+what made seeded training lessons drift from torch after one step. Longer sums are cut into
+chains that are added at the end (``_k_blocks``): with two rows or more, k of 385 to 768 is two
+chains of ceil(k / 2) and k / 2 terms (MKL's k blocking); a single row times a matrix on two
+threads, k >= 256 likewise (each thread sums one half).
 
 The chain costs one emulated fused multiply-add per k, so it is used only for lesson-sized
-products (m * k * n <= SMALL_PRODUCT), where its cost is microseconds; larger products,
-matrix @ column products and the layouts listed in ``follows_torch`` (where MKL takes paths whose
-order is not reproduced) stay on numpy's BLAS.
+products (m * k * n <= SMALL_PRODUCT), where its cost is microseconds; larger products and the
+layouts listed in ``follows_torch`` (where MKL takes paths whose order is not reproduced) stay on
+numpy's BLAS.
+
+A matrix times one column (``nn.Linear(k, 1)`` on a batch, ``mv``) is MKL's AVX-512 gemv kernel
+instead, found by summing crafted inputs (2**30 and -2**30 among ones, which names every partial
+sum) and then checked on random ones (tests/torch_api/test_blas_order.py). For k <= 17 every row
+is the first product ``p0`` plus the other k - 1 products in the 16 lanes of one vector,
+``fma(a[i, k], b[k], lane)``, folded by halves (lane i + lane i ^ 8, then ^ 4, ^ 2, ^ 1). Rows
+come in blocks of four, which start lane 0 from ``p0``; the rows after the last whole block
+start every lane from 0 and add ``p0`` after the fold. With two threads MKL splits a product of
+more than 8192 multiply-adds into halves of ceil(m / 2) rows, each with its own blocks of four.
+Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+from gradrepl.engine.cpu_capability import AVX512, cpu_flags, from_cpu_flags
+from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
 _F32 = np.dtype(np.float32)
+_K_BLOCK = 384  # the k MKL sums in one chain with two rows or more
+_ROW_SPLIT = 256  # a row times a matrix: from this k on, two threads sum the halves
+_ROW_CHAIN = 4096  # a row times a matrix measured up to here
+_ROW_COLUMNS = 16  # a row times a matrix of this many columns or more: not a chain
+_TRANSPOSED_K = 64  # a transposed b measured a single chain up to here, with
+_TRANSPOSED_ROWS = 16  # at least this many rows
+_GEMV_LANES = 16  # MKL's AVX-512 float vector
+_GEMV_ROW_BLOCK = 4
+_GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
 
 
 def follows_torch(a, b) -> bool:
@@ -27,24 +54,93 @@ def follows_torch(a, b) -> bool:
         return False
     m, k = a.shape
     n = b.shape[1]
-    if k < 2 or m * k * n > SMALL_PRODUCT or n == 1 and m > 1:
+    if n == 1 and m > 1:
+        return _follows_gemv(a, k)
+    if k < 2 or m * k * n > SMALL_PRODUCT:
         return False
     # MKL's layout-dependent paths whose order differs (measured): a row times a transposed
     # matrix, and two transposed operands
     c_order = a.flags.c_contiguous, b.flags.c_contiguous
-    if m == 1 and n > 1 and not c_order[1]:
-        return False
-    return any(c_order)
+    if m == 1 and (n >= _ROW_COLUMNS or n == 1 and b.strides[1] != b.itemsize):
+        return False  # a row times 16+ columns, or a dot with a transposed row: other kernels
+    if not c_order[1]:
+        # b transposed (nn.Linear's weight.t()): MKL's kernels for few rows or few columns sum
+        # otherwise (measured: 2 x 2 products unfused, others in orders not found)
+        return c_order[0] and k <= _TRANSPOSED_K and m >= _TRANSPOSED_ROWS
+    if k > (2 * _K_BLOCK if m > 1 else _ROW_CHAIN):
+        return False  # three or more blocks, or a longer row: not measured / not reproduced
+    return True
+
+
+def _follows_gemv(a, k) -> bool:
+    # MKL picks its kernel by the CPU itself (ATEN_CPU_CAPABILITY does not reach it)
+    return 2 <= k <= _GEMV_LANES + 1 and a.flags.c_contiguous and _mkl_avx512()
+
+
+@functools.cache
+def _mkl_avx512() -> bool:
+    return from_cpu_flags(cpu_flags()) == AVX512
 
 
 def matrix_product(a, b):
     """``a @ b`` for 2-D arrays: torch's summation order where it is known, else numpy's."""
     if not follows_torch(a, b):
         return np.matmul(a, b)
-    from gradrepl.engine.vector_math import fma
+    if b.shape[1] == 1 and a.shape[0] > 1:
+        return _matrix_times_column(a, b[:, 0])[:, None]
+    total = None
+    for lo, hi in _k_blocks(*a.shape):
+        part = _chain(a[:, lo:hi], b[lo:hi])
+        total = part if total is None else np.add(total, part, out=total)
+    # the BLAS accumulator starts from +0, so a zero result is never -0
+    return np.add(total, _F32.type(0.0), out=total)
+
+
+def _k_blocks(m, k):
+    """The ranges of k that MKL sums as separate chains, then adds: a row times a matrix is
+    split between two threads from 256 on; more rows are blocked from 385 on (both at
+    ceil(k / 2))."""
+    split = k >= _ROW_SPLIT and THREADS > 1 if m == 1 else k > _K_BLOCK
+    if split:
+        half = -(-k // 2)
+        return ((0, half), (half, k))
+    return ((0, k),)
+
+
+def _chain(a, b):
+    from gradrepl.engine.float_math.fused import fma32 as fma
 
     total = a[:, 0:1] * b[0:1, :]
     for k in range(1, a.shape[1]):
         total = fma(a[:, k:k + 1], b[k:k + 1, :], total)
-    # the BLAS accumulator starts from +0, so a zero result is never -0
+    return total
+
+def _matrix_times_column(a, x):
+    """MKL's gemv order for k <= 17 (module docstring), split between threads as MKL splits."""
+    m, k = a.shape
+    if THREADS > 1 and m * k > _GEMV_SPLIT:
+        half = -(-m // 2)
+        return np.concatenate([_gemv_rows(a[:half], x), _gemv_rows(a[half:], x)])
+    return _gemv_rows(a, x)
+
+
+def _gemv_rows(a, x):
+    from gradrepl.engine.float_math.fused import fma32
+
+    m, k = a.shape
+    first = a[:, 0] * x[0]
+    blocked = m // _GEMV_ROW_BLOCK * _GEMV_ROW_BLOCK
+    # one 16-lane vector holds the k - 1 <= 16 products: each lane's fma(a, b, 0) is the rounded
+    # product, except lane 0 of the blocked rows, which starts from the first product
+    # lanes past the k - 1 products hold +0, and adding +0 changes no sum but a -0 (made +0 at
+    # the end anyway), so the fold starts at the first power of two that covers the products
+    width = 1 << (k - 2).bit_length()
+    lanes = np.zeros((m, width), _F32)
+    np.multiply(a[:, 1:], x[1:], out=lanes[:, :k - 1])
+    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1], first[:blocked])
+    while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
+        width //= 2
+        lanes = lanes[:, :width] + lanes[:, width:2 * width]
+    total = lanes[:, 0]
+    total[blocked:] = first[blocked:] + total[blocked:]
     return np.add(total, _F32.type(0.0), out=total)

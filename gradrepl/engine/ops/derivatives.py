@@ -14,7 +14,8 @@ Each derivative is a function whose *parameter names* say what it reads, drawn f
 - ``result``: the op's output;
 - a parameter's name (as listed in ``params``): a non-tensor argument (``dim``, ``exponent`` ...);
 - ``<input>_shape`` (``self_shape`` ...): that input's shape, which torch keeps without saving the
-  tensor (its ``self.sym_sizes()``);
+  tensor (its ``self.sym_sizes()``); ``<input>_strides`` likewise its strides in elements
+  (``self.sym_strides()``, which mm's backward reads to pick its layout);
 - ``needs``: one bool per input, whether that input wants a gradient;
 - ``F``: the backend (``backends.arrays``, or ``backends.tensors`` under ``create_graph=True``).
 
@@ -121,7 +122,8 @@ class Primitive:
         return reads
 
     def _is_shape(self, name: str) -> bool:
-        return name.endswith("_shape") and name[:-len("_shape")] in self.inputs
+        """Whether ``name`` is an input's metadata (``self_shape``, ``self_strides``)."""
+        return _metadata(name) is not None and _metadata(name)[0] in self.inputs
 
     def _check_names(self, saves) -> None:
         names = [n for group in (saves.values() if isinstance(saves, dict) else [saves])
@@ -188,7 +190,8 @@ def _compile(prim: Primitive, arrays_only: bool = False):
     from gradrepl.engine.ops.backends import arrays
 
     names = prim.inputs
-    namespace = {"arrays": arrays, "sum_to": arrays.sum_to, "_shape": np.shape}
+    namespace = {"arrays": arrays, "sum_to": arrays.sum_to, "_shape": np.shape,
+                 "_strides": element_strides}
     uses = set()
     calls = []
     for i, name in enumerate(names):
@@ -201,8 +204,9 @@ def _compile(prim: Primitive, arrays_only: bool = False):
         for arg in inspect.signature(derivative).parameters:
             uses.add(arg)
             if prim._is_shape(arg):
-                uses.add(arg[:-len("_shape")])
-                local = f"_shape({arg[:-len('_shape')]})"
+                source, kind = _metadata(arg)
+                uses.add(source)
+                local = f"{kind}({source})"
             elif prim.broadcasts and arg in names:
                 local = f"{arg}_c"
             else:
@@ -277,7 +281,8 @@ def _compile_arrays(prim: Primitive):
     from gradrepl.engine.ops.backends import arrays
 
     names = prim.inputs
-    namespace = {"sum_to": arrays.sum_to, "_shape": np.shape, "_NUMBERS": _NUMBERS}
+    namespace = {"sum_to": arrays.sum_to, "_shape": np.shape, "_strides": element_strides,
+                 "_NUMBERS": _NUMBERS}
     uses, branches = set(), []
     for i, name in enumerate(names):
         derivative = prim.derivatives.get(name)
@@ -289,8 +294,9 @@ def _compile_arrays(prim: Primitive):
         for arg in inspect.signature(derivative).parameters:
             uses.add(arg)
             if prim._is_shape(arg):
-                uses.add(arg[:-len("_shape")])
-                arguments.append(f"_shape({arg[:-len('_shape')]})")
+                source, kind = _metadata(arg)
+                uses.add(source)
+                arguments.append(f"{kind}({source})")
             elif prim.broadcasts and arg in names:
                 # torch's formulas compute in the result's dtype (int64 / half is half); numpy
                 # would promote mixed operands its own way (int64 / half is float64)
@@ -328,6 +334,20 @@ def _compile_arrays(prim: Primitive):
     backward.__qualname__ = f"{prim.grad_fn_name}.backward"
     backward.source = source
     return backward
+
+
+def _metadata(name: str):
+    """(input name, accessor) for ``<input>_shape`` / ``<input>_strides``, else None."""
+    for suffix in ("_shape", "_strides"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[:-len(suffix)], suffix
+    return None
+
+
+def element_strides(x) -> tuple:
+    """An array's (or tensor's) strides in elements, as torch counts them."""
+    data = getattr(x, "_data", x)
+    return tuple(step // data.itemsize for step in data.strides)
 
 
 def all_needs(n: int):

@@ -11,6 +11,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.ops.blas_order import matrix_product
+from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
 from gradrepl.engine.tensor import Tensor
@@ -67,7 +68,7 @@ def _mv_forward(a, v):
             f"addmv input tensors must have the same dtype, but got {_short(v.dtype)}, "
             f"{_short(a.dtype)}, and {_short(v.dtype)}"
         )
-    return _positive_zeros(np.matmul(a, v))
+    return _positive_zeros(matrix_product(a, v[:, None])[:, 0])
 
 
 def _dot_forward(a, b):
@@ -113,11 +114,31 @@ def _batched_forward(a, b):
         ) from None
 
 
+def _column_major(strides, shape) -> bool:
+    return strides[0] == 1 and strides[1] == shape[0]
+
+
+# torch's mm_mat1_backward / mm_mat2_backward (FunctionsManual.cpp): for a column-major operand
+# the gradient is computed transposed, ``(mat2 @ grad.T).T`` / ``(grad.T @ mat1).T``. The values
+# only differ where the two products are summed differently: nn.Linear(k, 1)'s weight gradient
+# is then a row times a matrix (a chain of FMAs), not a transposed matrix times a column
+def mm_mat1_grad(F, grad, mat2, mat1_strides, mat1_shape):
+    if _column_major(mat1_strides, mat1_shape):
+        return F.transpose(F.matmul(mat2, F.transpose(grad, 0, 1)), 0, 1)
+    return F.matmul(grad, F.transpose(mat2, 0, 1))
+
+
+def mm_mat2_grad(F, grad, mat1, mat2_strides, mat2_shape):
+    if _column_major(mat2_strides, mat2_shape):
+        return F.transpose(F.matmul(F.transpose(grad, 0, 1), mat1), 0, 1)
+    return F.matmul(F.transpose(mat1, 0, 1), grad)
+
+
 def _mm_backward(F, g, inputs, out, params, needs):
     a, b = inputs
     return (
-        F.matmul(g, F.transpose(b, 0, 1)) if needs[0] else None,
-        F.matmul(F.transpose(a, 0, 1), g) if needs[1] else None,
+        mm_mat1_grad(F, g, b, element_strides(a), np.shape(a)) if needs[0] else None,
+        mm_mat2_grad(F, g, a, element_strides(b), np.shape(b)) if needs[1] else None,
     )
 
 

@@ -152,6 +152,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if size == 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {input.size()}")
+    if _norm.follows_torch_kernels(input._data, running_mean, running_var):
+        return _norm.batch_norm_as_torch(input, weight, bias, running_mean, running_var,
+                                         training, momentum, eps)
+    if training:
         mean, invstd, unbiased = _norm.batch_stats(input._data, eps)
         if running_mean is not None:
             _blend(running_mean, mean, momentum)
@@ -162,7 +166,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         var = running_var._data
         mean = running_mean._data
         invstd = var.dtype.type(1) / np.sqrt(var + var.dtype.type(eps))
-    return apply(_norm.BATCH_NORM, (input, weight, bias), (mean, invstd, bool(training)))
+    return apply(_norm.BATCH_NORM, (input, weight, bias), (mean, invstd, bool(training), invstd))
 
 
 def _blend(buffer, value, momentum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.dtypes import get_default_dtype
 from gradrepl.engine.factories import empty
 from gradrepl.engine.tensor import new_tensor
 from gradrepl.torch.nn import functional as F
@@ -28,7 +29,8 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            dt = np.float32 if dtype is None else dtype.numpy
+            # torch.zeros(num_features): the default dtype, like the parameters
+            dt = (get_default_dtype() if dtype is None else dtype).numpy
             self.register_buffer("running_mean", new_tensor(np.zeros(num_features, dt)))
             self.register_buffer("running_var", new_tensor(np.ones(num_features, dt)))
             self.register_buffer("num_batches_tracked", new_tensor(np.array(0, np.int64)))
