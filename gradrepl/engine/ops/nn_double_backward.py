@@ -80,3 +80,27 @@ LEAKY_RELU_BACKWARD = Primitive(
 def leaky_relu_backward(grad, self, negative_slope):
     """leaky_relu's gradient as a recorded (differentiable) LeakyReluBackwardBackward0."""
     return apply(LEAKY_RELU_BACKWARD, (grad, self), (negative_slope,))
+
+
+# backward rows linear in grad_output ------------------------------------------------------------
+
+def linear_in_grad(name, grad_fn_name, first_backward, again, params, saves=("self",)):
+    """The row of a first backward that is linear in grad_output and reads ``self`` only for its
+    shape or positions (nll_loss, pooling, padding, embedding). Its forward is the first
+    backward's numpy formula, ``first_backward(g, (self,), None, params, needs)``; as in
+    derivatives.yaml, grad_output's gradient is ``again(F, grad, self, *params)`` (the forward op
+    applied to grad) and self's is zeros_like(self)."""
+    def forward(g, a, *values):
+        return first_backward(g, (a,), None, values, (True,))[0]
+
+    def backward(F, gg, inputs, out, values, needs):
+        a = inputs[1]
+        return (again(F, gg, a, *values) if needs[0] else None,
+                F.zeros(np.shape(a), a) if needs[1] else None)
+
+    row = Primitive(name, grad_fn_name, forward, backward, inputs=("grad_output", "self"),
+                    params=params, saves=saves)
+
+    def recorded(F, g, inputs, out, values, needs):
+        return (F.apply(row, (g, inputs[0]), values),) + (None,) * (len(inputs) - 1)
+    return row, recorded

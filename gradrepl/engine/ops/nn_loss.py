@@ -13,7 +13,7 @@ import numpy as np
 
 from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops.backends import arrays
-from gradrepl.engine.ops.nn_common import arrays_only, mean_norm, reduce_loss
+from gradrepl.engine.ops.nn_common import arrays_only, mean_norm, reduce_loss, twice
 from gradrepl.engine.ops.primitive import Primitive
 
 # ---------------------------------------------------------------------------------------------
@@ -226,10 +226,19 @@ def _nll_total_weight(weight, safe_target, kept, dtype):
 # torch saves the input, the target, the class weights and total_weight (its second output)
 _NLL = dict(inputs=("self",), params=("target", "weight", "reduction", "ignore_index"),
             saves=("self", "target", "weight", "indices"))
+# derivatives.yaml: nll_loss_backward's grad_output gets nll_loss(grad, ...), self zeros
+NLL_LOSS_BACKWARD, _nll_recorded = _double.linear_in_grad(
+    "nll_loss_backward", "NllLossBackwardBackward0", _nll_backward,
+    lambda F, gg, a, *params: F.apply(NLL_LOSS, (gg,), params), _NLL["params"],
+    saves=("self", "target", "weight"))
+NLL_LOSS2D_BACKWARD, _nll2d_recorded = _double.linear_in_grad(
+    "nll_loss2d_backward", "NllLoss2DBackwardBackward0", _nll_backward,
+    lambda F, gg, a, *params: F.apply(NLL_LOSS_2D, (gg,), params), _NLL["params"],
+    saves=("self", "target", "weight"))
 NLL_LOSS = Primitive("nll_loss", "NllLossBackward0", _nll_forward,
-                     arrays_only("nll_loss", _nll_backward), **_NLL)
+                     twice(_nll_backward, _nll_recorded), **_NLL)
 NLL_LOSS_2D = Primitive("nll_loss2d", "NllLoss2DBackward0", _nll_forward,
-                        arrays_only("nll_loss2d", _nll_backward), **_NLL)
+                        twice(_nll_backward, _nll2d_recorded), **_NLL)
 
 # ---------------------------------------------------------------------------------------------
 # Binary cross entropy, on probabilities and on logits
