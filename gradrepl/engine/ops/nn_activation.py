@@ -17,7 +17,7 @@ from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops import unary as _un
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.nn_common import arrays_only
-from gradrepl.engine.ops.primitive import Primitive
+from gradrepl.engine.ops.primitive import Primitive, apply
 
 
 def _floating_check(name):
@@ -91,7 +91,9 @@ def _elu_grad(a, g, alpha):
     return np.where(a <= 0, negative, g * t(1.0))
 
 
-ELU = _row("elu", "EluBackward0", _elu, _elu_grad, "elu_cpu", params=("alpha",))
+ELU = _row("elu", "EluBackward0", _elu, _elu_grad, "elu_cpu", params=("alpha",),
+           twice=_double.activation_backward("elu_backward", "EluBackwardBackward0", _elu_grad,
+                                             _double.elu_double_backward, ("alpha",)))
 
 
 # gelu ------------------------------------------------------------------------------------------
@@ -133,7 +135,9 @@ def _gelu_grad(a, g, approximate):
 
 
 GELU = _row("gelu", "GeluBackward0", _gelu, _gelu_grad, "GeluKernelImpl",
-            params=("approximate",))
+            params=("approximate",),
+            twice=_double.activation_backward("gelu_backward", "GeluBackwardBackward0", _gelu_grad,
+                                              _double.gelu_double_backward, ("approximate",)))
 
 
 # silu ------------------------------------------------------------------------------------------
@@ -147,7 +151,14 @@ def _silu_grad(a, g):
     return g * sigmoid * (one + a * (one - sigmoid))
 
 
-SILU = _row("silu", "SiluBackward0", _silu, _silu_grad, "silu_cpu")
+def _silu_differentiable(grad, a):
+    # under grad mode torch's silu backward is infinitely_differentiable_silu_backward, ops that
+    # are recorded one by one: grad * sigmoid * (1 + x * (1 - sigmoid))
+    sigmoid = apply(_un.SIGMOID, (a,))
+    return grad * sigmoid * (1.0 + a * (1.0 - sigmoid))
+
+
+SILU = _row("silu", "SiluBackward0", _silu, _silu_grad, "silu_cpu", twice=_silu_differentiable)
 
 
 # softplus --------------------------------------------------------------------------------------
@@ -169,7 +180,10 @@ def _softplus_grad(a, g, beta, threshold):
 
 
 SOFTPLUS = _row("softplus", "SoftplusBackward0", _softplus, _softplus_grad, "softplus_cpu",
-                params=("beta", "threshold"))
+                params=("beta", "threshold"),
+                twice=_double.activation_backward(
+                    "softplus_backward", "SoftplusBackwardBackward0", _softplus_grad,
+                    _double.softplus_double_backward, ("beta", "threshold")))
 
 
 # prelu: one learnable slope per channel (or one for all) ---------------------------------------

@@ -6,6 +6,8 @@ backward follows tools/autograd/derivatives.yaml and is written on the tensor ba
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gradrepl.engine.ops.backends import arrays
@@ -104,3 +106,65 @@ def linear_in_grad(name, grad_fn_name, first_backward, again, params, saves=("se
     def recorded(F, g, inputs, out, values, needs):
         return (F.apply(row, (g, inputs[0]), values),) + (None,) * (len(inputs) - 1)
     return row, recorded
+
+
+# activations: backward(grad_output, self) rows, elementwise --------------------------------------
+
+def activation_backward(name, grad_fn_name, first, second, params=()):
+    """The row of an activation's backward ``first(self, grad_output, *params)`` (numpy, the
+    first backward's own formula). It is linear in grad_output, whose gradient is therefore the
+    same row on grad; self's is ``second(F, grad, grad_output, self, *params)``, derivatives.yaml's
+    ``*_double_backward``. Returns ``record(grad_output, self, *params)``, the recorded call."""
+    def forward(g, a, *values):
+        return first(a, np.asarray(g, dtype=a.dtype), *values).astype(a.dtype, copy=False)
+
+    def backward(F, gg, inputs, out, values, needs):
+        g, a = inputs
+        return (F.apply(row, (gg, a), values) if needs[0] else None,
+                second(F, gg, g, a, *values) if needs[1] else None)
+
+    row = Primitive(name, grad_fn_name, forward, backward, inputs=("grad_output", "self"),
+                    params=params, saves={"grad_output": ("self",),
+                                          "self": ("grad_output", "self")})
+
+    def record(grad_output, self, *values):
+        return apply(row, (grad_output, self), values)
+    record.row = row
+    return record
+
+
+def gelu_double_backward(F, grad, grad_output, self, approximate):
+    if approximate == "tanh":
+        # gelu'(x) = (1 + t) / 2 + x (1 - t^2) u' / 2 with t = tanh(u), u = b (x + k x^3):
+        # its derivative is (1 - t^2) (u' + x (u'' - 2 t u'^2) / 2)
+        beta, kappa = _SQRT_2_OVER_PI, 0.044715
+        inner = (self + self * self * self * kappa) * beta
+        t = F.tanh(inner)
+        sech2 = 1 - t * t
+        du = (self * self * (3 * kappa) + 1) * beta
+        d2u = self * (6 * kappa * beta)
+        return grad * grad_output * (sech2 * (du + self * (d2u - t * du * du * 2) * 0.5))
+    # gelu'(x) = cdf(x) + x pdf(x): its derivative is pdf(x) (2 - x^2)
+    square = self * self
+    pdf = F.exp(square * -0.5) * _INV_SQRT_2PI
+    return grad * grad_output * (pdf * 2 - square * pdf)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def elu_double_backward(F, grad, grad_output, self, alpha):
+    # elu_backward = grad_output * alpha * exp(x) where x <= 0 (scale and input_scale are 1):
+    # its derivative in x is the same expression times grad, zero where x > 0
+    negative = data_of(self) <= 0
+    slope = grad * grad_output * alpha * F.exp(self)
+    return F.where(negative, slope, F.zeros((), slope))
+
+
+def softplus_double_backward(F, grad, grad_output, self, beta, threshold):
+    # softplus_double_backward(grad * grad_output): beta z / (z + 1)^2, zero above threshold
+    z = F.exp(self * beta)
+    curve = grad * grad_output * (z * beta / ((z + 1) * (z + 1)))
+    above = data_of(self) * beta > threshold
+    return F.where(above, F.zeros((), curve), curve)
