@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.nn_common import arrays_only, twice
 from gradrepl.engine.ops.primitive import Primitive
 
 
@@ -23,9 +23,38 @@ def _embedding_backward(g, inputs, out, params, needs):
     return (grad,)
 
 
+def _dense_backward_forward(g, indices, padding_idx, num_weights):
+    weight = np.empty((num_weights, np.shape(g)[-1]), dtype=np.result_type(g))
+    return _embedding_backward(g, (weight,), None, (indices, padding_idx), (True,))[0]
+
+
+def _dense_double_backward(F, grad, indices, padding_idx):
+    # embedding_dense_double_backward: grad's rows picked again, the padding row's uses zeroed
+    picked = F.index(grad, indices)
+    if padding_idx is None or not (indices == padding_idx).any():
+        return picked
+    return F.where(np.expand_dims(indices == padding_idx, -1), F.zeros((), picked), picked)
+
+
+# embedding_dense_backward(grad_output, indices, num_weights, padding_idx, ...): only grad_output
+# is a tensor input; the weight is not (its second derivative is undefined, not zero)
+EMBEDDING_DENSE_BACKWARD = Primitive(
+    "embedding_dense_backward", "EmbeddingDenseBackwardBackward0", _dense_backward_forward,
+    inputs=("grad_output",), params=("indices", "padding_idx", "num_weights"),
+    derivatives={"grad_output": lambda F, grad, indices, padding_idx:
+                 _dense_double_backward(F, grad, indices, padding_idx)},
+    saves=("indices",))
+
+
+def _embedding_recorded(F, g, inputs, out, params, needs):
+    indices, padding_idx = params
+    return (F.apply(EMBEDDING_DENSE_BACKWARD, (g,),
+                    (indices, padding_idx, np.shape(inputs[0])[0])),)
+
+
 # torch saves the indices (here a parameter: an integer tensor never takes a gradient)
 EMBEDDING = Primitive("embedding", "EmbeddingBackward0", _embedding_forward,
-                      arrays_only("embedding", _embedding_backward), inputs=("weight",),
+                      twice(_embedding_backward, _embedding_recorded), inputs=("weight",),
                       params=("indices", "padding_idx"), saves=("indices",))
 
 
