@@ -16,7 +16,7 @@ from gradrepl.engine.errors import UnsupportedError
 from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops import unary as _un
 from gradrepl.engine.ops.backends import arrays
-from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.nn_common import twice
 from gradrepl.engine.ops.primitive import Primitive, apply
 
 
@@ -202,6 +202,18 @@ def _prelu_backward(g, inputs, out, params, needs):
     return grad_a, grad_w
 
 
+def _prelu_recorded(F, g, inputs, out, params, needs):
+    # _prelu_kernel_backward as one node with two outputs (PreluKernelBackwardBackward0)
+    from gradrepl.engine.ops.linalg_decomp import record_outputs
+    from gradrepl.engine.tensor import data_of
+
+    a, w = inputs
+    grads = _prelu_backward(data_of(g), (data_of(a), data_of(w)), None, (), (True, True))
+    grad_a, grad_w = record_outputs(_double.PRELU_KERNEL_BACKWARD, grads, (g, a, w), ())
+    return (grad_a if needs[0] else None, grad_w if needs[1] else None)
+
+
 # torch's one formula for both inputs (_prelu_kernel_backward) reads both
-PRELU = Primitive("prelu", "PreluKernelBackward0", _prelu, arrays_only("prelu", _prelu_backward),
+PRELU = Primitive("prelu", "PreluKernelBackward0", _prelu,
+                  twice(_prelu_backward, _prelu_recorded),
                   inputs=("self", "weight"), saves=("self", "weight"))

@@ -168,3 +168,36 @@ def softplus_double_backward(F, grad, grad_output, self, beta, threshold):
     curve = grad * grad_output * (z * beta / ((z + 1) * (z + 1)))
     above = data_of(self) * beta > threshold
     return F.where(above, F.zeros((), curve), curve)
+
+
+# prelu: _prelu_kernel_backward(grad_output, self, weight) -> (grad_self, grad_weight) ------------
+
+def _prelu_double_backward(F, grads, inputs, out, params, needs):
+    # derivatives.yaml's three formulas; grads[0] / grads[1] reach the two outputs (or not)
+    g, a, w = inputs
+    gg_a, gg_w = grads
+    positive = data_of(a) >= 0
+    zero = F.zeros((), g)
+    grad_g = grad_a = grad_w = None
+    if needs[0]:
+        if gg_a is not None:
+            negative = gg_a * w if gg_w is None else gg_a * w + gg_w * a
+            grad_g = F.where(positive, F.expand(gg_a, np.shape(negative)), negative)
+        else:
+            grad_g = F.where(positive, zero, gg_w * a)
+        grad_g = F.sum_to(grad_g, g)
+    if needs[1]:
+        grad_a = (F.where(positive, zero, g * gg_w) if gg_w is not None
+                  else F.zeros(np.shape(data_of(a)), a))
+        grad_a = F.sum_to(grad_a, a)
+    if needs[2]:
+        grad_w = (F.where(positive, zero, g * gg_a) if gg_a is not None
+                  else F.zeros(np.shape(data_of(a)), a))
+        grad_w = F.sum_to(grad_w, w)
+    return grad_g, grad_a, grad_w
+
+
+PRELU_KERNEL_BACKWARD = Primitive(
+    "_prelu_kernel_backward", "PreluKernelBackwardBackward0", None, _prelu_double_backward,
+    inputs=("grad_output", "self", "weight"), saves=("grad_output", "self", "weight"),
+    n_outputs=2)
