@@ -86,25 +86,42 @@ def leaky_relu_backward(grad, self, negative_slope):
 
 # backward rows linear in grad_output ------------------------------------------------------------
 
-def linear_in_grad(name, grad_fn_name, first_backward, again, params, saves=("self",)):
+def linear_in_grad(name, grad_fn_name, first_backward, again, params, saves=("self",),
+                   self_is_input=True):
     """The row of a first backward that is linear in grad_output and reads ``self`` only for its
-    shape or positions (nll_loss, pooling, padding, embedding). Its forward is the first
-    backward's numpy formula, ``first_backward(g, (self,), None, params, needs)``; as in
-    derivatives.yaml, grad_output's gradient is ``again(F, grad, self, *params)`` (the forward op
-    applied to grad) and self's is zeros_like(self)."""
-    def forward(g, a, *values):
+    shape or positions (nll_loss, pooling, padding, embedding, upsampling). Its forward is the
+    first backward's numpy formula, ``first_backward(g, (self,), None, params, needs)``; as in
+    derivatives.yaml, grad_output's gradient is ``again(F, grad, self, *params)`` (the forward
+    op applied to grad) and self's is zeros_like(self). Where torch's backward takes only the
+    input's size, not the input (upsampling: ``self_is_input=False``), the row has grad_output
+    alone as input and a stand-in of self's shape and dtype goes to ``first_backward``."""
+    def forward(g, *values):
+        if self_is_input:
+            a, values = values[0], values[1:]
+        else:
+            values, (shape, dtype) = values[:-1], values[-1]
+            a = np.empty(shape, dtype=dtype)
         return first_backward(g, (a,), None, values, (True,))[0]
 
     def backward(F, gg, inputs, out, values, needs):
+        if not self_is_input:
+            return (again(F, gg, None, *values[:-1]),)
         a = inputs[1]
         return (again(F, gg, a, *values) if needs[0] else None,
                 F.zeros(np.shape(a), a) if needs[1] else None)
 
-    row = Primitive(name, grad_fn_name, forward, backward, inputs=("grad_output", "self"),
-                    params=params, saves=saves)
+    inputs = ("grad_output", "self") if self_is_input else ("grad_output",)
+    row = Primitive(name, grad_fn_name, forward, backward, inputs=inputs,
+                    params=params if self_is_input else tuple(params) + ("self_sizes",),
+                    saves=saves)
 
     def recorded(F, g, inputs, out, values, needs):
-        return (F.apply(row, (g, inputs[0]), values),) + (None,) * (len(inputs) - 1)
+        if self_is_input:
+            grad = F.apply(row, (g, inputs[0]), values)
+        else:
+            a = data_of(inputs[0])
+            grad = F.apply(row, (g,), tuple(values) + ((a.shape, a.dtype),))
+        return (grad,) + (None,) * (len(inputs) - 1)
     return row, recorded
 
 
