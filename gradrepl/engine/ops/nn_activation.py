@@ -217,3 +217,36 @@ def _prelu_recorded(F, g, inputs, out, params, needs):
 PRELU = Primitive("prelu", "PreluKernelBackward0", _prelu,
                   twice(_prelu_backward, _prelu_recorded),
                   inputs=("self", "weight"), saves=("self", "weight"))
+
+
+# hardtanh: clamp to [min_val, max_val]; relu6 is hardtanh(0, 6) -----------------------------------
+def _hardtanh(a, min_val, max_val):
+    t = a.dtype.type
+    return np.minimum(np.maximum(a, t(min_val)), t(max_val))
+
+
+def _hardtanh_grad(a, g, min_val, max_val):
+    # hardtanh_backward: zero where self <= min_val or self >= max_val (nan passes grad through)
+    t = a.dtype.type
+    return np.where((a <= t(min_val)) | (a >= t(max_val)), t(0), g)
+
+
+def _hardtanh_double(F, grad, grad_output, self, min_val, max_val):
+    return F.zeros(np.shape(grad), grad)  # derivatives.yaml: self: zeros_like(grad)
+
+
+_HARDTANH_BACKWARD = _double.activation_backward(
+    "hardtanh_backward", "HardtanhBackwardBackward0", _hardtanh_grad, _hardtanh_double,
+    ("min_val", "max_val"))
+
+
+def _hardtanh_derivative(F, grad, self, min_val, max_val):
+    if F is not arrays:
+        return _HARDTANH_BACKWARD(grad, self, min_val, max_val)
+    return _hardtanh_grad(self, np.asarray(grad, dtype=self.dtype), min_val,
+                          max_val).astype(self.dtype, copy=False)
+
+
+# integer tensors are clamped too (torch's hardtanh is clamp); only floats take a gradient
+HARDTANH = Primitive("hardtanh", "HardtanhBackward0", _hardtanh, inputs=("self",),
+                     params=("min_val", "max_val"), derivatives={"self": _hardtanh_derivative})
