@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from gradrepl.engine.ops import unary as _un
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.nn_common import mean_norm
 from gradrepl.engine.ops.primitive import Primitive, apply
@@ -180,11 +181,11 @@ def elu_double_backward(F, grad, grad_output, self, alpha):
 
 
 def softplus_double_backward(F, grad, grad_output, self, beta, threshold):
-    # softplus_double_backward(grad * grad_output): beta z / (z + 1)^2, zero above threshold
-    z = F.exp(self * beta)
-    curve = grad * grad_output * (z * beta / ((z + 1) * (z + 1)))
-    above = data_of(self) * beta > threshold
-    return F.where(above, F.zeros((), curve), curve)
+    # softplus_double_backward(grad * grad_output): sigmoid_backward(grad, sigmoid(x beta)) * beta
+    # where x beta < threshold (the linear part above it has no curvature)
+    scaled = self * beta
+    curve = F.sigmoid_backward(grad * grad_output, F.apply(_un.SIGMOID, (scaled,))) * beta
+    return F.where(data_of(scaled) < threshold, curve, F.zeros((), curve))
 
 
 # prelu: _prelu_kernel_backward(grad_output, self, weight) -> (grad_self, grad_weight) ------------

@@ -58,8 +58,9 @@ def composite_vjp(F, grads_of, primals, cotangents, needs):
     found = autograd.grad([o for o, _ in pairs], [primals[i] for i in wanted],
                           [c for _, c in pairs], create_graph=not on_arrays, allow_unused=True)
     for i, g in zip(wanted, found):
-        if g is None:
-            g = F.zeros(np.shape(data_of(primals[i])), primals[i])
+        if g is None:  # this gradient does not depend on that input: zeros, as torch's
+            g = F.zeros(np.shape(data_of(primals[i])), data_of(primals[i]) if on_arrays
+                        else primals[i])
         results[i] = g.detach()._data if on_arrays and isinstance(g, Tensor) else g
     return tuple(results)
 

@@ -357,8 +357,7 @@ def _bce_logits_backward(g, inputs, out, params, needs):
     if needs[1]:
         # binary_cross_entropy_with_logits_target_backward
         if pos_weight is not None:
-            sig = _sigmoid(a)
-            grad_t = np.log(a.dtype.type(1) - sig) - pos_weight * np.log(sig)
+            grad_t = _log_sigmoid(-a) - _log_sigmoid(a) * pos_weight
         else:
             grad_t = -a
         grad_t = _weighted_mean(grad_t * g, weight, reduction, a)

@@ -102,8 +102,19 @@ def bce_backward_row(first):
                 F.pow(a + _EPS, 2) * F.pow(1 - a + _EPS, 2))
             grad_a = _weighted(curve * (gg * g), weight, a, reduction)
         if needs[2]:
-            # binary_cross_entropy_double_backward_target
-            grad_t = _weighted(-(gg * g) / ((a + _EPS) * (1 - a + _EPS)), weight, a, reduction)
+            # binary_cross_entropy_double_backward_target: -grad * grad_output / (x (1 - x)),
+            # the denominator clamped at eps outside the graph (torch clamps it in place under
+            # no_grad, so its gradient is the unclamped one's)
+            product = -(gg * g)
+            if weight is not None:
+                product = product * weight
+            denominator = (1 - a) * a
+            value = data_of(denominator)
+            if (value < _EPS).any():
+                denominator = denominator + (np.maximum(value, _EPS) - value)
+            grad_t = product / denominator
+            if reduction == "mean":
+                grad_t = grad_t / np.size(data_of(t))
         return grad_g, grad_a, grad_t
 
     row = Primitive("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0",
@@ -137,13 +148,19 @@ def bce_logits_backward(g, a, t, weight, pos_weight, reduction, needs):
         grad_a = _reduce(grad_a * g, weight, a, reduction)
     if needs[1]:
         if pos_weight is not None:
-            # log(1 - sigmoid(x)) - pos_weight * log(sigmoid(x))
-            sigmoid = apply(_un.SIGMOID, (a,))
-            grad_t = apply(_un.LOG, (1 - sigmoid,)) - apply(_un.LOG, (sigmoid,)) * pos_weight
+            # log_sigmoid(-x) - log_sigmoid(x) * pos_weight
+            grad_t = _log_sigmoid(-a) - _log_sigmoid(a) * pos_weight
         else:
             grad_t = -a
         grad_t = _reduce(grad_t * g, weight, a, reduction)
     return grad_a, grad_t
+
+
+def _log_sigmoid(x):
+    # torch's log_sigmoid, min(x, 0) - log1p(exp(-|x|)), with recorded ops
+    data = data_of(x)
+    negative_part = x * (data < 0).astype(data.dtype)
+    return negative_part - apply(_un.LOG1P, (apply(_un.EXP, (-apply(_un.ABS, (x,)),)),))
 
 
 def _reduce(grad, weight, a, reduction):
