@@ -233,7 +233,8 @@ EXACT = frozenset({
     "sigmoid", "prelu", "prelu_weight_only", "softmax", "log_softmax", "mse_loss",
     "mse_loss_sum", "smooth_l1_loss", "smooth_l1_loss_none", "huber_loss", "huber_loss_sum",
     "cross_entropy", "cross_entropy_ignore", "nll_loss", "nll_loss_none", "nll_loss2d",
-    "bce_with_logits", "max_pool2d", "embedding", "dropout", "pad_constant",
+    "bce_with_logits", "bce_with_logits_pos_weight", "bce", "bce_weight_sum",
+    "cross_entropy_options", "cross_entropy_probabilities", "normalize", "max_pool2d", "embedding", "dropout", "pad_constant",
     "pad_reflect1d", "pad_reflect2d", "pad_reflect3d", "pad_replicate1d", "pad_replicate2d",
     "pad_replicate3d", "interpolate_nearest1d", "interpolate_nearest2d", "l1_loss",
 })
