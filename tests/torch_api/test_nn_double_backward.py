@@ -174,6 +174,33 @@ def test_mlp_hessian_is_symmetric_and_numerically_right(loss_kind):
     assert np.abs(hessian).max() > 1e-3  # not the zero matrix
 
 
+def _gradient_penalty(lib, dtype):
+    """A WGAN-GP critic step: the penalty on the critic's input gradient, differentiated into
+    the weights (conv, leaky_relu, layer_norm, pooling, linear)."""
+    lib.manual_seed(0)
+    critic = lib.nn.Sequential(
+        lib.nn.Conv2d(1, 2, 3, padding=1), lib.nn.LeakyReLU(0.2), lib.nn.AvgPool2d(2),
+        lib.nn.Flatten(), lib.nn.LayerNorm(8), lib.nn.Linear(8, 1)).to(getattr(lib, dtype))
+    x = lib.randn(3, 1, 4, 4, dtype=getattr(lib, dtype), requires_grad=True)
+    (grad_x,) = lib.autograd.grad(critic(x).sum(), x, create_graph=True)
+    penalty = ((grad_x.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+    penalty.backward()
+    # the biases after the last non-linearity do not move grad_x: their .grad stays None
+    return [grad_x.grad_fn.name()] + [None if p.grad is None else p.grad.numpy()
+                                      for p in critic.parameters()]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype,tolerance", [("float64", 1e-13), ("float32", 1e-5)])
+def test_gradient_penalty_matches_torch(real_torch, dtype, tolerance):
+    want, got = _gradient_penalty(real_torch, dtype), _gradient_penalty(gt, dtype)
+    assert got[0] == want[0]
+    for w, g in zip(want[1:], got[1:]):
+        assert (w is None) == (g is None)
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=tolerance, atol=tolerance)
+
+
 def test_third_order_through_softmax_and_layer_norm():
     x = gt.randn(2, 3, dtype=gt.float64, requires_grad=True)
     y = gt.nn.functional.layer_norm(gt.nn.functional.softmax(x, 1), (3,))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops import nn_double_backward as _double
-from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops import nn_loss_double_backward as _loss_double
 from gradrepl.engine.ops.nn_common import arrays_only, mean_norm, reduce_loss
 from gradrepl.engine.ops.nn_common import twice as _twice
