@@ -119,9 +119,12 @@ def _some_inputs(lib, name, wanted):
     inputs = [x.detach().requires_grad_(w) for x, w in zip(inputs, wanted)]
     leaves = [x for x in inputs if x.requires_grad]
     grads = lib.autograd.grad(fn(*inputs), leaves, create_graph=True)
-    penalty = sum((g * g).sum() for g in grads)
-    return ([g.grad_fn.name() for g in grads],
-            _arrays(lib.autograd.grad(penalty, leaves, allow_unused=True)))
+    names = [None if g.grad_fn is None else g.grad_fn.name() for g in grads]
+    differentiable = [g for g in grads if g.requires_grad]
+    if not differentiable:  # e.g. bce_with_logits's target gradient, -x * grad, with x fixed
+        return names, [g.detach().numpy() for g in grads]
+    penalty = sum((g * g).sum() for g in differentiable)
+    return names, _arrays(lib.autograd.grad(penalty, leaves, allow_unused=True))
 
 
 @pytest.mark.torch
