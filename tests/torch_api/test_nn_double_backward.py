@@ -17,7 +17,7 @@ import pytest
 
 import gradrepl.torch as gt
 from gradrepl.engine.ops.primitive import Primitive
-from tests.torch_api.nn_double_cases import CASES, EXACT, NN_MODULES, ROWS
+from tests.torch_api.nn_double_cases import CASES, EXACT, EXACT_FLOAT32, NN_MODULES, ROWS
 
 
 def _second_order(lib, name, dtype="float64"):
@@ -101,8 +101,7 @@ def test_second_order_matches_torch(real_torch, name):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", ["mse_loss", "cross_entropy", "softmax", "max_pool2d",
-                                  "nll_loss2d", "smooth_l1_loss", "prelu", "pad_reflect2d"])
+@pytest.mark.parametrize("name", sorted(EXACT_FLOAT32))
 def test_second_order_matches_torch_in_float32(real_torch, name):
     want = _second_order(real_torch, name, "float32")
     got = _second_order(gt, name, "float32")
