@@ -207,10 +207,14 @@ def _prelu_recorded(F, g, inputs, out, params, needs):
     from gradrepl.engine.ops.linalg_decomp import record_outputs
     from gradrepl.engine.tensor import data_of
 
+    # torch's kernel gives the weight's gradient at the input's shape; the engine then sums it to
+    # the weight's (SumBackward1), as torch's engine reduces a gradient to its input's shape
     a, w = inputs
-    grads = _prelu_backward(data_of(g), (data_of(a), data_of(w)), None, (), (True, True))
+    a_data, g_data = data_of(a), np.asarray(data_of(g), dtype=data_of(a).dtype)
+    grads = (_prelu_backward(g_data, (a_data, data_of(w)), None, (), (True, False))[0],
+             np.where(a_data > 0, a_data.dtype.type(0), a_data * g_data).astype(a_data.dtype))
     grad_a, grad_w = record_outputs(_double.PRELU_KERNEL_BACKWARD, grads, (g, a, w), ())
-    return (grad_a if needs[0] else None, grad_w if needs[1] else None)
+    return (grad_a if needs[0] else None, F.sum_to(grad_w, w) if needs[1] else None)
 
 
 # torch's one formula for both inputs (_prelu_kernel_backward) reads both

@@ -211,7 +211,7 @@ def _prelu_double_backward(F, grads, inputs, out, params, needs):
     if needs[2]:
         grad_w = (F.where(positive, zero, g * gg_a) if gg_a is not None
                   else F.zeros(np.shape(data_of(a)), a))
-        grad_w = F.sum_to(grad_w, w)
+        grad_w = F.sum_to(grad_w, w)  # the weight is the broadcast (1, C, 1 ...) view
     return grad_g, grad_a, grad_w
 
 

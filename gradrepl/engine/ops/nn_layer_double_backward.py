@@ -88,15 +88,19 @@ def _layer_norm_grads(g, x, w, n_dims, eps):
 
 def _layer_norm_double(F, grads, inputs, out, params, needs):
     n_dims, eps = params[:2]
-    return composite_vjp(F, lambda g, x, w: _layer_norm_grads(g, x, w, n_dims, eps), inputs,
-                         grads, needs)
+    g, x, _, _, w, _ = inputs
+    grad_g, grad_x, grad_w = composite_vjp(
+        F, lambda g, x, w: _layer_norm_grads(g, x, w, n_dims, eps), (g, x, w), grads,
+        (needs[0], needs[1], needs[4]))
+    return grad_g, grad_x, None, None, grad_w, None
 
 
-# native_layer_norm_backward(grad_out, input, ..., weight, ...): three outputs, bias not an input
+# native_layer_norm_backward(grad_out, input, normalized_shape, mean, rstd, weight, bias): three
+# outputs; mean and rstd (the forward's saved statistics) take no gradient, nor does bias
 LAYER_NORM_BACKWARD = Primitive(
     "native_layer_norm_backward", "NativeLayerNormBackwardBackward0", None, _layer_norm_double,
-    inputs=("grad_out", "input", "weight"), params=("normalized_dims", "eps"),
-    saves=("grad_out", "input", "weight"), n_outputs=3)
+    inputs=("grad_out", "input", "mean", "rstd", "weight", "bias"),
+    params=("normalized_dims", "eps"), saves=("grad_out", "input", "weight"), n_outputs=3)
 
 
 def layer_norm_recorded(first):
@@ -105,7 +109,8 @@ def layer_norm_recorded(first):
         x, w, b = inputs
         grads = first(data_of(g), tuple(None if v is None else data_of(v) for v in inputs),
                       None, params, (True, w is not None, b is not None))
-        recorded_grads = record_three(LAYER_NORM_BACKWARD, grads, (g, x, w), params)
+        recorded_grads = record_three(LAYER_NORM_BACKWARD, grads, (g, x, None, None, w, b),
+                                      params)
         return tuple(r if n else None for r, n in zip(recorded_grads, needs))
     return recorded
 
@@ -145,7 +150,9 @@ def batch_norm_recorded(first):
         grads = first(data_of(g), tuple(None if v is None else data_of(v) for v in inputs),
                       None, params, (True, w is not None, b is not None))
         row_params = params + (_batch_eps(data_of(x), params),)
-        recorded_grads = record_three(BATCH_NORM_BACKWARD, grads, (g, x, w), row_params)
+        # torch's node also has edges for the running statistics (buffers: no gradient)
+        recorded_grads = record_three(BATCH_NORM_BACKWARD, grads, (g, x, w, None, None),
+                                      row_params)
         return tuple(r if n else None for r, n in zip(recorded_grads, needs))
     return recorded
 
@@ -166,13 +173,14 @@ def _batch_eps(x, params):
 def _batch_norm_double(F, grads, inputs, out, params, needs):
     mean, invstd, training, eps = params[:4]
     return composite_vjp(
-        F, lambda g, x, w: _batch_norm_grads(g, x, w, mean, invstd, training, eps), inputs,
-        grads, needs)
+        F, lambda g, x, w: _batch_norm_grads(g, x, w, mean, invstd, training, eps), inputs[:3],
+        grads, needs[:3]) + (None, None)
 
 
 BATCH_NORM_BACKWARD = Primitive(
     "native_batch_norm_backward", "NativeBatchNormBackwardBackward0", None, _batch_norm_double,
-    inputs=("grad_out", "input", "weight"), params=("mean", "invstd", "training", "eps"),
+    inputs=("grad_out", "input", "weight", "running_mean", "running_var"),
+    params=("mean", "invstd", "training", "eps"),
     saves=("grad_out", "input", "weight", "mean", "invstd"), n_outputs=3)
 
 
