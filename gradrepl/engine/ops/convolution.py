@@ -14,7 +14,8 @@ import itertools
 
 import numpy as np
 
-from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops import nn_layer_double_backward as _double
+from gradrepl.engine.ops.nn_common import twice
 from gradrepl.engine.ops.primitive import Primitive
 
 
@@ -95,6 +96,7 @@ def _backward(g, inputs, out, params, needs):
 
 # torch's one formula for all three inputs (convolution_backward) reads the input and the weight
 CONVOLUTION = Primitive("convolution", "ConvolutionBackward0", _forward,
-                        arrays_only("convolution", _backward), inputs=("input", "weight", "bias"),
+                        twice(_backward, _double.convolution_recorded(_backward)),
+                        inputs=("input", "weight", "bias"),
                         params=("stride", "padding", "dilation", "groups"),
                         saves=("input", "weight"))

@@ -16,8 +16,8 @@ from gradrepl.engine.errors import UnsupportedError
 from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops import unary as _un
 from gradrepl.engine.ops.backends import arrays
-from gradrepl.engine.ops.nn_common import arrays_only
-from gradrepl.engine.ops.primitive import Primitive
+from gradrepl.engine.ops.nn_common import twice
+from gradrepl.engine.ops.primitive import Primitive, apply
 
 
 def _floating_check(name):
@@ -91,7 +91,9 @@ def _elu_grad(a, g, alpha):
     return np.where(a <= 0, negative, g * t(1.0))
 
 
-ELU = _row("elu", "EluBackward0", _elu, _elu_grad, "elu_cpu", params=("alpha",))
+ELU = _row("elu", "EluBackward0", _elu, _elu_grad, "elu_cpu", params=("alpha",),
+           twice=_double.activation_backward("elu_backward", "EluBackwardBackward0", _elu_grad,
+                                             _double.elu_double_backward, ("alpha",)))
 
 
 # gelu ------------------------------------------------------------------------------------------
@@ -133,7 +135,9 @@ def _gelu_grad(a, g, approximate):
 
 
 GELU = _row("gelu", "GeluBackward0", _gelu, _gelu_grad, "GeluKernelImpl",
-            params=("approximate",))
+            params=("approximate",),
+            twice=_double.activation_backward("gelu_backward", "GeluBackwardBackward0", _gelu_grad,
+                                              _double.gelu_double_backward, ("approximate",)))
 
 
 # silu ------------------------------------------------------------------------------------------
@@ -147,7 +151,14 @@ def _silu_grad(a, g):
     return g * sigmoid * (one + a * (one - sigmoid))
 
 
-SILU = _row("silu", "SiluBackward0", _silu, _silu_grad, "silu_cpu")
+def _silu_differentiable(grad, a):
+    # under grad mode torch's silu backward is infinitely_differentiable_silu_backward, ops that
+    # are recorded one by one: grad * sigmoid * (1 + x * (1 - sigmoid))
+    sigmoid = apply(_un.SIGMOID, (a,))
+    return grad * sigmoid * (1.0 + a * (1.0 - sigmoid))
+
+
+SILU = _row("silu", "SiluBackward0", _silu, _silu_grad, "silu_cpu", twice=_silu_differentiable)
 
 
 # softplus --------------------------------------------------------------------------------------
@@ -169,7 +180,10 @@ def _softplus_grad(a, g, beta, threshold):
 
 
 SOFTPLUS = _row("softplus", "SoftplusBackward0", _softplus, _softplus_grad, "softplus_cpu",
-                params=("beta", "threshold"))
+                params=("beta", "threshold"),
+                twice=_double.activation_backward(
+                    "softplus_backward", "SoftplusBackwardBackward0", _softplus_grad,
+                    _double.softplus_double_backward, ("beta", "threshold")))
 
 
 # prelu: one learnable slope per channel (or one for all) ---------------------------------------
@@ -188,6 +202,55 @@ def _prelu_backward(g, inputs, out, params, needs):
     return grad_a, grad_w
 
 
+def _prelu_recorded(F, g, inputs, out, params, needs):
+    # _prelu_kernel_backward as one node with two outputs (PreluKernelBackwardBackward0)
+    from gradrepl.engine.ops.linalg_decomp import record_outputs
+    from gradrepl.engine.tensor import data_of
+
+    # torch's kernel gives the weight's gradient at the input's shape; the engine then sums it to
+    # the weight's (SumBackward1), as torch's engine reduces a gradient to its input's shape
+    a, w = inputs
+    a_data, g_data = data_of(a), np.asarray(data_of(g), dtype=data_of(a).dtype)
+    grads = (_prelu_backward(g_data, (a_data, data_of(w)), None, (), (True, False))[0],
+             np.where(a_data > 0, a_data.dtype.type(0), a_data * g_data).astype(a_data.dtype))
+    grad_a, grad_w = record_outputs(_double.PRELU_KERNEL_BACKWARD, grads, (g, a, w), ())
+    return (grad_a if needs[0] else None, F.sum_to(grad_w, w) if needs[1] else None)
+
+
 # torch's one formula for both inputs (_prelu_kernel_backward) reads both
-PRELU = Primitive("prelu", "PreluKernelBackward0", _prelu, arrays_only("prelu", _prelu_backward),
+PRELU = Primitive("prelu", "PreluKernelBackward0", _prelu,
+                  twice(_prelu_backward, _prelu_recorded),
                   inputs=("self", "weight"), saves=("self", "weight"))
+
+
+# hardtanh: clamp to [min_val, max_val]; relu6 is hardtanh(0, 6) -----------------------------------
+def _hardtanh(a, min_val, max_val):
+    t = a.dtype.type
+    return np.minimum(np.maximum(a, t(min_val)), t(max_val))
+
+
+def _hardtanh_grad(a, g, min_val, max_val):
+    # hardtanh_backward: zero where self <= min_val or self >= max_val (nan passes grad through)
+    t = a.dtype.type
+    return np.where((a <= t(min_val)) | (a >= t(max_val)), t(0), g)
+
+
+def _hardtanh_double(F, grad, grad_output, self, min_val, max_val):
+    return F.zeros(np.shape(grad), grad)  # derivatives.yaml: self: zeros_like(grad)
+
+
+_HARDTANH_BACKWARD = _double.activation_backward(
+    "hardtanh_backward", "HardtanhBackwardBackward0", _hardtanh_grad, _hardtanh_double,
+    ("min_val", "max_val"))
+
+
+def _hardtanh_derivative(F, grad, self, min_val, max_val):
+    if F is not arrays:
+        return _HARDTANH_BACKWARD(grad, self, min_val, max_val)
+    return _hardtanh_grad(self, np.asarray(grad, dtype=self.dtype), min_val,
+                          max_val).astype(self.dtype, copy=False)
+
+
+# integer tensors are clamped too (torch's hardtanh is clamp); only floats take a gradient
+HARDTANH = Primitive("hardtanh", "HardtanhBackward0", _hardtanh, inputs=("self",),
+                     params=("min_val", "max_val"), derivatives={"self": _hardtanh_derivative})

@@ -1,8 +1,10 @@
 """What the nn op rows share: torch's loss reduction, and the guard for formulas written on arrays.
 
 The nn rows (losses, convolution, normalisation, pooling) write their backward formulas on numpy
-arrays, in torch's order of operations; differentiating them a second time (create_graph=True)
-is not supported yet and says so.
+arrays, in torch's order of operations: that is the fast path of every ordinary backward. Under
+create_graph=True a row either records its gradient as torch's backward-of-backward row
+(``twice``, rows in nn_double_backward.py) or, where that is not written yet, says so
+(``arrays_only``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ def arrays_only(name: str, backward):
         return backward(g, inputs, out, params, needs)
     wrapped.__name__ = f"{name}_backward"
     return wrapped
+
+
+def twice(backward, recorded):
+    """A whole-op backward that is fast on arrays and differentiable under create_graph=True:
+    ``backward(g, inputs, out, params, needs)`` (numpy) for an ordinary backward, and
+    ``recorded(F, g, inputs, out, params, needs)``, which records the gradients as torch's
+    ``...BackwardBackward0`` rows, when the gradient must itself be differentiable."""
+    def whole(F, g, inputs, out, params, needs):
+        if F is arrays:
+            return backward(g, inputs, out, params, needs)
+        return recorded(F, g, inputs, out, params, needs)
+    whole.__name__ = backward.__name__
+    return whole
 
 
 def check_reduction(reduction: str) -> str:

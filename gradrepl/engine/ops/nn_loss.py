@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops import nn_double_backward as _double
-from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops import nn_loss_double_backward as _loss_double
 from gradrepl.engine.ops.nn_common import arrays_only, mean_norm, reduce_loss
+from gradrepl.engine.ops.nn_common import twice as _twice
 from gradrepl.engine.ops.primitive import Primitive
 
 # ---------------------------------------------------------------------------------------------
@@ -30,7 +31,8 @@ def _pointwise_loss(name, grad_fn_name, loss, grad, knob, scale=1.0, twice=None)
     with ``norm = scale / numel`` for a mean and ``k`` the loss's own parameter (torch's name:
     ``knob``); the target's gradient is its negation (the kernels are odd in a - t). Under
     create_graph=True, ``twice`` (a backward on the tensor backend) records the gradients as
-    differentiable ops, or the row says it is not supported."""
+    differentiable ops (given the numpy backward, it returns that recorded form), or the row says
+    it is not supported."""
     def forward(a, t, reduction, k):
         a, t = _common(a, t)
         return reduce_loss(loss(a, t, a.dtype.type(k)), reduction)
@@ -43,13 +45,7 @@ def _pointwise_loss(name, grad_fn_name, loss, grad, knob, scale=1.0, twice=None)
         grad_a = np.broadcast_to(grad_a, a.shape)
         return (grad_a if needs[0] else None, -grad_a if needs[1] else None)
 
-    if twice is None:
-        whole = arrays_only(name, backward)
-    else:
-        def whole(F, g, inputs, out, params, needs):
-            if F is arrays:
-                return backward(g, inputs, out, params, needs)
-            return twice(F, g, inputs, out, params, needs)
+    whole = arrays_only(name, backward) if twice is None else _twice(backward, twice(backward))
     return Primitive(name, grad_fn_name, forward, whole,
                      inputs=("self", "target"), params=("reduction", knob),
                      saves=("self", "target"))
@@ -110,11 +106,15 @@ def _huber_backward(g, inputs, out, params, needs):
     return (grad_a if needs[0] else None, -grad_a if needs[1] else None)
 
 
-# differentiable twice (create_graph=True): its gradient is a recorded MseLossBackwardBackward0
+# differentiable twice (create_graph=True): the gradients are recorded MseLossBackwardBackward0,
+# SmoothL1LossBackwardBackward0 ... nodes
 MSE_LOSS = _pointwise_loss("mse_loss", "MseLossBackward0", _mse, _mse_grad, "no_param",
-                           scale=2.0, twice=_double.mse_loss_tensor_backward)
-SMOOTH_L1_LOSS = _pointwise_loss("smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1,
-                                 _smooth_l1_grad, "beta")
+                           scale=2.0, twice=lambda first: _double.mse_loss_tensor_backward)
+SMOOTH_L1_LOSS = _pointwise_loss(
+    "smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1, _smooth_l1_grad, "beta",
+    twice=_loss_double.pointwise_loss_backward(
+        "smooth_l1_loss", "SmoothL1LossBackwardBackward0", "beta",
+        _loss_double.smooth_l1_double_backward))
 
 
 def _huber_forward(a, t, reduction, delta):
@@ -123,8 +123,11 @@ def _huber_forward(a, t, reduction, delta):
 
 
 # its own backward (not _pointwise_loss's): the scalar tail needs delta as the double it was given
+_huber_recorded = _loss_double.pointwise_loss_backward(
+    "huber_loss", "HuberLossBackwardBackward0", "delta", _loss_double.huber_double_backward)
 HUBER_LOSS = Primitive("huber_loss", "HuberLossBackward0", _huber_forward,
-                       arrays_only("huber_loss", _huber_backward), inputs=("self", "target"),
+                       _twice(_huber_backward, _huber_recorded(_huber_backward)),
+                       inputs=("self", "target"),
                        params=("reduction", "delta"), saves=("self", "target"))
 
 
@@ -226,10 +229,19 @@ def _nll_total_weight(weight, safe_target, kept, dtype):
 # torch saves the input, the target, the class weights and total_weight (its second output)
 _NLL = dict(inputs=("self",), params=("target", "weight", "reduction", "ignore_index"),
             saves=("self", "target", "weight", "indices"))
+# derivatives.yaml: nll_loss_backward's grad_output gets nll_loss(grad, ...), self zeros
+NLL_LOSS_BACKWARD, _nll_recorded = _double.linear_in_grad(
+    "nll_loss_backward", "NllLossBackwardBackward0", _nll_backward,
+    lambda F, gg, a, *params: F.apply(NLL_LOSS, (gg,), params), _NLL["params"],
+    saves=("self", "target", "weight"))
+NLL_LOSS2D_BACKWARD, _nll2d_recorded = _double.linear_in_grad(
+    "nll_loss2d_backward", "NllLoss2DBackwardBackward0", _nll_backward,
+    lambda F, gg, a, *params: F.apply(NLL_LOSS_2D, (gg,), params), _NLL["params"],
+    saves=("self", "target", "weight"))
 NLL_LOSS = Primitive("nll_loss", "NllLossBackward0", _nll_forward,
-                     arrays_only("nll_loss", _nll_backward), **_NLL)
+                     _twice(_nll_backward, _nll_recorded), **_NLL)
 NLL_LOSS_2D = Primitive("nll_loss2d", "NllLoss2DBackward0", _nll_forward,
-                        arrays_only("nll_loss2d", _nll_backward), **_NLL)
+                        _twice(_nll_backward, _nll2d_recorded), **_NLL)
 
 # ---------------------------------------------------------------------------------------------
 # Binary cross entropy, on probabilities and on logits
@@ -266,20 +278,43 @@ def _bce_forward(a, t, weight, reduction):
 
 
 def _bce_backward(g, inputs, out, params, needs):
-    a, t = inputs  # torch gives the target an edge too (None: it takes no gradient here)
+    a, t = inputs
     weight, reduction = params
     one = a.dtype.type(1)
     g = np.asarray(g, dtype=a.dtype)
-    grad = g * (a - t) / np.maximum((one - a) * a, a.dtype.type(_EPSILON))
+    grad = grad_t = None
+    if needs[0]:
+        grad = g * (a - t) / np.maximum((one - a) * a, a.dtype.type(_EPSILON))
+        grad = _weighted_mean(grad, weight, reduction, a)
+    if needs[1]:
+        # binary_cross_entropy_target_backward: -logit(self) * grad, weighted, / numel
+        from gradrepl.engine.ops.special import LOGIT
+
+        with np.errstate(divide="ignore"):
+            grad_t = _weighted_mean(-LOGIT.forward(a, None) * g, weight, reduction, a)
+    return grad, grad_t
+
+
+def _weighted_mean(grad, weight, reduction, a):
     if weight is not None:
         grad = grad * weight
     if reduction == "mean":
         grad = grad / a.dtype.type(a.size)
-    return (np.broadcast_to(grad, a.shape).astype(a.dtype, copy=False), None)
+    return np.broadcast_to(grad, a.shape).astype(a.dtype, copy=False)
+
+
+BINARY_CROSS_ENTROPY_BACKWARD = _loss_double.bce_backward_row(_bce_backward)
+
+
+def _bce_recorded(F, g, inputs, out, params, needs):
+    a, t = inputs
+    weight, reduction = params
+    return (F.apply(BINARY_CROSS_ENTROPY_BACKWARD, (g, a, t), params) if needs[0] else None,
+            _loss_double.bce_target_backward(g, a, weight, reduction) if needs[1] else None)
 
 
 BINARY_CROSS_ENTROPY = Primitive("binary_cross_entropy", "BinaryCrossEntropyBackward0",
-                                 _bce_forward, arrays_only("binary_cross_entropy", _bce_backward),
+                                 _bce_forward, _twice(_bce_backward, _bce_recorded),
                                  inputs=("self", "target"), params=("weight", "reduction"),
                                  saves=("self", "target", "weight"))
 
@@ -309,22 +344,33 @@ def _bce_logits_backward(g, inputs, out, params, needs):
     a, t = inputs
     weight, pos_weight, reduction = params
     g = np.asarray(g, dtype=a.dtype)
-    if pos_weight is not None:
-        pt = pos_weight * t
-        grad = ((pt + a.dtype.type(1)) - t) * _sigmoid(a) - pt
-        grad = grad * g
-    else:
-        grad = (_sigmoid(a) - t) * g
-    if weight is not None:
-        grad = grad * weight
-    if reduction == "mean":
-        grad = grad / a.dtype.type(a.size)
-    return (np.broadcast_to(grad, a.shape).astype(a.dtype, copy=False), None)
+    grad = grad_t = None
+    if needs[0]:
+        if pos_weight is not None:
+            pt = pos_weight * t
+            grad = ((pt + a.dtype.type(1)) - t) * _sigmoid(a) - pt
+            grad = grad * g
+        else:
+            grad = (_sigmoid(a) - t) * g
+        grad = _weighted_mean(grad, weight, reduction, a)
+    if needs[1]:
+        # binary_cross_entropy_with_logits_target_backward
+        if pos_weight is not None:
+            grad_t = _log_sigmoid(-a) - _log_sigmoid(a) * pos_weight
+        else:
+            grad_t = -a
+        grad_t = _weighted_mean(grad_t * g, weight, reduction, a)
+    return grad, grad_t
+
+
+def _bce_logits_recorded(F, g, inputs, out, params, needs):
+    # torch writes this backward with ops, recorded one by one under create_graph=True
+    return _loss_double.bce_logits_backward(g, *inputs, *params, needs)
 
 
 BINARY_CROSS_ENTROPY_WITH_LOGITS = Primitive(
     "binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
     _bce_logits_forward,
-    arrays_only("binary_cross_entropy_with_logits", _bce_logits_backward),
+    _twice(_bce_logits_backward, _bce_logits_recorded),
     inputs=("self", "target"), params=("weight", "pos_weight", "reduction"),
     saves=("self", "target", "weight", "pos_weight"))

@@ -13,7 +13,8 @@ import numpy as np
 
 from gradrepl.engine.float_math import batch_norm as torch_kernel
 from gradrepl.engine.float_math import layer_norm as layer_kernel
-from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops import nn_layer_double_backward as _double
+from gradrepl.engine.ops.nn_common import twice
 from gradrepl.engine.ops.primitive import Primitive, apply
 
 
@@ -101,7 +102,7 @@ def _batch_norm_backward(g, inputs, out, params, needs):
 # torch's one formula for all three inputs reads the input, the weight and the statistics it
 # saved (save_mean, save_invstd): not the output
 BATCH_NORM = Primitive("native_batch_norm", "NativeBatchNormBackward0", _batch_norm_forward,
-                       arrays_only("batch_norm", _batch_norm_backward),
+                       twice(_batch_norm_backward, _double.batch_norm_recorded(_batch_norm_backward)),
                        inputs=("input", "weight", "bias"),
                        params=("mean", "invstd", "training", "grad_invstd"),
                        saves=("input", "weight", "mean", "invstd"))
@@ -171,6 +172,6 @@ def _layer_norm_backward(g, inputs, out, params, needs):
 
 
 LAYER_NORM = Primitive("native_layer_norm", "NativeLayerNormBackward0", _layer_norm_forward,
-                       arrays_only("layer_norm", _layer_norm_backward),
+                       twice(_layer_norm_backward, _double.layer_norm_recorded(_layer_norm_backward)),
                        inputs=("input", "weight", "bias"), params=("normalized_dims", "eps"),
                        saves=("input", "weight", "bias"))

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops.backends import arrays
-from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.nn_common import twice
+from gradrepl.engine.ops.nn_double_backward import linear_in_grad
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.registry import register
 
@@ -96,11 +97,17 @@ def _mode_row(mode, index_of):
         np.add.at(grad, _gather_index(a.shape, params[0], index_of), np.asarray(g, dtype=a.dtype))
         return (grad,)
 
-    # torch's reflection/replication_pad backward reads self (its formula names it)
-    return {n: Primitive(f"{mode}_pad{n}d", f"{mode.capitalize()}Pad{n}DBackward0", forward,
-                         arrays_only(f"{mode}_pad{n}d", backward), inputs=("self",),
-                         params=("padding",), saves=("self",))
-            for n in (1, 2, 3)}
+    rows = {}
+    for n in (1, 2, 3):
+        # derivatives.yaml: the backward's grad_output gets the padding op itself on grad
+        _, recorded = linear_in_grad(
+            f"{mode}_pad{n}d_backward", f"{mode.capitalize()}Pad{n}DBackwardBackward0", backward,
+            lambda F, gg, a, padding, n=n: F.apply(rows[n], (gg,), (padding,)), ("padding",))
+        # torch's reflection/replication_pad backward reads self (its formula names it)
+        rows[n] = Primitive(f"{mode}_pad{n}d", f"{mode.capitalize()}Pad{n}DBackward0", forward,
+                            twice(backward, recorded), inputs=("self",), params=("padding",),
+                            saves=("self",))
+    return rows
 
 
 REFLECTION_PAD = _mode_row("reflection", _reflect_index)

@@ -12,8 +12,10 @@ import math
 
 import numpy as np
 
-from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.nn_common import twice
+from gradrepl.engine.ops.nn_double_backward import linear_in_grad
 from gradrepl.engine.ops.primitive import Primitive
+from gradrepl.engine.tensor import data_of
 
 
 def pooled_size(size, k, s, p, d, ceil_mode):
@@ -74,12 +76,26 @@ def _max_pool_backward(g, inputs, out, params, needs):
     return (grad.reshape(x.shape),)
 
 
+def _max_pool_double_backward(F, gg, a, *params):
+    # max_pool_double_backward: each output takes grad at its maximum's position (a gather)
+    index = _max_pool_forward(data_of(a), *params)[1]
+    flat_index = index.reshape(index.shape[:-2] + (-1,))
+    lead = tuple(np.broadcast_to(i[..., None], flat_index.shape)
+                 for i in np.indices(flat_index.shape[:-1]))
+    flat = F.reshape(gg, tuple(np.shape(gg)[:-2]) + (-1,))
+    return F.reshape(F.index(flat, lead + (flat_index,)), index.shape)
+
+
 _WINDOW = ("kernel_size", "stride", "padding")
+_MAX_PARAMS = _WINDOW + ("dilation", "ceil_mode")
+MAX_POOL2D_BACKWARD, _max_recorded = linear_in_grad(
+    "max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
+    _max_pool_backward, _max_pool_double_backward, _MAX_PARAMS)
 # torch saves the input and the indices of the maxima (its second output)
 MAX_POOL2D = Primitive("max_pool2d", "MaxPool2DWithIndicesBackward0",
                        lambda x, *p: _max_pool_forward(x, *p)[0],
-                       arrays_only("max_pool2d", _max_pool_backward), inputs=("self",),
-                       params=_WINDOW + ("dilation", "ceil_mode"), saves=("self", "indices"))
+                       twice(_max_pool_backward, _max_recorded), inputs=("self",),
+                       params=_MAX_PARAMS, saves=("self", "indices"))
 
 
 def _avg_divisors(x_shape, kernel, stride, padding, out_size, count_include_pad, divisor):
@@ -125,10 +141,14 @@ def _avg_pool_backward(g, inputs, out, params, needs):
     return (grad,)
 
 
+_AVG_PARAMS = _WINDOW + ("ceil_mode", "count_include_pad", "divisor_override")
+# derivatives.yaml: avg_pool2d_backward's grad_output gets avg_pool2d(grad, ...)
+AVG_POOL2D_BACKWARD, _avg_recorded = linear_in_grad(
+    "avg_pool2d_backward", "AvgPool2DBackwardBackward0", _avg_pool_backward,
+    lambda F, gg, a, *params: F.apply(AVG_POOL2D, (gg,), params), _AVG_PARAMS)
 AVG_POOL2D = Primitive("avg_pool2d", "AvgPool2DBackward0", _avg_pool_forward,
-                       arrays_only("avg_pool2d", _avg_pool_backward), inputs=("self",),
-                       params=_WINDOW + ("ceil_mode", "count_include_pad", "divisor_override"),
-                       saves=("self",))
+                       twice(_avg_pool_backward, _avg_recorded), inputs=("self",),
+                       params=_AVG_PARAMS, saves=("self",))
 
 
 def _adaptive_bounds(size, out):
@@ -163,7 +183,9 @@ def _adaptive_backward(g, inputs, out, params, needs):
     return (grad,)
 
 
+ADAPTIVE_AVG_POOL2D_BACKWARD, _adaptive_recorded = linear_in_grad(
+    "_adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0", _adaptive_backward,
+    lambda F, gg, a, size: F.apply(ADAPTIVE_AVG_POOL2D, (gg,), (size,)), ("output_size",))
 ADAPTIVE_AVG_POOL2D = Primitive("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0",
-                                _adaptive_forward,
-                                arrays_only("adaptive_avg_pool2d", _adaptive_backward),
+                                _adaptive_forward, twice(_adaptive_backward, _adaptive_recorded),
                                 inputs=("self",), params=("output_size",), saves=("self",))

@@ -136,7 +136,8 @@ TRANSPOSE = Primitive(
     derivatives={"self": lambda F, grad, dim0, dim1: F.transpose(grad, dim0, dim1)})
 T = Primitive(
     "t", "TBackward0", lambda a: a.T, inputs=("self",),
-    derivatives={"self": lambda F, grad: F.transpose(grad, 0, -1) if np.ndim(grad) == 2 else grad})
+    # grad.t(): recorded as TBackward0 under create_graph=True, as torch's linear weight shows
+    derivatives={"self": lambda F, grad: F.apply(T, (grad,))})
 PERMUTE = Primitive(
     "permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims),
     inputs=("self",), params=("dims",),

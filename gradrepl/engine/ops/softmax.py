@@ -80,13 +80,62 @@ def _log_softmax_backward(F, g, inputs, out, params, needs):
     return (g - F.exp(out) * F.sum(g, dims, keepdim=True),)
 
 
+_softmax_backward_arrays = float_softmax.backward(_softmax_backward)
+_log_softmax_backward_arrays = float_softmax.backward(_log_softmax_backward, log=True)
+
+
+# under create_graph=True the gradient is torch's _softmax_backward_data (or the log one) recorded
+# as one differentiable node (SoftmaxBackwardDataBackward0), not as the ops it is made of
+def _softmax_whole(F, g, inputs, out, params, needs):
+    if F is arrays:
+        return _softmax_backward_arrays(F, g, inputs, out, params, needs)
+    return (F.apply(SOFTMAX_BACKWARD_DATA, (g, out), params),)
+
+
+def _log_softmax_whole(F, g, inputs, out, params, needs):
+    if F is arrays:
+        return _log_softmax_backward_arrays(F, g, inputs, out, params, needs)
+    return (F.apply(LOG_SOFTMAX_BACKWARD_DATA, (g, out), params),)
+
+
 SOFTMAX = Primitive("softmax", "SoftmaxBackward0", float_softmax.forward(_softmax_forward),
-                    float_softmax.backward(_softmax_backward), inputs=("self",),
-                    saves=("result",))
+                    _softmax_whole, inputs=("self",), saves=("result",))
 LOG_SOFTMAX = Primitive("log_softmax", "LogSoftmaxBackward0",
                         float_softmax.forward(_log_softmax_forward, log=True),
-                        float_softmax.backward(_log_softmax_backward, log=True),
-                        inputs=("self",), saves=("result",))
+                        _log_softmax_whole, inputs=("self",), saves=("result",))
+
+
+# the backward rows themselves (derivatives.yaml: _softmax_backward_data and
+# _log_softmax_backward_data), so that a gradient taken with create_graph=True differentiates again
+def _sum_dims(out, dim):
+    return () if np.ndim(out) == 0 else (dim,)
+
+
+def _softmax_double(F, grad, grad_output, output, dim):
+    # FunctionsManual softmax_double_backward, term by term
+    dims = _sum_dims(output, dim)
+    return (grad_output * grad - F.sum(output * grad_output, dims, True) * grad
+            - grad_output * F.sum(output * grad, dims, True))
+
+
+SOFTMAX_BACKWARD_DATA = Primitive(
+    "_softmax_backward_data", "SoftmaxBackwardDataBackward0",
+    lambda g, out, dim: _softmax_backward_arrays(arrays, g, None, out, (dim,), (True,))[0],
+    inputs=("grad_output", "output"), params=("dim",),
+    derivatives={
+        "grad_output": lambda F, grad, output, dim: F.apply(SOFTMAX_BACKWARD_DATA, (grad, output),
+                                                            (dim,)),
+        "output": lambda F, grad, grad_output, output, dim:
+            _softmax_double(F, grad, grad_output, output, dim)})
+LOG_SOFTMAX_BACKWARD_DATA = Primitive(
+    "_log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
+    lambda g, out, dim: _log_softmax_backward_arrays(arrays, g, None, out, (dim,), (True,))[0],
+    inputs=("grad_output", "output"), params=("dim",),
+    derivatives={
+        "grad_output": lambda F, grad, output, dim:
+            grad - F.sum(grad * F.exp(output), _sum_dims(output, dim), True),
+        "output": lambda F, grad, grad_output, output, dim:
+            -F.sum(grad_output, _sum_dims(output, dim), True) * F.exp(output) * grad})
 
 
 def _make(prim):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.nn_common import twice
+from gradrepl.engine.ops.nn_double_backward import linear_in_grad
 from gradrepl.engine.ops.primitive import Primitive
 
 _f32 = np.float32
@@ -58,12 +59,21 @@ def _nearest_backward(g, inputs, out, params, needs):
     return (grad,)
 
 
-UPSAMPLE_NEAREST = {
-    n: Primitive(f"upsample_nearest{n}d", f"UpsampleNearest{n}DBackward0", _nearest_forward,
-                 arrays_only(f"upsample_nearest{n}d", _nearest_backward), inputs=("self",),
-                 params=("output_size", "scales"), saves=())
-    for n in (1, 2)
-}
+def _nearest_rows():
+    rows = {}
+    for n in (1, 2):
+        # derivatives.yaml: the backward's grad_output gets upsample_nearest on grad
+        _, recorded = linear_in_grad(
+            f"upsample_nearest{n}d_backward", f"UpsampleNearest{n}DBackwardBackward0",
+            _nearest_backward, lambda F, gg, a, *params, n=n: F.apply(rows[n], (gg,), params),
+            ("output_size", "scales"), saves=(), self_is_input=False)
+        rows[n] = Primitive(f"upsample_nearest{n}d", f"UpsampleNearest{n}DBackward0",
+                            _nearest_forward, twice(_nearest_backward, recorded),
+                            inputs=("self",), params=("output_size", "scales"), saves=())
+    return rows
+
+
+UPSAMPLE_NEAREST = _nearest_rows()
 
 
 # bilinear ---------------------------------------------------------------------------------------
@@ -172,7 +182,11 @@ def _bilinear_backward(g, inputs, out, params, needs):
     return (grad,)
 
 
+_, _bilinear_recorded = linear_in_grad(
+    "upsample_bilinear2d_backward", "UpsampleBilinear2DBackwardBackward0", _bilinear_backward,
+    lambda F, gg, a, *params: F.apply(UPSAMPLE_BILINEAR, (gg,), params),
+    ("output_size", "align_corners", "scales"), saves=(), self_is_input=False)
 UPSAMPLE_BILINEAR = Primitive("upsample_bilinear2d", "UpsampleBilinear2DBackward0",
-                              _bilinear_forward, arrays_only("upsample_bilinear2d", _bilinear_backward),
+                              _bilinear_forward, twice(_bilinear_backward, _bilinear_recorded),
                               inputs=("self",),
                               params=("output_size", "align_corners", "scales"), saves=())

@@ -8,7 +8,7 @@ from gradrepl.engine.ops import nn_activation as _rows
 from gradrepl.engine.ops import nn_inplace as _inplace_rows
 from gradrepl.engine.ops.primitive import apply_unary
 
-__all__ = ["elu", "gelu", "leaky_relu", "silu", "softplus"]  # prelu, dropout: nn_layers
+__all__ = ["elu", "gelu", "hardtanh", "leaky_relu", "relu6", "silu", "softplus"]  # prelu, dropout: nn_layers
 
 
 def _in_place(prim, input, params=()):
@@ -50,3 +50,15 @@ def silu(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     return apply_unary(_rows.SOFTPLUS, input, (float(beta), float(threshold)))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:  # torch records the out-of-place row on a saved copy of the input
+        return _in_place(_rows.HARDTANH, input, (min_val, max_val))
+    return apply_unary(_rows.HARDTANH, input, (min_val, max_val))
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)

@@ -288,11 +288,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 def _xlogy_self(target):
-    """``xlogy(target, target)``: 0 where target is 0; a constant, since target needs no grad."""
+    """``xlogy(target, target)``: 0 where target is 0; a constant unless target needs a grad."""
     if target.requires_grad:
-        from gradrepl.engine.errors import UnsupportedError
+        from gradrepl.engine.ops.special import xlogy
 
-        raise UnsupportedError("torch.nn.functional.kl_div with a target that requires grad")
+        return xlogy(target, target)
     t = target._data
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(t == 0, t.dtype.type(0), t * np.log(t))

@@ -6,7 +6,9 @@ from gradrepl.torch.nn.modules.loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
     SmoothL1Loss,
 )
-from gradrepl.torch.nn.modules.nonlinear import ELU, GELU, LeakyReLU, PReLU, SiLU, Softplus
+from gradrepl.torch.nn.modules.nonlinear import (
+    ELU, GELU, Hardtanh, LeakyReLU, PReLU, ReLU6, SiLU, Softplus,
+)
 from gradrepl.torch.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from gradrepl.torch.nn.modules.resize import *  # noqa: F401,F403
 from gradrepl.torch.nn.modules.recurrent import GRU, RNN
@@ -17,5 +19,5 @@ from gradrepl.torch.nn.modules.sparse import Bilinear, Embedding
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "GELU",
            "HuberLoss", "KLDivLoss", "L1Loss", "LeakyReLU", "MSELoss", "NLLLoss", "PReLU", "SiLU",
-           "SmoothL1Loss", "Softplus", "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
+           "SmoothL1Loss", "Softplus", "Hardtanh", "ReLU6", "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
            "Bilinear", "Conv1d", "Conv2d", "Embedding", "LayerNorm", "MaxPool2d"] + _resize + ["GRU", "GRUCell", "LSTMCell", "RNN", "RNNCell"]
