@@ -1,0 +1,100 @@
+"""One LSTM layer in one direction as one node: ``MkldnnRnnLayerBackward0``.
+
+On the CPU, torch 2.13 runs a float32 LSTM without projections through oneDNN
+(aten/src/ATen/native/mkldnn/RNN.cpp): each layer and direction is one ``mkldnn_rnn_layer``
+call whose three outputs (the layer's output sequence, its last h and last c) share one grad_fn,
+with edges to the input, ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``, ``h0`` and
+``c0`` in that order. oneDNN adds the two biases into one before the step, so both bias
+gradients are the same tensor of values.
+
+The arithmetic is the textbook LSTM step in float32 (gate products rounded per matrix product,
+the activations evaluated in float64 and rounded once). oneDNN's GEMM blocking and its own
+polynomial sigmoid and tanh are not reproduced, so values differ from torch's in the last bits
+(docs/nn.md gives the measured size); the backward runs in float64 and rounds each gradient once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops.named_results import record_outputs
+from gradrepl.engine.ops.nn_common import arrays_only
+from gradrepl.engine.ops.primitive import Primitive
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _forward(x, w_ih, w_hh, bias, h, c, reverse):
+    """The output sequence, last h, last c, and per step the gates and states the backward reads."""
+    dtype = x.dtype
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    projected = np.matmul(x, w_ih.T).astype(dtype)
+    output = np.empty(x.shape[:2] + (w_hh.shape[1],), dtype)
+    trace = []
+    for t in steps:
+        gates = (projected[t] + np.matmul(h, w_hh.T).astype(dtype)) + bias
+        i, f, g, o = np.split(gates.astype(np.float64), 4, axis=1)
+        i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+        i, f, g, o = (v.astype(dtype) for v in (i, f, g, o))
+        c_next = f * c + i * g
+        tanh_c = np.tanh(c_next.astype(np.float64)).astype(dtype)
+        h_next = o * tanh_c
+        trace.append((t, h, c, i, f, g, o, tanh_c))
+        output[t] = h_next
+        h, c = h_next, c_next
+    return output, h, c, trace
+
+
+def _backward(grads, inputs, out, params, needs):
+    x, w_ih, w_hh, b_ih, b_hh, h0, c0 = inputs
+    reverse, trace = params
+    g_out, g_h, g_c = (None if g is None else np.asarray(g, np.float64) for g in grads)
+    n, hidden = h0.shape
+    g_h = np.zeros((n, hidden)) if g_h is None else g_h
+    g_c = np.zeros((n, hidden)) if g_c is None else g_c
+    w_ih64, w_hh64 = w_ih.astype(np.float64), w_hh.astype(np.float64)
+    d_x = np.zeros(x.shape)
+    d_w_ih, d_w_hh = np.zeros(w_ih.shape), np.zeros(w_hh.shape)
+    d_bias = np.zeros(w_ih.shape[0])
+    for t, h, c, i, f, g, o, tanh_c in reversed(trace):
+        i, f, g, o, tanh_c = (v.astype(np.float64) for v in (i, f, g, o, tanh_c))
+        dh = g_h if g_out is None else g_h + g_out[t]
+        dc = g_c + dh * o * (1 - tanh_c * tanh_c)
+        d_gates = np.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f),
+                                  dc * i * (1 - g * g), dh * tanh_c * o * (1 - o)], axis=1)
+        d_bias += d_gates.sum(axis=0)
+        d_x[t] = d_gates @ w_ih64
+        d_w_ih += d_gates.T @ x[t].astype(np.float64)
+        d_w_hh += d_gates.T @ h.astype(np.float64)
+        g_h, g_c = d_gates @ w_hh64, dc * f
+    dtype = x.dtype
+    d_b = d_bias.astype(dtype)
+    results = (d_x, d_w_ih, d_w_hh, d_b, d_b, g_h, g_c)
+    return tuple(None if not need or r is None else np.asarray(r).astype(dtype)
+                 for need, r in zip(needs, results))
+
+
+LSTM_LAYER = Primitive(
+    "mkldnn_rnn_layer", "MkldnnRnnLayerBackward0", None,
+    arrays_only("mkldnn_rnn_layer", _backward),
+    inputs=("input", "weight0", "weight1", "weight2", "weight3", "hx_", "cx_"),
+    params=("reverse", "trace"), saves=("input", "weight0", "weight1", "hx_", "cx_"),
+    n_outputs=3)
+
+
+def lstm_layer(input, w_ih, w_hh, b_ih, b_hh, hx, cx, reverse: bool):
+    """``(output, h_n, c_n)`` of one layer in one direction, recorded as one node.
+
+    ``input`` is (seq, batch, features), ``hx``/``cx`` are (batch, hidden); ``b_ih``/``b_hh`` may
+    be None (a layer without biases adds zeros, as torch's does)."""
+    x = input._data
+    if b_ih is None:
+        bias = np.zeros(w_ih.shape[0], x.dtype)
+    else:
+        bias = b_ih._data + b_hh._data
+    output, h, c, trace = _forward(x, w_ih._data, w_hh._data, bias, hx._data, cx._data,
+                                   bool(reverse))
+    inputs = (input, w_ih, w_hh, b_ih, b_hh, hx, cx)
+    return tuple(record_outputs(LSTM_LAYER, (output, h, c), inputs, (bool(reverse), trace)))
