@@ -38,12 +38,6 @@ _TRANSPOSE_IN_PLACE = Primitive(
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
-def _unsupported(what):
-    from gradrepl.engine.errors import UnsupportedError
-
-    return UnsupportedError(what)
-
-
 class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -120,14 +114,15 @@ class RNNBase(Module):
                 f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight_dtype}). "
                 f"Convert input: input.to({weight_dtype}), or convert model: "
                 f"model.to({input.dtype})")
-        if input.dim() != 3:
-            raise RuntimeError(f"input must have 3 dimensions, got {input.dim()}")
+        expected_dim = 2 if batch_sizes is not None else 3
+        if input.dim() != expected_dim:
+            raise RuntimeError(f"input must have {expected_dim} dimensions, got {input.dim()}")
         if self.input_size != input.size(-1):
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.size(-1)}")
 
     def get_expected_hidden_size(self, input, batch_sizes=None):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(self, input, batch_sizes)
         size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
 
@@ -138,6 +133,13 @@ class RNNBase(Module):
     def check_forward_args(self, input, hidden, batch_sizes=None) -> None:
         self.check_input(input, batch_sizes)
         self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+
+    def permute_hidden(self, hx, permutation):
+        if permutation is None:
+            return hx
+        if isinstance(hx, tuple):
+            return tuple(h.index_select(1, permutation) for h in hx)
+        return hx.index_select(1, permutation)
 
     def _layer_weights(self):
         """Per layer and direction, its parameters by role (absent ones None)."""
@@ -150,10 +152,16 @@ class RNNBase(Module):
                                           b_hh=found[3], hr=found[4]))
         return result
 
-    def _zeros(self, input, size):
+    def _zeros(self, input, size, batch_sizes=None):
         directions = 2 if self.bidirectional else 1
-        batch = input.size(0) if self.batch_first else input.size(1)
+        batch = _mini_batch(self, input, batch_sizes)
         return zeros((self.num_layers * directions, batch, size), dtype=input.dtype)
+
+
+def _mini_batch(rnn, input, batch_sizes):
+    if batch_sizes is not None:
+        return int(batch_sizes[0])
+    return input.size(0) if rnn.batch_first else input.size(1)
 
 
 def _check_arguments(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size):
@@ -180,16 +188,24 @@ def _check_arguments(input_size, hidden_size, num_layers, bias, batch_first, dro
         raise ValueError("proj_size has to be smaller than hidden_size")
 
 
-def _packed(input):
-    if type(input).__name__ == "PackedSequence":
-        raise _unsupported("torch.nn.utils.rnn.PackedSequence input to recurrent layers")
+def _is_packed(input) -> bool:
+    from gradrepl.torch.nn.utils.rnn import PackedSequence
+
+    return isinstance(input, PackedSequence)
+
+
+def _packed_result(output, input):
+    from gradrepl.torch.nn.utils.rnn import PackedSequence
+
+    return PackedSequence(output, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
 
 
 class _OneHidden(RNNBase):
     """nn.RNN and nn.GRU: one hidden-state tensor."""
 
     def forward(self, input, hx=None):
-        _packed(input)
+        if _is_packed(input):
+            return self._forward_packed(input, hx)
         name = "RNN" if self.mode.startswith("RNN") else self.mode
         if input.dim() not in (2, 3):
             suffix = " tensor" if name == "RNN" else ""
@@ -218,6 +234,19 @@ class _OneHidden(RNNBase):
         if not batched:
             output, h_n = ops.squeeze(output, batch_dim), ops.squeeze(h_n, 1)
         return output, h_n
+
+    def _forward_packed(self, packed, hx):
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if hx is None:
+            hx = self._zeros(data, self.hidden_size, batch_sizes)
+        else:
+            hx = self.permute_hidden(hx, sorted_indices)
+        self.check_forward_args(data, hx, batch_sizes)
+        sizes = [int(b) for b in batch_sizes._data]
+        output, finals = native_stack(self, data, list(ops.unbind(hx, 0)),
+                                      self._layer_weights(), sizes)
+        h_n = ops.stack(finals, 0)
+        return _packed_result(output, packed), self.permute_hidden(h_n, unsorted_indices)
 
 
 class RNN(_OneHidden):
@@ -251,7 +280,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input, batch_sizes=None):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(self, input, batch_sizes)
         return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, self.hidden_size)
 
     def check_forward_args(self, input, hidden, batch_sizes=None) -> None:
@@ -262,7 +291,8 @@ class LSTM(RNNBase):
                                "Expected hidden[1] size {}, got {}")
 
     def forward(self, input, hx=None):
-        _packed(input)
+        if _is_packed(input):
+            return self._forward_packed(input, hx)
         if input.dim() not in (2, 3):
             raise ValueError(f"LSTM: Expected input to be 2D or 3D, got {input.dim()}D instead")
         batched = input.dim() == 3
@@ -270,8 +300,7 @@ class LSTM(RNNBase):
         if not batched:
             input = ops.unsqueeze(input, batch_dim)
         if hx is None:
-            real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
-            hx = (self._zeros(input, real_hidden), self._zeros(input, self.hidden_size))
+            hx = self._zero_state(input)
         elif batched:
             if hx[0].dim() != 3 or hx[1].dim() != 3:
                 raise RuntimeError("For batched 3-D input, hx and cx should also be 3-D but got "
@@ -287,6 +316,26 @@ class LSTM(RNNBase):
             output = ops.squeeze(output, batch_dim)
             h_n, c_n = ops.squeeze(h_n, 1), ops.squeeze(c_n, 1)
         return output, (h_n, c_n)
+
+    def _zero_state(self, input, batch_sizes=None):
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        return (self._zeros(input, real_hidden, batch_sizes),
+                self._zeros(input, self.hidden_size, batch_sizes))
+
+    def _forward_packed(self, packed, hx):
+        # torch's packed branch checks nothing in Python: ATen's checks then apply
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if hx is None:
+            hx = self._zero_state(data, batch_sizes)
+        else:
+            hx = self.permute_hidden(hx, sorted_indices)
+        self.check_forward_args(data, hx, batch_sizes)
+        sizes = [int(b) for b in batch_sizes._data]
+        hiddens = list(zip(ops.unbind(hx[0], 0), ops.unbind(hx[1], 0)))
+        output, finals = native_stack(self, data, hiddens, self._layer_weights(), sizes)
+        h_n = ops.stack([h for h, _ in finals], 0)
+        c_n = ops.stack([c for _, c in finals], 0)
+        return _packed_result(output, packed), self.permute_hidden((h_n, c_n), unsorted_indices)
 
     def _run(self, input, hx):
         x = ops.transpose(input, 0, 1) if self.batch_first else input
