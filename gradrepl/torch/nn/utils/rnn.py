@@ -184,7 +184,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
     if not batch_first:
         padded_sequences.transpose_(0, 1)
     index = new_tensor(np.arange(padded_sequences.shape[1], dtype=np.int64))
-    return [seq[index < length] for seq, length in zip(padded_sequences, lengths)]
+    return [seq[index < length] for seq, length in zip(padded_sequences, lengths, strict=True)]
 
 
 def pack_sequence(sequences, enforce_sorted=True):
