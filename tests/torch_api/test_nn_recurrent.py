@@ -204,16 +204,6 @@ def test_flatten_parameters_is_a_no_op_and_weights_stay_shared():
     assert lstm.all_weights[1][0] is lstm.weight_ih_l0_reverse
 
 
-def test_packed_sequence_input_is_unsupported():
-    from gradrepl.engine.errors import UnsupportedError
-
-    class PackedSequence(tuple):
-        pass
-
-    with pytest.raises(UnsupportedError, match="PackedSequence"):
-        gt.nn.LSTM(2, 3)(PackedSequence())
-
-
 # --- the oneDNN LSTM row without torch --------------------------------------------------------
 
 def _row_inputs(rng, seq, batch, features, hidden, bias=True):
