@@ -173,3 +173,37 @@ def test_conv_errors_match(real_torch, call):
     with pytest.raises(type(expected.value)) as actual:
         call(gt)
     assert _set_order_free(str(actual.value)) == _set_order_free(str(expected.value))
+
+
+# --- the padding modules ------------------------------------------------------------------------
+
+PAD_MODULES = [
+    ("CircularPad1d(2)", (2, 3, 4)), ("CircularPad1d((1, 3))", (3, 4)),
+    ("CircularPad2d((1, 0, 2, 1))", (1, 2, 3, 4)), ("CircularPad2d(1)", (2, 3, 4)),
+    ("CircularPad3d(1)", (1, 2, 3, 4, 2)), ("CircularPad3d((0, 1, 1, 0, 2, 2))", (2, 3, 4, 2)),
+    ("ReflectionPad3d(1)", (1, 2, 3, 4, 2)), ("ReplicationPad3d((0, 1, 1, 0, 2, 2))", (2, 3, 4, 2)),
+    ("ZeroPad3d(1)", (1, 2, 3, 4, 2)), ("ConstantPad3d((0, 1, 1, 0, 2, 2), -1.5)", (2, 3, 4, 2)),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("source,shape", PAD_MODULES)
+def test_padding_modules_match(real_torch, source, shape):
+    def build(lib):
+        module = eval(f"lib.nn.{source}")
+        x = lib.randn(*shape, requires_grad=True)
+        return module(x), [x]
+    assert repr(eval(f"gt.nn.{source}")) == repr(eval(f"real_torch.nn.{source}"))
+    compare(real_torch, build)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("source,shape", [("CircularPad1d(1)", (4,)),
+                                          ("CircularPad2d(1)", (1, 2, 3, 4, 5)),
+                                          ("CircularPad3d(1)", (3, 4, 5))])
+def test_circular_module_rank_errors_match(real_torch, source, shape):
+    with pytest.raises(ValueError) as expected:
+        eval(f"real_torch.nn.{source}")(real_torch.ones(*shape))
+    with pytest.raises(ValueError) as actual:
+        eval(f"gt.nn.{source}")(gt.ones(*shape))
+    assert str(actual.value) == str(expected.value)
