@@ -272,3 +272,26 @@ def test_onednn_row_grad_fn_and_edges():
     assert out.grad_fn.name() == "MkldnnRnnLayerBackward0"
     assert [f is None for f, _ in out.grad_fn.next_functions] == \
         [False, False, False, True, True, False, False]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("shape", [(0, 2, 3), (4, 0, 3)])
+def test_empty_sequence_or_batch_as_torch(real_torch, kind, shape):
+    """No steps: torch's "Expected sequence length to be larger than 0 in RNN"; no sequences:
+    an empty output (oneDNN is skipped for an empty input, so LSTM runs the native loop)."""
+    outcome = []
+    for lib in (real_torch, gt):
+        lib.manual_seed(0)
+        try:
+            out, _ = getattr(lib.nn, kind)(3, 4)(lib.randn(*shape, requires_grad=True))
+            outcome.append((tuple(out.shape), out.grad_fn.name()))
+        except RuntimeError as error:
+            outcome.append(str(error))
+    assert outcome[0] == outcome[1]
+
+
+def test_activations_of_empty_tensors():
+    """The float kernels' loop split an empty run into zero-sized chunks (range step 0)."""
+    for op in (gt.sigmoid, gt.tanh, gt.exp):
+        assert op(gt.randn(0, 3)).shape == (0, 3)

@@ -340,7 +340,8 @@ class LSTM(RNNBase):
     def _run(self, input, hx):
         x = ops.transpose(input, 0, 1) if self.batch_first else input
         weights = self._layer_weights()
-        if input.dtype == float32 and self.proj_size == 0:
+        # ATen's use_mkldnn: float32, and not an empty input
+        if input.dtype == float32 and self.proj_size == 0 and input.numel() != 0:
             output, h_n, c_n = onednn_lstm_stack(self, x, ops.contiguous(hx[0]),
                                                  ops.contiguous(hx[1]), weights)
         else:

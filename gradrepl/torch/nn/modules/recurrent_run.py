@@ -97,6 +97,8 @@ def _output_of(hidden):
 def _padded(step, projected, hidden, w, reverse):
     """ATen's FullLayer (ReversedFullLayer): step over time, stack the outputs in time order."""
     steps = ops.unbind(projected, 0)
+    if not steps:
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     results = []
     for x_t in (steps[::-1] if reverse else steps):
         hidden = step(x_t, hidden, w)
