@@ -4,9 +4,9 @@
 
 Needs real PyTorch (the reference). For each configuration and seed, builds the same layer and
 input on both (same initial bits), runs forward and backward with the same upstream gradient,
-and reports over all seeds: the share of output and gradient elements that differ at all, the
-largest difference in ulps of the element itself (``elem``: |a - b| / spacing(|b|)), and the
-largest in ulps of the tensor's largest magnitude (``scale``: the bound the tests use).
+and reports over all seeds, for the outputs (output, h_n, c_n) and for the gradients (input and
+every parameter) apart: how many elements differ at all, and the largest difference in ulps of
+the tensor's largest magnitude (the bound the tests use).
 
 Then it isolates oneDNN's activations: an LSTM whose weights are zero and whose bias holds 4096
 test values computes c = sigmoid(z) (the other gates saturated) or c = tanh(z) in one step, which
@@ -37,24 +37,34 @@ def _run(lib, kind, args, kw, seed):
         warnings.simplefilter("ignore")
         layer = getattr(lib.nn, kind)(*args, **kw)
         x = lib.randn(*((4, 12, 8) if kw.get("batch_first") else (12, 4, 8)), requires_grad=True)
-        out, _ = layer(x)
+        out, finals = layer(x)
+    finals = finals if isinstance(finals, tuple) else (finals,)
+    values = [t.detach().numpy().copy() for t in (out, *finals)]
     lib.manual_seed(seed + 1)
     out.backward(lib.randn(*out.shape))
-    return [out.detach().numpy().copy()] + [t.grad.numpy().copy()
-                                            for t in (x, *layer.parameters())]
+    return values, [t.grad.numpy().copy() for t in (x, *layer.parameters())]
+
+
+def _gaps(pairs):
+    differ = total = 0
+    elem = scale = 0.0
+    for want, got in pairs:
+        gap = np.abs(want.astype(np.float64) - got)
+        differ += int((gap > 0).sum())
+        total += gap.size
+        elem = max(elem, float((gap / np.spacing(np.abs(want))).max()))
+        scale = max(scale, float(gap.max() / np.spacing(np.abs(want).max())))
+    return differ, total, elem, scale
 
 
 def measure(torch, gt, kind, args, kw, seeds):
-    differ = total = 0
-    elem = scale = 0.0
+    """(values, gradients): each (differing, total, max element ulps, max scale ulps)."""
+    values, grads = [], []
     for seed in range(seeds):
-        for want, got in zip(_run(torch, kind, args, kw, seed), _run(gt, kind, args, kw, seed)):
-            gap = np.abs(want.astype(np.float64) - got)
-            differ += int((gap > 0).sum())
-            total += gap.size
-            elem = max(elem, float((gap / np.spacing(np.abs(want))).max()))
-            scale = max(scale, float(gap.max() / np.spacing(np.abs(want).max())))
-    return differ, total, elem, scale
+        (want_v, want_g), (got_v, got_g) = (_run(lib, kind, args, kw, seed) for lib in (torch, gt))
+        values += zip(want_v, got_v)
+        grads += zip(want_g, got_g)
+    return _gaps(values), _gaps(grads)
 
 
 def onednn_activations(torch, count=4096):
@@ -90,11 +100,13 @@ def main() -> None:
 
     import gradrepl.torch as gt
 
-    print(f"{'layer':48} {'differ':>14} {'elem ulps':>10} {'scale ulps':>10}")
+    print(f"{'layer':42} {'outputs differ':>16} {'ulps':>5} {'gradients differ':>17} {'ulps':>5}")
     for kind, args, kw in CONFIGS:
-        differ, total, elem, scale = measure(torch, gt, kind, args, kw, seeds)
+        (v_differ, v_total, _, v_scale), (g_differ, g_total, _, g_scale) = measure(
+            torch, gt, kind, args, kw, seeds)
         name = f"{kind}{args} {kw or ''}"
-        print(f"{name:48} {differ:>6}/{total:<7} {elem:>10.0f} {scale:>10.1f}")
+        print(f"{name:42} {v_differ:>7}/{v_total:<8} {v_scale:>5.1f} {g_differ:>8}/{g_total:<8} "
+              f"{g_scale:>5.1f}")
     for name, (differ, ulps) in onednn_activations(torch).items():
         print(f"oneDNN {name}: {differ}/4096 differ from the correctly rounded value, "
               f"at most {ulps:.0f} ulps")

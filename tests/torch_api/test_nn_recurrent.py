@@ -295,3 +295,77 @@ def test_activations_of_empty_tensors():
     """The float kernels' loop split an empty run into zero-sized chunks (range step 0)."""
     for op in (gt.sigmoid, gt.tanh, gt.exp):
         assert op(gt.randn(0, 3)).shape == (0, 3)
+
+
+# --- oneDNN's forward arithmetic, bit for bit ------------------------------------------------
+
+ONEDNN = [("LSTM", (3, 4), {}), ("LSTM", (5, 8, 2), {"bidirectional": True}),
+          ("LSTM", (3, 4, 3), {"batch_first": True, "bias": False}),
+          ("LSTM", (16, 32, 2), {"dropout": 0.3})]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("with_hidden", [False, True])
+@pytest.mark.parametrize("kind,args,kw", ONEDNN, ids=[f"{a}{kw}" for _, a, kw in ONEDNN])
+def test_float32_lstm_forward_is_bit_identical(real_torch, kind, args, kw, with_hidden):
+    """The float32 LSTM runs oneDNN's GEMM order, sigmoid, tanh and cell update: output, h_n
+    and c_n carry torch's bits (the gradients do not: test_values_and_gradients_match)."""
+    results = []
+    for lib in (real_torch, gt):
+        lib.manual_seed(0)
+        layer = getattr(lib.nn, kind)(*args, **kw)
+        rows = layer.num_layers * (2 if layer.bidirectional else 1)
+        x = lib.randn(*((3, 7, args[0]) if kw.get("batch_first") else (7, 3, args[0])))
+        hidden = (lib.randn(rows, 3, args[1]), lib.randn(rows, 3, args[1])) if with_hidden else None
+        out, (h_n, c_n) = layer(x, hidden)
+        results.append([t.detach().numpy().copy() for t in (out, h_n, c_n)])
+    for want, got in zip(*results):
+        np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), scale=st.sampled_from([1e-5, 0.01, 1.0, 4.0, 10.0]))
+def test_onednn_activations_stay_within_their_documented_error(seed, scale):
+    """Without torch: oneDNN's sigmoid is within 3 ulps and its tanh within 1 ulp of the
+    correctly rounded values (measured on 4096 values against torch: docs/nn.md). Below about
+    -87 oneDNN's exp flushes to zero (2^-127 has no normal encoding), so sigmoid is 0 there."""
+    from gradrepl.engine.ops import onednn_math
+
+    z = np.random.default_rng(seed).standard_normal(512) * scale
+    z = np.clip(z, -80, 80).astype(np.float32)
+    for ours, exact, bound in ((onednn_math.sigmoid, lambda v: 1 / (1 + np.exp(-v)), 3),
+                               (onednn_math.tanh, np.tanh, 1)):
+        want = exact(z.astype(np.float64)).astype(np.float32)
+        got = ours(z)
+        assert got.dtype == np.float32
+        gap = np.abs(got.astype(np.float64) - want)
+        assert (gap <= bound * np.spacing(np.abs(want))).all()
+
+
+@pytest.mark.torch
+def test_onednn_activations_at_the_extremes_match_torch(real_torch):
+    """Through a one-step LSTM with zero weights: c = sigmoid(z) or tanh(z) exactly."""
+    from gradrepl.engine.ops import onednn_math
+
+    z = np.array([-87.04, -86.5, -100, 88, -1e-30, 0.0, 1e-40, -17.3, 9.02, 9.01, 4.2e-4, -3e-4,
+                  1e30, np.inf, -np.inf, 0.3, -2.0059137], np.float32)
+    lstm, saturated = real_torch.nn.LSTM(1, z.size), np.full(z.size, 30, np.float32)
+    for gates, ours in (([z] + [saturated] * 3, onednn_math.sigmoid),
+                        ([saturated] * 2 + [z, saturated], onednn_math.tanh)):
+        with real_torch.no_grad():
+            for p in lstm.parameters():
+                p.zero_()
+            lstm.bias_ih_l0.copy_(real_torch.tensor(np.concatenate(gates)))
+            c = lstm(real_torch.zeros(1, 1, 1))[1][1].numpy()[0, 0]
+        np.testing.assert_array_equal(ours(z) + np.float32(0), c)  # the cell adds +0
+
+
+def test_onednn_gate_product_is_the_sequential_fma_chain():
+    from gradrepl.engine.ops import onednn_math
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 5)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
+    chain = np.zeros((3, 4), np.float32)
+    for k in range(5):  # fma in float64 then float32: exact here (no midpoint cases at this size)
+        chain = (a[:, k:k + 1].astype(np.float64) * b[k:k + 1] + chain).astype(np.float32)
+    np.testing.assert_array_equal(onednn_math.gate_product(a, b), chain)

@@ -7,16 +7,20 @@ with edges to the input, ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``,
 ``c0`` in that order. oneDNN adds the two biases into one before the step, so both bias
 gradients are the same tensor of values.
 
-The arithmetic is the textbook LSTM step in float32 (gate products rounded per matrix product,
-the activations evaluated in float64 and rounded once). oneDNN's GEMM blocking and its own
-polynomial sigmoid and tanh are not reproduced, so values differ from torch's in the last bits
-(docs/nn.md gives the measured size); the backward runs in float64 and rounds each gradient once.
+In float32 the forward is oneDNN's own arithmetic (``onednn_math``: its GEMM order, its
+polynomial sigmoid and tanh, its fused cell update), so the values are torch's bit for bit while
+the gate products stay under ``onednn_math.CHAIN_LIMIT`` multiply-adds; other dtypes (only the
+tests call this row with them) take the textbook step. The backward is oneDNN's backward
+primitive in torch, not reproduced: gradrepl runs it in float64 and rounds each gradient once,
+so gradients differ from torch's in the last bits (docs/nn.md gives the measured size).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math.fused import fma32
+from gradrepl.engine.ops import onednn_math
 from gradrepl.engine.ops.named_results import record_outputs
 from gradrepl.engine.ops.nn_common import arrays_only
 from gradrepl.engine.ops.primitive import Primitive
@@ -26,20 +30,56 @@ def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
+class _Textbook:
+    """Any dtype: each product rounded once, the activations in float64 rounded once."""
+
+    @staticmethod
+    def product(a, b):
+        return np.matmul(a, b).astype(a.dtype)
+
+    @staticmethod
+    def activations(gates, dtype):
+        i, f, g, o = np.split(gates.astype(np.float64), 4, axis=1)
+        return tuple(v.astype(dtype) for v in (_sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)))
+
+    @staticmethod
+    def cell(i, f, g, o, c):
+        c_next = f * c + i * g
+        return c_next, np.tanh(c_next.astype(np.float64)).astype(c.dtype)
+
+
+class _OneDNN:
+    """float32: oneDNN's own GEMM order, sigmoid, tanh and fused cell update (onednn_math)."""
+
+    product = staticmethod(onednn_math.gate_product)
+
+    @staticmethod
+    def activations(gates, dtype):
+        i, f, g, o = np.split(gates, 4, axis=1)
+        return (onednn_math.sigmoid(i), onednn_math.sigmoid(f), onednn_math.tanh(g),
+                onednn_math.sigmoid(o))
+
+    @staticmethod
+    def cell(i, f, g, o, c):
+        c_next = fma32(i, g, f * c)
+        return c_next, onednn_math.tanh(c_next)
+
+
 def _forward(x, w_ih, w_hh, bias, h, c, reverse):
     """The output sequence, last h, last c, and per step the gates and states the backward reads."""
     dtype = x.dtype
+    math = _OneDNN if dtype == np.float32 else _Textbook
     steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
-    projected = np.matmul(x, w_ih.T).astype(dtype)
+    seq, batch = x.shape[:2]
+    projected = math.product(x.reshape(seq * batch, -1), np.ascontiguousarray(w_ih.T))
+    projected = projected.reshape(seq, batch, -1)
+    w_hh_t = np.ascontiguousarray(w_hh.T)
     output = np.empty(x.shape[:2] + (w_hh.shape[1],), dtype)
     trace = []
     for t in steps:
-        gates = (projected[t] + np.matmul(h, w_hh.T).astype(dtype)) + bias
-        i, f, g, o = np.split(gates.astype(np.float64), 4, axis=1)
-        i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
-        i, f, g, o = (v.astype(dtype) for v in (i, f, g, o))
-        c_next = f * c + i * g
-        tanh_c = np.tanh(c_next.astype(np.float64)).astype(dtype)
+        gates = (projected[t] + math.product(h, w_hh_t)) + bias
+        i, f, g, o = math.activations(gates, dtype)
+        c_next, tanh_c = math.cell(i, f, g, o, c)
         h_next = o * tanh_c
         trace.append((t, h, c, i, f, g, o, tanh_c))
         output[t] = h_next
