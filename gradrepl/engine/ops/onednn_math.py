@@ -66,13 +66,15 @@ bc545a43 bae08fee 3c80225d 3b1fd1df ba36b9d1 b91de544 b71f100f b408e2ed b685fec8
 CHAIN_LIMIT = 1 << 23
 
 
-def gate_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` (float32, 2-D) summed as oneDNN's GEMM sums it, a sequential FMA chain over k."""
+def gate_product(a: np.ndarray, b: np.ndarray, start=None) -> np.ndarray:
+    """``a @ b`` (float32, 2-D) summed as oneDNN's GEMM sums it, a sequential FMA chain over k
+    from zero (or from ``start``)."""
     m, k = a.shape
     n = b.shape[1]
     if m * k * n > CHAIN_LIMIT:
-        return np.matmul(a, b)
-    total = np.zeros((m, n), _F32)
+        product = np.matmul(a, b)
+        return product if start is None else product + start
+    total = np.zeros((m, n), _F32) if start is None else start
     for j in range(k):
         total = fma32(a[:, j:j + 1], b[j:j + 1, :], total)
     return total
