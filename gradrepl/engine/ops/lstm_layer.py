@@ -7,12 +7,12 @@ with edges to the input, ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``,
 ``c0`` in that order. oneDNN adds the two biases into one before the step, so both bias
 gradients are the same tensor of values.
 
-In float32 the forward is oneDNN's own arithmetic (``onednn_math``: its GEMM order, its
-polynomial sigmoid and tanh, its fused cell update), so the values are torch's bit for bit while
-the gate products stay under ``onednn_math.CHAIN_LIMIT`` multiply-adds; other dtypes (only the
-tests call this row with them) take the textbook step. The backward is oneDNN's backward
-primitive in torch, not reproduced: gradrepl runs it in float64 and rounds each gradient once,
-so gradients differ from torch's in the last bits (docs/nn.md gives the measured size).
+In float32 the forward and the backward are oneDNN's own arithmetic (``onednn_math``: its GEMM
+order, its polynomial sigmoid and tanh, its fused cell update; the backward primitive's cell
+formulas and summation orders, measured against torch), so values and gradients are torch's bit
+for bit while the products stay under ``onednn_math.CHAIN_LIMIT`` multiply-adds (one known
+exception: the input's gradient when there is one input feature). Other dtypes (only the tests
+call this row with them) take the textbook step, with a float64 backward rounded once.
 """
 
 from __future__ import annotations
