@@ -1,7 +1,7 @@
-"""Build issue 9's training lessons in ``samples/`` (14-16) with nbformat, outputs empty.
+"""Build issue 9's training lessons in ``samples/`` (14-16, 18) with nbformat, outputs empty.
 
     python scripts/make_nn_samples.py [--out samples]
-    PYTHONPATH=$PWD python -m gradrepl replay --engine torch --update samples/1[4-6]_*.ipynb
+    PYTHONPATH=$PWD python -m gradrepl replay --engine torch --update samples/1[4-68]_*.ipynb
 
 (Saving and loading a state dict is samples/12, a training loop with SGD and a DataLoader 13.)
 
@@ -212,10 +212,71 @@ print(pooled.shape, pooled.grad_fn)
 """),
 ]
 
+SEQUENCES = [
+    md("""
+# Sequences: `nn.LSTM`, `nn.GRU`, packed batches and circular padding
+
+A two-layer LSTM over a batch of two sequences of five 3-feature steps.
+"""),
+    code("""
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+lstm = nn.LSTM(input_size=3, hidden_size=4, num_layers=2, batch_first=True)
+print(lstm)
+for name, p in lstm.named_parameters():
+    print(f"{name:14s} {tuple(p.shape)}")
+"""),
+    code("""
+x = torch.randn(2, 5, 3)
+out, (h_n, c_n) = lstm(x)
+print(out.shape, h_n.shape, c_n.shape)
+print(out.grad_fn, h_n.grad_fn)
+out[:, -1]
+"""),
+    md("The last step of the top layer is the top layer's final hidden state:"),
+    code("""
+torch.equal(out[:, -1], h_n[-1])
+"""),
+    md("""
+Sequences of different lengths: pack the padded batch so that the LSTM stops each sequence at
+its own length, then pad the result back.
+"""),
+    code("""
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+packed = pack_padded_sequence(x, lengths=[5, 2], batch_first=True)
+print(packed.batch_sizes)
+packed_out, (h, c) = lstm(packed)
+padded, lengths = pad_packed_sequence(packed_out, batch_first=True)
+print(lengths)
+padded[1]
+"""),
+    md("A bidirectional GRU reads the sequence both ways; a linear head classifies it:"),
+    code("""
+gru = nn.GRU(3, 4, bidirectional=True, batch_first=True)
+head = nn.Linear(8, 2)
+logits = head(gru(x)[0][:, -1])
+loss = nn.functional.cross_entropy(logits, torch.tensor([0, 1]))
+loss.backward()
+print(f"loss {loss.item():.4f}")
+print(gru.weight_hh_l0_reverse.grad.shape)
+"""),
+    md("Circular padding wraps the sequence around, as for periodic signals:"),
+    code("""
+conv = nn.Conv1d(1, 1, kernel_size=3, padding=1, padding_mode="circular", bias=False)
+print(conv)
+signal = torch.arange(6.0).reshape(1, 1, 6)
+print(nn.functional.pad(signal, (1, 1), mode="circular"))
+"""),
+]
+
 LESSONS = {
     "14_linear_regression": LINEAR_REGRESSION,
     "15_classifier": CLASSIFIER,
     "16_small_cnn": SMALL_CNN,
+    "18_sequences_lstm": SEQUENCES,
 }
 
 

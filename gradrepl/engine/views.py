@@ -162,7 +162,8 @@ OVERLAP = ("unsupported operation: more than one element of the written-to tenso
 def check_no_overlap(tensor: Tensor) -> None:
     """torch refuses to write into a tensor whose elements share memory (an expanded view)."""
     data = tensor._data
-    if type(data) is np.ndarray and any(
+    # numpy gives an empty array zero strides; nothing is written, so nothing overlaps
+    if type(data) is np.ndarray and data.size and any(
             stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape)):
         raise RuntimeError(OVERLAP)
 

@@ -68,8 +68,6 @@ NON_LEAF_GRAD_HINT = (
 INSTEAD: tuple[tuple[str, str], ...] = (
     ("torch.nn.functional", "compose it from the functions gradrepl's torch.nn.functional has (docs/nn.md lists "
                             "them) and tensor operations: a loss is a formula such as ((pred - y) ** 2).mean()"),
-    ("torch.nn.LSTM", "step an nn.LSTMCell over the sequence (for x_t in x.unbind(0): h, c = cell(x_t, (h, c))), "
-                      "then torch.stack the hidden states"),
     ("torch.nn", "build the layer from the ones gradrepl has (docs/nn.md lists them) or subclass nn.Module "
                  "with a forward made of tensor operations"),
     ("torch.optim", "use SGD, Adam, AdamW, RMSprop or Adagrad, or update the weights yourself: "

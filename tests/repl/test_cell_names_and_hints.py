@@ -42,8 +42,8 @@ def test_none_grad_of_a_non_leaf_hints_retain_grad(driver):
 
 
 def test_one_unsupported_error_everywhere_with_what_to_do_instead(driver):
-    for cell, advice in [("import torch.nn.utils.rnn", "subclass nn.Module"),
-                         ("torch.nn.LSTM(3, 4)", "nn.LSTMCell"),
+    for cell, advice in [("import torch.nn.utils.prune", "subclass nn.Module"),
+                         ("torch.nn.Transformer(4, 2)", "subclass nn.Module"),
                          ("torch.nn.functional.grid_sample", "((pred - y) ** 2).mean()"),
                          ("torch.optim.LBFGS", "w -= lr * w.grad"),
                          ("import torch.fft", "gradrepl --engine torch"),

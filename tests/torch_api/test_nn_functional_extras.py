@@ -184,13 +184,6 @@ def test_constant_pad_twice_differentiable():
     np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 4), 2, dtype=np.float32))
 
 
-def test_circular_padding_says_unsupported():
-    from gradrepl.engine.errors import UnsupportedError
-
-    with pytest.raises(UnsupportedError, match="circular"):
-        gt.nn.functional.pad(gt.zeros(1, 1, 4), (1, 1), "circular")
-
-
 MODULES = [
     ("ZeroPad2d(1)", (1, 2, 3, 4)), ("ZeroPad2d((1, 2, 3, 4))", (1, 2, 3, 4)),
     ("ZeroPad1d(2)", (2, 3, 4)), ("ConstantPad1d(2, 3.5)", (2, 3, 4)),

@@ -226,8 +226,8 @@ def test_missing_module_attribute_is_an_ordinary_attribute_error():
 def test_unsupported_layer_says_so():
     from gradrepl.engine.errors import UnsupportedError
 
-    with pytest.raises(UnsupportedError, match="torch.nn.LSTM"):
-        gnn.LSTM
+    with pytest.raises(UnsupportedError, match="torch.nn.Transformer"):
+        gnn.Transformer
 
 
 def test_module_method_torch_has_is_unsupported_not_missing():

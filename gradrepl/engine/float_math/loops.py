@@ -19,6 +19,8 @@ from gradrepl.engine.ops.summation import GRAIN_SIZE, THREADS
 
 def scalar_elements(n: int, itemsize: int) -> list:
     """The slices of a contiguous run of ``n`` elements that torch computes one at a time."""
+    if n == 0:  # an empty tensor: no chunk, no tail
+        return []
     step = 2 * vector_lanes(itemsize)
     tasks = min(THREADS, -(-n // GRAIN_SIZE)) if n >= GRAIN_SIZE else 1
     chunk = -(-n // tasks)

@@ -58,17 +58,17 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         return apply_unary(_padding.CONSTANT_PAD, input, (pads, 0.0 if value is None else value))
     if value is not None and value != 0:
-        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument.")
-    if mode == "circular":
-        from gradrepl.engine.errors import UnsupportedError
-
-        raise UnsupportedError("torch.nn.functional.pad(mode='circular')")
-    if mode not in _NON_CONSTANT:
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if mode not in _NON_CONSTANT and mode != "circular":
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     n = len(pads) // 2
     if input.dim() not in (n + 1, n + 2):
         raise NotImplementedError(
             f"Padding size {len(pads)} is not supported for {input.dim()}D input tensor.{_PAD_SIZES}")
+    if mode == "circular":
+        from gradrepl.torch.nn._circular import pad_circular
+
+        return pad_circular(input, pads)
     if mode == "reflect":
         for k in range(n):
             dim = input.dim() - 1 - k
@@ -77,7 +77,31 @@ def pad(input, pad, mode="constant", value=None):
                     "Argument #4: Padding size should be less than the corresponding input "
                     f"dimension, but got: padding ({pads[2 * k]}, {pads[2 * k + 1]}) at dimension "
                     f"{dim} of input {list(input.shape)}")
+    _check_output_size(mode, input.shape, pads)
     return apply_unary(_NON_CONSTANT[mode][n], input, (pads,))
+
+
+def _check_output_size(mode, shape, pads):
+    """ATen's reflection/replication kernels' checks on the padded size, in their words: "too
+    small" only when every padded dim comes out empty, else the allocation's own error."""
+    n = len(pads) // 2
+    sizes = list(shape[-n:])
+    outs = [size + pads[2 * (n - 1 - k)] + pads[2 * (n - 1 - k) + 1] for k, size in enumerate(sizes)]
+    if all(out < 1 for out in outs):
+        names = "DHW"[3 - n:]
+        given = " ".join(f"{name}: {size}" for name, size in zip(names, sizes))
+        if n > 1:  # "D: 4 H: 5, W: 4": a comma only before W
+            given = given[:given.rindex(" W:")] + "," + given[given.rindex(" W:"):]
+        if n == 2 and mode == "replicate":
+            given += " "
+        calculated = " ".join(f"{name}: {out}" for name, out in zip(names, outs))
+        raise RuntimeError(f"input ({given}) is too small. Calculated output {calculated}")
+    if any(out < 0 for out in outs):
+        if n == 2 and mode == "reflect":
+            raise RuntimeError("numel: integer multiplication overflow")
+        full = list(shape[:-n]) + outs
+        negative = next(out for out in outs if out < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative}: {full}")
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

@@ -11,7 +11,7 @@ from gradrepl.torch.nn.modules.nonlinear import (
 )
 from gradrepl.torch.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from gradrepl.torch.nn.modules.resize import *  # noqa: F401,F403
-from gradrepl.torch.nn.modules.recurrent import GRU, RNN
+from gradrepl.torch.nn.modules.recurrent import GRU, LSTM, RNN, RNNBase
 from gradrepl.torch.nn.modules.rnn import GRUCell, LSTMCell, RNNCell
 from gradrepl.torch.nn.modules.resize import __all__ as _resize
 from gradrepl.torch.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
@@ -20,4 +20,4 @@ from gradrepl.torch.nn.modules.sparse import Bilinear, Embedding
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "GELU",
            "HuberLoss", "KLDivLoss", "L1Loss", "LeakyReLU", "MSELoss", "NLLLoss", "PReLU", "SiLU",
            "SmoothL1Loss", "Softplus", "Hardtanh", "ReLU6", "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
-           "Bilinear", "Conv1d", "Conv2d", "Embedding", "LayerNorm", "MaxPool2d"] + _resize + ["GRU", "GRUCell", "LSTMCell", "RNN", "RNNCell"]
+           "Bilinear", "Conv1d", "Conv2d", "Embedding", "LayerNorm", "MaxPool2d"] + _resize + ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 from gradrepl.torch.nn import _extras as F
 from gradrepl.torch.nn.modules.module import Module
 
-__all__ = ["ConstantPad1d", "ConstantPad2d", "CosineSimilarity", "PairwiseDistance",
-           "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
-           "Upsample", "ZeroPad1d", "ZeroPad2d"]
+__all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
+           "ConstantPad3d", "CosineSimilarity", "PairwiseDistance", "ReflectionPad1d",
+           "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "Upsample", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
 
 
 def _pads(padding, n):
@@ -47,6 +48,10 @@ class ConstantPad2d(ConstantPad1d):
     dims = 2
 
 
+class ConstantPad3d(ConstantPad1d):
+    dims = 3
+
+
 class ZeroPad1d(ConstantPad1d):
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -59,6 +64,10 @@ class ZeroPad2d(ZeroPad1d):
     dims = 2
 
 
+class ZeroPad3d(ZeroPad1d):
+    dims = 3
+
+
 class ReflectionPad1d(_Pad):
     mode = "reflect"
 
@@ -67,12 +76,40 @@ class ReflectionPad2d(ReflectionPad1d):
     dims = 2
 
 
+class ReflectionPad3d(ReflectionPad1d):
+    dims = 3
+
+
 class ReplicationPad1d(_Pad):
     mode = "replicate"
 
 
 class ReplicationPad2d(ReplicationPad1d):
     dims = 2
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    dims = 3
+
+
+class CircularPad1d(_Pad):
+    """torch checks the rank in the module (F.pad would name other sizes)."""
+
+    mode = "circular"
+
+    def forward(self, input):
+        if input.dim() not in (self.dims + 1, self.dims + 2):
+            raise ValueError(f"expected {self.dims + 1}D or {self.dims + 2}D input (got "
+                             f"{input.dim()}D input)")
+        return super().forward(input)
+
+
+class CircularPad2d(CircularPad1d):
+    dims = 2
+
+
+class CircularPad3d(CircularPad1d):
+    dims = 3
 
 
 class Upsample(Module):

@@ -1,10 +1,11 @@
-"""``torch.nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``torch.nn.utils``: gradient clipping, parameter/vector conversion, packed sequences."""
 
 from gradrepl.torch.nn.utils.clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
 from gradrepl.torch.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from gradrepl.torch.nn.utils import rnn
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+           "rnn", "vector_to_parameters"]
 
 
 def __getattr__(name):
