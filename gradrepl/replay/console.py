@@ -17,6 +17,7 @@ Colour (rich) only when writing to a terminal, or when FORCE_COLOR is set; never
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -31,16 +32,20 @@ class ConsoleReporter:
     (``colour_from_environment``), then whether ``file`` is a terminal."""
 
     def __init__(self, file=None, color: bool | None = None, verbose: bool = False):
+        self.file = file or sys.stdout
+        self.color = colour_from_environment(os.environ) if color is None else color
+        self.verbose = verbose
+
+    @functools.cached_property
+    def console(self):
+        """Made at the first line printed: replay prints its first report while the next notebook
+        already runs, so importing rich then costs no time on a machine with a core to spare."""
         from rich.console import Console
 
-        self.file = file or sys.stdout
-        if color is None:
-            color = colour_from_environment(os.environ)
         # Off is force_terminal=False, not rich's no_color, which keeps bold and dim: NO_COLOR users
         # (and their logs) want plain text. On is no_color=False too, or rich would obey NO_COLOR.
-        self.console = Console(file=self.file, highlight=False, soft_wrap=True, force_terminal=color,
-                               no_color=False if color else None)
-        self.verbose = verbose
+        return Console(file=self.file, highlight=False, soft_wrap=True, force_terminal=self.color,
+                       no_color=False if self.color else None)
 
     @property
     def is_terminal(self) -> bool:

@@ -100,9 +100,6 @@ def warm_up(options: ReplayOptions) -> None:
         session.restore_torch_defaults()
     except Exception:
         pass  # a notebook's `import torch` cell reports any problem in its own words
-    # The warm-up's garbage, collected once here rather than in every child (see _start for why
-    # the children's collector never walks what the parent holds).
-    gc.collect()
 
 
 # --- the child ----------------------------------------------------------------------------------
@@ -289,9 +286,11 @@ def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int
     warm_up(options)
     scheduler = _Scheduler(notebooks, options, max(1, jobs), on_report)
     try:
+        scheduler.start_children()
         while scheduler.busy:
-            scheduler.start_children()
             scheduler.read_children()
+            # The next notebook starts before this process prints the last one's report.
+            scheduler.start_children()
             scheduler.report_in_order()
     finally:
         scheduler.kill_running()
