@@ -3,9 +3,6 @@ conversion: for any argv, the same values or the same error, help and exit."""
 
 import contextlib
 import io
-import subprocess
-import sys
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,13 +87,3 @@ def test_plain_values_take_the_short_path():
     kind, values, _ = parse(group, argv)
     assert kind == "values"
     assert values["jobs"] == (int, "2") and values["rtol"] == (float, "0.001") and values["paths"] == (list, "['a.ipynb', 'b']")
-
-
-def test_replay_does_not_import_pydantic(tmp_path):
-    path = tmp_path / "n.ipynb"
-    path.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    program = ("import sys\nsys.argv = ['gradrepl', 'replay', '--no-color', '-j', '1', sys.argv[1]]\n"
-               "from gradrepl.cli import main\ntry:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
-               "print(code, 'pydantic' in sys.modules)")
-    completed = subprocess.run([sys.executable, "-c", program, str(path)], capture_output=True, text=True)
-    assert completed.stdout.splitlines()[-1] == "0 False", completed.stdout + completed.stderr
