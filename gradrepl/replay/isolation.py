@@ -49,12 +49,13 @@ def can_isolate(options: Optional[ReplayOptions] = None) -> bool:
 
 # Run once in a throwaway session before forking: they import and warm what lessons use on first
 # touch, so no child pays for it again (a child that imports ``torch.nn`` itself spends 5 ms on it
-# with bytecode cached and 25 ms without). torch.nn, torch.optim and torch.utils.data: real PyTorch
-# loads them with ``import torch`` anyway. Printing, the display hook, autograd, torch.autograd.grad,
-# hooks, the C library's pow (found once per process), a loss, an optimizer step, an error and its
-# traceback. They change no process-wide setting: no random numbers (nothing that draws one, such as
-# a layer's initialisation or a DataLoader's iterator), no print options, grad mode as it was, and
-# no warning (one shown here would count as already shown in every notebook).
+# with bytecode cached and 25 ms without). torch.nn, torch.optim and torch.utils.data (real PyTorch
+# loads them with ``import torch`` anyway); printing and the display hook; autograd, first and
+# second derivatives with torch.autograd.grad, hooks; the C library's pow (found once per process);
+# a loss and an optimizer step; an error and its traceback. They change no process-wide setting:
+# no random numbers (nothing that draws one, such as a layer's initialisation or a DataLoader's
+# iterator), no print options, grad mode as it was, and no warning (one shown here would count as
+# already shown in every notebook).
 _WARM_UP_CELLS = (
     """\
 import torch, torch.nn, torch.optim, torch.utils.data
@@ -62,7 +63,8 @@ import torch.nn.functional as F
 x = torch.tensor(2.0, requires_grad=True)
 y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1
 y.backward()
-(dy_dx,) = torch.autograd.grad(x * x, x)
+(dy_dx,) = torch.autograd.grad(x ** 3, x, create_graph=True)
+(d2y_dx2,) = torch.autograd.grad(dy_dx, x)
 w = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
 h = w * 2 + 1
 h.retain_grad()
@@ -74,7 +76,7 @@ optimizer.step()
 optimizer.zero_grad()
 with torch.no_grad():
     w -= 0.1 * h.grad
-print(y, x.grad, dy_dx, y.item(), f"{loss.item():.4f}", w, torch.zeros(3, dtype=torch.int64))
+print(y, x.grad, dy_dx, d2y_dx2, y.item(), f"{loss.item():.4f}", w, torch.zeros(3, dtype=torch.int64))
 y
 """,
     "torch.ones(2) + torch.ones(3)",  # an error, as lessons show them
