@@ -31,9 +31,13 @@ app = typer.Typer(
 
 def command():
     """The click command behind ``app``, with help that shows arguments by name (``NOTEBOOK...``)
-    rather than typer's type placeholders (``{paths}...``, ``<list[str]>``)."""
+    rather than typer's type placeholders (``{paths}...``, ``<list[str]>``), converting plain
+    values without pydantic (``cli_values``)."""
+    from gradrepl import cli_values
+
     group = typer.main.get_command(app)
     for cmd in [group, *getattr(group, "commands", {}).values()]:
+        cli_values.install(cmd)
         for param in cmd.params:
             if param.param_type_name == "argument":
                 name = param.metavar or param.name.upper()

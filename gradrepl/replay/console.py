@@ -17,6 +17,7 @@ Colour (rich) only when writing to a terminal, or when FORCE_COLOR is set; never
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -31,16 +32,34 @@ class ConsoleReporter:
     (``colour_from_environment``), then whether ``file`` is a terminal."""
 
     def __init__(self, file=None, color: bool | None = None, verbose: bool = False):
+        self.file = file or sys.stdout
+        self.color = colour_from_environment(os.environ) if color is None else color
+        self.verbose = verbose
+
+    @functools.cached_property
+    def console(self):
+        """Made at the first coloured line: replay prints its first report while the next notebook
+        already runs, so importing rich then costs no time on a machine with a core to spare."""
         from rich.console import Console
 
-        self.file = file or sys.stdout
-        if color is None:
-            color = colour_from_environment(os.environ)
         # Off is force_terminal=False, not rich's no_color, which keeps bold and dim: NO_COLOR users
         # (and their logs) want plain text. On is no_color=False too, or rich would obey NO_COLOR.
-        self.console = Console(file=self.file, highlight=False, soft_wrap=True, force_terminal=color,
-                               no_color=False if color else None)
-        self.verbose = verbose
+        return Console(file=self.file, highlight=False, soft_wrap=True, force_terminal=self.color,
+                       no_color=False if self.color else None)
+
+    @functools.cached_property
+    def plain(self) -> bool:
+        """Surely no colour: the lines are written as rich would write them uncoloured
+        (``plain_line``), without importing rich (a tenth of replay's own start-up)."""
+        if self.color is not None:
+            return not self.color
+        if os.environ.get("TTY_COMPATIBLE") == "1":  # rich's override: a terminal, whatever isatty says
+            return False
+        isatty = getattr(self.file, "isatty", None)
+        try:
+            return not (isatty and isatty())
+        except ValueError:  # a closed file
+            return True
 
     @property
     def is_terminal(self) -> bool:
@@ -53,6 +72,9 @@ class ConsoleReporter:
             return False
 
     def _print(self, text: str, style: str | None = None) -> None:
+        if self.plain:
+            self.file.write(plain_line(text))
+            return
         from rich.text import Text
 
         self.console.print(Text(text, style=style or ""))
@@ -94,6 +116,31 @@ class ConsoleReporter:
             line += f" before the update; {updated} cell{'s' if updated != 1 else ''} updated"
         good = not Totals.of(reports).failed if updated is None or ok is None else ok
         self._print(line, "bold green" if good else "bold red")
+
+
+_RICH_STRIPS = dict.fromkeys((7, 8, 11, 12, 13))  # the control codes rich's Text drops (bell, backspace ...)
+
+
+def plain_line(text: str) -> str:
+    """``text`` as rich prints it without colour (soft wrap, tab stops every 8 cells): checked
+    against rich itself by a property test."""
+    text = text.translate(_RICH_STRIPS)
+    if "\t" in text:
+        text = "\n".join(_expand_tabs(line) for line in text.split("\n"))
+    return text + "\n"
+
+
+def _expand_tabs(line: str) -> str:
+    from rich.cells import cell_len  # a wide character takes two cells
+
+    pieces, position = [], 0
+    parts = line.split("\t")
+    for part in parts[:-1]:
+        position += cell_len(part)
+        spaces = 8 - position % 8
+        pieces += [part, " " * spaces]
+        position += spaces
+    return "".join(pieces) + parts[-1]
 
 
 def colour_from_environment(environ) -> bool | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from xml.etree import ElementTree as ET
 
 from gradrepl.replay.results import FAILED, PASSED, SKIPPED, UNSUPPORTED, NotebookReport
 
@@ -56,6 +55,8 @@ def _xml_text(text: str) -> str:
 
 
 def junit_xml(reports: list[NotebookReport]) -> str:
+    from xml.etree import ElementTree as ET  # only for --junit-xml
+
     suites = ET.Element("testsuites", name="gradrepl replay")
     for report in reports:
         suite = ET.SubElement(

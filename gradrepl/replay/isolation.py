@@ -19,6 +19,7 @@ fork-safe), notebooks run one after another in the replay process, each in a fre
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import selectors
@@ -46,17 +47,40 @@ def can_isolate(options: Optional[ReplayOptions] = None) -> bool:
     return hasattr(os, "fork")
 
 
-# Run once in a throwaway session before forking: it imports and warms what lessons use on first
-# touch (printing, autograd, the display hook, output capture), so no child pays for that again.
-# It changes no process-wide setting (no random numbers, no print options, grad mode as it was).
-_WARM_UP_CELL = """\
-import torch
-x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
-y = (x * 2 + 1).mean()
+# Run once in a throwaway session before forking: they import and warm what lessons use on first
+# touch, so no child pays for it again (a child that imports ``torch.nn`` itself spends 5 ms on it
+# with bytecode cached and 25 ms without). torch.nn, torch.optim and torch.utils.data (real PyTorch
+# loads them with ``import torch`` anyway); printing and the display hook; autograd, first and
+# second derivatives with torch.autograd.grad, hooks; the C library's pow (found once per process);
+# a loss and an optimizer step; an error and its traceback. They change no process-wide setting:
+# no random numbers (nothing that draws one, such as a layer's initialisation or a DataLoader's
+# iterator), no print options, grad mode as it was, and no warning (one shown here would count as
+# already shown in every notebook).
+_WARM_UP_CELLS = (
+    """\
+import torch, torch.nn, torch.optim, torch.utils.data
+import torch.nn.functional as F
+x = torch.tensor(2.0, requires_grad=True)
+y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1
 y.backward()
-print(y, x.grad, torch.zeros(3, dtype=torch.int64))
+(dy_dx,) = torch.autograd.grad(x ** 3, x, create_graph=True)
+(d2y_dx2,) = torch.autograd.grad(dy_dx, x)
+w = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+h = w * 2 + 1
+h.retain_grad()
+h.register_hook(lambda grad: grad)
+loss = F.mse_loss(torch.relu(h @ w.T), torch.zeros(2, 2))
+loss.backward()
+optimizer = torch.optim.SGD([w], lr=0.1, momentum=0.9)
+optimizer.step()
+optimizer.zero_grad()
+with torch.no_grad():
+    w -= 0.1 * h.grad
+print(y, x.grad, dy_dx, d2y_dx2, y.item(), f"{loss.item():.4f}", w, torch.zeros(3, dtype=torch.int64))
 y
-"""
+""",
+    "torch.ones(2) + torch.ones(3)",  # an error, as lessons show them
+)
 
 
 _warmed: set[str] = set()
@@ -73,7 +97,8 @@ def warm_up(options: ReplayOptions) -> None:
     try:
         session = runner.new_session(options)
         session.preload()
-        session.run_cell(_WARM_UP_CELL)
+        for cell in _WARM_UP_CELLS:
+            session.run_cell(cell)
         session.restore_torch_defaults()
     except Exception:
         pass  # a notebook's `import torch` cell reports any problem in its own words
@@ -155,6 +180,13 @@ def _start(notebook: Notebook, options: ReplayOptions, register: Callable[[_Chil
     sys.stdout.flush()
     sys.stderr.flush()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    # The child inherits the parent's objects frozen: its collector never walks them, so it never
+    # writes into their headers and copies only the pages its lesson really touches. The parent
+    # unfreezes at once, leaving its own collector as it was (the pytest plugin forks from pytest's
+    # process; one that froze objects itself is left alone).
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     try:
         pid = os.fork()
         if pid == 0:  # pragma: no cover (the child always leaves through os._exit)
@@ -163,6 +195,8 @@ def _start(notebook: Notebook, options: ReplayOptions, register: Callable[[_Chil
         os.close(write_fd)
         register(_Child(notebook, pid, read_fd))
     finally:
+        if freeze:
+            gc.unfreeze()
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
@@ -254,9 +288,11 @@ def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int
     warm_up(options)
     scheduler = _Scheduler(notebooks, options, max(1, jobs), on_report)
     try:
+        scheduler.start_children()
         while scheduler.busy:
-            scheduler.start_children()
             scheduler.read_children()
+            # The next notebook starts before this process prints the last one's report.
+            scheduler.start_children()
             scheduler.report_in_order()
     finally:
         scheduler.kill_running()

@@ -7,6 +7,9 @@ import os
 import signal
 import time
 
+# numpy is imported before pytester's in-process runs, which drop the modules first imported inside
+# them: numpy cannot be loaded twice in one process.
+import numpy  # noqa: F401
 import pytest
 
 from notebook_builder import code, error, result, stdout, write_nb
