@@ -56,12 +56,12 @@ def test_log_of_sums_takes_the_exact_midpoint_branch():
     low part): flagged, found exact, accepted without a rerun, and still right."""
     x = np.random.default_rng(1).uniform(1, 10, 64).astype(F32)
     calls = []
-    real = fused._all_rounded_once
-    fused._all_rounded_once = lambda steps: calls.append(real(steps)) or calls[-1]
+    real = fused.all_rounded_once
+    fused.all_rounded_once = lambda steps: calls.append(real(steps)) or calls[-1]
     try:
         deferred = sleef_single.logf(x)
     finally:
-        fused._all_rounded_once = real
+        fused.all_rounded_once = real
     with step_by_step():
         stepped = sleef_single.logf(x)
     assert calls == [True] and _bits(deferred) == _bits(stepped)
@@ -79,7 +79,7 @@ def test_a_deferred_chain_reruns_where_a_midpoint_was_inexact(pairs, step):
     @fused.deferred_checks
     def chain(a, b, c):
         first = fused.fma32(a, b, c)
-        return fused.fma32(first, F32(1), F32(0)), first
+        return fused.fma32(first, F32(1), F32(-0.0)), first  # + -0.0 keeps a -0.0 (+ 0 would not)
 
     out, first = chain(a, b, c)
     exact = _exact_fma32(a, b, c)
@@ -96,23 +96,23 @@ def _kept_steps(a, b, c):
     return steps, result
 
 
-def test_all_rounded_once_tells_exact_from_inexact_midpoints():
+def testall_rounded_once_tells_exact_from_inexact_midpoints():
     # (1 + 2**-12)**2 = 1 + 2**-11 + 2**-24: on a float32 midpoint, and exact in float64
     a = np.array([1 + 2.0 ** -12], F32)
     steps, _ = _kept_steps(a, a, F32(0))
-    assert fused.on_float32_midpoint(steps[0][1]).all() and fused._all_rounded_once(steps)
+    assert fused.on_float32_midpoint(steps[0][1]).all() and fused.all_rounded_once(steps)
     # (1 + 2**-23) * -(2**-24) (1 - 2**-23) + (1 + 2**-23) = 1 + 2**-24 + 2**-70: float64 drops
     # the 2**-70 onto the midpoint, and rounding that to float32 goes the wrong way
     a, c = np.array([1 + 2.0 ** -23], F32), np.array([1 + 2.0 ** -23], F32)
     b = np.array([-(2.0 ** -24) * (1 - 2.0 ** -23)], F32)
     steps, rounded_twice = _kept_steps(a, b, c)
-    assert not fused._all_rounded_once(steps)
+    assert not fused.all_rounded_once(steps)
     assert rounded_twice[0] == F32(1) and _exact_fma32(a, b, c)[0] == F32(1 + 2.0 ** -23)
     assert fused.deferred_checks(fused.fma32)(a, b, c)[0] == F32(1 + 2.0 ** -23)  # run again
     # and the tiny ones: a nonzero sum below float32's normal range, exact in float64
     t = np.array([2.0 ** -70], F32)
     steps, _ = _kept_steps(t, t, F32(0))
-    assert fused._all_rounded_once(steps)
+    assert fused.all_rounded_once(steps)
 
 
 def test_large_log_softmax_rows_screen_block_by_block():
@@ -205,3 +205,67 @@ def test_expf_ordinary_path_matches_the_general_path(values):
     with np.errstate(all="ignore"):
         general = sleef.expf(np.append(d, F32(-200)))[:-1]
     assert _bits(sleef.expf(d)) == _bits(general)
+
+
+_CHAIN_VALUES = st.one_of(
+    st.floats(width=32, min_value=-2.0**60, max_value=2.0**60),  # finite sums, for the exact check
+    # few-bit values: their products and sums land on float32 midpoints, exactly or not
+    st.integers(-2**13, 2**13).map(lambda i: i / 2**7),
+    st.sampled_from([2**-70, -2**-70, 2**-63, 1 + 2**-23, 1 - 2**-23, 2**-24 * (1 + 2**-23), 1.0,
+                     2**24 + 2, 3 * 2**-24, 0.0, -0.0]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 5), st.integers(2, 12), st.integers(1, 4), st.data())
+def test_matrix_chain_screened_once_matches_step_by_step(m, k, n, data):
+    """blas_order._chain (products in one call, every step's float64 sum screened at the end)
+    gives the bits of the chain with each fused step screened as it goes."""
+    from gradrepl.engine.ops import blas_order
+
+    a = np.array(data.draw(st.lists(_CHAIN_VALUES, min_size=m * k, max_size=m * k)), F32).reshape(m, k)
+    b = np.array(data.draw(st.lists(_CHAIN_VALUES, min_size=k * n, max_size=k * n)), F32).reshape(k, n)
+    with np.errstate(all="ignore"):
+        once = blas_order._chain(a, b)
+        with step_by_step():
+            stepped = blas_order._chain(a, b)
+        exact = np.zeros((m, n), F32)
+        for i in range(m):
+            for j in range(n):
+                total = F32(a[i, 0] * b[0, j])
+                for step in range(1, k):
+                    total = _exact_fma32(*(np.array([v], F32) for v in (a[i, step], b[step, j], total)))[0]
+                exact[i, j] = total
+    assert _bits(once) == _bits(stepped) == _bits(exact)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e4, 1e4, width=32), st.floats(-1e4, 1e4, width=32)),
+                min_size=1, max_size=8), st.sampled_from([0, 1, -1]))
+def test_matrix_chain_near_float32_midpoints(pairs, step):
+    """A chain's second step lands on or beside a float32 midpoint (the first product is c
+    itself: c times one): the screening at the end reruns it and the result is the fused one."""
+    from gradrepl.engine.ops import blas_order
+
+    x, y = (np.array(v, F32) for v in zip(*pairs))
+    c = _midpoint_triples(x, y, step)
+    with np.errstate(all="ignore"):
+        keep = np.isfinite(c)
+        x, y, c = x[keep], y[keep], c[keep]
+        a = np.stack([c, x], axis=1)  # rows (c, x) times the column (1, y)
+        results = [blas_order._chain(a[i:i + 1], np.array([[1], [y[i]]], F32))[0, 0]
+                   for i in range(len(x))]
+    assert _bits(np.array(results, F32)) == _bits(_exact_fma32(x, y, c))
+
+
+def test_matrix_chain_that_rounds_twice_in_float64_is_redone():
+    """(1 + 2^-23) + 2^-24 (1 + 2^-23)(1 - 2^-23) is just below a float32 midpoint, but its float64
+    sum is the midpoint itself, which ties to even: rounding twice gives 1 + 2^-22 where the fused
+    result is 1 + 2^-23. The chain must catch it at the end and redo the step exactly."""
+    from gradrepl.engine.ops import blas_order
+
+    one_up = 1 + 2.0**-23
+    for scale in (1.0, -1.0, 2.0**40, -(2.0**-40)):
+        a = np.array([[one_up * scale, 2.0**-24 * one_up * scale]], F32)
+        b = np.array([[1.0], [1 - 2.0**-23]], F32)
+        got = blas_order._chain(a, b)[0, 0]
+        assert got == F32(one_up * scale) and got != F32((1 + 2.0**-22) * scale)

@@ -110,13 +110,24 @@ def deferred_checks(kernel):
             result = kernel(*args)
         finally:
             _pending.steps = None
-        if steps and not _all_rounded_once(steps):
+        if steps and not all_rounded_once(steps):
             return kernel(*args)
         return result
     return run
 
 
-def _all_rounded_once(steps) -> bool:
+def may_have_rounded_twice(sums: np.ndarray) -> bool:
+    """Whether any float64 sum is on a float32 midpoint or nonzero below float32's normal range
+    (the lanes ``all_rounded_once`` looks at again): when none is, every rounding was single."""
+    bits = sums.reshape(-1).view(np.uint64)
+    if (np.bitwise_and(bits, _BELOW_F32) == _HALFWAY).any():
+        return True
+    magnitude = np.bitwise_and(bits, _ABS64)
+    magnitude -= np.uint64(1)  # zero wraps to the top: a zero sum is exact
+    return bool((magnitude < _TINY_BITS_LESS_ONE).any())
+
+
+def all_rounded_once(steps) -> bool:
     """Whether every kept step's float32 result is its fused result: no float64 sum on a float32
     midpoint or nonzero below float32's normal range (a superset of ``_suspects``' lanes, since
     ``0 < |result| < tiny`` implies ``0 < |wide| < tiny``), or each such sum exact in float64, so

@@ -108,6 +108,41 @@ def _k_blocks(m, k):
 
 
 def _chain(a, b):
+    """Sequential fused multiply-adds down k (MKL's order for these shapes), rounded once each.
+
+    The k products are exact in float64 and made in one call; each step adds one to the running
+    float32 total in float64 and rounds, and every step's float64 sum is screened once at the
+    end as ``fused.deferred_checks`` screens a kernel's (a chain of tiny steps pays per numpy
+    call, not per element). If a sum may have rounded twice, the chain runs again with each
+    step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path.
+    """
+    from gradrepl.engine.float_math import fused
+
+    m, k = a.shape
+    n = b.shape[1]
+    if not fused.DEFERRED or fused.EXACT_EVERYWHERE or k < 2 or k * m * n > _CHAIN_IN_ONE_GO:
+        return _fma_chain(a, b)
+    products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
+    sums = np.empty((k - 1, m, n), _F64)
+    total = a[:, 0:1] * b[0:1, :]
+    totals = [total]
+    for step in range(1, k):
+        np.add(products[step], total, out=sums[step - 1])
+        total = sums[step - 1].astype(_F32)
+        totals.append(total)
+    if fused.may_have_rounded_twice(sums):
+        steps = [((a[:, i:i + 1], b[i:i + 1, :], totals[i - 1]), sums[i - 1]) for i in range(1, k)]
+        if not fused.all_rounded_once(steps):
+            return _fma_chain(a, b)
+    return total
+
+
+# products and sums of a chain held at once: k * m * n float64 values (16 MB at the cap)
+_CHAIN_IN_ONE_GO = 1 << 20
+_F64 = np.dtype(np.float64)
+
+
+def _fma_chain(a, b):
     from gradrepl.engine.float_math.fused import fma32 as fma
 
     total = a[:, 0:1] * b[0:1, :]
