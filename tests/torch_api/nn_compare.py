@@ -8,6 +8,7 @@ generator, so both sides see the same numbers.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
 def run(lib, build, seed=0):
@@ -57,3 +58,13 @@ def compare(real_torch, build, ulps=0, seed=0):
 def leaf(lib, *shape, scale=1.0, dtype=None):
     x = lib.randn(*shape, dtype=dtype) * scale
     return x.requires_grad_()
+
+
+def same_error(real_torch, call, gradrepl_torch, normalise=str):
+    """``call(torch)`` raises on real PyTorch; gradrepl raises the same type with the same text
+    (after ``normalise``, for texts whose order torch's build decides)."""
+    with pytest.raises(Exception) as expected:
+        call(real_torch)
+    with pytest.raises(type(expected.value)) as actual:
+        call(gradrepl_torch)
+    assert normalise(str(actual.value)) == normalise(str(expected.value))
