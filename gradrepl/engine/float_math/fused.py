@@ -45,6 +45,8 @@ _HALFWAY = np.uint64(1 << 28)
 _TINY = np.finfo(np.float32).tiny
 _ABS64 = np.uint64((1 << 63) - 1)
 _TINY_BITS_LESS_ONE = np.uint64(np.float64(_TINY).view(np.uint64)) - np.uint64(1)
+_BELOW_F32_ARRAY, _HALFWAY_ARRAY, _ABS64_ARRAY, _ONE_ARRAY, _TINY_BITS_LESS_ONE_ARRAY = (
+    np.array(v, np.uint64) for v in (_BELOW_F32, _HALFWAY, _ABS64, 1, _TINY_BITS_LESS_ONE))
 _pending = threading.local()  # .steps: a deferred kernel's (operands, float64 sum), unscreened
 
 
@@ -85,11 +87,12 @@ def _suspects(wide: np.ndarray, result: np.ndarray):
     nonzero result below float32's normal range."""
     if EXACT_EVERYWHERE:
         return np.ones(wide.shape, bool)
+    # np.count_nonzero: ndarray.any() costs three times as much on the small arrays of a step
     halfway = on_float32_midpoint(wide)
     small = np.abs(result) < _TINY
-    if small.any():  # zero results are common (x - x) and exact: only the nonzero ones count
+    if np.count_nonzero(small):  # zero results are common (x - x) and exact: only nonzero count
         halfway |= small & (result != 0)
-    return halfway if halfway.any() else None
+    return halfway if np.count_nonzero(halfway) else None
 
 
 
@@ -119,12 +122,14 @@ def deferred_checks(kernel):
 def may_have_rounded_twice(sums: np.ndarray) -> bool:
     """Whether any float64 sum is on a float32 midpoint or nonzero below float32's normal range
     (the lanes ``all_rounded_once`` looks at again): when none is, every rounding was single."""
+    # 0-d array operands and np.count_nonzero: numpy scalars and ndarray.any() cost more than
+    # the arithmetic on a chain's few sums
     bits = sums.reshape(-1).view(np.uint64)
-    if (np.bitwise_and(bits, _BELOW_F32) == _HALFWAY).any():
+    if np.count_nonzero(np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)):
         return True
-    magnitude = np.bitwise_and(bits, _ABS64)
-    magnitude -= np.uint64(1)  # zero wraps to the top: a zero sum is exact
-    return bool((magnitude < _TINY_BITS_LESS_ONE).any())
+    magnitude = np.bitwise_and(bits, _ABS64_ARRAY)
+    magnitude -= _ONE_ARRAY  # zero wraps to the top: a zero sum is exact
+    return bool(np.count_nonzero(np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)))
 
 
 def all_rounded_once(steps) -> bool:

@@ -124,17 +124,19 @@ def _chain(a, b):
         return _fma_chain(a, b)
     products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
     sums = np.empty((k - 1, m, n), _F64)
-    total = a[:, 0:1] * b[0:1, :]
-    totals = [total]
-    for step in range(1, k):
-        np.add(products[step], total, out=sums[step - 1])
-        total = sums[step - 1].astype(_F32)
-        totals.append(total)
+    first = a[:, 0:1] * b[0:1, :]
+    # the running total rounded to float32 but held in float64: each step's add is then one
+    # dtype (numpy's mixed-dtype adds cost more than the extra cast on these few elements)
+    total = first.astype(_F64)
+    for product, out in zip(products[1:], sums):
+        np.add(product, total, out=out)
+        total = out.astype(_F32).astype(_F64)
     if fused.may_have_rounded_twice(sums):
+        totals = [first] + [s.astype(_F32) for s in sums[:-1]]
         steps = [((a[:, i:i + 1], b[i:i + 1, :], totals[i - 1]), sums[i - 1]) for i in range(1, k)]
         if not fused.all_rounded_once(steps):
             return _fma_chain(a, b)
-    return total
+    return total.astype(_F32)
 
 
 # products and sums of a chain held at once: k * m * n float64 values (16 MB at the cap)
