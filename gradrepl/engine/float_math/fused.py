@@ -47,16 +47,17 @@ _ABS64 = np.uint64((1 << 63) - 1)
 _TINY_BITS_LESS_ONE = np.uint64(np.float64(_TINY).view(np.uint64)) - np.uint64(1)
 _BELOW_F32_ARRAY, _HALFWAY_ARRAY, _ABS64_ARRAY, _ONE_ARRAY, _TINY_BITS_LESS_ONE_ARRAY = (
     np.array(v, np.uint64) for v in (_BELOW_F32, _HALFWAY, _ABS64, 1, _TINY_BITS_LESS_ONE))
+_TINY_ARRAY = np.array(_TINY)
 _pending = threading.local()  # .steps: a deferred kernel's (operands, float64 sum), unscreened
 
 
 def fma32(a, b, c) -> np.ndarray:
     """a * b + c on float32 values (arrays or scalars, broadcast), rounded once to float32."""
-    wide = np.multiply(a, b, dtype=_F64)
+    wide = np.multiply(_float64(a), _float64(b))
     if type(wide) is np.ndarray and np.shape(c) == wide.shape:
-        np.add(wide, c, out=wide, dtype=_F64)
+        np.add(wide, _float64(c), out=wide)
     else:
-        wide = np.asarray(np.add(wide, c, dtype=_F64))
+        wide = np.asarray(np.add(wide, _float64(c)))
     result = wide.astype(_F32)
     steps = getattr(_pending, "steps", None)
     if steps is not None:
@@ -70,6 +71,14 @@ def fma32(a, b, c) -> np.ndarray:
         a, b, c = (np.broadcast_to(np.asarray(v, _F32), wide.shape)[lanes] for v in (a, b, c))
         result[lanes] = _fma_exact(a, b, c)
     return result
+
+
+def _float64(value):
+    """``value`` in float64 (exact for float32): numpy's mixed-dtype ufuncs cost more than a
+    cast and a one-dtype ufunc on the few elements of a typical fused step."""
+    if type(value) is np.ndarray:
+        return value.astype(_F64)
+    return np.float64(value)
 
 
 def fma32_exact_in_float64(a, b, c) -> np.ndarray:
@@ -89,7 +98,7 @@ def _suspects(wide: np.ndarray, result: np.ndarray):
         return np.ones(wide.shape, bool)
     # np.count_nonzero: ndarray.any() costs three times as much on the small arrays of a step
     halfway = on_float32_midpoint(wide)
-    small = np.abs(result) < _TINY
+    small = np.less(np.abs(result), _TINY_ARRAY)
     if np.count_nonzero(small):  # zero results are common (x - x) and exact: only nonzero count
         halfway |= small & (result != 0)
     return halfway if np.count_nonzero(halfway) else None
@@ -98,7 +107,7 @@ def _suspects(wide: np.ndarray, result: np.ndarray):
 
 def on_float32_midpoint(wide: np.ndarray) -> np.ndarray:
     """Whether each float64 value lies exactly halfway between two float32 values (normal range)."""
-    return np.bitwise_and(wide.view(np.uint64), _BELOW_F32) == _HALFWAY
+    return np.equal(np.bitwise_and(wide.view(np.uint64), _BELOW_F32_ARRAY), _HALFWAY_ARRAY)
 
 
 def deferred_checks(kernel):
