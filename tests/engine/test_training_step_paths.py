@@ -13,6 +13,7 @@ import gradrepl.torch as torch
 from gradrepl.engine.float_math import fused as float_fused
 from gradrepl.engine.ops import backends, fused, summation
 from gradrepl.engine.ops.inplace import _store, write
+from gradrepl.engine.vector_math import _fma_exact  # the exact emulation (no screening)
 
 F32, F64 = np.float32, np.float64
 _FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=32)
@@ -141,3 +142,39 @@ def test_sgd_step_is_the_exact_fused_update_on_every_screening_path(monkeypatch)
             opt.step()
             results.append([_bits(p.detach().numpy()) for p in model.parameters()])
     assert results[0] == results[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# MKL's gemv order (blas_order._gemv_rows): unpadded lanes reused from the products
+
+
+def _gemv_padded(a, x):
+    """The order blas_order's docstring gives, lanes always zero-padded to a power of two and
+    every fused step done by the exact emulation: what _gemv_rows must reproduce."""
+    m, k = a.shape
+    first = a[:, 0] * x[0]
+    blocked = m // 4 * 4
+    width = 1 << (k - 2).bit_length()
+    lanes = np.zeros((m, width), F32)
+    np.multiply(a[:, 1:], x[1:], out=lanes[:, :k - 1])
+    if blocked:
+        lanes[:blocked, 0] = _fma_exact(a[:blocked, 1], np.full(blocked, x[1], F32), first[:blocked])
+    while width > 1:
+        width //= 2
+        lanes = lanes[:, :width] + lanes[:, width:2 * width]
+    total = lanes[:, 0].copy()
+    total[blocked:] = first[blocked:] + total[blocked:]
+    return total + F32(0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 21), st.integers(2, 17), st.data())
+def test_gemv_rows_match_the_padded_order(m, k, data):
+    from gradrepl.engine.ops import blas_order
+
+    values = st.floats(-1e3, 1e3, width=32) | st.sampled_from([0.0, -0.0, 1.0, 2.0**-20])
+    a = data.draw(hnp.arrays(F32, (m, k), elements=values))
+    x = data.draw(hnp.arrays(F32, k, elements=values))
+    got = blas_order._gemv_rows(a, x)
+    assert got.flags.c_contiguous and got.shape == (m,)
+    assert _bits(got) == _bits(_gemv_padded(a, x))

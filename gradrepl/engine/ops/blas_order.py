@@ -165,16 +165,21 @@ def _gemv_rows(a, x):
     from gradrepl.engine.float_math.fused import fma32
 
     m, k = a.shape
-    first = a[:, 0] * x[0]
+    products = a * x  # every product rounded, as each lane's fma(a, b, 0) rounds it
+    first = products[:, 0]
     blocked = m // _GEMV_ROW_BLOCK * _GEMV_ROW_BLOCK
     # one 16-lane vector holds the k - 1 <= 16 products: each lane's fma(a, b, 0) is the rounded
     # product, except lane 0 of the blocked rows, which starts from the first product
     # lanes past the k - 1 products hold +0, and adding +0 changes no sum but a -0 (made +0 at
     # the end anyway), so the fold starts at the first power of two that covers the products
     width = 1 << (k - 2).bit_length()
-    lanes = np.zeros((m, width), _F32)
-    np.multiply(a[:, 1:], x[1:], out=lanes[:, :k - 1])
-    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1], first[:blocked])
+    if width == k - 1 > 1:  # no padding: the products after the first are the lanes (the
+        # fold below makes fresh arrays, so the result never shares memory with them)
+        lanes = products[:, 1:]
+    else:
+        lanes = np.zeros((m, width), _F32)
+        lanes[:, :k - 1] = products[:, 1:]
+    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1:2], first[:blocked])
     while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
         width //= 2
         lanes = lanes[:, :width] + lanes[:, width:2 * width]
