@@ -178,3 +178,28 @@ def test_gemv_rows_match_the_padded_order(m, k, data):
     got = blas_order._gemv_rows(a, x)
     assert got.flags.c_contiguous and got.shape == (m,)
     assert _bits(got) == _bits(_gemv_padded(a, x))
+
+
+# ---------------------------------------------------------------------------------------------
+# A matrix chain whose flagged sums were exact in float64 is accepted without a rerun
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(st.integers(1, 3), st.integers(2, 12), st.integers(1, 4), st.data())
+def test_chain_accepts_exact_midpoint_sums_with_the_stepwise_bits(monkeypatch, m, k, n, data):
+    """Few-bit operands (what a small regression's gradients look like) put float64 sums on
+    float32 midpoints exactly; _chain_rounded_once must accept those and only those, giving the
+    bits of the chain screened step by step."""
+    from gradrepl.engine.ops import blas_order
+
+    few_bits = st.integers(-2**13, 2**13).map(lambda i: i * 2.0**-11)
+    wide = st.floats(-1e3, 1e3, width=32)
+    values = few_bits | wide if data.draw(st.booleans()) else few_bits
+    a = data.draw(hnp.arrays(F32, (m, k), elements=values))
+    b = data.draw(hnp.arrays(F32, (k, n), elements=values | st.just(2.0**-24)))
+    once = blas_order._chain(a, b)
+    with monkeypatch.context() as patch:
+        patch.setattr(float_fused, "DEFERRED", False)
+        stepped = blas_order._chain(a, b)
+    assert _bits(once) == _bits(stepped)

@@ -141,6 +141,16 @@ def may_have_rounded_twice(sums: np.ndarray) -> bool:
     return bool(np.count_nonzero(np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)))
 
 
+def rounding_suspects(sums: np.ndarray) -> np.ndarray:
+    """The lanes ``may_have_rounded_twice`` looks for, as a mask of ``sums``' shape."""
+    bits = sums.view(np.uint64)
+    flagged = np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)
+    magnitude = np.bitwise_and(bits, _ABS64_ARRAY)
+    magnitude -= _ONE_ARRAY  # zero wraps to the top: a zero sum is exact
+    flagged |= np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)
+    return flagged
+
+
 def all_rounded_once(steps) -> bool:
     """Whether every kept step's float32 result is its fused result: no float64 sum on a float32
     midpoint or nonzero below float32's normal range (a superset of ``_suspects``' lanes, since

@@ -131,12 +131,24 @@ def _chain(a, b):
     for product, out in zip(products[1:], sums):
         np.add(product, total, out=out)
         total = out.astype(_F32).astype(_F64)
-    if fused.may_have_rounded_twice(sums):
-        totals = [first] + [s.astype(_F32) for s in sums[:-1]]
-        steps = [((a[:, i:i + 1], b[i:i + 1, :], totals[i - 1]), sums[i - 1]) for i in range(1, k)]
-        if not fused.all_rounded_once(steps):
-            return _fma_chain(a, b)
+    if fused.may_have_rounded_twice(sums) and not _chain_rounded_once(products, first, sums):
+        return _fma_chain(a, b)
     return total.astype(_F32)
+
+
+def _chain_rounded_once(products, first, sums) -> bool:
+    """``fused.all_rounded_once`` for a chain's steps, all in one pass: step i's float64 sum
+    is its exact product plus the float32 total before it, and a flagged sum whose TwoSum error
+    is zero was exact in float64, so rounding it to float32 was the only rounding. (Few-bit
+    gradients make such exact midpoint sums often: a quarter of W9's weight-gradient chains.)"""
+    from gradrepl.engine.float_math import fused
+    from gradrepl.engine.vector_math import _two_sum_error
+
+    before = np.concatenate([first.astype(_F64)[None], sums[:-1].astype(_F32).astype(_F64)])
+    flagged = fused.rounding_suspects(sums)
+    with np.errstate(all="ignore"):  # inf and nan lanes are never flagged
+        error = _two_sum_error(products[1:], before, sums)
+    return not np.count_nonzero(error[flagged])
 
 
 # products and sums of a chain held at once: k * m * n float64 values (16 MB at the cap)
