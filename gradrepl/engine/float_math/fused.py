@@ -175,16 +175,3 @@ def all_rounded_once(steps) -> bool:
             if np.asarray(error).reshape(-1)[lanes].any():  # flagged sums are finite, so is this
                 return False
     return True
-    lanes = np.flatnonzero(flagged)
-    ends = np.cumsum([wide.size for _, wide in steps])
-    which = np.searchsorted(ends, lanes, side="right")
-    with np.errstate(all="ignore"):  # the whole step, inf and nan lanes included: a few hundred
-        for step in set(which.tolist()):
-            (a, b, c), wide = steps[step]
-            error = _two_sum_error(np.multiply(a, b, dtype=_F64), c, wide)  # the product is exact
-            at = lanes[which == step] - (ends[step] - wide.size)
-            if np.asarray(error).reshape(-1)[at].any():  # flagged sums are finite, so is this
-                return False
-    return True
-
-
