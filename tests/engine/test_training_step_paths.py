@@ -158,7 +158,8 @@ def _gemv_padded(a, x):
     lanes = np.zeros((m, width), F32)
     np.multiply(a[:, 1:], x[1:], out=lanes[:, :k - 1])
     if blocked:
-        lanes[:blocked, 0] = _fma_exact(a[:blocked, 1], np.full(blocked, x[1], F32), first[:blocked])
+        second = np.full(blocked, x[1], F32)
+        lanes[:blocked, 0] = _fma_exact(a[:blocked, 1], second, first[:blocked])
     while width > 1:
         width //= 2
         lanes = lanes[:, :width] + lanes[:, width:2 * width]

@@ -116,7 +116,8 @@ def _sum_axes(x, axes):
             # short path: every kept dim has size 1 (a bias of one feature, a (10, 1) gradient),
             # so torch's iterator drops them and this is the sum of everything, which
             # float_sum takes its own short path for (tests/engine/test_short_paths.py)
-            return np.reshape(float_sum(x), [n for axis, n in enumerate(x.shape) if axis not in axes])
+            kept = [n for axis, n in enumerate(x.shape) if axis not in axes]
+            return np.reshape(float_sum(x), kept)
         return float_sum(x, axes)
     return x.sum(axis=axes)
 
