@@ -45,16 +45,19 @@ _HALFWAY = np.uint64(1 << 28)
 _TINY = np.finfo(np.float32).tiny
 _ABS64 = np.uint64((1 << 63) - 1)
 _TINY_BITS_LESS_ONE = np.uint64(np.float64(_TINY).view(np.uint64)) - np.uint64(1)
+_BELOW_F32_ARRAY, _HALFWAY_ARRAY, _ABS64_ARRAY, _ONE_ARRAY, _TINY_BITS_LESS_ONE_ARRAY = (
+    np.array(v, np.uint64) for v in (_BELOW_F32, _HALFWAY, _ABS64, 1, _TINY_BITS_LESS_ONE))
+_TINY_ARRAY = np.array(_TINY)
 _pending = threading.local()  # .steps: a deferred kernel's (operands, float64 sum), unscreened
 
 
 def fma32(a, b, c) -> np.ndarray:
     """a * b + c on float32 values (arrays or scalars, broadcast), rounded once to float32."""
-    wide = np.multiply(a, b, dtype=_F64)
+    wide = np.multiply(_float64(a), _float64(b))
     if type(wide) is np.ndarray and np.shape(c) == wide.shape:
-        np.add(wide, c, out=wide, dtype=_F64)
+        np.add(wide, _float64(c), out=wide)
     else:
-        wide = np.asarray(np.add(wide, c, dtype=_F64))
+        wide = np.asarray(np.add(wide, _float64(c)))
     result = wide.astype(_F32)
     steps = getattr(_pending, "steps", None)
     if steps is not None:
@@ -68,6 +71,14 @@ def fma32(a, b, c) -> np.ndarray:
         a, b, c = (np.broadcast_to(np.asarray(v, _F32), wide.shape)[lanes] for v in (a, b, c))
         result[lanes] = _fma_exact(a, b, c)
     return result
+
+
+def _float64(value):
+    """``value`` in float64 (exact for float32): numpy's mixed-dtype ufuncs cost more than a
+    cast and a one-dtype ufunc on the few elements of a typical fused step."""
+    if type(value) is np.ndarray:
+        return value.astype(_F64)
+    return np.float64(value)
 
 
 def fma32_exact_in_float64(a, b, c) -> np.ndarray:
@@ -85,17 +96,18 @@ def _suspects(wide: np.ndarray, result: np.ndarray):
     nonzero result below float32's normal range."""
     if EXACT_EVERYWHERE:
         return np.ones(wide.shape, bool)
+    # np.count_nonzero: ndarray.any() costs three times as much on the small arrays of a step
     halfway = on_float32_midpoint(wide)
-    small = np.abs(result) < _TINY
-    if small.any():  # zero results are common (x - x) and exact: only the nonzero ones count
+    small = np.less(np.abs(result), _TINY_ARRAY)
+    if np.count_nonzero(small):  # zero results are common (x - x) and exact: only nonzero count
         halfway |= small & (result != 0)
-    return halfway if halfway.any() else None
+    return halfway if np.count_nonzero(halfway) else None
 
 
 
 def on_float32_midpoint(wide: np.ndarray) -> np.ndarray:
     """Whether each float64 value lies exactly halfway between two float32 values (normal range)."""
-    return np.bitwise_and(wide.view(np.uint64), _BELOW_F32) == _HALFWAY
+    return np.equal(np.bitwise_and(wide.view(np.uint64), _BELOW_F32_ARRAY), _HALFWAY_ARRAY)
 
 
 def deferred_checks(kernel):
@@ -119,12 +131,24 @@ def deferred_checks(kernel):
 def may_have_rounded_twice(sums: np.ndarray) -> bool:
     """Whether any float64 sum is on a float32 midpoint or nonzero below float32's normal range
     (the lanes ``all_rounded_once`` looks at again): when none is, every rounding was single."""
+    # 0-d array operands and np.count_nonzero: numpy scalars and ndarray.any() cost more than
+    # the arithmetic on a chain's few sums
     bits = sums.reshape(-1).view(np.uint64)
-    if (np.bitwise_and(bits, _BELOW_F32) == _HALFWAY).any():
+    if np.count_nonzero(np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)):
         return True
-    magnitude = np.bitwise_and(bits, _ABS64)
-    magnitude -= np.uint64(1)  # zero wraps to the top: a zero sum is exact
-    return bool((magnitude < _TINY_BITS_LESS_ONE).any())
+    magnitude = np.bitwise_and(bits, _ABS64_ARRAY)
+    magnitude -= _ONE_ARRAY  # zero wraps to the top: a zero sum is exact
+    return bool(np.count_nonzero(np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)))
+
+
+def rounding_suspects(sums: np.ndarray) -> np.ndarray:
+    """The lanes ``may_have_rounded_twice`` looks for, as a mask of ``sums``' shape."""
+    bits = sums.view(np.uint64)
+    flagged = np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)
+    magnitude = np.bitwise_and(bits, _ABS64_ARRAY)
+    magnitude -= _ONE_ARRAY  # zero wraps to the top: a zero sum is exact
+    flagged |= np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)
+    return flagged
 
 
 def all_rounded_once(steps) -> bool:
@@ -151,16 +175,3 @@ def all_rounded_once(steps) -> bool:
             if np.asarray(error).reshape(-1)[lanes].any():  # flagged sums are finite, so is this
                 return False
     return True
-    lanes = np.flatnonzero(flagged)
-    ends = np.cumsum([wide.size for _, wide in steps])
-    which = np.searchsorted(ends, lanes, side="right")
-    with np.errstate(all="ignore"):  # the whole step, inf and nan lanes included: a few hundred
-        for step in set(which.tolist()):
-            (a, b, c), wide = steps[step]
-            error = _two_sum_error(np.multiply(a, b, dtype=_F64), c, wide)  # the product is exact
-            at = lanes[which == step] - (ends[step] - wide.size)
-            if np.asarray(error).reshape(-1)[at].any():  # flagged sums are finite, so is this
-                return False
-    return True
-
-

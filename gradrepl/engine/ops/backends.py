@@ -7,6 +7,8 @@ the rest under the same names. ``arrays`` is the fast path of every ordinary bac
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from typing import Protocol
@@ -78,6 +80,10 @@ def sum_to_shape(g, shape: tuple, sum_fn, reshape_fn):
     return reshape_fn(g, shape) if _shape(g) != shape else g
 
 
+# the short path of _sum_axes; tests/engine/test_training_step_paths.py turns it off to check
+# it against the general path
+SHORT_PATHS = True
+
 _UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 _BITWISE_MIN_SIZE = 4096
 
@@ -106,6 +112,12 @@ def select(cond, a, b):
 
 def _sum_axes(x, axes):
     if x.dtype.char in "efd":  # torch's sum_to_size runs its sum kernel: the same order, bits
+        if SHORT_PATHS and x.size and math.prod([x.shape[axis] for axis in axes]) == x.size:
+            # short path: every kept dim has size 1 (a bias of one feature, a (10, 1) gradient),
+            # so torch's iterator drops them and this is the sum of everything, which
+            # float_sum takes its own short path for (tests/engine/test_short_paths.py)
+            kept = [n for axis, n in enumerate(x.shape) if axis not in axes]
+            return np.reshape(float_sum(x), kept)
         return float_sum(x, axes)
     return x.sum(axis=axes)
 
@@ -172,7 +184,8 @@ class _Arrays:
 
     @staticmethod
     def transpose(g, dim0, dim1):
-        return np.swapaxes(g, dim0, dim1)
+        # the method skips np.swapaxes' dispatch (two per linear layer's backward)
+        return g.swapaxes(dim0, dim1) if type(g) is np.ndarray else np.swapaxes(g, dim0, dim1)
 
     @staticmethod
     def permute(g, dims):

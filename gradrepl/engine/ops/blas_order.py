@@ -124,17 +124,31 @@ def _chain(a, b):
         return _fma_chain(a, b)
     products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
     sums = np.empty((k - 1, m, n), _F64)
-    total = a[:, 0:1] * b[0:1, :]
-    totals = [total]
-    for step in range(1, k):
-        np.add(products[step], total, out=sums[step - 1])
-        total = sums[step - 1].astype(_F32)
-        totals.append(total)
-    if fused.may_have_rounded_twice(sums):
-        steps = [((a[:, i:i + 1], b[i:i + 1, :], totals[i - 1]), sums[i - 1]) for i in range(1, k)]
-        if not fused.all_rounded_once(steps):
-            return _fma_chain(a, b)
-    return total
+    first = a[:, 0:1] * b[0:1, :]
+    # the running total rounded to float32 but held in float64: each step's add is then one
+    # dtype (numpy's mixed-dtype adds cost more than the extra cast on these few elements)
+    total = first.astype(_F64)
+    for product, out in zip(products[1:], sums):
+        np.add(product, total, out=out)
+        total = out.astype(_F32).astype(_F64)
+    if fused.may_have_rounded_twice(sums) and not _chain_rounded_once(products, first, sums):
+        return _fma_chain(a, b)
+    return total.astype(_F32)
+
+
+def _chain_rounded_once(products, first, sums) -> bool:
+    """``fused.all_rounded_once`` for a chain's steps, all in one pass: step i's float64 sum
+    is its exact product plus the float32 total before it, and a flagged sum whose TwoSum error
+    is zero was exact in float64, so rounding it to float32 was the only rounding. (Few-bit
+    gradients make such exact midpoint sums often: a quarter of W9's weight-gradient chains.)"""
+    from gradrepl.engine.float_math import fused
+    from gradrepl.engine.vector_math import _two_sum_error
+
+    before = np.concatenate([first.astype(_F64)[None], sums[:-1].astype(_F32).astype(_F64)])
+    flagged = fused.rounding_suspects(sums)
+    with np.errstate(all="ignore"):  # inf and nan lanes are never flagged
+        error = _two_sum_error(products[1:], before, sums)
+    return not np.count_nonzero(error[flagged])
 
 
 # products and sums of a chain held at once: k * m * n float64 values (16 MB at the cap)
@@ -163,16 +177,21 @@ def _gemv_rows(a, x):
     from gradrepl.engine.float_math.fused import fma32
 
     m, k = a.shape
-    first = a[:, 0] * x[0]
+    products = a * x  # every product rounded, as each lane's fma(a, b, 0) rounds it
+    first = products[:, 0]
     blocked = m // _GEMV_ROW_BLOCK * _GEMV_ROW_BLOCK
     # one 16-lane vector holds the k - 1 <= 16 products: each lane's fma(a, b, 0) is the rounded
     # product, except lane 0 of the blocked rows, which starts from the first product
     # lanes past the k - 1 products hold +0, and adding +0 changes no sum but a -0 (made +0 at
     # the end anyway), so the fold starts at the first power of two that covers the products
     width = 1 << (k - 2).bit_length()
-    lanes = np.zeros((m, width), _F32)
-    np.multiply(a[:, 1:], x[1:], out=lanes[:, :k - 1])
-    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1], first[:blocked])
+    if width == k - 1 > 1:  # no padding: the products after the first are the lanes (the
+        # fold below makes fresh arrays, so the result never shares memory with them)
+        lanes = products[:, 1:]
+    else:
+        lanes = np.zeros((m, width), _F32)
+        lanes[:, :k - 1] = products[:, 1:]
+    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1:2], first[:blocked])
     while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
         width //= 2
         lanes = lanes[:, :width] + lanes[:, width:2 * width]

@@ -58,7 +58,12 @@ def add_scaled(a, b, alpha):
     """``a.add(b, alpha=alpha)``."""
     if alpha == 1:
         return a + b
-    return fma(b, _scalar(alpha, _dtype_of(a, b)), a)
+    # fma(b, alpha, a) with alpha in the operands' dtype, without its second look at the dtypes
+    # (an optimizer's update per parameter per step)
+    dtype = _dtype_of(a, b)
+    if dtype is _F64:
+        return vector_math.fma64(b, dtype.type(alpha), a)
+    return fma32(np.asarray(b, _F32), _F32.type(alpha), np.asarray(a, _F32))
 
 
 def lerp_values(start, end, weight):

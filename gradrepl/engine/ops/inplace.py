@@ -86,6 +86,18 @@ def write(tensor: Tensor, values, refresh_views: bool = True) -> None:
     operand that is itself a view must keep the history it had when the op read it)."""
     guard_saved_output(tensor)
     memory = tensor._data
+    if (type(memory) is np.ndarray and type(values) is np.ndarray
+            and values.dtype == memory.dtype and values.shape == memory.shape):
+        np.copyto(memory, values)  # nothing to check or cast (an optimizer's update)
+    else:
+        _store(tensor, memory, values)
+    tensor._bump_version()
+    if refresh_views:
+        views.regenerate(tensor)
+
+
+def _store(tensor: Tensor, memory, values) -> None:
+    """``write``'s general case: torch's cast and shape checks, then the store."""
     target = np.dtype(memory.dtype)
     values_dtype = np.result_type(values)
     if values_dtype.kind == "f" and target.kind in "biu" or (values_dtype.kind in "iu" and target.kind == "b"):
@@ -103,9 +115,6 @@ def write(tensor: Tensor, values, refresh_views: bool = True) -> None:
         np.copyto(memory, values, casting="unsafe")
     else:
         tensor._data = np.asarray(values).astype(target)[()]
-    tensor._bump_version()
-    if refresh_views:
-        views.regenerate(tensor)
 
 
 def apply_inplace(prim: Primitive, tensor: Tensor, others: tuple = (), params: tuple = ()) -> Tensor:

@@ -108,18 +108,28 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        states = self.state
         with no_grad():
             for group in self.param_groups:
+                maximize = group.get("maximize", False)
                 for param in group["params"]:
                     if param._grad is None:
                         continue
                     grad = np.asarray(param._grad._data)
-                    if group.get("maximize", False):
+                    if maximize:
                         grad = -grad
-                    state = self.state[param]
-                    self._update(group, param, grad, state)
-                    if not state:  # SGD without momentum keeps no state, not even an entry
-                        del self.state[param]
+                    # SGD without momentum keeps no state, not even an entry: a new parameter's
+                    # state joins self.state only once the update has stored something in it
+                    state = states.get(param)
+                    if state is None:
+                        state = {}
+                        self._update(group, param, grad, state)
+                        if state:
+                            states[param] = state
+                    else:
+                        self._update(group, param, grad, state)
+                        if not state:
+                            del states[param]
         return loss
 
     def _update(self, group: dict, param: Tensor, grad: np.ndarray, state: dict) -> None:

@@ -1,0 +1,206 @@
+"""The training step's short paths (docs/benchmarks.md, "The training steps") against the
+general paths they stand for: the same bits, the same state, the same errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import gradrepl.torch as torch
+from gradrepl.engine.float_math import fused as float_fused
+from gradrepl.engine.ops import backends, fused, summation
+from gradrepl.engine.ops.inplace import _store, write
+from gradrepl.engine.vector_math import _fma_exact  # the exact emulation (no screening)
+
+F32, F64 = np.float32, np.float64
+_FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=32)
+
+
+def _bits(x):
+    x = np.asarray(x)
+    return x.dtype.str, x.shape, x.tobytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# sum_to: every kept dim of size 1 is the sum of everything
+
+
+@st.composite
+def _gradient_and_target(draw):
+    """A gradient and a shape it sums back to whose kept dims all have size 1 (the short path),
+    or not (the general path: both must give float_sum's bits)."""
+    shape = draw(st.lists(st.integers(1, 12), min_size=1, max_size=3))
+    dtype = draw(st.sampled_from([F32, F64, np.float16]))
+    g = draw(hnp.arrays(dtype, shape, elements=st.floats(-1e4, 1e4, width=16)))
+    if draw(st.booleans()):
+        g = np.asfortranarray(g)
+    lead = draw(st.integers(0, len(shape) - 1))
+    target = tuple(1 if draw(st.booleans()) else n for n in shape[lead:])
+    return g, target
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(_gradient_and_target())
+def test_sum_to_short_path_matches_the_general_sum(monkeypatch, case):
+    g, target = case
+    like = np.zeros(target, g.dtype)
+    short = backends.arrays.sum_to(g, like)
+    with monkeypatch.context() as patch:
+        patch.setattr(backends, "SHORT_PATHS", False)
+        patch.setattr(summation, "SHORT_PATHS", False)
+        general = backends.arrays.sum_to(g, like)
+    assert _bits(short) == _bits(general)
+    assert np.shape(short) == target
+
+
+def test_sum_to_short_path_on_a_linear_bias_gradient(monkeypatch):
+    """nn.Linear(k, 1)'s bias gradient: a (batch, 1) column summed to (1,), torch's order."""
+    g = (np.arange(1, 11, dtype=F32) / F32(3)).reshape(10, 1) * F32(1e-3)
+    short = backends.arrays.sum_to(g, np.zeros(1, F32))
+    with monkeypatch.context() as patch:
+        patch.setattr(backends, "SHORT_PATHS", False)
+        general = backends.arrays.sum_to(g, np.zeros(1, F32))
+    assert _bits(short) == _bits(general)
+
+
+# ---------------------------------------------------------------------------------------------
+# add_scaled (an optimizer's ``param.add_(grad, alpha=-lr)``) against the general fma
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from([F32, F64]), st.integers(1, 40), st.data(),
+       st.sampled_from([-0.01, -0.1, 0.5, 1, -1e-8, 3.0]))
+def test_add_scaled_matches_fma_with_the_scalar_in_the_operands_dtype(dtype, n, data, alpha):
+    a = data.draw(hnp.arrays(dtype, n, elements=_FLOATS))
+    b = data.draw(hnp.arrays(dtype, n, elements=_FLOATS))
+    with np.errstate(all="ignore"):
+        got = fused.add_scaled(a, b, alpha)
+        want = a + b if alpha == 1 else fused.fma(b, np.dtype(dtype).type(alpha), a)
+    assert _bits(got) == _bits(want)
+
+
+# ---------------------------------------------------------------------------------------------
+# write: same dtype and shape goes straight to the memory
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([F32, F64, np.int64]), st.lists(st.integers(1, 5), min_size=0, max_size=3),
+       st.data())
+def test_write_short_path_matches_the_checked_store(dtype, shape, data):
+    values = data.draw(hnp.arrays(dtype, shape, elements=st.integers(-100, 100)))
+    fast, slow = torch.zeros(shape, dtype=torch.from_numpy(values).dtype), None
+    slow = fast.clone()
+    before = fast._version
+    write(fast, values)
+    _store(slow, slow._data, values)
+    assert _bits(fast._data) == _bits(slow._data)
+    assert fast._version == before + 1
+
+
+def test_write_still_checks_casts_and_shapes():
+    t = torch.zeros(3, dtype=torch.int64)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast"):
+        write(t, np.ones(3, F32))
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        write(torch.zeros(3), np.ones((2, 3), F32))
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimizer.step: state entries, screened and exact updates
+
+
+def test_sgd_keeps_no_state_without_momentum_and_a_buffer_with_it():
+    for momentum, entries in ((0, 0), (0.9, 2)):
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=momentum)
+        model(torch.ones(2, 3)).sum().backward()
+        opt.step()
+        opt.step()
+        assert len(opt.state) == entries
+        assert len(opt.state_dict()["state"]) == entries
+
+
+def test_sgd_step_is_the_exact_fused_update_on_every_screening_path(monkeypatch):
+    """The screened update (fma32's midpoint check) gives the bits of the exact emulation."""
+    rng = np.random.default_rng(3)
+    grads = [rng.standard_normal(s).astype(F32) for s in ((4, 3), (4,))]
+    results = []
+    for exact in (False, True):
+        with monkeypatch.context() as patch:
+            patch.setattr(float_fused, "EXACT_EVERYWHERE", exact)
+            model = torch.nn.Linear(3, 4)
+            with torch.no_grad():
+                for p, start in zip(model.parameters(), (np.ones((4, 3), F32), np.ones(4, F32))):
+                    p.copy_(torch.from_numpy(start / F32(3)))
+            opt = torch.optim.SGD(model.parameters(), lr=0.01)
+            for p, g in zip(model.parameters(), grads):
+                p.grad = torch.from_numpy(g)
+            opt.step()
+            results.append([_bits(p.detach().numpy()) for p in model.parameters()])
+    assert results[0] == results[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# MKL's gemv order (blas_order._gemv_rows): unpadded lanes reused from the products
+
+
+def _gemv_padded(a, x):
+    """The order blas_order's docstring gives, lanes always zero-padded to a power of two and
+    every fused step done by the exact emulation: what _gemv_rows must reproduce."""
+    m, k = a.shape
+    first = a[:, 0] * x[0]
+    blocked = m // 4 * 4
+    width = 1 << (k - 2).bit_length()
+    lanes = np.zeros((m, width), F32)
+    np.multiply(a[:, 1:], x[1:], out=lanes[:, :k - 1])
+    if blocked:
+        second = np.full(blocked, x[1], F32)
+        lanes[:blocked, 0] = _fma_exact(a[:blocked, 1], second, first[:blocked])
+    while width > 1:
+        width //= 2
+        lanes = lanes[:, :width] + lanes[:, width:2 * width]
+    total = lanes[:, 0].copy()
+    total[blocked:] = first[blocked:] + total[blocked:]
+    return total + F32(0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 21), st.integers(2, 17), st.data())
+def test_gemv_rows_match_the_padded_order(m, k, data):
+    from gradrepl.engine.ops import blas_order
+
+    values = st.floats(-1e3, 1e3, width=32) | st.sampled_from([0.0, -0.0, 1.0, 2.0**-20])
+    a = data.draw(hnp.arrays(F32, (m, k), elements=values))
+    x = data.draw(hnp.arrays(F32, k, elements=values))
+    got = blas_order._gemv_rows(a, x)
+    assert got.flags.c_contiguous and got.shape == (m,)
+    assert _bits(got) == _bits(_gemv_padded(a, x))
+
+
+# ---------------------------------------------------------------------------------------------
+# A matrix chain whose flagged sums were exact in float64 is accepted without a rerun
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(st.integers(1, 3), st.integers(2, 12), st.integers(1, 4), st.data())
+def test_chain_accepts_exact_midpoint_sums_with_the_stepwise_bits(monkeypatch, m, k, n, data):
+    """Few-bit operands (what a small regression's gradients look like) put float64 sums on
+    float32 midpoints exactly; _chain_rounded_once must accept those and only those, giving the
+    bits of the chain screened step by step."""
+    from gradrepl.engine.ops import blas_order
+
+    few_bits = st.integers(-2**13, 2**13).map(lambda i: i * 2.0**-11)
+    wide = st.floats(-1e3, 1e3, width=32)
+    values = few_bits | wide if data.draw(st.booleans()) else few_bits
+    a = data.draw(hnp.arrays(F32, (m, k), elements=values))
+    b = data.draw(hnp.arrays(F32, (k, n), elements=values | st.just(2.0**-24)))
+    once = blas_order._chain(a, b)
+    with monkeypatch.context() as patch:
+        patch.setattr(float_fused, "DEFERRED", False)
+        stepped = blas_order._chain(a, b)
+    assert _bits(once) == _bits(stepped)
