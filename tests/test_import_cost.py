@@ -39,3 +39,4 @@ def test_engine_import_leaves_numpy_random_and_ctypes_util_unloaded():
     assert "numpy.random" not in loaded
     assert "ctypes.util" not in loaded
     assert "subprocess" not in loaded
+    assert "fractions" not in loaded  # vector_math.fma's rare exact path imports it
