@@ -30,6 +30,10 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
         self.device = device
 
+    def make_stream(self) -> None:
+        """Make the stream now, drawing nothing (for a process about to fork workers)."""
+        self._bits  # noqa: B018  (the property makes it)
+
     @property
     def _bits(self):
         """The MT19937 stream, made (and seeded) at the first draw: ``numpy.random`` costs

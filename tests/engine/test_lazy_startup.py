@@ -48,3 +48,15 @@ def test_libm_found_by_file_name_or_by_search(monkeypatch):
         libm._library.cache_clear()
     monkeypatch.undo()
     assert libm._library()._name == found._name
+
+
+def test_warm_up_makes_the_default_stream_and_draws_nothing():
+    from gradrepl.engine import warm
+
+    before = grandom.default_generator.get_state()
+    warm.warm_up()
+    assert grandom.default_generator._mt is not None
+    after = grandom.default_generator.get_state()
+    assert after[1] == before[1]
+    assert after[0]["state"]["pos"] == before[0]["state"]["pos"]
+    assert np.array_equal(after[0]["state"]["key"], before[0]["state"]["key"])
