@@ -72,10 +72,14 @@ class Primitive:
     )
     # Made on first use, not at import (~270 rows: generating and compiling two backwards each,
     # a node class each, and the saved-tensor tables were a sixth of ``import gradrepl.torch``).
-    # An unset slot raises AttributeError, which calls ``__getattr__`` once: it fills the slot,
-    # so every later read is a plain slot read and the hot paths pay nothing.
+    # A declared row is an ``_Unsettled`` until first used: reading its node class or a table
+    # (``_SETTLED``) makes them all and turns it into a plain Primitive, with no ``__getattr__``
+    # hook (which would cost every later attribute read ~15 ns, and CPython's specialised
+    # attribute reads). Its backwards are ``_Unmade`` stand-ins that compile the real function
+    # at the first call (or attribute read) and put it in their slot.
     # tests/engine/test_lazy_rows.py checks that lazily made values are what eager ones were.
-    _LAZY_SAVES = ("saves", "uses_output", "unary_saved", "binary_saved", "may_save_nothing")
+    _SETTLED = ("node_class", "saves", "uses_output", "unary_saved", "binary_saved",
+                "may_save_nothing")
 
     def __init__(self, name, grad_fn_name, forward, backward=None, *, derivatives=None,
                  inputs=("self", "other"), params=(), saves=None, broadcasts=False, n_outputs=1,
@@ -94,6 +98,8 @@ class Primitive:
         self.derivatives = dict(derivatives or {})
         if derivatives is not None:
             self._input_reads = self._reads_from_signatures(saves)
+            self.backward = _Unmade(self, "backward")
+            self.backward_arrays = _Unmade(self, "backward_arrays")
         else:
             if saves is None:
                 raise TypeError(f"{grad_fn_name}: a whole-op backward must declare saves=(...)")
@@ -102,29 +108,17 @@ class Primitive:
             self.backward = self.backward_arrays = backward
         self._saved_cache = {}
         self._declared_saves = () if isinstance(saves, dict) else tuple(saves or ())
+        self.__class__ = _Unsettled
         if EAGER:
             self.make_all()
 
-    def __getattr__(self, name):
-        """A lazy attribute's first read (see ``_LAZY_SAVES``); only unset slots come here."""
-        if name == "node_class":
-            value = node_class(self.grad_fn_name)
-        elif name == "backward":
-            value = _compile(self)
-        elif name == "backward_arrays":
-            value = _compile_arrays(self)
-        elif name in Primitive._LAZY_SAVES:
-            self._settle_saves()
-            return object.__getattribute__(self, name)
-        else:
-            raise AttributeError(f"'Primitive' object has no attribute '{name}'")
-        object.__setattr__(self, name, value)
-        return value
-
     def make_all(self) -> None:
         """Make every lazy attribute now (what ``EAGER`` does at construction; for tests)."""
-        for name in ("node_class", "backward", "backward_arrays") + Primitive._LAZY_SAVES:
-            getattr(self, name)
+        self.node_class  # noqa: B018  (settles an _Unsettled row)
+        for name in ("backward", "backward_arrays"):
+            value = getattr(self, name)
+            if type(value) is _Unmade:
+                setattr(self, name, value.made())
 
     def __repr__(self) -> str:
         return f"<primitive {self.name} ({self.grad_fn_name})>"
@@ -205,6 +199,47 @@ class Primitive:
         needs = needs or (True,) * max(len(self.inputs), 1)
         indices, result, _ = self.saved(needs)
         return tuple(self.inputs[i] for i in indices) + (("result",) if result else ())
+
+
+class _Unsettled(Primitive):
+    """A declared row not used yet (see ``Primitive._SETTLED``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        if name not in Primitive._SETTLED:
+            raise AttributeError(f"'Primitive' object has no attribute '{name}'")
+        self.node_class = node_class(self.grad_fn_name)
+        self._settle_saves()
+        self.__class__ = Primitive
+        return getattr(self, name)
+
+
+class _Unmade:
+    """A row's backward before its first use: the first call (or read of an attribute such as
+    ``source``) generates and compiles it, puts it in the row's slot and forwards to it. A row
+    declared with another's ``row.backward`` keeps this stand-in, one extra call deep."""
+
+    __slots__ = ("row", "attribute")
+
+    def __init__(self, row: Primitive, attribute: str):
+        self.row, self.attribute = row, attribute
+
+    def made(self):
+        function = getattr(self.row, self.attribute)
+        if function is self:
+            make = _compile if self.attribute == "backward" else _compile_arrays
+            function = make(self.row)
+            setattr(self.row, self.attribute, function)
+        elif type(function) is _Unmade:
+            return function.made()
+        return function
+
+    def __call__(self, *args):
+        return self.made()(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.made(), name)
 
 
 def _compile(prim: Primitive, arrays_only: bool = False):
