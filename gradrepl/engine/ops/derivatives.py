@@ -401,7 +401,7 @@ def _compile_arrays(prim: Primitive):
     return backward
 
 
-_PLAIN = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS: a signature with *args or **kwargs
+_STAR_ARGS = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS: a signature with *args or **kwargs
 
 
 def parameter_names(function) -> tuple:
@@ -409,7 +409,7 @@ def parameter_names(function) -> tuple:
     lists, read straight from its code object for a plain function or lambda (inspect's
     general route costs ~25 us per call, and every row reads each derivative's names)."""
     code = getattr(function, "__code__", None)
-    if (type(function) is not _FUNCTION or code.co_flags & _PLAIN
+    if (type(function) is not _FUNCTION or code.co_flags & _STAR_ARGS
             or "__wrapped__" in function.__dict__ or "__signature__" in function.__dict__):
         return tuple(inspect.signature(function).parameters)
     return code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
