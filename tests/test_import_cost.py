@@ -30,3 +30,13 @@ def test_engine_import_leaves_nn_optim_and_data_unloaded():
     loaded = _modules_after("import gradrepl.torch")
     assert not {m for m in loaded if m.startswith(("gradrepl.torch.nn", "gradrepl.torch.optim",
                                                    "gradrepl.torch.utils"))}
+
+
+def test_engine_import_leaves_numpy_random_and_ctypes_util_unloaded():
+    """torch.default_generator makes its MT19937 stream at the first draw (numpy.random costs
+    ~10 ms to import), and libm is opened by its file name before ctypes.util's search."""
+    loaded = _modules_after("import gradrepl.torch")
+    assert "numpy.random" not in loaded
+    assert "ctypes.util" not in loaded
+    assert "subprocess" not in loaded
+    assert "fractions" not in loaded  # vector_math.fma's rare exact path imports it

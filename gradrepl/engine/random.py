@@ -26,14 +26,30 @@ class Generator:
     """torch.Generator for the CPU."""
 
     def __init__(self, device="cpu"):
-        self._bits = np.random.MT19937()
+        self._mt = None
         self.manual_seed(_DEFAULT_SEED)
         self.device = device
+
+    def make_stream(self) -> None:
+        """Make the stream now, drawing nothing (for a process about to fork workers)."""
+        self._bits  # noqa: B018  (the property makes it)
+
+    @property
+    def _bits(self):
+        """The MT19937 stream, made (and seeded) at the first draw: ``numpy.random`` costs
+        ~10 ms to import, and ``torch.default_generator`` exists from ``import torch`` on."""
+        if self._mt is None:
+            from numpy.random import MT19937
+
+            self._mt = MT19937()
+            self._mt._legacy_seeding(self._seed & 0xFFFFFFFF)
+        return self._mt
 
     def manual_seed(self, seed) -> "Generator":
         seed = int(seed)
         self._seed = seed
-        self._bits._legacy_seeding(seed & 0xFFFFFFFF)
+        if self._mt is not None:  # else seeded with _seed when first drawn from
+            self._mt._legacy_seeding(seed & 0xFFFFFFFF)
         self._normal_cache = None
         return self
 

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import math
 
-from fractions import Fraction
-
 import numpy as np
 
 _F32 = np.float32
@@ -96,6 +94,8 @@ def fma64(a, b, c) -> np.ndarray:
                | (np.abs(a) > _DEKKER_MAX) | (np.abs(b) > _DEKKER_MAX))
     inexact &= np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
     if inexact.any():
+        from fractions import Fraction  # the rare case only: ~1 ms to import
+
         result = np.array(result, _F64)  # a writable copy (0-d results are numpy scalars)
         for i in zip(*np.nonzero(inexact)) if result.ndim else [()]:
             exact = Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i]))
@@ -109,7 +109,7 @@ _DEKKER_MIN = 2.0 ** -968
 _DEKKER_MAX = 2.0 ** 995
 
 
-def _fraction_to_float(value: Fraction) -> float:
+def _fraction_to_float(value) -> float:
     """The double nearest to an exact rational (ties to even), as float(Fraction) gives, with
     infinity where it overflows as an FMA's result does."""
     try:

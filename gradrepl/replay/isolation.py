@@ -100,6 +100,10 @@ def warm_up(options: ReplayOptions) -> None:
         for cell in _WARM_UP_CELLS:
             session.run_cell(cell)
         session.restore_torch_defaults()
+        if options.engine != "torch":
+            from gradrepl.engine.warm import warm_up as make_lazy_parts
+
+            make_lazy_parts()  # the random stream import leaves for first use: once, not per child
     except Exception:
         pass  # a notebook's `import torch` cell reports any problem in its own words
 

@@ -8,7 +8,6 @@ nearly every input, as glibc's are)."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 
 import numpy as np
@@ -16,11 +15,23 @@ import numpy as np
 _TYPES = {np.dtype(np.float32): ctypes.c_float, np.dtype(np.float64): ctypes.c_double}
 
 
+# the C math library's usual file names (glibc Linux, macOS), tried before asking
+# ``ctypes.util.find_library``, which runs ldconfig or a compiler in a subprocess to search
+_KNOWN_NAMES = ("libm.so.6", "libm.dylib")
+
+
 @functools.cache
 def _library():
-    name = ctypes.util.find_library("m")
+    for name in _KNOWN_NAMES:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            pass
+    from ctypes.util import find_library
+
+    name = find_library("m")
     try:
-        return ctypes.CDLL(name or "libm.so.6")
+        return ctypes.CDLL(name) if name else None
     except OSError:
         return None
 

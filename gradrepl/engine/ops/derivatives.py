@@ -38,6 +38,7 @@ changed in place by a user.
 from __future__ import annotations
 
 import inspect
+import os
 from itertools import product
 
 import numpy as np
@@ -45,6 +46,10 @@ import numpy as np
 from gradrepl.engine.graph import node_class
 
 _SPECIAL = ("F", "grad", "result", "needs")
+#: make every row's lazy attributes at construction, as before they were lazy: the environment
+#: variable GRADREPL_EAGER_ROWS=1 (read at import, before any row is declared) is how
+#: tests/engine/test_lazy_rows.py compares the two
+EAGER = os.environ.get("GRADREPL_EAGER_ROWS") == "1"
 # names an op's outputs go by in ``saves=``: "result" (the first), and the second output of ops
 # that return two (max(dim) saves its indices)
 _OUTPUTS = ("result", "indices")
@@ -65,6 +70,16 @@ class Primitive:
         "unary_saved", "binary_saved", "may_save_nothing", "_saved_cache", "_input_reads",
         "_declared_saves",
     )
+    # Made on first use, not at import (~270 rows: generating and compiling two backwards each,
+    # a node class each, and the saved-tensor tables were a sixth of ``import gradrepl.torch``).
+    # A declared row is an ``_Unsettled`` until first used: reading its node class or a table
+    # (``_SETTLED``) makes them all and turns it into a plain Primitive, with no ``__getattr__``
+    # hook (which would cost every later attribute read ~15 ns, and CPython's specialised
+    # attribute reads). Its backwards are ``_Unmade`` stand-ins that compile the real function
+    # at the first call (or attribute read) and put it in their slot.
+    # tests/engine/test_lazy_rows.py checks that lazily made values are what eager ones were.
+    _SETTLED = ("node_class", "saves", "uses_output", "unary_saved", "binary_saved",
+                "may_save_nothing")
 
     def __init__(self, name, grad_fn_name, forward, backward=None, *, derivatives=None,
                  inputs=("self", "other"), params=(), saves=None, broadcasts=False, n_outputs=1,
@@ -73,7 +88,6 @@ class Primitive:
             raise TypeError(f"{grad_fn_name}: give either derivatives= or backward=")
         self.name = name
         self.grad_fn_name = grad_fn_name
-        self.node_class = node_class(grad_fn_name)
         self.forward = forward
         self.inputs = tuple(inputs)
         self.params = tuple(params)
@@ -84,8 +98,8 @@ class Primitive:
         self.derivatives = dict(derivatives or {})
         if derivatives is not None:
             self._input_reads = self._reads_from_signatures(saves)
-            self.backward = _compile(self)
-            self.backward_arrays = _compile_arrays(self)
+            self.backward = _Unmade(self, "backward")
+            self.backward_arrays = _Unmade(self, "backward_arrays")
         else:
             if saves is None:
                 raise TypeError(f"{grad_fn_name}: a whole-op backward must declare saves=(...)")
@@ -93,7 +107,18 @@ class Primitive:
             self._check_names(saves)
             self.backward = self.backward_arrays = backward
         self._saved_cache = {}
-        self._settle_saves(saves)
+        self._declared_saves = () if isinstance(saves, dict) else tuple(saves or ())
+        self.__class__ = _Unsettled
+        if EAGER:
+            self.make_all()
+
+    def make_all(self) -> None:
+        """Make every lazy attribute now (what ``EAGER`` does at construction; for tests)."""
+        self.node_class  # noqa: B018  (settles an _Unsettled row)
+        for name in ("backward", "backward_arrays"):
+            value = getattr(self, name)
+            if type(value) is _Unmade:
+                setattr(self, name, value.made())
 
     def __repr__(self) -> str:
         return f"<primitive {self.name} ({self.grad_fn_name})>"
@@ -111,7 +136,7 @@ class Primitive:
         for input_name, derivative in self.derivatives.items():
             if input_name not in self.inputs:
                 raise TypeError(f"{self.grad_fn_name}: derivative for unknown input {input_name!r}")
-            names = tuple(inspect.signature(derivative).parameters)
+            names = parameter_names(derivative)
             unknown = [n for n in names if n not in _SPECIAL and n not in self.inputs
                        and n not in self.params and not self._is_shape(n)]
             if unknown:
@@ -153,14 +178,13 @@ class Primitive:
             hit = self._saved_cache[key] = (indices, "result" in names, bool(names))
         return hit
 
-    def _settle_saves(self, saves) -> None:
-        self._declared_saves = () if isinstance(saves, dict) else tuple(saves or ())
+    def _settle_saves(self) -> None:
         everything = self.saved((True,) * max(len(self.inputs), 1))
         #: something is saved when every input needs a gradient: a backward frees it
         self.saves = everything[2]
         #: the formula reads the output, so the node keeps it
         self.uses_output = everything[1] or any(
-            "result" in inspect.signature(d).parameters for d in self.derivatives.values())
+            "result" in parameter_names(d) for d in self.derivatives.values())
         self.unary_saved = self.saved((True,))[0]
         #: [needs_self][needs_other] -> (self is saved, other is saved): the hot path's lookup
         self.binary_saved = tuple(
@@ -175,6 +199,47 @@ class Primitive:
         needs = needs or (True,) * max(len(self.inputs), 1)
         indices, result, _ = self.saved(needs)
         return tuple(self.inputs[i] for i in indices) + (("result",) if result else ())
+
+
+class _Unsettled(Primitive):
+    """A declared row not used yet (see ``Primitive._SETTLED``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        if name not in Primitive._SETTLED:
+            raise AttributeError(f"'Primitive' object has no attribute '{name}'")
+        self.node_class = node_class(self.grad_fn_name)
+        self._settle_saves()
+        self.__class__ = Primitive
+        return getattr(self, name)
+
+
+class _Unmade:
+    """A row's backward before its first use: the first call (or read of an attribute such as
+    ``source``) generates and compiles it, puts it in the row's slot and forwards to it. A row
+    declared with another's ``row.backward`` keeps this stand-in, one extra call deep."""
+
+    __slots__ = ("row", "attribute")
+
+    def __init__(self, row: Primitive, attribute: str):
+        self.row, self.attribute = row, attribute
+
+    def made(self):
+        function = getattr(self.row, self.attribute)
+        if function is self:
+            make = _compile if self.attribute == "backward" else _compile_arrays
+            function = make(self.row)
+            setattr(self.row, self.attribute, function)
+        elif type(function) is _Unmade:
+            return function.made()
+        return function
+
+    def __call__(self, *args):
+        return self.made()(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.made(), name)
 
 
 def _compile(prim: Primitive, arrays_only: bool = False):
@@ -201,7 +266,7 @@ def _compile(prim: Primitive, arrays_only: bool = False):
             continue
         namespace[f"d_{name}"] = derivative
         arguments = []
-        for arg in inspect.signature(derivative).parameters:
+        for arg in parameter_names(derivative):
             uses.add(arg)
             if prim._is_shape(arg):
                 source, kind = _metadata(arg)
@@ -223,7 +288,7 @@ def _compile(prim: Primitive, arrays_only: bool = False):
         if param in uses:
             lines.append(f"    _{param} = params[{i}]")
     read = [n for n in names if n in uses and any(
-        n in inspect.signature(d).parameters for d in prim.derivatives.values())]
+        n in parameter_names(d) for d in prim.derivatives.values())]
     if prim.broadcasts and read:
         # torch's formulas compute in the result's dtype (int64 / half is half); numpy would
         # promote mixed operands its own way (int64 / half is float64)
@@ -291,7 +356,7 @@ def _compile_arrays(prim: Primitive):
             continue
         namespace[f"d_{name}"] = derivative
         arguments, casts = [], []
-        for arg in inspect.signature(derivative).parameters:
+        for arg in parameter_names(derivative):
             uses.add(arg)
             if prim._is_shape(arg):
                 source, kind = _metadata(arg)
@@ -334,6 +399,23 @@ def _compile_arrays(prim: Primitive):
     backward.__qualname__ = f"{prim.grad_fn_name}.backward"
     backward.source = source
     return backward
+
+
+_STAR_ARGS = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS: a signature with *args or **kwargs
+
+
+def parameter_names(function) -> tuple:
+    """The names of ``function``'s parameters, what ``inspect.signature(function).parameters``
+    lists, read straight from its code object for a plain function or lambda (inspect's
+    general route costs ~25 us per call, and every row reads each derivative's names)."""
+    code = getattr(function, "__code__", None)
+    if (type(function) is not _FUNCTION or code.co_flags & _STAR_ARGS
+            or "__wrapped__" in function.__dict__ or "__signature__" in function.__dict__):
+        return tuple(inspect.signature(function).parameters)
+    return code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+
+
+_FUNCTION = type(parameter_names)
 
 
 def _metadata(name: str):
