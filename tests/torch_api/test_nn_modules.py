@@ -235,3 +235,21 @@ def test_module_method_torch_has_is_unsupported_not_missing():
 
     with pytest.raises(UnsupportedError, match="nn.Module.register_full_backward_hook"):
         gnn.Linear(2, 2).register_full_backward_hook
+
+
+@pytest.mark.torch
+def test_hardtanh_arguments_match_torch(same_output):
+    # a learner's swapped bounds, and the min_value/max_value spelling of older tutorials
+    def lesson(torch):
+        import warnings
+
+        try:
+            torch.nn.Hardtanh(min_val=2.0, max_val=1.0)
+        except AssertionError as error:
+            print(type(error).__name__, error)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            layer = torch.nn.Hardtanh(min_value=-2.0, max_value=3.0)
+        print(layer, [(w.category.__name__, str(w.message)) for w in caught])
+        print(layer(torch.tensor([-5.0, 0.5, 5.0])))
+    same_output(lesson)
