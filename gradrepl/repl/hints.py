@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+METHOD_WITHOUT_CALL = ("a method named without its parentheses is the method itself, not its result: "
+                       "call it, as in x.exp().sum(), x.size(0), loss.item() or model.parameters()")
+
 # (exception name, fragment of the message, hint)
 HINTS: tuple[tuple[str, str, str], ...] = (
     (
@@ -47,6 +50,12 @@ HINTS: tuple[tuple[str, str, str], ...] = (
         "a tensor saved for backward was changed in place afterwards (+=, *=, add_, x[i] = ...); "
         "use the out-of-place form (y = y * 2) or change a .clone()",
     ),
+    # a method named without its parentheses (x.exp.sum(), x.size[0], loss.item + 1): torch's
+    # methods are C built-ins, nn.Module's are Python methods
+    ("AttributeError", "'builtin_function_or_method' object has no attribute", METHOD_WITHOUT_CALL),
+    ("AttributeError", "'method' object has no attribute", METHOD_WITHOUT_CALL),
+    ("TypeError", "builtin_function_or_method", METHOD_WITHOUT_CALL),
+    ("TypeError", "'method'", METHOD_WITHOUT_CALL),
     (
         "AttributeError",
         "'NoneType' object has no attribute 'zero_'",
