@@ -20,3 +20,21 @@ class UnsupportedError(AttributeError, NotImplementedError):
             message += f" ({detail})"
         super().__init__(message)
         # AttributeError's name/obj are left unset so Python does not append "Did you mean" hints.
+
+
+class NotAnOperand(TypeError):
+    """An op argument that is neither a tensor nor a number (``x / None``, ``x.mul(x.sum)``).
+
+    An operator answers it with NotImplemented, so Python tries the other operand and then says
+    "unsupported operand type(s) for /: 'Tensor' and 'NoneType'" as it does for torch; a function
+    or method names the argument as torch's argument parser does (ops/arithmetic_functions.py)."""
+
+    def __init__(self, value):
+        self.value = value
+        super().__init__(f"unsupported operand type: '{type(value).__name__}'")
+
+
+# Where it reaches the user (an op without torch's argument message yet), it is the TypeError it
+# is: tracebacks and the session name it by these.
+NotAnOperand.__name__ = NotAnOperand.__qualname__ = "TypeError"
+NotAnOperand.__module__ = "builtins"

@@ -21,7 +21,8 @@ import traceback
 import types
 from typing import Optional
 
-_CHAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(?:\s*\.\s*[A-Za-z_][A-Za-z_0-9]*)+")
+# a name or an attribute chain on it (x, x.size, torch.exp)
+_CHAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(?:\s*\.\s*[A-Za-z_][A-Za-z_0-9]*)*")
 
 
 def torch_type_message(exc: BaseException, message: str, is_cell: callable) -> Optional[str]:
@@ -38,11 +39,11 @@ def _rename(message: str, python_type: str) -> str:
 
     message = message.replace(f"'{python_type}'", f"'{TYPE_NAME}'")
     # torch's argument parser names the type unquoted: "must be Tensor, not builtin_function_or_method"
-    return re.sub(rf"(must be [^,]+, not ){python_type}$", rf"\g<1>{TYPE_NAME}", message)
+    return re.sub(rf"((?:must be [^,]+, not |but got )){python_type}$", rf"\g<1>{TYPE_NAME}", message)
 
 
 def _names_python_type(message: str, python_type: str) -> bool:
-    return f"'{python_type}'" in message or message.endswith(f", not {python_type}")
+    return f"'{python_type}'" in message or re.search(rf"(, not |but got ){python_type}$", message) is not None
 
 
 def _attribute_error(exc: AttributeError, message: str) -> Optional[str]:
@@ -64,8 +65,9 @@ def _type_error(exc: TypeError, message: str, is_cell) -> Optional[str]:
     if frame is None:
         return None
     for chain in _CHAIN.findall(line):
-        if chain.rpartition(".")[2].strip() not in _torch_names():
-            continue  # only attribute chains ending in a torch name are looked up
+        if "." in chain and chain.rpartition(".")[2].strip() not in _torch_names():
+            continue  # only attribute chains ending in a torch name are looked up; a plain name
+            # (a parameter bound to x.abs) is a dictionary lookup
         python_type = _stand_in_type(chain, frame.f_globals, frame.f_locals)
         if python_type and _names_python_type(message, python_type):
             return _rename(message, python_type)
@@ -80,7 +82,7 @@ def _learners_line(exc: TypeError, message: str, is_cell):
     if not entries:
         return None, None
     if not is_cell(entries[-1][0].filename):
-        if not re.search(r"must be [^,]+, not (method|function)$", message):
+        if not re.search(r"(must be [^,]+, not |but got )(method|function)$", message):
             return None, None
         entries = [entry for entry in entries if is_cell(entry[0].filename)]
     if not entries or not entries[-1][0].line:

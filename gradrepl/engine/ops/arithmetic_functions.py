@@ -6,6 +6,9 @@ side, ``alpha``, ``rounding_mode``. The rows themselves are in arithmetic.py.
 
 from __future__ import annotations
 
+import functools
+
+from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops import arithmetic as _ar
 from gradrepl.engine.ops import operators as _short
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -198,23 +201,50 @@ def _rsub_operator(self, other):
 # ---------------------------------------------------------------------------------------------
 # The registry entries
 
+def _parsed(function, *, method: bool):
+    """``function`` as torch.<name> (or, ``method``, Tensor.<name>) is called: an argument that is
+    neither a tensor nor a number is named as torch's argument parser names it. The operators
+    call ``function`` itself, where such an argument means NotImplemented (Python's own message)."""
+    name = function.__name__
+
+    @functools.wraps(function)
+    def call(input, other, *args, **kwargs):
+        try:
+            result = function(input, other, *args, **kwargs)
+        except NotAnOperand:
+            result = NotImplemented
+        if result is NotImplemented:
+            raise _argument_error(name, input, other, method) from None
+        return result
+    return call
+
+
+def _argument_error(name: str, input, other, method: bool) -> TypeError:
+    if not isinstance(input, Tensor):
+        argument, position, value = "input", 1, input
+    else:
+        argument, position, value = "other", 1 if method else 2, other
+    return TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, "
+                     f"not {type(value).__name__}")
+
+
 _S = "arithmetic"
 # the operators take their short path first (operators.py), then call these functions
 _add_operator = _short.binary(_ar.ADD, add)
 _mul_operator = _short.binary(_ar.MUL, mul)
-register("add", add, section=_S, rows=(_ar.ADD, _ar.ADD_ALPHA), inplace=add_,
+register("add", _parsed(add, method=False), method=_parsed(add, method=True), section=_S, rows=(_ar.ADD, _ar.ADD_ALPHA), inplace=add_,
          operators={"__add__": _add_operator, "__radd__": _add_operator, "__iadd__": INPLACE},
          out=True)
-register("sub", sub, section=_S, rows=(_ar.SUB, _ar.SUB_ALPHA, _ar.RSUB_SCALAR), inplace=sub_,
+register("sub", _parsed(sub, method=False), method=_parsed(sub, method=True), section=_S, rows=(_ar.SUB, _ar.SUB_ALPHA, _ar.RSUB_SCALAR), inplace=sub_,
          aliases=("subtract",),
          operators={"__sub__": _short.binary(_ar.SUB, sub),
                     "__rsub__": _short.with_number(_ar.RSUB_SCALAR, _rsub_operator),
                     "__isub__": INPLACE}, out=True)
 register("rsub", rsub, section=_S, rows=(_ar.RSUB, _ar.RSUB_SCALAR), method=False)
-register("mul", mul, section=_S, rows=(_ar.MUL,), inplace=mul_, aliases=("multiply",),
+register("mul", _parsed(mul, method=False), method=_parsed(mul, method=True), section=_S, rows=(_ar.MUL,), inplace=mul_, aliases=("multiply",),
          operators={"__mul__": _mul_operator, "__rmul__": _mul_operator, "__imul__": INPLACE},
          out=True)
-register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
+register("div", _parsed(div, method=False), method=_parsed(div, method=True), section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
          inplace=div_, aliases=("divide", "true_divide"),
          operators={"__truediv__": _short.binary(_ar.DIV, div), "__rtruediv__": REFLECTED,
                     "__itruediv__": INPLACE}, out=True)
