@@ -6,8 +6,6 @@ side, ``alpha``, ``rounding_mode``. The rows themselves are in arithmetic.py.
 
 from __future__ import annotations
 
-import functools
-
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops import arithmetic as _ar
 from gradrepl.engine.ops import operators as _short
@@ -28,10 +26,27 @@ def _with_alpha(prim, input, other, alpha):
     return apply(prim, (operand(input), operand(other)), (alpha,))
 
 
+def _not_an_operand(op: str, input, other, error: NotAnOperand | None = None) -> NotAnOperand:
+    """What Tensor.<op> raises for an argument that is neither tensor nor number; an operator
+    turns it into NotImplemented and torch.<op> renumbers it (ops/out.py)."""
+    return (error or NotAnOperand(other)).of_op(op, input)
+
+
 def add(input, other, *, alpha=1):
     """input + alpha * other"""
     if type(input) is Tensor and alpha == 1:
-        return apply_binary(_ar.ADD, input, other)
+        result = apply_binary(_ar.ADD, input, other)
+    else:
+        try:
+            result = _add(input, other, alpha)
+        except NotAnOperand as error:
+            raise _not_an_operand("add", input, other, error) from None
+    if result is NotImplemented:
+        raise _not_an_operand("add", input, other)
+    return result
+
+
+def _add(input, other, alpha):
     if alpha != 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
         return _with_alpha(_ar.ADD_ALPHA, input, other, alpha)
     input, other = operand(input), _scaled(operand(other), alpha)
@@ -43,7 +58,18 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     """input - alpha * other"""
     if type(input) is Tensor and alpha == 1:
-        return apply_binary(_ar.SUB, input, other)
+        result = apply_binary(_ar.SUB, input, other)
+    else:
+        try:
+            result = _sub(input, other, alpha)
+        except NotAnOperand as error:
+            raise _not_an_operand("sub", input, other, error) from None
+    if result is NotImplemented:
+        raise _not_an_operand("sub", input, other)
+    return result
+
+
+def _sub(input, other, alpha):
     if alpha != 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
         return _with_alpha(_ar.SUB_ALPHA, input, other, alpha)
     input, other = operand(input), _scaled(operand(other), alpha)
@@ -63,17 +89,34 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other):
     """input * other"""
     if type(input) is Tensor:
-        return apply_binary(_ar.MUL, input, other)
-    input, other = operand(input), operand(other)
-    if isinstance(input, _NUMBERS):
-        input, other = other, input
-    return apply_binary(_ar.MUL, input, other)
+        result = apply_binary(_ar.MUL, input, other)
+    else:
+        try:
+            first, second = operand(input), operand(other)
+        except NotAnOperand as error:
+            raise _not_an_operand("mul", input, other, error) from None
+        if isinstance(first, _NUMBERS):
+            first, second = second, first
+        result = apply_binary(_ar.MUL, first, second)
+    if result is NotImplemented:
+        raise _not_an_operand("mul", input, other)
+    return result
 
 
 def div(input, other, *, rounding_mode=None):
     """input / other, optionally rounded ("trunc" or "floor")"""
     if type(input) is Tensor and rounding_mode is None and type(other) in _NUMBERS:
         return apply_binary(_ar.DIV, input, other)
+    try:
+        result = _div(input, other, rounding_mode)
+    except NotAnOperand as error:
+        raise _not_an_operand("div", input, other, error) from None
+    if result is NotImplemented:
+        raise _not_an_operand("div", input, other)
+    return result
+
+
+def _div(input, other, rounding_mode):
     input, other = operand(input), operand(other)
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
@@ -201,50 +244,23 @@ def _rsub_operator(self, other):
 # ---------------------------------------------------------------------------------------------
 # The registry entries
 
-def _parsed(function, *, method: bool):
-    """``function`` as torch.<name> (or, ``method``, Tensor.<name>) is called: an argument that is
-    neither a tensor nor a number is named as torch's argument parser names it. The operators
-    call ``function`` itself, where such an argument means NotImplemented (Python's own message)."""
-    name = function.__name__
-
-    @functools.wraps(function)
-    def call(input, other, *args, **kwargs):
-        try:
-            result = function(input, other, *args, **kwargs)
-        except NotAnOperand:
-            result = NotImplemented
-        if result is NotImplemented:
-            raise _argument_error(name, input, other, method) from None
-        return result
-    return call
-
-
-def _argument_error(name: str, input, other, method: bool) -> TypeError:
-    if not isinstance(input, Tensor):
-        argument, position, value = "input", 1, input
-    else:
-        argument, position, value = "other", 1 if method else 2, other
-    return TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, "
-                     f"not {type(value).__name__}")
-
-
 _S = "arithmetic"
 # the operators take their short path first (operators.py), then call these functions
 _add_operator = _short.binary(_ar.ADD, add)
 _mul_operator = _short.binary(_ar.MUL, mul)
-register("add", _parsed(add, method=False), method=_parsed(add, method=True), section=_S, rows=(_ar.ADD, _ar.ADD_ALPHA), inplace=add_,
+register("add", add, section=_S, rows=(_ar.ADD, _ar.ADD_ALPHA), inplace=add_,
          operators={"__add__": _add_operator, "__radd__": _add_operator, "__iadd__": INPLACE},
          out=True)
-register("sub", _parsed(sub, method=False), method=_parsed(sub, method=True), section=_S, rows=(_ar.SUB, _ar.SUB_ALPHA, _ar.RSUB_SCALAR), inplace=sub_,
+register("sub", sub, section=_S, rows=(_ar.SUB, _ar.SUB_ALPHA, _ar.RSUB_SCALAR), inplace=sub_,
          aliases=("subtract",),
          operators={"__sub__": _short.binary(_ar.SUB, sub),
                     "__rsub__": _short.with_number(_ar.RSUB_SCALAR, _rsub_operator),
                     "__isub__": INPLACE}, out=True)
 register("rsub", rsub, section=_S, rows=(_ar.RSUB, _ar.RSUB_SCALAR), method=False)
-register("mul", _parsed(mul, method=False), method=_parsed(mul, method=True), section=_S, rows=(_ar.MUL,), inplace=mul_, aliases=("multiply",),
+register("mul", mul, section=_S, rows=(_ar.MUL,), inplace=mul_, aliases=("multiply",),
          operators={"__mul__": _mul_operator, "__rmul__": _mul_operator, "__imul__": INPLACE},
          out=True)
-register("div", _parsed(div, method=False), method=_parsed(div, method=True), section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
+register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
          inplace=div_, aliases=("divide", "true_divide"),
          operators={"__truediv__": _short.binary(_ar.DIV, div), "__rtruediv__": REFLECTED,
                     "__itruediv__": INPLACE}, out=True)
