@@ -24,7 +24,8 @@ HINTS: tuple[tuple[str, str, str], ...] = (
         "RuntimeError",
         "does not require grad and does not have a grad_fn",
         "nothing in this computation tracks gradients; create the input leaf with "
-        "requires_grad=True (e.g. torch.tensor(2.0, requires_grad=True))",
+        "requires_grad=True (e.g. torch.tensor(2.0, requires_grad=True)), and take a gradient "
+        "you will differentiate again with torch.autograd.grad(..., create_graph=True)",
     ),
     (
         "RuntimeError",

@@ -77,3 +77,11 @@ def test_a_method_used_without_parentheses_hints_calling_it(driver):
         assert lines[-2] == message
         assert lines[-1].startswith("hint: ") and "()" in lines[-1] and "parentheses" in lines[-1]
     assert "hint" not in driver.run("def f(): pass\nf.missing")
+
+
+def test_a_penalty_on_a_gradient_taken_without_create_graph_hints_create_graph(driver):
+    screen = driver.run("w = torch.ones(2, requires_grad=True)\n"
+                        "g, = torch.autograd.grad((w ** 2).sum(), w)\ng.norm().backward()")
+    lines = screen.splitlines()
+    assert lines[-2] == "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn"
+    assert lines[-1].startswith("hint: ") and "create_graph=True" in lines[-1]
