@@ -57,3 +57,18 @@ def test_operand_slips_read_as_torch(source):
     if torch is None:
         pytest.skip("torch is not installed")
     assert _outcome(gtorch, source) == _outcome(torch, source)
+
+
+COPY_SLIPS = ["torch.ones(2, 3).copy_(torch.ones(2, 4))", "torch.ones(2, 3).copy_(torch.ones(3, 3))",
+              "torch.ones(3).copy_(torch.ones(2, 3))", "torch.ones(2, 3)[0].copy_(torch.ones(4))",
+              "torch.ones(2, 3).copy_(torch.ones(1, 3)).shape", "x.__setitem__(0, __import__('numpy').ones(4))",
+              "x.__setitem__(0, [1.0, 2.0])", "x.__setitem__(0, torch.ones(4))"]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("source", COPY_SLIPS)
+def test_copy_slips_read_as_torch(source):
+    torch = live_torch()
+    if torch is None:
+        pytest.skip("torch is not installed")
+    assert _outcome(gtorch, source) == _outcome(torch, source)

@@ -253,3 +253,24 @@ def test_hardtanh_arguments_match_torch(same_output):
         print(layer, [(w.category.__name__, str(w.message)) for w in caught])
         print(layer(torch.tensor([-5.0, 0.5, 5.0])))
     same_output(lesson)
+
+
+@pytest.mark.torch
+def test_learner_shape_and_dtype_slips_read_as_torch(same_output):
+    # what a learner gets wrong first in a sequence or CNN lesson, each in torch's words
+    def lesson(torch):
+        nn = torch.nn
+        attempts = [
+            lambda: nn.Embedding(5, 3)(torch.tensor([1.0, 2.0])),
+            lambda: nn.Embedding(5, 3)(torch.tensor([1.0], dtype=torch.float64)),
+            lambda: nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(2, 4)]),
+            lambda: nn.BatchNorm1d(3)(torch.randn(2, 4)),
+            lambda: nn.BatchNorm2d(3)(torch.randn(2, 4, 5, 5)),
+            lambda: nn.BatchNorm1d(3).eval()(torch.randn(2, 4, 6)),
+        ]
+        for attempt in attempts:
+            try:
+                print(attempt())
+            except Exception as error:  # the wording is what is compared
+                print(type(error).__name__, error)
+    same_output(lesson)
