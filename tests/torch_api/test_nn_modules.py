@@ -263,6 +263,9 @@ def test_learner_shape_and_dtype_slips_read_as_torch(same_output):
         attempts = [
             lambda: nn.Embedding(5, 3)(torch.tensor([1.0, 2.0])),
             lambda: nn.Embedding(5, 3)(torch.tensor([1.0], dtype=torch.float64)),
+            lambda: nn.Embedding(5, 3)(torch.tensor([True])),
+            lambda: nn.Embedding(5, 3)(torch.tensor([1], dtype=torch.int16)).shape,
+            lambda: nn.Embedding(5, 3)(torch.tensor([1], dtype=torch.int32)).shape,
             lambda: nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(2, 4)]),
             lambda: nn.BatchNorm1d(3)(torch.randn(2, 4)),
             lambda: nn.BatchNorm2d(3)(torch.randn(2, 4, 5, 5)),

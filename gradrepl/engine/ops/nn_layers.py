@@ -198,11 +198,13 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise UnsupportedError("torch.nn.functional.embedding with scale_grad_by_freq or sparse")
     indices = input._data
     if indices.dtype not in (np.int64, np.int32):
-        from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
+        from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES, bool_
 
+        # torch's checkScalarTypes prints the legacy name, which for bool is its C++ type's
+        got = "CPUBoolType" if input.dtype is bool_ else LEGACY_TYPE_NAMES.get(input.dtype, input.dtype)
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-            f"Long, Int; but got {LEGACY_TYPE_NAMES.get(input.dtype, input.dtype)} "
+            f"Long, Int; but got {got} "
             "instead (while checking arguments for embedding)")
     if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
         raise IndexError("index out of range in self")
