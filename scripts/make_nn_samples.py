@@ -1,7 +1,7 @@
-"""Build issue 9's training lessons in ``samples/`` (14-16, 18) with nbformat, outputs empty.
+"""Build issue 9's training lessons in ``samples/`` (14-16, 18, 19) with nbformat, outputs empty.
 
     python scripts/make_nn_samples.py [--out samples]
-    PYTHONPATH=$PWD python -m gradrepl replay --engine torch --update samples/1[4-68]_*.ipynb
+    PYTHONPATH=$PWD python -m gradrepl replay --engine torch --update samples/1[4-689]_*.ipynb
 
 (Saving and loading a state dict is samples/12, a training loop with SGD and a DataLoader 13.)
 
@@ -27,6 +27,13 @@ def md(text: str):
 
 def code(text: str):
     return v4.new_code_cell(text.strip("\n"))
+
+
+def raising(text: str):
+    """A cell whose error is the lesson: replay records and compares it (nbval's tag)."""
+    cell = code(text)
+    cell.metadata["tags"] = ["raises-exception"]
+    return cell
 
 
 LINEAR_REGRESSION = [
@@ -272,11 +279,81 @@ print(nn.functional.pad(signal, (1, 1), mode="circular"))
 """),
 ]
 
+GRADIENTS_OF_GRADIENTS = [
+    md("""
+# Gradients of gradients: a gradient penalty and a Newton step
+
+A WGAN-GP critic is penalised when the norm of its gradient with respect to its input strays
+from 1. The penalty is a function of a gradient, so the gradient is taken with
+`create_graph=True` and differentiated again.
+"""),
+    code("""
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+critic = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Linear(8, 8), nn.Hardtanh(),
+                       nn.Linear(8, 1))
+real, fake = torch.randn(4, 2), torch.randn(4, 2) * 2
+alpha = torch.rand(4, 1)
+mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+score = critic(mixed)
+grads, = torch.autograd.grad(score, mixed, torch.ones_like(score), create_graph=True)
+grads
+"""),
+    code("""
+penalty = ((grads.norm(2, dim=1) - 1) ** 2).mean()
+loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
+loss.backward()
+print(penalty)
+critic[0].weight.grad
+"""),
+    md("Without `create_graph=True` the gradient is a constant, and nothing flows back through it:"),
+    raising("""
+g, = torch.autograd.grad(critic(mixed).sum(), mixed)
+g.norm().backward()
+"""),
+    md("""
+`torch.autograd.functional` builds whole Jacobians and Hessians the same way. Newton's method
+steps by the Hessian's inverse applied to the gradient (in double precision: float32's
+`torch.linalg.solve` rounds as MKL's LAPACK does, which gradrepl does not reproduce yet):
+"""),
+    code("""
+from torch.autograd.functional import hessian, jacobian
+
+def f(w):
+    return (w[0] - 1) ** 4 + (w[0] - 2 * w[1]) ** 2
+
+w = torch.tensor([0.0, 3.0], dtype=torch.float64)
+for step in range(4):
+    g, H = jacobian(f, w), hessian(f, w)
+    w = w - torch.linalg.solve(H, g)
+    print(step, w, f"{f(w).item():.6g}")
+H
+"""),
+    md("A small CNN with circular padding and batch normalisation, trained for three steps:"),
+    code("""
+torch.manual_seed(1)
+net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, padding_mode="circular"), nn.BatchNorm2d(4),
+                    nn.ReLU6(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+x, y = torch.randn(6, 1, 6, 6), torch.tensor([0, 1, 2, 0, 1, 2])
+opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+for epoch in range(3):
+    opt.zero_grad()
+    loss = nn.functional.cross_entropy(net(x), y)
+    loss.backward()
+    opt.step()
+    print(epoch, f"{loss.item():.6f}")
+net[1].running_mean, net[1].num_batches_tracked
+"""),
+]
+
 LESSONS = {
     "14_linear_regression": LINEAR_REGRESSION,
     "15_classifier": CLASSIFIER,
     "16_small_cnn": SMALL_CNN,
     "18_sequences_lstm": SEQUENCES,
+    "19_gradients_of_gradients": GRADIENTS_OF_GRADIENTS,
 }
 
 

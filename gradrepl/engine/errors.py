@@ -20,3 +20,38 @@ class UnsupportedError(AttributeError, NotImplementedError):
             message += f" ({detail})"
         super().__init__(message)
         # AttributeError's name/obj are left unset so Python does not append "Did you mean" hints.
+
+
+class NotAnOperand(TypeError):
+    """An op argument that is neither a tensor nor a number (``x / None``, ``x.mul(x.sum)``).
+
+    An operator answers it with NotImplemented, so Python tries the other operand and then says
+    "unsupported operand type(s) for /: 'Tensor' and 'NoneType'" as it does for torch; a function
+    or method names the argument as torch's argument parser does (ops/arithmetic_functions.py)."""
+
+    def __init__(self, value, op: str = "", argument: str = "other", position: int = 1):
+        self.value, self.op, self.argument, self.position = value, op, argument, position
+        if op:
+            message = (f"{op}(): argument '{argument}' (position {position}) must be Tensor, "
+                       f"not {type(value).__name__}")
+        else:
+            message = f"unsupported operand type: '{type(value).__name__}'"
+        super().__init__(message)
+
+    def of_op(self, op: str, input) -> "NotAnOperand":
+        """Named as Tensor.<op> names it (x.mul(None): 'other' is argument 1)."""
+        if self.value is input:
+            return NotAnOperand(input, op, "input", 1)
+        return NotAnOperand(self.value, op, "other", 1)
+
+    def of_function(self) -> "NotAnOperand":
+        """Named as torch.<op> names it (torch.mul(x, None): 'other' is argument 2)."""
+        if not self.op or self.argument != "other":
+            return self
+        return NotAnOperand(self.value, self.op, "other", 2)
+
+
+# Where it reaches the user (an op without torch's argument message yet), it is the TypeError it
+# is: tracebacks and the session name it by these.
+NotAnOperand.__name__ = NotAnOperand.__qualname__ = "TypeError"
+NotAnOperand.__module__ = "builtins"

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+METHOD_WITHOUT_CALL = ("a method named without its parentheses is the method itself, not its result: "
+                       "call it, as in x.exp().sum(), x.size(0), loss.item() or model.parameters()")
+
 # (exception name, fragment of the message, hint)
 HINTS: tuple[tuple[str, str, str], ...] = (
     (
@@ -21,7 +24,8 @@ HINTS: tuple[tuple[str, str, str], ...] = (
         "RuntimeError",
         "does not require grad and does not have a grad_fn",
         "nothing in this computation tracks gradients; create the input leaf with "
-        "requires_grad=True (e.g. torch.tensor(2.0, requires_grad=True))",
+        "requires_grad=True (e.g. torch.tensor(2.0, requires_grad=True)), and take a gradient "
+        "you will differentiate again with torch.autograd.grad(..., create_graph=True)",
     ),
     (
         "RuntimeError",
@@ -47,6 +51,12 @@ HINTS: tuple[tuple[str, str, str], ...] = (
         "a tensor saved for backward was changed in place afterwards (+=, *=, add_, x[i] = ...); "
         "use the out-of-place form (y = y * 2) or change a .clone()",
     ),
+    # a method named without its parentheses (x.exp.sum(), x.size[0], loss.item + 1): torch's
+    # methods are C built-ins, nn.Module's are Python methods
+    ("AttributeError", "'builtin_function_or_method' object has no attribute", METHOD_WITHOUT_CALL),
+    ("AttributeError", "'method' object has no attribute", METHOD_WITHOUT_CALL),
+    ("TypeError", "builtin_function_or_method", METHOD_WITHOUT_CALL),
+    ("TypeError", "'method'", METHOD_WITHOUT_CALL),
     (
         "AttributeError",
         "'NoneType' object has no attribute 'zero_'",

@@ -21,7 +21,8 @@ import traceback
 import types
 from typing import Optional
 
-_CHAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(?:\s*\.\s*[A-Za-z_][A-Za-z_0-9]*)+")
+# a name or an attribute chain on it (x, x.size, torch.exp)
+_CHAIN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(?:\s*\.\s*[A-Za-z_][A-Za-z_0-9]*)*")
 
 
 def torch_type_message(exc: BaseException, message: str, is_cell: callable) -> Optional[str]:
@@ -36,7 +37,13 @@ def torch_type_message(exc: BaseException, message: str, is_cell: callable) -> O
 def _rename(message: str, python_type: str) -> str:
     from gradrepl.torch._builtins import TYPE_NAME
 
-    return message.replace(f"'{python_type}'", f"'{TYPE_NAME}'")
+    message = message.replace(f"'{python_type}'", f"'{TYPE_NAME}'")
+    # torch's argument parser names the type unquoted: "must be Tensor, not builtin_function_or_method"
+    return re.sub(rf"((?:must be [^,]+, not |but got )){python_type}$", rf"\g<1>{TYPE_NAME}", message)
+
+
+def _names_python_type(message: str, python_type: str) -> bool:
+    return f"'{python_type}'" in message or re.search(rf"(, not |but got ){python_type}$", message) is not None
 
 
 def _attribute_error(exc: AttributeError, message: str) -> Optional[str]:
@@ -52,22 +59,36 @@ def _attribute_error(exc: AttributeError, message: str) -> Optional[str]:
 
 
 def _type_error(exc: TypeError, message: str, is_cell) -> Optional[str]:
-    if "'method'" not in message and "'function'" not in message:
+    if not any(_names_python_type(message, python_type) for python_type in ("method", "function")):
         return None
-    frames = traceback.extract_tb(exc.__traceback__)
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None or not frames or not is_cell(frames[-1].filename) or not frames[-1].line:
-        return None  # raised inside a library: its line is not the learner's slip
-    frame = tb.tb_frame
-    for chain in _CHAIN.findall(frames[-1].line):
-        if chain.rpartition(".")[2].strip() not in _torch_names():
-            continue  # only attribute chains ending in a torch name are looked up
+    frame, line = _learners_line(exc, message, is_cell)
+    if frame is None:
+        return None
+    for chain in _CHAIN.findall(line):
+        if "." in chain and chain.rpartition(".")[2].strip() not in _torch_names():
+            continue  # only attribute chains ending in a torch name are looked up; a plain name
+            # (a parameter bound to x.abs) is a dictionary lookup
         python_type = _stand_in_type(chain, frame.f_globals, frame.f_locals)
-        if python_type and f"'{python_type}'" in message:
+        if python_type and _names_python_type(message, python_type):
             return _rename(message, python_type)
     return None
+
+
+def _learners_line(exc: TypeError, message: str, is_cell):
+    """The frame and line of the cell that raised ``exc``: the last frame, or, for the argument
+    parser's "must be Tensor, not method" raised inside gradrepl's torch, the last cell frame that
+    called it (``torch.exp(x.exp)``). Any other error raised inside a library is not the learner's slip."""
+    entries = list(zip(traceback.extract_tb(exc.__traceback__), traceback.walk_tb(exc.__traceback__)))
+    if not entries:
+        return None, None
+    if not is_cell(entries[-1][0].filename):
+        if not re.search(r"(must be [^,]+, not |but got )(method|function)$", message):
+            return None, None
+        entries = [entry for entry in entries if is_cell(entry[0].filename)]
+    if not entries or not entries[-1][0].line:
+        return None, None
+    summary, (frame, _) = entries[-1]
+    return frame, summary.line
 
 
 def _torch_names() -> frozenset:

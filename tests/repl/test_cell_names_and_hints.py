@@ -61,3 +61,27 @@ def test_in_a_real_terminal_script_the_syntax_error_has_no_cell_file():
     done = subprocess.run([sys.executable, "-m", "gradrepl", "-c", "1 +* 2"], capture_output=True, text=True,
                           env=dict(os.environ, NO_COLOR="1"), timeout=60)
     assert done.returncode == 1 and done.stderr.endswith("SyntaxError: invalid syntax\n")
+
+
+def test_a_method_used_without_parentheses_hints_calling_it(driver):
+    # the slips of a learner who reads `x.exp` as a value: torch's own message, then what to type
+    for cell, message in [
+        ("x.exp.sum()", "AttributeError: 'builtin_function_or_method' object has no attribute 'sum'"),
+        ("x.size[0]", "TypeError: 'builtin_function_or_method' object is not subscriptable"),
+        ("x.sum().item + 1", "TypeError: unsupported operand type(s) for +: 'builtin_function_or_method' and 'int'"),
+        ("m.parameters[0]", "TypeError: 'method' object is not subscriptable"),
+        ("torch.exp(x.exp)", "TypeError: exp(): argument 'input' (position 1) must be Tensor, not "
+                             "builtin_function_or_method"),
+    ]:
+        lines = driver.run("x = torch.ones(2)\nm = torch.nn.Linear(2, 1)\n" + cell).splitlines()
+        assert lines[-2] == message
+        assert lines[-1].startswith("hint: ") and "()" in lines[-1] and "parentheses" in lines[-1]
+    assert "hint" not in driver.run("def f(): pass\nf.missing")
+
+
+def test_a_penalty_on_a_gradient_taken_without_create_graph_hints_create_graph(driver):
+    screen = driver.run("w = torch.ones(2, requires_grad=True)\n"
+                        "g, = torch.autograd.grad((w ** 2).sum(), w)\ng.norm().backward()")
+    lines = screen.splitlines()
+    assert lines[-2] == "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn"
+    assert lines[-1].startswith("hint: ") and "create_graph=True" in lines[-1]

@@ -55,7 +55,10 @@ def test_attribute_error_on_a_method_names_torch_type(source, message):
 
 TYPE_ERRORS = ["x.size[0]", "x.exp + 1", "float(x.mean)", "len(x.size)", "-x.sum", "list(x.exp)",
                "x.sum < 1", "torch.exp[0]", "torch.nn.functional.relu + 1", "x.backward + 1",
-               "def f(): pass\nf + 1", "import operator\noperator.add(x.exp, 1)", "class A:\n    def size(self): pass\nA().size[0]"]
+               "def f(): pass\nf + 1", "import operator\noperator.add(x.exp, 1)", "class A:\n    def size(self): pass\nA().size[0]",
+               # torch's argument parser names the type too, unquoted
+               "torch.exp(x.exp)", "torch.sigmoid(x.mean)", "x.mul(x.sum)", "torch.matmul(x, x.t)",
+               "torch.nn.functional.relu(x.exp)", "torch.cat([x, x.exp])", "def f(t):\n    return torch.tanh(t)\nf(x.abs)"]
 
 
 @pytest.mark.parametrize("source", TYPE_ERRORS)

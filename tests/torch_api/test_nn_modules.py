@@ -235,3 +235,45 @@ def test_module_method_torch_has_is_unsupported_not_missing():
 
     with pytest.raises(UnsupportedError, match="nn.Module.register_full_backward_hook"):
         gnn.Linear(2, 2).register_full_backward_hook
+
+
+@pytest.mark.torch
+def test_hardtanh_arguments_match_torch(same_output):
+    # a learner's swapped bounds, and the min_value/max_value spelling of older tutorials
+    def lesson(torch):
+        import warnings
+
+        try:
+            torch.nn.Hardtanh(min_val=2.0, max_val=1.0)
+        except AssertionError as error:
+            print(type(error).__name__, error)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            layer = torch.nn.Hardtanh(min_value=-2.0, max_value=3.0)
+        print(layer, [(w.category.__name__, str(w.message)) for w in caught])
+        print(layer(torch.tensor([-5.0, 0.5, 5.0])))
+    same_output(lesson)
+
+
+@pytest.mark.torch
+def test_learner_shape_and_dtype_slips_read_as_torch(same_output):
+    # what a learner gets wrong first in a sequence or CNN lesson, each in torch's words
+    def lesson(torch):
+        nn = torch.nn
+        attempts = [
+            lambda: nn.Embedding(5, 3)(torch.tensor([1.0, 2.0])),
+            lambda: nn.Embedding(5, 3)(torch.tensor([1.0], dtype=torch.float64)),
+            lambda: nn.Embedding(5, 3)(torch.tensor([True])),
+            lambda: nn.Embedding(5, 3)(torch.tensor([1], dtype=torch.int16)).shape,
+            lambda: nn.Embedding(5, 3)(torch.tensor([1], dtype=torch.int32)).shape,
+            lambda: nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(2, 4)]),
+            lambda: nn.BatchNorm1d(3)(torch.randn(2, 4)),
+            lambda: nn.BatchNorm2d(3)(torch.randn(2, 4, 5, 5)),
+            lambda: nn.BatchNorm1d(3).eval()(torch.randn(2, 4, 6)),
+        ]
+        for attempt in attempts:
+            try:
+                print(attempt())
+            except Exception as error:  # the wording is what is compared
+                print(type(error).__name__, error)
+    same_output(lesson)

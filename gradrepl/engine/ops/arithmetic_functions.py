@@ -6,6 +6,7 @@ side, ``alpha``, ``rounding_mode``. The rows themselves are in arithmetic.py.
 
 from __future__ import annotations
 
+from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops import arithmetic as _ar
 from gradrepl.engine.ops import operators as _short
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -25,10 +26,27 @@ def _with_alpha(prim, input, other, alpha):
     return apply(prim, (operand(input), operand(other)), (alpha,))
 
 
+def _not_an_operand(op: str, input, other, error: NotAnOperand | None = None) -> NotAnOperand:
+    """What Tensor.<op> raises for an argument that is neither tensor nor number; an operator
+    turns it into NotImplemented and torch.<op> renumbers it (ops/out.py)."""
+    return (error or NotAnOperand(other)).of_op(op, input)
+
+
 def add(input, other, *, alpha=1):
     """input + alpha * other"""
     if type(input) is Tensor and alpha == 1:
-        return apply_binary(_ar.ADD, input, other)
+        result = apply_binary(_ar.ADD, input, other)
+    else:
+        try:
+            result = _add(input, other, alpha)
+        except NotAnOperand as error:
+            raise _not_an_operand("add", input, other, error) from None
+    if result is NotImplemented:
+        raise _not_an_operand("add", input, other)
+    return result
+
+
+def _add(input, other, alpha):
     if alpha != 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
         return _with_alpha(_ar.ADD_ALPHA, input, other, alpha)
     input, other = operand(input), _scaled(operand(other), alpha)
@@ -40,7 +58,18 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     """input - alpha * other"""
     if type(input) is Tensor and alpha == 1:
-        return apply_binary(_ar.SUB, input, other)
+        result = apply_binary(_ar.SUB, input, other)
+    else:
+        try:
+            result = _sub(input, other, alpha)
+        except NotAnOperand as error:
+            raise _not_an_operand("sub", input, other, error) from None
+    if result is NotImplemented:
+        raise _not_an_operand("sub", input, other)
+    return result
+
+
+def _sub(input, other, alpha):
     if alpha != 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
         return _with_alpha(_ar.SUB_ALPHA, input, other, alpha)
     input, other = operand(input), _scaled(operand(other), alpha)
@@ -60,17 +89,34 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other):
     """input * other"""
     if type(input) is Tensor:
-        return apply_binary(_ar.MUL, input, other)
-    input, other = operand(input), operand(other)
-    if isinstance(input, _NUMBERS):
-        input, other = other, input
-    return apply_binary(_ar.MUL, input, other)
+        result = apply_binary(_ar.MUL, input, other)
+    else:
+        try:
+            first, second = operand(input), operand(other)
+        except NotAnOperand as error:
+            raise _not_an_operand("mul", input, other, error) from None
+        if isinstance(first, _NUMBERS):
+            first, second = second, first
+        result = apply_binary(_ar.MUL, first, second)
+    if result is NotImplemented:
+        raise _not_an_operand("mul", input, other)
+    return result
 
 
 def div(input, other, *, rounding_mode=None):
     """input / other, optionally rounded ("trunc" or "floor")"""
     if type(input) is Tensor and rounding_mode is None and type(other) in _NUMBERS:
         return apply_binary(_ar.DIV, input, other)
+    try:
+        result = _div(input, other, rounding_mode)
+    except NotAnOperand as error:
+        raise _not_an_operand("div", input, other, error) from None
+    if result is NotImplemented:
+        raise _not_an_operand("div", input, other)
+    return result
+
+
+def _div(input, other, rounding_mode):
     input, other = operand(input), operand(other)
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):

@@ -94,6 +94,9 @@ def _check_sequence(tensors, name):
     if not tensors:
         error, message = _EMPTY_LIST[name]
         raise error(message)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
 
 
 def stack(tensors, dim: int = 0) -> Tensor:

@@ -220,7 +220,7 @@ def copy_into(tensor: Tensor, src) -> Tensor:
     try:
         values = np.broadcast_to(data, memory.shape)
     except ValueError:
-        raise RuntimeError(_expand_message(memory.shape, np.shape(data))) from None
+        raise RuntimeError(_copy_message(memory.shape, np.shape(data))) from None
     node = wrap(COPY, memory, (_snapshot(tensor, copy=False), src)).grad_fn if records else None
     guard_saved_output(tensor)
     np.copyto(memory, values, casting="unsafe")
@@ -232,17 +232,19 @@ def copy_into(tensor: Tensor, src) -> Tensor:
     return tensor
 
 
-def _expand_message(target: tuple, shape: tuple) -> str:
-    """torch's error when a value cannot be broadcast to the tensor it is copied into."""
-    lead = len(target) - len(shape)
-    for i in range(len(target) - 1, -1, -1):
-        current = shape[i - lead] if i >= lead else 1
-        if current not in (1, target[i]):
-            return (f"The expanded size of the tensor ({target[i]}) must match the existing size "
-                    f"({current}) at non-singleton dimension {i}.  Target sizes: {list(target)}.  "
-                    f"Tensor sizes: {list(shape)}")
-    return f"expand: the number of sizes provided ({len(target)}) must be greater or equal to " \
-           f"the number of dimensions in the tensor ({len(shape)})"
+def _copy_message(target: tuple, shape: tuple) -> str:
+    """torch's error when copy_'s source does not broadcast to the tensor: its TensorIterator
+    broadcasts the two (tensor a, then the source b), then checks the result is the tensor's shape."""
+    try:
+        broadcast = np.broadcast_shapes(target, shape)
+    except ValueError:
+        from gradrepl.engine.ops.promotion import raise_broadcast_error
+
+        try:
+            raise_broadcast_error(np.empty(target, dtype=np.bool_), np.empty(shape, dtype=np.bool_))
+        except RuntimeError as error:
+            return str(error)
+    return f"output with shape {list(target)} doesn't match the broadcast shape {list(broadcast)}"
 
 
 def _shaped_for(view: Tensor, value):
@@ -313,8 +315,9 @@ def setitem(tensor: Tensor, index, value) -> None:
 
     items = index if isinstance(index, tuple) else (index,)
     check_zero_dim_index(tensor, items)
-    if isinstance(value, (list, tuple)):
-        raise TypeError(f"can't assign a {type(value).__name__} to a {tensor.type()}")
+    if isinstance(value, (list, tuple, np.ndarray)):
+        kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(f"can't assign a {kind} to a {tensor.type()}")
     if not any(_is_advanced(i) for i in items):
         if not views.records(tensor, (value,)) and _write_directly(tensor, items, value):
             return

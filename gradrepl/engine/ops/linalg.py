@@ -215,10 +215,23 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return apply(DOT, (a, b))
 
 
+def _not_a_tensor(argument: str, position: int, value) -> TypeError:
+    return TypeError(f"matmul(): argument '{argument}' (position {position}) must be Tensor, "
+                     f"not {type(value).__name__}")
+
+
+def _matmul_method(self, other):
+    """x.matmul(other): torch counts other as the first argument"""
+    if not isinstance(other, Tensor):
+        raise _not_a_tensor("other", 1, other)
+    return matmul(self, other)
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    if not isinstance(b, Tensor) or not isinstance(a, Tensor):
-        raise TypeError(
-            f"matmul(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+    if not isinstance(a, Tensor):
+        raise _not_a_tensor("input", 1, a)
+    if not isinstance(b, Tensor):
+        raise _not_a_tensor("other", 2, b)
     da, db = a.ndim, b.ndim
     if da == 0 or db == 0:
         raise RuntimeError(
@@ -242,7 +255,7 @@ def _rmatmul_operator(self, other):
     return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 
 
-register("matmul", matmul, section="linear algebra",
+register("matmul", matmul, method=_matmul_method, section="linear algebra",
          rows=(MM, MV, DOT, BATCHED, MATRIX_AT_BATCH, MATRIX_AT_BATCH_T),
          operators={"__matmul__": _matmul_operator, "__rmatmul__": _rmatmul_operator}, out=True, out_dtype="exact")
 register("mm", mm, section="linear algebra", rows=(MM,), out=True, out_dtype="exact")

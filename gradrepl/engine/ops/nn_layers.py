@@ -152,6 +152,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if size == 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {input.size()}")
+    channels = input.shape[1] if input.dim() > 1 else None
+    for name, buffer in (("running_mean", running_mean), ("running_var", running_var)):
+        # a layer built for another channel count (BatchNorm1d(3) on 4 features)
+        if buffer is not None and channels is not None and buffer.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {buffer.numel()}")
     if _norm.follows_torch_kernels(input._data, running_mean, running_var):
         return _norm.batch_norm_as_torch(input, weight, bias, running_mean, running_var,
                                          training, momentum, eps)
@@ -192,12 +197,14 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
         raise UnsupportedError("torch.nn.functional.embedding with scale_grad_by_freq or sparse")
     indices = input._data
-    if indices.dtype.kind not in "iu":
-        from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
+    if indices.dtype not in (np.int64, np.int32):
+        from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES, bool_
 
+        # torch's checkScalarTypes prints the legacy name, which for bool is its C++ type's
+        got = "CPUBoolType" if input.dtype is bool_ else LEGACY_TYPE_NAMES.get(input.dtype, input.dtype)
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-            f"Long, Int; but got torch.{input.dtype.name if hasattr(input.dtype, 'name') else input.dtype} "
+            f"Long, Int; but got {got} "
             "instead (while checking arguments for embedding)")
     if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
         raise IndexError("index out of range in self")

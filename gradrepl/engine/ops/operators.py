@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import grad_mode
+from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops.primitive import _record_binary, apply_unary
 from gradrepl.engine.tensor import Tensor
 
@@ -82,7 +83,10 @@ def binary(prim, general):
                                          and other._requires_grad):
                     _record_binary(prim, result, out, self, other, ad, bd, False)
                 return result
-        return general(self, other)
+        try:
+            return general(self, other)
+        except NotAnOperand:
+            return NotImplemented  # Python then tries the other side, or raises its TypeError
     operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
     return operator
 
@@ -94,7 +98,10 @@ def with_number(prim, general):
         kind = type(other)
         if SHORT_PATHS and (kind is float or kind is int):
             return apply_unary(prim, self, (other,))
-        return general(self, other)
+        try:
+            return general(self, other)
+        except NotAnOperand:
+            return NotImplemented  # Python then tries the other side, or raises its TypeError
     operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
     return operator
 

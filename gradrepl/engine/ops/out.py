@@ -31,6 +31,7 @@ import numpy as np
 
 from gradrepl.engine import grad_mode
 from gradrepl.engine.dtypes import CPP_TYPE_NAMES, LEGACY_TYPE_NAMES, from_numpy_dtype, scalar_type_name
+from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user
 
@@ -103,7 +104,10 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
         if out is None:
-            return function(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except NotAnOperand as error:  # the method's words, counted as torch.<name> counts
+                raise error.of_function() from None
         if needs is not None and len(args) <= needs[0] and needs[1] not in kwargs:
             given = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}"
                                                                 for k, v in kwargs.items()])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import grad_mode
+from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.promotion import HALF_ROWS
@@ -57,7 +58,7 @@ def operand(x):
         return float(x) if isinstance(x, np.bool_) else x.item()
     if isinstance(x, np.ndarray):
         return _new_tensor(x)
-    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+    raise NotAnOperand(x)
 
 
 
