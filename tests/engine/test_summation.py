@@ -14,7 +14,7 @@ from op_helper import GOLDENS_DIR
 from summation_cases import SPECS, digest, run
 
 import gradrepl.torch as gtorch
-from gradrepl.engine.ops import summation
+from gradrepl.engine.ops import summation, summation_plan
 from gradrepl.engine.ops.summation import float_sum
 
 GOLDENS = json.loads((GOLDENS_DIR / "summation.json").read_text())["cases"]
@@ -103,3 +103,37 @@ def test_a_reduction_numpy_would_sum_pairwise_is_not_taken_for_a_chain():
     assert summation._chain(x) == np.add.accumulate(x)[-1]
     assert not summation._lanes_inside(x.reshape(16, 1), 0)
     assert summation._lanes_inside(x.reshape(8, 2), 0) and not summation._lanes_inside(x.reshape(2, 8).T, 0)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=_summed_arrays())
+def test_a_plan_gives_the_general_paths_bits(monkeypatch, case):
+    # summation_plan runs torch's tree in stages, padding short chains with +0.0 (which only
+    # changes the sign of a zero the final + 0 normalises): a plan built on the first call
+    a, dims, keepdim = case
+    monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 1)
+    monkeypatch.setattr(summation_plan, "_plans", {})
+    planned = np.asarray(float_sum(a, dims, keepdim))
+    built = list(summation_plan._plans.values())
+    planned_again = np.asarray(float_sum(a, dims, keepdim))  # the buffer reused
+    with monkeypatch.context() as patch:
+        patch.setattr(summation, "SHORT_PATHS", False)
+        general = np.asarray(float_sum(a, dims, keepdim))
+    assert (planned.dtype, planned.shape) == (general.dtype, general.shape)
+    assert planned.tobytes() == general.tobytes() == planned_again.tobytes()
+    if a.size <= summation_plan.MAX_SIZE and not (a.dtype == np.float16 and built == [None]):
+        assert built and built[0] is not None
+
+
+def test_a_plan_is_built_on_the_second_call_and_returns_fresh_arrays():
+    a = np.arange(30, dtype=np.float32).reshape(5, 6)
+    key = (a.shape, a.strides, (0,), False, a.dtype)
+    summation_plan._plans.pop(key, None)
+    summation_plan._calls.pop(key, None)
+    first = float_sum(a, (0,))
+    assert key not in summation_plan._plans
+    second = float_sum(a, (0,))
+    assert summation_plan._plans[key] is not None
+    third = float_sum(a * 2, (0,))
+    assert first.tobytes() == second.tobytes() and (third == 2 * second).all()
