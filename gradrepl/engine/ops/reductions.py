@@ -14,6 +14,11 @@ from gradrepl.engine.ops.registry import register
 
 def normalize_dims(dim, ndim: int) -> tuple:
     """``dim`` as a sorted tuple of non-negative dims, with torch's errors."""
+    if type(dim) is int:  # x.sum(0), x.mean(1): the same few come back every step
+        dims = _ONE_DIM.get((dim, ndim))
+        if dims is None:
+            dims = _ONE_DIM[(dim, ndim)] = normalize_dims((dim,), ndim)
+        return dims
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     # a 0-d tensor accepts dim 0 and -1, as if it had one dimension, and reduces over nothing
     wrapped = tuple(wrap_dim(d, max(ndim, 1)) for d in dims)
@@ -23,6 +28,9 @@ def normalize_dims(dim, ndim: int) -> tuple:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         seen.add(d)
     return tuple(sorted(wrapped)) if ndim else ()
+
+
+_ONE_DIM: dict = {}  # (dim, ndim) -> normalize_dims(dim, ndim), for dims in range
 
 
 def _expand_back(F, g, shape: tuple, dims: tuple | None, keepdim: bool):
@@ -74,13 +82,14 @@ def _mean_all(a):
 
 
 def _mean_dims(a, dims, keepdim):
-    _mean_check(a)
     count = 1
     for d in dims:
         count *= a.shape[d]
-    work = np.dtype(np.float32) if a.dtype == np.float16 else a.dtype  # half sums in float32
-    total = float_sum(half_to_float(a) if a.dtype == np.float16 else a, dims, keepdim)
-    return np.true_divide(total, work.type(count)).astype(a.dtype, copy=False)
+    if a.dtype.char in "fd":  # the sum, then one division in its dtype
+        return float_sum(a, dims, keepdim) / a.dtype.type(count)
+    _mean_check(a)
+    total = float_sum(half_to_float(a), dims, keepdim)  # half sums in float32, rounds once
+    return (total / np.float32(count)).astype(a.dtype)
 
 
 SUM = Primitive("sum", "SumBackward0", _sum_all, inputs=("self",),

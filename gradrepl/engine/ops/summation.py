@@ -405,9 +405,9 @@ def general_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype):
         a = np.ascontiguousarray(a)  # torch has no negative strides: that tensor was a copy
     view, n_reduced, groups = _iterator(a, dims)
     if dtype == _F16 and n_reduced >= 2:
-        if a.dtype == object:
-            return None  # no plan: the float32 copy below would end the symbolic run
         # torch sums half over two or more merged dims in a float32 copy (its acc buffer)
+        if a.dtype == object:  # a plan's symbolic run: that copy's layout, summed as float32
+            return general_sum(a.copy(order="K" if _dense(a) else "C"), dims, keepdim, out_shape, _F32)
         out = float_sum(half_to_float(a), dims, keepdim)
         return out.astype(_F16) if isinstance(out, np.ndarray) else _F16.type(out)
     kept = view.shape[:view.ndim - n_reduced]

@@ -28,7 +28,7 @@ BUILD_ON_CALL = 2
 MAX_SIZE = 1 << 14  # larger inputs gather more than the stages save (and are split by threads)
 _MAX_PLANS = 256
 
-_plans: dict = {}  # key -> _Plan, or None where no plan applies
+_plans: dict = {}  # key -> _Plan
 _calls: dict = {}  # key -> calls seen before its plan was built
 # float_sum's first look: (shape, strides, dims as passed, keepdim, dtype) -> _Plan
 ready: dict = {}
@@ -51,9 +51,9 @@ def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_d
             ready.clear()
         plan = _plans[key] = build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype)
         _calls.pop(key, None)
-    if plan is not None and type(passed_dims) in (tuple, type(None)):
+    if type(passed_dims) in (tuple, type(None)):
         ready[(a.shape, a.strides, passed_dims, keepdim, dtype)] = plan
-    return None if plan is None else plan.run(a)
+    return plan.run(a)
 
 
 class _Sym:
@@ -108,15 +108,13 @@ _F16 = np.dtype(np.float16)
 
 
 def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype):
-    """The plan for arrays of this layout, or None where the general path cannot run symbolically."""
+    """The plan for arrays of this layout."""
     n = int(np.prod(shape))
     leaves = np.empty(n, dtype=object)
     for i in range(n):
         leaves[i] = _Sym(slot=1 + i)
     symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
     result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
-    if result is None:
-        return None
     scalar = isinstance(result, _Sym)
     outputs = [result] if scalar else list(result.reshape(-1))
     return _compile(outputs, n, shape, out_shape, dtype, scalar)
@@ -179,8 +177,6 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
         plan.stages.append((view, index, buffer[first:first + index.shape[1]]))
     plan.final = _source(buffer, [chains[o] for o in outputs])
     plan.n_out, plan.out_shape, plan.dtype, plan.scalar = len(outputs), out_shape, dtype, scalar
-    for o in outputs:
-        o.slot = None
     return plan
 
 
