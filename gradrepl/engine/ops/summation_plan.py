@@ -95,7 +95,7 @@ class _Plan:
         for view, index, out in self.stages:
             np.add.reduce(buffer[index] if view is None else view, axis=0, out=out)
         view, index = self.final
-        result = np.add.reduce(buffer[index] if view is None else view, axis=0)  # a fresh array
+        result = np.add.reduce(buffer[index] if view is None else view, axis=0).reshape(-1)  # fresh
         if self.scalar:
             return result[0] if self.dtype is not _F16 else _F16.type(result[0])
         if len(result) != self.n_out:
@@ -174,7 +174,8 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     plan.stages = []
     for heads, first in layout:
         view, index = _source(buffer, [chains[h] for h in heads])
-        plan.stages.append((view, index, buffer[first:first + index.shape[1]]))
+        out = buffer[first:first + index.shape[1]]
+        plan.stages.append((view, index, out if view is None else out.reshape(view.shape[1:])))
     plan.final = _source(buffer, [chains[o] for o in outputs])
     plan.n_out, plan.out_shape, plan.dtype, plan.scalar = len(outputs), out_shape, dtype, scalar
     return plan
@@ -182,18 +183,33 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
 
 def _source(buffer, chains):
     """A stage's (steps, lanes) operand: the slots each chain adds, front-padded with the zero
-    slot; a strided view of the buffer when they fall on one (lanes inner), else None."""
+    slot; with a strided view of the buffer when they fall on one, else None."""
     steps = max(len(c) for c in chains)
     index = np.zeros((steps, max(len(chains), 2)), dtype=np.intp)
     for lane, chain in enumerate(chains):
         index[steps - len(chain):, lane] = [element.slot for element in chain]
+    return _strided(buffer, index), index
+
+
+def _strided(buffer, index):
+    """``buffer[index]`` as a view (steps, blocks, lanes per block), or None. add.reduce adds
+    down axis 0 row after row only while a lane axis has the smaller stride (see
+    summation._lanes_inside), so the view must have its lanes inside."""
+    steps, lanes = index.shape
     start, down, across = index[0, 0], index[1, 0] - index[0, 0], index[0, 1] - index[0, 0]
-    affine = start + down * np.arange(steps)[:, None] + across * np.arange(index.shape[1])
-    if 0 < across < down and (index == affine).all():
-        item = buffer.itemsize
-        view = np.lib.stride_tricks.as_strided(buffer[start:], index.shape, (down * item, across * item))
-        return view, index
-    return None, index
+    run = 1  # lanes in a block: the first row's arithmetic run
+    while run < lanes and index[0, run] - index[0, run - 1] == across:
+        run += 1
+    if lanes % run or not 0 < across < down:
+        return None
+    block = index[0, run] - start if run < lanes else 0
+    shape, strides = (steps, lanes // run, run), (down, block, across)
+    expected = start + sum(s * np.arange(n).reshape([-1 if ax == i else 1 for i in range(3)])
+                           for ax, (n, s) in enumerate(zip(shape, strides)))
+    if not (index.reshape(shape) == expected).all() or block < 0:
+        return None
+    item = buffer.itemsize
+    return np.lib.stride_tricks.as_strided(buffer[start:], shape, [s * item for s in strides])
 
 
 def _laid_out(values, strides, itemsize):
