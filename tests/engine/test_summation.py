@@ -140,3 +140,18 @@ def test_a_plan_is_built_on_the_second_call_and_returns_fresh_arrays():
     assert summation_plan._plans[key] is not None
     third = float_sum(a * 2, (0,))
     assert first.tobytes() == second.tobytes() and (third == 2 * second).all()
+
+
+@pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (3, 7, 33)])
+@pytest.mark.parametrize("dims", [None, (0,), (1,)])
+def test_a_plan_for_the_benchmarks_sizes(shape, dims):
+    # stages of many lanes: strided views of the buffer, and gathers of what is left over
+    rng = np.random.default_rng(5)
+    a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape)).astype(np.float32)
+    all_dims = tuple(range(a.ndim)) if dims is None else dims
+    for layout in (a, a.T, np.asfortranarray(a)):
+        out_shape = tuple(s for ax, s in enumerate(layout.shape) if ax not in all_dims)
+        plan = summation_plan.build(layout.shape, layout.strides, 4, all_dims, False, out_shape,
+                                    a.dtype)
+        general = np.asarray(summation.general_sum(layout, all_dims, False, out_shape, a.dtype))
+        assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()

@@ -161,55 +161,104 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     for head in chains:  # in creation order
         if head.stage < final:
             by_stage[head.stage].append(head)
-    size = 1 + n
-    layout = []  # (stage's heads, first slot)
-    for heads in by_stage[1:final]:
-        for i, head in enumerate(heads):
-            head.slot = size + i
-        layout.append((heads, size))
-        size += max(len(heads), 2)  # a stage of one chain has a second, unused lane
+    # zero, the input, each stage's results (and one spare lane per stage, see _gather)
+    size = 1 + n + sum(len(heads) + 1 for heads in by_stage)
     plan = _Plan()
     plan.buffer = buffer = np.zeros(size, dtype=summation._VECTOR[dtype][0])
     plan.input_view = buffer[1:1 + n].reshape(shape)
     plan.stages = []
-    for heads, first in layout:
-        view, index = _source(buffer, [chains[h] for h in heads])
-        out = buffer[first:first + index.shape[1]]
-        plan.stages.append((view, index, out if view is None else out.reshape(view.shape[1:])))
-    plan.final = _source(buffer, [chains[o] for o in outputs])
+    size = 1 + n
+    for heads in by_stage[1:final]:
+        index = _index([chains[h] for h in heads])
+        views, rest = _views(buffer, index)
+        for lanes, view in views:  # each its own add.reduce: no gather
+            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:])))
+            size = _place([heads[i] for i in lanes], size)
+        if rest:
+            gather = _gather(index[:, rest])
+            plan.stages.append((None, gather, buffer[size:size + gather.shape[1]]))
+            _place([heads[i] for i in rest], size)
+            size += gather.shape[1]
+    index = _index([chains[o] for o in outputs])
+    views, rest = _views(buffer, index)
+    plan.final = (views[0][1], None) if not rest and len(views) == 1 else (None, _gather(index))
     plan.n_out, plan.out_shape, plan.dtype, plan.scalar = len(outputs), out_shape, dtype, scalar
     return plan
 
 
-def _source(buffer, chains):
-    """A stage's (steps, lanes) operand: the slots each chain adds, front-padded with the zero
-    slot; with a strided view of the buffer when they fall on one, else None."""
+def _place(heads, first):
+    for i, head in enumerate(heads):
+        head.slot = first + i
+    return first + len(heads)
+
+
+def _index(chains):
+    """The slots each chain adds, one lane per chain, front-padded with the zero slot."""
     steps = max(len(c) for c in chains)
-    index = np.zeros((steps, max(len(chains), 2)), dtype=np.intp)
+    index = np.zeros((steps, len(chains)), dtype=np.intp)
     for lane, chain in enumerate(chains):
         index[steps - len(chain):, lane] = [element.slot for element in chain]
-    return _strided(buffer, index), index
+    return index
 
 
-def _strided(buffer, index):
-    """``buffer[index]`` as a view (steps, blocks, lanes per block), or None. add.reduce adds
-    down axis 0 row after row only while a lane axis has the smaller stride (see
-    summation._lanes_inside), so the view must have its lanes inside."""
+def _gather(index):
+    """Indices to gather, C-ordered: what they gather is laid out like them, and add.reduce adds
+    down axis 0 in order only while the lanes are inside. A lone lane gets a second one (the
+    zero slot), or add.reduce would sum that one contiguous run pairwise."""
+    if index.shape[1] == 1:
+        index = np.concatenate([index, index * 0], axis=1)
+    return np.ascontiguousarray(index)
+
+
+_MIN_VIEW = 8  # fewer lanes in a pattern are gathered with the rest: one call fewer
+
+
+def _views(buffer, index):
+    """Runs of lanes whose slots fall on a strided view of the buffer (steps, blocks, lanes per
+    block), as (lane numbers, view); and the lanes left over. add.reduce adds down axis 0 row
+    after row only while a lane axis has the smaller stride (see summation._lanes_inside)."""
     steps, lanes = index.shape
-    start, down, across = index[0, 0], index[1, 0] - index[0, 0], index[0, 1] - index[0, 0]
-    run = 1  # lanes in a block: the first row's arithmetic run
-    while run < lanes and index[0, run] - index[0, run - 1] == across:
-        run += 1
-    if lanes % run or not 0 < across < down:
-        return None
-    block = index[0, run] - start if run < lanes else 0
-    shape, strides = (steps, lanes // run, run), (down, block, across)
-    expected = start + sum(s * np.arange(n).reshape([-1 if ax == i else 1 for i in range(3)])
-                           for ax, (n, s) in enumerate(zip(shape, strides)))
-    if not (index.reshape(shape) == expected).all() or block < 0:
-        return None
+    down = (index[1] - index[0]).tolist()
+    regular = (index == index[0] + (index[1] - index[0]) * np.arange(steps)[:, None]).all(axis=0)
+    regular = (regular & (index[1] > index[0])).tolist()
+    row = index[0].tolist()
+    views, rest, i = [], [], 0
+    while i < lanes:
+        end, view = _view_at(buffer, row, down, regular, i, steps) if regular[i] else (i + 1, None)
+        if view is not None and end - i >= _MIN_VIEW:
+            views.append((range(i, end), view))
+            i = end
+        else:
+            rest.append(i)
+            i += 1
+    return views, rest
+
+
+def _view_at(buffer, row, down, regular, i, steps):
+    """The longest view starting at lane ``i``: (its end, the view), or (i + 1, None)."""
+    d = down[i]
+
+    def fits(j):
+        return j < len(row) and regular[j] and down[j] == d
+    k = 1
+    if fits(i + 1):
+        across = row[i + 1] - row[i]
+        while fits(i + k) and row[i + k] - row[i + k - 1] == across:
+            k += 1
+    else:
+        across = 0
+    m = 1
+    block = row[i + k] - row[i] if fits(i + k) else 0
+    while all(fits(i + m * k + r) and row[i + m * k + r] == row[i + r] + m * block for r in range(k)):
+        m += 1
+    if k == 1 and m > 1:
+        k, m, across, block = m, 1, block, 0
+    if k == 1 or not 0 < across < d or (m > 1 and block <= 0):
+        return i + 1, None
     item = buffer.itemsize
-    return np.lib.stride_tricks.as_strided(buffer[start:], shape, [s * item for s in strides])
+    view = np.lib.stride_tricks.as_strided(buffer[row[i]:], (steps, m, k),
+                                           (d * item, block * item, across * item))
+    return i + m * k, view
 
 
 def _laid_out(values, strides, itemsize):
