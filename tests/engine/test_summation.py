@@ -113,6 +113,7 @@ def test_a_plan_gives_the_general_paths_bits(monkeypatch, case):
     # changes the sign of a zero the final + 0 normalises): a plan built on the first call
     a, dims, keepdim = case
     monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 1)
+    monkeypatch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0)
     monkeypatch.setattr(summation_plan, "_plans", {})
     monkeypatch.setattr(summation_plan, "ready", {})
     monkeypatch.setattr(summation, "_ready", summation_plan.ready)
@@ -128,18 +129,20 @@ def test_a_plan_gives_the_general_paths_bits(monkeypatch, case):
         assert built and built[0] is not None
 
 
-def test_a_plan_is_built_on_the_second_call_and_returns_fresh_arrays():
+def test_a_plan_is_built_once_a_key_is_summed_often_and_returns_fresh_arrays(monkeypatch):
     a = np.arange(30, dtype=np.float32).reshape(5, 6)
     key = (a.shape, a.strides, (0,), False, a.dtype)
     for table in (summation_plan._plans, summation_plan._calls, summation_plan.ready):
         table.pop(key, None)
-    summation_plan.ready.pop((a.shape, a.strides, (0,), False, a.dtype), None)
-    first = float_sum(a, (0,))
+    monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 3)
+    monkeypatch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0.1)  # 6th call
+    first = [float_sum(a, (0,)) for _ in range(5)]
     assert key not in summation_plan._plans
     second = float_sum(a, (0,))
-    assert summation_plan._plans[key] is not None
+    assert summation_plan._plans[key] is not None and key in summation_plan.ready
     third = float_sum(a * 2, (0,))
-    assert first.tobytes() == second.tobytes() and (third == 2 * second).all()
+    assert first[0].tobytes() == second.tobytes() and (third == 2 * second).all()
+    assert not np.shares_memory(third, float_sum(a, (0,)))
 
 
 @pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (3, 7, 33)])
