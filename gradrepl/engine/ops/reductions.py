@@ -47,6 +47,8 @@ def _sum_dtype(a):
 
 
 def _sum_all(a, dtype=None):
+    if dtype is None and a.dtype.char in _FLOAT_CHARS:  # x.sum(), every printed loss
+        return float_sum(a)
     if np.dtype(dtype or a.dtype).char in _FLOAT_CHARS:  # in torch's order, bit for bit
         return float_sum(a, None, False, dtype)
     return np.sum(a, dtype=dtype or _sum_dtype(a))

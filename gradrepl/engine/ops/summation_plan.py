@@ -29,7 +29,7 @@ from gradrepl.engine.ops import summation
 BUILD_ON_CALL = 8
 BUILD_CALLS_PER_ELEMENT = 0.25
 MAX_SIZE = 1 << 14  # larger inputs gather more than the stages save (and are split by threads)
-_MAX_PLANS = 256
+_MAX_PLANS = 128  # each holds up to ~0.25 MB: a buffer, an input copy, indices
 
 _plans: dict = {}  # key -> _Plan
 _calls: dict = {}  # key -> calls seen before its plan was built
