@@ -55,6 +55,8 @@ def _sum_all(a, dtype=None):
 
 
 def _sum_dims(a, dims, keepdim, dtype=None):
+    if dtype is None and a.dtype.char in _FLOAT_CHARS:  # x.sum(0)
+        return float_sum(a, dims, keepdim)
     if np.dtype(dtype or a.dtype).char in _FLOAT_CHARS:
         return float_sum(a, dims, keepdim, dtype)
     return np.sum(a, axis=dims, keepdims=keepdim, dtype=dtype or _sum_dtype(a))
@@ -74,13 +76,14 @@ def _mean_check(a, name="mean"):
 
 
 def _mean_all(a):
+    if a.dtype.char in "fd" and a.size:  # torch's mean is its sum, then a division
+        return float_sum(a) / a.dtype.type(a.size)
     if a.dtype.char not in "efd":
         _mean_check(a)
     if not a.size:
         return a.dtype.type(np.nan)
-    if a.dtype == np.float16:  # torch's mean sums a float32 copy, divides, rounds once
-        return (float_sum(half_to_float(a)) / np.float32(a.size)).astype(np.float16)
-    return float_sum(a) / a.dtype.type(a.size)  # torch's mean is its sum, then a division
+    # half: torch's mean sums a float32 copy, divides, rounds once
+    return (float_sum(half_to_float(a)) / np.float32(a.size)).astype(np.float16)
 
 
 def _mean_dims(a, dims, keepdim):

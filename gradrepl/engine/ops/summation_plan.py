@@ -98,10 +98,10 @@ class _Plan:
         for view, index, out in self.stages:
             np.add.reduce(buffer[index] if view is None else view, axis=0, out=out)
         view, index = self.final
-        result = np.add.reduce(buffer[index] if view is None else view, axis=0).reshape(-1)  # fresh
-        if self.scalar:
+        result = np.add.reduce(buffer[index] if view is None else view, axis=0)  # a fresh array
+        if self.scalar:  # a lone lane and its spare (see _gather)
             return result[0] if self.dtype is not _F16 else _F16.type(result[0])
-        if len(result) != self.n_out:
+        if result.size != self.n_out:
             result = result[:self.n_out]
         result = result.reshape(self.out_shape)
         return result if self.dtype is not _F16 else result.astype(_F16)
