@@ -472,4 +472,5 @@ def _dense(a) -> bool:
     return True
 
 
-from gradrepl.engine.ops.summation_plan import planned_sum, ready as _ready  # noqa: E402 (they run general_sum)
+# last: summation_plan runs general_sum above
+from gradrepl.engine.ops.summation_plan import planned_sum, ready as _ready  # noqa: E402

@@ -5,9 +5,11 @@ more than the sum on a lesson's small tensors. A plan runs the same tree in stag
 derived once per (shape, strides, dims, keepdim, dtype) by running the general path
 (``summation.general_sum``) on an array of objects that record each addition, which gives the
 tree exactly; the tree is then cut into *chains* (a + b + c ... added left to right), and each
-chain gets the earliest stage after the chains it reads. A stage is one gather from a buffer
-(zero, the input, then every earlier stage's results) into a (steps, lanes) array and one
-``np.add.reduce(axis=0)``, which adds row after row when the lanes are the inner axis.
+chain gets the earliest stage after the chains it reads. A stage is one ``np.add.reduce(axis=0)``
+per (steps, lanes) operand read from one buffer (zero, a copy of the input, then every earlier
+stage's results): a strided view of it where the chains' slots fall on one, else a gather; it adds
+row after row when the lanes are the inner axis. The buffer is reused by every call of its plan
+(gradrepl runs user code on one thread).
 
 Shorter chains are padded at the front with the buffer's +0.0. ``0 + x`` is ``x`` for every x but
 -0.0 (which becomes +0.0), and an intermediate zero's sign can only reach a result that is itself
@@ -89,7 +91,7 @@ _ZERO = _Sym(slot=0)
 class _Plan:
     """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
 
-    __slots__ = ("buffer", "input_view", "stages", "final", "n_out", "out_shape", "dtype",
+    __slots__ = ("buffer", "input_view", "stages", "final", "n_out", "out_shape", "half",
                  "scalar")
 
     def run(self, a):
@@ -100,11 +102,11 @@ class _Plan:
         view, index = self.final
         result = np.add.reduce(buffer[index] if view is None else view, axis=0)  # a fresh array
         if self.scalar:  # a lone lane and its spare (see _gather)
-            return result[0] if self.dtype is not _F16 else _F16.type(result[0])
+            return _F16.type(result[0]) if self.half else result[0]
         if result.size != self.n_out:
             result = result[:self.n_out]
         result = result.reshape(self.out_shape)
-        return result if self.dtype is not _F16 else result.astype(_F16)
+        return result.astype(_F16) if self.half else result  # summed in float32
 
 
 _F16 = np.dtype(np.float16)
@@ -185,7 +187,7 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     index = _index([chains[o] for o in outputs])
     views, rest = _views(buffer, index)
     plan.final = (views[0][1], None) if not rest and len(views) == 1 else (None, _gather(index))
-    plan.n_out, plan.out_shape, plan.dtype, plan.scalar = len(outputs), out_shape, dtype, scalar
+    plan.n_out, plan.out_shape, plan.half, plan.scalar = len(outputs), out_shape, dtype == _F16, scalar
     return plan
 
 
