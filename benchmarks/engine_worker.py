@@ -92,6 +92,17 @@ def time_iterations(run, iterations: int) -> float:
     return clock() - start
 
 
+# a loop's steady state includes what an engine caches for a repeated op after some calls
+# (gradrepl plans a sum of 10,000 elements after 2,500 sums of that shape): reach it first
+WARM_UP_SECONDS = 0.25
+
+
+def warm_up(run) -> None:
+    end = clock() + WARM_UP_SECONDS
+    while clock() < end:
+        run()
+
+
 def calibrate(run, sample_seconds: float) -> int:
     """Iterations that make one sample last about sample_seconds; the runs doing it warm up too."""
     iterations, elapsed = 1, time_iterations(run, 1)
@@ -111,6 +122,7 @@ class Worker:
         got = case.answer()
         summary = workloads.check(workload, got)
         bits = workloads.fingerprint(got) if workloads.expected(workload).bit_exact else None
+        warm_up(case.run)
         if iterations is None:
             iterations = calibrate(case.run, sample_seconds)
         else:

@@ -14,7 +14,7 @@ from op_helper import GOLDENS_DIR
 from summation_cases import SPECS, digest, run
 
 import gradrepl.torch as gtorch
-from gradrepl.engine.ops import summation
+from gradrepl.engine.ops import summation, summation_plan
 from gradrepl.engine.ops.summation import float_sum
 
 GOLDENS = json.loads((GOLDENS_DIR / "summation.json").read_text())["cases"]
@@ -103,3 +103,58 @@ def test_a_reduction_numpy_would_sum_pairwise_is_not_taken_for_a_chain():
     assert summation._chain(x) == np.add.accumulate(x)[-1]
     assert not summation._lanes_inside(x.reshape(16, 1), 0)
     assert summation._lanes_inside(x.reshape(8, 2), 0) and not summation._lanes_inside(x.reshape(2, 8).T, 0)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=_summed_arrays())
+def test_a_plan_gives_the_general_paths_bits(monkeypatch, case):
+    # summation_plan runs torch's tree in stages, padding short chains with +0.0 (which only
+    # changes the sign of a zero the final + 0 normalises): a plan built on the first call
+    a, dims, keepdim = case
+    monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 1)
+    monkeypatch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0)
+    monkeypatch.setattr(summation_plan, "_plans", {})
+    monkeypatch.setattr(summation_plan, "ready", {})
+    monkeypatch.setattr(summation, "_ready", summation_plan.ready)
+    planned = np.asarray(float_sum(a, dims, keepdim))
+    built = list(summation_plan._plans.values())
+    planned_again = np.asarray(float_sum(a, dims, keepdim))  # the buffer reused
+    with monkeypatch.context() as patch:
+        patch.setattr(summation, "SHORT_PATHS", False)
+        general = np.asarray(float_sum(a, dims, keepdim))
+    assert (planned.dtype, planned.shape) == (general.dtype, general.shape)
+    assert planned.tobytes() == general.tobytes() == planned_again.tobytes()
+    if a.size <= summation_plan.MAX_SIZE:
+        assert built and built[0] is not None
+
+
+def test_a_plan_is_built_once_a_key_is_summed_often_and_returns_fresh_arrays(monkeypatch):
+    a = np.arange(30, dtype=np.float32).reshape(5, 6)
+    key = (a.shape, a.strides, (0,), False, a.dtype)
+    for table in (summation_plan._plans, summation_plan._calls, summation_plan.ready):
+        table.pop(key, None)
+    monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 3)
+    monkeypatch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0.1)  # 6th call
+    first = [float_sum(a, (0,)) for _ in range(5)]
+    assert key not in summation_plan._plans
+    second = float_sum(a, (0,))
+    assert summation_plan._plans[key] is not None and key in summation_plan.ready
+    third = float_sum(a * 2, (0,))
+    assert first[0].tobytes() == second.tobytes() and (third == 2 * second).all()
+    assert not np.shares_memory(third, float_sum(a, (0,)))
+
+
+@pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (3, 7, 33)])
+@pytest.mark.parametrize("dims", [None, (0,), (1,)])
+def test_a_plan_for_the_benchmarks_sizes(shape, dims):
+    # stages of many lanes: strided views of the buffer, and gathers of what is left over
+    rng = np.random.default_rng(5)
+    a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape)).astype(np.float32)
+    all_dims = tuple(range(a.ndim)) if dims is None else dims
+    for layout in (a, a.T, np.asfortranarray(a)):
+        out_shape = tuple(s for ax, s in enumerate(layout.shape) if ax not in all_dims)
+        plan = summation_plan.build(layout.shape, layout.strides, 4, all_dims, False, out_shape,
+                                    a.dtype)
+        general = np.asarray(summation.general_sum(layout, all_dims, False, out_shape, a.dtype))
+        assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()

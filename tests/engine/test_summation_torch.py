@@ -74,3 +74,16 @@ def test_half_vectors_fold_as_torch_loads_them():
     for n in rng.integers(16, 20000, 1500):
         x = (rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 3, n)).astype(np.float16)
         assert gtorch.from_numpy(x).sum().tolist() == torch.from_numpy(x).sum().tolist(), n
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs())
+def test_planned_sums_match_torch(spec):
+    # the same drawn sums with a summation plan built on the first call (summation_plan)
+    from gradrepl.engine.ops import summation_plan
+    saved = summation_plan.BUILD_ON_CALL, summation_plan.BUILD_CALLS_PER_ELEMENT
+    summation_plan.BUILD_ON_CALL, summation_plan.BUILD_CALLS_PER_ELEMENT = 1, 0
+    try:
+        assert run(gtorch, spec) == run(torch, spec), spec.id
+    finally:
+        summation_plan.BUILD_ON_CALL, summation_plan.BUILD_CALLS_PER_ELEMENT = saved

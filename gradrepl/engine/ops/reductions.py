@@ -14,6 +14,11 @@ from gradrepl.engine.ops.registry import register
 
 def normalize_dims(dim, ndim: int) -> tuple:
     """``dim`` as a sorted tuple of non-negative dims, with torch's errors."""
+    if type(dim) is int:  # x.sum(0), x.mean(1): the same few come back every step
+        dims = _ONE_DIM.get((dim, ndim))
+        if dims is None:
+            dims = _ONE_DIM[(dim, ndim)] = normalize_dims((dim,), ndim)
+        return dims
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     # a 0-d tensor accepts dim 0 and -1, as if it had one dimension, and reduces over nothing
     wrapped = tuple(wrap_dim(d, max(ndim, 1)) for d in dims)
@@ -23,6 +28,9 @@ def normalize_dims(dim, ndim: int) -> tuple:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         seen.add(d)
     return tuple(sorted(wrapped)) if ndim else ()
+
+
+_ONE_DIM: dict = {}  # (dim, ndim) -> normalize_dims(dim, ndim), for dims in range
 
 
 def _expand_back(F, g, shape: tuple, dims: tuple | None, keepdim: bool):
@@ -39,12 +47,16 @@ def _sum_dtype(a):
 
 
 def _sum_all(a, dtype=None):
+    if dtype is None and a.dtype.char in _FLOAT_CHARS:  # x.sum(), every printed loss
+        return float_sum(a)
     if np.dtype(dtype or a.dtype).char in _FLOAT_CHARS:  # in torch's order, bit for bit
         return float_sum(a, None, False, dtype)
     return np.sum(a, dtype=dtype or _sum_dtype(a))
 
 
 def _sum_dims(a, dims, keepdim, dtype=None):
+    if dtype is None and a.dtype.char in _FLOAT_CHARS:  # x.sum(0)
+        return float_sum(a, dims, keepdim)
     if np.dtype(dtype or a.dtype).char in _FLOAT_CHARS:
         return float_sum(a, dims, keepdim, dtype)
     return np.sum(a, axis=dims, keepdims=keepdim, dtype=dtype or _sum_dtype(a))
@@ -64,23 +76,25 @@ def _mean_check(a, name="mean"):
 
 
 def _mean_all(a):
+    if a.dtype.char in "fd" and a.size:  # torch's mean is its sum, then a division
+        return float_sum(a) / a.dtype.type(a.size)
     if a.dtype.char not in "efd":
         _mean_check(a)
     if not a.size:
         return a.dtype.type(np.nan)
-    if a.dtype == np.float16:  # torch's mean sums a float32 copy, divides, rounds once
-        return (float_sum(half_to_float(a)) / np.float32(a.size)).astype(np.float16)
-    return float_sum(a) / a.dtype.type(a.size)  # torch's mean is its sum, then a division
+    # half: torch's mean sums a float32 copy, divides, rounds once
+    return (float_sum(half_to_float(a)) / np.float32(a.size)).astype(np.float16)
 
 
 def _mean_dims(a, dims, keepdim):
-    _mean_check(a)
     count = 1
     for d in dims:
         count *= a.shape[d]
-    work = np.dtype(np.float32) if a.dtype == np.float16 else a.dtype  # half sums in float32
-    total = float_sum(half_to_float(a) if a.dtype == np.float16 else a, dims, keepdim)
-    return np.true_divide(total, work.type(count)).astype(a.dtype, copy=False)
+    if a.dtype.char in "fd":  # the sum, then one division in its dtype
+        return float_sum(a, dims, keepdim) / a.dtype.type(count)
+    _mean_check(a)
+    total = float_sum(half_to_float(a), dims, keepdim)  # half sums in float32, rounds once
+    return (total / np.float32(count)).astype(a.dtype)
 
 
 SUM = Primitive("sum", "SumBackward0", _sum_all, inputs=("self",),

@@ -149,10 +149,10 @@ def _vector_rows(x, dtype):
     body = x[:, :n_vec * load]
     if dtype == _F16:  # a vector of 16 halves loads as two float vectors, added lane by lane
         halves = body.reshape(rows, n_vec, 2, lanes)
-        body = halves[:, :, 0].astype(acc_dtype) + halves[:, :, 1].astype(acc_dtype)
+        body = _acc(halves[:, :, 0], acc_dtype) + _acc(halves[:, :, 1], acc_dtype)
     partials = _ilp(body.reshape(rows, n_vec, lanes).swapaxes(0, 1))  # (rows, lanes)
     if length > n_vec * load:
-        tail = x[:, n_vec * load:].astype(acc_dtype, copy=False)
+        tail = _acc(x[:, n_vec * load:], acc_dtype)
         partials = np.concatenate([tail, partials], axis=1)
     return _chain(partials, axis=1)
 
@@ -162,10 +162,10 @@ def _slab(x, s0: int, s1: int, dtype):
     stride s0) is reduced, dim C (stride s1) is not; returns (batch, C), accumulation dtype."""
     acc_dtype, load, lanes = _VECTOR[dtype]
     batch, cols, length = x.shape
-    item = dtype.itemsize
+    item = x.itemsize  # a plan's symbolic run (summation_plan) scales strides to its objects
     if s0 == item and length >= load:
         return _vector_rows(x.reshape(batch * cols, length), dtype).reshape(batch, cols)
-    x = x.astype(acc_dtype, copy=False).transpose(2, 0, 1)
+    x = _acc(x, acc_dtype).transpose(2, 0, 1)
     if s1 == item and cols >= load:
         return _columns(x, _ILP * lanes)
     if s0 < s1:
@@ -251,7 +251,7 @@ def _reduce_view(view, n_reduced: int, dtype):
     """Serial sum of an iterator view; returns the kept dims (outermost first), accumulation dtype."""
     acc_dtype = _VECTOR[dtype][0]
     if n_reduced == 0:
-        return view.astype(acc_dtype, copy=False)
+        return _acc(view, acc_dtype)
     kept = view.shape[:view.ndim - n_reduced]
     s0 = view.strides[-1]
     if n_reduced == 1:
@@ -370,6 +370,11 @@ def _sum_contiguous(flat, dtype):
 
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
+    if SHORT_PATHS and dtype is None and type(dims) is not list:  # short path: a plan made earlier
+        plan = _ready.get((a.shape, a.strides, dims, keepdim, a.dtype))
+        if plan is not None:
+            return plan.run(a)
+    passed_dims = dims
     if dtype is not None and a.dtype != dtype:
         a = a.astype(dtype)  # torch casts first, keeping the layout of a dense tensor
     dtype = a.dtype
@@ -380,6 +385,9 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     if a.size == 0:
         return np.zeros(out_shape, dtype=dtype) if out_shape or keepdim else dtype.type(0)
     if SHORT_PATHS:
+        result = planned_sum(a, dims, keepdim, out_shape, dtype, passed_dims)  # short path
+        if result is not None:
+            return result
         if len(dims) == a.ndim and not keepdim and (a.flags.c_contiguous or a.flags.f_contiguous):
             if a.size < _VECTOR[dtype][1]:
                 return _sum_small_dense(a, dtype)
@@ -387,11 +395,19 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
                 return _sum_contiguous(a.ravel(order="K"), dtype)
         if len(dims) == 1 and a.shape[dims[0]] < _ILP and a.ndim > 1:
             return _sum_short_dim(a, dims[0], keepdim, dtype)
+    return general_sum(a, dims, keepdim, out_shape, dtype)
+
+
+def general_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype):
+    """float_sum without its short paths. ``a`` may also be an array of objects that record
+    their additions (summation_plan's symbolic run), ``dtype`` then the dtype it stands for."""
     if any(s < 0 for s in a.strides):
         a = np.ascontiguousarray(a)  # torch has no negative strides: that tensor was a copy
     view, n_reduced, groups = _iterator(a, dims)
     if dtype == _F16 and n_reduced >= 2:
         # torch sums half over two or more merged dims in a float32 copy (its acc buffer)
+        if a.dtype == object:  # a plan's symbolic run: that copy's layout, summed as float32
+            return general_sum(a.copy(order="K" if _dense(a) else "C"), dims, keepdim, out_shape, _F32)
         out = float_sum(half_to_float(a), dims, keepdim)
         return out.astype(_F16) if isinstance(out, np.ndarray) else _F16.type(out)
     kept = view.shape[:view.ndim - n_reduced]
@@ -403,7 +419,10 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     else:
         result = _reduce_view(view, n_reduced, dtype)
     # the output starts at 0 and the sum is added to it: -0.0 comes out as 0.0
-    result = np.add(result, 0, dtype=_VECTOR[dtype][0]).astype(dtype, copy=False)
+    if result.dtype == object:  # a plan's symbolic run
+        result = np.asarray(result + 0, dtype=object)
+    else:
+        result = np.add(result, 0, dtype=_VECTOR[dtype][0]).astype(dtype, copy=False)
     if not kept:
         return result.reshape(out_shape) if out_shape or keepdim else result.reshape(())[()]
     kept_axes = [ax for g in groups[:len(kept)] for ax in g]
@@ -421,7 +440,7 @@ def _split_kept(view, n_reduced, dtype):
     cols = kept[0]
     parts = min(THREADS, cols)
     chunk = -(-cols // parts)
-    round_to = 128 // dtype.itemsize if view.strides[0] == dtype.itemsize else 1
+    round_to = 128 // dtype.itemsize if view.strides[0] == view.itemsize else 1
     out = np.empty(cols, dtype=_VECTOR[dtype][0])
     for t in range(parts):
         begin, end = t * chunk, min(cols, (t + 1) * chunk)
@@ -431,6 +450,11 @@ def _split_kept(view, n_reduced, dtype):
         if begin < end:
             out[begin:end] = _reduce_view(view[begin:end], 1, dtype)
     return out
+
+
+def _acc(x, dtype):
+    """``x`` cast to ``dtype``; an array of recording objects (a plan's symbolic run) as it is."""
+    return x if x.dtype == object else x.astype(dtype, copy=False)
 
 
 def half_to_float(a):
@@ -446,3 +470,7 @@ def _dense(a) -> bool:
             return False
         size *= n
     return True
+
+
+# last: summation_plan runs general_sum above
+from gradrepl.engine.ops.summation_plan import planned_sum, ready as _ready  # noqa: E402

@@ -1,0 +1,280 @@
+"""Cached plans for small sums: torch's summation tree, derived once, run as a few numpy calls.
+
+summation.py follows torch's order with 10-15 numpy calls and Python glue per sum, which costs
+more than the sum on a lesson's small tensors. A plan runs the same tree in stages instead. It is
+derived once per (shape, strides, dims, keepdim, dtype) by running the general path
+(``summation.general_sum``) on an array of objects that record each addition, which gives the
+tree exactly; the tree is then cut into *chains* (a + b + c ... added left to right), and each
+chain gets the earliest stage after the chains it reads. A stage is one ``np.add.reduce(axis=0)``
+per (steps, lanes) operand read from one buffer (zero, a copy of the input, then every earlier
+stage's results): a strided view of it where the chains' slots fall on one, else a gather; it adds
+row after row when the lanes are the inner axis. The buffer is reused by every call of its plan
+(gradrepl runs user code on one thread).
+
+Shorter chains are padded at the front with the buffer's +0.0. ``0 + x`` is ``x`` for every x but
+-0.0 (which becomes +0.0), and an intermediate zero's sign can only reach a result that is itself
+zero (``y + 0.0 == y + -0.0`` for every y but a zero; inf and nan are unchanged by either), while
+torch's result is always added to an output filled with 0, so a zero result is +0.0 both ways.
+The property tests in tests/engine/test_summation.py check plans against the general path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.ops import summation
+
+# Deriving a plan costs 3-4 us per input element (0.4 ms for 100, 25-40 ms for 10,000) and saves
+# 3-10 us per sum: a key is planned on its BUILD_ON_CALL + size * BUILD_CALLS_PER_ELEMENT'th
+# sum, so that a lesson's one-off sums never pay for it and a training loop's repeated ones have
+# spent several times the derivation before it
+BUILD_ON_CALL = 8
+BUILD_CALLS_PER_ELEMENT = 0.25
+MAX_SIZE = 1 << 14  # larger inputs gather more than the stages save (and are split by threads)
+_MAX_PLANS = 128  # each holds up to ~0.25 MB: a buffer, an input copy, indices
+
+_plans: dict = {}  # key -> _Plan
+_calls: dict = {}  # key -> calls seen before its plan was built
+# float_sum's first look: (shape, strides, dims as passed, keepdim, dtype) -> _Plan
+ready: dict = {}
+
+
+def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_dims=None):
+    """The sum from a cached plan, or None when this key has none (yet). ``passed_dims`` is
+    float_sum's own argument (None for all dims), under which the plan is also kept in ``ready``."""
+    key = (a.shape, a.strides, dims, keepdim, dtype)
+    plan = _plans.get(key, False)
+    if plan is False:
+        seen = _calls.get(key, 0) + 1
+        if seen < BUILD_ON_CALL + a.size * BUILD_CALLS_PER_ELEMENT or a.size > MAX_SIZE:
+            if len(_calls) > 4 * _MAX_PLANS:
+                _calls.clear()
+            _calls[key] = seen
+            return None
+        if len(_plans) >= _MAX_PLANS:
+            _plans.clear()
+            ready.clear()
+        plan = _plans[key] = build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype)
+        _calls.pop(key, None)
+    if type(passed_dims) in (tuple, type(None)):
+        ready[(a.shape, a.strides, passed_dims, keepdim, dtype)] = plan
+    return plan.run(a)
+
+
+class _Sym:
+    """One value of the symbolic run: an input element, the zero, or the sum of two values."""
+
+    __slots__ = ("left", "right", "slot", "seq", "uses", "via_left", "stage")
+    dtype = np.dtype(object)  # general_sum asks a result for its dtype
+    made = 0
+
+    def __init__(self, left=None, right=None, slot=None):
+        self.left, self.right, self.slot = left, right, slot
+        self.seq = _Sym.made  # creation order: every value is made after the values it adds
+        _Sym.made += 1
+        self.uses, self.via_left, self.stage = 0, False, 0
+
+    def __add__(self, other):
+        if not isinstance(other, _Sym):
+            if other != 0:
+                raise TypeError(f"a summation plan adds only values and 0, not {other!r}")
+            other = _ZERO
+        return _Sym(self, other)
+
+    def __radd__(self, other):
+        return _ZERO.__add__(self) if other == 0 else NotImplemented
+
+
+_ZERO = _Sym(slot=0)
+
+
+class _Plan:
+    """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
+
+    __slots__ = ("buffer", "input_view", "stages", "final", "n_out", "out_shape", "half",
+                 "scalar")
+
+    def run(self, a):
+        np.copyto(self.input_view, a)
+        buffer = self.buffer
+        for view, index, out in self.stages:
+            np.add.reduce(buffer[index] if view is None else view, axis=0, out=out)
+        view, index = self.final
+        result = np.add.reduce(buffer[index] if view is None else view, axis=0)  # a fresh array
+        if self.scalar:  # a lone lane and its spare (see _gather)
+            return _F16.type(result[0]) if self.half else result[0]
+        if result.size != self.n_out:
+            result = result[:self.n_out]
+        result = result.reshape(self.out_shape)
+        return result.astype(_F16) if self.half else result  # summed in float32
+
+
+_F16 = np.dtype(np.float16)
+
+
+def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype):
+    """The plan for arrays of this layout."""
+    n = int(np.prod(shape))
+    leaves = np.empty(n, dtype=object)
+    for i in range(n):
+        leaves[i] = _Sym(slot=1 + i)
+    symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
+    result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
+    scalar = isinstance(result, _Sym)
+    outputs = [result] if scalar else list(result.reshape(-1))
+    return _compile(outputs, n, shape, out_shape, dtype, scalar)
+
+
+def _chains(outputs):
+    """The tree cut into chains, keyed by the value each computes: [base, x1, x2 ...] is
+    ((base + x1) + x2) ...; a sum used once, as the left side of another, continues its chain."""
+    stack, seen, heads = list(outputs), {id(o) for o in outputs}, []
+    while stack:
+        node = stack.pop()
+        if node.slot is not None:
+            continue
+        heads.append(node)
+        node.left.via_left = True
+        for child in (node.left, node.right):
+            child.uses += 1
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    chains = {}
+    for head in sorted(heads, key=lambda node: node.seq):
+        if head.uses == 1 and head.via_left:
+            continue  # part of its user's chain
+        chain, node = [], head
+        while True:
+            chain.append(node.right)
+            node = node.left
+            if node.slot is not None or node.uses != 1:
+                break
+        chain.append(node)
+        chain.reverse()
+        head.stage = 1 + max(element.stage for element in chain)
+        chains[head] = chain
+    return chains
+
+
+def _compile(outputs, n, shape, out_shape, dtype, scalar):
+    chains = _chains(outputs)
+    final = max(o.stage for o in outputs)
+    for o in outputs:
+        o.stage = final  # the results come out of one last stage, in order
+    by_stage = [[] for _ in range(final + 1)]
+    for head in chains:  # in creation order
+        if head.stage < final:
+            by_stage[head.stage].append(head)
+    # zero, the input, each stage's results (and one spare lane per stage, see _gather)
+    size = 1 + n + sum(len(heads) + 1 for heads in by_stage)
+    plan = _Plan()
+    plan.buffer = buffer = np.zeros(size, dtype=summation._VECTOR[dtype][0])
+    plan.input_view = buffer[1:1 + n].reshape(shape)
+    plan.stages = []
+    size = 1 + n
+    for heads in by_stage[1:final]:
+        index = _index([chains[h] for h in heads])
+        views, rest = _views(buffer, index)
+        for lanes, view in views:  # each its own add.reduce: no gather
+            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:])))
+            size = _place([heads[i] for i in lanes], size)
+        if rest:
+            gather = _gather(index[:, rest])
+            plan.stages.append((None, gather, buffer[size:size + gather.shape[1]]))
+            _place([heads[i] for i in rest], size)
+            size += gather.shape[1]
+    index = _index([chains[o] for o in outputs])
+    views, rest = _views(buffer, index)
+    plan.final = (views[0][1], None) if not rest and len(views) == 1 else (None, _gather(index))
+    plan.n_out, plan.out_shape, plan.half, plan.scalar = len(outputs), out_shape, dtype == _F16, scalar
+    return plan
+
+
+def _place(heads, first):
+    for i, head in enumerate(heads):
+        head.slot = first + i
+    return first + len(heads)
+
+
+def _index(chains):
+    """The slots each chain adds, one lane per chain, front-padded with the zero slot."""
+    steps = max(len(c) for c in chains)
+    index = np.zeros((steps, len(chains)), dtype=np.intp)
+    for lane, chain in enumerate(chains):
+        index[steps - len(chain):, lane] = [element.slot for element in chain]
+    return index
+
+
+def _gather(index):
+    """Indices to gather, C-ordered: what they gather is laid out like them, and add.reduce adds
+    down axis 0 in order only while the lanes are inside. A lone lane gets a second one (the
+    zero slot), or add.reduce would sum that one contiguous run pairwise."""
+    if index.shape[1] == 1:
+        index = np.concatenate([index, index * 0], axis=1)
+    return np.ascontiguousarray(index)
+
+
+_MIN_VIEW = 8  # fewer lanes in a pattern are gathered with the rest: one call fewer
+
+
+def _views(buffer, index):
+    """Runs of lanes whose slots fall on a strided view of the buffer (steps, blocks, lanes per
+    block), as (lane numbers, view); and the lanes left over. add.reduce adds down axis 0 row
+    after row only while a lane axis has the smaller stride (see summation._lanes_inside)."""
+    steps, lanes = index.shape
+    down = (index[1] - index[0]).tolist()
+    regular = (index == index[0] + (index[1] - index[0]) * np.arange(steps)[:, None]).all(axis=0)
+    regular = (regular & (index[1] > index[0])).tolist()
+    row = index[0].tolist()
+    views, rest, i = [], [], 0
+    while i < lanes:
+        end, view = _view_at(buffer, row, down, regular, i, steps) if regular[i] else (i + 1, None)
+        if view is not None and end - i >= _MIN_VIEW:
+            views.append((range(i, end), view))
+            i = end
+        else:
+            rest.append(i)
+            i += 1
+    return views, rest
+
+
+def _view_at(buffer, row, down, regular, i, steps):
+    """The longest view starting at lane ``i``: (its end, the view), or (i + 1, None)."""
+    d = down[i]
+
+    def fits(j):
+        return j < len(row) and regular[j] and down[j] == d
+    k = 1
+    if fits(i + 1):
+        across = row[i + 1] - row[i]
+        while fits(i + k) and row[i + k] - row[i + k - 1] == across:
+            k += 1
+    else:
+        across = 0
+    m = 1
+    block = row[i + k] - row[i] if fits(i + k) else 0
+    while all(fits(i + m * k + r) and row[i + m * k + r] == row[i + r] + m * block for r in range(k)):
+        m += 1
+    if k == 1 and m > 1:
+        k, m, across, block = m, 1, block, 0
+    if k == 1 or not 0 < across < d or (m > 1 and block <= 0):
+        return i + 1, None
+    item = buffer.itemsize
+    view = np.lib.stride_tricks.as_strided(buffer[row[i]:], (steps, m, k),
+                                           (d * item, block * item, across * item))
+    return i + m * k, view
+
+
+def _laid_out(values, strides, itemsize):
+    """``values`` (C order) in an object array with the input's layout, strides scaled to objects."""
+    shape = values.shape
+    scaled = [s // itemsize * 8 for s in strides]
+    offsets = np.zeros(shape, dtype=np.int64)
+    for ax, (n, s) in enumerate(zip(shape, strides)):
+        offsets = offsets + (np.arange(n) * (s // itemsize)).reshape((n,) + (1,) * (len(shape) - ax - 1))
+    low = int(offsets.min()) if offsets.size else 0
+    base = np.empty(int(offsets.max()) - low + 1 if offsets.size else 1, dtype=object)
+    base[(offsets - low).reshape(-1)] = values.reshape(-1)
+    start = base[-low:] if low else base
+    return np.lib.stride_tricks.as_strided(start, shape, scaled)
