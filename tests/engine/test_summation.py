@@ -158,3 +158,38 @@ def test_a_plan_for_the_benchmarks_sizes(shape, dims):
                                     a.dtype)
         general = np.asarray(summation.general_sum(layout, all_dims, False, out_shape, a.dtype))
         assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()
+
+
+def test_a_plan_in_use_sends_the_next_call_to_the_general_path():
+    """A plan's buffer is shared: while one call holds it (another thread, a signal handler
+    mid-run), the next call must not write into it but sum the general way, with the same bits;
+    and threads summing one shape at once all get the right answers."""
+    import sys
+    import threading
+
+    rng = np.random.default_rng(8)
+    a = (rng.uniform(0.5, 1.5, (10, 10)) * 10.0 ** rng.integers(-3, 3, (10, 10))).astype(np.float32)
+    for _ in range(200):
+        expected = float_sum(a)  # builds and readies the plan
+    key = (a.shape, a.strides, tuple(range(2)), False, a.dtype)
+    plan = summation_plan._plans[key]
+    with plan.in_use:
+        assert plan.run(a) is None
+        assert float_sum(a).tobytes() == expected.tobytes()
+    inputs = [a * np.float32(k) for k in range(1, 9)]
+    wanted = [float_sum(x).tobytes() for x in inputs]
+    results = {}
+
+    def work(k):
+        results[k] = [float_sum(inputs[k]).tobytes() for _ in range(300)]
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can: mid-run too
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(set(results[k]) == {wanted[k]} for k in range(8))

@@ -372,8 +372,9 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
     if SHORT_PATHS and dtype is None and type(dims) is not list:  # short path: a plan made earlier
         plan = _ready.get((a.shape, a.strides, dims, keepdim, a.dtype))
-        if plan is not None:
-            return plan.run(a)
+        result = None if plan is None else plan.run(a)
+        if result is not None:
+            return result
     passed_dims = dims
     if dtype is not None and a.dtype != dtype:
         a = a.astype(dtype)  # torch casts first, keeping the layout of a dense tensor

@@ -8,8 +8,9 @@ tree exactly; the tree is then cut into *chains* (a + b + c ... added left to ri
 chain gets the earliest stage after the chains it reads. A stage is one ``np.add.reduce(axis=0)``
 per (steps, lanes) operand read from one buffer (zero, a copy of the input, then every earlier
 stage's results): a strided view of it where the chains' slots fall on one, else a gather; it adds
-row after row when the lanes are the inner axis. The buffer is reused by every call of its plan
-(gradrepl runs user code on one thread).
+row after row when the lanes are the inner axis. The buffer is reused by every call of its plan;
+a call that finds it in use (another thread, or a signal handler summing mid-run) returns None
+and the caller takes the general path, so threads never share a half-written buffer.
 
 Shorter chains are padded at the front with the buffer's +0.0. ``0 + x`` is ``x`` for every x but
 -0.0 (which becomes +0.0), and an intermediate zero's sign can only reach a result that is itself
@@ -19,6 +20,8 @@ The property tests in tests/engine/test_summation.py check plans against the gen
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -92,9 +95,18 @@ class _Plan:
     """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
 
     __slots__ = ("buffer", "input_view", "stages", "final", "n_out", "out_shape", "half",
-                 "scalar")
+                 "scalar", "in_use")
 
     def run(self, a):
+        """The sum, or None while another call is using the buffer."""
+        if not self.in_use.acquire(blocking=False):
+            return None
+        try:
+            return self._run(a)
+        finally:
+            self.in_use.release()
+
+    def _run(self, a):
         np.copyto(self.input_view, a)
         buffer = self.buffer
         for view, index, out in self.stages:
@@ -169,6 +181,7 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     # zero, the input, each stage's results (and one spare lane per stage, see _gather)
     size = 1 + n + sum(len(heads) + 1 for heads in by_stage)
     plan = _Plan()
+    plan.in_use = threading.Lock()
     plan.buffer = buffer = np.zeros(size, dtype=summation._VECTOR[dtype][0])
     plan.input_view = buffer[1:1 + n].reshape(shape)
     plan.stages = []
