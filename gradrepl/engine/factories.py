@@ -321,28 +321,42 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = dtype.numpy
-    # torch computes in the result dtype for floats, in double for integers
-    compute = np_dtype if dtype.is_floating_point else np.dtype(np.float64)
     if steps == 1:
         return _finish(np.array([start], dtype=np_dtype), requires_grad, device)
     if not dtype.is_floating_point:
         start, end = int(start), int(end)  # torch truncates the bounds to the integer type first
-    lo, hi = compute.type(start), compute.type(end)
-    step = (hi - lo) / compute.type(steps - 1)
-    index = np.arange(steps, dtype=compute)
-    half = steps // 2
-    # torch fills the first half forwards from start and the second half backwards from end,
-    # so both ends are exact
-    data = np.where(index < half, lo + step * index, hi - step * (steps - index - 1))
-    if compute == np.float32:
-        # torch's scalar loop (the tail after whole 16-element vector blocks) compiles to fused
-        # multiply-adds: one rounding, which float64 arithmetic reproduces for float32
-        tail = steps - steps % 16
-        i = index[tail:].astype(np.float64)
-        lo64, hi64, step64 = float(lo), float(hi), float(step)
-        fused = np.where(i < half, lo64 + step64 * i, hi64 - step64 * (steps - i - 1))
-        data[tail:] = fused.astype(np.float32)
+    data = _linspace_values(start, end, steps, np_dtype)
     return _finish(data.astype(np_dtype), requires_grad, device)
+
+
+def _linspace_values(start, end, steps: int, np_dtype):
+    """torch's linspace kernel, a scalar loop: ``start + step * i`` for the first half and
+    ``end - step * (steps - 1 - i)`` for the rest, so both ends are exact. The loop is compiled
+    with fused multiply-adds: float32 and float64 (and the integer types, which compute in double
+    and truncate) round each element once; half computes each operator in float and rounds it
+    to half (c10::Half's operators), so its product and sum round separately."""
+    index = np.arange(steps, dtype=np.int64)
+    half = steps // 2
+    forward, backward = index[:half], steps - 1 - index[half:]
+    if np_dtype == np.float16:
+        lo, hi = np.float16(start), np.float16(end)
+        step = (hi - lo) / np.float16(steps - 1)
+        return np.concatenate([lo + step * forward.astype(np.float16),
+                               hi - step * backward.astype(np.float16)])
+    if np_dtype == np.float32:
+        from gradrepl.engine.float_math.fused import fma32
+
+        lo, hi = np.float32(start), np.float32(end)
+        step = (hi - lo) / np.float32(steps - 1)
+        return np.concatenate([fma32(step, forward.astype(np.float32), lo),
+                               fma32(-step, backward.astype(np.float32), hi)])
+    from gradrepl.engine.vector_math import fma64
+
+    lo, hi = float(start), float(end)
+    step = (hi - lo) / (steps - 1)
+    values = np.concatenate([fma64(step, forward.astype(np.float64), lo),
+                             fma64(-step, backward.astype(np.float64), hi)])
+    return values if np_dtype == np.float64 else np.trunc(values).astype(np_dtype)
 
 
 # ---------------------------------------------------------------------------------------------
