@@ -309,10 +309,47 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     count = max(0, math.ceil((end - start) / step))
     _allocate((count,), dtype.numpy)
     if dtype.is_floating_point:
-        data = (start + step * np.arange(count, dtype=np.float64)).astype(dtype.numpy)
+        data = _arange_values(float(start), float(step), count, dtype.numpy)
     else:
         data = (int(start) + int(step) * np.arange(count, dtype=np.int64)).astype(dtype.numpy)
     return _finish(data, requires_grad, device)
+
+
+# torch's arange kernel has no AVX-512 build: its vectors are AVX2's (8 floats, 4 doubles, 16
+# halves), filled two at a time; it splits 32768+ elements between its threads (summation.THREADS)
+_ARANGE_LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4, np.dtype(np.float16): 16}
+_GRAIN_SIZE = 32768
+
+
+def _arange_values(start: float, step: float, count: int, np_dtype):
+    """torch's arange kernel for a float dtype, in double (its accumulation type for float and
+    double; float for half): in each thread's share, whole pairs of vectors start from
+    ``start + step * i`` rounded to the dtype, each lane adding ``lane * step`` to that rounded
+    base; the leftover elements are ``start + step * i`` each. Each multiply-add is fused (one
+    rounding in the accumulation type, then one to the dtype): float64 shows it."""
+    from gradrepl.engine.float_math.fused import fma32
+    from gradrepl.engine.ops.summation import THREADS
+    from gradrepl.engine.vector_math import fma64
+
+    np_dtype = np.dtype(np_dtype)
+    acc = np.float32 if np_dtype == np.float16 else np.float64
+    fma = fma32 if acc is np.float32 else fma64
+    start, step = acc(start), acc(step)
+    lanes = _ARANGE_LANES.get(np_dtype, 1)
+    out = np.empty(count, np_dtype)
+    parts = min(THREADS, -(-count // _GRAIN_SIZE)) if count else 0
+    chunk = -(-count // parts) if parts else 0
+    lane = np.arange(lanes, dtype=acc)
+    for begin in range(0, count, chunk or 1):
+        end = min(count, begin + chunk)
+        vectors = begin + (end - begin) // (2 * lanes) * (2 * lanes)
+        if vectors > begin:
+            first = np.arange(begin, vectors, lanes, dtype=np.int64).astype(acc)
+            bases = np.asarray(fma(step, first, start)).astype(np_dtype).astype(acc)
+            out[begin:vectors] = np.asarray(fma(lane, step, bases[:, None])).astype(np_dtype).reshape(-1)
+        rest = np.arange(vectors, end, dtype=np.int64).astype(acc)
+        out[vectors:end] = np.asarray(fma(step, rest, start)).astype(np_dtype)
+    return out
 
 
 @torch_keywords("linspace")

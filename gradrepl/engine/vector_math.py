@@ -89,7 +89,9 @@ def fma64(a, b, c) -> np.ndarray:
     total_error = _two_sum_error(c, product, total)
     low = total_error + product_error
     low = _round_to_odd(low, _two_sum_error(total_error, product_error, low))
-    result = total + low
+    # where nothing is left over, the sum is the result: adding +0.0 would turn a -0.0 (-0.0 +
+    # -1 * 0, which a fused multiply-add keeps) into +0.0
+    result = np.where(low == 0, total, total + low)[()]  # [()]: a 0-d result stays a scalar
     inexact = (((np.abs(product) < _DEKKER_MIN) & (a != 0) & (b != 0))
                | (np.abs(a) > _DEKKER_MAX) | (np.abs(b) > _DEKKER_MAX))
     inexact &= np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
