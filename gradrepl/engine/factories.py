@@ -319,6 +319,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 # halves), filled two at a time; it splits 32768+ elements between its threads (summation.THREADS)
 _ARANGE_LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4, np.dtype(np.float16): 16}
 _GRAIN_SIZE = 32768
+# the largest whole numbers every smaller one of which each dtype holds exactly
+_EXACT_INTEGERS = {np.dtype(np.float16): 2.0 ** 11, np.dtype(np.float32): 2.0 ** 24,
+                   np.dtype(np.float64): 2.0 ** 53}
 
 
 def _arange_values(start: float, step: float, count: int, np_dtype):
@@ -332,6 +335,12 @@ def _arange_values(start: float, step: float, count: int, np_dtype):
     from gradrepl.engine.vector_math import fma64
 
     np_dtype = np.dtype(np_dtype)
+    exact_below = _EXACT_INTEGERS.get(np_dtype, 0)
+    if SHORT_PATHS and start.is_integer() and step.is_integer() \
+            and abs(start) + abs(step) * count <= exact_below \
+            and (start != 0 or math.copysign(1.0, start) > 0):  # short path (not from -0.0)
+        # whole numbers the dtype holds exactly: every rounding above is exact, any order agrees
+        return (start + step * np.arange(count, dtype=np.float64)).astype(np_dtype)
     acc = np.float32 if np_dtype == np.float16 else np.float64
     fma = fma32 if acc is np.float32 else fma64
     start, step = acc(start), acc(step)

@@ -74,3 +74,30 @@ def test_a_long_arange_split_between_threads_matches_torch(dtype):
 def test_any_arange_matches_torch_bit_for_bit(start, step, count, down, dtype):
     step = -step if down else step
     _same_arange(start, start + step * count, step, dtype)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(-3000, 3000), st.integers(1, 50), st.integers(0, 300), st.booleans(),
+       st.sampled_from(FLOATS))
+def test_whole_number_ranges_take_a_short_path_with_the_general_paths_bits(start, step, count,
+                                                                           down, dtype):
+    """arange of whole numbers the dtype holds exactly skips the kernel's emulation; with
+    factories.SHORT_PATHS off the emulation must give the same bytes (and torch too)."""
+    from gradrepl.engine import factories
+
+    step = -step if down else step
+    end = start + step * count
+    short = gtorch.arange(float(start), float(end), float(step), dtype=getattr(gtorch, dtype))
+    saved, factories.SHORT_PATHS = factories.SHORT_PATHS, False
+    try:
+        general = gtorch.arange(float(start), float(end), float(step), dtype=getattr(gtorch, dtype))
+    finally:
+        factories.SHORT_PATHS = saved
+    assert short.numpy().tobytes() == general.numpy().tobytes()
+    _same_arange(float(start), float(end), float(step), dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_a_range_from_minus_zero_keeps_its_sign(dtype):
+    _same_arange(-0.0, 3.0, 1.0, dtype)
+    _same_arange(-0.0, -3.0, -1.0, dtype)
