@@ -218,8 +218,39 @@ def _filled(fill, size, dtype, requires_grad, device, name="zeros") -> Tensor:
         raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     shape = _size_args(size)
     np_dtype = _dtype_or_default(dtype)
+    fill = _checked_fill(fill, np_dtype)
     _allocate(shape, np_dtype)
     return _finish(np.full(shape, fill, dtype=np_dtype), requires_grad, device)
+
+
+# the C++ names torch's overflow check prints (c10::checked_convert), by dtype
+_OVERFLOW_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+                   "uint8": "uint8_t", "float32": "float"}
+
+
+def _checked_fill(value, np_dtype):
+    """A Python number as the fill of a ``np_dtype`` tensor, refused as c10's checked
+    conversion refuses it: a float outside the dtype's range (NaN too, for integers; infinity
+    is a float's own value), an int outside it, except that a negative int down to -(max) wraps
+    into an unsigned type (-1 as uint8 is 255). Half and other values pass as numpy converts them."""
+    name = _OVERFLOW_NAMES.get(np_dtype.name)
+    if name is None or type(value) not in (int, float):
+        return value
+    if np_dtype.kind == "f":
+        bad = math.isfinite(value) and abs(value) > float(np.finfo(np_dtype).max) \
+            and type(value) is float
+    else:
+        info = np.iinfo(np_dtype)
+        if type(value) is float:
+            bad = not info.min <= value <= info.max  # NaN compares false: refused
+        elif np_dtype.kind == "u" and value < 0:
+            bad = -value > info.max
+            value += info.max + 1  # two's complement, as the C++ conversion wraps
+        else:
+            bad = not info.min <= value <= info.max
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return value
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
@@ -355,7 +386,9 @@ def _arange_values(start: float, step: float, count: int, np_dtype):
         if vectors > begin:
             first = np.arange(begin, vectors, lanes, dtype=np.int64).astype(acc)
             bases = np.asarray(fma(step, first, start)).astype(np_dtype).astype(acc)
-            out[begin:vectors] = np.asarray(fma(lane, step, bases[:, None])).astype(np_dtype).reshape(-1)
+            values = np.asarray(fma(lane, step, bases[:, None])).astype(np_dtype)
+            values[:, 0] = bases  # lane 0 is the base itself (0 * step + -0.0 would be +0.0)
+            out[begin:vectors] = values.reshape(-1)
         rest = np.arange(vectors, end, dtype=np.int64).astype(acc)
         out[vectors:end] = np.asarray(fma(step, rest, start)).astype(np_dtype)
     return out
@@ -369,6 +402,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     np_dtype = dtype.numpy
     if steps == 1:
         return _finish(np.array([start], dtype=np_dtype), requires_grad, device)
+    # the bounds are converted to the dtype first, checked as full's fill is
+    start, end = (_checked_fill(bound, np_dtype) for bound in (start, end))
     if not dtype.is_floating_point:
         start, end = int(start), int(end)  # torch truncates the bounds to the integer type first
     data = _linspace_values(start, end, steps, np_dtype)

@@ -101,3 +101,30 @@ def test_whole_number_ranges_take_a_short_path_with_the_general_paths_bits(start
 def test_a_range_from_minus_zero_keeps_its_sign(dtype):
     _same_arange(-0.0, 3.0, 1.0, dtype)
     _same_arange(-0.0, -3.0, -1.0, dtype)
+
+
+OVERFLOWS = [(-1, "uint8"), (-256, "uint8"), (-1.0, "uint8"), (255.9, "uint8"), (300, "int8"),
+             (-128.9, "int8"), (1e20, "int64"), (2 ** 63, "int64"), (float("nan"), "int32"),
+             (float("inf"), "int16"), (1e39, "float32"), (-1e39, "float32"),
+             (float("inf"), "float32"), (True, "int8"), (2.5, "bool"), (3, "float32")]
+
+
+def _outcome(lib, call):
+    try:
+        return "ok", call(lib).numpy().tobytes()
+    except Exception as error:  # the type and the words are what is compared
+        return type(error).__name__, str(error)
+
+
+@pytest.mark.parametrize("value,dtype", OVERFLOWS)
+def test_a_fill_out_of_the_dtypes_range_is_refused_as_torch_refuses_it(value, dtype):
+    """c10's checked conversion: -1 wraps into uint8 but -1.0 does not, NaN is no integer."""
+    call = lambda lib: lib.full((2,), value, dtype=getattr(lib, dtype))  # noqa: E731
+    assert _outcome(gtorch, call) == _outcome(torch, call)
+
+
+@pytest.mark.parametrize("start,end,dtype", [(0, 300, "uint8"), (-1, 5, "uint8"),
+                                             (0, 1e40, "float32"), (-1e10, 0, "int32")])
+def test_linspace_bounds_are_checked_as_torch_checks_them(start, end, dtype):
+    call = lambda lib: lib.linspace(start, end, 3, dtype=getattr(lib, dtype))  # noqa: E731
+    assert _outcome(gtorch, call) == _outcome(torch, call)
