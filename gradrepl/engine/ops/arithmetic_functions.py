@@ -32,18 +32,25 @@ def _not_an_operand(op: str, input, other, error: NotAnOperand | None = None) ->
     return (error or NotAnOperand(other)).of_op(op, input)
 
 
+def _in_torchs_words(op: str, general, input, other, *args):
+    """``general(input, other, *args)``, with an argument that is neither tensor nor number (or
+    apply_binary's NotImplemented for one) raised as Tensor.<op> words it."""
+    try:
+        result = general(input, other, *args)
+    except NotAnOperand as error:
+        raise _not_an_operand(op, input, other, error) from None
+    if result is NotImplemented:
+        raise _not_an_operand(op, input, other)
+    return result
+
+
 def add(input, other, *, alpha=1):
     """input + alpha * other"""
     if type(input) is Tensor and alpha == 1:
-        result = apply_binary(_ar.ADD, input, other)
-    else:
-        try:
-            result = _add(input, other, alpha)
-        except NotAnOperand as error:
-            raise _not_an_operand("add", input, other, error) from None
-    if result is NotImplemented:
-        raise _not_an_operand("add", input, other)
-    return result
+        result = apply_binary(_ar.ADD, input, other)  # the common case, one call
+        if result is not NotImplemented:
+            return result
+    return _in_torchs_words("add", _add, input, other, alpha)
 
 
 def _add(input, other, alpha):
@@ -58,15 +65,10 @@ def _add(input, other, alpha):
 def sub(input, other, *, alpha=1):
     """input - alpha * other"""
     if type(input) is Tensor and alpha == 1:
-        result = apply_binary(_ar.SUB, input, other)
-    else:
-        try:
-            result = _sub(input, other, alpha)
-        except NotAnOperand as error:
-            raise _not_an_operand("sub", input, other, error) from None
-    if result is NotImplemented:
-        raise _not_an_operand("sub", input, other)
-    return result
+        result = apply_binary(_ar.SUB, input, other)  # the common case, one call
+        if result is not NotImplemented:
+            return result
+    return _in_torchs_words("sub", _sub, input, other, alpha)
 
 
 def _sub(input, other, alpha):
@@ -89,31 +91,24 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other):
     """input * other"""
     if type(input) is Tensor:
-        result = apply_binary(_ar.MUL, input, other)
-    else:
-        try:
-            first, second = operand(input), operand(other)
-        except NotAnOperand as error:
-            raise _not_an_operand("mul", input, other, error) from None
-        if isinstance(first, _NUMBERS):
-            first, second = second, first
-        result = apply_binary(_ar.MUL, first, second)
-    if result is NotImplemented:
-        raise _not_an_operand("mul", input, other)
-    return result
+        result = apply_binary(_ar.MUL, input, other)  # the common case, one call
+        if result is not NotImplemented:
+            return result
+    return _in_torchs_words("mul", _mul, input, other)
+
+
+def _mul(input, other):
+    first, second = operand(input), operand(other)
+    if isinstance(first, _NUMBERS):
+        first, second = second, first  # a number on the left: torch still calls mul(tensor, number)
+    return apply_binary(_ar.MUL, first, second)
 
 
 def div(input, other, *, rounding_mode=None):
     """input / other, optionally rounded ("trunc" or "floor")"""
     if type(input) is Tensor and rounding_mode is None and type(other) in _NUMBERS:
         return apply_binary(_ar.DIV, input, other)
-    try:
-        result = _div(input, other, rounding_mode)
-    except NotAnOperand as error:
-        raise _not_an_operand("div", input, other, error) from None
-    if result is NotImplemented:
-        raise _not_an_operand("div", input, other)
-    return result
+    return _in_torchs_words("div", _div, input, other, rounding_mode)
 
 
 def _div(input, other, rounding_mode):
