@@ -62,21 +62,27 @@ def large_contiguous(x) -> bool:
     return type(x) is np.ndarray and bool(BLOCK) and x.size > BLOCK and x.flags.c_contiguous
 
 
-def rounded_through_float64(x, compute):
+def rounded_through_float64(x, compute, finish=None):
     """``compute(w)`` (elementwise, in place on a float64 ``w``) of ``x`` converted to float64,
     rounded once to ``x``'s dtype: what ``compute`` on ``x.astype(float64)`` then ``astype``
     back gives, without the two temporaries as large as the input (a float64 copy of a million
     float32 elements is 8 MB: converting into it, computing and converting back are three trips
     through memory). Here the float64 copy is one block of scratch that stays in cache. ``x``
-    is C-contiguous (``large_contiguous``)."""
+    is C-contiguous (``large_contiguous``). ``finish(rounded, start, stop)``, if given, works
+    on each rounded block while it is in cache too (in place, on ``x``'s flat elements
+    [start, stop)); when it returns False the call stops and returns None."""
     flat = x.reshape(-1)
     out = np.empty(x.shape, x.dtype)
     out_flat = out.reshape(-1)
-    scratch = np.empty(BLOCK, _F64)
-    for start in range(0, flat.size, BLOCK):
-        part = flat[start:start + BLOCK]
+    step = 4 * BLOCK  # one float64 array of scratch, not a kernel's dozens of temporaries
+    scratch = np.empty(min(step, flat.size), _F64)
+    for start in range(0, flat.size, step):
+        part = flat[start:start + step]
         wide = scratch[:part.size]
         np.copyto(wide, part)
         compute(wide)
-        np.copyto(out_flat[start:start + BLOCK], wide, casting="same_kind")  # rounded as astype
+        rounded = out_flat[start:start + step]
+        np.copyto(rounded, wide, casting="same_kind")  # rounded as astype rounds
+        if finish is not None and finish(rounded, start, start + part.size) is False:
+            return None
     return out

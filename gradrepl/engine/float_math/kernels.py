@@ -215,6 +215,12 @@ def tanh_backward(g, out):
     if out.dtype == _F64:
         return g * _one_minus_square64(out)
     if out.dtype == _F32:
+        if (SHORT_PATHS and not fused.EXACT_EVERYWHERE and large_contiguous(out)
+                and type(g) is np.ndarray and g.dtype == _F32 and g.shape == out.shape
+                and g.flags.c_contiguous):
+            result = _tanh_backward_in_blocks(g, out)
+            if result is not None:
+                return result
         factor = _one_minus_square32(out)
         if type(g) is np.ndarray and g.shape == factor.shape and g.dtype == _F32 and g.ndim:
             return np.multiply(g, factor, out=factor)  # factor is this call's own array
@@ -247,6 +253,20 @@ def _one_minus_square32(y):
     if not SHORT_PATHS or not out.size or not out.min() > -63:
         return _one_minus_square32_screened(y)
     return out
+
+
+def _tanh_backward_in_blocks(g, y):
+    """g * _one_minus_square32(y) for large float32 arrays of one shape, each block multiplied
+    by g while it is in cache; None (and the caller's general path) as soon as a block holds a
+    y that is NaN or beyond 8 in size."""
+    g_flat = g.reshape(-1)
+
+    def times_g(factor, start, stop):
+        if not factor.min() > -63:  # as in _one_minus_square32
+            return False
+        np.multiply(g_flat[start:stop], factor, out=factor)
+
+    return rounded_through_float64(y, _one_minus_square_in_place, times_g)
 
 
 def _one_minus_square_in_place(wide):
