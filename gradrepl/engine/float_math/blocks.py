@@ -15,6 +15,7 @@ import functools
 import numpy as np
 
 BLOCK = 16384  # elements; 0 switches blocking off (the property tests compare both)
+_F64 = np.dtype(np.float64)
 
 
 def in_blocks(kernel):
@@ -53,3 +54,35 @@ def _fits_one_block(args) -> bool:
         elif not isinstance(a, (np.ndarray, np.generic, float, int)):
             return False
     return shape is None or not BLOCK or size <= BLOCK
+
+
+def large_contiguous(x) -> bool:
+    """Whether ``x`` is an array worth ``rounded_through_float64``: C-contiguous (the result
+    keeps that layout) and more than a block."""
+    return type(x) is np.ndarray and bool(BLOCK) and x.size > BLOCK and x.flags.c_contiguous
+
+
+def rounded_through_float64(x, compute, finish=None):
+    """``compute(w)`` (elementwise, in place on a float64 ``w``) of ``x`` converted to float64,
+    rounded once to ``x``'s dtype: what ``compute`` on ``x.astype(float64)`` then ``astype``
+    back gives, without the two temporaries as large as the input (a float64 copy of a million
+    float32 elements is 8 MB: converting into it, computing and converting back are three trips
+    through memory). Here the float64 copy is one block of scratch that stays in cache. ``x``
+    is C-contiguous (``large_contiguous``). ``finish(rounded, start, stop)``, if given, works
+    on each rounded block while it is in cache too (in place, on ``x``'s flat elements
+    [start, stop)); when it returns False the call stops and returns None."""
+    flat = x.reshape(-1)
+    out = np.empty(x.shape, x.dtype)
+    out_flat = out.reshape(-1)
+    step = 4 * BLOCK  # one float64 array of scratch, not a kernel's dozens of temporaries
+    scratch = np.empty(min(step, flat.size), _F64)
+    for start in range(0, flat.size, step):
+        part = flat[start:start + step]
+        wide = scratch[:part.size]
+        np.copyto(wide, part)
+        compute(wide)
+        rounded = out_flat[start:start + step]
+        np.copyto(rounded, wide, casting="same_kind")  # rounded as astype rounds
+        if finish is not None and finish(rounded, start, start + part.size) is False:
+            return None
+    return out

@@ -20,7 +20,7 @@ import numpy as np
 
 from gradrepl.engine import vector_math
 from gradrepl.engine.float_math import fused, libm, loops, sleef, sleef_double, sleef_single
-from gradrepl.engine.float_math.blocks import in_blocks
+from gradrepl.engine.float_math.blocks import in_blocks, large_contiguous, rounded_through_float64
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
@@ -35,6 +35,8 @@ def rounded_from_float64(np_func, half=None):
     sees half tensors), rounded once; other dtypes as numpy computes them."""
     def forward(x):  # named as backends.Backend names a function's argument
         if x.dtype == _F32:
+            if large_contiguous(x):
+                return rounded_through_float64(x, lambda wide: np_func(wide, out=wide))
             return np_func(x.astype(_F64)).astype(_F32)
         if x.dtype == _F16 and half is not None:
             with np.errstate(all="ignore"):
@@ -213,7 +215,16 @@ def tanh_backward(g, out):
     if out.dtype == _F64:
         return g * _one_minus_square64(out)
     if out.dtype == _F32:
-        return g * _one_minus_square32(out)
+        if (SHORT_PATHS and not fused.EXACT_EVERYWHERE and large_contiguous(out)
+                and type(g) is np.ndarray and g.dtype == _F32 and g.shape == out.shape
+                and g.flags.c_contiguous):
+            result = _tanh_backward_in_blocks(g, out)
+            if result is not None:
+                return result
+        factor = _one_minus_square32(out)
+        if type(g) is np.ndarray and g.shape == factor.shape and g.dtype == _F32 and g.ndim:
+            return np.multiply(g, factor, out=factor)  # factor is this call's own array
+        return g * factor
     return g * (1 - out * out)
 
 
@@ -224,17 +235,53 @@ def _one_minus_square64(y):
 
 def _one_minus_square32(y):
     """fma(-y, y, 1) in float32 without ``fused.fma32``'s general operands: y * y is exact in
-    float64, so 1 - y * y there is rounded once, and rounding it to float32 is the fused result
-    except on a float32 midpoint (``fused``; the result is never subnormal: 1 - y * y is 0 or at
-    least 2**-48 away from it). A midpoint is still right where float64 held 1 - y * y exactly,
-    1/8 <= |y| <= 8 (its bits then lie between 2**-52 and 2**7); tanh near 1 lands there often
-    (1 - (1 - 2**-24)**2 has 25 bits). The rare others take the general emulation."""
+    float64, so 1 - y * y there is rounded once, and rounding that to float32 is the fused
+    result, a float64 midpoint of two float32 values aside (``fused``). For every float32 |y| <=
+    8 it is the fused result, midpoints included (scripts/check_one_minus_square_path.py checks
+    all of them: where 1/8 <= |y| <= 8 float64 holds 1 - y * y exactly, below 1/8 no rounded
+    1 - y * y lands on a midpoint). A tanh output always lies there; anything else (a NaN, |y| >
+    8) takes ``_one_minus_square32_screened``."""
     y = np.asarray(y)
+    if fused.EXACT_EVERYWHERE:
+        return fused.fma32(-y, y, np.float32(1))
+    if large_contiguous(y):
+        out = rounded_through_float64(y, _one_minus_square_in_place)
+    else:
+        wide = np.asarray(np.multiply(y, y, dtype=_F64))
+        out = np.asarray(np.subtract(1.0, wide, out=wide).astype(_F32))
+    # out > -63 means 1 - y * y > -63 - 2**-19 (out's rounding), so |y| < 8; a NaN fails it
+    if not SHORT_PATHS or not out.size or not out.min() > -63:
+        return _one_minus_square32_screened(y)
+    return out
+
+
+def _tanh_backward_in_blocks(g, y):
+    """g * _one_minus_square32(y) for large float32 arrays of one shape, each block multiplied
+    by g while it is in cache; None (and the caller's general path) as soon as a block holds a
+    y that is NaN or beyond 8 in size."""
+    g_flat = g.reshape(-1)
+
+    def times_g(factor, start, stop):
+        if not factor.min() > -63:  # as in _one_minus_square32
+            return False
+        np.multiply(g_flat[start:stop], factor, out=factor)
+
+    return rounded_through_float64(y, _one_minus_square_in_place, times_g)
+
+
+def _one_minus_square_in_place(wide):
+    np.multiply(wide, wide, out=wide)
+    np.subtract(1.0, wide, out=wide)
+
+
+def _one_minus_square32_screened(y):
+    """_one_minus_square32 for any y, each lane screened: a midpoint is still right where
+    float64 held 1 - y * y exactly, 1/8 <= |y| <= 8 (its bits then lie between 2**-52 and 2**7;
+    the result is never subnormal: 1 - y * y is 0 or at least 2**-48 away from it). The rare
+    others take the general emulation."""
     wide = np.asarray(np.multiply(y, y, dtype=_F64))
     np.subtract(1.0, wide, out=wide)
     out = np.asarray(wide.astype(_F32))
-    if fused.EXACT_EVERYWHERE:
-        return fused.fma32(-y, y, np.float32(1))
     halfway = fused.on_float32_midpoint(wide)
     if halfway.any():
         lanes = np.nonzero(halfway) if out.ndim else ()

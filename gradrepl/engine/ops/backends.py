@@ -85,6 +85,7 @@ def sum_to_shape(g, shape: tuple, sum_fn, reshape_fn):
 SHORT_PATHS = True
 
 _UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+_FILL_BELOW = 16384  # elements: smaller expands of one value are filled in (see expand)
 _BITWISE_MIN_SIZE = 4096
 
 
@@ -174,8 +175,10 @@ class _Arrays:
 
     @staticmethod
     def expand(g, shape):
-        if g.ndim == 0:
+        if g.ndim == 0 and math.prod(shape) < _FILL_BELOW:
             return np.full(shape, g, dtype=g.dtype)  # cheaper than broadcast_to, and writable
+        # one value seen everywhere (stride 0, as torch's expand): a sum's gradient need not
+        # fill a million ones for the next product to read them again
         return np.broadcast_to(g, shape)
 
     @staticmethod

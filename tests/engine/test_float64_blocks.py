@@ -1,0 +1,152 @@
+"""float32 kernels computed through float64 a block at a time (``blocks.rounded_through_float64``):
+MKL's stand-in unary ops (tanh, exp, log...) and tanh's backward, against the whole-array
+computation and, for the backward, against the exact fused multiply-add on every lane. Small
+blocks make small arrays take the blocked path; the large sizes W5 uses are checked too."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from gradrepl.engine.float_math import blocks, fused, kernels
+from gradrepl.engine.ops import backends
+
+F32 = np.float32
+floats32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
+# what tanh gives, with the values where 1 - y * y is inexact in float64 (|y| < 1/8) and the
+# float32 midpoints of tanh's outputs next to 1
+tanh_outputs = st.one_of(st.floats(-1, 1, width=32), st.floats(-0.125, 0.125, width=32),
+                         st.sampled_from([1 - 2.0 ** -24, -(1 - 2.0 ** -24), 1 - 2.0 ** -23,
+                                          2.0 ** -13, 0.0, -0.0, 1.0]))
+# beyond 8 and NaN: the short path must hand these to the screened one
+unusual = st.sampled_from([8.0, -8.0, 8.000001, 9.0, -1e20, 3e30, float("nan"), float("inf")])
+
+
+@contextlib.contextmanager
+def block_size(elements):
+    saved, blocks.BLOCK = blocks.BLOCK, elements
+    try:
+        yield
+    finally:
+        blocks.BLOCK = saved
+
+
+@contextlib.contextmanager
+def exact_everywhere():
+    fused.EXACT_EVERYWHERE = True
+    try:
+        yield
+    finally:
+        fused.EXACT_EVERYWHERE = False
+
+
+def _bits(a):
+    return np.ascontiguousarray(a).view(np.uint8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(tanh_outputs, min_size=1, max_size=60), st.lists(unusual, max_size=2),
+       st.integers(1, 5), st.booleans())
+def test_tanh_backward_short_paths_match_the_exact_fma(values, odd, block, matrix):
+    """Blocked and whole-array tanh backward give the bits of the screened path (every lane
+    checked: the code before the short paths) and of the exact fused multiply-add, with or
+    without a NaN or a |y| >= 8 somewhere in the array (then every block is redone). A NaN's
+    sign is the one thing the exact emulation computes otherwise (-y times y there, y times y
+    in float64), as before: NaN lanes are compared as NaN."""
+    y = np.array(values + odd, F32)
+    np.random.default_rng(len(values)).shuffle(y)
+    g = np.array(values[::-1] + odd, F32) * F32(3)
+    if matrix and y.size % 2 == 0:
+        y, g = y.reshape(2, -1), g.reshape(2, -1)
+    with np.errstate(all="ignore"):
+        with block_size(block):
+            blocked = kernels.tanh_backward(g, y)
+        with block_size(0):
+            whole = kernels.tanh_backward(g, y)
+        screened = g * kernels._one_minus_square32_screened(y)
+        with exact_everywhere():
+            exact = kernels.tanh_backward(g, y)
+    assert blocked.shape == whole.shape == exact.shape == y.shape
+    assert np.array_equal(_bits(blocked), _bits(screened))
+    assert np.array_equal(_bits(whole), _bits(screened))
+    nan = np.isnan(exact)
+    assert np.array_equal(np.isnan(blocked), nan)
+    assert np.array_equal(_bits(blocked[~nan]), _bits(exact[~nan]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(tanh_outputs, min_size=8, max_size=40), st.integers(1, 3))
+def test_tanh_backward_other_gradient_layouts(values, block):
+    """A gradient that is not a C-contiguous float32 array of y's shape (a broadcast one, a
+    transposed one, a float64 one) takes the general product, with the same bits."""
+    y = np.array(values[:len(values) // 2 * 2], F32).reshape(2, -1)
+    cases = [np.broadcast_to(F32(0.75), y.shape), np.asfortranarray(y * F32(2)),
+             (y * F32(2)).astype(np.float64), F32(1.5)]
+    with block_size(block):
+        got = [kernels.tanh_backward(g, y) for g in cases]
+    with exact_everywhere():
+        want = [kernels.tanh_backward(g, y) for g in cases]
+    for a, b in zip(got, want):
+        assert np.asarray(a).dtype == np.asarray(b).dtype
+        assert np.array_equal(_bits(a), _bits(b))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(floats32, min_size=1, max_size=50), st.integers(1, 5),
+       st.sampled_from(["tanh", "exp", "log", "log10", "sin", "cos"]))
+def test_rounded_from_float64_blocks_change_no_bit(values, block, name):
+    """The unary forwards give the whole call's bits and layout block by block; a transposed
+    input (not C-contiguous) keeps its layout through the whole-array path."""
+    x = np.array(values, F32)
+    if x.size % 2 == 0:
+        x = x.reshape(2, -1)
+    forward = getattr(kernels, name)
+    with np.errstate(all="ignore"):
+        with block_size(0):
+            whole = forward(x)
+            whole_t = forward(x.T)
+        with block_size(block):
+            parts = forward(x)
+            parts_t = forward(x.T)
+    assert parts.dtype == whole.dtype == F32 and parts.shape == whole.shape
+    assert np.array_equal(_bits(parts), _bits(whole))
+    assert parts_t.strides == whole_t.strides and np.array_equal(_bits(parts_t), _bits(whole_t))
+
+
+def test_w5_sized_tanh_and_backward():
+    """A million elements, the default block: tanh forward as float64 rounded once, its
+    backward as the exact fused multiply-add (on a sample: the exact path is slow)."""
+    x = np.random.default_rng(5).uniform(-3, 5, 1_000_000).astype(F32)
+    y = kernels.tanh(x)
+    assert np.array_equal(_bits(y), _bits(np.tanh(x.astype(np.float64)).astype(F32)))
+    g = np.random.default_rng(6).uniform(-2, 2, x.size).astype(F32)
+    fast = kernels.tanh_backward(g, y)
+    sample = np.random.default_rng(7).choice(x.size, 20_000, replace=False)
+    with exact_everywhere():
+        exact = kernels.tanh_backward(g[sample], y[sample])
+    assert np.array_equal(_bits(fast[sample]), _bits(exact))
+    y[123_456] = np.nan  # one NaN: the general path for everything, same bits elsewhere
+    again = kernels.tanh_backward(g, y)
+    assert np.isnan(again[123_456])
+    keep = np.arange(x.size) != 123_456
+    assert np.array_equal(_bits(again[keep]), _bits(fast[keep]))
+
+
+def test_large_sum_gradient_is_one_value_expanded():
+    """sum's gradient for 16384+ elements is a stride-0 view of the one value (as torch's is),
+    and a leaf's .grad made from it is still its own contiguous, writable array."""
+    g = backends._Arrays.expand(F32(1), (20000,))
+    assert g.strides == (0,) and g.shape == (20000,) and g.dtype == F32
+    small = backends._Arrays.expand(F32(1), (3, 4))
+    assert small.flags.writeable and small.strides == (16, 4)
+    from gradrepl.engine.tensor import Tensor  # noqa: F401  (the engine, through its torch API)
+    import gradrepl.torch as torch
+
+    x = torch.zeros(20000, requires_grad=True)
+    (x * 2).sum().backward()
+    x.sum().backward()
+    assert x.grad.stride() == (1,) and x.grad[0].item() == 3.0
+    x.grad.add_(1)  # writable: accumulation and the user's in-place ops both work
+    assert x.grad[19999].item() == 4.0
