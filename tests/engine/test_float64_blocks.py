@@ -150,3 +150,25 @@ def test_large_sum_gradient_is_one_value_expanded():
     assert x.grad.stride() == (1,) and x.grad[0].item() == 3.0
     x.grad.add_(1)  # writable: accumulation and the user's in-place ops both work
     assert x.grad[19999].item() == 4.0
+
+
+def test_writing_into_an_expanded_gradient_in_a_hook_is_torchs_overlap_error():
+    """A hook gets the big sum's stride-0 gradient: changing it in place is refused in torch's
+    words (as for any expanded view), not numpy's read-only ValueError."""
+    import pytest
+
+    import gradrepl.torch as torch
+    from gradrepl.engine.views import OVERLAP
+
+    x = torch.ones(20000, requires_grad=True)
+    seen = []
+
+    def hook(g):
+        seen.append(g.stride())
+        with pytest.raises(RuntimeError) as caught:
+            g.add_(1)
+        assert str(caught.value) == OVERLAP
+
+    x.register_hook(hook)
+    x.sum().backward()
+    assert seen == [(0,)] and x.grad[0].item() == 1.0

@@ -26,7 +26,10 @@ def check_writable(tensor: Tensor, others=()) -> bool:
             views.check_view_writable(tensor)
         elif tensor.grad_fn is None and tensor._requires_grad:
             raise RuntimeError(LEAF_IN_PLACE)
-    if tensor._view_kind is not None:
+    data = tensor._data
+    if tensor._view_kind is not None or type(data) is np.ndarray and not data.flags.writeable:
+        # a view, or an engine-made expanded gradient (a big sum's, handed to a hook): torch's
+        # overlap error rather than numpy's read-only one
         views.check_no_overlap(tensor)
     return records
 
