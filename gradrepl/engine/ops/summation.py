@@ -370,6 +370,10 @@ def _sum_contiguous(flat, dtype):
 
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
+    if SHORT_PATHS and dtype is None:  # short path: contiguous float32/64 rows or columns
+        result = _contiguous_sum(a, dims, keepdim)
+        if result is not None:
+            return result
     if SHORT_PATHS and dtype is None and type(dims) is not list:  # short path: a plan made earlier
         plan = _ready.get((a.shape, a.strides, dims, keepdim, a.dtype))
         result = None if plan is None else plan.run(a)
@@ -397,6 +401,31 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
         if len(dims) == 1 and a.shape[dims[0]] < _ILP and a.ndim > 1:
             return _sum_short_dim(a, dims[0], keepdim, dtype)
     return general_sum(a, dims, keepdim, out_shape, dtype)
+
+
+def _contiguous_sum(a, dims, keepdim: bool):
+    """float_sum by summation_contiguous when its kernels apply, else None: a float32/64 array
+    too small for torch's threads, summed whole (memory-dense: torch merges it into one row), or
+    C-contiguous over its last dim (rows) or its first (columns), at least one vector long."""
+    dtype = a.dtype
+    if dtype not in _CONTIGUOUS_DTYPES or a.size >= GRAIN_SIZE:
+        return None
+    load, shape = _VECTOR[dtype][1], a.shape
+    if dims is None or type(dims) is tuple and len(dims) == len(shape) and not keepdim:
+        if keepdim or a.size < load or not (a.flags.c_contiguous or a.flags.f_contiguous):
+            return None
+        return row_sums(a.ravel(order="K").reshape(1, -1), dtype)[0]
+    if type(dims) is not tuple or len(dims) != 1 or not a.flags.c_contiguous or a.size < load:
+        return None
+    dim = dims[0]
+    if dim == len(shape) - 1 and shape[dim] >= load:
+        out = row_sums(a.reshape(-1, shape[dim]), dtype)
+    elif dim == 0 and len(shape) > 1 and a.size // shape[0] >= load:
+        out = column_sums(a.reshape(shape[0], -1), dtype)
+    else:
+        return None
+    rest = shape[:dim] + shape[dim + 1:]
+    return out.reshape(shape[:dim] + (1,) + shape[dim + 1:] if keepdim else rest)
 
 
 def general_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype):
@@ -475,3 +504,5 @@ def _dense(a) -> bool:
 
 # last: summation_plan runs general_sum above
 from gradrepl.engine.ops.summation_plan import planned_sum, ready as _ready  # noqa: E402
+from gradrepl.engine.ops.summation_contiguous import (  # noqa: E402
+    DTYPES as _CONTIGUOUS_DTYPES, column_sums, row_sums)
