@@ -87,3 +87,59 @@ def test_a_result_is_fresh_and_the_input_untouched():
     rows, cols = float_sum(a, (1,)), float_sum(a, (0,))
     assert not np.shares_memory(rows, a) and not np.shares_memory(cols, a)
     assert (a == before).all() and float_sum(a) == 5050
+
+
+# ---------------------------------------------------------------------------------------------
+# reductions' short path for x.sum() / x.mean() without a graph gives the general dispatch's
+# tensor: same bytes, dtype, shape, grad_fn and errors
+
+import gradrepl.torch as gtorch  # noqa: E402
+from gradrepl.engine.ops import reductions  # noqa: E402
+
+
+@st.composite
+def _tensors_and_calls(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.float16, np.int64]))
+    shape = tuple(draw(st.lists(st.sampled_from([0, 1, 2, 5, 8, 10, 25, 40, 100]), max_size=3)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    a = rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-4, 4, shape) * rng.choice([-1, 1], shape)
+    if a.size and dtype != np.int64 and draw(st.booleans()):
+        a.flat[rng.integers(0, a.size, 2)] = draw(st.sampled_from(_SPECIALS))
+    a = np.asarray(a.astype(dtype) if dtype != np.int64 else (a * 100).astype(np.int64))
+    if a.ndim > 1 and draw(st.booleans()):
+        a = a.T  # not contiguous: the plan or the general path behind the short path
+    dim = draw(st.none() | st.integers(-a.ndim - 1, a.ndim))
+    return a, dim, draw(st.sampled_from(["sum", "mean"])), draw(st.booleans()), draw(st.booleans())
+
+
+def _outcome(call):
+    try:
+        t = call()
+    except Exception as error:  # noqa: BLE001 - the error is part of the behaviour compared
+        return type(error).__name__, str(error)
+    data = np.asarray(t.numpy() if not t.requires_grad else t.detach().numpy())
+    return type(t).__name__, data.dtype, data.shape, data.tobytes(), t.requires_grad, \
+        type(t.grad_fn).__name__
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=_tensors_and_calls())
+def test_the_dispatch_short_path_gives_the_general_paths_tensor(monkeypatch, case):
+    a, dim, name, requires_grad, no_grad = case
+    x = gtorch.from_numpy(a.copy())
+    if requires_grad and a.dtype.kind == "f":
+        x.requires_grad_()
+
+    def call():
+        method = getattr(x, name)
+        if no_grad:
+            with gtorch.no_grad():
+                return method() if dim is None else method(dim)
+        return method() if dim is None else method(dim)
+    _outcome(call)  # the first call of a dim fills normalize_dims' cache, which the short path reads
+    short = _outcome(call)
+    with monkeypatch.context() as patch:
+        patch.setattr(reductions, "_sum_to_wrap", lambda *args: None)
+        general = _outcome(call)
+    assert short == general

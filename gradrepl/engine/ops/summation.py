@@ -370,10 +370,6 @@ def _sum_contiguous(flat, dtype):
 
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
-    if SHORT_PATHS and dtype is None:  # short path: contiguous float32/64 rows or columns
-        result = _contiguous_sum(a, dims, keepdim)
-        if result is not None:
-            return result
     if SHORT_PATHS and dtype is None and type(dims) is not list:  # short path: a plan made earlier
         plan = _ready.get((a.shape, a.strides, dims, keepdim, a.dtype))
         result = None if plan is None else plan.run(a)
@@ -391,6 +387,9 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
         return np.zeros(out_shape, dtype=dtype) if out_shape or keepdim else dtype.type(0)
     if SHORT_PATHS:
         result = planned_sum(a, dims, keepdim, out_shape, dtype, passed_dims)  # short path
+        if result is not None:
+            return result
+        result = _contiguous_sum(a, dims, keepdim)  # short path: until a plan is built
         if result is not None:
             return result
         if len(dims) == a.ndim and not keepdim and (a.flags.c_contiguous or a.flags.f_contiguous):
