@@ -1,4 +1,4 @@
-"""summation_contiguous's kernels (x.sum(), x.sum(-1), x.sum(0) of contiguous float32/64 arrays)
+"""summation_contiguous's kernels (x.sum(-1), x.sum(0) of C-contiguous float32/64 arrays)
 give the general path's bits: the general path is torch's order (test_summation.py checks it
 against torch's recorded values), these add the same tree in fewer numpy calls."""
 
@@ -40,8 +40,8 @@ def _contiguous_arrays(draw):
     if fill == "mixed" and draw(st.booleans()):
         a.flat[rng.integers(0, a.size, 3)] = draw(st.sampled_from(_SPECIALS))
     if draw(st.booleans()) and a.ndim > 1:
-        a = np.asfortranarray(a)  # summed whole, memory order
-    dims = draw(st.sampled_from([None, (0,), (a.ndim - 1,), tuple(range(a.ndim))]))
+        a = np.asfortranarray(a)  # not C-contiguous: left to the other paths
+    dims = draw(st.sampled_from([(0,), (a.ndim - 1,)]))
     return a, dims, draw(st.booleans())
 
 
@@ -62,14 +62,14 @@ def test_the_kernels_give_the_general_paths_bits(monkeypatch, case):
     assert direct.tobytes() == general.tobytes()
 
 
-@pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (8,), (3, 5, 16), (1, 33)])
-@pytest.mark.parametrize("dims", [None, (0,), "last"])
+@pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (3, 5, 16), (1, 33)])
+@pytest.mark.parametrize("dims", [(0,), "last"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_benchmarks_sizes_take_the_kernels(shape, dims, dtype):
     rng = np.random.default_rng(3)
     a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-2, 2, shape)).astype(dtype)
     dims = (a.ndim - 1,) if dims == "last" else dims
-    if dims == (0,) and a.ndim > 1 and a.size // a.shape[0] < summation._VECTOR[a.dtype][1]:
+    if dims == (0,) and a.size // a.shape[0] < summation._VECTOR[a.dtype][1]:
         pytest.skip("too few columns for a vector: the general path")
     direct = summation._contiguous_sum(a, dims, False)
     assert direct is not None
@@ -86,7 +86,7 @@ def test_a_result_is_fresh_and_the_input_untouched():
     before = a.copy()
     rows, cols = float_sum(a, (1,)), float_sum(a, (0,))
     assert not np.shares_memory(rows, a) and not np.shares_memory(cols, a)
-    assert (a == before).all() and float_sum(a) == 5050
+    assert (a == before).all() and rows.sum() == cols.sum() == 5050
 
 
 # ---------------------------------------------------------------------------------------------

@@ -403,19 +403,15 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
 
 
 def _contiguous_sum(a, dims, keepdim: bool):
-    """float_sum by summation_contiguous when its kernels apply, else None: a float32/64 array
-    too small for torch's threads, summed whole (memory-dense: torch merges it into one row), or
-    C-contiguous over its last dim (rows) or its first (columns), at least one vector long."""
+    """float_sum by summation_contiguous when its kernels apply, else None: a C-contiguous
+    float32/64 array too small for torch's threads, summed over its last dim (rows) or its first
+    (columns), at least one vector long. (A whole sum has _sum_contiguous, which is cheaper for
+    a single row.)"""
     dtype = a.dtype
-    if dtype not in _CONTIGUOUS_DTYPES or a.size >= GRAIN_SIZE:
+    if dtype not in _CONTIGUOUS_DTYPES or a.size >= GRAIN_SIZE or len(dims) != 1 or \
+            a.ndim < 2 or not a.flags.c_contiguous or a.size < _VECTOR[dtype][1]:
         return None
     load, shape = _VECTOR[dtype][1], a.shape
-    if dims is None or type(dims) is tuple and len(dims) == len(shape) and not keepdim:
-        if keepdim or a.size < load or not (a.flags.c_contiguous or a.flags.f_contiguous):
-            return None
-        return row_sums(a.ravel(order="K").reshape(1, -1), dtype)[0]
-    if type(dims) is not tuple or len(dims) != 1 or not a.flags.c_contiguous or a.size < load:
-        return None
     dim = dims[0]
     if dim == len(shape) - 1 and shape[dim] >= load:
         out = row_sums(a.reshape(-1, shape[dim]), dtype)
