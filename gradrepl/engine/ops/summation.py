@@ -389,6 +389,9 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
         result = planned_sum(a, dims, keepdim, out_shape, dtype, passed_dims)  # short path
         if result is not None:
             return result
+        result = _contiguous_sum(a, dims, keepdim)  # short path: until a plan is built
+        if result is not None:
+            return result
         if len(dims) == a.ndim and not keepdim and (a.flags.c_contiguous or a.flags.f_contiguous):
             if a.size < _VECTOR[dtype][1]:
                 return _sum_small_dense(a, dtype)
@@ -397,6 +400,27 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
         if len(dims) == 1 and a.shape[dims[0]] < _ILP and a.ndim > 1:
             return _sum_short_dim(a, dims[0], keepdim, dtype)
     return general_sum(a, dims, keepdim, out_shape, dtype)
+
+
+def _contiguous_sum(a, dims, keepdim: bool):
+    """float_sum by summation_contiguous when its kernels apply, else None: a C-contiguous
+    float32/64 array too small for torch's threads, summed over its last dim (rows) or its first
+    (columns), at least one vector long. (A whole sum has _sum_contiguous, which is cheaper for
+    a single row.)"""
+    dtype = a.dtype
+    if dtype not in _CONTIGUOUS_DTYPES or a.size >= GRAIN_SIZE or len(dims) != 1 or \
+            a.ndim < 2 or not a.flags.c_contiguous or a.size < _VECTOR[dtype][1]:
+        return None
+    load, shape = _VECTOR[dtype][1], a.shape
+    dim = dims[0]
+    if dim == len(shape) - 1 and shape[dim] >= load:
+        out = row_sums(a.reshape(-1, shape[dim]), dtype)
+    elif dim == 0 and len(shape) > 1 and a.size // shape[0] >= load:
+        out = column_sums(a.reshape(shape[0], -1), dtype)
+    else:
+        return None
+    rest = shape[:dim] + shape[dim + 1:]
+    return out.reshape(shape[:dim] + (1,) + shape[dim + 1:] if keepdim else rest)
 
 
 def general_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype):
@@ -475,3 +499,5 @@ def _dense(a) -> bool:
 
 # last: summation_plan runs general_sum above
 from gradrepl.engine.ops.summation_plan import planned_sum, ready as _ready  # noqa: E402
+from gradrepl.engine.ops.summation_contiguous import (  # noqa: E402
+    DTYPES as _CONTIGUOUS_DTYPES, column_sums, row_sums)

@@ -99,7 +99,7 @@ class _Plan:
 
     def run(self, a):
         """The sum, or None while another call is using the buffer."""
-        if not self.in_use.acquire(blocking=False):
+        if not self.in_use.acquire(False):
             return None
         try:
             return self._run(a)
@@ -107,12 +107,14 @@ class _Plan:
             self.in_use.release()
 
     def _run(self, a):
-        np.copyto(self.input_view, a)
+        # positional arguments and item assignment: numpy parses keywords and dispatches
+        # np.copyto in Python, a tenth of a small sum's time
+        self.input_view[...] = a
         buffer = self.buffer
         for view, index, out in self.stages:
-            np.add.reduce(buffer[index] if view is None else view, axis=0, out=out)
+            _reduce(buffer[index] if view is None else view, 0, None, out)
         view, index = self.final
-        result = np.add.reduce(buffer[index] if view is None else view, axis=0)  # a fresh array
+        result = _reduce(buffer[index] if view is None else view, 0)  # a fresh array
         if self.scalar:  # a lone lane and its spare (see _gather)
             return _F16.type(result[0]) if self.half else result[0]
         if result.size != self.n_out:
@@ -122,6 +124,7 @@ class _Plan:
 
 
 _F16 = np.dtype(np.float16)
+_reduce = np.add.reduce
 
 
 def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype):
