@@ -10,7 +10,7 @@ import contextlib
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from gradrepl.engine.float_math import fused, sleef
+from gradrepl.engine.float_math import fused, sleef, sleef_single
 from gradrepl.engine.float_math import softmax as float_softmax
 
 F32 = np.float32
@@ -23,14 +23,15 @@ def _bits(a):
 
 @contextlib.contextmanager
 def general_paths():
-    """Every short path of this file off: SLEEF's expf through its fused steps (screened once
-    by ``fused.deferred_checks``), log_softmax's backward through ``fused.fma32``."""
-    saved = sleef.LEAN, float_softmax.LEAN
-    sleef.LEAN = float_softmax.LEAN = False
+    """Every short path of this file off: SLEEF's expf and logf through their fused steps
+    (screened once by ``fused.deferred_checks``), log_softmax's backward through
+    ``fused.fma32``."""
+    saved = sleef.LEAN, sleef_single.LEAN, float_softmax.LEAN
+    sleef.LEAN = sleef_single.LEAN = float_softmax.LEAN = False
     try:
         yield
     finally:
-        sleef.LEAN, float_softmax.LEAN = saved
+        sleef.LEAN, sleef_single.LEAN, float_softmax.LEAN = saved
 
 
 # few-bit values land float64 sums on float32 midpoints, exactly or not
@@ -62,6 +63,40 @@ def test_expf_in_float64_hands_flagged_sums_back():
     with general_paths():
         general = sleef.expf(d)
     assert _bits(sleef.expf(d)) == _bits(general)
+
+
+_LOG_INPUTS = st.one_of(
+    st.floats(1, 10, width=32),  # log_softmax's row sums
+    st.floats(2.0 ** -100, 2.0 ** 100, width=32),
+    st.integers(1, 1 << 12).map(lambda i: i / 64),  # few bits: exact midpoint sums
+    st.integers(-1 << 12, 1 << 12).map(lambda i: 1 + i * 2.0 ** -23),  # near 1: tiny x
+    st.sampled_from([2.0 ** -100, 2.0 ** 100, 0.75, 1.5, 1.5 - 2.0 ** -23, 0.75 - 2.0 ** -24,
+                     1.0, 2.0 ** -101, 2.0 ** 101, 0.0, -1.0, 1e-40, float("inf"),
+                     float("nan")]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LOG_INPUTS, min_size=1, max_size=60))
+def test_logf_in_float64_matches_its_fused_steps(values):
+    """``sleef_single._logf_ordinary_in_float64`` (the exponent from the bits, the mantissa by
+    ldexp, the divide's exact residual in one float64 step, four fused steps screened once)
+    against the fused steps; inputs outside [2**-100, 2**100] take the general path."""
+    d = np.array(values, F32)
+    with np.errstate(all="ignore"):
+        short = sleef_single.logf(d)
+        with general_paths():
+            general = sleef_single.logf(d)
+    assert _bits(short) == _bits(general)
+
+
+def test_logf_exponent_and_mantissa_from_the_bits_over_two_binades():
+    """Every float32 in [0.5, 2) (the rounding of d * 4/3 is the same in every binade): the
+    exponent bits of d * 4/3 and d / 2**e are what frexp gives ``_exponent`` and ``_mantissa``."""
+    start, stop = (int(v) for v in np.array([0.5, 2.0], F32).view(np.uint32))
+    d = np.arange(start, stop, dtype=np.uint32).view(F32)
+    exponent = ((d * sleef_single._FOUR_THIRDS).view(np.int32) >> 23) - 127
+    assert np.array_equal(exponent, sleef_single._exponent(d * sleef_single._FOUR_THIRDS))
+    assert np.array_equal(np.ldexp(d, -exponent), sleef_single._mantissa(d))
 
 
 _GRADS = st.one_of(st.floats(-4, 4, width=32), st.integers(-64, 64).map(lambda i: i / 32),
