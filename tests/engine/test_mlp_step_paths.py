@@ -18,7 +18,7 @@ F32 = np.float32
 
 def _bits(a):
     a = np.asarray(a)
-    return a.dtype, a.shape, a.view(np.uint8).tobytes()
+    return a.dtype, a.shape, a.tobytes()
 
 
 @contextlib.contextmanager
@@ -137,3 +137,26 @@ def test_sums_rounded_once_accepts_exact_midpoints_only():
     # 1 + 2**-24 + 2**-70: float64 rounds it onto the midpoint 1 + 2**-24
     product, addend = np.array([2.0 ** -70]), np.array([1 + 2.0 ** -24])
     assert not fused.sums_rounded_once(product, addend, product + addend)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5),
+       st.sampled_from(["rows", "columns", "transposed", "strided", "reshaped", "twice"]),
+       st.sampled_from([np.float32, np.float64]))
+def test_a_view_gradient_copied_into_grad_keeps_its_layout(rows, cols, kind, dtype):
+    """``sinks._owned`` copies a gradient that is a view (a bias's reshaped sum, a weight's
+    transposed-back gradient) with ``np.array(g)`` when its shape is the leaf's: the bytes and
+    strides the broadcast copy gave."""
+    from gradrepl.engine import sinks
+
+    base = np.arange(rows * cols * 4, dtype=np.float32).reshape(rows * 2, cols * 2)
+    g = {"rows": base[:rows], "columns": base[:, :cols], "transposed": base.T,
+         "strided": base[::2, ::2], "reshaped": base.reshape(-1)[:rows * cols].reshape(rows, cols),
+         "twice": base.T.T}[kind]
+    want = np.dtype(dtype)
+    general = np.array(np.broadcast_to(g, g.shape), dtype=want)
+    leaf = np.zeros(g.shape, want)
+    state = type("State", (), {"borrowed": set()})()
+    owned = sinks._owned(g, type("Leaf", (), {"_data": leaf})(), state)
+    assert owned is not g and owned.strides == general.strides
+    assert _bits(owned) == _bits(general)
