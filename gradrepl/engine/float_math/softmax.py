@@ -29,6 +29,8 @@ log_softmax among them) keep the caller's own computation (``forward(fallback)``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gradrepl.engine.cpu_capability import vector_lanes
@@ -54,7 +56,7 @@ def forward(fallback, log=False):
         if (a.dtype not in _EXP or a.ndim == 0 or a.size == 0) and not half:
             return fallback(a, dim)
         x = np.ascontiguousarray(a)
-        outer, size = int(np.prod(a.shape[:dim])), a.shape[dim]
+        outer, size = math.prod(a.shape[:dim]), a.shape[dim]
         blocks = x.reshape(outer, size, -1)
         if half and dim == a.ndim - 1:
             out = _softmax_half_rows(blocks.reshape(outer, size))
@@ -265,8 +267,10 @@ def backward(fallback, log=False):
         if g.dtype not in _EXP and g.dtype != np.float16:
             return fallback(F, g, inputs, out, params, needs)
         dim = params[0]
-        g, y = np.ascontiguousarray(np.broadcast_to(g, out.shape)), np.ascontiguousarray(out)
-        outer, size = int(np.prod(out.shape[:dim])), out.shape[dim]
+        if g.shape != out.shape:
+            g = np.broadcast_to(g, out.shape)
+        g, y = np.ascontiguousarray(g), np.ascontiguousarray(out)
+        outer, size = math.prod(out.shape[:dim]), out.shape[dim]
         if g.dtype == np.float16:  # the reduced-precision kernels: float32 inside, one rounding
             g, y = g.astype(np.float32), y.astype(np.float32)
         if dim == out.ndim - 1:
