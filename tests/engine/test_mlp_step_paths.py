@@ -55,13 +55,18 @@ def test_expf_in_float64_matches_its_fused_steps(values):
     assert _bits(short) == _bits(general)
 
 
-def test_expf_in_float64_hands_flagged_sums_back():
-    """A subnormal input's reduced argument is a nonzero sum below float32's normal range: the
-    float64 path declines it (None) and expf still returns the general path's bits."""
-    d = np.array([1e-40, 0.5], F32)
-    assert sleef._expf_ordinary_in_float64(d) is None
+def test_expf_in_float64_accepts_exact_flagged_sums_and_hands_back_the_others(monkeypatch):
+    """A subnormal input's reduced argument is a nonzero sum below float32's normal range, and
+    k / 8 puts exact sums on float32 midpoints: flagged, found exact, kept. A flagged sum found
+    inexact (forced here) hands the call back to the fused steps: the same bits either way."""
+    d = np.array([1e-40, 0.5, -2.375, 10.125], F32)
+    assert fused.may_have_rounded_twice(np.array([1e-40], np.float64))
     with general_paths():
         general = sleef.expf(d)
+    assert sleef._expf_ordinary_in_float64(d) is not None
+    assert _bits(sleef.expf(d)) == _bits(general)
+    monkeypatch.setattr(fused, "sums_rounded_once", lambda *steps: False)
+    assert sleef._expf_ordinary_in_float64(d) is None
     assert _bits(sleef.expf(d)) == _bits(general)
 
 

@@ -47,31 +47,33 @@ _MINUS_L2L64 = np.array(-_L2L, np.float64)
 def _expf_ordinary_in_float64(d):
     """The ordinary path's fused steps made as ``fused.deferred_checks`` would make them, with
     fewer numpy calls (each costs more than its arithmetic on a few hundred elements): every
-    step's float64 sum written into one (steps, n) array and the float32-rounded operands kept
-    in float64 between steps, so the screening is one pass over that array with no list of
-    steps. None when a sum may have rounded twice (``fused.may_have_rounded_twice``): the caller
-    then takes the general path, which settles those lanes."""
+    step's exact float64 product and float64 sum written into one (steps, n) array each, the
+    float32-rounded operands kept in float64 between steps, and one screening over the sums
+    with no list of steps. A flagged sum is accepted when it was exact (its TwoSum error is 0:
+    few-bit inputs such as k / 8 make some); None when one may have rounded twice, and the
+    caller then takes the fused steps, which settle those lanes."""
     q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
     s32 = d + q * -_L2U  # exact in float32 on [-86, 88] (the comment above)
-    sums = np.empty((7,) + d.shape)
-    step = sums[0]
-    np.multiply(q.astype(np.float64), _MINUS_L2L64, out=step)
-    np.add(step, s32.astype(np.float64), out=step)
-    s32 = step.astype(_F32)  # s = fma(q, -L2L, s)
+    products, sums = np.empty((7,) + d.shape), np.empty((7,) + d.shape)
+    reduced = s32.astype(np.float64)
+    np.multiply(q.astype(np.float64), _MINUS_L2L64, out=products[0])
+    np.add(products[0], reduced, out=sums[0])
+    s32 = sums[0].astype(_F32)  # s = fma(q, -L2L, s)
     s = s32.astype(np.float64)
-    u = sums[1]
-    np.multiply(s, _POLY64[0], out=u)
-    np.add(u, _POLY64[1], out=u)  # the first step's u is the constant itself
+    np.multiply(s, _POLY64[0], out=products[1])
+    np.add(products[1], _POLY64[1], out=sums[1])  # the first step's u is the constant itself
     for k, c in enumerate(_POLY64[2:], 2):
-        rounded = u.astype(_F32).astype(np.float64)
-        u = sums[k]
-        np.multiply(rounded, s, out=u)
-        np.add(u, c, out=u)
-    last = sums[6]
-    np.multiply((s32 * s32).astype(np.float64), u.astype(_F32).astype(np.float64), out=last)
-    np.add(last, s, out=last)
+        np.multiply(sums[k - 1].astype(_F32).astype(np.float64), s, out=products[k])
+        np.add(products[k], c, out=sums[k])
+    np.multiply((s32 * s32).astype(np.float64), sums[5].astype(_F32).astype(np.float64),
+                out=products[6])
+    last = np.add(products[6], s, out=sums[6])
     if fused.may_have_rounded_twice(sums):
-        return None
+        addends = np.empty_like(sums)
+        addends[0], addends[6] = reduced, s
+        addends[1:6] = np.reshape(_POLY64[1:], (5,) + (1,) * d.ndim)
+        if not fused.sums_rounded_once(products, addends, sums):
+            return None
     result = last.astype(_F32)
     result += _F32(1)
     result *= np.ldexp(_F32(1), q.astype(np.int32))
