@@ -8,8 +8,9 @@ ordinary path (gradrepl/engine/float_math/sleef.py) over [-86, 88] and logf's
 A block the float64 path hands back (None: a sum that may have rounded twice) is halved until
 each declining lane stands alone; those lanes take the fused steps in use, and are counted.
 Run on 2026-12-02: expf at stride 61 (36,678,674 values): no mismatch, no lane handed back
-(before exact flagged sums were accepted, the 275,097 subnormal inputs were); logf on every float32 in [1, 16) (33,554,432) and at stride 13 over
-[2**-100, 2**100] (129,055,508): no mismatch, none handed back.
+(before exact flagged sums were accepted, the 275,097 subnormal inputs were); logf on every
+float32 in [1, 16) (33,554,432) and at stride 13 over [2**-100, 2**100] (129,055,508): no
+mismatch, none handed back.
 """
 
 from __future__ import annotations

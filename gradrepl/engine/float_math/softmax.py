@@ -305,9 +305,9 @@ def _log_softmax_grad_rows_float32(g, y, total):
     """float32 rows' ``fma(-exp(y), sum(g), g)`` as ``fused.fma32`` makes it (the same float64
     operations in the same order), screened here on its own float64 sums: None if one may have
     rounded twice (the caller then takes the fused path). The one-hot gradient of a picked
-    log-probability puts exact sums on float32 midpoints on many rows: accepted as exact. Skips fma32's conversions, the
-    broadcast of the sums and the deferred step list, which cost more than the arithmetic on a
-    few hundred elements."""
+    log-probability puts exact sums on float32 midpoints on many rows: accepted as exact.
+    Skips fma32's conversions, the broadcast of the sums and the deferred step list, which cost
+    more than the arithmetic on a few hundred elements."""
     product = (-_EXP[y.dtype](y)).astype(np.float64)
     np.multiply(product, total.astype(np.float64)[:, None], out=product)
     g = g.astype(np.float64)
