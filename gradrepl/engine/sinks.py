@@ -163,6 +163,8 @@ def _owned(g, variable: Tensor, state: _Pass):
             and g.dtype == want and g.shape == shape):
         state.borrowed.add(id(g))
         return g
+    if g.shape == shape and g.flags.c_contiguous:  # a view (a bias's sum, a weight gradient
+        return np.array(g, dtype=want)  # transposed back): the same copy, without the broadcast
     return np.array(np.broadcast_to(g, shape), dtype=want)
 
 

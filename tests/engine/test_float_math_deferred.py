@@ -53,13 +53,15 @@ def test_deferred_kernels_match_step_by_step(values, scale):
 
 def test_log_of_sums_takes_the_exact_midpoint_branch():
     """logf's double-word divide makes 25-bit float64 sums (1 - d * (1/d) plus a power-of-two
-    low part): flagged, found exact, accepted without a rerun, and still right."""
+    low part): flagged, found exact, accepted without a rerun, and still right. (The fused
+    steps themselves: logf's float64 path for such inputs, tests/engine/test_mlp_step_paths.py,
+    screens without ``all_rounded_once``.)"""
     x = np.random.default_rng(1).uniform(1, 10, 64).astype(F32)
     calls = []
     real = fused.all_rounded_once
     fused.all_rounded_once = lambda steps: calls.append(real(steps)) or calls[-1]
     try:
-        deferred = sleef_single.logf(x)
+        deferred = sleef_single._logf_fused_steps(x)
     finally:
         fused.all_rounded_once = real
     with step_by_step():

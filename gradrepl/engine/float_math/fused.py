@@ -151,6 +151,20 @@ def rounding_suspects(sums: np.ndarray) -> np.ndarray:
     return flagged
 
 
+def sums_rounded_once(products: np.ndarray, addends: np.ndarray, sums: np.ndarray) -> bool:
+    """``all_rounded_once`` for one fused step already made in float64: ``sums = products +
+    addends`` with exact products (of float32 values), all three arrays of one shape. Only the
+    flagged lanes' TwoSum errors are computed, so that a step whose exact sums often land on
+    midpoints (x / 32 - 1 / 32 of a float32 x in [1/4, 1/2), say) stays a few numpy calls."""
+    if not may_have_rounded_twice(sums):
+        return True
+    lanes = np.flatnonzero(rounding_suspects(sums))
+    products, addends, sums = (a.reshape(-1)[lanes] for a in (products, addends, sums))
+    with np.errstate(all="ignore"):
+        error = _two_sum_error(products, addends, sums)
+    return not np.count_nonzero(error)  # a nan error (a nan flagged) counts as inexact
+
+
 def all_rounded_once(steps) -> bool:
     """Whether every kept step's float32 result is its fused result: no float64 sum on a float32
     midpoint or nonzero below float32's normal range (a superset of ``_suspects``' lanes, since

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.float_math.blocks import in_blocks
+from gradrepl.engine.float_math import fused
 from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 from gradrepl.engine.vector_math import fma64
 
@@ -37,12 +38,62 @@ def _ldexp2(u: np.ndarray, q: np.ndarray) -> np.ndarray:
 # - nothing needs flushing to 0 or sending to inf.
 # tests/engine/test_float_math_deferred.py compares it with the general path.
 
+LEAN = True  # expf's ordinary path through _expf_ordinary_in_float64 (the tests compare both)
+_LEAN_SIZE = 16384  # elements (one of in_blocks' blocks): bounds the (7, n) float64 sums
+_POLY64 = [np.array(c, np.float64) for c in _EXP_POLY]  # 0-d: cheaper ufunc operands than scalars
+_MINUS_L2L64 = np.array(-_L2L, np.float64)
+
+
+def _expf_ordinary_in_float64(d):
+    """The ordinary path's fused steps made as ``fused.deferred_checks`` would make them, with
+    fewer numpy calls (each costs more than its arithmetic on a few hundred elements): every
+    step's exact float64 product and float64 sum written into one (steps, n) array each, the
+    float32-rounded operands kept in float64 between steps, and one screening over the sums
+    with no list of steps. A flagged sum is accepted when it was exact (its TwoSum error is 0:
+    few-bit inputs such as k / 8 make some); None when one may have rounded twice, and the
+    caller then takes the fused steps, which settle those lanes."""
+    q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
+    s32 = d + q * -_L2U  # exact in float32 on [-86, 88] (the comment above)
+    products, sums = np.empty((7,) + d.shape), np.empty((7,) + d.shape)
+    reduced = s32.astype(np.float64)
+    np.multiply(q.astype(np.float64), _MINUS_L2L64, out=products[0])
+    np.add(products[0], reduced, out=sums[0])
+    s32 = sums[0].astype(_F32)  # s = fma(q, -L2L, s)
+    s = s32.astype(np.float64)
+    np.multiply(s, _POLY64[0], out=products[1])
+    np.add(products[1], _POLY64[1], out=sums[1])  # the first step's u is the constant itself
+    for k, c in enumerate(_POLY64[2:], 2):
+        np.multiply(sums[k - 1].astype(_F32).astype(np.float64), s, out=products[k])
+        np.add(products[k], c, out=sums[k])
+    np.multiply((s32 * s32).astype(np.float64), sums[5].astype(_F32).astype(np.float64),
+                out=products[6])
+    last = np.add(products[6], s, out=sums[6])
+    if fused.may_have_rounded_twice(sums):
+        addends = np.empty_like(sums)
+        addends[0], addends[6] = reduced, s
+        addends[1:6] = np.reshape(_POLY64[1:], (5,) + (1,) * d.ndim)
+        if not fused.sums_rounded_once(products, addends, sums):
+            return None
+    result = last.astype(_F32)
+    result += _F32(1)
+    result *= np.ldexp(_F32(1), q.astype(np.int32))
+    return result
+
 
 @in_blocks
-@deferred_checks
 def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)
+    if LEAN and d.ndim and 0 < d.size <= _LEAN_SIZE and not fused.EXACT_EVERYWHERE \
+            and fused.DEFERRED and d.min() >= _F32(-86) and d.max() <= _F32(88):
+        result = _expf_ordinary_in_float64(d)
+        if result is not None:
+            return result
+    return _expf_fused_steps(d)
+
+
+@deferred_checks
+def _expf_fused_steps(d) -> np.ndarray:
     q = np.rint(d * _R_LN2).astype(np.int32)  # cvtps2dq: round half to even
     qf = q.astype(_F32)
     # d in [-86, 88] (nan fails): |q| <= 127 and 2**q normal (the comment above)

@@ -16,6 +16,7 @@ import numpy as np
 from gradrepl.engine.float_math.blocks import in_blocks
 from gradrepl.engine.float_math.double_float import SINGLE as df
 from gradrepl.engine.float_math.sleef import _ldexp2
+from gradrepl.engine.float_math import fused
 from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 
 F32 = np.float32
@@ -212,10 +213,19 @@ def powf(x, y) -> np.ndarray:
 # logf (Sleef_logf_u10: what Vectorized<float>::log calls, e.g. in log_softmax)
 
 @in_blocks
-@deferred_checks
 def logf(d) -> np.ndarray:
     """Sleef_logf_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-float."""
     d = np.asarray(d, F32)
+    if LEAN and d.ndim and 0 < d.size <= _LEAN_SIZE and fused.DEFERRED \
+            and not fused.EXACT_EVERYWHERE and d.min() >= _LEAN_LOW and d.max() <= _LEAN_HIGH:
+        result = _logf_ordinary_in_float64(d)
+        if result is not None:
+            return result
+    return _logf_fused_steps(d)
+
+
+@deferred_checks
+def _logf_fused_steps(d):
     positive = np.isfinite(d) & (d > 0)
     with np.errstate(all="ignore"):
         if positive.all():  # log_softmax's sums: no zero, negative, inf or nan to replace
@@ -233,6 +243,73 @@ def _logf_of_positive(d):
     t = _horner(x2, _LOG1P_POLY)  # the same three coefficients as log1pf's
     s = df.add_pp(s, df.scale(x, F32(2)))
     return df.value(df.add_pf(s, (x2 * x[0]) * t))
+
+
+# logf of positive normal d in [2**-100, 2**100] (log_softmax's row sums among them) in float64
+LEAN = True  # the tests compare this path with the fused steps above
+_LEAN_SIZE = 16384  # elements (one of in_blocks' blocks): bounds the float64 work arrays
+_LEAN_LOW, _LEAN_HIGH = F32(2.0 ** -100), F32(2.0 ** 100)
+_LN2_64 = tuple(np.array(v, np.float64) for v in _LN2)  # 0-d: cheaper operands than scalars
+_LOG1P_64 = tuple(np.array(F32(c), np.float64) for c in _LOG1P_POLY)
+
+
+def _logf_ordinary_in_float64(d):
+    """``_logf_of_positive`` with fewer numpy calls, each step the same number: its four fused
+    steps' float64 sums kept in one array and screened once (None if one may have rounded
+    twice and was not exact: the caller then takes the fused steps), and these steps shortened
+    by what d's range gives (tests/engine/test_mlp_step_paths.py compares both paths):
+
+    - d * 4/3 is a normal float32, so its exponent is its exponent bits less 127, and
+      d / 2**e is the mantissa ``_mantissa`` finds (both scale a float32 exactly);
+    - m in [3/4, 3/2), so m - 1 is exact (Sterbenz) and add2_ff(-1, m)'s low part is +0;
+      the divide's fma(+0, t, u) is then u (u, an exact product error, is never -0);
+    - ``divide_by_one_plus``'s two exact residual steps sum to 1 - (1 + m) * t exactly
+      (d0 + d1 = 1 + m), which float64 also holds exactly: one rounding to float32;
+    - the float32 products' errors are exact in float64 (24 + 24 bits), so they are kept there
+      as the fused steps' addends without a round trip through float32.
+    """
+    exponent = ((d * _FOUR_THIRDS).view(np.int32) >> 23) - 127
+    e = exponent.astype(F32)
+    m = np.ldexp(d, -exponent)
+    products = np.empty((4,) + d.shape)
+    sums = np.empty((4,) + d.shape)
+    # s = mul_pf(LN2, e)
+    s_hi = _LN2[0] * e
+    e = e.astype(np.float64)
+    ln2_error = np.multiply(e, _LN2_64[0])
+    ln2_error -= s_hi.astype(np.float64)
+    np.multiply(e, _LN2_64[1], out=products[0])
+    np.add(products[0], ln2_error, out=sums[0])
+    s_lo = sums[0].astype(F32)
+    # x = divide_by_one_plus(add2_ff(-1, m), add2_ff(1, m))
+    n = F32(-1) + m
+    t = F32(1) / (F32(1) + m)
+    x_hi = n * t
+    t64 = t.astype(np.float64)
+    quotient_error = np.multiply(t64, n.astype(np.float64))
+    quotient_error -= x_hi.astype(np.float64)
+    residual = m.astype(np.float64)
+    residual += 1.0
+    residual *= t64
+    np.subtract(1.0, residual, out=residual)
+    np.multiply(x_hi.astype(np.float64), residual.astype(F32).astype(np.float64), out=products[1])
+    np.add(products[1], quotient_error, out=sums[1])
+    x_lo = sums[1].astype(F32)
+    # the polynomial in x2 = x_hi**2, then the double-float sums as _logf_of_positive makes them
+    x2 = x_hi * x_hi
+    x2_64 = x2.astype(np.float64)
+    np.multiply(x2_64, _LOG1P_64[0], out=products[2])
+    np.add(products[2], _LOG1P_64[1], out=sums[2])
+    np.multiply(sums[2].astype(F32).astype(np.float64), x2_64, out=products[3])
+    np.add(products[3], _LOG1P_64[2], out=sums[3])
+    if fused.may_have_rounded_twice(sums):
+        addends = np.empty_like(sums)
+        addends[0], addends[1], addends[2], addends[3] = (ln2_error, quotient_error, *_LOG1P_64[1:])
+        if not fused.sums_rounded_once(products, addends, sums):
+            return None
+    polynomial = sums[3].astype(F32)
+    s = df.add_pp((s_hi, s_lo), df.scale((x_hi, x_lo), F32(2)))
+    return df.value(df.add_pf(s, (x2 * x_hi) * polynomial))
 
 
 def _log_parts(d):

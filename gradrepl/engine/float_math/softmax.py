@@ -29,12 +29,15 @@ log_softmax among them) keep the caller's own computation (``forward(fallback)``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gradrepl.engine.cpu_capability import vector_lanes
 from gradrepl.engine.float_math import blocks, libm, sleef, sleef_double, sleef_single
 from gradrepl.engine.float_math.blocks import in_blocks
-from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
+from gradrepl.engine.float_math import fused
+from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma, sums_rounded_once
 from gradrepl.engine.ops.summation import THREADS
 from gradrepl.engine.vector_math import fma64
 
@@ -42,6 +45,7 @@ _EXP = {np.dtype(np.float32): sleef.expf, np.dtype(np.float64): sleef.exp}
 _LOG = {np.dtype(np.float32): sleef_single.logf, np.dtype(np.float64): sleef_double.log}
 _FMA = {np.dtype(np.float32): in_blocks(fma), np.dtype(np.float64): in_blocks(fma64)}
 _BLOCK_BYTES = 128 * 1024  # log_softmax's chunk of inner: about 128 KB of input per chunk
+LEAN = True  # float32 rows' backward made in float64 here, not through fma32 (tests compare both)
 
 
 def forward(fallback, log=False):
@@ -52,7 +56,7 @@ def forward(fallback, log=False):
         if (a.dtype not in _EXP or a.ndim == 0 or a.size == 0) and not half:
             return fallback(a, dim)
         x = np.ascontiguousarray(a)
-        outer, size = int(np.prod(a.shape[:dim])), a.shape[dim]
+        outer, size = math.prod(a.shape[:dim]), a.shape[dim]
         blocks = x.reshape(outer, size, -1)
         if half and dim == a.ndim - 1:
             out = _softmax_half_rows(blocks.reshape(outer, size))
@@ -263,8 +267,10 @@ def backward(fallback, log=False):
         if g.dtype not in _EXP and g.dtype != np.float16:
             return fallback(F, g, inputs, out, params, needs)
         dim = params[0]
-        g, y = np.ascontiguousarray(np.broadcast_to(g, out.shape)), np.ascontiguousarray(out)
-        outer, size = int(np.prod(out.shape[:dim])), out.shape[dim]
+        if g.shape != out.shape:
+            g = np.broadcast_to(g, out.shape)
+        g, y = np.ascontiguousarray(g), np.ascontiguousarray(out)
+        outer, size = math.prod(out.shape[:dim]), out.shape[dim]
         if g.dtype == np.float16:  # the reduced-precision kernels: float32 inside, one rounding
             g, y = g.astype(np.float32), y.astype(np.float32)
         if dim == out.ndim - 1:
@@ -286,8 +292,33 @@ def _softmax_grad_rows(g, y, summed):
     return (g - summed(g * y)[:, None]) * y
 
 
-@_screened_once
 def _log_softmax_grad_rows(g, y, summed):
+    if LEAN and g.dtype == np.float32 and g.size <= blocks.BLOCK and fused.DEFERRED \
+            and not fused.EXACT_EVERYWHERE:
+        grad = _log_softmax_grad_rows_float32(g, y, summed(g))
+        if grad is not None:
+            return grad
+    return _log_softmax_grad_rows_fused(g, y, summed)
+
+
+def _log_softmax_grad_rows_float32(g, y, total):
+    """float32 rows' ``fma(-exp(y), sum(g), g)`` as ``fused.fma32`` makes it (the same float64
+    operations in the same order), screened here on its own float64 sums: None if one may have
+    rounded twice (the caller then takes the fused path). The one-hot gradient of a picked
+    log-probability puts exact sums on float32 midpoints on many rows: accepted as exact.
+    Skips fma32's conversions, the broadcast of the sums and the deferred step list, which cost
+    more than the arithmetic on a few hundred elements."""
+    product = (-_EXP[y.dtype](y)).astype(np.float64)
+    np.multiply(product, total.astype(np.float64)[:, None], out=product)
+    g = g.astype(np.float64)
+    wide = product + g
+    if not sums_rounded_once(product, g, wide):
+        return None
+    return wide.astype(np.float32)
+
+
+@_screened_once
+def _log_softmax_grad_rows_fused(g, y, summed):
     total = np.broadcast_to(summed(g)[:, None], g.shape)
     return _FMA[g.dtype](-_EXP[y.dtype](y), total, g)
 

@@ -1,0 +1,167 @@
+"""Short paths taken by the MLP training step (benchmarks W8: Linear, ReLU, log_softmax, the
+picked log-probabilities' mean), each against the general path it stands in for: the same
+bytes, on inputs drawn to reach the short path's edges (float32 midpoints, exact and not,
+zeros of both signs, values just inside and outside the ranges the short paths accept)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from gradrepl.engine.float_math import fused, sleef, sleef_single
+from gradrepl.engine.float_math import softmax as float_softmax
+
+F32 = np.float32
+
+
+def _bits(a):
+    a = np.asarray(a)
+    return a.dtype, a.shape, a.tobytes()
+
+
+@contextlib.contextmanager
+def general_paths():
+    """Every short path of this file off: SLEEF's expf and logf through their fused steps
+    (screened once by ``fused.deferred_checks``), log_softmax's backward through
+    ``fused.fma32``."""
+    saved = sleef.LEAN, sleef_single.LEAN, float_softmax.LEAN
+    sleef.LEAN = sleef_single.LEAN = float_softmax.LEAN = False
+    try:
+        yield
+    finally:
+        sleef.LEAN, sleef_single.LEAN, float_softmax.LEAN = saved
+
+
+# few-bit values land float64 sums on float32 midpoints, exactly or not
+_FEW_BITS = st.integers(-86 * 64, 88 * 64).map(lambda i: i / 64)
+_EXP_INPUTS = st.one_of(st.floats(-86, 88, width=32), _FEW_BITS,
+                        st.sampled_from([0.0, -0.0, -86.0, 88.0, 1e-30, -1e-40, 2.0 ** -126,
+                                         -86.00001, 88.00001]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_EXP_INPUTS, min_size=1, max_size=60))
+def test_expf_in_float64_matches_its_fused_steps(values):
+    """``sleef._expf_ordinary_in_float64`` (one (steps, n) array of float64 sums, screened once)
+    against the fused steps; a flagged sum, a subnormal input or one outside [-86, 88] takes
+    the general path, which the result must then be too."""
+    d = np.array(values, F32)
+    with np.errstate(all="ignore"):
+        short = sleef.expf(d)
+        with general_paths():
+            general = sleef.expf(d)
+    assert _bits(short) == _bits(general)
+
+
+def test_expf_in_float64_accepts_exact_flagged_sums_and_hands_back_the_others(monkeypatch):
+    """A subnormal input's reduced argument is a nonzero sum below float32's normal range, and
+    k / 8 puts exact sums on float32 midpoints: flagged, found exact, kept. A flagged sum found
+    inexact (forced here) hands the call back to the fused steps: the same bits either way."""
+    d = np.array([1e-40, 0.5, -2.375, 10.125], F32)
+    assert fused.may_have_rounded_twice(np.array([1e-40], np.float64))
+    with general_paths():
+        general = sleef.expf(d)
+    assert sleef._expf_ordinary_in_float64(d) is not None
+    assert _bits(sleef.expf(d)) == _bits(general)
+    monkeypatch.setattr(fused, "sums_rounded_once", lambda *steps: False)
+    assert sleef._expf_ordinary_in_float64(d) is None
+    assert _bits(sleef.expf(d)) == _bits(general)
+
+
+_LOG_INPUTS = st.one_of(
+    st.floats(1, 10, width=32),  # log_softmax's row sums
+    st.floats(2.0 ** -100, 2.0 ** 100, width=32),
+    st.integers(1, 1 << 12).map(lambda i: i / 64),  # few bits: exact midpoint sums
+    st.integers(-1 << 12, 1 << 12).map(lambda i: 1 + i * 2.0 ** -23),  # near 1: tiny x
+    st.sampled_from([2.0 ** -100, 2.0 ** 100, 0.75, 1.5, 1.5 - 2.0 ** -23, 0.75 - 2.0 ** -24,
+                     1.0, 2.0 ** -101, 2.0 ** 101, 0.0, -1.0, 1e-40, float("inf"),
+                     float("nan")]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LOG_INPUTS, min_size=1, max_size=60))
+def test_logf_in_float64_matches_its_fused_steps(values):
+    """``sleef_single._logf_ordinary_in_float64`` (the exponent from the bits, the mantissa by
+    ldexp, the divide's exact residual in one float64 step, four fused steps screened once)
+    against the fused steps; inputs outside [2**-100, 2**100] take the general path."""
+    d = np.array(values, F32)
+    with np.errstate(all="ignore"):
+        short = sleef_single.logf(d)
+        with general_paths():
+            general = sleef_single.logf(d)
+    assert _bits(short) == _bits(general)
+
+
+def test_logf_exponent_and_mantissa_from_the_bits_over_two_binades():
+    """Every float32 in [0.5, 2) (the rounding of d * 4/3 is the same in every binade): the
+    exponent bits of d * 4/3 and d / 2**e are what frexp gives ``_exponent`` and ``_mantissa``."""
+    start, stop = (int(v) for v in np.array([0.5, 2.0], F32).view(np.uint32))
+    d = np.arange(start, stop, dtype=np.uint32).view(F32)
+    exponent = ((d * sleef_single._FOUR_THIRDS).view(np.int32) >> 23) - 127
+    assert np.array_equal(exponent, sleef_single._exponent(d * sleef_single._FOUR_THIRDS))
+    assert np.array_equal(np.ldexp(d, -exponent), sleef_single._mantissa(d))
+
+
+_GRADS = st.one_of(st.floats(-4, 4, width=32), st.integers(-64, 64).map(lambda i: i / 32),
+                   st.sampled_from([0.0, -0.0, -1 / 32, 1e-39]))
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 12), st.floats(1e-3, 1e2), st.integers(0, 2**32 - 1),
+       st.data())
+def test_log_softmax_backward_rows_match_the_fused_path(rows, size, scale, seed, data):
+    """log_softmax's last-dim backward on float32, ``g - exp(y) * sum(g)`` made in float64 and
+    screened on its own sums (exact midpoints accepted), against ``fused.fma32``'s; the one-hot
+    gradient ``-1 / batch`` of a picked log-probability among the inputs."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, size)) * scale).astype(F32)
+    if data.draw(st.booleans()):
+        g = np.zeros((rows, size), F32)
+        g[np.arange(rows), rng.integers(0, size, rows)] = F32(-1 / 32)
+    else:
+        g = np.array(data.draw(st.lists(_GRADS, min_size=rows * size, max_size=rows * size)),
+                     F32).reshape(rows, size)
+    backward = float_softmax.backward(None, log=True)
+    with np.errstate(all="ignore"):
+        y = float_softmax.forward(None, log=True)(x, 1)
+        (short,) = backward(None, g, (x,), y, (1,), (True,))
+        with general_paths():
+            (general,) = backward(None, g, (x,), y, (1,), (True,))
+    assert _bits(short) == _bits(general)
+
+
+def test_sums_rounded_once_accepts_exact_midpoints_only():
+    # (x - 1) / 32 for float32 x in [1/4, 1/2) with its last bit set: 25 bits, a float32
+    # midpoint, exact in float64
+    x = np.array([0.25 + 2.0 ** -25], np.float64)
+    product, addend = x / 32, np.array([-1 / 32])
+    assert fused.may_have_rounded_twice(product + addend)
+    assert fused.sums_rounded_once(product, addend, product + addend)
+    # 1 + 2**-24 + 2**-70: float64 rounds it onto the midpoint 1 + 2**-24
+    product, addend = np.array([2.0 ** -70]), np.array([1 + 2.0 ** -24])
+    assert not fused.sums_rounded_once(product, addend, product + addend)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5),
+       st.sampled_from(["rows", "columns", "transposed", "strided", "reshaped", "twice"]),
+       st.sampled_from([np.float32, np.float64]))
+def test_a_view_gradient_copied_into_grad_keeps_its_layout(rows, cols, kind, dtype):
+    """``sinks._owned`` copies a gradient that is a view (a bias's reshaped sum, a weight's
+    transposed-back gradient) with ``np.array(g)`` when its shape is the leaf's: the bytes and
+    strides the broadcast copy gave."""
+    from gradrepl.engine import sinks
+
+    base = np.arange(rows * cols * 4, dtype=np.float32).reshape(rows * 2, cols * 2)
+    g = {"rows": base[:rows], "columns": base[:, :cols], "transposed": base.T,
+         "strided": base[::2, ::2], "reshaped": base.reshape(-1)[:rows * cols].reshape(rows, cols),
+         "twice": base.T.T}[kind]
+    want = np.dtype(dtype)
+    general = np.array(np.broadcast_to(g, g.shape), dtype=want)
+    leaf = np.zeros(g.shape, want)
+    state = type("State", (), {"borrowed": set()})()
+    owned = sinks._owned(g, type("Leaf", (), {"_data": leaf})(), state)
+    assert owned is not g and owned.strides == general.strides
+    assert _bits(owned) == _bits(general)
