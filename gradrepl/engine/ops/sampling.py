@@ -157,6 +157,10 @@ def _memory_order_is_columns(weights: np.ndarray) -> bool:
     return 0 < abs(rows) < abs(columns)
 
 
+def _rows(weights: np.ndarray) -> np.ndarray:
+    return weights if weights.ndim == 2 else weights[None]
+
+
 def _race(weights: np.ndarray, count: int, generator) -> np.ndarray:
     """Without replacement, or one sample: the largest weight / Exp(1) wins."""
     if weights.size == 0:  # torch's validity check is an aminmax
@@ -164,8 +168,7 @@ def _race(weights: np.ndarray, count: int, generator) -> np.ndarray:
                            "operation has no identity.")
     if not (np.all(weights >= 0) and np.all(weights < np.inf)):  # NaN fails both
         raise RuntimeError(_NOT_A_DISTRIBUTION)
-    rows = weights.reshape(-1, weights.shape[-1])
-    if not np.all(rows.any(axis=-1)):
+    if not np.all(_rows(weights).any(axis=-1)):
         raise RuntimeError(_SUM_NOT_POSITIVE)
     columns = _memory_order_is_columns(weights)
     drawn = _exponentials(weights.size, weights.dtype, generator)
@@ -181,7 +184,7 @@ def _race(weights: np.ndarray, count: int, generator) -> np.ndarray:
 
 def _inverse_cdf(weights: np.ndarray, count: int, generator) -> np.ndarray:
     """Several samples with replacement: binary searches in each row's normalised running sum."""
-    rows = weights.reshape(-1, weights.shape[-1])
+    rows = _rows(weights)
     # half and bfloat16 rows are summed in float, the others in their own precision
     accumulate = np.float32 if rows.dtype.itemsize < 4 else rows.dtype
     result = np.empty((rows.shape[0], count), np.int64)
@@ -191,7 +194,7 @@ def _inverse_cdf(weights: np.ndarray, count: int, generator) -> np.ndarray:
             first = row[np.argmax(bad)]
             raise RuntimeError(_NOT_FINITE if first >= 0 else _NEGATIVE)
         running = np.cumsum(row, dtype=accumulate)  # one element after another, rounding each
-        total = running[-1] if running.size else accumulate(0)
+        total = running[-1] if running.size else np.zeros((), accumulate)
         if not total > 0:
             raise RuntimeError(_SUM_NOT_POSITIVE)
         running = running / total

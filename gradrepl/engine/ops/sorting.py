@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops import std_select
 from gradrepl.engine.ops.extrema import _evenly_distribute
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
 from gradrepl.engine.ops.primitive import Primitive, wrap
@@ -114,8 +115,50 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     indices = _sort_indices(a, d, largest) if a.ndim else np.zeros((), np.int64)
     if a.ndim:
-        indices = np.take(indices, np.arange(k), axis=d)
+        indices = _topk_order(a, np.take(indices, np.arange(k), axis=d), d, k, largest, sorted)
     return _selected(TOPK, input, d if a.ndim else 0, True, indices.astype(np.int64), "topk")
+
+
+def _topk_order(a, indices, dim, k, largest, sorted):
+    """torch's order for the rows where it is not the stable one: equal values among the first k
+    (or straddling the k-th), and unsorted results, follow libstdc++'s algorithms (std_select)."""
+    n = a.shape[dim]
+    if k == 0 or n < 2:
+        return indices
+    rows = np.moveaxis(a, dim, -1).reshape(-1, n)
+    chosen = np.moveaxis(indices, dim, -1).reshape(-1, k).copy()
+    key = np.where(np.isnan(rows), np.inf if largest else -np.inf, rows) if rows.dtype.kind == "f" else rows
+    for i, row in enumerate(rows):
+        if not _order_is_open(row, key[i], chosen[i], k, n, sorted):
+            continue
+        values = row.tolist()
+        before = _before(values, largest, row.dtype.kind == "f")
+        chosen[i] = std_select.topk_order(list(range(n)), k, before, sorted)
+    shape = np.moveaxis(indices, dim, -1).shape
+    return np.moveaxis(chosen.reshape(shape), -1, dim)
+
+
+def _order_is_open(row, key, chosen, k, n, sorted) -> bool:
+    """Could an unstable selection order these k differently from a stable sort?"""
+    if not sorted and k * 64 > n:
+        return True  # nth_element leaves the first k - 1 unsorted
+    top = key[chosen]
+    if np.unique(top).size < k:
+        return True
+    if k < n:
+        rest = np.delete(key, chosen)
+        return bool(np.any(rest == top[-1]))
+    return False
+
+
+def _before(values, largest, floating):
+    """torch's comparator: NaN first, then larger (largest) or smaller."""
+    if not floating:
+        return (lambda a, b: values[a] > values[b]) if largest else (lambda a, b: values[a] < values[b])
+    isnan = [v != v for v in values]
+    if largest:
+        return lambda a, b: (isnan[a] and not isnan[b]) or values[a] > values[b]
+    return lambda a, b: (not isnan[a] and isnan[b]) or values[a] < values[b]
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
