@@ -50,7 +50,7 @@ MEDIAN = Primitive("median", "MedianBackward0", None, _evenly_distribute, inputs
 
 
 def _sort_indices(a, dim, descending):
-    if not descending:
+    if not descending or a.shape[dim] == 0:
         return np.argsort(a, axis=dim, kind="stable")
     # stable descending: sort the negated ranks of an ascending stable sort of the reversed axis
     key = np.where(np.isnan(a), np.inf, a).astype(np.float64) if a.dtype.kind == "f" else \
@@ -115,40 +115,35 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     indices = _sort_indices(a, d, largest) if a.ndim else np.zeros((), np.int64)
     if a.ndim:
-        indices = _topk_order(a, np.take(indices, np.arange(k), axis=d), d, k, largest, sorted)
+        indices = _topk_order(a, indices, d, k, largest, sorted)
     return _selected(TOPK, input, d if a.ndim else 0, True, indices.astype(np.int64), "topk")
 
 
-def _topk_order(a, indices, dim, k, largest, sorted):
-    """torch's order for the rows where it is not the stable one: equal values among the first k
-    (or straddling the k-th), and unsorted results, follow libstdc++'s algorithms (std_select)."""
+def _topk_order(a, order, dim, k, largest, sorted):
+    """The first k of ``order`` (a stable sort along dim) in torch's order: rows where equal values
+    lie among the first k or straddle the k-th, and unsorted results, follow libstdc++'s
+    algorithms (std_select); in the other rows every selection algorithm agrees."""
     n = a.shape[dim]
-    if k == 0 or n < 2:
-        return indices
-    rows = np.moveaxis(a, dim, -1).reshape(-1, n)
-    chosen = np.moveaxis(indices, dim, -1).reshape(-1, k).copy()
-    key = np.where(np.isnan(rows), np.inf if largest else -np.inf, rows) if rows.dtype.kind == "f" else rows
-    for i, row in enumerate(rows):
-        if not _order_is_open(row, key[i], chosen[i], k, n, sorted):
-            continue
-        values = row.tolist()
-        before = _before(values, largest, row.dtype.kind == "f")
-        chosen[i] = std_select.topk_order(list(range(n)), k, before, sorted)
-    shape = np.moveaxis(indices, dim, -1).shape
-    return np.moveaxis(chosen.reshape(shape), -1, dim)
+    order = np.moveaxis(order, dim, -1)
+    chosen = order[..., :k].reshape(int(np.prod(order.shape[:-1])), k).copy()
+    if k and n > 1:
+        rows = np.moveaxis(a, dim, -1).reshape(-1, n)
+        for i in np.flatnonzero(_order_is_open(rows, order.reshape(-1, n), k, sorted)):
+            values = rows[i].tolist()
+            before = _before(values, largest, rows.dtype.kind == "f")
+            chosen[i] = std_select.topk_order(list(range(n)), k, before, sorted)
+    return np.moveaxis(chosen.reshape(order.shape[:-1] + (k,)), -1, dim)
 
 
-def _order_is_open(row, key, chosen, k, n, sorted) -> bool:
-    """Could an unstable selection order these k differently from a stable sort?"""
+def _order_is_open(rows, order, k, sorted):
+    """Which rows an unstable selection could order differently from a stable sort."""
+    n = rows.shape[-1]
     if not sorted and k * 64 > n:
-        return True  # nth_element leaves the first k - 1 unsorted
-    top = key[chosen]
-    if np.unique(top).size < k:
-        return True
-    if k < n:
-        rest = np.delete(key, chosen)
-        return bool(np.any(rest == top[-1]))
-    return False
+        return np.ones(len(rows), bool)  # nth_element leaves the first k - 1 unsorted
+    ranked = np.take_along_axis(rows, order[:, :min(k + 1, n)], axis=-1)
+    if ranked.dtype.kind == "f":
+        ranked = np.where(np.isnan(ranked), np.inf, ranked)  # NaNs tie with each other
+    return np.any(ranked[:, 1:] == ranked[:, :-1], axis=-1)
 
 
 def _before(values, largest, floating):
