@@ -38,3 +38,51 @@ def _outcome(lib, expression):
 @pytest.mark.parametrize("expression", EXPRESSIONS)
 def test_refused_in_torchs_words(expression):
     assert _outcome(gtorch, expression) == _outcome(torch, expression)
+
+
+# numpy's names torch's argument parser also takes: axis= for dim=, keepdims= for keepdim=
+NUMPY_NAMES = [
+    "x.sum(1, keepdims=True)", "x.sum(axis=0)", "torch.sum(x, axis=1, keepdims=True)",
+    "x.mean(axis=1, keepdims=True)", "x.max(axis=1)", "x.min(1, keepdims=True)",
+    "x.argmax(axis=1, keepdims=True)", "x.std(axis=1)", "x.var(1, keepdims=True)",
+    "x.amax(axis=0, keepdims=True)", "x.prod(axis=1)", "x.logsumexp(axis=1)",
+    "x.cumsum(axis=1)", "torch.softmax(x, axis=1)", "x.log_softmax(axis=0)",
+    "torch.cat([x, x], axis=0)", "torch.stack([x, x], axis=1)", "x.unsqueeze(axis=0)",
+    "x.squeeze(axis=0)", "x.all(axis=1)", "x.any(1, keepdims=True)",
+    "x.sum(1, keepdim=True, keepdims=True)", "x.sum(dim=1, axis=1)",
+    "torch.nn.functional.softmax(x, axis=1)", "x.median(axis=1)", "x.sort(axis=1)",
+    "x.topk(2, axis=1)", "torch.chunk(x, 2, axis=1)", "x.unbind(axis=0)",
+    "torch.unflatten(x, axis=1, sizes=(2, 2))", "x.narrow(axis=0, start=0, length=1)",
+    # written in Python in torch (torch/functional.py): no numpy names
+    "torch.norm(x, dim=1, keepdims=True)", "torch.split(x, 2, axis=1)",
+    "x.index_select(axis=0, index=torch.tensor([0]))", "x.cummax(axis=0)",
+    "x.kthvalue(1, axis=0)", "torch.std_mean(x, axis=0)", "x.argsort(axis=0)",
+]
+# torch's Python-written methods refuse them too (in Python's words, "Tensor.norm() got ...")
+REFUSED_BY_PYTHON_METHODS = [
+    "x.norm(dim=1, keepdims=True)", "x.split(2, axis=1)", "x.unflatten(axis=1, sizes=(2, 2))",
+    "x.unique(axis=0)",
+]
+
+
+def _numpy_names_outcome(lib, expression):
+    lib.manual_seed(0)
+    scope = {"torch": lib, "x": lib.randn(3, 4)}
+    try:
+        result = eval(expression, scope)  # noqa: S307 (test expressions)
+    except Exception as error:  # noqa: BLE001 (the error is what is compared)
+        return type(error).__name__, str(error).splitlines()[0]
+    return repr(result)
+
+
+@pytest.mark.parametrize("expression", NUMPY_NAMES)
+def test_numpy_names_for_dim_and_keepdim(expression):
+    assert _numpy_names_outcome(gtorch, expression) == _numpy_names_outcome(torch, expression)
+
+
+@pytest.mark.parametrize("expression", REFUSED_BY_PYTHON_METHODS)
+def test_python_written_methods_take_no_numpy_names(expression):
+    expected = _numpy_names_outcome(torch, expression)
+    assert expected[0] == "TypeError"
+    assert _numpy_names_outcome(gtorch, expression) == (
+        "TypeError", expected[1].removeprefix("Tensor."))
