@@ -186,3 +186,31 @@ def test_out_is_written_in_place():
         lib.multinomial(lib.tensor([1., 2., 3.]), 2, out=out)
         lib_values.append(out.tolist())
     assert lib_values[0] == lib_values[1]
+
+
+# Tensor.exponential_: the Exp(lambd) stream multinomial's race draws from
+EXPONENTIAL = [
+    "torch.ones(3).exponential_(0)", "torch.ones(3).exponential_(-1e-7)",
+    "torch.ones(3).exponential_(float('nan'))", "torch.ones(3).exponential_(float('inf'))",
+    "torch.ones(3, dtype=torch.long).exponential_()", "torch.ones(3, requires_grad=True).exponential_(0)",
+    "torch.ones(3).exponential_(lambd=1, foo=1)", "torch.ones(0).exponential_()",
+    "torch.ones(7).exponential_(1e-7)", "torch.ones(2, 3).t().exponential_(2)",
+    "torch.ones(3, dtype=torch.half).exponential_(3)", "torch.ones(4, 5)[:, ::2].exponential_(0.3)",
+    "torch.ones(2, 3, 4).permute(2, 0, 1).exponential_(7)",
+    "torch.ones(1000, dtype=torch.float64).exponential_(3)",
+    "torch.ones(3, 5).exponential_(generator=torch.Generator().manual_seed(4))",
+]
+
+
+@pytest.mark.parametrize("expression", EXPONENTIAL)
+def test_exponential_fills_what_torch_fills(expression):
+    outcomes = []
+    for lib in (torch, gtorch):
+        lib.manual_seed(0)
+        try:
+            result = eval(expression, {"torch": lib})  # noqa: S307 (test expressions)
+            result = (result.numpy().tobytes(), result.numpy().dtype.name)
+        except Exception as error:  # noqa: BLE001 (the error is what is compared)
+            result = (type(error).__name__, str(error))
+        outcomes.append((result, lib.rand(2, dtype=lib.float64).numpy().tobytes()))
+    assert outcomes[1] == outcomes[0]

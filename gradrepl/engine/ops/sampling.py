@@ -137,16 +137,6 @@ def _checks_before_out(*args, **kwargs) -> None:
 # The two ways torch draws
 
 
-def _exponentials(n: int, np_dtype, generator) -> np.ndarray:
-    """n Exp(1) values, drawn in order: torch's serial exponential_ kernel."""
-    uniform = generator.uniform_float64(n)
-    values = -np.fromiter(map(math.log1p, (-uniform).tolist()), np.float64, n)
-    if np_dtype == np.float16:
-        # c10::Half is made from a float: the double is rounded twice
-        return values.astype(np.float32).astype(np.float16)
-    return values.astype(np_dtype)
-
-
 def _memory_order_is_columns(weights: np.ndarray) -> bool:
     """Does ``empty_like(weights)`` lay a 2-D tensor out column by column? It keeps the layout of
     a transposed tensor (and orders the strides of a sliced one the same way); size-1 and
@@ -171,7 +161,9 @@ def _race(weights: np.ndarray, count: int, generator) -> np.ndarray:
     if not np.all(_rows(weights).any(axis=-1)):
         raise RuntimeError(_SUM_NOT_POSITIVE)
     columns = _memory_order_is_columns(weights)
-    drawn = _exponentials(weights.size, weights.dtype, generator)
+    from gradrepl.engine.random import exponential_values
+
+    drawn = exponential_values(weights.size, 1.0, weights.dtype, generator)
     q = drawn.reshape(weights.shape[::-1]).T if columns else drawn.reshape(weights.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = weights / q
