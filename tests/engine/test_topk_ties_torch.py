@@ -50,3 +50,19 @@ def test_sort_replays_libstdcxx_on_distinct_values():
         seq = list(range(n))
         std_select.sort(seq, 0, n, lambda a, b: values[a] < values[b])
         assert seq == np.argsort(values, kind="stable").tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 5), st.data(), st.sampled_from(["float32", "float64", "int64"]))
+def test_kthvalue_picks_among_ties_as_torch_does(n, distinct, data, dtype):
+    """torch's quickselect (SortingUtils.h) returns one of several equal values' indices."""
+    k = data.draw(st.integers(1, n))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1)))
+    values = rng.integers(0, distinct + 1, n).astype(np.float64)
+    if dtype != "int64" and data.draw(st.booleans()):
+        values[rng.random(n) < 0.2] = np.nan
+    results = []
+    for lib in (torch, gtorch):
+        result = lib.kthvalue(lib.tensor(values.tolist(), dtype=getattr(lib, dtype)), k)
+        results.append((result.indices.item(), result.values.numpy().tobytes()))
+    assert results[1] == results[0]

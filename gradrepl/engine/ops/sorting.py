@@ -165,10 +165,41 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if not a.ndim:
         return _selected(KTHVALUE, input, 0, keepdim, np.zeros((), np.int64), "kthvalue")
-    indices = np.take(_sort_indices(a, d, False), [k - 1], axis=d)
+    order = _sort_indices(a, d, False)
+    indices = np.take(order, [k - 1], axis=d)
+    indices = _kth_among_ties(a, order, indices, d, k)
     return _selected(KTHVALUE, input, d, keepdim,
                      (indices if keepdim else np.squeeze(indices, axis=d)).astype(np.int64),
                      "kthvalue")
+
+
+def _kth_among_ties(a, order, indices, dim, k):
+    """Rows where the k-th value ties with a neighbour in the stable order: the index torch's
+    quickselect picks among the equal values (std_select.quick_select)."""
+    n = a.shape[dim]
+    rows = np.moveaxis(a, dim, -1).reshape(-1, n)
+    ranked = np.take_along_axis(rows, np.moveaxis(order, dim, -1).reshape(-1, n), axis=-1)
+    if ranked.dtype.kind == "f":
+        ranked = np.where(np.isnan(ranked), np.inf, ranked)
+    kth = ranked[:, k - 1]
+    tied = np.zeros(len(rows), bool)
+    if k > 1:
+        tied |= ranked[:, k - 2] == kth
+    if k < n:
+        tied |= ranked[:, k] == kth
+    if not tied.any():
+        return indices
+    chosen = np.moveaxis(indices, dim, -1).reshape(-1).copy()
+    floating = rows.dtype.kind == "f"
+    for i in np.flatnonzero(tied):
+        values = rows[i].tolist()
+        if floating:
+            greater = lambda x, y: (x != x and y == y) or x > y  # noqa: E731 (NaN above all)
+        else:
+            greater = lambda x, y: x > y  # noqa: E731
+        chosen[i] = std_select.quick_select(values, k - 1, greater)
+    shape = np.moveaxis(indices, dim, -1).shape
+    return np.moveaxis(chosen.reshape(shape), -1, dim)
 
 
 def median(input, dim=None, keepdim=False):

@@ -1,4 +1,4 @@
-"""The order torch's CPU topk leaves equal values in: libstdc++'s selection algorithms, step by step.
+"""Which of equal values torch's CPU sorting kernels pick: their selection algorithms, step by step.
 
 torch's topk (aten/src/ATen/native/TopKImpl.h) puts a row's (value, index) pairs through
 ``std::partial_sort`` when ``k * 64 <= n``, else ``std::nth_element`` then ``std::sort`` of the
@@ -10,6 +10,10 @@ equal values has one order whatever the algorithm, so callers use this for rows 
 
 Each function works on ``seq`` (a list of indices) in place, with ``before(a, b)``: does the
 value at index a go before the one at b (torch's comparator: NaN first, then larger, for largest).
+
+kthvalue runs torch's own quickselect instead (``quick_select``, aten/src/ATen/native/
+SortingUtils.h: Sedgewick's partitioning with a median-of-three pivot), which can return any of
+several equal values' indices.
 """
 
 from __future__ import annotations
@@ -197,3 +201,48 @@ def _adjust_heap(seq, first, hole, length, value, before) -> None:
         hole = parent
         parent = (hole - 1) // 2
     seq[first + hole] = value
+
+
+# ---------------------------------------------------------------------------------------------
+# torch's quick_select_template (kthvalue)
+
+
+def quick_select(values: list, k: int, greater) -> int:
+    """The index (into ``values``) that torch's quickselect leaves at position k (0-based),
+    ``greater(x, y)`` its comparator on values (NaN above everything, then x > y)."""
+    arr, idx = list(values), list(range(len(values)))
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    low, high = 0, len(arr) - 1
+    while high > low:
+        if high == low + 1:
+            if greater(arr[low], arr[high]):
+                swap(low, high)
+            break
+        swap((low + high) >> 1, low + 1)  # median of three: low, low + 1, high
+        if greater(arr[low + 1], arr[high]):
+            swap(low + 1, high)
+        if greater(arr[low], arr[high]):
+            swap(low, high)
+        if greater(arr[low + 1], arr[low]):
+            swap(low + 1, low)
+        i, j, pivot = low + 1, high, arr[low]
+        while True:
+            i += 1
+            while greater(pivot, arr[i]):
+                i += 1
+            j -= 1
+            while greater(arr[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return idx[k]
