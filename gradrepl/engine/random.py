@@ -299,9 +299,12 @@ def exponential_values(n: int, lambd: float, np_dtype, generator: Generator) -> 
 
 
 def fill_order(data: np.ndarray) -> tuple:
-    """The dims from outermost to innermost as torch's TensorIterator walks a tensor's memory
-    (a transposed tensor column by column): by decreasing stride, size-1 dims left in place."""
+    """The dims from outermost to innermost as torch fills a tensor (or its ``empty_like``) in
+    memory order: a transposed tensor column by column, by decreasing stride; size-1 dims do not
+    count, and an expanded (stride-0) dim leaves the logical order, as ``empty_like`` does."""
     dims = [d for d in range(data.ndim) if data.shape[d] > 1]
+    if any(data.strides[d] == 0 for d in dims):
+        return tuple(range(data.ndim))
     ordered = sorted(dims, key=lambda d: -abs(data.strides[d]))
     rest = [d for d in range(data.ndim) if data.shape[d] <= 1]
     return tuple(rest + ordered)

@@ -137,16 +137,6 @@ def _checks_before_out(*args, **kwargs) -> None:
 # The two ways torch draws
 
 
-def _memory_order_is_columns(weights: np.ndarray) -> bool:
-    """Does ``empty_like(weights)`` lay a 2-D tensor out column by column? It keeps the layout of
-    a transposed tensor (and orders the strides of a sliced one the same way); size-1 and
-    expanded dims leave the rows in order."""
-    if weights.ndim != 2 or min(weights.shape) <= 1:
-        return False
-    rows, columns = weights.strides
-    return 0 < abs(rows) < abs(columns)
-
-
 def _rows(weights: np.ndarray) -> np.ndarray:
     return weights if weights.ndim == 2 else weights[None]
 
@@ -160,11 +150,12 @@ def _race(weights: np.ndarray, count: int, generator) -> np.ndarray:
         raise RuntimeError(_NOT_A_DISTRIBUTION)
     if not np.all(_rows(weights).any(axis=-1)):
         raise RuntimeError(_SUM_NOT_POSITIVE)
-    columns = _memory_order_is_columns(weights)
-    from gradrepl.engine.random import exponential_values
+    from gradrepl.engine.random import exponential_values, fill_order
 
+    # q is empty_like(weights).exponential_(): drawn in the memory order of the weights' layout
+    order = fill_order(weights)
     drawn = exponential_values(weights.size, 1.0, weights.dtype, generator)
-    q = drawn.reshape(weights.shape[::-1]).T if columns else drawn.reshape(weights.shape)
+    q = np.transpose(drawn.reshape([weights.shape[d] for d in order]), np.argsort(order))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = weights / q
     if count == 1:
