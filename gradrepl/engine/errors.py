@@ -45,10 +45,11 @@ class NotAnOperand(TypeError):
         return NotAnOperand(self.value, op, "other", 1)
 
     def of_function(self) -> "NotAnOperand":
-        """Named as torch.<op> names it (torch.mul(x, None): 'other' is argument 2)."""
-        if not self.op or self.argument != "other":
+        """Named as torch.<op> names it (torch.mul(x, None): 'other' is argument 2, the method
+        counting from the argument after self)."""
+        if not self.op or self.argument == "input":
             return self
-        return NotAnOperand(self.value, self.op, "other", 2)
+        return NotAnOperand(self.value, self.op, self.argument, self.position + 1)
 
 
 # Where it reaches the user (an op without torch's argument message yet), it is the TypeError it

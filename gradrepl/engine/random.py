@@ -284,3 +284,45 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=No
     values = _normal_values(tensor.numel(), mean, std, tensor._data.dtype, _gen(generator))
     write(tensor, values.reshape(tensor.shape))
     return tensor
+
+
+def exponential_values(n: int, lambd: float, np_dtype, generator: Generator) -> np.ndarray:
+    """n Exp(lambd) values in draw order: torch's serial ``exponential_distribution<double>``, a
+    53-bit uniform double u and ``-1 / lambd * log1p(-u)`` (the C library's log1p), rounded to
+    the dtype (half through float, as c10::Half is made from a float)."""
+    uniform = generator.uniform_float64(n)
+    log1p = np.fromiter(map(math.log1p, (-uniform).tolist()), np.float64, n)
+    values = (-1.0 / lambd) * log1p
+    if np_dtype == np.float16:
+        return values.astype(np.float32).astype(np.float16)
+    return values.astype(np_dtype)
+
+
+def fill_order(data: np.ndarray) -> tuple:
+    """The dims from outermost to innermost as torch fills a tensor (or its ``empty_like``) in
+    memory order: a transposed tensor column by column, by decreasing stride; size-1 dims do not
+    count, and an expanded (stride-0) dim leaves the logical order, as ``empty_like`` does."""
+    dims = [d for d in range(data.ndim) if data.shape[d] > 1]
+    if any(data.strides[d] == 0 for d in dims):
+        return tuple(range(data.ndim))
+    ordered = sorted(dims, key=lambda d: -abs(data.strides[d]))
+    rest = [d for d in range(data.ndim) if data.shape[d] <= 1]
+    return tuple(rest + ordered)
+
+
+def exponential_(tensor: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
+    from gradrepl.engine.dtypes import scalar_type_name
+    from gradrepl.engine.ops.inplace import check_writable, write
+
+    check_writable(tensor)
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={float(lambd):g}")
+    data = np.asarray(tensor._data)
+    if data.dtype.kind != "f":
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {scalar_type_name(data.dtype)}")
+    order = fill_order(data)
+    walked = tuple(data.shape[d] for d in order)
+    drawn = exponential_values(data.size, float(lambd), data.dtype, _gen(generator))
+    write(tensor, np.transpose(drawn.reshape(walked), np.argsort(order)))
+    return tensor

@@ -122,6 +122,7 @@ METHODS = {
     "new_tensor": _new_factory("new_tensor"),
     # random fills
     "uniform_": _random("uniform_"), "normal_": _random("normal_"),
+    "exponential_": _random("exponential_"),
 }
 
 OPERATORS = {

@@ -207,6 +207,38 @@ def test_convolution(real_torch, xs, ws, kw):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("xs,ws,kw", [
+    ((1, 2, 7), (3, 2, 4), {"padding": "same"}),
+    ((2, 7), (3, 2, 4), {"padding": "same"}),
+    ((1, 2, 9), (3, 2, 2), {"padding": "same", "dilation": 3}),
+    ((1, 2, 6, 5), (3, 2, 2, 3), {"padding": "same"}),
+    ((1, 2, 6, 5), (3, 2, 4, 2), {"padding": "same", "dilation": (1, 2)}),
+])
+def test_same_padding_with_an_odd_total_pads_the_input_first(real_torch, xs, ws, kw):
+    """torch pads the right side by the odd element (ConstantPadNdBackward0 under the
+    convolution) and warns, once per process, that it copies the input."""
+    import warnings
+
+    def build(lib):
+        x, w, b = leaf(lib, *xs), leaf(lib, *ws), leaf(lib, ws[0])
+        conv = lib.nn.functional.conv2d if len(ws) == 4 else lib.nn.functional.conv1d
+        return conv(x, w, b, **kw), [x, w, b]
+    compare(real_torch, build, ulps=16)
+    chains = []
+    for lib in (real_torch, gt):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out, _ = build(lib)
+            out2, _ = build(lib)
+        node = out.grad_fn.next_functions[0][0]
+        chains.append((out.grad_fn.name(), node.name(), node.next_functions[0][0].name(),
+                       [str(w.message) for w in caught], out2.grad_fn.name()))
+    # torch warned at its first such convolution in this process (possibly another test's)
+    assert chains[1][:3] == chains[0][:3] and len(chains[1][3]) <= 1
+    assert all(m.startswith("Using padding='same' with even kernel lengths") for m in chains[1][3])
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("shape,training", [((8, 5), True), ((4, 3, 5, 5), True),
                                             ((4, 3, 5, 5), False)])
 def test_batch_norm(real_torch, shape, training):

@@ -31,6 +31,9 @@ PACKING = [
         R.pack_padded_sequence(x.transpose(0, 1), [3, 3, 1], batch_first=True),
         padding_value=-2.5)[0],
     lambda R, x: R.pack_padded_sequence(x, [4, 4, 4]).data,
+    # lengths past the padded length: ATen's slices stop at the end, the data holds what there is
+    lambda R, x: R.pack_padded_sequence(x, [6, 5, 1]).data.detach(),
+    lambda R, x: R.pack_padded_sequence(x.transpose(0, 1), [5, 1, 1], batch_first=True).batch_sizes,
     lambda R, x: R.pad_sequence([x[:3, 0], x[:1, 1], x[:, 2]]),
     lambda R, x: R.pad_sequence([x[:3, 0], x[:1, 1], x[:, 2]], batch_first=True,
                                 padding_value=1.5, padding_side="left"),
@@ -134,6 +137,12 @@ ERRORS = [
     lambda R, lib: R.pack_padded_sequence(lib.randn(4, 3, 2), lib.tensor([[4, 2, 1]])),
     lambda R, lib: R.pad_packed_sequence(R.pack_padded_sequence(lib.randn(4, 3, 2), [4, 2, 1]),
                                          total_length=3),
+    # lengths past the padded length: packing works, its backward and padding fail as in torch
+    lambda R, lib: R.pack_padded_sequence(lib.randn(3, 2, 4, requires_grad=True),
+                                          lib.tensor([4, 1])).data.sum().backward(),
+    lambda R, lib: R.pad_packed_sequence(R.pack_padded_sequence(lib.randn(3, 2, 4), [4, 1])),
+    lambda R, lib: R.pad_packed_sequence(R.pack_padded_sequence(lib.randn(3, 2, 4), [6, 5]),
+                                         batch_first=True),
     lambda R, lib: R.pad_sequence([]),
     lambda R, lib: R.pad_sequence([lib.ones(2)], padding_side="middle"),
     lambda R, lib: R.pad_sequence(3),

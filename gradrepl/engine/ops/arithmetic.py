@@ -273,7 +273,14 @@ def _integer_division_check(a, b) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
+def _no_bool_kernel(kernel: str, a, b) -> None:
+    """torch has no rounded division or remainder kernel for bool (numpy would give int8)."""
+    if result_dtype(a, b) == np.bool_:
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+
+
 def _rounded_div(a, b, mode):
+    _no_bool_kernel(f"div_{mode}", a, b)
     _integer_division_check(a, b)
     out = half_by_one_value(np.floor_divide if mode == "floor" else _trunc_divide, a, b)
     if out is not None:
@@ -290,6 +297,7 @@ def _trunc_divide(a, b):
 
 
 def _remainder(a, b):
+    _no_bool_kernel("remainder", a, b)
     _integer_division_check(a, b)
     return elementwise(_python_mod, a, b)
 

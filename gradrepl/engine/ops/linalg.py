@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import dtypes
+from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops.blas_order import matrix_product
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
@@ -203,16 +204,28 @@ def _batched_row(a: Tensor, b: Tensor) -> Primitive:
     return BATCHED
 
 
-def mm(a: Tensor, b: Tensor) -> Tensor:
-    return apply(MM, (a, b))
+def _tensors(op: str, input, other, other_name: str) -> None:
+    """Both operands must be tensors: torch's parser names the one that is not (as the method
+    counts it; torch.<op> shifts the count, see NotAnOperand.of_function)."""
+    if not isinstance(input, Tensor):
+        raise NotAnOperand(input, op, "input", 1)
+    if not isinstance(other, Tensor):
+        raise NotAnOperand(other, op, other_name, 1)
 
 
-def mv(a: Tensor, v: Tensor) -> Tensor:
-    return apply(MV, (a, v))
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    _tensors("mm", input, mat2, "mat2")
+    return apply(MM, (input, mat2))
 
 
-def dot(a: Tensor, b: Tensor) -> Tensor:
-    return apply(DOT, (a, b))
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    _tensors("mv", input, vec, "vec")
+    return apply(MV, (input, vec))
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    _tensors("dot", input, tensor, "tensor")
+    return apply(DOT, (input, tensor))
 
 
 def _not_a_tensor(argument: str, position: int, value) -> TypeError:

@@ -87,6 +87,9 @@ BADDBMM = Primitive("baddbmm", "BaddbmmBackward0", _baddbmm_forward, _baddbmm_ba
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    from gradrepl.engine.ops.linalg import _tensors
+
+    _tensors("bmm", input, mat2, "mat2")
     return apply(BMM, (input, mat2))
 
 

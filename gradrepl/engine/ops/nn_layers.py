@@ -48,6 +48,20 @@ def _conv_padding(padding, kernel, dilation, stride, n):
     return tuple((p, p) for p in _tuple(padding, n))
 
 
+def _pad_the_odd_element(input, pads):
+    """padding='same' with an odd total padding: torch pads the input's right side by the odd
+    element first (a ConstantPadNdBackward0 node when it requires grad) and convolves with the
+    symmetric rest, once warning that it copies (ATen's _convolution_mode)."""
+    from gradrepl.engine.ops.padding import constant_pad_nd
+    from gradrepl.engine.warn import warn_user_once
+
+    warn_user_once("Using padding='same' with even kernel lengths and odd dilation may require a "
+                   "zero-padded copy of the input be created (Triggered internally at "
+                   "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)")
+    extra = [p for lo, hi in reversed(pads) for p in (0, hi - lo)]  # last dim first, as F.pad
+    return constant_pad_nd(input, extra), tuple((lo, lo) for lo, _ in pads)
+
+
 def _convolution(n, input, weight, bias, stride, padding, dilation, groups):
     unbatched = input.dim() == n + 1
     if input.dim() not in (n + 1, n + 2):
@@ -59,6 +73,8 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups):
     stride, dilation = _tuple(stride, n), _tuple(dilation, n)
     kernel = tuple(weight.shape[2:])
     pads = _conv_padding(padding, kernel, dilation, stride, n)
+    if any(lo != hi for lo, hi in pads):
+        input, pads = _pad_the_odd_element(input, pads)
     channels = input.shape[1]
     if channels != weight.shape[1] * groups:
         raise RuntimeError(

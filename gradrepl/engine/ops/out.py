@@ -49,7 +49,9 @@ class OutDtype:
     ``out_legacy``/``result_legacy`` (torch.LongTensor). ``output``: which result it checks (the
     values 0, the indices 1); ``computes``: the op then computes in out's dtype (cumsum);
     ``overload``: the check applies only when the op returns that many results (max(x) checks
-    otherwise than max(x, dim)); ``error``: the exception torch raises."""
+    otherwise than max(x, dim)); ``error``: the exception torch raises; ``checks_first``: a
+    function of the op's arguments raising what torch checks before out's dtype, which is then
+    checked before anything is computed (multinomial: its dims, then out, then its draws)."""
 
     accepts: str
     message: str
@@ -57,6 +59,7 @@ class OutDtype:
     computes: bool = False
     overload: int = 0
     error: type = RuntimeError
+    checks_first: object = None  # torch's checks of the other arguments that precede this one
 
     def refusal(self, name: str, result, out):
         """torch's message when ``out`` (a numpy dtype) cannot hold ``result``, else None."""
@@ -78,6 +81,7 @@ _ACCEPTS = {
     "float": lambda result, out: out.kind == "f",
     "bool_or_byte": lambda result, out: out == np.bool_ or out == np.uint8,
     "not_bool": lambda result, out: out != np.bool_,
+    "long": lambda result, out: out == np.int64,
 }
 ACCEPTS = tuple(_ACCEPTS)
 
@@ -89,7 +93,8 @@ def _own_checks(dtype_rule) -> tuple:
 
 
 def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None,
-             autograd_name: str | None = None, composite: bool = False):
+             autograd_name: str | None = None, composite: bool = False,
+             differentiable: bool = True):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
     is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
     an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
@@ -97,9 +102,11 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
     ``out=`` (``sum(x)`` has none, ``sum(x, dim)`` has). ``autograd_name``: the kernel torch's
     autograd check names when it is not ``name`` (torch.linalg.det's is ``_linalg_det``);
     ``composite``: torch computes the op from others and copies the result into ``out``, so a
-    result that requires grad is allowed and ``out`` records ``CopyBackwards`` (linalg.norm)."""
+    result that requires grad is allowed and ``out`` records ``CopyBackwards`` (linalg.norm).
+    ``differentiable=False``: torch's kernel has no derivative and writes ``out`` itself
+    (multinomial): no refusal of inputs that require grad, no deprecation warning on resizing."""
     counts = results if isinstance(results, tuple) else (results,)
-    how = _How(autograd_name or name, composite)
+    how = _How(autograd_name or name, composite, differentiable)
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
@@ -129,6 +136,7 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
 class _How:
     autograd_name: str
     composite: bool
+    differentiable: bool = True
 
 
 def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how=None):
@@ -139,12 +147,16 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
         if not isinstance(target, Tensor):
             what = "tuple of Tensors" if results_are_tuple else "Tensor"
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(target).__name__}")
-    if not how.composite and grad_mode._enabled[0] \
+    if not how.composite and how.differentiable and grad_mode._enabled[0] \
             and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
         raise RuntimeError(f"{how.autograd_name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     own = _own_checks(dtype_rule)
     computes = dtype_rule == "computes" or any(check.computes for check in own)
+    for check in own:
+        if check.checks_first is not None:
+            check.checks_first(*args, **kwargs)
+            _check_before_computing(name, (check,), targets)
     if computes and kwargs.get("dtype") is None:
         _check_before_computing(name, own, targets)
         kwargs = {**kwargs, "dtype": from_numpy_dtype(targets[0]._data.dtype)}
@@ -168,7 +180,7 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
             _copy_into(target, value)
             continue
         _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64 and not own,
-               dtype_rule=policy)
+               dtype_rule=policy, warn_on_resize=how.differentiable)
     if not results_are_tuple:
         return out
     if not hasattr(result, "_fields"):
@@ -217,7 +229,8 @@ def _requires_grad(x) -> bool:
     return False
 
 
-def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: str = "cast") -> None:
+def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: str = "cast",
+           warn_on_resize: bool = True) -> None:
     have, want = np.dtype(value.dtype), np.dtype(target._data.dtype)
     if dtype_rule == "same" and have != want:
         raise RuntimeError(f"Found dtype {scalar_type_name(want)} but expected {scalar_type_name(have)}")
@@ -235,7 +248,7 @@ def _write(target: Tensor, value: np.ndarray, index_output: bool, dtype_rule: st
         memory = target._memory()
         np.copyto(memory, value, casting="unsafe")
     else:
-        if target._data.size:
+        if target._data.size and warn_on_resize:
             _warn_resized(target._data, shape)
         target._data = np.array(value, dtype=want)
     target._bump_version()

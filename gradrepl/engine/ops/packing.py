@@ -47,6 +47,10 @@ def _backward(grad_data, inputs, out, params, needs):
     batch_sizes, batch_first = params
     grad = np.zeros(x.shape, dtype=x.dtype)
     time_major = np.swapaxes(grad, 0, 1) if batch_first else grad
+    if len(batch_sizes) > time_major.shape[0]:
+        # ATen's backward selects step t of the gradient for every batch size
+        raise IndexError(f"select(): index {time_major.shape[0]} out of range for tensor of size "
+                         f"{list(time_major.shape)} at dimension 0")
     offset = 0
     for t, size in enumerate(batch_sizes):
         time_major[t, :size] = grad_data[offset:offset + size]
@@ -68,7 +72,10 @@ def pack_padded(input, lengths, batch_first: bool):
     lengths_array = np.asarray(lengths._data)
     _check_lengths(x, lengths_array)
     batch_sizes = batch_sizes_of(lengths_array)
-    data = np.concatenate([x[t, :size] for t, size in enumerate(batch_sizes)], axis=0)
+    # lengths past the padded length are not refused: ATen slices the steps, and a slice stops
+    # at the end, so the data holds the rows there are (and the backward fails, see below)
+    steps = batch_sizes[:x.shape[0]]
+    data = np.concatenate([x[t, :size] for t, size in enumerate(steps)], axis=0)
     recorded = record_outputs(PACK_PADDED, (data, batch_sizes), (input,),
                               (batch_sizes, bool(batch_first)), differentiable=1)
     return recorded[0], new_tensor(batch_sizes)

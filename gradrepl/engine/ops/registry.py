@@ -21,7 +21,7 @@ from typing import Callable
 # README / docs sections, in the order they are listed
 SECTIONS = (
     "arithmetic", "elementwise", "comparison", "reduction", "extrema", "shape", "combine",
-    "indexing", "linear algebra", "neural network", "copies",
+    "indexing", "linear algebra", "neural network", "sampling", "copies",
 )
 
 # How an operator calls its op (the left operand is always the tensor ``self``):
@@ -77,11 +77,12 @@ OPS: dict[str, Op] = {}
 
 def register(name: str, function: Callable, *, section: str, rows=(), in_torch=True,
              method=True, inplace=None, aliases=(), operators=None, summary="", out=False,
-             out_dtype="cast", out_needs=None, inplace_rows=()) -> Op:
+             out_dtype="cast", out_needs=None, inplace_rows=(), differentiable=True) -> Op:
     """Declare an op. Registering a name twice is a mistake, so it raises.
 
     ``out=True``: torch.<name> accepts ``out=``; the registry wraps the function to honour it
-    (ops/out.py), so an op never handles the keyword itself."""
+    (ops/out.py), so an op never handles the keyword itself. ``differentiable=False``: torch has
+    no derivative for the op (multinomial), so its out= also takes inputs that require grad."""
     if name in OPS:
         raise ValueError(f"op {name!r} is registered twice")
     if inplace_rows and inplace is None:
@@ -93,7 +94,7 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
         from gradrepl.engine.ops.out import with_out
 
         function = with_out(name, function, results=out if isinstance(out, tuple) else int(out),
-                            dtype_rule=out_dtype, needs=out_needs)
+                            dtype_rule=out_dtype, needs=out_needs, differentiable=differentiable)
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
             dict(operators or {}), summary, out, out_needs, out_dtype, tuple(inplace_rows))
     for surface, surface_name in ((function, name), (op.method_callable(), name), (inplace, name + "_")):
@@ -130,6 +131,54 @@ def _first_line(function) -> str:
 # The surfaces, derived
 
 
+# numpy's names that torch's argument parser takes for two parameters of every native function
+# (python_arg_parser.cpp, numpy_compatibility_arg_names): x.sum(axis=1, keepdims=True)
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+_WITH_NUMPY_NAMES: dict = {}
+# the surfaces torch writes in Python (torch/functional.py, torch/_tensor.py), which its parser's
+# numpy names do not reach: torch.norm(x, dim=1, keepdims=True) is a TypeError
+_WRITTEN_IN_PYTHON = {("function", "norm"), ("method", "norm"), ("function", "split"),
+                      ("method", "split"), ("function", "unique"), ("method", "unique"),
+                      ("method", "unflatten")}
+
+
+def surface(function, name: str, kind: str):
+    """What ``torch.<name>`` (kind "function") or ``Tensor.<name>`` ("method") is for an op's
+    callable: with numpy's names unless torch writes that surface in Python."""
+    if (kind, name) in _WRITTEN_IN_PYTHON:
+        return function
+    return with_numpy_names(function)
+
+
+def with_numpy_names(function):
+    """``function`` also taking ``axis=`` for its ``dim`` and ``keepdims=`` for its ``keepdim``
+    (itself when it has neither parameter)."""
+    if function in _WITH_NUMPY_NAMES:
+        return _WITH_NUMPY_NAMES[function]
+    import functools
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    aliases = {alias: name for alias, name in NUMPY_NAMES.items() if name in parameters}
+    wrapped = function
+    if aliases:
+        @functools.wraps(function)
+        def wrapped(*args, **kwargs):
+            if kwargs:
+                for alias in kwargs.keys() & aliases:
+                    name = aliases[alias]
+                    if name in kwargs:  # torch's parser matched the name: the alias is extra
+                        raise TypeError(f"{function.__name__}() got an unexpected keyword "
+                                        f"argument '{alias}'")
+                    kwargs[name] = kwargs.pop(alias)
+            return function(*args, **kwargs)
+    _WITH_NUMPY_NAMES[function] = wrapped
+    return wrapped
+
+
 def torch_functions(torch_members=None) -> dict:
     """``torch.<name>`` for every op (aliases and ``torch.<name>_`` included)."""
     if torch_members is None:
@@ -138,7 +187,7 @@ def torch_functions(torch_members=None) -> dict:
     for entry in OPS.values():
         for name in entry.names:
             if entry.in_torch:
-                functions[name] = entry.function
+                functions[name] = surface(entry.function, name, "function")
             # torch has only some in-place functions (torch.exp_, not torch.add_): follow it
             if entry.inplace is not None and name + "_" in torch_members:
                 functions[name + "_"] = entry.inplace
@@ -152,9 +201,9 @@ def tensor_methods() -> dict:
         method = entry.method_callable()
         for name in entry.names:
             if method is not None:
-                methods[name] = method
+                methods[name] = surface(method, name, "method")
             if entry.inplace is not None:
-                methods[name + "_"] = entry.inplace
+                methods[name + "_"] = surface(entry.inplace, name + "_", "method")
     return methods
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops import std_select
 from gradrepl.engine.ops.extrema import _evenly_distribute
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
 from gradrepl.engine.ops.primitive import Primitive, wrap
@@ -49,7 +50,7 @@ MEDIAN = Primitive("median", "MedianBackward0", None, _evenly_distribute, inputs
 
 
 def _sort_indices(a, dim, descending):
-    if not descending:
+    if not descending or a.shape[dim] == 0:
         return np.argsort(a, axis=dim, kind="stable")
     # stable descending: sort the negated ranks of an ascending stable sort of the reversed axis
     key = np.where(np.isnan(a), np.inf, a).astype(np.float64) if a.dtype.kind == "f" else \
@@ -114,8 +115,45 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     indices = _sort_indices(a, d, largest) if a.ndim else np.zeros((), np.int64)
     if a.ndim:
-        indices = np.take(indices, np.arange(k), axis=d)
+        indices = _topk_order(a, indices, d, k, largest, sorted)
     return _selected(TOPK, input, d if a.ndim else 0, True, indices.astype(np.int64), "topk")
+
+
+def _topk_order(a, order, dim, k, largest, sorted):
+    """The first k of ``order`` (a stable sort along dim) in torch's order: rows where equal values
+    lie among the first k or straddle the k-th, and unsorted results, follow libstdc++'s
+    algorithms (std_select); in the other rows every selection algorithm agrees."""
+    n = a.shape[dim]
+    order = np.moveaxis(order, dim, -1)
+    chosen = order[..., :k].reshape(int(np.prod(order.shape[:-1])), k).copy()
+    if k and n > 1:
+        rows = np.moveaxis(a, dim, -1).reshape(-1, n)
+        for i in np.flatnonzero(_order_is_open(rows, order.reshape(-1, n), k, sorted)):
+            values = rows[i].tolist()
+            before = _before(values, largest, rows.dtype.kind == "f")
+            chosen[i] = std_select.topk_order(list(range(n)), k, before, sorted)
+    return np.moveaxis(chosen.reshape(order.shape[:-1] + (k,)), -1, dim)
+
+
+def _order_is_open(rows, order, k, sorted):
+    """Which rows an unstable selection could order differently from a stable sort."""
+    n = rows.shape[-1]
+    if not sorted and k * 64 > n:
+        return np.ones(len(rows), bool)  # nth_element leaves the first k - 1 unsorted
+    ranked = np.take_along_axis(rows, order[:, :min(k + 1, n)], axis=-1)
+    if ranked.dtype.kind == "f":
+        ranked = np.where(np.isnan(ranked), np.inf, ranked)  # NaNs tie with each other
+    return np.any(ranked[:, 1:] == ranked[:, :-1], axis=-1)
+
+
+def _before(values, largest, floating):
+    """torch's comparator: NaN first, then larger (largest) or smaller."""
+    if not floating:
+        return (lambda a, b: values[a] > values[b]) if largest else (lambda a, b: values[a] < values[b])
+    isnan = [v != v for v in values]
+    if largest:
+        return lambda a, b: (isnan[a] and not isnan[b]) or values[a] > values[b]
+    return lambda a, b: (not isnan[a] and isnan[b]) or values[a] < values[b]
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -127,10 +165,41 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if not a.ndim:
         return _selected(KTHVALUE, input, 0, keepdim, np.zeros((), np.int64), "kthvalue")
-    indices = np.take(_sort_indices(a, d, False), [k - 1], axis=d)
+    order = _sort_indices(a, d, False)
+    indices = np.take(order, [k - 1], axis=d)
+    indices = _kth_among_ties(a, order, indices, d, k)
     return _selected(KTHVALUE, input, d, keepdim,
                      (indices if keepdim else np.squeeze(indices, axis=d)).astype(np.int64),
                      "kthvalue")
+
+
+def _kth_among_ties(a, order, indices, dim, k):
+    """Rows where the k-th value ties with a neighbour in the stable order: the index torch's
+    quickselect picks among the equal values (std_select.quick_select)."""
+    n = a.shape[dim]
+    rows = np.moveaxis(a, dim, -1).reshape(-1, n)
+    ranked = np.take_along_axis(rows, np.moveaxis(order, dim, -1).reshape(-1, n), axis=-1)
+    if ranked.dtype.kind == "f":
+        ranked = np.where(np.isnan(ranked), np.inf, ranked)
+    kth = ranked[:, k - 1]
+    tied = np.zeros(len(rows), bool)
+    if k > 1:
+        tied |= ranked[:, k - 2] == kth
+    if k < n:
+        tied |= ranked[:, k] == kth
+    if not tied.any():
+        return indices
+    chosen = np.moveaxis(indices, dim, -1).reshape(-1).copy()
+    floating = rows.dtype.kind == "f"
+    for i in np.flatnonzero(tied):
+        values = rows[i].tolist()
+        if floating:
+            greater = lambda x, y: (x != x and y == y) or x > y  # noqa: E731 (NaN above all)
+        else:
+            greater = lambda x, y: x > y  # noqa: E731
+        chosen[i] = std_select.quick_select(values, k - 1, greater)
+    shape = np.moveaxis(indices, dim, -1).shape
+    return np.moveaxis(chosen.reshape(shape), -1, dim)
 
 
 def median(input, dim=None, keepdim=False):

@@ -141,7 +141,9 @@ def _pad_packed(data, batch_sizes, batch_first, padding_value, total_length):
         size = sizes[i] if i < len(sizes) else 0
         if size != previous:
             count = previous * (i - start)
-            rows = data.narrow(0, offset, count).view((i - start, previous) + trailing)
+            # a slice, which stops at the end of the data as ATen's does: a malformed
+            # PackedSequence then fails in view, in torch's words
+            rows = data[offset:offset + count].view((i - start, previous) + trailing)
             output.narrow(0, start, i - start).narrow(1, 0, previous).copy_(rows)
             offset += count
             start = i
