@@ -30,12 +30,12 @@ If any flagged lane's sum was inexact, the kernel runs again with every step scr
 from __future__ import annotations
 
 import functools
-import struct
 import threading
 from array import array
 
 import numpy as np
 
+from gradrepl.engine.float_math import few_lanes
 from gradrepl.engine.vector_math import _fma_exact, _two_sum_error
 
 EXACT_EVERYWHERE = False
@@ -56,7 +56,8 @@ _pending = threading.local()  # .steps: a deferred kernel's (operands, float64 s
 def fma32(a, b, c) -> np.ndarray:
     """a * b + c on float32 values (arrays or scalars, broadcast), rounded once to float32."""
     if (type(a) is np.ndarray and a.size <= FEW_LANES and a.dtype == _F32
-            and not EXACT_EVERYWHERE):
+            and not EXACT_EVERYWHERE and getattr(_pending, "steps", None) is None):
+        # (a deferred kernel keeps its steps for one screening at the end instead)
         few = _fma32_few_lanes(a, b, c)
         if few is not None:
             return few
@@ -83,49 +84,40 @@ def fma32(a, b, c) -> np.ndarray:
 # arrays of at most this many elements (an optimizer's bias, a lesson's Linear(3, 1) weight) are
 # computed in Python floats, where each numpy call costs more than the arithmetic; 0 turns it off
 FEW_LANES = 8
-_FEW_MIDPOINT = (1 << 29) - 1, 1 << 28  # the float64 bits float32 drops, and a midpoint's
-_FEW_ABS = (1 << 63) - 1
-_FEW_TINY_BITS = int(_TINY_BITS_LESS_ONE) + 1  # float32's smallest normal, as float64 bits
-_few_structs: dict[int, tuple] = {}
 
 
 def _fma32_few_lanes(a, b, c):
-    """``fma32`` on a few lanes in Python floats, or None where the general path must decide.
-
-    The same arithmetic, operation for operation: a float32 value is exact as a Python float,
-    so ``x * y`` is the exact product and ``+ z`` the one float64 rounding numpy's add makes
-    (CPython does each operator on its own: nothing is contracted into a hardware fma), and
-    ``array('f', ...)`` rounds to float32 with the C cast numpy's ``astype`` uses. The lanes the
-    general path would screen (a sum on a float32 midpoint, a nonzero result below the normal
-    range) go to it, and so does anything not finite (an inf or nan operand makes the sum inf or
-    nan; a finite sum can still overflow float32), so numpy's own warnings and nan bits stay
-    the general path's. Operands: float32 arrays of one shape, or float32 scalars."""
+    """``fma32`` on a few lanes in Python floats (``few_lanes``' argument: the same arithmetic
+    and screening), or None where the general path must decide: anything not finite (numpy's
+    warnings and nan bits stay its own), and a sum that may have rounded twice. Operands:
+    float32 arrays of ``a``'s shape, or float32 scalars."""
     shape = a.shape
-    n = a.size
     lanes = []
-    for value in (a, b, c):
+    for value in (b, c):
         kind = type(value)
         if kind is np.ndarray:
             if value.dtype != _F32 or value.shape != shape:
                 return None
             lanes.append(value.reshape(-1).tolist())
         elif kind is np.float32:
-            lanes.append((float(value),) * n)
+            lanes.append(float(value))
         else:
             return None
-    sums = [x * y + z for x, y, z in zip(*lanes)]
-    rounded = array("f", sums)
-    total = sum(sums) + sum(rounded)  # nan if any lane is inf or nan: then not finite
-    if total - total != 0:
+    first, (second, third) = a.reshape(-1).tolist(), lanes
+    if type(second) is float:
+        products = [x * second for x in first]
+    else:
+        products = [x * y for x, y in zip(first, second)]
+    if type(third) is float:
+        sums = [p + third for p in products]
+        third = [third] * len(sums)
+    else:
+        sums = [p + z for p, z in zip(products, third)]
+    result = array("f", sums)
+    if not (few_lanes.finite(sums) and few_lanes.finite(result)
+            and few_lanes.rounded_once(sums, lambda i: (products[i], third[i]))):
         return None
-    packers = _few_structs.get(n)
-    if packers is None:
-        packers = _few_structs[n] = struct.Struct(f"{n}d"), struct.Struct(f"{n}Q")
-    below, halfway = _FEW_MIDPOINT
-    for bits in packers[1].unpack(packers[0].pack(*sums)):
-        if bits & below == halfway or 0 < bits & _FEW_ABS < _FEW_TINY_BITS:
-            return None  # a superset of _suspects' lanes (all_rounded_once's argument)
-    return np.frombuffer(rounded, _F32).reshape(shape)
+    return np.frombuffer(result, _F32).reshape(shape)
 
 
 def _float64(value):
