@@ -147,3 +147,51 @@ def test_the_lesson_shape_takes_the_python_float_chain():
     x = rng.standard_normal((10, 3)).astype(F32)
     g = rng.standard_normal((1, 10)).astype(F32)
     assert blas_order._chain_few_lanes(g, x) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# SGD's float32 update straight to fma32 and the parameter's memory
+
+
+@st.composite
+def _sgd_case(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float32, np.float64]))
+    shapes = draw(st.lists(st.sampled_from([(), (1,), (3,), (1, 3), (4, 5), (12,)]),
+                           min_size=1, max_size=3))
+    values = st.floats(-1e3, 1e3, width=32) | st.integers(-64, 64).map(lambda i: i / 8)
+    params = [draw(hnp.arrays(dtype, s, elements=values)) for s in shapes]
+    grads = [[draw(hnp.arrays(dtype, s, elements=values)) for s in shapes] for _ in range(3)]
+    momentum = draw(st.sampled_from([0, 0, 0.9, 0.5]))
+    options = {"lr": draw(st.sampled_from([0.01, 0.1, 1e-3, 0.0, 2.5])), "momentum": momentum,
+               "dampening": draw(st.sampled_from([0, 0.1])) if momentum else 0,
+               "weight_decay": draw(st.sampled_from([0, 0, 1e-4])),
+               "maximize": draw(st.booleans())}
+    options["nesterov"] = bool(momentum) and options["dampening"] == 0 and draw(st.booleans())
+    return params, grads, options
+
+
+def _sgd_run(params, grads, options):
+    import gradrepl.torch as torch
+
+    tensors = [torch.tensor(p, requires_grad=True) for p in params]
+    opt = torch.optim.SGD(tensors, **options)
+    for step in grads:
+        for t, g in zip(tensors, step):
+            t.grad = torch.from_numpy(g.copy())
+        opt.step()
+    state = opt.state_dict()
+    buffers = [_bits(s["momentum_buffer"].detach().numpy()) for _, s in sorted(state["state"].items())]
+    return [_bits(t.detach().numpy()) for t in tensors], buffers, [t._version for t in tensors]
+
+
+@settings(PATCHED, max_examples=150)
+@given(_sgd_case())
+def test_sgd_float32_short_path_gives_the_general_paths_parameters_and_state(monkeypatch, case):
+    from gradrepl.torch.optim import sgd
+
+    short = _sgd_run(*case)
+    with monkeypatch.context() as patch:
+        patch.setattr(sgd, "SHORT_PATH", False)
+        patch.setattr(float_fused, "FEW_LANES", 0)
+        general = _sgd_run(*case)
+    assert short == general
