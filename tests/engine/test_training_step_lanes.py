@@ -117,39 +117,6 @@ def test_a_write_drops_dead_views_and_still_refreshes_live_ones():
 
 
 # ---------------------------------------------------------------------------------------------
-# blas_order's chain (Linear(3, 1)'s weight gradient) in Python floats
-
-
-@settings(PATCHED, max_examples=300)
-@given(st.integers(1, 8), st.integers(2, 12), st.integers(1, 8), st.data())
-def test_chain_few_lanes_gives_the_numpy_chains_bits_and_warnings(monkeypatch, m, k, n, data):
-    from gradrepl.engine.ops import blas_order
-
-    if m * n > 8:
-        n = max(1, 8 // m)
-    a = data.draw(hnp.arrays(F32, (m, k), elements=_ANY32))
-    b = data.draw(hnp.arrays(F32, (k, n), elements=_ANY32))
-    if data.draw(st.booleans()):
-        a = np.asfortranarray(a)
-    short = _run(blas_order._chain, a, b)
-    with monkeypatch.context() as patch:
-        patch.setattr(blas_order, "FEW_LANES", 0)
-        general = _run(blas_order._chain, a, b)
-    assert short == general
-
-
-def test_the_lesson_shape_takes_the_python_float_chain():
-    """Linear(3, 1) on 10 samples: the weight gradient's chain (3 outputs) is short enough,
-    and its ordinary values are accepted."""
-    from gradrepl.engine.ops import blas_order
-
-    rng = np.random.default_rng(5)
-    x = rng.standard_normal((10, 3)).astype(F32)
-    g = rng.standard_normal((1, 10)).astype(F32)
-    assert blas_order._chain_few_lanes(g, x) is not None
-
-
-# ---------------------------------------------------------------------------------------------
 # SGD's float32 update straight to fma32 and the parameter's memory
 
 

@@ -82,8 +82,9 @@ def fma32(a, b, c) -> np.ndarray:
 
 
 # arrays of at most this many elements (an optimizer's bias, a lesson's Linear(3, 1) weight) are
-# computed in Python floats, where each numpy call costs more than the arithmetic; 0 turns it off
-FEW_LANES = 8
+# computed in Python floats, where each numpy call costs more than the arithmetic (measured: a
+# gain up to about 5 lanes, none at 8); 0 turns it off
+FEW_LANES = 4
 
 
 def _fma32_few_lanes(a, b, c):
@@ -92,30 +93,26 @@ def _fma32_few_lanes(a, b, c):
     warnings and nan bits stay its own), and a sum that may have rounded twice. Operands:
     float32 arrays of ``a``'s shape, or float32 scalars."""
     shape = a.shape
-    lanes = []
-    for value in (b, c):
-        kind = type(value)
-        if kind is np.ndarray:
-            if value.dtype != _F32 or value.shape != shape:
-                return None
-            lanes.append(value.reshape(-1).tolist())
-        elif kind is np.float32:
-            lanes.append(float(value))
-        else:
-            return None
-    first, (second, third) = a.reshape(-1).tolist(), lanes
-    if type(second) is float:
-        products = [x * second for x in first]
+    first = a.reshape(-1).tolist()
+    if type(b) is np.float32:
+        b = float(b)
+        products = [x * b for x in first]
+    elif type(b) is np.ndarray and b.dtype == _F32 and b.shape == shape:
+        products = [x * y for x, y in zip(first, b.reshape(-1).tolist())]
     else:
-        products = [x * y for x, y in zip(first, second)]
-    if type(third) is float:
-        sums = [p + third for p in products]
-        third = [third] * len(sums)
+        return None
+    if type(c) is np.ndarray and c.dtype == _F32 and c.shape == shape:
+        addends = c.reshape(-1).tolist()
+        sums = [p + z for p, z in zip(products, addends)]
+    elif type(c) is np.float32:
+        c = float(c)
+        addends = [c] * len(first)
+        sums = [p + c for p in products]
     else:
-        sums = [p + z for p, z in zip(products, third)]
+        return None
     result = array("f", sums)
     if not (few_lanes.finite(sums) and few_lanes.finite(result)
-            and few_lanes.rounded_once(sums, lambda i: (products[i], third[i]))):
+            and few_lanes.rounded_once(sums, products, addends)):
         return None
     return np.frombuffer(result, _F32).reshape(shape)
 

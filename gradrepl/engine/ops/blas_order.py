@@ -33,7 +33,6 @@ import functools
 import numpy as np
 
 from gradrepl.engine.cpu_capability import AVX512, cpu_flags, from_cpu_flags
-from gradrepl.engine.float_math import few_lanes
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
@@ -123,10 +122,6 @@ def _chain(a, b):
     n = b.shape[1]
     if not fused.DEFERRED or fused.EXACT_EVERYWHERE or k < 2 or k * m * n > _CHAIN_IN_ONE_GO:
         return _fma_chain(a, b)
-    if m * n <= FEW_LANES:
-        few = _chain_few_lanes(a, b)
-        if few is not None:
-            return few
     products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
     sums = np.empty((k - 1, m, n), _F64)
     first = a[:, 0:1] * b[0:1, :]
@@ -139,34 +134,6 @@ def _chain(a, b):
     if fused.may_have_rounded_twice(sums) and not _chain_rounded_once(products, first, sums):
         return _fma_chain(a, b)
     return total.astype(_F32)
-
-
-# a chain of at most this many output elements (Linear(3, 1)'s weight gradient: 3) runs in Python
-# floats; 0 turns it off
-FEW_LANES = 8
-
-
-def _chain_few_lanes(a, b):
-    """``_chain`` in Python floats (``float_math.few_lanes``: the same roundings and screening),
-    or None where the numpy chain must decide (a value not finite, a sum that may have rounded
-    twice). Each step is a product exact in float64 plus the running float32 total."""
-    m, k = a.shape
-    if not (few_lanes.finite(a.ravel().tolist()) and few_lanes.finite(b.ravel().tolist())):
-        return None  # numpy's chain warns about inf * 0, once
-    # the k products of every lane, exact in float64 (finite operands: never inf), in one call
-    steps = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64).reshape(k, -1).tolist()
-    total = few_lanes.rounded(steps[0])  # the first product, rounded as float32's multiply
-    sums, addends = [], []
-    for step in steps[1:]:
-        partial = [p + t for p, t in zip(step, total)]
-        sums += partial
-        addends += total
-        total = few_lanes.rounded(partial)
-    lanes = m * b.shape[1]
-    if not (few_lanes.finite(sums) and few_lanes.finite(total) and few_lanes.rounded_once(
-            sums, lambda i: (steps[1 + i // lanes][i % lanes], addends[i]))):
-        return None
-    return np.array(total, _F32).reshape(m, b.shape[1])
 
 
 def _chain_rounded_once(products, first, sums) -> bool:
@@ -224,11 +191,10 @@ def _gemv_rows(a, x):
     else:
         lanes = np.zeros((m, width), _F32)
         lanes[:, :k - 1] = products[:, 1:]
-    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1], first[:blocked])  # x[1]: a float32 scalar
+    lanes[:blocked, 0] = fma32(a[:blocked, 1], x[1:2], first[:blocked])
     while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
         width //= 2
         lanes = lanes[:, :width] + lanes[:, width:2 * width]
     total = lanes[:, 0]
     total[blocked:] = first[blocked:] + total[blocked:]
     return np.add(total, _F32.type(0.0), out=total)
-
