@@ -286,11 +286,19 @@ def regenerate(tensor: Tensor) -> None:
     views = root._views
     if not views or not root._requires_grad:
         return
-    edge = _edge(root)
+    # a parameter viewed once per forward (Linear's weight.t()) and written once per step keeps
+    # a list of dead references: drop them here, and find the root's edge only for a live view
+    edge = None
+    alive = []
     for ref in views:
         view = ref()
-        if view is None or view._view_kind in (None, NO_GRAD, NO_GRAD_VIEW_OF_VIEW):
+        if view is None:
             continue
+        alive.append(ref)
+        if view._view_kind in (None, NO_GRAD, NO_GRAD_VIEW_OF_VIEW):
+            continue
+        if edge is None:
+            edge = _edge(root)
         node = Node.__new__(AS_STRIDED.node_class)
         node._primitive = AS_STRIDED
         node._inputs = (root,)
@@ -300,3 +308,5 @@ def regenerate(tensor: Tensor) -> None:
         node._needs = (True,)
         node._sequence_nr = next(_sequence)
         set_history(view, node)
+    if len(alive) != len(views):
+        views[:] = alive

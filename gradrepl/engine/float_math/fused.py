@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import functools
 import threading
+from array import array
 
 import numpy as np
 
+from gradrepl.engine.float_math import few_lanes
 from gradrepl.engine.vector_math import _fma_exact, _two_sum_error
 
 EXACT_EVERYWHERE = False
@@ -53,6 +55,12 @@ _pending = threading.local()  # .steps: a deferred kernel's (operands, float64 s
 
 def fma32(a, b, c) -> np.ndarray:
     """a * b + c on float32 values (arrays or scalars, broadcast), rounded once to float32."""
+    if (type(a) is np.ndarray and a.size <= FEW_LANES and a.dtype == _F32
+            and not EXACT_EVERYWHERE and getattr(_pending, "steps", None) is None):
+        # (a deferred kernel keeps its steps for one screening at the end instead)
+        few = _fma32_few_lanes(a, b, c)
+        if few is not None:
+            return few
     wide = np.multiply(_float64(a), _float64(b))
     if type(wide) is np.ndarray and np.shape(c) == wide.shape:
         np.add(wide, _float64(c), out=wide)
@@ -71,6 +79,42 @@ def fma32(a, b, c) -> np.ndarray:
         a, b, c = (np.broadcast_to(np.asarray(v, _F32), wide.shape)[lanes] for v in (a, b, c))
         result[lanes] = _fma_exact(a, b, c)
     return result
+
+
+# arrays of at most this many elements (an optimizer's bias, a lesson's Linear(3, 1) weight) are
+# computed in Python floats, where each numpy call costs more than the arithmetic (measured: a
+# gain up to about 5 lanes, none at 8); 0 turns it off
+FEW_LANES = 4
+
+
+def _fma32_few_lanes(a, b, c):
+    """``fma32`` on a few lanes in Python floats (``few_lanes``' argument: the same arithmetic
+    and screening), or None where the general path must decide: anything not finite (numpy's
+    warnings and nan bits stay its own), and a sum that may have rounded twice. Operands:
+    float32 arrays of ``a``'s shape, or float32 scalars."""
+    shape = a.shape
+    first = a.reshape(-1).tolist()
+    if type(b) is np.float32:
+        b = float(b)
+        products = [x * b for x in first]
+    elif type(b) is np.ndarray and b.dtype == _F32 and b.shape == shape:
+        products = [x * y for x, y in zip(first, b.reshape(-1).tolist())]
+    else:
+        return None
+    if type(c) is np.ndarray and c.dtype == _F32 and c.shape == shape:
+        addends = c.reshape(-1).tolist()
+        sums = [p + z for p, z in zip(products, addends)]
+    elif type(c) is np.float32:
+        c = float(c)
+        addends = [c] * len(first)
+        sums = [p + c for p in products]
+    else:
+        return None
+    result = array("f", sums)
+    if not (few_lanes.finite(sums) and few_lanes.finite(result)
+            and few_lanes.rounded_once(sums, products, addends)):
+        return None
+    return np.frombuffer(result, _F32).reshape(shape)
 
 
 def _float64(value):

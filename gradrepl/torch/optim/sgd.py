@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math.fused import fma32
+from gradrepl.engine.ops.inplace import write
 from gradrepl.torch.optim import _kernels as k
 from gradrepl.torch.optim.optimizer import Optimizer
+
+SHORT_PATH = True  # False: every update through the general path below (the tests compare)
+_F32 = np.dtype(np.float32)
 
 
 def _check_non_negative(value, what: str) -> None:
@@ -49,4 +54,10 @@ class SGD(Optimizer):
             else:
                 buf._data = _decay(buf._data, grad, momentum, group["dampening"])
             grad = k.add(grad, buf._data, momentum) if group["nesterov"] else buf._data
-        self._write(param, k.add(p, grad, -group["lr"]))
+        if (SHORT_PATH and type(p) is np.ndarray and type(grad) is np.ndarray and p.dtype == _F32
+                and grad.dtype == _F32 and grad.shape == p.shape):
+            # k.add's float32 case without its dtype and operand checks, and a store of a result
+            # already of the parameter's dtype and shape (a lesson's step: 2 tiny parameters)
+            write(param, fma32(grad, _F32.type(-group["lr"]), p))
+        else:
+            self._write(param, k.add(p, grad, -group["lr"]))

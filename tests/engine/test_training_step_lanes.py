@@ -1,0 +1,164 @@
+"""The lesson-sized training step's Python-float paths (docs/benchmarks.md, "The lesson-sized
+step in Python floats") against the numpy paths they stand for: the same bits, the same
+warnings, the same state."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from gradrepl.engine.float_math import fused as float_fused
+from gradrepl.engine.vector_math import _fma_exact
+
+F32 = np.float32
+PATCHED = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# every float32 kind: specials, subnormals, few-bit values (exact sums on midpoints), wide ones
+_ANY32 = (st.floats(allow_nan=True, allow_infinity=True, width=32)
+          | st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.0**-126, 2.0**-149, -(2.0**-140), 3e38,
+                             float(np.finfo(F32).max), 1 + 2.0**-23, 1 - 2.0**-24])
+          | st.integers(-2**12, 2**12).map(lambda i: i * 2.0**-11))
+
+
+def _bits(x):
+    x = np.asarray(x)
+    return x.dtype.str, x.shape, x.tobytes()
+
+
+def _run(fn, *args):
+    """fn's result bits and the warnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn(*args)
+    return _bits(result), sorted(str(w.message) for w in caught)
+
+
+# ---------------------------------------------------------------------------------------------
+# fma32 on a few lanes in Python floats
+
+
+@st.composite
+def _fma_operands(draw):
+    shape = draw(st.sampled_from([(), (1,), (3,), (1, 3), (2, 4), (8,), (9,), (3, 1)]))
+    operands = []
+    for position in range(3):
+        form = draw(st.sampled_from(["array", "array", "scalar", "other"]))
+        if position == 0 or form == "array":
+            operands.append(draw(hnp.arrays(F32, shape, elements=_ANY32)))
+        elif form == "scalar":
+            operands.append(F32(draw(_ANY32)))
+        else:  # what the general path alone takes: another shape, a float64 array, a 0-d array
+            operands.append(draw(st.sampled_from([
+                np.ones((1,), F32) * F32(draw(_ANY32)), np.float64(0.1), np.array(F32(2.5))])))
+    return operands
+
+
+@settings(PATCHED, max_examples=400)
+@given(_fma_operands())
+def test_fma32_few_lanes_gives_the_general_paths_bits_and_warnings(monkeypatch, operands):
+    short = _run(float_fused.fma32, *operands)
+    with monkeypatch.context() as patch:
+        patch.setattr(float_fused, "FEW_LANES", 0)
+        general = _run(float_fused.fma32, *operands)
+    assert short == general
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 8), st.data())
+def test_fma32_few_lanes_is_the_fused_multiply_add(n, data):
+    """Against the exact emulation (no screening at all), finite lanes only."""
+    a, b, c = (data.draw(hnp.arrays(F32, n, elements=st.floats(-2.0**60, 2.0**60, width=32)
+                                    | st.integers(-2**12, 2**12).map(lambda i: i * 2.0**-11)))
+               for _ in range(3))
+    with np.errstate(all="ignore"):
+        assert _bits(float_fused.fma32(a, b, c)) == _bits(_fma_exact(a, b, c))
+
+
+def test_fma32_few_lanes_leaves_midpoints_to_the_general_path():
+    """(1 + 2**-18) * 2**-24 (1 - 2**-18) + (1 + 2**-23) is 2**-60 below the float32 midpoint
+    1 + 3 * 2**-24; float64 rounds it onto the midpoint, and ties-to-even would then round up."""
+    a = np.array([1 + 2.0**-18, 1.0, 2.0], F32)
+    b = np.array([2.0**-24 * (1 - 2.0**-18), 1.0, 3.0], F32)
+    c = np.array([1 + 2.0**-23, 2.0**-149, 1.0], F32)
+    assert float_fused._fma32_few_lanes(a, b, c) is None
+    assert _bits(float_fused.fma32(a, b, c)) == _bits(_fma_exact(a, b, c))
+    assert float_fused.fma32(a, b, c)[0] == F32(1 + 2.0**-23)
+
+
+def test_fma32_few_lanes_result_is_a_fresh_writable_array():
+    a = np.array([1.0, 2.0, 3.0], F32)
+    out = float_fused.fma32(a, F32(0.5), a)
+    assert out.flags.writeable and out.dtype == F32 and out.shape == (3,)
+    out[0] = 7
+    assert a[0] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# views.regenerate lets go of dead views (a Linear's weight.t() once per forward)
+
+
+def test_a_write_drops_dead_views_and_still_refreshes_live_ones():
+    import gradrepl.torch as torch
+    from gradrepl.engine.ops.inplace import write
+
+    w = torch.ones(2, 3, requires_grad=True)
+    for _ in range(10):
+        w.t()  # dies at once
+    live = w.t()
+    with torch.no_grad():
+        write(w, np.full((2, 3), 2, F32))
+    assert [ref() for ref in w._views] == [live]
+    assert live.grad_fn.name() == "AsStridedBackward0"
+
+
+# ---------------------------------------------------------------------------------------------
+# SGD's float32 update straight to fma32 and the parameter's memory
+
+
+@st.composite
+def _sgd_case(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float32, np.float64]))
+    shapes = draw(st.lists(st.sampled_from([(), (1,), (3,), (1, 3), (4, 5), (12,)]),
+                           min_size=1, max_size=3))
+    values = st.floats(-1e3, 1e3, width=32) | st.integers(-64, 64).map(lambda i: i / 8)
+    params = [draw(hnp.arrays(dtype, s, elements=values)) for s in shapes]
+    grads = [[draw(hnp.arrays(dtype, s, elements=values)) for s in shapes] for _ in range(3)]
+    momentum = draw(st.sampled_from([0, 0, 0.9, 0.5]))
+    options = {"lr": draw(st.sampled_from([0.01, 0.1, 1e-3, 0.0, 2.5])), "momentum": momentum,
+               "dampening": draw(st.sampled_from([0, 0.1])) if momentum else 0,
+               "weight_decay": draw(st.sampled_from([0, 0, 1e-4])),
+               "maximize": draw(st.booleans())}
+    options["nesterov"] = bool(momentum) and options["dampening"] == 0 and draw(st.booleans())
+    return params, grads, options
+
+
+def _sgd_run(params, grads, options):
+    import gradrepl.torch as torch
+
+    tensors = [torch.tensor(p, requires_grad=True) for p in params]
+    opt = torch.optim.SGD(tensors, **options)
+    for step in grads:
+        for t, g in zip(tensors, step):
+            t.grad = torch.from_numpy(g.copy())
+        opt.step()
+    state = opt.state_dict()
+    buffers = [_bits(s["momentum_buffer"].detach().numpy()) for _, s in sorted(state["state"].items())]
+    return [_bits(t.detach().numpy()) for t in tensors], buffers, [t._version for t in tensors]
+
+
+@settings(PATCHED, max_examples=150)
+@given(_sgd_case())
+def test_sgd_float32_short_path_gives_the_general_paths_parameters_and_state(monkeypatch, case):
+    from gradrepl.torch.optim import sgd
+
+    short = _sgd_run(*case)
+    with monkeypatch.context() as patch:
+        patch.setattr(sgd, "SHORT_PATH", False)
+        patch.setattr(float_fused, "FEW_LANES", 0)
+        general = _sgd_run(*case)
+    assert short == general
