@@ -401,7 +401,9 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
             if total == total:
                 return total
             # a NaN: when two NaNs meet, which one's sign survives depends on the operand
-            # order of each add, which numpy's scalars do not keep; the general path does
+            # order of each add, which numpy's scalars (and the plans) do not keep; the
+            # general path does
+            return general_sum(a, tuple(range(a.ndim)), False, (), a.dtype)
         plan = _ready.get((a.shape, a.strides, dims, keepdim, a.dtype))
         result = None if plan is None else plan.run(a)
         if result is not None:
