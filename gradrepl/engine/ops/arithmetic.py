@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from gradrepl.engine.float_math import kernels
+from gradrepl.engine.ops.number_operands import operand
 from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import (HALF_ROWS, elementwise, float_result,
                                            half_by_one_value, result_dtype)
@@ -123,10 +124,28 @@ def _fast_sub(a, b):
 ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
              lambda grad: grad, lambda grad: grad, fast=operator.add)
 SUB = binary("sub", "SubBackward0", _sub, lambda grad: grad, lambda grad: -grad, fast=_fast_sub)
+def _times(grad, other):
+    """``grad * other``; a Python number as the 0-d array numpy would make of it next to a
+    float32/float64 gradient (number_operands.py: numpy's own conversion costs more than the
+    product). On tensors (create_graph) the operator does the same."""
+    if type(other) in _PYTHON_NUMBERS and type(grad) is np.ndarray:
+        return grad * operand(other, grad.dtype)
+    return grad * other
+
+
+def _divided(grad, other):
+    """``grad / other``, as ``_times``."""
+    if type(other) in _PYTHON_NUMBERS and type(grad) is np.ndarray:
+        return grad / operand(other, grad.dtype)
+    return grad / other
+
+
+_PYTHON_NUMBERS = (int, float)
 MUL = binary("mul", "MulBackward0", _mul,
-             lambda grad, other: grad * other, lambda grad, self: grad * self, fast=operator.mul)
+             lambda grad, other: _times(grad, other), lambda grad, self: grad * self,
+             fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,
-             lambda grad, other: grad / other,
+             lambda grad, other: _divided(grad, other),
              lambda grad, self, other: -grad * ((self / other) / other),
              fast=operator.truediv, fast_ints=False)
 
@@ -214,6 +233,12 @@ RSUB = binary("rsub", "RsubBackward0", lambda a, b: _sub(b, a), lambda grad: -gr
 def _pow_scalar_grad(F, grad, self, exponent):
     if exponent == 0:
         return F.zeros(np.shape(self), self)  # torch's zeros_like: no -0. from negative inputs
+    if kernels.SHORT_PATHS and type(self) is np.ndarray and self.dtype in kernels.FLOAT_PAIR \
+            and type(exponent) in _PYTHON_NUMBERS:  # a float32/float64 array (not create_graph)
+        if exponent == 2:
+            # torch's 2.0 * self.pow(1.0): x + x is 2x in every float, and costs one numpy call
+            return grad * (self + self)
+        return grad * (operand(exponent, self.dtype) * kernels.pow_float(self, exponent - 1))
     return grad * (exponent * F.pow(self, exponent - 1))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import prod as _prod
+
 import numpy as np
 
 from gradrepl.engine import dtypes
@@ -111,7 +113,7 @@ MEAN = Primitive(
     "mean", "MeanBackward0", _mean_all, inputs=("self",),
     # expand(g / n) has the same values as torch's expand(g) / n, and divides once
     derivatives={"self": lambda F, grad, self_shape:
-                 F.expand(grad / max(_count(self_shape, None), 1), self_shape)})
+                 F.expand(grad / max(_prod(self_shape), 1), self_shape)})
 MEAN_DIM = Primitive(
     "mean", "MeanBackward1", _mean_dims, inputs=("self",), params=("dim", "keepdim"),
     derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
