@@ -23,7 +23,7 @@ import numpy as np
 SHORT_PATHS = True
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _TABLES = {_F32: {}, _F64: {}}  # dtype -> {number: its 0-d array}
-_LARGEST = {_F32: float(np.finfo(np.float32).max), _F64: float(np.finfo(np.float64).max)}
+_LARGEST = {_F32: 3.4028234663852886e38, _F64: 1.7976931348623157e308}  # finfo(...).max
 _MAX_ENTRIES = 256  # per dtype; a loop over ever new numbers clears and starts again
 _INT_LIMIT = 1 << 53
 
