@@ -101,7 +101,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if kind is list and dtype is None and SHORT_PATHS:
         array = _from_python_numbers(data)  # a lesson's [[1., 2, 3], [3, 2, 1]]
         if array is not None:
-            return _finish(array, requires_grad, device)
+            if device is not None or _device._default[0] is not None:
+                return _finish(array, requires_grad, device)
+            t = _new(Tensor)  # _finish on the CPU, for a list (never 0-d)
+            t._data = array
+            if requires_grad:
+                if array.dtype.kind != "f":
+                    raise RuntimeError(_FLOAT_ONLY)
+                t._requires_grad = True
+            return t
     if kind in _SCALAR_TYPES:  # the lesson's torch.tensor(2.0): skip the nested-data machinery
         dtype = dtype or _SCALAR_TYPES[kind] or dtypes.get_default_dtype()
         return _finish(_array(data, dtype.numpy), requires_grad, device)
@@ -142,22 +150,31 @@ def _array(data, np_dtype) -> np.ndarray:
     return raw.astype(np_dtype)
 
 
-_PYTHON_NUMBER_DTYPES = ((float, None), (int, dtypes.int64), (bool, dtypes.bool_))
+_INT64, _BOOL = dtypes.int64.numpy, dtypes.bool_.numpy
 _PYTHON_NUMBERS = frozenset((float, int, bool))
+_ROWS = frozenset((list, tuple))
 
 
 def _from_python_numbers(data):
     """Nested lists of plain Python numbers, the usual lesson input, without the general walk."""
-    types = set()
-    _leaf_types(data, types)
-    if not types or not types <= _PYTHON_NUMBERS:
-        return None
-    for kind, dtype in _PYTHON_NUMBER_DTYPES:
-        if kind in types:
-            dtype = dtype or dtypes.get_default_dtype()
-            break
+    types = set(map(type, data))
+    if types <= _ROWS and types:  # a matrix's rows: their items' types in one pass
+        types = {type(item) for row in data for item in row}
+    if not types <= _PYTHON_NUMBERS:  # deeper, or numbers and rows mixed
+        types = set()
+        _leaf_types(data, types)
+        if not types <= _PYTHON_NUMBERS:
+            return None
+    if float in types:  # torch's inference: any float makes the default dtype, else int64
+        np_dtype = dtypes._default[0].numpy
+    elif int in types:
+        np_dtype = _INT64
+    elif types:
+        np_dtype = _BOOL
+    else:
+        return None  # empty: the general path
     try:
-        return np.array(data, dtype=dtype.numpy)
+        return np.array(data, np_dtype)
     except (ValueError, OverflowError):
         return None  # ragged or out of range: the general path words the error as torch does
 

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 import gradrepl.torch as torch
 from gradrepl.engine import autograd, factories
 from gradrepl.engine.float_math import kernels
-from gradrepl.engine.ops import operators, primitive
+from gradrepl.engine.ops import number_operands, operators, primitive, summation
 
 # every module with a SHORT_PATHS switch
-SWITCHES = [kernels, autograd, operators, primitive, factories]
+SWITCHES = [kernels, autograd, operators, primitive, factories, number_operands, summation]
 
 
 def _observe(program):
@@ -402,3 +402,54 @@ def test_torch_tensor_of_nested_lists(monkeypatch, seed, default, requires_grad)
         finally:
             torch.set_default_dtype(previous)
     both_paths(monkeypatch, program)
+
+
+# ---------------------------------------------------------------------------------------------
+# A W2-like chain on a small tensor made from a list: numbers as cached 0-d operands
+# (number_operands.py) forward and in the formulas, pow's backward (x + x for 2 * x), mean's
+# sum of fewer than one vector (summation._sum_tiny), its backward's filled gradient
+
+_CHAIN_NUMBERS = st.one_of(st.sampled_from([2, 3, 0.5, -1.5, 0.1, 1e-3, 7, -2, 1e30, 2**53,
+                                            2**60, 3.4e38, 1e300, 1e-45, -0.0, 0, np.nan]),
+                           st.floats(-100, 100), st.integers(-1000, 1000))
+
+
+@_FAST
+@given(rows=st.integers(1, 3), cols=st.integers(1, 4), values=st.lists(_ELEMENTS, min_size=1,
+       max_size=6), dtype=_DTYPES, a=_CHAIN_NUMBERS, b=_CHAIN_NUMBERS, c=_CHAIN_NUMBERS,
+       exponent=st.sampled_from([2, 2.0, 3, 1, 0.5, -1, 4, 1.5, -2]),
+       reduce=st.sampled_from(["mean", "sum", "mean(0)"]), seed=st.integers(0, 2**16))
+def test_a_small_chain_from_a_list(monkeypatch, rows, cols, values, dtype, a, b, c, exponent,
+                                   reduce, seed):
+    rng = np.random.default_rng(seed)
+    data = [[values[(i * cols + j) % len(values)] if rng.random() < 0.5
+             else float(rng.uniform(-4, 4)) for j in range(cols)] for i in range(rows)]
+
+    def program():
+        x = torch.tensor(data, requires_grad=True) if dtype is torch.float32 else \
+            torch.tensor(data, dtype=dtype, requires_grad=True)
+        y = a * x + b
+        z = c * y ** exponent / a
+        out = {"mean": z.mean, "sum": z.sum, "mean(0)": lambda: z.mean(0).sum()}[reduce]()
+        out.backward()
+        return [x, y, z, out, x.grad]
+    both_paths(monkeypatch, program)
+
+
+@pytest.mark.parametrize("number", [3, 3.0, 0.1, -7, 2**53, 1e30])
+def test_a_number_operand_is_kept_read_only_and_never_returned(number):
+    x = torch.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True)
+    for _ in range(2):  # the second time from the cache
+        y = x * number + number
+        operand = number_operands.operand(number, x._data.dtype)
+        assert y._data is not operand and y._data.flags.writeable
+        assert isinstance(operand, np.ndarray) and not operand.flags.writeable
+        y.sum().backward()
+    assert y.grad_fn.next_functions[0][0].name() == "MulBackward0"
+
+
+def test_zeros_nan_and_huge_numbers_are_not_kept():
+    f32 = np.dtype(np.float32)
+    for number in (0, 0.0, -0.0, np.nan, np.inf, 1e39, 2**53 + 1, -2**60):
+        assert number_operands.operand(number, f32) is number
+    assert number_operands.operand(3, np.dtype(np.int64)) == 3

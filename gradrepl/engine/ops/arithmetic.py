@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from gradrepl.engine.float_math import kernels
+from gradrepl.engine.ops.number_operands import operand
 from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import (HALF_ROWS, elementwise, float_result,
                                            half_by_one_value, result_dtype)
@@ -123,10 +124,20 @@ def _fast_sub(a, b):
 ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
              lambda grad: grad, lambda grad: grad, fast=operator.add)
 SUB = binary("sub", "SubBackward0", _sub, lambda grad: grad, lambda grad: -grad, fast=_fast_sub)
+# ``grad * other`` and ``grad / other`` with a Python number ``other`` as the 0-d array numpy
+# would make of it next to a float32/float64 gradient (number_operands.py: numpy's own
+# conversion costs more than a small product), written out in the lambdas so that a 0-d
+# gradient (a numpy scalar) pays no call for it; on tensors (create_graph) the operator does
+# the same
+_PYTHON_NUMBERS = (int, float)
+_ndarray = np.ndarray
 MUL = binary("mul", "MulBackward0", _mul,
-             lambda grad, other: grad * other, lambda grad, self: grad * self, fast=operator.mul)
+             lambda grad, other: grad * operand(other, grad.dtype) if type(grad) is _ndarray
+             and type(other) in _PYTHON_NUMBERS else grad * other,
+             lambda grad, self: grad * self, fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,
-             lambda grad, other: grad / other,
+             lambda grad, other: grad / operand(other, grad.dtype) if type(grad) is _ndarray
+             and type(other) in _PYTHON_NUMBERS else grad / other,
              lambda grad, self, other: -grad * ((self / other) / other),
              fast=operator.truediv, fast_ints=False)
 
@@ -214,7 +225,20 @@ RSUB = binary("rsub", "RsubBackward0", lambda a, b: _sub(b, a), lambda grad: -gr
 def _pow_scalar_grad(F, grad, self, exponent):
     if exponent == 0:
         return F.zeros(np.shape(self), self)  # torch's zeros_like: no -0. from negative inputs
+    kind = type(self)
+    if kernels.SHORT_PATHS and type(exponent) in _PYTHON_NUMBERS and (
+            kind in _FLOAT_SCALARS or kind is np.ndarray and self.dtype in kernels.FLOAT_PAIR):
+        # float32/float64 data (not create_graph's tensors), F.pow's kernel called directly
+        if exponent == 2:
+            # torch's 2.0 * self.pow(1.0): x + x is 2x in every float, and one numpy call
+            return grad * (self + self)
+        power = kernels.pow_float(self, exponent - 1)
+        return grad * ((exponent if kind is not np.ndarray else operand(exponent, self.dtype))
+                       * power)
     return grad * (exponent * F.pow(self, exponent - 1))
+
+
+_FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d tensor's data (tensor.py)
 
 
 def _rpow_grad(F, grad, self, result, base):

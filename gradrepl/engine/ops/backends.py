@@ -83,6 +83,8 @@ def sum_to_shape(g, shape: tuple, sum_fn, reshape_fn):
 # the short path of _sum_axes; tests/engine/test_training_step_paths.py turns it off to check
 # it against the general path
 SHORT_PATHS = True
+_empty = np.empty
+_FLOAT_DATA = (np.ndarray, np.float32, np.float64)
 
 _UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 _FILL_BELOW = 16384  # elements: smaller expands of one value are filled in (see expand)
@@ -158,7 +160,9 @@ class _Arrays:
 
     @staticmethod
     def pow(a, b):
-        if type(a) is np.ndarray and a.dtype.char in "fd" and type(b) in (int, float):
+        # a 0-d tensor's data is a numpy scalar (tensor.py): its own ** is the C library's pow,
+        # where torch computes x ** 3 as x * x * x and x ** -0.5 as 1 / sqrt(x)
+        if type(a) in _FLOAT_DATA and a.dtype.char in "fd" and type(b) in (int, float):
             return kernels.pow_scalar(a, b)
         return kernels.power(a, b) if type(b) is np.ndarray else a ** b  # cheap on scalars
 
@@ -176,7 +180,11 @@ class _Arrays:
     @staticmethod
     def expand(g, shape):
         if g.ndim == 0 and math.prod(shape) < _FILL_BELOW:
-            return np.full(shape, g, dtype=g.dtype)  # cheaper than broadcast_to, and writable
+            # writable, and cheaper than broadcast_to; np.full's own Python layer costs as much
+            # again as this (a lesson's mean backward)
+            out = _empty(shape, g.dtype)
+            out.fill(g)
+            return out
         # one value seen everywhere (stride 0, as torch's expand): a sum's gradient need not
         # fill a million ones for the next product to read them again
         return np.broadcast_to(g, shape)

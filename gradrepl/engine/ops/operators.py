@@ -11,6 +11,10 @@ an operator first takes, in one call, the cases whose answer is already known:
   data computes torch's value in torch's dtype;
 - two tensors of one dtype, where no promotion happens at all.
 
+A number against a float32/float64 array goes in as the 0-d array numpy would convert it to
+(number_operands.py): numpy's per-call conversion cost more than the arithmetic. The node
+still records the number itself.
+
 Everything else goes to the registered function: float16 with a number (torch multiplies and
 divides a half tensor by a number in float32, arithmetic.py), bool and mixed dtypes, numpy
 operands, out-of-range integers and broadcasting errors (the Python operator raises, and the
@@ -24,6 +28,7 @@ import numpy as np
 
 from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.ops.number_operands import operand
 from gradrepl.engine.ops.primitive import _record_binary, apply_unary
 from gradrepl.engine.tensor import Tensor
 
@@ -68,13 +73,15 @@ def binary(prim, general):
                 bd = other
             elif kind is Tensor:
                 bd = other._data
+                data_type = None
                 dtype = ad.dtype
                 known = dtype is bd.dtype and dtype in same
             else:
                 known = False
             if known:
                 try:
-                    out = fast(ad, bd)
+                    # a number against an array: the 0-d array numpy would convert it to
+                    out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray else bd)
                 except (ValueError, TypeError, OverflowError):
                     return general(self, other)  # it raises torch's error, or handles the case
                 result = _new(Tensor)

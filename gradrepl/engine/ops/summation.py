@@ -327,6 +327,29 @@ def _sum_small_dense(a, dtype):
     return _small_row_sum(list(flat)) + _F32.type(0)
 
 
+# float_sum's first look: the sum of all of a float32/float64 array shorter than one vector
+_TINY = {_F32: _F32.type(0), _F64: _F64.type(0)}  # dtype -> the output's starting 0
+
+
+def _sum_tiny(a, zero):
+    """_sum_small_dense of a float32 or float64 array, in one call (a lesson's 2x3 mean took
+    longer than 50 additions would). The values come out as Python floats, exact, and each
+    addition to the numpy scalar ``zero`` rounds to its dtype, as torch's float adds do. The
+    chain starts at +0.0 where torch adds its result to 0 last: the two differ only in the
+    sign of a zero that is added to (x + 0.0 is x + -0.0 for every nonzero x, NaN and inf), and
+    a chain that starts at +0.0 never holds -0.0 (round to nearest gives -0.0 only for -0.0 +
+    -0.0), as torch's result, 0 + sum, never is."""
+    values = a.ravel(order="K").tolist()
+    total = zero + values[0]
+    if len(values) < _ILP:
+        for v in values[1:]:
+            total = total + v
+        return total
+    for v in values[_ILP:]:  # the leftovers go to the first of four interleaved chains
+        total = total + v
+    return ((total + values[1]) + values[2]) + values[3]
+
+
 def _sum_short_dim(a, dim: int, keepdim: bool, dtype):
     """Sum over one dim of fewer than 4 elements: every kernel path adds those in order."""
     acc_dtype = _VECTOR[dtype][0]
@@ -371,6 +394,16 @@ def _sum_contiguous(flat, dtype):
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
     if SHORT_PATHS and dtype is None and type(dims) is not list:  # short path: a plan made earlier
+        zero = _TINY.get(a.dtype)
+        if zero is not None and dims is None and not keepdim and 0 < a.size < _VECTOR[a.dtype][1] \
+                and (a.flags.c_contiguous or a.flags.f_contiguous):
+            total = _sum_tiny(a, zero)  # shorter than one vector: the plans cost more
+            if total == total:
+                return total
+            # a NaN: when two NaNs meet, which one's sign survives depends on the operand
+            # order of each add, which numpy's scalars (and the plans) do not keep; the
+            # general path does
+            return general_sum(a, tuple(range(a.ndim)), False, (), a.dtype)
         plan = _ready.get((a.shape, a.strides, dims, keepdim, a.dtype))
         result = None if plan is None else plan.run(a)
         if result is not None:
