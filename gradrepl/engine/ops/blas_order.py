@@ -24,6 +24,12 @@ come in blocks of four, which start lane 0 from ``p0``; the rows after the last 
 start every lane from 0 and add ``p0`` after the fold. With two threads MKL splits a product of
 more than 8192 multiply-adds into halves of ceil(m / 2) rows, each with its own blocks of four.
 Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS.
+
+All of this was measured on Intel CPUs. MKL chooses its kernels by CPU vendor: on an AMD EPYC
+(Zen 3, AVX-512) it sums many of these shapes as an unfused chain (each product rounded, then
+added in k order, with no k blocking) and others as the fused chain, by a rule not mapped yet
+(docs/floats.md, "CPU vendor"). So on any CPU but an Intel one every product is numpy's BLAS,
+and ``follows_torch`` says so.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import functools
 
 import numpy as np
 
-from gradrepl.engine.cpu_capability import AVX512, cpu_flags, from_cpu_flags
+from gradrepl.engine.cpu_capability import AVX512, cpu_flags, from_cpu_flags, mkl_order_measured
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
@@ -50,6 +56,8 @@ _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
 
 def follows_torch(a, b) -> bool:
     """Whether ``matrix_product`` reproduces torch's bits for these operands."""
+    if not mkl_order_measured():
+        return False  # MKL's kernels on this CPU's vendor were not measured
     if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
         return False
     m, k = a.shape
