@@ -98,9 +98,10 @@ def _read_cpuinfo() -> str:
 
 
 def mkl_order_measured() -> bool:
-    """Whether MKL's orders and kernels here are the ones gradrepl measured (an Intel CPU): MKL
-    dispatches by vendor, and on an AMD EPYC it sums small sgemms unfused or in other fused
-    orders, and its float32 sqrt is not correctly rounded (docs/floats.md)."""
+    """Whether MKL's kernels here are the ones gradrepl's bit-exact claims were measured on (an
+    Intel CPU). MKL dispatches by vendor: on an AMD EPYC it sums most small sgemms in other
+    orders (ops/blas_order.py follows only some of them there) and its float32 sqrt is not
+    correctly rounded (docs/floats.md, "CPU vendor")."""
     return vendor() == MEASURED_VENDOR
 
 
@@ -109,6 +110,7 @@ def mkl_unmeasured_reason() -> str:
     (the empty string where it is claimed): the one wording tests skip or loosen with."""
     if mkl_order_measured():
         return ""
-    return (f"MKL's summation orders and float math were measured on {MEASURED_VENDOR} CPUs; "
-            f"this CPU is {vendor() or 'of unknown vendor'}, where MKL picks other kernels "
-            f"(gradrepl uses numpy's BLAS for matrix products here)")
+    return (f"MKL's kernels were measured on {MEASURED_VENDOR} CPUs; this CPU is "
+            f"{vendor() or 'of unknown vendor'}, where MKL picks others (its float32 sqrt is not "
+            f"correctly rounded, and most matrix products sum in orders gradrepl does not follow "
+            f"here: ops/blas_order.py, docs/floats.md)")
