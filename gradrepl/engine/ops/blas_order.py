@@ -97,8 +97,9 @@ def _follows_unfused(a, b) -> bool:
     n = b.shape[1]
     if k < 2 or m * k * n > SMALL_PRODUCT or not b.flags.c_contiguous:
         return False
-    if m == 1:
-        return k <= _UNFUSED_ROW_K and n <= 2 * _ROW_COLUMNS
+    if m == 1:  # a dot with a transposed row (torch's strides say so) takes another kernel
+        return k <= _UNFUSED_ROW_K and n <= 2 * _ROW_COLUMNS and (
+            n > 1 or b.strides[1] == b.itemsize)
     return n in _UNFUSED_COLUMNS and k <= _UNFUSED_K
 
 
