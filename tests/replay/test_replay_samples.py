@@ -83,3 +83,23 @@ def test_samples_replay_on_real_torch():
 def test_samples_replay_on_gradrepl():
     outcome = runner.invoke(app, ["replay", "--no-color", str(SAMPLES)])
     assert outcome.exit_code == 0, outcome.output
+
+
+def test_a_notebook_replays_as_the_cpu_it_was_recorded_on(tmp_path):
+    """metadata.gradrepl.cpu_vendor reaches gradrepl's engine for the notebook's run only."""
+    import os
+
+    from gradrepl.engine import cpu_capability
+
+    cell = {"cell_type": "code", "execution_count": 1, "id": "c", "metadata": {},
+            "source": ["from gradrepl.engine import cpu_capability\n",
+                       "print(cpu_capability.vendor())"],
+            "outputs": [{"name": "stdout", "output_type": "stream", "text": ["HygonGenuine\n"]}]}
+    nb = {"cells": [cell], "metadata": {"gradrepl": {"cpu_vendor": "HygonGenuine"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "recorded_elsewhere.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    before = os.environ.get(cpu_capability.VENDOR_VARIABLE)
+    outcome = runner.invoke(app, ["replay", "--no-color", str(path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert os.environ.get(cpu_capability.VENDOR_VARIABLE) == before
