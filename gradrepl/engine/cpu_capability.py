@@ -72,12 +72,13 @@ VENDOR_VARIABLE = "GRADREPL_CPU_VENDOR"  # overrides the detection (tests; a for
 @functools.cache
 def vendor() -> str:
     """The CPU's cpuid vendor string (``"GenuineIntel"``, ``"AuthenticAMD"``, ...) as
-    /proc/cpuinfo's ``vendor_id`` reports it, or ``$GRADREPL_CPU_VENDOR`` when set; ``""`` where
-    neither says (not Linux on x86): treated as unmeasured."""
+    /proc/cpuinfo's ``vendor_id`` reports it (Windows' and macOS's own reports without it), or
+    ``$GRADREPL_CPU_VENDOR`` when set; ``""`` where nothing says (an ARM machine): treated as
+    unmeasured."""
     chosen = os.environ.get(VENDOR_VARIABLE)
     if chosen:
         return chosen
-    return vendor_from_cpuinfo(_read_cpuinfo())
+    return vendor_from_cpuinfo(_read_cpuinfo()) or _vendor_elsewhere()
 
 
 def vendor_from_cpuinfo(text: str) -> str:
@@ -86,6 +87,26 @@ def vendor_from_cpuinfo(text: str) -> str:
         name, _, value = line.partition(":")
         if name.strip() == "vendor_id":
             return value.strip()
+    return ""
+
+
+def _vendor_elsewhere() -> str:
+    """Without /proc/cpuinfo: Windows names the vendor in ``platform.processor()``, macOS in
+    ``sysctl machdep.cpu.vendor`` (an Intel Mac); anything else is ``""``."""
+    import platform
+    import subprocess
+    import sys
+
+    for name in (INTEL, AMD):
+        if name in platform.processor():
+            return name
+    if sys.platform == "darwin":
+        try:
+            found = subprocess.run(["sysctl", "-n", "machdep.cpu.vendor"], capture_output=True,
+                                   text=True, timeout=5).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return found if found in (INTEL, AMD) else ""
     return ""
 
 
