@@ -11,7 +11,10 @@ the AVX2 one; randn's 16-at-a-time transform is the same code in both), but the 
 does: torch's elementwise loops run whole vectors through SLEEF and the leftover elements
 through scalar C code, and a vector is 8 floats under AVX2, 16 under AVX512. MKL, which torch
 uses for matrix products and for exp, log, sqrt, sin, cos, tanh, log2 and log10 of contiguous
-tensors, chooses its own code path by the CPU and cannot be followed (see docs/floats.md).
+tensors, chooses its own code path by the CPU vendor, not by ATen's capability: ``vendor`` says
+whose CPU this is, and ``mkl_order_measured`` whether gradrepl's emulations of MKL's summation
+orders (ops/blas_order.py) and the bit-exact claims resting on MKL's float math were measured on
+this kind of CPU (docs/floats.md, "CPU vendor").
 """
 
 from __future__ import annotations
@@ -58,3 +61,77 @@ def cpu_flags() -> set:
 def vector_lanes(itemsize: int) -> int:
     """Elements of that size in one of torch's Vectorized<T> registers here."""
     return _VECTOR_BYTES[capability()] // itemsize
+
+
+INTEL, AMD = "GenuineIntel", "AuthenticAMD"
+# every MKL-order rule in gradrepl was measured on this vendor's CPUs (an AVX-512 Xeon)
+MEASURED_VENDOR = INTEL
+VENDOR_VARIABLE = "GRADREPL_CPU_VENDOR"  # overrides the detection (tests; a foreign machine's orders)
+
+
+@functools.cache
+def vendor() -> str:
+    """The CPU's cpuid vendor string (``"GenuineIntel"``, ``"AuthenticAMD"``, ...) as
+    /proc/cpuinfo's ``vendor_id`` reports it (Windows' and macOS's own reports without it), or
+    ``$GRADREPL_CPU_VENDOR`` when set; ``""`` where nothing says (an ARM machine): treated as
+    unmeasured."""
+    chosen = os.environ.get(VENDOR_VARIABLE)
+    if chosen:
+        return chosen
+    return vendor_from_cpuinfo(_read_cpuinfo()) or _vendor_elsewhere()
+
+
+def vendor_from_cpuinfo(text: str) -> str:
+    """The first ``vendor_id`` line's value of a /proc/cpuinfo text, or ``""``."""
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "vendor_id":
+            return value.strip()
+    return ""
+
+
+def _vendor_elsewhere() -> str:
+    """Without /proc/cpuinfo: Windows names the vendor in ``platform.processor()``, macOS in
+    ``sysctl machdep.cpu.vendor`` (an Intel Mac); anything else is ``""``."""
+    import platform
+    import subprocess
+    import sys
+
+    for name in (INTEL, AMD):
+        if name in platform.processor():
+            return name
+    if sys.platform == "darwin":
+        try:
+            found = subprocess.run(["sysctl", "-n", "machdep.cpu.vendor"], capture_output=True,
+                                   text=True, timeout=5).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return found if found in (INTEL, AMD) else ""
+    return ""
+
+
+def _read_cpuinfo() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def mkl_order_measured() -> bool:
+    """Whether MKL's kernels here are the ones gradrepl's bit-exact claims were measured on (an
+    Intel CPU). MKL dispatches by vendor: on an AMD EPYC it sums most small sgemms in other
+    orders (ops/blas_order.py follows only some of them there) and its float32 sqrt is not
+    correctly rounded (docs/floats.md, "CPU vendor")."""
+    return vendor() == MEASURED_VENDOR
+
+
+def mkl_unmeasured_reason() -> str:
+    """Why a bit-exact comparison with this machine's torch is not claimed where it rests on MKL
+    (the empty string where it is claimed): the one wording tests skip or loosen with."""
+    if mkl_order_measured():
+        return ""
+    return (f"MKL's kernels were measured on {MEASURED_VENDOR} CPUs; this CPU is "
+            f"{vendor() or 'of unknown vendor'}, where MKL picks others (its float32 sqrt is not "
+            f"correctly rounded, and most matrix products sum in orders gradrepl does not follow "
+            f"here: ops/blas_order.py, docs/floats.md)")

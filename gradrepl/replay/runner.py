@@ -11,6 +11,7 @@ The notebook goes on after a failing cell unless ``fail_fast`` is set, as nbval 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -87,6 +88,38 @@ def replay_in_session(notebook: Notebook, options: ReplayOptions,
 
 def _replay(notebook: Notebook, options: ReplayOptions, on_cell, interrupted,
             after_other_notebooks: bool = False) -> NotebookReport:
+    with as_recorded_cpu(notebook, options):
+        return _replay_cells(notebook, options, on_cell, interrupted, after_other_notebooks)
+
+
+@contextmanager
+def as_recorded_cpu(notebook: Notebook, options: ReplayOptions):
+    """gradrepl computes as torch did on the CPU the notebook's outputs were recorded on, where
+    the notebook names it (``metadata.gradrepl.cpu_vendor``): MKL's summation orders depend on
+    the CPU vendor, and gradrepl's emulation of them does not (docs/replay.md, "Samples on
+    another CPU"). Real torch (``--engine torch``) computes as this CPU's does."""
+    from gradrepl.engine import cpu_capability
+
+    recorded = (notebook.data.get("metadata") or {}).get("gradrepl", {}).get("cpu_vendor")
+    if options.engine == "torch" or not isinstance(recorded, str) or not recorded:
+        yield
+        return
+    variable = cpu_capability.VENDOR_VARIABLE
+    before = os.environ.get(variable)
+    os.environ[variable] = recorded
+    cpu_capability.vendor.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = before
+        cpu_capability.vendor.cache_clear()
+
+
+def _replay_cells(notebook: Notebook, options: ReplayOptions, on_cell, interrupted,
+                  after_other_notebooks: bool = False) -> NotebookReport:
     started = time.perf_counter()
     report = NotebookReport(notebook.path, converted_from=notebook.converted_from)
     session = new_session(options, after_other_notebooks)

@@ -539,3 +539,20 @@ case("split_output_inplace", lambda a: (a * 1).split(2)[0].add_(1), [(4,)])
 case("chunk_output_inplace", lambda a: (a * 1).chunk(2)[1].mul_(2), [(4,)])
 case("unbind_output_inplace", lambda a: (a * 1).unbind()[1].add_(1), [(4,)])
 case("split_with_sizes_output_inplace", lambda a: (a * 1).split([1, 3])[1].zero_(), [(4,)])
+
+
+# float32 matrix products through MKL: gradrepl follows their order bit for bit on the CPUs it was
+# measured on (Intel), but on another vendor's MKL (an AMD EPYC: ops/blas_order.py) only some
+# shapes, so there they compare as op_cases' MKL cases do (within the values' tolerance and the
+# printed slack); the claim is read from gradrepl's own predicate (tests/cpu_vendor.py)
+def _flag_products_off_their_measured_cpu():
+    from gradrepl.engine.cpu_capability import mkl_order_measured
+
+    if mkl_order_measured():
+        return
+    for c in CASES:
+        if c.id.startswith(("addmm", "bmm", "baddbmm")) and not c.id.endswith(("_bad", "_int")):
+            c.mkl = True
+
+
+_flag_products_off_their_measured_cpu()

@@ -69,3 +69,38 @@ def test_agrees_with_torch(value):
     out = subprocess.run([sys.executable, "-c", _BOTH], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     assert out[0] == out[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The CPU vendor: MKL's kernels (and so the orders gradrepl follows) depend on it
+
+
+@pytest.fixture
+def fresh_vendor(monkeypatch):
+    cc.vendor.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    cc.vendor.cache_clear()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n", "AuthenticAMD"),
+    ("processor\t: 0\nvendor_id\t: GenuineIntel\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\n",
+     "GenuineIntel"),
+    ("processor\t: 0\nBogoMIPS\t: 48.00\n", ""),  # no vendor line (an ARM machine)
+    ("", ""),
+])
+def test_vendor_from_cpuinfo(text, expected):
+    assert cc.vendor_from_cpuinfo(text) == expected
+
+
+def test_vendor_is_cpuinfos_unless_overridden(fresh_vendor):
+    fresh_vendor.delenv(cc.VENDOR_VARIABLE, raising=False)
+    assert cc.vendor() == cc.vendor_from_cpuinfo(cc._read_cpuinfo())
+    cc.vendor.cache_clear()
+    fresh_vendor.setenv(cc.VENDOR_VARIABLE, "AuthenticAMD")
+    assert cc.vendor() == cc.AMD
+    assert not cc.mkl_order_measured() and "AuthenticAMD" in cc.mkl_unmeasured_reason()
+    cc.vendor.cache_clear()
+    fresh_vendor.setenv(cc.VENDOR_VARIABLE, "GenuineIntel")
+    assert cc.mkl_order_measured() and cc.mkl_unmeasured_reason() == ""

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import gradrepl.torch as gt
 from gradrepl.engine.float_math import softmax as float_softmax
 from gradrepl.engine.ops import blas_order
+from tests.cpu_vendor import UNMEASURED, cpu_vendor, needs_measured_mkl  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,8 @@ def _pair(rng, m, k, n, ta=False, tb=False):
 @pytest.mark.torch
 @pytest.mark.parametrize("m,k,n", [(1, 20, 1), (1, 64, 8), (16, 2, 16), (16, 16, 3), (3, 16, 16),
                                    (16, 3, 2), (32, 16, 10), (10, 32, 64), (1, 255, 3),
-                                   (1, 257, 1), (1, 2001, 8), (2, 384, 3), (3, 385, 5), (4, 768, 8)])
+                                   (1, 257, 1), (1, 2001, 8), (2, 384, 3), (3, 385, 5), (4, 768, 8),
+                                   (1, 1000, 32), (64, 40, 4), (5, 500, 8), (12, 30, 5)])
 @pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
 def test_small_products_match_torch_bit_for_bit(torch_on_our_threads, m, k, n, ta, tb):
     real_torch = torch_on_our_threads
@@ -45,12 +47,13 @@ def test_small_products_match_torch_bit_for_bit(torch_on_our_threads, m, k, n, t
         return lib.from_numpy(np.ascontiguousarray(x.T)).t() if transposed else lib.from_numpy(x)
     ours = operand(gt, a, ta), operand(gt, b, tb)
     if not blas_order.follows_torch(ours[0]._data, ours[1]._data):
-        pytest.skip("a layout MKL sums in another order: left on numpy's BLAS")
+        pytest.skip(f"a layout MKL sums in another order: left on numpy's BLAS. {UNMEASURED}")
     want = operand(real_torch, a, ta) @ operand(real_torch, b, tb)
     np.testing.assert_array_equal((ours[0] @ ours[1]).numpy(), want.numpy())
 
 
 @pytest.mark.torch
+@needs_measured_mkl  # nn.Linear's weight.t(): a transposed b, whose orders were measured on Intel
 def test_linear_layer_gradients_match_torch_bit_for_bit(real_torch):
     def run(lib):
         lib.manual_seed(0)
@@ -85,7 +88,7 @@ def test_matrix_times_column_matches_mkls_gemv(torch_on_our_threads, m, k, seed)
     a = rng.standard_normal((m, k)).astype(np.float32)
     b = rng.standard_normal((k, 1)).astype(np.float32)
     if not blas_order.follows_torch(a, b):
-        pytest.skip("MKL's AVX-512 gemv kernel is followed only on an AVX-512 CPU")
+        pytest.skip(f"MKL's AVX-512 gemv kernel is followed only on an AVX-512 CPU. {UNMEASURED}")
     want = torch.from_numpy(a) @ torch.from_numpy(b)
     np.testing.assert_array_equal(blas_order.matrix_product(a, b), want.numpy())
     got_mv = gt.mv(gt.from_numpy(a), gt.from_numpy(b[:, 0].copy()))
@@ -98,7 +101,7 @@ def test_matrix_times_column_matches_mkls_gemv(torch_on_our_threads, m, k, seed)
 def test_linear_with_one_output_matches_torch_bit_for_bit(torch_on_our_threads, batch, features):
     if not blas_order.follows_torch(np.ones((batch, features), np.float32),
                                     np.ones((features, 1), np.float32)):
-        pytest.skip("MKL's AVX-512 gemv kernel is followed only on an AVX-512 CPU")
+        pytest.skip(f"MKL's AVX-512 gemv kernel is followed only on an AVX-512 CPU. {UNMEASURED}")
     def run(lib):
         lib.manual_seed(batch + features)
         layer = lib.nn.Linear(features, 1)
@@ -122,13 +125,55 @@ def test_gemv_order_agrees_with_float64(m, k, seed):
     assert np.all(np.abs(got - exact) <= k * np.finfo(np.float32).eps * scale + 1e-30)
 
 
-def test_large_and_column_products_stay_on_numpys_blas():
+def test_large_and_column_products_stay_on_numpys_blas(cpu_vendor):
+    cpu_vendor("GenuineIntel")  # the rules measured there, whatever CPU runs this
     a = np.ones((64, 64), np.float32)
     assert not blas_order.follows_torch(a, np.ones((64, 64), np.float32))  # too big
     assert not blas_order.follows_torch(a[:8], np.ones((64, 1), np.float32))  # gemv, k > 17
     assert not blas_order.follows_torch(a[:8, :8].T, np.ones((8, 1), np.float32))  # transposed
     assert blas_order.follows_torch(a[:1], np.ones((64, 1), np.float32))  # a dot
     assert not blas_order.follows_torch(a.astype(np.float64), a.astype(np.float64))
+
+
+def test_amd_follows_only_the_unfused_shapes(cpu_vendor):
+    cpu_vendor("AuthenticAMD")
+
+    def ones(*shape):
+        return np.ones(shape, np.float32)
+    assert blas_order.follows_torch(ones(1, 20), ones(20, 32))  # a row times a matrix
+    assert blas_order.follows_torch(ones(1, 20), ones(20, 1))  # a dot
+    for n in (2, 3, 4, 8):
+        assert blas_order.follows_torch(ones(16, 20), ones(20, n))
+        assert blas_order.follows_torch(ones(20, 16).T, ones(20, n))  # a transposed
+    for n in (1, 5, 16):  # gemv, and column counts that mix fused and unfused orders
+        assert not blas_order.follows_torch(ones(16, 20), ones(20, n))
+    assert not blas_order.follows_torch(ones(8, 8), ones(4, 8).T)  # b transposed
+    assert not blas_order.follows_torch(ones(1, 8), ones(1, 8).T)  # a transposed row
+    assert not blas_order.follows_torch(ones(64, 64), ones(64, 64))  # too big
+
+
+@pytest.mark.parametrize("vendor", ["", "HygonGenuine", "CentaurHauls"])
+def test_other_vendors_use_numpys_blas(cpu_vendor, vendor):
+    cpu_vendor(vendor or "unknown")
+    rng = np.random.default_rng(0)
+    for m, k, n in [(1, 20, 1), (16, 16, 3), (64, 8, 1), (3, 16, 16)]:
+        a, b = _pair(rng, m, k, n)
+        assert not blas_order.follows_torch(a, b)
+        assert blas_order.matrix_product(a, b).tobytes() == np.matmul(a, b).tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 9), k=st.integers(2, 40), n=st.integers(1, 9), seed=st.integers(0, 999),
+       zeros=st.booleans())
+def test_unfused_chain_is_the_sequential_sum_from_plus_zero(m, k, n, seed, zeros):
+    """The one-call short path (add.accumulate) against the loop the rule states."""
+    a, b = _pair(np.random.default_rng(seed), m, k, n)
+    if zeros:
+        a = np.where(a > 0, np.float32(-0.0), a)
+    total = np.zeros((m, n), np.float32)
+    for step in range(k):
+        total = total + a[:, step:step + 1] * b[step:step + 1, :]
+    assert blas_order._unfused_chain(a, b).tobytes() == total.tobytes()
 
 
 @pytest.mark.torch

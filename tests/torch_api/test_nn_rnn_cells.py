@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import gradrepl.torch as gt
+from tests.cpu_vendor import MKL_MEASURED
 from tests.torch_api.nn_compare import compare, same_error
 
 
@@ -55,7 +56,8 @@ def _steps(kind, batched=True, with_hidden=True, **kw):
 @pytest.mark.parametrize("kind,kw", [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}),
                                      ("LSTMCell", {}), ("GRUCell", {})])
 def test_one_step_matches(real_torch, kind, kw, batched):
-    exact = kw.get("nonlinearity") == "relu"
+    # relu's step is products and adds only: exact where MKL's product orders were measured
+    exact = kw.get("nonlinearity") == "relu" and MKL_MEASURED
     compare(real_torch, _steps(kind, batched, **kw), ulps=0 if exact else 16)
 
 

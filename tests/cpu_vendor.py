@@ -1,0 +1,30 @@
+"""What gradrepl claims to reproduce of this machine's torch where MKL computes, read from
+gradrepl's own predicate (gradrepl.engine.cpu_capability): tests never keep a vendor list of
+their own. MKL picks its kernels by CPU vendor, and gradrepl's bit-exact claims resting on MKL's
+kernels (beyond the products ops/blas_order.follows_torch admits) were measured on Intel CPUs."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradrepl.engine.cpu_capability import mkl_order_measured, mkl_unmeasured_reason
+
+MKL_MEASURED = mkl_order_measured()
+# why a claim resting on MKL's kernels is not made here ("" where it is)
+UNMEASURED = mkl_unmeasured_reason()
+
+needs_measured_mkl = pytest.mark.skipif(not MKL_MEASURED, reason=UNMEASURED or "measured here")
+
+
+@pytest.fixture
+def cpu_vendor(monkeypatch):
+    """``cpu_vendor("AuthenticAMD")``: gradrepl decides as on that vendor's CPU (for tests of the
+    rules themselves, whatever CPU runs them)."""
+    from gradrepl.engine import cpu_capability
+
+    def choose(name):
+        monkeypatch.setenv(cpu_capability.VENDOR_VARIABLE, name)
+        cpu_capability.vendor.cache_clear()
+    yield choose
+    monkeypatch.undo()
+    cpu_capability.vendor.cache_clear()
