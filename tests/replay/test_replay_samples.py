@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 
 from gradrepl.cli import app
 from gradrepl.replay.compare import comparable_blocks
-from tests.cpu_vendor import MKL_MEASURED, UNMEASURED
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -69,15 +68,23 @@ def test_samples_have_recorded_outputs():
 @pytest.mark.torch
 def test_samples_replay_on_real_torch():
     pytest.importorskip("torch")
-    # The samples hold outputs of torch on an Intel CPU. Where this CPU's MKL is another vendor's
-    # (gradrepl's own predicate says so), torch's products and float math differ in the last
-    # bits, and a cancellation can carry that into a printed digit (samples/19 cell 3 on an AMD
-    # EPYC: -7.2670e-04 recorded, -7.2706e-04 produced): numbers compare within replay's default
-    # tolerance there, exactly everywhere else (docs/replay.md, "Samples on another CPU")
-    tolerance = [] if MKL_MEASURED else ["--tolerance"]
-    outcome = runner.invoke(app, ["replay", "--no-color", *tolerance, "--engine", "torch",
-                                  str(SAMPLES)])
-    assert outcome.exit_code == 0, (UNMEASURED, outcome.output)
+    from gradrepl.engine.cpu_capability import vendor
+
+    # Each sample holds the outputs of torch on the CPU its metadata names. On another vendor's
+    # CPU torch's MKL products and float math differ in the last bits, and a cancellation can
+    # carry that into a printed digit (samples/19 cell 3, recorded on Intel, on an AMD EPYC:
+    # -7.2670e-04 recorded, -7.2706e-04 produced): such a sample's numbers compare within
+    # replay's default tolerance, the others exactly (docs/replay.md, "Samples on another CPU")
+    here = vendor()
+    exact, tolerant = [], []
+    for path in sorted(SAMPLES.glob("*.ipynb")):
+        recorded = json.loads(path.read_text())["metadata"].get("gradrepl", {}).get("cpu_vendor")
+        (exact if recorded == here else tolerant).append(str(path))
+    for paths, tolerance in ((exact, []), (tolerant, ["--tolerance"])):
+        if paths:
+            outcome = runner.invoke(app, ["replay", "--no-color", *tolerance, "--engine", "torch",
+                                          *paths])
+            assert outcome.exit_code == 0, (here, tolerance, outcome.output)
 
 
 def test_samples_replay_on_gradrepl():
