@@ -57,6 +57,10 @@ NUMPY_NAMES = [
     "torch.norm(x, dim=1, keepdims=True)", "torch.split(x, 2, axis=1)",
     "x.index_select(axis=0, index=torch.tensor([0]))", "x.cummax(axis=0)",
     "x.kthvalue(1, axis=0)", "torch.std_mean(x, axis=0)", "x.argsort(axis=0)",
+    # an unknown keyword beside a numpy name: torch names the first keyword that is not one of
+    # its own names (numpy's np.sum(x) passes axis=, dtype=, out=)
+    "x.sum(axis=None, dtype=None, out=None)", "x.sum(axis=0, out=None)", "x.sum(dim=0, out=None)",
+    "x.mean(keepdims=True, axis=1, bogus=1)", "torch.sum(x, axis=0, out=None)",
 ]
 # torch's Python-written methods refuse them too (in Python's words, "Tensor.norm() got ...")
 REFUSED_BY_PYTHON_METHODS = [

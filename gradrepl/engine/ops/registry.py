@@ -163,11 +163,19 @@ def with_numpy_names(function):
     except (TypeError, ValueError):
         parameters = {}
     aliases = {alias: name for alias, name in NUMPY_NAMES.items() if name in parameters}
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     wrapped = function
     if aliases:
         @functools.wraps(function)
         def wrapped(*args, **kwargs):
-            if kwargs:
+            if kwargs and not kwargs.keys().isdisjoint(aliases):
+                if not open_ended and not kwargs.keys() <= parameters.keys() | aliases.keys():
+                    # another keyword is unknown too: torch's parser then names the first
+                    # keyword, in the call's order, that is not one of its parameters' own
+                    # names, numpy's included (np.sum(x) passes axis=, dtype=, out=)
+                    unknown = next(k for k in kwargs if k not in parameters)
+                    raise TypeError(f"{function.__name__}() got an unexpected keyword "
+                                    f"argument '{unknown}'")
                 for alias in kwargs.keys() & aliases:
                     name = aliases[alias]
                     if name in kwargs:  # torch's parser matched the name: the alias is extra
