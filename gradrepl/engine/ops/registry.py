@@ -163,28 +163,40 @@ def with_numpy_names(function):
     except (TypeError, ValueError):
         parameters = {}
     aliases = {alias: name for alias, name in NUMPY_NAMES.items() if name in parameters}
-    open_ended = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     wrapped = function
     if aliases:
         @functools.wraps(function)
         def wrapped(*args, **kwargs):
-            if kwargs and not kwargs.keys().isdisjoint(aliases):
-                if not open_ended and not kwargs.keys() <= parameters.keys() | aliases.keys():
-                    # another keyword is unknown too: torch's parser then names the first
-                    # keyword, in the call's order, that is not one of its parameters' own
-                    # names, numpy's included (np.sum(x) passes axis=, dtype=, out=)
-                    unknown = next(k for k in kwargs if k not in parameters)
+            if not kwargs or kwargs.keys().isdisjoint(aliases):
+                return function(*args, **kwargs)
+            given = list(kwargs)
+            for alias in kwargs.keys() & aliases:
+                name = aliases[alias]
+                if name in kwargs:  # torch's parser matched the name: the alias is extra
                     raise TypeError(f"{function.__name__}() got an unexpected keyword "
-                                    f"argument '{unknown}'")
-                for alias in kwargs.keys() & aliases:
-                    name = aliases[alias]
-                    if name in kwargs:  # torch's parser matched the name: the alias is extra
-                        raise TypeError(f"{function.__name__}() got an unexpected keyword "
-                                        f"argument '{alias}'")
-                    kwargs[name] = kwargs.pop(alias)
-            return function(*args, **kwargs)
+                                    f"argument '{alias}'")
+                kwargs[name] = kwargs.pop(alias)
+            try:
+                return function(*args, **kwargs)
+            except TypeError as error:
+                unknown = _unexpected_keyword(error, function.__name__)
+                if unknown not in given:
+                    raise
+                # another keyword is unknown too: torch's parser then names the first keyword,
+                # in the call's order, that is not one of its own names, numpy's included
+                # (np.sum(tensor) passes axis=, dtype=, out=)
+                first = next(k for k in given if k == unknown or k in aliases)
+                raise TypeError(f"{function.__name__}() got an unexpected keyword argument "
+                                f"'{first}'") from None
     _WITH_NUMPY_NAMES[function] = wrapped
     return wrapped
+
+
+def _unexpected_keyword(error: TypeError, name: str):
+    """The keyword a "name() got an unexpected keyword argument 'k'" error names, else None."""
+    prefix = f"{name}() got an unexpected keyword argument '"
+    text = str(error)
+    return text[len(prefix):-1] if text.startswith(prefix) and text.endswith("'") else None
 
 
 def torch_functions(torch_members=None) -> dict:
