@@ -17,7 +17,7 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
-from gradrepl.engine.ops.derivatives import Primitive
+from gradrepl.engine.ops.derivatives import Primitive, parameter_names
 from gradrepl.engine.ops.promotion import HALF_ROWS
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
@@ -174,6 +174,15 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             node._epoch = _writes[0]
     if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
         node._saved_nothing = True
+    if not mixed and SHORT_PATHS:
+        # keep only the input tensors backward reads (torch keeps what it saves): the others'
+        # values and shapes stay in _arrays, and a chain's intermediate results die as soon as
+        # the user lets go of them instead of living as long as the graph (formula_inputs)
+        keep_a, keep_b = (_KEPT.get(prim) or _kept_inputs(prim))[need_a][need_b]
+        if not keep_a:
+            node._inputs = (None, b) if keep_b else _NOT_KEPT
+        elif not keep_b:
+            node._inputs = (a, None)
     node._next = (fn_a, fn_b)
     node._needs = _NEEDS_TWO[need_a][need_b]
     node._sequence_nr = next(_sequence)
@@ -213,6 +222,47 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
         result._requires_grad = True
         result.grad_fn = node
     return result
+
+
+# prim -> [need_a][need_b] -> (keep a, keep b): _kept_inputs' answers
+_KEPT: dict = {}
+_NOT_KEPT = (None, None)
+
+
+def _kept_inputs(prim) -> tuple:
+    """Which of a binary op's two inputs its node must keep as tensors, for each combination of
+    inputs wanting a gradient: those it saves, and those a wanted derivative reads by value (a
+    row whose ``saves=`` leaves out something its formula reads). The rest are read, if at all,
+    for their shape (``sum_to``, ``self_shape``), which their arrays give."""
+    names = prim.inputs
+    derivatives = prim.derivatives or {}
+    table = []
+    for need_a in (False, True):
+        row = []
+        for need_b in (False, True):
+            needs = (need_a, need_b)
+            if len(names) != 2 or not derivatives:  # a whole-op backward: keep everything
+                row.append((True, True))
+                continue
+            saved = prim.saved(needs)[0]
+            read = set()
+            for name, wanted in zip(names, needs):
+                if wanted and derivatives.get(name) is not None:
+                    read.update(parameter_names(derivatives[name]))
+            row.append(tuple(i in saved or names[i] in read for i in range(2)))
+        table.append(tuple(row))
+    _KEPT[prim] = table = tuple(table)
+    return table
+
+
+def formula_inputs(node) -> tuple:
+    """The inputs a backward formula on tensors (``create_graph=True``) gets: the node's kept
+    tensors, and for an input it did not keep (``_kept_inputs``), its array, which the formula
+    reads only for its shape."""
+    inputs = node._inputs
+    if inputs is _NOT_KEPT or any(x is None for x in inputs):
+        inputs = tuple([a if x is None else x for x, a in zip(inputs, node._arrays)])
+    return inputs
 
 
 _NEEDS_ONE = (True,)
