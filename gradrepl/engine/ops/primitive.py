@@ -164,7 +164,7 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             )
             node._epoch = _writes[0]
             node._inputs = (a, b)
-        elif mixed or not SHORT_PATHS or not _READS_ONLY_SAVED[prim]:
+        elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
             node._inputs = (a, b)
         else:
             node._inputs = _NOT_KEPT  # see _reads_only_saved
@@ -177,7 +177,7 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             node._versions = (a._write_count if a._base is None else a._base._write_count, None)
             node._epoch = _writes[0]
             node._inputs = (a, b)
-        elif mixed or not SHORT_PATHS or not _READS_ONLY_SAVED[prim]:
+        elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
             node._inputs = (a, b)
         else:
             node._inputs = _NOT_KEPT  # the number is in _arrays too
@@ -248,15 +248,23 @@ def _reads_only_saved(prim) -> bool:
     return True
 
 
-class _PerRow(dict):
-    """prim -> _reads_only_saved(prim), worked out on a row's first recording."""
-
-    def __missing__(self, prim):
-        answer = self[prim] = _reads_only_saved(prim)
-        return answer
+# the rows _reads_only_saved has answered for: a set, since the hot path asks only "is it one
+# of those that may keep nothing" (a set lookup costs less than a dict subclass's __missing__)
+_KEEPS_NOTHING: set = set()
+_ASKED: set = set()
 
 
-_READS_ONLY_SAVED = _PerRow()
+def _learn(prim) -> bool:
+    """_reads_only_saved(prim), remembered; called while prim is not known to keep nothing."""
+    if prim in _ASKED:
+        return False
+    _ASKED.add(prim)
+    if _reads_only_saved(prim):
+        _KEEPS_NOTHING.add(prim)
+        return True
+    return False
+
+
 _NOT_KEPT = (None, None)  # the inputs of a binary node that keeps neither
 
 
