@@ -20,7 +20,7 @@ from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
 from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
-from gradrepl.engine.ops.primitive import check_saved
+from gradrepl.engine.ops.primitive import check_saved, formula_inputs
 from gradrepl.engine.reachable import _discover, _reachable
 from gradrepl.engine.sinks import accumulate, cast_like, run_post_hooks, run_pre_hooks
 from gradrepl.engine.tensor import Tensor, _writes, new_tensor
@@ -487,7 +487,7 @@ def _formula(node, g, create_graph: bool):
     prim = node._primitive
     needs = node._needs
     if create_graph:
-        inputs = node._inputs
+        inputs = formula_inputs(node)
         if not isinstance(g, list):
             g = g if isinstance(g, Tensor) else new_tensor(g)
         out = _saved_output(node) if prim.uses_output else None

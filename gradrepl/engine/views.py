@@ -214,9 +214,10 @@ def _run_inner(F, inner, g) -> tuple:
         grads = prim.backward(F, g, inner._arrays, inner._out, inner._params, inner._needs)
     else:
         from gradrepl.engine.autograd import _saved_output
+        from gradrepl.engine.ops.primitive import formula_inputs
 
         out = _saved_output(inner) if prim.uses_output else None
-        grads = prim.backward(F, g, inner._inputs, out, inner._params, inner._needs)
+        grads = prim.backward(F, g, formula_inputs(inner), out, inner._params, inner._needs)
     return tuple(grads)
 
 

@@ -453,3 +453,77 @@ def test_zeros_nan_and_huge_numbers_are_not_kept():
     for number in (0, 0.0, -0.0, np.nan, np.inf, 1e39, 2**53 + 1, -2**60):
         assert number_operands.operand(number, f32) is number
     assert number_operands.operand(3, np.dtype(np.int64)) == 3
+
+# A binary node that saves no input keeps none (primitive._reads_only_saved); the
+# general path keeps every input
+
+_KEPT_OPS = ["add", "sub", "mul", "div", "pow", "maximum", "atan2", "hypot", "fmod", "x * 0.5",
+             "x + 2", "3 - x", "x / 4"]
+_AFTER = ["backward", "retain twice", "twice", "create_graph", "b changed in place",
+          "a view changed in place", "grad of a view's base"]
+
+
+def _kept_op(op, a, b):
+    if op == "x * 0.5":
+        return a * 0.5
+    if op == "x + 2":
+        return a + 2
+    if op == "3 - x":
+        return 3 - a
+    if op == "x / 4":
+        return a / 4
+    return getattr(torch, op)(a, b)
+
+
+@_FAST
+@given(ops=st.lists(st.sampled_from(_KEPT_OPS), min_size=1, max_size=4),
+       shapes=st.tuples(_SHAPES, _SHAPES), dtypes=st.tuples(_DTYPES, _DTYPES),
+       wants=st.sampled_from([(True, True), (True, False), (False, True)]),
+       after=st.sampled_from(_AFTER), seed=st.integers(0, 2**16))
+def test_inputs_a_node_does_not_keep(monkeypatch, ops, shapes, dtypes, wants, after, seed):
+    """Chains of binary ops whose nodes drop the input tensors they do not save, against nodes
+    that keep every input: the same values, gradients, grad_fn names and errors, through a
+    second backward (retained or not), create_graph's double backward (the formulas on tensors
+    read a dropped input's shape from its array), an in-place change of an operand (torch's
+    version check sees only what is saved) and an in-place change of a view (CopySlices wraps
+    the node)."""
+    def program():
+        rng = np.random.default_rng(seed)  # the same values for both runs
+        a = torch.tensor(rng.uniform(0.5, 2, shapes[0]), dtype=dtypes[0], requires_grad=wants[0])
+        b = torch.tensor(rng.uniform(0.5, 2, shapes[1]), dtype=dtypes[1], requires_grad=wants[1])
+        y = a * 1.0 if wants[0] else a
+        for op in ops:
+            y = _kept_op(op, y, b)
+        if after == "b changed in place":
+            with torch.no_grad():
+                b.add_(1)
+        if after in ("a view changed in place", "grad of a view's base"):
+            y = y * 1.0
+            view = y.view(-1)[:1]
+            view.mul_(b.reshape(-1)[:1].to(view.dtype))
+        if after in ("create_graph", "grad of a view's base"):
+            leaves = [t for t in (a, b) if t.requires_grad]
+            grads = torch.autograd.grad(y.sum(), leaves, create_graph=True)
+            total = sum(g.float().sum() for g in grads)
+            second = torch.autograd.grad(total, leaves, allow_unused=True)
+            return [a, b, y, *grads, *second]
+        y.sum().backward(retain_graph=after == "retain twice")
+        if after in ("retain twice", "twice"):
+            y.sum().backward()
+        return [a, b, y, a.grad, b.grad]
+    both_paths(monkeypatch, program)
+
+
+def test_a_chain_lets_go_of_its_intermediate_results():
+    """``y = y * 0.5; y = y + x``: neither node saves a tensor, so the tensors in between die
+    when the user lets go of them (as in torch), and backward still works."""
+    import weakref
+
+    x = torch.tensor(0.75, requires_grad=True)
+    y = x * 0.5
+    first = weakref.ref(y)
+    y = y + x
+    assert first() is None
+    assert y.grad_fn._inputs == (None, None) and y.grad_fn._next[0]._inputs == (None, None)
+    y.backward()
+    assert x.grad.item() == 1.5

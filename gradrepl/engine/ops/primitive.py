@@ -17,7 +17,7 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
-from gradrepl.engine.ops.derivatives import Primitive
+from gradrepl.engine.ops.derivatives import Primitive, all_needs, parameter_names
 from gradrepl.engine.ops.promotion import HALF_ROWS
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
@@ -116,7 +116,6 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
     """_record unrolled for two inputs, the common case, since it runs for nearly every op."""
     node = _new(prim.node_class)
     node._primitive = prim
-    node._inputs = (a, b)
     node._arrays = (ad, bd)
     if prim.uses_output:
         node._out = out
@@ -164,6 +163,11 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
                 (b._write_count if b._base is None else b._base._write_count) if save_b else None,
             )
             node._epoch = _writes[0]
+            node._inputs = (a, b)
+        elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
+            node._inputs = (a, b)
+        else:
+            node._inputs = _NOT_KEPT  # see _reads_only_saved
     else:
         # a Python number (x * 2): only a's version can matter
         fn_b, need_b = None, False
@@ -172,6 +176,11 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
         if prim.binary_saved[1][0][0]:
             node._versions = (a._write_count if a._base is None else a._base._write_count, None)
             node._epoch = _writes[0]
+            node._inputs = (a, b)
+        elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
+            node._inputs = (a, b)
+        else:
+            node._inputs = _NOT_KEPT  # the number is in _arrays too
     if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
         node._saved_nothing = True
     node._next = (fn_a, fn_b)
@@ -213,6 +222,62 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
         result._requires_grad = True
         result.grad_fn = node
     return result
+
+
+def _reads_only_saved(prim) -> bool:
+    """Whether a binary row's derivatives read no input tensor it does not save, whichever
+    inputs want a gradient (true of every row whose saves follow its formulas, as torch's code
+    generator derives them; not of a whole-op ``backward=`` or a ``saves=`` that leaves out
+    something the formula reads). A node of such a row that saves no input keeps neither input
+    (``_NOT_KEPT``), as torch's node keeps only what it saves: the tensor between two ops of a
+    chain then dies when the user lets go of it, not with the graph. The formulas on tensors
+    (``create_graph``) read an input they do not save only for its shape, which its array in
+    ``_arrays`` gives (``formula_inputs``); mixed-dtype nodes keep their inputs, whose dtypes
+    the casts back read."""
+    names = prim.inputs
+    derivatives = prim.derivatives or {}
+    if len(names) != 2 or not derivatives:
+        return False
+    for needs in all_needs(2):
+        saved = {names[i] for i in prim.saved(needs)[0]}
+        for name, wanted in zip(names, needs):
+            derivative = derivatives.get(name)
+            if wanted and derivative is not None and \
+                    any(arg in names and arg not in saved for arg in parameter_names(derivative)):
+                return False
+    return True
+
+
+# the rows _reads_only_saved has answered for: a set, since the hot path asks only "is it one
+# of those that may keep nothing" (a set lookup costs less than a dict subclass's __missing__)
+_KEEPS_NOTHING: set = set()
+_ASKED: set = set()
+
+
+def _learn(prim) -> bool:
+    """_reads_only_saved(prim), remembered; called while prim is not known to keep nothing."""
+    if prim in _ASKED:
+        return False
+    _ASKED.add(prim)
+    if _reads_only_saved(prim):
+        _KEEPS_NOTHING.add(prim)
+        return True
+    return False
+
+
+_NOT_KEPT = (None, None)  # the inputs of a binary node that keeps neither
+
+
+def formula_inputs(node) -> tuple:
+    """The inputs a backward formula on tensors (``create_graph=True``) gets: the node's kept
+    tensors, and for an input it did not keep (``_reads_only_saved``), its array, which the formula
+    reads only for its shape."""
+    inputs = node._inputs
+    if inputs is _NOT_KEPT:
+        return node._arrays
+    if any(x is None for x in inputs):  # a CopySlices node wrapping one (views.rebase)
+        inputs = tuple([a if x is None else x for x, a in zip(inputs, node._arrays)])
+    return inputs
 
 
 _NEEDS_ONE = (True,)
