@@ -5,7 +5,7 @@ with torch.multinomial from a seeded generator, then the same model as a one-lay
     PYTHONPATH=$PWD python -m gradrepl replay --engine torch --update samples/20_bigram_makemore.ipynb
 
 The notebook is written with empty outputs; they are recorded from real PyTorch by the second
-command, never typed. tests/replay/test_bigram_lesson.py checks that the committed notebook is
+command, never typed. tests/replay/test_built_lessons.py checks that the committed notebook is
 this script's, and the samples tests replay it on gradrepl.
 """
 

@@ -4,7 +4,7 @@
     PYTHONPATH=$PWD python -m gradrepl replay --engine torch --update samples/17_inplace_on_slices.ipynb
 
 The notebook is written with empty outputs; they are recorded from real PyTorch by the second
-command, never typed. tests/replay/test_inplace_lesson.py checks that the committed notebook is
+command, never typed. tests/replay/test_built_lessons.py checks that the committed notebook is
 this script's, and the samples tests replay it on gradrepl.
 """
 
