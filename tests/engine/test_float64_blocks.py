@@ -5,13 +5,13 @@ blocks make small arrays take the blocked path; the large sizes W5 uses are chec
 
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from gradrepl.engine.float_math import blocks, fused, kernels
 from gradrepl.engine.ops import backends
+from test_float_math_fused import block_size, exact_everywhere
 
 F32 = np.float32
 floats32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
@@ -22,24 +22,6 @@ tanh_outputs = st.one_of(st.floats(-1, 1, width=32), st.floats(-0.125, 0.125, wi
                                           2.0 ** -13, 0.0, -0.0, 1.0]))
 # beyond 8 and NaN: the short path must hand these to the screened one
 unusual = st.sampled_from([8.0, -8.0, 8.000001, 9.0, -1e20, 3e30, float("nan"), float("inf")])
-
-
-@contextlib.contextmanager
-def block_size(elements):
-    saved, blocks.BLOCK = blocks.BLOCK, elements
-    try:
-        yield
-    finally:
-        blocks.BLOCK = saved
-
-
-@contextlib.contextmanager
-def exact_everywhere():
-    fused.EXACT_EVERYWHERE = True
-    try:
-        yield
-    finally:
-        fused.EXACT_EVERYWHERE = False
 
 
 def _bits(a):
