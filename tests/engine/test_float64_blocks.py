@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from gradrepl.engine.float_math import blocks, fused, kernels
+from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops import backends
 from test_float_math_fused import block_size, exact_everywhere
 
