@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import types
 
 import numpy as np
@@ -48,19 +47,6 @@ def test_importing_printing_never_imports_torch():
     code = "import sys, gradrepl.engine.printing; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-
-
-def test_small_tensor_prints_well_under_100_microseconds():
-    t = stand_in(np.arange(9, dtype=np.float32).reshape(3, 3) / 7, dtypes.float32)
-    best = float("inf")
-    # the best of a few rounds, in this process's CPU time: on a busy shared machine waiting
-    # for a core stretched the wall clock past the bound (load 15-20 on 2 cores; ~19 us quiet)
-    for _ in range(5):
-        start = time.process_time()
-        for _ in range(200):
-            format_tensor(t)
-        best = min(best, (time.process_time() - start) / 200)
-    assert best < 100e-6
 
 
 def test_zero_dim_numpy_scalar_prints_like_zero_dim_array():
