@@ -1,14 +1,16 @@
 """Where W5's time goes: CPU time of each forward op and each backward step of
 ``x.grad = None; ((x*2 + 1).tanh() * x).sum().backward()`` on a million float32 (docs/benchmarks.md).
 
-    python benchmarks/w5_phases.py [--gradrepl-path DIR] [--iterations N]
+    python benchmarks/w5_phases.py [--gradrepl-path DIR] [--iterations N] [--engine torch]
 
 Run it with gradrepl's allocator settings, as engine.py runs its workers:
 ``MALLOC_MMAP_THRESHOLD_=536870912 MALLOC_TRIM_THRESHOLD_=1073741824``. The forward is W5's
 expression one op at a time, each temporary dropped when the expression would drop it; the
 backward steps are timed by wrapping the primitives' array backwards (both products of a mul
 summed per iteration; "rest" is the walk itself and the accumulation of x's two gradients).
-Minimum and median per iteration: load only ever slows a sample down.
+Minimum and median per iteration: load only ever slows a sample down. ``--engine torch`` times
+real torch's forward the same way (one thread, as ``engine.py --threads 1``); its backward runs
+in C++, so it is one figure.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gradrepl-path", help="directory holding the gradrepl package to measure")
     parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--engine", choices=("gradrepl", "torch"), default="gradrepl")
     args = parser.parse_args(argv)
+    if args.engine == "torch":
+        return _torch_phases(args.iterations)
     if args.gradrepl_path:
         sys.path.insert(0, args.gradrepl_path)
     sys.path.insert(0, __file__.rsplit("/", 1)[0])
@@ -81,10 +86,53 @@ def main(argv=None) -> int:
         times["total"] = t6 - t0
         for name, value in times.items():
             rows.setdefault(name, []).append(value)
+    _print_rows(rows)
+    return 0
+
+
+def _torch_phases(iterations: int) -> int:
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    import engine_workloads as workloads
+    import torch
+
+    torch.set_num_threads(1)
+    clock = time.process_time
+    x = torch.from_numpy(workloads.elementwise_input()).requires_grad_(True)
+    rows: dict = {}
+    for i in range(iterations + 30):
+        x.grad = None
+        t0 = clock()
+        b = x * 2
+        t1 = clock()
+        a = b + 1
+        del b
+        t2 = clock()
+        t = a.tanh()
+        del a
+        t3 = clock()
+        m = t * x
+        del t
+        t4 = clock()
+        s = m.sum()
+        del m
+        t5 = clock()
+        s.backward()
+        t6 = clock()
+        if i < 30:
+            continue
+        times = {"forward x*2": t1 - t0, "forward +1": t2 - t1, "forward tanh": t3 - t2,
+                 "forward *x": t4 - t3, "forward sum": t5 - t4, "backward (all)": t6 - t5,
+                 "total": t6 - t0}
+        for name, value in times.items():
+            rows.setdefault(name, []).append(value)
+    _print_rows(rows)
+    return 0
+
+
+def _print_rows(rows: dict) -> None:
     print(f"{'CPU ms per iteration':22s} {'min':>7s} {'median':>7s}")
     for name, values in rows.items():
         print(f"{name:22s} {min(values) * 1e3:7.3f} {statistics.median(values) * 1e3:7.3f}")
-    return 0
 
 
 if __name__ == "__main__":

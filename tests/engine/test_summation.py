@@ -237,3 +237,25 @@ def test_a_plan_in_use_sends_the_next_call_to_the_general_path():
     finally:
         sys.setswitchinterval(interval)
     assert all(set(results[k]) == {wanted[k]} for k in range(8))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([32768, 32769, 32776, 65536, 65544, 100_000, 100_001, 262_150]),
+       dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+       seed=st.integers(0, 2**32 - 1), special=st.sampled_from([None] + _SPECIALS),
+       layout=st.sampled_from(["contiguous", "every other", "reversed"]))
+def test_a_sum_split_between_threads_gives_the_general_paths_bits(monkeypatch, n, dtype, seed,
+                                                                   special, layout):
+    # _split_full sums equal shares of a contiguous run as rows of one view (W5's sum)
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0.5, 1.5, n) * 10.0 ** rng.integers(-3, 3, n) * rng.choice([-1, 1], n)
+    a = a.astype(dtype)
+    if special is not None:
+        a[rng.integers(0, n, 3)] = special
+    a = {"contiguous": a, "every other": np.repeat(a, 2)[::2], "reversed": a[::-1]}[layout]
+    short = np.asarray(float_sum(a))
+    with monkeypatch.context() as patch:
+        patch.setattr(summation, "SHORT_PATHS", False)
+        general = np.asarray(float_sum(a))
+    assert short.dtype == general.dtype and short.tobytes() == general.tobytes()
