@@ -369,15 +369,19 @@ def _run_plain(state: _Pass, root=None) -> None:
             if node._versions is not None and node._epoch != writes[0]:
                 check_saved(node)  # something was written in place since this node was recorded
             prim = node._primitive
+            # a node's attributes are read by the generic lookup (the nodes of a graph are of
+            # several classes, so CPython 3.11 cannot specialise the reads), its row's by a
+            # cheap slot read: ask the row whether the node can hold an output
+            out = node._out if prim.uses_output else None
             # the generated backward without the tensor backend's branches (SHORT_PATHS)
-            grads = prim.backward_arrays(_arrays, g, saved, node._out, node._params, node._needs)
+            grads = prim.backward_arrays(_arrays, g, saved, out, node._params, node._needs)
             if node._mixed:
                 grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
             if release and prim.saves and not node._saved_nothing:
                 # Node._release inlined (after the cast above: it reads the inputs)
                 node._arrays = None
                 node._inputs = ()
-                if node._out is not None:
+                if out is not None:
                     node._out = None
         for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
             if gi is None or nxt is None:

@@ -159,15 +159,39 @@ def _mT(self):
 PROPERTIES = {"T": property(_T), "mT": property(_mT)}
 
 
-def _unsupported_attribute(self, name: str):
-    """Tensor methods torch has and gradrepl does not yet: say so, in the user's terms."""
-    if name.startswith("_"):
-        raise AttributeError(f"'Tensor' object has no attribute '{name}'")
-    from gradrepl.engine.torch_names import TENSOR_METHODS
+class _Unsupported:
+    """A Tensor method torch has and gradrepl does not yet: reading it on a tensor says so, in the
+    user's terms (``UnsupportedError``, an AttributeError, so ``hasattr`` stays False and
+    ``getattr`` defaults work); on the class it is missing, as any absent attribute.
 
-    if name in TENSOR_METHODS:
-        raise UnsupportedError(f"Tensor.{name}")
-    raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+    One of these per name on the class rather than a ``Tensor.__getattr__``: CPython 3.11
+    specialises attribute reads (``t._data``, ``t.grad_fn``) only on classes without
+    ``__getattr__``, and every op reads several (a class-wide ``__getattr__`` cost W1 and W6
+    6-7% of their instructions, docs/benchmarks.md "Sixth pass")."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            raise AttributeError(f"type object '{owner.__name__}' has no attribute '{self.name}'")
+        raise UnsupportedError(f"Tensor.{self.name}")
+
+
+def _dir(self) -> list:
+    """``dir(tensor)``: its attributes without the methods gradrepl does not support yet (as it
+    was while they were answered by ``__getattr__``; the shell completes what ``dir`` lists)."""
+    own, mro = self.__dict__, type(self).__mro__
+    return [name for name in object.__dir__(self) if name in own or not _unsupported(mro, name)]
+
+
+def _unsupported(mro: tuple, name: str) -> bool:
+    for klass in mro:
+        if name in klass.__dict__:
+            return type(klass.__dict__[name]) is _Unsupported
+    return False
 
 
 def install() -> None:
@@ -179,7 +203,12 @@ def install() -> None:
         setattr(Tensor, name, func)
     for name, prop in PROPERTIES.items():
         setattr(Tensor, name, prop)
-    Tensor.__getattr__ = _unsupported_attribute
+    from gradrepl.engine.torch_names import TENSOR_METHODS
+
+    for name in TENSOR_METHODS:
+        if not name.startswith("_") and not hasattr(Tensor, name):
+            setattr(Tensor, name, _Unsupported(name))
+    Tensor.__dir__ = _dir
     Tensor.__hash__ = lambda self: id(self)
 
 

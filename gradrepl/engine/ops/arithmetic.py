@@ -255,7 +255,9 @@ RSUB_SCALAR = Primitive("rsub", "RsubBackward1", lambda a, other: _sub(other, a)
                         derivatives={"self": lambda grad: -grad})
 # `x ** 2`: the exponent is a scalar argument, so next_functions has a single edge.
 def _pow_scalar(a, exponent):
-    if type(exponent) is not bool and a.dtype in kernels.FLOAT_PAIR:
+    # a 0-d tensor's float32/float64 data told by its numpy scalar type (cheaper than hashing
+    # its dtype)
+    if type(exponent) is not bool and (type(a) in _FLOAT_SCALARS or a.dtype in kernels.FLOAT_PAIR):
         return kernels.pow_float(a, exponent)  # torch's special exponents, SLEEF and libm
     if a.dtype.char == "e" and type(exponent) is not bool:
         return a ** exponent  # a Python number keeps a float tensor's dtype (NEP 50)

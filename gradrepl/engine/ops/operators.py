@@ -55,6 +55,9 @@ def binary(prim, general):
     # as numpy does); bool and integers only where the op keeps integers
     same = FLOATS | {np.dtype(np.float16)} | (
         INTEGERS | {np.dtype(np.bool_)} if prim.fast_ints else frozenset())
+    # the same for 0-d data, by the numpy scalars' types: a type hashes by its address, a dtype
+    # is hashed afresh on every lookup (~0.1 us, a tenth of the whole op)
+    same_scalars = frozenset(d.type for d in same)
 
     def operator(self, other):
         if SHORT_PATHS:
@@ -73,9 +76,12 @@ def binary(prim, general):
                 bd = other
             elif kind is Tensor:
                 bd = other._data
+                data_type = type(ad)
+                known = data_type is type(bd) and data_type in same_scalars
+                if not known:  # arrays, or scalars of two dtypes
+                    dtype = ad.dtype
+                    known = dtype is bd.dtype and dtype in same
                 data_type = None
-                dtype = ad.dtype
-                known = dtype is bd.dtype and dtype in same
             else:
                 known = False
             if known:
