@@ -1,0 +1,112 @@
+"""The lesson-sized training step's short paths (docs/benchmarks.md, "Sixth pass: W9") against
+the general paths they stand for: the same bits, the same graph, the same gradients."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import gradrepl.torch as torch
+
+
+addmm_module = importlib.import_module("gradrepl.engine.ops.addmm")  # ops.addmm is the function
+
+F32, F64 = np.float32, np.float64
+_PATCHED = settings(max_examples=120, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _bits(x):
+    x = np.asarray(x)
+    return x.dtype.str, x.shape, x.tobytes()
+
+
+def _graph(t):
+    """What a user can see of a node and its edges: names, output numbers, which edges are the
+    same node."""
+    fn = t.grad_fn
+    if fn is None:
+        return None
+    edges = [(type(n).__name__ if n is not None else None, nr) for n, nr in fn.next_functions]
+    return type(fn).__name__, edges
+
+
+# ---------------------------------------------------------------------------------------------
+# addmm (nn.Linear's forward on 2-D input)
+
+
+@st.composite
+def _addmm_case(draw):
+    dtype = draw(st.sampled_from([F32, F64]))
+    m, k, n = (draw(st.integers(1, 12)) for _ in range(3))
+    elements = st.floats(-8, 8, width=32) | st.sampled_from([0.0, -0.0])
+    bias_shape = draw(st.sampled_from([(n,), (1,), (m, n), (), (1, n)]))
+    bias = draw(hnp.arrays(dtype, bias_shape, elements=elements))
+    x = draw(hnp.arrays(dtype, (m, k), elements=elements))
+    w = draw(hnp.arrays(dtype, (n, k), elements=elements))
+    wants = draw(st.tuples(st.booleans(), st.booleans(), st.booleans()))
+    other = draw(st.sampled_from([None, F32, F64]))  # a bias of another dtype: the general path
+    scale = draw(st.sampled_from([(1, 1), (1, 1), (1.0, 1), (2, 1), (1, 0.5), (0, 1)]))
+    upstream = draw(hnp.arrays(dtype, (m, n), elements=elements))
+    return bias.astype(other or dtype), x, w, wants, scale, upstream
+
+
+def _run_addmm(bias, x, w, wants, scale):
+    b = torch.tensor(bias, requires_grad=wants[0] and bias.dtype.kind == "f")
+    a = torch.tensor(x, requires_grad=wants[1])
+    wt = torch.tensor(w, requires_grad=wants[2])
+    try:
+        out = torch.addmm(b, a, wt.t(), beta=scale[0], alpha=scale[1])
+    except RuntimeError as error:
+        return ("error", str(error)), None, (b, a, wt)
+    return out, _graph(out), (b, a, wt)
+
+
+@_PATCHED
+@given(_addmm_case())
+def test_addmm_short_path_gives_the_general_paths_bits_graph_and_gradients(monkeypatch, case):
+    bias, x, w, wants, scale, upstream = case
+    short = _run_addmm(bias, x, w, wants, scale)
+    with monkeypatch.context() as patch:
+        patch.setattr(addmm_module, "SHORT_PATH", False)
+        general = _run_addmm(bias, x, w, wants, scale)
+    if isinstance(general[0], tuple):
+        assert short[0] == general[0]
+        return
+    assert _bits(short[0].detach().numpy()) == _bits(general[0].detach().numpy())
+    assert short[1] == general[1]
+    assert short[0].requires_grad == general[0].requires_grad
+    if general[0].requires_grad:
+        for out, _, _ in (short, general):
+            out.backward(torch.tensor(upstream))
+        for s, g in zip(short[2], general[2]):
+            assert (s.grad is None) == (g.grad is None)
+            if g.grad is not None:
+                assert _bits(s.grad.numpy()) == _bits(g.grad.numpy())
+                assert s.grad.stride() == g.grad.stride()
+
+
+def test_addmm_short_path_keeps_the_zero_signs_and_saved_versions(monkeypatch):
+    """-0 products plus a -0 bias give the same zero on both paths; and a weight changed in
+    place after the forward fails the backward on both (it is saved for the input's gradient)."""
+    seen = []
+    for short in (True, False):
+        monkeypatch.setattr(addmm_module, "SHORT_PATH", short)
+        x = torch.tensor([[-0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+        w = torch.tensor([[1.0, -0.0]], requires_grad=True)
+        out = torch.nn.functional.linear(x, w, torch.tensor([-0.0]))
+        with torch.no_grad():
+            w.mul_(2)
+        try:
+            out.sum().backward()
+        except RuntimeError as error:
+            message = str(error)
+        else:
+            message = None
+        seen.append((_bits(out.detach().numpy()), message))
+    assert seen[0] == seen[1]
+    assert "modified by an inplace operation" in seen[0][1]
