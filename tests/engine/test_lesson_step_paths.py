@@ -110,3 +110,27 @@ def test_addmm_short_path_keeps_the_zero_signs_and_saved_versions(monkeypatch):
         seen.append((_bits(out.detach().numpy()), message))
     assert seen[0] == seen[1]
     assert "modified by an inplace operation" in seen[0][1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Module.parameters() of a module without children
+
+
+def _leaf_modules():
+    plain = torch.nn.Linear(3, 2)
+    no_bias = torch.nn.Linear(3, 2, bias=False)  # a None parameter
+    shared = torch.nn.Linear(2, 2)
+    shared.again = shared.weight  # the same parameter under two names
+    empty = torch.nn.ReLU()
+    return [plain, no_bias, shared, empty]
+
+
+def test_parameters_of_a_leaf_module_are_the_walks_parameters():
+    for module in _leaf_modules():
+        for recurse in (True, False):
+            walked = [p for _, p in module.named_parameters(recurse=recurse)]
+            listed = list(module.parameters(recurse=recurse))
+            assert [id(p) for p in listed] == [id(p) for p in walked]
+    parent = torch.nn.Sequential(*_leaf_modules())
+    assert [id(p) for p in parent.parameters()] == \
+        [id(p) for _, p in parent.named_parameters()]
