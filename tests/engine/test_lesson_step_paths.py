@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gradrepl.torch as torch
+from gradrepl.engine.ops import summation
 
 
 addmm_module = importlib.import_module("gradrepl.engine.ops.addmm")  # ops.addmm is the function
@@ -134,3 +135,73 @@ def test_parameters_of_a_leaf_module_are_the_walks_parameters():
     parent = torch.nn.Sequential(*_leaf_modules())
     assert [id(p) for p in parent.parameters()] == \
         [id(p) for _, p in parent.named_parameters()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimizer.step's grad mode
+
+
+def test_optimizer_step_runs_without_grad_and_restores_the_mode_after_an_error():
+    param = torch.nn.Parameter(torch.ones(2))
+    param.grad = torch.ones(2)
+    seen = []
+
+    class Failing(torch.optim.SGD):
+        def _update(self, group, param, grad, state):
+            seen.append(torch.is_grad_enabled())
+            raise ValueError("stop")
+
+    opt = Failing([param], lr=0.1)
+    for mode in (True, False):
+        torch.set_grad_enabled(mode)
+        try:
+            opt.step()
+        except ValueError:
+            pass
+        assert torch.is_grad_enabled() is mode
+    torch.set_grad_enabled(True)
+    assert seen == [False, False]
+
+
+# ---------------------------------------------------------------------------------------------
+# a whole sum of one vector and a tail (W9's (10, 1) loss and bias gradient)
+
+
+@st.composite
+def _one_vector(draw):
+    dtype = draw(st.sampled_from([F32, F64]))
+    load = 8 if dtype is F32 else 4
+    n = draw(st.integers(load, 2 * load - 1))
+    shape = draw(st.sampled_from([(n,), (n, 1), (1, n)]))
+    wild = draw(st.booleans())
+    elements = st.floats(allow_nan=True, allow_infinity=True, width=32) if wild else \
+        st.floats(-1e4, 1e4, width=32) | st.sampled_from([0.0, -0.0])
+    a = draw(hnp.arrays(dtype, shape, elements=elements))
+    return np.asfortranarray(a) if draw(st.booleans()) else a
+
+
+@_PATCHED
+@given(_one_vector())
+def test_one_vector_sums_match_the_general_sum_and_its_warnings(monkeypatch, a):
+    import warnings
+
+    def run():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            total = summation.float_sum(a)
+        return _bits(total), type(total), [str(w.message) for w in caught]
+
+    short = run()
+    with monkeypatch.context() as patch:
+        patch.setattr(summation, "SHORT_PATHS", False)
+        general = run()
+    assert short == general
+
+
+def test_one_vector_sum_adds_the_tail_first():
+    """Ten float32 values whose sum depends on the order: the tail, then the vector's lanes."""
+    a = np.array([1e8, 1, 1, 1, 1, 1, 1, -1e8, 3, 5], F32)
+    assert _bits(summation._sum_one_vector(a, F32(0))) == \
+        _bits(summation._sum_contiguous(a, np.dtype(F32)))
+    assert _bits(summation.float_sum(a.reshape(10, 1))) == \
+        _bits(summation._sum_contiguous(a, np.dtype(F32)))
