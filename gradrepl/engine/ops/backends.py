@@ -179,6 +179,12 @@ class _Arrays:
         shape = like.shape
         if g.shape == shape:
             return g
+        if SHORT_PATHS and like.size == 1 and g.size and g.dtype.char in "efd":
+            # short path: a target of one element (a bias of one feature) is the sum of
+            # everything, what sum_to_shape and _sum_axes' short path come to
+            total = float_sum(g)
+            return total.reshape(shape) if isinstance(total, _NUMPY_VALUES) else \
+                np.reshape(total, shape)
         return sum_to_shape(g, shape, _sum_axes, np.reshape)
 
     @staticmethod
