@@ -205,3 +205,60 @@ def test_one_vector_sum_adds_the_tail_first():
         _bits(summation._sum_contiguous(a, np.dtype(F32)))
     assert _bits(summation.float_sum(a.reshape(10, 1))) == \
         _bits(summation._sum_contiguous(a, np.dtype(F32)))
+
+
+# ---------------------------------------------------------------------------------------------
+# recording a one-input node (a view, most one-input ops) without _record's lists
+
+
+def _node_state(t):
+    fn = t.grad_fn
+    if fn is None:
+        return None
+    return (type(fn).__name__, [(id(n) if n is not None else None, nr) for n, nr in
+                                fn.next_functions],
+            fn._needs, fn._versions, fn._saved_nothing, fn._output_nrs[:1])
+
+
+def _one_input_results(leaf):
+    parts = leaf.unbind(0)  # outputs 0 and 1 of one node
+    no_grad_view = None
+    with torch.no_grad():
+        no_grad_view = leaf[0]
+    results = []
+    for x in (leaf, leaf * 2, parts[1], no_grad_view):
+        results += [x.t() if x.dim() == 2 else x.unsqueeze(0), x.reshape(-1), x.unsqueeze(0),
+                    x.expand(2, *x.shape), x.sum(0), x.exp(), x.transpose(0, -1)]
+    return results
+
+
+def test_one_input_nodes_are_recorded_as_the_general_loop_records_them(monkeypatch):
+    from gradrepl.engine.ops import primitive
+
+    def run():
+        torch.manual_seed(0)
+        leaf = torch.randn(2, 3, requires_grad=True)
+        leaf.detach().mul_(1)  # a nonzero version in the saved versions
+        results = _one_input_results(leaf)
+        states = [_node_state(r) for r in results]
+        ids = {}  # the nodes' ids differ between the runs: number them by first appearance
+        def canon(state):
+            if state is None:
+                return None
+            name, edges, *rest = state
+            edges = [(ids.setdefault(i, len(ids)) if i is not None else None, nr) for i, nr in edges]
+            return (name, edges, *rest)
+        grads = []
+        for r in results:
+            if r.requires_grad:
+                leaf.grad = None
+                r.sum().backward(retain_graph=True)
+                grads.append(None if leaf.grad is None else _bits(leaf.grad.numpy()))
+        return [canon(s) for s in states], grads, results
+
+    short = run()
+    with monkeypatch.context() as patch:
+        patch.setattr(primitive, "SHORT_PATHS", False)
+        general = run()
+    assert short[0] == general[0]
+    assert short[1] == general[1]
