@@ -139,3 +139,13 @@ def test_training_steps_compute_the_reference_on_floor_and_gradrepl(name):
 
     for engine, module in (("numpy", np), ("gradrepl", gt)):
         engine_workloads.check(name, engine_workloads.build(name, engine, module).answer())
+
+
+
+def test_lesson_step_stages_runs_every_stage():
+    # a process of its own: the script tunes its process as the benchmark's worker does
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "lesson_step_stages.py"), "--calls",
+                           "2", "--rounds", "1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for stage in ("step", "model(X)", "fwd+loss+backward", "opt.step"):
+        assert stage in done.stdout

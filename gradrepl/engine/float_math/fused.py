@@ -93,16 +93,16 @@ def _fma32_few_lanes(a, b, c):
     warnings and nan bits stay its own), and a sum that may have rounded twice. Operands:
     float32 arrays of ``a``'s shape, or float32 scalars."""
     shape = a.shape
-    first = a.reshape(-1).tolist()
+    first = a.ravel().tolist()
     if type(b) is np.float32:
         b = float(b)
         products = [x * b for x in first]
     elif type(b) is np.ndarray and b.dtype == _F32 and b.shape == shape:
-        products = [x * y for x, y in zip(first, b.reshape(-1).tolist())]
+        products = [x * y for x, y in zip(first, b.ravel().tolist())]
     else:
         return None
     if type(c) is np.ndarray and c.dtype == _F32 and c.shape == shape:
-        addends = c.reshape(-1).tolist()
+        addends = c.ravel().tolist()
         sums = [p + z for p, z in zip(products, addends)]
     elif type(c) is np.float32:
         c = float(c)
@@ -111,8 +111,8 @@ def _fma32_few_lanes(a, b, c):
     else:
         return None
     result = array("f", sums)
-    if not (few_lanes.finite(sums) and few_lanes.finite(result)
-            and few_lanes.rounded_once(sums, products, addends)):
+    # a sum that is not finite rounds to a float32 that is not finite either
+    if not (few_lanes.finite(result) and few_lanes.rounded_once(sums, products, addends)):
         return None
     return np.frombuffer(result, _F32).reshape(shape)
 

@@ -85,6 +85,7 @@ def sum_to_shape(g, shape: tuple, sum_fn, reshape_fn):
 SHORT_PATHS = True
 _empty = np.empty
 _FLOAT_DATA = (np.ndarray, np.float32, np.float64)
+_NUMPY_VALUES = (np.ndarray, np.generic)
 
 _UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 _FILL_BELOW = 16384  # elements: smaller expands of one value are filled in (see expand)
@@ -120,7 +121,9 @@ def _sum_axes(x, axes):
             # so torch's iterator drops them and this is the sum of everything, which
             # float_sum takes its own short path for (tests/engine/test_short_paths.py)
             kept = [n for axis, n in enumerate(x.shape) if axis not in axes]
-            return np.reshape(float_sum(x), kept)
+            total = float_sum(x)
+            # a numpy scalar's own reshape: what np.reshape calls, without its dispatch
+            return total.reshape(kept) if isinstance(total, _NUMPY_VALUES) else np.reshape(total, kept)
         return float_sum(x, axes)
     return x.sum(axis=axes)
 
@@ -154,8 +157,13 @@ class _Arrays:
     sign = staticmethod(np.sign)
     tanh = staticmethod(kernels.tanh)
     where = staticmethod(lambda cond, a, b: select(cond, a, b))
-    matmul = staticmethod(lambda a, b: matrix_product(a, b) if np.ndim(a) == 2 == np.ndim(b)
-                          else np.matmul(a, b))
+    @staticmethod
+    def matmul(a, b):
+        # an array's own ndim: what np.ndim reads, without its dispatch
+        if (a.ndim if isinstance(a, np.ndarray) else np.ndim(a)) == 2 == \
+                (b.ndim if isinstance(b, np.ndarray) else np.ndim(b)):
+            return matrix_product(a, b)
+        return np.matmul(a, b)
     outer = staticmethod(np.multiply.outer)
 
     @staticmethod
@@ -171,6 +179,12 @@ class _Arrays:
         shape = like.shape
         if g.shape == shape:
             return g
+        if SHORT_PATHS and like.size == 1 and g.size and g.dtype.char in "efd":
+            # short path: a target of one element (a bias of one feature) is the sum of
+            # everything, what sum_to_shape and _sum_axes' short path come to
+            total = float_sum(g)
+            return total.reshape(shape) if isinstance(total, _NUMPY_VALUES) else \
+                np.reshape(total, shape)
         return sum_to_shape(g, shape, _sum_axes, np.reshape)
 
     @staticmethod

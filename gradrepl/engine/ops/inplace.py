@@ -91,7 +91,9 @@ def write(tensor: Tensor, values, refresh_views: bool = True) -> None:
     memory = tensor._data
     if (type(memory) is np.ndarray and type(values) is np.ndarray
             and values.dtype == memory.dtype and values.shape == memory.shape):
-        np.copyto(memory, values)  # nothing to check or cast (an optimizer's update)
+        # nothing to check or cast (an optimizer's update): item assignment copies as np.copyto
+        # does, without its Python-level dispatch (a quarter of the time on a few elements)
+        memory[...] = values
     else:
         _store(tensor, memory, values)
     tensor._bump_version()

@@ -306,6 +306,9 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
         node._out = out
     if mixed:
         node._mixed = True
+    if len(inputs) == 1 and SHORT_PATHS:
+        _record_one(prim, node, result, inputs[0])  # short path: a view, most one-input ops
+        return
     nodes, needs = [], []
     for x in inputs:
         fn = x.grad_fn if isinstance(x, Tensor) else None
@@ -334,6 +337,31 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
     result.grad_fn = node
 
 
+def _record_one(prim, node, result: Tensor, x) -> None:
+    """The rest of ``_record`` for a node of one input, without its lists."""
+    fn = None
+    if isinstance(x, Tensor):
+        fn = x.grad_fn
+        if fn is not None:
+            if x._output_nr:
+                node._output_nrs = (x._output_nr,)
+        elif x._requires_grad:
+            fn = accumulator_for(x)
+    node._next = (fn,)
+    node._needs = needs = _NEEDS_ONE if fn is not None else _NEEDS_NONE
+    node._sequence_nr = next(_sequence)
+    saved, _, frees = prim.saved(needs)
+    if saved:
+        node._versions = ((x if x._base is None else x._base)._write_count
+                          if 0 in saved and isinstance(x, Tensor) else None,)
+        node._epoch = _writes[0]
+    if prim.saves and not frees:
+        node._saved_nothing = True
+    result._requires_grad = True
+    result.grad_fn = node
+
+
+_NEEDS_NONE = (False,)
 _NO_EDGE = (None, 0)
 
 

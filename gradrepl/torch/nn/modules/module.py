@@ -254,6 +254,15 @@ class Module(StateDictMixin):
                 yield (module_prefix + ("." if module_prefix else "") + name, value)
 
     def parameters(self, recurse: bool = True):
+        if not self._modules:
+            # short path: a module without children (nn.Linear) yields its own parameters, as
+            # the walk below would, without the walk's generators and names
+            seen = set()
+            for param in self._parameters.values():
+                if param is not None and id(param) not in seen:
+                    seen.add(id(param))
+                    yield param
+            return
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
