@@ -26,25 +26,8 @@ more than 8192 multiply-adds into halves of ceil(m / 2) rows, each with its own 
 Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS.
 
 All of the above was measured on Intel CPUs, and MKL chooses its kernels by CPU vendor
-(cpu_capability.vendor). On an AMD EPYC (Zen 3, AVX-512; measured with the same crafted and
-random inputs, docs/floats.md "CPU vendor") MKL's sgemm sums a row times a matrix (m = 1: dots
-too, n up to 32, any k up to k * n = SMALL_PRODUCT) and a product with 2, 3, 4 or 8 output
-columns (k up to 800) as an *unfused* chain: every product rounded to float32, added to a total that starts
-from +0 in k order, with no k blocking and no thread split. Other column counts mix fused and
-unfused orders by a rule not mapped and a transposed ``b`` was not measured: numpy's BLAS.
-
-AMD's gemv (a matrix times one column: ``nn.Linear(k, 1)``, ``mv``; ``_amd_gemv``) is unfused
-too, 4 lanes wide (SSE), rows in blocks of four. A blocked row sums a head of
-``(k - 1) % 4 + 1`` products in order, then the rest in 4 lanes (lane l takes the products
-head + l, head + l + 4, ...), the head's sum entering lane 0 before its first product; the lanes
-fold as ``(l0 + l2) + (l1 + l3)``. The rows after the last block of four take a head of 4, then
-whole groups of 8 products, then the leftover products in order added to the folded total; the
-groups of 8 go to two 4-lane accumulators (the first and second halves of each group, added lane
-by lane before the fold), except the second leftover row's, which adds both halves into one.
-Found with the crafted inputs above (2**30 and -2**30 among ones), then byte-identical on random
-shapes (docs/floats.md "CPU vendor"). MKL peels to 16-byte boundaries, so this holds only when
-both operands start 16 bytes into torch's 64-byte aligned storage (``_aligned``): other starts
-stay on numpy's BLAS. On a CPU of any other vendor every product is numpy's BLAS.
+(cpu_capability.vendor): on an AMD CPU ``blas_order_amd`` holds the orders (measured on an AMD
+EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
 """
 
 from __future__ import annotations
@@ -54,6 +37,7 @@ import functools
 import numpy as np
 
 from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, vendor
+from gradrepl.engine.ops import blas_order_amd
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
@@ -73,7 +57,7 @@ def follows_torch(a, b) -> bool:
     """Whether ``matrix_product`` reproduces torch's bits for these operands."""
     measured_on = vendor()
     if measured_on != INTEL:
-        return measured_on == AMD and _follows_unfused(a, b)
+        return measured_on == AMD and blas_order_amd.follows(a, b)
     if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
         return False
     m, k = a.shape
@@ -96,93 +80,6 @@ def follows_torch(a, b) -> bool:
     return True
 
 
-_UNFUSED_COLUMNS = (2, 3, 4, 8)  # AMD: the column counts every row count sums unfused
-_UNFUSED_ROW_K = SMALL_PRODUCT  # AMD: a row times a matrix, measured up to this k (n * k <= it)
-_UNFUSED_K = 800  # AMD: more rows measured up to this k
-
-
-_AMD_GEMV_K = 4096  # AMD gemv: measured up to this k,
-_AMD_GEMV_SIZE = 6_000_000  # and this many multiply-adds (two threads split it in whole blocks)
-
-
-def _follows_unfused(a, b) -> bool:
-    """AMD's shapes summed as an unfused chain, and its gemv (module docstring)."""
-    if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
-        return False
-    m, k = a.shape
-    n = b.shape[1]
-    if n == 1 and m > 1:
-        return (k <= _AMD_GEMV_K and m * k <= _AMD_GEMV_SIZE and a.flags.c_contiguous
-                and (k == 1 or b.strides[0] == b.itemsize) and _aligned(a) and _aligned(b))
-    if k < 2 or m * k * n > SMALL_PRODUCT or not b.flags.c_contiguous:
-        return False
-    if m == 1:  # a dot with a transposed row (torch's strides say so) takes another kernel
-        return k <= _UNFUSED_ROW_K and n <= 2 * _ROW_COLUMNS and (
-            n > 1 or b.strides[1] == b.itemsize)
-    return n in _UNFUSED_COLUMNS and k <= _UNFUSED_K
-
-
-def _unfused_chain(a, b):
-    """Each product rounded to float32, summed from +0 in k order (AMD's MKL, module
-    docstring). ``add.accumulate`` adds strictly in order; starting from +0 changes only an
-    all--0 sum, which adding +0 at the end makes +0 as well."""
-    products = np.multiply(a.T[:, :, None], b[:, None, :])  # (k, m, n), each rounded once
-    total = np.add.accumulate(products, axis=0)[-1]
-    return np.add(total, _F32.type(0.0), out=total)
-
-
-def _aligned(x) -> bool:
-    """Whether ``x`` starts a multiple of 16 bytes into the array that owns its memory (torch's
-    storages are 64-byte aligned, so there MKL's kernels peel no element to align)."""
-    owner = x
-    while isinstance(owner.base, np.ndarray):
-        owner = owner.base
-    start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
-    return start % 16 == 0
-
-
-_AMD_LANES = 4  # AMD gemv's vector (SSE)
-_AMD_LEFTOVER_HEAD = 4  # the rows after the blocks of four: products summed before the lanes
-
-
-def _amd_gemv(a, x):
-    """AMD MKL's gemv order (module docstring): rows in blocks of four, then the leftover rows,
-    the second of which adds its groups of 8 into one accumulator."""
-    m, k = a.shape
-    products = a * x  # each rounded once: no fused step anywhere
-    blocked = m // 4 * 4
-    out = np.empty(m, _F32)
-    if blocked:
-        out[:blocked] = _amd_lanes(products[:blocked], (k - 1) % _AMD_LANES + 1, k, split=False)
-    head = min(_AMD_LEFTOVER_HEAD, k)
-    groups = (k - head) // (2 * _AMD_LANES) * 2 * _AMD_LANES
-    for row in range(blocked, m):
-        out[row:row + 1] = _amd_lanes(products[row:row + 1], head, head + groups,
-                                      split=row != blocked + 1)
-    return np.add(out, _F32.type(0.0), out=out)  # the accumulators start from +0
-
-
-def _amd_lanes(products, head, end, split):
-    """Products ``[0, head)`` in order, ``[head, end)`` in 4 lanes folded by halves, the rest
-    (``[end, k)``) added in order. ``split``: the lanes' products alternate between two
-    accumulators by groups of 4, added lane by lane before the fold."""
-    total = products[:, 0].copy()
-    for column in range(1, head):
-        total += products[:, column]
-    if end > head:
-        lanes = products[:, head:end].reshape(len(products), -1, _AMD_LANES).copy()
-        lanes[:, 0, 0] += total
-        if split:
-            acc = (np.add.accumulate(lanes[:, 0::2], axis=1)[:, -1]
-                   + np.add.accumulate(lanes[:, 1::2], axis=1)[:, -1])
-        else:
-            acc = np.add.accumulate(lanes, axis=1)[:, -1]
-        total = (acc[:, 0] + acc[:, 2]) + (acc[:, 1] + acc[:, 3])
-    for column in range(end, products.shape[1]):
-        total += products[:, column]
-    return total
-
-
 def _follows_gemv(a, k) -> bool:
     # MKL picks its kernel by the CPU itself (ATEN_CPU_CAPABILITY does not reach it)
     return 2 <= k <= _GEMV_LANES + 1 and a.flags.c_contiguous and _mkl_avx512()
@@ -198,9 +95,7 @@ def matrix_product(a, b):
     if not follows_torch(a, b):
         return np.matmul(a, b)
     if vendor() != INTEL:  # AMD's rules: follows_torch admits no other vendor
-        if b.shape[1] == 1 and a.shape[0] > 1:
-            return _amd_gemv(a, b[:, 0])[:, None]
-        return _unfused_chain(a, b)
+        return blas_order_amd.product(a, b)
     if b.shape[1] == 1 and a.shape[0] > 1:
         return _matrix_times_column(a, b[:, 0])[:, None]
     total = None
