@@ -158,9 +158,7 @@ def test_amd_follows_the_mapped_shapes(cpu_vendor):
     assert not blas_order.follows_torch(ones(20, 16).T, ones(20, 1))  # a transposed: axpy
     assert not blas_order.follows_torch(ones(20, 16).T, ones(5, 20).T)  # both transposed
     assert blas_order.follows_torch(ones(20, 16).T, ones(12, 20).T)  # fused from 12 columns
-    # 4 to 11 rows not a multiple of four, 12 columns or more: the leftover rows' kernel switches
-    # by a rule not mapped
-    assert not blas_order.follows_torch(ones(6, 20), ones(20, 12))
+    assert blas_order.follows_torch(ones(6, 20), ones(20, 12))  # leftover rows: row kernels
     assert blas_order.follows_torch(ones(3, 20), ones(20, 12))
     assert blas_order.follows_torch(ones(13, 20), ones(20, 12))
     assert not blas_order.follows_torch(ones(1, 8), ones(1, 8).T)  # a transposed row

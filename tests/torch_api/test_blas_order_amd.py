@@ -18,6 +18,8 @@ _shapes = st.one_of(
     st.tuples(st.integers(2, 200), st.integers(1, 300), st.integers(2, 11)),  # up to 11 columns
     st.tuples(st.sampled_from([4, 8, 12, 13, 16, 31, 64]), st.integers(1, 400),
               st.integers(12, 80)),  # fused chains
+    st.tuples(st.sampled_from([5, 6, 7, 9, 10, 11]), st.integers(1, 60),
+              st.integers(12, 40)),  # blocked rows fused, the leftover rows by k and n
     st.tuples(st.integers(1, 3), st.integers(1, 700), st.integers(1, 100)),  # 1 to 3 rows
     st.tuples(st.integers(1, 30), st.integers(1, 30), st.integers(1, 30)))  # lesson-sized
 

@@ -29,11 +29,11 @@ row-major (``x @ w``) or a transposed row-major matrix (``x @ weight.t()``, nn.L
 - 12 columns or more, rows in blocks of four (so every row when m is a multiple of 4; and every
   row from m = 12): a *fused* chain ``fma(a, b, acc)`` from the first product, cut into k blocks
   added at the end: one block up to k = 192, two of ``k // 2`` (and a last product alone when k is
-  odd) below 384, else blocks of 192.
+  odd) below 384, else blocks of 192. With 5 to 11 rows, the rows after the blocks of four are
+  fused chains too when k <= 4, or n <= 16 and k <= 16; otherwise they take the row kernels above.
 
-Products with 4 to 11 rows not a multiple of four and 12 columns or more (their leftover rows
-switch kernels by a rule not mapped), a transposed ``b`` times a transposed ``a`` below 12
-columns, and operands not starting on a 16-byte boundary of their storage stay on numpy's BLAS.
+A transposed ``b`` times a transposed ``a`` below 12 columns, and operands not starting on a
+16-byte boundary of their storage stay on numpy's BLAS.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ _LEFTOVER_HEAD = 4  # gemv's rows after the blocks of four: products summed befo
 _FUSED_COLUMNS = 12  # from this many columns, blocked rows sum as fused chains
 _FUSED_ALL_ROWS = 12  # from this many rows, every row does
 _K_BLOCK = 192  # the fused chains' k block
+_SMALL_SIDE = 16  # 4 to 11 rows: leftover rows fused up to this many columns and this k
 
 GEMV_K = 4096  # gemv measured up to this k,
 GEMV_SIZE = 6_000_000  # and this many multiply-adds (two threads split it in whole blocks)
@@ -71,10 +72,8 @@ def follows(a, b) -> bool:
         return False
     if n == 1:  # a dot: the row kernel, unless b is a transposed row (torch's strides say so)
         return k <= CHAIN_SIZE and b.strides[1] == b.itemsize
-    if n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS):
+    if n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS or m > 4 and _leftover_fused(k, n)):
         return m * k * n <= CHAIN_SIZE
-    if n >= _FUSED_COLUMNS and m > 3:
-        return False  # leftover rows beside blocked ones: not mapped
     if transposed_b:
         return a.flags.c_contiguous and m * k * n <= DOT_SIZE
     return m * k * n <= CHAIN_SIZE
@@ -104,11 +103,19 @@ def product(a, b):
         return gemv(a, b[:, 0])[:, None]
     if m == 1 and n > 1 and not b.flags.c_contiguous:
         return gemv(b.T, a[0])[None]
-    if n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS):
+    if n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS or m > 4 and _leftover_fused(k, n)):
         return _fused_blocks(a, b)
-    if b.flags.c_contiguous:
-        return _row_kernel(a, b)
-    return _dots(a, b)
+    rows = _row_kernel(a, b) if b.flags.c_contiguous else _dots(a, b)
+    if n >= _FUSED_COLUMNS and m > 3:  # blocked rows fused, the leftover rows as above
+        blocked = m // 4 * 4
+        rows[:blocked] = _fused_blocks(a[:blocked], b)
+    return rows
+
+
+def _leftover_fused(k, n) -> bool:
+    """Whether the rows after the blocks of four (4 to 11 rows) sum as fused chains too: for a
+    short k, or a small product; else they take the row kernels."""
+    return k <= _LANES or (n <= _SMALL_SIDE and k <= _SMALL_SIDE)
 
 
 def gemv(a, x):
