@@ -91,6 +91,8 @@ def _aligned(x) -> bool:
         return True
     while isinstance(owner.base, np.ndarray):
         owner = owner.base
+    if x.size == owner.size and (x.flags.c_contiguous or x.flags.f_contiguous):
+        return True  # covers the whole of its owner (weight.t()): starts where it does
     start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
     return start % 16 == 0
 
