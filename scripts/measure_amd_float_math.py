@@ -41,7 +41,8 @@ def main():
         line = (f"{name}: {differ.mean():.2%} differ from correctly rounded; "
                 f"strided vs contiguous {np.mean(ours != strided):.2%}")
         if differ.any():
-            line += f"; exact value within {np.max(np.abs(position[differ] - 0.5)):.3f} ulp of a midpoint"
+            distance = np.max(np.abs(position[differ] - 0.5))
+            line += f"; exact value within {distance:.3f} ulp of a midpoint"
         if name in sleef_versions:
             line += f"; {np.mean(ours != sleef_versions[name](inputs)):.2%} differ from SLEEF u10"
         print(line)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import gradrepl.torch as gt
 from gradrepl.engine.float_math.fused import fma32
 from gradrepl.engine.ops import blas_order, blas_order_amd as amd
-from tests.cpu_vendor import UNMEASURED
+from tests.cpu_vendor import needs_amd_mkl
 
 F32 = np.float32
 _shapes = st.one_of(
@@ -25,12 +25,11 @@ _shapes = st.one_of(
 
 
 @pytest.mark.torch
+@needs_amd_mkl
 @settings(max_examples=120, deadline=None)
 @given(shape=_shapes, a_t=st.booleans(), b_t=st.booleans(), seed=st.integers(0, 9999))
 def test_products_match_amd_torch_bit_for_bit(shape, a_t, b_t, seed):
     real_torch = pytest.importorskip("torch")
-    if blas_order.vendor() != "AuthenticAMD":
-        pytest.skip(f"AMD's orders are compared on an AMD CPU. {UNMEASURED}")
     m, k, n = shape
     real_torch.manual_seed(seed)
     a = real_torch.randn(k, m).mT if a_t else real_torch.randn(m, k)
@@ -42,11 +41,10 @@ def test_products_match_amd_torch_bit_for_bit(shape, a_t, b_t, seed):
 
 
 @pytest.mark.torch
+@needs_amd_mkl
 @pytest.mark.parametrize("batch,features,outputs", [(32, 2, 16), (64, 784, 10), (5, 27, 100),
                                                     (12, 10, 3), (3, 100, 50), (16, 64, 64)])
 def test_linear_layer_matches_amd_torch_bit_for_bit(real_torch, batch, features, outputs):
-    if blas_order.vendor() != "AuthenticAMD":
-        pytest.skip(f"AMD's orders are compared on an AMD CPU. {UNMEASURED}")
 
     def run(lib):
         lib.manual_seed(batch + features + outputs)

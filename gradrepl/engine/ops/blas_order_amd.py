@@ -72,7 +72,7 @@ def follows(a, b) -> bool:
         return False
     if n == 1:  # a dot: the row kernel, unless b is a transposed row (torch's strides say so)
         return k <= CHAIN_SIZE and b.strides[1] == b.itemsize
-    if n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS or m > 4 and _leftover_fused(k, n)):
+    if _all_fused(m, k, n):
         return m * k * n <= CHAIN_SIZE
     if transposed_b:
         return a.flags.c_contiguous and m * k * n <= DOT_SIZE
@@ -105,13 +105,19 @@ def product(a, b):
         return gemv(a, b[:, 0])[:, None]
     if m == 1 and n > 1 and not b.flags.c_contiguous:
         return gemv(b.T, a[0])[None]
-    if n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS or m > 4 and _leftover_fused(k, n)):
+    if _all_fused(m, k, n):
         return _fused_blocks(a, b)
     rows = _row_kernel(a, b) if b.flags.c_contiguous else _dots(a, b)
     if n >= _FUSED_COLUMNS and m > 3:  # blocked rows fused, the leftover rows as above
         blocked = m // 4 * 4
         rows[:blocked] = _fused_blocks(a[:blocked], b)
     return rows
+
+
+def _all_fused(m, k, n) -> bool:
+    """Whether every row sums as a fused chain (12+ columns, module docstring)."""
+    return n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS
+                                    or m > 4 and _leftover_fused(k, n))
 
 
 def _leftover_fused(k, n) -> bool:
