@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from gradrepl.engine.cpu_capability import mkl_order_measured, mkl_unmeasured_reason
+from gradrepl.engine.cpu_capability import AMD, mkl_order_measured, mkl_unmeasured_reason, vendor
 
 MKL_MEASURED = mkl_order_measured()
 # why a claim resting on MKL's kernels is not made here ("" where it is)
 UNMEASURED = mkl_unmeasured_reason()
 
 needs_measured_mkl = pytest.mark.skipif(not MKL_MEASURED, reason=UNMEASURED or "measured here")
+# AMD MKL's product orders (engine/ops/blas_order_amd.py) are compared with torch on AMD CPUs only
+needs_amd_mkl = pytest.mark.skipif(
+    vendor() != AMD, reason=f"AMD MKL's orders are compared on an AMD CPU. {UNMEASURED}")
 
 
 @pytest.fixture

@@ -120,8 +120,8 @@ def _read_cpuinfo() -> str:
 
 def mkl_order_measured() -> bool:
     """Whether MKL's kernels here are the ones gradrepl's bit-exact claims were measured on (an
-    Intel CPU). MKL dispatches by vendor: on an AMD EPYC it sums most small sgemms in other
-    orders (ops/blas_order.py follows only some of them there) and its float32 sqrt is not
+    Intel CPU). MKL dispatches by vendor: on an AMD EPYC it sums small sgemms in other
+    orders (ops/blas_order_amd.py follows most of them there) and its float32 sqrt is not
     correctly rounded (docs/floats.md, "CPU vendor")."""
     return vendor() == MEASURED_VENDOR
 
@@ -133,5 +133,5 @@ def mkl_unmeasured_reason() -> str:
         return ""
     return (f"MKL's kernels were measured on {MEASURED_VENDOR} CPUs; this CPU is "
             f"{vendor() or 'of unknown vendor'}, where MKL picks others (its float32 sqrt is not "
-            f"correctly rounded, and most matrix products sum in orders gradrepl does not follow "
+            f"correctly rounded, and some matrix products sum in orders gradrepl does not follow "
             f"here: ops/blas_order.py, docs/floats.md)")

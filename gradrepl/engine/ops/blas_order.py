@@ -26,13 +26,8 @@ more than 8192 multiply-adds into halves of ceil(m / 2) rows, each with its own 
 Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS.
 
 All of the above was measured on Intel CPUs, and MKL chooses its kernels by CPU vendor
-(cpu_capability.vendor). On an AMD EPYC (Zen 3, AVX-512; measured with the same crafted and
-random inputs, docs/floats.md "CPU vendor") MKL's sgemm sums a row times a matrix (m = 1: dots
-too, any k measured up to 1500, n up to 32) and a product with 2, 3, 4 or 8 output columns (k up
-to 800) as an *unfused* chain: every product rounded to float32, added to a total that starts
-from +0 in k order, with no k blocking and no thread split. Other column counts mix fused and
-unfused orders by a rule not mapped, matrix-times-column gemv and a transposed ``b`` were not
-measured: numpy's BLAS. On a CPU of any other vendor every product is numpy's BLAS.
+(cpu_capability.vendor): on an AMD CPU ``blas_order_amd`` holds the orders (measured on an AMD
+EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
 """
 
 from __future__ import annotations
@@ -42,6 +37,7 @@ import functools
 import numpy as np
 
 from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, vendor
+from gradrepl.engine.ops import blas_order_amd
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
@@ -61,7 +57,7 @@ def follows_torch(a, b) -> bool:
     """Whether ``matrix_product`` reproduces torch's bits for these operands."""
     measured_on = vendor()
     if measured_on != INTEL:
-        return measured_on == AMD and _follows_unfused(a, b)
+        return measured_on == AMD and blas_order_amd.follows(a, b)
     if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
         return False
     m, k = a.shape
@@ -84,34 +80,6 @@ def follows_torch(a, b) -> bool:
     return True
 
 
-_UNFUSED_COLUMNS = (2, 3, 4, 8)  # AMD: the column counts every row count sums unfused
-_UNFUSED_ROW_K = 1500  # AMD: a row times a matrix measured up to this k
-_UNFUSED_K = 800  # AMD: more rows measured up to this k
-
-
-def _follows_unfused(a, b) -> bool:
-    """AMD's shapes summed as an unfused chain (module docstring)."""
-    if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
-        return False
-    m, k = a.shape
-    n = b.shape[1]
-    if k < 2 or m * k * n > SMALL_PRODUCT or not b.flags.c_contiguous:
-        return False
-    if m == 1:  # a dot with a transposed row (torch's strides say so) takes another kernel
-        return k <= _UNFUSED_ROW_K and n <= 2 * _ROW_COLUMNS and (
-            n > 1 or b.strides[1] == b.itemsize)
-    return n in _UNFUSED_COLUMNS and k <= _UNFUSED_K
-
-
-def _unfused_chain(a, b):
-    """Each product rounded to float32, summed from +0 in k order (AMD's MKL, module
-    docstring). ``add.accumulate`` adds strictly in order; starting from +0 changes only an
-    all--0 sum, which adding +0 at the end makes +0 as well."""
-    products = np.multiply(a.T[:, :, None], b[:, None, :])  # (k, m, n), each rounded once
-    total = np.add.accumulate(products, axis=0)[-1]
-    return np.add(total, _F32.type(0.0), out=total)
-
-
 def _follows_gemv(a, k) -> bool:
     # MKL picks its kernel by the CPU itself (ATEN_CPU_CAPABILITY does not reach it)
     return 2 <= k <= _GEMV_LANES + 1 and a.flags.c_contiguous and _mkl_avx512()
@@ -126,8 +94,8 @@ def matrix_product(a, b):
     """``a @ b`` for 2-D arrays: torch's summation order where it is known, else numpy's."""
     if not follows_torch(a, b):
         return np.matmul(a, b)
-    if vendor() != INTEL:  # AMD's rule: follows_torch admits no other vendor
-        return _unfused_chain(a, b)
+    if vendor() != INTEL:  # AMD's rules: follows_torch admits no other vendor
+        return blas_order_amd.product(a, b)
     if b.shape[1] == 1 and a.shape[0] > 1:
         return _matrix_times_column(a, b[:, 0])[:, None]
     total = None

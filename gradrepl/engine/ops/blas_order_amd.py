@@ -1,0 +1,246 @@
+"""Small float32 matrix products in the order MKL sums them on an AMD CPU (blas_order.py picks
+this module by cpu_capability.vendor; Intel's orders are there).
+
+MKL takes other kernels on an AMD EPYC (Zen 3, AVX-512; torch 2.13, MKL 2024.2) than on Intel.
+Each rule below was found by summing crafted inputs (2**30 and -2**30 among ones: the ones that
+survive name the partial sums the pair met in), then checked byte for byte on random shapes
+against live torch (scripts/measure_amd_blas.py; docs/floats.md "CPU vendor"). ``b`` is either
+row-major (``x @ w``) or a transposed row-major matrix (``x @ weight.t()``, nn.Linear's forward);
+"products" are each rounded to float32 unless a rule says fused.
+
+- A matrix times one column (gemv: ``nn.Linear(k, 1)``, ``mv``; and a row times a transposed
+  matrix, which torch hands to gemv with the matrix's rows): unfused, 4 lanes wide, rows in blocks
+  of four. A blocked row sums a head of ``(k - 1) % 4 + 1`` products in order, then the rest in 4
+  lanes (lane l takes head + l, head + l + 4, ...), the head's sum entering lane 0 before its first
+  product; the lanes fold as ``(l0 + l2) + (l1 + l3)``. The rows after the last block of four take
+  a head of 4, then whole groups of 8 products, then the rest in order after the fold; the groups
+  go to two 4-lane accumulators (each group's halves, added lane by lane before the fold), except
+  on the second leftover row, whose groups add into one.
+- ``b`` transposed, 2 to 11 columns (and the rows of 1 to 3-row products): each element is a
+  dot of two contiguous rows. Its head is the products before ``a``'s row reaches a 16-byte
+  boundary (0 to 3), then 4 lanes as above over whole groups of 4 (columns in the blocks of four)
+  or whole groups of 8 in two accumulators (the last ``n % 4`` columns), folded, then the rest in
+  order.
+- ``b`` row-major, up to 11 columns (and the rows of 1 to 3-row products): each element an
+  unfused chain from +0 in k order, except where ``c``'s row does not start on a 16-byte boundary
+  and a whole vector of 4 follows: its first 1-3 elements (the peeled ones) sum each group of 8
+  products as the first 4 in order, then the next 4 chained apart and added, then the rest in
+  order.
+- 12 columns or more, rows in blocks of four (so every row when m is a multiple of 4; and every
+  row from m = 12): a *fused* chain ``fma(a, b, acc)`` from the first product, cut into k blocks
+  added at the end: one block up to k = 192, two of ``k // 2`` (and a last product alone when k is
+  odd) below 384, else blocks of 192. With 5 to 11 rows, the rows after the blocks of four are
+  fused chains too when k <= 4, or n <= 16 and k <= 16; otherwise they take the row kernels above.
+
+A transposed ``b`` times a transposed ``a`` below 12 columns, and operands not starting on a
+16-byte boundary of their storage stay on numpy's BLAS.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_F32 = np.dtype(np.float32)
+_LANES = 4  # MKL's vector here (SSE)
+_LEFTOVER_HEAD = 4  # gemv's rows after the blocks of four: products summed before the lanes
+_FUSED_COLUMNS = 12  # from this many columns, blocked rows sum as fused chains
+_FUSED_ALL_ROWS = 12  # from this many rows, every row does
+_K_BLOCK = 192  # the fused chains' k block
+_SMALL_SIDE = 16  # 4 to 11 rows: leftover rows fused up to this many columns and this k
+
+GEMV_K = 4096  # gemv measured up to this k,
+GEMV_SIZE = 6_000_000  # and this many multiply-adds (two threads split it in whole blocks)
+DOT_SIZE = 1 << 15  # the dot kernel up to here (about 60 us; 64 x 784 x 10 would take 7 ms)
+CHAIN_SIZE = 1 << 15  # the chains (a numpy step per k) up to here, as on Intel
+
+
+def follows(a, b) -> bool:
+    """Whether ``product`` reproduces AMD torch's bits for these 2-D operands."""
+    if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
+        return False
+    m, k = a.shape
+    n = b.shape[1]
+    if not (_aligned(a) and _aligned(b)) or m == 0 or n == 0 or k == 0:
+        return False
+    rows_b = b.flags.c_contiguous  # (k, n) row-major (any (k, 1) column counts as both)
+    transposed_b = not rows_b and b.strides[0] == b.itemsize and b.strides[1] == k * b.itemsize
+    if n == 1 and m > 1:
+        return _gemv_fits(a, m, k) and (k == 1 or b.strides[0] == b.itemsize)
+    if m == 1 and transposed_b:
+        return _gemv_fits(b.T, n, k) and (k == 1 or a.strides[1] == a.itemsize)
+    if not (rows_b or transposed_b) or not (a.flags.c_contiguous or a.flags.f_contiguous):
+        return False
+    if n == 1:  # a dot: the row kernel, unless b is a transposed row (torch's strides say so)
+        return k <= CHAIN_SIZE and b.strides[1] == b.itemsize
+    if _all_fused(m, k, n):
+        return m * k * n <= CHAIN_SIZE
+    if transposed_b:
+        return a.flags.c_contiguous and m * k * n <= DOT_SIZE
+    return m * k * n <= CHAIN_SIZE
+
+
+def _gemv_fits(matrix, m, k) -> bool:
+    return k <= GEMV_K and m * k <= GEMV_SIZE and matrix.flags.c_contiguous
+
+
+def _aligned(x) -> bool:
+    """Whether ``x`` starts a multiple of 16 bytes into the array that owns its memory (torch's
+    storages are 64-byte aligned, and MKL's kernels peel to 16-byte boundaries)."""
+    owner = x
+    if owner.base is None:  # owns its memory: starts at 0
+        return True
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    if x.size == owner.size and (x.flags.c_contiguous or x.flags.f_contiguous):
+        return True  # covers the whole of its owner (weight.t()): starts where it does
+    start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    return start % 16 == 0
+
+
+def product(a, b):
+    """``a @ b`` in AMD MKL's order, for operands ``follows`` admits."""
+    m, k = a.shape
+    n = b.shape[1]
+    if n == 1 and m > 1:
+        return gemv(a, b[:, 0])[:, None]
+    if m == 1 and n > 1 and not b.flags.c_contiguous:
+        return gemv(b.T, a[0])[None]
+    if _all_fused(m, k, n):
+        return _fused_blocks(a, b)
+    rows = _row_kernel(a, b) if b.flags.c_contiguous else _dots(a, b)
+    if n >= _FUSED_COLUMNS and m > 3:  # blocked rows fused, the leftover rows as above
+        blocked = m // 4 * 4
+        rows[:blocked] = _fused_blocks(a[:blocked], b)
+    return rows
+
+
+def _all_fused(m, k, n) -> bool:
+    """Whether every row sums as a fused chain (12+ columns, module docstring)."""
+    return n >= _FUSED_COLUMNS and (m % 4 == 0 or m >= _FUSED_ALL_ROWS
+                                    or m > 4 and _leftover_fused(k, n))
+
+
+def _leftover_fused(k, n) -> bool:
+    """Whether the rows after the blocks of four (4 to 11 rows) sum as fused chains too: for a
+    short k, or a small product; else they take the row kernels."""
+    return k <= _LANES or (n <= _SMALL_SIDE and k <= _SMALL_SIDE)
+
+
+def gemv(a, x):
+    """AMD MKL's gemv order (module docstring): rows in blocks of four, then the leftover rows,
+    the second of which adds its groups of 8 into one accumulator."""
+    m, k = a.shape
+    products = a * x  # each rounded once: no fused step anywhere
+    if k <= _LANES:  # every row's head holds all its products (nn.Linear(3, 1)): one chain
+        return _lanes(products, k, k, split=False) + _F32.type(0.0)
+    blocked = m // 4 * 4
+    out = np.empty(m, _F32)
+    if blocked:
+        out[:blocked] = _lanes(products[:blocked], (k - 1) % _LANES + 1, k, split=False)
+    head = min(_LEFTOVER_HEAD, k)
+    groups = (k - head) // (2 * _LANES) * 2 * _LANES
+    for row in range(blocked, m):
+        out[row:row + 1] = _lanes(products[row:row + 1], head, head + groups,
+                                  split=row != blocked + 1)
+    return np.add(out, _F32.type(0.0), out=out)  # the accumulators start from +0
+
+
+def _lanes(products, head, end, split):
+    """Rows of products: ``[0, head)`` in order, ``[head, end)`` in 4 lanes folded by halves, the
+    rest added in order. ``split``: the lanes' products alternate between two accumulators by
+    groups of 4, added lane by lane before the fold."""
+    total = products[:, 0].copy() if head else None
+    for column in range(1, head):
+        total += products[:, column]
+    if end > head:
+        lanes = products[:, head:end].reshape(len(products), -1, _LANES).copy()
+        if total is not None:
+            lanes[:, 0, 0] += total
+        if split:
+            acc = (np.add.accumulate(lanes[:, 0::2], axis=1)[:, -1]
+                   + np.add.accumulate(lanes[:, 1::2], axis=1)[:, -1])
+        else:
+            acc = np.add.accumulate(lanes, axis=1)[:, -1]
+        total = (acc[:, 0] + acc[:, 2]) + (acc[:, 1] + acc[:, 3])
+    elif total is None:
+        total, end = products[:, 0].copy(), 1
+    for column in range(end, products.shape[1]):
+        total += products[:, column]
+    return total
+
+
+def _dots(a, b):
+    """A transposed ``b``: every element a dot of ``a``'s row and ``b``'s column (contiguous),
+    headed by the products before ``a``'s row reaches a 16-byte boundary."""
+    m, k = a.shape
+    n = b.shape[1]
+    blocked = n // _LANES * _LANES
+    out = np.empty((m, n), _F32)
+    row_heads = (-np.arange(m) * k) % _LANES  # a starts aligned (``follows``)
+    for head in range(_LANES):
+        rows = np.flatnonzero(row_heads == head)
+        if not len(rows):
+            continue
+        h = min(head, k)
+        products = a[rows][:, None, :] * b.T[None]  # (rows, n, k)
+        for lo, hi, step, split in ((0, blocked, _LANES, False), (blocked, n, 2 * _LANES, True)):
+            if hi > lo:
+                flat = products[:, lo:hi].reshape(-1, k)
+                end = h + (k - h) // step * step
+                out[rows, lo:hi] = _lanes(flat, h, end, split).reshape(len(rows), hi - lo)
+    return np.add(out, _F32.type(0.0), out=out)
+
+
+def _row_kernel(a, b):
+    """``b`` row-major: unfused chains from +0, except each row's peeled first elements (module
+    docstring)."""
+    out = unfused_chain(a, b)
+    m, k = a.shape
+    n = b.shape[1]
+    peeled = (-np.arange(m) * n) % _LANES  # ``c`` is a fresh, aligned array
+    for count in range(1, _LANES):
+        rows = np.flatnonzero(peeled == count)
+        if len(rows) and n - count >= _LANES:
+            products = a[rows][:, :, None] * b[None, :, :count]  # (rows, k, count)
+            out[rows, :count] = _peeled_order(np.moveaxis(products, 1, -1))
+    return out
+
+
+def _peeled_order(products):
+    """Per group of 8 products: the first 4 added to the total in order, the next 4 chained
+    apart, then added; the rest in order. ``products``: (..., k)."""
+    k = products.shape[-1]
+    whole = k // (2 * _LANES) * 2 * _LANES
+    groups = products[..., :whole].reshape(products.shape[:-1] + (-1, 2, _LANES))
+    second = np.add.accumulate(groups[..., 1, :], axis=-1)[..., -1:]
+    steps = np.concatenate([groups[..., 0, :], second], axis=-1)  # (..., groups, 5)
+    steps = np.concatenate([steps.reshape(products.shape[:-1] + (-1,)), products[..., whole:]],
+                           axis=-1)
+    total = np.add.accumulate(steps, axis=-1)[..., -1]
+    return np.add(total, _F32.type(0.0))
+
+
+def unfused_chain(a, b):
+    """Each product rounded to float32, summed from +0 in k order. ``add.accumulate`` adds
+    strictly in order; starting from +0 changes only an all--0 sum, which adding +0 at the end
+    makes +0 as well."""
+    products = np.multiply(a.T[:, :, None], b[:, None, :])  # (k, m, n), each rounded once
+    total = np.add.accumulate(products, axis=0)[-1]
+    return np.add(total, _F32.type(0.0), out=total)
+
+
+def k_blocks(k):
+    """The k ranges the fused chains sum apart: one up to 192, two of k // 2 (and one product
+    when k is odd) below 384, else blocks of 192."""
+    size = k if k <= _K_BLOCK else (k // 2 if k < 2 * _K_BLOCK else _K_BLOCK)
+    return [(lo, min(lo + size, k)) for lo in range(0, k, size)]
+
+
+def _fused_blocks(a, b):
+    from gradrepl.engine.ops.blas_order import _chain
+
+    total = None
+    for lo, hi in k_blocks(a.shape[1]):
+        part = _chain(a[:, lo:hi], b[lo:hi])
+        total = part if total is None else np.add(total, part, out=total)
+    return np.add(total, _F32.type(0.0), out=total)

@@ -1,0 +1,66 @@
+"""How many random float32 products gradrepl's AMD orders reproduce byte for byte (needs torch, on
+an AMD CPU; docs/floats.md "CPU vendor").
+
+    PYTHONPATH=$PWD python scripts/measure_amd_blas.py [--shapes 600] [--seed 0]
+
+Draws shapes from every region ``blas_order_amd.follows`` admits (gemv, a row times a matrix,
+``b`` row-major or transposed as nn.Linear's weight, either layout of ``a``), makes the operands
+in torch (64-byte aligned storage, as a lesson's tensors are), and compares gradrepl's product
+with torch's. Shapes gradrepl leaves on numpy's BLAS are counted apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+
+def draw(rng):
+    region = rng.integers(6)
+    if region == 0:  # gemv / nn.Linear(k, 1)
+        m, k, n = rng.integers(2, 3000), rng.integers(1, 2000), 1
+    elif region == 1:  # a row times a matrix
+        m, k, n = 1, rng.integers(1, 3000), rng.integers(1, 40)
+    elif region == 2:  # up to 11 columns
+        m, k, n = rng.integers(2, 200), rng.integers(1, 600), rng.integers(2, 12)
+    elif region == 3:  # 12 columns or more, row counts with no leftover rows
+        m = rng.choice([rng.integers(1, 8) * 4, rng.integers(12, 100)])
+        m, k, n = m, rng.integers(1, 500), rng.integers(12, 140)
+    elif region == 4:  # 1 to 3 rows
+        m, k, n = rng.integers(1, 4), rng.integers(1, 900), rng.integers(2, 200)
+    else:  # lesson-sized everything
+        m, k, n = rng.integers(1, 40), rng.integers(1, 40), rng.integers(1, 40)
+    return int(m), int(k), int(n), bool(rng.integers(2)), bool(rng.integers(2))
+
+
+def main():
+    import torch
+
+    from gradrepl.engine.ops import blas_order
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--shapes", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    same = differ = left = 0
+    for _ in range(args.shapes):
+        m, k, n, a_t, b_t = draw(rng)
+        a = torch.randn((k, m) if a_t else (m, k)).mT if a_t else torch.randn(m, k)
+        b = torch.randn((n, k)).mT if b_t else torch.randn(k, n)
+        a_np, b_np = a.numpy(), b.numpy()
+        if not blas_order.follows_torch(a_np, b_np):
+            left += 1
+            continue
+        got = blas_order.matrix_product(a_np, b_np)
+        if got.tobytes() == (a @ b).numpy().tobytes():
+            same += 1
+        else:
+            differ += 1
+            print(f"differs: {m} x {k} x {n}, a transposed {a_t}, b transposed {b_t}")
+    print(f"{same} byte-identical, {differ} differ, {left} left on numpy's BLAS")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""AMD MKL's product orders (engine/ops/blas_order_amd.py): byte for byte against live torch on an
+AMD CPU, and each vectorised kernel against its rule written as a loop (these run anywhere)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gradrepl.torch as gt
+from gradrepl.engine.float_math.fused import fma32
+from gradrepl.engine.ops import blas_order, blas_order_amd as amd
+from tests.cpu_vendor import needs_amd_mkl
+
+F32 = np.float32
+_shapes = st.one_of(
+    st.tuples(st.integers(2, 200), st.integers(1, 300), st.integers(2, 11)),  # up to 11 columns
+    st.tuples(st.sampled_from([4, 8, 12, 13, 16, 31, 64]), st.integers(1, 400),
+              st.integers(12, 80)),  # fused chains
+    st.tuples(st.sampled_from([5, 6, 7, 9, 10, 11]), st.integers(1, 60),
+              st.integers(12, 40)),  # blocked rows fused, the leftover rows by k and n
+    st.tuples(st.integers(1, 3), st.integers(1, 700), st.integers(1, 100)),  # 1 to 3 rows
+    st.tuples(st.integers(1, 30), st.integers(1, 30), st.integers(1, 30)))  # lesson-sized
+
+
+@pytest.mark.torch
+@needs_amd_mkl
+@settings(max_examples=120, deadline=None)
+@given(shape=_shapes, a_t=st.booleans(), b_t=st.booleans(), seed=st.integers(0, 9999))
+def test_products_match_amd_torch_bit_for_bit(shape, a_t, b_t, seed):
+    real_torch = pytest.importorskip("torch")
+    m, k, n = shape
+    real_torch.manual_seed(seed)
+    a = real_torch.randn(k, m).mT if a_t else real_torch.randn(m, k)
+    b = real_torch.randn(n, k).mT if b_t else real_torch.randn(k, n)
+    if not blas_order.follows_torch(a.numpy(), b.numpy()):
+        return  # left on numpy's BLAS (a skip here would end the whole test)
+    ours = gt.from_numpy(a.numpy()) @ gt.from_numpy(b.numpy())  # the same strides
+    assert ours.numpy().tobytes() == (a @ b).numpy().tobytes()
+
+
+@pytest.mark.torch
+@needs_amd_mkl
+@pytest.mark.parametrize("batch,features,outputs", [(32, 2, 16), (64, 784, 10), (5, 27, 100),
+                                                    (12, 10, 3), (3, 100, 50), (16, 64, 64)])
+def test_linear_layer_matches_amd_torch_bit_for_bit(real_torch, batch, features, outputs):
+
+    def run(lib):
+        lib.manual_seed(batch + features + outputs)
+        layer = lib.nn.Linear(features, outputs)
+        return layer(lib.randn(batch, features)).detach().numpy()
+    want = run(real_torch)
+    x = np.zeros((batch, features), F32)
+    w = np.zeros((outputs, features), F32)
+    if not blas_order.follows_torch(x, w.T):
+        pytest.skip("left on numpy's BLAS")
+    assert run(gt).tobytes() == want.tobytes()
+
+
+def _lanes_loop(products, head, end, split):
+    """``amd._lanes`` for one row, as a loop."""
+    k = len(products)
+    total = None
+    for p in products[:head]:
+        total = p if total is None else F32(total + p)
+    if end > head:
+        accumulators = [[None] * 4, [None] * 4]
+        for step, p in enumerate(products[head:end]):
+            lane = accumulators[(step // 4) % 2 if split else 0]
+            start = total if step == 0 else lane[step % 4]
+            lane[step % 4] = p if start is None else F32(start + p)
+        lanes = [F32(0.0) if v is None else v for v in accumulators[0]]
+        lanes = [lanes[i] if v is None else F32(lanes[i] + v)
+                 for i, v in enumerate(accumulators[1])]
+        total = F32(F32(lanes[0] + lanes[2]) + F32(lanes[1] + lanes[3]))
+    for p in products[max(end, head):k]:
+        total = p if total is None else F32(total + p)
+    return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 9), k=st.integers(1, 45), n=st.integers(2, 13), seed=st.integers(0, 999),
+       zeros=st.booleans())
+def test_dots_are_the_stated_loop(m, k, n, seed, zeros):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, k)).astype(F32)
+    w = rng.standard_normal((n, k)).astype(F32)
+    if zeros:
+        a = np.where(a > 0, F32(-0.0), a)
+    want = np.empty((m, n), F32)
+    for i in range(m):
+        head = min((-i * k) % 4, k)  # products before a's row reaches 16 bytes
+        for j in range(n):
+            step = 4 if j < n // 4 * 4 else 8
+            end = head + (k - head) // step * step
+            want[i, j] = F32(_lanes_loop(a[i] * w[j], head, end, step == 8) + F32(0.0))
+    assert amd._dots(a, w.T).tobytes() == want.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 9), k=st.integers(1, 45), n=st.integers(1, 13), seed=st.integers(0, 999),
+       zeros=st.booleans())
+def test_row_kernel_is_the_stated_loop(m, k, n, seed, zeros):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, k)).astype(F32)
+    b = rng.standard_normal((k, n)).astype(F32)
+    if zeros:
+        a = np.where(a > 0, F32(-0.0), a)
+    want = np.empty((m, n), F32)
+    for i in range(m):
+        peeled = (-i * n) % 4
+        for j in range(n):
+            products = a[i] * b[:, j]
+            total = F32(0.0)
+            if j < peeled and n - peeled >= 4:
+                whole = k // 8 * 8
+                for g in range(0, whole, 8):
+                    for p in products[g:g + 4]:
+                        total = F32(total + p)
+                    apart = products[g + 4]
+                    for p in products[g + 5:g + 8]:
+                        apart = F32(apart + p)
+                    total = F32(total + apart)
+                rest = products[whole:]
+            else:
+                rest = products
+            for p in rest:
+                total = F32(total + p)
+            want[i, j] = F32(total + F32(0.0))
+    assert amd._row_kernel(a, b).tobytes() == want.tobytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 6), k=st.integers(1, 900), n=st.integers(12, 14), seed=st.integers(0, 999))
+def test_fused_blocks_are_fused_chains_added(m, k, n, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, k)).astype(F32)
+    b = rng.standard_normal((k, n)).astype(F32)
+    want = None
+    for lo, hi in amd.k_blocks(k):
+        part = a[:, lo:lo + 1] * b[lo:lo + 1]
+        for step in range(lo + 1, hi):
+            part = fma32(a[:, step:step + 1], b[step:step + 1], part)
+        want = part if want is None else want + part
+    assert amd._fused_blocks(a, b).tobytes() == (want + F32(0.0)).tobytes()
+
+
+def test_k_blocks():
+    assert amd.k_blocks(192) == [(0, 192)]
+    assert amd.k_blocks(193) == [(0, 96), (96, 192), (192, 193)]
+    assert amd.k_blocks(300) == [(0, 150), (150, 300)]
+    assert amd.k_blocks(600) == [(0, 192), (192, 384), (384, 576), (576, 600)]
