@@ -22,6 +22,7 @@ The property tests in tests/engine/test_summation.py check plans against the gen
 from __future__ import annotations
 
 import threading
+from time import perf_counter as _clock
 
 import numpy as np
 
@@ -57,7 +58,7 @@ def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_d
         if len(_plans) >= _MAX_PLANS:
             _plans.clear()
             ready.clear()
-        plan = _plans[key] = build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype)
+        plan = _plans[key] = fastest(a, dims, keepdim, out_shape, dtype)
         _calls.pop(key, None)
     if type(passed_dims) in (tuple, type(None)):
         ready[(a.shape, a.strides, passed_dims, keepdim, dtype)] = plan
@@ -127,17 +128,59 @@ _F16 = np.dtype(np.float16)
 _reduce = np.add.reduce
 
 
-def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype):
-    """The plan for arrays of this layout."""
+def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order="C"):
+    """The plan for arrays of this layout. ``copy_order`` is how the input is copied into the
+    buffer ("C", or "F": its axes reversed); the tree is the same either way, but which stages
+    fall on long strided views of the buffer (rather than gathers or short inner loops) is not."""
     n = int(np.prod(shape))
     leaves = np.empty(n, dtype=object)
+    slots = _copy_slots(shape, copy_order)
     for i in range(n):
-        leaves[i] = _Sym(slot=1 + i)
+        leaves[i] = _Sym(slot=slots[i])
     symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
     result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
     scalar = isinstance(result, _Sym)
     outputs = [result] if scalar else list(result.reshape(-1))
-    return _compile(outputs, n, shape, out_shape, dtype, scalar)
+    plan = _compile(outputs, n, shape, out_shape, dtype, scalar)
+    if copy_order == "F":
+        plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
+    return plan
+
+
+def _copy_slots(shape, copy_order):
+    """The buffer slot of each input element, in C order of the input's indices."""
+    n = int(np.prod(shape))
+    if copy_order == "C":
+        return range(1, 1 + n)
+    return (1 + np.arange(n).reshape(shape[::-1]).T.reshape(-1)).tolist()
+
+
+# Copy orders a plan tries: reversing the axes turns a row sum's lanes (8 per row, a short inner
+# loop per row) into columns of every row at once, at the price of a transposing copy
+COPY_ORDERS = ("C", "F")
+_TIMING_RUNS = 5
+SORT_LANES = True
+
+
+def fastest(a, dims, keepdim, out_shape, dtype):
+    """The plan, of those for each copy order, that sums ``a`` fastest (the least of a few timed
+    runs each): every candidate adds the same tree, so the choice changes only the time."""
+    orders = COPY_ORDERS if a.ndim > 1 else ("C",)
+    best, best_time = None, None
+    for order in orders:
+        plan = build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order)
+        if len(orders) == 1:
+            return plan
+        took = min(_timed(plan, a) for _ in range(_TIMING_RUNS))
+        if best is None or took < best_time:
+            best, best_time = plan, took
+    return best
+
+
+def _timed(plan, a):
+    start = _clock()
+    plan._run(a)
+    return _clock() - start
 
 
 def _chains(outputs):
@@ -190,6 +233,8 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     plan.stages = []
     size = 1 + n
     for heads in by_stage[1:final]:
+        if SORT_LANES:
+            heads.sort(key=lambda h: (len(chains[h]), [element.slot for element in chains[h]]))
         index = _index([chains[h] for h in heads])
         views, rest = _views(buffer, index)
         for lanes, view in views:  # each its own add.reduce: no gather
