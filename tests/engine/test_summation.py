@@ -107,14 +107,17 @@ def test_a_reduction_numpy_would_sum_pairwise_is_not_taken_for_a_chain():
 
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(case=_summed_arrays(), copy_order=st.sampled_from(["C", "F"]), sort_lanes=st.booleans())
-def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort_lanes):
+@given(case=_summed_arrays(), copy_order=st.sampled_from(["C", "F"]), sort_lanes=st.booleans(),
+       adds_upto=st.sampled_from([0, 3]))
+def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort_lanes, adds_upto):
     # summation_plan runs torch's tree in stages, padding short chains with +0.0 (which only
     # changes the sign of a zero the final + 0 normalises): a plan built on the first call, its
-    # input copied in either order, its stages' lanes sorted by their slots or not
+    # input copied in either order, its stages' lanes sorted by their slots or not, short view
+    # stages as binary adds or not
     a, dims, keepdim = case
     monkeypatch.setattr(summation_plan, "COPY_ORDERS", (copy_order,))
     monkeypatch.setattr(summation_plan, "SORT_LANES", sort_lanes)
+    monkeypatch.setattr(summation_plan, "ADDS_UPTO", adds_upto)
     monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 1)
     monkeypatch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0)
     monkeypatch.setattr(summation_plan, "_plans", {})

@@ -112,10 +112,20 @@ class _Plan:
         # np.copyto in Python, a tenth of a small sum's time
         self.input_view[...] = a
         buffer = self.buffer
-        for view, index, out in self.stages:
-            _reduce(buffer[index] if view is None else view, 0, None, out)
-        view, index = self.final
-        result = _reduce(buffer[index] if view is None else view, 0)  # a fresh array
+        for view, index, out, rows in self.stages:
+            if rows is not None:  # two or three rows of a view: binary adds, in order
+                _add(rows[0], rows[1], out)
+                if len(rows) == 3:
+                    _add(out, rows[2], out)
+            else:
+                _reduce(buffer[index] if view is None else view, 0, None, out)
+        view, index, rows = self.final
+        if rows is not None:
+            result = _add(rows[0], rows[1])  # a fresh array
+            if len(rows) == 3:
+                _add(result, rows[2], result)
+        else:
+            result = _reduce(buffer[index] if view is None else view, 0)  # a fresh array
         if self.scalar:  # a lone lane and its spare (see _gather)
             return _F16.type(result[0]) if self.half else result[0]
         if result.size != self.n_out:
@@ -126,6 +136,10 @@ class _Plan:
 
 _F16 = np.dtype(np.float16)
 _reduce = np.add.reduce
+_add = np.add
+# a view stage of up to this many rows runs as binary adds of its rows (a binary add costs about
+# a third of add.reduce's call on small arrays): r0 + r1, then + r2, the order add.reduce keeps
+ADDS_UPTO = 3
 
 
 def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order="C"):
@@ -238,18 +252,25 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
         index = _index([chains[h] for h in heads])
         views, rest = _views(buffer, index)
         for lanes, view in views:  # each its own add.reduce: no gather
-            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:])))
+            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:]),
+                                _rows(view)))
             size = _place([heads[i] for i in lanes], size)
         if rest:
             gather = _gather(index[:, rest])
-            plan.stages.append((None, gather, buffer[size:size + gather.shape[1]]))
+            plan.stages.append((None, gather, buffer[size:size + gather.shape[1]], None))
             _place([heads[i] for i in rest], size)
             size += gather.shape[1]
     index = _index([chains[o] for o in outputs])
     views, rest = _views(buffer, index)
-    plan.final = (views[0][1], None) if not rest and len(views) == 1 else (None, _gather(index))
+    plan.final = (views[0][1], None, _rows(views[0][1])) if not rest and len(views) == 1 else \
+        (None, _gather(index), None)
     plan.n_out, plan.out_shape, plan.half, plan.scalar = len(outputs), out_shape, dtype == _F16, scalar
     return plan
+
+
+def _rows(view):
+    """The rows of a short view stage, for binary adds; None for a longer one."""
+    return tuple(view[i] for i in range(len(view))) if 2 <= len(view) <= ADDS_UPTO else None
 
 
 def _place(heads, first):
