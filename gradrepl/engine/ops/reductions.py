@@ -10,7 +10,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.grad_mode import _enabled as _grad_enabled
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
-from gradrepl.engine.ops.summation_plan import ready as _ready
+from gradrepl.engine.ops.summation_plan import dependents as _plan_tables, ready as _ready
 from gradrepl.engine.tensor import Tensor, wrap_dim
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
@@ -159,6 +159,7 @@ def _sum_to_wrap(input, dim):
 # dtype is compared by identity, so a byte-swapped or otherwise unusual float takes the paths
 # after it
 _NO_GRAPH: dict = {}
+_plan_tables.append(_NO_GRAPH)  # emptied when summation_plan empties its own
 _MAX_NO_GRAPH = 256  # as many layouts as summation_plan keeps plans (twice: dim -1 and 1)
 SHORT_PATHS = True  # tests/engine/test_summation_contiguous.py turns them off
 

@@ -41,6 +41,9 @@ _plans: dict = {}  # key -> _Plan
 _calls: dict = {}  # key -> calls seen before its plan was built
 # float_sum's first look: (shape, strides, dims as passed, keepdim, dtype) -> _Plan
 ready: dict = {}
+# other modules' tables of plans (reductions' no-graph first look), emptied with ours so that
+# no plan outlives the limit above
+dependents: list = []
 
 
 def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_dims=None):
@@ -58,6 +61,8 @@ def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_d
         if len(_plans) >= _MAX_PLANS:
             _plans.clear()
             ready.clear()
+            for table in dependents:
+                table.clear()
         plan = _plans[key] = fastest(a, dims, keepdim, out_shape, dtype)
         _calls.pop(key, None)
     if type(passed_dims) in (tuple, type(None)):
