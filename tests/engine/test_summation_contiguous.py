@@ -156,7 +156,7 @@ def _layouts_and_calls(draw):
     if a.size and a.dtype.kind == "f" and draw(st.booleans()):
         a = a.copy()
         a[...] = -0.0
-    return a, dim, name, requires_grad, no_grad
+    return a, dim, name, requires_grad, no_grad, draw(st.booleans())
 
 
 @settings(max_examples=300, deadline=None, derandomize=True,
@@ -168,17 +168,22 @@ def test_the_no_graph_plan_path_gives_the_general_paths_tensor(monkeypatch, case
     key's first call here, so the third call takes the first look."""
     from gradrepl.engine.ops import summation_plan
 
-    a, dim, name, requires_grad, no_grad = case
+    a, dim, name, requires_grad, no_grad, keepdim = case
     x = gtorch.from_numpy(a)
     if requires_grad and a.dtype.kind == "f":
         x.requires_grad_()
 
-    def call():
+    def reduce():
         method = getattr(x, name)
+        if keepdim:  # never the short path: the general one either way
+            return method(keepdim=True) if dim is None else method(dim, True)
+        return method() if dim is None else method(dim)
+
+    def call():
         if no_grad:
             with gtorch.no_grad():
-                return method() if dim is None else method(dim)
-        return method() if dim is None else method(dim)
+                return reduce()
+        return reduce()
     with monkeypatch.context() as patch:
         patch.setattr(summation_plan, "BUILD_ON_CALL", 0)
         patch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0)
