@@ -22,7 +22,7 @@ The property tests in tests/engine/test_summation.py check plans against the gen
 from __future__ import annotations
 
 import threading
-from time import perf_counter as _clock
+from time import process_time as _clock
 
 import numpy as np
 
@@ -177,23 +177,25 @@ def _copy_slots(shape, copy_order):
 # Copy orders a plan tries: reversing the axes turns a row sum's lanes (8 per row, a short inner
 # loop per row) into columns of every row at once, at the price of a transposing copy
 COPY_ORDERS = ("C", "F")
-_TIMING_RUNS = 5
+_TIMING_RUNS = 9
 SORT_LANES = True
 
 
 def fastest(a, dims, keepdim, out_shape, dtype):
-    """The plan, of those for each copy order, that sums ``a`` fastest (the least of a few timed
-    runs each): every candidate adds the same tree, so the choice changes only the time."""
+    """The plan, of those for each copy order, that sums ``a`` fastest: each candidate's least
+    CPU time over a few runs, the candidates' runs interleaved so that a change in the machine's
+    load falls on all of them. Every candidate adds the same tree, so the choice changes only
+    the time."""
     orders = COPY_ORDERS if a.ndim > 1 else ("C",)
-    best, best_time = None, None
-    for order in orders:
-        plan = build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order)
-        if len(orders) == 1:
-            return plan
-        took = min(_timed(plan, a) for _ in range(_TIMING_RUNS))
-        if best is None or took < best_time:
-            best, best_time = plan, took
-    return best
+    plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order)
+             for order in orders]
+    if len(plans) == 1:
+        return plans[0]
+    best = [float("inf")] * len(plans)
+    for _ in range(_TIMING_RUNS):
+        for i, plan in enumerate(plans):
+            best[i] = min(best[i], _timed(plan, a))
+    return plans[best.index(min(best))]
 
 
 def _timed(plan, a):
