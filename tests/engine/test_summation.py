@@ -107,11 +107,17 @@ def test_a_reduction_numpy_would_sum_pairwise_is_not_taken_for_a_chain():
 
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(case=_summed_arrays())
-def test_a_plan_gives_the_general_paths_bits(monkeypatch, case):
+@given(case=_summed_arrays(), copy_order=st.sampled_from(["C", "F"]), sort_lanes=st.booleans(),
+       adds_upto=st.sampled_from([0, 3]))
+def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort_lanes, adds_upto):
     # summation_plan runs torch's tree in stages, padding short chains with +0.0 (which only
-    # changes the sign of a zero the final + 0 normalises): a plan built on the first call
+    # changes the sign of a zero the final + 0 normalises): a plan built on the first call, its
+    # input copied in either order, its stages' lanes sorted by their slots or not, short view
+    # stages as binary adds or not
     a, dims, keepdim = case
+    monkeypatch.setattr(summation_plan, "COPY_ORDERS", (copy_order,))
+    monkeypatch.setattr(summation_plan, "SORT_LANES", sort_lanes)
+    monkeypatch.setattr(summation_plan, "ADDS_UPTO", adds_upto)
     monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 1)
     monkeypatch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0)
     monkeypatch.setattr(summation_plan, "_plans", {})
@@ -197,10 +203,13 @@ def test_a_plan_for_the_benchmarks_sizes(shape, dims):
     all_dims = tuple(range(a.ndim)) if dims is None else dims
     for layout in (a, a.T, np.asfortranarray(a)):
         out_shape = tuple(s for ax, s in enumerate(layout.shape) if ax not in all_dims)
-        plan = summation_plan.build(layout.shape, layout.strides, 4, all_dims, False, out_shape,
-                                    a.dtype)
         general = np.asarray(summation.general_sum(layout, all_dims, False, out_shape, a.dtype))
-        assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()
+        for copy_order in ("C", "F"):
+            plan = summation_plan.build(layout.shape, layout.strides, 4, all_dims, False,
+                                        out_shape, a.dtype, copy_order)
+            assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()
+        fastest = summation_plan.fastest(layout, all_dims, False, out_shape, a.dtype)
+        assert np.asarray(fastest.run(layout)).tobytes() == general.tobytes()
 
 
 def test_a_plan_in_use_sends_the_next_call_to_the_general_path():

@@ -140,6 +140,72 @@ def test_the_dispatch_short_path_gives_the_general_paths_tensor(monkeypatch, cas
     _outcome(call)  # the first call of a dim fills normalize_dims' cache, which the short path reads
     short = _outcome(call)
     with monkeypatch.context() as patch:
-        patch.setattr(reductions, "_sum_to_wrap", lambda *args: None)
+        patch.setattr(reductions, "SHORT_PATHS", False)
         general = _outcome(call)
     assert short == general
+
+
+@st.composite
+def _layouts_and_calls(draw):
+    """_tensors_and_calls' cases, more layouts (transposed, strided, a column, a row of a
+    bigger tensor) and dims as they come, with -0.0 sums and specials among the values."""
+    a, dim, name, requires_grad, no_grad = draw(_tensors_and_calls())
+    if a.ndim >= 1 and a.size and draw(st.booleans()):
+        step = draw(st.sampled_from([2, 3]))
+        a = np.repeat(a, step, axis=-1)[..., ::step]  # strided: a view of every step'th column
+    if a.size and a.dtype.kind == "f" and draw(st.booleans()):
+        a = a.copy()
+        a[...] = -0.0
+    return a, dim, name, requires_grad, no_grad, draw(st.booleans())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=_layouts_and_calls())
+def test_the_no_graph_plan_path_gives_the_general_paths_tensor(monkeypatch, case):
+    """reductions' first look (a summation plan found by layout and dim as passed, mean's
+    division in place) against the dispatch with every short path off: plans are built on a
+    key's first call here, so the third call takes the first look."""
+    from gradrepl.engine.ops import summation_plan
+
+    a, dim, name, requires_grad, no_grad, keepdim = case
+    x = gtorch.from_numpy(a)
+    if requires_grad and a.dtype.kind == "f":
+        x.requires_grad_()
+
+    def reduce():
+        method = getattr(x, name)
+        if keepdim:  # never the short path: the general one either way
+            return method(keepdim=True) if dim is None else method(dim, True)
+        return method() if dim is None else method(dim)
+
+    def call():
+        if no_grad:
+            with gtorch.no_grad():
+                return reduce()
+        return reduce()
+    with monkeypatch.context() as patch:
+        patch.setattr(summation_plan, "BUILD_ON_CALL", 0)
+        patch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0)
+        outcomes = [_outcome(call) for _ in range(3)]
+    with monkeypatch.context() as patch:
+        patch.setattr(reductions, "SHORT_PATHS", False)
+        patch.setattr(summation, "SHORT_PATHS", False)
+        general = _outcome(call)
+    assert outcomes == [general] * 3
+
+
+def test_the_no_graph_plan_path_is_taken_and_mean_divides_a_fresh_array(monkeypatch):
+    from gradrepl.engine.ops import summation_plan
+
+    monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 0)
+    monkeypatch.setattr(summation_plan, "BUILD_CALLS_PER_ELEMENT", 0)
+    x = gtorch.from_numpy(np.arange(1, 101, dtype=np.float32).reshape(10, 10))
+    for dim in (None, 0, 1, -1):
+        for _ in range(2):
+            x.sum(dim) if dim is not None else x.sum()
+        assert (x._data.shape, x._data.strides, dim) in reductions._NO_GRAPH
+    first, second = x.mean(1), x.mean(1)
+    assert not np.shares_memory(first._data, second._data)
+    assert first.tolist() == second.tolist() == [5.5 + 10 * i for i in range(10)]
+    assert x.mean().item() == 50.5 and x.sum().item() == 5050.0

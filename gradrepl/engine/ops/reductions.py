@@ -10,6 +10,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.grad_mode import _enabled as _grad_enabled
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
+from gradrepl.engine.ops.summation_plan import dependents as _plan_tables, ready as _ready
 from gradrepl.engine.tensor import Tensor, wrap_dim
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
@@ -134,14 +135,51 @@ def _count(shape, dims) -> int:
 def _sum_to_wrap(input, dim):
     """Short path for x.sum(), x.sum(d) and the means of a float32/64 tensor when no graph is
     recorded: float_sum of its data, the value apply_unary would wrap, without the dispatch
-    around it (a third of a small sum's time). None when that does not apply."""
+    around it (a third of a small sum's time). None when that does not apply. The caller has
+    checked that no graph is recorded."""
     a = input._data
-    if a.dtype.char not in "fd" or input._requires_grad and _grad_enabled[0]:
+    if a.dtype.char not in "fd":
         return None
     if dim is None:
-        return float_sum(a)
-    dims = _ONE_DIM.get((dim, a.ndim)) if type(dim) is int else None  # after a first call
-    return None if dims is None else float_sum(a, dims, False)
+        total = float_sum(a)
+    else:
+        dims = _ONE_DIM.get((dim, a.ndim)) if type(dim) is int else None  # after a first call
+        if dims is None:
+            return None
+        total = float_sum(a, dims, False)
+    _remember_plan(a, dim, dims if dim is not None else None)
+    return total
+
+
+# The no-graph short path's first look (the four calls of W7, a lesson's printed losses): the
+# summation plan float_sum would run for this layout and dim as the user passed it (None or an
+# int), found with one lookup and no dim normalisation; with mean's count. A plan is found here
+# only once float_sum has built it (summation_plan: after tens to thousands of calls).
+# (shape, strides, dim) -> (dtype, plan, mean's divisor, whether mean divides in place); the
+# dtype is compared by identity, so a byte-swapped or otherwise unusual float takes the paths
+# after it
+_NO_GRAPH: dict = {}
+_plan_tables.append(_NO_GRAPH)  # emptied when summation_plan empties its own
+_MAX_NO_GRAPH = 256  # as many layouts as summation_plan keeps plans (twice: dim -1 and 1)
+SHORT_PATHS = True  # tests/engine/test_summation_contiguous.py turns them off
+
+
+def _remember_plan(a, dim, dims):
+    plan = _ready.get((a.shape, a.strides, dims, False, a.dtype))
+    if plan is None:
+        return
+    if len(_NO_GRAPH) >= _MAX_NO_GRAPH:
+        _NO_GRAPH.clear()
+    count = a.size if dim is None else a.shape[dims[0]] if dims else 1
+    # mean's divisor: a Python int below 2**24 for a whole mean (numpy converts it exactly, as
+    # _mean_all does), else the count in the dtype (as _mean_dims divides)
+    if dim is None and count < _EXACT_IN_FLOAT32:
+        divisor = count
+    else:
+        divisor = a.dtype.type(count)
+    # a plan's array result is fresh, so mean divides it where it is; a scalar (a numpy float)
+    # is divided as it is
+    _NO_GRAPH[(a.shape, a.strides, dim)] = (a.dtype, plan, divisor, not plan.scalar)
 
 
 def _wrapped(out):
@@ -151,7 +189,16 @@ def _wrapped(out):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    if dtype is None and not keepdim:
+    if dtype is None and not keepdim and SHORT_PATHS and not (input._requires_grad and _grad_enabled[0]):
+        a = input._data
+        if dim is None or type(dim) is int:  # short path: no graph, a plan built for this layout
+            entry = _NO_GRAPH.get((a.shape, a.strides, dim))
+            if entry is not None and entry[0] is a.dtype:
+                out = entry[1].run(a)
+                if out is not None:
+                    result = _new(Tensor)
+                    result._data = out
+                    return result
         out = _sum_to_wrap(input, dim)  # short path
         if out is not None:
             return _wrapped(out)
@@ -167,13 +214,22 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
-    if dtype is None and not keepdim and input._data.size:
-        total = _sum_to_wrap(input, dim)  # short path: _mean_all's or _mean_dims' division
-        if total is not None:
-            a = input._data
-            dims = () if dim is None else _ONE_DIM[(dim, a.ndim)]
-            count = a.size if dim is None else a.shape[dims[0]] if dims else 1
-            return _wrapped(total / a.dtype.type(count))
+    if dtype is None and not keepdim and SHORT_PATHS and not (input._requires_grad and _grad_enabled[0]):
+        a = input._data
+        if dim is None or type(dim) is int:  # short path: the plan's sum, then one division
+            entry = _NO_GRAPH.get((a.shape, a.strides, dim))
+            if entry is not None and entry[0] is a.dtype:
+                total = entry[1].run(a)
+                if total is not None:
+                    result = _new(Tensor)
+                    result._data = _divide(total, entry[2], total) if entry[3] else total / entry[2]
+                    return result
+        if a.size:
+            total = _sum_to_wrap(input, dim)  # short path: _mean_all's or _mean_dims' division
+            if total is not None:
+                dims = () if dim is None else _ONE_DIM[(dim, a.ndim)]
+                count = a.size if dim is None else a.shape[dims[0]] if dims else 1
+                return _wrapped(total / a.dtype.type(count))
     if dtype is not None:
         input = input.to(dtype)
     _mean_check(input._data)  # torch refuses integer input before it looks at dims
@@ -184,6 +240,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
             return apply_unary(MEAN, input)
     dims = normalize_dims(dim, input.ndim) if not (isinstance(dim, (tuple, list)) and not dim) else tuple(range(input.ndim))
     return apply_unary(MEAN_DIM, input, (dims, bool(keepdim)))
+
+
+_divide = np.divide
 
 
 register("sum", sum, section="reduction", rows=(SUM, SUM_DIM), out=True, out_dtype="computes",

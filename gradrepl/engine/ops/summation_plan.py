@@ -22,6 +22,7 @@ The property tests in tests/engine/test_summation.py check plans against the gen
 from __future__ import annotations
 
 import threading
+from time import process_time as _clock
 
 import numpy as np
 
@@ -40,6 +41,9 @@ _plans: dict = {}  # key -> _Plan
 _calls: dict = {}  # key -> calls seen before its plan was built
 # float_sum's first look: (shape, strides, dims as passed, keepdim, dtype) -> _Plan
 ready: dict = {}
+# other modules' tables of plans (reductions' no-graph first look), emptied with ours so that
+# no plan outlives the limit above
+dependents: list = []
 
 
 def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_dims=None):
@@ -57,7 +61,9 @@ def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_d
         if len(_plans) >= _MAX_PLANS:
             _plans.clear()
             ready.clear()
-        plan = _plans[key] = build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype)
+            for table in dependents:
+                table.clear()
+        plan = _plans[key] = fastest(a, dims, keepdim, out_shape, dtype)
         _calls.pop(key, None)
     if type(passed_dims) in (tuple, type(None)):
         ready[(a.shape, a.strides, passed_dims, keepdim, dtype)] = plan
@@ -111,10 +117,20 @@ class _Plan:
         # np.copyto in Python, a tenth of a small sum's time
         self.input_view[...] = a
         buffer = self.buffer
-        for view, index, out in self.stages:
-            _reduce(buffer[index] if view is None else view, 0, None, out)
-        view, index = self.final
-        result = _reduce(buffer[index] if view is None else view, 0)  # a fresh array
+        for view, index, out, rows in self.stages:
+            if rows is not None:  # two or three rows of a view: binary adds, in order
+                _add(rows[0], rows[1], out)
+                if len(rows) == 3:
+                    _add(out, rows[2], out)
+            else:
+                _reduce(buffer[index] if view is None else view, 0, None, out)
+        view, index, rows = self.final
+        if rows is not None:
+            result = _add(rows[0], rows[1])  # a fresh array
+            if len(rows) == 3:
+                _add(result, rows[2], result)
+        else:
+            result = _reduce(buffer[index] if view is None else view, 0)  # a fresh array
         if self.scalar:  # a lone lane and its spare (see _gather)
             return _F16.type(result[0]) if self.half else result[0]
         if result.size != self.n_out:
@@ -125,19 +141,67 @@ class _Plan:
 
 _F16 = np.dtype(np.float16)
 _reduce = np.add.reduce
+_add = np.add
+# a view stage of up to this many rows runs as binary adds of its rows (a binary add costs about
+# a third of add.reduce's call on small arrays): r0 + r1, then + r2, the order add.reduce keeps
+ADDS_UPTO = 3
 
 
-def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype):
-    """The plan for arrays of this layout."""
+def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order="C"):
+    """The plan for arrays of this layout. ``copy_order`` is how the input is copied into the
+    buffer ("C", or "F": its axes reversed); the tree is the same either way, but which stages
+    fall on long strided views of the buffer (rather than gathers or short inner loops) is not."""
     n = int(np.prod(shape))
     leaves = np.empty(n, dtype=object)
+    slots = _copy_slots(shape, copy_order)
     for i in range(n):
-        leaves[i] = _Sym(slot=1 + i)
+        leaves[i] = _Sym(slot=slots[i])
     symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
     result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
     scalar = isinstance(result, _Sym)
     outputs = [result] if scalar else list(result.reshape(-1))
-    return _compile(outputs, n, shape, out_shape, dtype, scalar)
+    plan = _compile(outputs, n, shape, out_shape, dtype, scalar)
+    if copy_order == "F":
+        plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
+    return plan
+
+
+def _copy_slots(shape, copy_order):
+    """The buffer slot of each input element, in C order of the input's indices."""
+    n = int(np.prod(shape))
+    if copy_order == "C":
+        return range(1, 1 + n)
+    return (1 + np.arange(n).reshape(shape[::-1]).T.reshape(-1)).tolist()
+
+
+# Copy orders a plan tries: reversing the axes turns a row sum's lanes (8 per row, a short inner
+# loop per row) into columns of every row at once, at the price of a transposing copy
+COPY_ORDERS = ("C", "F")
+_TIMING_RUNS = 9
+SORT_LANES = True
+
+
+def fastest(a, dims, keepdim, out_shape, dtype):
+    """The plan, of those for each copy order, that sums ``a`` fastest: each candidate's least
+    CPU time over a few runs, the candidates' runs interleaved so that a change in the machine's
+    load falls on all of them. Every candidate adds the same tree, so the choice changes only
+    the time."""
+    orders = COPY_ORDERS if a.ndim > 1 else ("C",)
+    plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order)
+             for order in orders]
+    if len(plans) == 1:
+        return plans[0]
+    best = [float("inf")] * len(plans)
+    for _ in range(_TIMING_RUNS):
+        for i, plan in enumerate(plans):
+            best[i] = min(best[i], _timed(plan, a))
+    return plans[best.index(min(best))]
+
+
+def _timed(plan, a):
+    start = _clock()
+    plan._run(a)
+    return _clock() - start
 
 
 def _chains(outputs):
@@ -190,21 +254,30 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     plan.stages = []
     size = 1 + n
     for heads in by_stage[1:final]:
+        if SORT_LANES:
+            heads.sort(key=lambda h: (len(chains[h]), [element.slot for element in chains[h]]))
         index = _index([chains[h] for h in heads])
         views, rest = _views(buffer, index)
         for lanes, view in views:  # each its own add.reduce: no gather
-            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:])))
+            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:]),
+                                _rows(view)))
             size = _place([heads[i] for i in lanes], size)
         if rest:
             gather = _gather(index[:, rest])
-            plan.stages.append((None, gather, buffer[size:size + gather.shape[1]]))
+            plan.stages.append((None, gather, buffer[size:size + gather.shape[1]], None))
             _place([heads[i] for i in rest], size)
             size += gather.shape[1]
     index = _index([chains[o] for o in outputs])
     views, rest = _views(buffer, index)
-    plan.final = (views[0][1], None) if not rest and len(views) == 1 else (None, _gather(index))
+    plan.final = (views[0][1], None, _rows(views[0][1])) if not rest and len(views) == 1 else \
+        (None, _gather(index), None)
     plan.n_out, plan.out_shape, plan.half, plan.scalar = len(outputs), out_shape, dtype == _F16, scalar
     return plan
+
+
+def _rows(view):
+    """The rows of a short view stage, for binary adds; None for a longer one."""
+    return tuple(view[i] for i in range(len(view))) if 2 <= len(view) <= ADDS_UPTO else None
 
 
 def _place(heads, first):
