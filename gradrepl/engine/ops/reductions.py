@@ -113,9 +113,9 @@ SUM_DIM = Primitive(
                  _expand_back(F, grad, self_shape, dim, keepdim)})
 MEAN = Primitive(
     "mean", "MeanBackward0", _mean_all, inputs=("self",),
-    # expand(g / n) has the same values as torch's expand(g) / n, and divides once
+    # torch's order: the division makes a new, contiguous gradient (a sum's is a stride-0 expand)
     derivatives={"self": lambda F, grad, self_shape:
-                 F.expand(grad / max(_prod(self_shape), 1), self_shape)})
+                 F.expand(grad, self_shape) / max(_prod(self_shape), 1)})
 MEAN_DIM = Primitive(
     "mean", "MeanBackward1", _mean_dims, inputs=("self",), params=("dim", "keepdim"),
     derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
