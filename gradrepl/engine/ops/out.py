@@ -32,6 +32,8 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.dtypes import CPP_TYPE_NAMES, LEGACY_TYPE_NAMES, from_numpy_dtype, scalar_type_name
 from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.keywords import InvalidArguments
+from gradrepl.engine.torch_signatures import SIGNATURES
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user
 
@@ -113,23 +115,34 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
         if out is None:
             try:
                 return function(*args, **kwargs)
-            except NotAnOperand as error:  # the method's words, counted as torch.<name> counts
+            except (NotAnOperand, InvalidArguments) as error:  # the method's words, as torch.<name> counts
                 raise error.of_function() from None
         if needs is not None and len(args) <= needs[0] and needs[1] not in kwargs:
+            if name in SIGNATURES:  # torch's listing of the overloads
+                raise InvalidArguments(name, args, {**kwargs, "out": out}, method=False)
             given = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}"
                                                                 for k, v in kwargs.items()])
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({given}, out={type(out).__name__}), but expected one of: ...")
-        if len(counts) > 1:
-            return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
-        if isinstance(out, (tuple, list)) != (results > 1):
-            what = "tuple of Tensors" if results > 1 else "Tensor"
-            raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
-        if results > 1 and len(out) != results:
-            raise TypeError(f"expected tuple of {results} elements but got {len(out)}")
-        return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
+        try:
+            return _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule, how)
+        except InvalidArguments as error:  # an overload mismatch the op found: out= counts too
+            raise InvalidArguments(name, ["Tensor", *error.args_], {"out": out, **error.kwargs},
+                                   method=False) from None
     call.__wrapped_op__ = function
     return call
+
+
+def _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule, how):
+    """with_out's call with an out= argument: torch's checks of out, then the op into it."""
+    if len(counts) > 1:
+        return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
+    if isinstance(out, (tuple, list)) != (results > 1):
+        what = "tuple of Tensors" if results > 1 else "Tensor"
+        raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
+    if results > 1 and len(out) != results:
+        raise TypeError(f"expected tuple of {results} elements but got {len(out)}")
+    return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
 
 
 @dataclass(frozen=True)

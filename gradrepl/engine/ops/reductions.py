@@ -11,6 +11,7 @@ from gradrepl.engine.grad_mode import _enabled as _grad_enabled
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.tensor import Tensor, wrap_dim
+from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, check_dim_given
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 
@@ -150,7 +151,10 @@ def _wrapped(out):
     return result
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    if dim is NO_DIM:
+        check_dim_given("sum", dim, keepdim, dtype)
+        dim = None
     if dtype is None and not keepdim:
         out = _sum_to_wrap(input, dim)  # short path
         if out is not None:
@@ -166,7 +170,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return apply_unary(SUM_DIM, input, (dims, bool(keepdim), np_dtype))
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    if dim is NO_DIM:
+        check_dim_given("mean", dim, keepdim, dtype)
+        dim = None
     if dtype is None and not keepdim and input._data.size:
         total = _sum_to_wrap(input, dim)  # short path: _mean_all's or _mean_dims' division
         if total is not None:
