@@ -98,6 +98,51 @@ InvalidArguments.__name__ = InvalidArguments.__qualname__ = "TypeError"
 InvalidArguments.__module__ = "builtins"
 
 
+def _fits(signature: str, args: tuple, kwargs: dict) -> bool:
+    """Whether a listed overload takes these arguments: their number, keywords it names, every
+    required one given, and a tensor wherever it wants one (the rest is the op's to check)."""
+    params = [p for p in signature[1:-1].split(", ") if p]
+    star = params.index("*") if "*" in params else len(params)
+    positional, named = params[:star], [p for p in params if p != "*"]
+    names = {p.split(" = ")[0].rsplit(" ", 1)[-1]: p for p in named}
+    if len(args) > len(positional) or any(key not in names for key in kwargs):
+        return False
+    for i, param in enumerate(named):
+        name = param.split(" = ")[0].rsplit(" ", 1)[-1]
+        value = args[i] if i < len(args) and i < star else kwargs.get(name, _ABSENT)
+        if value is _ABSENT:
+            if " = " not in param:
+                return False
+        elif param.startswith("Tensor ") and _type_name(value) != "Tensor" and not (
+                value is None and param.endswith(" = None")):
+            return False
+    return True
+
+
+_ABSENT = object()
+
+
+def check_overloads(name: str, args: tuple, kwargs: dict) -> None:
+    """torch.<name>'s parser on a call it lists overloads for: its error when none fits and more
+    than one takes that many arguments (``torch.mm(a, None, out=t)``) or the one that does
+    misses an argument (``torch.mm(a, out=t)``); that one's type errors are left to the op."""
+    from gradrepl.engine.torch_signatures import SIGNATURES
+
+    options = SIGNATURES[name]
+    if any(_fits(o, args, kwargs) for o in options):
+        return
+    given = len(args) + len(kwargs)
+    plausible = [o for o in options if _counts(o)[0] <= given <= _counts(o)[1]]
+    if len(plausible) != 1 or _misses(plausible[0], args, kwargs):
+        raise InvalidArguments(name, args, kwargs, method=False)
+
+
+def _misses(signature: str, args: tuple, kwargs: dict) -> bool:
+    required = [p.rsplit(" ", 1)[-1] for p in signature[1:-1].split(", ")
+                if p and p != "*" and " = " not in p]
+    return any(i >= len(args) and key not in kwargs for i, key in enumerate(required))
+
+
 class Omitted:
     """A default that torch's parser tells apart from the same value passed: ``x.sum(keepdim=
     True)`` matches no overload where ``x.sum(None, True)`` does. It is what it stands for in

@@ -17,3 +17,13 @@ def outcome(torch, call: str) -> str:
     except TypeError as error:
         return f"{type(error).__name__}: {error}"
     return f"shape {tuple(result.shape)}"
+
+# torch.mm's two overloads (with out_dtype or without) both take three arguments with out=
+MM_CALLS = [
+    "torch.mm(torch.ones(2, 2), None, out=torch.empty(2, 2))",
+    "torch.mm(None, torch.ones(2, 2), out=torch.empty(2, 2))",
+    "torch.mm(torch.ones(2, 2), 3, out=torch.empty(2, 2))",
+    "torch.mm(torch.ones(2, 2, requires_grad=True), None, out=torch.empty(2, 2))",
+    "torch.mm(torch.ones(2, 2), out=torch.empty(2, 2))",
+    "torch.mm(torch.ones(2, 2), None)",
+]

@@ -1,6 +1,6 @@
-"""sum, mean and prod given keepdim without dim match none of torch's overloads: torch's
-argument parser's words for it, recorded from torch 2.13 (tests/engine/
-test_invalid_arguments_torch.py runs the same calls against live torch)."""
+"""sum, mean and prod given keepdim without dim, and torch.mm with out= and a non-tensor operand,
+match none of torch's overloads: torch's argument parser's words for it, recorded from torch
+2.13 (tests/engine/test_invalid_arguments_torch.py runs the same calls against live torch)."""
 
 import pytest
 from invalid_argument_calls import ACCEPTED, OPS, outcome
@@ -52,6 +52,26 @@ RECORDED = [
     ('torch.prod(x, out=torch.empty(()))',
      'TypeError: prod() received an invalid combination of arguments - got (Tensor, out=Tensor), but expected one of:\n * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n'),
 ]
+# torch.mm with out=: its parser lists both overloads before any other check
+RECORDED_MM = [
+    ('torch.mm(torch.ones(2, 2), None, out=torch.empty(2, 2))',
+     'TypeError: mm() received an invalid combination of arguments - got (Tensor, NoneType, out=Tensor), but expected one of:\n * (Tensor input, Tensor mat2, *, Tensor out = None)\n * (Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)\n'),
+    ('torch.mm(None, torch.ones(2, 2), out=torch.empty(2, 2))',
+     'TypeError: mm() received an invalid combination of arguments - got (NoneType, Tensor, out=Tensor), but expected one of:\n * (Tensor input, Tensor mat2, *, Tensor out = None)\n * (Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)\n'),
+    ('torch.mm(torch.ones(2, 2), 3, out=torch.empty(2, 2))',
+     'TypeError: mm() received an invalid combination of arguments - got (Tensor, int, out=Tensor), but expected one of:\n * (Tensor input, Tensor mat2, *, Tensor out = None)\n * (Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)\n'),
+    ('torch.mm(torch.ones(2, 2, requires_grad=True), None, out=torch.empty(2, 2))',
+     'TypeError: mm() received an invalid combination of arguments - got (Tensor, NoneType, out=Tensor), but expected one of:\n * (Tensor input, Tensor mat2, *, Tensor out = None)\n * (Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)\n'),
+    ('torch.mm(torch.ones(2, 2), out=torch.empty(2, 2))',
+     'TypeError: mm() missing 1 required positional arguments: "mat2"'),
+    ('torch.mm(torch.ones(2, 2), None)',
+     "TypeError: mm(): argument 'mat2' (position 2) must be Tensor, not NoneType"),
+]
+
+
+@pytest.mark.parametrize("call, message", RECORDED_MM, ids=[call for call, _ in RECORDED_MM])
+def test_mm_with_out_and_a_wrong_operand_is_torchs_error(call, message):
+    assert outcome(torch, call) == message
 
 
 @pytest.mark.parametrize("call, message", RECORDED, ids=[call for call, _ in RECORDED])

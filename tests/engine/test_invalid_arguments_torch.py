@@ -2,7 +2,7 @@
 error, word for word, or the same result."""
 
 import pytest
-from invalid_argument_calls import ACCEPTED, CALLS, OPS, outcome
+from invalid_argument_calls import ACCEPTED, CALLS, MM_CALLS, OPS, outcome
 
 import gradrepl.torch as gtorch
 
@@ -16,4 +16,9 @@ def test_overload_mismatch_matches_torch(op, call):
     call = call.format(op=op)
     if op == "prod" and "None" in call:
         pytest.skip("torch's prod takes no dim=None (its own error, not matched yet)")
+    assert outcome(gtorch, call) == outcome(torch, call)
+
+
+@pytest.mark.parametrize("call", MM_CALLS)
+def test_mm_overload_mismatch_matches_torch(call):
     assert outcome(gtorch, call) == outcome(torch, call)

@@ -32,7 +32,7 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.dtypes import CPP_TYPE_NAMES, LEGACY_TYPE_NAMES, from_numpy_dtype, scalar_type_name
 from gradrepl.engine.errors import NotAnOperand
-from gradrepl.engine.keywords import InvalidArguments
+from gradrepl.engine.keywords import InvalidArguments, check_overloads
 from gradrepl.engine.torch_signatures import SIGNATURES
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user
@@ -124,11 +124,19 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
                                                                 for k, v in kwargs.items()])
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({given}, out={type(out).__name__}), but expected one of: ...")
+        if name in SIGNATURES:  # torch's parser first: its overloads with out= counted (torch
+            # lists keywords in its hash map's order, which puts out= before keepdim)
+            check_overloads(name, args, {"out": out, **kwargs})
         try:
             return _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule, how)
         except InvalidArguments as error:  # an overload mismatch the op found: out= counts too
             raise InvalidArguments(name, ["Tensor", *error.args_], {"out": out, **error.kwargs},
                                    method=False) from None
+        except NotAnOperand as error:
+            if name not in SIGNATURES:
+                raise error.of_function() from None
+            # with out= several overloads take that many arguments: torch lists them
+            raise InvalidArguments(name, args, {**kwargs, "out": out}, method=False) from None
     call.__wrapped_op__ = function
     return call
 
