@@ -96,7 +96,7 @@ def _own_checks(dtype_rule) -> tuple:
 
 def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None,
              autograd_name: str | None = None, composite: bool = False,
-             differentiable: bool = True):
+             differentiable: bool = True, warns_on_resize: bool = True):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
     is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
     an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
@@ -105,10 +105,11 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
     autograd check names when it is not ``name`` (torch.linalg.det's is ``_linalg_det``);
     ``composite``: torch computes the op from others and copies the result into ``out``, so a
     result that requires grad is allowed and ``out`` records ``CopyBackwards`` (linalg.norm).
-    ``differentiable=False``: torch's kernel has no derivative and writes ``out`` itself
-    (multinomial): no refusal of inputs that require grad, no deprecation warning on resizing."""
+    ``differentiable=False``: torch has no derivative for the op (argmax, eq, nonzero,
+    multinomial): no refusal of inputs that require grad. ``warns_on_resize=False``: torch's
+    kernel resizes ``out`` itself, without the deprecation warning (multinomial)."""
     counts = results if isinstance(results, tuple) else (results,)
-    how = _How(autograd_name or name, composite, differentiable)
+    how = _How(autograd_name or name, composite, differentiable, warns_on_resize)
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
@@ -158,6 +159,7 @@ class _How:
     autograd_name: str
     composite: bool
     differentiable: bool = True
+    warns_on_resize: bool = True
 
 
 def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how=None):
@@ -201,7 +203,7 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
             _copy_into(target, value)
             continue
         _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64 and not own,
-               dtype_rule=policy, warn_on_resize=how.differentiable)
+               dtype_rule=policy, warn_on_resize=how.warns_on_resize)
     if not results_are_tuple:
         return out
     if not hasattr(result, "_fields"):
