@@ -92,8 +92,11 @@ PROD_DIM = Primitive("prod", "ProdBackward1", _prod_forward, _prod_backward, inp
 
 
 def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    if dim is NO_DIM:
+    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
+        keepdim = False
+    elif dim is NO_DIM:
         check_dim_given("prod", dim, keepdim, dtype)
+    if dim is NO_DIM:
         dim = None
     np_dtype = None if dtype is None else dtype.numpy
     if dim is None:

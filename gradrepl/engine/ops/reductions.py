@@ -114,9 +114,9 @@ SUM_DIM = Primitive(
                  _expand_back(F, grad, self_shape, dim, keepdim)})
 MEAN = Primitive(
     "mean", "MeanBackward0", _mean_all, inputs=("self",),
-    # torch's order: the division makes a new, contiguous gradient (a sum's is a stride-0 expand)
+    # a new, contiguous gradient (a sum's is a stride-0 expand)
     derivatives={"self": lambda F, grad, self_shape:
-                 F.expand(grad, self_shape) / max(_prod(self_shape), 1)})
+                 F.mean_backward(grad, self_shape, max(_prod(self_shape), 1))})
 MEAN_DIM = Primitive(
     "mean", "MeanBackward1", _mean_dims, inputs=("self",), params=("dim", "keepdim"),
     derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
@@ -152,8 +152,11 @@ def _wrapped(out):
 
 
 def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    if dim is NO_DIM:
+    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
+        keepdim = False
+    elif dim is NO_DIM:
         check_dim_given("sum", dim, keepdim, dtype)
+    if dim is NO_DIM:
         dim = None
     if dtype is None and not keepdim:
         out = _sum_to_wrap(input, dim)  # short path
@@ -171,8 +174,11 @@ def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
 
 
 def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    if dim is NO_DIM:
+    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
+        keepdim = False
+    elif dim is NO_DIM:
         check_dim_given("mean", dim, keepdim, dtype)
+    if dim is NO_DIM:
         dim = None
     if dtype is None and not keepdim and input._data.size:
         total = _sum_to_wrap(input, dim)  # short path: _mean_all's or _mean_dims' division
