@@ -166,7 +166,7 @@ def _conclude(notebooks, reports, request: ReplayRequest, reporter) -> int:
     updated = None
     try:
         if request.update:
-            exit_code, updated = _update(notebooks, reports, reporter)
+            exit_code, updated = _update(notebooks, reports, reporter, request.options)
         if request.json_path:
             files.write_json(request.json_path, reports)
         if request.junit_path:
@@ -185,15 +185,18 @@ def _conclude(notebooks, reports, request: ReplayRequest, reporter) -> int:
     return exit_code
 
 
-def _update(notebooks: list[Notebook], reports: list[NotebookReport], reporter) -> tuple[int, int]:
+def _update(notebooks: list[Notebook], reports: list[NotebookReport], reporter,
+            options: ReplayOptions) -> tuple[int, int]:
     """Write each report back; the exit code and how many cells were rewritten in all."""
+    from gradrepl.replay.runner import computed_as_vendor
     from gradrepl.replay.update import UpdateRefused, update_notebook
 
     by_path = {notebook.path: notebook for notebook in notebooks}
     exit_code, total = EXIT_OK, 0
     for report in reports:
+        notebook = by_path[report.path]
         try:
-            changed = update_notebook(by_path[report.path], report)
+            changed = update_notebook(notebook, report, computed_as_vendor(notebook, options))
         except UpdateRefused as refusal:
             reporter.message(str(refusal), "red")
             exit_code = EXIT_FAILED

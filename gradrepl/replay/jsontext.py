@@ -119,3 +119,48 @@ def replace_spans(text: str, replacements: list[tuple[int, int, str]]) -> str:
         last = end
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def set_member(text: str, path: tuple, value, indent: int | None, newline: str = "\n") -> list:
+    """Replacements that make the member at ``path`` (keys from the top-level object down) hold
+    ``value``, adding the objects missing on the way in nbformat's sorted key order; none when
+    it already holds it. Every other byte stays."""
+    start = _skip(text, 0)
+    for depth, key in enumerate(path):
+        members, end = object_members(text, start)
+        nested = value
+        for inner in reversed(path[depth + 1:]):
+            nested = {inner: nested}
+        if key not in members:
+            return [_added_member(text, start, members, end, key, nested, indent, newline)]
+        key_start, value_start, value_end = members[key]
+        if depth < len(path) - 1:
+            if text[value_start] != "{":
+                return []  # not an object (not nbformat's): nothing of it is replaced
+            start = value_start
+            continue
+        if json.loads(text[value_start:value_end]) == nested:
+            return []
+        at = indentation_before(text, key_start) or ""
+        return [(value_start, value_end, dumps_value(nested, indent, at).replace("\n", newline))]
+    return []
+
+
+def _added_member(text, start, members, end, key, value, indent, newline) -> tuple[int, int, str]:
+    """The replacement adding ``key: value`` to the object ``text[start:end]``."""
+    if not members:  # {} becomes an object written as nbformat would, at the line's indentation
+        line_start = text.rfind("\n", 0, start) + 1
+        at = text[line_start:_skip(text, line_start)]
+        return start, end, dumps_value({key: value}, indent, at).replace("\n", newline)
+    later = sorted((k, span) for k, span in members.items() if k > key)
+    if later:  # before the first key after it: sorted, as nbformat writes keys
+        key_start = later[0][1][0]
+        at = indentation_before(text, key_start)
+        gap = f",{newline}{at}" if at is not None else ", "
+        member = (f"{json.dumps(key)}: " + dumps_value(value, indent, at or "")).replace("\n", newline)
+        return key_start, key_start, member + gap
+    last_key, _, last_end = max(members.values(), key=lambda span: span[2])
+    at = indentation_before(text, last_key)
+    gap = f",{newline}{at}" if at is not None else ", "
+    member = (f"{json.dumps(key)}: " + dumps_value(value, indent, at or "")).replace("\n", newline)
+    return last_end, last_end, gap + member

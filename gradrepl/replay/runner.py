@@ -92,6 +92,24 @@ def _replay(notebook: Notebook, options: ReplayOptions, on_cell, interrupted,
         return _replay_cells(notebook, options, on_cell, interrupted, after_other_notebooks)
 
 
+def computed_as_vendor(notebook: Notebook, options: ReplayOptions) -> str:
+    """The CPU vendor whose torch the replay's outputs are those of: the one the notebook names
+    (the gradrepl engine computes as it, see as_recorded_cpu), else this CPU's (real torch
+    always, gradrepl otherwise). ``--update`` stamps it on the notebooks it writes."""
+    from gradrepl.engine import cpu_capability
+
+    recorded = _recorded_vendor(notebook)
+    if options.engine != "torch" and recorded:
+        return recorded
+    return cpu_capability.vendor()
+
+
+def _recorded_vendor(notebook: Notebook) -> str | None:
+    metadata = notebook.data.get("metadata") or {}
+    recorded = (metadata.get("gradrepl") or {}).get("cpu_vendor") if isinstance(metadata, dict) else None
+    return recorded if isinstance(recorded, str) and recorded else None
+
+
 @contextmanager
 def as_recorded_cpu(notebook: Notebook, options: ReplayOptions):
     """gradrepl computes as torch did on the CPU the notebook's outputs were recorded on, where
@@ -100,8 +118,8 @@ def as_recorded_cpu(notebook: Notebook, options: ReplayOptions):
     another CPU"). Real torch (``--engine torch``) computes as this CPU's does."""
     from gradrepl.engine import cpu_capability
 
-    recorded = (notebook.data.get("metadata") or {}).get("gradrepl", {}).get("cpu_vendor")
-    if options.engine == "torch" or not isinstance(recorded, str) or not recorded:
+    recorded = _recorded_vendor(notebook)
+    if options.engine == "torch" or not recorded:
         yield
         return
     variable = cpu_capability.VENDOR_VARIABLE

@@ -39,8 +39,9 @@ def check_updatable(report: NotebookReport) -> None:
         raise UpdateRefused(f"{report.path}: not updated: the run stopped early (--fail-fast)")
 
 
-def updated_text(notebook: Notebook, report: NotebookReport) -> str | None:
-    """The notebook's new text, or None when nothing needs to change."""
+def updated_text(notebook: Notebook, report: NotebookReport, cpu_vendor: str | None = None) -> str | None:
+    """The notebook's new text, or None when nothing needs to change; ``cpu_vendor``: the vendor
+    the new outputs were computed as, stamped in ``metadata.gradrepl.cpu_vendor``."""
     changed = cells_to_update(report)
     if not changed:
         return None
@@ -69,6 +70,9 @@ def updated_text(notebook: Notebook, report: NotebookReport) -> str | None:
                 member = (f"{json.dumps(key)}: " + jsontext.dumps_value(value, indent, at)).replace("\n", newline)
                 gap = f",{newline}{at}" if prefix is not None else ", "
                 replacements.append((last_end, last_end, gap + member))
+    if cpu_vendor is not None:  # where the outputs come from (docs/replay.md, "Samples on another CPU")
+        replacements += jsontext.set_member(text, ("metadata", "gradrepl", "cpu_vendor"), cpu_vendor,
+                                            indent, newline)
     return jsontext.replace_spans(text, replacements)
 
 
@@ -189,10 +193,11 @@ def _changed_on_disk(notebook: Notebook) -> bool:
         return True
 
 
-def update_notebook(notebook: Notebook, report: NotebookReport) -> int:
-    """Write the produced outputs into the notebook file; returns how many cells changed."""
+def update_notebook(notebook: Notebook, report: NotebookReport, cpu_vendor: str | None = None) -> int:
+    """Write the produced outputs into the notebook file, stamped with the CPU vendor they were
+    computed as when given; returns how many cells changed."""
     check_updatable(report)
-    text = updated_text(notebook, report)
+    text = updated_text(notebook, report, cpu_vendor)
     if text is None or text == notebook.text:
         return 0
     if _changed_on_disk(notebook):

@@ -10,7 +10,6 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from gradrepl.engine.float_math import kernels
-from gradrepl.engine.ops import backends
 from test_float_math_fused import block_size, exact_everywhere
 
 F32 = np.float32
@@ -114,43 +113,3 @@ def test_w5_sized_tanh_and_backward():
     assert np.isnan(again[123_456])
     keep = np.arange(x.size) != 123_456
     assert np.array_equal(_bits(again[keep]), _bits(fast[keep]))
-
-
-def test_large_sum_gradient_is_one_value_expanded():
-    """sum's gradient for 16384+ elements is a stride-0 view of the one value (as torch's is),
-    and a leaf's .grad made from it is still its own contiguous, writable array."""
-    g = backends._Arrays.expand(F32(1), (20000,))
-    assert g.strides == (0,) and g.shape == (20000,) and g.dtype == F32
-    small = backends._Arrays.expand(F32(1), (3, 4))
-    assert small.flags.writeable and small.strides == (16, 4)
-    from gradrepl.engine.tensor import Tensor  # noqa: F401  (the engine, through its torch API)
-    import gradrepl.torch as torch
-
-    x = torch.zeros(20000, requires_grad=True)
-    (x * 2).sum().backward()
-    x.sum().backward()
-    assert x.grad.stride() == (1,) and x.grad[0].item() == 3.0
-    x.grad.add_(1)  # writable: accumulation and the user's in-place ops both work
-    assert x.grad[19999].item() == 4.0
-
-
-def test_writing_into_an_expanded_gradient_in_a_hook_is_torchs_overlap_error():
-    """A hook gets the big sum's stride-0 gradient: changing it in place is refused in torch's
-    words (as for any expanded view), not numpy's read-only ValueError."""
-    import pytest
-
-    import gradrepl.torch as torch
-    from gradrepl.engine.views import OVERLAP
-
-    x = torch.ones(20000, requires_grad=True)
-    seen = []
-
-    def hook(g):
-        seen.append(g.stride())
-        with pytest.raises(RuntimeError) as caught:
-            g.add_(1)
-        assert str(caught.value) == OVERLAP
-
-    x.register_hook(hook)
-    x.sum().backward()
-    assert seen == [(0,)] and x.grad[0].item() == 1.0

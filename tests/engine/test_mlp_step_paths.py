@@ -150,8 +150,8 @@ def test_sums_rounded_once_accepts_exact_midpoints_only():
        st.sampled_from([np.float32, np.float64]))
 def test_a_view_gradient_copied_into_grad_keeps_its_layout(rows, cols, kind, dtype):
     """``sinks._owned`` copies a gradient that is a view (a bias's reshaped sum, a weight's
-    transposed-back gradient) with ``np.array(g)`` when its shape is the leaf's: the bytes and
-    strides the broadcast copy gave."""
+    transposed-back gradient) into the leaf's layout, as torch's AccumulateGrad does: the bytes
+    of the broadcast copy, in the strides of the (here contiguous) leaf."""
     from gradrepl.engine import sinks
 
     base = np.arange(rows * cols * 4, dtype=np.float32).reshape(rows * 2, cols * 2)
@@ -159,7 +159,7 @@ def test_a_view_gradient_copied_into_grad_keeps_its_layout(rows, cols, kind, dty
          "strided": base[::2, ::2], "reshaped": base.reshape(-1)[:rows * cols].reshape(rows, cols),
          "twice": base.T.T}[kind]
     want = np.dtype(dtype)
-    general = np.array(np.broadcast_to(g, g.shape), dtype=want)
+    general = np.array(np.broadcast_to(g, g.shape), dtype=want, order="C")
     leaf = np.zeros(g.shape, want)
     state = type("State", (), {"borrowed": set()})()
     owned = sinks._owned(g, type("Leaf", (), {"_data": leaf})(), state)

@@ -85,11 +85,17 @@ def mutated(rng: random.Random, nb: dict) -> str:
 
 
 def without_outputs(text: str):
+    """What --update must leave alone: all but the outputs, counts and the CPU vendor stamp."""
     nb = json.loads(text)
     for cell in nb.get("cells", []):
         if isinstance(cell, dict):
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
+    stamp = nb.get("metadata", {}).get("gradrepl") if isinstance(nb.get("metadata"), dict) else None
+    if isinstance(stamp, dict):
+        stamp.pop("cpu_vendor", None)
+        if not stamp:
+            del nb["metadata"]["gradrepl"]
     return nb
 
 

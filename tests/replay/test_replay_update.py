@@ -8,6 +8,7 @@ import stat
 from typer.testing import CliRunner
 
 from gradrepl.cli import app
+from gradrepl.engine.cpu_capability import vendor
 from notebook_builder import build_nb, code, dumps_nb, md, result, stdout, write_nb
 
 runner = CliRunner()
@@ -28,8 +29,12 @@ def lesson_cells():
     ]
 
 
+STAMP = '"gradrepl": {\n      "cpu_vendor": "%s"\n    },\n    ' % vendor()  # json.dumps(indent=2)'s
+
+
 def expected_after_update():
     nb = build_nb(lesson_cells())
+    nb["metadata"]["gradrepl"] = {"cpu_vendor": vendor()}  # the CPU the new outputs come from
     nb["cells"][2]["outputs"] = [result("20", 2)]
     nb["cells"][3]["outputs"] = [stdout("new ✓\n")]
     nb["cells"][3]["execution_count"] = 3
@@ -42,7 +47,7 @@ def test_update_rewrites_only_changed_cells_as_nbformat_would(tmp_path):
     assert outcome.exit_code == 0, outcome.output
     assert f"{path}: updated 2 cells" in outcome.output
     expected = expected_after_update()
-    expected["metadata"] = {"widgets": {"state": {}}, "title": "é"}
+    expected["metadata"] = {"widgets": {"state": {}}, "title": "é", "gradrepl": {"cpu_vendor": vendor()}}
     assert path.read_text(encoding="utf-8") == dumps_nb(expected)
 
 
@@ -68,7 +73,9 @@ def test_foreign_formatting_kept_outside_changed_values(tmp_path):
     assert json.loads(new_text) == expected_after_update()
     stale_start = text.index('"outputs"', text.index('"x * 10"') - 400)
     assert new_text[:stale_start] == text[:stale_start]
-    assert new_text.endswith(text[text.index('"cell_type": "markdown"', text.index("y = 1")) - 20:])
+    # the vendor stamp goes into the metadata in sorted key order, nothing else moves
+    assert new_text.replace(STAMP, "").endswith(
+        text[text.index('"cell_type": "markdown"', text.index("y = 1")) - 20:])
 
 
 def test_update_refused_when_a_cell_raises(tmp_path):

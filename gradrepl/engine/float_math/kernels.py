@@ -153,11 +153,27 @@ def pow_float(a, exponent):
     return loops.elementwise(a, vector, lambda x: libm.pow(x, exponent))
 
 
+def positive_nan_where_negative(a, out):
+    """``out`` with +NaN where ``a`` is below zero (-inf too): MKL's sqrt and logs (VML, which
+    torch calls for every size, 0-d included) answer an invalid input so, where numpy gets the
+    x86 default NaN, -NaN. A NaN input keeps its own sign in both; -0.0 is not below zero."""
+    if type(out) is not np.ndarray:  # one value: a numpy scalar
+        return abs(out) if a < 0 else out
+    if out.size and out.dtype.kind == "f" and not a.min() >= 0:  # a negative (or NaN) somewhere
+        np.abs(out, out=out, where=np.less(a, 0))
+    return out
+
+
+def sqrt(a):
+    """torch.sqrt: numpy's correctly rounded square root, with MKL's +NaN for negatives."""
+    return positive_nan_where_negative(a, np.sqrt(a))
+
+
 FLOAT_PAIR = frozenset((_F32, _F64))
 _SPECIAL_EXPONENTS = {
     0: lambda a, e: a ** e,
     1: lambda a, e: a ** e,
-    0.5: lambda a, e: np.sqrt(a),
+    0.5: lambda a, e: sqrt(a),
     -0.5: lambda a, e: a.dtype.type(1) / np.sqrt(a),
     -1: lambda a, e: a.dtype.type(1) / a,
     2: lambda a, e: a * a,

@@ -119,6 +119,9 @@ def expm1f(a) -> np.ndarray:
 _LOG1P_POLY = (+0.3027294874e+0, +0.3996108174e+0, +0.6666694880e+0)
 
 
+_ALL_ONES_NAN = np.array(0xFFFFFFFF, np.uint32).view(F32)[()]  # -NaN, every payload bit set
+
+
 @in_blocks
 @deferred_checks
 def log1pf(d) -> np.ndarray:
@@ -143,7 +146,7 @@ def log1pf(d) -> np.ndarray:
         s = df.add_pf(s, (x2 * x[0]) * t)
         r = df.value(s)
     r = np.where(np.isposinf(d), F32(np.inf), r)
-    r = np.where(d < F32(-1), F32(np.nan), r)
+    r = np.where(d < F32(-1), _ALL_ONES_NAN, r)  # SLEEF ors in the comparison's mask
     r = np.where(d == F32(-1), F32(-np.inf), r)
     return np.where((d == 0) & np.signbit(d), F32(-0.0), r)
 

@@ -53,9 +53,22 @@ def _sub(a, b):
     return elementwise(np.subtract, a, b)
 
 
+def _second_first(ufunc):
+    """``ufunc`` with its operands swapped: x86 hands back the first operand's NaN when both
+    are NaN, and torch's add and mul (``fmadd(other, alpha, self)``, ``other * self`` in its
+    vectors) give ``other``'s; for every other input the two orders are the same numbers."""
+    def swapped(a, b):
+        return ufunc(b, a)
+    return swapped
+
+
+_ADD_OTHER_FIRST = _second_first(np.add)
+_MULTIPLY_OTHER_FIRST = _second_first(np.multiply)
+
+
 def _mul(a, b):
     out = half_by_one_value(np.multiply, a, b)
-    return elementwise(np.multiply, a, b) if out is None else out
+    return elementwise(_MULTIPLY_OTHER_FIRST, a, b) if out is None else out
 
 
 def _div(a, b):
@@ -121,7 +134,7 @@ def _fast_sub(a, b):
     return a - b
 
 
-ADD = binary("add", "AddBackward0", lambda a, b: elementwise(np.add, a, b),
+ADD = binary("add", "AddBackward0", lambda a, b: elementwise(_ADD_OTHER_FIRST, a, b),
              lambda grad: grad, lambda grad: grad, fast=operator.add)
 SUB = binary("sub", "SubBackward0", _sub, lambda grad: grad, lambda grad: -grad, fast=_fast_sub)
 # ``grad * other`` and ``grad / other`` with a Python number ``other`` as the 0-d array numpy

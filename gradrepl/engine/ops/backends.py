@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from typing import Protocol
 
@@ -43,6 +44,8 @@ class Backend(Protocol):
     def sum_to(self, g, like): """g summed back to like's shape: the one unbroadcast"""
     def sum(self, g, dims, keepdim=False): """g summed over dims"""
     def expand(self, g, shape): """g broadcast to shape"""
+    def mean_backward(self, g, shape, count):
+        """expand(g, shape) / count, torch's mean_backward: a new, contiguous gradient"""
     def reshape(self, g, shape): """g with shape"""
     def transpose(self, g, dim0, dim1): """g with two dims swapped"""
     def permute(self, g, dims): """g with its dims reordered"""
@@ -88,7 +91,8 @@ _FLOAT_DATA = (np.ndarray, np.float32, np.float64)
 _NUMPY_VALUES = (np.ndarray, np.generic)
 
 _UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
-_FILL_BELOW = 16384  # elements: smaller expands of one value are filled in (see expand)
+_ndarray = np.ndarray
+_ZERO_STRIDES = [(0,) * n for n in range(65)]  # by ndim (numpy allows 64 dims)
 _BITWISE_MIN_SIZE = 4096
 
 
@@ -126,6 +130,26 @@ def _sum_axes(x, axes):
             return total.reshape(kept) if isinstance(total, _NUMPY_VALUES) else np.reshape(total, kept)
         return float_sum(x, axes)
     return x.sum(axis=axes)
+
+
+def expand_strides(g, shape: tuple) -> tuple:
+    """The byte strides of torch's ``g.expand(shape)`` (inferExpandGeometry): a stretched dim
+    gets stride 0, a kept dim its own, and a new leading dim of size 1 the extent of the dim
+    after it; a 0-d tensor's expand has stride 0 everywhere."""
+    g = np.asarray(g)
+    if not g.ndim:
+        return (0,) * len(shape)
+    strides = [0] * len(shape)
+    lead = len(shape) - g.ndim
+    following = None
+    for i in range(len(shape) - 1, -1, -1):
+        if i >= lead:
+            size, stride = g.shape[i - lead], g.strides[i - lead]
+        else:
+            size, stride = 1, following
+        strides[i] = 0 if size != shape[i] else stride
+        following = shape[i] * strides[i]
+    return tuple(strides)
 
 
 class _Arrays:
@@ -193,15 +217,33 @@ class _Arrays:
 
     @staticmethod
     def expand(g, shape):
-        if g.ndim == 0 and math.prod(shape) < _FILL_BELOW:
-            # writable, and cheaper than broadcast_to; np.full's own Python layer costs as much
-            # again as this (a lesson's mean backward)
-            out = _empty(shape, g.dtype)
-            out.fill(g)
-            return out
-        # one value seen everywhere (stride 0, as torch's expand): a sum's gradient need not
-        # fill a million ones for the next product to read them again
+        # one value seen everywhere, stride 0 and read-only, as torch's expand at every size: a
+        # hook's in-place write into a sum's gradient raises torch's overlap error, and a sum
+        # over a million elements does not fill a million ones for the next product to read
+        if type(g) in _FLOAT_DATA and not g.ndim:
+            if not shape:
+                return g
+            # a view of the number itself: a tenth of np.broadcast_to's cost, no more than
+            # filling a small array; a numpy scalar's buffer is read-only, a 0-d array's is not
+            value = g if type(g) is not np.ndarray else g[()]
+            if math.prod(shape) <= 1:  # nothing overlaps: torch lets a hook write into it
+                value = np.array(value)
+            return _ndarray(shape, value.dtype, value, 0, _ZERO_STRIDES[len(shape)])
+        if np.shape(g) == shape:
+            return g  # torch's expand to the same sizes keeps the strides
+        if 1 in shape:  # numpy zeroes the strides of size-1 dims, torch keeps or derives them
+            return as_strided(g, shape, expand_strides(g, shape), writeable=False)
         return np.broadcast_to(g, shape)
+
+    @staticmethod
+    def mean_backward(g, shape, count):
+        if type(g) in _FLOAT_DATA and not g.ndim and shape:
+            # every element is g / count, as torch's division of the expand makes it: divided
+            # once and filled in, which costs a third of dividing a stride-0 view
+            out = _empty(shape, g.dtype)
+            out.fill(g / count)
+            return out
+        return _Arrays.expand(g, shape) / count
 
     @staticmethod
     def reshape(g, shape):
@@ -218,7 +260,19 @@ class _Arrays:
 
     @staticmethod
     def unsqueeze(g, dim):
-        return np.expand_dims(g, dim)
+        out = np.expand_dims(g, dim)
+        if type(g) is not np.ndarray:
+            return out
+        # torch keeps the strides and gives the new dim the extent of the dim it lands before;
+        # numpy recomputes the strides of size-1 dims (a stride-0 sum gradient's among them)
+        if dim < 0:
+            dim += out.ndim
+        strides = g.strides
+        new = strides[dim] * g.shape[dim] if dim < g.ndim else g.itemsize
+        want = strides[:dim] + (new,) + strides[dim:]
+        if out.strides != want:
+            out = as_strided(out, out.shape, want)
+        return out
 
     @staticmethod
     def zeros(shape, like):

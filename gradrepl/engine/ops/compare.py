@@ -129,7 +129,7 @@ for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt",
     # no rows=: torch.ne records nothing; only x.ne_(y) on a tensor with history does
     _rows = _in_place_rows(_name, _func)
     register(_name, _func, section=_S, operators={_dunder: CALL}, out=True,
-             inplace=_in_place(_name, _rows), inplace_rows=_rows)
+             inplace=_in_place(_name, _rows), inplace_rows=_rows, differentiable=False)
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)

@@ -408,5 +408,6 @@ register("masked_fill", masked_fill, section=_S, rows=(MASKED_FILL, MASKED_FILL_
          inplace=masked_fill_)
 register("masked_select", masked_select, section=_S, rows=(MASKED_SELECT,), out=True, out_dtype=_SAME_AS_SELF)
 register("nonzero", nonzero, section=_S, out=True, out_dtype=OutDtype(
-    "exact", "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}"))
+    "exact", "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}"),
+    differentiable=False)
 register("argwhere", argwhere, section=_S)

@@ -86,7 +86,8 @@ def logical_not(input):
 
 
 for _func in (logical_and, logical_or, logical_xor, logical_not):
-    register(_func.__name__, _func, section=_S, inplace=_in_place(_func), out=True)
+    register(_func.__name__, _func, section=_S, inplace=_in_place(_func), out=True,
+             differentiable=False)
 
 
 # ---------------------------------------------------------------------------------------------

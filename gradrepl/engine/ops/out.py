@@ -32,6 +32,8 @@ import numpy as np
 from gradrepl.engine import grad_mode
 from gradrepl.engine.dtypes import CPP_TYPE_NAMES, LEGACY_TYPE_NAMES, from_numpy_dtype, scalar_type_name
 from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.keywords import InvalidArguments, check_overloads
+from gradrepl.engine.torch_signatures import SIGNATURES
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.warn import warn_user
 
@@ -94,7 +96,7 @@ def _own_checks(dtype_rule) -> tuple:
 
 def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None,
              autograd_name: str | None = None, composite: bool = False,
-             differentiable: bool = True):
+             differentiable: bool = True, warns_on_resize: bool = True):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
     is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
     an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
@@ -103,33 +105,53 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
     autograd check names when it is not ``name`` (torch.linalg.det's is ``_linalg_det``);
     ``composite``: torch computes the op from others and copies the result into ``out``, so a
     result that requires grad is allowed and ``out`` records ``CopyBackwards`` (linalg.norm).
-    ``differentiable=False``: torch's kernel has no derivative and writes ``out`` itself
-    (multinomial): no refusal of inputs that require grad, no deprecation warning on resizing."""
+    ``differentiable=False``: torch has no derivative for the op (argmax, eq, nonzero,
+    multinomial): no refusal of inputs that require grad. ``warns_on_resize=False``: torch's
+    kernel resizes ``out`` itself, without the deprecation warning (multinomial)."""
     counts = results if isinstance(results, tuple) else (results,)
-    how = _How(autograd_name or name, composite, differentiable)
+    how = _How(autograd_name or name, composite, differentiable, warns_on_resize)
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
         if out is None:
             try:
                 return function(*args, **kwargs)
-            except NotAnOperand as error:  # the method's words, counted as torch.<name> counts
+            except (NotAnOperand, InvalidArguments) as error:  # the method's words, as torch.<name> counts
                 raise error.of_function() from None
         if needs is not None and len(args) <= needs[0] and needs[1] not in kwargs:
+            if name in SIGNATURES:  # torch's listing of the overloads
+                raise InvalidArguments(name, args, {**kwargs, "out": out}, method=False)
             given = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}"
                                                                 for k, v in kwargs.items()])
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({given}, out={type(out).__name__}), but expected one of: ...")
-        if len(counts) > 1:
-            return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
-        if isinstance(out, (tuple, list)) != (results > 1):
-            what = "tuple of Tensors" if results > 1 else "Tensor"
-            raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
-        if results > 1 and len(out) != results:
-            raise TypeError(f"expected tuple of {results} elements but got {len(out)}")
-        return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
+        if name in SIGNATURES:  # torch's parser first: its overloads with out= counted (torch
+            # lists keywords in its hash map's order, which puts out= before keepdim)
+            check_overloads(name, args, {"out": out, **kwargs})
+        try:
+            return _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule, how)
+        except InvalidArguments as error:  # an overload mismatch the op found: out= counts too
+            raise InvalidArguments(name, ["Tensor", *error.args_], {"out": out, **error.kwargs},
+                                   method=False) from None
+        except NotAnOperand as error:
+            if name not in SIGNATURES:
+                raise error.of_function() from None
+            # with out= several overloads take that many arguments: torch lists them
+            raise InvalidArguments(name, args, {**kwargs, "out": out}, method=False) from None
     call.__wrapped_op__ = function
     return call
+
+
+def _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule, how):
+    """with_out's call with an out= argument: torch's checks of out, then the op into it."""
+    if len(counts) > 1:
+        return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
+    if isinstance(out, (tuple, list)) != (results > 1):
+        what = "tuple of Tensors" if results > 1 else "Tensor"
+        raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
+    if results > 1 and len(out) != results:
+        raise TypeError(f"expected tuple of {results} elements but got {len(out)}")
+    return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
 
 
 @dataclass(frozen=True)
@@ -137,6 +159,7 @@ class _How:
     autograd_name: str
     composite: bool
     differentiable: bool = True
+    warns_on_resize: bool = True
 
 
 def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how=None):
@@ -180,7 +203,7 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
             _copy_into(target, value)
             continue
         _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64 and not own,
-               dtype_rule=policy, warn_on_resize=how.differentiable)
+               dtype_rule=policy, warn_on_resize=how.warns_on_resize)
     if not results_are_tuple:
         return out
     if not hasattr(result, "_fields"):

@@ -12,6 +12,7 @@ from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.ops.summation_plan import dependents as _plan_tables, ready as _ready
 from gradrepl.engine.tensor import Tensor, wrap_dim
+from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, check_dim_given
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 
@@ -114,9 +115,9 @@ SUM_DIM = Primitive(
                  _expand_back(F, grad, self_shape, dim, keepdim)})
 MEAN = Primitive(
     "mean", "MeanBackward0", _mean_all, inputs=("self",),
-    # expand(g / n) has the same values as torch's expand(g) / n, and divides once
+    # a new, contiguous gradient (a sum's is a stride-0 expand)
     derivatives={"self": lambda F, grad, self_shape:
-                 F.expand(grad / max(_prod(self_shape), 1), self_shape)})
+                 F.mean_backward(grad, self_shape, max(_prod(self_shape), 1))})
 MEAN_DIM = Primitive(
     "mean", "MeanBackward1", _mean_dims, inputs=("self",), params=("dim", "keepdim"),
     derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
@@ -188,7 +189,13 @@ def _wrapped(out):
     return result
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
+        keepdim = False
+    elif dim is NO_DIM:
+        check_dim_given("sum", dim, keepdim, dtype)
+    if dim is NO_DIM:
+        dim = None
     if dtype is None and not keepdim and SHORT_PATHS and not (input._requires_grad and _grad_enabled[0]):
         a = input._data
         if dim is None or type(dim) is int:  # short path: no graph, a plan built for this layout
@@ -213,7 +220,13 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return apply_unary(SUM_DIM, input, (dims, bool(keepdim), np_dtype))
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
+        keepdim = False
+    elif dim is NO_DIM:
+        check_dim_given("mean", dim, keepdim, dtype)
+    if dim is NO_DIM:
+        dim = None
     if dtype is None and not keepdim and SHORT_PATHS and not (input._requires_grad and _grad_enabled[0]):
         a = input._data
         if dim is None or type(dim) is int:  # short path: the plan's sum, then one division

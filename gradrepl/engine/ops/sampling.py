@@ -222,4 +222,4 @@ def _multinomial_method(self, *args, **kwargs):
 register("multinomial", multinomial, section="sampling", method=_multinomial_method, out=True,
          out_dtype=OutDtype("long", "multinomial expects Long tensor out, got: {out}",
                             checks_first=_checks_before_out),
-         differentiable=False)
+         differentiable=False, out_resize_warns=False)

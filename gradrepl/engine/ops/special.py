@@ -64,7 +64,14 @@ def _erfinv64(y):
 
 def _erfinv(a):
     a = as_float(a)
-    return _erfinv64(a).astype(a.dtype)[()]
+    out = _erfinv64(a).astype(a.dtype)
+    out = np.where(np.isnan(a), a, out)  # a NaN comes back as it went in
+    if a.dtype == np.float32:  # torch's float kernel answers |y| > 1 with -NaN, its double one +NaN
+        out = np.where(np.abs(a) > 1, _NEGATIVE_NAN32, out)
+    return out[()]
+
+
+_NEGATIVE_NAN32 = -np.float32(np.nan)
 
 
 def _exp_neg_square(F, self):

@@ -87,6 +87,10 @@ def expand(g, shape):
     return _shape.expand(g, tuple(shape))
 
 
+def mean_backward(g, shape, count):
+    return expand(g, shape) / count
+
+
 def reshape(g, shape):
     return _shape.reshape(g, tuple(shape))
 

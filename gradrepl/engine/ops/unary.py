@@ -24,6 +24,15 @@ def floating(np_func):
     return lambda a: np_func(as_float(a))
 
 
+def mkl_invalid_nan(kernel):
+    """A float function torch computes with MKL's VML: +NaN for a negative input (kernels.
+    positive_nan_where_negative), where the kernel's numpy or SLEEF stand-in gives -NaN."""
+    def forward(a):
+        a = as_float(a)
+        return kernels.positive_nan_where_negative(a, kernel(a))
+    return forward
+
+
 def _sigmoid(a):
     a = as_float(a)
     if a.dtype == np.float16:  # torch computes half in float32 and rounds once
@@ -44,8 +53,8 @@ def _abs(a):
 
 
 EXP = unary("exp", "ExpBackward0", floating(kernels.exp), lambda grad, result: grad * result)
-LOG = unary("log", "LogBackward0", floating(kernels.log), lambda grad, self: grad / self)
-SQRT = unary("sqrt", "SqrtBackward0", floating(np.sqrt), lambda grad, result: grad / (2 * result))
+LOG = unary("log", "LogBackward0", mkl_invalid_nan(kernels.log), lambda grad, self: grad / self)
+SQRT = unary("sqrt", "SqrtBackward0", floating(kernels.sqrt), lambda grad, result: grad / (2 * result))
 SIN = unary("sin", "SinBackward0", floating(kernels.sin), lambda F, grad, self: grad * F.cos(self))
 COS = unary("cos", "CosBackward0", floating(kernels.cos), lambda F, grad, self: grad * -F.sin(self))
 TANH = unary("tanh", "TanhBackward0", floating(kernels.tanh),
@@ -105,9 +114,9 @@ def _round_decimals(a, decimals):
 
 EXP2 = unary("exp2", "Exp2Backward0", floating(kernels.exp2),
              lambda F, grad, result: _times(F, grad * result, _LN2))
-LOG2 = unary("log2", "Log2Backward0", floating(kernels.log2),
+LOG2 = unary("log2", "Log2Backward0", mkl_invalid_nan(kernels.log2),
              lambda F, grad, self: grad / _times(F, self, _LN2))
-LOG10 = unary("log10", "Log10Backward0", floating(kernels.log10),
+LOG10 = unary("log10", "Log10Backward0", mkl_invalid_nan(kernels.log10),
               lambda F, grad, self: grad / _times(F, self, _LN10))
 LOG1P = unary("log1p", "Log1PBackward0", floating(kernels.log1p),
               lambda grad, self: grad / (self + 1))
