@@ -165,3 +165,33 @@ def test_a_view_gradient_copied_into_grad_keeps_its_layout(rows, cols, kind, dty
     owned = sinks._owned(g, type("Leaf", (), {"_data": leaf})(), state)
     assert owned is not g and owned.strides == general.strides
     assert _bits(owned) == _bits(general)
+
+
+_RELU_VALUES = st.one_of(st.floats(width=32), st.sampled_from(
+    [0.0, -0.0, float("nan"), -float("nan"), float("inf"), -float("inf"), 1e-45, -1e-45]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([np.float32, np.float64]), st.integers(1020, 1100), st.integers(0, 2**32 - 1),
+       st.lists(_RELU_VALUES, min_size=1, max_size=40), st.booleans())
+def test_relu_backward_bit_masks_match_where(dtype, size, seed, specials, relu_output):
+    """relu's backward by masking the gradient's bits (``backends._threshold_backward_bits``,
+    from 1024 elements) against ``np.where``: the same bytes with nan, inf, signed zeros and
+    subnormals in either operand, on relu outputs (zeros and positives) and on any values."""
+    from gradrepl.engine.ops import backends
+
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal(size).astype(dtype)
+    out = rng.standard_normal(size).astype(dtype)
+    g[:len(specials)] = specials
+    out[-len(specials):] = specials
+    if relu_output:
+        out = np.maximum(out, dtype(0))
+    short = backends.arrays.threshold_backward(g, out)
+    backends.SHORT_PATHS = False
+    try:
+        general = backends.arrays.threshold_backward(g, out)
+    finally:
+        backends.SHORT_PATHS = True
+    assert _bits(short) == _bits(general) and short.strides == general.strides
+    assert short.flags.writeable and not np.shares_memory(short, g)
