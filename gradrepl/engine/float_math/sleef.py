@@ -43,6 +43,10 @@ _LEAN_SIZE = 16384  # elements (one of in_blocks' blocks): bounds the (7, n) flo
 _POLY64 = [np.array(c, np.float64) for c in _EXP_POLY]  # 0-d: cheaper ufunc operands than scalars
 _MINUS_L2L64 = np.array(-_L2L, np.float64)
 _MINUS_L2U = -_L2U
+# the ufuncs' reductions themselves: ndarray.min() and max() add a Python layer (numpy's
+# _methods) that costs about what the reduction does on a few hundred elements; nan propagates
+# the same way
+_lowest, _highest = np.minimum.reduce, np.maximum.reduce
 
 
 def _expf_ordinary_in_float64(d):
@@ -91,7 +95,8 @@ def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)
     if LEAN and d.ndim and 0 < d.size <= _LEAN_SIZE and not fused.EXACT_EVERYWHERE \
-            and fused.DEFERRED and d.min() >= _F32(-86) and d.max() <= _F32(88):
+            and fused.DEFERRED and _lowest(d, axis=None) >= _F32(-86) \
+            and _highest(d, axis=None) <= _F32(88):
         result = _expf_ordinary_in_float64(d)
         if result is not None:
             return result
