@@ -195,3 +195,40 @@ def test_relu_backward_bit_masks_match_where(dtype, size, seed, specials, relu_o
         backends.SHORT_PATHS = True
     assert _bits(short) == _bits(general) and short.strides == general.strides
     assert short.flags.writeable and not np.shares_memory(short, g)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.lists(st.integers(-7, 7), min_size=1, max_size=4),
+       st.lists(st.integers(-7, 7), min_size=1, max_size=4), st.booleans())
+def test_picked_rows_check_their_bounds_only_when_numpy_refuses(rows, cols, first, second, basic):
+    """``t[rows, T]`` looks for torch's out-of-bounds words only after numpy refused the index;
+    checked first (the general order) it gives the same values, or the same error and text.
+    An index that broadcasts to nothing gathers nothing and raises nothing, out of bounds or
+    not, in torch 2.13 as in numpy (checked first, it raised)."""
+    import gradrepl.torch as torch
+    from gradrepl.engine.ops import indexing
+
+    t = torch.arange(float(rows * cols)).reshape(rows, cols).requires_grad_()
+    index = (slice(1, None), torch.tensor(second, dtype=torch.int64)) if basic else (
+        torch.tensor(first, dtype=torch.int64), torch.tensor(second, dtype=torch.int64))
+
+    def outcome(check_first):
+        try:
+            if check_first:
+                view = t[1:] if basic else t
+                items = (slice(None),) + index[1:] if basic else index
+                indexing._check_advanced(view, tuple(indexing._index_array(i) for i in items))
+            picked = t[index]
+            return _bits(picked._data), type(picked.grad_fn).__name__
+        except IndexError as error:
+            return "IndexError", str(error)
+    assert outcome(False) == outcome(True)
+
+
+def test_an_index_that_broadcasts_to_nothing_gathers_nothing():
+    """torch 2.13's ``x[tensor([]), tensor([1])]`` on a 1 x 1 tensor is ``tensor([])``: nothing
+    is gathered, so nothing is out of bounds (numpy agrees)."""
+    import gradrepl.torch as torch
+
+    picked = torch.zeros(1, 1)[torch.tensor([], dtype=torch.int64), torch.tensor([1])]
+    assert tuple(picked.shape) == (0,)
