@@ -165,3 +165,70 @@ def test_a_view_gradient_copied_into_grad_keeps_its_layout(rows, cols, kind, dty
     owned = sinks._owned(g, type("Leaf", (), {"_data": leaf})(), state)
     assert owned is not g and owned.strides == general.strides
     assert _bits(owned) == _bits(general)
+
+
+_RELU_VALUES = st.one_of(st.floats(width=32), st.sampled_from(
+    [0.0, -0.0, float("nan"), -float("nan"), float("inf"), -float("inf"), 1e-45, -1e-45]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([np.float32, np.float64]), st.integers(1020, 1100), st.integers(0, 2**32 - 1),
+       st.lists(_RELU_VALUES, min_size=1, max_size=40), st.booleans())
+def test_relu_backward_bit_masks_match_where(dtype, size, seed, specials, relu_output):
+    """relu's backward by masking the gradient's bits (``backends._threshold_backward_bits``,
+    from 1024 elements) against ``np.where``: the same bytes with nan, inf, signed zeros and
+    subnormals in either operand, on relu outputs (zeros and positives) and on any values."""
+    from gradrepl.engine.ops import backends
+
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal(size).astype(dtype)
+    out = rng.standard_normal(size).astype(dtype)
+    g[:len(specials)] = specials
+    out[-len(specials):] = specials
+    if relu_output:
+        out = np.maximum(out, dtype(0))
+    short = backends.arrays.threshold_backward(g, out)
+    backends.SHORT_PATHS = False
+    try:
+        general = backends.arrays.threshold_backward(g, out)
+    finally:
+        backends.SHORT_PATHS = True
+    assert _bits(short) == _bits(general) and short.strides == general.strides
+    assert short.flags.writeable and not np.shares_memory(short, g)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.lists(st.integers(-7, 7), min_size=1, max_size=4),
+       st.lists(st.integers(-7, 7), min_size=1, max_size=4), st.booleans())
+def test_picked_rows_check_their_bounds_only_when_numpy_refuses(rows, cols, first, second, basic):
+    """``t[rows, T]`` looks for torch's out-of-bounds words only after numpy refused the index;
+    checked first (the general order) it gives the same values, or the same error and text.
+    An index that broadcasts to nothing gathers nothing and raises nothing, out of bounds or
+    not, in torch 2.13 as in numpy (checked first, it raised)."""
+    import gradrepl.torch as torch
+    from gradrepl.engine.ops import indexing
+
+    t = torch.arange(float(rows * cols)).reshape(rows, cols).requires_grad_()
+    index = (slice(1, None), torch.tensor(second, dtype=torch.int64)) if basic else (
+        torch.tensor(first, dtype=torch.int64), torch.tensor(second, dtype=torch.int64))
+
+    def outcome(check_first):
+        try:
+            if check_first:
+                view = t[1:] if basic else t
+                items = (slice(None),) + index[1:] if basic else index
+                indexing._check_advanced(view, tuple(indexing._index_array(i) for i in items))
+            picked = t[index]
+            return _bits(picked._data), type(picked.grad_fn).__name__
+        except IndexError as error:
+            return "IndexError", str(error)
+    assert outcome(False) == outcome(True)
+
+
+def test_an_index_that_broadcasts_to_nothing_gathers_nothing():
+    """torch 2.13's ``x[tensor([]), tensor([1])]`` on a 1 x 1 tensor is ``tensor([])``: nothing
+    is gathered, so nothing is out of bounds (numpy agrees)."""
+    import gradrepl.torch as torch
+
+    picked = torch.zeros(1, 1)[torch.tensor([], dtype=torch.int64), torch.tensor([1])]
+    assert tuple(picked.shape) == (0,)

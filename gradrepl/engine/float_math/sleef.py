@@ -42,6 +42,11 @@ LEAN = True  # expf's ordinary path through _expf_ordinary_in_float64 (the tests
 _LEAN_SIZE = 16384  # elements (one of in_blocks' blocks): bounds the (7, n) float64 sums
 _POLY64 = [np.array(c, np.float64) for c in _EXP_POLY]  # 0-d: cheaper ufunc operands than scalars
 _MINUS_L2L64 = np.array(-_L2L, np.float64)
+_MINUS_L2U = -_L2U
+# the ufuncs' reductions themselves: ndarray.min() and max() add a Python layer (numpy's
+# _methods) that costs about what the reduction does on a few hundred elements; nan propagates
+# the same way
+_lowest, _highest = np.minimum.reduce, np.maximum.reduce
 
 
 def _expf_ordinary_in_float64(d):
@@ -53,7 +58,7 @@ def _expf_ordinary_in_float64(d):
     few-bit inputs such as k / 8 make some); None when one may have rounded twice, and the
     caller then takes the fused steps, which settle those lanes."""
     q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
-    s32 = d + q * -_L2U  # exact in float32 on [-86, 88] (the comment above)
+    s32 = d + q * _MINUS_L2U  # exact in float32 on [-86, 88] (the comment above)
     products, sums = np.empty((7,) + d.shape), np.empty((7,) + d.shape)
     reduced = s32.astype(np.float64)
     np.multiply(q.astype(np.float64), _MINUS_L2L64, out=products[0])
@@ -76,7 +81,12 @@ def _expf_ordinary_in_float64(d):
             return None
     result = last.astype(_F32)
     result += _F32(1)
-    result *= np.ldexp(_F32(1), q.astype(np.int32))
+    # times 2**q: u and u * 2**q are normal floats (the comment above), so the multiply is exact
+    # and adds q to the exponent bits; numpy's float32 ldexp calls the C library per element
+    exponent = q.astype(np.int32)
+    exponent <<= 23
+    bits = result.view(np.int32)
+    bits += exponent
     return result
 
 
@@ -85,7 +95,8 @@ def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)
     if LEAN and d.ndim and 0 < d.size <= _LEAN_SIZE and not fused.EXACT_EVERYWHERE \
-            and fused.DEFERRED and d.min() >= _F32(-86) and d.max() <= _F32(88):
+            and fused.DEFERRED and _lowest(d, axis=None) >= _F32(-86) \
+            and _highest(d, axis=None) <= _F32(88):
         result = _expf_ordinary_in_float64(d)
         if result is not None:
             return result

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradrepl.engine.float_math.blocks import in_blocks
 from gradrepl.engine.float_math.double_float import SINGLE as df
-from gradrepl.engine.float_math.sleef import _ldexp2
+from gradrepl.engine.float_math.sleef import _highest, _ldexp2, _lowest
 from gradrepl.engine.float_math import fused
 from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 
@@ -220,7 +220,8 @@ def logf(d) -> np.ndarray:
     """Sleef_logf_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-float."""
     d = np.asarray(d, F32)
     if LEAN and d.ndim and 0 < d.size <= _LEAN_SIZE and fused.DEFERRED \
-            and not fused.EXACT_EVERYWHERE and d.min() >= _LEAN_LOW and d.max() <= _LEAN_HIGH:
+            and not fused.EXACT_EVERYWHERE and _lowest(d, axis=None) >= _LEAN_LOW \
+            and _highest(d, axis=None) <= _LEAN_HIGH:
         result = _logf_ordinary_in_float64(d)
         if result is not None:
             return result

@@ -140,14 +140,14 @@ def _in_order(rows):
 
 @_screened_once
 def _softmax_rows(rows):
-    e = _EXP[rows.dtype](rows - rows.max(axis=1, keepdims=True))
+    e = _EXP[rows.dtype](rows - sleef._highest(rows, axis=1, keepdims=True))
     inverse = rows.dtype.type(1) / reduce_sum(e)
     return e * inverse[:, None]
 
 
 @_screened_once
 def _log_softmax_rows(rows):
-    shifted = rows - rows.max(axis=1, keepdims=True)
+    shifted = rows - sleef._highest(rows, axis=1, keepdims=True)
     log_sum = _LOG[rows.dtype](reduce_sum(_EXP[rows.dtype](shifted)))
     return shifted - log_sum[:, None]
 

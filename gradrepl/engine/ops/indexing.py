@@ -94,9 +94,7 @@ def getitem(tensor: Tensor, index) -> Tensor:
     if any(_is_advanced(i) for i in items):
         if any(_cuts(i) for i in items) and not any(isinstance(i, (bool, np.bool_)) for i in items):
             return _basic_then_advanced(tensor, items)
-        numpy_index = tuple(_index_array(i) for i in items)
-        _check_advanced(tensor, numpy_index)
-        return _index(tensor, numpy_index)
+        return _index(tensor, tuple(_index_array(i) for i in items))
     if items == (Ellipsis,) or items == ():
         return view_op(ALIAS, tensor, ())  # t[...] is an alias of t in torch's graph
     return _basic(tensor, _expand_ellipsis(items, tensor.ndim), isinstance(index, tuple))
@@ -122,16 +120,21 @@ def _basic_then_advanced(tensor: Tensor, items: tuple) -> Tensor:
         elif isinstance(item, slice) or item is None:
             remaining.append(slice(None))
         # an int's dimension is gone from the view
-    numpy_index = tuple(remaining)
-    _check_advanced(view, numpy_index)
-    return _index(view, numpy_index)
+    return _index(view, tuple(remaining))
 
 
 def _index(tensor: Tensor, numpy_index: tuple) -> Tensor:
     index = numpy_index if len(numpy_index) > 1 else numpy_index[0]
     if tensor.numel() == 0:
         index = _clipped(tensor._data, index)
-    return apply(INDEX, (tensor,), (index,))
+    try:
+        return apply(INDEX, (tensor,), (index,))
+    except IndexError:
+        # numpy refuses every index torch refuses as out of bounds (and has run nothing else
+        # yet): torch's words for it are looked for only then, not on every index (their
+        # bounds checks cost more than the gather on a loss's few picked rows)
+        _check_advanced(tensor, numpy_index)
+        raise
 
 
 def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
