@@ -161,11 +161,17 @@ class Omitted:
 NO_DIM, NO_KEEPDIM = Omitted(None), Omitted(False)
 
 
-def check_dim_given(name: str, dim, keepdim, dtype=None):
-    """``dim`` is NO_DIM (the caller turns it into None after): keepdim alone is no overload."""
-    if keepdim is not NO_KEEPDIM:
+def dim_and_keepdim(name: str, dim, keepdim, dtype=None):
+    """A reduction's dim and keepdim as given, None and False where omitted.
+
+    keepdim without dim matches none of torch's overloads: its argument parser's error.
+    """
+    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
+        return (None if dim is NO_DIM else dim), False
+    if dim is NO_DIM:
         kwargs = {"keepdim": keepdim} if dtype is None else {"keepdim": keepdim, "dtype": dtype}
         raise InvalidArguments(name, (), kwargs)
+    return dim, keepdim
 
 
 def torch_keywords(name: str):

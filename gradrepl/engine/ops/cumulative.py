@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, check_dim_given
+from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, dim_and_keepdim
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
@@ -92,12 +92,7 @@ PROD_DIM = Primitive("prod", "ProdBackward1", _prod_forward, _prod_backward, inp
 
 
 def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
-        keepdim = False
-    elif dim is NO_DIM:
-        check_dim_given("prod", dim, keepdim, dtype)
-    if dim is NO_DIM:
-        dim = None
+    dim, keepdim = dim_and_keepdim("prod", dim, keepdim, dtype)
     np_dtype = None if dtype is None else dtype.numpy
     if dim is None:
         dims = tuple(range(input.ndim))

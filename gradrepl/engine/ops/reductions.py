@@ -12,7 +12,7 @@ from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.ops.summation_plan import dependents as _plan_tables, ready as _ready
 from gradrepl.engine.tensor import Tensor, wrap_dim
-from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, check_dim_given
+from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, dim_and_keepdim
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
 
@@ -190,12 +190,7 @@ def _wrapped(out):
 
 
 def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
-        keepdim = False
-    elif dim is NO_DIM:
-        check_dim_given("sum", dim, keepdim, dtype)
-    if dim is NO_DIM:
-        dim = None
+    dim, keepdim = dim_and_keepdim("sum", dim, keepdim, dtype)
     if dtype is None and not keepdim and SHORT_PATHS and not (input._requires_grad and _grad_enabled[0]):
         a = input._data
         if dim is None or type(dim) is int:  # short path: no graph, a plan built for this layout
@@ -221,12 +216,7 @@ def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
 
 
 def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    if keepdim is NO_KEEPDIM:  # the common call: plain False from here on, no __bool__
-        keepdim = False
-    elif dim is NO_DIM:
-        check_dim_given("mean", dim, keepdim, dtype)
-    if dim is NO_DIM:
-        dim = None
+    dim, keepdim = dim_and_keepdim("mean", dim, keepdim, dtype)
     if dtype is None and not keepdim and SHORT_PATHS and not (input._requires_grad and _grad_enabled[0]):
         a = input._data
         if dim is None or type(dim) is int:  # short path: the plan's sum, then one division
