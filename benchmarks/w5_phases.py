@@ -60,30 +60,12 @@ def main(argv=None) -> int:
     for i in range(args.iterations + 30):
         x.grad = None
         spent.clear()
-        t0 = clock()
-        b = x * 2
-        t1 = clock()
-        a = b + 1
-        del b
-        t2 = clock()
-        t = a.tanh()
-        del a
-        t3 = clock()
-        m = t * x
-        del t
-        t4 = clock()
-        s = m.sum()
-        del m
-        t5 = clock()
-        s.backward()
-        t6 = clock()
+        times, t5, t6 = _one_iteration(x, clock)
         if i < 30:  # warm-up
             continue
-        times = {"forward x*2": t1 - t0, "forward +1": t2 - t1, "forward tanh": t3 - t2,
-                 "forward *x": t4 - t3, "forward sum": t5 - t4}
         times.update({f"backward {name}": spent.get(name, 0.0) for name in reversed(STEPS)})
         times["backward rest"] = t6 - t5 - sum(spent.values())
-        times["total"] = t6 - t0
+        times["total"] = times.pop("total")  # last, after the backward's rows
         for name, value in times.items():
             rows.setdefault(name, []).append(value)
     _print_rows(rows)
@@ -101,32 +83,39 @@ def _torch_phases(iterations: int) -> int:
     rows: dict = {}
     for i in range(iterations + 30):
         x.grad = None
-        t0 = clock()
-        b = x * 2
-        t1 = clock()
-        a = b + 1
-        del b
-        t2 = clock()
-        t = a.tanh()
-        del a
-        t3 = clock()
-        m = t * x
-        del t
-        t4 = clock()
-        s = m.sum()
-        del m
-        t5 = clock()
-        s.backward()
-        t6 = clock()
+        times, t5, t6 = _one_iteration(x, clock)
         if i < 30:
             continue
-        times = {"forward x*2": t1 - t0, "forward +1": t2 - t1, "forward tanh": t3 - t2,
-                 "forward *x": t4 - t3, "forward sum": t5 - t4, "backward (all)": t6 - t5,
-                 "total": t6 - t0}
+        times["backward (all)"] = t6 - t5
+        times["total"] = times.pop("total")
         for name, value in times.items():
             rows.setdefault(name, []).append(value)
     _print_rows(rows)
     return 0
+
+
+def _one_iteration(x, clock):
+    """W5's iteration on either engine, each forward op timed; the backward's start and end."""
+    t0 = clock()
+    b = x * 2
+    t1 = clock()
+    a = b + 1
+    del b
+    t2 = clock()
+    t = a.tanh()
+    del a
+    t3 = clock()
+    m = t * x
+    del t
+    t4 = clock()
+    s = m.sum()
+    del m
+    t5 = clock()
+    s.backward()
+    t6 = clock()
+    times = {"forward x*2": t1 - t0, "forward +1": t2 - t1, "forward tanh": t3 - t2,
+             "forward *x": t4 - t3, "forward sum": t5 - t4, "total": t6 - t0}
+    return times, t5, t6
 
 
 def _print_rows(rows: dict) -> None:
