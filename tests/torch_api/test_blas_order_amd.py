@@ -151,3 +151,44 @@ def test_k_blocks():
     assert amd.k_blocks(193) == [(0, 96), (96, 192), (192, 193)]
     assert amd.k_blocks(300) == [(0, 150), (150, 300)]
     assert amd.k_blocks(600) == [(0, 192), (192, 384), (384, 576), (576, 600)]
+
+
+_SPECIALS = [np.inf, -np.inf, np.nan, -0.0, 0.0, 3e38, -3e38, 1e-45, -1e-45, 2.0**30, -2.0**30]
+
+
+def _with_specials(rng, shape, specials):
+    x = rng.standard_normal(shape).astype(F32)
+    if specials:
+        mask = rng.random(shape) < 0.3
+        x[mask] = rng.choice(np.array(_SPECIALS, F32), int(mask.sum()))
+    return x
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st.integers(1, 40), k=st.integers(1, 4), seed=st.integers(0, 9999),
+       specials=st.booleans())
+def test_short_gemv_chain_is_the_general_lanes(m, k, seed, specials):
+    """gemv's k <= 4 short path: the same bytes as ``_lanes`` with every product in the head."""
+    rng = np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
+        products = _with_specials(rng, (m, k), specials) * _with_specials(rng, k, specials)
+        want = amd._lanes(products, k, k, split=False) + F32(0.0)
+        got = amd._short_chain(products, k)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+    assert not np.shares_memory(got, products)
+
+
+def _peeled_rows_general(m, n):
+    peeled = (-np.arange(m) * n) % 4
+    return [(count, list(np.flatnonzero(peeled == count))) for count in range(1, 4)
+            if n - count >= 4 and (peeled == count).any()]
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st.integers(1, 70), n=st.integers(1, 40))
+def test_peeled_row_plan_is_the_rule(m, n):
+    """The cached per-shape plan of ``_row_kernel``'s peeled rows, against the rule recomputed."""
+    plan = [(count, list(rows)) for count, rows in amd._peeled_rows(m, n)]
+    assert plan == _peeled_rows_general(m, n)
+    assert all(not rows.flags.writeable for _, rows in amd._peeled_rows(m, n))

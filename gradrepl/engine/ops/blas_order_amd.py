@@ -38,6 +38,8 @@ A transposed ``b`` times a transposed ``a`` below 12 columns, and operands not s
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _F32 = np.dtype(np.float32)
@@ -132,7 +134,7 @@ def gemv(a, x):
     m, k = a.shape
     products = a * x  # each rounded once: no fused step anywhere
     if k <= _LANES:  # every row's head holds all its products (nn.Linear(3, 1)): one chain
-        return _lanes(products, k, k, split=False) + _F32.type(0.0)
+        return _short_chain(products, k)
     blocked = m // 4 * 4
     out = np.empty(m, _F32)
     if blocked:
@@ -143,6 +145,17 @@ def gemv(a, x):
         out[row:row + 1] = _lanes(products[row:row + 1], head, head + groups,
                                   split=row != blocked + 1)
     return np.add(out, _F32.type(0.0), out=out)  # the accumulators start from +0
+
+
+def _short_chain(products, k):
+    """``_lanes(products, k, k, split=False) + 0`` for k <= 4 (the head is every product), in
+    fewer numpy calls: the columns added in order into one fresh total."""
+    if k == 1:
+        return products[:, 0] + _F32.type(0.0)
+    total = np.add(products[:, 0], products[:, 1])
+    for column in range(2, k):
+        np.add(total, products[:, column], out=total)
+    return np.add(total, _F32.type(0.0), out=total)
 
 
 def _lanes(products, head, end, split):
@@ -195,15 +208,26 @@ def _row_kernel(a, b):
     """``b`` row-major: unfused chains from +0, except each row's peeled first elements (module
     docstring)."""
     out = unfused_chain(a, b)
-    m, k = a.shape
-    n = b.shape[1]
-    peeled = (-np.arange(m) * n) % _LANES  # ``c`` is a fresh, aligned array
+    for count, rows in _peeled_rows(a.shape[0], b.shape[1]):
+        products = a[rows][:, :, None] * b[None, :, :count]  # (rows, k, count)
+        out[rows, :count] = _peeled_order(np.moveaxis(products, 1, -1))
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _peeled_rows(m, n):
+    """``(count, rows)`` for every count of peeled elements (1 to 3) some row of an (m, n)
+    product has, where a whole vector of 4 follows them: a per-shape plan, so a step of a small
+    product (W9's weight gradient: one row, none peeled) makes no index arrays. ``c`` is a fresh,
+    aligned array, so row r starts ``r * n`` elements in."""
+    peeled = (-np.arange(m) * n) % _LANES
+    plan = []
     for count in range(1, _LANES):
         rows = np.flatnonzero(peeled == count)
         if len(rows) and n - count >= _LANES:
-            products = a[rows][:, :, None] * b[None, :, :count]  # (rows, k, count)
-            out[rows, :count] = _peeled_order(np.moveaxis(products, 1, -1))
-    return out
+            rows.flags.writeable = False  # shared by every later call of this shape
+            plan.append((count, rows))
+    return tuple(plan)
 
 
 def _peeled_order(products):
