@@ -192,3 +192,43 @@ def test_peeled_row_plan_is_the_rule(m, n):
     plan = [(count, list(rows)) for count, rows in amd._peeled_rows(m, n)]
     assert plan == _peeled_rows_general(m, n)
     assert all(not rows.flags.writeable for _, rows in amd._peeled_rows(m, n))
+
+
+def _unfused_chain_general(a, b):
+    products = np.multiply(a.T[:, :, None], b[:, None, :])
+    total = np.add.accumulate(products, axis=0)[-1]
+    return np.add(total, F32(0.0), out=total)
+
+
+@settings(max_examples=80, deadline=None)
+@given(k=st.integers(1, 40), n=st.integers(1, 13), seed=st.integers(0, 9999),
+       specials=st.booleans())
+def test_one_row_chain_is_the_general_chain(k, n, seed, specials):
+    """``unfused_chain``'s one-row path (no third axis): the general chain's bytes and shape."""
+    rng = np.random.default_rng(seed)
+    a = _with_specials(rng, (1, k), specials)
+    b = _with_specials(rng, (k, n), specials)
+    with np.errstate(all="ignore"):
+        want = _unfused_chain_general(a, b)
+        got = amd.unfused_chain(a, b)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 6), cols=st.integers(1, 6), offset=st.integers(0, 7),
+       view=st.sampled_from(["slice", "t", "t_t", "reshape", "buffer"]))
+def test_aligned_is_the_address_rule(rows, cols, offset, view):
+    """``_aligned`` against the rule: the start's byte offset into the memory's owner."""
+    owner = np.zeros(rows * cols + 8, F32)
+    if view == "buffer":
+        x = np.frombuffer(owner.tobytes(), F32)[offset:offset + rows * cols].reshape(rows, cols)
+    else:
+        x = owner[offset:offset + rows * cols].reshape(rows, cols)
+        x = {"slice": x, "t": x.T, "t_t": x.T.T, "reshape": x.reshape(cols, rows)}[view]
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    covers = x.size == root.size and (x.flags.c_contiguous or x.flags.f_contiguous)
+    assert amd._aligned(x) == (x.base is None or covers or start % 16 == 0)

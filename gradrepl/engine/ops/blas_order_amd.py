@@ -88,11 +88,12 @@ def _gemv_fits(matrix, m, k) -> bool:
 def _aligned(x) -> bool:
     """Whether ``x`` starts a multiple of 16 bytes into the array that owns its memory (torch's
     storages are 64-byte aligned, and MKL's kernels peel to 16-byte boundaries)."""
-    owner = x
-    if owner.base is None:  # owns its memory: starts at 0
+    base = x.base
+    if base is None:  # owns its memory: starts at 0
         return True
-    while isinstance(owner.base, np.ndarray):
-        owner = owner.base
+    owner = x
+    while isinstance(base, np.ndarray):
+        owner, base = base, base.base
     if x.size == owner.size and (x.flags.c_contiguous or x.flags.f_contiguous):
         return True  # covers the whole of its owner (weight.t()): starts where it does
     start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
@@ -244,6 +245,9 @@ def unfused_chain(a, b):
     """Each product rounded to float32, summed from +0 in k order. ``add.accumulate`` adds
     strictly in order; starting from +0 changes only an all--0 sum, which adding +0 at the end
     makes +0 as well."""
+    if a.shape[0] == 1:  # one row (W9's weight gradient): the same sums without a third axis
+        total = np.add.accumulate(np.multiply(a.T, b), axis=0)[-1:]  # (k, n) products
+        return np.add(total, _F32.type(0.0), out=total)
     products = np.multiply(a.T[:, :, None], b[:, None, :])  # (k, m, n), each rounded once
     total = np.add.accumulate(products, axis=0)[-1]
     return np.add(total, _F32.type(0.0), out=total)
