@@ -232,3 +232,28 @@ def test_aligned_is_the_address_rule(rows, cols, offset, view):
     start = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     covers = x.size == root.size and (x.flags.c_contiguous or x.flags.f_contiguous)
     assert amd._aligned(x) == (x.base is None or covers or start % 16 == 0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st.integers(1, 14), k=st.integers(1, 14), n=st.integers(1, 14), seed=st.integers(0, 9999),
+       b_t=st.booleans(), dtype=st.sampled_from([np.float32, np.float64]),
+       measured_on=st.sampled_from(["amd", "intel", "other"]))
+def test_product_from_zero_is_the_product_with_positive_zeros(m, k, n, seed, b_t, dtype,
+                                                              measured_on):
+    """addmm's ``product_from_zero``: ``linalg._positive_zeros(matrix_product(a, b))``'s bytes,
+    on every vendor's rules (the ordered products end with +0 already)."""
+    from unittest import mock
+
+    from gradrepl.engine.cpu_capability import AMD, INTEL
+    from gradrepl.engine.ops.linalg import _positive_zeros
+
+    rng = np.random.default_rng(seed)
+    a = np.where(rng.random((m, k)) < 0.3, -0.0, rng.standard_normal((m, k))).astype(dtype)
+    b = np.where(rng.random((k, n)) < 0.3, -0.0, rng.standard_normal((k, n))).astype(dtype)
+    b = np.ascontiguousarray(b.T).T if b_t else b
+    vendor = {"amd": AMD, "intel": INTEL, "other": "other"}[measured_on]
+    with mock.patch.object(blas_order, "vendor", lambda: vendor):
+        want = _positive_zeros(blas_order.matrix_product(a, b))
+        got = blas_order.product_from_zero(a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape and got.strides == want.strides
+    assert got.tobytes() == want.tobytes()
