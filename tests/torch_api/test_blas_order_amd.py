@@ -257,3 +257,19 @@ def test_product_from_zero_is_the_product_with_positive_zeros(m, k, n, seed, b_t
         got = blas_order.product_from_zero(a, b)
     assert got.dtype == want.dtype and got.shape == want.shape and got.strides == want.strides
     assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(2, 30), k=st.integers(1, 4), seed=st.integers(0, 9999),
+       specials=st.booleans(), column=st.sampled_from(["column", "transposed row"]))
+def test_short_matrix_times_column_is_gemv(m, k, seed, specials, column):
+    """``product``'s inline k <= 4 matrix times a column: gemv's bytes, shape and strides."""
+    rng = np.random.default_rng(seed)
+    a = _with_specials(rng, (m, k), specials)
+    b = _with_specials(rng, (k, 1), specials)
+    b = b if column == "column" else np.ascontiguousarray(b.T).T
+    with np.errstate(all="ignore"):
+        want = amd.gemv(a, b[:, 0])[:, None]
+        got = amd.product(a, b)
+    assert got.shape == want.shape and got.strides == want.strides
+    assert got.tobytes() == want.tobytes()

@@ -105,6 +105,8 @@ def product(a, b):
     m, k = a.shape
     n = b.shape[1]
     if n == 1 and m > 1:
+        if k <= _LANES:  # nn.Linear(3, 1): gemv's one chain per row (``_short_chain``), inline
+            return (np.add.accumulate(a * b.T, axis=1)[:, k - 1] + _F32.type(0.0))[:, None]
         return gemv(a, b[:, 0])[:, None]
     if m == 1 and n > 1 and not b.flags.c_contiguous:
         return gemv(b.T, a[0])[None]
