@@ -157,7 +157,7 @@ def _owned(g, variable: Tensor, state: _Pass):
     if type(g) is not np.ndarray and type(data) is not np.ndarray and g.dtype == data.dtype:
         return g  # a numpy scalar for a 0-d leaf: immutable, so it can be shared as is
     want = data.dtype
-    shape = np.shape(data)
+    shape = data.shape if type(data) is np.ndarray else np.shape(data)  # (np.shape: a wrapper)
     if type(g) is not np.ndarray:
         return cast_like(np.broadcast_to(g, shape) if np.shape(g) != shape else g, variable)
     if (g.base is None and g.flags.writeable and id(g) not in state.borrowed
@@ -186,7 +186,7 @@ def _copy_in_layout(g, data):
         out = np.ndarray(data.shape, data.dtype, np.empty(data.size, data.dtype), 0, data.strides)
         np.copyto(out, g, casting="unsafe")
         return out
-    shape = np.shape(data)
+    shape = data.shape if type(data) is np.ndarray else np.shape(data)
     # np.array is the cheapest copy (a fifth of empty + copyto on a small gradient)
     return np.array(g if g.shape == shape else np.broadcast_to(g, shape), data.dtype, order="C")
 

@@ -151,3 +151,125 @@ def test_k_blocks():
     assert amd.k_blocks(193) == [(0, 96), (96, 192), (192, 193)]
     assert amd.k_blocks(300) == [(0, 150), (150, 300)]
     assert amd.k_blocks(600) == [(0, 192), (192, 384), (384, 576), (576, 600)]
+
+
+_SPECIALS = [np.inf, -np.inf, np.nan, -0.0, 0.0, 3e38, -3e38, 1e-45, -1e-45, 2.0**30, -2.0**30]
+
+
+def _with_specials(rng, shape, specials):
+    x = rng.standard_normal(shape).astype(F32)
+    if specials:
+        mask = rng.random(shape) < 0.3
+        x[mask] = rng.choice(np.array(_SPECIALS, F32), int(mask.sum()))
+    return x
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st.integers(1, 40), k=st.integers(1, 4), seed=st.integers(0, 9999),
+       specials=st.booleans())
+def test_short_gemv_chain_is_the_general_lanes(m, k, seed, specials):
+    """gemv's k <= 4 short path: the same bytes as ``_lanes`` with every product in the head."""
+    rng = np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
+        products = _with_specials(rng, (m, k), specials) * _with_specials(rng, k, specials)
+        want = amd._lanes(products, k, k, split=False) + F32(0.0)
+        got = amd._short_chain(products, k)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+    assert got.flags.c_contiguous and not np.shares_memory(got, products)
+
+
+def _peeled_rows_general(m, n):
+    peeled = (-np.arange(m) * n) % 4
+    return [(count, list(np.flatnonzero(peeled == count))) for count in range(1, 4)
+            if n - count >= 4 and (peeled == count).any()]
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st.integers(1, 70), n=st.integers(1, 40))
+def test_peeled_row_plan_is_the_rule(m, n):
+    """The cached per-shape plan of ``_row_kernel``'s peeled rows, against the rule recomputed."""
+    plan = [(count, list(rows)) for count, rows in amd._peeled_rows(m, n)]
+    assert plan == _peeled_rows_general(m, n)
+    assert all(not rows.flags.writeable for _, rows in amd._peeled_rows(m, n))
+
+
+def _unfused_chain_general(a, b):
+    products = np.multiply(a.T[:, :, None], b[:, None, :])
+    total = np.add.accumulate(products, axis=0)[-1]
+    return np.add(total, F32(0.0), out=total)
+
+
+@settings(max_examples=80, deadline=None)
+@given(k=st.integers(1, 40), n=st.integers(1, 13), seed=st.integers(0, 9999),
+       specials=st.booleans())
+def test_one_row_chain_is_the_general_chain(k, n, seed, specials):
+    """``unfused_chain``'s one-row path (no third axis): the general chain's bytes and shape."""
+    rng = np.random.default_rng(seed)
+    a = _with_specials(rng, (1, k), specials)
+    b = _with_specials(rng, (k, n), specials)
+    with np.errstate(all="ignore"):
+        want = _unfused_chain_general(a, b)
+        got = amd.unfused_chain(a, b)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 6), cols=st.integers(1, 6), offset=st.integers(0, 7),
+       view=st.sampled_from(["slice", "t", "t_t", "reshape", "buffer"]))
+def test_aligned_is_the_address_rule(rows, cols, offset, view):
+    """``_aligned`` against the rule: the start's byte offset into the memory's owner."""
+    owner = np.zeros(rows * cols + 8, F32)
+    if view == "buffer":
+        x = np.frombuffer(owner.tobytes(), F32)[offset:offset + rows * cols].reshape(rows, cols)
+    else:
+        x = owner[offset:offset + rows * cols].reshape(rows, cols)
+        x = {"slice": x, "t": x.T, "t_t": x.T.T, "reshape": x.reshape(cols, rows)}[view]
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    covers = x.size == root.size and (x.flags.c_contiguous or x.flags.f_contiguous)
+    assert amd._aligned(x) == (x.base is None or covers or start % 16 == 0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st.integers(1, 14), k=st.integers(1, 14), n=st.integers(1, 14), seed=st.integers(0, 9999),
+       b_t=st.booleans(), dtype=st.sampled_from([np.float32, np.float64]),
+       measured_on=st.sampled_from(["amd", "intel", "other"]))
+def test_product_from_zero_is_the_product_with_positive_zeros(m, k, n, seed, b_t, dtype,
+                                                              measured_on):
+    """addmm's ``product_from_zero``: ``linalg._positive_zeros(matrix_product(a, b))``'s bytes,
+    on every vendor's rules (the ordered products end with +0 already)."""
+    from unittest import mock
+
+    from gradrepl.engine.cpu_capability import AMD, INTEL
+    from gradrepl.engine.ops.linalg import _positive_zeros
+
+    rng = np.random.default_rng(seed)
+    a = np.where(rng.random((m, k)) < 0.3, -0.0, rng.standard_normal((m, k))).astype(dtype)
+    b = np.where(rng.random((k, n)) < 0.3, -0.0, rng.standard_normal((k, n))).astype(dtype)
+    b = np.ascontiguousarray(b.T).T if b_t else b
+    vendor = {"amd": AMD, "intel": INTEL, "other": "other"}[measured_on]
+    with mock.patch.object(blas_order, "vendor", lambda: vendor):
+        want = _positive_zeros(blas_order.matrix_product(a, b))
+        got = blas_order.product_from_zero(a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape and got.strides == want.strides
+    assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(2, 30), k=st.integers(1, 4), seed=st.integers(0, 9999),
+       specials=st.booleans(), column=st.sampled_from(["column", "transposed row"]))
+def test_short_matrix_times_column_is_gemv(m, k, seed, specials, column):
+    """``product``'s inline k <= 4 matrix times a column: gemv's bytes, shape and strides."""
+    rng = np.random.default_rng(seed)
+    a = _with_specials(rng, (m, k), specials)
+    b = _with_specials(rng, (k, 1), specials)
+    b = b if column == "column" else np.ascontiguousarray(b.T).T
+    with np.errstate(all="ignore"):
+        want = amd.gemv(a, b[:, 0])[:, None]
+        got = amd.product(a, b)
+    assert got.shape == want.shape and got.strides == want.strides
+    assert got.tobytes() == want.tobytes()

@@ -13,7 +13,7 @@ import numpy as np
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
-from gradrepl.engine.ops.blas_order import matrix_product
+from gradrepl.engine.ops.blas_order import product_from_zero
 from gradrepl.engine.ops.linalg import _mm_forward, mm_mat1_grad, mm_mat2_grad
 from gradrepl.engine.ops.linalg_products import check_add_shape
 from gradrepl.engine.ops.primitive import _mixed, _record, apply
@@ -80,10 +80,9 @@ def _linear_case(input, mat1, mat2):
             or a.ndim != 2 or m.ndim != 2 or b.ndim != 1 or a.shape[1] != m.shape[0] \
             or b.shape[0] not in (m.shape[1], 1):
         return None
-    product = matrix_product(a, m)
+    product = product_from_zero(a, m)  # linalg._positive_zeros: BLAS sums start from +0
     if type(product) is not np.ndarray:
         return None
-    np.add(product, 0.0, out=product)  # linalg._positive_zeros: BLAS sums start from +0
     return np.add(product, b, out=product)
 
 

@@ -94,6 +94,22 @@ def matrix_product(a, b):
     """``a @ b`` for 2-D arrays: torch's summation order where it is known, else numpy's."""
     if not follows_torch(a, b):
         return np.matmul(a, b)
+    return _ordered_product(a, b)
+
+
+def product_from_zero(a, b):
+    """``matrix_product`` with a zero sum +0, never -0, as torch's BLAS sums start from +0
+    (linalg._positive_zeros). torch's orders below end by adding +0 already, so only numpy's
+    product takes the extra add (nn.Linear's forward saves a numpy call per step)."""
+    if follows_torch(a, b):
+        return _ordered_product(a, b)
+    product = np.matmul(a, b)
+    return np.add(product, 0.0, out=product)
+
+
+def _ordered_product(a, b):
+    """``a @ b`` in torch's order for operands ``follows_torch`` admits; every result ends with
+    an add of +0 (``product_from_zero`` counts on it)."""
     if vendor() != INTEL:  # AMD's rules: follows_torch admits no other vendor
         return blas_order_amd.product(a, b)
     if b.shape[1] == 1 and a.shape[0] > 1:

@@ -38,6 +38,8 @@ A transposed ``b`` times a transposed ``a`` below 12 columns, and operands not s
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _F32 = np.dtype(np.float32)
@@ -86,11 +88,12 @@ def _gemv_fits(matrix, m, k) -> bool:
 def _aligned(x) -> bool:
     """Whether ``x`` starts a multiple of 16 bytes into the array that owns its memory (torch's
     storages are 64-byte aligned, and MKL's kernels peel to 16-byte boundaries)."""
-    owner = x
-    if owner.base is None:  # owns its memory: starts at 0
+    base = x.base
+    if base is None:  # owns its memory: starts at 0
         return True
-    while isinstance(owner.base, np.ndarray):
-        owner = owner.base
+    owner = x
+    while isinstance(base, np.ndarray):
+        owner, base = base, base.base
     if x.size == owner.size and (x.flags.c_contiguous or x.flags.f_contiguous):
         return True  # covers the whole of its owner (weight.t()): starts where it does
     start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
@@ -102,6 +105,8 @@ def product(a, b):
     m, k = a.shape
     n = b.shape[1]
     if n == 1 and m > 1:
+        if k <= _LANES:  # nn.Linear(3, 1): gemv's one chain per row (``_short_chain``), inline
+            return (np.add.accumulate(a * b.T, axis=1)[:, k - 1] + _F32.type(0.0))[:, None]
         return gemv(a, b[:, 0])[:, None]
     if m == 1 and n > 1 and not b.flags.c_contiguous:
         return gemv(b.T, a[0])[None]
@@ -132,7 +137,7 @@ def gemv(a, x):
     m, k = a.shape
     products = a * x  # each rounded once: no fused step anywhere
     if k <= _LANES:  # every row's head holds all its products (nn.Linear(3, 1)): one chain
-        return _lanes(products, k, k, split=False) + _F32.type(0.0)
+        return _short_chain(products, k)
     blocked = m // 4 * 4
     out = np.empty(m, _F32)
     if blocked:
@@ -143,6 +148,13 @@ def gemv(a, x):
         out[row:row + 1] = _lanes(products[row:row + 1], head, head + groups,
                                   split=row != blocked + 1)
     return np.add(out, _F32.type(0.0), out=out)  # the accumulators start from +0
+
+
+def _short_chain(products, k):
+    """``_lanes(products, k, k, split=False) + 0`` for k <= 4 (the head is every product), in
+    two numpy calls: ``add.accumulate`` adds each row's products strictly in order, and adding
+    +0 makes a fresh contiguous column."""
+    return np.add.accumulate(products, axis=1)[:, k - 1] + _F32.type(0.0)
 
 
 def _lanes(products, head, end, split):
@@ -195,15 +207,26 @@ def _row_kernel(a, b):
     """``b`` row-major: unfused chains from +0, except each row's peeled first elements (module
     docstring)."""
     out = unfused_chain(a, b)
-    m, k = a.shape
-    n = b.shape[1]
-    peeled = (-np.arange(m) * n) % _LANES  # ``c`` is a fresh, aligned array
+    for count, rows in _peeled_rows(a.shape[0], b.shape[1]):
+        products = a[rows][:, :, None] * b[None, :, :count]  # (rows, k, count)
+        out[rows, :count] = _peeled_order(np.moveaxis(products, 1, -1))
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _peeled_rows(m, n):
+    """``(count, rows)`` for every count of peeled elements (1 to 3) some row of an (m, n)
+    product has, where a whole vector of 4 follows them: a per-shape plan, so a step of a small
+    product (W9's weight gradient: one row, none peeled) makes no index arrays. ``c`` is a fresh,
+    aligned array, so row r starts ``r * n`` elements in."""
+    peeled = (-np.arange(m) * n) % _LANES
+    plan = []
     for count in range(1, _LANES):
         rows = np.flatnonzero(peeled == count)
         if len(rows) and n - count >= _LANES:
-            products = a[rows][:, :, None] * b[None, :, :count]  # (rows, k, count)
-            out[rows, :count] = _peeled_order(np.moveaxis(products, 1, -1))
-    return out
+            rows.flags.writeable = False  # shared by every later call of this shape
+            plan.append((count, rows))
+    return tuple(plan)
 
 
 def _peeled_order(products):
@@ -224,6 +247,9 @@ def unfused_chain(a, b):
     """Each product rounded to float32, summed from +0 in k order. ``add.accumulate`` adds
     strictly in order; starting from +0 changes only an all--0 sum, which adding +0 at the end
     makes +0 as well."""
+    if a.shape[0] == 1:  # one row (W9's weight gradient): the same sums without a third axis
+        total = np.add.accumulate(np.multiply(a.T, b), axis=0)[-1:]  # (k, n) products
+        return np.add(total, _F32.type(0.0), out=total)
     products = np.multiply(a.T[:, :, None], b[:, None, :])  # (k, m, n), each rounded once
     total = np.add.accumulate(products, axis=0)[-1]
     return np.add(total, _F32.type(0.0), out=total)
