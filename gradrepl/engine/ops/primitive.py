@@ -19,6 +19,7 @@ from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive, all_needs, parameter_names
 from gradrepl.engine.ops.promotion import HALF_ROWS
+from gradrepl.engine.ops.stand_ins import STAND_INS
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
 
@@ -65,6 +66,10 @@ def operand(x):
 _FLOAT_KINDS = frozenset("efd")
 _HALF = np.dtype(np.float16)
 _NUMBER_TYPES = (float, int, bool)
+# False: a binary node that saves neither input keeps its numpy scalars themselves in _arrays,
+# not their stand-ins (tests/engine/test_stand_ins.py compares the two)
+STAND_INS_ON = True
+_STAND_INS = STAND_INS
 # False: apply_binary always runs the row's forward (the general path), never the Python
 # operator (tests/engine/test_short_paths.py compares the two)
 SHORT_PATHS = True
@@ -168,6 +173,15 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             node._inputs = (a, b)
         else:
             node._inputs = _NOT_KEPT  # see _reads_only_saved
+            if STAND_INS_ON:  # nothing saved: keep no value either (stand_ins.py)
+                meta_a = _STAND_INS.get(type(ad))
+                if meta_a is not None and type(bd) is type(ad):
+                    node._arrays = meta_a.both
+                else:
+                    meta_b = _STAND_INS.get(type(bd))
+                    if meta_a is not None or meta_b is not None:
+                        node._arrays = (ad if meta_a is None else meta_a,
+                                        bd if meta_b is None else meta_b)
     else:
         # a Python number (x * 2): only a's version can matter
         fn_b, need_b = None, False
@@ -181,6 +195,10 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             node._inputs = (a, b)
         else:
             node._inputs = _NOT_KEPT  # the number is in _arrays too
+            if STAND_INS_ON:  # a is not saved: keep no value of it either (stand_ins.py)
+                meta_a = _STAND_INS.get(type(ad))
+                if meta_a is not None:
+                    node._arrays = (meta_a, bd)
     if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
         node._saved_nothing = True
     node._next = (fn_a, fn_b)
