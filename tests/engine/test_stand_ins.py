@@ -1,5 +1,5 @@
 """A binary node that saves neither input keeps a shared stand-in of each numpy scalar input
-(ops/stand_ins.py) instead of the scalar: against the switch off (``STAND_INS_ON``), the same
+(ops/stand_ins.py) instead of the scalar: against the switch off (``primitive._STAND_INS`` empty), the same
 values bit for bit, grad_fn names, gradients (also under create_graph), in-place errors, retain
 errors and saved-tensor hook calls."""
 
@@ -20,7 +20,7 @@ from gradrepl.engine.ops.stand_ins import STAND_INS, ScalarMetadata
 def _both(monkeypatch, program):
     new = _observe(program)
     with monkeypatch.context() as patch:
-        patch.setattr(primitive, "STAND_INS_ON", False)
+        patch.setattr(primitive, "_STAND_INS", {})
         general = _observe(program)
     assert new == general
     return new

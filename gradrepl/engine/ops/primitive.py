@@ -66,9 +66,9 @@ def operand(x):
 _FLOAT_KINDS = frozenset("efd")
 _HALF = np.dtype(np.float16)
 _NUMBER_TYPES = (float, int, bool)
-# False: a binary node that saves neither input keeps its numpy scalars themselves in _arrays,
-# not their stand-ins (tests/engine/test_stand_ins.py compares the two)
-STAND_INS_ON = True
+# numpy scalar type -> the stand-in a binary node that saves neither input keeps of it; the
+# switch of this short path: tests/engine/test_stand_ins.py makes it {} to compare the nodes that
+# keep the numpy scalars themselves (a dict, not a flag: one global read less per node)
 _STAND_INS = STAND_INS
 # False: apply_binary always runs the row's forward (the general path), never the Python
 # operator (tests/engine/test_short_paths.py compares the two)
@@ -121,7 +121,6 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
     """_record unrolled for two inputs, the common case, since it runs for nearly every op."""
     node = _new(prim.node_class)
     node._primitive = prim
-    node._arrays = (ad, bd)
     if prim.uses_output:
         node._out = out
     if mixed:
@@ -169,19 +168,15 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             )
             node._epoch = _writes[0]
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         else:
             node._inputs = _NOT_KEPT  # see _reads_only_saved
-            if STAND_INS_ON:  # nothing saved: keep no value either (stand_ins.py)
-                meta_a = _STAND_INS.get(type(ad))
-                if meta_a is not None and type(bd) is type(ad):
-                    node._arrays = meta_a.both
-                else:
-                    meta_b = _STAND_INS.get(type(bd))
-                    if meta_a is not None or meta_b is not None:
-                        node._arrays = (ad if meta_a is None else meta_a,
-                                        bd if meta_b is None else meta_b)
+            # nothing saved: keep no value either, only a shared stand-in (stand_ins.py)
+            meta = _STAND_INS.get(type(ad))
+            node._arrays = meta.both if meta is not None and type(bd) is type(ad) else (ad, bd)
     else:
         # a Python number (x * 2): only a's version can matter
         fn_b, need_b = None, False
@@ -191,14 +186,15 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             node._versions = (a._write_count if a._base is None else a._base._write_count, None)
             node._epoch = _writes[0]
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         else:
             node._inputs = _NOT_KEPT  # the number is in _arrays too
-            if STAND_INS_ON:  # a is not saved: keep no value of it either (stand_ins.py)
-                meta_a = _STAND_INS.get(type(ad))
-                if meta_a is not None:
-                    node._arrays = (meta_a, bd)
+            # a is not saved: keep no value of it either, only a shared stand-in (stand_ins.py)
+            meta = _STAND_INS.get(type(ad))
+            node._arrays = (ad, bd) if meta is None else (meta, bd)
     if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
         node._saved_nothing = True
     node._next = (fn_a, fn_b)
