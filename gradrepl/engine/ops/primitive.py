@@ -19,6 +19,7 @@ from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive, all_needs, parameter_names
 from gradrepl.engine.ops.promotion import HALF_ROWS
+from gradrepl.engine.ops.stand_ins import STAND_INS
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
 
@@ -65,6 +66,10 @@ def operand(x):
 _FLOAT_KINDS = frozenset("efd")
 _HALF = np.dtype(np.float16)
 _NUMBER_TYPES = (float, int, bool)
+# numpy scalar type -> the stand-in a binary node that saves neither input keeps of it; the
+# switch of this short path: tests/engine/test_stand_ins.py makes it {} to compare the nodes that
+# keep the numpy scalars themselves (a dict, not a flag: one global read less per node)
+_STAND_INS = STAND_INS
 # False: apply_binary always runs the row's forward (the general path), never the Python
 # operator (tests/engine/test_short_paths.py compares the two)
 SHORT_PATHS = True
@@ -116,7 +121,6 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
     """_record unrolled for two inputs, the common case, since it runs for nearly every op."""
     node = _new(prim.node_class)
     node._primitive = prim
-    node._arrays = (ad, bd)
     if prim.uses_output:
         node._out = out
     if mixed:
@@ -164,10 +168,15 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             )
             node._epoch = _writes[0]
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         else:
             node._inputs = _NOT_KEPT  # see _reads_only_saved
+            # nothing saved: keep no value either, only a shared stand-in (stand_ins.py)
+            meta = _STAND_INS.get(type(ad))
+            node._arrays = meta.both if meta is not None and type(bd) is type(ad) else (ad, bd)
     else:
         # a Python number (x * 2): only a's version can matter
         fn_b, need_b = None, False
@@ -177,10 +186,15 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
             node._versions = (a._write_count if a._base is None else a._base._write_count, None)
             node._epoch = _writes[0]
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
             node._inputs = (a, b)
+            node._arrays = (ad, bd)
         else:
             node._inputs = _NOT_KEPT  # the number is in _arrays too
+            # a is not saved: keep no value of it either, only a shared stand-in (stand_ins.py)
+            meta = _STAND_INS.get(type(ad))
+            node._arrays = (ad, bd) if meta is None else (meta, bd)
     if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
         node._saved_nothing = True
     node._next = (fn_a, fn_b)
