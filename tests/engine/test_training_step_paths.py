@@ -204,3 +204,62 @@ def test_chain_accepts_exact_midpoint_sums_with_the_stepwise_bits(monkeypatch, m
         patch.setattr(float_fused, "DEFERRED", False)
         stepped = blas_order._chain(a, b)
     assert _bits(once) == _bits(stepped)
+
+
+# ---------------------------------------------------------------------------------------------
+# fma32 on large float32 arrays: the operands widened inside the ufuncs (fused.MIXED)
+
+_WIDE_FLOATS = st.one_of(st.floats(width=32), st.sampled_from(
+    [0.0, -0.0, 1.0, F32(1) + F32(2.0 ** -23), 2.0 ** -126, 2.0 ** -149, -2.0 ** -140,
+     3.4e38, np.inf, -np.inf, np.nan]))
+
+
+@st.composite
+def _large_fused_operands(draw):
+    """a, b, c for fma32 with a large enough for the widened path: random float32 values,
+    special ones, and lanes made to put the float64 sum on a float32 midpoint (c = -a * b
+    rounded, plus half an ulp) or below the normal range."""
+    n = draw(st.integers(float_fused.MIXED or 1024, 3000))
+    shape = draw(st.sampled_from([(n,), (2, (n + 1) // 2)]))
+    size = int(np.prod(shape))
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(size).astype(F32) * F32(draw(st.sampled_from([1, 1e-20, 1e20])))
+    c = rng.standard_normal(size).astype(F32)
+    specials = draw(st.lists(st.tuples(st.integers(0, size - 1), _WIDE_FLOATS, _WIDE_FLOATS),
+                             max_size=8))
+    for lane, x, z in specials:
+        a[lane], c[lane] = x, z
+    if draw(st.booleans()):
+        b = F32(draw(st.floats(width=32, allow_nan=False)))
+    else:
+        b = rng.standard_normal(size).astype(F32)
+    for lane in draw(st.lists(st.integers(0, size - 1), max_size=6)):
+        bl = b if b.ndim == 0 else b[lane]
+        product = np.float64(a[lane]) * np.float64(bl)
+        c[lane] = F32(-product)  # the sum is then the product's rounding error: tiny or exact
+    a, c = a.reshape(shape), c.reshape(shape)
+    return a, (b if b.ndim == 0 else b.reshape(shape)), c
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(_large_fused_operands())
+def test_fma32_widened_in_the_ufuncs_matches_the_cast_operands(monkeypatch, operands):
+    """fused.MIXED (SGD's update of a large weight) against the astype path: bits, numpy's
+    warnings, and against the exact emulation."""
+    import warnings
+
+    a, b, c = operands
+    results = []
+    for mixed in (float_fused.MIXED, 0):
+        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            patch.setattr(float_fused, "MIXED", mixed)
+            got = float_fused.fma32(a, b, c)
+        results.append((_bits(got), sorted(str(w.message) for w in caught)))
+    assert results[0] == results[1]
+    exact = _fma_exact(*np.broadcast_arrays(a, b, c))
+    finite = np.isfinite(exact)
+    assert np.array_equal(np.frombuffer(results[0][0][2], F32).reshape(a.shape)[finite],
+                          exact[finite].astype(F32))
