@@ -53,30 +53,29 @@ def _expf_ordinary_in_float64(d):
     """The ordinary path's fused steps made as ``fused.deferred_checks`` would make them, with
     fewer numpy calls (each costs more than its arithmetic on a few hundred elements): every
     step's exact float64 product and float64 sum written into one (steps, n) array each, the
-    float32 operands widened inside the ufuncs' loops (``dtype=np.float64``: exact, and one
-    call where an astype and the ufunc were two), and one screening over the sums with no list
-    of steps. A flagged sum is accepted when it was exact (its TwoSum error is 0:
+    float32-rounded operands kept in float64 between steps, and one screening over the sums
+    with no list of steps. A flagged sum is accepted when it was exact (its TwoSum error is 0:
     few-bit inputs such as k / 8 make some); None when one may have rounded twice, and the
     caller then takes the fused steps, which settle those lanes."""
     q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
     s32 = d + q * _MINUS_L2U  # exact in float32 on [-86, 88] (the comment above)
     products, sums = np.empty((7,) + d.shape), np.empty((7,) + d.shape)
-    # a float32 operand times a float64 one is widened inside numpy's loop: the same exact
-    # product as an astype first, one numpy call fewer per step
-    np.multiply(q, _MINUS_L2L64, out=products[0], dtype=np.float64)
-    np.add(products[0], s32, out=sums[0], dtype=np.float64)
-    reduced = s32
+    reduced = s32.astype(np.float64)
+    np.multiply(q.astype(np.float64), _MINUS_L2L64, out=products[0])
+    np.add(products[0], reduced, out=sums[0])
     s32 = sums[0].astype(_F32)  # s = fma(q, -L2L, s)
-    np.multiply(s32, _POLY64[0], out=products[1], dtype=np.float64)
+    s = s32.astype(np.float64)
+    np.multiply(s, _POLY64[0], out=products[1])
     np.add(products[1], _POLY64[1], out=sums[1])  # the first step's u is the constant itself
     for k, c in enumerate(_POLY64[2:], 2):
-        np.multiply(sums[k - 1].astype(_F32), s32, out=products[k], dtype=np.float64)
+        np.multiply(sums[k - 1].astype(_F32).astype(np.float64), s, out=products[k])
         np.add(products[k], c, out=sums[k])
-    np.multiply(s32 * s32, sums[5].astype(_F32), out=products[6], dtype=np.float64)
-    last = np.add(products[6], s32, out=sums[6], dtype=np.float64)
+    np.multiply((s32 * s32).astype(np.float64), sums[5].astype(_F32).astype(np.float64),
+                out=products[6])
+    last = np.add(products[6], s, out=sums[6])
     if fused.may_have_rounded_twice(sums):
         addends = np.empty_like(sums)
-        addends[0], addends[6] = reduced, s32
+        addends[0], addends[6] = reduced, s
         addends[1:6] = np.reshape(_POLY64[1:], (5,) + (1,) * d.ndim)
         if not fused.sums_rounded_once(products, addends, sums):
             return None
