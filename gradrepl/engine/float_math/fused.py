@@ -61,21 +61,11 @@ def fma32(a, b, c) -> np.ndarray:
         few = _fma32_few_lanes(a, b, c)
         if few is not None:
             return few
-    if (MIXED and type(a) is np.ndarray and a.size >= MIXED and type(c) is np.ndarray
-            and a.dtype == _F32 and c.dtype == _F32 and c.shape == a.shape
-            and (type(b) is np.float32 or type(b) is np.ndarray and b.dtype == _F32
-                 and b.shape == a.shape)):
-        # the same float64 arithmetic with the float32 operands widened inside the ufuncs'
-        # loops: on an optimizer's weight (thousands of elements) each pass over the array
-        # costs more than a numpy call, and the two casts were two of the passes
-        wide = np.multiply(a, b, dtype=_F64)
-        np.add(wide, c, out=wide)
+    wide = np.multiply(_float64(a), _float64(b))
+    if type(wide) is np.ndarray and np.shape(c) == wide.shape:
+        np.add(wide, _float64(c), out=wide)
     else:
-        wide = np.multiply(_float64(a), _float64(b))
-        if type(wide) is np.ndarray and np.shape(c) == wide.shape:
-            np.add(wide, _float64(c), out=wide)
-        else:
-            wide = np.asarray(np.add(wide, _float64(c)))
+        wide = np.asarray(np.add(wide, _float64(c)))
     result = wide.astype(_F32)
     steps = getattr(_pending, "steps", None)
     if steps is not None:
@@ -90,11 +80,6 @@ def fma32(a, b, c) -> np.ndarray:
         result[lanes] = _fma_exact(a, b, c)
     return result
 
-
-# from this many elements on, float32 array operands are widened inside the multiply and add
-# (numpy's casting loops) rather than by two astype calls: the same float64 values, two passes
-# fewer over the arrays (measured: SGD's 8,192-element update 41 -> 34 us); 0 turns it off
-MIXED = 1024
 
 # arrays of at most this many elements (an optimizer's bias, a lesson's Linear(3, 1) weight) are
 # computed in Python floats, where each numpy call costs more than the arithmetic (measured: a

@@ -277,31 +277,34 @@ def _logf_ordinary_in_float64(d):
     m = np.ldexp(d, -exponent)
     products = np.empty((4,) + d.shape)
     sums = np.empty((4,) + d.shape)
-    # s = mul_pf(LN2, e); dtype=np.float64 widens a float32 operand inside the ufunc's loop
-    # (exact, one call where an astype and the ufunc were two)
+    # s = mul_pf(LN2, e)
     s_hi = _LN2[0] * e
-    ln2_error = np.multiply(e, _LN2_64[0], dtype=np.float64)
-    np.subtract(ln2_error, s_hi, out=ln2_error, dtype=np.float64)
-    np.multiply(e, _LN2_64[1], out=products[0], dtype=np.float64)
+    e = e.astype(np.float64)
+    ln2_error = np.multiply(e, _LN2_64[0])
+    ln2_error -= s_hi.astype(np.float64)
+    np.multiply(e, _LN2_64[1], out=products[0])
     np.add(products[0], ln2_error, out=sums[0])
     s_lo = sums[0].astype(F32)
     # x = divide_by_one_plus(add2_ff(-1, m), add2_ff(1, m))
     n = F32(-1) + m
     t = F32(1) / (F32(1) + m)
     x_hi = n * t
-    quotient_error = np.multiply(t, n, dtype=np.float64)
-    np.subtract(quotient_error, x_hi, out=quotient_error, dtype=np.float64)
-    residual = np.add(m, 1.0, dtype=np.float64)
-    np.multiply(residual, t, out=residual, dtype=np.float64)
+    t64 = t.astype(np.float64)
+    quotient_error = np.multiply(t64, n.astype(np.float64))
+    quotient_error -= x_hi.astype(np.float64)
+    residual = m.astype(np.float64)
+    residual += 1.0
+    residual *= t64
     np.subtract(1.0, residual, out=residual)
-    np.multiply(x_hi, residual.astype(F32), out=products[1], dtype=np.float64)
+    np.multiply(x_hi.astype(np.float64), residual.astype(F32).astype(np.float64), out=products[1])
     np.add(products[1], quotient_error, out=sums[1])
     x_lo = sums[1].astype(F32)
     # the polynomial in x2 = x_hi**2, then the double-float sums as _logf_of_positive makes them
     x2 = x_hi * x_hi
-    np.multiply(x2, _LOG1P_64[0], out=products[2], dtype=np.float64)
+    x2_64 = x2.astype(np.float64)
+    np.multiply(x2_64, _LOG1P_64[0], out=products[2])
     np.add(products[2], _LOG1P_64[1], out=sums[2])
-    np.multiply(sums[2].astype(F32), x2, out=products[3], dtype=np.float64)
+    np.multiply(sums[2].astype(F32).astype(np.float64), x2_64, out=products[3])
     np.add(products[3], _LOG1P_64[2], out=sums[3])
     if fused.may_have_rounded_twice(sums):
         addends = np.empty_like(sums)

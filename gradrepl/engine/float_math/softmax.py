@@ -308,12 +308,11 @@ def _log_softmax_grad_rows_float32(g, y, total):
     log-probability puts exact sums on float32 midpoints on many rows: accepted as exact.
     Skips fma32's conversions, the broadcast of the sums and the deferred step list, which cost
     more than the arithmetic on a few hundred elements."""
-    # dtype=np.float64 widens the float32 operands inside the ufuncs' loops: exact, and one
-    # call where an astype and the ufunc were two
-    product = np.negative(_EXP[y.dtype](y), dtype=np.float64)
-    np.multiply(product, total[:, None], out=product, dtype=np.float64)
-    wide = np.add(product, g, dtype=np.float64)
-    if not sums_rounded_once(product, g, wide):  # g's flagged lanes widen there, exactly
+    product = (-_EXP[y.dtype](y)).astype(np.float64)
+    np.multiply(product, total.astype(np.float64)[:, None], out=product)
+    g = g.astype(np.float64)
+    wide = product + g
+    if not sums_rounded_once(product, g, wide):
         return None
     return wide.astype(np.float32)
 
