@@ -4,12 +4,20 @@
     python benchmarks/training_stages.py --gradrepl-path DIR   # another tree (git archive)
     python benchmarks/training_stages.py --engine torch        # real torch, the same stages
     python benchmarks/training_stages.py --clock wall --steps 5000
+    valgrind --tool=callgrind --dump-before=getppid --callgrind-out-file=/tmp/w8/o \\
+        python benchmarks/training_stages.py --markers --steps 10   # instructions per stage
+    python benchmarks/training_stages.py --read-dumps /tmp/w8/o       # ... read back
 
 The step is benchmarks/engine_training.py's W8 written out one stage per line (zero_grad, each
 layer, log_softmax, the picked rows, mean, negation, backward, the optimizer, reading the four
 gradients), each stage timed on its own; the clock's own cost per reading (measured first) is
 subtracted. CPU time by default: on a machine other jobs share, waiting for a core does not
 count, but the cache misses they cause still do, so compare trees side by side, alternately.
+
+With ``--markers`` the timed steps call ``os.getppid()`` at each stage boundary instead of
+reading a clock, so that callgrind (``--dump-before=getppid``) writes one dump per stage (after
+the warm-up, which is the first dump); ``--read-dumps PREFIX`` then prints each stage's mean
+instructions over the steps. Instruction counts do not move with the machine's load.
 """
 
 from __future__ import annotations
@@ -32,7 +40,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=1500, help="steps before timing (gradrepl "
                         "caches a summation plan after ~1,000 sums of one shape)")
+    parser.add_argument("--markers", action="store_true",
+                        help="os.getppid() at each stage boundary instead of a clock (callgrind)")
+    parser.add_argument("--read-dumps", metavar="PREFIX",
+                        help="print the instructions per stage from callgrind's PREFIX.N dumps")
     args = parser.parse_args()
+    if args.read_dumps:
+        read_dumps(args.read_dumps)
+        return
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
     import engine_training as et
@@ -77,6 +92,11 @@ def main() -> None:
 
     for _ in range(args.warmup):
         step(False)
+    if args.markers:
+        clock = os.getppid  # step() reads it: each stage boundary is a dump; nothing is kept
+        for _ in range(args.steps):
+            step(False)
+        return
     readings = []
     for _ in range(2000):
         a = clock()
@@ -91,6 +111,33 @@ def main() -> None:
         print(f"{name:12s} {us:8.1f} us")
     print(f"{'sum':12s} {total:8.1f} us  ({args.engine}, {args.clock} clock, median of "
           f"{args.steps} steps per stage, {overhead / 1000:.1f} us per clock reading subtracted)")
+
+
+def read_dumps(prefix: str) -> None:
+    """Each stage's mean instructions from the dumps of a ``--markers`` run: dump 1 is the
+    start-up and warm-up, then one dump per stage in order, twelve marks per step."""
+    import glob
+
+    totals = {}
+    for name in glob.glob(prefix + ".*"):
+        suffix = name.rsplit(".", 1)[1]
+        if suffix.isdigit():
+            with open(name) as dump:
+                for line in dump:
+                    if line.startswith(("summary:", "totals:")):
+                        totals[int(suffix)] = int(line.split()[1])
+                        break
+    # marks per step: one before each stage and one after the last; dump k holds the events
+    # between marks k - 1 and k, so the intervals between a step's own marks are its stages
+    per_step = len(STAGES) + 1
+    counts = [totals[k] for k in sorted(totals)][1:]
+    steps = (len(counts) + 1) // per_step  # the last step's closing interval is at exit
+    total = 0.0
+    for i, name in enumerate(STAGES):
+        mean = sum(counts[s * per_step + i] for s in range(steps)) / max(steps, 1)
+        total += mean
+        print(f"{name:12s} {mean / 1000:8.1f} k instructions")
+    print(f"{'sum':12s} {total / 1000:8.1f} k instructions  (mean of {steps} steps)")
 
 
 if __name__ == "__main__":

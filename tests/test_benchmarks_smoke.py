@@ -149,3 +149,34 @@ def test_lesson_step_stages_runs_every_stage():
     assert done.returncode == 0, done.stderr
     for stage in ("step", "model(X)", "fwd+loss+backward", "opt.step"):
         assert stage in done.stdout
+
+
+def test_training_stages_reads_one_dump_per_stage(tmp_path):
+    """``training_stages.py --read-dumps``: dump 1 is the warm-up, then 12 marks a step (one
+    before each of the 11 stages and one after the last), the last step's closing interval
+    being callgrind's final dump (no number)."""
+    import training_stages
+
+    stages = len(training_stages.STAGES)
+    dumps = [10 ** 9]  # start-up and warm-up
+    for step in range(3):
+        dumps += [1000 * (i + 1) + step for i in range(stages)]  # stage i costs ~1000 (i + 1)
+        if step < 2:
+            dumps.append(7)  # between a step's last mark and the next step's first
+    for k, total in enumerate(dumps, 1):
+        (tmp_path / f"o.{k}").write_text(f"events: Ir\nsummary: {total}\n")
+    (tmp_path / "o").write_text("events: Ir\nsummary: 5\n")
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "training_stages.py"), "--read-dumps",
+                           str(tmp_path / "o")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:2] == ["zero_grad", "1.0"]  # (1000 + 1001 + 1002) / 3 / 1000
+    assert lines[stages - 1].split()[:2] == ["grads", "11.0"]
+    assert "mean of 3 steps" in lines[-1]
+
+
+def test_training_stages_markers_run_every_stage():
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "training_stages.py"), "--markers",
+                           "--warmup", "2", "--steps", "2"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
