@@ -100,6 +100,7 @@ class Shell:
             self.printer.show_error(type(exc).__name__, f"{exc} (while loading the {self.engine} engine)")
             return True
         self.printer.cell_labels = getattr(session, "cell_label", None)
+        self.printer.namespace = session.namespace
         self.printer.begin_cell()
         try:
             one_line = "\n" not in source.strip()
