@@ -84,11 +84,12 @@ def _did_you_mean(name: str, candidates) -> str | None:
 
 def closest(name: str, candidates) -> str | None:
     """The candidate a typo of ``name`` most likely was: fewest edits (a swap of two neighbours is
-    one edit, a change of case none), at most one edit in three letters; None if there is none."""
+    one edit, a change of case none), at most one edit in three letters and none in a name of
+    three letters or fewer; None if there is none."""
     if not name:
         return None
     private = name.startswith("_")
-    allowed = max(1, len(name) // 3) if len(name) > 2 else 0
+    allowed = max(1, len(name) // 3) if len(name) > 3 else 0  # `opt` is not a typo of `oct`
     ranked = []
     for candidate in set(candidates):
         if candidate == name or not isinstance(candidate, str) or (candidate.startswith("_") and not private):
