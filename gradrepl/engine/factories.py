@@ -64,10 +64,35 @@ def _size_args(size) -> tuple:
     return tuple(shape)
 
 
+_INT64_MAX = (1 << 63) - 1
+
+
+def _check_sizes(shape: tuple, itemsize: int) -> None:
+    """torch's overflow checks (measured on 2.13) on a shape whose byte count does not fit in
+    int64. The element count is multiplied out left to right in uint64, and once a partial
+    product overflows it stays overflowed, even if a later dimension is 0; then the byte count
+    must fit in int64. A tensor of no elements passes, but its strides (right to left, each
+    dimension counting as at least 1) must fit in int64 too."""
+    numel, overflowed = 1, False
+    for size in shape:
+        numel *= size
+        overflowed = overflowed or numel >= 1 << 64
+    if overflowed or numel * itemsize > _INT64_MAX:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
+    stride = 1
+    for size in reversed(shape[1:]):
+        stride *= max(size, 1)
+        if stride > _INT64_MAX:
+            raise RuntimeError("Stride calculation overflowed")
+
+
 def _allocate(shape: tuple, np_dtype) -> None:
     """Refuse a tensor that could never fit in memory, in torch's words, before numpy tries
     (numpy would raise its own MemoryError, or worse, start paging the machine to death)."""
-    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
+    itemsize = np.dtype(np_dtype).itemsize
+    nbytes = math.prod(shape) * itemsize
+    if nbytes > _INT64_MAX or 0 in shape:
+        _check_sizes(shape, itemsize)
     if nbytes > _memory_limit():
         raise allocation_error(nbytes)
 

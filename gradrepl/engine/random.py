@@ -208,6 +208,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     shape = _size_args((size,) if isinstance(size, int) else (tuple(size),))
     dtype = dtype or dtypes.int64
+    _allocate(shape, dtype.numpy)
     span = high - low
     gen = _gen(generator)
     n = math.prod(shape)

@@ -13,6 +13,7 @@ import sys
 from typing import TextIO
 
 from gradrepl.repl.hints import hint_for
+from gradrepl.repl.suggest import suggestion
 from gradrepl.repl.prompts import PromptStyle
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -70,7 +71,8 @@ class OutputPrinter:
     """Writes outputs; ``prompts`` decides whether a result gets an ``Out[n]:`` label.
     ``cell_labels`` (the session's ``cell_label``) makes warnings name the cell, ``Cell In[3], line
     2:``, instead of ipykernel's temporary file, as IPython's terminal does (replay keeps the file
-    names recorded notebooks contain)."""
+    names recorded notebooks contain). ``namespace`` (the session's) lets a mistyped name's error
+    suggest the name meant."""
 
     def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None,
                  prompts: PromptStyle | None = None, color: bool | None = None):
@@ -79,6 +81,7 @@ class OutputPrinter:
         self.prompts = prompts or PromptStyle()
         self.color = want_color(self.stdout) if color is None else color
         self.cell_labels = None
+        self.namespace = None  # the session's names, for `did you mean` on a mistyped one
         self._earlier: list[str] = []  # what the current cell printed, for hints that need context
 
     def begin_cell(self) -> None:
@@ -145,7 +148,7 @@ class OutputPrinter:
         if body.strip():
             parts.append(self._paint(DIM, body) if self.color else body)
         parts.append(self._paint(BOLD_RED, ename) + (f": {evalue}" if evalue else ""))
-        hint = hint_for(ename, evalue, "".join(self._earlier))
+        hint = hint_for(ename, evalue, "".join(self._earlier)) or suggestion(ename, evalue, self.namespace)
         if hint:
             parts.append(self._paint(YELLOW, f"hint: {hint}"))
         self._write(self.stderr, "\n".join(parts) + "\n")

@@ -8,6 +8,7 @@ dunders, the engine's helpers) are never listed.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import types
@@ -131,16 +132,51 @@ def describe(path: str, obj: object, namespace) -> str:
     if _is_tensor_class(type(obj)):
         tensor_doc = docs.lookup("torch.Tensor")
         return "\n".join(_value_lines(obj) + ["Docstring:", tensor_doc.text, "", "Try x.backward?, x.grad? or help(torch.Tensor)."])
+    if _is_instance_of_torch_class(obj):
+        return "\n".join(_instance_lines(path, obj))
     lines = [] if callable(obj) or isinstance(obj, types.ModuleType) else _value_lines(obj)
     if callable(obj):
         signature = clean_signature(obj)
         if signature is not None:
             lines.append(f"Signature:   {path.rsplit('.', 1)[-1]}{signature}")
-    text = inspect.getdoc(obj)
+    text = _own_doc(obj)
     lines.append("Docstring:\n" + text if text else "Docstring:   <no docstring>")
     if callable(obj) or isinstance(obj, types.ModuleType):
         lines.append(f"Type:        {type(obj).__name__}")
     return "\n".join(lines)
+
+
+def _own_doc(obj: object) -> str | None:
+    """The docstring of ``obj`` itself: a class without one has none, where ``inspect.getdoc`` would
+    show its base class's (``help(torch.optim.Adam)`` saying "Base class of the optimizers")."""
+    if isinstance(obj, type):
+        own = obj.__dict__.get("__doc__")
+        return inspect.cleandoc(own) if isinstance(own, str) else None
+    return inspect.getdoc(obj)
+
+
+def _is_instance_of_torch_class(obj: object) -> bool:
+    """A layer, a loss, an optimizer, a data loader, the user's own nn.Module...: an object of a
+    torch class or of a subclass of one, not a class, function, module or tensor."""
+    kinds = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+             types.BuiltinMethodType, functools.partial)
+    if isinstance(obj, kinds) or any(_is_tensor_class(k) for k in type(obj).__mro__):
+        return False
+    return any(_owner_is_torch(k) for k in type(obj).__mro__[:-1])
+
+
+def _instance_lines(path: str, obj: object) -> list[str]:
+    """What the object is, how to call it (a module: its forward's arguments), and its class's help."""
+    lines = _value_lines(obj)
+    forward = getattr(type(obj), "forward", None)
+    if callable(obj) and forward is not None:
+        signature = clean_signature(forward)
+        if signature is not None:
+            signature = re.sub(r"^\(self,? ?", "(", signature)
+            lines.append(f"Call signature: {path}{signature}")
+    text = _own_doc(type(obj))
+    lines.append("Docstring:\n" + text if text else "Docstring:   <no docstring>")
+    return lines
 
 
 def show_help(shell, path: str) -> None:
@@ -160,6 +196,14 @@ Help in gradrepl:
 Lessons run as on PyTorch 2.13: `torch` is already imported."""
 
 
+def _variable_name(obj: object, namespace) -> str | None:
+    """The user's name for ``obj`` (``help(loss_fn)`` shows ``loss_fn(input, target)``)."""
+    for name, value in namespace.items():
+        if value is obj and not name.startswith("_"):
+            return name
+    return None
+
+
 def make_help(shell):
     """The ``help`` builtin of the shell's namespace."""
     import pydoc
@@ -175,7 +219,8 @@ def make_help(shell):
                 return pydoc.help(*args, **kwargs)
             path, obj = obj, found
         else:
-            path = _name_by_identity(obj) or getattr(obj, "__name__", type(obj).__name__)
+            path = (_name_by_identity(obj) or getattr(obj, "__name__", None) or _variable_name(obj, shell.namespace)
+                    or type(obj).__name__)
         page(shell, describe(path, obj, shell.namespace))
         return None
 

@@ -38,6 +38,8 @@ class Shell:
         self.initial_names: set[str] = set()
         self._session = None
         self._queued: list[str] = []
+        # The prompt_toolkit session of `interact`, once it has started (tests wait on its loop).
+        self.prompt_session = None
 
     # --- the session, loaded lazily -------------------------------------------------------
     @property
@@ -98,6 +100,7 @@ class Shell:
             self.printer.show_error(type(exc).__name__, f"{exc} (while loading the {self.engine} engine)")
             return True
         self.printer.cell_labels = getattr(session, "cell_label", None)
+        self.printer.namespace = session.namespace
         self.printer.begin_cell()
         try:
             one_line = "\n" not in source.strip()
@@ -119,6 +122,7 @@ class Shell:
 
         highlighting = PythonHighlighting()
         prompt_session = make_prompt_session(self, highlighting, input=input, output=output, history=history)
+        self.prompt_session = prompt_session
         self.printer.stdout.write(banner(self.engine) + "\n")
         pre_run = self._load_after_first_render(prompt_session, highlighting)
         while True:

@@ -138,8 +138,10 @@ def run(request: ReplayRequest, out=None) -> int:
     with terminate_cleanly():
         try:
             reports = _replay_with_progress(notebooks, request, reporter)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             reporter.message("interrupted" + (": no notebook was updated" if request.update else ""), "red")
+            for where in getattr(stop, "running", []):
+                reporter.message(f"  was running {where}", "red")
             return EXIT_INTERRUPTED
         except Terminated as stop:
             reporter.message(f"terminated ({signal.Signals(stop.signum).name})"

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from gradrepl.replay.notebooks import Notebook
-from gradrepl.replay.results import FAILED, UNSUPPORTED, CellReport, NotebookReport, ReplayOptions
+from gradrepl.replay.results import (FAILED, UNSUPPORTED, CellReport, NotebookReport, ReplayInterrupted,
+                                     ReplayOptions, cell_name)
 
 # Taken now, so a cell that rebinds ``pickle.dumps`` or ``os.write`` cannot stop a report coming home.
 _dumps, _loads, _write, _exit = pickle.dumps, pickle.loads, os.write, os._exit
@@ -298,6 +299,10 @@ def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int
             # The next notebook starts before this process prints the last one's report.
             scheduler.start_children()
             scheduler.report_in_order()
+    except KeyboardInterrupt as stop:
+        if isinstance(stop, ReplayInterrupted):
+            raise
+        raise ReplayInterrupted(scheduler.where_running()) from None
     finally:
         scheduler.kill_running()
         scheduler.selector.close()
@@ -353,6 +358,16 @@ class _Scheduler:
         while len(self.reports) in self.finished:
             self.reports.append(self.finished.pop(len(self.reports)))
             self.on_report(self.reports[-1])
+
+    def where_running(self) -> list[str]:
+        """``path: cell 3 (In [2])`` for each child still running, in input order: the cell after
+        the last one it reported."""
+        where = []
+        for _, child in sorted(self.running.values(), key=lambda running: running[0]):
+            index = next_code_cell(child.notebook, child.cells[-1].index if child.cells else -1)
+            if index is not None:
+                where.append(f"{child.notebook.path}: {cell_name(child.notebook.cells, index)}")
+        return where
 
     def kill_running(self) -> None:
         children = [child for _, child in self.running.values()]

@@ -125,3 +125,19 @@ def counts_line(reports: list[NotebookReport]) -> str:
     if totals.unsupported:
         line += f" ({totals.unsupported} unsupported: {', '.join(totals.features)})"
     return line
+
+
+def cell_name(notebook_cells: list, index: int) -> str:
+    """``cell 3 (In [2])``, as a CellReport names the cell at ``index``, before it has a report."""
+    count = notebook_cells[index].get("execution_count")
+    return f"cell {index + 1}" + (f" (In [{count}])" if count is not None else "")
+
+
+class ReplayInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a replay, saying where each notebook still running was: ``running`` holds
+    ``path: cell 3 (In [2])`` lines (a teacher stopping a replay wants to know which cell hung)."""
+
+    def __init__(self, running: list[str]):
+        super().__init__()
+        self.running = running
+

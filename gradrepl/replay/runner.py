@@ -23,7 +23,7 @@ from gradrepl.replay.magics import register_gradrepl_magics
 from gradrepl.replay.markers import CellMarkers, cell_markers
 from gradrepl.replay.notebooks import Notebook, cell_source
 from gradrepl.replay.results import (FAILED, PASSED, SKIPPED, UNSUPPORTED, CellReport, NotebookReport,
-                                     ReplayOptions)
+                                     ReplayInterrupted, ReplayOptions, cell_name)
 from gradrepl.session import CellResult, Session
 
 
@@ -153,7 +153,7 @@ def _replay_cells(notebook: Notebook, options: ReplayOptions, on_cell, interrupt
         else:
             result = session.run_cell(source, timeout=options.timeout)
             if interrupted():
-                raise KeyboardInterrupt
+                raise ReplayInterrupted([f"{notebook.path}: {cell_name(notebook.cells, index)}"])
             cell_report = judge(index, cell, source, markers, result, options)
             if cell_report.status == FAILED and first_unsupported is not None:
                 # Later failures are often a consequence (a NameError for what that cell defined).

@@ -17,6 +17,7 @@ import time
 from typing import Callable, Optional
 
 from gradrepl.session import cells, magics, timing
+from gradrepl.session.cleanup import cleanup_cell
 from gradrepl.session.capture import OutputSink, captured, default_warning_filters
 from gradrepl.session.display import ends_with_semicolon, make_display, plain_text
 from gradrepl.session.errors import error_info
@@ -201,6 +202,7 @@ class Session:
         ns[f"_i{self.execution_count}"] = source
 
     def _execute(self, source: str, run: _CellRun) -> None:
+        source = cleanup_cell(source)
         cell_magic = magics.split_cell_magic(source)
         if cell_magic is not None:
             self._run_cell_magic(cell_magic, run)

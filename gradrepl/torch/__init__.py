@@ -104,7 +104,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 
 
 # torch imports these with itself; here they load on first use, keeping `import torch` light
-_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization")
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization", "backends")
 
 
 def __getattr__(name):

@@ -5,7 +5,6 @@ drawn while the menu is open."""
 from __future__ import annotations
 
 import threading
-import time
 
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
@@ -13,6 +12,8 @@ from prompt_toolkit.output import DummyOutput
 from prompt_toolkit.shortcuts import CompleteStyle
 
 from gradrepl.repl.completer import NamespaceCompleter
+
+from .keys import wait_until_settled
 
 
 def open_menu(driver, typed: str, history: list[str] = ()):
@@ -29,17 +30,22 @@ def open_menu(driver, typed: str, history: list[str] = ()):
     with create_pipe_input() as pipe:
         session = make_prompt_session(shell, PythonHighlighting(), input=pipe, output=DummyOutput(), history=stored)
 
+        finished = threading.Event()
+
         def typist():
-            pipe.send_text(typed)
-            time.sleep(0.4)
-            seen["suggestion_before"] = session.default_buffer.suggestion
-            pipe.send_text("\t")
-            time.sleep(0.6)
-            buffer = session.default_buffer
-            state = buffer.complete_state
-            seen["completions"] = list(state.completions) if state else []
-            seen["suggestion"] = buffer.suggestion
-            pipe.send_text("\x03\x04")
+            try:
+                wait_until_settled(lambda: session, pipe, finished)
+                pipe.send_text(typed)
+                wait_until_settled(lambda: session, pipe, finished)
+                seen["suggestion_before"] = session.default_buffer.suggestion
+                pipe.send_text("\t")
+                wait_until_settled(lambda: session, pipe, finished)
+                buffer = session.default_buffer
+                state = buffer.complete_state
+                seen["completions"] = list(state.completions) if state else []
+                seen["suggestion"] = buffer.suggestion
+            finally:
+                pipe.send_text("\x03\x04")
 
         thread = threading.Thread(target=typist)
         thread.start()
@@ -47,6 +53,7 @@ def open_menu(driver, typed: str, history: list[str] = ()):
             session.prompt()
         except (EOFError, KeyboardInterrupt):
             pass
+        finished.set()
         thread.join()
         seen["style"] = session.complete_style
     return seen

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-import threading
-import time
 
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
@@ -14,33 +12,30 @@ from prompt_toolkit.output import DummyOutput
 
 from gradrepl.repl.shell import Shell
 from .fakes import FakeSession
+from .keys import Typist
 
 ENTER, ESC_ENTER, CTRL_C, CTRL_D, TAB = "\r", "\x1b\r", "\x03", "\x04", "\t"
 
 
-def drive(keys, shell: Shell | None = None, history=None, pause: float = 0.2) -> tuple[Shell, str]:
+def drive(keys, shell: Shell | None = None, history=None) -> tuple[Shell, str]:
     """Type ``keys`` into a shell on a fake session; returns the shell and what it printed.
-    ``keys`` may be a list of chunks, typed ``pause`` s apart: completion and history loading run
-    asynchronously, and keys sent in one go would all be handled before they finish."""
+    ``keys`` may be a list of chunks: each is sent once the prompt has handled the one before and
+    finished what it started (history loading, completion, suggestions), as a person types."""
     out = io.StringIO()
     shell = shell or Shell(stdout=out, stderr=out, color=False)
     shell.printer.stdout = shell.printer.stderr = out
-    fake = FakeSession()
-    shell.loader._session = fake
+    shell.loader._session = FakeSession()
+    interact(shell, keys, history)
+    return shell, out.getvalue()
+
+
+def interact(shell: Shell, keys, history=None) -> None:
     chunks = [keys] if isinstance(keys, str) else list(keys)
-
-    def type_keys(pipe):
-        for chunk in chunks:
-            pipe.send_text(chunk)
-            time.sleep(pause)
-        pipe.send_text(CTRL_D)
-
     with create_pipe_input() as pipe:
-        typist = threading.Thread(target=type_keys, args=(pipe,))
+        typist = Typist(pipe, chunks, lambda: shell.prompt_session)
         typist.start()
         shell.interact(input=pipe, output=DummyOutput(), history=history or InMemoryHistory())
         typist.join()
-    return shell, out.getvalue()
 
 
 def sources(shell: Shell) -> list[str]:
@@ -92,7 +87,7 @@ def test_semicolon_result_is_not_echoed_and_exit_leaves():
 
 def test_completion_after_a_live_object_dot():
     keys = ["class T:" + ENTER + "grad_fn_name = 1" + ESC_ENTER + "t = T()" + ENTER + "t.grad_" + TAB, ENTER]
-    shell, screen = drive(keys, pause=0.6)
+    shell, screen = drive(keys)
     assert sources(shell)[-1] == "t.grad_fn_name"
     assert "Out[3]: 1" in screen
 
@@ -100,8 +95,7 @@ def test_completion_after_a_live_object_dot():
 def test_up_arrow_searches_history_by_prefix():
     history = InMemoryHistory()
     history.append_string("a = 40")
-    # history loads in a thread: a loaded machine needs more than the default pause before Up
-    shell, _ = drive(["b = 2" + ENTER, "a", "\x1b[A", ENTER, "a + b" + ENTER], history=history, pause=0.6)
+    shell, _ = drive(["b = 2" + ENTER, "a", "\x1b[A", ENTER, "a + b" + ENTER], history=history)
     # "a" + Up skips the more recent "b = 2": prefix search
     assert sources(shell) == ["b = 2", "a = 40", "a + b"]
 
@@ -155,17 +149,7 @@ def test_tab_completes_members_of_torch_and_of_a_live_tensor(engine):
     shell = Shell(engine=engine, stdout=out, stderr=out, color=False)
     shell.session  # load now, so completion has the namespace
     keys = ["x = torch.ones" + ENTER, "x.requires_grad" + TAB, ENTER, "torch.zeros_li" + TAB, "(x)" + ENTER]
-    with create_pipe_input() as pipe:
-        def type_keys():
-            for chunk in keys:
-                pipe.send_text(chunk)
-                time.sleep(0.6)
-            pipe.send_text(CTRL_D)
-
-        typist = threading.Thread(target=type_keys)
-        typist.start()
-        shell.interact(input=pipe, output=DummyOutput(), history=InMemoryHistory())
-        typist.join()
+    interact(shell, keys)
     # `requires_grad` and `requires_grad_` both match: Tab opens the menu on the common part,
     # Enter takes the first; `zeros_li` has one completion and Tab inserts it.
     assert sources(shell)[1:] == ["x.requires_grad", "torch.zeros_like(x)"]

@@ -108,3 +108,39 @@ def test_recorded_example_outputs_are_what_live_pytorch_prints():
     stale = [name for name, entry in sorted(docs.entries().items())
              if entry[2] and run_example("torch", entry[2]) != docs.recorded_outputs()[name]]
     assert not stale, "re-run scripts/record_doc_examples.py"
+
+
+def test_a_class_without_its_own_docstring_does_not_show_its_base_classes(driver):
+    from gradrepl.repl.help import describe
+
+    class Base:
+        """The base's text."""
+
+    class Quiet(Base):
+        pass
+
+    assert "<no docstring>" in describe("Quiet", Quiet, {}) and "base's text" not in describe("Quiet", Quiet, {})
+    # the optimizers' help describes each optimizer, not the base class they share
+    screen = driver.run("help(torch.optim.Adam)")
+    assert "Base class of the optimizers" not in screen and "running mean" in screen
+
+
+def test_help_of_a_layer_says_what_it_is_and_how_to_call_it(driver):
+    driver.run("loss_fn = torch.nn.MSELoss()")
+    driver.run("class Net(torch.nn.Module):\n    def forward(self, x, h=None):\n        return x")
+    driver.run("net = Net()")
+    screen = driver.run("help(loss_fn)")
+    assert screen.startswith("Type:        MSELoss\nString form: MSELoss()\n")
+    assert "Call signature: loss_fn(input, target)" in screen and "Mean squared error" in screen
+    assert "Call signature: net(x, h=None)" in driver.run("net?")
+    # a layer's class still shows how to build it
+    assert "Signature:   MSELoss(size_average=None, reduce=None, reduction: str = 'mean')" in driver.run("help(torch.nn.MSELoss)")
+
+
+def test_the_layers_and_optimizers_of_lessons_have_their_own_help():
+    import gradrepl.torch as torch
+
+    common = [torch.nn.MSELoss, torch.nn.CrossEntropyLoss, torch.nn.NLLLoss, torch.nn.BCELoss, torch.nn.ReLU,
+              torch.nn.Sigmoid, torch.nn.Tanh, torch.nn.Softmax, torch.nn.Dropout, torch.nn.Conv2d, torch.nn.LSTM,
+              torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW, torch.optim.RMSprop, torch.optim.Adagrad]
+    assert [c.__name__ for c in common if not c.__dict__.get("__doc__")] == []

@@ -306,8 +306,9 @@ def test_ctrl_c_stops_the_run(tmp_path):
     import time
 
     marker = tmp_path / "started"
-    path = write_nb(tmp_path / "slow.ipynb", [code(f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\n"
-                                                   "time.sleep(60)"),
+    path = write_nb(tmp_path / "slow.ipynb", [code("x = 1", count=1),
+                                              code(f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\n"
+                                                   "time.sleep(60)", count=2),
                                               code("print('second')")])
     process = subprocess.Popen([sys.executable, "-m", "gradrepl", "replay", "--no-color", "--update", str(path)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -317,8 +318,20 @@ def test_ctrl_c_stops_the_run(tmp_path):
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 130
-    assert output == "interrupted: no notebook was updated\n"
-    assert json.loads(path.read_text())["cells"][0]["outputs"] == []
+    # where it stopped: the cell that was running
+    assert output == f"interrupted: no notebook was updated\n  was running {path}: cell 2 (In [2])\n"
+    assert json.loads(path.read_text())["cells"][1]["outputs"] == []
+
+
+def test_ctrl_c_in_process_says_which_cell_was_running(tmp_path):
+    """Where notebooks run in the replay process (--engine torch, no fork), as in a child."""
+    from gradrepl.replay import notebooks, runner
+    from gradrepl.replay.results import ReplayInterrupted, ReplayOptions
+
+    path = write_nb(tmp_path / "n.ipynb", [md("# a lesson"), code("x = 1", count=4), code("x + 1", count=5)])
+    with pytest.raises(ReplayInterrupted) as stop:
+        runner._replay(notebooks.load(path), ReplayOptions(), None, interrupted=lambda: True)
+    assert stop.value.running == [f"{path}: cell 2 (In [4])"]
 
 
 def test_junit_xml_stays_valid_with_control_characters(tmp_path):

@@ -159,6 +159,7 @@ def test_progress_bar_only_on_a_real_terminal(tmp_path):
     child = pexpect.spawn("python", ["-m", "gradrepl", "replay", *map(str, paths)], env=program_env(TERM="xterm"),
                           encoding="utf-8", timeout=60, dimensions=(24, 100))
     child.expect(pexpect.EOF)
+    child.wait()  # not close() alone: it kills a process still exiting 0.1 s after the pty closed
     child.close()
     assert child.exitstatus == 0
     assert "replaying" in child.before  # rich's bar, drawn and then cleared

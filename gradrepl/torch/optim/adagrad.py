@@ -9,6 +9,9 @@ from gradrepl.torch.optim.optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
+    """Adagrad: each parameter moves by its gradient over the square root of the sum of all its squared
+    gradients so far, so often-updated parameters take ever smaller steps."""
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         for value, what in ((lr, "learning rate"), (lr_decay, "lr_decay value"),

@@ -9,6 +9,10 @@ from gradrepl.torch.optim.optimizer import Optimizer
 
 
 class Adam(Optimizer):
+    """Adam: each parameter moves by its gradient's running mean over the square root of its running
+    squared mean (``betas`` set how fast both follow the gradient, ``eps`` keeps the division finite).
+    ``weight_decay`` adds ``weight_decay * p`` to the gradient; ``amsgrad`` keeps the largest squared mean."""
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
@@ -60,6 +64,9 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
+    """Adam with decoupled weight decay: each step first shrinks the parameter by
+    ``lr * weight_decay * p``, then takes Adam's step on the gradient alone."""
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
                  differentiable=False, fused=None):

@@ -9,6 +9,9 @@ from gradrepl.torch.optim.optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
+    """RMSprop: each parameter moves by its gradient over the square root of a running mean of its
+    square (``alpha`` sets how fast it follows), with optional momentum and centring."""
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):

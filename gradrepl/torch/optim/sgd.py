@@ -22,6 +22,7 @@ def _decay(buf, grad, momentum, dampening):
     """``buf.mul_(momentum).add_(grad, alpha=1 - dampening)``: in buf's own memory when it is a
     plain array of grad's dtype and shape and there is no dampening (the same two roundings as
     the general path below, without its two new arrays)."""
+
     if (dampening == 0 and type(buf) is np.ndarray and buf.flags.writeable
             and buf.dtype == grad.dtype and buf.shape == grad.shape):
         np.multiply(buf, k.scalar(momentum, buf), out=buf)
@@ -30,6 +31,10 @@ def _decay(buf, grad, momentum, dampening):
 
 
 class SGD(Optimizer):
+    """Stochastic gradient descent: ``p -= lr * p.grad`` for every parameter at each ``step()``,
+    with optional momentum (Nesterov's too), dampening and weight decay. Call ``zero_grad()``
+    before each backward, as gradients accumulate."""
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         _check_non_negative(lr, "learning rate")

@@ -7,6 +7,8 @@ from gradrepl.torch.nn.modules.module import Module
 
 
 class ReLU(Module):
+    """``max(x, 0)`` element-wise: the usual activation between layers."""
+
     def __init__(self, inplace: bool = False):
         super().__init__()
         self.inplace = inplace
@@ -19,11 +21,15 @@ class ReLU(Module):
 
 
 class Sigmoid(Module):
+    """``1 / (1 + exp(-x))`` element-wise: squashes any value into (0, 1)."""
+
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    """``tanh(x)`` element-wise: squashes any value into (-1, 1)."""
+
     def forward(self, input):
         return F.tanh(input)
 
@@ -48,8 +54,12 @@ class _SoftmaxLike(Module):
 
 
 class Softmax(_SoftmaxLike):
+    """``exp(x) / exp(x).sum(dim)``: turns scores along ``dim`` into probabilities that sum to 1."""
+
     _function = staticmethod(F.softmax)
 
 
 class LogSoftmax(_SoftmaxLike):
+    """``log(softmax(x, dim))``, computed stably: what NLLLoss expects."""
+
     _function = staticmethod(F.log_softmax)

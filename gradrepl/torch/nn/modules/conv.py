@@ -111,6 +111,9 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
+    """A 2-D convolution: slides ``out_channels`` learned filters of ``kernel_size`` over an input of
+    shape (batch, in_channels, height, width), with ``stride``, ``padding``, ``dilation`` and ``groups``."""
+
     _dims = 2
 
     def forward(self, input):

@@ -7,6 +7,9 @@ from gradrepl.torch.nn.modules.module import Module
 
 
 class Dropout(Module):
+    """In training mode, zeroes each element with probability ``p`` and scales the others by
+    ``1 / (1 - p)``; after ``model.eval()`` it passes its input through unchanged."""
+
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if p < 0 or p > 1:

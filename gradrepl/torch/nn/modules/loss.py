@@ -27,11 +27,16 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
+    """Mean squared error: ``((input - target) ** 2).mean()``; ``reduction='sum'`` sums instead,
+    ``'none'`` keeps one value per element. Call it as ``loss_fn(prediction, target)``."""
+
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
+    """Mean absolute error: ``(input - target).abs().mean()``; ``reduction`` as in MSELoss."""
+
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
@@ -55,6 +60,9 @@ class HuberLoss(_Loss):
 
 
 class NLLLoss(_WeightedLoss):
+    """Negative log likelihood: ``-input[i, target[i]]`` averaged over the batch, for ``input`` holding
+    log-probabilities (a LogSoftmax output) and ``target`` class indices."""
+
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean"):
         super().__init__(weight, size_average, reduce, reduction)
@@ -66,6 +74,9 @@ class NLLLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
+    """Cross entropy of raw scores (logits, no softmax first) against class indices (or class
+    probabilities): ``log_softmax`` then ``NLLLoss``. ``input`` is (batch, classes), ``target`` (batch,)."""
+
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(weight, size_average, reduce, reduction)
@@ -78,11 +89,16 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross entropy of probabilities in [0, 1] (a Sigmoid output) against targets in [0, 1]."""
+
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
+    """Binary cross entropy of raw scores: Sigmoid and BCELoss in one step, without their rounding
+    trouble for large scores. ``pos_weight`` weighs the positive examples."""
+
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
                  pos_weight=None):
         super().__init__(size_average, reduce, reduction)

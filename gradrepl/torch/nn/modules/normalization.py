@@ -67,14 +67,23 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
+    """Normalises each feature over the batch (of shape (batch, features) or (batch, features, length)),
+    then scales and shifts it by learned ``weight`` and ``bias``; keeps running statistics for ``eval()``."""
+
     _ranks = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
+    """BatchNorm1d for images: each channel of (batch, channels, height, width) is normalised over
+    the batch and both spatial dimensions."""
+
     _ranks = (4,)
 
 
 class LayerNorm(Module):
+    """Normalises each example over its last dimensions (``normalized_shape``), then scales and shifts
+    it by learned ``weight`` and ``bias``."""
+
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  device=None, dtype=None):
         super().__init__()

@@ -7,6 +7,9 @@ from gradrepl.torch.nn.modules.module import Module
 
 
 class MaxPool2d(Module):
+    """The largest value of each ``kernel_size`` window over the last two dimensions (stride defaults
+    to the kernel size)."""
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()

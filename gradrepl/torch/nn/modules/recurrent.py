@@ -250,6 +250,9 @@ class _OneHidden(RNNBase):
 
 
 class RNN(_OneHidden):
+    """An Elman RNN over a sequence: ``h = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)`` at each step;
+    returns (every step's output, the last hidden state). ``batch_first=True`` takes (batch, seq, feature)."""
+
     def __init__(self, *args, **kwargs):
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
@@ -269,6 +272,8 @@ class RNN(_OneHidden):
 
 
 class GRU(_OneHidden):
+    """A gated recurrent unit over a sequence; returns (every step's output, the last hidden state)."""
+
     def __init__(self, *args, **kwargs):
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
@@ -276,6 +281,9 @@ class GRU(_OneHidden):
 
 
 class LSTM(RNNBase):
+    """A long short-term memory over a sequence; returns (every step's output, (last hidden state,
+    last cell state)). ``batch_first=True`` takes (batch, seq, feature)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__("LSTM", *args, **kwargs)
 

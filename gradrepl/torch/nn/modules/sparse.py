@@ -13,6 +13,9 @@ from gradrepl.torch.nn.parameter import Parameter
 
 
 class Embedding(Module):
+    """A lookup table: row ``i`` of ``weight`` (``num_embeddings`` rows of ``embedding_dim``) for each
+    index ``i`` of the input; initialised from a standard normal."""
+
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
