@@ -125,14 +125,15 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
                                                                 for k, v in kwargs.items()])
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({given}, out={type(out).__name__}), but expected one of: ...")
-        if name in SIGNATURES:  # torch's parser first: its overloads with out= counted (torch
-            # lists keywords in its hash map's order, which puts out= before keepdim)
-            check_overloads(name, args, {"out": out, **kwargs})
+        if name in SIGNATURES:  # torch's parser first: its overloads with out= counted (out=
+            # taken as written last; torch lists keywords in the reverse order)
+            check_overloads(name, args, {**kwargs, "out": out})
         try:
             return _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule, how)
         except InvalidArguments as error:  # an overload mismatch the op found: out= counts too
-            raise InvalidArguments(name, ["Tensor", *error.args_], {"out": out, **error.kwargs},
-                                   method=False) from None
+            given = [args[0] if args else kwargs.get("input"), *error.args_] if error.method \
+                else error.args_
+            raise InvalidArguments(name, given, {**error.kwargs, "out": out}, method=False) from None
         except NotAnOperand as error:
             if name not in SIGNATURES:
                 raise error.of_function() from None

@@ -161,6 +161,8 @@ def with_numpy_names(function):
     import functools
     import inspect
 
+    from gradrepl.engine.keywords import InvalidArguments
+
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
@@ -181,6 +183,11 @@ def with_numpy_names(function):
                 kwargs[name] = kwargs.pop(alias)
             try:
                 return function(*args, **kwargs)
+            except InvalidArguments as error:  # torch's parser lists the keywords as written
+                written = {name: alias for alias, name in aliases.items() if alias in given}
+                renamed = {written.get(k, k): v for k, v in error.kwargs.items()}
+                ordered = {**{k: renamed[k] for k in given if k in renamed}, **renamed}
+                raise InvalidArguments(error.name, error.args_, ordered, error.method) from None
             except TypeError as error:
                 unknown = _unexpected_keyword(error, function.__name__)
                 if unknown not in given:
