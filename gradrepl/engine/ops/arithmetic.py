@@ -377,6 +377,9 @@ def _not_implemented(name, forward, inputs):
     row = Primitive(name, "NotImplemented", forward, backward, inputs=inputs, saves=())
     row.node_class.name = lambda self: "torch::autograd::NotImplemented"
     row.node_class.printed_name = "NotImplemented"
+    # torch gives such a node edges to the inputs that require grad only, no (None, 0)
+    row.node_class.next_functions = property(lambda self: tuple(
+        edge for edge in zip(self._next, self._output_nrs) if edge[0] is not None))
     return row
 
 

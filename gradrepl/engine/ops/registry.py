@@ -95,9 +95,11 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
     if out:
         from gradrepl.engine.ops.out import with_out
 
+        # rows torch records without a derivative record under out= too
+        not_implemented = bool(rows) and all(row.grad_fn_name == "NotImplemented" for row in rows)
         function = with_out(name, function, results=out if isinstance(out, tuple) else int(out),
                             dtype_rule=out_dtype, needs=out_needs, differentiable=differentiable,
-                            warns_on_resize=out_resize_warns)
+                            warns_on_resize=out_resize_warns, not_implemented=not_implemented)
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
             dict(operators or {}), summary, out, out_needs, out_dtype, tuple(inplace_rows))
     for surface, surface_name in ((function, name), (op.method_callable(), name), (inplace, name + "_")):
