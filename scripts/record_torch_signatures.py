@@ -57,6 +57,8 @@ ONE_OVERLOAD = {
     "Tensor.mode": "(int dim = -1, bool keepdim = False)",
     "aminmax": "(Tensor input, *, int dim = None, bool keepdim = False, tuple of Tensors out = None)",
     "Tensor.aminmax": "(*, int dim = None, bool keepdim = False)",
+    "transpose": "(Tensor input, int dim0, int dim1)",
+    "Tensor.transpose": "(int dim0, int dim1)",
 }
 
 

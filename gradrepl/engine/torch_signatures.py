@@ -17,6 +17,7 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
                  '(int dim, bool keepdim = False, *, torch.dtype dtype = None)'],
  'Tensor.sum': ['(*, torch.dtype dtype = None)',
                 '(tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)'],
+ 'Tensor.transpose': ['(int dim0, int dim1)'],
  'aminmax': ['(Tensor input, *, int dim = None, bool keepdim = False, tuple of Tensors out = '
              'None)'],
  'arange': ['(Number end, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = '
@@ -113,4 +114,5 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
               'torch.device device = None, bool pin_memory = False, bool requires_grad = False)'],
  'sum': ['(Tensor input, *, torch.dtype dtype = None)',
          '(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, '
-         'Tensor out = None)']}
+         'Tensor out = None)'],
+ 'transpose': ['(Tensor input, int dim0, int dim1)']}

@@ -37,6 +37,17 @@ PARSED_CALLS = [
 ]
 
 
+# transpose, einsum's subscript sizes, mean's dtype
+MORE_CALLS = [
+    "x.transpose(0, 1, 2)", "x.transpose()", "torch.transpose(x, 0)", "x.transpose(dim0=0)",
+    "x.transpose(0)", "torch.transpose(x)", "torch.transpose(x, 0, 1, 2)", "x.transpose(0, 1.5)",
+    "x.transpose(0, dim2=1)", "x.transpose(1, 0)", "torch.einsum('ii', x[:, :1].expand(2, 3))",
+    "torch.einsum('iij', torch.ones(2, 3, 4))", "torch.einsum('ij,jj', x, x)", "torch.einsum('ij,kk', x, torch.ones(2, 3))",
+    "torch.einsum('ij,jk', x, x)", "x.mean(dtype=torch.int64)", "x.long().mean()",
+    "x.long().mean(0, dtype=torch.int32)",
+]
+
+
 def parsed_outcome(torch, call: str) -> str:
     """outcome(), any exception and its words, the result's values"""
     x = torch.tensor([[1., 0.], [3., 4.]])

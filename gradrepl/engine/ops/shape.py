@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import views
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 from gradrepl.engine.ops.registry import register
@@ -181,6 +182,8 @@ PERMUTE = Primitive(
 
 
 def transpose(tensor: Tensor, dim0: int, dim1: int) -> Tensor:
+    if type(dim0) is not int or type(dim1) is not int:
+        check_types(("int", dim0), ("int", dim1))  # else torch's parser's words (torch_parsed)
     ndim = tensor.ndim
     return view_op(TRANSPOSE, tensor, (wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)))
 
@@ -357,7 +360,8 @@ register("reshape_as", reshape_as, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE
          in_torch=False)
 register("flatten", flatten, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW))
 register("t", t, section=_S, rows=(T,))
-register("transpose", transpose, section=_S, rows=(TRANSPOSE,))
+register("transpose", torch_parsed("transpose", method=False)(transpose), section=_S, rows=(TRANSPOSE,),
+         method=torch_parsed("transpose")(transpose))
 register("permute", permute, section=_S, rows=(PERMUTE,))
 register("unsqueeze", unsqueeze, section=_S, rows=(UNSQUEEZE,))
 register("squeeze", squeeze, section=_S,
