@@ -35,6 +35,9 @@ INDEX_CALLS = [
     "m.__setitem__((torch.tensor([0, 1]), torch.tensor([0, 1])), torch.ones(3))",
     "m.__setitem__(torch.tensor([True, False]), 1.)",
     "m.__setitem__((torch.tensor([5]),), 1.)",
+    # an int out of bounds: torch names its place in the index (None counted, ... once)
+    "c[0, 5]", "c[None, 0, 5]", "c[:, None, 7]", "c[..., 9]", "c[0, ..., 9]", "c[..., None, 9]",
+    "c[:, :, None, 4]", "c[0, None, ..., 9]",
 ]
 
 
@@ -44,8 +47,9 @@ def outcome(lib, call: str) -> str:
     m = lib.arange(12.).reshape(3, 4)
     m4 = lib.arange(16.).reshape(2, 8)
     g = lib.tensor([1., 2.], requires_grad=True)
+    c = lib.ones(2, 3, 4)
     try:
-        result = eval(call, {"torch": lib, "f": f, "i": i, "m": m, "m4": m4, "g": g})
+        result = eval(call, {"torch": lib, "f": f, "i": i, "m": m, "m4": m4, "g": g, "c": c})
     except Exception as error:  # noqa: BLE001 (compared with torch's, whatever it is)
         return f"{type(error).__name__}: {error}"
     return repr(result)

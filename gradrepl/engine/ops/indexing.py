@@ -147,13 +147,22 @@ def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if Ellipsis in items:
         at = items.index(Ellipsis)
-        return items[:at] + (slice(None),) * (ndim - consuming) + items[at + 1:]
+        return items[:at] + (_SPREAD,) * (ndim - consuming) + items[at + 1:]
     return items
+
+
+# the slices an ellipsis stands for: torch's errors count the ellipsis as one item of the index
+_SPREAD = slice(None)
 
 
 def _basic(tensor: Tensor, items: tuple, as_tuple: bool = False) -> Tensor:
     result, dim = tensor, 0
+    position = 0  # torch's errors name the item's place in the index (None counted, ... once)
+    previous = None
     for item in items:
+        if item is not _SPREAD or previous is not _SPREAD:
+            position += 1
+        previous = item
         if item is None:
             result = view_op(UNSQUEEZE, result, (dim,))
             dim += 1
@@ -173,7 +182,7 @@ def _basic(tensor: Tensor, items: tuple, as_tuple: bool = False) -> Tensor:
             size = result.shape[dim]
             if not -size <= index < size:
                 raise IndexError(
-                    f"index {index} is out of bounds for dimension {dim} with size {size}")
+                    f"index {index} is out of bounds for dimension {position - 1} with size {size}")
             result = view_op(SELECT, result, (dim, index % size if size else index))
     if result is tensor:
         # nothing was cut: t[:] still records a slice (torch's one-slice fast path), while a tuple
