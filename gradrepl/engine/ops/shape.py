@@ -265,8 +265,6 @@ def squeeze(tensor: Tensor, dim=None) -> Tensor:
 
 
 def expand(tensor: Tensor, *sizes) -> Tensor:
-    if not sizes:  # torch's parser: its size argument is required
-        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _shape_args(sizes)
     shape = tensor.shape
     if len(sizes) < len(shape):
