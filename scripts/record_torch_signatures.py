@@ -31,11 +31,39 @@ CALLS = {
     "prod": lambda **k: torch.prod(torch.ones(2), **k),
     "Tensor.prod": lambda **k: torch.ones(2).prod(**k),
     "mm": lambda **k: torch.mm(**k),
+    # ops gradrepl refuses in its parser's words (keywords.torch_parsed): keepdim without dim,
+    # dim=None where torch wants an int, unknown keywords
+    "max": lambda **k: torch.max(torch.ones(2), **k),
+    "Tensor.max": lambda **k: torch.ones(2).max(**k),
+    "min": lambda **k: torch.min(torch.ones(2), **k),
+    "Tensor.min": lambda **k: torch.ones(2).min(**k),
+    "median": lambda **k: torch.median(torch.ones(2), *range(9), **k),
+    "Tensor.median": lambda **k: torch.ones(2).median(*range(9), **k),
+    "count_nonzero": lambda **k: torch.count_nonzero(torch.ones(2), **k),
+    "Tensor.count_nonzero": lambda **k: torch.ones(2).count_nonzero(**k),
+}
+
+# torch has one overload for these, so it never lists it: its parser's own complaints
+# ("cumsum() takes 1 positional argument", "argument 'dim' must be int") are this signature's
+# (tests/engine/test_invalid_arguments_torch.py checks them against live torch)
+ONE_OVERLOAD = {
+    "cumsum": "(Tensor input, int dim, *, torch.dtype dtype = None, Tensor out = None)",
+    "Tensor.cumsum": "(int dim, *, torch.dtype dtype = None)",
+    "cumprod": "(Tensor input, int dim, *, torch.dtype dtype = None, Tensor out = None)",
+    "Tensor.cumprod": "(int dim, *, torch.dtype dtype = None)",
+    "logsumexp": "(Tensor input, tuple of ints dim, bool keepdim = False, *, Tensor out = None)",
+    "Tensor.logsumexp": "(tuple of ints dim, bool keepdim = False)",
+    "mode": "(Tensor input, int dim = -1, bool keepdim = False, *, tuple of Tensors out = None)",
+    "Tensor.mode": "(int dim = -1, bool keepdim = False)",
+    "aminmax": "(Tensor input, *, int dim = None, bool keepdim = False, tuple of Tensors out = None)",
+    "Tensor.aminmax": "(*, int dim = None, bool keepdim = False)",
+    "transpose": "(Tensor input, int dim0, int dim1)",
+    "Tensor.transpose": "(int dim0, int dim1)",
 }
 
 
 def signatures(call) -> list:
-    try:
+    try:  # an unknown keyword, or (median) more arguments than any overload takes
         call(not_a_keyword=True)
     except TypeError as error:
         return [line[3:] for line in str(error).splitlines() if line.startswith(" * ")]
@@ -43,6 +71,7 @@ def signatures(call) -> list:
 
 
 recorded = {name: signatures(call) for name, call in CALLS.items()}
+recorded.update({name: [signature] for name, signature in ONE_OVERLOAD.items()})
 out = pathlib.Path(__file__).resolve().parent.parent / "gradrepl" / "engine" / "torch_signatures.py"
 out.write_text(
     '"""The signatures torch ' + torch.__version__.split("+")[0] + ' lists when a factory or random '

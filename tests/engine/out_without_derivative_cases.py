@@ -13,6 +13,13 @@ CALLS = {
     "logical_xor": "torch.logical_xor(x, y, out=out_bool)",
     "logical_not": "torch.logical_not(x, out=out_bool)",
     "all": "torch.all(x, out=out_bool)", "any_dim": "torch.any(x, 1, out=out_bool)",
+    # recorded without a derivative (grad_fn <NotImplemented>): out= takes that node; an out
+    # that requires grad is refused in aten::'s words
+    "floor_divide": "torch.floor_divide(x, y, out=out_float)",
+    "floor_divide_other": "torch.floor_divide(y, x, out=out_float)",
+    "floor_divide_into_grad": "torch.floor_divide(y, 2.0, out=out_float_grad)",
+    "heaviside": "torch.heaviside(x, y, out=out_float)",
+    "heaviside_into_grad": "torch.heaviside(x, y, out=out_float_grad)",
     # differentiable ops still refuse
     "floor": "torch.floor(x, out=out_float)", "sign": "torch.sign(x, out=out_float)",
 }
@@ -24,7 +31,7 @@ def outcome(torch, call: str) -> tuple:
     x = torch.tensor([[1.0, 3.0, 2.0], [0.5, -1.0, 0.0]], requires_grad=True)
     y = torch.tensor([[1.0, 0.0, 2.0], [0.5, 2.0, 4.0]])
     outs = {"out_long": torch.zeros(5, dtype=torch.long), "out_bool": torch.zeros(5, dtype=torch.bool),
-            "out_float": torch.zeros(6)}
+            "out_float": torch.zeros(6), "out_float_grad": torch.zeros(6, requires_grad=True)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -32,4 +39,6 @@ def outcome(torch, call: str) -> tuple:
         except RuntimeError as error:
             return ("error", str(error))
     out = result
-    return (repr(out), out.requires_grad, out.grad_fn is None, [str(w.message)[:60] for w in caught])
+    # torch's warnings (numpy's floating-point RuntimeWarnings, which "always" lets through, are not out='s)
+    warned = [str(w.message)[:60] for w in caught if not issubclass(w.category, RuntimeWarning)]
+    return (repr(out), out.requires_grad, out.grad_fn is None, warned)

@@ -1,4 +1,5 @@
-"""sum, mean and prod given keepdim without dim, and torch.mm with out= and a non-tensor operand,
+"""sum, mean and prod given keepdim without dim, max/min/median/cumsum/count_nonzero/logsumexp/
+aminmax given keepdim without dim or dim=None, and torch.mm with out= and a non-tensor operand,
 match none of torch's overloads: torch's argument parser's words for it, recorded from torch
 2.13 (tests/engine/test_invalid_arguments_torch.py runs the same calls against live torch)."""
 
@@ -67,6 +68,47 @@ RECORDED_MM = [
     ('torch.mm(torch.ones(2, 2), None)',
      "TypeError: mm(): argument 'mat2' (position 2) must be Tensor, not NoneType"),
 ]
+
+# keywords.torch_parsed: the ops refused in the words of torch's parser (recorded from torch 2.13)
+RECORDED_PARSED = [
+    ('x.max(keepdim=True)',
+     "TypeError: max() received an invalid combination of arguments - got (keepdim=bool, ), but expected one of:\n * ()\n      didn't match because some of the keywords were incorrect: keepdim\n * (Tensor other)\n      didn't match because some of the keywords were incorrect: keepdim\n * (int dim, bool keepdim = False)\n"),
+    ('torch.max(x, None, True)',
+     "TypeError: max() received an invalid combination of arguments - got (Tensor, NoneType, bool), but expected one of:\n * (Tensor input, *, Tensor out = None)\n      didn't match because some of the arguments have invalid types: (Tensor, !NoneType!, !bool!)\n * (Tensor input, Tensor other, *, Tensor out = None)\n * (Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)\n"),
+    ('x.median(None)',
+     "TypeError: median(): argument 'dim' (position 1) must be int, not NoneType"),
+    ('x.cumsum(keepdim=True)',
+     'TypeError: cumsum() missing 1 required positional arguments: "dim"'),
+    ('x.count_nonzero(dim=None, keepdim=True)',
+     'TypeError: count_nonzero() received an invalid combination of arguments - got (keepdim=bool, dim=NoneType, ), but expected one of:\n * (int dim = None)\n * (tuple of ints dim)\n'),
+    ('x.logsumexp(None)',
+     "TypeError: logsumexp(): argument 'dim' (position 1) must be tuple of ints, not NoneType"),
+    ('torch.prod(x, None)',
+     'TypeError: prod() received an invalid combination of arguments - got (Tensor, NoneType), but expected one of:\n * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n'),
+    ('x.prod(dim=None, keepdim=True)',
+     "TypeError: prod(): argument 'dim' must be int, not NoneType"),
+    ('x.aminmax(None)',
+     'TypeError: aminmax() takes 0 positional arguments but 1 was given'),
+]
+
+
+@pytest.mark.parametrize("call, message", RECORDED_PARSED, ids=[call for call, _ in RECORDED_PARSED])
+def test_parsed_ops_refuse_in_torchs_words(call, message):
+    assert outcome(torch, call) == message
+
+
+def test_a_parsed_op_still_takes_what_torch_takes():
+    x = torch.tensor([[1., 0.], [3., 4.]])
+    assert x.max(1, True).values.shape == (2, 1) and x.max().item() == 4
+    assert torch.max(x, torch.zeros(2)).shape == (2, 2)  # a tensor as dim: maximum
+    assert x.count_nonzero(0, 1).item() == 3  # a method's ints one by one: a tuple
+    assert tuple(x.aminmax(keepdim=True).min.shape) == (1, 1)  # keepdim without dim keeps all
+    assert x.logsumexp((0, 1), keepdims=True).shape == (1, 1)
+
+
+def test_keywords_are_listed_in_the_reverse_order_of_the_call():
+    error = InvalidArguments("max", (), {"a": 1, "b": None, "c": True})
+    assert "got (c=bool, b=NoneType, a=int, )" in str(error)
 
 
 @pytest.mark.parametrize("call, message", RECORDED_MM, ids=[call for call, _ in RECORDED_MM])

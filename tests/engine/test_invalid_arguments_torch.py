@@ -2,7 +2,8 @@
 error, word for word, or the same result."""
 
 import pytest
-from invalid_argument_calls import ACCEPTED, CALLS, MM_CALLS, OPS, outcome
+from invalid_argument_calls import (ACCEPTED, CALLS, MM_CALLS, MORE_CALLS, OPS, PARSED_CALLS, PARSED_OPS,
+                                    outcome, parsed_outcome)
 
 import gradrepl.torch as gtorch
 
@@ -14,11 +15,21 @@ pytestmark = pytest.mark.torch
 @pytest.mark.parametrize("call", CALLS + ACCEPTED)
 def test_overload_mismatch_matches_torch(op, call):
     call = call.format(op=op)
-    if op == "prod" and "None" in call:
-        pytest.skip("torch's prod takes no dim=None (its own error, not matched yet)")
     assert outcome(gtorch, call) == outcome(torch, call)
 
 
 @pytest.mark.parametrize("call", MM_CALLS)
 def test_mm_overload_mismatch_matches_torch(call):
     assert outcome(gtorch, call) == outcome(torch, call)
+
+
+@pytest.mark.parametrize("op", PARSED_OPS)
+@pytest.mark.parametrize("call", PARSED_CALLS)
+def test_parsed_op_refuses_as_torch(op, call):
+    call = call.format(op=op)
+    assert parsed_outcome(gtorch, call) == parsed_outcome(torch, call)
+
+
+@pytest.mark.parametrize("call", MORE_CALLS)
+def test_more_refusals_match_torch(call):
+    assert parsed_outcome(gtorch, call) == parsed_outcome(torch, call)

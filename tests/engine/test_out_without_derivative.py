@@ -24,6 +24,11 @@ RECORDED = {
     'logical_not': ('tensor([[False, False, False],\n        [False, False,  True]])', False, True, ['An output with one or more elements was resized since it had']),
     'all': ('tensor(False)', False, True, ['An output with one or more elements was resized since it had']),
     'any_dim': ('tensor([True, True])', False, True, ['An output with one or more elements was resized since it had']),
+    'floor_divide': ('tensor([[ 1., inf,  1.],\n        [ 1., -1.,  0.]], grad_fn=<NotImplemented>)', True, False, ['An output with one or more elements was resized since it had']),
+    'floor_divide_other': ('tensor([[ 1.,  0.,  1.],\n        [ 1., -2., inf]], grad_fn=<NotImplemented>)', True, False, ['An output with one or more elements was resized since it had']),
+    'floor_divide_into_grad': ('error', "aten::floor_divide(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad."),
+    'heaviside': ('tensor([[1., 1., 1.],\n        [1., 0., 4.]], grad_fn=<NotImplemented>)', True, False, ['An output with one or more elements was resized since it had']),
+    'heaviside_into_grad': ('error', "aten::heaviside(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad."),
     'floor': ('error', "floor(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad."),
     'sign': ('error', "sign(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad."),
 }
@@ -32,3 +37,17 @@ RECORDED = {
 @pytest.mark.parametrize("name", CALLS)
 def test_out_of_an_op_without_derivative_is_torchs(name):
     assert outcome(torch, CALLS[name]) == RECORDED[name]
+
+
+@pytest.mark.parametrize("op", ["floor_divide", "heaviside"])
+def test_out_records_the_not_implemented_node(op):
+    x = torch.tensor([1.5, -2.0, 0.0], requires_grad=True)
+    y = torch.tensor([0.5, 0.5, 2.0])
+    out = torch.empty(3)
+    result = getattr(torch, op)(y, x, out=out)
+    assert result is out and out._version == 1 and not out.is_leaf
+    assert out.grad_fn.name() == "torch::autograd::NotImplemented"
+    # edges to the inputs that require grad only, as torch's NotImplemented node has
+    assert [type(fn).__name__ for fn, _ in out.grad_fn.next_functions] == ["AccumulateGrad"]
+    with pytest.raises(RuntimeError, match=f"derivative for aten::{op} is not implemented"):
+        out.sum().backward()

@@ -3208,7 +3208,7 @@ import torch
 torch.ones(3).view(3, "a")
 """)
 
-lesson("known_differences", "bool_mask_shape_mismatch", """
+lesson("errors", "bool_mask_shape_mismatch", """
 import torch
 
 torch.zeros(2, 2)[torch.tensor([True, False, True])]
@@ -3522,9 +3522,6 @@ KNOWN_DIFFERENCES = {
     "known_differences/view_with_a_string":
         "engine: view() with a non-int size raises ValueError from int(), torch raises TypeError "
         "'view(): argument 'size' failed to unpack ...'",
-    "known_differences/bool_mask_shape_mismatch":
-        "engine indexing: a boolean mask of the wrong length gives numpy's IndexError text, not torch's "
-        "'The shape of the mask [3] at index 0 does not match ...'",
     "known_differences/saved_tensors_on_grad_fn":
         "engine graph: grad_fn nodes have no _saved_self/_saved_exponent attributes",
     "known_differences/grad_fn_is_read_only":

@@ -377,7 +377,28 @@ def _not_implemented(name, forward, inputs):
     row = Primitive(name, "NotImplemented", forward, backward, inputs=inputs, saves=())
     row.node_class.name = lambda self: "torch::autograd::NotImplemented"
     row.node_class.printed_name = "NotImplemented"
+    row.node_class.next_functions = _EDGES_THAT_REQUIRE_GRAD
     return row
+
+
+class _EdgesThatRequireGrad:
+    """``next_functions`` of a NotImplemented node: torch gives it edges to the inputs that
+    require grad only, no ``(None, 0)``."""
+
+    def __get__(self, node, owner=None):
+        if node is None:
+            return self
+        return tuple(edge for edge in zip(node._next, node._output_nrs) if edge[0] is not None)
+
+    def __set__(self, node, value):
+        raise AttributeError(f"attribute 'next_functions' of '{type(node).__name__}' objects is "
+                             "not writable")
+
+    def __repr__(self) -> str:  # the same in every process (tests/engine/test_lazy_rows.py)
+        return "<next_functions: the edges that require grad>"
+
+
+_EDGES_THAT_REQUIRE_GRAD = _EdgesThatRequireGrad()
 
 
 def _floor_divide(a, b, reflected=False):

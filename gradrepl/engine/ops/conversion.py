@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.ops.layout import torch_layout
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.ops.registry import register
 
 # The backward of a cast is a cast back, which the engine does at every edge anyway.
 _PASS = {"self": lambda grad: grad}  # the gradient flows through unchanged
-TO_COPY = Primitive("to", "ToCopyBackward0", lambda a, dtype: np.asarray(a).astype(dtype),
+TO_COPY = Primitive("to", "ToCopyBackward0", lambda a, dtype: torch_layout(np.asarray(a).astype(dtype), a),
                     inputs=("self",), params=("dtype",), derivatives=_PASS)
-CLONE = Primitive("clone", "CloneBackward0", lambda a: np.array(a, copy=True), inputs=("self",),
+CLONE = Primitive("clone", "CloneBackward0", lambda a: torch_layout(np.array(a, copy=True), a), inputs=("self",),
                   derivatives=_PASS)
 
 
@@ -28,7 +29,7 @@ def to_dtype(tensor: Tensor, dtype, copy: bool = False) -> Tensor:
         return tensor
     if not dtype.is_floating_point:
         # an integer or bool result cannot carry gradient: torch records nothing
-        return new_tensor(np.asarray(tensor._data).astype(dtype.numpy)[()])
+        return new_tensor(torch_layout(np.asarray(tensor._data).astype(dtype.numpy), tensor._data)[()])
     return apply(TO_COPY, (tensor,), (dtype.numpy,))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, dim_and_keepdim
+from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, Unmatched, check_types, torch_parsed
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
@@ -91,12 +91,15 @@ PROD_DIM = Primitive("prod", "ProdBackward1", _prod_forward, _prod_backward, inp
                      saves=("self", "result"))
 
 
+@torch_parsed("prod")
 def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    dim, keepdim = dim_and_keepdim("prod", dim, keepdim, dtype)
+    if dim is NO_DIM and keepdim is not NO_KEEPDIM:
+        raise Unmatched  # keepdim alone, as dim=None: none of torch's overloads
     np_dtype = None if dtype is None else dtype.numpy
-    if dim is None:
+    if dim is NO_DIM:
         dims = tuple(range(input.ndim))
         return apply_unary(PROD, input, (dims, False, np_dtype))
+    check_types(("int", dim), ("bool", keepdim))
     d = wrap_dim(dim, input.ndim)
     return apply_unary(PROD_DIM, input, ((d,) if input.ndim else (), bool(keepdim), np_dtype))
 
@@ -124,9 +127,9 @@ def _cumsum_backward(F, g, inputs, out, params, needs):
 CUMSUM = Primitive("cumsum", "CumsumBackward0", _cumsum_forward, _cumsum_backward, saves=())
 
 
-def cumsum(input, dim=None, *, dtype=None):
-    if dim is None:
-        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+@torch_parsed("cumsum")
+def cumsum(input, dim, *, dtype=None):
+    check_types(("int", dim))
     d = wrap_dim(dim, input.ndim)
     return apply_unary(CUMSUM, input, (d, None if dtype is None else dtype.numpy))
 
@@ -245,8 +248,10 @@ CUMPROD = Primitive("cumprod", "CumprodBackward0", _cumprod_forward, _cumprod_ba
                     inputs=("self",), saves=("self", "result"))
 
 
+@torch_parsed("cumprod")
 def cumprod(input, dim, *, dtype=None):
     """the running product along dim"""
+    check_types(("int", dim))
     d = wrap_dim(dim, max(input.ndim, 1))
     return apply_unary(CUMPROD, input, (d if input.ndim else 0,
                                         None if dtype is None else dtype.numpy))

@@ -78,7 +78,27 @@ def _parse(equation: str, operands) -> tuple:
     return terms, rhs
 
 
-def _diagonals(t: Tensor, term: str) -> tuple:
+def _check_sizes(operands, terms) -> None:
+    """torch's checks of each subscript's size, operand by operand and dim by dim: a letter
+    repeated in one operand needs one size there, and across operands sizes must broadcast."""
+    seen = {}
+    for i, (t, term) in enumerate(zip(operands, terms)):
+        here = {}
+        for letter, size in zip(term, t.shape):
+            if letter in here:
+                if size != here[letter]:
+                    raise RuntimeError(f"einsum(): subscript {letter} is repeated for operand {i} "
+                                       f"but the sizes don't match, {size} != {here[letter]}")
+                continue
+            here[letter] = size
+            before = seen.get(letter, 1)
+            if size != before and 1 not in (size, before):
+                raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand {i} "
+                                   f"which does not broadcast with previously seen size {before}")
+            seen[letter] = max(size, before)
+
+
+def _diagonals(t: Tensor, term: str, operand: int = 0) -> tuple:
     """Take the diagonal for each repeated letter and move it back to where the letter first
     stood, as torch does (diagonal, then movedim: a PermuteBackward0 on top)."""
     while True:
@@ -87,6 +107,9 @@ def _diagonals(t: Tensor, term: str) -> tuple:
             return t, term
         first = term.index(repeated)
         second = term.index(repeated, first + 1)
+        if t.shape[first] != t.shape[second]:
+            raise RuntimeError(f"einsum(): subscript {repeated} is repeated for operand {operand} "
+                               f"but the sizes don't match, {t.shape[second]} != {t.shape[first]}")
         t = movedim(diagonal(t, 0, first, second), -1, first)
         rest = [c for i, c in enumerate(term) if i not in (first, second)]
         term = "".join(rest[:first] + [repeated] + rest[first:])
@@ -143,9 +166,10 @@ def einsum(equation: str, *operands) -> Tensor:
     terms, output = _parse(equation, operands)
     if letters:
         operands = _broadcast(operands, terms, letters)
+    _check_sizes(operands, terms)
     prepared = []
     for i, (t, term) in enumerate(zip(operands, terms)):
-        t, term = _diagonals(t, term)
+        t, term = _diagonals(t, term, i)
         elsewhere = set(output).union(*(terms[j] for j in range(len(terms)) if j != i))
         prepared.append(_sum_out(t, term, elsewhere))
     result, term = prepared[0]

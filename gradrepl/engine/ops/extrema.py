@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, Unmatched, check_types, torch_parsed
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.ops.promotion import elementwise, raise_broadcast_error, result_dtype
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
@@ -136,14 +137,17 @@ CLONE_0D = {
 
 
 def _extreme(name, whole, binary):
-    def op(input, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):
-            return binary(input, dim)  # torch.max(a, b) is maximum
-        if dim is None:
+    def op(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
+        if dim is NO_DIM:
+            if keepdim is not NO_KEEPDIM:  # keepdim alone: none of torch's overloads
+                raise Unmatched
             return apply_unary(whole, input)
-        return _reduce_dim(input, dim, keepdim, name)
+        if isinstance(dim, Tensor) and keepdim is NO_KEEPDIM:
+            return binary(input, dim)  # torch.max(a, b) is maximum
+        check_types(("int", dim), ("bool", keepdim))  # dim=None is not the whole reduction
+        return _reduce_dim(input, dim, bool(keepdim), name)
     op.__name__ = op.__qualname__ = name
-    return op
+    return torch_parsed(name)(op)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -147,13 +147,22 @@ def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if Ellipsis in items:
         at = items.index(Ellipsis)
-        return items[:at] + (slice(None),) * (ndim - consuming) + items[at + 1:]
+        return items[:at] + (_SPREAD,) * (ndim - consuming) + items[at + 1:]
     return items
+
+
+# the slices an ellipsis stands for: torch's errors count the ellipsis as one item of the index
+_SPREAD = slice(None)
 
 
 def _basic(tensor: Tensor, items: tuple, as_tuple: bool = False) -> Tensor:
     result, dim = tensor, 0
+    position = 0  # torch's errors name the item's place in the index (None counted, ... once)
+    previous = None
     for item in items:
+        if item is not _SPREAD or previous is not _SPREAD:
+            position += 1
+        previous = item
         if item is None:
             result = view_op(UNSQUEEZE, result, (dim,))
             dim += 1
@@ -173,7 +182,7 @@ def _basic(tensor: Tensor, items: tuple, as_tuple: bool = False) -> Tensor:
             size = result.shape[dim]
             if not -size <= index < size:
                 raise IndexError(
-                    f"index {index} is out of bounds for dimension {dim} with size {size}")
+                    f"index {index} is out of bounds for dimension {position - 1} with size {size}")
             result = view_op(SELECT, result, (dim, index % size if size else index))
     if result is tensor:
         # nothing was cut: t[:] still records a slice (torch's one-slice fast path), while a tuple
@@ -198,12 +207,43 @@ def _as_int(item) -> int:
         ) from None
 
 
+def _check_index_shapes(tensor: Tensor, items: tuple, consuming: int) -> None:
+    """torch's checks of the index tensors' shapes, before their bounds: each mask against the
+    dims it covers, then whether the index tensors (a mask counting as one per dim it covers)
+    broadcast together."""
+    shapes, dim = [], 0
+    for item in items:
+        if item is None:
+            continue
+        if item is Ellipsis:
+            dim += tensor.ndim - consuming
+            continue
+        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+            for j, size in enumerate(item.shape):
+                if dim + j < tensor.ndim and size != tensor.shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(item.shape)} at index {j} does not match "
+                        f"the shape of the indexed tensor {list(tensor.shape)} at index {dim + j}")
+            shapes += [(int(np.count_nonzero(item)),)] * item.ndim
+            dim += item.ndim
+            continue
+        if isinstance(item, np.ndarray):
+            shapes.append(item.shape)
+        dim += 1
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                         "shapes " + ", ".join(str(list(s)) for s in shapes)) from None
+
+
 def _check_advanced(tensor: Tensor, numpy_index) -> None:
-    if tensor.numel() == 0:
-        return  # torch checks indices as it gathers, and an empty tensor gathers nothing
     items = numpy_index if isinstance(numpy_index, tuple) else (numpy_index,)
     consuming = sum(np.ndim(i) if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
                     for i in items if i is not None and i is not Ellipsis)
+    _check_index_shapes(tensor, items, consuming)
+    if tensor.numel() == 0:
+        return  # torch checks indices as it gathers, and an empty tensor gathers nothing
     dim = 0  # the tensor dimension the next item indexes (None adds one, ... skips several)
     position = 0  # torch's error names the index tensor's place among the index tensors
     for item in items:

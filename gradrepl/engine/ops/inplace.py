@@ -313,6 +313,21 @@ def _index_put_value(tensor: Tensor, items: tuple, value):
     return value
 
 
+def _refuse_index_put(tensor: Tensor, memory, numpy_index, value, error) -> None:
+    """numpy refused ``memory[numpy_index] = value``: torch's words for it, in torch's order
+    (the index tensors' shapes, their bounds, then the value's shape)."""
+    from gradrepl.engine.ops.indexing import _check_advanced
+
+    _check_advanced(tensor, numpy_index)
+    if isinstance(error, IndexError):
+        raise IndexError(str(error).replace("axis", "dimension")) from None
+    result = np.shape(memory[numpy_index])
+    if np.shape(value) != result:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(value))} cannot "
+                           f"be broadcast to indexing result of shape {list(result)}") from None
+    raise RuntimeError(str(error)) from None
+
+
 def setitem(tensor: Tensor, index, value) -> None:
     """``t[index] = value``: basic indexing copies into the view ``t[index]`` (so torch's
     CopySlices appears for a tensor with history); index tensors and masks are index_put_."""
@@ -337,10 +352,8 @@ def setitem(tensor: Tensor, index, value) -> None:
     value_data = value._data if isinstance(value, Tensor) else value
     try:
         updated = _index_put_forward(memory, value_data, numpy_index)
-    except IndexError as e:
-        raise IndexError(str(e).replace("axis", "dimension")) from None
-    except ValueError as e:
-        raise RuntimeError(str(e)) from None
+    except (IndexError, ValueError) as e:
+        _refuse_index_put(tensor, memory, numpy_index, value_data, e)
     node = None
     if records:
         snapshot = _snapshot(tensor, copy=False)

@@ -28,6 +28,7 @@ import numpy as np
 
 from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.ops.layout import torch_layout
 from gradrepl.engine.ops.number_operands import operand
 from gradrepl.engine.ops.primitive import _record_binary, apply_unary
 from gradrepl.engine.tensor import Tensor
@@ -90,6 +91,8 @@ def binary(prim, general):
                     out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray else bd)
                 except (ValueError, TypeError, OverflowError):
                     return general(self, other)  # it raises torch's error, or handles the case
+                if self._base is not None or kind is Tensor and other._base is not None:
+                    out = torch_layout(out, ad, bd)  # a view, perhaps expanded: torch's layout
                 result = _new(Tensor)
                 result._data = out
                 if _grad_enabled[0] and (self._requires_grad or kind is Tensor

@@ -96,7 +96,8 @@ def _own_checks(dtype_rule) -> tuple:
 
 def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", needs=None,
              autograd_name: str | None = None, composite: bool = False,
-             differentiable: bool = True, warns_on_resize: bool = True):
+             differentiable: bool = True, warns_on_resize: bool = True,
+             not_implemented: bool = False):
     """``function`` accepting ``out=``, by torch's rules (see the module docstring); ``results``
     is how many tensors it returns (``out`` is then a tuple of as many), or a tuple of counts for
     an op whose overloads differ (``max(x)`` one tensor, ``max(x, dim)`` values and indices).
@@ -107,9 +108,13 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
     result that requires grad is allowed and ``out`` records ``CopyBackwards`` (linalg.norm).
     ``differentiable=False``: torch has no derivative for the op (argmax, eq, nonzero,
     multinomial): no refusal of inputs that require grad. ``warns_on_resize=False``: torch's
-    kernel resizes ``out`` itself, without the deprecation warning (multinomial)."""
+    kernel resizes ``out`` itself, without the deprecation warning (multinomial).
+    ``not_implemented``: torch records the op without a derivative (``<NotImplemented>``,
+    floor_divide, heaviside), out= included: inputs that require grad give ``out`` that node
+    as its grad_fn; only an ``out`` that requires grad is refused (in the words of
+    ``aten::<name>``)."""
     counts = results if isinstance(results, tuple) else (results,)
-    how = _How(autograd_name or name, composite, differentiable, warns_on_resize)
+    how = _How(autograd_name or name, composite, differentiable, warns_on_resize, not_implemented)
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
@@ -125,14 +130,15 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
                                                                 for k, v in kwargs.items()])
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({given}, out={type(out).__name__}), but expected one of: ...")
-        if name in SIGNATURES:  # torch's parser first: its overloads with out= counted (torch
-            # lists keywords in its hash map's order, which puts out= before keepdim)
-            check_overloads(name, args, {"out": out, **kwargs})
+        if name in SIGNATURES:  # torch's parser first: its overloads with out= counted (out=
+            # taken as written last; torch lists keywords in the reverse order)
+            check_overloads(name, args, {**kwargs, "out": out})
         try:
             return _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule, how)
         except InvalidArguments as error:  # an overload mismatch the op found: out= counts too
-            raise InvalidArguments(name, ["Tensor", *error.args_], {"out": out, **error.kwargs},
-                                   method=False) from None
+            given = [args[0] if args else kwargs.get("input"), *error.args_] if error.method \
+                else error.args_
+            raise InvalidArguments(name, given, {**error.kwargs, "out": out}, method=False) from None
         except NotAnOperand as error:
             if name not in SIGNATURES:
                 raise error.of_function() from None
@@ -160,6 +166,7 @@ class _How:
     composite: bool
     differentiable: bool = True
     warns_on_resize: bool = True
+    not_implemented: bool = False
 
 
 def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how=None):
@@ -172,8 +179,12 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
             raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(target).__name__}")
     if not how.composite and how.differentiable and grad_mode._enabled[0] \
             and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
-        raise RuntimeError(f"{how.autograd_name}(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
+        if not how.not_implemented:
+            raise RuntimeError(f"{how.autograd_name}(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires grad.")
+        if any(_requires_grad(target) for target in targets):
+            raise RuntimeError(f"aten::{how.autograd_name}(): functions with out=... arguments don't "
+                               "support automatic differentiation, but one of the arguments requires grad.")
     own = _own_checks(dtype_rule)
     computes = dtype_rule == "computes" or any(check.computes for check in own)
     for check in own:
@@ -204,6 +215,10 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
             continue
         _write(target, value._data, index_output=i > 0 and value._data.dtype == np.int64 and not own,
                dtype_rule=policy, warn_on_resize=how.warns_on_resize)
+        if how.not_implemented and value.grad_fn is not None:  # its <NotImplemented> node
+            from gradrepl.engine.ops.inplace import commit
+
+            commit(target, value.grad_fn)
     if not results_are_tuple:
         return out
     if not hasattr(result, "_fields"):

@@ -18,6 +18,7 @@ from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive, all_needs, parameter_names
+from gradrepl.engine.ops.layout import torch_layout
 from gradrepl.engine.ops.promotion import HALF_ROWS
 from gradrepl.engine.ops.stand_ins import STAND_INS
 from gradrepl.engine.tensor import Tensor, _writes
@@ -87,9 +88,11 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
         bd = b._data
         requires = a._requires_grad or b._requires_grad
         same = ad.dtype is bd.dtype or ad.dtype == bd.dtype
+        view = a._base is not None or b._base is not None
     elif type(b) in _NUMBER_TYPES:
         bd = b
         requires = a._requires_grad
+        view = a._base is not None
         # float16 times a number is computed in float32 (promotion.half_by_one_value)
         char = ad.dtype.char
         same = char != "e" and (type(b) is not float or char in _FLOAT_KINDS)
@@ -110,6 +113,8 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
         mixed = _mixed(out, (ad, bd))
         if getattr(out, "dtype", None) == _HALF:
             prim = HALF_ROWS.get(prim, prim)  # float16 by one value: torch's float32 products
+    if view:  # a view, perhaps expanded: torch's layout for the result (ops/layout.py)
+        out = torch_layout(out, ad, bd)
     result = _new(Tensor)
     result._data = out
     if requires and _grad_enabled[0]:
@@ -208,6 +213,8 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
     """``prim(a, *params)`` for one tensor argument, recorded without the general loop."""
     ad = a._data
     out = prim.forward(ad, *params)
+    if a._base is not None:  # a view, perhaps expanded: torch's layout for the result
+        out = torch_layout(out, ad)
     result = _new(Tensor)
     result._data = out
     if a._requires_grad and _grad_enabled[0]:

@@ -72,12 +72,13 @@ _new = object.__new__
 _EXACT_IN_FLOAT32 = 1 << 24  # every int below it is a float32
 
 
-def _mean_check(a, name="mean"):
+def _mean_check(a, name="mean", which="Input"):
+    """``which``: torch names the dtype it refuses, the input's or the ``dtype=`` given."""
     if a.dtype.kind != "f":
         kind = dtypes.from_numpy_dtype(a.dtype)
         legacy = dtypes.SCALAR_TYPE_NAMES[kind]
         raise RuntimeError(
-            f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
+            f"{name}(): could not infer output dtype. {which} dtype must be either a floating point "
             f"or complex dtype. Got: {legacy}"
         )
 
@@ -235,7 +236,8 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
                 return _wrapped(total / a.dtype.type(count))
     if dtype is not None:
         input = input.to(dtype)
-    _mean_check(input._data)  # torch refuses integer input before it looks at dims
+    # torch refuses integer input before it looks at dims
+    _mean_check(input._data, which="Input" if dtype is None else "Optional")
     if dim is None:
         if keepdim:
             dim = tuple(range(input.ndim))

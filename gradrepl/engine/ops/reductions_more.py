@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops.cumulative import CUMPROD, RUNNING_OUT, cumprod, cumprod_  # registered here: the op list's order
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
@@ -68,7 +69,7 @@ amax, amin = _amax_op(AMAX), _amax_op(AMIN)
 
 def _aminmax_forward(a, dims, keepdim):
     name = "aminmax"
-    if a.size == 0:
+    if a.size == 0 and (not a.ndim or 0 in [a.shape[d] for d in dims]):  # (any is torch.any here)
         raise RuntimeError(f"{name}(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
     return (np.asarray(np.amin(a, axis=dims, keepdims=keepdim)),
@@ -91,12 +92,17 @@ AMINMAX = Primitive("aminmax", "AminmaxBackward0", None, _aminmax_backward, inpu
                     saves=("self", "result"), n_outputs=2)
 
 
+@torch_parsed("aminmax")
 def aminmax(input, *, dim=None, keepdim=False):
     """the smallest and largest values: a (min, max) named tuple"""
+    if dim is not None:
+        check_types(("int", dim))
+    check_types(("bool", keepdim))
     a = input._data
     dims = tuple(range(a.ndim)) if dim is None else (wrap_dim(dim, max(a.ndim, 1)),) if a.ndim else ()
-    low, high = _aminmax_forward(a, dims, bool(keepdim) and dim is not None)
-    params = (dims, bool(keepdim) and dim is not None, low, high)
+    # keepdim without dim keeps every dim, as size 1
+    low, high = _aminmax_forward(a, dims, bool(keepdim))
+    params = (dims, bool(keepdim), low, high)
     return RETURN_TYPES["aminmax"](*record_outputs(AMINMAX, (low, high), (input,), params))
 
 
@@ -126,13 +132,10 @@ LOGSUMEXP = Primitive("logsumexp", "LogsumexpBackward0", _logsumexp_forward, inp
                       params=("dim", "keepdim"), derivatives={"self": _logsumexp_backward})
 
 
-_REQUIRED = object()
-
-
-def logsumexp(input, dim=_REQUIRED, keepdim=False):
+@torch_parsed("logsumexp")
+def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(input))) over dim, without overflow"""
-    if dim is _REQUIRED:  # in the words of torch's argument parser
-        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    check_types(("tuple of ints", dim), ("bool", keepdim))
     return apply_unary(LOGSUMEXP, input, (_dims_of(dim, input.ndim), bool(keepdim)))
 
 
@@ -213,6 +216,8 @@ all, any = _truth(np.all, "all"), _truth(np.any, "any")
 
 def count_nonzero(input, dim=None):
     """how many elements are nonzero, over dim or everything"""
+    if dim is not None:
+        check_types(("tuple of ints", dim))
     a = input._data
     dims = None if dim is None else normalize_dims(dim, a.ndim)
     return new_tensor(np.asarray(np.count_nonzero(a, axis=dims), dtype=np.int64))
@@ -321,7 +326,16 @@ register("cummin", cummin, section=_S, rows=(CUMMIN,), out=2, out_dtype=_RUNNING
 _TRUTH = OutDtype("bool_or_byte", "{name} only supports bool tensor for result, got: {out}")
 register("all", all, section=_S, out=True, out_dtype=_TRUTH, differentiable=False)
 register("any", any, section=_S, out=True, out_dtype=_TRUTH, differentiable=False)
-register("count_nonzero", count_nonzero, section=_S)
+def _count_nonzero_method(input, dim=None, *more):
+    """Tensor.count_nonzero: its one list-of-ints parameter also takes the ints one by one
+    (x.count_nonzero(0, 1)), as torch's parser allows for a method's first argument"""
+    if more:  # torch's parser takes a bool as an int here
+        dim = tuple(int(d) if type(d) is bool else d for d in (dim, *more))
+    return count_nonzero(input, dim)
+
+
+register("count_nonzero", torch_parsed("count_nonzero", method=False)(count_nonzero), section=_S,
+         method=torch_parsed("count_nonzero")(_count_nonzero_method))
 _NANSUM = OutDtype("float", "\"nansum_cpu\" not implemented for '{out}'", error=NotImplementedError)
 register("nansum", nansum, section=_S, rows=(NANSUM,), out=True, out_dtype=_NANSUM)
 register("nanmean", nanmean, section=_S, out=True, out_dtype=_NANSUM)

@@ -95,9 +95,11 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
     if out:
         from gradrepl.engine.ops.out import with_out
 
+        # rows torch records without a derivative record under out= too
+        not_implemented = bool(rows) and all(row.grad_fn_name == "NotImplemented" for row in rows)
         function = with_out(name, function, results=out if isinstance(out, tuple) else int(out),
                             dtype_rule=out_dtype, needs=out_needs, differentiable=differentiable,
-                            warns_on_resize=out_resize_warns)
+                            warns_on_resize=out_resize_warns, not_implemented=not_implemented)
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
             dict(operators or {}), summary, out, out_needs, out_dtype, tuple(inplace_rows))
     for surface, surface_name in ((function, name), (op.method_callable(), name), (inplace, name + "_")):
@@ -161,6 +163,8 @@ def with_numpy_names(function):
     import functools
     import inspect
 
+    from gradrepl.engine.keywords import InvalidArguments
+
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
@@ -181,6 +185,11 @@ def with_numpy_names(function):
                 kwargs[name] = kwargs.pop(alias)
             try:
                 return function(*args, **kwargs)
+            except InvalidArguments as error:  # torch's parser lists the keywords as written
+                written = {name: alias for alias, name in aliases.items() if alias in given}
+                renamed = {written.get(k, k): v for k, v in error.kwargs.items()}
+                ordered = {**{k: renamed[k] for k in given if k in renamed}, **renamed}
+                raise InvalidArguments(error.name, error.args_, ordered, error.method) from None
             except TypeError as error:
                 unknown = _unexpected_keyword(error, function.__name__)
                 if unknown not in given:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine import views
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 from gradrepl.engine.ops.registry import register
@@ -94,9 +95,45 @@ def _shape_args(shape) -> tuple:
 
 def view(tensor: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not hasattr(shape[0], "__index__"):
-        return tensor.to(shape[0])  # view(dtype) reinterprets; gradrepl converts instead
+        return view_dtype(tensor, shape[0])
     shape = infer_shape(_shape_args(shape), tensor.numel())
     return view_op(VIEW, tensor, (shape,))
+
+
+def view_dtype(tensor: Tensor, dtype) -> Tensor:
+    """``x.view(dtype)``: the same bytes read as ``dtype`` (torch's view_dtype), a view of x's
+    memory without autograd history (torch gives it no derivative). Between element sizes the
+    last dim is split or merged, with torch's checks in its order."""
+    from gradrepl.engine.dtypes import scalar_type_name
+
+    memory = tensor._memory()
+    have, want = memory.dtype, np.dtype(dtype.numpy)
+    if have.itemsize != want.itemsize:
+        what = (f"to view {scalar_type_name(have)} as {scalar_type_name(want)} (different "
+                "element sizes)")
+        strides = tensor.stride()
+        if memory.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if have.itemsize < want.itemsize:
+            ratio = want.itemsize // have.itemsize
+            if memory.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got "
+                                   f"{memory.shape[-1]}")
+            if tensor.storage_offset() % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, "
+                                   f"but got {tensor.storage_offset()}")
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        if have.itemsize < want.itemsize:
+            for i, stride in enumerate(strides[:-1]):
+                if stride % ratio:
+                    raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} {what}, "
+                                       f"but got {stride}")
+    from gradrepl.engine.tensor import new_tensor
+
+    result = new_tensor(memory.view(want))
+    result._base = tensor._version_root()  # shares memory and version counter, as detach()
+    return result
 
 
 def reshape(tensor: Tensor, *shape) -> Tensor:
@@ -145,6 +182,8 @@ PERMUTE = Primitive(
 
 
 def transpose(tensor: Tensor, dim0: int, dim1: int) -> Tensor:
+    if type(dim0) is not int or type(dim1) is not int:
+        check_types(("int", dim0), ("int", dim1))  # else torch's parser's words (torch_parsed)
     ndim = tensor.ndim
     return view_op(TRANSPOSE, tensor, (wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)))
 
@@ -198,10 +237,11 @@ SQUEEZE_DIMS = Primitive("squeeze", "SqueezeBackward4",
 def _expand_forward(a, shape):
     # a writable view (numpy's broadcast_to is read-only): torch lets x.expand(3)[0] = 1 write,
     # and refuses writes that reach one element twice itself (views.check_no_overlap)
-    lead = len(shape) - a.ndim
-    strides = [0] * lead + [0 if size == 1 and want != 1 else stride for size, want, stride
-                            in zip(a.shape, shape[lead:], a.strides)]
-    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+    # and torch's strides (a new leading dim of size 1 spans the dims after it: .stride() shows it)
+    from gradrepl.engine.ops.backends import expand_strides
+
+    return np.lib.stride_tricks.as_strided(a, shape, expand_strides(a, shape),
+                                           writeable=a.flags.writeable)
 
 
 EXPAND = Primitive(
@@ -318,7 +358,8 @@ register("reshape_as", reshape_as, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE
          in_torch=False)
 register("flatten", flatten, section=_S, rows=(VIEW, RESHAPE_ALIAS, UNSAFE_VIEW))
 register("t", t, section=_S, rows=(T,))
-register("transpose", transpose, section=_S, rows=(TRANSPOSE,))
+register("transpose", torch_parsed("transpose", method=False)(transpose), section=_S, rows=(TRANSPOSE,),
+         method=torch_parsed("transpose")(transpose))
 register("permute", permute, section=_S, rows=(PERMUTE,))
 register("unsqueeze", unsqueeze, section=_S, rows=(UNSQUEEZE,))
 register("squeeze", squeeze, section=_S,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, Unmatched, check_types, torch_parsed
 from gradrepl.engine.ops import std_select
 from gradrepl.engine.ops.extrema import _evenly_distribute
 from gradrepl.engine.ops.named_results import RETURN_TYPES, record_outputs
@@ -202,10 +203,14 @@ def _kth_among_ties(a, order, indices, dim, k):
     return np.moveaxis(chosen.reshape(shape), -1, dim)
 
 
-def median(input, dim=None, keepdim=False):
+@torch_parsed("median")
+def median(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """the lower median (of everything, or along dim with its index)"""
     a = input._data
-    if dim is None:
+    if dim is NO_DIM:
+        if keepdim is not NO_KEEPDIM:
+            raise Unmatched  # keepdim alone: none of torch's overloads
+
         flat = np.sort(a.reshape(-1))
         if flat.size == 0:
             value = np.array(np.nan, dtype=a.dtype)
@@ -214,6 +219,8 @@ def median(input, dim=None, keepdim=False):
         else:
             value = np.asarray(flat[(flat.size - 1) // 2])
         return _median_all(input, value)
+    check_types(("int", dim), ("bool", keepdim))
+    keepdim = bool(keepdim)
     d = wrap_dim(dim, max(a.ndim, 1))
     if not a.ndim:
         return _selected(MEDIAN_DIM, input, 0, keepdim, np.zeros((), np.int64), "median")
@@ -232,8 +239,10 @@ def _median_all(input, value):
     return wrap(MEDIAN, value.astype(input._data.dtype)[()], (input,))
 
 
+@torch_parsed("mode")
 def mode(input, dim=-1, keepdim=False):
     """the most frequent value along dim (the smallest on a tie), and its last index"""
+    check_types(("int", dim), ("bool", keepdim))
     a = input._data
     d = wrap_dim(dim, max(a.ndim, 1))
     if not a.ndim:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math import loops
 from gradrepl.engine.ops.arithmetic import RECIPROCAL
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
-from gradrepl.engine.ops.promotion import elementwise, float_result, result_dtype
+from gradrepl.engine.ops.promotion import as_float, elementwise, float_result, result_dtype
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.ops.unary import RSQRT, _float64_rounded, elementwise_op, unary
 from gradrepl.engine.tensor import Tensor
@@ -43,7 +44,29 @@ ASINH = unary("asinh", "AsinhBackward0", floating(np.arcsinh),
               lambda F, grad, self: grad * _rsqrt(F, F.pow(self, 2) + 1))
 ACOSH = unary("acosh", "AcoshBackward0", floating(np.arccosh),
               lambda F, grad, self: grad * _rsqrt(F, self * self - 1))
-ATANH = unary("atanh", "AtanhBackward0", floating(np.arctanh),
+def _atanh_vector(x):
+    """SLEEF's atanh, as torch's vector loop runs it: -NaN for a NaN input of either sign (the
+    C library returns the input's own NaN), and in float32 +NaN below -1 (the C library, and
+    numpy, give -NaN there; beyond +1 both give -NaN; float64's vector gives -NaN too)."""
+    out = np.arctanh(x)
+    if x.dtype == np.float32:
+        out[x < -1] = np.nan
+    out[np.isnan(x)] = -np.nan
+    return out
+
+
+def _atanh(a):
+    a = as_float(a)
+    out = np.arctanh(a)
+    if a.dtype.kind == "f" and a.dtype.itemsize >= 4 and a.ndim and (
+            np.isnan(a).any() or a.dtype == np.float32 and (a < -1).any()):
+        # the NaN signs of torch's vector loop where it takes whole vectors, the C library's in
+        # its scalar tail (float_math/loops); float16 (not followed) steps 64 halves at a time
+        return loops.elementwise(a, _atanh_vector, np.arctanh)
+    return out
+
+
+ATANH = unary("atanh", "AtanhBackward0", _atanh,
               lambda F, grad, self: grad * 1 / (1 - F.pow(self, 2)))
 
 _S = "elementwise"

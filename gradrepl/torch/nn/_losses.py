@@ -15,7 +15,9 @@ from gradrepl.engine import ops as _ops
 from gradrepl.engine.ops import nn_loss as _rows
 from gradrepl.engine.ops.nn_common import check_reduction
 from gradrepl.engine.ops.primitive import apply
+from gradrepl.engine.ops.promotion import raise_broadcast_error
 from gradrepl.engine.tensor import Tensor, new_tensor
+from gradrepl.engine.warn import warn_user
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
            "huber_loss", "kl_div", "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss"]
@@ -35,14 +37,18 @@ def _legacy_reduction(size_average, reduce, reduction):
 
 def _size_warning(input, target):
     if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(
+        # at the user's line, as torch's (stacklevel=2 from the F function they called)
+        warn_user(
             f"Using a target size ({target.size()}) that is different to the input size "
             f"({input.size()}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.", stacklevel=3)
+            "Please ensure they have the same size.")
 
 
 def _broadcast(input, target):
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    try:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ValueError:
+        raise_broadcast_error(input._data, target._data)  # torch's words
     if tuple(input.shape) != shape:
         input = _ops.expand(input, shape)
     if tuple(target.shape) != shape:
