@@ -59,7 +59,7 @@ def binary(prim, general):
     # is hashed afresh on every lookup (~0.1 us, a tenth of the whole op)
     same_scalars = frozenset(d.type for d in same)
     # this row's own copy of the recording: its node writes see one node class (own_copy)
-    record = own_copy(_record_binary, prim.name)
+    record = own_copy(_record_binary)
 
     def operator(self, other):
         if SHORT_PATHS:
@@ -109,7 +109,7 @@ def binary(prim, general):
 def with_number(prim, general):
     """``tensor <op> number`` recorded as a one-input row with the number as its parameter
     (``x ** 2``, ``1 - x``): the registered function's own first choice, without its calls."""
-    record = own_copy(apply_unary, prim.name)  # this row's own copy (see binary)
+    record = own_copy(apply_unary)  # this row's own copy (see binary)
 
     def operator(self, other):
         kind = type(other)
@@ -125,7 +125,7 @@ def with_number(prim, general):
 
 def unary(prim, general):
     """``-x``: the one-input row, recorded directly."""
-    record = own_copy(apply_unary, prim.name)  # this row's own copy (see binary)
+    record = own_copy(apply_unary)  # this row's own copy (see binary)
 
     def operator(self):
         if SHORT_PATHS:

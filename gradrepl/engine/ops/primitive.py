@@ -206,18 +206,18 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
     result.grad_fn = node
 
 
-def own_copy(function, tag: str):
+def own_copy(function):
     """``function`` with a code object of its own. CPython 3.11 specialises an attribute read or
-    write (``node._next = ...``) per code object and per class: the nodes of one row are of one
-    class (``MulBackward0``), so a recording function used by one row only (an operator's copy of
+    write (``node._next = ...``) and a call per code object: the nodes of one row are of one class
+    (``MulBackward0``), so a function used for one row only (an operator's copy of
     ``_record_binary``) gets its node writes specialised, where the shared one sees every row's
-    classes in turn and keeps the generic lookup. The same bytecode, globals and defaults: the
-    copy behaves as the original does."""
-    code = function.__code__
-    name = f"{code.co_name}_{tag}"
-    copy = types.FunctionType(code.replace(co_name=name, co_qualname=name), function.__globals__,
-                              name, function.__defaults__, function.__closure__)
+    node classes in turn and keeps the generic lookups. The same bytecode,
+    names, globals, defaults and closure: the copy behaves as the original does (tracebacks
+    included); tests/engine/test_short_paths.py checks that the operators' copies are such."""
+    copy = types.FunctionType(function.__code__.replace(), function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
     copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
     return copy
 
 
