@@ -368,10 +368,10 @@ def test_each_operator_records_through_its_own_copy_of_the_recording():
     # no two rows may share one (a shared copy would see several node classes again)
     Tensor = torch.Tensor
     copies = {}
-    for name, original in [("__mul__", primitive._record_binary), ("__add__", primitive._record_binary),
-                           ("__sub__", primitive._record_binary), ("__truediv__", primitive._record_binary),
-                           ("__pow__", primitive.apply_unary), ("__rsub__", primitive.apply_unary),
-                           ("__neg__", primitive.apply_unary)]:
+    binary, unary = primitive._record_binary, primitive.apply_unary
+    for name, original in [("__mul__", binary), ("__add__", binary), ("__sub__", binary),
+                           ("__truediv__", binary), ("__pow__", unary), ("__rsub__", unary),
+                           ("__neg__", unary)]:
         record = _closure(getattr(Tensor, name))["record"]
         assert record is not original and record.__code__ is not original.__code__
         assert record.__code__ == original.__code__  # code objects compare by content
