@@ -357,6 +357,47 @@ def test_the_operators_short_path_is_taken():
     assert calls == [False, False]  # only the general path went through apply_binary
 
 
+def _closure(function) -> dict:
+    return dict(zip(function.__code__.co_freevars, (c.cell_contents for c in function.__closure__)))
+
+
+def test_each_operator_records_through_its_own_copy_of_the_recording():
+    # primitive.own_copy: an operator's recording is _record_binary (apply_unary for x ** 2, -x)
+    # with a code object of its own, so CPython specialises its node writes for one node class;
+    # the copy must be that function exactly (bytecode, names, constants, defaults, globals), and
+    # no two rows may share one (a shared copy would see several node classes again)
+    Tensor = torch.Tensor
+    copies = {}
+    binary, unary = primitive._record_binary, primitive.apply_unary
+    for name, original in [("__mul__", binary), ("__add__", binary), ("__sub__", binary),
+                           ("__truediv__", binary), ("__pow__", unary), ("__rsub__", unary),
+                           ("__neg__", unary)]:
+        record = _closure(getattr(Tensor, name))["record"]
+        assert record is not original and record.__code__ is not original.__code__
+        assert record.__code__ == original.__code__  # code objects compare by content
+        assert (record.__name__, record.__qualname__, record.__defaults__, record.__globals__) == (
+            original.__name__, original.__qualname__, original.__defaults__, original.__globals__)
+        copies[name] = record.__code__
+    assert len({id(code) for code in copies.values()}) == len(copies)
+    assert Tensor.__mul__ is Tensor.__rmul__  # one operator, one copy, for both sides
+    # and what a copy records is what the shared function records: the general path
+    # (torch.mul, torch.add, torch.pow, torch.sub go through apply_binary's and apply's recording)
+    def program(short):
+        x = torch.tensor(1.5, requires_grad=True)
+        if short:
+            y = (x * 0.5 + x) ** 2 - x
+        else:
+            y = torch.sub(torch.pow(torch.add(torch.mul(x, 0.5), x), 2), x)
+        y.backward()
+        fn, names = y.grad_fn, []
+        while fn is not None:
+            edges = fn.next_functions
+            names.append((fn.name(), [(type(n).__name__, nr) for n, nr in edges]))
+            fn = edges[0][0] if edges else None
+        return repr(y), names, x.grad.numpy().tobytes()
+    assert program(True) == program(False)
+
+
 _LEAF_POOLS = {
     "float": [0.5, -0.0, 1e300, -2.5e-8, np.nan, np.inf, 3.0, 0.1],
     "int": [0, 2, -7, 300, 2**40, -2**63, 2**63, -2**64],

@@ -30,7 +30,7 @@ from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops.layout import torch_layout
 from gradrepl.engine.ops.number_operands import operand
-from gradrepl.engine.ops.primitive import _record_binary, apply_unary
+from gradrepl.engine.ops.primitive import _record_binary, apply_unary, own_copy
 from gradrepl.engine.tensor import Tensor
 
 # False forces the registered functions (the general path) for every operator
@@ -59,6 +59,8 @@ def binary(prim, general):
     # the same for 0-d data, by the numpy scalars' types: a type hashes by its address, a dtype
     # is hashed afresh on every lookup (~0.1 us, a tenth of the whole op)
     same_scalars = frozenset(d.type for d in same)
+    # this row's own copy of the recording: its node writes see one node class (own_copy)
+    record = own_copy(_record_binary)
 
     def operator(self, other):
         if SHORT_PATHS:
@@ -97,7 +99,7 @@ def binary(prim, general):
                 result._data = out
                 if _grad_enabled[0] and (self._requires_grad or kind is Tensor
                                          and other._requires_grad):
-                    _record_binary(prim, result, out, self, other, ad, bd, False)
+                    record(prim, result, out, self, other, ad, bd, False)
                 return result
         try:
             return general(self, other)
@@ -110,10 +112,12 @@ def binary(prim, general):
 def with_number(prim, general):
     """``tensor <op> number`` recorded as a one-input row with the number as its parameter
     (``x ** 2``, ``1 - x``): the registered function's own first choice, without its calls."""
+    record = own_copy(apply_unary)  # this row's own copy (see binary)
+
     def operator(self, other):
         kind = type(other)
         if SHORT_PATHS and (kind is float or kind is int):
-            return apply_unary(prim, self, (other,))
+            return record(prim, self, (other,))
         try:
             return general(self, other)
         except NotAnOperand:
@@ -124,9 +128,11 @@ def with_number(prim, general):
 
 def unary(prim, general):
     """``-x``: the one-input row, recorded directly."""
+    record = own_copy(apply_unary)  # this row's own copy (see binary)
+
     def operator(self):
         if SHORT_PATHS:
-            return apply_unary(prim, self)
+            return record(prim, self)
         return general(self)
     operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
     return operator

@@ -12,6 +12,8 @@ as in ``x * 2``), ``params`` are everything else (dims, shapes, a scalar exponen
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 from gradrepl.engine import grad_mode
@@ -209,6 +211,21 @@ def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
     result.grad_fn = node
 
 
+def own_copy(function):
+    """``function`` with a code object of its own. CPython 3.11 specialises an attribute read or
+    write (``node._next = ...``) and a call per code object: the nodes of one row are of one class
+    (``MulBackward0``), so a function used for one row only (an operator's copy of
+    ``_record_binary``) gets its node writes specialised, where the shared one sees every row's
+    node classes in turn and keeps the generic lookups. The same bytecode,
+    names, globals, defaults and closure: the copy behaves as the original does (tracebacks
+    included); tests/engine/test_short_paths.py checks that the operators' copies are such."""
+    copy = types.FunctionType(function.__code__.replace(), function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    return copy
+
+
 def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
     """``prim(a, *params)`` for one tensor argument, recorded without the general loop."""
     ad = a._data
@@ -230,7 +247,10 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
             node._mixed = True
         fn = a.grad_fn
         if fn is None:
-            node._next = (accumulator_for(a),)
+            # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
+            ref = a._accumulator
+            fn = ref() if ref is not None else None
+            node._next = (accumulator_for(a) if fn is None else fn,)
         else:
             node._next = (fn,)
             if a._output_nr:
