@@ -8,9 +8,11 @@ the product of two is exact in float64 (24 + 24 significant bits fit in 53); a P
 does each operator on its own, so nothing is contracted into a hardware fma); and
 ``array('f', ...)`` rounds float64 to float32 with the C cast numpy's ``astype`` uses.
 
-Measured (CPU time, busy machine): a gain up to about 5 lanes, none at 8; a matrix chain of 3
-lanes and 9 steps (Linear(3, 1)'s weight gradient) and a 10 x 3 gemv written this way were no
-faster than their numpy versions, so they stay numpy.
+Measured (CPU time, busy machine): a gain up to about 5 lanes, none at 8. A matrix product's
+chain of fused steps (``fma_chain``: Linear(3, 1)'s weight gradient, 3 lanes and 9 steps) gains
+up to about 6 lanes once a step is one ``map`` and one ``array('f')`` and the screening is a few
+integer operations on all the sums at once (an earlier version with a list comprehension per
+step and a loop over the sums was no faster than numpy).
 
 A fused multiply-add is the float64 sum rounded to float32, right unless the two roundings
 compound; ``rounded_once`` screens for that as ``fused.all_rounded_once`` does. Callers go back
@@ -21,6 +23,8 @@ sum that may have rounded twice.
 from __future__ import annotations
 
 import struct
+from array import array
+from operator import add
 
 import numpy as np
 
@@ -56,3 +60,68 @@ def rounded_once(sums, products, addends) -> bool:
             if (p - (s - back)) + (c - back) != 0:  # TwoSum's error of p + c
                 return False
     return True
+
+
+
+def fma_chain(products):
+    """A matrix product's sequential chain of fused multiply-adds, ``total = fma(a[i, s], b[s,
+    j], total)`` down s = 1, 2, ... from the rounded first product (``blas_order._chain``'s
+    arithmetic), on a few lanes: ``products`` holds each step's exact float64 products (a list
+    per step, one value per lane). Returns the float32 results as an ``array('f')``, or None
+    where the numpy path must decide: a result that is not finite (a total that overflowed or
+    met a nan stays so, and numpy's warnings and nan bits are its own), or a step whose sum may
+    have rounded twice.
+
+    A step is one ``map`` of float64 adds and one ``array('f', ...)`` rounding: on a lesson's
+    weight gradient (3 lanes, 10 steps) that is a fraction of numpy's three calls per step. The
+    sums are screened once at the end, as ``rounded_once`` screens them, with the bit tests
+    done on all of them at once in one Python integer (``_suspect_slots``)."""
+    total = first = array("f", products[0])
+    sums = []
+    for step_products in products[1:]:
+        step = list(map(add, step_products, total))
+        sums += step
+        total = array("f", step)
+    if not finite(total):
+        return None
+    suspects = _suspect_slots(sums)
+    if suspects:
+        lanes = len(total)
+        while suspects:  # few lanes: each flagged sum's TwoSum error, as rounded_once checks it
+            low = suspects & -suspects
+            i = (low.bit_length() - 1) >> 6
+            suspects &= ~(_SLOT << (i << 6))
+            s, p = sums[i], products[i // lanes + 1][i % lanes]
+            c = first[i] if i < lanes else array("f", (sums[i - lanes],))[0]
+            back = s - p
+            if (p - (s - back)) + (c - back) != 0:
+                return None
+    return total
+
+
+_SLOT = (1 << 64) - 1
+_slot_masks: dict[int, tuple] = {}
+
+
+def _suspect_slots(sums) -> int:
+    """The sums ``rounded_once`` looks at again (on a float32 midpoint, or nonzero below
+    float32's normal range), as nonzero bits in the 64-bit slot of each: every sum's bits side
+    by side in one Python integer, tested by a few integer operations instead of a loop. The
+    slots never carry into each other: each test adds less than 2**63 to a value below 2**63."""
+    count = len(sums)
+    masks = _slot_masks.get(count)
+    if masks is None:
+        ones = sum(1 << (64 * i) for i in range(count))
+        masks = _slot_masks[count] = (
+            ones * _BELOW_F32, ones * _HALFWAY, ones << 29, ones * _ABS,
+            ones * ((1 << 63) - _TINY_BITS), ones << 63)
+    below, halfway, bit29, magnitude_mask, tiny_fill, top = masks
+    bits = int.from_bytes(array("d", sums).tobytes(), "little")
+    # a slot's low 29 bits equal HALFWAY iff their xor with it is 0, iff adding 2**29 - 1 to
+    # that xor leaves bit 29 clear
+    midpoints = ((((bits & below) ^ halfway) + below) & bit29) ^ bit29
+    magnitude = bits & magnitude_mask
+    # bit 63 of magnitude + 2**63 - TINY_BITS is set iff magnitude >= TINY_BITS; of magnitude
+    # + 2**63 - 1 iff magnitude >= 1
+    normal_or_zero = ((magnitude + tiny_fill) & top) | (((magnitude + magnitude_mask) & top) ^ top)
+    return midpoints | (normal_or_zero ^ top)

@@ -37,6 +37,7 @@ import functools
 import numpy as np
 
 from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, vendor
+from gradrepl.engine.float_math import few_lanes
 from gradrepl.engine.ops import blas_order_amd
 from gradrepl.engine.ops.summation import THREADS
 
@@ -51,6 +52,10 @@ _TRANSPOSED_ROWS = 16  # at least this many rows
 _GEMV_LANES = 16  # MKL's AVX-512 float vector
 _GEMV_ROW_BLOCK = 4
 _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
+# a chain of at most this many lanes (m * n) and products is computed in Python floats
+# (few_lanes.fma_chain); 0 sends every chain through numpy (the tests compare the two)
+FEW_LANES = 6
+_FEW_LANES_PRODUCTS = 1024
 
 
 def follows_torch(a, b) -> bool:
@@ -140,7 +145,9 @@ def _chain(a, b):
     float32 total in float64 and rounds, and every step's float64 sum is screened once at the
     end as ``fused.deferred_checks`` screens a kernel's (a chain of tiny steps pays per numpy
     call, not per element). If a sum may have rounded twice, the chain runs again with each
-    step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path.
+    step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path. A chain of
+    a few lanes (``FEW_LANES``) runs its steps in Python floats (``few_lanes.fma_chain``, the
+    same arithmetic), handing back to the numpy steps anything it cannot vouch for.
     """
     from gradrepl.engine.float_math import fused
 
@@ -149,6 +156,10 @@ def _chain(a, b):
     if not fused.DEFERRED or fused.EXACT_EVERYWHERE or k < 2 or k * m * n > _CHAIN_IN_ONE_GO:
         return _fma_chain(a, b)
     products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
+    if m * n <= FEW_LANES and k * m * n <= _FEW_LANES_PRODUCTS:
+        few = few_lanes.fma_chain(products.reshape(k, m * n).tolist())
+        if few is not None:
+            return np.frombuffer(few, _F32).reshape(m, n)
     sums = np.empty((k - 1, m, n), _F64)
     first = a[:, 0:1] * b[0:1, :]
     # the running total rounded to float32 but held in float64: each step's add is then one
