@@ -181,6 +181,40 @@ def test_gemv_rows_match_the_padded_order(m, k, data):
     assert _bits(got) == _bits(_gemv_padded(a, x))
 
 
+_GEMV_OPERANDS = (
+    st.floats(-1e3, 1e3, width=32)
+    | st.integers(-2**13, 2**13).map(lambda i: i * 2.0**-11)  # few bits: exact midpoint sums
+    | st.floats(-2.0**-60, 2.0**-60, width=32)  # products below float32's normal range
+    | st.sampled_from([0.0, -0.0, 1 + 2**-23, 1 - 2**-23, 2**-24 * (1 + 2**-23), 2.0**-24,
+                       3e38, -3e38, float("inf"), float("nan")]))
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(st.integers(1, 16), st.integers(2, 17), st.data())
+def test_few_lane_gemv_matches_the_numpy_gemv(monkeypatch, m, k, data):
+    """_gemv_rows on at most GEMV_FEW_PRODUCTS products runs few_lanes.gemv; with
+    GEMV_FEW_PRODUCTS = 0 it runs the numpy lanes: the same bits and the same warnings."""
+    import warnings
+
+    from gradrepl.engine.ops import blas_order
+
+    a = data.draw(hnp.arrays(F32, (m, k), elements=_GEMV_OPERANDS))
+    x = data.draw(hnp.arrays(F32, k, elements=_GEMV_OPERANDS))
+    if data.draw(st.booleans()):  # fma steps on midpoints: c + (1 - 2**-23) * 2**-24 * c
+        a[:, 0], a[:, 1] = F32(1 + 2**-23), F32(2**-24 * (1 + 2**-23))
+        x[0], x[1] = F32(1), F32(1 - 2**-23)
+    results = []
+    for limit in (max(m * k, blas_order.GEMV_FEW_PRODUCTS), 0):
+        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            patch.setattr(blas_order, "GEMV_FEW_PRODUCTS", limit)
+            out = blas_order._gemv_rows(a, x)
+        results.append((_bits(out), out.flags.writeable,
+                        [(w.category, str(w.message)) for w in caught]))
+    assert results[0] == results[1]
+
+
 # ---------------------------------------------------------------------------------------------
 # A matrix chain whose flagged sums were exact in float64 is accepted without a rerun
 

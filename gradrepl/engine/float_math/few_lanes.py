@@ -125,3 +125,46 @@ def _suspect_slots(sums) -> int:
     # + 2**63 - 1 iff magnitude >= 1
     normal_or_zero = ((magnitude + tiny_fill) & top) | (((magnitude + magnitude_mask) & top) ^ top)
     return midpoints | (normal_or_zero ^ top)
+
+
+def gemv(exact, k, block):
+    """MKL's AVX-512 gemv order (``blas_order._gemv_rows``, whose docstring gives it) in Python
+    floats for a small matrix times a vector, given as their m * k exact float64 products in
+    row-major order (``exact``): the m float32 results as an ``array('f')``, each +0 added, or None where numpy's
+    path must decide (a result that is not finite, or a fused step that may have rounded twice).
+
+    A float32 add or product is the float64 one rounded to float32 (53 >= 2 * 24 + 2 bits: the
+    two roundings never compound), so only the fused first step of the blocked rows needs the
+    screening. The lanes are held as columns over all rows, so each level of the fold is one
+    ``map`` and one ``array('f')`` per lane whatever the number of rows."""
+    m = len(exact) // k
+    blocked = m // block * block
+    products = array("f", exact)
+    first = products[0::k]
+    sums = list(map(add, exact[1:blocked * k:k], first[:blocked]))
+    lanes = [array("f", sums) + products[1 + blocked * k::k]]  # lane 0 of every row
+    lanes += [products[j::k] for j in range(2, k)]
+    width = 1 << (k - 2).bit_length()
+    lanes += [_zeros(m)] * (width - len(lanes))
+    while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
+        width //= 2
+        lanes = [array("f", map(add, lanes[i], lanes[i + width])) for i in range(width)]
+    total = lanes[0]
+    if blocked < m:
+        total[blocked:] = array("f", map(add, first[blocked:], total[blocked:]))
+    if not finite(total):
+        return None
+    suspects = _suspect_slots(sums) if sums else 0
+    while suspects:
+        low = suspects & -suspects
+        i = (low.bit_length() - 1) >> 6
+        suspects &= ~(_SLOT << (i << 6))
+        s, p, c = sums[i], exact[i * k + 1], first[i]
+        back = s - p
+        if (p - (s - back)) + (c - back) != 0:
+            return None
+    return array("f", [v + 0.0 for v in total])  # +0: a zero sum is never -0, as BLAS's
+
+
+def _zeros(m):
+    return array("f", bytes(4 * m))

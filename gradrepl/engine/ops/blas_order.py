@@ -23,7 +23,11 @@ is the first product ``p0`` plus the other k - 1 products in the 16 lanes of one
 come in blocks of four, which start lane 0 from ``p0``; the rows after the last whole block
 start every lane from 0 and add ``p0`` after the fold. With two threads MKL splits a product of
 more than 8192 multiply-adds into halves of ceil(m / 2) rows, each with its own blocks of four.
-Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS.
+Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS. A
+product of at most ``GEMV_FEW_PRODUCTS`` multiplies (``nn.Linear(3, 1)`` on a lesson's batch)
+runs the same order in Python floats (``few_lanes.gemv``), and a chain of a few lanes (its weight
+gradient) likewise (``few_lanes.fma_chain``): there each numpy call costs more than its
+arithmetic.
 
 All of the above was measured on Intel CPUs, and MKL chooses its kernels by CPU vendor
 (cpu_capability.vendor): on an AMD CPU ``blas_order_amd`` holds the orders (measured on an AMD
@@ -33,6 +37,7 @@ EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
 from __future__ import annotations
 
 import functools
+from operator import mul
 
 import numpy as np
 
@@ -56,6 +61,8 @@ _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
 # (few_lanes.fma_chain); 0 sends every chain through numpy (the tests compare the two)
 FEW_LANES = 6
 _FEW_LANES_PRODUCTS = 1024
+# a gemv of at most this many products is computed in Python floats (few_lanes.gemv); 0: numpy
+GEMV_FEW_PRODUCTS = 32
 
 
 def follows_torch(a, b) -> bool:
@@ -214,6 +221,12 @@ def _gemv_rows(a, x):
     from gradrepl.engine.float_math.fused import fma32
 
     m, k = a.shape
+    if m * k <= GEMV_FEW_PRODUCTS:
+        # the products in Python floats: exact, and silent where numpy's path warns (inf * 0)
+        exact = list(map(mul, a.ravel().tolist(), x.tolist() * m))
+        few = few_lanes.gemv(exact, k, _GEMV_ROW_BLOCK)
+        if few is not None:
+            return np.frombuffer(few, _F32)
     products = a * x  # every product rounded, as each lane's fma(a, b, 0) rounds it
     first = products[:, 0]
     blocked = m // _GEMV_ROW_BLOCK * _GEMV_ROW_BLOCK
