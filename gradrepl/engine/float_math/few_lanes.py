@@ -63,23 +63,24 @@ def rounded_once(sums, products, addends) -> bool:
 
 
 
-def fma_chain(products):
-    """A matrix product's sequential chain of fused multiply-adds, ``total = fma(a[i, s], b[s,
-    j], total)`` down s = 1, 2, ... from the rounded first product (``blas_order._chain``'s
-    arithmetic), on a few lanes: ``products`` holds each step's exact float64 products (a list
-    per step, one value per lane). Returns the float32 results as an ``array('f')``, or None
-    where the numpy path must decide: a result that is not finite (a total that overflowed or
-    met a nan stays so, and numpy's warnings and nan bits are its own), or a step whose sum may
-    have rounded twice.
+def fma_chain(a_row, b_rows):
+    """A row times a matrix as a sequential chain of fused multiply-adds, ``total = fma(a[s],
+    b[s, j], total)`` down s = 1, 2, ... from the rounded first product (``blas_order._chain``'s
+    arithmetic for one row), on a few lanes: ``a_row`` is the row's k float32 values and
+    ``b_rows`` the matrix's k rows (``ndarray.tolist()``). Returns the float32 results as an
+    ``array('f')``, or None where the numpy path must decide: a result that is not finite (a
+    total that overflowed or met a nan stays so, and numpy's warnings and nan bits are its own),
+    or a step whose sum may have rounded twice.
 
-    A step is one ``map`` of float64 adds and one ``array('f', ...)`` rounding: on a lesson's
-    weight gradient (3 lanes, 10 steps) that is a fraction of numpy's three calls per step. The
-    sums are screened once at the end, as ``rounded_once`` screens them, with the bit tests
-    done on all of them at once in one Python integer (``_suspect_slots``)."""
-    total = first = array("f", products[0])
+    A product of two float32 values is exact in float64, so a step is one ``map`` of products
+    and adds in float64 and one ``array('f')`` rounding: on a lesson's weight gradient (3 lanes,
+    10 steps) a fraction of numpy's three calls per step. The sums are screened once at the
+    end, as ``rounded_once`` screens them, with the bit tests done on all of them at once in
+    one Python integer (``_suspect_slots``)."""
+    total = first = array("f", map(a_row[0].__mul__, b_rows[0]))
     sums = []
-    for step_products in products[1:]:
-        step = list(map(add, step_products, total))
+    for x, b_row in zip(a_row[1:], b_rows[1:]):
+        step = list(map(add, map(x.__mul__, b_row), total))
         sums += step
         total = array("f", step)
     if not finite(total):
@@ -87,11 +88,12 @@ def fma_chain(products):
     suspects = _suspect_slots(sums)
     if suspects:
         lanes = len(total)
-        while suspects:  # few lanes: each flagged sum's TwoSum error, as rounded_once checks it
+        while suspects:  # each flagged sum's TwoSum error, as rounded_once checks it
             low = suspects & -suspects
             i = (low.bit_length() - 1) >> 6
             suspects &= ~(_SLOT << (i << 6))
-            s, p = sums[i], products[i // lanes + 1][i % lanes]
+            step, lane = divmod(i, lanes)
+            s, p = sums[i], a_row[step + 1] * b_rows[step + 1][lane]
             c = first[i] if i < lanes else array("f", (sums[i - lanes],))[0]
             back = s - p
             if (p - (s - back)) + (c - back) != 0:

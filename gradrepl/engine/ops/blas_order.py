@@ -57,8 +57,8 @@ _TRANSPOSED_ROWS = 16  # at least this many rows
 _GEMV_LANES = 16  # MKL's AVX-512 float vector
 _GEMV_ROW_BLOCK = 4
 _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
-# a chain of at most this many lanes (m * n) and products is computed in Python floats
-# (few_lanes.fma_chain); 0 sends every chain through numpy (the tests compare the two)
+# a row times at most this many columns, with at most _FEW_LANES_PRODUCTS products, is computed
+# in Python floats (few_lanes.fma_chain); 0 sends every chain through numpy (the tests compare)
 FEW_LANES = 6
 _FEW_LANES_PRODUCTS = 1024
 # a gemv of at most this many products is computed in Python floats (few_lanes.gemv); 0: numpy
@@ -152,8 +152,8 @@ def _chain(a, b):
     float32 total in float64 and rounds, and every step's float64 sum is screened once at the
     end as ``fused.deferred_checks`` screens a kernel's (a chain of tiny steps pays per numpy
     call, not per element). If a sum may have rounded twice, the chain runs again with each
-    step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path. A chain of
-    a few lanes (``FEW_LANES``) runs its steps in Python floats (``few_lanes.fma_chain``, the
+    step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path. A row times
+    a few columns (``FEW_LANES``) runs its steps in Python floats (``few_lanes.fma_chain``, the
     same arithmetic), handing back to the numpy steps anything it cannot vouch for.
     """
     from gradrepl.engine.float_math import fused
@@ -162,11 +162,11 @@ def _chain(a, b):
     n = b.shape[1]
     if not fused.DEFERRED or fused.EXACT_EVERYWHERE or k < 2 or k * m * n > _CHAIN_IN_ONE_GO:
         return _fma_chain(a, b)
-    products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
-    if m * n <= FEW_LANES and k * m * n <= _FEW_LANES_PRODUCTS:
-        few = few_lanes.fma_chain(products.reshape(k, m * n).tolist())
+    if m == 1 and n <= FEW_LANES and k * n <= _FEW_LANES_PRODUCTS:
+        few = few_lanes.fma_chain(a[0].tolist(), b.tolist())
         if few is not None:
-            return np.frombuffer(few, _F32).reshape(m, n)
+            return np.frombuffer(few, _F32).reshape(1, n)
+    products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
     sums = np.empty((k - 1, m, n), _F64)
     first = a[:, 0:1] * b[0:1, :]
     # the running total rounded to float32 but held in float64: each step's add is then one
