@@ -85,20 +85,27 @@ def fma_chain(a_row, b_rows):
         total = array("f", step)
     if not finite(total):
         return None
-    suspects = _suspect_slots(sums)
-    if suspects:
-        lanes = len(total)
-        while suspects:  # each flagged sum's TwoSum error, as rounded_once checks it
-            low = suspects & -suspects
-            i = (low.bit_length() - 1) >> 6
-            suspects &= ~(_SLOT << (i << 6))
-            step, lane = divmod(i, lanes)
-            s, p = sums[i], a_row[step + 1] * b_rows[step + 1][lane]
-            c = first[i] if i < lanes else array("f", (sums[i - lanes],))[0]
-            back = s - p
-            if (p - (s - back)) + (c - back) != 0:
-                return None
+    lanes = len(total)
+    for i in _flagged(_suspect_slots(sums)):  # a flagged sum must have been exact in float64
+        step, lane = divmod(i, lanes)
+        before = first[i] if i < lanes else array("f", (sums[i - lanes],))[0]
+        if not _exact_sum(sums[i], a_row[step + 1] * b_rows[step + 1][lane], before):
+            return None
     return total
+
+
+def _flagged(slots: int):
+    """The indices of the sums ``_suspect_slots`` flagged, lowest first."""
+    while slots:
+        i = ((slots & -slots).bit_length() - 1) >> 6
+        slots &= ~(_SLOT << (i << 6))
+        yield i
+
+
+def _exact_sum(total: float, product: float, addend: float) -> bool:
+    """Whether ``total = product + addend`` was exact in float64 (TwoSum's error is zero)."""
+    back = total - product
+    return (product - (total - back)) + (addend - back) == 0
 
 
 _SLOT = (1 << 64) - 1
@@ -132,8 +139,9 @@ def _suspect_slots(sums) -> int:
 def gemv(exact, k, block):
     """MKL's AVX-512 gemv order (``blas_order._gemv_rows``, whose docstring gives it) in Python
     floats for a small matrix times a vector, given as their m * k exact float64 products in
-    row-major order (``exact``): the m float32 results as an ``array('f')``, each +0 added, or None where numpy's
-    path must decide (a result that is not finite, or a fused step that may have rounded twice).
+    row-major order (``exact``): the m float32 results as an ``array('f')``, each +0 added, or
+    None where numpy's path must decide (a result that is not finite, or a fused step that may
+    have rounded twice).
 
     A float32 add or product is the float64 one rounded to float32 (53 >= 2 * 24 + 2 bits: the
     two roundings never compound), so only the fused first step of the blocked rows needs the
@@ -156,14 +164,8 @@ def gemv(exact, k, block):
         total[blocked:] = array("f", map(add, first[blocked:], total[blocked:]))
     if not finite(total):
         return None
-    suspects = _suspect_slots(sums) if sums else 0
-    while suspects:
-        low = suspects & -suspects
-        i = (low.bit_length() - 1) >> 6
-        suspects &= ~(_SLOT << (i << 6))
-        s, p, c = sums[i], exact[i * k + 1], first[i]
-        back = s - p
-        if (p - (s - back)) + (c - back) != 0:
+    for i in _flagged(_suspect_slots(sums) if sums else 0):
+        if not _exact_sum(sums[i], exact[i * k + 1], first[i]):
             return None
     return array("f", [v + 0.0 for v in total])  # +0: a zero sum is never -0, as BLAS's
 
