@@ -181,6 +181,40 @@ def test_gemv_rows_match_the_padded_order(m, k, data):
     assert _bits(got) == _bits(_gemv_padded(a, x))
 
 
+_GEMV_OPERANDS = (
+    st.floats(-1e3, 1e3, width=32)
+    | st.integers(-2**13, 2**13).map(lambda i: i * 2.0**-11)  # few bits: exact midpoint sums
+    | st.floats(-2.0**-60, 2.0**-60, width=32)  # products below float32's normal range
+    | st.sampled_from([0.0, -0.0, 1 + 2**-23, 1 - 2**-23, 2**-24 * (1 + 2**-23), 2.0**-24,
+                       3e38, -3e38, float("inf"), float("nan")]))
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(st.integers(1, 16), st.integers(2, 17), st.data())
+def test_few_lane_gemv_matches_the_numpy_gemv(monkeypatch, m, k, data):
+    """_gemv_rows on at most GEMV_FEW_PRODUCTS products runs few_lanes.gemv; with
+    GEMV_FEW_PRODUCTS = 0 it runs the numpy lanes: the same bits and the same warnings."""
+    import warnings
+
+    from gradrepl.engine.ops import blas_order
+
+    a = data.draw(hnp.arrays(F32, (m, k), elements=_GEMV_OPERANDS))
+    x = data.draw(hnp.arrays(F32, k, elements=_GEMV_OPERANDS))
+    if data.draw(st.booleans()):  # fma steps on midpoints: c + (1 - 2**-23) * 2**-24 * c
+        a[:, 0], a[:, 1] = F32(1 + 2**-23), F32(2**-24 * (1 + 2**-23))
+        x[0], x[1] = F32(1), F32(1 - 2**-23)
+    results = []
+    for limit in (max(m * k, blas_order.GEMV_FEW_PRODUCTS), 0):
+        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            patch.setattr(blas_order, "GEMV_FEW_PRODUCTS", limit)
+            out = blas_order._gemv_rows(a, x)
+        results.append((_bits(out), out.flags.writeable,
+                        [(w.category, str(w.message)) for w in caught]))
+    assert results[0] == results[1]
+
+
 # ---------------------------------------------------------------------------------------------
 # A matrix chain whose flagged sums were exact in float64 is accepted without a rerun
 
@@ -204,3 +238,69 @@ def test_chain_accepts_exact_midpoint_sums_with_the_stepwise_bits(monkeypatch, m
         patch.setattr(float_fused, "DEFERRED", False)
         stepped = blas_order._chain(a, b)
     assert _bits(once) == _bits(stepped)
+
+
+# ---------------------------------------------------------------------------------------------
+# A chain of a few lanes in Python floats (few_lanes.fma_chain) against numpy's chain
+
+_CHAIN_OPERANDS = (
+    st.floats(-1e3, 1e3, width=32)
+    | st.integers(-2**13, 2**13).map(lambda i: i * 2.0**-11)  # few bits: exact midpoint sums
+    | st.floats(-2.0**-60, 2.0**-60, width=32)  # products and sums below float32's normal range
+    | st.sampled_from([0.0, -0.0, 1 + 2**-23, 1 - 2**-23, 2**-24 * (1 + 2**-23), 2.0**-24,
+                       3e38, -3e38, float("inf"), float("nan")]))
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(st.integers(1, 2), st.integers(2, 40), st.integers(1, 7), st.data())
+def test_few_lane_chain_matches_the_numpy_chain(monkeypatch, m, k, n, data):
+    """blas_order._chain of one row times n <= FEW_LANES columns runs few_lanes.fma_chain (two
+    rows do not, and must not change); with FEW_LANES = 0
+    it runs numpy's chain: the same bits and the same warnings (midpoint sums exact or not,
+    sums below the normal range, overflow, inf and nan, signed zeros)."""
+    import warnings
+
+    from gradrepl.engine.ops import blas_order
+
+    a = data.draw(hnp.arrays(F32, (m, k), elements=_CHAIN_OPERANDS))
+    b = data.draw(hnp.arrays(F32, (k, n), elements=_CHAIN_OPERANDS))
+    if data.draw(st.booleans()):  # the layout the weight gradient's operands come in
+        a, b = np.asfortranarray(a), b.T.copy().T
+    results = []
+    for lanes in (blas_order.FEW_LANES, 0):
+        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            patch.setattr(blas_order, "FEW_LANES", lanes)
+            out = blas_order._ordered_product(a, b)
+        results.append((_bits(out), out.flags.writeable,
+                        [(w.category, str(w.message)) for w in caught]))
+    assert results[0] == results[1]
+
+
+def test_few_lane_chain_takes_the_short_path_on_a_lesson_gradient(monkeypatch):
+    """The weight gradient of nn.Linear(3, 1) on 10 samples is what the short path is for: it
+    must not hand the chain back to numpy on ordinary values."""
+    from gradrepl.engine.float_math import few_lanes
+
+    rng = np.random.default_rng(3)
+    g, x = rng.standard_normal((1, 10), dtype=F32), rng.standard_normal((10, 3), dtype=F32)
+    assert few_lanes.fma_chain(g[0].tolist(), x.tolist()) is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(F64, st.integers(1, 60), elements=st.floats(width=64)), st.data())
+def test_suspect_slots_flag_what_rounding_suspects_flags(sums, data):
+    """few_lanes._suspect_slots (every sum's bits in one Python integer) flags the sums
+    fused.rounding_suspects flags: on a float32 midpoint, or nonzero below the normal range."""
+    from gradrepl.engine.float_math import few_lanes
+
+    bits = sums.view(np.uint64)
+    midpoint = data.draw(hnp.arrays(np.bool_, sums.shape))
+    bits[midpoint] = (bits[midpoint] & ~np.uint64((1 << 29) - 1)) | np.uint64(1 << 28)
+    tiny = data.draw(hnp.arrays(np.bool_, sums.shape))
+    with np.errstate(all="ignore"):
+        sums[tiny] = sums[tiny] * 2.0**-140  # many land below float32's normal range
+    slots = few_lanes._suspect_slots(sums.tolist())
+    flagged = [bool(slots >> (64 * i) & ((1 << 64) - 1)) for i in range(sums.size)]
+    assert flagged == float_fused.rounding_suspects(sums).tolist()

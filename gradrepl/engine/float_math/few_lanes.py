@@ -8,9 +8,11 @@ the product of two is exact in float64 (24 + 24 significant bits fit in 53); a P
 does each operator on its own, so nothing is contracted into a hardware fma); and
 ``array('f', ...)`` rounds float64 to float32 with the C cast numpy's ``astype`` uses.
 
-Measured (CPU time, busy machine): a gain up to about 5 lanes, none at 8; a matrix chain of 3
-lanes and 9 steps (Linear(3, 1)'s weight gradient) and a 10 x 3 gemv written this way were no
-faster than their numpy versions, so they stay numpy.
+Measured (CPU time, busy machine): a gain up to about 5 lanes, none at 8. A matrix product's
+chain of fused steps (``fma_chain``: Linear(3, 1)'s weight gradient, 3 lanes and 9 steps) gains
+up to about 6 lanes once a step is one ``map`` and one ``array('f')`` and the screening is a few
+integer operations on all the sums at once (an earlier version with a list comprehension per
+step and a loop over the sums was no faster than numpy).
 
 A fused multiply-add is the float64 sum rounded to float32, right unless the two roundings
 compound; ``rounded_once`` screens for that as ``fused.all_rounded_once`` does. Callers go back
@@ -21,6 +23,8 @@ sum that may have rounded twice.
 from __future__ import annotations
 
 import struct
+from array import array
+from operator import add
 
 import numpy as np
 
@@ -56,3 +60,115 @@ def rounded_once(sums, products, addends) -> bool:
             if (p - (s - back)) + (c - back) != 0:  # TwoSum's error of p + c
                 return False
     return True
+
+
+
+def fma_chain(a_row, b_rows):
+    """A row times a matrix as a sequential chain of fused multiply-adds, ``total = fma(a[s],
+    b[s, j], total)`` down s = 1, 2, ... from the rounded first product (``blas_order._chain``'s
+    arithmetic for one row), on a few lanes: ``a_row`` is the row's k float32 values and
+    ``b_rows`` the matrix's k rows (``ndarray.tolist()``). Returns the float32 results as an
+    ``array('f')``, or None where the numpy path must decide: a result that is not finite (a
+    total that overflowed or met a nan stays so, and numpy's warnings and nan bits are its own),
+    or a step whose sum may have rounded twice.
+
+    A product of two float32 values is exact in float64, so a step is one ``map`` of products
+    and adds in float64 and one ``array('f')`` rounding: on a lesson's weight gradient (3 lanes,
+    10 steps) a fraction of numpy's three calls per step. The sums are screened once at the
+    end, as ``rounded_once`` screens them, with the bit tests done on all of them at once in
+    one Python integer (``_suspect_slots``)."""
+    total = first = array("f", map(a_row[0].__mul__, b_rows[0]))
+    sums = []
+    for x, b_row in zip(a_row[1:], b_rows[1:]):
+        step = list(map(add, map(x.__mul__, b_row), total))
+        sums += step
+        total = array("f", step)
+    if not finite(total):
+        return None
+    lanes = len(total)
+    for i in _flagged(_suspect_slots(sums)):  # a flagged sum must have been exact in float64
+        step, lane = divmod(i, lanes)
+        before = first[i] if i < lanes else array("f", (sums[i - lanes],))[0]
+        if not _exact_sum(sums[i], a_row[step + 1] * b_rows[step + 1][lane], before):
+            return None
+    return total
+
+
+def _flagged(slots: int):
+    """The indices of the sums ``_suspect_slots`` flagged, lowest first."""
+    while slots:
+        i = ((slots & -slots).bit_length() - 1) >> 6
+        slots &= ~(_SLOT << (i << 6))
+        yield i
+
+
+def _exact_sum(total: float, product: float, addend: float) -> bool:
+    """Whether ``total = product + addend`` was exact in float64 (TwoSum's error is zero)."""
+    back = total - product
+    return (product - (total - back)) + (addend - back) == 0
+
+
+_SLOT = (1 << 64) - 1
+_slot_masks: dict[int, tuple] = {}
+
+
+def _suspect_slots(sums) -> int:
+    """The sums ``rounded_once`` looks at again (on a float32 midpoint, or nonzero below
+    float32's normal range), as nonzero bits in the 64-bit slot of each: every sum's bits side
+    by side in one Python integer, tested by a few integer operations instead of a loop. The
+    slots never carry into each other: each test adds less than 2**63 to a value below 2**63."""
+    count = len(sums)
+    masks = _slot_masks.get(count)
+    if masks is None:
+        ones = sum(1 << (64 * i) for i in range(count))
+        masks = _slot_masks[count] = (
+            ones * _BELOW_F32, ones * _HALFWAY, ones << 29, ones * _ABS,
+            ones * ((1 << 63) - _TINY_BITS), ones << 63)
+    below, halfway, bit29, magnitude_mask, tiny_fill, top = masks
+    bits = int.from_bytes(array("d", sums).tobytes(), "little")
+    # a slot's low 29 bits equal HALFWAY iff their xor with it is 0, iff adding 2**29 - 1 to
+    # that xor leaves bit 29 clear
+    midpoints = ((((bits & below) ^ halfway) + below) & bit29) ^ bit29
+    magnitude = bits & magnitude_mask
+    # bit 63 of magnitude + 2**63 - TINY_BITS is set iff magnitude >= TINY_BITS; of magnitude
+    # + 2**63 - 1 iff magnitude >= 1
+    normal_or_zero = ((magnitude + tiny_fill) & top) | (((magnitude + magnitude_mask) & top) ^ top)
+    return midpoints | (normal_or_zero ^ top)
+
+
+def gemv(exact, k, block):
+    """MKL's AVX-512 gemv order (``blas_order._gemv_rows``, whose docstring gives it) in Python
+    floats for a small matrix times a vector, given as their m * k exact float64 products in
+    row-major order (``exact``): the m float32 results as an ``array('f')``, each +0 added, or
+    None where numpy's path must decide (a result that is not finite, or a fused step that may
+    have rounded twice).
+
+    A float32 add or product is the float64 one rounded to float32 (53 >= 2 * 24 + 2 bits: the
+    two roundings never compound), so only the fused first step of the blocked rows needs the
+    screening. The lanes are held as columns over all rows, so each level of the fold is one
+    ``map`` and one ``array('f')`` per lane whatever the number of rows."""
+    m = len(exact) // k
+    blocked = m // block * block
+    products = array("f", exact)
+    first = products[0::k]
+    sums = list(map(add, exact[1:blocked * k:k], first[:blocked]))
+    lanes = [array("f", sums) + products[1 + blocked * k::k]]  # lane 0 of every row
+    lanes += [products[j::k] for j in range(2, k)]
+    width = 1 << (k - 2).bit_length()
+    lanes += [_zeros(m)] * (width - len(lanes))
+    while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
+        width //= 2
+        lanes = [array("f", map(add, lanes[i], lanes[i + width])) for i in range(width)]
+    total = lanes[0]
+    if blocked < m:
+        total[blocked:] = array("f", map(add, first[blocked:], total[blocked:]))
+    if not finite(total):
+        return None
+    for i in _flagged(_suspect_slots(sums) if sums else 0):
+        if not _exact_sum(sums[i], exact[i * k + 1], first[i]):
+            return None
+    return array("f", [v + 0.0 for v in total])  # +0: a zero sum is never -0, as BLAS's
+
+
+def _zeros(m):
+    return array("f", bytes(4 * m))

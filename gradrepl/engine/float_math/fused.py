@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import threading
 from array import array
+from operator import add, mul
 
 import numpy as np
 
@@ -95,19 +96,18 @@ def _fma32_few_lanes(a, b, c):
     shape = a.shape
     first = a.ravel().tolist()
     if type(b) is np.float32:
-        b = float(b)
-        products = [x * b for x in first]
+        products = list(map(float(b).__mul__, first))
     elif type(b) is np.ndarray and b.dtype == _F32 and b.shape == shape:
-        products = [x * y for x, y in zip(first, b.ravel().tolist())]
+        products = list(map(mul, first, b.ravel().tolist()))
     else:
         return None
     if type(c) is np.ndarray and c.dtype == _F32 and c.shape == shape:
         addends = c.ravel().tolist()
-        sums = [p + z for p, z in zip(products, addends)]
+        sums = list(map(add, products, addends))
     elif type(c) is np.float32:
         c = float(c)
         addends = [c] * len(first)
-        sums = [p + c for p in products]
+        sums = list(map(c.__add__, products))
     else:
         return None
     result = array("f", sums)

@@ -23,7 +23,11 @@ is the first product ``p0`` plus the other k - 1 products in the 16 lanes of one
 come in blocks of four, which start lane 0 from ``p0``; the rows after the last whole block
 start every lane from 0 and add ``p0`` after the fold. With two threads MKL splits a product of
 more than 8192 multiply-adds into halves of ceil(m / 2) rows, each with its own blocks of four.
-Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS.
+Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS. A
+product of at most ``GEMV_FEW_PRODUCTS`` multiplies (``nn.Linear(3, 1)`` on a lesson's batch)
+runs the same order in Python floats (``few_lanes.gemv``), and a chain of a few lanes (its weight
+gradient) likewise (``few_lanes.fma_chain``): there each numpy call costs more than its
+arithmetic.
 
 All of the above was measured on Intel CPUs, and MKL chooses its kernels by CPU vendor
 (cpu_capability.vendor): on an AMD CPU ``blas_order_amd`` holds the orders (measured on an AMD
@@ -33,10 +37,12 @@ EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
 from __future__ import annotations
 
 import functools
+from operator import mul
 
 import numpy as np
 
 from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, vendor
+from gradrepl.engine.float_math import few_lanes
 from gradrepl.engine.ops import blas_order_amd
 from gradrepl.engine.ops.summation import THREADS
 
@@ -51,6 +57,12 @@ _TRANSPOSED_ROWS = 16  # at least this many rows
 _GEMV_LANES = 16  # MKL's AVX-512 float vector
 _GEMV_ROW_BLOCK = 4
 _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
+# a row times at most this many columns, with at most _FEW_LANES_PRODUCTS products, is computed
+# in Python floats (few_lanes.fma_chain); 0 sends every chain through numpy (the tests compare)
+FEW_LANES = 6
+_FEW_LANES_PRODUCTS = 1024
+# a gemv of at most this many products is computed in Python floats (few_lanes.gemv); 0: numpy
+GEMV_FEW_PRODUCTS = 32
 
 
 def follows_torch(a, b) -> bool:
@@ -140,7 +152,9 @@ def _chain(a, b):
     float32 total in float64 and rounds, and every step's float64 sum is screened once at the
     end as ``fused.deferred_checks`` screens a kernel's (a chain of tiny steps pays per numpy
     call, not per element). If a sum may have rounded twice, the chain runs again with each
-    step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path.
+    step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path. A row times
+    a few columns (``FEW_LANES``) runs its steps in Python floats (``few_lanes.fma_chain``, the
+    same arithmetic), handing back to the numpy steps anything it cannot vouch for.
     """
     from gradrepl.engine.float_math import fused
 
@@ -148,6 +162,10 @@ def _chain(a, b):
     n = b.shape[1]
     if not fused.DEFERRED or fused.EXACT_EVERYWHERE or k < 2 or k * m * n > _CHAIN_IN_ONE_GO:
         return _fma_chain(a, b)
+    if m == 1 and n <= FEW_LANES and k * n <= _FEW_LANES_PRODUCTS:
+        few = few_lanes.fma_chain(a[0].tolist(), b.tolist())
+        if few is not None:
+            return np.frombuffer(few, _F32).reshape(1, n)
     products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
     sums = np.empty((k - 1, m, n), _F64)
     first = a[:, 0:1] * b[0:1, :]
@@ -203,6 +221,12 @@ def _gemv_rows(a, x):
     from gradrepl.engine.float_math.fused import fma32
 
     m, k = a.shape
+    if m * k <= GEMV_FEW_PRODUCTS:
+        # the products in Python floats: exact, and silent where numpy's path warns (inf * 0)
+        exact = list(map(mul, a.ravel().tolist(), x.tolist() * m))
+        few = few_lanes.gemv(exact, k, _GEMV_ROW_BLOCK)
+        if few is not None:
+            return np.frombuffer(few, _F32)
     products = a * x  # every product rounded, as each lane's fma(a, b, 0) rounds it
     first = products[:, 0]
     blocked = m // _GEMV_ROW_BLOCK * _GEMV_ROW_BLOCK
