@@ -73,7 +73,7 @@ def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_d
 class _Sym:
     """One value of the symbolic run: an input element, the zero, or the sum of two values."""
 
-    __slots__ = ("left", "right", "slot", "seq", "uses", "via_left", "stage")
+    __slots__ = ("left", "right", "slot", "seq", "uses", "via_left", "stage", "user", "leafy")
     dtype = np.dtype(object)  # general_sum asks a result for its dtype
     made = 0
 
@@ -82,6 +82,7 @@ class _Sym:
         self.seq = _Sym.made  # creation order: every value is made after the values it adds
         _Sym.made += 1
         self.uses, self.via_left, self.stage = 0, False, 0
+        self.user, self.leafy = None, False
 
     def __add__(self, other):
         if not isinstance(other, _Sym):
@@ -213,27 +214,43 @@ def _chains(outputs):
         if node.slot is not None:
             continue
         heads.append(node)
-        node.left.via_left = True
+        node.left.via_left, node.left.user = True, node
         for child in (node.left, node.right):
             child.uses += 1
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
-    chains = {}
-    for head in sorted(heads, key=lambda node: node.seq):
-        if head.uses == 1 and head.via_left:
+    chains, heads = {}, sorted(heads, key=lambda node: node.seq)
+    for node in heads:  # children first: a sum of input elements only, added in one chain
+        node.leafy = node.right.slot is not None and node.left.slot is not None or \
+            node.left.leafy and node.left.uses == 1 and node.right.slot is not None
+    for head in heads:
+        if head.uses == 1 and head.via_left and not _cut(head):
             continue  # part of its user's chain
         chain, node = [], head
         while True:
             chain.append(node.right)
             node = node.left
-            if node.slot is not None or node.uses != 1:
+            if node.slot is not None or node.uses != 1 or _cut(node):
                 break
         chain.append(node)
         chain.reverse()
         head.stage = 1 + max(element.stage for element in chain)
         chains[head] = chain
     return chains
+
+
+# A chain of input elements that its user continues with sums (torch's cascade: a block of
+# the input, then the other blocks' sums) is cut there: its lanes would have to be gathered
+# from the input and from a stage's results at once; cut, the input's part is one long strided
+# view with every other block's, and the sums' part a view of that stage's results
+CUT_AT_INPUT = True
+
+
+def _cut(node):
+    """Whether ``node``, the left side of its user, starts a chain of its own rather than
+    continuing its user's: it adds input elements only, its user a sum."""
+    return CUT_AT_INPUT and node.leafy and node.user.right.slot is None
 
 
 def _compile(outputs, n, shape, out_shape, dtype, scalar):
@@ -256,16 +273,24 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     for heads in by_stage[1:final]:
         if SORT_LANES:
             heads.sort(key=lambda h: (len(chains[h]), [element.slot for element in chains[h]]))
-        index = _index([chains[h] for h in heads])
-        views, rest = _views(buffer, index)
-        for lanes, view in views:  # each its own add.reduce: no gather
-            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:]),
-                                _rows(view)))
-            size = _place([heads[i] for i in lanes], size)
-        if rest:
-            gather = _gather(index[:, rest])
+            # chains of one length at a time: a shorter one's front padding would break a view
+            groups = [[h for h in heads if len(chains[h]) == n]
+                      for n in sorted({len(chains[h]) for h in heads})]
+        else:
+            groups = [heads]
+        left = []
+        for group in groups:
+            index = _index([chains[h] for h in group])
+            views, rest = _views(buffer, index)
+            for lanes, view in views:  # each its own add.reduce: no gather
+                plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:]),
+                                    _rows(view)))
+                size = _place([group[i] for i in lanes], size)
+            left += [group[i] for i in rest]
+        if left:  # the rest in one gather
+            gather = _gather(_index([chains[h] for h in left]))
             plan.stages.append((None, gather, buffer[size:size + gather.shape[1]], None))
-            _place([heads[i] for i in rest], size)
+            _place(left, size)
             size += gather.shape[1]
     index = _index([chains[o] for o in outputs])
     views, rest = _views(buffer, index)
