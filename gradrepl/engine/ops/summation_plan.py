@@ -101,7 +101,7 @@ _ZERO = _Sym(slot=0)
 class _Plan:
     """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
 
-    __slots__ = ("buffer", "input_view", "stages", "final", "n_out", "out_shape", "half",
+    __slots__ = ("buffer", "input_view", "blocks", "stages", "final", "n_out", "out_shape", "half",
                  "scalar", "in_use")
 
     def run(self, a):
@@ -116,7 +116,13 @@ class _Plan:
     def _run(self, a):
         # positional arguments and item assignment: numpy parses keywords and dispatches
         # np.copyto in Python, a tenth of a small sum's time
-        self.input_view[...] = a
+        if self.blocks is None:
+            self.input_view[...] = a
+        else:  # copy order "B": the cascade's first blocks transposed, the rest in C order
+            flat = a.reshape(-1)
+            blocks, shape, end, rest = self.blocks
+            blocks[...] = flat[:end].reshape(shape)
+            rest[...] = flat[end:]
         buffer = self.buffer
         for view, index, out, rows in self.stages:
             if rows is not None:  # two or three rows of a view: binary adds, in order
@@ -154,7 +160,7 @@ def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order=
     fall on long strided views of the buffer (rather than gathers or short inner loops) is not."""
     n = int(np.prod(shape))
     leaves = np.empty(n, dtype=object)
-    slots = _copy_slots(shape, copy_order)
+    slots = _copy_slots(shape, copy_order, dtype)
     for i in range(n):
         leaves[i] = _Sym(slot=slots[i])
     symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
@@ -164,21 +170,49 @@ def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order=
     plan = _compile(outputs, n, shape, out_shape, dtype, scalar)
     if copy_order == "F":
         plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
+    elif copy_order == "B":
+        n_blocks, step, width = _first_blocks(n, dtype)
+        end = n_blocks * step * width
+        plan.blocks = (plan.buffer[1:1 + end].reshape(step, n_blocks, width).transpose(1, 0, 2),
+                       (n_blocks, step, width), end, plan.buffer[1 + end:1 + n])
     return plan
 
 
-def _copy_slots(shape, copy_order):
+def _copy_slots(shape, copy_order, dtype=None):
     """The buffer slot of each input element, in C order of the input's indices."""
     n = int(np.prod(shape))
     if copy_order == "C":
         return range(1, 1 + n)
+    if copy_order == "B":
+        n_blocks, step, width = _first_blocks(n, dtype)
+        end = n_blocks * step * width
+        head = np.arange(end).reshape(step, n_blocks, width).transpose(1, 0, 2).reshape(-1)
+        return (1 + np.concatenate([head, np.arange(end, n)])).tolist()
     return (1 + np.arange(n).reshape(shape[::-1]).T.reshape(-1)).tolist()
+
+
+def _first_blocks(n, dtype):
+    """The first level of the cascade in the whole sum of a contiguous run of ``n`` (summation's
+    _sum_contiguous): (blocks, rows per block, elements per row)."""
+    load, lanes = summation._VECTOR[dtype][1:]
+    rows = n // load // summation._ILP
+    step = max(summation._MIN_BLOCK, 1 << (summation._ceil_log2(max(rows, 1)) // 4))
+    return rows // step, step, summation._ILP * load
+
+
+def _blocked(a, dims, dtype):
+    """Whether copy order "B" applies: the whole sum of a C-contiguous array whose cascade has
+    two or more first-level blocks (with one, "B" is "C"); float32 and float64 (half loads two
+    vectors per step)."""
+    return len(dims) == a.ndim and a.flags.c_contiguous and dtype != _F16 and \
+        _first_blocks(a.size, dtype)[0] >= 2
 
 
 # Copy orders a plan tries: reversing the axes turns a row sum's lanes (8 per row, a short inner
 # loop per row) into columns of every row at once, at the price of a transposing copy
 COPY_ORDERS = ("C", "F")
 _TIMING_RUNS = 9
+BLOCKED = True  # copy order "B" for whole sums of C-contiguous arrays
 SORT_LANES = True
 
 
@@ -188,6 +222,11 @@ def fastest(a, dims, keepdim, out_shape, dtype):
     load falls on all of them. Every candidate adds the same tree, so the choice changes only
     the time."""
     orders = COPY_ORDERS if a.ndim > 1 else ("C",)
+    if BLOCKED and _blocked(a, dims, dtype):
+        # the whole sum's first stage (step rows of each block, every block's 32 lanes) as one
+        # view with the blocks' lanes side by side: step inner loops of blocks * 32 rather
+        # than step * blocks loops of 32 (numpy's reduce pays ~280 instructions per inner loop)
+        orders = orders + ("B",)
     plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order)
              for order in orders]
     if len(plans) == 1:
@@ -268,6 +307,7 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     plan.in_use = threading.Lock()
     plan.buffer = buffer = np.zeros(size, dtype=summation._VECTOR[dtype][0])
     plan.input_view = buffer[1:1 + n].reshape(shape)
+    plan.blocks = None
     plan.stages = []
     size = 1 + n
     for heads in by_stage[1:final]:
