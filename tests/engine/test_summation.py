@@ -117,7 +117,7 @@ def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort
     # input copied in any order (C, axes reversed, the cascade's first blocks transposed), its stages' lanes sorted by their slots or not, short view
     # stages as binary adds or not, a chain of input elements continued by sums cut or not
     a, dims, keepdim = case
-    monkeypatch.setattr(summation_plan, "CUT_AT_INPUT", cut_at_input)
+    monkeypatch.setattr(summation_plan, "CUTS", (cut_at_input,))
     monkeypatch.setattr(summation_plan, "COPY_ORDERS", (copy_order,))
     monkeypatch.setattr(summation_plan, "BLOCKED", False)  # "B" only when drawn, on any layout
     monkeypatch.setattr(summation_plan, "SORT_LANES", sort_lanes)

@@ -154,7 +154,7 @@ _add = np.add
 ADDS_UPTO = 3
 
 
-def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order="C"):
+def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order="C", cut=None):
     """The plan for arrays of this layout. ``copy_order`` is how the input is copied into the
     buffer ("C", or "F": its axes reversed); the tree is the same either way, but which stages
     fall on long strided views of the buffer (rather than gathers or short inner loops) is not."""
@@ -167,7 +167,8 @@ def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order=
     result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
     scalar = isinstance(result, _Sym)
     outputs = [result] if scalar else list(result.reshape(-1))
-    plan = _compile(outputs, n, shape, out_shape, dtype, scalar)
+    plan = _compile(outputs, n, shape, out_shape, dtype, scalar,
+                    CUT_AT_INPUT if cut is None else cut)
     if copy_order == "F":
         plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
     elif copy_order == "B":
@@ -227,8 +228,10 @@ def fastest(a, dims, keepdim, out_shape, dtype):
         # view with the blocks' lanes side by side: step inner loops of blocks * 32 rather
         # than step * blocks loops of 32 (numpy's reduce pays ~280 instructions per inner loop)
         orders = orders + ("B",)
-    plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order)
-             for order in orders]
+    # cut or not: cut, the big stages are views, but small sums get more stages (10x10's
+    # sum(0): 3.5 -> 4.8 us), so the timing chooses that too
+    plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order, cut)
+             for order in orders for cut in CUTS]
     if len(plans) == 1:
         return plans[0]
     best = [float("inf")] * len(plans)
@@ -244,7 +247,7 @@ def _timed(plan, a):
     return _clock() - start
 
 
-def _chains(outputs):
+def _chains(outputs, cut=False):
     """The tree cut into chains, keyed by the value each computes: [base, x1, x2 ...] is
     ((base + x1) + x2) ...; a sum used once, as the left side of another, continues its chain."""
     stack, seen, heads = list(outputs), {id(o) for o in outputs}, []
@@ -264,13 +267,13 @@ def _chains(outputs):
         node.leafy = node.right.slot is not None and node.left.slot is not None or \
             node.left.leafy and node.left.uses == 1 and node.right.slot is not None
     for head in heads:
-        if head.uses == 1 and head.via_left and not _cut(head):
+        if head.uses == 1 and head.via_left and not (cut and _cut(head)):
             continue  # part of its user's chain
         chain, node = [], head
         while True:
             chain.append(node.right)
             node = node.left
-            if node.slot is not None or node.uses != 1 or _cut(node):
+            if node.slot is not None or node.uses != 1 or cut and _cut(node):
                 break
         chain.append(node)
         chain.reverse()
@@ -280,20 +283,22 @@ def _chains(outputs):
 
 
 # A chain of input elements that its user continues with sums (torch's cascade: a block of
-# the input, then the other blocks' sums) is cut there: its lanes would have to be gathered
-# from the input and from a stage's results at once; cut, the input's part is one long strided
-# view with every other block's, and the sums' part a view of that stage's results
+# the input, then the other blocks' sums) may be cut there: uncut, its lanes are gathered from
+# the input and from a stage's results at once; cut, the input's part is one long strided
+# view with every other block's, and the sums' part a view of that stage's results, at the
+# price of a stage more. `fastest` tries each of CUTS; build's default is CUT_AT_INPUT
 CUT_AT_INPUT = True
+CUTS = (False, True)
 
 
 def _cut(node):
-    """Whether ``node``, the left side of its user, starts a chain of its own rather than
-    continuing its user's: it adds input elements only, its user a sum."""
-    return CUT_AT_INPUT and node.leafy and node.user.right.slot is None
+    """Whether ``node``, the left side of its user, may start a chain of its own rather than
+    continue its user's: it adds input elements only, its user a sum."""
+    return node.leafy and node.user.right.slot is None
 
 
-def _compile(outputs, n, shape, out_shape, dtype, scalar):
-    chains = _chains(outputs)
+def _compile(outputs, n, shape, out_shape, dtype, scalar, cut):
+    chains = _chains(outputs, cut)
     final = max(o.stage for o in outputs)
     for o in outputs:
         o.stage = final  # the results come out of one last stage, in order
