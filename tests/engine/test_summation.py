@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -107,15 +108,18 @@ def test_a_reduction_numpy_would_sum_pairwise_is_not_taken_for_a_chain():
 
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(case=_summed_arrays(), copy_order=st.sampled_from(["C", "F"]), sort_lanes=st.booleans(),
-       adds_upto=st.sampled_from([0, 3]))
-def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort_lanes, adds_upto):
+@given(case=_summed_arrays(), copy_order=st.sampled_from(["C", "F", "B"]), sort_lanes=st.booleans(),
+       adds_upto=st.sampled_from([0, 3]), cut_at_input=st.booleans())
+def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort_lanes, adds_upto,
+                                             cut_at_input):
     # summation_plan runs torch's tree in stages, padding short chains with +0.0 (which only
     # changes the sign of a zero the final + 0 normalises): a plan built on the first call, its
-    # input copied in either order, its stages' lanes sorted by their slots or not, short view
-    # stages as binary adds or not
+    # input copied in any order (C, axes reversed, the cascade's first blocks transposed), its stages' lanes sorted by their slots or not, short view
+    # stages as binary adds or not, a chain of input elements continued by sums cut or not
     a, dims, keepdim = case
+    monkeypatch.setattr(summation_plan, "CUTS", (cut_at_input,))
     monkeypatch.setattr(summation_plan, "COPY_ORDERS", (copy_order,))
+    monkeypatch.setattr(summation_plan, "BLOCKED", False)  # "B" only when drawn, on any layout
     monkeypatch.setattr(summation_plan, "SORT_LANES", sort_lanes)
     monkeypatch.setattr(summation_plan, "ADDS_UPTO", adds_upto)
     monkeypatch.setattr(summation_plan, "BUILD_ON_CALL", 1)
@@ -196,7 +200,7 @@ def test_a_plan_is_built_once_a_key_is_summed_often_and_returns_fresh_arrays(mon
 
 @pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (3, 7, 33)])
 @pytest.mark.parametrize("dims", [None, (0,), (1,)])
-def test_a_plan_for_the_benchmarks_sizes(shape, dims):
+def test_a_plan_for_the_benchmarks_sizes(monkeypatch, shape, dims):
     # stages of many lanes: strided views of the buffer, and gathers of what is left over
     rng = np.random.default_rng(5)
     a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape)).astype(np.float32)
@@ -204,12 +208,15 @@ def test_a_plan_for_the_benchmarks_sizes(shape, dims):
     for layout in (a, a.T, np.asfortranarray(a)):
         out_shape = tuple(s for ax, s in enumerate(layout.shape) if ax not in all_dims)
         general = np.asarray(summation.general_sum(layout, all_dims, False, out_shape, a.dtype))
-        for copy_order in ("C", "F"):
+        for copy_order, cut in itertools.product(("C", "F", "B"), (True, False)):
+            monkeypatch.setattr(summation_plan, "CUT_AT_INPUT", cut)
             plan = summation_plan.build(layout.shape, layout.strides, 4, all_dims, False,
                                         out_shape, a.dtype, copy_order)
             assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()
+        monkeypatch.undo()
         fastest = summation_plan.fastest(layout, all_dims, False, out_shape, a.dtype)
         assert np.asarray(fastest.run(layout)).tobytes() == general.tobytes()
+        assert np.asarray(fastest.run(layout * 2)).tobytes() == (general * 2).tobytes()
 
 
 def test_a_plan_in_use_sends_the_next_call_to_the_general_path():

@@ -16,6 +16,9 @@ Shorter chains are padded at the front with the buffer's +0.0. ``0 + x`` is ``x`
 -0.0 (which becomes +0.0), and an intermediate zero's sign can only reach a result that is itself
 zero (``y + 0.0 == y + -0.0`` for every y but a zero; inf and nan are unchanged by either), while
 torch's result is always added to an output filled with 0, so a zero result is +0.0 both ways.
+Every plan of a key adds the same tree; its candidates differ in where values sit (the input's
+copy order: C, axes reversed, or a whole sum's first cascade blocks transposed) and in where
+chains are cut (CUTS), and ``fastest`` keeps the one that runs fastest on the input.
 The property tests in tests/engine/test_summation.py check plans against the general path.
 """
 
@@ -73,7 +76,7 @@ def planned_sum(a, dims: tuple, keepdim: bool, out_shape: tuple, dtype, passed_d
 class _Sym:
     """One value of the symbolic run: an input element, the zero, or the sum of two values."""
 
-    __slots__ = ("left", "right", "slot", "seq", "uses", "via_left", "stage")
+    __slots__ = ("left", "right", "slot", "seq", "uses", "via_left", "stage", "user", "leafy")
     dtype = np.dtype(object)  # general_sum asks a result for its dtype
     made = 0
 
@@ -82,6 +85,7 @@ class _Sym:
         self.seq = _Sym.made  # creation order: every value is made after the values it adds
         _Sym.made += 1
         self.uses, self.via_left, self.stage = 0, False, 0
+        self.user, self.leafy = None, False
 
     def __add__(self, other):
         if not isinstance(other, _Sym):
@@ -100,7 +104,7 @@ _ZERO = _Sym(slot=0)
 class _Plan:
     """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
 
-    __slots__ = ("buffer", "input_view", "stages", "final", "n_out", "out_shape", "half",
+    __slots__ = ("buffer", "input_view", "blocks", "stages", "final", "n_out", "out_shape", "half",
                  "scalar", "in_use")
 
     def run(self, a):
@@ -115,7 +119,13 @@ class _Plan:
     def _run(self, a):
         # positional arguments and item assignment: numpy parses keywords and dispatches
         # np.copyto in Python, a tenth of a small sum's time
-        self.input_view[...] = a
+        if self.blocks is None:
+            self.input_view[...] = a
+        else:  # copy order "B": the cascade's first blocks transposed, the rest in C order
+            flat = a.reshape(-1)
+            blocks, shape, end, rest = self.blocks
+            blocks[...] = flat[:end].reshape(shape)
+            rest[...] = flat[end:]
         buffer = self.buffer
         for view, index, out, rows in self.stages:
             if rows is not None:  # two or three rows of a view: binary adds, in order
@@ -147,37 +157,66 @@ _add = np.add
 ADDS_UPTO = 3
 
 
-def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order="C"):
+def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order="C", cut=None):
     """The plan for arrays of this layout. ``copy_order`` is how the input is copied into the
     buffer ("C", or "F": its axes reversed); the tree is the same either way, but which stages
     fall on long strided views of the buffer (rather than gathers or short inner loops) is not."""
     n = int(np.prod(shape))
     leaves = np.empty(n, dtype=object)
-    slots = _copy_slots(shape, copy_order)
+    slots = _copy_slots(shape, copy_order, dtype)
     for i in range(n):
         leaves[i] = _Sym(slot=slots[i])
     symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
     result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
     scalar = isinstance(result, _Sym)
     outputs = [result] if scalar else list(result.reshape(-1))
-    plan = _compile(outputs, n, shape, out_shape, dtype, scalar)
+    plan = _compile(outputs, n, shape, out_shape, dtype, scalar,
+                    CUT_AT_INPUT if cut is None else cut)
     if copy_order == "F":
         plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
+    elif copy_order == "B":
+        n_blocks, step, width = _first_blocks(n, dtype)
+        end = n_blocks * step * width
+        plan.blocks = (plan.buffer[1:1 + end].reshape(step, n_blocks, width).transpose(1, 0, 2),
+                       (n_blocks, step, width), end, plan.buffer[1 + end:1 + n])
     return plan
 
 
-def _copy_slots(shape, copy_order):
+def _copy_slots(shape, copy_order, dtype=None):
     """The buffer slot of each input element, in C order of the input's indices."""
     n = int(np.prod(shape))
     if copy_order == "C":
         return range(1, 1 + n)
+    if copy_order == "B":
+        n_blocks, step, width = _first_blocks(n, dtype)
+        end = n_blocks * step * width
+        head = np.arange(end).reshape(step, n_blocks, width).transpose(1, 0, 2).reshape(-1)
+        return (1 + np.concatenate([head, np.arange(end, n)])).tolist()
     return (1 + np.arange(n).reshape(shape[::-1]).T.reshape(-1)).tolist()
+
+
+def _first_blocks(n, dtype):
+    """The first level of the cascade in the whole sum of a contiguous run of ``n`` (summation's
+    _sum_contiguous): (blocks, rows per block, elements per row)."""
+    load, lanes = summation._VECTOR[dtype][1:]
+    rows = n // load // summation._ILP
+    step = max(summation._MIN_BLOCK, 1 << (summation._ceil_log2(max(rows, 1)) // 4))
+    return rows // step, step, summation._ILP * load
+
+
+def _blocked(a, dims, dtype):
+    """Whether copy order "B" applies: the whole sum of a C-contiguous array whose cascade has
+    two or more first-level blocks (with one, "B" is "C"); float32 and float64 (half loads two
+    vectors per step)."""
+    return len(dims) == a.ndim and a.flags.c_contiguous and dtype != _F16 and \
+        _first_blocks(a.size, dtype)[0] >= 2
 
 
 # Copy orders a plan tries: reversing the axes turns a row sum's lanes (8 per row, a short inner
 # loop per row) into columns of every row at once, at the price of a transposing copy
 COPY_ORDERS = ("C", "F")
 _TIMING_RUNS = 9
+BLOCKED = True  # copy order "B" for whole sums of C-contiguous arrays
 SORT_LANES = True
 
 
@@ -187,8 +226,15 @@ def fastest(a, dims, keepdim, out_shape, dtype):
     load falls on all of them. Every candidate adds the same tree, so the choice changes only
     the time."""
     orders = COPY_ORDERS if a.ndim > 1 else ("C",)
-    plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order)
-             for order in orders]
+    if BLOCKED and _blocked(a, dims, dtype):
+        # the whole sum's first stage (step rows of each block, every block's 32 lanes) as one
+        # view with the blocks' lanes side by side: step inner loops of blocks * 32 rather
+        # than step * blocks loops of 32 (numpy's reduce pays ~280 instructions per inner loop)
+        orders = orders + ("B",)
+    # cut or not: cut, the big stages are views, but small sums get more stages (10x10's
+    # sum(0): 3.5 -> 4.8 us), so the timing chooses that too
+    plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order, cut)
+             for order in orders for cut in CUTS]
     if len(plans) == 1:
         return plans[0]
     best = [float("inf")] * len(plans)
@@ -204,7 +250,7 @@ def _timed(plan, a):
     return _clock() - start
 
 
-def _chains(outputs):
+def _chains(outputs, cut=False):
     """The tree cut into chains, keyed by the value each computes: [base, x1, x2 ...] is
     ((base + x1) + x2) ...; a sum used once, as the left side of another, continues its chain."""
     stack, seen, heads = list(outputs), {id(o) for o in outputs}, []
@@ -213,21 +259,24 @@ def _chains(outputs):
         if node.slot is not None:
             continue
         heads.append(node)
-        node.left.via_left = True
+        node.left.via_left, node.left.user = True, node
         for child in (node.left, node.right):
             child.uses += 1
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
-    chains = {}
-    for head in sorted(heads, key=lambda node: node.seq):
-        if head.uses == 1 and head.via_left:
+    chains, heads = {}, sorted(heads, key=lambda node: node.seq)
+    for node in heads:  # children first: a sum of input elements only, added in one chain
+        node.leafy = node.right.slot is not None and node.left.slot is not None or \
+            node.left.leafy and node.left.uses == 1 and node.right.slot is not None
+    for head in heads:
+        if head.uses == 1 and head.via_left and not (cut and _cut(head)):
             continue  # part of its user's chain
         chain, node = [], head
         while True:
             chain.append(node.right)
             node = node.left
-            if node.slot is not None or node.uses != 1:
+            if node.slot is not None or node.uses != 1 or cut and _cut(node):
                 break
         chain.append(node)
         chain.reverse()
@@ -236,8 +285,23 @@ def _chains(outputs):
     return chains
 
 
-def _compile(outputs, n, shape, out_shape, dtype, scalar):
-    chains = _chains(outputs)
+# A chain of input elements that its user continues with sums (torch's cascade: a block of
+# the input, then the other blocks' sums) may be cut there: uncut, its lanes are gathered from
+# the input and from a stage's results at once; cut, the input's part is one long strided
+# view with every other block's, and the sums' part a view of that stage's results, at the
+# price of a stage more. `fastest` tries each of CUTS; build's default is CUT_AT_INPUT
+CUT_AT_INPUT = True
+CUTS = (False, True)
+
+
+def _cut(node):
+    """Whether ``node``, the left side of its user, may start a chain of its own rather than
+    continue its user's: it adds input elements only, its user a sum."""
+    return node.leafy and node.user.right.slot is None
+
+
+def _compile(outputs, n, shape, out_shape, dtype, scalar, cut):
+    chains = _chains(outputs, cut)
     final = max(o.stage for o in outputs)
     for o in outputs:
         o.stage = final  # the results come out of one last stage, in order
@@ -251,21 +315,30 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar):
     plan.in_use = threading.Lock()
     plan.buffer = buffer = np.zeros(size, dtype=summation._VECTOR[dtype][0])
     plan.input_view = buffer[1:1 + n].reshape(shape)
+    plan.blocks = None
     plan.stages = []
     size = 1 + n
     for heads in by_stage[1:final]:
         if SORT_LANES:
             heads.sort(key=lambda h: (len(chains[h]), [element.slot for element in chains[h]]))
-        index = _index([chains[h] for h in heads])
-        views, rest = _views(buffer, index)
-        for lanes, view in views:  # each its own add.reduce: no gather
-            plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:]),
-                                _rows(view)))
-            size = _place([heads[i] for i in lanes], size)
-        if rest:
-            gather = _gather(index[:, rest])
+            # chains of one length at a time: a shorter one's front padding would break a view
+            groups = [[h for h in heads if len(chains[h]) == n]
+                      for n in sorted({len(chains[h]) for h in heads})]
+        else:
+            groups = [heads]
+        left = []
+        for group in groups:
+            index = _index([chains[h] for h in group])
+            views, rest = _views(buffer, index)
+            for lanes, view in views:  # each its own add.reduce: no gather
+                plan.stages.append((view, None, buffer[size:size + len(lanes)].reshape(view.shape[1:]),
+                                    _rows(view)))
+                size = _place([group[i] for i in lanes], size)
+            left += [group[i] for i in rest]
+        if left:  # the rest in one gather
+            gather = _gather(_index([chains[h] for h in left]))
             plan.stages.append((None, gather, buffer[size:size + gather.shape[1]], None))
-            _place([heads[i] for i in rest], size)
+            _place(left, size)
             size += gather.shape[1]
     index = _index([chains[o] for o in outputs])
     views, rest = _views(buffer, index)
