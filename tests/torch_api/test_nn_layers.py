@@ -91,6 +91,21 @@ def test_dropout_masks_match_torch(real_torch, p, shape, dtype):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("layout", ["t", "permute", "strided_t", "slice", "size_one"])
+def test_dropout_mask_follows_the_inputs_memory_order(real_torch, layout):
+    """torch draws the mask into empty_like(input), which keeps a transposed or permuted input's
+    order in memory, and fills it in memory order: the same draws land elsewhere."""
+    views = {"t": lambda x: x.reshape(7, 6).t(), "permute": lambda x: x.reshape(2, 3, 7).permute(2, 0, 1),
+             "strided_t": lambda x: x.reshape(6, 7)[:, ::2].t(), "slice": lambda x: x.reshape(6, 7)[:, 1:4],
+             "size_one": lambda x: x.reshape(6, 1, 7).permute(2, 1, 0)}
+
+    def build(lib):
+        base = leaf(lib, 42)
+        return lib.nn.functional.dropout(views[layout](base), 0.5), [base]
+    compare(real_torch, build)
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("args,kw", [((2,), {}), ((3, 2, 1), {}),
                                      ((2,), {"ceil_mode": True, "dilation": 2})])
 def test_max_pool2d_exact(real_torch, args, kw):
