@@ -205,13 +205,14 @@ def test_transcendental_activations(real_torch, name, kw):
     compare(real_torch, build, ulps=0 if name in SLEEF_ACTIVATIONS else 8)
 
 
-# ATen's kernels for these call SLEEF's exp/expm1 on whole vectors and glibc's on the rest (not
-# MKL's), both of which gradrepl reproduces: bit for bit at every size, layout and float dtype
-SLEEF_ACTIVATIONS = {"elu", "silu"}
+# ATen's kernels for these call SLEEF's exp/expm1/log1p on whole vectors and glibc's on the rest
+# (not MKL's), both of which gradrepl reproduces: bit for bit at every size, layout and float dtype
+SLEEF_ACTIVATIONS = {"elu", "silu", "softplus"}
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name,kw", [("elu", {}), ("elu", {"alpha": 0.5}), ("silu", {})])
+@pytest.mark.parametrize("name,kw", [("elu", {}), ("elu", {"alpha": 0.5}), ("silu", {}),
+                                     ("softplus", {}), ("softplus", {"beta": 2, "threshold": 3})])
 @pytest.mark.parametrize("shape,layout,dtype", [
     ((7,), "", None), ((4, 13), "", None), ((1, 129), "", None), ((33, 5), "t", None),
     ((3, 65), "", "float64"), ((1000, 17), "", None)])

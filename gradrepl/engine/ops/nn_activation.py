@@ -64,6 +64,8 @@ def _row(name, grad_fn_name, forward, grad, kernel, params=(), twice=None):
 
 
 _FLOAT_PAIR = (np.dtype(np.float32), np.dtype(np.float64))
+_LOG1P_SLEEF = {np.dtype(np.float32): _sleef_single.log1pf,
+                np.dtype(np.float64): _sleef_double.log1p}
 _EXPM1_SLEEF = {np.dtype(np.float32): _sleef_single.expm1f,
                 np.dtype(np.float64): _sleef_double.expm1}
 
@@ -241,6 +243,18 @@ SILU = _row("silu", "SiluBackward0", _silu, _silu_grad, "silu_cpu", twice=_silu_
 # softplus --------------------------------------------------------------------------------------
 def _softplus(a, beta, threshold):
     t = a.dtype.type
+    if a.dtype in _FLOAT_PAIR:
+        # softplus_kernel: log1p(exp(x * beta)) / beta where x * beta <= threshold, SLEEF's exp
+        # and log1p on whole vectors, glibc's on the rest (not MKL's exp)
+        def step(exp, log1p):
+            def f(x):
+                scaled = x * t(beta)
+                return np.where(scaled > t(threshold), x, log1p(exp(scaled)) / t(beta))
+            return f
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _loops.elementwise(
+                a, step(_sleef_exp, lambda x: _LOG1P_SLEEF[x.dtype](x)),
+                step(lambda x: _libm.call("exp", x), lambda x: _libm.call("log1p", x)))
     scaled = a * t(beta)
     with np.errstate(over="ignore"):
         soft = _un.LOG1P.forward(_exp(scaled)) / t(beta)
@@ -249,6 +263,17 @@ def _softplus(a, beta, threshold):
 
 def _softplus_grad(a, g, beta, threshold):
     t = a.dtype.type
+    if a.dtype in _FLOAT_PAIR:
+        # softplus_backward_kernel: z = exp(x * beta); g * z / (z + 1), SLEEF / glibc as above
+        def step(exp):
+            def f(d, x):
+                scaled = x * t(beta)
+                z = exp(scaled)
+                return np.where(scaled > t(threshold), d, d * z / (z + t(1)))
+            return f
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _loops.elementwise_pair(np.asarray(g, a.dtype), a, step(_sleef_exp),
+                                           step(lambda x: _libm.call("exp", x)))
     scaled = a * t(beta)
     with np.errstate(over="ignore", invalid="ignore"):
         z = _exp(scaled)
