@@ -178,7 +178,8 @@ def test_binary_cross_entropy_with_logits(real_torch, options, reduction):
         kw = {k: lib.rand(33) * 3 for k in options}
         return lib.nn.functional.binary_cross_entropy_with_logits(
             x, lib.rand(70, 33), reduction=reduction, **kw), [x]
-    compare(real_torch, build, ulps=8)
+    # log_sigmoid (SLEEF's exp and log1p on every element) and sigmoid, as torch's kernels
+    compare(real_torch, build)
 
 
 @pytest.mark.torch
