@@ -62,21 +62,34 @@ def _significands() -> np.ndarray:
     return ((1 << 17) + np.cumsum(steps, dtype=np.int64)).astype(np.float64) * 2.0 ** -17
 
 
+@functools.cache
+def _estimate_bits() -> np.ndarray:
+    """The table as float32 bit patterns of values in (0.5, 1)."""
+    return _significands().astype(_F32).view(np.int32)
+
+
 def rsqrt14(x: np.ndarray) -> np.ndarray:
     """``vrsqrt14ps`` of positive normal float32 values (an array)."""
-    bits = x.view(np.uint32).astype(np.int64)
+    bits = x.view(np.int32)
     exponent = (bits >> 23) - 127
-    mantissa = bits & 0x7FFFFF
     odd = exponent & 1
-    estimate = _significands()[(odd << 15) | (mantissa >> 8)]
-    estimate[(mantissa == 0) & (odd == 0)] = 1.0
-    return np.ldexp(estimate, -((exponent - odd) >> 1)).astype(_F32)
+    index = (odd << 15) | ((bits & 0x7FFFFF) >> 8)
+    # x = y * 4**k with y in [1, 4): the estimate of y, its exponent lowered by k
+    estimate = _estimate_bits()[index] - (((exponent - odd) >> 1) << 23)
+    # an exact power of four (mantissa 0, even exponent) has its exact root: 2**-k
+    exact = (bits & 0x7FFFFF | odd) == 0
+    if exact.any():
+        estimate[exact] = (127 - (exponent[exact] >> 1)) << 23
+    return estimate.view(_F32)
 
 
 def sqrt32(x: np.ndarray) -> np.ndarray:
     """MKL's float32 square root (Intel, AVX-512) of a float32 array or scalar."""
     if np.ndim(x) == 0:
         return sqrt32(np.reshape(x, 1))[0]
+    if x.size and _SMALL <= x.min() and x.max() < _INF:
+        # every value positive, normal and unscaled (an optimizer's running averages)
+        return _corrected(np.ascontiguousarray(x))
     result = np.sqrt(x)
     normal = (x > 0) & (x < _INF)
     if not normal.any():
@@ -86,13 +99,18 @@ def sqrt32(x: np.ndarray) -> np.ndarray:
     scaled = small.any()
     if scaled:
         v = np.where(small, (v.astype(np.float64) * 2.0 ** 64).astype(_F32), v)
+    root = _corrected(v)
+    if scaled:
+        root = np.where(small, root * np.float32(2.0 ** -32), root)
+    result[normal] = root
+    return result
+
+
+def _corrected(v: np.ndarray) -> np.ndarray:
+    """The estimate's root, corrected once, of contiguous positive normal values."""
     y = rsqrt14(v)
     s = v * y
     half = y * np.float32(0.5)
     # x - s * s is exact in float64 (s * s has 48 bits and cancels against x): one rounding
     residual = fused.fma32_exact_in_float64(-s, s, v)
-    root = fused.fma32(residual, half, s)
-    if scaled:
-        root = np.where(small, root * np.float32(2.0 ** -32), root)
-    result[normal] = root
-    return result
+    return fused.fma32(residual, half, s)
