@@ -86,6 +86,24 @@ def test_distances_exact(real_torch, call, shapes):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 7, 8, 12, 13, 20, 33, 65, 129, 255])
+def test_two_norm_of_contiguous_rows_exact(real_torch, n, dtype):
+    """ATen's vectorised 2-norm kernel (8 float or 4 double lanes, a left fold, a fused tail
+    with a float tail's groups of four unfused): the last dim of contiguous rows, trailing dims,
+    a whole tensor; and cosine_similarity and pairwise_distance, which reduce the last dim."""
+    for build in [lambda t, x: t.linalg.vector_norm(x, dim=-1),
+                  lambda t, x: x.reshape(50, 2, n).norm(dim=(1, 2), keepdim=True),
+                  lambda t, x: x.norm(),
+                  lambda t, x: t.nn.functional.cosine_similarity(x, x.flip(0) + 0.5),
+                  lambda t, x: t.nn.functional.pairwise_distance(x, x.flip(0))]:
+        def case(t):
+            x = leaf(t, 100, n, dtype=getattr(t, dtype))
+            return build(t, x), [x]
+        compare(real_torch, case)
+
+
+@pytest.mark.torch
 def test_pairwise_distance_other_p_within_ulps(real_torch):
     # the engine's general-p vector norm sums |x|**p in numpy's order, not ATen's
     compare(real_torch, _binary(lambda F, x, y: F.pairwise_distance(x, y, p=3.0), (4, 7), (7,)),

@@ -12,7 +12,14 @@ import math
 
 import numpy as np
 
+from gradrepl.engine import vector_math as _vector_math
 from gradrepl.engine.errors import UnsupportedError
+from gradrepl.engine.float_math import fused as _fused
+from gradrepl.engine.float_math import libm as _libm
+from gradrepl.engine.float_math import loops as _loops
+from gradrepl.engine.float_math import sleef as _sleef
+from gradrepl.engine.float_math import sleef_double as _sleef_double
+from gradrepl.engine.float_math import sleef_single as _sleef_single
 from gradrepl.engine.ops import nn_double_backward as _double
 from gradrepl.engine.ops import unary as _un
 from gradrepl.engine.ops.backends import arrays
@@ -56,6 +63,24 @@ def _row(name, grad_fn_name, forward, grad, kernel, params=(), twice=None):
                      derivatives={"self": derivative})
 
 
+_FLOAT_PAIR = (np.dtype(np.float32), np.dtype(np.float64))
+_LOG1P_SLEEF = {np.dtype(np.float32): _sleef_single.log1pf,
+                np.dtype(np.float64): _sleef_double.log1p}
+_EXPM1_SLEEF = {np.dtype(np.float32): _sleef_single.expm1f,
+                np.dtype(np.float64): _sleef_double.expm1}
+
+
+def _sleef_exp(x):
+    """SLEEF's exp, as ATen's ``Vectorized<T>::exp`` computes whole vectors (not MKL's)."""
+    return _sleef.expf(x) if x.dtype == np.float32 else _sleef.exp(x)
+
+
+def _fma_same(a, b, c):
+    if a.dtype == np.float32:
+        return _fused.fma32(a, b, c)
+    return _vector_math.fma64(a, b, c)
+
+
 def _exp(x):
     return _un.EXP.forward(x)
 
@@ -78,6 +103,18 @@ LEAKY_RELU = _row("leaky_relu", "LeakyReluBackward0", _leaky_relu, _leaky_relu_g
 # elu -------------------------------------------------------------------------------------------
 def _elu(a, alpha):
     t = a.dtype.type
+    if a.dtype in _FLOAT_PAIR:
+        # ATen's elu kernel: whole vectors take SLEEF's expm1(x * input_scale) * (alpha * scale)
+        # where x < 0, the scalar loop std::expm1 (glibc) where x <= 0
+        negative = t(alpha) * t(1.0)
+
+        def vector(x):
+            return np.where(x >= 0, x * t(1.0), _EXPM1_SLEEF[x.dtype](x * t(1.0)) * negative)
+
+        def scalar(x):
+            return np.where(x <= 0, _libm.call("expm1", x * t(1.0)) * negative, x * t(1.0))
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _loops.elementwise(a, vector, scalar)
     # the vectorised kernel: expm1(x * input_scale) * (alpha * scale) where x <= 0
     with np.errstate(over="ignore", invalid="ignore"):
         negative = _un.EXPM1.forward(a * t(1.0)) * t(alpha)
@@ -86,6 +123,18 @@ def _elu(a, alpha):
 
 def _elu_grad(a, g, alpha):
     t = a.dtype.type
+    if a.dtype in _FLOAT_PAIR:
+        # elu_backward_kernel: grad * input_scale * (alpha * scale) * exp(x * input_scale) where
+        # x <= 0, with SLEEF's exp on whole vectors and glibc's on the rest (not MKL's exp)
+        negative = t(alpha) * t(1.0)
+
+        def step(exp):
+            def f(d, x):
+                return np.where(x <= 0, d * t(1.0) * negative * exp(x * t(1.0)), d * t(1.0))
+            return f
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _loops.elementwise_pair(np.asarray(g, a.dtype), a, step(_sleef_exp),
+                                           step(lambda x: _libm.call("exp", x)))
     with np.errstate(over="ignore", invalid="ignore"):
         negative = g * t(1.0) * t(alpha) * _exp(a * t(1.0))
     return np.where(a <= 0, negative, g * t(1.0))
@@ -142,13 +191,43 @@ GELU = _row("gelu", "GeluBackward0", _gelu, _gelu_grad, "GeluKernelImpl",
 
 # silu ------------------------------------------------------------------------------------------
 def _silu(a):
-    return a / (a.dtype.type(1) + _exp(-a))
+    if a.dtype not in _FLOAT_PAIR:
+        return a / (a.dtype.type(1) + _exp(-a))
+    # ATen's silu_kernel: x / (1 + exp(-x)), SLEEF's exp on whole vectors, the C library's on the
+    # rest (the same split as sigmoid; not MKL's exp)
+    return _loops.elementwise(a, _silu_vector, _silu_scalar)
+
+
+def _silu_vector(x):
+    return x / (x.dtype.type(1) + _sleef_exp(-x))
+
+
+def _silu_scalar(x):
+    return x / (x.dtype.type(1) + _libm.call("exp", -x))
 
 
 def _silu_grad(a, g):
     one = a.dtype.type(1)
-    sigmoid = one / (one + _exp(-a))
-    return g * sigmoid * (one + a * (one - sigmoid))
+    if a.dtype not in _FLOAT_PAIR:
+        sigmoid = one / (one + _exp(-a))
+        return g * sigmoid * (one + a * (one - sigmoid))
+    # silu_backward_kernel: dy * s * (1 + x * (1 - s)), s = 1 / (1 + exp(-x)); the compiler
+    # fuses 1 + x * (1 - s) into one multiply-add in both the vector and the scalar loop
+    # (measured against torch 2.13, float and double, 7 to 100003 elements)
+    return _loops.elementwise_pair(np.asarray(g, a.dtype), a, _silu_grad_vector,
+                                   _silu_grad_scalar)
+
+
+def _silu_grad_with(exp):
+    def step(dy, x):
+        one = x.dtype.type(1)
+        s = one / (one + exp(-x))
+        return dy * s * _fma_same(x, one - s, one)
+    return step
+
+
+_silu_grad_vector = _silu_grad_with(_sleef_exp)
+_silu_grad_scalar = _silu_grad_with(lambda x: _libm.call("exp", x))
 
 
 def _silu_differentiable(grad, a):
@@ -164,6 +243,18 @@ SILU = _row("silu", "SiluBackward0", _silu, _silu_grad, "silu_cpu", twice=_silu_
 # softplus --------------------------------------------------------------------------------------
 def _softplus(a, beta, threshold):
     t = a.dtype.type
+    if a.dtype in _FLOAT_PAIR:
+        # softplus_kernel: log1p(exp(x * beta)) / beta where x * beta <= threshold, SLEEF's exp
+        # and log1p on whole vectors, glibc's on the rest (not MKL's exp)
+        def step(exp, log1p):
+            def f(x):
+                scaled = x * t(beta)
+                return np.where(scaled > t(threshold), x, log1p(exp(scaled)) / t(beta))
+            return f
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _loops.elementwise(
+                a, step(_sleef_exp, lambda x: _LOG1P_SLEEF[x.dtype](x)),
+                step(lambda x: _libm.call("exp", x), lambda x: _libm.call("log1p", x)))
     scaled = a * t(beta)
     with np.errstate(over="ignore"):
         soft = _un.LOG1P.forward(_exp(scaled)) / t(beta)
@@ -172,6 +263,17 @@ def _softplus(a, beta, threshold):
 
 def _softplus_grad(a, g, beta, threshold):
     t = a.dtype.type
+    if a.dtype in _FLOAT_PAIR:
+        # softplus_backward_kernel: z = exp(x * beta); g * z / (z + 1), SLEEF / glibc as above
+        def step(exp):
+            def f(d, x):
+                scaled = x * t(beta)
+                z = exp(scaled)
+                return np.where(scaled > t(threshold), d, d * z / (z + t(1)))
+            return f
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _loops.elementwise_pair(np.asarray(g, a.dtype), a, step(_sleef_exp),
+                                           step(lambda x: _libm.call("exp", x)))
     scaled = a * t(beta)
     with np.errstate(over="ignore", invalid="ignore"):
         z = _exp(scaled)

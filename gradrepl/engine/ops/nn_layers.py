@@ -277,8 +277,29 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return multiply(input, new_tensor(np.zeros((), dtype=input._data.dtype)))
     from gradrepl.engine.bernoulli import bernoulli_values
 
-    noise = new_tensor(bernoulli_values(tuple(input.shape), 1 - p, input._data.dtype))
-    return multiply(input, _arith.div(noise, 1 - p))
+    data = input._data
+    order = _layout_order(data)
+    if order is None:
+        noise = bernoulli_values(tuple(input.shape), 1 - p, data.dtype)
+    else:
+        # torch draws the mask into ``empty_like(input)``, which keeps the input's order of dims
+        # in memory (dense strides in that order), and bernoulli_ fills it in memory order
+        drawn = bernoulli_values(tuple(data.shape[d] for d in order), 1 - p, data.dtype)
+        noise = drawn.transpose(np.argsort(order))
+    return multiply(input, _arith.div(new_tensor(noise), 1 - p))
+
+
+def _layout_order(data):
+    """The input's dims from outermost to innermost in memory, as ``empty_like`` keeps them
+    (``infer_dense_strides``: by decreasing stride), or None for row-major order."""
+    if type(data) is not np.ndarray or data.ndim < 2 or data.flags.c_contiguous:
+        return None
+    order = sorted((d for d in range(data.ndim)),
+                   key=lambda d: (-data.strides[d] if data.shape[d] != 1 else 0, d))
+    sized = [d for d in order if data.shape[d] != 1]
+    if sized == sorted(sized):
+        return None
+    return order
 
 
 # ---------------------------------------------------------------------------------------------

@@ -320,7 +320,14 @@ BINARY_CROSS_ENTROPY = Primitive("binary_cross_entropy", "BinaryCrossEntropyBack
 
 
 def _log_sigmoid(x):
-    # torch's log_sigmoid kernel: min(x, 0) - log1p(exp(-|x|))
+    # torch's log_sigmoid kernel: min(x, 0) - log1p(exp(-|x|)), every element (the last partial
+    # vector too) through SLEEF's exp and log1p
+    if x.dtype in (np.float32, np.float64):
+        from gradrepl.engine.float_math import kernels, sleef
+
+        exp = sleef.expf if x.dtype == np.float32 else sleef.exp
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.minimum(x, x.dtype.type(0)) - kernels.log1p(exp(-np.abs(x)))
     return np.minimum(x, x.dtype.type(0)) - np.log1p(np.exp(-np.abs(x)))
 
 
@@ -337,6 +344,10 @@ def _bce_logits_forward(a, t, weight, pos_weight, reduction):
 
 
 def _sigmoid(a):
+    if a.dtype in (np.float32, np.float64):
+        from gradrepl.engine.float_math import kernels
+
+        return kernels.sigmoid(a)  # torch's sigmoid kernel (SLEEF / glibc), as its formula calls
     return np.reciprocal(np.exp(-a) + a.dtype.type(1))
 
 

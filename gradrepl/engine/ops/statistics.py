@@ -48,7 +48,10 @@ def _norm_forward(a, p, dims, keepdim, dtype):
     work = work.astype(np.float32) if work.dtype == np.float16 else work
     axes = dims if a.ndim else None
     magnitude = np.abs(work)
-    if p == 2:
+    rows = _last_dim_rows(a, work, p, dims)
+    if rows is not None:
+        out = np.sqrt(_squares_in_lanes(rows)).reshape(_reduced_shape(a.shape, dims, keepdim))
+    elif p == 2:
         out = np.sqrt(np.sum(magnitude * magnitude, axis=axes, keepdims=keepdim))
     elif p == 1:
         out = np.sum(magnitude, axis=axes, keepdims=keepdim)
@@ -61,6 +64,70 @@ def _norm_forward(a, p, dims, keepdim, dtype):
     else:
         out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
     return np.asarray(out).astype(dtype or a.dtype)
+
+
+def _last_dim_rows(a, work, p, dims):
+    """The rows torch's vectorised 2-norm kernel sums, or None where another kernel runs: ATen
+    takes it for p = 2 when the reduction, once TensorIterator coalesces dims, is over the
+    innermost contiguous dim of a float or double input whose result keeps its dtype (a 1-d or
+    whole contiguous tensor, or trailing dims of a contiguous one)."""
+    if p != 2 or work is not a or a.dtype not in _NORM_LANES or a.ndim == 0 or a.size == 0:
+        return None
+    if not a.flags.c_contiguous:
+        return None
+    reduced = sorted(d % a.ndim for d in dims) if dims is not None else list(range(a.ndim))
+    if reduced != list(range(a.ndim - len(reduced), a.ndim)):
+        return None
+    length = int(np.prod([a.shape[d] for d in reduced], dtype=np.int64))
+    return a.reshape(-1, length)
+
+
+def _reduced_shape(shape, dims, keepdim):
+    reduced = {d % len(shape) for d in dims} if dims is not None else set(range(len(shape)))
+    if keepdim:
+        return tuple(1 if d in reduced else n for d, n in enumerate(shape))
+    return tuple(n for d, n in enumerate(shape) if d not in reduced)
+
+
+# ATen's lanes for the 2-norm kernel (its AVX2 build: 8 floats, 4 doubles), and the groups the
+# compiler vectorised the float scalar tail in (products rounded, then added in order)
+_NORM_LANES = {np.dtype(np.float32): (8, 4), np.dtype(np.float64): (4, 0)}
+
+
+def _squares_in_lanes(rows: np.ndarray) -> np.ndarray:
+    """Each row's sum of squares as ATen's norm kernel adds it (norm_kernel_tensor_iterator_impl,
+    ``binary_kernel_reduce_lastdim``): lane j of a vector accumulator adds x[8i + j] ** 2 (the
+    product rounded, then the sum: no fused step), the lanes are folded left to right, and the
+    tail adds x ** 2 one by one, by a fused multiply-add, except that a float tail's groups of
+    four are products rounded then added in order. Measured against torch 2.13 on every length
+    1 to 39 and others up to 255 (tests/torch_api/test_nn_functional_extras.py)."""
+    lanes, group = _NORM_LANES[rows.dtype]
+    n = rows.shape[1]
+    full = n - n % lanes
+    if full:
+        blocks = rows[:, :full].reshape(rows.shape[0], -1, lanes)
+        # numpy's accumulate adds in order, in the array's dtype
+        acc = np.add.accumulate(blocks * blocks, axis=1)[:, -1, :]
+        total = np.add.accumulate(acc, axis=1)[:, -1].copy()
+    else:
+        total = np.zeros(rows.shape[0], rows.dtype)
+    d = full
+    while group and n - d >= group:
+        for k in range(d, d + group):
+            v = rows[:, k]
+            total = total + v * v
+        d += group
+    for k in range(d, n):
+        v = rows[:, k]
+        total = _fma_same_dtype(v, v, total)
+    return total
+
+
+def _fma_same_dtype(a, b, c):
+    from gradrepl.engine.float_math.fused import fma32
+    from gradrepl.engine.vector_math import fma64
+
+    return fma32(a, b, c) if a.dtype == np.float32 else fma64(a, b, c)
 
 
 def _norm_backward(F, g, inputs, out, params, needs):
