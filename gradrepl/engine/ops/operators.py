@@ -93,8 +93,12 @@ def binary(prim, general):
                     out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray else bd)
                 except (ValueError, TypeError, OverflowError):
                     return general(self, other)  # it raises torch's error, or handles the case
-                if self._base is not None or kind is Tensor and other._base is not None:
-                    out = torch_layout(out, ad, bd)  # a view, perhaps expanded: torch's layout
+                # a view, perhaps expanded: torch's layout; only an array can need one (0-d data
+                # is a numpy scalar, which torch_layout returns as it is), and the type test
+                # costs less than the _base reads (a class-level default: the generic lookup)
+                if type(out) is _ndarray and (self._base is not None or kind is Tensor
+                                              and other._base is not None):
+                    out = torch_layout(out, ad, bd)
                 result = _new(Tensor)
                 result._data = out
                 if _grad_enabled[0] and (self._requires_grad or kind is Tensor
