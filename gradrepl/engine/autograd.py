@@ -340,6 +340,9 @@ def _run_plain(state: _Pass, root=None) -> None:
         root = heappop(heap)[1]
     else:
         heap = []
+    # the creation number of the latest-created node in the heap, -1 when it is empty (numbers
+    # start at 0): read on every edge to a fresh node, kept here rather than as -heap[0][0]
+    waiting = -heap[0][0] if heap else -1
     top, top_nr = root, root._sequence_nr
     top_g = None if root._multi else pop(root)
     release = not state.retain_graph
@@ -351,6 +354,7 @@ def _run_plain(state: _Pass, root=None) -> None:
                 g = pop(node)
         elif heap:
             node = heappop(heap)[1]
+            waiting = -heap[0][0] if heap else -1
             g = pop(node)
         else:
             return
@@ -406,10 +410,14 @@ def _run_plain(state: _Pass, root=None) -> None:
                 if top_g is not None:
                     buffers[top] = top_g
                 heappush(heap, (-top_nr, top))
-            elif top is not None or (heap and -heap[0][0] > nr):
+                if top_nr > waiting:
+                    waiting = top_nr
+            elif top is not None or waiting > nr:
                 if gi is not None:
                     buffers[nxt] = gi
                 heappush(heap, (-nr, nxt))
+                if nr > waiting:
+                    waiting = nr
                 continue
             top, top_nr, top_g = nxt, nr, gi
 

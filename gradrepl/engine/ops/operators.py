@@ -84,17 +84,24 @@ def binary(prim, general):
                 if not known:  # arrays, or scalars of two dtypes
                     dtype = ad.dtype
                     known = dtype is bd.dtype and dtype in same
-                data_type = None
+                    data_type = _ndarray  # an array among them: the view test below
             else:
                 known = False
             if known:
                 try:
                     # a number against an array: the 0-d array numpy would convert it to
-                    out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray else bd)
+                    out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray
+                               and kind is not Tensor else bd)
                 except (ValueError, TypeError, OverflowError):
                     return general(self, other)  # it raises torch's error, or handles the case
-                if self._base is not None or kind is Tensor and other._base is not None:
-                    out = torch_layout(out, ad, bd)  # a view, perhaps expanded: torch's layout
+                # a view, perhaps expanded: torch's layout. Only an array can need one: with
+                # numpy scalars alone (0-d data) the result is one, which torch_layout returns
+                # as it is, so the test of the type already known costs the 0-d ops nothing
+                # more and spares them the _base reads (a class-level default: the generic
+                # lookup, which CPython 3.11 does not specialise)
+                if data_type is _ndarray and (self._base is not None or kind is Tensor
+                                              and other._base is not None):
+                    out = torch_layout(out, ad, bd)
                 result = _new(Tensor)
                 result._data = out
                 if _grad_enabled[0] and (self._requires_grad or kind is Tensor

@@ -30,6 +30,7 @@ __all__ = ["Primitive", "apply", "apply_binary", "apply_unary", "wrap", "check_s
 
 _grad_enabled = grad_mode._enabled
 _new = object.__new__
+_ndarray = np.ndarray
 
 
 def apply(prim: Primitive, inputs: tuple, params: tuple = ()) -> Tensor:
@@ -90,11 +91,9 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
         bd = b._data
         requires = a._requires_grad or b._requires_grad
         same = ad.dtype is bd.dtype or ad.dtype == bd.dtype
-        view = a._base is not None or b._base is not None
     elif type(b) in _NUMBER_TYPES:
         bd = b
         requires = a._requires_grad
-        view = a._base is not None
         # float16 times a number is computed in float32 (promotion.half_by_one_value)
         char = ad.dtype.char
         same = char != "e" and (type(b) is not float or char in _FLOAT_KINDS)
@@ -115,7 +114,11 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
         mixed = _mixed(out, (ad, bd))
         if getattr(out, "dtype", None) == _HALF:
             prim = HALF_ROWS.get(prim, prim)  # float16 by one value: torch's float32 products
-    if view:  # a view, perhaps expanded: torch's layout for the result (ops/layout.py)
+    # a view, perhaps expanded: torch's layout for the result (ops/layout.py). Only an array
+    # can need one (torch_layout returns anything else as it is), and the type test costs less
+    # than the _base reads (a class-level default CPython 3.11 reads by the generic lookup)
+    if type(out) is _ndarray and (a._base is not None
+                                  or isinstance(b, Tensor) and b._base is not None):
         out = torch_layout(out, ad, bd)
     result = _new(Tensor)
     result._data = out
@@ -230,7 +233,7 @@ def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
     """``prim(a, *params)`` for one tensor argument, recorded without the general loop."""
     ad = a._data
     out = prim.forward(ad, *params)
-    if a._base is not None:  # a view, perhaps expanded: torch's layout for the result
+    if type(out) is _ndarray and a._base is not None:  # a view: torch's layout (apply_binary)
         out = torch_layout(out, ad)
     result = _new(Tensor)
     result._data = out
