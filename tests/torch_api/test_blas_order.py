@@ -405,3 +405,34 @@ def test_linear_forward_with_few_rows_matches_torch(torch_on_our_threads, k):
             assert got.numpy().tobytes() == want.numpy().tobytes(), (m, k, n)
     if not admitted:
         pytest.skip(f"MKL's orders are followed only on an AVX-512 Intel CPU. {UNMEASURED}")
+
+
+def test_addmm_with_k_of_one_rounds_once_on_intel(cpu_vendor):
+    """MKL's gemm with k = 1 fuses the bias in: (1 + 2**-12)**2 - 1 is 2**-11 + 2**-24 rounded
+    once, where the product rounded first (to 1 + 2**-11, a tie to even) would leave 2**-11."""
+    cpu_vendor("GenuineIntel")
+    x = gt.full((2, 1), 1 + 2 ** -12)
+    weight = gt.full((3, 1), 1 + 2 ** -12)
+    bias = gt.full((3,), -1.0)
+    once = np.float32(2 ** -11 + 2 ** -24)
+    assert (gt.nn.functional.linear(x, weight, bias).numpy() == once).all()
+    assert (gt.addmm(bias, x, weight.t()).numpy() == once).all()
+    assert (gt.addmm(bias, x, weight.t().contiguous()).numpy() == once).all()
+    # a column or a row is gemv: the product rounded, then the bias added
+    assert (gt.nn.functional.linear(x, weight[:1], bias[:1]).numpy() == 2 ** -11).all()
+    assert (gt.nn.functional.linear(x[:1], weight, bias).numpy() == 2 ** -11).all()
+    cpu_vendor("AuthenticAMD")  # not measured there: mm, then the bias
+    assert (gt.nn.functional.linear(x, weight, bias).numpy() == 2 ** -11).all()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("rows,features", [(2, 2), (10, 1), (1, 5), (16, 2), (20, 20), (100, 10)])
+def test_linear_of_one_input_matches_torch(torch_on_our_threads, rows, features):
+    """nn.Linear(1, n)'s forward, bit for bit (its weight gradient, g.t() @ x, is a gemv on a
+    transposed matrix: not followed)."""
+    if not blas_order.follows_torch(np.ones((4, 4), np.float32), np.ones((4, 4), np.float32)):
+        pytest.skip(f"MKL's orders are not followed here. {UNMEASURED}")
+    def run(lib):
+        lib.manual_seed(rows * 100 + features)
+        return lib.nn.Linear(1, features)(lib.randn(rows, 1)).detach().numpy()
+    np.testing.assert_array_equal(run(gt), run(torch_on_our_threads))

@@ -164,6 +164,16 @@ def product_from_zero(a, b):
     return np.add(product, 0.0, out=product)
 
 
+def fuses_bias(a, b) -> bool:
+    """Whether torch's ``addmm(bias, a, b)`` (beta = alpha = 1, so ``nn.Linear(1, n)``) rounds
+    each output once, as ``fma(a[i, 0], b[0, j], bias[j])``: MKL's gemm with k = 1, two rows or
+    more and two columns or more, either layout of b (measured on torch 2.13, float32; a row or
+    a column is gemv, which rounds the product first). Products of longer k add the bias after
+    the sum, as ``mm(a, b) + bias``."""
+    return (vendor() == INTEL and a.dtype == _F32 and b.dtype == _F32 and a.ndim == 2 == b.ndim
+            and a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1 and b.shape[0] == 1)
+
+
 def _ordered_product(a, b):
     """``a @ b`` in torch's order for operands ``follows_torch`` admits; every result ends with
     an add of +0 (``product_from_zero`` counts on it)."""
