@@ -93,7 +93,7 @@ def _linear_case(input, mat1, mat2):
             or a.ndim != 2 or m.ndim != 2 or b.ndim != 1 or a.shape[1] != m.shape[0] \
             or b.shape[0] not in (m.shape[1], 1):
         return None
-    if dtype is _F32_TYPE and fuses_bias(a, m):
+    if a.shape[1] == 1 and dtype is _F32_TYPE and fuses_bias(a, m):
         return _bias_fused(b, a, m)
     product = product_from_zero(a, m)  # linalg._positive_zeros: BLAS sums start from +0
     if type(product) is not np.ndarray:

@@ -170,8 +170,8 @@ def fuses_bias(a, b) -> bool:
     more and two columns or more, either layout of b (measured on torch 2.13, float32; a row or
     a column is gemv, which rounds the product first). Products of longer k add the bias after
     the sum, as ``mm(a, b) + bias``."""
-    return (vendor() == INTEL and a.dtype == _F32 and b.dtype == _F32 and a.ndim == 2 == b.ndim
-            and a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1 and b.shape[0] == 1)
+    return (a.ndim == 2 == b.ndim and a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1
+            and b.shape[0] == 1 and a.dtype == _F32 and b.dtype == _F32 and vendor() == INTEL)
 
 
 def _ordered_product(a, b):
