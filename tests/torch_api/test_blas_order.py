@@ -382,7 +382,8 @@ def test_transposed_products_agree_with_float64(m, k, n, seed):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("k", [2, 3, 5, 8, 11, 12, 16, 17, 20, 32, 33, 47, 48, 63, 64, 65])
+@pytest.mark.parametrize("k", [2, 3, 5, 8, 11, 12, 16, 17, 20, 32, 33, 47, 48, 63, 64, 65, 70, 71,
+                               128, 385])
 def test_linear_forward_with_few_rows_matches_torch(torch_on_our_threads, k):
     """x @ weight.t() (nn.Linear's forward) at every row and column count around the kernels'
     boundaries: each shape ``follows_torch`` admits, bit for bit, through mm and F.linear."""

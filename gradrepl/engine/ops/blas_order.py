@@ -29,6 +29,11 @@ runs the same order in Python floats (``few_lanes.gemv``), and a chain of a few 
 gradient) likewise (``few_lanes.fma_chain``): there each numpy call costs more than its
 arithmetic.
 
+``x @ weight.t()`` (nn.Linear's forward: b the transpose of a C-contiguous matrix) is a chain
+from 16 rows; with fewer rows MKL picks a kernel by m, n and k (``_transposed_kernel``, mapped
+over m < 16, k <= 70, n <= 20): the chain, a 16-lane dot product (``_dot_lanes``), or on one row
+the gemv above. ``nn.Linear(1, n)`` rounds bias + x * w once (``fuses_bias``).
+
 All of the above was measured on Intel CPUs, and MKL chooses its kernels by CPU vendor
 (cpu_capability.vendor): on an AMD CPU ``blas_order_amd`` holds the orders (measured on an AMD
 EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
@@ -52,8 +57,7 @@ _K_BLOCK = 384  # the k MKL sums in one chain with two rows or more
 _ROW_SPLIT = 256  # a row times a matrix: from this k on, two threads sum the halves
 _ROW_CHAIN = 4096  # a row times a matrix measured up to here
 _ROW_COLUMNS = 16  # a row times a matrix of this many columns or more: not a chain
-_TRANSPOSED_K = 64  # a transposed b measured a single chain up to here, with
-_TRANSPOSED_ROWS = 16  # at least this many rows
+_TRANSPOSED_ROWS = 16  # a transposed b: a chain from this many rows
 _GEMV_LANES = 16  # MKL's AVX-512 float vector
 _GEMV_ROW_BLOCK = 4
 _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
@@ -110,16 +114,20 @@ def _transposed_kernel(m, k, n):
     C-contiguous (n, k) matrix, as measured on torch 2.13 (scripts/sweep_small_blas.py: every m
     in 1..15, k in 1..70 and n in 1..20), or None where the order is not known.
 
-    From 16 rows (k up to 64): one chain per element (``_chain``). One row: MKL's gemv on the
+    From 16 rows: one chain per element (``_chain``), k up to 384 (mm's two k blocks beyond
+    match too, up to 768, but then F.linear's bias is added in another order: not followed). One row: MKL's gemv on the
     rows of b.T (``_matrix_times_column``), k up to 17. 2 to 15 rows: MKL's dot kernel
     (``_dot_lanes``) for 2 columns, for 3 columns up to 10 rows, and for 4 to 11 columns when
     there are more columns than rows and no more than columns' worth of k; otherwise a chain.
     Two rows with k of 48 or more: the dot kernel with a quarter fold, at every column count;
-    3 to 15 rows with k of 48 to 63 where the dot kernel would run: not found."""
-    if k < 2 or k > _TRANSPOSED_K or m * k * n > SMALL_PRODUCT:
+    3 to 15 rows with k of 48 to 63 where the dot kernel would run: not found. Fewer than 16 rows
+    with k > 70: not mapped."""
+    if k < 2 or m * k * n > SMALL_PRODUCT:
         return None
-    if m >= _TRANSPOSED_ROWS:
-        return _CHAIN
+    if m >= _TRANSPOSED_ROWS:  # one k block (with two, addmm adds its bias otherwise)
+        return _CHAIN if k <= _K_BLOCK else None
+    if k > _FEW_ROWS_K:
+        return None
     if m == 1:
         return _GEMV if k <= _GEMV_LANES + 1 and _mkl_avx512() else None
     if not _mkl_avx512():
@@ -129,9 +137,11 @@ def _transposed_kernel(m, k, n):
     dot = n == 2 or n == 3 and m <= _DOT_THREE_ROWS or 4 <= n <= _DOT_COLUMNS and n > m and n >= k
     if not dot:
         return _CHAIN
-    return None if _QUARTER_K <= k < _TRANSPOSED_K else _DOT
+    return None if _QUARTER_K <= k < _DOT_AGAIN_K else _DOT
 
 
+_FEW_ROWS_K = 70  # fewer than 16 rows: the kernels mapped up to this k
+_DOT_AGAIN_K = 64  # 3 to 15 rows: the dot kernel's order found again from this k
 _QUARTER_K = 48  # two rows from this k: the quarter fold
 _DOT_THREE_ROWS = 10  # three columns: the dot kernel up to this many rows
 _DOT_COLUMNS = 11  # the dot kernel with more columns than rows: up to this many columns
