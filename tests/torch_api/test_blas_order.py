@@ -310,3 +310,130 @@ def test_reduce_sum_agrees_with_float64(rows, cols, seed):
     assert np.all(np.abs(got - exact) <= bound)
     softmax = float_softmax.forward(None)(values, 1)
     np.testing.assert_allclose(softmax.sum(axis=1), 1, rtol=1e-5)
+
+
+def _dot_rule(x_row, w_row, pair, quarters=False):
+    """MKL's dot kernel for one output, stated as a loop over its products (``_dot_lanes``)."""
+    f32 = np.float32
+
+    def fma(a, b, c):  # a * b + c rounded once to float32
+        if c is None:
+            return f32(a * b)
+        product, c = np.float64(a) * np.float64(b), np.float64(c)  # the product is exact
+        wide = product + c
+        back = wide - product
+        error = (product - (wide - back)) + (c - back)  # TwoSum: the exact sum is wide + error
+        up, down = (f32(np.nextafter(wide, v)) for v in (np.inf, -np.inf))
+        if error and up != down:  # wide is a float32 rounding boundary: the exact sum decides
+            return f32(np.nextafter(wide, np.copysign(np.inf, error)))
+        return f32(wide)
+    k = len(x_row)
+    whole = k // 16
+    accumulators = [[None] * 16, [None] * 16]
+    for s in range(whole * 16):
+        which = (s // 16) % 2 if pair and whole >= 2 and not quarters else 0
+        lanes = accumulators[which]
+        lanes[s % 16] = fma(x_row[s], w_row[s], lanes[s % 16])
+    lanes = [f32(0.0) if v is None else v for v in accumulators[0]]
+    lanes = [u if v is None else f32(u + v) for u, v in zip(lanes, accumulators[1])]
+    for s in range(whole * 16, k):
+        lanes[s % 16] = fma(x_row[s], w_row[s], lanes[s % 16] if whole else None)
+    if quarters:
+        quarter = lanes[:4]
+        for q in (4, 8, 12):
+            quarter = [f32(u + v) for u, v in zip(quarter, lanes[q:q + 4])]
+        return f32(f32(f32(quarter[0] + quarter[1]) + f32(quarter[2] + quarter[3])) + f32(0.0))
+    width = 16
+    while width > 1:
+        width //= 2
+        lanes = [f32(lanes[i] + lanes[i + width]) for i in range(width)]
+    return f32(lanes[0] + f32(0.0))
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st.integers(2, 9), k=st.integers(2, 70), n=st.integers(2, 5), seed=st.integers(0, 999),
+       quarters=st.booleans(), zeros=st.booleans())
+def test_dot_kernel_is_the_stated_loop(m, k, n, seed, quarters, zeros):
+    """The vectorised dot kernel against its rule written as a loop over each output's products
+    (each fused step rounded once: float64's sum, corrected where it sits on a float32 rounding
+    boundary)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    w = rng.standard_normal((n, k)).astype(np.float32)
+    if zeros:
+        x = np.where(x > 0.5, np.float32(-0.0), x)
+    got = blas_order._dot_lanes(x, w, quarters=quarters)
+    want = np.array([[_dot_rule(x[i], w[j], i % 2 == 0, quarters) for j in range(n)]
+                     for i in range(m)], np.float32)
+    assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(m=st.integers(2, 15), k=st.integers(2, 64), n=st.integers(2, 11), seed=st.integers(0, 999))
+def test_transposed_products_agree_with_float64(m, k, n, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    w = rng.standard_normal((n, k)).astype(np.float32)
+    for quarters in (False, True):
+        got = blas_order._dot_lanes(a, w, quarters=quarters)
+        exact = a.astype(np.float64) @ w.T.astype(np.float64)
+        scale = np.abs(a).astype(np.float64) @ np.abs(w.T).astype(np.float64)
+        assert np.all(np.abs(got - exact) <= k * np.finfo(np.float32).eps * scale + 1e-30)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("k", [2, 3, 5, 8, 11, 12, 16, 17, 20, 32, 33, 47, 48, 63, 64, 65, 70, 71,
+                               128, 385])
+def test_linear_forward_with_few_rows_matches_torch(torch_on_our_threads, k):
+    """x @ weight.t() (nn.Linear's forward) at every row and column count around the kernels'
+    boundaries: each shape ``follows_torch`` admits, bit for bit, through mm and F.linear."""
+    torch = torch_on_our_threads
+    rng = np.random.default_rng(k)
+    admitted = 0
+    for m in range(1, 18):
+        for n in range(1, 14):
+            x = rng.standard_normal((m, k)).astype(np.float32)
+            w = rng.standard_normal((n, k)).astype(np.float32)
+            bias = rng.standard_normal(n).astype(np.float32)
+            if not blas_order.follows_torch(x, w.T):
+                continue
+            admitted += 1
+            want = torch.from_numpy(x) @ torch.from_numpy(w).t()
+            got = gt.from_numpy(x) @ gt.from_numpy(w).t()
+            assert got.numpy().tobytes() == want.numpy().tobytes(), (m, k, n)
+            want, got = (lib.nn.functional.linear(lib.from_numpy(x), lib.from_numpy(w),
+                                                  lib.from_numpy(bias)) for lib in (torch, gt))
+            assert got.numpy().tobytes() == want.numpy().tobytes(), (m, k, n)
+    if not admitted:
+        pytest.skip(f"MKL's orders are followed only on an AVX-512 Intel CPU. {UNMEASURED}")
+
+
+def test_addmm_with_k_of_one_rounds_once_on_intel(cpu_vendor):
+    """MKL's gemm with k = 1 fuses the bias in: (1 + 2**-12)**2 - 1 is 2**-11 + 2**-24 rounded
+    once, where the product rounded first (to 1 + 2**-11, a tie to even) would leave 2**-11."""
+    cpu_vendor("GenuineIntel")
+    x = gt.full((2, 1), 1 + 2 ** -12)
+    weight = gt.full((3, 1), 1 + 2 ** -12)
+    bias = gt.full((3,), -1.0)
+    once = np.float32(2 ** -11 + 2 ** -24)
+    assert (gt.nn.functional.linear(x, weight, bias).numpy() == once).all()
+    assert (gt.addmm(bias, x, weight.t()).numpy() == once).all()
+    assert (gt.addmm(bias, x, weight.t().contiguous()).numpy() == once).all()
+    # a column or a row is gemv: the product rounded, then the bias added
+    assert (gt.nn.functional.linear(x, weight[:1], bias[:1]).numpy() == 2 ** -11).all()
+    assert (gt.nn.functional.linear(x[:1], weight, bias).numpy() == 2 ** -11).all()
+    cpu_vendor("AuthenticAMD")  # not measured there: mm, then the bias
+    assert (gt.nn.functional.linear(x, weight, bias).numpy() == 2 ** -11).all()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("rows,features", [(2, 2), (10, 1), (1, 5), (16, 2), (20, 20), (100, 10)])
+def test_linear_of_one_input_matches_torch(torch_on_our_threads, rows, features):
+    """nn.Linear(1, n)'s forward, bit for bit (its weight gradient, g.t() @ x, is a gemv on a
+    transposed matrix: not followed)."""
+    if not blas_order.follows_torch(np.ones((4, 4), np.float32), np.ones((4, 4), np.float32)):
+        pytest.skip(f"MKL's orders are not followed here. {UNMEASURED}")
+    def run(lib):
+        lib.manual_seed(rows * 100 + features)
+        return lib.nn.Linear(1, features)(lib.randn(rows, 1)).detach().numpy()
+    np.testing.assert_array_equal(run(gt), run(torch_on_our_threads))

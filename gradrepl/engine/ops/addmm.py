@@ -13,7 +13,7 @@ import numpy as np
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
-from gradrepl.engine.ops.blas_order import product_from_zero
+from gradrepl.engine.ops.blas_order import fuses_bias, product_from_zero
 from gradrepl.engine.ops.linalg import _mm_forward, mm_mat1_grad, mm_mat2_grad
 from gradrepl.engine.ops.linalg_products import check_add_shape
 from gradrepl.engine.ops.primitive import _mixed, _record, apply
@@ -33,6 +33,8 @@ def _same_dtypes(bias, mat1, mat2) -> None:
 
 def _addmm_forward(bias, mat1, mat2, beta, alpha):
     _same_dtypes(bias, mat1, mat2)
+    if alpha == 1 and beta == 1 and fuses_bias(mat1, mat2) and np.result_type(bias) == _F32_TYPE:
+        return _bias_fused(bias, mat1, mat2)
     product = _mm_forward(mat1, mat2)
     if beta == 0:  # torch ignores self entirely (nan and inf included) when beta is 0
         return np.broadcast_to(_scaled(product, alpha), product.shape).copy()
@@ -41,6 +43,17 @@ def _addmm_forward(bias, mat1, mat2, beta, alpha):
         return np.add(product, bias, out=product)
     out = np.broadcast_to(bias, product.shape)  # addmm checked the shapes already
     return np.asarray(_scaled(product, alpha) + _scaled(out, beta), dtype=product.dtype)
+
+
+def _bias_fused(bias, mat1, mat2):
+    """MKL's gemm with k = 1 (``blas_order.fuses_bias``): bias + mat1 @ mat2 rounded once."""
+    from gradrepl.engine.float_math.fused import fma32
+
+    shape = (mat1.shape[0], mat2.shape[1])  # addmm checked that bias broadcasts to it
+    return np.array(np.broadcast_to(fma32(mat1, mat2, bias), shape))
+
+
+_F32_TYPE = np.dtype(np.float32)
 
 
 def _scaled(x, factor):
@@ -80,6 +93,8 @@ def _linear_case(input, mat1, mat2):
             or a.ndim != 2 or m.ndim != 2 or b.ndim != 1 or a.shape[1] != m.shape[0] \
             or b.shape[0] not in (m.shape[1], 1):
         return None
+    if a.shape[1] == 1 and dtype is _F32_TYPE and fuses_bias(a, m):
+        return _bias_fused(b, a, m)
     product = product_from_zero(a, m)  # linalg._positive_zeros: BLAS sums start from +0
     if type(product) is not np.ndarray:
         return None

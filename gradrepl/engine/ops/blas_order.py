@@ -29,6 +29,11 @@ runs the same order in Python floats (``few_lanes.gemv``), and a chain of a few 
 gradient) likewise (``few_lanes.fma_chain``): there each numpy call costs more than its
 arithmetic.
 
+``x @ weight.t()`` (nn.Linear's forward: b the transpose of a C-contiguous matrix) is a chain
+from 16 rows; with fewer rows MKL picks a kernel by m, n and k (``_transposed_kernel``, mapped
+over m < 16, k <= 70, n <= 20): the chain, a 16-lane dot product (``_dot_lanes``), or on one row
+the gemv above. ``nn.Linear(1, n)`` rounds bias + x * w once (``fuses_bias``).
+
 All of the above was measured on Intel CPUs, and MKL chooses its kernels by CPU vendor
 (cpu_capability.vendor): on an AMD CPU ``blas_order_amd`` holds the orders (measured on an AMD
 EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
@@ -52,8 +57,7 @@ _K_BLOCK = 384  # the k MKL sums in one chain with two rows or more
 _ROW_SPLIT = 256  # a row times a matrix: from this k on, two threads sum the halves
 _ROW_CHAIN = 4096  # a row times a matrix measured up to here
 _ROW_COLUMNS = 16  # a row times a matrix of this many columns or more: not a chain
-_TRANSPOSED_K = 64  # a transposed b measured a single chain up to here, with
-_TRANSPOSED_ROWS = 16  # at least this many rows
+_TRANSPOSED_ROWS = 16  # a transposed b: a chain from this many rows
 _GEMV_LANES = 16  # MKL's AVX-512 float vector
 _GEMV_ROW_BLOCK = 4
 _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
@@ -81,15 +85,66 @@ def follows_torch(a, b) -> bool:
     # MKL's layout-dependent paths whose order differs (measured): a row times a transposed
     # matrix, and two transposed operands
     c_order = a.flags.c_contiguous, b.flags.c_contiguous
-    if m == 1 and (n >= _ROW_COLUMNS or n == 1 and b.strides[1] != b.itemsize):
-        return False  # a row times 16+ columns, or a dot with a transposed row: other kernels
+    if _transposed(b):  # nn.Linear's x @ weight.t() (a dot with a transposed row included)
+        return c_order[0] and _transposed_kernel(m, k, n) is not None
     if not c_order[1]:
-        # b transposed (nn.Linear's weight.t()): MKL's kernels for few rows or few columns sum
-        # otherwise (measured: 2 x 2 products unfused, others in orders not found)
-        return c_order[0] and k <= _TRANSPOSED_K and m >= _TRANSPOSED_ROWS
+        return False
+    if m == 1 and n >= _ROW_COLUMNS:
+        return False  # a row times 16+ columns: other kernels
     if k > (2 * _K_BLOCK if m > 1 else _ROW_CHAIN):
         return False  # three or more blocks, or a longer row: not measured / not reproduced
     return True
+
+
+def _transposed(b) -> bool:
+    """Whether b is the transpose of a C-contiguous matrix and not itself C-contiguous in
+    numpy's sense, except that a column (k, 1) counts as transposed when its rows are apart (the
+    weight of ``nn.Linear(k, 1)``, transposed): MKL reads such operands as rows."""
+    transpose = b.T
+    if not transpose.flags.c_contiguous or b.shape[0] < 2:
+        return False
+    return not b.flags.c_contiguous or b.shape[1] == 1 and b.strides[1] != b.itemsize
+
+
+_CHAIN, _DOT, _QUARTERS, _GEMV = "chain", "dot", "quarters", "gemv"
+
+
+def _transposed_kernel(m, k, n):
+    """The kernel MKL sums ``a @ b`` with for a C-contiguous a (m, k) and b the transpose of a
+    C-contiguous (n, k) matrix, as measured on torch 2.13 (scripts/sweep_small_blas.py: every m
+    in 1..15, k in 1..70 and n in 1..20), or None where the order is not known.
+
+    From 16 rows: one chain per element (``_chain``), k up to 384 (mm's two k blocks beyond
+    match too, up to 768, but then F.linear's bias is added in another order: not followed). One row: MKL's gemv on the
+    rows of b.T (``_matrix_times_column``), k up to 17. 2 to 15 rows: MKL's dot kernel
+    (``_dot_lanes``) for 2 columns, for 3 columns up to 10 rows, and for 4 to 11 columns when
+    there are more columns than rows and no more than columns' worth of k; otherwise a chain.
+    Two rows with k of 48 or more: the dot kernel with a quarter fold, at every column count;
+    3 to 15 rows with k of 48 to 63 where the dot kernel would run: not found. Fewer than 16 rows
+    with k > 70: not mapped."""
+    if k < 2 or m * k * n > SMALL_PRODUCT:
+        return None
+    if m >= _TRANSPOSED_ROWS:  # one k block (with two, addmm adds its bias otherwise)
+        return _CHAIN if k <= _K_BLOCK else None
+    if k > _FEW_ROWS_K:
+        return None
+    if m == 1:
+        return _GEMV if k <= _GEMV_LANES + 1 and _mkl_avx512() else None
+    if not _mkl_avx512():
+        return None
+    if m == 2 and k >= _QUARTER_K:
+        return _QUARTERS
+    dot = n == 2 or n == 3 and m <= _DOT_THREE_ROWS or 4 <= n <= _DOT_COLUMNS and n > m and n >= k
+    if not dot:
+        return _CHAIN
+    return None if _QUARTER_K <= k < _DOT_AGAIN_K else _DOT
+
+
+_FEW_ROWS_K = 70  # fewer than 16 rows: the kernels mapped up to this k
+_DOT_AGAIN_K = 64  # 3 to 15 rows: the dot kernel's order found again from this k
+_QUARTER_K = 48  # two rows from this k: the quarter fold
+_DOT_THREE_ROWS = 10  # three columns: the dot kernel up to this many rows
+_DOT_COLUMNS = 11  # the dot kernel with more columns than rows: up to this many columns
 
 
 def _follows_gemv(a, k) -> bool:
@@ -119,6 +174,16 @@ def product_from_zero(a, b):
     return np.add(product, 0.0, out=product)
 
 
+def fuses_bias(a, b) -> bool:
+    """Whether torch's ``addmm(bias, a, b)`` (beta = alpha = 1, so ``nn.Linear(1, n)``) rounds
+    each output once, as ``fma(a[i, 0], b[0, j], bias[j])``: MKL's gemm with k = 1, two rows or
+    more and two columns or more, either layout of b (measured on torch 2.13, float32; a row or
+    a column is gemv, which rounds the product first). Products of longer k add the bias after
+    the sum, as ``mm(a, b) + bias``."""
+    return (a.ndim == 2 == b.ndim and a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1
+            and b.shape[0] == 1 and a.dtype == _F32 and b.dtype == _F32 and vendor() == INTEL)
+
+
 def _ordered_product(a, b):
     """``a @ b`` in torch's order for operands ``follows_torch`` admits; every result ends with
     an add of +0 (``product_from_zero`` counts on it)."""
@@ -126,6 +191,12 @@ def _ordered_product(a, b):
         return blas_order_amd.product(a, b)
     if b.shape[1] == 1 and a.shape[0] > 1:
         return _matrix_times_column(a, b[:, 0])[:, None]
+    if _transposed(b):
+        kernel = _transposed_kernel(*a.shape, b.shape[1])
+        if kernel == _GEMV:  # one row: MKL's gemv on the rows of b.T, the row the vector
+            return _matrix_times_column(b.T, a[0])[None, :]
+        if kernel != _CHAIN:
+            return _dot_lanes(a, b.T, quarters=kernel == _QUARTERS)
     total = None
     for lo, hi in _k_blocks(*a.shape):
         part = _chain(a[:, lo:hi], b[lo:hi])
@@ -247,4 +318,60 @@ def _gemv_rows(a, x):
         lanes = lanes[:, :width] + lanes[:, width:2 * width]
     total = lanes[:, 0]
     total[blocked:] = first[blocked:] + total[blocked:]
+    return np.add(total, _F32.type(0.0), out=total)
+
+
+def _dot_lanes(x, w, quarters=False):
+    """``x @ w.T`` for x (m, k) and w (n, k) as MKL's AVX-512 dot kernel sums it (``_DOT``
+    regions of ``_transposed_kernel``): each output is the dot of a row of x and a row of w in 16
+    lanes, lane l summing the products l, l + 16, l + 32, ... by fused multiply-adds from the
+    first (rounded); then the lanes folded by halves (lane i + lane i ^ 8, then ^ 4, ^ 2, ^ 1).
+    The even rows of x (0, 2, ...) with two whole vectors of k or more sum the whole vectors in
+    two accumulators, the even vectors in one and the odd in the other, add the two, and then
+    fuse the partial vector (k % 16 products) in; the odd rows keep one accumulator. With
+    ``quarters`` (MKL's kernel for two rows and long k: one accumulator) the fold adds the four
+    128-bit quarters in order, then (l0 + l1) + (l2 + l3)."""
+    from gradrepl.engine.float_math.fused import fma32
+
+    m, k = x.shape
+    n = w.shape[0]
+    whole, part = divmod(k, _GEMV_LANES)
+    vectors = whole + (part > 0)
+    width = vectors * _GEMV_LANES
+    # (vector, lane, row, 1) and (vector, lane, 1, column), zero past k: a zero product fused
+    # into a lane leaves it as it was (up to the sign of a zero, which the final + 0 settles)
+    xs = np.zeros((m, width), _F32)
+    xs[:, :k] = x
+    ws = np.zeros((n, width), _F32)
+    ws[:, :k] = w
+    xs = xs.reshape(m, vectors, _GEMV_LANES).transpose(1, 2, 0)[..., None]
+    ws = ws.reshape(n, vectors, _GEMV_LANES).transpose(1, 2, 0)[:, :, None, :]
+
+    def accumulate(rows, steps):
+        lanes = xs[steps[0]][:, rows] * ws[steps[0]]
+        for t in steps[1:]:
+            lanes = fma32(xs[t][:, rows], ws[t], lanes)
+        return lanes
+
+    if whole >= 2 and not quarters:
+        lanes = np.empty((_GEMV_LANES, m, n), _F32)
+        lanes[:, 1::2] = accumulate(slice(1, None, 2), range(vectors))
+        even = slice(0, None, 2)
+        pair = accumulate(even, range(0, whole, 2)) + accumulate(even, range(1, whole, 2))
+        if part:
+            pair = fma32(xs[whole][:, even], ws[whole], pair)
+        lanes[:, even] = pair
+    else:
+        lanes = accumulate(slice(None), range(vectors))
+    if quarters:
+        quarter = lanes[0:4]
+        for q in range(4, _GEMV_LANES, 4):
+            quarter = quarter + lanes[q:q + 4]
+        total = (quarter[0] + quarter[1]) + (quarter[2] + quarter[3])
+    else:
+        half = _GEMV_LANES
+        while half > 1:
+            half //= 2
+            lanes = lanes[:half] + lanes[half:2 * half]
+        total = lanes[0]
     return np.add(total, _F32.type(0.0), out=total)
