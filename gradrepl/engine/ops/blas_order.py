@@ -248,3 +248,23 @@ def _gemv_rows(a, x):
     total = lanes[:, 0]
     total[blocked:] = first[blocked:] + total[blocked:]
     return np.add(total, _F32.type(0.0), out=total)
+
+
+# torch's bmm of small matrices (contraction * rows * cols < 400) skips BLAS for its own loop
+# (LinearAlgebra.cpp, baddbmm_cpu_kernel): per element, a sum from 0 over k in order, in the
+# dtype's opmath type (float for half), each product rounded before it is added (no FMA)
+SMALL_BMM = 400
+
+
+def small_batched_product(a, b):
+    """``a @ b`` for batched operands of at least 3 dims as torch's small-matrix bmm kernel sums
+    it, or None when the matrices are too large for that kernel (BLAS takes them)."""
+    rows, inner, cols = a.shape[-2], a.shape[-1], b.shape[-1]
+    if inner * rows * cols >= SMALL_BMM or a.dtype.kind not in "fiu" or inner == 0:
+        return None
+    acc_dtype = np.float32 if a.dtype == np.float16 else a.dtype
+    a, b = a.astype(acc_dtype, copy=False), b.astype(acc_dtype, copy=False)
+    total = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (rows, cols), acc_dtype)
+    for k in range(inner):
+        total += a[..., :, k, None] * b[..., None, k, :]
+    return total

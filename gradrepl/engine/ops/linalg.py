@@ -11,7 +11,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.errors import NotAnOperand
-from gradrepl.engine.ops.blas_order import matrix_product
+from gradrepl.engine.ops.blas_order import matrix_product, small_batched_product
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
@@ -98,6 +98,10 @@ def _batched_forward(a, b):
             f"expected m1 and m2 to have the same dtype, but got: {_cpp_name(a.dtype)} != "
             f"{_cpp_name(b.dtype)}")
     try:
+        small = (small_batched_product(a, b) if a.ndim > 2 and b.ndim > 2
+                 and a.shape[-1] == b.shape[-2] else None)
+        if small is not None:
+            return small.astype(a.dtype, copy=False)
         return _positive_zeros(np.matmul(a, b))
     except ValueError:
         # batch dimensions broadcast first, with the usual error
