@@ -45,6 +45,7 @@ CASES = {
     "inverse": [("inverse", lambda T, a: T.inverse(a + 3 * T.eye(3, dtype=T.float64)), [(3, 3)])],
     "det": [("det", lambda T, a: T.det(a), [(3, 3)])],
     "slogdet": [("slogdet", lambda T, a: T.slogdet(a)[1], [(3, 3)])],
+    "svd": [("svd", lambda T, a: T.svd(a)[1], [(3, 2)])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
 VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadcast_tensors",
