@@ -42,6 +42,9 @@ from gradrepl.engine.random import (
     randn, randn_like, randperm, seed,
 )
 from gradrepl.engine.size import Size
+from gradrepl.engine.threads import (
+    get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads,
+)
 from gradrepl.engine.tensor import Tensor
 from gradrepl.torch import autograd, cuda, func, linalg, return_types  # noqa: F401
 from gradrepl.torch.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)

@@ -303,11 +303,13 @@ EIN = {
     "ellipsis_broadcast": ("...ij,...jk", [(2, 1, 2, 3), (3, 3, 2)]),
     "ellipsis_sum": ("i...->...", [(2, 3, 4)]),
     "ellipsis_implicit": ("...i,i", [(2, 3), (3,)]),
+    # size-1 dims broadcast against a letter's size elsewhere (summed out of one side alone)
+    "size1_summed": ("ij,jk->ik", [(2, 1), (3, 4)]), "size1_kept": ("ij,ij->i", [(2, 1), (1, 3)]),
+    "size1_batch": ("bij,bjk->bik", [(1, 2, 3), (5, 3, 2)]), "size1_dot": ("i,i->", [(1,), (3,)]),
+    "size1_three": ("ij,jk,kl->il", [(2, 3), (3, 1), (4, 5)]),
+    "ellipsis_size1": ("...j,...j->...", [(2, 1, 3), (4, 3)]),
 }
-# torch aligns every operand to all letters, so a batch letter only one side has still comes out
-# in the output's order (a ViewBackward0 on top); gradrepl permutes at the end: same values
-EIN_KNOWN = {"ellipsis_broadcast": "einsum over a dim only one operand has: torch's top node is "
-                                   "ViewBackward0, gradrepl's PermuteBackward0 (values agree)"}
+EIN_KNOWN = {}
 for name, (equation, shapes) in EIN.items():
     case(f"einsum_{name}", lambda *xs, e=equation: T.einsum(e, *xs), shapes, structure=False,
          known=EIN_KNOWN.get(name))

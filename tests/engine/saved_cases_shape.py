@@ -45,12 +45,17 @@ CASES = {
     "inverse": [("inverse", lambda T, a: T.inverse(a + 3 * T.eye(3, dtype=T.float64)), [(3, 3)])],
     "det": [("det", lambda T, a: T.det(a), [(3, 3)])],
     "slogdet": [("slogdet", lambda T, a: T.slogdet(a)[1], [(3, 3)])],
+    "svd": [("svd", lambda T, a: T.svd(a)[1], [(3, 2)])],
+    "select": [("select", lambda T, a: a.select(1, 2) * 2, [M])],
+    "ravel": [("ravel", lambda T, a: a.t().ravel(), [M])],
+    "type_as": [("type_as", lambda T, a: a.type_as(T.ones(1, dtype=T.float32)), [M])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
 VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadcast_tensors",
-         "narrow", "split", "repeat_interleave", "chunk", "tensor_split", "diagonal", "meshgrid"}
+         "narrow", "split", "repeat_interleave", "chunk", "tensor_split", "diagonal", "meshgrid",
+         "select", "ravel"}
 # composites (outer, inner, kron, tensordot, einsum) save views of their inputs; after an in-place
 # change torch regenerates those views' grad_fn (AsStridedBackward0) and words its error so: issue
 # 8's views work, like matmul_batched's case in test_saved_tensors.py
 VIEWS |= {"outer", "inner", "kron", "tensordot", "einsum"}
-NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere"}
+NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere", "signbit"}

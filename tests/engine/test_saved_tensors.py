@@ -173,6 +173,9 @@ def _outcome(T, call, shapes, seed, change, twice=False):
 # regenerated AsStridedBackward0 node, which gradrepl does not follow for a saved view yet
 # (prelu's viewed weight does, since the views work of issue 8)
 _SAVED_VIEWS = {("bilinear", 0), ("bilinear", 1)}
+# the factorizations (svd, eigh, qr) keep copies of their outputs for backward instead of saving
+# the output tensors, so changing an output in place is not refused (torch checks its version)
+_KEPT_OUTPUTS = {("svd", "output")}
 
 
 def _params():
@@ -183,6 +186,8 @@ def _params():
                 changes.append("output")
             for change in changes:
                 marks = []
+                if (case_id, change) in _KEPT_OUTPUTS:
+                    marks = [pytest.mark.xfail(strict=True, reason="outputs kept as copies")]
                 if (case_id, change) in _SAVED_VIEWS or (
                         case_id == "matmul_batched" and change != "output"):
                     # torch saves expanded views of batched inputs; after a change to the input

@@ -33,14 +33,15 @@ def scalar_elements(n: int, itemsize: int) -> list:
     return tails
 
 
-def elementwise(x: np.ndarray, vector, scalar) -> np.ndarray:
+def elementwise(x: np.ndarray, vector, scalar, lane_bytes: int | None = None) -> np.ndarray:
     """``vector(x)`` where torch's loop takes whole vectors, ``scalar(x)`` (one value at a time
     in torch) on the rest; both are numpy functions of a flat array.
 
     float16 steps as float32 does (measured against torch 2.13: 32 halves a step under AVX512,
-    two float vectors' worth, not two Vectorized<Half> of 32 each)."""
+    two float vectors' worth, not two Vectorized<Half> of 32 each), unless ``lane_bytes`` says
+    otherwise (atanh's half loop steps two Vectorized<Half>: ``lane_bytes=2``)."""
     x = np.asarray(x)
-    lane_bytes = max(x.itemsize, 4)
+    lane_bytes = lane_bytes or max(x.itemsize, 4)
     if x.ndim == 0:
         return scalar(x.reshape(1)).reshape(())
     if x.flags.c_contiguous or x.flags.f_contiguous:

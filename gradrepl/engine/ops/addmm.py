@@ -13,7 +13,9 @@ import numpy as np
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
-from gradrepl.engine.ops.blas_order import fuses_bias, product_from_zero
+from gradrepl.engine.ops.blas_order import (
+    addmm_keeps_product_sign, column_times_row, fuses_bias, product_from_zero,
+)
 from gradrepl.engine.ops.linalg import _mm_forward, mm_mat1_grad, mm_mat2_grad
 from gradrepl.engine.ops.linalg_products import check_add_shape
 from gradrepl.engine.ops.primitive import _mixed, _record, apply
@@ -35,7 +37,11 @@ def _addmm_forward(bias, mat1, mat2, beta, alpha):
     _same_dtypes(bias, mat1, mat2)
     if alpha == 1 and beta == 1 and fuses_bias(mat1, mat2) and np.result_type(bias) == _F32_TYPE:
         return _bias_fused(bias, mat1, mat2)
-    product = _mm_forward(mat1, mat2)
+    if beta != 0 and addmm_keeps_product_sign(mat1, mat2) and mat1.ndim == mat2.ndim == 2 \
+            and mat1.shape[1] == mat2.shape[0] and mat1.dtype == mat2.dtype:
+        product = column_times_row(mat1, mat2)  # accumulated into the bias without a +0 start
+    else:
+        product = _mm_forward(mat1, mat2)
     if beta == 0:  # torch ignores self entirely (nan and inf included) when beta is 0
         return np.broadcast_to(_scaled(product, alpha), product.shape).copy()
     if alpha == 1 and beta == 1 and type(product) is np.ndarray:  # nn.Linear's case

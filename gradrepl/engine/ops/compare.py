@@ -124,12 +124,16 @@ def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 
 
 _S = "comparison"
+# torch's numpy-style names for them (torch.greater, x.less_equal_ ...): the same ops
+_ALIASES = {"ne": ("not_equal",), "lt": ("less",), "le": ("less_equal",), "gt": ("greater",),
+            "ge": ("greater_equal",)}
 for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt", lt, "__lt__"),
                               ("le", le, "__le__"), ("gt", gt, "__gt__"), ("ge", ge, "__ge__")):
     # no rows=: torch.ne records nothing; only x.ne_(y) on a tensor with history does
     _rows = _in_place_rows(_name, _func)
     register(_name, _func, section=_S, operators={_dunder: CALL}, out=True,
-             inplace=_in_place(_name, _rows), inplace_rows=_rows, differentiable=False)
+             inplace=_in_place(_name, _rows), inplace_rows=_rows, differentiable=False,
+             aliases=_ALIASES.get(_name, ()))
 register("equal", equal, section=_S)
 register("allclose", allclose, section=_S)
 register("isclose", isclose, section=_S)

@@ -66,6 +66,15 @@ def detach_(tensor: Tensor) -> Tensor:
     return tensor
 
 
+def type_as(tensor: Tensor, other) -> Tensor:
+    """``tensor.type(other.type())``: other's dtype (a ToCopyBackward0), or tensor itself."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
+    return tensor.to(other.dtype)
+
+
 register("clone", clone, section="copies", rows=(CLONE,))
+register("type_as", type_as, section="copies", in_torch=False)
 register("contiguous", contiguous, section="copies", rows=(CONTIGUOUS,), in_torch=False)
 register("detach", detach, section="copies", inplace=detach_)

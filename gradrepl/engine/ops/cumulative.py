@@ -230,7 +230,7 @@ def _cumprod_grad_recorded(x, g, dim):
 
     n = x.shape[dim]
     grad = zeros(tuple(x.shape), dtype=g.dtype)
-    one_column = ones(1, dtype=g.dtype).expand(*(1 if d == dim else s for d, s in enumerate(x.shape)))
+    one_column = ones(1, dtype=g.dtype).expand(tuple(1 if d == dim else s for d, s in enumerate(x.shape)))
     for k in range(n):
         until_k = prod(narrow(x, dim, 0, k), dim, keepdim=True) if k else None
         from_k = cumprod(narrow(x, dim, k + 1, n - k - 1), dim) if k < n - 1 else None

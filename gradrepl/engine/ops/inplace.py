@@ -264,7 +264,7 @@ def _shaped_for(view: Tensor, value):
     while shape and shape[0] == 1:
         shape = shape[1:]
     value = view_as_shape(value, shape)
-    return value if value.shape == view.shape else expand(value, *view.shape)
+    return value if value.shape == view.shape else expand(value, tuple(view.shape))
 
 
 def _write_directly(tensor: Tensor, items: tuple, value) -> bool:

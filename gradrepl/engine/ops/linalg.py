@@ -11,7 +11,9 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.errors import NotAnOperand
-from gradrepl.engine.ops.blas_order import matrix_product
+from gradrepl.engine.ops.blas_order import (
+    column_times_row, keeps_product_sign, matrix_product, small_batched_product,
+)
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
@@ -53,6 +55,8 @@ def _mm_forward(a, b):
             f"expected m1 and m2 to have the same dtype, but got: {_cpp_name(a.dtype)} != "
             f"{_cpp_name(b.dtype)}"
         )
+    if keeps_product_sign(a, b):
+        return column_times_row(a, b)
     return _positive_zeros(matrix_product(a, b))
 
 
@@ -98,6 +102,12 @@ def _batched_forward(a, b):
             f"expected m1 and m2 to have the same dtype, but got: {_cpp_name(a.dtype)} != "
             f"{_cpp_name(b.dtype)}")
     try:
+        small = (small_batched_product(a, b) if a.ndim > 2 and b.ndim > 2
+                 and a.shape[-1] == b.shape[-2] else None)
+        if small is not None:
+            return small.astype(a.dtype, copy=False)
+        if b.ndim == 2 and keeps_product_sign(a, b):  # torch folds the batch into one mm
+            return column_times_row(a, b)
         return _positive_zeros(np.matmul(a, b))
     except ValueError:
         # batch dimensions broadcast first, with the usual error

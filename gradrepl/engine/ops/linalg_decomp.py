@@ -20,7 +20,9 @@ import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.backends import arrays
+from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.diagonals import TRIL as _TRIL
+from gradrepl.engine.ops.lapack import gesdd
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor, new_tensor
@@ -56,7 +58,7 @@ def _named_result(name: str, fields: tuple):
 
 RETURN_TYPES = {name: _named_result(name, fields) for name, fields in {
     "linalg_slogdet": ("sign", "logabsdet"), "slogdet": ("sign", "logabsdet"),
-    "linalg_qr": ("Q", "R"), "linalg_svd": ("U", "S", "Vh"),
+    "linalg_qr": ("Q", "R"), "linalg_svd": ("U", "S", "Vh"), "svd": ("U", "S", "V"),
     "linalg_eigh": ("eigenvalues", "eigenvectors"),
 }.items()}
 
@@ -366,7 +368,11 @@ SVD = Primitive("linalg_svd", "LinalgSvdBackward0", None, _svd_backward, inputs=
 
 def svd(A: Tensor, full_matrices: bool = True):
     _floating("linalg.svd", A)
-    U, S, Vh = np.linalg.svd(A._data, full_matrices=full_matrices)
+    # LAPACK's gesdd in the input's precision, as torch calls it; numpy's svd computes float32
+    # in float64 (ops/lapack.py)
+    factors = gesdd(A._data, bool(full_matrices))
+    U, S, Vh = factors if factors is not None else np.linalg.svd(A._data,
+                                                                 full_matrices=full_matrices)
     dtype = A._data.dtype
     return RETURN_TYPES["linalg_svd"](record_outputs(SVD, (U.astype(dtype), S.astype(dtype), Vh.astype(dtype)),
                                      (A,), (bool(full_matrices),)))
@@ -374,6 +380,24 @@ def svd(A: Tensor, full_matrices: bool = True):
 
 def svdvals(A: Tensor) -> Tensor:
     return svd(A, full_matrices=False)[1]
+
+
+def _zeros_like_factor(A: Tensor, rows: int) -> Tensor:
+    from gradrepl.engine.factories import zeros
+
+    return zeros(*A.shape[:-2], rows, rows, dtype=A.dtype)
+
+
+def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True):
+    """torch.svd: linalg.svd with V for Vh (a TransposeBackward0 of its third output); without
+    compute_uv, U and V are zero-filled (m, m) and (n, n) matrices, as torch returns them."""
+    U, S, Vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        U, V = (_zeros_like_factor(input, input.shape[-2]),
+                _zeros_like_factor(input, input.shape[-1]))
+    else:
+        V = _shape.transpose(Vh, -2, -1)
+    return RETURN_TYPES["svd"]((U, S, V))
 
 
 def _qr_backward(F, grads, inputs, out, params, needs):
@@ -421,4 +445,5 @@ def _slogdet_function(A: Tensor):
 
 register("inverse", inv, section="linear algebra", rows=(INV,), out=True, out_dtype="exact")
 register("det", det, section="linear algebra", rows=(DET,))
+register("svd", svd_legacy, section="linear algebra", rows=(SVD,), out=3, out_dtype="exact")
 register("slogdet", _slogdet_function, section="linear algebra", rows=(SLOGDET,), out=2, out_dtype="exact")

@@ -13,6 +13,7 @@ import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops import shape as _shape
+from gradrepl.engine.ops.blas_order import small_batched_product
 from gradrepl.engine.ops.linalg import _positive_zeros, dot, mm
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.out import OutDtype
@@ -42,6 +43,9 @@ def _bmm_forward(a, b):
             f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
             f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     _same_dtype("bmm", a, b)
+    small = small_batched_product(a, b)
+    if small is not None:
+        return small.astype(a.dtype, copy=False)
     return _positive_zeros(np.matmul(a, b))
 
 

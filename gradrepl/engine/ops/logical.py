@@ -13,6 +13,7 @@ from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops import compare
 from gradrepl.engine.ops.inplace import check_writable, write
 from gradrepl.engine.ops.promotion import _wrap_int, raise_broadcast_error, result_dtype
+from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import CHECKED, INPLACE, REFLECTED, register
 from gradrepl.engine.tensor import Tensor, data_of as _data, new_tensor
 
@@ -38,6 +39,20 @@ isinf = _float_test(np.isinf, "isinf")
 isfinite = _float_test(np.isfinite, "isfinite")
 for _func in (isnan, isinf, isfinite):
     register(_func.__name__, _func, section=_S)
+
+
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set: -0. and negative NaNs too; a signed integer below 0."""
+    a = input._data
+    if a.dtype.kind == "f":
+        return new_tensor(np.signbit(a))
+    if a.dtype.kind == "i":
+        return new_tensor(np.asarray(a < 0))
+    return new_tensor(np.zeros(np.shape(a), dtype=bool))
+
+
+register("signbit", signbit, section=_S, out=True, differentiable=False,
+         out_dtype=OutDtype("exact", "signbit does not support non-boolean outputs."))
 
 
 def _in_place(op):

@@ -264,8 +264,88 @@ def squeeze(tensor: Tensor, dim=None) -> Tensor:
     return view_op(SQUEEZE_DIM, tensor, (dim,))
 
 
-def expand(tensor: Tensor, *sizes) -> Tensor:
-    sizes = _shape_args(sizes)
+def _tp_name(value) -> str:
+    """Py_TYPE(value)->tp_name, as torch's parser prints it: a C type's dotted name."""
+    from gradrepl.engine.tensor import Tensor as _Tensor
+
+    kind = type(value)
+    if isinstance(value, _Tensor):
+        return "Tensor"
+    if kind.__module__ == "builtins" or kind.__flags__ & (1 << 9):  # a class defined in Python
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__name__}"
+
+
+def _is_int(value, bool_ok: bool) -> bool:
+    """An int as torch's parser takes one in a list of ints: a Python or numpy integer, or a
+    one-element integer tensor; a bool only where the parser unpacks (not where it checks)."""
+    if type(value) is int or isinstance(value, np.integer):
+        return True
+    if isinstance(value, bool):
+        return bool_ok
+    if isinstance(value, int):
+        return True
+    return (isinstance(value, Tensor) and value.numel() == 1
+            and value.dtype.numpy.kind in "iu")
+
+
+def _unpacked(items, start: int = 0) -> tuple:
+    """The ints of a list whose first element passed the parser's check; a later element that is
+    no int is torch's "failed to unpack" (positions counted from 1)."""
+    for i in range(start, len(items)):
+        if not _is_int(items[i], bool_ok=True):
+            raise TypeError(f"expand(): argument 'size' failed to unpack the object at pos {i + 1} "
+                            f"with error \"type must be tuple of ints,but got {_tp_name(items[i])}\"")
+    size = tuple(int(item) for item in items)
+    for i, n in enumerate(size):
+        if not -2**63 <= n < 2**63:
+            raise TypeError(f"expand(): argument 'size' failed to unpack the object at pos {i + 1} "
+                            f"with error \"Overflow when unpacking long long\"")
+    return size
+
+
+def _expand_size(args: tuple, kwargs: dict) -> tuple:
+    """torch's argument parser on ``expand(SymIntArrayRef size, *, bool implicit=False)``, which
+    also takes the sizes one by one (``x.expand(2, 3)``) when the first is an int."""
+    if args:
+        first = args[0]
+        if len(args) > 1:
+            if not _is_int(first, bool_ok=False):
+                raise TypeError(f"expand() takes 1 positional argument but {len(args)} were given")
+            size = _unpacked(args)
+        elif isinstance(first, (tuple, list)):
+            if first and not _is_int(first[0], bool_ok=False):
+                raise TypeError(f"expand(): argument 'size' (position 1) must be tuple of ints, "
+                                f"but found element of type {_tp_name(first[0])} at pos 0")
+            size = _unpacked(first)
+        elif _is_int(first, bool_ok=False):
+            size = (int(first),)
+        else:
+            raise TypeError(f"expand(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{_tp_name(first)}")
+    elif "size" in kwargs:
+        given = kwargs["size"]
+        if not isinstance(given, (tuple, list)) or (given and not _is_int(given[0], False)):
+            raise TypeError(f"expand(): argument 'size' must be tuple of ints, not {_tp_name(given)}")
+        size = _unpacked(given)
+    else:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
+    implicit = kwargs.get("implicit", False)
+    if type(implicit) is not bool:
+        raise TypeError(f"expand(): argument 'implicit' must be bool, not {_tp_name(implicit)}")
+    names = ("size", "implicit")
+    if any(key not in names or (key == "size" and args) for key in kwargs):
+        for key in kwargs:  # a keyword the parser did not take: named as torch's parser names it
+            if key in names and names.index(key) < len(args):
+                raise TypeError(f"expand() got multiple values for argument '{key}'")
+            if key not in names:
+                raise TypeError(f"expand() got an unexpected keyword argument '{key}'")
+    return size
+
+
+def expand(tensor: Tensor, *sizes, **kwargs) -> Tensor:
+    if kwargs or not (sizes and all(type(n) is int and -2**63 <= n < 2**63 for n in sizes)):
+        sizes = _expand_size(sizes, kwargs)
     shape = tensor.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
@@ -293,10 +373,22 @@ def expand(tensor: Tensor, *sizes) -> Tensor:
                 f"{list(shape)}"
             )
         target[i] = int(size)
+    if min(target, default=0) < 0:  # another negative size: torch's numel check refuses it
+        raise RuntimeError("numel: integer multiplication overflow")
     return view_op(EXPAND, tensor, (tuple(target),))
 
 
-def expand_as(tensor: Tensor, other: Tensor) -> Tensor:
+def expand_as(tensor: Tensor, *args, **kwargs) -> Tensor:
+    other = args[0] if args else kwargs.pop("other", None)
+    if not args and other is None:
+        raise TypeError('expand_as() missing 1 required positional arguments: "other"')
+    if len(args) > 1 or kwargs:
+        raise TypeError(f"expand_as() takes 1 positional argument but {len(args)} were given"
+                        if len(args) > 1 else
+                        f"expand_as() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"expand_as(): argument 'other' (position 1) must be Tensor, not "
+                        f"{_tp_name(other)}")
     return expand(tensor, other.shape)
 
 

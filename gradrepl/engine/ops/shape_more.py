@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops import shape as _shape
+from gradrepl.engine.ops.indexing import SELECT
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
@@ -397,6 +398,31 @@ register("flipud", flipud, section=_S, rows=(FLIP,))
 register("roll", roll, section=_S, rows=(ROLL,))
 register("rot90", rot90, section=_S, rows=(ROT90,))
 register("narrow", narrow, section=_S, rows=(SLICE,))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """input[..., index, ...] at dim: a view (SelectBackward0), as ``x[:, 2]`` is."""
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, input.ndim)
+    size = input.shape[dim]
+    index = int(index)
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {dim}")
+    return _shape.view_op(SELECT, input, (dim, index % size))
+
+
+def ravel(input: Tensor) -> Tensor:
+    """``input.contiguous().view(-1)``, as torch writes it: a ViewBackward0 on top, over a
+    CloneBackward0 when the input was not contiguous."""
+    from gradrepl.engine.ops.conversion import contiguous
+
+    return _shape.view(contiguous(input), -1)
+
+
+register("select", select, section=_S, rows=(SELECT,))
+register("ravel", ravel, section=_S, rows=(_shape.VIEW,))
 register("split", split, section=_S, rows=(SPLIT, SPLIT_WITH_SIZES))
 register("chunk", chunk, section=_S, rows=(SPLIT, SPLIT_WITH_SIZES))
 register("tensor_split", tensor_split, section=_S, rows=(SLICE,))

@@ -18,10 +18,24 @@ from gradrepl.engine.ops.unary import RSQRT, _float64_rounded, elementwise_op, u
 from gradrepl.engine.tensor import Tensor
 
 
-def floating(np_func):
+def floating(np_func, half_through_float: bool = False):
     """float32 through float64, rounded once: nearer torch's float32 kernels than numpy's own
-    float32 loops (cosh(4.3): 74.2100 as torch prints it, not 74.2099)."""
-    return _float64_rounded(np_func)
+    float32 loops (cosh(4.3): 74.2100 as torch prints it, not 74.2099).
+
+    ``half_through_float``: float16 too, rounded to float32 first and then to half, as torch
+    computes half in float and rounds its float result: tan, cosh and atan then agree with
+    torch on all 65,536 halves (numpy's half loops: 2 off each; sin and asin keep numpy's, which
+    agree where this would put 2 off)."""
+    forward = _float64_rounded(np_func)
+    if not half_through_float:
+        return forward
+
+    def with_half(a):
+        a = as_float(a)
+        if a.dtype == np.float16:
+            return forward(a.astype(np.float32)).astype(np.float16)
+        return forward(a)
+    return with_half
 
 
 def _rsqrt(F, x):
@@ -30,39 +44,50 @@ def _rsqrt(F, x):
 
 SINH = unary("sinh", "SinhBackward0", floating(np.sinh),
              lambda F, grad, self: grad * F.apply(COSH, (self,)))
-COSH = unary("cosh", "CoshBackward0", floating(np.cosh),
+COSH = unary("cosh", "CoshBackward0", floating(np.cosh, half_through_float=True),
              lambda F, grad, self: grad * F.apply(SINH, (self,)))
-TAN = unary("tan", "TanBackward0", floating(np.tan),
+TAN = unary("tan", "TanBackward0", floating(np.tan, half_through_float=True),
             lambda F, grad, result: grad * (1 + F.pow(result, 2)))
 ASIN = unary("asin", "AsinBackward0", floating(np.arcsin),
              lambda F, grad, self: grad * _rsqrt(F, -self * self + 1))
 ACOS = unary("acos", "AcosBackward0", floating(np.arccos),
              lambda F, grad, self: grad * -_rsqrt(F, -self * self + 1))
-ATAN = unary("atan", "AtanBackward0", floating(np.arctan),
+ATAN = unary("atan", "AtanBackward0", floating(np.arctan, half_through_float=True),
              lambda grad, self: grad / (self * self + 1))
 ASINH = unary("asinh", "AsinhBackward0", floating(np.arcsinh),
               lambda F, grad, self: grad * _rsqrt(F, F.pow(self, 2) + 1))
 ACOSH = unary("acosh", "AcoshBackward0", floating(np.arccosh),
               lambda F, grad, self: grad * _rsqrt(F, self * self - 1))
+# SLEEF's atanh ors an all-ones comparison mask into its result where it is NaN, so torch's vector
+# loop answers with NaNs whose payload bits are all ones (measured on torch 2.13, Intel Xeon):
+# float32 (and float16, computed in float) beyond +1, +inf and NaN of either sign give -NaN
+# 0xffffffff, below -1 and -inf +NaN 0x7fffffff; float64 gives 0xffffffffffffffff to all of them
+_ALL_ONES = {np.dtype(np.float64): (np.uint64(2**64 - 1), np.uint64(2**64 - 1)),
+             np.dtype(np.float32): (np.uint32(2**32 - 1), np.uint32(2**31 - 1)),
+             np.dtype(np.float16): (np.uint16(2**16 - 1), np.uint16(2**15 - 1))}
+
+
 def _atanh_vector(x):
-    """SLEEF's atanh, as torch's vector loop runs it: -NaN for a NaN input of either sign (the
-    C library returns the input's own NaN), and in float32 +NaN below -1 (the C library, and
-    numpy, give -NaN there; beyond +1 both give -NaN; float64's vector gives -NaN too)."""
-    out = np.arctanh(x)
-    if x.dtype == np.float32:
-        out[x < -1] = np.nan
-    out[np.isnan(x)] = -np.nan
+    """SLEEF's atanh, as torch's vector loop runs it (the finite results numpy's, the NaNs
+    SLEEF's: see _ALL_ONES). The scalar tail (the C library, as numpy) gives -NaN 0xffc00000
+    beyond +-1 and the input's own NaN."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.arctanh(x)
+    above, below = _ALL_ONES[x.dtype]
+    bits = out.view(above.dtype)
+    bits[np.isnan(x) | (x > 1)] = above
+    bits[x < -1] = below
     return out
 
 
 def _atanh(a):
     a = as_float(a)
     out = np.arctanh(a)
-    if a.dtype.kind == "f" and a.dtype.itemsize >= 4 and a.ndim and (
-            np.isnan(a).any() or a.dtype == np.float32 and (a < -1).any()):
-        # the NaN signs of torch's vector loop where it takes whole vectors, the C library's in
-        # its scalar tail (float_math/loops); float16 (not followed) steps 64 halves at a time
-        return loops.elementwise(a, _atanh_vector, np.arctanh)
+    if a.dtype.kind == "f" and a.ndim and (np.isnan(a).any() or (np.abs(a) > 1).any()):
+        # NaN bits from torch's vector loop where it takes whole vectors, the C library's in its
+        # scalar tail (float_math/loops); float16 steps 64 halves (two Vectorized<Half>)
+        return loops.elementwise(a, _atanh_vector, np.arctanh,
+                                 lane_bytes=2 if a.dtype == np.float16 else None)
     return out
 
 
