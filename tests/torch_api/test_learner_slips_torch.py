@@ -1,0 +1,121 @@
+"""Slips a learner makes with losses and the numpy bridge, against live torch: the same result
+or the same error (type and message) and the same warnings. Found replaying course notebooks
+(samples/21-23) and a learner's mistakes in the shell (docs/shell.md, "Learners' mistakes")."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gradrepl.torch as gtorch
+from gradrepl.engine.errors import UnsupportedError
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
+
+def outcome(lib, code: str):
+    """What running ``code`` (an expression over ``torch`` and ``np``) gives: its repr, or its
+    error's type and message; and the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = repr(eval(code, {"torch": lib, "np": np}))
+        except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+            result = f"{type(error).__name__}: {error}"
+    return result, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def same_as_torch(code: str):
+    assert outcome(gtorch, code) == outcome(torch, code)
+
+
+@pytest.mark.parametrize("code", [
+    # integer labels, double or bool targets: TensorIterator's same-dtype check
+    "torch.nn.BCELoss()(torch.full((4,), 0.5), torch.tensor([0, 1, 1, 0]))",
+    "torch.nn.BCELoss()(torch.full((4,), 0.5), torch.tensor([0., 1, 1, 0], dtype=torch.float64))",
+    "torch.nn.BCELoss()(torch.full((4,), 0.5, dtype=torch.float64), torch.tensor([0., 1, 1, 0]))",
+    "torch.nn.BCELoss()(torch.full((4,), 0.5), torch.tensor([False, True, True, False]))",
+    "torch.nn.functional.binary_cross_entropy(torch.full((4,), 0.5, requires_grad=True), "
+    "torch.tensor([0, 1, 1, 0]))",
+    # the dtype is checked before the input's range
+    "torch.nn.BCELoss()(torch.tensor([0.5, 2.0]), torch.tensor([0, 1]))",
+    "torch.nn.BCELoss()(torch.tensor([0.5, 2.0]), torch.tensor([0., 1.]))",
+    # integer inputs: same dtypes, then no kernel for them
+    "torch.nn.BCELoss()(torch.tensor([0, 1]), torch.tensor([0, 1]))",
+    "torch.nn.BCELoss()(torch.tensor([0.25, 0.5]), torch.tensor([0., 1.]))",
+    "torch.nn.BCELoss(weight=torch.ones(2, dtype=torch.float64))(torch.tensor([0.25, 0.5]), "
+    "torch.tensor([0., 1.]))",
+])
+def test_binary_cross_entropy_dtype_slips(code):
+    same_as_torch(code)
+
+
+@pytest.mark.parametrize("make", ["torch.from_numpy", "torch.tensor", "torch.as_tensor",
+                                  "lambda a: torch.tensor(a, dtype=torch.float32)",
+                                  "lambda a: torch.as_tensor(a, dtype=torch.float32)"])
+@pytest.mark.parametrize("array", [
+    "np.arange(4)[::-1]",  # a reversed view: refused, not copied
+    "np.arange(6.).reshape(2, 3)[:, ::-1]",
+    "np.arange(4.).reshape(2, 2)[::-1, :]",
+    "np.arange(6).reshape(2, 3)[:, ::2]",  # positive strides are fine
+    "np.arange(4)[::-1].copy()",
+    "np.zeros((2, 0))[:, ::-1]",
+    "np.array([1, 2], dtype='>i4')",  # big-endian
+    "np.array(['a'])",
+    "np.array([object()])",
+    "np.array([1.0], dtype=np.longdouble)",
+    "np.array(['2020-01-01'], dtype='datetime64[D]')",
+    "np.zeros(3, dtype=[('a', 'f4')])",
+    "np.arange(4)",
+    "np.array(5.0)",
+])
+def test_arrays_torch_refuses_are_refused_in_its_words(make, array):
+    same_as_torch(f"({make})({array})")
+
+
+@pytest.mark.parametrize("value", ["np.float64(5.0)", "[1, 2]", "None", "torch.ones(2)", "3"])
+def test_from_numpy_of_no_array_names_the_type_as_torch(value):
+    same_as_torch(f"torch.from_numpy({value})")
+
+
+def test_a_read_only_array_warns_once_as_torch():
+    """torch warns (once per program) that a tensor made from a read-only array without a copy
+    may not be written to; torch.tensor copies and does not warn."""
+    from gradrepl.engine import factories, warn
+
+    def warnings_of(lib, reset):
+        reset()
+        codes = ["torch.tensor(a)", "torch.from_numpy(a)", "torch.as_tensor(a)",
+                 "torch.from_numpy(a)"]
+        seen = []
+        for code in codes:
+            a = np.arange(3.)
+            a.flags.writeable = False
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                eval(code, {"torch": lib, "a": a})
+            seen.append([str(w.message) for w in caught])
+        return seen
+
+    ours = warnings_of(gtorch, lambda: warn._warned.discard(factories._NOT_WRITABLE))
+    theirs = warnings_of(torch, lambda: None)
+    # torch's once-per-program flag cannot be reset: compare the first warning's text and that
+    # torch.tensor never warns, then that ours warns once only
+    assert ours[0] == theirs[0] == []
+    assert ours[1] and len(ours[1]) == 1
+    assert sum(map(len, ours)) == 1
+    if theirs[1]:  # torch had not warned yet in this process
+        assert ours[1] == theirs[1]
+
+
+@pytest.mark.parametrize("np_dtype", ["uint16", "uint32", "uint64", "complex64", "complex128"])
+def test_dtypes_torch_has_and_gradrepl_lacks_say_so(np_dtype):
+    array = np.array([1, 2], dtype=np_dtype)
+    assert torch.from_numpy(array).dtype == getattr(torch, np_dtype)
+    with pytest.raises(UnsupportedError, match=f"torch.{np_dtype}"):
+        gtorch.from_numpy(array)
+    with pytest.raises(UnsupportedError, match=f"torch.{np_dtype}"):
+        gtorch.tensor(array)
+    if np_dtype.startswith("uint"):  # converted on the way in, as torch converts it
+        same_as_torch(f"torch.tensor(np.array([1, 2], dtype='{np_dtype}'), dtype=torch.float32)")
