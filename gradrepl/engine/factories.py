@@ -12,6 +12,7 @@ import numpy as np
 from gradrepl.engine import device as _device
 from gradrepl.engine import dtypes
 from gradrepl.engine.device import check_device
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.keywords import check_out, torch_keywords
 from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.warn import warn_user
@@ -289,19 +290,6 @@ def numpy_source_dtype(array, warn_if_not_writeable: bool, dtype_given: bool = F
     if dtype_given and array.dtype in dtypes._NOT_YET:
         return None
     return dtypes.from_numpy_dtype(array.dtype)
-
-
-def python_type_name(value) -> str:
-    """A value's type as CPython's ``tp_name`` prints it in torch's messages: a class defined in
-    Python by its bare name (``Tensor``, ``Foo``), a built-in one too (``list``), and one defined
-    in C by an extension its module-qualified name (``numpy.float64``)."""
-    kind = type(value)
-    if kind.__flags__ & _HEAP_TYPE or kind.__module__ == "builtins":
-        return kind.__name__
-    return f"{kind.__module__}.{kind.__qualname__}"
-
-
-_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ def outcome(lib, code: str):
     error's type and message; and the warnings it raised."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # as the session keeps it: numpy's warnings raised inside gradrepl's modules ignored
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gradrepl\.")
         try:
             result = repr(eval(code, {"torch": lib, "np": np}))
         except Exception as error:  # noqa: BLE001 - the error is the outcome compared
@@ -119,3 +121,70 @@ def test_dtypes_torch_has_and_gradrepl_lacks_say_so(np_dtype):
         gtorch.tensor(array)
     if np_dtype.startswith("uint"):  # converted on the way in, as torch converts it
         same_as_torch(f"torch.tensor(np.array([1, 2], dtype='{np_dtype}'), dtype=torch.float32)")
+
+
+# Mixing tensors and numpy arrays. torch's operators refuse an ndarray (NotImplemented), so
+# ``t + a`` is numpy's ``a.__radd__(t)``: numpy's ufunc and promotion on ``t.__array__()``,
+# wrapped back into a tensor by ``Tensor.__array_wrap__`` (a bool result as uint8), and
+# ``a + t`` is Python's TypeError; ``==`` alone reads the array as a tensor; the functions
+# (torch.add(t, a)) refuse it in their parser's words.
+_TENSORS = ["torch.tensor([1., 2.])", "torch.tensor([1, 2])", "torch.tensor([True, False])",
+            "torch.tensor([1., 2.], requires_grad=True)", "torch.tensor(2.)"]
+_ARRAYS = ["np.array([1., 3.])", "np.array([1, 3])", "np.array([1., 3.], dtype=np.float32)",
+           "np.array([True, True])", "np.array(2.)", "np.array([3., 1.])[::-1]"]
+_OPERATORS = ["+", "-", "*", "/", "//", "%", "**", "@", "==", "!=", "<", ">=", "&", "|", "^"]
+
+
+@pytest.mark.parametrize("operator", _OPERATORS)
+def test_a_tensor_and_an_ndarray_under_an_operator_as_torch(operator):
+    for tensor in _TENSORS:
+        for array in _ARRAYS:
+            same_as_torch(f"({tensor}) {operator} ({array})")
+            same_as_torch(f"({array}) {operator} ({tensor})")
+
+
+@pytest.mark.parametrize("code", [
+    "torch.add(torch.ones(2), np.ones(2))", "torch.ones(2).mul(np.ones(2))",
+    "torch.matmul(torch.ones(2), np.ones(2))", "torch.maximum(torch.ones(2), np.ones(2))",
+    "torch.cat([torch.ones(2), np.ones(2)])", "torch.stack([np.ones(2), np.ones(2)])",
+    "torch.eq(torch.ones(2), np.ones(2))", "torch.ones(2).eq(np.ones(2))",
+    "torch.ones(2).lt(np.ones(2))", "torch.ge(torch.ones(2), np.ones(2))",
+    "torch.eq(torch.ones(2), None)", "torch.ones(2).ne(None)", "torch.ones(2) == None",
+    "torch.ones(2).dot(np.ones(2))",
+    "np.sin(torch.ones(2))", "np.exp(torch.tensor([1., 2.], requires_grad=True))",
+    "np.greater(torch.ones(2), 0)", "np.add(torch.ones(2), 1)",
+    "np.maximum(torch.ones(2), np.zeros(2))", "np.dot(torch.ones(2), np.ones(2))",
+    "torch.ones(2)[np.array([0, 1])]", "torch.ones(3)[np.array([True, False, True])]",
+    "torch.ones(2) + np.float32(1.5)", "torch.ones(2, dtype=torch.int64) * np.float64(2.5)",
+])
+def test_ndarrays_given_to_functions_as_torch(code):
+    same_as_torch(code)
+
+
+@pytest.mark.parametrize("code", [
+    "x = torch.ones(2); x += np.ones(2)", "x = torch.ones(2); x *= np.array([2., 3.])",
+    "x = torch.ones(2, dtype=torch.int64); x += np.ones(2)", "x = torch.ones(2); x -= None",
+])
+def test_an_in_place_operator_with_an_ndarray_as_torch(code):
+    def run(lib):
+        namespace = {"torch": lib, "np": np}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                exec(code, namespace)
+            except TypeError as error:
+                return f"TypeError: {error}"
+        return repr(namespace["x"])
+    assert run(gtorch) == run(torch)
+
+
+def test_double_backward_formulas_still_mix_their_own_arrays():
+    """gradrepl's derivative formulas multiply gradients by numpy masks and weights; under
+    create_graph=True those gradients are tensors, and the arrays stay operands there."""
+    for lib in (gtorch, torch):
+        x = lib.tensor([[1., 3.], [3., 2.]], requires_grad=True)
+        (g,) = lib.autograd.grad(x.amax(dim=1).sum() * x.sum(), x, create_graph=True)
+        g.sum().backward()
+    code = ("(lambda x: (torch.autograd.grad(x.amax(dim=1).sum() * x.sum(), x, create_graph=True)"
+            "[0].sum().backward(), x.grad)[1])(torch.tensor([[1., 3.], [3., 2.]], requires_grad=True))")
+    same_as_torch(code)
