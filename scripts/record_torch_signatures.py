@@ -41,6 +41,11 @@ CALLS = {
     "Tensor.median": lambda **k: torch.ones(2).median(*range(9), **k),
     "count_nonzero": lambda **k: torch.count_nonzero(torch.ones(2), **k),
     "Tensor.count_nonzero": lambda **k: torch.ones(2).count_nonzero(**k),
+    # comparisons with neither a tensor nor a number (t.eq(None), torch.lt(t, ndarray))
+    **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
+        getattr(torch.ones(2), name)(torch.ones(2), **k) if prefix
+        else getattr(torch, name)(torch.ones(2), torch.ones(2), **k)))(name, prefix)
+       for name in ("eq", "ne", "lt", "le", "gt", "ge") for prefix in ("", "Tensor.")},
 }
 
 # torch has one overload for these, so it never lists it: its parser's own complaints

@@ -499,11 +499,17 @@ def _formula(node, g, create_graph: bool):
     prim = node._primitive
     needs = node._needs
     if create_graph:
+        from gradrepl.engine.ops.primitive import ARRAYS_ARE_OPERANDS
+
         inputs = formula_inputs(node)
         if not isinstance(g, list):
             g = g if isinstance(g, Tensor) else new_tensor(g)
         out = _saved_output(node) if prim.uses_output else None
-        return prim.backward(backends.tensors, g, inputs, out, node._params, needs)
+        ARRAYS_ARE_OPERANDS[0] += 1  # the formulas' own numpy masks and weights (operand())
+        try:
+            return prim.backward(backends.tensors, g, inputs, out, node._params, needs)
+        finally:
+            ARRAYS_ARE_OPERANDS[0] -= 1
     return prim.backward(backends.arrays, g, node._arrays, node._out, node._params, needs)
 
 

@@ -82,16 +82,29 @@ def _dtype_by_name(name: str) -> dtype:
     return _BY_NAME[name]
 
 
+# numpy dtypes torch has a dtype for and gradrepl does not yet
+_NOT_YET = frozenset(np.dtype(name) for name in
+                     ("uint16", "uint32", "uint64", "complex64", "complex128"))
+
+
 def from_numpy_dtype(np_dtype) -> dtype:
-    """The torch dtype for a numpy dtype; TypeError (torch's wording) for ones torch lacks."""
+    """The torch dtype for a numpy dtype; TypeError (torch's wording) for ones torch lacks, and
+    UnsupportedError for the ones torch has and gradrepl not yet (uint16, complex128 ...)."""
+    np_dtype = np.dtype(np_dtype)
     try:
-        return _BY_NUMPY[np.dtype(np_dtype)]
+        return _BY_NUMPY[np_dtype]
     except KeyError:
-        raise TypeError(
-            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported "
-            "types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
-            "uint64, uint32, uint16, uint8, and bool."
-        ) from None
+        pass
+    if np_dtype in _NOT_YET:
+        from gradrepl.engine.errors import UnsupportedError
+
+        raise UnsupportedError(f"torch.{np_dtype.name}")
+    # torch names the array's scalar type as Python does (numpy.str_, numpy.object_,
+    # numpy.longdouble), not the dtype (str32, object, float128)
+    raise TypeError(
+        f"can't convert np.ndarray of type numpy.{np_dtype.type.__name__}. The only supported "
+        "types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
+        "uint64, uint32, uint16, uint8, and bool.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,19 @@ class UnsupportedError(AttributeError, NotImplementedError):
         # AttributeError's name/obj are left unset so Python does not append "Did you mean" hints.
 
 
+def python_type_name(value) -> str:
+    """A value's type as CPython's ``tp_name`` prints it in torch's messages: a class defined in
+    Python by its bare name (``Tensor``, ``Foo``), a built-in one too (``list``), and one defined
+    in C by an extension its module-qualified name (``numpy.ndarray``, ``numpy.float64``)."""
+    kind = type(value)
+    if kind.__flags__ & _HEAP_TYPE or kind.__module__ == "builtins":
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
+
+
 class NotAnOperand(TypeError):
     """An op argument that is neither a tensor nor a number (``x / None``, ``x.mul(x.sum)``).
 
@@ -33,7 +46,7 @@ class NotAnOperand(TypeError):
         self.value, self.op, self.argument, self.position = value, op, argument, position
         if op:
             message = (f"{op}(): argument '{argument}' (position {position}) must be Tensor, "
-                       f"not {type(value).__name__}")
+                       f"not {python_type_name(value)}")
         else:
             message = f"unsupported operand type: '{type(value).__name__}'"
         super().__init__(message)

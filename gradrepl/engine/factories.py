@@ -12,6 +12,7 @@ import numpy as np
 from gradrepl.engine import device as _device
 from gradrepl.engine import dtypes
 from gradrepl.engine.device import check_device
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.keywords import check_out, torch_keywords
 from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.warn import warn_user
@@ -146,7 +147,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         array = np.array(data._data, dtype=dtype.numpy if dtype else None)
         return _finish(array, requires_grad, device)
     if isinstance(data, np.ndarray):
-        array = np.array(data, dtype=dtype.numpy if dtype else dtypes.from_numpy_dtype(data.dtype).numpy)
+        source = numpy_source_dtype(data, warn_if_not_writeable=False, dtype_given=dtype is not None)
+        array = np.array(data, dtype=dtype.numpy if dtype else source.numpy)
         return _finish(array, requires_grad, device)
     if isinstance(data, str) or data is None:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
@@ -240,16 +242,54 @@ def _check_ragged(data, dim: int = 0) -> None:
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None or dtype is data.dtype else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or dtype.numpy == data.dtype):
-        return from_numpy(data)
+    if isinstance(data, np.ndarray):
+        source = numpy_source_dtype(data, warn_if_not_writeable=True, dtype_given=dtype is not None)
+        if dtype is None or dtype is source:
+            return new_tensor(data)
     return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    dtypes.from_numpy_dtype(array.dtype)
+    numpy_source_dtype(array, warn_if_not_writeable=True)
     return new_tensor(array)
+
+
+_NOT_WRITABLE = (
+    "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+    "This means writing to this tensor will result in undefined behavior. You may want to copy "
+    "the array to protect its data or make it writable before converting it to a tensor. This "
+    "type of warning will be suppressed for the rest of this program. (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/utils/tensor_numpy.cpp:213.)")
+# torch's wording, its double space and trailing space included
+_NEGATIVE_STRIDES = (
+    "At least one stride in the given numpy array is negative, and tensors with negative strides "
+    "are not currently supported. (You can probably work around this by making a copy of your "
+    "array  with array.copy().) ")
+
+
+def numpy_source_dtype(array, warn_if_not_writeable: bool, dtype_given: bool = False):
+    """The torch dtype of an ndarray a tensor is made from, after torch's checks in its order
+    (``tensor_from_numpy``): an ndarray at all, the read-only warning (``from_numpy`` and
+    ``as_tensor``, once per program), strides (a reversed view ``a[::-1]`` is refused, not
+    copied), native byte order, then a dtype torch has. ``torch.tensor(a, dtype=...)`` converts
+    from the array's dtype, so a dtype torch has but gradrepl not yet (uint16) passes there."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {python_type_name(array)})")
+    if warn_if_not_writeable and not array.flags.writeable:
+        from gradrepl.engine.warn import warn_user_once
+
+        warn_user_once(_NOT_WRITABLE, UserWarning)
+    if any(stride % array.itemsize for stride in array.strides):
+        raise ValueError("given numpy array strides not a multiple of the element byte size. "
+                         "Copy the numpy array to reallocate the memory.")
+    if any(stride < 0 for stride in array.strides):
+        raise ValueError(_NEGATIVE_STRIDES)
+    if not array.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    if dtype_given and array.dtype in dtypes._NOT_YET:
+        return None
+    return dtypes.from_numpy_dtype(array.dtype)
 
 
 # ---------------------------------------------------------------------------------------------

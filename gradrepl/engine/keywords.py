@@ -33,7 +33,9 @@ def _type_name(value) -> str:
     kind = type(value)
     if kind.__name__ in ("device", "Generator"):
         return f"torch.{kind.__name__}"
-    return kind.__name__
+    from gradrepl.engine.errors import python_type_name
+
+    return python_type_name(value)  # numpy.ndarray, as CPython names a C type
 
 
 def invalid_combination(name: str, args: tuple, kwargs: dict) -> str:

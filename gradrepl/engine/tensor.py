@@ -313,12 +313,23 @@ class Tensor:
             )
         return self._memory()
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None):  # no copy=: torch's signature, and numpy warns as for it
         if self._requires_grad:
             # np.array(x), plt.plot(x): torch goes through numpy(), which refuses tensors needing grad
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         data = np.asarray(self._data)
         return data if dtype is None else data.astype(dtype, copy=False)
+
+    def __array_wrap__(self, array):
+        """A numpy ufunc's result on a tensor, as a tensor again (``np.sin(t)``, and ``t + a``
+        of an ndarray, which numpy computes: ops/primitive.operand). torch's own rule: a bool
+        result becomes uint8. Its one-argument signature is torch's too, so numpy warns as it
+        warns for torch ('__array_wrap__ must accept context and return_scalar ...')."""
+        from gradrepl.engine.factories import from_numpy
+
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return from_numpy(array)
 
     def _scalar(self):
         if self._data.size != 1:

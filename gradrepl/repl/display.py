@@ -140,8 +140,9 @@ class OutputPrinter:
         body = _MAGIC_LINE.sub(_as_typed, "\n".join(frames).rstrip("\n"))
         headline = f"{ename}: {evalue}" if evalue else ename
         body = _SYNTAX_ERROR_FILE.sub("", body) if syntax else body
-        if body.endswith(headline):
-            body = body[: -len(headline)].rstrip("\n")
+        # (a message may end with its own newline, as torch's overload listings do)
+        if body.endswith(headline.rstrip()):
+            body = body[: -len(headline.rstrip())].rstrip("\n")
         if one_line_cell and _only_the_cell_itself(body):
             body = ""
         parts = []

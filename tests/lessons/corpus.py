@@ -3494,12 +3494,6 @@ len(x), [r.shape for r in x]
 
 # Lesson id -> why gradrepl still prints differently (the test marks these xfail, strict).
 KNOWN_DIFFERENCES = {
-    "known_differences/numpy_ufunc_on_a_tensor":
-        "engine: np.exp(tensor) returns an ndarray (array([2.718282, 2.718282], dtype=float32)); torch's "
-        "__array_wrap__ gives back tensor([2.7183, 2.7183])",
-    "known_differences/ndarray_times_tensor":
-        "engine: ndarray * tensor gives tensor([1., 2.], dtype=torch.float64); torch 2.13 with numpy 2 raises "
-        "TypeError: unsupported operand type(s) for *: 'numpy.ndarray' and 'Tensor'",
     "known_differences/type_of_a_method":
         "engine: gradrepl's Tensor methods and torch functions are Python functions, so type(x.item) is "
         "'method' and type(torch.exp) 'function'; torch's are 'builtin_function_or_method' (their printed "

@@ -50,3 +50,24 @@ def test_a_magic_line_in_a_traceback_is_shown_as_typed():
         result.error.ename, result.error.evalue, result.error.traceback.splitlines(True))
     assert "    %time 1/0\n" in err.getvalue()
     assert "__gradrepl_magic__" not in err.getvalue()
+
+
+def test_a_message_ending_in_a_newline_is_said_once_without_frames():
+    """torch's overload listings end with a newline ('eq() received an invalid combination of
+    arguments ... (!NoneType!)\\n'); the one-line cell's error was shown twice, after a traceback."""
+    from gradrepl.repl.display import OutputPrinter
+    from gradrepl.repl.prompts import PromptStyle
+    from gradrepl.session import Session
+
+    for cell in ("import torch\ntorch.ones(2).eq(None)", "torch.ones(2).sum(keepdim=True)"):
+        session = Session()
+        session.run_cell("import torch")
+        result = session.run_cell(cell.splitlines()[-1])
+        assert result.error.evalue.endswith("\n")
+        err = io.StringIO()
+        OutputPrinter(io.StringIO(), err, PromptStyle(classic=False), color=False).show_error(
+            result.error.ename, result.error.evalue, result.error.traceback.splitlines(),
+            one_line_cell=True)  # as the session hands it over (session.py, error_output)
+        shown = err.getvalue()
+        assert shown.startswith("TypeError: ") and shown.count("received an invalid combination") == 1
+        assert "Traceback" not in shown and "Cell In" not in shown

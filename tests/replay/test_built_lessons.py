@@ -1,6 +1,6 @@
 """The samples built by a script (samples/17_inplace_on_slices.ipynb by
-scripts/make_inplace_lesson.py, samples/20_bigram_makemore.ipynb by scripts/make_bigram_lesson.py)
-are what their script builds (the outputs recorded from PyTorch aside); the samples tests replay
+scripts/make_inplace_lesson.py, samples/20_bigram_makemore.ipynb by scripts/make_bigram_lesson.py,
+samples/21-23 by scripts/make_course_lessons.py) are what their script builds (the outputs recorded from PyTorch aside); the samples tests replay
 them on gradrepl and on torch."""
 
 import importlib.util
@@ -35,5 +35,18 @@ def test_lesson_matches_its_script(name):
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_lesson_has_recorded_outputs_for_every_code_cell(name):
     committed = nbformat.read(str(_script(name).PATH), as_version=4)
+    code = [c for c in committed.cells if c.cell_type == "code"]
+    assert code and all(c.outputs for c in code)
+
+
+def _course_lessons():
+    script = _script("make_course_lessons")
+    return [(script, name) for name in script.LESSONS]
+
+
+@pytest.mark.parametrize("script, name", _course_lessons(), ids=lambda v: v if isinstance(v, str) else "")
+def test_course_lesson_matches_its_script(script, name):
+    committed = nbformat.read(str(script.SAMPLES / f"{name}.ipynb"), as_version=4)
+    assert _cells(committed) == _cells(script.build(script.LESSONS[name]))
     code = [c for c in committed.cells if c.cell_type == "code"]
     assert code and all(c.outputs for c in code)

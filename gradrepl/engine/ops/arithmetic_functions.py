@@ -6,6 +6,8 @@ side, ``alpha``, ``rounding_mode``. The rows themselves are in arithmetic.py.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops import arithmetic as _ar
 from gradrepl.engine.ops import operators as _short
@@ -255,9 +257,24 @@ register("rsub", rsub, section=_S, rows=(_ar.RSUB, _ar.RSUB_SCALAR), method=Fals
 register("mul", mul, section=_S, rows=(_ar.MUL,), inplace=mul_, aliases=("multiply",),
          operators={"__mul__": _mul_operator, "__rmul__": _mul_operator, "__imul__": INPLACE},
          out=True)
+def _rtruediv_operator(self, other):
+    """``number / x``; an ndarray ``a / x`` is torch's ``x.reciprocal() * a``, which numpy
+    computes (operand(): an ndarray is no operand), so it is a tensor of numpy's dtype."""
+    if type(other) is _ndarray:
+        return self.reciprocal() * other
+    try:
+        other = operand(other)
+    except TypeError:
+        return NotImplemented
+    return div(other, self)
+
+
+_ndarray = np.ndarray
+
+
 register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
          inplace=div_, aliases=("divide", "true_divide"),
-         operators={"__truediv__": _short.binary(_ar.DIV, div), "__rtruediv__": REFLECTED,
+         operators={"__truediv__": _short.binary(_ar.DIV, div), "__rtruediv__": _rtruediv_operator,
                     "__itruediv__": INPLACE}, out=True)
 register("floor_divide", floor_divide, section=_S,
          rows=(_ar.FLOOR_DIVIDE, _ar.FLOOR_DIVIDE_TENSOR), inplace=floor_divide_, out=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.promotion import result_dtype
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
@@ -90,13 +91,13 @@ def _check_sequence(tensors, name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(
             f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-            f"{type(tensors).__name__}")
+            f"{python_type_name(tensors)}")
     if not tensors:
         error, message = _EMPTY_LIST[name]
         raise error(message)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {python_type_name(t)}")
 
 
 def stack(tensors, dim: int = 0) -> Tensor:

@@ -13,14 +13,20 @@ from gradrepl.engine.ops.promotion import (
 )
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
 from gradrepl.engine.ops.derivatives import Primitive
-from gradrepl.engine.ops.registry import CALL, register
+from gradrepl.engine.keywords import InvalidArguments
+from gradrepl.engine.ops.primitive import ARRAYS_ARE_OPERANDS
+from gradrepl.engine.ops.registry import register
 
 
-def _compare(np_op):
+def _compare(np_op, name):
     def compare(a, b) -> Tensor:
+        if not isinstance(b, (Tensor, bool, int, float, np.generic)) and (
+                isinstance(a, Tensor) and not ARRAYS_ARE_OPERANDS[0]
+                or type(b) is not np.ndarray):  # rows and formulas (operand()) run on arrays
+            # an ndarray too: torch's parser takes a tensor or a number (t.eq(None),
+            # torch.lt(t, ndarray)); the operators answer NotImplemented (_operator below)
+            raise InvalidArguments(name, (b,), {})
         a, b = _data(a), _data(b)
-        if not isinstance(b, (bool, int, float, np.ndarray, np.generic)):
-            return NotImplemented
         if type(b) is int and getattr(a, "dtype", None) is not None and a.dtype.kind in "iu":
             # torch casts an integer scalar to the tensor's dtype first: -1 is 255 for uint8
             b = _wrap_int(b, a.dtype)
@@ -37,12 +43,31 @@ def _compare(np_op):
     return compare
 
 
-eq = _compare(np.equal)
-ne = _compare(np.not_equal)
-lt = _compare(np.less)
-le = _compare(np.less_equal)
-gt = _compare(np.greater)
-ge = _compare(np.greater_equal)
+eq = _compare(np.equal, "eq")
+ne = _compare(np.not_equal, "ne")
+lt = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
+
+
+def _operator(compare, takes_arrays=False):
+    """``x == y``, ``x < y`` ...: NotImplemented for what the comparison refuses, so that Python
+    answers as it does for torch (``t == None`` is False, ``t < None`` its TypeError, ``t != a``
+    of an ndarray True, numpy deferring to the tensor). torch's ``==`` alone reads an ndarray,
+    as a tensor made from it (refusing a reversed view as ``torch.from_numpy`` does)."""
+    def operator(self, other):
+        if takes_arrays and type(other) is np.ndarray:
+            from gradrepl.engine.factories import numpy_source_dtype
+
+            numpy_source_dtype(other, warn_if_not_writeable=False)
+            other = new_tensor(other)
+        try:
+            return compare(self, other)
+        except InvalidArguments:
+            return NotImplemented
+    operator.__name__ = operator.__qualname__ = compare.__name__
+    return operator
 
 
 def _zero_gradient(F, grad):
@@ -131,7 +156,7 @@ for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt",
                               ("le", le, "__le__"), ("gt", gt, "__gt__"), ("ge", ge, "__ge__")):
     # no rows=: torch.ne records nothing; only x.ne_(y) on a tensor with history does
     _rows = _in_place_rows(_name, _func)
-    register(_name, _func, section=_S, operators={_dunder: CALL}, out=True,
+    register(_name, _func, section=_S, operators={_dunder: _operator(_func, _name == "eq")}, out=True,
              inplace=_in_place(_name, _rows), inplace_rows=_rows, differentiable=False,
              aliases=_ALIASES.get(_name, ()))
 register("equal", equal, section=_S)

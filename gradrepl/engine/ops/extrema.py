@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, Unmatched, check_types, torch_parsed
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
 from gradrepl.engine.ops.promotion import elementwise, raise_broadcast_error, result_dtype
@@ -191,7 +192,7 @@ def _pairwise(prim):
         if not isinstance(other, Tensor):
             raise TypeError(
                 f"{prim.name}(): argument 'other' (position 2) must be Tensor, not "
-                f"{type(other).__name__}")
+                f"{python_type_name(other)}")
         return apply(prim, (input, other))
     op.__name__ = op.__qualname__ = prim.name
     return op

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine import vector_math
 from gradrepl.engine.dtypes import CPP_TYPE_NAMES, scalar_type_name
 from gradrepl.engine.float_math.fused import fma32
@@ -138,7 +139,7 @@ def _check_lerp(input, end, weight):
     """torch's argument checks, in its order and words."""
     if not isinstance(end, Tensor):
         raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not "
-                        f"{type(end).__name__}")
+                        f"{python_type_name(end)}")
     kind = input._data.dtype
     for name, other in (("end", end), ("weight", weight)):
         if isinstance(other, Tensor) and other._data.dtype != kind:

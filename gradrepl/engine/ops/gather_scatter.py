@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.arithmetic import _not_implemented as not_implemented  # (x // y uses it too)
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -215,7 +216,7 @@ MASKED_SELECT = Primitive("masked_select", "MaskedSelectBackward0", _masked_sele
 def _index_array(name: str, index, allow_int32=False) -> np.ndarray:
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' (position 2) must be Tensor, not "
-                        f"{type(index).__name__}")
+                        f"{python_type_name(index)}")
     data = np.asarray(index._data)
     wanted = ("int64",) + (("int32",) if allow_int32 else ())
     if data.dtype.name not in wanted:

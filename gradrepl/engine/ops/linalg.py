@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine import dtypes
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops.blas_order import (
@@ -240,7 +241,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 def _not_a_tensor(argument: str, position: int, value) -> TypeError:
     return TypeError(f"matmul(): argument '{argument}' (position {position}) must be Tensor, "
-                     f"not {type(value).__name__}")
+                     f"not {python_type_name(value)}")
 
 
 def _matmul_method(self, other):

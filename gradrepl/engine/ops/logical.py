@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops import compare
 from gradrepl.engine.ops.inplace import check_writable, write
@@ -72,7 +73,7 @@ def _in_place(op):
 def _tensor_argument(name, position, value, argument):
     if not isinstance(value, Tensor):
         raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, "
-                        f"not {type(value).__name__}")
+                        f"not {python_type_name(value)}")
 
 
 def _logical(np_func, name):

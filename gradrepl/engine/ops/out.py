@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine import grad_mode
 from gradrepl.engine.dtypes import CPP_TYPE_NAMES, LEGACY_TYPE_NAMES, from_numpy_dtype, scalar_type_name
 from gradrepl.engine.errors import NotAnOperand
@@ -126,10 +127,10 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
         if needs is not None and len(args) <= needs[0] and needs[1] not in kwargs:
             if name in SIGNATURES:  # torch's listing of the overloads
                 raise InvalidArguments(name, args, {**kwargs, "out": out}, method=False)
-            given = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}"
+            given = ", ".join([python_type_name(a) for a in args] + [f"{k}={python_type_name(v)}"
                                                                 for k, v in kwargs.items()])
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
-                            f"({given}, out={type(out).__name__}), but expected one of: ...")
+                            f"({given}, out={python_type_name(out)}), but expected one of: ...")
         if name in SIGNATURES:  # torch's parser first: its overloads with out= counted (out=
             # taken as written last; torch lists keywords in the reverse order)
             check_overloads(name, args, {**kwargs, "out": out})
@@ -154,7 +155,7 @@ def _checked_into(name, function, args, kwargs, out, counts, results, dtype_rule
         return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
     if isinstance(out, (tuple, list)) != (results > 1):
         what = "tuple of Tensors" if results > 1 else "Tensor"
-        raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
+        raise TypeError(f"{name}(): argument 'out' must be {what}, not {python_type_name(out)}")
     if results > 1 and len(out) != results:
         raise TypeError(f"expected tuple of {results} elements but got {len(out)}")
     return _into(name, function, args, kwargs, out, counts, dtype_rule, how)
@@ -176,7 +177,7 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
     for target in targets:
         if not isinstance(target, Tensor):
             what = "tuple of Tensors" if results_are_tuple else "Tensor"
-            raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(target).__name__}")
+            raise TypeError(f"{name}(): argument 'out' must be {what}, not {python_type_name(target)}")
     if not how.composite and how.differentiable and grad_mode._enabled[0] \
             and any(_requires_grad(x) for x in (*args, *kwargs.values(), *targets)):
         if not how.not_implemented:
@@ -199,7 +200,7 @@ def _into(name, function, args, kwargs, out, counts=(1,), dtype_rule="cast", how
     if len(counts) > 1 and isinstance(result, tuple) != results_are_tuple:
         # the overload the arguments chose returns the other kind (torch's parser says so)
         what = "tuple of Tensors" if isinstance(result, tuple) else "Tensor"
-        raise TypeError(f"{name}(): argument 'out' must be {what}, not {type(out).__name__}")
+        raise TypeError(f"{name}(): argument 'out' must be {what}, not {python_type_name(out)}")
     if len(values) != len(targets):
         raise TypeError(f"{name}(): expected out to be a tuple of {len(values)} Tensors, "
                         f"got {len(targets)}")

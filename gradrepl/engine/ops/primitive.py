@@ -55,15 +55,25 @@ def wrap(prim: Primitive, out, inputs: tuple, params: tuple = (), arrays=None) -
 
 
 def operand(x):
-    """A tensor or Python number as an op argument; numpy scalars count as Python numbers."""
+    """A tensor or Python number as an op argument; numpy scalars count as Python numbers.
+
+    An ndarray is no operand, as in torch: ``torch.add(t, a)`` is a TypeError, and an operator
+    answers NotImplemented, so that ``t + a`` is numpy's ``a.__radd__(t)``: numpy's ufunc on
+    ``t.__array__()``, its result wrapped back by ``Tensor.__array_wrap__`` (numpy's promotion,
+    float64 for an int64 array; tensor.py), and ``a + t`` Python's TypeError."""
     if isinstance(x, Tensor) or type(x) in (bool, int, float):
         return x
     if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
         # torch reads a numpy bool as a float scalar (int tensor + np.True_ is float32)
         return float(x) if isinstance(x, np.bool_) else x.item()
-    if isinstance(x, np.ndarray):
+    if ARRAYS_ARE_OPERANDS[0] and isinstance(x, np.ndarray):
         return _new_tensor(x)
     raise NotAnOperand(x)
+
+
+# > 0 while gradrepl's own derivative formulas run on tensors (create_graph=True: autograd's
+# _formula), which mix them with numpy masks and parameters (weight * grad) as with numbers
+ARRAYS_ARE_OPERANDS = [0]
 
 
 
@@ -97,7 +107,7 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
         # float16 times a number is computed in float32 (promotion.half_by_one_value)
         char = ad.dtype.char
         same = char != "e" and (type(b) is not float or char in _FLOAT_KINDS)
-    elif isinstance(b, (np.generic, np.ndarray)):
+    elif isinstance(b, np.generic):
         return apply_binary(prim, a, operand(b))
     else:
         return NotImplemented  # Python then tries the other operand, or raises its TypeError

@@ -15,6 +15,8 @@ See docs/ops.md for a worked example of adding an op.
 
 from __future__ import annotations
 
+from gradrepl.engine.errors import NotAnOperand
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -260,7 +262,14 @@ def _operator(entry: Op, kind, operand):
         return lambda self: func(self)
     if kind == INPLACE:
         inplace = entry.inplace
-        return lambda self, other: inplace(self, other)
+
+        def inplace_operator(self, other):
+            try:
+                return inplace(self, other)
+            except NotAnOperand:
+                # Python then tries x = x + other: t += ndarray is numpy's sum (operand())
+                return NotImplemented
+        return inplace_operator
     if kind in (CHECKED, REFLECTED):
         reflected = kind == REFLECTED
 

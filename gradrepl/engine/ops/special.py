@@ -14,6 +14,8 @@ import math
 import numpy as np
 
 from gradrepl.engine.float_math import loops
+
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.ops.arithmetic import DIV_ROUNDED
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -301,7 +303,7 @@ FMOD = Primitive(
 def _first_is_tensor(name, input, other_name="other"):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+                        f"{python_type_name(input)}")
 
 
 def fmod(input, other):
@@ -327,7 +329,7 @@ def _two_tensors(name, input, other, other_name="other"):
     _first_is_tensor(name, input)
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument '{other_name}' (position 2) must be Tensor, not "
-                        f"{type(other).__name__}")
+                        f"{python_type_name(other)}")
 
 
 def _hypot(a, b):

@@ -6,6 +6,7 @@ its own dim and expands it (ExpandBackward0 over ViewBackward0).
 
 from __future__ import annotations
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.combine import cat
 from gradrepl.engine.ops.combine import CAT_OUT
@@ -29,7 +30,7 @@ def _atleast(t: Tensor, ndim: int) -> Tensor:
 def _tensors(tensors, name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                        f"not {type(tensors).__name__}")
+                        f"not {python_type_name(tensors)}")
     return list(tensors)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.float_math import loops
 from gradrepl.engine.ops.arithmetic import RECIPROCAL
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -142,7 +143,7 @@ ATAN2 = Primitive(
 def _check_tensor(name, other):
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
-                        f"{type(other).__name__}")
+                        f"{python_type_name(other)}")
 
 
 def atan2(input, other):

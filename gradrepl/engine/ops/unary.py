@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.float_math import kernels
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -178,7 +179,7 @@ def elementwise_op(row, *, aliases=(), operators=None, summary="", out=False, in
         except AttributeError:  # no tensor: torch's argument parser says so (free on the hot path)
             if not isinstance(input, Tensor):
                 raise TypeError(f"{row.name}(): argument 'input' (position 1) must be Tensor, "
-                                f"not {type(input).__name__}") from None
+                                f"not {python_type_name(input)}") from None
             raise
 
     def inplace(self):

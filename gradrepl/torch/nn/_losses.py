@@ -245,9 +245,25 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          reduction="mean"):
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
     _check_same_size(input, target)
+    _check_binary_cross_entropy_dtypes(input, target)
     dtype = input._data.dtype
     params = (_broadcast_weight(weight, tuple(input.shape), dtype), reduction)
     return apply(_rows.BINARY_CROSS_ENTROPY, (input, target), params)
+
+
+def _check_binary_cross_entropy_dtypes(input, target):
+    """torch's kernel runs one TensorIterator over the loss (input's dtype), input and target,
+    which must all share a dtype ('Found dtype Long but expected Float': a learner's integer
+    labels), and only then dispatches on that dtype (floating types only). Both come before the
+    check that the input lies in [0, 1]."""
+    from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
+
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {SCALAR_TYPE_NAMES[target.dtype]} but expected "
+                           f"{SCALAR_TYPE_NAMES[input.dtype]}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f'"binary_cross_entropy" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype]}\'')
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
