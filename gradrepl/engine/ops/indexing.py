@@ -207,17 +207,26 @@ def _as_int(item) -> int:
         ) from None
 
 
-def _check_index_shapes(tensor: Tensor, items: tuple, consuming: int) -> None:
-    """torch's checks of the index tensors' shapes, before their bounds: each mask against the
-    dims it covers, then whether the index tensors (a mask counting as one per dim it covers)
-    broadcast together."""
-    shapes, dim = [], 0
+def _items_with_dims(items: tuple, ndim: int, consuming: int):
+    """Each index item that indexes dims (not None, not ...) with the first tensor dim it indexes:
+    ... skips the dims the other items leave, a bool mask covers as many dims as it has."""
+    dim = 0
     for item in items:
         if item is None:
             continue
         if item is Ellipsis:
-            dim += tensor.ndim - consuming
+            dim += ndim - consuming
             continue
+        yield item, dim
+        dim += item.ndim if isinstance(item, np.ndarray) and item.dtype == np.bool_ else 1
+
+
+def _check_index_shapes(tensor: Tensor, items: tuple, consuming: int) -> None:
+    """torch's checks of the index tensors' shapes, before their bounds: each mask against the
+    dims it covers, then whether the index tensors (a mask counting as one per dim it covers)
+    broadcast together."""
+    shapes = []
+    for item, dim in _items_with_dims(items, tensor.ndim, consuming):
         if isinstance(item, np.ndarray) and item.dtype == np.bool_:
             for j, size in enumerate(item.shape):
                 if dim + j < tensor.ndim and size != tensor.shape[dim + j]:
@@ -225,11 +234,8 @@ def _check_index_shapes(tensor: Tensor, items: tuple, consuming: int) -> None:
                         f"The shape of the mask {list(item.shape)} at index {j} does not match "
                         f"the shape of the indexed tensor {list(tensor.shape)} at index {dim + j}")
             shapes += [(int(np.count_nonzero(item)),)] * item.ndim
-            dim += item.ndim
-            continue
-        if isinstance(item, np.ndarray):
+        elif isinstance(item, np.ndarray):
             shapes.append(item.shape)
-        dim += 1
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
@@ -244,14 +250,8 @@ def _check_advanced(tensor: Tensor, numpy_index) -> None:
     _check_index_shapes(tensor, items, consuming)
     if tensor.numel() == 0:
         return  # torch checks indices as it gathers, and an empty tensor gathers nothing
-    dim = 0  # the tensor dimension the next item indexes (None adds one, ... skips several)
     position = 0  # torch's error names the index tensor's place among the index tensors
-    for item in items:
-        if item is None:
-            continue
-        if item is Ellipsis:
-            dim += tensor.ndim - consuming
-            continue
+    for item, dim in _items_with_dims(items, tensor.ndim, consuming):
         if isinstance(item, np.ndarray) and item.dtype.kind in "iu" and item.size and dim < tensor.ndim:
             size = tensor.shape[dim]
             bad = item[(item >= size) | (item < -size)]
@@ -260,4 +260,3 @@ def _check_advanced(tensor: Tensor, numpy_index) -> None:
                                  f"{position} with size {size}")
         if isinstance(item, np.ndarray):
             position += 1
-        dim += np.ndim(item) if isinstance(item, np.ndarray) and item.dtype == np.bool_ else 1
