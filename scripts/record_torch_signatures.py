@@ -63,6 +63,10 @@ ONE_OVERLOAD = {
     "aminmax": "(Tensor input, *, int dim = None, bool keepdim = False, tuple of Tensors out = None)",
     "Tensor.aminmax": "(*, int dim = None, bool keepdim = False)",
     "transpose": "(Tensor input, int dim0, int dim1)",
+    "diff": "(Tensor input, int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None, *, Tensor out = None)",
+    "Tensor.diff": "(int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None)",
+    "take_along_dim": "(Tensor input, Tensor indices, int dim = None, *, Tensor out = None)",
+    "Tensor.take_along_dim": "(Tensor indices, int dim = None)",
     "Tensor.transpose": "(int dim0, int dim1)",
 }
 

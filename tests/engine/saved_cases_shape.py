@@ -49,6 +49,10 @@ CASES = {
     "select": [("select", lambda T, a: a.select(1, 2) * 2, [M])],
     "ravel": [("ravel", lambda T, a: a.t().ravel(), [M])],
     "type_as": [("type_as", lambda T, a: a.type_as(T.ones(1, dtype=T.float32)), [M])],
+    "diff": [("diff", lambda T, a: a.diff(), [M]), ("diff_twice", lambda T, a: a.diff(2, 0), [M]),
+             ("diff_prepend", lambda T, a, b: T.diff(a, prepend=b, dim=0), [M, (1, 4)])],
+    "take_along_dim": [("take_along_dim", lambda T, a: a.take_along_dim(_idx(T, [[0], [2], [1]]), 1), [M]),
+                       ("take_along_dim_flat", lambda T, a: T.take_along_dim(a, _idx(T, [5, 0])), [M])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
 VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadcast_tensors",

@@ -14,6 +14,7 @@ import numpy as np
 
 from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.dtypes import scalar_type_name
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops.arithmetic import _not_implemented as not_implemented  # (x // y uses it too)
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
@@ -37,7 +38,9 @@ def _positions(index, dim):
 
 
 def _gather_forward(a, dim, index):
-    return np.array(np.take_along_axis(a[_within(index.shape, dim)], index, dim))
+    # torch's gather writes a fresh contiguous tensor whatever the index's layout (an expanded
+    # or transposed index, as take_along_dim passes)
+    return np.array(np.take_along_axis(a[_within(index.shape, dim)], index, dim), order="C")
 
 
 def _scatter_forward(a, src, dim, index, reduce=None):
@@ -412,3 +415,51 @@ register("nonzero", nonzero, section=_S, out=True, out_dtype=OutDtype(
     "exact", "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}"),
     differentiable=False)
 register("argwhere", argwhere, section=_S)
+
+
+# ---------------------------------------------------------------------------------------------
+# take_along_dim: numpy's take_along_axis, as torch composes it (TensorAdvancedIndexing.cpp):
+# without dim, gather from the flattened input (a ViewBackward0 under the GatherBackward0);
+# with dim, input and indices broadcast against each other outside dim (input through an
+# ExpandBackward0), then gather.
+
+@torch_parsed("take_along_dim")
+def take_along_dim(input, indices, dim=None):
+    """the values of input at indices along dim (of the flattened input without dim)"""
+    from gradrepl.engine.ops.shape import expand, view
+
+    check_types(("Tensor", input), ("Tensor", indices))
+    if dim is None:
+        return gather(view(input, -1), 0, view(indices, -1))
+    check_types(("int", dim))
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    dim = wrap_dim(dim, input.ndim)
+    if indices.dtype.numpy != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{scalar_type_name(indices._data.dtype)}")
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
+            "dimensions for indices")
+    sizes = list(input.shape)
+    sizes[dim] = indices.shape[dim]
+    shape = list(_broadcast_shape(sizes, indices.shape))
+    indices = expand(indices, shape)
+    shape[dim] = input.shape[dim]
+    return gather(expand(input, shape), dim, indices)
+
+
+def _broadcast_shape(a, b):
+    try:
+        return np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        for i in range(1, len(a) + 1):
+            if a[-i] != b[-i] and 1 not in (a[-i], b[-i]):
+                raise RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor "
+                                   f"b ({b[-i]}) at non-singleton dimension {len(a) - i}") from None
+        raise
+
+
+register("take_along_dim", take_along_dim, section=_S, rows=(GATHER,), out=True, out_dtype="exact")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops import shape as _shape
+from gradrepl.engine.ops.arithmetic import SUB
 from gradrepl.engine.ops.indexing import SELECT
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.registry import register
@@ -426,3 +428,56 @@ register("ravel", ravel, section=_S, rows=(_shape.VIEW,))
 register("split", split, section=_S, rows=(SPLIT, SPLIT_WITH_SIZES))
 register("chunk", chunk, section=_S, rows=(SPLIT, SPLIT_WITH_SIZES))
 register("tensor_split", tensor_split, section=_S, rows=(SLICE,))
+
+
+# ---------------------------------------------------------------------------------------------
+# diff: differences of neighbours along a dim, as torch composes it (ReduceOps.cpp): prepend and
+# append concatenated first (CatBackward0), then n times the later slice minus the earlier one
+# (SubBackward0 over two SliceBackward0; logical_xor for bool), n at most the dim's size;
+# n = 0 is zeros_like(input) with input copied in (CopyBackwards).
+
+@torch_parsed("diff")
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """the n-th differences of neighbours along dim: input[..., 1:] - input[..., :-1]"""
+    check_types(("Tensor", input), ("int", n), ("int", dim))
+    for value in (prepend, append):
+        if value is not None:
+            check_types(("Tensor", value))
+    n, dim = int(n), int(dim)
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = wrap_dim(dim, input.ndim)
+    if n == 0:  # zeros_like keeps the input's layout (numpy's order "K", as torch's preserve)
+        from gradrepl.engine.ops.inplace import copy_into
+
+        result = new_tensor(np.zeros_like(input._data))
+        return copy_into(result, input)
+    pieces = [t for t in (prepend, input, append) if t is not None]
+    for other in pieces:
+        if other.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+    for other in pieces:
+        for d in range(input.ndim):
+            if d != dim and other.shape[d] != input.shape[d]:
+                raise RuntimeError(
+                    "diff expects the shape of tensor to prepend or append to match that of input "
+                    f"except along the differencing dimension; input.size({d}) = "
+                    f"{input.shape[d]}, but got tensor.size({d}) = {other.shape[d]}")
+    if len(pieces) > 1:
+        from gradrepl.engine.ops.combine import cat
+
+        input = cat(pieces, dim)
+    from gradrepl.engine.ops.arithmetic_functions import sub
+    from gradrepl.engine.ops.logical import logical_xor
+
+    difference = logical_xor if input._data.dtype == np.bool_ else sub
+    for _ in range(min(n, input.shape[dim])):
+        size = input.shape[dim]
+        input = difference(slice_dim(input, dim, 1, size), slice_dim(input, dim, 0, size - 1))
+    return input
+
+
+
+register("diff", diff, section=_S, rows=(SUB,), out=True, out_autograd_name="sub")

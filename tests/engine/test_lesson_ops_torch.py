@@ -1,0 +1,200 @@
+"""Ops course notebooks call that gradrepl lacked (k-ops, from docs/ops.md's list after the
+dir(torch.Tensor) sweep): diff, logaddexp, deg2rad/rad2deg, copysign, take_along_dim ...
+
+Each call is compared with live torch (skipped without it): the printed value, the grad_fn's
+name, the gradient of a weighted sum, or the error's type and words. The gradients are also
+checked against central differences by hypothesis, torch or not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import gradrepl.torch as gt
+from test_properties import SETTINGS, arrays_of, away_from, check_gradients
+
+CALLS = [
+    # deg2rad / rad2deg: the default float dtype for integers, half through float, out= casts
+    "torch.deg2rad(x)", "x.rad2deg()", "torch.deg2rad(i)", "torch.rad2deg(torch.tensor([True]))",
+    "torch.deg2rad(x.half())", "x.double().rad2deg()", "i.deg2rad_()",
+    "torch.tensor([True]).deg2rad_()", "x.detach().clone().deg2rad_()",
+    "torch.deg2rad(i, out=torch.empty(0, dtype=torch.long))",
+    "torch.deg2rad(x.detach(), out=torch.empty(0, dtype=torch.float64))", "torch.deg2rad(3)",
+    # logaddexp: float only, both tensors, broadcast, promoted
+    "torch.logaddexp(x, x * 2)", "x.logaddexp(x.double())", "torch.logaddexp(i, i)",
+    "torch.logaddexp(x, 1.)", "torch.logaddexp(1, x)", "torch.logaddexp(x, torch.tensor([True]))",
+    "torch.logaddexp(torch.tensor([True]), torch.tensor([True]))",
+    "torch.logaddexp(x.half(), torch.tensor(1., dtype=torch.float64))",
+    "torch.logaddexp(x, torch.ones(3, 3))", "torch.logaddexp(x, torch.ones(3))",
+    "torch.logaddexp(torch.tensor([inf, -inf, nan, 1., inf]), torch.tensor([inf, -inf, 1., nan, -inf]))",
+    "torch.logaddexp(x.detach(), x.detach(), out=torch.empty(0, dtype=torch.float64))",
+    "torch.logaddexp(x.detach(), x.detach(), out=torch.empty(0, dtype=torch.long))",
+    "hasattr(x, 'logaddexp_')",
+    # copysign: a tensor (CopysignBackward0) or a number (CopysignBackward1), float results
+    "torch.copysign(x, -1)", "torch.copysign(x, x - 3)", "torch.copysign(i, -1)",
+    "torch.copysign(i, i)", "torch.copysign(1, x)", "torch.copysign(x, 'a')",
+    "torch.copysign(x, True)", "torch.copysign(torch.tensor([True]), -1)",
+    "torch.copysign(x.half(), -1.)", "torch.copysign(x, torch.tensor(-1, dtype=torch.float64))",
+    "x.detach().clone().copysign_(i)", "i.clone().copysign_(-1)",
+    "torch.copysign(torch.tensor([1., 2.]), torch.ones(3))",
+    "torch.copysign(torch.tensor([0., -0., 2., nan]), torch.tensor([-0., 1., -nan, -1.]))",
+    # diff: slices and a sub (logical_xor for bool), prepend/append through cat, n = 0 a copy
+    "torch.diff(x)", "torch.diff(x, dim=0)", "x.diff(2)", "torch.diff(i)", "x.diff(1, 0)",
+    "torch.diff(x, prepend=x, append=x[:, :1])", "torch.diff(torch.tensor([True, False]))",
+    "torch.diff(torch.tensor([True, False, True]), n=2)", "torch.diff(x, n=0)",
+    "torch.diff(x.t(), n=0).stride()", "torch.diff(x, n=5)", "torch.diff(x, n=4, prepend=x)",
+    "torch.diff(x, n=0, prepend=x)", "torch.diff(torch.tensor([True, False, True]), n=0)",
+    "torch.diff(x, n=-1)", "torch.diff(torch.tensor(1.), n=-1)", "torch.diff(x, n=-1, dim=7)",
+    "torch.diff(x, dim=7, prepend=torch.ones(3))", "torch.diff(x, prepend=torch.ones(3, 3))",
+    "torch.diff(x, prepend=torch.ones(3))",
+    "torch.diff(x, append=torch.ones(2, 1, dtype=torch.float64))",
+    "torch.diff(x, prepend=torch.tensor([[True], [False]]))",
+    "torch.diff(torch.tensor([[True, False]]), prepend=torch.tensor([[1.]]))",
+    "torch.diff(torch.tensor([1, 5, 2], dtype=torch.uint8))", "torch.diff(x, 1.5)", "x.diff(1.5)",
+    "torch.diff(x, dim=None)", "torch.diff(x, append=3)", "torch.diff(x.half())",
+    "torch.diff(torch.tensor([1, 5, 2], dtype=torch.uint8), out=torch.empty(0))",
+    "torch.diff(x.detach(), out=torch.empty(0, dtype=torch.long))", "torch.diff(x, out=torch.empty(0))",
+    # take_along_dim: gather from the flattened input, or along dim after a broadcast
+    "torch.take_along_dim(x, ix)", "torch.take_along_dim(x, ix, 1)", "x.take_along_dim(ix[:1], 1)",
+    "torch.take_along_dim(x[:1], ix, 1)", "torch.take_along_dim(x, ix[:, :1] - 1, 0)",
+    "torch.take_along_dim(x, x.argsort(1), 1)", "torch.take_along_dim(x, ix.t())",
+    "torch.take_along_dim(x, ix.int(), 1)", "torch.take_along_dim(x, ix.int())",
+    "torch.take_along_dim(x, ix[0], 1)", "torch.take_along_dim(x, ix, 2)",
+    "torch.take_along_dim(x, ix + 5)", "torch.take_along_dim(x, torch.ones(3, 2, dtype=torch.long), 1)",
+    "torch.take_along_dim(x, torch.ones(1, 3, 4, dtype=torch.long), 1)",
+    "x.take_along_dim(ix, dim=-1)", "torch.take_along_dim(x, ix, dim=1.5)",
+    "torch.take_along_dim(x, [1])", "torch.take_along_dim(x, ix.float(), 1)",
+    "torch.take_along_dim(x, ix, dim=None)", "torch.take_along_dim(torch.tensor(3.), torch.tensor(0))",
+    "torch.take_along_dim(torch.tensor(3.), torch.tensor(0), 0)",
+    "torch.take_along_dim(x.detach(), ix, 1, out=torch.empty(0))",
+]
+
+
+def _names(v):
+    """The grad_fn names of the graph below v, depth first."""
+    names, stack = [], [getattr(v, "grad_fn", None)]
+    while stack:
+        node = stack.pop()
+        if node is not None:
+            names.append(node.name())
+            stack.extend(f for f, _ in reversed(node.next_functions))
+    return names
+
+
+def _outcome(torch, call):
+    x = torch.arange(6.).view(2, 3).requires_grad_()
+    env = {"torch": torch, "x": x, "i": torch.arange(6).view(2, 3),
+           "ix": torch.tensor([[2, 0, 1], [1, 1, 0]]),
+           "inf": float("inf"), "nan": float("nan")}
+    try:
+        value = eval(call, env)
+    except Exception as error:  # noqa: BLE001 - the words are what is compared
+        return type(error).__name__, str(error)
+    if not isinstance(value, torch.Tensor):
+        return repr(value)
+    grad = None
+    if value.requires_grad and value.numel():
+        weights = torch.arange(1., value.numel() + 1).view(value.shape).to(value.dtype)
+        try:
+            (value * weights).sum().backward()
+        except Exception as error:  # noqa: BLE001
+            return repr(value), type(error).__name__, str(error)
+        grad = repr(x.grad)
+    # an empty result's strides are gradrepl's numpy's (0, 0), torch's (1, 1): not compared
+    return repr(value), value.stride() if value.numel() else None, _names(value), grad
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", CALLS)
+def test_matches_torch(call):
+    torch = pytest.importorskip("torch")
+    assert _outcome(gt, call) == _outcome(torch, call)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("n", [5, 37, 1000])
+def test_logaddexp_bits_match_torch(dtype, n):
+    """torch's loop: SLEEF on whole vectors, the C library on the tail, half through float."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(n)
+    a, b = (rng.normal(scale=5, size=n).astype(dtype) for _ in range(2))
+    a[:3] = [np.inf, -np.inf, 0]
+    b[:3] = [np.inf, -np.inf, np.inf]
+    want = torch.logaddexp(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    got = gt.logaddexp(gt.from_numpy(a), gt.from_numpy(b)).numpy()
+    assert got.tobytes() == want.tobytes()
+    # transposed and broadcast operands walk the same loops
+    want = torch.logaddexp(torch.from_numpy(a[:4]).view(2, 2).t(), torch.from_numpy(b[:2])).numpy()
+    got = gt.logaddexp(gt.from_numpy(a[:4]).view(2, 2).t(), gt.from_numpy(b[:2])).numpy()
+    assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64"])
+def test_degrees_bits_match_torch(dtype):
+    torch = pytest.importorskip("torch")
+    a = (np.random.default_rng(0).normal(scale=400, size=999)).astype(dtype)
+    for name in ("deg2rad", "rad2deg"):
+        want = getattr(torch, name)(torch.from_numpy(a)).numpy()
+        assert getattr(gt, name)(gt.from_numpy(a)).numpy().tobytes() == want.tobytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradients against central differences (no torch needed)
+
+UNARY = {
+    "deg2rad": (lambda a: gt.deg2rad(a) * a, None),
+    "rad2deg": (lambda a: a.rad2deg(), None),
+    "copysign_number": (lambda a: gt.copysign(a, -2.0) * a, away_from(0)),
+    "diff": (lambda a: a.diff() * a[:, 1:], None),
+    "diff_dim0_twice": (lambda a: gt.diff(a, 2, 0, prepend=a[:1] * 2, append=a[1:]), None),
+    "take_along_dim": (lambda a: a.take_along_dim(gt.tensor([[2, 0, 2], [1, 1, 0]]), 1) * a, None),
+    "take_along_dim_flat": (lambda a: gt.take_along_dim(a, gt.tensor([5, 0, 5])), None),
+    "take_along_dim_broadcast": (lambda a: gt.take_along_dim(a[:1], gt.tensor([[2], [0]]), 1), None),
+}
+
+
+@pytest.mark.parametrize("name", list(UNARY))
+@SETTINGS
+@given(values=arrays_of((2, 3)))
+def test_gradients_match_central_differences(name, values):
+    fn, domain = UNARY[name]
+    check_gradients(fn, [domain(values) if domain else values])
+
+
+BINARY = {
+    "logaddexp": (lambda a, b: gt.logaddexp(a, b) * a, None),
+    "copysign": (lambda a, b: gt.copysign(a, b) * a, lambda a, b: (away_from(0)(a), away_from(0)(b))),
+}
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+@SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       data=st.data())
+def test_binary_gradients_broadcast_and_match(name, shapes, data):
+    fn, domain = BINARY[name]
+    a = data.draw(arrays_of(shapes.input_shapes[0]))
+    b = data.draw(arrays_of(shapes.input_shapes[1]))
+    if domain:
+        a, b = domain(a, b)
+    out = fn(gt.tensor(a), gt.tensor(b))
+    assert tuple(out.shape) == shapes.result_shape
+    check_gradients(fn, [a, b])
+
+
+def test_without_torch():
+    x = gt.arange(6.).view(2, 3).requires_grad_()
+    y = x.diff()
+    assert y.tolist() == [[1., 1.], [1., 1.]] and y.grad_fn.name() == "SubBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [[-1., 0., 1.], [-1., 0., 1.]]
+    assert gt.logaddexp(gt.tensor([0.]), gt.tensor([0.])).item() == pytest.approx(np.log(2))
+    assert gt.copysign(gt.tensor([1., -2.]), -1).tolist() == [-1., -2.]
+    assert gt.take_along_dim(x, gt.tensor([[2], [0]]), 1).tolist() == [[2.], [3.]]
+    with pytest.raises(RuntimeError, match="order must be non-negative but got -1"):
+        x.diff(-1)
