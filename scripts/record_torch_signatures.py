@@ -67,6 +67,8 @@ ONE_OVERLOAD = {
     "Tensor.diff": "(int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None)",
     "take_along_dim": "(Tensor input, Tensor indices, int dim = None, *, Tensor out = None)",
     "Tensor.take_along_dim": "(Tensor indices, int dim = None)",
+    "Tensor.unfold": "(int dimension, int size, int step)",
+    "Tensor.fill_diagonal_": "(Number fill_value, bool wrap = False)",
     "Tensor.transpose": "(int dim0, int dim1)",
 }
 

@@ -70,6 +70,46 @@ CALLS = [
     "torch.take_along_dim(x, ix, dim=None)", "torch.take_along_dim(torch.tensor(3.), torch.tensor(0))",
     "torch.take_along_dim(torch.tensor(3.), torch.tensor(0), 0)",
     "torch.take_along_dim(x.detach(), ix, 1, out=torch.empty(0))",
+    # unfold: a view (UnfoldBackward0), the windows a new last dim; Tensor-only
+    "x.unfold(1, 2, 1)", "x.unfold(0, 2, 1)", "x.unfold(1, 3, 3)", "x.unfold(1, 2, 2)",
+    "x.unfold(-1, 1, 1)", "x.unfold(1, 4, 1)", "x.unfold(1, 2, 0)", "x.unfold(1, 0, 1)",
+    "x.unfold(2, 1, 1)", "torch.tensor(5.).unfold(0, 1, 1)", "torch.tensor(5.).unfold(0, 2, 1)",
+    "torch.tensor(5.).unfold(0, 0, 1)", "torch.tensor(5.).unfold(1, 1, 1)", "x.t().unfold(0, 2, 1)",
+    "x.unfold(1, -1, 1)", "x.unfold(1, 2, -1)", "hasattr(torch, 'unfold')", "x.unfold(1, 2.0, 1)",
+    "x.unfold(1, 2)", "x.unfold(2, -1, 0)", "x.unfold(1, 4, -1)", "x.unfold(1, 2, 1)._is_view()",
+    "torch.autograd.grad((x * 1).unfold(1, 2, 1).sum() * 3, x, create_graph=True)[0]",
+    # index_fill / index_copy (and their in-place forms)
+    "x.index_fill(1, torch.tensor([0, 2]), -1.)", "x.index_fill(0, torch.tensor([1]), torch.tensor(5.))",
+    "x.index_fill(0, torch.tensor([1]), torch.tensor([5.]))", "x.index_fill(0, torch.tensor([1.]), 2)",
+    "x.index_fill(0, torch.tensor([[1]]), 2)", "x.index_fill(0, torch.tensor([2]), 2)",
+    "x.index_fill(0, torch.tensor([-1]), 2)", "x.detach().long().index_fill(0, torch.tensor([0]), 2.7)",
+    "torch.index_fill(x, 1, torch.tensor([0]), 3)", "x.detach().clone().index_fill_(1, torch.tensor([0]), 3)",
+    "x.index_fill(0, torch.tensor(1), 9)", "x.index_fill(5, torch.tensor([1]), 9)",
+    "torch.tensor(1.).index_fill(0, torch.tensor(0), 5.)",
+    "torch.ones(3, 3).index_fill(0, torch.tensor([], dtype=torch.long), 5.)",
+    "torch.ones(3, 3, dtype=torch.long).index_fill(0, torch.tensor([1]), torch.tensor(2.5))",
+    "torch.autograd.grad((x.index_fill(0, torch.tensor([0, 0]), v) * w).sum(), (x, v))",
+    "x.index_copy(1, torch.tensor([2, 0]), torch.ones(2, 2))",
+    "torch.index_copy(x, 0, torch.tensor([1]), torch.ones(1, 3, dtype=torch.float64))",
+    "x.index_copy(0, torch.tensor([1]), torch.ones(2, 3))",
+    "x.index_copy(0, torch.tensor([1, 1]), torch.arange(6.).view(2, 3))",
+    "x.index_copy(0, torch.tensor([1]), torch.ones(1, 2))", "x.index_copy(0, torch.tensor([5]), torch.ones(1, 3))",
+    "x.index_copy(0, torch.tensor([1.]), torch.ones(1, 3))", "x.index_copy(0, torch.tensor(1), torch.ones(3))",
+    "x.detach().clone().index_copy_(0, torch.tensor([1]), torch.ones(1, 3))",
+    "torch.ones(3).index_copy(0, torch.tensor(1), torch.tensor(5.))",
+    "torch.tensor(1.).index_copy(0, torch.tensor(0), torch.tensor(5.))",
+    "torch.ones(3, 3).index_copy(0, torch.tensor([[1]]), torch.ones(1, 3))",
+    "torch.autograd.grad((x.index_copy(1, torch.tensor([2, 0, 2]), s) * w).sum(), (x, s))",
+    "torch.index_copy(x.detach(), 0, torch.tensor([1]), torch.ones(1, 3), out=torch.empty(0))",
+    # fill_diagonal_: in place through views (CopySlices), wrap for tall matrices
+    "x.detach().clone().fill_diagonal_(7)", "torch.zeros(5, 3).fill_diagonal_(1, wrap=True)",
+    "torch.zeros(7, 3).fill_diagonal_(1, wrap=True)", "torch.zeros(9, 2).fill_diagonal_(1, wrap=True)",
+    "torch.zeros(7, 3).fill_diagonal_(1)", "torch.zeros(3, 3, 3).fill_diagonal_(2)",
+    "torch.zeros(3, 3, 2).fill_diagonal_(2)", "torch.zeros(3).fill_diagonal_(2)", "x.fill_diagonal_(1)",
+    "(x * 1).fill_diagonal_(1)", "torch.zeros(3, 3, dtype=torch.long).fill_diagonal_(1.5)",
+    "torch.zeros(2, 4).t().fill_diagonal_(1, True)", "torch.zeros(2, 4).fill_diagonal_(torch.tensor(3.))",
+    "torch.zeros(4, 4).fill_diagonal_(1, True)", "torch.zeros(2, 2).fill_diagonal_('a')",
+    "torch.zeros(2, 2).fill_diagonal_(1, wrap=2)", "torch.zeros(2, 2).fill_diagonal_(fill_value=[1])",
 ]
 
 
@@ -88,11 +128,15 @@ def _outcome(torch, call):
     x = torch.arange(6.).view(2, 3).requires_grad_()
     env = {"torch": torch, "x": x, "i": torch.arange(6).view(2, 3),
            "ix": torch.tensor([[2, 0, 1], [1, 1, 0]]),
+           "v": torch.tensor(2., requires_grad=True), "s": torch.ones(2, 3, requires_grad=True),
+           "w": torch.arange(1., 7.).view(2, 3),
            "inf": float("inf"), "nan": float("nan")}
     try:
         value = eval(call, env)
     except Exception as error:  # noqa: BLE001 - the words are what is compared
         return type(error).__name__, str(error)
+    if isinstance(value, tuple):
+        return repr(value)
     if not isinstance(value, torch.Tensor):
         return repr(value)
     grad = None
@@ -155,6 +199,12 @@ UNARY = {
     "take_along_dim": (lambda a: a.take_along_dim(gt.tensor([[2, 0, 2], [1, 1, 0]]), 1) * a, None),
     "take_along_dim_flat": (lambda a: gt.take_along_dim(a, gt.tensor([5, 0, 5])), None),
     "take_along_dim_broadcast": (lambda a: gt.take_along_dim(a[:1], gt.tensor([[2], [0]]), 1), None),
+    "unfold": (lambda a: a.unfold(1, 2, 1) * a.unfold(1, 2, 1).sum(), None),
+    "unfold_step": (lambda a: a.unfold(1, 1, 2) * a.unfold(1, 2, 1)[..., :1], None),
+    "index_fill": (lambda a: a.index_fill(1, gt.tensor([2, 0]), 0.5) * a, None),
+    "index_fill_tensor": (lambda a: a.index_fill(1, gt.tensor([2, 2]), a[0, 1]) * a, None),
+    "index_copy": (lambda a: a.index_copy(0, gt.tensor([1]), a[:1] * a[1:]), None),
+    "fill_diagonal_": (lambda a: (a * a).fill_diagonal_(2.0) * a, None),
 }
 
 

@@ -481,3 +481,68 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 
 
 register("diff", diff, section=_S, rows=(SUB,), out=True, out_autograd_name="sub")
+
+
+# ---------------------------------------------------------------------------------------------
+# unfold: every window of `size` elements along dim, `step` apart, as a view; the windows are a
+# new last dim. Its backward (torch's unfold_backward) adds each window's gradient back where the
+# window was read, windows in order; that is an op of its own, UnfoldBackwardBackward0, whose
+# derivative is unfold again.
+
+def _unfold_forward(a, dim, size, step):
+    if a.ndim == 0:
+        return np.lib.stride_tricks.as_strided(a.reshape(1), (size,), (a.itemsize,))
+    windows = (a.shape[dim] - size) // step + 1
+    shape = a.shape[:dim] + (windows,) + a.shape[dim + 1:] + (size,)
+    strides = a.strides[:dim] + (a.strides[dim] * step,) + a.strides[dim + 1:] + (a.strides[dim],)
+    return np.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _unfold_backward_forward(grad, input_sizes, dim, size, step):
+    out = np.zeros(input_sizes, dtype=np.asarray(grad).dtype)
+    if not input_sizes:
+        out[()] = grad.sum()
+        return out
+    windows = np.shape(grad)[dim]
+    # offset k of window i lands at i * step + k: later offsets are earlier windows, so walking
+    # the offsets from the last adds each element's windows in increasing order
+    for k in range(size - 1, -1, -1):
+        into = (slice(None),) * dim + (slice(k, k + step * (windows - 1) + 1, step),)
+        out[into] += grad[..., k]
+    return out
+
+
+UNFOLD_BACKWARD = Primitive(
+    "unfold_backward", "UnfoldBackwardBackward0", _unfold_backward_forward, inputs=("grad_in",),
+    params=("input_sizes", "dim", "size", "step"),
+    derivatives={"grad_in": lambda F, grad, dim, size, step: F.apply(UNFOLD, (grad,),
+                                                                       (dim, size, step))})
+
+
+def _unfold_backward(F, g, inputs, out, params, needs):
+    return (F.apply(UNFOLD_BACKWARD, (g,), (np.shape(inputs[0]),) + tuple(params)),)
+
+
+UNFOLD = Primitive("unfold", "UnfoldBackward0", _unfold_forward, _unfold_backward,
+                   params=("dim", "size", "step"), inputs=("self",), saves=())
+
+
+@torch_parsed("unfold")
+def unfold(input, dimension, size, step):
+    """every window of ``size`` elements along ``dimension``, ``step`` apart (a view; the
+    windows are a new last dim)"""
+    check_types(("int", dimension), ("int", size), ("int", step))
+    dim = wrap_dim(int(dimension), max(input.ndim, 1))
+    size, step = int(size), int(step)
+    length = input.shape[dim] if input.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is "
+                           f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return _shape.view_op(UNFOLD, input, (dim, size, step))
+
+
+register("unfold", unfold, section=_S, rows=(UNFOLD,), in_torch=False)
