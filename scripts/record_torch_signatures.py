@@ -41,6 +41,8 @@ CALLS = {
     "Tensor.median": lambda **k: torch.ones(2).median(*range(9), **k),
     "count_nonzero": lambda **k: torch.count_nonzero(torch.ones(2), **k),
     "Tensor.count_nonzero": lambda **k: torch.ones(2).count_nonzero(**k),
+    # Tensor.new's legacy constructor overloads (x.new(2, dtype=torch.long) lists them)
+    "Tensor.new": lambda **k: torch.ones(2).new(2, **k),
     # comparisons with neither a tensor nor a number (t.eq(None), torch.lt(t, ndarray))
     **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
         getattr(torch.ones(2), name)(torch.ones(2), **k) if prefix

@@ -110,6 +110,17 @@ CALLS = [
     "torch.zeros(2, 4).t().fill_diagonal_(1, True)", "torch.zeros(2, 4).fill_diagonal_(torch.tensor(3.))",
     "torch.zeros(4, 4).fill_diagonal_(1, True)", "torch.zeros(2, 2).fill_diagonal_('a')",
     "torch.zeros(2, 2).fill_diagonal_(1, wrap=2)", "torch.zeros(2, 2).fill_diagonal_(fill_value=[1])",
+    # new (the legacy constructor), is_cpu, pin_memory, share_memory_ on a CPU-only build
+    "x.new(torch.tensor([1., 2.]))", "x.new(2.5)", "x.new(2, dtype=torch.long)",
+    "x.new(2, 3, requires_grad=True)", "x.new([1], dtype=torch.long)", "torch.arange(3).new([1.5])",
+    "x.new(torch.tensor([1., 2.]).requires_grad_())", "x.new(-1)", "x.new(0)", "x.new([])",
+    "x.new('a')", "x.new(2, device='cpu').shape", "x.new(2, device='cuda')", "x.new(True)",
+    "x.new([[1, 2], [3]])", "x.half().new([1, 2])", "x.new(torch.Size([2, 1])).shape",
+    "x.new((2, 1))", "x.new(3).shape", "x.new(torch.tensor(2))", "x.half().new(torch.tensor([1]))",
+    "x.new()", "x.new(2, 3).shape", "x.is_cpu", "torch.tensor(1).is_cpu",
+    "x.detach().clone().share_memory_()", "x.share_memory_()", "x.pin_memory()", "x.is_pinned()",
+    "torch.ones(2).is_shared()", "torch.ones(2).share_memory_()[1:].is_shared()",
+    "torch.ones(2).share_memory_().clone().is_shared()",
 ]
 
 
@@ -248,3 +259,6 @@ def test_without_torch():
     assert gt.take_along_dim(x, gt.tensor([[2], [0]]), 1).tolist() == [[2.], [3.]]
     with pytest.raises(RuntimeError, match="order must be non-negative but got -1"):
         x.diff(-1)
+    b = gt.tensor([1., 2.])
+    x.new(b)[0] = 9  # an alias: b's memory
+    assert b.tolist() == [9., 2.] and x.is_cpu and not b.is_shared()
