@@ -43,6 +43,7 @@ CALLS = {
     "Tensor.count_nonzero": lambda **k: torch.ones(2).count_nonzero(**k),
     # Tensor.new's legacy constructor overloads (x.new(2, dtype=torch.long) lists them)
     "Tensor.new": lambda **k: torch.ones(2).new(2, **k),
+    "Tensor.random_": lambda **k: torch.ones(2).random_(**k),
     # comparisons with neither a tensor nor a number (t.eq(None), torch.lt(t, ndarray))
     **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
         getattr(torch.ones(2), name)(torch.ones(2), **k) if prefix

@@ -67,3 +67,5 @@ VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadc
 # 8's views work, like matmul_batched's case in test_saved_tensors.py
 VIEWS |= {"outer", "inner", "kron", "tensordot", "einsum"}
 NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere", "signbit"}
+# random draws with a zero gradient (tests/engine/test_lesson_ops_torch.py compares them live)
+NOT_DIFFERENTIABLE |= {"bernoulli", "random_"}

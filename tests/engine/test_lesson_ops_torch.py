@@ -262,3 +262,70 @@ def test_without_torch():
     b = gt.tensor([1., 2.])
     x.new(b)[0] = 9  # an alias: b's memory
     assert b.tolist() == [9., 2.] and x.is_cpu and not b.is_shared()
+
+
+# ---------------------------------------------------------------------------------------------
+# bernoulli and random_: the same draws from the same seed, and the generator left where torch
+# leaves it (the next rand() agrees)
+
+RANDOM_CALLS = [
+    "torch.bernoulli(p.clone().requires_grad_())", "torch.bernoulli(p, 0.5)", "p.bernoulli(0.5)",
+    "p.bernoulli(p=0.5)", "torch.bernoulli(p, p=0.5)", "p.clone().bernoulli_(0.5)",
+    "p.clone().bernoulli_(p)", "p.clone().bernoulli_(p[0])", "p.clone().bernoulli_(torch.ones(3, 3))",
+    "torch.bernoulli(p * 2)", "torch.bernoulli(p - 1)", "torch.bernoulli(torch.tensor([0.5, nan]))",
+    "torch.bernoulli(torch.tensor([1, 0]))", "torch.ones(3, dtype=torch.long).bernoulli_(0.5)",
+    "torch.ones(3, dtype=torch.long).bernoulli_(torch.tensor([0.1, 0.5, 0.9]))",
+    "p.clone().bernoulli_(1.5)", "p.clone().bernoulli_(-0.1)",
+    "torch.bernoulli(p, generator=torch.Generator().manual_seed(1))", "torch.bernoulli(p.double())",
+    "torch.bernoulli(p.half())", "torch.bernoulli(p.t())", "torch.bernoulli(torch.full((3, 4), 0.5).t())",
+    "torch.bernoulli(torch.rand(3, 4).t(), 0.5)", "torch.ones(2, 3).t().bernoulli_(0.5)",
+    "p.clone().requires_grad_().bernoulli(0.5)", "(p.clone().requires_grad_() * 1).bernoulli_(0.5)",
+    "torch.bernoulli(p.clone().requires_grad_(), 0.5)", "torch.rand(40, 30).bernoulli_(0.3)",
+    "torch.bernoulli(torch.rand(50, 40, dtype=torch.float64))",
+    "torch.ones(5, 5).t().bernoulli_(torch.rand(5) / 2)",
+    "torch.ones(4).random_()", "torch.ones(4).random_(10)", "torch.ones(4).random_(3, 10)",
+    "torch.ones(4).random_(-3, 10)", "torch.ones(4).random_(5, 5)",
+    "torch.ones(4, dtype=torch.uint8).random_(0, 300)", "torch.ones(4, dtype=torch.uint8).random_(-1, 3)",
+    "torch.ones(4).random_(to=5)", "torch.ones(4, dtype=torch.long).random_(0, 2**40)",
+    "torch.ones(4, dtype=torch.bool).random_()", "torch.ones(4, dtype=torch.bool).random_(0, 2)",
+    "torch.ones(4, dtype=torch.bool).random_(0, 3)", "torch.ones(4).random_(0.5)", "a.random_()",
+    "(a * 1).random_()", "(a * 1).random_(5)", "(a * 1).random_(1, 5)", "(a * 1).random_(3, None)",
+    "torch.ones(4).random_(None)", "torch.ones(4).random_(3, None)",
+    "torch.ones(4, dtype=torch.half).random_()", "torch.ones(4, dtype=torch.double).random_()",
+    "torch.ones(4, dtype=torch.long).random_()", "torch.ones(4, dtype=torch.int8).random_()",
+    "torch.ones(4, dtype=torch.int32).random_(-5, 5)", "torch.ones(3, 4).t().random_(100)",
+    "torch.ones(4).random_(1, 2, 3)", "torch.ones(4).random_(fro=2)",
+    "torch.ones(4).random_(generator=torch.Generator().manual_seed(2))",
+    "torch.ones(4, dtype=torch.long).random_(3, None)", "hasattr(torch, 'random_')",
+]
+
+
+def _drawn(torch, call):
+    torch.manual_seed(0)
+    env = {"torch": torch, "p": torch.tensor([[0.2, 0.9, 0.5], [1., 0., 0.7]]),
+           "a": torch.ones(4, requires_grad=True), "nan": float("nan")}
+    try:
+        value = eval(call, env)
+    except Exception as error:  # noqa: BLE001 - the words are what is compared
+        return type(error).__name__, str(error)
+    if not isinstance(value, torch.Tensor):
+        return repr(value)
+    return repr(value), value.stride(), _names(value), repr(torch.rand(2))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", RANDOM_CALLS)
+def test_random_draws_match_torch(call):
+    torch = pytest.importorskip("torch")
+    assert _drawn(gt, call) == _drawn(torch, call)
+
+
+def test_random_draws_without_torch():
+    gt.manual_seed(0)
+    drawn = gt.bernoulli(gt.full((1000,), 0.25))
+    assert 150 < drawn.sum().item() < 350 and set(drawn.tolist()) <= {0., 1.}
+    values = gt.empty(1000, dtype=gt.int64).random_(3, 7)
+    assert set(values.tolist()) == {3, 4, 5, 6}
+    leaf = gt.ones(3, requires_grad=True)
+    (leaf * 2).bernoulli_(0.5).sum().backward()  # a zero gradient, as torch's BernoulliBackward2
+    assert leaf.grad.tolist() == [0., 0., 0.]
