@@ -329,3 +329,15 @@ def test_random_draws_without_torch():
     leaf = gt.ones(3, requires_grad=True)
     (leaf * 2).bernoulli_(0.5).sum().backward()  # a zero gradient, as torch's BernoulliBackward2
     assert leaf.grad.tolist() == [0., 0., 0.]
+
+
+def test_record_engine_goldens_help_records_nothing():
+    """``--help`` prints the usage instead of re-recording every golden (argparse)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(root / "scripts" / "record_engine_goldens.py"),
+                           "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "--only FILE" in done.stdout and "cases" not in done.stdout
