@@ -44,6 +44,10 @@ CALLS = {
     # Tensor.new's legacy constructor overloads (x.new(2, dtype=torch.long) lists them)
     "Tensor.new": lambda **k: torch.ones(2).new(2, **k),
     "Tensor.random_": lambda **k: torch.ones(2).random_(**k),
+    # where with an ndarray operand (a learner's slip) lists them
+    # (torch.where takes any keyword into its listing only with an ndarray among its operands)
+    "where": lambda **k: torch.where(torch.ones(2) > 0, __import__("numpy").ones(2), torch.ones(2)),
+    "Tensor.where": lambda **k: torch.ones(2).where(torch.ones(2) > 0, __import__("numpy").ones(2)),
     # comparisons with neither a tensor nor a number (t.eq(None), torch.lt(t, ndarray))
     **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
         getattr(torch.ones(2), name)(torch.ones(2), **k) if prefix

@@ -36,6 +36,7 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
  'Tensor.take_along_dim': ['(Tensor indices, int dim = None)'],
  'Tensor.transpose': ['(int dim0, int dim1)'],
  'Tensor.unfold': ['(int dimension, int size, int step)'],
+ 'Tensor.where': ['(Tensor condition, Tensor other)', '(Tensor condition, Number other)'],
  'aminmax': ['(Tensor input, *, int dim = None, bool keepdim = False, tuple of Tensors out = '
              'None)'],
  'arange': ['(Number end, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = '
@@ -148,4 +149,9 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
          '(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, '
          'Tensor out = None)'],
  'take_along_dim': ['(Tensor input, Tensor indices, int dim = None, *, Tensor out = None)'],
- 'transpose': ['(Tensor input, int dim0, int dim1)']}
+ 'transpose': ['(Tensor input, int dim0, int dim1)'],
+ 'where': ['(Tensor condition)',
+           '(Tensor condition, Tensor input, Tensor other, *, Tensor out = None)',
+           '(Tensor condition, Number self, Tensor other)',
+           '(Tensor condition, Tensor input, Number other)',
+           '(Tensor condition, Number self, Number other)']}
