@@ -44,6 +44,9 @@ CALLS = {
     # Tensor.new's legacy constructor overloads (x.new(2, dtype=torch.long) lists them)
     "Tensor.new": lambda **k: torch.ones(2).new(2, **k),
     "Tensor.random_": lambda **k: torch.ones(2).random_(**k),
+    "copysign": lambda **k: torch.copysign(torch.ones(2), 1, **k),
+    "Tensor.copysign": lambda **k: torch.ones(2).copysign(1, **k),
+    "Tensor.copysign_": lambda **k: torch.ones(2).copysign_(1, **k),
     # where with an ndarray operand (a learner's slip) lists them
     # (torch.where takes any keyword into its listing only with an ndarray among its operands)
     "where": lambda **k: torch.where(torch.ones(2) > 0, __import__("numpy").ones(2), torch.ones(2)),

@@ -36,7 +36,7 @@ CALLS = [
     # copysign: a tensor (CopysignBackward0) or a number (CopysignBackward1), float results
     "torch.copysign(x, -1)", "torch.copysign(x, x - 3)", "torch.copysign(i, -1)",
     "torch.copysign(i, i)", "torch.copysign(1, x)", "torch.copysign(x, 'a')",
-    "torch.copysign(x, True)", "torch.copysign(torch.tensor([True]), -1)",
+    "torch.copysign(x, True)", "torch.copysign(x, i.numpy())", "x.copysign(None)", "x.detach().copysign_('a')", "torch.copysign(x, other=None)", "torch.copysign(torch.tensor([True]), -1)",
     "torch.copysign(x.half(), -1.)", "torch.copysign(x, torch.tensor(-1, dtype=torch.float64))",
     "x.detach().clone().copysign_(i)", "i.clone().copysign_(-1)",
     "torch.copysign(torch.tensor([1., 2.]), torch.ones(3))",

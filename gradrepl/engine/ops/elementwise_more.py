@@ -18,6 +18,7 @@ import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.errors import python_type_name
+from gradrepl.engine.keywords import InvalidArguments, Unmatched, torch_parsed
 from gradrepl.engine.float_math import libm, loops, sleef, sleef_double, sleef_single
 from gradrepl.engine.ops.backends import arrays
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -146,30 +147,30 @@ COPYSIGN_NUMBER = Primitive("copysign", "CopysignBackward1", _copysign, inputs=(
                             params=("other",), derivatives={"self": _copysign_self})
 
 
-def _copysign_arguments(name, input, other):
+def _copysign_other(input, other):
+    if not isinstance(input, Tensor):  # only torch.copysign can get here: the function's words
+        raise InvalidArguments("copysign", (input, other), {}, method=False)
     try:
         other = operand(other)
     except TypeError:
-        pass
-    if not isinstance(input, Tensor) or not isinstance(other, (Tensor, bool, int, float)):
-        got = ", ".join(type(v).__name__ if not isinstance(v, Tensor) else "Tensor"
-                        for v in (input, other))
-        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
-                        "but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)"
-                        "\n * (Tensor input, Number other, *, Tensor out = None)\n")
+        raise Unmatched from None
+    if not isinstance(other, (Tensor, bool, int, float)):
+        raise Unmatched
     return other
 
 
+@torch_parsed("copysign")
 def copysign(input, other):
     """the magnitude of input with the sign of other (a tensor or a number)"""
-    other = _copysign_arguments("copysign", input, other)
+    other = _copysign_other(input, other)
     if isinstance(other, Tensor):
         return apply(COPYSIGN, (input, other))
     return apply_unary(COPYSIGN_NUMBER, input, (other,))
 
 
+@torch_parsed("copysign_")
 def copysign_(self, other):
-    other = _copysign_arguments("copysign_", self, other)
+    other = _copysign_other(self, other)
     if isinstance(other, Tensor):
         return apply_inplace(COPYSIGN, self, (other,))
     return apply_inplace(COPYSIGN_NUMBER, self, (), (other,))
