@@ -41,6 +41,16 @@ CALLS = {
     "Tensor.median": lambda **k: torch.ones(2).median(*range(9), **k),
     "count_nonzero": lambda **k: torch.count_nonzero(torch.ones(2), **k),
     "Tensor.count_nonzero": lambda **k: torch.ones(2).count_nonzero(**k),
+    # Tensor.new's legacy constructor overloads (x.new(2, dtype=torch.long) lists them)
+    "Tensor.new": lambda **k: torch.ones(2).new(2, **k),
+    "Tensor.random_": lambda **k: torch.ones(2).random_(**k),
+    "copysign": lambda **k: torch.copysign(torch.ones(2), 1, **k),
+    "Tensor.copysign": lambda **k: torch.ones(2).copysign(1, **k),
+    "Tensor.copysign_": lambda **k: torch.ones(2).copysign_(1, **k),
+    # where with an ndarray operand (a learner's slip) lists them
+    # (torch.where takes any keyword into its listing only with an ndarray among its operands)
+    "where": lambda **k: torch.where(torch.ones(2) > 0, __import__("numpy").ones(2), torch.ones(2)),
+    "Tensor.where": lambda **k: torch.ones(2).where(torch.ones(2) > 0, __import__("numpy").ones(2)),
     # comparisons with neither a tensor nor a number (t.eq(None), torch.lt(t, ndarray))
     **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
         getattr(torch.ones(2), name)(torch.ones(2), **k) if prefix
@@ -63,6 +73,12 @@ ONE_OVERLOAD = {
     "aminmax": "(Tensor input, *, int dim = None, bool keepdim = False, tuple of Tensors out = None)",
     "Tensor.aminmax": "(*, int dim = None, bool keepdim = False)",
     "transpose": "(Tensor input, int dim0, int dim1)",
+    "diff": "(Tensor input, int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None, *, Tensor out = None)",
+    "Tensor.diff": "(int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None)",
+    "take_along_dim": "(Tensor input, Tensor indices, int dim = None, *, Tensor out = None)",
+    "Tensor.take_along_dim": "(Tensor indices, int dim = None)",
+    "Tensor.unfold": "(int dimension, int size, int step)",
+    "Tensor.fill_diagonal_": "(Number fill_value, bool wrap = False)",
     "Tensor.transpose": "(int dim0, int dim1)",
 }
 

@@ -107,6 +107,12 @@ def _matches(kind: str, value) -> bool:
         return type(value) is bool or type(value).__name__ == "bool_"
     if kind == "torch.dtype":
         return isinstance(value, dtype)
+    if kind == "Number":  # a Python or numpy number, or a tensor of one element
+        import numpy as np
+
+        if isinstance(value, Tensor):
+            return value.numel() == 1
+        return isinstance(value, (int, float, complex, np.number, np.bool_))
     return True
 
 

@@ -113,6 +113,7 @@ class Tensor:
         return CPU
 
     is_cuda = False
+    is_cpu = True
     is_sparse = False
     is_quantized = False
     is_meta = False

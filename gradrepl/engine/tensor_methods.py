@@ -7,6 +7,8 @@ apart from tensor.py so that the Tensor class stays about state.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from gradrepl.engine import dtypes, ops
@@ -91,6 +93,87 @@ def _new_factory(name):
     return method
 
 
+def _new(self, *args, **kwargs):
+    """``x.new(...)``, torch's legacy constructor in x's dtype: no argument an empty tensor, sizes
+    (ints or a torch.Size) a tensor of that shape (torch leaves it uninitialised; here zeros), a
+    sequence its values, a tensor of x's dtype an alias of it (its memory, no copy)."""
+    from gradrepl.engine import factories
+    from gradrepl.engine.device import device as device_class
+    from gradrepl.engine.keywords import InvalidArguments
+
+    if any(key != "device" for key in kwargs):
+        raise InvalidArguments("new", args, kwargs)
+    device = kwargs.get("device")
+    if device is not None:
+        kind = str(device_class(device) if isinstance(device, str) else device).split(":")[0]
+        if kind != "cpu":
+            raise RuntimeError(f"legacy constructor expects device type: cpu but device type: "
+                               f"{kind} was passed")
+    if not args:
+        return factories.empty(0, dtype=self.dtype)
+    first = args[0]
+    if len(args) == 1 and isinstance(first, Tensor):
+        if first.dtype is not self.dtype:
+            raise TypeError(f"expected {_tensor_options(self.dtype)} (got "
+                            f"{_tensor_options(first.dtype)})")
+        return ops.getitem(first, ...) if first.requires_grad else first.detach()
+    if len(args) == 1 and (isinstance(first, (list, tuple)) and not isinstance(first, _Size())):
+        return factories.tensor(first, dtype=self.dtype)
+    sizes = tuple(first) if len(args) == 1 and isinstance(first, _Size()) else args
+    for size in sizes:
+        if isinstance(size, (bool, float, np.floating, np.bool_)):
+            raise TypeError(f"new(): data must be a sequence (got {type(size).__name__})")
+        if not isinstance(size, (int, np.integer)):
+            raise TypeError(f"new(): invalid data type '{type(size).__name__}'")
+    for size in sizes:
+        if size < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
+                               f"{list(sizes)}")
+    return factories.zeros(*sizes, dtype=self.dtype)
+
+
+def _Size():
+    from gradrepl.engine.size import Size
+
+    return Size
+
+
+def _tensor_options(dtype) -> str:
+    return (f"TensorOptions(dtype={dtypes.CPP_TYPE_NAMES[dtype.numpy.name]}, device=cpu, "
+            "layout=Strided, requires_grad=false (default), pinned_memory=false (default), "
+            "memory_format=(nullopt))")
+
+
+def _pin_memory(self, device=None):
+    """As on a CPU-only torch build: there is no accelerator to pin memory for."""
+    from gradrepl.engine.device import NO_ACCELERATOR
+
+    raise RuntimeError(NO_ACCELERATOR)
+
+
+# roots of the numpy memory share_memory_ moved to "shared memory" (nothing moves here: the flag
+# is what is_shared() reads, for the tensor and every tensor viewing the same memory)
+_SHARED = weakref.WeakValueDictionary()
+
+
+def _root(array):
+    while isinstance(getattr(array, "base", None), np.ndarray):
+        array = array.base
+    return array
+
+
+def _share_memory_(self):
+    root = _root(self._data)
+    if isinstance(root, np.ndarray):
+        _SHARED[id(root)] = root
+    return self
+
+
+def _is_shared(self):
+    root = _root(self._data)
+    return _SHARED.get(id(root)) is root
+
+
 def _random(name):
     def method(self, *args, **kwargs):
         from gradrepl.engine import random
@@ -119,7 +202,10 @@ METHODS = {
     "zero_": _zero_, "fill_": _fill_, "copy_": _copy_,
     "new_zeros": _new_factory("new_zeros"), "new_ones": _new_factory("new_ones"),
     "new_empty": _new_factory("new_empty"), "new_full": _new_factory("new_full"),
-    "new_tensor": _new_factory("new_tensor"),
+    "new_tensor": _new_factory("new_tensor"), "new": _new,
+    # memory: one CPU, nothing to pin; shared memory is a flag here
+    "pin_memory": _pin_memory, "is_pinned": lambda self, device=None: False,
+    "share_memory_": _share_memory_, "is_shared": _is_shared,
     # random fills
     "uniform_": _random("uniform_"), "normal_": _random("normal_"),
     "exponential_": _random("exponential_"),

@@ -49,13 +49,23 @@ CASES = {
     "select": [("select", lambda T, a: a.select(1, 2) * 2, [M])],
     "ravel": [("ravel", lambda T, a: a.t().ravel(), [M])],
     "type_as": [("type_as", lambda T, a: a.type_as(T.ones(1, dtype=T.float32)), [M])],
+    "diff": [("diff", lambda T, a: a.diff(), [M]), ("diff_twice", lambda T, a: a.diff(2, 0), [M]),
+             ("diff_prepend", lambda T, a, b: T.diff(a, prepend=b, dim=0), [M, (1, 4)])],
+    "take_along_dim": [("take_along_dim", lambda T, a: a.take_along_dim(_idx(T, [[0], [2], [1]]), 1), [M]),
+                       ("take_along_dim_flat", lambda T, a: T.take_along_dim(a, _idx(T, [5, 0])), [M])],
+    "index_fill": [("index_fill", lambda T, a: a.index_fill(1, _idx(T, [0, 2]), -1.0), [M]),
+                   ("index_fill_tensor", lambda T, a, v: a.index_fill(0, _idx(T, [1, 1]), v), [M, ()])],
+    "index_copy": [("index_copy", lambda T, a, b: a.index_copy(0, _idx(T, [2, 0]), b), [M, (2, 4)])],
+    "fill_diagonal_": [("fill_diagonal_", lambda T, a: (a * 2).fill_diagonal_(0.5, True), [(5, 2)])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
 VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadcast_tensors",
          "narrow", "split", "repeat_interleave", "chunk", "tensor_split", "diagonal", "meshgrid",
-         "select", "ravel"}
+         "select", "ravel", "unfold"}
 # composites (outer, inner, kron, tensordot, einsum) save views of their inputs; after an in-place
 # change torch regenerates those views' grad_fn (AsStridedBackward0) and words its error so: issue
 # 8's views work, like matmul_batched's case in test_saved_tensors.py
 VIEWS |= {"outer", "inner", "kron", "tensordot", "einsum"}
 NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere", "signbit"}
+# random draws with a zero gradient (tests/engine/test_lesson_ops_torch.py compares them live)
+NOT_DIFFERENTIABLE |= {"bernoulli", "random_"}

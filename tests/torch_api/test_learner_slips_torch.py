@@ -188,3 +188,30 @@ def test_double_backward_formulas_still_mix_their_own_arrays():
     code = ("(lambda x: (torch.autograd.grad(x.amax(dim=1).sum() * x.sum(), x, create_graph=True)"
             "[0].sum().backward(), x.grad)[1])(torch.tensor([[1., 3.], [3., 2.]], requires_grad=True))")
     same_as_torch(code)
+
+
+_T, _A, _C = "torch.ones(3)", "np.arange(3.)", "torch.tensor([True, False, True])"
+
+
+@pytest.mark.parametrize("code", [
+    # torch.where takes no ndarray: its parser lists the overloads, marking the array
+    f"torch.where({_C}, {_A}, {_T})", f"torch.where({_C}, {_T}, {_A})",
+    f"torch.where({_C}.numpy(), {_T}, {_T})", f"torch.where({_C}, {_A}, {_A})",
+    f"{_T}.where({_C}, {_A})", f"torch.where({_A} > 1, {_T}, {_T})", f"torch.where({_C}, {_T}, 2.)",
+    # a loss given an ndarray: torch's Python calls target.size(), an int on an ndarray
+    f"torch.nn.functional.mse_loss({_T}, {_A})", f"torch.nn.functional.mse_loss({_A}, {_T})",
+    f"torch.nn.MSELoss()({_T}, {_A})", f"torch.nn.functional.l1_loss({_T}, {_A})",
+    f"torch.nn.L1Loss()({_T}, {_A})", f"torch.nn.functional.smooth_l1_loss({_T}, {_A})",
+    f"torch.nn.functional.huber_loss({_T}, {_A})",
+    f"torch.nn.functional.binary_cross_entropy({_T} * 0.5, {_A})",
+    f"torch.nn.BCELoss()({_T} * 0.5, {_A})", f"torch.nn.BCEWithLogitsLoss()({_T}, {_A})",
+    f"torch.nn.functional.binary_cross_entropy_with_logits({_T}, {_A})",
+    # the C++ losses name the argument
+    "torch.nn.functional.cross_entropy(torch.ones(2, 3), np.array([0, 1]))",
+    "torch.nn.CrossEntropyLoss()(torch.ones(2, 3), np.array([0, 1]))",
+    "torch.nn.functional.nll_loss(torch.ones(2, 3), np.array([0, 1]))",
+    "torch.nn.NLLLoss()(torch.ones(2, 3), np.array([0, 1]))",
+    "torch.nn.functional.cross_entropy(np.ones((2, 3)), torch.tensor([0, 1]))",
+])
+def test_ndarray_operands_of_where_and_losses(code):
+    same_as_torch(code)

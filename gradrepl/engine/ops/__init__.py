@@ -16,7 +16,7 @@ from gradrepl.engine.ops import (  # noqa: F401
 )
 # the catalogue's families (issue 7): math, logic, more reductions, sorting
 from gradrepl.engine.ops import (  # noqa: F401
-    trigonometric, special, logical, reductions_more, sorting,
+    trigonometric, special, logical, reductions_more, sorting, elementwise_more,
 )
 from gradrepl.engine.ops import diagonals, gather_scatter, shape_more, stacking  # noqa: F401
 from gradrepl.engine.ops import inplace_views  # noqa: F401  (after shape_more: swapaxes_)

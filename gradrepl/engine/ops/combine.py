@@ -37,7 +37,22 @@ WHERE = Primitive("where", "WhereBackward0", _where_forward, _where_backward,
                   params=("condition",), saves=("condition",))
 
 
+def _no_arrays(args, method):
+    """An ndarray is no operand of torch.where: its parser lists the overloads."""
+    if any(isinstance(a, np.ndarray) for a in args):
+        from gradrepl.engine.keywords import InvalidArguments
+
+        raise InvalidArguments("where", args[1:] if method else args, {}, method=method)
+
+
 def where(condition, input=None, other=None):
+    _no_arrays(tuple(a for a in (condition, input, other) if a is not None), method=False)
+    return _where(condition, input, other)
+
+
+def _where(condition, input=None, other=None):
+    """torch.where without the ndarray refusal: derivative formulas on the tensor backend pass
+    their own numpy masks (tensor_backend.where)."""
     if input is None and other is None:
         return tuple(new_tensor(i) for i in np.nonzero(_data(condition)))
     cond = condition if isinstance(condition, Tensor) else new_tensor(np.asarray(condition))
@@ -161,6 +176,7 @@ PAD_INTO = Primitive(
 
 def _where_method(self, condition, other):
     """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
+    _no_arrays((self, condition, other), method=True)
     return where(condition, self, other)
 
 

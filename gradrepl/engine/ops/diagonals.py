@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.registry import register
@@ -184,3 +185,37 @@ register("diagonal", diagonal, section=_S, rows=(DIAGONAL,))
 register("diag", diag, section=_S, rows=(DIAG_EMBED, DIAG_COPY), out=True, out_dtype="exact")
 register("diag_embed", diag_embed, section=_S, rows=(DIAG_EMBED,))
 register("trace", trace, section=_S, rows=(TRACE,))
+
+
+# ---------------------------------------------------------------------------------------------
+# fill_diagonal_: the main diagonal (every index equal) set in place, through views of self (so a
+# tensor with history records CopySlices, and a leaf that requires grad is refused as torch
+# refuses a view of it). ``wrap`` (2-d, more rows than columns + 1): the diagonal starts again
+# every columns + 1 rows, where a contiguous tensor's flat run of torch's strided view lands.
+
+@torch_parsed("fill_diagonal_")
+def fill_diagonal_(self, fill_value, wrap=False):
+    """the main diagonal set to fill_value, in place (wrap: again every columns + 1 rows of a
+    tall matrix)"""
+    from gradrepl.engine.grad_mode import is_grad_enabled
+
+    check_types(("Number", fill_value), ("bool", wrap))
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    height, width = self.shape[0], self.shape[1]
+    if self.ndim > 2 and any(size != height for size in self.shape):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    if self.requires_grad and self.grad_fn is None and is_grad_enabled():
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    diagonal_ = self
+    while diagonal_.ndim > 1:
+        diagonal_ = diagonal_.diagonal(0, 0, 1)
+    diagonal_.fill_(fill_value)
+    if wrap and self.ndim == 2 and height > width + 1:
+        for start in range(width + 1, height, width + 1):
+            self[start:].diagonal().fill_(fill_value)
+    return self
+
+
+register("fill_diagonal_", fill_diagonal_, section=_S, in_torch=False)

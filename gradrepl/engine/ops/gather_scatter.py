@@ -14,6 +14,7 @@ import numpy as np
 
 from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.dtypes import scalar_type_name
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops.arithmetic import _not_implemented as not_implemented  # (x // y uses it too)
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.primitive import Primitive, apply
@@ -37,7 +38,9 @@ def _positions(index, dim):
 
 
 def _gather_forward(a, dim, index):
-    return np.array(np.take_along_axis(a[_within(index.shape, dim)], index, dim))
+    # torch's gather writes a fresh contiguous tensor whatever the index's layout (an expanded
+    # or transposed index, as take_along_dim passes)
+    return np.array(np.take_along_axis(a[_within(index.shape, dim)], index, dim), order="C")
 
 
 def _scatter_forward(a, src, dim, index, reduce=None):
@@ -412,3 +415,205 @@ register("nonzero", nonzero, section=_S, out=True, out_dtype=OutDtype(
     "exact", "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}"),
     differentiable=False)
 register("argwhere", argwhere, section=_S)
+
+
+# ---------------------------------------------------------------------------------------------
+# take_along_dim: numpy's take_along_axis, as torch composes it (TensorAdvancedIndexing.cpp):
+# without dim, gather from the flattened input (a ViewBackward0 under the GatherBackward0);
+# with dim, input and indices broadcast against each other outside dim (input through an
+# ExpandBackward0), then gather.
+
+@torch_parsed("take_along_dim")
+def take_along_dim(input, indices, dim=None):
+    """the values of input at indices along dim (of the flattened input without dim)"""
+    from gradrepl.engine.ops.shape import expand, view
+
+    check_types(("Tensor", input), ("Tensor", indices))
+    if dim is None:
+        return gather(view(input, -1), 0, view(indices, -1))
+    check_types(("int", dim))
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    dim = wrap_dim(dim, input.ndim)
+    if indices.dtype.numpy != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{scalar_type_name(indices._data.dtype)}")
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
+            "dimensions for indices")
+    sizes = list(input.shape)
+    sizes[dim] = indices.shape[dim]
+    shape = list(_broadcast_shape(sizes, indices.shape))
+    indices = expand(indices, shape)
+    shape[dim] = input.shape[dim]
+    return gather(expand(input, shape), dim, indices)
+
+
+def _broadcast_shape(a, b):
+    try:
+        return np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        for i in range(1, len(a) + 1):
+            if a[-i] != b[-i] and 1 not in (a[-i], b[-i]):
+                raise RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor "
+                                   f"b ({b[-i]}) at non-singleton dimension {len(a) - i}") from None
+        raise
+
+
+register("take_along_dim", take_along_dim, section=_S, rows=(GATHER,), out=True, out_dtype="exact")
+
+
+# ---------------------------------------------------------------------------------------------
+# index_fill, index_copy: whole slices along dim, chosen by a vector of indices (negative ones
+# count from the end), set to a value or copied from source's slices in order (a repeated index
+# keeps the last). Backward (derivatives.yaml): self's gradient is grad with those slices
+# zeroed; a tensor value's the sum of grad over the distinct slices; source's grad's slices.
+
+def _slices(a, dim, index):
+    return (slice(None),) * dim + (index,) if np.ndim(a) else ()
+
+
+def _index_fill_forward(a, dim, index, value):
+    out = np.array(a, copy=True)
+    if out.ndim == 0:
+        if len(index):
+            out[()] = value
+        return out
+    out[_slices(out, dim, index)] = np.asarray(value).astype(out.dtype)
+    return out
+
+
+def _index_copy_forward(a, source, dim, index):
+    out = np.array(a, copy=True)
+    if out.ndim == 0:
+        if len(index):
+            out[()] = np.asarray(source).reshape(-1)[-1]
+        return out
+    source = np.asarray(source)
+    out[_slices(out, dim, index)] = source if source.ndim else source.reshape(1)
+    return out
+
+
+def _zeroed(F, grad, dim, index):
+    return F.apply(INDEX_FILL, (grad,), (dim, index, 0))
+
+
+def _fill_value_grad(F, grad, dim, index):
+    unique = np.unique(index)
+    picked = F.apply(INDEX_SELECT, (grad,), (dim, unique)) if np.ndim(grad) else grad
+    return F.sum(picked, tuple(range(np.ndim(picked))))
+
+
+def _source_grad(F, grad, source, dim, index):
+    if np.ndim(source) == 0:
+        return F.reshape(F.apply(INDEX_SELECT, (grad,), (dim, index)), ()) if np.ndim(grad) \
+            else grad
+    return F.apply(INDEX_SELECT, (grad,), (dim, index))
+
+
+INDEX_FILL = Primitive("index_fill", "IndexFillBackward0", _index_fill_forward, inputs=("self",),
+                       params=("dim", "index", "value"), saves=("index",),
+                       derivatives={"self": _zeroed})
+INDEX_FILL_TENSOR = Primitive(
+    "index_fill", "IndexFillBackward1", lambda a, value, dim, index:
+        _index_fill_forward(a, dim, index, value),
+    inputs=("self", "value"), params=("dim", "index"), saves=("index",),
+    derivatives={"self": _zeroed, "value": _fill_value_grad})
+INDEX_COPY = Primitive("index_copy", "IndexCopyBackward0", _index_copy_forward,
+                       inputs=("self", "source"), params=("dim", "index"),
+                       derivatives={"self": _zeroed, "source": _source_grad})
+
+
+def _fill_index(name, input, dim, index):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{python_type_name(input)}")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' (position 3) must be Tensor, not "
+                        f"{python_type_name(index)}")
+    dim = wrap_dim(dim, max(input.ndim, 1))
+    data = np.asarray(index._data)
+    if data.ndim > 1:
+        if name.startswith("index_copy"):
+            raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {data.ndim})")
+        raise RuntimeError("Index has to be a vector/scalar")
+    if data.dtype != np.int64:
+        if name.startswith("index_copy"):
+            raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                               f"{scalar_type_name(data.dtype)}")
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    data = data.reshape(-1)
+    size = input.shape[dim] if input.ndim else 1
+    bad = data[(data >= size) | (data < -size)]
+    if bad.size:
+        where = "index_copy_(): " if name.startswith("index_copy") else ""
+        raise IndexError(f"{where}index {int(bad[0])} is out of bounds for dimension {dim} with "
+                         f"size {size}")
+    return dim, data % size if size else data
+
+
+def _fill_args(name, input, dim, index, value):
+    dim, idx = _fill_index(name, input, dim, index)
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        return INDEX_FILL_TENSOR, (value,), (dim, idx)
+    return INDEX_FILL, (), (dim, idx, value)
+
+
+def index_fill(input, dim, index, value):
+    """input with the slices at index along dim set to value (a number or a 0-d tensor)"""
+    row, others, params = _fill_args("index_fill", input, dim, index, value)
+    return apply(row, (input,) + others, params)
+
+
+def index_fill_(self, dim, index, value):
+    row, others, params = _fill_args("index_fill_", self, dim, index, value)
+    return apply_inplace(row, self, others, params)
+
+
+def _copy_args(input, dim, index, source):
+    dim, idx = _fill_index("index_copy", input, dim, index)
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_copy(): argument 'source' (position 4) must be Tensor, not "
+                        f"{python_type_name(source)}")
+    if source.ndim and input.ndim and source.ndim != input.ndim:
+        raise IndexError("index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({input.ndim})")
+    expected = source.shape[dim] if source.ndim else 1
+    if len(idx) != expected:
+        raise IndexError(f"index_copy_(): Number of indices ({len(idx)}) should be equal to "
+                         f"source.size(dim) ({expected})")
+    for d in range(input.ndim):
+        if d != dim and source.ndim and source.shape[d] != input.shape[d]:
+            raise RuntimeError(
+                "index_copy_(): Source/destination tensor must have same slice shapes. "
+                f"Destination slice shape: {input.shape[d]} at dimension {d - (d > dim)} and "
+                f"source slice shape: {source.shape[d]} at dimension {d - (d > dim)}.")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{scalar_type_name(input._data.dtype)} and (source) "
+            f"{scalar_type_name(source._data.dtype)}")
+    return dim, idx
+
+
+def index_copy(input, dim, index, source):
+    """input with the slices at index along dim replaced by source's slices, in order"""
+    dim, idx = _copy_args(input, dim, index, source)
+    return apply(INDEX_COPY, (input, source), (dim, idx))
+
+
+def index_copy_(self, dim, index, source):
+    dim, idx = _copy_args(self, dim, index, source)
+    return apply_inplace(INDEX_COPY, self, (source,), (dim, idx))
+
+
+register("index_fill", index_fill, section=_S, rows=(INDEX_FILL, INDEX_FILL_TENSOR),
+         inplace=index_fill_)
+register("index_copy", index_copy, section=_S, rows=(INDEX_COPY,), inplace=index_copy_, out=True,
+         out_dtype="exact")

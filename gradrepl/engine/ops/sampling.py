@@ -223,3 +223,216 @@ register("multinomial", multinomial, section="sampling", method=_multinomial_met
          out_dtype=OutDtype("long", "multinomial expects Long tensor out, got: {out}",
                             checks_first=_checks_before_out),
          differentiable=False, out_resize_warns=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# bernoulli and random_: torch's serial CPU kernels (native/cpu/DistributionTemplates.h), element
+# by element in the output's memory order from the same generator:
+# - bernoulli with a tensor p: a uniform float (24 bits of one 32-bit draw) per element, or a
+#   uniform double (53 bits of a 64-bit draw) when p is float64; 1 where it is below p;
+# - bernoulli with a number p: a uniform double per element;
+# - random_(): one 32-bit draw per element (a 64-bit one for int64 and float64) modulo the
+#   dtype's range (2^mantissa digits + 1 for floats, max + 1 for integers);
+#   random_(from, to): modulo to - from (a 64-bit draw when that is 2^32 or more), plus from.
+# Their rows have no gradient (zeros), as torch's BernoulliBackward* and RandomBackward*.
+
+def _drawn_in_order(shape_of, values_in_order):
+    """Values drawn in the memory order of ``shape_of`` (an array), put back in its shape."""
+    from gradrepl.engine.random import fill_order
+
+    order = fill_order(shape_of)
+    walked = tuple(shape_of.shape[d] for d in order)
+    return np.transpose(np.asarray(values_in_order).reshape(walked), np.argsort(order))
+
+
+def _zeros_like_grad(F, grad):
+    return F.zeros(np.shape(grad), grad)
+
+
+def _drawn(name, grad_fn_name, inputs=("self",)):
+    """A row whose forward returns the values already drawn (its last param)."""
+    from gradrepl.engine.ops.primitive import Primitive
+
+    return Primitive(name, grad_fn_name, lambda *arrays: arrays[-1], inputs=inputs,
+                     params=("values",), derivatives={inputs[0]: _zeros_like_grad})
+
+
+BERNOULLI = _drawn("bernoulli", "BernoulliBackward0")
+BERNOULLI_INPLACE_NUMBER = _drawn("bernoulli_", "BernoulliBackward2")
+BERNOULLI_INPLACE_TENSOR = _drawn("bernoulli_", "BernoulliBackward1", ("self", "p"))
+RANDOM_INPLACE_FROM_TO = _drawn("random_", "RandomBackward0")
+RANDOM_INPLACE_TO = _drawn("random_", "RandomBackward1")
+RANDOM_INPLACE = _drawn("random_", "RandomBackward2")
+
+
+def _bernoulli_of(p: np.ndarray, layout: np.ndarray, generator) -> np.ndarray:
+    """1. where a uniform draw is below p, drawn in layout's memory order; p broadcast to it."""
+    from gradrepl.engine.random import _gen
+
+    gen = _gen(generator)
+    p = np.broadcast_to(p, layout.shape)
+    order_p = _in_memory_order(p, layout)
+    n = order_p.size
+    u = gen.uniform_float64(n) if p.dtype == np.float64 else gen.uniform_float32(n)
+    return _drawn_in_order(layout, u < order_p.astype(u.dtype))
+
+
+def _in_memory_order(values: np.ndarray, layout: np.ndarray) -> np.ndarray:
+    from gradrepl.engine.random import fill_order
+
+    return np.transpose(values, fill_order(layout)).reshape(-1)
+
+
+def _check_probabilities(p: np.ndarray) -> None:
+    if p.dtype.kind != "f":
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for '
+                                  f"'{scalar_type_name(p.dtype)}'")
+    if p.size and not ((p >= 0) & (p <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
+                           "this error message be improved?  If so, please report an enhancement "
+                           "request to PyTorch.)")
+
+
+def _check_p_number(p) -> float:
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+    return p
+
+
+def _uniform_doubles_below(p: float, layout: np.ndarray, generator) -> np.ndarray:
+    from gradrepl.engine.random import _gen
+
+    return _drawn_in_order(layout, _gen(generator).uniform_float64(layout.size) < p)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """1 with probability input (each element its own), else 0; with ``p``, every element with
+    probability p (input gives the shape and dtype)"""
+    from gradrepl.engine.ops.primitive import apply
+
+    data = np.asarray(input._data)
+    layout = np.empty(data.shape, data.dtype)  # torch's result is contiguous, filled in order
+    if p is None:
+        _check_probabilities(data)
+        values = _bernoulli_of(data, layout, generator).astype(data.dtype)
+        return apply(BERNOULLI, (input,), (values,))
+    values = _uniform_doubles_below(_check_p_number(p), layout, generator).astype(data.dtype)
+    out = new_tensor(values)
+    if input.requires_grad:  # torch records this overload without a derivative
+        from gradrepl.engine.ops.arithmetic import _not_implemented
+
+        return apply(_not_implemented("bernoulli", lambda a, v: v, ("self",)), (input,), (values,))
+    return out
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    from gradrepl.engine.ops.inplace import apply_inplace, check_writable
+
+    data = np.asarray(self._data)
+    if isinstance(p, Tensor):
+        check_writable(self, (p,))
+        p_data = np.asarray(p._data)
+        _check_probabilities(p_data)
+        try:
+            np.broadcast_to(p_data, data.shape)
+        except ValueError:
+            from gradrepl.engine.ops.shape import expand
+
+            expand(p, tuple(self.shape))  # torch's expand error
+        values = _bernoulli_of(p_data, data, generator).astype(data.dtype)
+        return apply_inplace(BERNOULLI_INPLACE_TENSOR, self, (p,), (values,))
+    check_writable(self)
+    values = _uniform_doubles_below(_check_p_number(p), data, generator).astype(data.dtype)
+    return apply_inplace(BERNOULLI_INPLACE_NUMBER, self, (), (values,))
+
+
+_DIGITS = {np.dtype(np.float16): 11, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+
+
+def _dtype_bounds(dtype: np.dtype):
+    """(lowest, highest) random_ may give: the exact integers of a float, an integer's range."""
+    if dtype.kind == "f":
+        return -(2 ** _DIGITS[dtype]), 2 ** _DIGITS[dtype]
+    if dtype.kind == "b":
+        return 0, 1
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
+def _check_random_int(value, name="from"):
+    if not (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))):
+        raise _RandomUnmatched
+
+
+class _RandomUnmatched(Exception):
+    pass
+
+
+def random_(self, *args, generator=None, **kwargs):
+    """whole numbers drawn uniformly: over the dtype's range, ``[0, to)`` or ``[from, to)``"""
+    from gradrepl.engine.dtypes import CPP_TYPE_NAMES
+    from gradrepl.engine.keywords import InvalidArguments
+    from gradrepl.engine.ops.inplace import apply_inplace, check_writable
+    from gradrepl.engine.random import _gen
+
+    given = dict(kwargs)
+    try:
+        names = ("from", "to")[2 - len(args):] if len(args) < 2 else ("from", "to")
+        if len(args) > 2 or any(k not in ("from", "to") for k in kwargs):
+            raise _RandomUnmatched
+        bounds = dict(zip(("to",) if len(args) == 1 and "to" not in kwargs else names, args))
+        bounds.update(kwargs)
+        low, high = bounds.get("from"), bounds.get("to", _ABSENT)
+        if low is None and "from" in bounds:
+            raise _RandomUnmatched
+        if low is not None:
+            _check_random_int(low)
+        if high is not _ABSENT and high is not None:
+            _check_random_int(high)
+        if high is None and low is None:
+            raise _RandomUnmatched
+    except _RandomUnmatched:
+        raise InvalidArguments("random_", args, given) from None
+    check_writable(self)
+    data = np.asarray(self._data)
+    dtype = data.dtype
+    gen = _gen(generator)
+    n = data.size
+    if low is None and high is _ABSENT:  # random_(): the whole range
+        wide = dtype in (np.dtype(np.int64), np.dtype(np.float64))
+        span = 2 ** _DIGITS[dtype] + 1 if dtype.kind == "f" else _dtype_bounds(dtype)[1] + 1
+        raw = gen.random64(n) if wide else gen.random32(n)
+        drawn = (raw % np.uint64(span)).astype(np.int64)
+        row = RANDOM_INPLACE
+    else:
+        low = 0 if low is None else int(low)
+        lowest, highest = _dtype_bounds(dtype)
+        type_name = CPP_TYPE_NAMES.get(dtype.name, dtype.name)
+        if high is None or high is _ABSENT:
+            span = highest - low + 1
+            row = RANDOM_INPLACE_FROM_TO
+        else:
+            high = int(high)
+            if low >= high:
+                raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                                   f"from={low} >= to={high}")
+            if dtype.kind != "f":
+                if not lowest <= low <= highest:
+                    raise RuntimeError(f"from is out of bounds for {type_name}")
+                if not lowest <= high - 1 <= highest:
+                    raise RuntimeError(f"to - 1 is out of bounds for {type_name}")
+            span = high - low
+            row = RANDOM_INPLACE_TO if "from" not in bounds else RANDOM_INPLACE_FROM_TO
+        raw = gen.random64(n) if span >= 2 ** 32 else gen.random32(n)
+        drawn = (raw % np.uint64(span)).astype(np.int64) + low
+    values = _drawn_in_order(data, drawn).astype(dtype)
+    return apply_inplace(row, self, (), (values,))
+
+
+_ABSENT = object()
+
+register("bernoulli", bernoulli, section="sampling", inplace=bernoulli_,
+         rows=(BERNOULLI, BERNOULLI_INPLACE_NUMBER, BERNOULLI_INPLACE_TENSOR))
+register("random_", random_, section="sampling", in_torch=False,
+         rows=(RANDOM_INPLACE, RANDOM_INPLACE_TO, RANDOM_INPLACE_FROM_TO))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops import shape as _shape
+from gradrepl.engine.ops.arithmetic import SUB
 from gradrepl.engine.ops.indexing import SELECT
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.registry import register
@@ -426,3 +428,121 @@ register("ravel", ravel, section=_S, rows=(_shape.VIEW,))
 register("split", split, section=_S, rows=(SPLIT, SPLIT_WITH_SIZES))
 register("chunk", chunk, section=_S, rows=(SPLIT, SPLIT_WITH_SIZES))
 register("tensor_split", tensor_split, section=_S, rows=(SLICE,))
+
+
+# ---------------------------------------------------------------------------------------------
+# diff: differences of neighbours along a dim, as torch composes it (ReduceOps.cpp): prepend and
+# append concatenated first (CatBackward0), then n times the later slice minus the earlier one
+# (SubBackward0 over two SliceBackward0; logical_xor for bool), n at most the dim's size;
+# n = 0 is zeros_like(input) with input copied in (CopyBackwards).
+
+@torch_parsed("diff")
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """the n-th differences of neighbours along dim: input[..., 1:] - input[..., :-1]"""
+    check_types(("Tensor", input), ("int", n), ("int", dim))
+    for value in (prepend, append):
+        if value is not None:
+            check_types(("Tensor", value))
+    n, dim = int(n), int(dim)
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = wrap_dim(dim, input.ndim)
+    if n == 0:  # zeros_like keeps the input's layout (numpy's order "K", as torch's preserve)
+        from gradrepl.engine.ops.inplace import copy_into
+
+        result = new_tensor(np.zeros_like(input._data))
+        return copy_into(result, input)
+    pieces = [t for t in (prepend, input, append) if t is not None]
+    for other in pieces:
+        if other.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+    for other in pieces:
+        for d in range(input.ndim):
+            if d != dim and other.shape[d] != input.shape[d]:
+                raise RuntimeError(
+                    "diff expects the shape of tensor to prepend or append to match that of input "
+                    f"except along the differencing dimension; input.size({d}) = "
+                    f"{input.shape[d]}, but got tensor.size({d}) = {other.shape[d]}")
+    if len(pieces) > 1:
+        from gradrepl.engine.ops.combine import cat
+
+        input = cat(pieces, dim)
+    from gradrepl.engine.ops.arithmetic_functions import sub
+    from gradrepl.engine.ops.logical import logical_xor
+
+    difference = logical_xor if input._data.dtype == np.bool_ else sub
+    for _ in range(min(n, input.shape[dim])):
+        size = input.shape[dim]
+        input = difference(slice_dim(input, dim, 1, size), slice_dim(input, dim, 0, size - 1))
+    return input
+
+
+
+register("diff", diff, section=_S, rows=(SUB,), out=True, out_autograd_name="sub")
+
+
+# ---------------------------------------------------------------------------------------------
+# unfold: every window of `size` elements along dim, `step` apart, as a view; the windows are a
+# new last dim. Its backward (torch's unfold_backward) adds each window's gradient back where the
+# window was read, windows in order; that is an op of its own, UnfoldBackwardBackward0, whose
+# derivative is unfold again.
+
+def _unfold_forward(a, dim, size, step):
+    if a.ndim == 0:
+        return np.lib.stride_tricks.as_strided(a.reshape(1), (size,), (a.itemsize,))
+    windows = (a.shape[dim] - size) // step + 1
+    shape = a.shape[:dim] + (windows,) + a.shape[dim + 1:] + (size,)
+    strides = a.strides[:dim] + (a.strides[dim] * step,) + a.strides[dim + 1:] + (a.strides[dim],)
+    return np.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _unfold_backward_forward(grad, input_sizes, dim, size, step):
+    out = np.zeros(input_sizes, dtype=np.asarray(grad).dtype)
+    if not input_sizes:
+        out[()] = grad.sum()
+        return out
+    windows = np.shape(grad)[dim]
+    # offset k of window i lands at i * step + k: later offsets are earlier windows, so walking
+    # the offsets from the last adds each element's windows in increasing order
+    for k in range(size - 1, -1, -1):
+        into = (slice(None),) * dim + (slice(k, k + step * (windows - 1) + 1, step),)
+        out[into] += grad[..., k]
+    return out
+
+
+UNFOLD_BACKWARD = Primitive(
+    "unfold_backward", "UnfoldBackwardBackward0", _unfold_backward_forward, inputs=("grad_in",),
+    params=("input_sizes", "dim", "size", "step"),
+    derivatives={"grad_in": lambda F, grad, dim, size, step: F.apply(UNFOLD, (grad,),
+                                                                       (dim, size, step))})
+
+
+def _unfold_backward(F, g, inputs, out, params, needs):
+    return (F.apply(UNFOLD_BACKWARD, (g,), (np.shape(inputs[0]),) + tuple(params)),)
+
+
+UNFOLD = Primitive("unfold", "UnfoldBackward0", _unfold_forward, _unfold_backward,
+                   params=("dim", "size", "step"), inputs=("self",), saves=())
+
+
+@torch_parsed("unfold")
+def unfold(input, dimension, size, step):
+    """every window of ``size`` elements along ``dimension``, ``step`` apart (a view; the
+    windows are a new last dim)"""
+    check_types(("int", dimension), ("int", size), ("int", step))
+    dim = wrap_dim(int(dimension), max(input.ndim, 1))
+    size, step = int(size), int(step)
+    length = input.shape[dim] if input.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is "
+                           f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return _shape.view_op(UNFOLD, input, (dim, size, step))
+
+
+register("unfold", unfold, section=_S, rows=(UNFOLD,), in_torch=False)

@@ -35,6 +35,21 @@ def _legacy_reduction(size_average, reduce, reduction):
     return reduction
 
 
+def _no_arrays(input, target):
+    """torch's Python loss functions call ``target.size()`` (then ``input.size()``) first: an
+    ndarray's ``size`` is an int, so a learner's numpy target fails as torch's does."""
+    if isinstance(target, np.ndarray) or isinstance(input, np.ndarray):
+        raise TypeError("'int' object is not callable")
+
+
+def _tensor_arguments(kernel, input, target):
+    """The C++ losses torch calls directly refuse an ndarray in its parser's words."""
+    for position, (name, value) in enumerate((("input", input), ("target", target)), 1):
+        if isinstance(value, np.ndarray):
+            raise TypeError(f"{kernel}(): argument '{name}' (position {position}) must be Tensor, "
+                            "not numpy.ndarray")
+
+
 def _size_warning(input, target):
     if tuple(target.shape) != tuple(input.shape):
         # at the user's line, as torch's (stacklevel=2 from the F function they called)
@@ -64,6 +79,7 @@ def _no_weight(name, weight):
 
 
 def _pointwise(row, name, input, target, reduction, k, weight=None):
+    _no_arrays(input, target)
     _no_weight(name, weight)
     _size_warning(input, target)
     input, target = _broadcast(input, target)
@@ -98,6 +114,7 @@ def _reduce(loss, reduction):
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     # torch's l1_loss is composite: (input - target).abs(), then mean or sum
+    _no_arrays(input, target)
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
     _no_weight("l1_loss", weight)
     _size_warning(input, target)
@@ -144,6 +161,7 @@ def _expected(input):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
+    _tensor_arguments("nll_loss_nd", input, target)
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
     _check_nll_shapes(input, target, weight)
     _check_target_dtype(target)
@@ -165,6 +183,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
+    _tensor_arguments("cross_entropy_loss", input, target)
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -243,6 +262,7 @@ def _broadcast_weight(weight, shape, dtype):
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
+    _no_arrays(input, target)
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
     _check_same_size(input, target)
     _check_binary_cross_entropy_dtypes(input, target)
@@ -268,6 +288,7 @@ def _check_binary_cross_entropy_dtypes(input, target):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
+    _no_arrays(input, target)
     reduction = check_reduction(_legacy_reduction(size_average, reduce, reduction))
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
