@@ -399,8 +399,9 @@ def test_each_operator_is_generated_with_its_rows_recording():
             ("__neg__", rows.NEG, primitive.unary_application)]:
         operator = getattr(Tensor, name)
         constants = _closure(operator)
-        assert constants["prim"] is row and constants["node_class"] is type(row).node_class.__get__(row)
-        assert not any("_record_binary" in n or "apply_unary" in n for n in operator.__code__.co_names)
+        assert constants["prim"] is row and constants["node_class"] is row.node_class
+        names = operator.__code__.co_names
+        assert "_record_binary" not in names and "apply_unary" not in names
         # the recording's node writes are in the operator itself, from the row's own lines
         lines = recording(row, a="self", **(
             {"arguments": "()" if name == "__neg__" else "(other,)"}

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import numpy as np
 
+# the generated operators' globals are this module's: they read these names (and SHORT_PATHS)
 from gradrepl.engine import grad_mode
-from gradrepl.engine.errors import NotAnOperand
-from gradrepl.engine.ops.layout import torch_layout
-from gradrepl.engine.ops.number_operands import operand
+from gradrepl.engine.errors import NotAnOperand  # noqa: F401
 from gradrepl.engine.ops import primitive as _primitive
+from gradrepl.engine.ops.layout import torch_layout  # noqa: F401
+from gradrepl.engine.ops.number_operands import operand  # noqa: F401
 from gradrepl.engine.tensor import Tensor
 
 # False forces the registered functions (the general path) for every operator

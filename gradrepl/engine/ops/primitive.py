@@ -183,9 +183,10 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
     # torch saves only what the derivatives of the inputs that need a gradient read: x * w
     # with only x requiring grad keeps w, and x may then change in place
     keep = ["node._inputs = ({a}, {b})", "node._arrays = (ad, bd)"]
+    version = "({x}._write_count if {x}._base is None else {x}._base._write_count)"
     save = ["node._versions = (",
-            "    ({a}._write_count if {a}._base is None else {a}._base._write_count) if save_a else None,",
-            "    ({b}._write_count if {b}._base is None else {b}._base._write_count) if save_b else None,",
+            f"    {version.format(x='{a}')} if save_a else None,",
+            f"    {version.format(x='{b}')} if save_b else None,",
             ")", "node._epoch = _writes[0]"] + keep
     if known:
         keeps_nothing = row in _KEEPS_NOTHING or _learn(row)
@@ -233,8 +234,8 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
     # a Python number (x * 2): only a's version can matter
     number = ["fn_b, need_b = None, False" if other_is_tensor is None else "fn_b = None",
               "if nr_a:", "    node._output_nrs = (nr_a, 0)"]
-    save_first = ["node._versions = ({a}._write_count if {a}._base is None else {a}._base._write_count,"
-                  " None)", "node._epoch = _writes[0]"] + keep
+    save_first = [f"node._versions = ({version.format(x='{a}')[1:-1]}, None)",
+                  "node._epoch = _writes[0]"] + keep
     stand_in_first = [
         "node._inputs = _NOT_KEPT  # the number is in _arrays too",
         # a is not saved: keep no value of it either, only a shared stand-in (stand_ins.py)
@@ -330,8 +331,9 @@ def unary_application(row=None, *, a="a", arguments=None) -> list:
     if arguments is None:
         forward, params = "prim.forward(ad, *params)", "params"
     else:
-        forward = f"{'forward' if known else 'prim.forward'}(ad{', ' if arguments != '()' else ''}" \
-            f"{arguments[1:-1].rstrip(',')})"
+        extra = arguments[1:-1].rstrip(",")  # "(other,)": "other"; "()": ""
+        call = ", ".join(["ad", extra] if extra else ["ad"])
+        forward = f"forward({call})" if known else f"prim.forward({call})"
         params = arguments
     lines = [
         "ad = {a}._data",
