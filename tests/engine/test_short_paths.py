@@ -296,14 +296,32 @@ _TENSOR_OPERATORS = {"x + w": lambda x, w: x + w, "x - w": lambda x, w: x - w,
 @given(dtypes=st.one_of(st.sampled_from(_ALL_DTYPES).map(lambda d: (d, d)),
                         st.tuples(st.sampled_from(_ALL_DTYPES), st.sampled_from(_ALL_DTYPES))),
        shapes=st.tuples(_SHAPES, _SHAPES), values=st.lists(_ELEMENTS, min_size=2, max_size=8),
-       op=st.sampled_from(sorted(_TENSOR_OPERATORS)), seed=st.integers(0, 2**16))
-def test_operators_between_two_tensors(monkeypatch, dtypes, shapes, values, op, seed):
-    """Same dtypes take the short path, mixed ones the general; broadcasting and its errors."""
+       op=st.sampled_from(sorted(_TENSOR_OPERATORS)), seed=st.integers(0, 2**16),
+       wants=st.sampled_from([(True, True), (True, False), (False, True)]),
+       after=st.sampled_from(["backward", "x changed in place", "w changed in place",
+                              "through a chain", "twice"]))
+def test_operators_between_two_tensors(monkeypatch, dtypes, shapes, values, op, seed, wants,
+                                       after):
+    """Same dtypes take the short path, mixed ones the general; broadcasting and its errors;
+    either operand alone wanting a gradient (the edges, what is saved), a saved operand changed
+    in place (torch's version check), an operand that is itself a result (an edge to a node,
+    not an accumulator) and a second backward (the saved tensors freed)."""
     def program():
-        x = _leaf(values, dtypes[0], shapes[0], seed)
-        w = _leaf(values[::-1], dtypes[1], shapes[1], seed + 1)
+        x0 = _leaf(values, dtypes[0], shapes[0], seed)
+        w0 = _leaf(values[::-1], dtypes[1], shapes[1], seed + 1)
+        x0.requires_grad_(x0.requires_grad and wants[0])
+        w0.requires_grad_(w0.requires_grad and wants[1])
+        x, w = x0, w0
+        if after == "through a chain":
+            x, w = (x * 1 if x.requires_grad else x), (w * 1 if w.requires_grad else w)
         y = _TENSOR_OPERATORS[op](x, w)
-        return [*_differentiate(x, y), w.grad if w.requires_grad else None]
+        if after.endswith("changed in place"):
+            with torch.no_grad():
+                (x if after[0] == "x" else w).add_(1)
+        for _ in range(2 if after == "twice" else 1):
+            if y.requires_grad:
+                (y.sum() if y.dim() else y).backward()
+        return [x, w, y, *(t.grad if t.requires_grad else None for t in (x0, w0))]
     both_paths(monkeypatch, program)
 
 
@@ -361,33 +379,54 @@ def _closure(function) -> dict:
     return dict(zip(function.__code__.co_freevars, (c.cell_contents for c in function.__closure__)))
 
 
-def test_each_operator_records_through_its_own_copy_of_the_recording():
-    # primitive.own_copy: an operator's recording is _record_binary (apply_unary for x ** 2, -x)
-    # with a code object of its own, so CPython specialises its node writes for one node class;
-    # the copy must be that function exactly (bytecode, names, constants, defaults, globals), and
-    # no two rows may share one (a shared copy would see several node classes again)
+def test_each_operator_is_generated_with_its_rows_recording():
+    # operators.binary / with_number / unary: each operator is generated for its row with the
+    # recording in it (primitive.binary_recording, unary_application: the source the general
+    # path's _record_binary and apply_unary are generated from, with the row's facts as
+    # constants), as a code object of its own, so CPython specialises its node writes for one
+    # node class; no two rows may share one
+    from gradrepl.engine.ops import arithmetic as rows
+
     Tensor = torch.Tensor
-    copies = {}
-    binary, unary = primitive._record_binary, primitive.apply_unary
-    for name, original in [("__mul__", binary), ("__add__", binary), ("__sub__", binary),
-                           ("__truediv__", binary), ("__pow__", unary), ("__rsub__", unary),
-                           ("__neg__", unary)]:
-        record = _closure(getattr(Tensor, name))["record"]
-        assert record is not original and record.__code__ is not original.__code__
-        assert record.__code__ == original.__code__  # code objects compare by content
-        assert (record.__name__, record.__qualname__, record.__defaults__, record.__globals__) == (
-            original.__name__, original.__qualname__, original.__defaults__, original.__globals__)
-        copies[name] = record.__code__
-    assert len({id(code) for code in copies.values()}) == len(copies)
-    assert Tensor.__mul__ is Tensor.__rmul__  # one operator, one copy, for both sides
-    # and what a copy records is what the shared function records: the general path
-    # (torch.mul, torch.add, torch.pow, torch.sub go through apply_binary's and apply's recording)
+    codes = {}
+    for name, row, recording in [
+            ("__mul__", rows.MUL, primitive.binary_recording),
+            ("__add__", rows.ADD, primitive.binary_recording),
+            ("__sub__", rows.SUB, primitive.binary_recording),
+            ("__truediv__", rows.DIV, primitive.binary_recording),
+            ("__pow__", rows.POW_SCALAR, primitive.unary_application),
+            ("__rsub__", rows.RSUB_SCALAR, primitive.unary_application),
+            ("__neg__", rows.NEG, primitive.unary_application)]:
+        operator = getattr(Tensor, name)
+        constants = _closure(operator)
+        assert constants["prim"] is row and constants["node_class"] is row.node_class
+        names = operator.__code__.co_names
+        assert "_record_binary" not in names and "apply_unary" not in names
+        # the recording's node writes are in the operator itself, from the row's own lines
+        lines = recording(row, a="self", **(
+            {"arguments": "()" if name == "__neg__" else "(other,)"}
+            if recording is primitive.unary_application else
+            {"b": "other", "mixed": False, "other_is_tensor": False, "a_requires": True,
+             "switches": "_primitive."}))
+        body = "\n".join(line.strip() for line in operator.source.splitlines())
+        assert "\n".join(line.strip() for line in lines) in body
+        codes[name] = operator.__code__
+    assert len({id(code) for code in codes.values()}) == len(codes)
+    assert Tensor.__mul__ is Tensor.__rmul__  # one operator for both sides
+    # the general path's functions are generated from the same lines, nothing known
+    assert "\n".join(primitive.binary_recording()) in "\n".join(
+        line[4:] for line in primitive._record_binary.source.splitlines())
+    assert "\n".join(primitive.unary_application()) in "\n".join(
+        line[4:] for line in primitive.apply_unary.source.splitlines())
+
+    # and what an operator records is what the general path records (torch.mul, torch.add,
+    # torch.pow, torch.sub go through apply_binary's and apply_unary's recording)
     def program(short):
         x = torch.tensor(1.5, requires_grad=True)
         if short:
-            y = (x * 0.5 + x) ** 2 - x
+            y = -((x * 0.5 + x) ** 2 - x) / x
         else:
-            y = torch.sub(torch.pow(torch.add(torch.mul(x, 0.5), x), 2), x)
+            y = torch.div(torch.neg(torch.sub(torch.pow(torch.add(torch.mul(x, 0.5), x), 2), x)), x)
         y.backward()
         fn, names = y.grad_fn, []
         while fn is not None:
@@ -396,6 +435,21 @@ def test_each_operator_records_through_its_own_copy_of_the_recording():
             fn = edges[0][0] if edges else None
         return repr(y), names, x.grad.numpy().tobytes()
     assert program(True) == program(False)
+
+
+def test_a_generated_function_counts_as_gradreprls_own_code():
+    # warn.warn_user and the shell's tracebacks (session/errors.py) skip frames in gradrepl's
+    # directory: a generated operator's frame must be one of them, and its source is known
+    import linecache
+    import os
+
+    from gradrepl.engine import warn
+
+    for function in (torch.Tensor.__mul__, torch.Tensor.__pow__, primitive._record_binary,
+                     primitive.apply_unary):
+        filename = function.__code__.co_filename
+        assert filename.startswith(warn._PACKAGE_DIR + os.sep)
+        assert "".join(linecache.getlines(filename)).count(function.source.splitlines()[0])
 
 
 _LEAF_POOLS = {

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import numpy as np
 
+# the generated operators' globals are this module's: they read these names (and SHORT_PATHS)
 from gradrepl.engine import grad_mode
-from gradrepl.engine.errors import NotAnOperand
-from gradrepl.engine.ops.layout import torch_layout
-from gradrepl.engine.ops.number_operands import operand
-from gradrepl.engine.ops.primitive import _record_binary, apply_unary, own_copy
+from gradrepl.engine.errors import NotAnOperand  # noqa: F401
+from gradrepl.engine.ops import primitive as _primitive
+from gradrepl.engine.ops.layout import torch_layout  # noqa: F401
+from gradrepl.engine.ops.number_operands import operand  # noqa: F401
 from gradrepl.engine.tensor import Tensor
 
 # False forces the registered functions (the general path) for every operator
@@ -48,98 +49,131 @@ _ndarray = np.ndarray
 def binary(prim, general):
     """``tensor <op> other`` for a row with a Python operator (``Primitive.fast``); ``general``
     is the registered function, called as ``general(tensor, other)`` (torch puts the tensor
-    first for ``2 * x`` and ``2 + x`` too, so one operator serves both sides)."""
-    fast = prim.fast
+    first for ``2 * x`` and ``2 + x`` too, so one operator serves both sides).
+
+    The operator is generated for its row, with the row's recording in it (one call per op
+    instead of two: ``primitive.binary_recording`` with the row's facts, whether the other operand
+    is a tensor, and no mixed dtypes, as constants), and a code object of its own: CPython 3.11
+    specialises attribute reads and writes per code object, and the nodes this one writes are
+    all of its row's class. ``source`` holds the generated text."""
     with_int = FLOATS | INTEGERS if prim.fast_ints else FLOATS
-    int_scalars = frozenset(d.type for d in with_int)
     # same-dtype tensors: float16 too (torch computes half op half in float and rounds once,
     # as numpy does); bool and integers only where the op keeps integers
     same = FLOATS | {np.dtype(np.float16)} | (
         INTEGERS | {np.dtype(np.bool_)} if prim.fast_ints else frozenset())
-    # the same for 0-d data, by the numpy scalars' types: a type hashes by its address, a dtype
-    # is hashed afresh on every lookup (~0.1 us, a tenth of the whole op)
-    same_scalars = frozenset(d.type for d in same)
-    # this row's own copy of the recording: its node writes see one node class (own_copy)
-    record = own_copy(_record_binary)
+    constants = {
+        "prim": prim, "general": general, "fast": prim.fast, "with_int": with_int,
+        "int_scalars": frozenset(d.type for d in with_int), "same": same,
+        # the same for 0-d data, by the numpy scalars' types: a type hashes by its address, a
+        # dtype is hashed afresh on every lookup (~0.1 us, a tenth of the whole op)
+        "same_scalars": frozenset(d.type for d in same), "node_class": prim.node_class,
+        **{name: getattr(_primitive, name) for name in _primitive.RECORDING_NAMES}}
 
-    def operator(self, other):
-        if SHORT_PATHS:
-            ad = self._data
-            kind = type(other)
-            if kind is float or kind is int:
-                # 0-d data is a numpy scalar (tensor.py), whose type says its dtype for less
-                # than reading .dtype does
-                data_type = type(ad)
-                if kind is float:
-                    known = data_type in _FLOAT_SCALARS or (
-                        data_type is _ndarray and ad.dtype in FLOATS)
-                else:
-                    known = data_type in int_scalars or (
-                        data_type is _ndarray and ad.dtype in with_int)
-                bd = other
-            elif kind is Tensor:
-                bd = other._data
-                data_type = type(ad)
-                known = data_type is type(bd) and data_type in same_scalars
-                if not known:  # arrays, or scalars of two dtypes
-                    dtype = ad.dtype
-                    known = dtype is bd.dtype and dtype in same
-                    data_type = _ndarray  # an array among them: the view test below
-            else:
-                known = False
-            if known:
-                try:
-                    # a number against an array: the 0-d array numpy would convert it to
-                    out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray
-                               and kind is not Tensor else bd)
-                except (ValueError, TypeError, OverflowError):
-                    return general(self, other)  # it raises torch's error, or handles the case
-                # a view, perhaps expanded: torch's layout. Only an array can need one: with
-                # numpy scalars alone (0-d data) the result is one, which torch_layout returns
-                # as it is, so the test of the type already known costs the 0-d ops nothing
-                # more and spares them the _base reads (a class-level default: the generic
-                # lookup, which CPython 3.11 does not specialise)
-                if data_type is _ndarray and (self._base is not None or kind is Tensor
-                                              and other._base is not None):
-                    out = torch_layout(out, ad, bd)
-                result = _new(Tensor)
-                result._data = out
-                if _grad_enabled[0] and (self._requires_grad or kind is Tensor
-                                         and other._requires_grad):
-                    record(prim, result, out, self, other, ad, bd, False)
-                return result
-        try:
-            return general(self, other)
-        except NotAnOperand:
-            return NotImplemented  # Python then tries the other side, or raises its TypeError
-    operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
+    def recording(other_is_tensor):
+        # with a number, self requires grad (tested just before)
+        return _primitive.binary_recording(prim, a="self", b="other", mixed=False,
+                                           other_is_tensor=other_is_tensor,
+                                           a_requires=not other_is_tensor,
+                                           switches="_primitive.")
+
+    lines = [
+        f"def short_{prim.name}(self, other):",
+        "    if SHORT_PATHS:",
+        "        ad = self._data",
+        "        kind = type(other)",
+        "        if kind is float or kind is int:",
+        # 0-d data is a numpy scalar (tensor.py), whose type says its dtype for less than
+        # reading .dtype does
+        "            data_type = type(ad)",
+        "            if kind is float:",
+        "                known = data_type in _FLOAT_SCALARS or (",
+        "                    data_type is _ndarray and ad.dtype in FLOATS)",
+        "            else:",
+        "                known = data_type in int_scalars or (",
+        "                    data_type is _ndarray and ad.dtype in with_int)",
+        "            if known:",
+        "                bd = other",
+        "                try:",
+        # a number against an array: the 0-d array numpy would convert it to
+        "                    out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray else bd)",
+        "                except (ValueError, TypeError, OverflowError):",
+        "                    return general(self, other)  # it raises torch's error, or handles the case",
+        # a view, perhaps expanded: torch's layout. Only an array can need one: with numpy
+        # scalars alone (0-d data) the result is one, which torch_layout returns as it is, so
+        # the test of the type already known costs the 0-d ops nothing more and spares them the
+        # _base reads (a class-level default: the generic lookup, which CPython 3.11 does not
+        # specialise)
+        "                if data_type is _ndarray and self._base is not None:",
+        "                    out = torch_layout(out, ad, bd)",
+        "                result = _new(Tensor)",
+        "                result._data = out",
+        "                if _grad_enabled[0] and self._requires_grad:",
+        *_primitive._indent(recording(False), " " * 20),
+        "                return result",
+        "        elif kind is Tensor:",
+        "            bd = other._data",
+        "            data_type = type(ad)",
+        "            known = data_type is type(bd) and data_type in same_scalars",
+        "            if not known:  # arrays, or scalars of two dtypes",
+        "                dtype = ad.dtype",
+        "                known = dtype is bd.dtype and dtype in same",
+        "                data_type = _ndarray  # an array among them: the view test below",
+        "            if known:",
+        "                try:",
+        "                    out = fast(ad, bd)",
+        "                except (ValueError, TypeError, OverflowError):",
+        "                    return general(self, other)",
+        "                if data_type is _ndarray and (self._base is not None",
+        "                                              or other._base is not None):",
+        "                    out = torch_layout(out, ad, bd)",
+        "                result = _new(Tensor)",
+        "                result._data = out",
+        "                if _grad_enabled[0] and (self._requires_grad or other._requires_grad):",
+        *_primitive._indent(recording(True), " " * 20),
+        "                return result",
+        "    try:",
+        "        return general(self, other)",
+        "    except NotAnOperand:",
+        "        return NotImplemented  # Python then tries the other side, or raises its TypeError",
+    ]
+    operator = _primitive.generated(lines, globals(), constants)
+    operator.__qualname__ = operator.__name__
     return operator
+
+
+def _unary_constants(prim, general) -> dict:
+    return {"prim": prim, "general": general, "forward": prim.forward,
+            "node_class": prim.node_class,
+            **{name: getattr(_primitive, name) for name in _primitive.RECORDING_NAMES}}
 
 
 def with_number(prim, general):
     """``tensor <op> number`` recorded as a one-input row with the number as its parameter
-    (``x ** 2``, ``1 - x``): the registered function's own first choice, without its calls."""
-    record = own_copy(apply_unary)  # this row's own copy (see binary)
-
-    def operator(self, other):
-        kind = type(other)
-        if SHORT_PATHS and (kind is float or kind is int):
-            return record(prim, self, (other,))
-        try:
-            return general(self, other)
-        except NotAnOperand:
-            return NotImplemented  # Python then tries the other side, or raises its TypeError
-    operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
+    (``x ** 2``, ``1 - x``): the registered function's own first choice, without its calls;
+    generated for its row, with the row's forward and recording in it (see binary)."""
+    lines = [f"def short_{prim.name}(self, other):",
+             "    kind = type(other)",
+             "    if SHORT_PATHS and (kind is float or kind is int):",
+             *_primitive._indent(_primitive.unary_application(
+                 prim, a="self", arguments="(other,)"), " " * 8),
+             "        return result",
+             "    try:",
+             "        return general(self, other)",
+             "    except NotAnOperand:",
+             "        return NotImplemented  # Python then tries the other side, or raises its TypeError"]
+    operator = _primitive.generated(lines, globals(), _unary_constants(prim, general))
+    operator.__qualname__ = operator.__name__
     return operator
 
 
 def unary(prim, general):
-    """``-x``: the one-input row, recorded directly."""
-    record = own_copy(apply_unary)  # this row's own copy (see binary)
-
-    def operator(self):
-        if SHORT_PATHS:
-            return record(prim, self)
-        return general(self)
-    operator.__name__ = operator.__qualname__ = f"short_{prim.name}"
+    """``-x``: the one-input row, recorded directly (generated, see with_number)."""
+    lines = [f"def short_{prim.name}(self):",
+             "    if SHORT_PATHS:",
+             *_primitive._indent(_primitive.unary_application(prim, a="self", arguments="()"),
+                                 " " * 8),
+             "        return result",
+             "    return general(self)"]
+    operator = _primitive.generated(lines, globals(), _unary_constants(prim, general))
+    operator.__qualname__ = operator.__name__
     return operator

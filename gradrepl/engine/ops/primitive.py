@@ -12,6 +12,8 @@ as in ``x * 2``), ``params`` are everything else (dims, shapes, a scalar exponen
 
 from __future__ import annotations
 
+import linecache
+import os
 import types
 
 import numpy as np
@@ -137,145 +139,255 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
     return result
 
 
-def _record_binary(prim, result, out, a, b, ad, bd, mixed) -> None:
-    """_record unrolled for two inputs, the common case, since it runs for nearly every op."""
-    node = _new(prim.node_class)
-    node._primitive = prim
-    if prim.uses_output:
-        node._out = out
-    if mixed:
-        node._mixed = True
+def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires=None,
+                     mixed=None, switches="") -> list:
+    """The source lines that record a binary node, for the facts known where they run; the one
+    description of that recording, from which ``_record_binary`` (the general path's, nothing
+    known) and each Python operator's own recording (operators.py: its row, whether the other
+    operand is a tensor, no mixed dtypes) are generated.
+
+    They read the locals ``prim``, ``result``, ``out``, ``ad``, ``bd``, the operands (named by
+    ``a`` and ``b``) and, unless ``mixed`` is given, ``mixed``; the names of ``RECORDING_NAMES``,
+    and the switches ``SHORT_PATHS`` and ``_STAND_INS`` (tests rebind them) through ``switches``,
+    the prefix that reaches this module's globals ("" here, a module name elsewhere). With a
+    settled ``row`` its facts are constants: ``node_class`` is then read as a name (the row's
+    node class), and the code takes only the branches the row can take, in the same order of
+    writes (a node's attributes are written in one order, so that its dict shares its keys)."""
+    known = row is not None
+    lines = ["node = _new(node_class)" if known else "node = _new(prim.node_class)",
+             "node._primitive = prim"]
+    if not known:
+        lines += ["if prim.uses_output:", "    node._out = out"]
+    elif row.uses_output:
+        lines.append("node._out = out")
+    if mixed is None:
+        lines += ["if mixed:", "    node._mixed = True"]
+    elif mixed:
+        lines.append("node._mixed = True")
     # the edges (next_functions) as the nodes alone: an output number other than 0 (an output
     # of unbind, split ...) is rare and written only then
-    fn_a = a.grad_fn
-    if fn_a is not None:
-        need_a = True
-        nr_a = a._output_nr
-    elif a._requires_grad:
-        # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
-        ref = a._accumulator
-        fn_a = ref() if ref is not None else None
-        if fn_a is None:
-            fn_a = accumulator_for(a)
-        need_a, nr_a = True, 0
+    # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
+    accumulator = ["ref = {a}._accumulator",
+                   "fn_a = ref() if ref is not None else None",
+                   "if fn_a is None:",
+                   "    fn_a = accumulator_for({a})"]
+    lines += ["fn_a = {a}.grad_fn", "if fn_a is not None:"]
+    if a_requires:  # a requires grad (known where this runs): a gradient reaches it
+        need_a = "True"
+        lines += ["    nr_a = {a}._output_nr", "else:"] + _indent(accumulator) + ["    nr_a = 0"]
     else:
-        fn_a, need_a, nr_a = None, False, 0
+        need_a = "need_a"
+        lines += ["    need_a = True", "    nr_a = {a}._output_nr", "elif {a}._requires_grad:"] \
+            + _indent(accumulator) + ["    need_a, nr_a = True, 0", "else:",
+                                      "    fn_a, need_a, nr_a = None, False, 0"]
     # torch saves only what the derivatives of the inputs that need a gradient read: x * w
     # with only x requiring grad keeps w, and x may then change in place
-    if isinstance(b, Tensor):
-        fn_b = b.grad_fn
-        if fn_b is not None:
-            need_b = True
-            if b._output_nr or nr_a:
-                node._output_nrs = (nr_a, b._output_nr)
-        elif b._requires_grad:
-            ref = b._accumulator
-            fn_b = ref() if ref is not None else None
-            if fn_b is None:
-                fn_b = accumulator_for(b)
-            need_b = True
-            if nr_a:
-                node._output_nrs = (nr_a, 0)
-        else:
-            need_b = False
-            if nr_a:
-                node._output_nrs = (nr_a, 0)
-        save_a, save_b = prim.binary_saved[need_a][need_b]
-        if save_a or save_b:
-            node._versions = (
-                (a._write_count if a._base is None else a._base._write_count) if save_a else None,
-                (b._write_count if b._base is None else b._base._write_count) if save_b else None,
-            )
-            node._epoch = _writes[0]
-            node._inputs = (a, b)
-            node._arrays = (ad, bd)
-        elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
-            node._inputs = (a, b)
-            node._arrays = (ad, bd)
-        else:
-            node._inputs = _NOT_KEPT  # see _reads_only_saved
-            # nothing saved: keep no value either, only a shared stand-in (stand_ins.py)
-            meta = _STAND_INS.get(type(ad))
-            node._arrays = meta.both if meta is not None and type(bd) is type(ad) else (ad, bd)
+    keep = ["node._inputs = ({a}, {b})", "node._arrays = (ad, bd)"]
+    version = "({x}._write_count if {x}._base is None else {x}._base._write_count)"
+    save = ["node._versions = (",
+            f"    {version.format(x='{a}')} if save_a else None,",
+            f"    {version.format(x='{b}')} if save_b else None,",
+            ")", "node._epoch = _writes[0]"] + keep
+    if known:
+        keeps_nothing = row in _KEEPS_NOTHING or _learn(row)
+        # not mixed and this row's derivatives read only what it saves: the test left is the switch
+        keeping = (f"not {switches}SHORT_PATHS" if keeps_nothing else "True") \
+            if mixed is False else None
     else:
-        # a Python number (x * 2): only a's version can matter
-        fn_b, need_b = None, False
-        if nr_a:
-            node._output_nrs = (nr_a, 0)
-        if prim.binary_saved[1][0][0]:
-            node._versions = (a._write_count if a._base is None else a._base._write_count, None)
-            node._epoch = _writes[0]
-            node._inputs = (a, b)
-            node._arrays = (ad, bd)
-        elif mixed or not SHORT_PATHS or (prim not in _KEEPS_NOTHING and not _learn(prim)):
-            node._inputs = (a, b)
-            node._arrays = (ad, bd)
+        keeping = None
+    if keeping is None:
+        keeping = f"mixed or not {switches}SHORT_PATHS or " \
+            "(prim not in _KEEPS_NOTHING and not _learn(prim))"
+    tensor = [
+        "fn_b = {b}.grad_fn",
+        "if fn_b is not None:",
+        "    need_b = True",
+        "    if {b}._output_nr or nr_a:",
+        "        node._output_nrs = (nr_a, {b}._output_nr)",
+        "elif {b}._requires_grad:",
+        "    ref = {b}._accumulator",
+        "    fn_b = ref() if ref is not None else None",
+        "    if fn_b is None:",
+        "        fn_b = accumulator_for({b})",
+        "    need_b = True",
+        "    if nr_a:",
+        "        node._output_nrs = (nr_a, 0)",
+        "else:",
+        "    need_b = False",
+        "    if nr_a:",
+        "        node._output_nrs = (nr_a, 0)",
+    ]
+    stand_in_both = [
+        "node._inputs = _NOT_KEPT  # see _reads_only_saved",
+        # nothing saved: keep no value either, only a shared stand-in (stand_ins.py)
+        f"meta = {switches}_STAND_INS.get(type(ad))",
+        "node._arrays = meta.both if meta is not None and type(bd) is type(ad) else (ad, bd)",
+    ]
+    # what the row saves for each (need_a, need_b) a node can have
+    saves = {row.binary_saved[x][y] for x, y in ((0, 1), (1, 0), (1, 1))} if known else ()
+    if saves == {(False, False)}:
+        saving = "False"  # it saves nothing, whichever inputs need a gradient
+    else:
+        tensor.append(f"save_a, save_b = prim.binary_saved[{need_a}][need_b]")
+        saving = "save_a or save_b"
+    tensor += _branches([(saving, save), (keeping, keep), (None, stand_in_both)])
+    # a Python number (x * 2): only a's version can matter
+    number = ["fn_b, need_b = None, False" if other_is_tensor is None else "fn_b = None",
+              "if nr_a:", "    node._output_nrs = (nr_a, 0)"]
+    save_first = [f"node._versions = ({version.format(x='{a}')[1:-1]}, None)",
+                  "node._epoch = _writes[0]"] + keep
+    stand_in_first = [
+        "node._inputs = _NOT_KEPT  # the number is in _arrays too",
+        # a is not saved: keep no value of it either, only a shared stand-in (stand_ins.py)
+        f"meta = {switches}_STAND_INS.get(type(ad))",
+        "node._arrays = (ad, bd) if meta is None else (meta, bd)",
+    ]
+    number += _branches([(str(row.binary_saved[1][0][0]) if known else "prim.binary_saved[1][0][0]",
+                          save_first), (keeping, keep), (None, stand_in_first)])
+    if other_is_tensor is None:
+        lines += ["if isinstance({b}, Tensor):"] + _indent(tensor) + ["else:"] + _indent(number)
+    else:
+        lines += tensor if other_is_tensor else number
+    need_b = "False" if other_is_tensor is False else "need_b"
+    if not known:
+        lines += [f"if prim.may_save_nothing and not prim.saved((({need_a}, {need_b})))[2]:",
+                  "    node._saved_nothing = True"]
+    elif row.may_save_nothing:
+        if need_a == "True" and need_b == "False":
+            if not row.saved((True, False))[2]:
+                lines.append("node._saved_nothing = True")
         else:
-            node._inputs = _NOT_KEPT  # the number is in _arrays too
-            # a is not saved: keep no value of it either, only a shared stand-in (stand_ins.py)
-            meta = _STAND_INS.get(type(ad))
-            node._arrays = (ad, bd) if meta is None else (meta, bd)
-    if prim.may_save_nothing and not prim.saved(((need_a, need_b)))[2]:
-        node._saved_nothing = True
-    node._next = (fn_a, fn_b)
-    node._needs = _NEEDS_TWO[need_a][need_b]
-    node._sequence_nr = next(_sequence)
-    result._requires_grad = True
-    result.grad_fn = node
+            lines += [f"if not prim.saved((({need_a}, {need_b})))[2]:",
+                      "    node._saved_nothing = True"]
+    lines += ["node._next = (fn_a, fn_b)",
+              f"node._needs = _NEEDS_TWO[{need_a}][{need_b}]",
+              "node._sequence_nr = next(_sequence)",
+              "result._requires_grad = True",
+              "result.grad_fn = node"]
+    return [line.format(a=a, b=b) for line in lines]
 
 
-def own_copy(function):
-    """``function`` with a code object of its own. CPython 3.11 specialises an attribute read or
-    write (``node._next = ...``) and a call per code object: the nodes of one row are of one class
-    (``MulBackward0``), so a function used for one row only (an operator's copy of
-    ``_record_binary``) gets its node writes specialised, where the shared one sees every row's
-    node classes in turn and keeps the generic lookups. The same bytecode,
-    names, globals, defaults and closure: the copy behaves as the original does (tracebacks
-    included); tests/engine/test_short_paths.py checks that the operators' copies are such."""
-    copy = types.FunctionType(function.__code__.replace(), function.__globals__, function.__name__,
-                              function.__defaults__, function.__closure__)
-    copy.__kwdefaults__ = function.__kwdefaults__
-    copy.__qualname__ = function.__qualname__
-    return copy
+def _branches(cases) -> list:
+    """``if``/``elif``/``else`` over ``(test, lines)`` pairs (test None: the ``else``), with the
+    tests that are the constants ``True`` or ``False`` resolved here."""
+    out, opened = [], False
+    for test, body in cases:
+        if test == "False":
+            continue
+        if test is None or test == "True":
+            out += (["else:"] + _indent(body)) if opened else body
+            return out
+        out += [("elif " if opened else "if ") + test + ":"] + _indent(body)
+        opened = True
+    return out
 
 
-def apply_unary(prim: Primitive, a: Tensor, params: tuple = ()) -> Tensor:
-    """``prim(a, *params)`` for one tensor argument, recorded without the general loop."""
-    ad = a._data
-    out = prim.forward(ad, *params)
-    if type(out) is _ndarray and a._base is not None:  # a view: torch's layout (apply_binary)
-        out = torch_layout(out, ad)
-    result = _new(Tensor)
-    result._data = out
-    if a._requires_grad and _grad_enabled[0]:
-        node = _new(prim.node_class)
-        node._primitive = prim
-        node._inputs = (a,)
-        node._arrays = (ad,)
-        if params:
-            node._params = params
-        if prim.uses_output:
-            node._out = out
-        if out.dtype != ad.dtype:
-            node._mixed = True
-        fn = a.grad_fn
-        if fn is None:
-            # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
-            ref = a._accumulator
-            fn = ref() if ref is not None else None
-            node._next = (accumulator_for(a) if fn is None else fn,)
-        else:
-            node._next = (fn,)
-            if a._output_nr:
-                node._output_nrs = (a._output_nr,)
-        node._needs = _NEEDS_ONE
-        if prim.unary_saved:
-            node._versions = (a._write_count if a._base is None else a._base._write_count,)
-            node._epoch = _writes[0]
-        node._sequence_nr = next(_sequence)
-        result._requires_grad = True
-        result.grad_fn = node
-    return result
+def _indent(lines, by: str = "    ") -> list:
+    return [by + line for line in lines]
+
+
+# the module-level names a recording reads (besides the switches)
+RECORDING_NAMES = ("_new", "accumulator_for", "_writes", "_sequence", "_NOT_KEPT", "_NEEDS_TWO",
+                   "_NEEDS_ONE", "_KEEPS_NOTHING", "_learn", "Tensor", "_grad_enabled", "_ndarray",
+                   "torch_layout")
+
+
+def generated(lines: list, namespace: dict, constants: dict):
+    """The function whose source is ``lines`` (its ``def`` line first), compiled with
+    ``namespace`` as its globals (a module's own, so that it reads that module's switches as the
+    module's code does) inside a factory whose arguments are ``constants``, which it reads as
+    closure cells. Its file name is ``<generated NAME>`` in this package's directory: tracebacks
+    and warnings (``warn.warn_user``, ``session.errors``) count its frames as gradrepl's own,
+    and linecache holds its source for them."""
+    name = lines[0][len("def "):lines[0].index("(")]
+    filename = os.path.join(os.path.dirname(__file__), f"<generated {name}>")
+    source = "\n".join(lines) + "\n"
+    factory_source = f"def factory({', '.join(constants)}):\n" + "".join(
+        "    " + line + "\n" for line in lines) + f"    return {name}\n"
+    code = next(c for c in compile(factory_source, filename, "exec").co_consts
+                if isinstance(c, types.CodeType))
+    function = types.FunctionType(code, namespace)(**constants)
+    function.source = source
+    linecache.cache[filename] = (len(factory_source), None, factory_source.splitlines(True),
+                                 filename)
+    return function
+
+
+_record_binary = generated(
+    ["def _record_binary(prim, result, out, a, b, ad, bd, mixed):",
+     '    """The recording of a binary node, nothing known (binary_recording)."""']
+    + _indent(binary_recording()), globals(), {})
+
+
+def unary_application(row=None, *, a="a", arguments=None) -> list:
+    """The source lines that run a one-input row and record its node (``apply_unary``'s body,
+    ending with the result in ``result``), for the facts known where they run; the one
+    description from which ``apply_unary`` (nothing known) and the operators ``x ** 2``, ``1 - x``
+    and ``-x`` (operators.py: their row, and their parameters as the source of a tuple,
+    ``arguments``) are generated. They read the locals ``prim``, the input (named by ``a``) and,
+    unless ``arguments`` is given, ``params``; with a settled ``row``, ``forward`` and
+    ``node_class`` as names (the row's), and the names of ``RECORDING_NAMES``."""
+    known = row is not None
+    if arguments is None:
+        forward, params = "prim.forward(ad, *params)", "params"
+    else:
+        extra = arguments[1:-1].rstrip(",")  # "(other,)": "other"; "()": ""
+        call = ", ".join(["ad", extra] if extra else ["ad"])
+        forward = f"forward({call})" if known else f"prim.forward({call})"
+        params = arguments
+    lines = [
+        "ad = {a}._data",
+        f"out = {forward}",
+        "if type(out) is _ndarray and {a}._base is not None:  # a view: torch's layout",
+        "    out = torch_layout(out, ad)",
+        "result = _new(Tensor)",
+        "result._data = out",
+        "if {a}._requires_grad and _grad_enabled[0]:",
+    ]
+    node = ["node = _new(node_class)" if known else "node = _new(prim.node_class)",
+            "node._primitive = prim",
+            "node._inputs = ({a},)",
+            "node._arrays = (ad,)"]
+    if arguments is None:
+        node += ["if params:", "    node._params = params"]
+    elif arguments != "()":
+        node.append(f"node._params = {params}")
+    if not known:
+        node += ["if prim.uses_output:", "    node._out = out"]
+    elif row.uses_output:
+        node.append("node._out = out")
+    node += [
+        "if out.dtype != ad.dtype:",
+        "    node._mixed = True",
+        "fn = {a}.grad_fn",
+        "if fn is None:",
+        # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
+        "    ref = {a}._accumulator",
+        "    fn = ref() if ref is not None else None",
+        "    node._next = (accumulator_for({a}) if fn is None else fn,)",
+        "else:",
+        "    node._next = (fn,)",
+        "    if {a}._output_nr:",
+        "        node._output_nrs = ({a}._output_nr,)",
+        "node._needs = _NEEDS_ONE",
+    ]
+    versions = ["node._versions = ({a}._write_count if {a}._base is None "
+                "else {a}._base._write_count,)", "node._epoch = _writes[0]"]
+    if not known:
+        node += ["if prim.unary_saved:"] + _indent(versions)
+    elif row.unary_saved:
+        node += versions
+    node += ["node._sequence_nr = next(_sequence)",
+             "result._requires_grad = True",
+             "result.grad_fn = node"]
+    return [line.format(a=a) for line in lines + _indent(node)]
+
+
+apply_unary = generated(
+    ["def apply_unary(prim, a, params=()):",
+     '    """``prim(a, *params)`` for one tensor argument, recorded without the general loop '
+     '(unary_application)."""'] + _indent(unary_application()) + ["    return result"],
+    globals(), {})
 
 
 def _reads_only_saved(prim) -> bool:
