@@ -200,23 +200,37 @@ def test_a_plan_is_built_once_a_key_is_summed_often_and_returns_fresh_arrays(mon
 
 @pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (3, 7, 33)])
 @pytest.mark.parametrize("dims", [None, (0,), (1,)])
-def test_a_plan_for_the_benchmarks_sizes(monkeypatch, shape, dims):
-    # stages of many lanes: strided views of the buffer, and gathers of what is left over
+def test_a_plan_for_the_benchmarks_sizes(shape, dims):
+    # stages of many lanes: strided views of the buffer, and gathers of what is left over; every
+    # candidate of one symbolic run (as fastest builds them), each copy order cut and uncut
     rng = np.random.default_rng(5)
     a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape)).astype(np.float32)
     all_dims = tuple(range(a.ndim)) if dims is None else dims
     for layout in (a, a.T, np.asfortranarray(a)):
         out_shape = tuple(s for ax, s in enumerate(layout.shape) if ax not in all_dims)
         general = np.asarray(summation.general_sum(layout, all_dims, False, out_shape, a.dtype))
-        for copy_order, cut in itertools.product(("C", "F", "B"), (True, False)):
-            monkeypatch.setattr(summation_plan, "CUT_AT_INPUT", cut)
-            plan = summation_plan.build(layout.shape, layout.strides, 4, all_dims, False,
-                                        out_shape, a.dtype, copy_order)
+        tree = summation_plan._Tree(layout.shape, layout.strides, 4, all_dims, False, out_shape,
+                                    a.dtype)
+        plans = []
+        for cut, copy_order in itertools.product((True, False), ("C", "F", "B")):
+            plans.append(tree.plan(copy_order, cut))
+            assert np.asarray(plans[-1].run(layout)).tobytes() == general.tobytes()
+        for plan in plans:  # a candidate's buffer is its own: later candidates did not move it
             assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()
-        monkeypatch.undo()
-        fastest = summation_plan.fastest(layout, all_dims, False, out_shape, a.dtype)
+        fastest = summation_plan.fastest_of(summation_plan.candidates(tree, layout, all_dims), layout)
         assert np.asarray(fastest.run(layout)).tobytes() == general.tobytes()
         assert np.asarray(fastest.run(layout * 2)).tobytes() == (general * 2).tobytes()
+
+
+def test_fastest_builds_one_symbolic_run_for_its_candidates(monkeypatch):
+    made = []
+    tree = summation_plan._Tree
+    monkeypatch.setattr(summation_plan, "_Tree", lambda *args: made.append(1) or tree(*args))
+    a = np.random.default_rng(6).standard_normal((40, 25)).astype(np.float32)
+    plan = summation_plan.fastest(a, (0, 1), False, (), a.dtype)
+    assert len(made) == 1
+    assert np.asarray(plan.run(a)).tobytes() == np.asarray(
+        summation.general_sum(a, (0, 1), False, (), a.dtype)).tobytes()
 
 
 def test_a_plan_in_use_sends_the_next_call_to_the_general_path():
