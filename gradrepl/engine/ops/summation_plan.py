@@ -105,7 +105,7 @@ class _Plan:
     """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
 
     __slots__ = ("buffer", "input_view", "blocks", "stages", "final", "n_out", "out_shape", "half",
-                 "scalar", "in_use")
+                 "scalar", "in_use", "spec")
 
     def run(self, a):
         """The sum, or None while another call is using the buffer."""
@@ -193,6 +193,7 @@ class _Tree:
             self._cut, self._chains = cut, _chains(self.heads, cut)
         shape, n = self.shape, self.n
         plan = _compile(self._chains, self.outputs, n, shape, self.out_shape, self.dtype, self.scalar)
+        plan.spec = (copy_order, cut)  # what the candidate is, for the tests and profiles
         if copy_order == "F":
             plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
         elif copy_order == "B":
@@ -345,8 +346,9 @@ def _compile(chains, outputs, n, shape, out_shape, dtype, scalar):
     for head in chains:  # in creation order
         if head.stage < final:
             by_stage[head.stage].append(head)
-    # zero, the input, each stage's results (and one spare lane per stage, see _gather)
-    size = 1 + n + sum(len(heads) + 1 for heads in by_stage)
+    # zero, the input, each stage's results (and one spare lane per stage, see _gather), and
+    # room for a row of zeros after them (see _final)
+    size = 1 + n + sum(len(heads) + 1 for heads in by_stage) + (len(outputs) if ZERO_ROW else 0)
     plan = _Plan()
     plan.in_use = threading.Lock()
     plan.buffer = buffer = np.zeros(size, dtype=summation._VECTOR[dtype][0])
@@ -356,7 +358,7 @@ def _compile(chains, outputs, n, shape, out_shape, dtype, scalar):
     size = 1 + n
     for heads in by_stage[1:final]:
         if SORT_LANES:
-            heads.sort(key=lambda h: (len(chains[h]), [element.slot for element in chains[h]]))
+            heads.sort(key=lambda h: _lane_key(chains[h]))
             # chains of one length at a time: a shorter one's front padding would break a view
             groups = [[h for h in heads if len(chains[h]) == n]
                       for n in sorted({len(chains[h]) for h in heads})]
@@ -376,12 +378,45 @@ def _compile(chains, outputs, n, shape, out_shape, dtype, scalar):
             plan.stages.append((None, gather, buffer[size:size + gather.shape[1]], None))
             _place(left, size)
             size += gather.shape[1]
-    index = _index([chains[o] for o in outputs])
-    views, rest = _views(buffer, index)
-    plan.final = (views[0][1], None, _rows(views[0][1])) if not rest and len(views) == 1 else \
-        (None, _gather(index), None)
+    plan.final = _final(buffer, _index([chains[o] for o in outputs]), size)
     plan.n_out, plan.out_shape, plan.half, plan.scalar = len(outputs), out_shape, dtype == _F16, scalar
     return plan
+
+
+# The results' last addition is torch's `+ 0` (its output starts at zero): a row of the zero
+# slot under the final stage's chains, which breaks a view of the rows above it. A view that
+# ends where no stage writes continues into slots that stay zero instead
+ZERO_ROW = True
+
+
+def _final(buffer, index, used):
+    """The last stage: (view, None, rows) where the chains fall on one view, else (None,
+    indices to gather, None); ``used`` is the end of the slots that stages write."""
+    views, rest = _views(buffer, index)
+    if not rest and len(views) == 1:
+        return views[0][1], None, _rows(views[0][1])
+    if ZERO_ROW and len(index) >= 3 and not index[-1].any():
+        views, rest = _views(buffer, index[:-1])
+        if not rest and len(views) == 1:
+            view = views[0][1]
+            zeros = index[-2] + view.strides[0] // buffer.itemsize  # the row after the view's
+            if used <= zeros.min() and zeros.max() < len(buffer):
+                view = np.lib.stride_tricks.as_strided(view, (len(index),) + view.shape[1:],
+                                                       view.strides)
+                return view, None, _rows(view)
+    return None, _gather(index), None
+
+
+# Lanes sorted by their step down the buffer before their slots: lanes of one step side by side
+# (sum(0)'s six 16-row blocks of 96 columns, without the four last columns' lanes between the
+# first block and the others), so that they fall on one view and their results lie as the next
+# stage's chains read them
+BY_STRIDE = True
+
+
+def _lane_key(chain):
+    slots = [element.slot for element in chain]
+    return (len(slots), slots[1] - slots[0], slots) if BY_STRIDE else (len(slots), slots)
 
 
 def _rows(view):
