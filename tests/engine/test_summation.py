@@ -244,15 +244,16 @@ def _sums_over_one_dim(draw):
     return a, draw(st.sampled_from([(0,), (1,)]))
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(case=_sums_over_one_dim(), copy_order=st.sampled_from(["C", "F"]), cut=st.booleans(),
-       by_stride=st.booleans())
-def test_a_final_view_over_zeros_gives_the_general_paths_bits(monkeypatch, case, copy_order, cut,
-                                                              by_stride):
+@given(case=_sums_over_one_dim(), cut=st.booleans(), by_stride=st.booleans())
+def test_a_final_view_over_zeros_gives_the_general_paths_bits(monkeypatch, case, cut, by_stride):
     # summation_plan._final: the final `+ 0` read from slots past the stages' results; lanes
-    # sorted by their step first (sum(0)'s blocks on one view) or not
+    # sorted by their step first (sum(0)'s blocks on one view) or not. The copy that puts the
+    # summed dim's rows down the buffer (reversed axes for sum(1), C for sum(0)): where the
+    # final stage is a view
     a, dims = case
+    copy_order = "F" if dims == (1,) else "C"
     monkeypatch.setattr(summation_plan, "BY_STRIDE", by_stride)
     out_shape = tuple(s for ax, s in enumerate(a.shape) if ax not in dims)
     plan = summation_plan.build(a.shape, a.strides, a.itemsize, dims, False, out_shape, a.dtype,
