@@ -18,7 +18,8 @@ zero (``y + 0.0 == y + -0.0`` for every y but a zero; inf and nan are unchanged 
 torch's result is always added to an output filled with 0, so a zero result is +0.0 both ways.
 Every plan of a key adds the same tree; its candidates differ in where values sit (the input's
 copy order: C, axes reversed, or a whole sum's first cascade blocks transposed) and in where
-chains are cut (CUTS), and ``fastest`` keeps the one that runs fastest on the input.
+chains are cut (CUTS), and ``fastest`` keeps the one that runs fastest on the input; they share
+one symbolic run (``_Tree``).
 The property tests in tests/engine/test_summation.py check plans against the general path.
 """
 
