@@ -115,8 +115,8 @@ def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort
                                              cut_at_input, zero_row, by_stride):
     # summation_plan runs torch's tree in stages, padding short chains with +0.0 (which only
     # changes the sign of a zero the final + 0 normalises): a plan built on the first call, its
-    # input copied in any order (C, axes reversed, the cascade's first blocks transposed), its stages' lanes sorted by their slots or not, short view
-    # stages as binary adds or not, a chain of input elements continued by sums cut or not, the
+    # input copied in any order (C, axes reversed, the cascade's first blocks transposed), its
+    # stages' lanes sorted by their slots or not, short view stages as binary adds or not, a chain of input elements continued by sums cut or not, the
     # final `+ 0` read from zeros past the stages' results or gathered, lanes sorted by their
     # step down the buffer first or not
     a, dims, keepdim = case
