@@ -109,14 +109,19 @@ def test_a_reduction_numpy_would_sum_pairwise_is_not_taken_for_a_chain():
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=_summed_arrays(), copy_order=st.sampled_from(["C", "F", "B"]), sort_lanes=st.booleans(),
-       adds_upto=st.sampled_from([0, 3]), cut_at_input=st.booleans())
+       adds_upto=st.sampled_from([0, 3]), cut_at_input=st.booleans(), zero_row=st.booleans(),
+       by_stride=st.booleans())
 def test_a_plan_gives_the_general_paths_bits(monkeypatch, case, copy_order, sort_lanes, adds_upto,
-                                             cut_at_input):
+                                             cut_at_input, zero_row, by_stride):
     # summation_plan runs torch's tree in stages, padding short chains with +0.0 (which only
     # changes the sign of a zero the final + 0 normalises): a plan built on the first call, its
-    # input copied in any order (C, axes reversed, the cascade's first blocks transposed), its stages' lanes sorted by their slots or not, short view
-    # stages as binary adds or not, a chain of input elements continued by sums cut or not
+    # input copied in any order (C, axes reversed, the cascade's first blocks transposed), its
+    # stages' lanes sorted by their slots or not, short view stages as binary adds or not, a chain of input elements continued by sums cut or not, the
+    # final `+ 0` read from zeros past the stages' results or gathered, lanes sorted by their
+    # step down the buffer first or not
     a, dims, keepdim = case
+    monkeypatch.setattr(summation_plan, "ZERO_ROW", zero_row)
+    monkeypatch.setattr(summation_plan, "BY_STRIDE", by_stride)
     monkeypatch.setattr(summation_plan, "CUTS", (cut_at_input,))
     monkeypatch.setattr(summation_plan, "COPY_ORDERS", (copy_order,))
     monkeypatch.setattr(summation_plan, "BLOCKED", False)  # "B" only when drawn, on any layout
@@ -200,23 +205,92 @@ def test_a_plan_is_built_once_a_key_is_summed_often_and_returns_fresh_arrays(mon
 
 @pytest.mark.parametrize("shape", [(10, 10), (40, 25), (100, 100), (3, 7, 33)])
 @pytest.mark.parametrize("dims", [None, (0,), (1,)])
-def test_a_plan_for_the_benchmarks_sizes(monkeypatch, shape, dims):
-    # stages of many lanes: strided views of the buffer, and gathers of what is left over
+def test_a_plan_for_the_benchmarks_sizes(shape, dims):
+    # stages of many lanes: strided views of the buffer, and gathers of what is left over; every
+    # candidate of one symbolic run (as fastest builds them), each copy order cut and uncut
     rng = np.random.default_rng(5)
     a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape)).astype(np.float32)
     all_dims = tuple(range(a.ndim)) if dims is None else dims
     for layout in (a, a.T, np.asfortranarray(a)):
         out_shape = tuple(s for ax, s in enumerate(layout.shape) if ax not in all_dims)
         general = np.asarray(summation.general_sum(layout, all_dims, False, out_shape, a.dtype))
-        for copy_order, cut in itertools.product(("C", "F", "B"), (True, False)):
-            monkeypatch.setattr(summation_plan, "CUT_AT_INPUT", cut)
-            plan = summation_plan.build(layout.shape, layout.strides, 4, all_dims, False,
-                                        out_shape, a.dtype, copy_order)
+        tree = summation_plan._Tree(layout.shape, layout.strides, 4, all_dims, False, out_shape,
+                                    a.dtype)
+        plans = []
+        for cut, copy_order in itertools.product((True, False), ("C", "F", "B")):
+            plans.append(tree.plan(copy_order, cut))
+            assert np.asarray(plans[-1].run(layout)).tobytes() == general.tobytes()
+        for plan in plans:  # a candidate's buffer is its own: later candidates did not move it
             assert np.asarray(plan.run(layout)).tobytes() == general.tobytes()
-        monkeypatch.undo()
-        fastest = summation_plan.fastest(layout, all_dims, False, out_shape, a.dtype)
+        fastest = summation_plan.fastest_of(summation_plan.candidates(tree, layout, all_dims), layout)
         assert np.asarray(fastest.run(layout)).tobytes() == general.tobytes()
         assert np.asarray(fastest.run(layout * 2)).tobytes() == (general * 2).tobytes()
+
+
+@st.composite
+def _sums_over_one_dim(draw):
+    """2-d float32/64 arrays of 2-40 rows of 1-130, C, F or transposed, with rows and columns
+    of -0.0 and specials, and the dim summed: the shapes whose final stage can be a view."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    shape = (draw(st.integers(2, 40)), draw(st.integers(1, 130)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape) *
+         rng.choice([-1, 1], shape)).astype(dtype)
+    a[rng.integers(0, shape[0])] = -0.0
+    a[:, rng.integers(0, shape[1])] = -0.0
+    if draw(st.booleans()):
+        a.flat[rng.integers(0, a.size, 3)] = draw(st.sampled_from(_SPECIALS))
+    a = {"C": a, "F": np.asfortranarray(a), "T": a.T}[draw(st.sampled_from(["C", "F", "T"]))]
+    return a, draw(st.sampled_from([(0,), (1,)]))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_sums_over_one_dim(), cut=st.booleans(), by_stride=st.booleans())
+def test_a_final_view_over_zeros_gives_the_general_paths_bits(monkeypatch, case, cut, by_stride):
+    # summation_plan._final: the final `+ 0` read from slots past the stages' results; lanes
+    # sorted by their step first (sum(0)'s blocks on one view) or not. The copy that puts the
+    # summed dim's rows down the buffer (reversed axes for sum(1), C for sum(0)): where the
+    # final stage is a view
+    a, dims = case
+    copy_order = "F" if dims == (1,) else "C"
+    monkeypatch.setattr(summation_plan, "BY_STRIDE", by_stride)
+    out_shape = tuple(s for ax, s in enumerate(a.shape) if ax not in dims)
+    plan = summation_plan.build(a.shape, a.strides, a.itemsize, dims, False, out_shape, a.dtype,
+                                copy_order, cut)
+    general = np.asarray(summation.general_sum(a, dims, False, out_shape, a.dtype))
+    for x in (a, -a, a):  # the buffer reused: the zeros past the results stay zero
+        expected = np.asarray(summation.general_sum(x, dims, False, out_shape, a.dtype))
+        assert plan.run(x).tobytes() == expected.tobytes()
+    assert plan.run(a).tobytes() == general.tobytes()
+
+
+@pytest.mark.parametrize("shape", [(40, 25), (100, 100)])
+def test_a_row_sums_final_plus_zero_is_read_from_zeros_past_the_results(shape):
+    # mean(1) copied axes reversed: the tail sums and lane sums sit one row of outputs apart,
+    # so the final stage is one view whose last row (torch's `+ 0`) lies in slots no stage
+    # writes; rows of -0.0 must still come out +0.0, and the zeros stay zero run after run
+    a = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    a[3] = -0.0
+    a[5, :] = [np.inf, -np.inf] * (shape[1] // 2) + [0.0] * (shape[1] % 2)
+    plan = summation_plan.build(a.shape, a.strides, 4, (1,), False, shape[:1], a.dtype, "F", True)
+    assert plan.final[1] is None  # a view, not a gather
+    general = np.asarray(summation.general_sum(a, (1,), False, shape[:1], a.dtype))
+    for x in (a, -a, a):
+        expected = np.asarray(summation.general_sum(x, (1,), False, shape[:1], a.dtype))
+        assert plan.run(x).tobytes() == expected.tobytes()
+    assert not np.signbit(plan.run(a)[3]) and plan.run(a).tobytes() == general.tobytes()
+
+
+def test_fastest_builds_one_symbolic_run_for_its_candidates(monkeypatch):
+    made = []
+    tree = summation_plan._Tree
+    monkeypatch.setattr(summation_plan, "_Tree", lambda *args: made.append(1) or tree(*args))
+    a = np.random.default_rng(6).standard_normal((40, 25)).astype(np.float32)
+    plan = summation_plan.fastest(a, (0, 1), False, (), a.dtype)
+    assert len(made) == 1
+    assert np.asarray(plan.run(a)).tobytes() == np.asarray(
+        summation.general_sum(a, (0, 1), False, (), a.dtype)).tobytes()
 
 
 def test_a_plan_in_use_sends_the_next_call_to_the_general_path():

@@ -18,7 +18,8 @@ zero (``y + 0.0 == y + -0.0`` for every y but a zero; inf and nan are unchanged 
 torch's result is always added to an output filled with 0, so a zero result is +0.0 both ways.
 Every plan of a key adds the same tree; its candidates differ in where values sit (the input's
 copy order: C, axes reversed, or a whole sum's first cascade blocks transposed) and in where
-chains are cut (CUTS), and ``fastest`` keeps the one that runs fastest on the input.
+chains are cut (CUTS), and ``fastest`` keeps the one that runs fastest on the input; they share
+one symbolic run (``_Tree``).
 The property tests in tests/engine/test_summation.py check plans against the general path.
 """
 
@@ -105,7 +106,7 @@ class _Plan:
     """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
 
     __slots__ = ("buffer", "input_view", "blocks", "stages", "final", "n_out", "out_shape", "half",
-                 "scalar", "in_use")
+                 "scalar", "in_use", "spec")
 
     def run(self, a):
         """The sum, or None while another call is using the buffer."""
@@ -161,25 +162,47 @@ def build(shape, strides, itemsize, dims, keepdim, out_shape, dtype, copy_order=
     """The plan for arrays of this layout. ``copy_order`` is how the input is copied into the
     buffer ("C", or "F": its axes reversed); the tree is the same either way, but which stages
     fall on long strided views of the buffer (rather than gathers or short inner loops) is not."""
-    n = int(np.prod(shape))
-    leaves = np.empty(n, dtype=object)
-    slots = _copy_slots(shape, copy_order, dtype)
-    for i in range(n):
-        leaves[i] = _Sym(slot=slots[i])
-    symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
-    result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
-    scalar = isinstance(result, _Sym)
-    outputs = [result] if scalar else list(result.reshape(-1))
-    plan = _compile(outputs, n, shape, out_shape, dtype, scalar,
-                    CUT_AT_INPUT if cut is None else cut)
-    if copy_order == "F":
-        plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
-    elif copy_order == "B":
-        n_blocks, step, width = _first_blocks(n, dtype)
-        end = n_blocks * step * width
-        plan.blocks = (plan.buffer[1:1 + end].reshape(step, n_blocks, width).transpose(1, 0, 2),
-                       (n_blocks, step, width), end, plan.buffer[1 + end:1 + n])
-    return plan
+    tree = _Tree(shape, strides, itemsize, dims, keepdim, out_shape, dtype)
+    return tree.plan(copy_order, CUT_AT_INPUT if cut is None else cut)
+
+
+class _Tree:
+    """The symbolic run of one key: torch's tree of additions, derived once and shared by the
+    key's candidate plans (copy orders, cut or not), which differ only in where values sit and
+    where chains are cut. The run and the walk that counts each value's uses are two thirds of
+    a plan's derivation."""
+
+    def __init__(self, shape, strides, itemsize, dims, keepdim, out_shape, dtype):
+        n = int(np.prod(shape))
+        leaves = np.empty(n, dtype=object)
+        for i in range(n):
+            leaves[i] = _Sym(slot=1 + i)
+        symbolic = _laid_out(leaves.reshape(shape), strides, itemsize)
+        result = summation.general_sum(symbolic, dims, keepdim, out_shape, dtype)
+        self.scalar = isinstance(result, _Sym)
+        self.outputs = [result] if self.scalar else list(result.reshape(-1))
+        self.leaves = leaves.tolist()  # in C order of the input's indices
+        self.heads = _heads(self.outputs)
+        self.shape, self.out_shape, self.dtype, self.n = shape, out_shape, dtype, n
+        self._cut, self._chains = None, None
+
+    def plan(self, copy_order, cut):
+        """The candidate that copies the input in ``copy_order`` and cuts chains by ``cut``."""
+        for leaf, slot in zip(self.leaves, _copy_slots(self.shape, copy_order, self.dtype)):
+            leaf.slot = slot
+        if self._cut is not cut:  # a cut's chains serve every copy order
+            self._cut, self._chains = cut, _chains(self.heads, cut)
+        shape, n = self.shape, self.n
+        plan = _compile(self._chains, self.outputs, n, shape, self.out_shape, self.dtype, self.scalar)
+        plan.spec = (copy_order, cut)  # what the candidate is, for the tests and profiles
+        if copy_order == "F":
+            plan.input_view = plan.buffer[1:1 + n].reshape(shape[::-1]).T
+        elif copy_order == "B":
+            n_blocks, step, width = _first_blocks(n, self.dtype)
+            end = n_blocks * step * width
+            plan.blocks = (plan.buffer[1:1 + end].reshape(step, n_blocks, width).transpose(1, 0, 2),
+                           (n_blocks, step, width), end, plan.buffer[1 + end:1 + n])
+        return plan
 
 
 def _copy_slots(shape, copy_order, dtype=None):
@@ -225,16 +248,25 @@ def fastest(a, dims, keepdim, out_shape, dtype):
     CPU time over a few runs, the candidates' runs interleaved so that a change in the machine's
     load falls on all of them. Every candidate adds the same tree, so the choice changes only
     the time."""
+    tree = _Tree(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype)
+    return fastest_of(candidates(tree, a, dims), a)
+
+
+def candidates(tree, a, dims):
+    """The plans ``fastest`` times for ``a``: each copy order, cut and uncut."""
     orders = COPY_ORDERS if a.ndim > 1 else ("C",)
-    if BLOCKED and _blocked(a, dims, dtype):
+    if BLOCKED and _blocked(a, dims, tree.dtype):
         # the whole sum's first stage (step rows of each block, every block's 32 lanes) as one
         # view with the blocks' lanes side by side: step inner loops of blocks * 32 rather
         # than step * blocks loops of 32 (numpy's reduce pays ~280 instructions per inner loop)
         orders = orders + ("B",)
     # cut or not: cut, the big stages are views, but small sums get more stages (10x10's
     # sum(0): 3.5 -> 4.8 us), so the timing chooses that too
-    plans = [build(a.shape, a.strides, a.itemsize, dims, keepdim, out_shape, dtype, order, cut)
-             for order in orders for cut in CUTS]
+    return [tree.plan(order, cut) for cut in CUTS for order in orders]
+
+
+def fastest_of(plans, a):
+    """The plan that runs ``a`` fastest (least CPU time of interleaved runs)."""
     if len(plans) == 1:
         return plans[0]
     best = [float("inf")] * len(plans)
@@ -250,13 +282,13 @@ def _timed(plan, a):
     return _clock() - start
 
 
-def _chains(outputs, cut=False):
-    """The tree cut into chains, keyed by the value each computes: [base, x1, x2 ...] is
-    ((base + x1) + x2) ...; a sum used once, as the left side of another, continues its chain."""
+def _heads(outputs):
+    """Every sum the outputs are made of, in creation order (children first), each marked with
+    its uses, its user (of a left side) and whether it adds input elements only (``leafy``)."""
     stack, seen, heads = list(outputs), {id(o) for o in outputs}, []
     while stack:
         node = stack.pop()
-        if node.slot is not None:
+        if node.left is None:  # an input element or the zero
             continue
         heads.append(node)
         node.left.via_left, node.left.user = True, node
@@ -265,10 +297,17 @@ def _chains(outputs, cut=False):
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
-    chains, heads = {}, sorted(heads, key=lambda node: node.seq)
+    heads.sort(key=lambda node: node.seq)
     for node in heads:  # children first: a sum of input elements only, added in one chain
-        node.leafy = node.right.slot is not None and node.left.slot is not None or \
-            node.left.leafy and node.left.uses == 1 and node.right.slot is not None
+        left, right = node.left, node.right
+        node.leafy = right.left is None and (left.left is None or left.leafy and left.uses == 1)
+    return heads
+
+
+def _chains(heads, cut=False):
+    """The tree cut into chains, keyed by the value each computes: [base, x1, x2 ...] is
+    ((base + x1) + x2) ...; a sum used once, as the left side of another, continues its chain."""
+    chains = {}
     for head in heads:
         if head.uses == 1 and head.via_left and not (cut and _cut(head)):
             continue  # part of its user's chain
@@ -276,7 +315,7 @@ def _chains(outputs, cut=False):
         while True:
             chain.append(node.right)
             node = node.left
-            if node.slot is not None or node.uses != 1 or cut and _cut(node):
+            if node.left is None or node.uses != 1 or cut and _cut(node):
                 break
         chain.append(node)
         chain.reverse()
@@ -297,11 +336,10 @@ CUTS = (False, True)
 def _cut(node):
     """Whether ``node``, the left side of its user, may start a chain of its own rather than
     continue its user's: it adds input elements only, its user a sum."""
-    return node.leafy and node.user.right.slot is None
+    return node.leafy and node.user.right.left is not None
 
 
-def _compile(outputs, n, shape, out_shape, dtype, scalar, cut):
-    chains = _chains(outputs, cut)
+def _compile(chains, outputs, n, shape, out_shape, dtype, scalar):
     final = max(o.stage for o in outputs)
     for o in outputs:
         o.stage = final  # the results come out of one last stage, in order
@@ -309,8 +347,9 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar, cut):
     for head in chains:  # in creation order
         if head.stage < final:
             by_stage[head.stage].append(head)
-    # zero, the input, each stage's results (and one spare lane per stage, see _gather)
-    size = 1 + n + sum(len(heads) + 1 for heads in by_stage)
+    # zero, the input, each stage's results (and one spare lane per stage, see _gather), and
+    # room for a row of zeros after them (see _final)
+    size = 1 + n + sum(len(heads) + 1 for heads in by_stage) + (len(outputs) if ZERO_ROW else 0)
     plan = _Plan()
     plan.in_use = threading.Lock()
     plan.buffer = buffer = np.zeros(size, dtype=summation._VECTOR[dtype][0])
@@ -320,7 +359,7 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar, cut):
     size = 1 + n
     for heads in by_stage[1:final]:
         if SORT_LANES:
-            heads.sort(key=lambda h: (len(chains[h]), [element.slot for element in chains[h]]))
+            heads.sort(key=lambda h: _lane_key(chains[h]))
             # chains of one length at a time: a shorter one's front padding would break a view
             groups = [[h for h in heads if len(chains[h]) == n]
                       for n in sorted({len(chains[h]) for h in heads})]
@@ -340,12 +379,45 @@ def _compile(outputs, n, shape, out_shape, dtype, scalar, cut):
             plan.stages.append((None, gather, buffer[size:size + gather.shape[1]], None))
             _place(left, size)
             size += gather.shape[1]
-    index = _index([chains[o] for o in outputs])
-    views, rest = _views(buffer, index)
-    plan.final = (views[0][1], None, _rows(views[0][1])) if not rest and len(views) == 1 else \
-        (None, _gather(index), None)
+    plan.final = _final(buffer, _index([chains[o] for o in outputs]), size)
     plan.n_out, plan.out_shape, plan.half, plan.scalar = len(outputs), out_shape, dtype == _F16, scalar
     return plan
+
+
+# The results' last addition is torch's `+ 0` (its output starts at zero): a row of the zero
+# slot under the final stage's chains, which breaks a view of the rows above it. A view that
+# ends where no stage writes continues into slots that stay zero instead
+ZERO_ROW = True
+
+
+def _final(buffer, index, used):
+    """The last stage: (view, None, rows) where the chains fall on one view, else (None,
+    indices to gather, None); ``used`` is the end of the slots that stages write."""
+    views, rest = _views(buffer, index)
+    if not rest and len(views) == 1:
+        return views[0][1], None, _rows(views[0][1])
+    if ZERO_ROW and len(index) >= 3 and not index[-1].any():
+        views, rest = _views(buffer, index[:-1])
+        if not rest and len(views) == 1:
+            view = views[0][1]
+            zeros = index[-2] + view.strides[0] // buffer.itemsize  # the row after the view's
+            if used <= zeros.min() and zeros.max() < len(buffer):
+                view = np.lib.stride_tricks.as_strided(view, (len(index),) + view.shape[1:],
+                                                       view.strides)
+                return view, None, _rows(view)
+    return None, _gather(index), None
+
+
+# Lanes sorted by their step down the buffer before their slots: lanes of one step side by side
+# (sum(0)'s six 16-row blocks of 96 columns, without the four last columns' lanes between the
+# first block and the others), so that they fall on one view and their results lie as the next
+# stage's chains read them
+BY_STRIDE = True
+
+
+def _lane_key(chain):
+    slots = [element.slot for element in chain]
+    return (len(slots), slots[1] - slots[0], slots) if BY_STRIDE else (len(slots), slots)
 
 
 def _rows(view):
@@ -362,10 +434,8 @@ def _place(heads, first):
 def _index(chains):
     """The slots each chain adds, one lane per chain, front-padded with the zero slot."""
     steps = max(len(c) for c in chains)
-    index = np.zeros((steps, len(chains)), dtype=np.intp)
-    for lane, chain in enumerate(chains):
-        index[steps - len(chain):, lane] = [element.slot for element in chain]
-    return index
+    lanes = [[0] * (steps - len(chain)) + [element.slot for element in chain] for chain in chains]
+    return np.array(lanes, dtype=np.intp).T
 
 
 def _gather(index):
@@ -391,7 +461,10 @@ def _views(buffer, index):
     row = index[0].tolist()
     views, rest, i = [], [], 0
     while i < lanes:
-        end, view = _view_at(buffer, row, down, regular, i, steps) if regular[i] else (i + 1, None)
+        # a view needs the next lane on it too, one step along and less than a step down
+        starts = regular[i] and i + 1 < lanes and regular[i + 1] and down[i + 1] == down[i] and \
+            0 < row[i + 1] - row[i] < down[i]
+        end, view = _view_at(buffer, row, down, regular, i, steps) if starts else (i + 1, None)
         if view is not None and end - i >= _MIN_VIEW:
             views.append((range(i, end), view))
             i = end
