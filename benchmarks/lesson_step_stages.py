@@ -31,6 +31,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--markers", action="store_true",
                         help="one round, os.getppid() between stages (for callgrind)")
+    parser.add_argument("--mkl-avx512", action="store_true",
+                        help="take MKL's AVX-512 orders even where the CPU flags hide AVX-512 "
+                             "(valgrind 3.19 does: the Intel machine's gemv path under callgrind)")
     args = parser.parse_args(argv)
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, args.gradrepl_path or os.path.dirname(here))
@@ -39,6 +42,10 @@ def main(argv=None) -> int:
     import gradrepl.torch as torch
 
     own_process()  # as the benchmark's worker runs gradrepl (the collector's threshold, malloc)
+    if args.mkl_avx512:
+        from gradrepl.engine.ops import blas_order
+
+        blas_order._mkl_avx512 = lambda: True
     import engine_training
 
     x, y, params = engine_training.lesson_inputs()

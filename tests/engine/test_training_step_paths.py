@@ -278,6 +278,22 @@ def test_few_lane_chain_matches_the_numpy_chain(monkeypatch, m, k, n, data):
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("lanes", [6, 0])
+def test_a_zero_chain_is_plus_zero_on_both_paths(monkeypatch, lanes):
+    """A chain whose every sum is -0 (products of -0) ends as +0, as BLAS's sum from +0 does,
+    whichever path ran: the few-lane path adds the +0 only to an array holding a zero."""
+    from gradrepl.engine.ops import blas_order
+
+    monkeypatch.setattr(blas_order, "FEW_LANES", lanes)
+    a = np.array([[-0.0, -0.0, -0.0]], F32)
+    b = np.array([[1.0, -0.0, 2.0], [3.0, 4.0, -0.0], [5.0, 6.0, 7.0]], F32)
+    out = blas_order._ordered_product(a, b)
+    assert _bits(out) == _bits(np.zeros((1, 3), F32)) and out.flags.writeable
+    a[0, 0], b[0, 0], b[0, 1] = -1.0, 3.0, 0.0  # lane 1 is -0 all along, the others nonzero
+    out = blas_order._ordered_product(a, b)
+    assert _bits(out) == _bits(np.array([[-3.0, 0.0, -2.0]], F32))
+
+
 def test_few_lane_chain_takes_the_short_path_on_a_lesson_gradient(monkeypatch):
     """The weight gradient of nn.Linear(3, 1) on 10 samples is what the short path is for: it
     must not hand the chain back to numpy on ordinary values."""

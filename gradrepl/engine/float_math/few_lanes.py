@@ -167,7 +167,9 @@ def gemv(exact, k, block):
     for i in _flagged(_suspect_slots(sums) if sums else 0):
         if not _exact_sum(sums[i], exact[i * k + 1], first[i]):
             return None
-    return array("f", [v + 0.0 for v in total])  # +0: a zero sum is never -0, as BLAS's
+    # +0: a zero sum is never -0, as BLAS's; only a zero can change (x + 0 is x for any other
+    # finite x), and ``in`` finds -0 too (-0.0 == 0.0), so most calls skip the copy
+    return array("f", [v + 0.0 for v in total]) if 0.0 in total else total
 
 
 def _zeros(m):

@@ -42,12 +42,13 @@ EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
 from __future__ import annotations
 
 import functools
+from array import array
 from operator import mul
 
 import numpy as np
 
 from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, vendor
-from gradrepl.engine.float_math import few_lanes
+from gradrepl.engine.float_math import few_lanes, fused
 from gradrepl.engine.ops import blas_order_amd
 from gradrepl.engine.ops.summation import THREADS
 
@@ -223,10 +224,16 @@ def _ordered_product(a, b):
             return _matrix_times_column(b.T, a[0])[None, :]
         if kernel != _CHAIN:
             return _dot_lanes(a, b.T, quarters=kernel == _QUARTERS)
-    total = None
-    for lo, hi in _k_blocks(*a.shape):
-        part = _chain(a[:, lo:hi], b[lo:hi])
-        total = part if total is None else np.add(total, part, out=total)
+    blocks = _k_blocks(*a.shape)
+    if len(blocks) == 1:  # one chain over all of k: the operands as they are, no slices
+        total = _chain_values(a, b)
+        if type(total) is array:  # the few-lane chain's Python floats: the +0 added there too
+            return np.frombuffer(_plus_zero(total), _F32).reshape(1, b.shape[1])
+    else:
+        total = None
+        for lo, hi in blocks:
+            part = _chain(a[:, lo:hi], b[lo:hi])
+            total = part if total is None else np.add(total, part, out=total)
     # the BLAS accumulator starts from +0, so a zero result is never -0
     return np.add(total, _F32.type(0.0), out=total)
 
@@ -242,7 +249,22 @@ def _k_blocks(m, k):
     return ((0, k),)
 
 
+def _plus_zero(values: array) -> array:
+    """``values + 0`` for an ``array('f')`` of finite float32 values: a -0 becomes +0 (a BLAS
+    sum starts from +0), every other value is its own sum with +0, so only an array holding a
+    zero (``in`` finds -0 too, as -0.0 == 0.0) is copied."""
+    return array("f", [v + 0.0 for v in values]) if 0.0 in values else values
+
+
 def _chain(a, b):
+    """``_chain_values`` as a (m, n) float32 array."""
+    total = _chain_values(a, b)
+    if type(total) is array:
+        return np.frombuffer(total, _F32).reshape(1, b.shape[1])
+    return total
+
+
+def _chain_values(a, b):
     """Sequential fused multiply-adds down k (MKL's order for these shapes), rounded once each.
 
     The k products are exact in float64 and made in one call; each step adds one to the running
@@ -251,18 +273,17 @@ def _chain(a, b):
     call, not per element). If a sum may have rounded twice, the chain runs again with each
     step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path. A row times
     a few columns (``FEW_LANES``) runs its steps in Python floats (``few_lanes.fma_chain``, the
-    same arithmetic), handing back to the numpy steps anything it cannot vouch for.
+    same arithmetic), handing back to the numpy steps anything it cannot vouch for; its result
+    comes back as the ``array('f')`` of the row's n values (``_chain`` makes it an array).
     """
-    from gradrepl.engine.float_math import fused
-
     m, k = a.shape
     n = b.shape[1]
     if not fused.DEFERRED or fused.EXACT_EVERYWHERE or k < 2 or k * m * n > _CHAIN_IN_ONE_GO:
         return _fma_chain(a, b)
     if m == 1 and n <= FEW_LANES and k * n <= _FEW_LANES_PRODUCTS:
         few = few_lanes.fma_chain(a[0].tolist(), b.tolist())
-        if few is not None:
-            return np.frombuffer(few, _F32).reshape(1, n)
+        if few is not None:  # an array('f') of the n finite results: the caller wraps it
+            return few
     products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
     sums = np.empty((k - 1, m, n), _F64)
     first = a[:, 0:1] * b[0:1, :]
@@ -282,7 +303,6 @@ def _chain_rounded_once(products, first, sums) -> bool:
     is its exact product plus the float32 total before it, and a flagged sum whose TwoSum error
     is zero was exact in float64, so rounding it to float32 was the only rounding. (Few-bit
     gradients make such exact midpoint sums often: a quarter of W9's weight-gradient chains.)"""
-    from gradrepl.engine.float_math import fused
     from gradrepl.engine.vector_math import _two_sum_error
 
     before = np.concatenate([first.astype(_F64)[None], sums[:-1].astype(_F32).astype(_F64)])
