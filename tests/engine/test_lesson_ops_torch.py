@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import gradrepl.torch as gt
 from test_properties import SETTINGS, arrays_of, away_from, check_gradients
@@ -227,25 +226,7 @@ def test_gradients_match_central_differences(name, values):
     check_gradients(fn, [domain(values) if domain else values])
 
 
-BINARY = {
-    "logaddexp": (lambda a, b: gt.logaddexp(a, b) * a, None),
-    "copysign": (lambda a, b: gt.copysign(a, b) * a, lambda a, b: (away_from(0)(a), away_from(0)(b))),
-}
-
-
-@pytest.mark.parametrize("name", list(BINARY))
-@SETTINGS
-@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
-       data=st.data())
-def test_binary_gradients_broadcast_and_match(name, shapes, data):
-    fn, domain = BINARY[name]
-    a = data.draw(arrays_of(shapes.input_shapes[0]))
-    b = data.draw(arrays_of(shapes.input_shapes[1]))
-    if domain:
-        a, b = domain(a, b)
-    out = fn(gt.tensor(a), gt.tensor(b))
-    assert tuple(out.shape) == shapes.result_shape
-    check_gradients(fn, [a, b])
+# logaddexp and copysign join the binary gradient checks in test_properties_catalogue.py.
 
 
 def test_without_torch():
