@@ -177,7 +177,7 @@ PAD_INTO = Primitive(
 def _where_method(self, condition, other):
     """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
     _no_arrays((self, condition, other), method=True)
-    return where(condition, self, other)
+    return _where(condition, self, other)
 
 
 register("where", where, section="combine", rows=(WHERE,), method=_where_method, out=True,
