@@ -6,6 +6,7 @@ zeros of both signs, values just inside and outside the ranges the short paths a
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
@@ -130,6 +131,83 @@ def test_log_softmax_backward_rows_match_the_fused_path(rows, size, scale, seed,
         with general_paths():
             (general,) = backward(None, g, (x,), y, (1,), (True,))
     assert _bits(short) == _bits(general)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 12), st.sampled_from([1e-3, 1.0, 30.0, 95.0]),
+       st.integers(-140, 127), st.integers(0, 2**32 - 1), st.data())
+def test_log_softmax_backward_power_of_two_sums_match_the_float64_path(rows, size, scale, power,
+                                                                       seed, data):
+    """Rows of g that sum to a power of two (the one-hot ``-1 / batch`` of a mean of picked
+    log-probabilities, scaled from 2**-140 to 2**127, beside a pair v, -v up to float32's largest)
+    take the float32 short path when every ``exp(y) * sum`` is a normal float: the same bytes and
+    warnings as the float64 path's and as ``fused.fma32``'s, logits spread wide enough that
+    exp(y) reaches 0 and products fall below float32's normal range or above its largest."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, size)) * scale).astype(F32)
+    sign = data.draw(st.sampled_from([-1.0, 1.0]))
+    g = np.zeros((rows, size), F32)
+    g[np.arange(rows), rng.integers(0, size, rows)] = F32(sign * 2.0 ** power)
+    if data.draw(st.booleans()) and size > 2:  # v, -v, then the power of two: the same sums
+        picked = data.draw(st.sampled_from([0.5, 1 / 3, 3.4028235e38, -3.4028235e38, 1e-40,
+                                            np.inf, np.nan]))
+        g[:] = 0
+        g[:, 0], g[:, 1], g[:, 2] = F32(picked), -F32(picked), F32(sign * 2.0 ** power)
+    backward = float_softmax.backward(None, log=True)
+
+    def run():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            (grad,) = backward(None, g, (x,), y, (1,), (True,))
+        return _bits(grad), sorted(str(w.message) for w in caught)
+
+    with np.errstate(all="ignore"):
+        y = float_softmax.forward(None, log=True)(x, 1)
+    short = run()
+    saved = float_softmax.POWER_OF_TWO_SUMS
+    float_softmax.POWER_OF_TWO_SUMS = False
+    try:
+        float64_path = run()
+        with general_paths():
+            general = run()
+    finally:
+        float_softmax.POWER_OF_TWO_SUMS = saved
+    assert short == float64_path
+    assert short[0] == general[0]
+
+
+def test_log_softmax_backward_power_of_two_sum_beside_the_largest_float_warns_as_float64():
+    """A row [largest, -largest, -2**110] sums to -2**110, and largest + exp(y) * 2**110
+    overflows: numpy's float64 path warns of its cast, so the short path must not be taken."""
+    x = np.zeros((1, 3), F32)
+    g = np.array([[3.4028235e38, -3.4028235e38, -2.0 ** 110]], F32)
+    y = float_softmax.forward(None, log=True)(x, 1)
+    outcomes = []
+    for short in (True, False):
+        float_softmax.POWER_OF_TWO_SUMS = short
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                (grad,) = float_softmax.backward(None, log=True)(None, g, (x,), y, (1,), (True,))
+        finally:
+            float_softmax.POWER_OF_TWO_SUMS = True
+        outcomes.append((_bits(grad), [str(w.message) for w in caught]))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1] == ["overflow encountered in cast"]
+
+
+def test_log_softmax_backward_of_a_picked_mean_takes_the_power_of_two_path(monkeypatch):
+    """The W8 step's gradient (-1/32 on one lane of each row) takes the short path."""
+    taken = []
+    original = float_softmax._log_softmax_grad_power_of_two_sums
+    monkeypatch.setattr(float_softmax, "_log_softmax_grad_power_of_two_sums",
+                        lambda *args: taken.append(original(*args)) or taken[-1])
+    x = np.random.default_rng(3).standard_normal((32, 10)).astype(F32)
+    y = float_softmax.forward(None, log=True)(x, 1)
+    g = np.zeros((32, 10), F32)
+    g[np.arange(32), np.arange(32) % 10] = F32(-1 / 32)
+    float_softmax.backward(None, log=True)(None, g, (x,), y, (1,), (True,))
+    assert len(taken) == 1 and taken[0] is not None
 
 
 def test_sums_rounded_once_accepts_exact_midpoints_only():

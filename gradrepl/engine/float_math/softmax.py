@@ -308,13 +308,47 @@ def _log_softmax_grad_rows_float32(g, y, total):
     log-probability puts exact sums on float32 midpoints on many rows: accepted as exact.
     Skips fma32's conversions, the broadcast of the sums and the deferred step list, which cost
     more than the arithmetic on a few hundred elements."""
-    product = (-_EXP[y.dtype](y)).astype(np.float64)
+    e = _EXP[y.dtype](y)
+    if POWER_OF_TWO_SUMS:
+        grad = _log_softmax_grad_power_of_two_sums(g, e, total)
+        if grad is not None:
+            return grad
+    product = (-e).astype(np.float64)
     np.multiply(product, total.astype(np.float64)[:, None], out=product)
     g = g.astype(np.float64)
     wide = product + g
     if not sums_rounded_once(product, g, wide):
         return None
     return wide.astype(np.float32)
+
+
+# row sums of g that are powers of two (a picked log-probability's mean: -1 / batch on every row)
+# make the product exact in float32 (tests/engine/test_mlp_step_paths.py compares both paths)
+POWER_OF_TWO_SUMS = True
+_MANTISSA_BITS = np.array(0x7FFFFF, np.int32)
+_TINY32 = float(np.finfo(np.float32).tiny)
+_MAX32 = float(np.finfo(np.float32).max)
+
+
+def _log_softmax_grad_power_of_two_sums(g, e, total):
+    """``fma(-e, total, g)`` in float32 where each row's ``total`` is a normal power of two and
+    every ``e * total`` is a normal float32 (e = exp(y) is >= 0): the product is then exact in
+    float32, so the fused result is the float32 sum of the product and g, rounded once. None
+    where the bounds do not show it (a nan, an exp of 0, a product outside the normal range, a
+    sum that could overflow)."""
+    if np.count_nonzero(np.bitwise_and(total.view(np.int32), _MANTISSA_BITS)):
+        return None
+    magnitudes = np.abs(total).tolist()
+    low, high = float(sleef._lowest(e, axis=None)), float(sleef._highest(e, axis=None))
+    largest = high * max(magnitudes)  # the products' bounds are exact in float64
+    g_low, g_high = float(sleef._lowest(g, axis=None)), float(sleef._highest(g, axis=None))
+    # a nan fails every comparison; g's bound keeps the float32 sum from overflowing (whose
+    # warning would not be the float64 path's)
+    if not (low * min(magnitudes) >= _TINY32 and largest <= _MAX32
+            and largest + max(-g_low, g_high) <= _MAX32 / 2):
+        return None
+    grad = np.multiply(e, np.negative(total)[:, None])
+    return np.add(grad, g, out=grad)
 
 
 @_screened_once
