@@ -151,6 +151,63 @@ def _sgd_run(params, grads, options):
     return [_bits(t.detach().numpy()) for t in tensors], buffers, [t._version for t in tensors]
 
 
+def _sgd_aliased_run(kind, fused_groups, monkeypatch):
+    """Three momentum steps on parameters some of whose arrays are shared, with the group's
+    fused update on or off; the parameters', buffers' and versions' bits."""
+    import gradrepl.torch as torch
+    from gradrepl.torch.optim import sgd
+
+    monkeypatch.setattr(sgd, "FUSED_GROUPS", fused_groups)
+    rng = np.random.default_rng(5)
+    a = torch.tensor(rng.integers(-64, 64, (3, 4)).astype(F32) / 8, requires_grad=True)
+    b = torch.tensor(rng.integers(-64, 64, (3, 4)).astype(F32) / 8, requires_grad=True)
+    c = torch.tensor(rng.standard_normal(4).astype(F32), requires_grad=True)
+    if kind == "shared memory":  # a leaf sharing a's memory: the loop updates a, then b sees it
+        b = a.detach().requires_grad_()
+    params = [a, b, c]
+    opt = torch.optim.SGD(params, lr=0.125, momentum=0.5)
+    for step in range(3):
+        grads = [torch.from_numpy(rng.integers(-64, 64, p.shape).astype(F32) / 8)
+                 for p in params]
+        if kind == "shared grad":
+            grads[1] = grads[0]
+        elif kind == "grad is a parameter":  # b's gradient is a's memory, written before b's turn
+            grads[1] = a.detach()
+        elif kind == "view grad":
+            grads[2] = torch.from_numpy(np.arange(8, dtype=F32)[::2] / 4)
+        for p, g in zip(params, grads):
+            p.grad = g
+        opt.step()
+    buffers = [_bits(opt.state[p]["momentum_buffer"].detach().numpy()) for p in params]
+    return [_bits(p.detach().numpy()) for p in params], buffers, [p._version for p in params]
+
+
+@pytest.mark.parametrize("kind", ["plain", "shared memory", "shared grad",
+                                  "grad is a parameter", "view grad"])
+def test_sgd_fused_group_gives_the_loops_bits_or_leaves_aliased_arrays_to_it(monkeypatch, kind):
+    """SGD's one update over a whole group (``sgd.FUSED_GROUPS``) against one per parameter:
+    the same bits and versions with plain parameters (few-bit values: exact sums on float32
+    midpoints), and where arrays are shared (the fused path must then leave it to the loop)."""
+    assert _sgd_aliased_run(kind, True, monkeypatch) == _sgd_aliased_run(kind, False, monkeypatch)
+
+
+def test_sgd_fused_group_is_what_the_mlp_step_takes(monkeypatch):
+    import gradrepl.torch as torch
+    from gradrepl.torch.optim import sgd
+
+    taken = []
+    original = sgd.SGD._fused_group
+    monkeypatch.setattr(sgd.SGD, "_fused_group",
+                        lambda self, group: taken.append(original(self, group)) or taken[-1])
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        model(torch.ones(4, 6)).sum().backward()
+        opt.step()
+    assert taken == [False, True]  # the first step makes the buffers
+
+
 @settings(PATCHED, max_examples=150)
 @given(_sgd_case())
 def test_sgd_float32_short_path_gives_the_general_paths_parameters_and_state(monkeypatch, case):

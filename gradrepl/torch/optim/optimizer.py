@@ -115,7 +115,10 @@ class Optimizer:
         previous = _grad_enabled[0]
         _grad_enabled[0] = False
         try:
+            fused_group = self._fused_group
             for group in self.param_groups:
+                if fused_group is not None and fused_group(group):
+                    continue  # the whole group updated at once, as the loop below would
                 maximize = group.get("maximize", False)
                 for param in group["params"]:
                     grad = param._grad
@@ -142,6 +145,11 @@ class Optimizer:
 
     def _update(self, group: dict, param: Tensor, grad: np.ndarray, state: dict) -> None:
         raise NotImplementedError
+
+    # a subclass's ``_fused_group(group) -> bool``: True when it has updated every parameter of
+    # the group itself (with the bits the loop's ``_update`` gives), False when it left them all
+    # untouched for the loop
+    _fused_group = None
 
     @staticmethod
     def _write(param: Tensor, values: np.ndarray) -> None:

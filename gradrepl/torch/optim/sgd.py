@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.float_math import fused
 from gradrepl.engine.float_math.fused import fma32
+from gradrepl.engine.vector_math import _fma_exact
 from gradrepl.engine.ops.inplace import write
 from gradrepl.torch.optim import _kernels as k
 from gradrepl.torch.optim.optimizer import Optimizer
 
 SHORT_PATH = True  # False: every update through the general path below (the tests compare)
-_F32 = np.dtype(np.float32)
+# a group of float32 parameters with momentum updated by one fused update over all of them
+# (SGD._fused_group); False: one update per parameter (the tests compare)
+FUSED_GROUPS = True
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _check_non_negative(value, what: str) -> None:
@@ -66,3 +71,64 @@ class SGD(Optimizer):
             write(param, fma32(grad, _F32.type(-group["lr"]), p))
         else:
             self._write(param, k.add(p, grad, -group["lr"]))
+
+    def _fused_group(self, group) -> bool:
+        """The group's momentum updates, ``buf.mul_(momentum).add_(grad)`` then
+        ``param.add_(buf, alpha=-lr)``, with the parameters' fused multiply-add made once over
+        all of them (``fma32``'s float64 arithmetic and screening on one array instead of one
+        per parameter: each numpy call costs more than its arithmetic on a bias). Elementwise,
+        so each element gets the bits the loop gives it, provided no array the loop writes is
+        one a later parameter's update reads: every parameter, buffer and gradient here owns
+        its memory (``base is None``) and no two are the same array. The loop keeps the rest:
+        weight decay, dampening, Nesterov, maximize, a first step (no buffer yet), a missing
+        gradient, other dtypes and shapes."""
+        if (not FUSED_GROUPS or not SHORT_PATH or fused.EXACT_EVERYWHERE
+                or group["momentum"] == 0 or group["dampening"] != 0
+                or group["weight_decay"] != 0 or group["nesterov"] or group.get("maximize")):
+            return False
+        params = group["params"]
+        if len(params) < 2:
+            return False
+        states = self.state
+        datas, grads, buffers = [], [], []
+        for param in params:
+            grad, state = param._grad, states.get(param)
+            if grad is None or state is None:
+                return False
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                return False
+            p, g, b = param._data, grad._data, buf._data
+            if not (type(p) is np.ndarray and type(g) is np.ndarray and type(b) is np.ndarray
+                    and p.dtype == _F32 and g.dtype == _F32 and b.dtype == _F32
+                    and p.shape == g.shape == b.shape and p.base is None and g.base is None
+                    and b.base is None and p.flags.writeable and b.flags.writeable):
+                return False
+            datas.append(p)
+            grads.append(g)
+            buffers.append(b)
+        if len({id(a) for a in (*datas, *grads, *buffers)}) != 3 * len(params):
+            return False
+        momentum = _F32.type(group["momentum"])
+        for b, g in zip(buffers, grads):  # _decay's two roundings, in each buffer
+            np.multiply(b, momentum, out=b)
+            np.add(b, g, out=b)
+        minus_lr = _F32.type(-group["lr"])
+        # fma32(buf, -lr, p): the exact float64 product plus p, rounded once, then screened
+        wide = np.concatenate(buffers, axis=None, dtype=_F64)
+        wide *= np.float64(minus_lr)
+        np.add(wide, np.concatenate(datas, axis=None, dtype=_F64), out=wide)
+        result = wide.astype(_F32)
+        suspect = fused._suspects(wide, result)
+        if suspect is not None:
+            lanes = np.nonzero(suspect)
+            a = np.concatenate(buffers, axis=None)[lanes]
+            c = np.concatenate(datas, axis=None)[lanes]
+            result[lanes] = _fma_exact(a, np.full(a.shape, minus_lr), c)
+        start = 0
+        for param, p in zip(params, datas):
+            end = start + p.size
+            write(param, result[start:end].reshape(p.shape))
+            start = end
+        return True
+
