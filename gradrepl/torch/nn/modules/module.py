@@ -263,8 +263,28 @@ class Module(StateDictMixin):
                     seen.add(id(param))
                     yield param
             return
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
+        if not recurse:
+            for _, param in self.named_parameters(recurse=False):
+                yield param
+            return
+        # the walk named_parameters makes (modules in pre-order, each once; parameters each
+        # once, None skipped), without the names it would build and drop
+        seen = set()
+        for module in self._unnamed_modules(set()):
+            for param in module._parameters.values():
+                if param is not None and id(param) not in seen:
+                    seen.add(id(param))
+                    yield param
+
+    def _unnamed_modules(self, memo):
+        """``named_modules()``'s modules (remove_duplicate) without their names."""
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield self
+        for module in self._modules.values():
+            if module is not None:
+                yield from module._unnamed_modules(memo)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
