@@ -60,19 +60,21 @@ def _expf_ordinary_in_float64(d):
     q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
     s32 = d + q * _MINUS_L2U  # exact in float32 on [-86, 88] (the comment above)
     products, sums = np.empty((7,) + d.shape), np.empty((7,) + d.shape)
+    # each step's rows as views made at once (an index per use makes a new view each time)
+    product, total = list(products), list(sums)
     reduced = s32.astype(np.float64)
-    np.multiply(q.astype(np.float64), _MINUS_L2L64, out=products[0])
-    np.add(products[0], reduced, out=sums[0])
-    s32 = sums[0].astype(_F32)  # s = fma(q, -L2L, s)
+    np.multiply(q.astype(np.float64), _MINUS_L2L64, product[0])
+    np.add(product[0], reduced, total[0])
+    s32 = total[0].astype(_F32)  # s = fma(q, -L2L, s)
     s = s32.astype(np.float64)
-    np.multiply(s, _POLY64[0], out=products[1])
-    np.add(products[1], _POLY64[1], out=sums[1])  # the first step's u is the constant itself
+    np.multiply(s, _POLY64[0], product[1])
+    np.add(product[1], _POLY64[1], total[1])  # the first step's u is the constant itself
     for k, c in enumerate(_POLY64[2:], 2):
-        np.multiply(sums[k - 1].astype(_F32).astype(np.float64), s, out=products[k])
-        np.add(products[k], c, out=sums[k])
-    np.multiply((s32 * s32).astype(np.float64), sums[5].astype(_F32).astype(np.float64),
-                out=products[6])
-    last = np.add(products[6], s, out=sums[6])
+        np.multiply(total[k - 1].astype(_F32).astype(np.float64), s, product[k])
+        np.add(product[k], c, total[k])
+    np.multiply((s32 * s32).astype(np.float64), total[5].astype(_F32).astype(np.float64),
+                product[6])
+    last = np.add(product[6], s, total[6])
     if fused.may_have_rounded_twice(sums):
         addends = np.empty_like(sums)
         addends[0], addends[6] = reduced, s
