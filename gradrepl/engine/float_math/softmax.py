@@ -325,7 +325,7 @@ def _log_softmax_grad_rows_float32(g, y, total):
 # row sums of g that are powers of two (a picked log-probability's mean: -1 / batch on every row)
 # make the product exact in float32 (tests/engine/test_mlp_step_paths.py compares both paths)
 POWER_OF_TWO_SUMS = True
-_MANTISSA_BITS = np.array(0x7FFFFF, np.int32)
+_FEW_SUMS = 4  # distinct row sums looked at in Python floats; more: the float64 path
 _TINY32 = float(np.finfo(np.float32).tiny)
 _MAX32 = float(np.finfo(np.float32).max)
 
@@ -336,9 +336,13 @@ def _log_softmax_grad_power_of_two_sums(g, e, total):
     float32, so the fused result is the float32 sum of the product and g, rounded once. None
     where the bounds do not show it (a nan, an exp of 0, a product outside the normal range, a
     sum that could overflow)."""
-    if np.count_nonzero(np.bitwise_and(total.view(np.int32), _MANTISSA_BITS)):
+    sums = set(total.tolist())  # one value on every row, as a rule (-1 / batch)
+    if len(sums) > _FEW_SUMS:
         return None
-    magnitudes = np.abs(total).tolist()
+    for value in sums:  # normal powers of two (frexp's fraction is 1/2): no zero, inf or nan
+        if abs(math.frexp(value)[0]) != 0.5 or not _TINY32 <= abs(value) <= _MAX32:
+            return None
+    magnitudes = [abs(value) for value in sums]
     low, high = float(sleef._lowest(e, axis=None)), float(sleef._highest(e, axis=None))
     largest = high * max(magnitudes)  # the products' bounds are exact in float64
     g_low, g_high = float(sleef._lowest(g, axis=None)), float(sleef._highest(g, axis=None))
@@ -347,7 +351,10 @@ def _log_softmax_grad_power_of_two_sums(g, e, total):
     if not (low * min(magnitudes) >= _TINY32 and largest <= _MAX32
             and largest + max(-g_low, g_high) <= _MAX32 / 2):
         return None
-    grad = np.multiply(e, np.negative(total)[:, None])
+    if len(sums) == 1:  # a Python float times a float32 array: float32 (NEP 50), -sum exact
+        grad = np.multiply(e, -sums.pop())
+    else:
+        grad = np.multiply(e, np.negative(total)[:, None])
     return np.add(grad, g, out=grad)
 
 
