@@ -277,15 +277,14 @@ def _logf_ordinary_in_float64(d):
     m = np.ldexp(d, -exponent)
     products = np.empty((4,) + d.shape)
     sums = np.empty((4,) + d.shape)
-    product, total = list(products), list(sums)  # the rows as views made at once
     # s = mul_pf(LN2, e)
     s_hi = _LN2[0] * e
     e = e.astype(np.float64)
     ln2_error = np.multiply(e, _LN2_64[0])
     ln2_error -= s_hi.astype(np.float64)
-    np.multiply(e, _LN2_64[1], product[0])
-    np.add(product[0], ln2_error, total[0])
-    s_lo = total[0].astype(F32)
+    np.multiply(e, _LN2_64[1], out=products[0])
+    np.add(products[0], ln2_error, out=sums[0])
+    s_lo = sums[0].astype(F32)
     # x = divide_by_one_plus(add2_ff(-1, m), add2_ff(1, m))
     n = F32(-1) + m
     t = F32(1) / (F32(1) + m)
@@ -297,16 +296,16 @@ def _logf_ordinary_in_float64(d):
     residual += 1.0
     residual *= t64
     np.subtract(1.0, residual, out=residual)
-    np.multiply(x_hi.astype(np.float64), residual.astype(F32).astype(np.float64), product[1])
-    np.add(product[1], quotient_error, total[1])
-    x_lo = total[1].astype(F32)
+    np.multiply(x_hi.astype(np.float64), residual.astype(F32).astype(np.float64), out=products[1])
+    np.add(products[1], quotient_error, out=sums[1])
+    x_lo = sums[1].astype(F32)
     # the polynomial in x2 = x_hi**2, then the double-float sums as _logf_of_positive makes them
     x2 = x_hi * x_hi
     x2_64 = x2.astype(np.float64)
-    np.multiply(x2_64, _LOG1P_64[0], product[2])
-    np.add(product[2], _LOG1P_64[1], total[2])
-    np.multiply(total[2].astype(F32).astype(np.float64), x2_64, product[3])
-    np.add(product[3], _LOG1P_64[2], total[3])
+    np.multiply(x2_64, _LOG1P_64[0], out=products[2])
+    np.add(products[2], _LOG1P_64[1], out=sums[2])
+    np.multiply(sums[2].astype(F32).astype(np.float64), x2_64, out=products[3])
+    np.add(products[3], _LOG1P_64[2], out=sums[3])
     if fused.may_have_rounded_twice(sums):
         addends = np.empty_like(sums)
         addends[0], addends[1], addends[2], addends[3] = (ln2_error, quotient_error, *_LOG1P_64[1:])
