@@ -101,6 +101,35 @@ def test_write_short_path_matches_the_checked_store(dtype, shape, data):
     assert fast._version == before + 1
 
 
+_SCALAR_DTYPES = [np.float16, F32, F64, np.int8, np.int64, np.uint8, np.bool_]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_SCALAR_DTYPES), st.sampled_from(_SCALAR_DTYPES),
+       st.integers(0, 2**64 - 1))
+def test_write_of_a_scalar_into_a_0d_tensor_matches_the_checked_store(target, given_dtype, bits):
+    """A 0-d tensor holds a numpy scalar; a scalar of that very type (``a -= lr * a.grad``) is
+    kept as it is: the bits and type _store's cast gives (nan payloads, -0), the version bumped;
+    any other scalar type takes _store, casts and errors included."""
+    size = np.dtype(given_dtype).itemsize
+    value = np.frombuffer((bits % (1 << (8 * size))).to_bytes(size, "little"), given_dtype)[0]
+    if given_dtype == np.bool_:
+        value = np.bool_(bits & 1)
+    fast, slow = (torch.zeros((), dtype=torch.from_numpy(np.zeros(1, target)).dtype) for _ in "ab")
+    assert isinstance(fast._data, np.generic) and type(slow._data) is type(fast._data)
+    outcomes = []
+    for tensor, store in ((fast, lambda t: write(t, value)), (slow, lambda t: _store(t, t._data, value))):
+        before = tensor._version
+        try:
+            store(tensor)
+        except RuntimeError as exc:
+            outcomes.append(("error", str(exc)))
+        else:
+            outcomes.append((type(tensor._data), np.asarray(tensor._data).tobytes()))
+            assert tensor is slow or tensor._version == before + 1
+    assert outcomes[0] == outcomes[1]
+
+
 def test_write_still_checks_casts_and_shapes():
     t = torch.zeros(3, dtype=torch.int64)
     with pytest.raises(RuntimeError, match="result type Float can't be cast"):
