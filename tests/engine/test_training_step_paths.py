@@ -101,6 +101,35 @@ def test_write_short_path_matches_the_checked_store(dtype, shape, data):
     assert fast._version == before + 1
 
 
+_SCALAR_DTYPES = [np.float16, F32, F64, np.int8, np.int64, np.uint8, np.bool_]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_SCALAR_DTYPES), st.sampled_from(_SCALAR_DTYPES),
+       st.integers(0, 2**64 - 1))
+def test_write_of_a_scalar_into_a_0d_tensor_matches_the_checked_store(target, given_dtype, bits):
+    """A 0-d tensor holds a numpy scalar; a scalar of that very type (``a -= lr * a.grad``) is
+    kept as it is: the bits and type _store's cast gives (nan payloads, -0), the version bumped;
+    any other scalar type takes _store, casts and errors included."""
+    size = np.dtype(given_dtype).itemsize
+    value = np.frombuffer((bits % (1 << (8 * size))).to_bytes(size, "little"), given_dtype)[0]
+    if given_dtype == np.bool_:
+        value = np.bool_(bits & 1)
+    fast, slow = (torch.zeros((), dtype=torch.from_numpy(np.zeros(1, target)).dtype) for _ in "ab")
+    assert isinstance(fast._data, np.generic) and type(slow._data) is type(fast._data)
+    outcomes = []
+    for tensor, store in ((fast, lambda t: write(t, value)), (slow, lambda t: _store(t, t._data, value))):
+        before = tensor._version
+        try:
+            store(tensor)
+        except RuntimeError as exc:
+            outcomes.append(("error", str(exc)))
+        else:
+            outcomes.append((type(tensor._data), np.asarray(tensor._data).tobytes()))
+            assert tensor is slow or tensor._version == before + 1
+    assert outcomes[0] == outcomes[1]
+
+
 def test_write_still_checks_casts_and_shapes():
     t = torch.zeros(3, dtype=torch.int64)
     with pytest.raises(RuntimeError, match="result type Float can't be cast"):
@@ -276,6 +305,80 @@ def test_few_lane_chain_matches_the_numpy_chain(monkeypatch, m, k, n, data):
         results.append((_bits(out), out.flags.writeable,
                         [(w.category, str(w.message)) for w in caught]))
     assert results[0] == results[1]
+
+
+_SPECIAL_OPERANDS = [0.0, -0.0, 1 + 2**-23, 1 - 2**-23, 2**-24 * (1 + 2**-23), 2.0**-24, 2.0**-70,
+                     3e38, -3e38, float("inf"), float("nan")]
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(st.integers(2, 40) | st.integers(200, 520), st.integers(1, 6), st.integers(2, 40),
+       st.sampled_from(["normal", "few bits", "integers", "tiny"]), st.integers(0, 2**32 - 1),
+       st.data())
+def test_split_chain_matches_the_numpy_chain(monkeypatch, k, n, split_steps, kind, seed, data):
+    """A long chain of a few lanes (few_lanes.fma_chain_split, Veltkamp's rounding) against
+    numpy's chain (FEW_LANES = 0) and the short chain's Python floats: the same bits and the same
+    warnings, on ordinary values, exact midpoint sums (few-bit operands), sums below the normal
+    range, and overflow, inf, nan and signed zeros planted where hypothesis puts them
+    (SPLIT_STEPS lowered so short chains split too; k from 256 sums two halves, as MKL's two
+    threads)."""
+    import warnings
+
+    from gradrepl.engine.ops import blas_order
+
+    rng = np.random.default_rng(seed)
+    size = k + k * n
+    if kind == "normal":
+        values = rng.standard_normal(size) * 10.0 ** rng.integers(-3, 4)
+    elif kind == "few bits":
+        values = rng.integers(-2**13, 2**13, size) * 2.0**-11
+    elif kind == "integers":
+        values = rng.integers(-8, 9, size).astype(F64)
+    else:
+        values = rng.standard_normal(size) * 2.0**-62
+    values = values.astype(F32)
+    for _ in range(data.draw(st.integers(0, 3))):
+        values[data.draw(st.integers(0, size - 1))] = data.draw(st.sampled_from(_SPECIAL_OPERANDS))
+    a, b = values[:k].reshape(1, k), values[k:].reshape(k, n)
+    if data.draw(st.booleans()):  # the layout the weight gradient's operands come in
+        a, b = np.asfortranarray(a), b.T.copy().T
+    results = []
+    for lanes, steps in ((blas_order.FEW_LANES, split_steps), (0, split_steps),
+                         (blas_order.FEW_LANES, 10**9)):
+        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            patch.setattr(blas_order, "FEW_LANES", lanes)
+            patch.setattr(blas_order, "SPLIT_STEPS", steps)
+            out = blas_order._ordered_product(a, b)
+        results.append((_bits(out), out.flags.writeable,
+                        [(w.category, str(w.message)) for w in caught]))
+    assert results[0] == results[1] == results[2]
+
+
+def test_split_chain_takes_the_short_path_on_a_lesson_gradient():
+    """nn.Linear(3, 1)'s weight gradient on 200 samples (samples/21): the split chain must not
+    hand ordinary values back to numpy, and gives the short chain's bits."""
+    from gradrepl.engine.float_math import few_lanes
+
+    rng = np.random.default_rng(5)
+    g, x = rng.standard_normal((1, 200), dtype=F32), rng.standard_normal((200, 3), dtype=F32)
+    split = few_lanes.fma_chain_split(g[0], x)
+    assert split is not None
+    assert split.tobytes() == few_lanes.fma_chain(g[0].tolist(), x.tolist()).tobytes()
+
+
+def test_split_chain_hands_back_a_midpoint_sum():
+    """A sum on a float32 midpoint is where Veltkamp's split may break the tie the wrong way:
+    the split chain hands it back (None) and the product still has the numpy chain's bits."""
+    from gradrepl.engine.float_math import few_lanes
+    from gradrepl.engine.ops import blas_order
+
+    a = np.ones((1, 20), F32)
+    b = np.zeros((20, 1), F32)
+    b[0, 0], b[1, 0] = 1.0, 2.0**-24  # 1 + 2**-24: halfway between 1 and 1 + 2**-23
+    assert few_lanes.fma_chain_split(a[0], b) is None
+    assert blas_order._ordered_product(a, b).tobytes() == np.array([[1.0]], F32).tobytes()
 
 
 @pytest.mark.parametrize("lanes", [6, 0])

@@ -94,3 +94,46 @@ def test_straight_path_agrees_with_the_general_one():
         general = mkl_sqrt.sqrt32(np.append(x, np.float32(0)))[:-1]
         np.testing.assert_array_equal(straight.view(np.uint32), general.view(np.uint32))
     check()
+
+
+def test_few_lanes_agree_with_the_general_path(monkeypatch):
+    """An array of at most FEW_LANES elements (an optimizer's Linear(3, 1) weight and bias) takes
+    the root in Python floats: the bits, shape and warnings of the numpy path (FEW_LANES = 0),
+    on every kind of float32 (zeros, negatives, subnormals, values below 2**-64, powers of four,
+    inf, nan), whole, strided and 0-d; it hands back to numpy whatever it cannot vouch for."""
+    import warnings
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    specials = st.sampled_from([0.0, -0.0, -1.0, 4.0, 0.25, 2.0 ** -64, 2.0 ** -66, 1e-45, 3e38,
+                                float("inf"), float("nan")])
+    values = st.floats(width=32) | st.floats(2.0 ** -64, float(np.float32(3e38)), width=32) | specials
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(arrays(np.float32, st.integers(1, 12), elements=values), st.sampled_from(["whole", "strided", "0-d"]))
+    def check(x, form):
+        if form == "strided":
+            x = x[::2]
+        elif form == "0-d":
+            x = x[0]
+        results = []
+        for lanes in (mkl_sqrt.FEW_LANES, 0):
+            with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                patch.setattr(mkl_sqrt, "FEW_LANES", lanes)
+                out = kernels.sqrt(x)
+            results.append((type(out), np.shape(out), np.asarray(out).tobytes(),
+                            [(w.category, str(w.message)) for w in caught]))
+        assert results[0] == results[1]
+    check()
+
+
+def test_few_lanes_take_the_short_path_on_an_optimizers_averages():
+    rng = np.random.default_rng(4)
+    x = (rng.random(3) * 1e-4).astype(np.float32)
+    few = mkl_sqrt._sqrt32_few(x)
+    assert few is not None and few.flags.writeable
+    general = mkl_sqrt._corrected(x)
+    np.testing.assert_array_equal(few.view(np.uint32), general.view(np.uint32))

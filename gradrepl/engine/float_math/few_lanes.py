@@ -94,6 +94,62 @@ def fma_chain(a_row, b_rows):
     return total
 
 
+# Veltkamp's splitter for float64: ``c = s * _SPLITTER; c - (c - s)`` is s rounded to nearest on
+# 53 - 29 = 24 significant bits (float32's), exactly, for s whose float32 rounding is a normal
+# number; a tie (s on a float32 midpoint) may go either way (Boldo, "Veltkamp's splitting")
+_SPLITTER = float((1 << 29) + 1)
+_TOP_BIT = np.uint64(1 << 63)
+_ABS_U64 = np.uint64(_ABS)
+_ONE_U64 = np.uint64(1)
+_TINY_U64 = np.uint64(_TINY_BITS - 1)
+# float64 bits of 2**128 - 2**103, float32's largest value plus half its ulp: sums from there
+# on round to inf in float32 (the midpoint too: FLT_MAX's last bit is odd); inf and nan above
+_OVERFLOW_U64 = np.uint64(int(np.float64(2.0**128 - 2.0**103).view(np.uint64)))
+_LOW_SHIFT = np.uint64(35)  # bits << 35 keeps a float64's low 29 mantissa bits, at the top
+_F64 = np.float64
+_F32 = np.float32
+
+
+def fma_chain_split(a_row, b):
+    """``fma_chain`` for a long chain (Linear(3, 1)'s weight gradient over a few hundred samples:
+    k of 200, 3 lanes): ``a_row`` the row's k float32 values, ``b`` the (k, n) float32 matrix as
+    arrays. The same arithmetic, step for step: each fused step's exact float64 sum, rounded to
+    float32; the rounding is Veltkamp's split (three float operations) instead of an
+    ``array('f')`` per step, so a lane is one loop of plain float arithmetic.
+
+    The split rounds to float32 exactly where it is a plain round to nearest: for sums that are
+    not on a float32 midpoint (where it may break a tie the other way), whose float32 rounding is
+    a normal number and finite. A sum on a midpoint is also where the float64 sum may have
+    rounded twice. So any sum on a midpoint, nonzero below float32's normal range, rounding to
+    inf or not finite sends the chain back (None) to numpy's path, which decides each of those
+    as ever; so does anything not finite (numpy's warnings and nan bits are its own)."""
+    row = a_row.tolist()
+    first, rest = row[0], row[1:]
+    sums = []  # each step's float64 sum, and each lane's first product
+    push = sums.append
+    totals = []
+    splitter = _SPLITTER
+    for lane in b.T.tolist():
+        total = first * lane[0]  # exact, as every product of two float32 values in float64
+        push(total)
+        scaled = total * splitter
+        total = scaled - (scaled - total)  # the first product rounded: the chain starts there
+        for x, y in zip(rest, lane[1:]):
+            step = x * y + total
+            scaled = step * splitter
+            total = scaled - (scaled - step)
+            push(step)
+        totals.append(total)
+    bits = np.frombuffer(array("d", sums), np.uint64)
+    magnitude = bits & _ABS_U64
+    # magnitude - 1 wraps a zero around to the top: only nonzero magnitudes below TINY are low
+    if (magnitude - _ONE_U64).min() < _TINY_U64 or magnitude.max() >= _OVERFLOW_U64:
+        return None
+    if ((bits << _LOW_SHIFT) == _TOP_BIT).any():  # low 29 bits are HALFWAY: a float32 midpoint
+        return None
+    return array("f", totals)
+
+
 def _flagged(slots: int):
     """The indices of the sums ``_suspect_slots`` flagged, lowest first."""
     while slots:

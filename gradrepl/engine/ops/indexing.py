@@ -88,7 +88,16 @@ def check_zero_dim_index(tensor: Tensor, items: tuple) -> None:
     raise IndexError(_ZERO_DIM_INT)
 
 
+# t[i] for a Python int i in range, on a tensor of 1 dim or more (a DataLoader's sample, a row):
+# the select _basic makes of it, without the general path's item checks; False: always general
+SHORT_INT_INDEX = True
+
+
 def getitem(tensor: Tensor, index) -> Tensor:
+    if type(index) is int and SHORT_INT_INDEX:
+        shape = tensor.shape
+        if shape and -shape[0] <= index < shape[0]:
+            return view_op(SELECT, tensor, (0, index % shape[0]))
     items = index if isinstance(index, tuple) else (index,)
     check_zero_dim_index(tensor, items)
     if any(_is_advanced(i) for i in items):

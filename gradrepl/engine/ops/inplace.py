@@ -94,6 +94,11 @@ def write(tensor: Tensor, values, refresh_views: bool = True) -> None:
         # nothing to check or cast (an optimizer's update): item assignment copies as np.copyto
         # does, without its Python-level dispatch (a quarter of the time on a few elements)
         memory[...] = values
+    elif type(values) is type(memory) and isinstance(memory, np.generic):
+        # a 0-d tensor's numpy scalar given a scalar of its own type (``a -= lr * a.grad``):
+        # what _store's cast would make of it is the same value, bit for bit, and scalars are
+        # immutable, so the tensor holds it as it is
+        tensor._data = values
     else:
         _store(tensor, memory, values)
     tensor._bump_version()
