@@ -72,26 +72,69 @@ def fma_chain(a_row, b_rows):
     total that overflowed or met a nan stays so, and numpy's warnings and nan bits are its own),
     or a step whose sum may have rounded twice.
 
-    A product of two float32 values is exact in float64, so a step is one ``map`` of products
-    and adds in float64 and one ``array('f')`` rounding: on a lesson's weight gradient (3 lanes,
-    10 steps) a fraction of numpy's three calls per step. The sums are screened once at the
-    end, as ``rounded_once`` screens them, with the bit tests done on all of them at once in
-    one Python integer (``_suspect_slots``)."""
-    total = first = array("f", map(a_row[0].__mul__, b_rows[0]))
-    sums = []
-    for x, b_row in zip(a_row[1:], b_rows[1:]):
-        step = list(map(add, map(x.__mul__, b_row), total))
-        sums += step
-        total = array("f", step)
+    A product of two float32 values is exact in float64, so a step is the lanes' products and
+    adds in float64 and one rounding of all of them to float32 (``struct``'s ``f`` format: the C
+    cast numpy's ``astype`` uses, which raises OverflowError where a finite sum rounds past
+    float32's range: numpy's path then overflows with its warning). The steps run in a loop
+    written out for the number of lanes (``_chain_kernel``): a ``map`` and an ``array('f')`` per
+    step cost four times as much on a lesson's weight gradient (3 lanes, 10 steps). The sums are
+    screened once at the end, as ``rounded_once`` screens them, with the bit tests done on all
+    of them at once in one Python integer (``_suspect_slots``)."""
+    lanes = len(b_rows[0])
+    kernel = _chain_kernels.get(lanes) or _chain_kernel(lanes)
+    try:
+        first, sums, total = kernel(a_row, b_rows)
+    except OverflowError:
+        return None
     if not finite(total):
         return None
-    lanes = len(total)
-    for i in _flagged(_suspect_slots(sums)):  # a flagged sum must have been exact in float64
-        step, lane = divmod(i, lanes)
-        before = first[i] if i < lanes else array("f", (sums[i - lanes],))[0]
-        if not _exact_sum(sums[i], a_row[step + 1] * b_rows[step + 1][lane], before):
-            return None
-    return total
+    if sums:
+        unpack = _rounding(1)[1]
+        for i in _flagged(_suspect_slots(sums)):  # a flagged sum must have been exact in float64
+            step, lane = divmod(i, lanes)
+            before = first[i] if i < lanes else unpack(_rounding(1)[0](sums[i - lanes]))[0]
+            if not _exact_sum(sums[i], a_row[step + 1] * b_rows[step + 1][lane], before):
+                return None
+    return array("f", total)
+
+
+_chain_kernels: dict = {}
+_roundings: dict = {}
+
+
+def _rounding(n):
+    """``pack`` and ``unpack`` of n float32 values: ``unpack(pack(*values))`` rounds n Python
+    floats to float32 (the C cast) in two calls."""
+    packer = _roundings.get(n)
+    if packer is None:
+        packer = struct.Struct(f"{n}f")
+        packer = _roundings[n] = (packer.pack, packer.unpack)
+    return packer
+
+
+def _chain_kernel(lanes: int):
+    """``fma_chain``'s steps for this many lanes, written out (t0, t1, ... the running float32
+    totals held as Python floats; each step's float64 sums kept for the screening):
+    ``(first rounded products, every step's sums in order, the last totals)``."""
+    totals = ", ".join(f"t{j}" for j in range(lanes))
+    columns = ", ".join(f"b{j}" for j in range(lanes))
+    source = (
+        f"def chain(a_row, b_rows):\n"
+        f"    x = a_row[0]\n"
+        f"    {columns}, = b_rows[0]\n"
+        f"    first = unpack(pack({', '.join(f'x * b{j}' for j in range(lanes))}))\n"
+        f"    {totals}, = first\n"
+        f"    sums = []\n"
+        f"    for x, ({columns},) in zip(a_row[1:], b_rows[1:]):\n"
+        f"        step = ({', '.join(f'x * b{j} + t{j}' for j in range(lanes))},)\n"
+        f"        sums += step\n"
+        f"        {totals}, = unpack(pack(*step))\n"
+        f"    return first, sums, ({totals},)\n")
+    pack, unpack = _rounding(lanes)
+    namespace = {"pack": pack, "unpack": unpack}
+    exec(compile(source, f"<few_lanes chain of {lanes}>", "exec"), namespace)
+    kernel = _chain_kernels[lanes] = namespace["chain"]
+    return kernel
 
 
 def _flagged(slots: int):
