@@ -189,31 +189,39 @@ def gemv(exact, k, block):
     A float32 add or product is the float64 one rounded to float32 (53 >= 2 * 24 + 2 bits: the
     two roundings never compound), so only the fused first step of the blocked rows needs the
     screening. The lanes are held as columns over all rows, so each level of the fold is one
-    ``map`` and one ``array('f')`` per lane whatever the number of rows."""
+    ``map`` and one rounding per lane whatever the number of rows (``_round``: struct's ``f``
+    format, cheaper than an ``array('f')`` built from an iterator)."""
     m = len(exact) // k
     blocked = m // block * block
-    products = array("f", exact)
-    first = products[0::k]
-    sums = list(map(add, exact[1:blocked * k:k], first[:blocked]))
-    lanes = [array("f", sums) + products[1 + blocked * k::k]]  # lane 0 of every row
-    lanes += [products[j::k] for j in range(2, k)]
-    width = 1 << (k - 2).bit_length()
-    lanes += [_zeros(m)] * (width - len(lanes))
-    while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
-        width //= 2
-        lanes = [array("f", map(add, lanes[i], lanes[i + width])) for i in range(width)]
-    total = lanes[0]
-    if blocked < m:
-        total[blocked:] = array("f", map(add, first[blocked:], total[blocked:]))
+    try:
+        products = _round(exact)
+        first = products[0::k]
+        sums = list(map(add, exact[1:blocked * k:k], first[:blocked]))
+        lanes = [_round(sums) + products[1 + blocked * k::k]]  # lane 0 of every row
+        lanes += [products[j::k] for j in range(2, k)]
+        width = 1 << (k - 2).bit_length()
+        lanes += [(0.0,) * m] * (width - len(lanes))
+        pack, unpack = _rounding(m)
+        while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
+            width //= 2
+            lanes = [unpack(pack(*map(add, lanes[i], lanes[i + width]))) for i in range(width)]
+        total = lanes[0]
+        if blocked < m:
+            total = total[:blocked] + _round(list(map(add, first[blocked:], total[blocked:])))
+    except OverflowError:  # a finite value rounded past float32's range: numpy's path decides
+        return None
     if not finite(total):
         return None
     for i in _flagged(_suspect_slots(sums) if sums else 0):
         if not _exact_sum(sums[i], exact[i * k + 1], first[i]):
             return None
     # +0: a zero sum is never -0, as BLAS's; only a zero can change (x + 0 is x for any other
-    # finite x), and ``in`` finds -0 too (-0.0 == 0.0), so most calls skip the copy
-    return array("f", [v + 0.0 for v in total]) if 0.0 in total else total
+    # finite x), and ``in`` finds -0 too (-0.0 == 0.0), so most calls skip the adds
+    return array("f", [v + 0.0 for v in total] if 0.0 in total else total)
 
 
-def _zeros(m):
-    return array("f", bytes(4 * m))
+def _round(values):
+    """Python floats rounded to float32 (the C cast numpy's ``astype`` uses), as a tuple of
+    Python floats; OverflowError where a finite value rounds past float32's range."""
+    pack, unpack = _rounding(len(values))
+    return unpack(pack(*values))
