@@ -10,9 +10,11 @@ does each operator on its own, so nothing is contracted into a hardware fma); an
 
 Measured (CPU time, busy machine): a gain up to about 5 lanes, none at 8. A matrix product's
 chain of fused steps (``fma_chain``: Linear(3, 1)'s weight gradient, 3 lanes and 9 steps) gains
-up to about 6 lanes once a step is one ``map`` and one ``array('f')`` and the screening is a few
-integer operations on all the sums at once (an earlier version with a list comprehension per
-step and a loop over the sums was no faster than numpy).
+up to about 6 lanes once a step is a few float operations and one rounding and the screening is
+a few integer operations on all the sums at once (an earlier version with a list comprehension
+per step and a loop over the sums was no faster than numpy). Roundings of lists go through
+struct's ``f`` format (``_rounding``): an ``array('f')`` built from a list or a ``map`` costs
+about three times as much per element.
 
 A fused multiply-add is the float64 sum rounded to float32, right unless the two roundings
 compound; ``rounded_once`` screens for that as ``fused.all_rounded_once`` does. Callers go back
