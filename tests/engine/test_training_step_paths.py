@@ -397,6 +397,25 @@ def test_a_zero_chain_is_plus_zero_on_both_paths(monkeypatch, lanes):
     assert _bits(out) == _bits(np.array([[-3.0, 0.0, -2.0]], F32))
 
 
+def test_a_sum_rounding_past_float32_goes_back_to_numpy():
+    """A finite float64 sum that rounds past float32's range (struct's f format raises
+    OverflowError where array('f') made inf silently): the few-lane chain and gemv hand it back,
+    and numpy's path overflows to inf with its own warning."""
+    import warnings
+
+    from gradrepl.engine.float_math import few_lanes
+    from gradrepl.engine.ops import blas_order
+
+    assert few_lanes.fma_chain([3e38, 3e38], [[1.0, 2.0], [1.0, 1.0]]) is None
+    assert few_lanes.gemv([3e38, 3e38, 3e38], 3, 4) is None  # one tail row: 3e38 + 6e38
+    a = np.array([[3e38, 3e38]], F32)
+    b = np.array([[1.0, 2.0], [1.0, 1.0]], F32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = blas_order._ordered_product(a, b)
+    assert np.isinf(out).all() and any("overflow" in str(w.message) for w in caught)
+
+
 def test_few_lane_chain_takes_the_short_path_on_a_lesson_gradient(monkeypatch):
     """The weight gradient of nn.Linear(3, 1) on 10 samples is what the short path is for: it
     must not hand the chain back to numpy on ordinary values."""

@@ -10,9 +10,11 @@ does each operator on its own, so nothing is contracted into a hardware fma); an
 
 Measured (CPU time, busy machine): a gain up to about 5 lanes, none at 8. A matrix product's
 chain of fused steps (``fma_chain``: Linear(3, 1)'s weight gradient, 3 lanes and 9 steps) gains
-up to about 6 lanes once a step is one ``map`` and one ``array('f')`` and the screening is a few
-integer operations on all the sums at once (an earlier version with a list comprehension per
-step and a loop over the sums was no faster than numpy).
+up to about 6 lanes once a step is a few float operations and one rounding and the screening is
+a few integer operations on all the sums at once (an earlier version with a list comprehension
+per step and a loop over the sums was no faster than numpy). Roundings of lists go through
+struct's ``f`` format (``_rounding``): an ``array('f')`` built from a list or a ``map`` costs
+about three times as much per element.
 
 A fused multiply-add is the float64 sum rounded to float32, right unless the two roundings
 compound; ``rounded_once`` screens for that as ``fused.all_rounded_once`` does. Callers go back
@@ -72,26 +74,69 @@ def fma_chain(a_row, b_rows):
     total that overflowed or met a nan stays so, and numpy's warnings and nan bits are its own),
     or a step whose sum may have rounded twice.
 
-    A product of two float32 values is exact in float64, so a step is one ``map`` of products
-    and adds in float64 and one ``array('f')`` rounding: on a lesson's weight gradient (3 lanes,
-    10 steps) a fraction of numpy's three calls per step. The sums are screened once at the
-    end, as ``rounded_once`` screens them, with the bit tests done on all of them at once in
-    one Python integer (``_suspect_slots``)."""
-    total = first = array("f", map(a_row[0].__mul__, b_rows[0]))
-    sums = []
-    for x, b_row in zip(a_row[1:], b_rows[1:]):
-        step = list(map(add, map(x.__mul__, b_row), total))
-        sums += step
-        total = array("f", step)
+    A product of two float32 values is exact in float64, so a step is the lanes' products and
+    adds in float64 and one rounding of all of them to float32 (``struct``'s ``f`` format: the C
+    cast numpy's ``astype`` uses, which raises OverflowError where a finite sum rounds past
+    float32's range: numpy's path then overflows with its warning). The steps run in a loop
+    written out for the number of lanes (``_chain_kernel``): a ``map`` and an ``array('f')`` per
+    step cost four times as much on a lesson's weight gradient (3 lanes, 10 steps). The sums are
+    screened once at the end, as ``rounded_once`` screens them, with the bit tests done on all
+    of them at once in one Python integer (``_suspect_slots``)."""
+    lanes = len(b_rows[0])
+    kernel = _chain_kernels.get(lanes) or _chain_kernel(lanes)
+    try:
+        first, sums, total = kernel(a_row, b_rows)
+    except OverflowError:
+        return None
     if not finite(total):
         return None
-    lanes = len(total)
-    for i in _flagged(_suspect_slots(sums)):  # a flagged sum must have been exact in float64
-        step, lane = divmod(i, lanes)
-        before = first[i] if i < lanes else array("f", (sums[i - lanes],))[0]
-        if not _exact_sum(sums[i], a_row[step + 1] * b_rows[step + 1][lane], before):
-            return None
-    return total
+    if sums:
+        unpack = _rounding(1)[1]
+        for i in _flagged(_suspect_slots(sums)):  # a flagged sum must have been exact in float64
+            step, lane = divmod(i, lanes)
+            before = first[i] if i < lanes else unpack(_rounding(1)[0](sums[i - lanes]))[0]
+            if not _exact_sum(sums[i], a_row[step + 1] * b_rows[step + 1][lane], before):
+                return None
+    return array("f", total)
+
+
+_chain_kernels: dict = {}
+_roundings: dict = {}
+
+
+def _rounding(n):
+    """``pack`` and ``unpack`` of n float32 values: ``unpack(pack(*values))`` rounds n Python
+    floats to float32 (the C cast) in two calls."""
+    packer = _roundings.get(n)
+    if packer is None:
+        packer = struct.Struct(f"{n}f")
+        packer = _roundings[n] = (packer.pack, packer.unpack)
+    return packer
+
+
+def _chain_kernel(lanes: int):
+    """``fma_chain``'s steps for this many lanes, written out (t0, t1, ... the running float32
+    totals held as Python floats; each step's float64 sums kept for the screening):
+    ``(first rounded products, every step's sums in order, the last totals)``."""
+    totals = ", ".join(f"t{j}" for j in range(lanes))
+    columns = ", ".join(f"b{j}" for j in range(lanes))
+    source = (
+        f"def chain(a_row, b_rows):\n"
+        f"    x = a_row[0]\n"
+        f"    {columns}, = b_rows[0]\n"
+        f"    first = unpack(pack({', '.join(f'x * b{j}' for j in range(lanes))}))\n"
+        f"    {totals}, = first\n"
+        f"    sums = []\n"
+        f"    for x, ({columns},) in zip(a_row[1:], b_rows[1:]):\n"
+        f"        step = ({', '.join(f'x * b{j} + t{j}' for j in range(lanes))},)\n"
+        f"        sums += step\n"
+        f"        {totals}, = unpack(pack(*step))\n"
+        f"    return first, sums, ({totals},)\n")
+    pack, unpack = _rounding(lanes)
+    namespace = {"pack": pack, "unpack": unpack}
+    exec(compile(source, f"<few_lanes chain of {lanes}>", "exec"), namespace)
+    kernel = _chain_kernels[lanes] = namespace["chain"]
+    return kernel
 
 
 # Veltkamp's splitter for float64: ``c = s * _SPLITTER; c - (c - s)`` is s rounded to nearest on
@@ -179,9 +224,10 @@ def _suspect_slots(sums) -> int:
         ones = sum(1 << (64 * i) for i in range(count))
         masks = _slot_masks[count] = (
             ones * _BELOW_F32, ones * _HALFWAY, ones << 29, ones * _ABS,
-            ones * ((1 << 63) - _TINY_BITS), ones << 63)
-    below, halfway, bit29, magnitude_mask, tiny_fill, top = masks
-    bits = int.from_bytes(array("d", sums).tobytes(), "little")
+            ones * ((1 << 63) - _TINY_BITS), ones << 63, struct.Struct(f"<{count}d").pack)
+    below, halfway, bit29, magnitude_mask, tiny_fill, top, pack = masks
+    # struct's d format copies each float's 8 bytes (an array('d') from a list costs 2.5 times as much)
+    bits = int.from_bytes(pack(*sums), "little")
     # a slot's low 29 bits equal HALFWAY iff their xor with it is 0, iff adding 2**29 - 1 to
     # that xor leaves bit 29 clear
     midpoints = ((((bits & below) ^ halfway) + below) & bit29) ^ bit29
@@ -202,31 +248,39 @@ def gemv(exact, k, block):
     A float32 add or product is the float64 one rounded to float32 (53 >= 2 * 24 + 2 bits: the
     two roundings never compound), so only the fused first step of the blocked rows needs the
     screening. The lanes are held as columns over all rows, so each level of the fold is one
-    ``map`` and one ``array('f')`` per lane whatever the number of rows."""
+    ``map`` and one rounding per lane whatever the number of rows (``_round``: struct's ``f``
+    format, cheaper than an ``array('f')`` built from an iterator)."""
     m = len(exact) // k
     blocked = m // block * block
-    products = array("f", exact)
-    first = products[0::k]
-    sums = list(map(add, exact[1:blocked * k:k], first[:blocked]))
-    lanes = [array("f", sums) + products[1 + blocked * k::k]]  # lane 0 of every row
-    lanes += [products[j::k] for j in range(2, k)]
-    width = 1 << (k - 2).bit_length()
-    lanes += [_zeros(m)] * (width - len(lanes))
-    while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
-        width //= 2
-        lanes = [array("f", map(add, lanes[i], lanes[i + width])) for i in range(width)]
-    total = lanes[0]
-    if blocked < m:
-        total[blocked:] = array("f", map(add, first[blocked:], total[blocked:]))
+    try:
+        products = _round(exact)
+        first = products[0::k]
+        sums = list(map(add, exact[1:blocked * k:k], first[:blocked]))
+        lanes = [_round(sums) + products[1 + blocked * k::k]]  # lane 0 of every row
+        lanes += [products[j::k] for j in range(2, k)]
+        width = 1 << (k - 2).bit_length()
+        lanes += [(0.0,) * m] * (width - len(lanes))
+        pack, unpack = _rounding(m)
+        while width > 1:  # lane i + lane i ^ (width / 2): only the low lanes reach lane 0
+            width //= 2
+            lanes = [unpack(pack(*map(add, lanes[i], lanes[i + width]))) for i in range(width)]
+        total = lanes[0]
+        if blocked < m:
+            total = total[:blocked] + _round(list(map(add, first[blocked:], total[blocked:])))
+    except OverflowError:  # a finite value rounded past float32's range: numpy's path decides
+        return None
     if not finite(total):
         return None
     for i in _flagged(_suspect_slots(sums) if sums else 0):
         if not _exact_sum(sums[i], exact[i * k + 1], first[i]):
             return None
     # +0: a zero sum is never -0, as BLAS's; only a zero can change (x + 0 is x for any other
-    # finite x), and ``in`` finds -0 too (-0.0 == 0.0), so most calls skip the copy
-    return array("f", [v + 0.0 for v in total]) if 0.0 in total else total
+    # finite x), and ``in`` finds -0 too (-0.0 == 0.0), so most calls skip the adds
+    return array("f", [v + 0.0 for v in total] if 0.0 in total else total)
 
 
-def _zeros(m):
-    return array("f", bytes(4 * m))
+def _round(values):
+    """Python floats rounded to float32 (the C cast numpy's ``astype`` uses), as a tuple of
+    Python floats; OverflowError where a finite value rounds past float32's range."""
+    pack, unpack = _rounding(len(values))
+    return unpack(pack(*values))
