@@ -23,9 +23,10 @@ from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved, formula_inputs
 from gradrepl.engine.reachable import _discover, _reachable
 from gradrepl.engine.sinks import accumulate, cast_like, run_post_hooks, run_pre_hooks
-from gradrepl.engine.tensor import Tensor, _writes, new_tensor
+from gradrepl.engine.tensor import Tensor, _object_new, _writes, new_tensor
 
 _arrays = backends.arrays
+_FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d float tensor's data (tensor.py)
 
 
 class _Pass:
@@ -99,9 +100,13 @@ def backward_root(root: Tensor) -> None:
     data = root._data
     if not SHORT_PATHS or node is None or node._multi or _anomaly["enabled"] or data.size != 1:
         return backward((root,), (None,))
-    state = _Pass(False, False)
+    # _Pass(False, False), its attributes written in __init__'s order (so the pass's dict
+    # shares its class's keys), without the call
+    state = _object_new(_Pass)
+    state.create_graph = state.retain_graph = False
+    state.buffers = {node: data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)}
+    state.borrowed = set()
     state.roots = (node,)
-    state.buffers[node] = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
     enabled = grad_mode._enabled
     previous = enabled[0]
     enabled[0] = False
@@ -359,10 +364,21 @@ def _run_plain(state: _Pass, root=None) -> None:
         else:
             return
         if node._special:  # accumulators, hooks, several outputs
-            if type(node) is AccumulateGrad and node.variable._hooks is None \
-                    and node._pre_hooks is None and node._hooks is None:
-                accumulate(state, node, g)
-                continue
+            if type(node) is AccumulateGrad:
+                variable = node.variable
+                if variable._hooks is None and node._pre_hooks is None and node._hooks is None:
+                    kind = type(g)
+                    if kind in _FLOAT_SCALARS and kind is type(variable._data) \
+                            and variable._grad is None and variable._post_accumulate_hooks is None:
+                        # sinks.accumulate for a 0-d float leaf's first gradient, inlined: the
+                        # numpy scalar itself is the new .grad (immutable: _owned shares it too);
+                        # a plain pass always accumulates, into every leaf
+                        grad_tensor = _object_new(Tensor)
+                        grad_tensor._data = g
+                        variable._grad = grad_tensor
+                    else:
+                        accumulate(state, node, g)
+                    continue
             grads = _node_grads(state, node, g)
             if grads is None:
                 continue

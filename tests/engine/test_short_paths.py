@@ -622,3 +622,90 @@ def test_a_chain_lets_go_of_its_intermediate_results():
     assert y.grad_fn._inputs == (None, None) and y.grad_fn._next[0]._inputs == (None, None)
     y.backward()
     assert x.grad.item() == 1.5
+
+
+# -- the walk's accumulator into a 0-d leaf, and backward()'s own set-up (branch l-walk)
+
+_LEAF_DTYPES = st.sampled_from([torch.float32, torch.float64, torch.float16])
+
+
+@_FAST
+@given(value=_VALUES, dtype=_LEAF_DTYPES, shape=st.sampled_from([(), (1,), (2,)]),
+       before=st.sampled_from([None, "backward", "assigned", "assigned64"]),
+       hook=st.sampled_from([None, "tensor", "post", "post_empty", "node"]),
+       formula=st.sampled_from(["mul", "pow", "sum", "twice", "leaf_op"]), retain=st.booleans())
+def test_a_leafs_gradient_accumulated_by_the_walk(monkeypatch, value, dtype, shape, before, hook,
+                                                  formula, retain):
+    """The plain walk writes a 0-d float leaf's first gradient itself (sinks.accumulate inlined):
+    the same .grad bits, dtype and identity as the general pass, with an existing .grad, hooks,
+    retain_graph and a second backward."""
+    def program():
+        x = torch.tensor(value if not shape else [value] * shape[0], dtype=dtype, requires_grad=True)
+        seen = []
+        if before == "backward":
+            (x * 3).sum().backward()
+        elif before == "assigned":
+            x.grad = torch.full(shape, 0.25, dtype=dtype)
+        elif before == "assigned64" and dtype is torch.float64:
+            x.grad = torch.full(shape, 1e-300, dtype=dtype)
+        first = x.grad
+        if hook == "tensor":
+            x.register_hook(lambda g: g * 2)
+        elif hook == "post":
+            x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+        elif hook == "post_empty":
+            x.register_post_accumulate_grad_hook(lambda t: None).remove()
+        y = {"mul": lambda: x * 1.5, "pow": lambda: x ** 3, "sum": lambda: x + x * 0.5,
+             "twice": lambda: x * x, "leaf_op": lambda: -x}[formula]()
+        y = y.sum() if shape else y
+        if hook == "node":
+            y.grad_fn.register_hook(lambda grads, outs: None)
+        y.backward(retain_graph=retain) if retain else y.backward()
+        after_first = x.grad
+        if retain:
+            y.backward()
+        return [x, y, x.grad, *seen, torch.tensor(first is not None and x.grad is first),
+                torch.tensor(after_first is x.grad)]
+    both_paths(monkeypatch, program)
+
+
+def test_the_walk_accumulates_a_0d_leaf_itself(monkeypatch):
+    """The short path is taken: a plain backward into a fresh 0-d float32/float64 leaf calls no
+    sinks.accumulate; a float16 leaf, an array leaf, a leaf with a .grad, and the general pass
+    do."""
+    calls = []
+    original = autograd.accumulate
+    monkeypatch.setattr(autograd, "accumulate", lambda *a: (calls.append(1), original(*a))[1])
+
+    def run(dtype=torch.float32, shape=(), grad=False, short=True):
+        calls.clear()
+        x = torch.full(shape, 2.0, dtype=dtype, requires_grad=True)
+        if grad:
+            x.grad = torch.zeros(shape, dtype=dtype)
+        with monkeypatch.context() as patch:
+            if not short:
+                patch.setattr(autograd, "SHORT_PATHS", False)
+            (x * 3).sum().backward() if shape else (x * 3).backward()
+        assert x.grad.sum().item() == 3.0 * max(1, sum(shape))
+        return len(calls)
+
+    assert run(torch.float32) == 0 and run(torch.float64) == 0
+    assert run(torch.float16) == 1 and run(shape=(2,)) == 1 and run(grad=True) == 1
+    assert run(short=False) == 1
+
+
+def test_backward_roots_pass_is_a_plain_pass():
+    """backward_root makes its pass without _Pass's __init__: the same attributes, in the same
+    order (so its dict shares the class's keys), as _Pass(False, False) and its roots."""
+    states = []
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x * 3
+    y.grad_fn.register_prehook(lambda grads: states.append(autograd.current_pass()))
+    y.backward()
+    expected = autograd._Pass(False, False)
+    expected.roots = (y.grad_fn,)
+    (state,) = states
+    assert list(vars(state)) == list(vars(expected))
+    assert state.create_graph is False and state.retain_graph is False
+    assert state.borrowed == set() and state.roots == (y.grad_fn,)
+    assert state.accumulate and state.needed is None and not state.captures
