@@ -393,8 +393,11 @@ def _run_plain(state: _Pass, root=None) -> None:
             # several classes, so CPython 3.11 cannot specialise the reads), its row's by a
             # cheap slot read: ask the row whether the node can hold an output
             out = node._out if prim.uses_output else None
-            # the generated backward without the tensor backend's branches (SHORT_PATHS)
-            grads = prim.backward_arrays(_arrays, g, saved, out, node._params, node._needs)
+            # the generated backward without the tensor backend's branches (SHORT_PATHS), read
+            # apart from its call: ``prim.backward_arrays(...)`` would be a method load, which
+            # CPython 3.11 cannot specialise for a slot, where a plain read is a slot read
+            backward_arrays = prim.backward_arrays
+            grads = backward_arrays(_arrays, g, saved, out, node._params, node._needs)
             if node._mixed:
                 grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
             if release and prim.saves and not node._saved_nothing:
