@@ -363,7 +363,7 @@ def _run_plain(state: _Pass, root=None) -> None:
             g = pop(node)
         else:
             return
-        if node._special:  # accumulators, hooks, several outputs
+        if node._special:  # accumulators, hooks, several outputs, mixed dtypes
             if type(node) is AccumulateGrad:
                 variable = node.variable
                 if variable._hooks is None and node._pre_hooks is None and node._hooks is None:
@@ -398,10 +398,10 @@ def _run_plain(state: _Pass, root=None) -> None:
             # CPython 3.11 cannot specialise for a slot, where a plain read is a slot read
             backward_arrays = prim.backward_arrays
             grads = backward_arrays(_arrays, g, saved, out, node._params, node._needs)
-            if node._mixed:
-                grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+            # (a node whose inputs' dtypes differ from its output's is _special: recording sets
+            # both, and _node_grads casts its gradients back)
             if release and prim.saves and not node._saved_nothing:
-                # Node._release inlined (after the cast above: it reads the inputs)
+                # Node._release inlined
                 node._arrays = None
                 node._inputs = ()
                 if out is not None:

@@ -709,3 +709,45 @@ def test_backward_roots_pass_is_a_plain_pass():
     assert state.create_graph is False and state.retain_graph is False
     assert state.borrowed == set() and state.roots == (y.grad_fn,)
     assert state.accumulate and state.needed is None and not state.captures
+
+
+def _graph_nodes(*tensors):
+    seen, stack = set(), [t.grad_fn for t in tensors if t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        stack.extend(node._next)
+
+
+_MIXED = [torch.float16, torch.float32, torch.float64]
+
+
+@_FAST
+@given(dtypes=st.tuples(st.sampled_from(_MIXED), st.sampled_from(_MIXED)),
+       op=st.sampled_from(["mul", "add", "div", "sub", "pow", "atan2", "inplace_view", "number"]),
+       shape=st.sampled_from([(), (3,), (2, 3)]), seed=st.integers(0, 2**16))
+def test_a_node_of_mixed_dtypes_takes_the_full_path(monkeypatch, dtypes, op, shape, seed):
+    """The plain walk leaves gradients' casts back to their inputs' dtypes to _node_grads: every
+    node recorded with _mixed is _special (recording sets both), and the gradients match the
+    general pass's, bits and dtypes."""
+    def program():
+        rng = np.random.default_rng(seed)
+        a = torch.tensor(rng.uniform(0.5, 2, shape), dtype=dtypes[0], requires_grad=True)
+        b = torch.tensor(rng.uniform(0.5, 2, shape), dtype=dtypes[1], requires_grad=True)
+        if op == "inplace_view":
+            base = (a * 1).clone() if shape else (a * 1).reshape(1).clone()
+            base[:1].mul_(b[:1] if shape else b.reshape(1))
+            y = base
+        elif op == "number":
+            y = (a.half() if dtypes[1] is torch.float16 else a.double()) * 3
+        else:
+            y = {"mul": torch.mul, "add": torch.add, "div": torch.div, "sub": torch.sub,
+                 "pow": torch.pow, "atan2": torch.atan2}[op](a, b)
+        nodes = list(_graph_nodes(y))
+        assert all(n._special for n in nodes if n._mixed)
+        (y.sum() * 1.5).backward()
+        return [y, a.grad, b.grad]
+    both_paths(monkeypatch, program)
