@@ -22,7 +22,7 @@ from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_fo
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved, formula_inputs
 from gradrepl.engine.reachable import _discover, _reachable
-from gradrepl.engine.sinks import accumulate, cast_like, run_post_hooks, run_pre_hooks
+from gradrepl.engine.sinks import _owned, accumulate, cast_like, run_post_hooks, run_pre_hooks
 from gradrepl.engine.tensor import Tensor, _object_new, _writes, new_tensor
 
 _arrays = backends.arrays
@@ -367,14 +367,14 @@ def _run_plain(state: _Pass, root=None) -> None:
             if type(node) is AccumulateGrad:
                 variable = node.variable
                 if variable._hooks is None and node._pre_hooks is None and node._hooks is None:
-                    kind = type(g)
-                    if kind in _FLOAT_SCALARS and kind is type(variable._data) \
-                            and variable._grad is None and variable._post_accumulate_hooks is None:
-                        # sinks.accumulate for a 0-d float leaf's first gradient, inlined: the
-                        # numpy scalar itself is the new .grad (immutable: _owned shares it too);
-                        # a plain pass always accumulates, into every leaf
+                    if variable._grad is None and variable._post_accumulate_hooks is None:
+                        # sinks.accumulate for a leaf's first gradient, inlined (a plain pass
+                        # always accumulates, into every leaf); a 0-d float leaf's numpy scalar
+                        # is the new .grad itself (immutable: _owned shares it too)
+                        kind = type(g)
                         grad_tensor = _object_new(Tensor)
-                        grad_tensor._data = g
+                        grad_tensor._data = g if kind in _FLOAT_SCALARS and kind is type(variable._data) \
+                            else _owned(g, variable, state)
                         variable._grad = grad_tensor
                     else:
                         accumulate(state, node, g)

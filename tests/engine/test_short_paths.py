@@ -670,9 +670,9 @@ def test_a_leafs_gradient_accumulated_by_the_walk(monkeypatch, value, dtype, sha
 
 
 def test_the_walk_accumulates_a_0d_leaf_itself(monkeypatch):
-    """The short path is taken: a plain backward into a fresh 0-d float32/float64 leaf calls no
-    sinks.accumulate; a float16 leaf, an array leaf, a leaf with a .grad, and the general pass
-    do."""
+    """The short path is taken: a plain backward into a leaf with no .grad calls no
+    sinks.accumulate (nor, for a 0-d float32/float64 leaf, sinks._owned); a leaf with a .grad,
+    one with a post-accumulate hook, and the general pass do."""
     calls = []
     original = autograd.accumulate
     monkeypatch.setattr(autograd, "accumulate", lambda *a: (calls.append(1), original(*a))[1])
@@ -689,9 +689,20 @@ def test_the_walk_accumulates_a_0d_leaf_itself(monkeypatch):
         assert x.grad.sum().item() == 3.0 * max(1, sum(shape))
         return len(calls)
 
-    assert run(torch.float32) == 0 and run(torch.float64) == 0
-    assert run(torch.float16) == 1 and run(shape=(2,)) == 1 and run(grad=True) == 1
-    assert run(short=False) == 1
+    owned = []
+    original_owned = autograd._owned
+    monkeypatch.setattr(autograd, "_owned", lambda *a: (owned.append(1), original_owned(*a))[1])
+    assert run(torch.float32) == 0 and run(torch.float64) == 0 and not owned
+    assert run(torch.float16) == 0 and run(shape=(2,)) == 0 and len(owned) == 2
+    assert run(grad=True) == 1 and run(short=False) == 1
+
+    def hooked():
+        calls.clear()
+        x = torch.tensor(2.0, requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda t: None)
+        (x * 3).backward()
+        return len(calls)
+    assert hooked() == 1
 
 
 def test_backward_roots_pass_is_a_plain_pass():
