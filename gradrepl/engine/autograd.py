@@ -22,10 +22,11 @@ from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_fo
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved, formula_inputs
 from gradrepl.engine.reachable import _discover, _reachable
-from gradrepl.engine.sinks import accumulate, cast_like, run_post_hooks, run_pre_hooks
-from gradrepl.engine.tensor import Tensor, _writes, new_tensor
+from gradrepl.engine.sinks import _owned, accumulate, cast_like, run_post_hooks, run_pre_hooks
+from gradrepl.engine.tensor import Tensor, _object_new, _writes, new_tensor
 
 _arrays = backends.arrays
+_FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d float tensor's data (tensor.py)
 
 
 class _Pass:
@@ -99,9 +100,13 @@ def backward_root(root: Tensor) -> None:
     data = root._data
     if not SHORT_PATHS or node is None or node._multi or _anomaly["enabled"] or data.size != 1:
         return backward((root,), (None,))
-    state = _Pass(False, False)
+    # _Pass(False, False), its attributes written in __init__'s order (so the pass's dict
+    # shares its class's keys), without the call
+    state = _object_new(_Pass)
+    state.create_graph = state.retain_graph = False
+    state.buffers = {node: data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)}
+    state.borrowed = set()
     state.roots = (node,)
-    state.buffers[node] = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
     enabled = grad_mode._enabled
     previous = enabled[0]
     enabled[0] = False
@@ -358,11 +363,22 @@ def _run_plain(state: _Pass, root=None) -> None:
             g = pop(node)
         else:
             return
-        if node._special:  # accumulators, hooks, several outputs
-            if type(node) is AccumulateGrad and node.variable._hooks is None \
-                    and node._pre_hooks is None and node._hooks is None:
-                accumulate(state, node, g)
-                continue
+        if node._special:  # accumulators, hooks, several outputs, mixed dtypes
+            if type(node) is AccumulateGrad:
+                variable = node.variable
+                if variable._hooks is None and node._pre_hooks is None and node._hooks is None:
+                    if variable._grad is None and variable._post_accumulate_hooks is None:
+                        # sinks.accumulate for a leaf's first gradient, inlined (a plain pass
+                        # always accumulates, into every leaf); a 0-d float leaf's numpy scalar
+                        # is the new .grad itself (immutable: _owned shares it too)
+                        kind = type(g)
+                        grad_tensor = _object_new(Tensor)
+                        grad_tensor._data = g if kind in _FLOAT_SCALARS and kind is type(variable._data) \
+                            else _owned(g, variable, state)
+                        variable._grad = grad_tensor
+                    else:
+                        accumulate(state, node, g)
+                    continue
             grads = _node_grads(state, node, g)
             if grads is None:
                 continue
@@ -377,12 +393,15 @@ def _run_plain(state: _Pass, root=None) -> None:
             # several classes, so CPython 3.11 cannot specialise the reads), its row's by a
             # cheap slot read: ask the row whether the node can hold an output
             out = node._out if prim.uses_output else None
-            # the generated backward without the tensor backend's branches (SHORT_PATHS)
-            grads = prim.backward_arrays(_arrays, g, saved, out, node._params, node._needs)
-            if node._mixed:
-                grads = [None if gi is None else _match_input(gi, x) for gi, x in zip(grads, node._inputs)]
+            # the generated backward without the tensor backend's branches (SHORT_PATHS), read
+            # apart from its call: ``prim.backward_arrays(...)`` would be a method load, which
+            # CPython 3.11 cannot specialise for a slot, where a plain read is a slot read
+            backward_arrays = prim.backward_arrays
+            grads = backward_arrays(_arrays, g, saved, out, node._params, node._needs)
+            # (a node whose inputs' dtypes differ from its output's is _special: recording sets
+            # both, and _node_grads casts its gradients back)
             if release and prim.saves and not node._saved_nothing:
-                # Node._release inlined (after the cast above: it reads the inputs)
+                # Node._release inlined
                 node._arrays = None
                 node._inputs = ()
                 if out is not None:

@@ -49,8 +49,8 @@ class Node:
     _versions = None  # per input: its version when saved (None: not saved), for in-place checks
     _saved_nothing = False  # the op saves tensors, but none for the inputs that needed a grad here
     _epoch = 0  # tensor._writes when recorded (versions cannot have changed if it still is)
-    _special = False  # needs the full _run_node: an accumulator, hooks, or several outputs
-    _mixed = False  # some input's dtype differs from the output's: cast gradients back
+    _special = False  # needs the full _run_node: an accumulator, hooks, several outputs, _mixed
+    _mixed = False  # some input's dtype differs from the output's: cast gradients back (sets _special too)
     _multi = False  # the op has several outputs (unbind): its incoming grads are a list
     _sequence_nr = 0
     _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks on one output; (None, fn): node pre-hooks

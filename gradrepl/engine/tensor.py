@@ -254,7 +254,8 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if gradient is None and retain_graph is None and create_graph is False and inputs is None:
-            _autograd().backward_root(self)  # the common call, set up in one step
+            # the common call, set up in one step (the module read as a global once imported)
+            (_autograd_module or _autograd()).backward_root(self)
         else:
             _autograd().backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
 

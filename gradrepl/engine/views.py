@@ -258,6 +258,8 @@ def rebase(view: Tensor, inner) -> None:
     node._set_edges((_edge(root),) + tuple(inner.next_functions[1:]))
     node._needs = tuple(n is not None for n, _ in node.next_functions)
     node._mixed = inner._mixed
+    if node._mixed:
+        node._special = True  # its gradients are cast back by the full _node_grads, as any mixed node's
     # torch's CopySlices lets go of the wrapped node after a backward, whatever it saved: walking
     # it again without retain_graph fails
     node._sequence_nr = next(_sequence)

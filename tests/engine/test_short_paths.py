@@ -622,3 +622,143 @@ def test_a_chain_lets_go_of_its_intermediate_results():
     assert y.grad_fn._inputs == (None, None) and y.grad_fn._next[0]._inputs == (None, None)
     y.backward()
     assert x.grad.item() == 1.5
+
+
+# -- the walk's accumulator into a 0-d leaf, and backward()'s own set-up (branch l-walk)
+
+_LEAF_DTYPES = st.sampled_from([torch.float32, torch.float64, torch.float16])
+
+
+@_FAST
+@given(value=_VALUES, dtype=_LEAF_DTYPES, shape=st.sampled_from([(), (1,), (2,)]),
+       before=st.sampled_from([None, "backward", "assigned", "assigned64"]),
+       hook=st.sampled_from([None, "tensor", "post", "post_empty", "node"]),
+       formula=st.sampled_from(["mul", "pow", "sum", "twice", "leaf_op"]), retain=st.booleans())
+def test_a_leafs_gradient_accumulated_by_the_walk(monkeypatch, value, dtype, shape, before, hook,
+                                                  formula, retain):
+    """The plain walk writes a 0-d float leaf's first gradient itself (sinks.accumulate inlined):
+    the same .grad bits, dtype and identity as the general pass, with an existing .grad, hooks,
+    retain_graph and a second backward."""
+    def program():
+        x = torch.tensor(value if not shape else [value] * shape[0], dtype=dtype, requires_grad=True)
+        seen = []
+        if before == "backward":
+            (x * 3).sum().backward()
+        elif before == "assigned":
+            x.grad = torch.full(shape, 0.25, dtype=dtype)
+        elif before == "assigned64" and dtype is torch.float64:
+            x.grad = torch.full(shape, 1e-300, dtype=dtype)
+        first = x.grad
+        if hook == "tensor":
+            x.register_hook(lambda g: g * 2)
+        elif hook == "post":
+            x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+        elif hook == "post_empty":
+            x.register_post_accumulate_grad_hook(lambda t: None).remove()
+        y = {"mul": lambda: x * 1.5, "pow": lambda: x ** 3, "sum": lambda: x + x * 0.5,
+             "twice": lambda: x * x, "leaf_op": lambda: -x}[formula]()
+        y = y.sum() if shape else y
+        if hook == "node":
+            y.grad_fn.register_hook(lambda grads, outs: None)
+        y.backward(retain_graph=retain) if retain else y.backward()
+        after_first = x.grad
+        if retain:
+            y.backward()
+        return [x, y, x.grad, *seen, torch.tensor(first is not None and x.grad is first),
+                torch.tensor(after_first is x.grad)]
+    both_paths(monkeypatch, program)
+
+
+def test_the_walk_accumulates_a_0d_leaf_itself(monkeypatch):
+    """The short path is taken: a plain backward into a leaf with no .grad calls no
+    sinks.accumulate (nor, for a 0-d float32/float64 leaf, sinks._owned); a leaf with a .grad,
+    one with a post-accumulate hook, and the general pass do."""
+    calls = []
+    original = autograd.accumulate
+    monkeypatch.setattr(autograd, "accumulate", lambda *a: (calls.append(1), original(*a))[1])
+
+    def run(dtype=torch.float32, shape=(), grad=False, short=True):
+        calls.clear()
+        x = torch.full(shape, 2.0, dtype=dtype, requires_grad=True)
+        if grad:
+            x.grad = torch.zeros(shape, dtype=dtype)
+        with monkeypatch.context() as patch:
+            if not short:
+                patch.setattr(autograd, "SHORT_PATHS", False)
+            (x * 3).sum().backward() if shape else (x * 3).backward()
+        assert x.grad.sum().item() == 3.0 * max(1, sum(shape))
+        return len(calls)
+
+    owned = []
+    original_owned = autograd._owned
+    monkeypatch.setattr(autograd, "_owned", lambda *a: (owned.append(1), original_owned(*a))[1])
+    assert run(torch.float32) == 0 and run(torch.float64) == 0 and not owned
+    assert run(torch.float16) == 0 and run(shape=(2,)) == 0 and len(owned) == 2
+    assert run(grad=True) == 1 and run(short=False) == 1
+
+    def hooked():
+        calls.clear()
+        x = torch.tensor(2.0, requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda t: None)
+        (x * 3).backward()
+        return len(calls)
+    assert hooked() == 1
+
+
+def test_backward_roots_pass_is_a_plain_pass():
+    """backward_root makes its pass without _Pass's __init__: the same attributes, in the same
+    order (so its dict shares the class's keys), as _Pass(False, False) and its roots."""
+    states = []
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x * 3
+    y.grad_fn.register_prehook(lambda grads: states.append(autograd.current_pass()))
+    y.backward()
+    expected = autograd._Pass(False, False)
+    expected.roots = (y.grad_fn,)
+    (state,) = states
+    assert list(vars(state)) == list(vars(expected))
+    assert state.create_graph is False and state.retain_graph is False
+    assert state.borrowed == set() and state.roots == (y.grad_fn,)
+    assert state.accumulate and state.needed is None and not state.captures
+
+
+def _graph_nodes(*tensors):
+    seen, stack = set(), [t.grad_fn for t in tensors if t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        stack.extend(node._next)
+
+
+_MIXED = [torch.float16, torch.float32, torch.float64]
+
+
+@_FAST
+@given(dtypes=st.tuples(st.sampled_from(_MIXED), st.sampled_from(_MIXED)),
+       op=st.sampled_from(["mul", "add", "div", "sub", "pow", "atan2", "inplace_view", "number"]),
+       shape=st.sampled_from([(), (3,), (2, 3)]), seed=st.integers(0, 2**16))
+def test_a_node_of_mixed_dtypes_takes_the_full_path(monkeypatch, dtypes, op, shape, seed):
+    """The plain walk leaves gradients' casts back to their inputs' dtypes to _node_grads: every
+    node recorded with _mixed is _special (recording sets both), and the gradients match the
+    general pass's, bits and dtypes."""
+    def program():
+        rng = np.random.default_rng(seed)
+        a = torch.tensor(rng.uniform(0.5, 2, shape), dtype=dtypes[0], requires_grad=True)
+        b = torch.tensor(rng.uniform(0.5, 2, shape), dtype=dtypes[1], requires_grad=True)
+        if op == "inplace_view":
+            base = (a * 1).clone() if shape else (a * 1).reshape(1).clone()
+            base[:1].mul_(b[:1] if shape else b.reshape(1))
+            y = base
+        elif op == "number":
+            y = (a.half() if dtypes[1] is torch.float16 else a.double()) * 3
+        else:
+            y = {"mul": torch.mul, "add": torch.add, "div": torch.div, "sub": torch.sub,
+                 "pow": torch.pow, "atan2": torch.atan2}[op](a, b)
+        nodes = list(_graph_nodes(y))
+        assert all(n._special for n in nodes if n._mixed)
+        (y.sum() * 1.5).backward()
+        return [y, a.grad, b.grad]
+    both_paths(monkeypatch, program)

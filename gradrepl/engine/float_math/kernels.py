@@ -140,6 +140,8 @@ def pow_float(a, exponent):
     """pow_scalar of a float32 or float64 array or numpy scalar."""
     if exponent == 2:
         return a * a  # the lessons' commonest power, before the table below
+    if exponent == 3:
+        return a * a * a  # the table's entry for 3, without its call (x ** 4's gradient too)
     # one dict lookup instead of a chain of comparisons (keys compare as numbers do: 2.0,
     # True and -0.0 find 2, 1 and 0)
     special = _SPECIAL_EXPONENTS.get(exponent)

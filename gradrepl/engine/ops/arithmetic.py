@@ -271,6 +271,8 @@ def _pow_scalar(a, exponent):
     # a 0-d tensor's float32/float64 data told by its numpy scalar type (cheaper than hashing
     # its dtype)
     if type(exponent) is not bool and (type(a) in _FLOAT_SCALARS or a.dtype in kernels.FLOAT_PAIR):
+        if exponent == 2:
+            return a * a  # pow_float's first case, without its call
         return kernels.pow_float(a, exponent)  # torch's special exponents, SLEEF and libm
     if a.dtype.char == "e" and type(exponent) is not bool:
         return a ** exponent  # a Python number keeps a float tensor's dtype (NEP 50)

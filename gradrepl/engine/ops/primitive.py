@@ -161,9 +161,9 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
     elif row.uses_output:
         lines.append("node._out = out")
     if mixed is None:
-        lines += ["if mixed:", "    node._mixed = True"]
+        lines += ["if mixed:", "    node._mixed = node._special = True"]
     elif mixed:
-        lines.append("node._mixed = True")
+        lines.append("node._mixed = node._special = True")
     # the edges (next_functions) as the nodes alone: an output number other than 0 (an output
     # of unbind, split ...) is rare and written only then
     # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
@@ -358,7 +358,7 @@ def unary_application(row=None, *, a="a", arguments=None) -> list:
         node.append("node._out = out")
     node += [
         "if out.dtype != ad.dtype:",
-        "    node._mixed = True",
+        "    node._mixed = node._special = True",
         "fn = {a}.grad_fn",
         "if fn is None:",
         # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
@@ -471,7 +471,7 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
     if prim.uses_output:
         node._out = out
     if mixed:
-        node._mixed = True
+        node._mixed = node._special = True
     if len(inputs) == 1 and SHORT_PATHS:
         _record_one(prim, node, result, inputs[0])  # short path: a view, most one-input ops
         return
