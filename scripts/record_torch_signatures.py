@@ -56,6 +56,13 @@ CALLS = {
         getattr(torch.ones(2), name)(torch.ones(2), **k) if prefix
         else getattr(torch, name)(torch.ones(2), torch.ones(2), **k)))(name, prefix)
        for name in ("eq", "ne", "lt", "le", "gt", "ge") for prefix in ("", "Tensor.")},
+    # session 10 (l-more): atleast_* and h/v/dsplit list their two overloads for a wrong type
+    **{name: (lambda name: lambda **k: getattr(torch._VF, name)(torch.ones(2), **k))(name)
+       for name in ("atleast_1d", "atleast_2d", "atleast_3d")},
+    **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
+        getattr(torch.ones(2, 2, 2), name)(1, **k) if prefix
+        else getattr(torch, name)(torch.ones(2, 2, 2), 1, **k)))(name, prefix)
+       for name in ("hsplit", "vsplit", "dsplit") for prefix in ("", "Tensor.")},
 }
 
 # torch has one overload for these, so it never lists it: its parser's own complaints
@@ -80,6 +87,9 @@ ONE_OVERLOAD = {
     "Tensor.unfold": "(int dimension, int size, int step)",
     "Tensor.fill_diagonal_": "(Number fill_value, bool wrap = False)",
     "Tensor.transpose": "(int dim0, int dim1)",
+    # session 10 (l-more)
+    "tril_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
+    "triu_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
 }
 
 
