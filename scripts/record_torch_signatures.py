@@ -63,6 +63,9 @@ CALLS = {
         getattr(torch.ones(2, 2, 2), name)(1, **k) if prefix
         else getattr(torch, name)(torch.ones(2, 2, 2), 1, **k)))(name, prefix)
        for name in ("hsplit", "vsplit", "dsplit") for prefix in ("", "Tensor.")},
+    "isin": lambda **k: torch.isin(torch.ones(2), torch.ones(2), **k),
+    "searchsorted": lambda **k: torch.searchsorted(torch.ones(2), torch.ones(2), **k),
+    "bucketize": lambda **k: torch.bucketize(torch.ones(2), torch.ones(2), **k),
 }
 
 # torch has one overload for these, so it never lists it: its parser's own complaints
@@ -89,6 +92,10 @@ ONE_OVERLOAD = {
     "Tensor.transpose": "(int dim0, int dim1)",
     # session 10 (l-more)
     "tril_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
+    "bincount": "(Tensor input, Tensor weights = None, int minlength = 0)",
+    "Tensor.bincount": "(Tensor weights = None, int minlength = 0)",
+    "histc": "(Tensor input, int bins = 100, Number min = 0, Number max = 0, *, Tensor out = None)",
+    "Tensor.histc": "(int bins = 100, Number min = 0, Number max = 0)",
     "triu_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
 }
 

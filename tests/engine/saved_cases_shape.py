@@ -74,6 +74,7 @@ VIEWS |= {"outer", "inner", "kron", "tensordot", "einsum"}
 NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere", "signbit"}
 # session 10 (l-more): views (reshape, unsqueeze, tensor_split's slices) and index factories
 VIEWS |= {"atleast_1d", "atleast_2d", "atleast_3d", "hsplit", "vsplit", "dsplit"}
-NOT_DIFFERENTIABLE |= {"tril_indices", "triu_indices"}
+NOT_DIFFERENTIABLE |= {"tril_indices", "triu_indices", "isin", "searchsorted", "bucketize", "histc",
+                       "bincount"}  # bincount's weights record <NotImplemented>: nothing saved
 # random draws with a zero gradient (tests/engine/test_lesson_ops_torch.py compares them live)
 NOT_DIFFERENTIABLE |= {"bernoulli", "random_"}

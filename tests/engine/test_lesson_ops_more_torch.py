@@ -69,6 +69,102 @@ CALLS = [
     "torch.autograd.grad((torch.block_diag(torch.ones(0, requires_grad=True), s) * torch.arange(9.).view(3, 3)).sum(), s)",
     "torch.autograd.grad((torch.block_diag(x, v, x[0]) * torch.arange(24.).view(4, 6)).sum(), v)",
     "torch.autograd.grad(torch.block_diag(x.double(), v).sum(), (x, v))",
+    # isin: the result type of both operands, NaN in nothing; assume_unique's sorting path
+    "torch.isin(i, torch.tensor([1, 4, 9]))", "torch.isin(x, torch.tensor([1, 4, 9]))", "torch.isin(x, 2)",
+    "torch.isin(2, i)", "torch.isin(2.5, i)", "torch.isin(i, 2.0)", "torch.isin(i, 2.5)",
+    "torch.isin(i, torch.tensor([[2.0]]))", "torch.isin(torch.tensor([nan, 1.]), torch.tensor([nan]))",
+    "torch.isin(i, torch.tensor([1, 4]), invert=True)", "torch.isin(i, torch.tensor([1, 4]), assume_unique=True)",
+    "torch.isin(torch.tensor(3), torch.tensor([3]))", "torch.isin(i, torch.tensor([True]))",
+    "torch.isin(torch.tensor([True, False]), torch.tensor([1]))", "torch.isin(True, i)", "torch.isin(i, True)",
+    "torch.isin(i.half(), torch.tensor([1.]))", "torch.isin(x, x)", "torch.isin(i, [1])", "torch.isin(i, None)",
+    "torch.isin(i, torch.tensor([1]), out=torch.empty(0, dtype=torch.bool))",
+    "torch.isin(i, torch.tensor([1]), out=torch.empty(0))", "torch.isin(elements=i, test_elements=torch.tensor([1]))",
+    "torch.isin(i, torch.tensor([], dtype=torch.long))", "torch.isin(torch.tensor([0, 1], dtype=torch.uint8), torch.tensor([-255]))",
+    "torch.isin(torch.tensor([1], dtype=torch.uint8), 257)", "torch.isin(torch.tensor([1.1], dtype=torch.float64), torch.tensor([1.1]))",
+    "torch.isin(torch.tensor([2**24 + 1]), torch.tensor([float(2**24)]))", "torch.isin(i, torch.tensor([1]), invert=1)",
+    "torch.isin(torch.tensor([1, 1, 2, 3]), torch.arange(20) % 3, assume_unique=True)",
+    "torch.isin(torch.tensor([1, 1, 2, 3]), torch.arange(20) % 3, assume_unique=True, invert=True)",
+    "torch.isin(torch.tensor([-0., nan, 2.]), torch.tensor([0., 0., 2., nan] * 4), assume_unique=True)",
+    "hasattr(x, 'isin')",
+    # searchsorted / bucketize: ATen's binary search in the operands' result type
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([[3, 6, 9], [3, 6, 0]]))",
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6]), right=True)",
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6]), side='right')",
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6]), side='left', right=True)",
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6]), side='middle')",
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), 5)", "torch.searchsorted(torch.tensor([1, 3, 5, 7]), 5.5)",
+    "torch.searchsorted(torch.tensor([1., 3, 5, 7]), torch.tensor([3, 6]))",
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3., 6]))",
+    "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6]), out_int32=True)",
+    "torch.searchsorted(torch.tensor([[1, 3, 5, 7], [2, 4, 6, 8]]), torch.tensor([[3, 6, 9], [3, 6, 10]]))",
+    "torch.searchsorted(torch.tensor([[1, 3, 5, 7], [2, 4, 6, 8]]), torch.tensor([3, 6]))",
+    "torch.searchsorted(torch.tensor([[1, 3, 5, 7], [2, 4, 6, 8]]), torch.tensor([[3, 6]]))",
+    "torch.searchsorted(torch.tensor([[1, 3, 5, 7], [2, 4, 6, 8]]), 3)",
+    "torch.searchsorted(torch.tensor([3, 1, 2]), torch.tensor([2]), sorter=torch.tensor([1, 2, 0]))",
+    "torch.searchsorted(torch.tensor([[3, 1, 2], [9, 8, 7]]), torch.tensor([[2], [8]]), sorter=torch.tensor([[1, 2, 0], [2, 1, 0]]), right=True)",
+    "torch.searchsorted(torch.tensor([3, 1, 2]), torch.tensor([2]), sorter=torch.tensor([1, 2]))",
+    "torch.searchsorted(torch.tensor([1, 3]), torch.tensor([2]), sorter=torch.tensor([0, 1], dtype=torch.int32))",
+    "torch.searchsorted(torch.tensor([1, 3]), torch.tensor([2]), sorter=torch.tensor([0, 5]))",
+    "torch.searchsorted(torch.tensor([1., nan]), torch.tensor([nan, 2.]))",
+    "torch.searchsorted(torch.tensor([1., nan]), torch.tensor([nan, 2.]), right=True)",
+    "torch.searchsorted(torch.tensor(1), torch.tensor([2]))", "torch.searchsorted(torch.tensor([1, 2]), torch.tensor(2))",
+    "torch.searchsorted(x[0], x[1])", "torch.searchsorted(torch.tensor([True, True]), torch.tensor([True]))",
+    "torch.searchsorted(torch.tensor([1, 3], dtype=torch.int32), torch.tensor([2]))",
+    "torch.searchsorted(torch.tensor([0.1]), 0.1, right=True)",
+    "torch.searchsorted(torch.tensor([0.1]), torch.tensor(0.1, dtype=torch.float64), right=True)",
+    "torch.searchsorted(torch.tensor([0.1]), torch.tensor([0.1], dtype=torch.float64), right=True)",
+    "torch.searchsorted(torch.tensor([1, 3]), torch.tensor([2]), out=torch.empty(0, dtype=torch.int32))",
+    "torch.searchsorted(torch.tensor([1, 3]), torch.tensor([2]), out_int32=True, out=torch.empty(0, dtype=torch.long))",
+    "torch.searchsorted(torch.tensor([1, 3]), torch.tensor([2]), out=torch.empty(3, dtype=torch.long))",
+    "torch.searchsorted(torch.tensor([1, 3]), [1])", "torch.searchsorted(torch.tensor([1, 3]), torch.tensor([1]), sorter=1)",
+    "torch.searchsorted(torch.tensor([1, 3]), torch.tensor([1]), side=3)", "torch.searchsorted(torch.tensor([1, 3]), True)",
+    "torch.searchsorted(torch.tensor([]), torch.tensor([1.]))", "torch.searchsorted(torch.tensor([1.]), torch.tensor([]))",
+    "torch.searchsorted(torch.tensor([1, 2, 2, 2, 3]), torch.tensor([2, 2]), right=True)",
+    "torch.bucketize(torch.tensor([[3, 6, 9], [3, 6, 0]]), torch.tensor([1, 3, 5, 7]))",
+    "torch.bucketize(torch.tensor([3, 6]), torch.tensor([1, 3, 5, 7]), right=True)",
+    "torch.bucketize(5, torch.tensor([1, 3, 5, 7]))", "torch.bucketize(torch.tensor([3, 6]), torch.tensor([[1, 3, 5, 7]]))",
+    "torch.bucketize(torch.tensor([3, 6]), torch.tensor([1, 3, 5, 7]), out_int32=True)",
+    "torch.bucketize(x, torch.tensor([1., 3.]))", "torch.bucketize(torch.tensor([3, 6]), torch.tensor([1., 3., 5.]))",
+    "torch.bucketize(torch.tensor([3, 6]), torch.tensor(3))", "torch.bucketize([1], torch.tensor([1]))",
+    "torch.bucketize(torch.tensor([2]), torch.tensor([1, 3]), out=torch.empty(0))",
+    "torch.bucketize(1, torch.tensor([1, 3]), out=torch.empty(0, dtype=torch.long))",
+    "torch.bucketize(True, torch.tensor([1, 3]))", "hasattr(x, 'bucketize')",
+    # bincount: int64 counts, float32 or float64 sums of weights (NotImplemented grad_fn)
+    "torch.bincount(torch.tensor([0, 1, 1, 3]))", "torch.bincount(torch.tensor([0, 1, 1, 3]), minlength=6)",
+    "torch.bincount(torch.tensor([0, 1, 1, 3]), torch.tensor([0.5, 1., 2., 3.]))",
+    "torch.bincount(torch.tensor([0, 1, 1, 3]), torch.tensor([0.5, 1., 2., 3.], dtype=torch.float64))",
+    "torch.bincount(torch.tensor([0, 1, 1, 3]), torch.tensor([1, 2, 3, 4]))",
+    "torch.bincount(torch.tensor([0, 1, 1, 3]), torch.tensor([True, False, True, True]))",
+    "torch.bincount(torch.tensor([0, 1, 1, 3]), torch.tensor([0.5, 1., 2., 3.]).half())",
+    "torch.bincount(torch.tensor([0, 1, 1, 3]), torch.tensor([0.5, 1., 2., 3.], requires_grad=True))",
+    "torch.bincount(torch.tensor([1, 0, 1, 0, 2, 1]), x.view(-1))",
+    "torch.bincount(torch.tensor([], dtype=torch.long))", "torch.bincount(torch.tensor([], dtype=torch.long), minlength=3)",
+    "torch.bincount(torch.tensor([], dtype=torch.long), torch.tensor([]), 2)",
+    "torch.bincount(torch.tensor([-1, 2]))", "torch.bincount(torch.tensor([1., 2.]))", "torch.bincount(torch.tensor([[1, 2]]))",
+    "torch.bincount(torch.tensor([1, 2]), minlength=-1)", "torch.bincount(torch.tensor([-1, 2]), minlength=-1)",
+    "torch.bincount(torch.tensor([1., 2]), minlength=-1)", "torch.bincount(torch.tensor([1, 2]), torch.tensor([1.]))",
+    "torch.bincount(torch.tensor([1, 2]), torch.tensor([[1., 2.]]))",
+    "torch.bincount(torch.tensor([1, 2], dtype=torch.uint8))", "torch.bincount(torch.tensor([True, False]))",
+    "torch.bincount(torch.tensor([1, 2], dtype=torch.int8), torch.tensor([1., 2.]).half())",
+    "torch.tensor([0, 2, 2]).bincount()", "torch.tensor([0, 2, 2]).bincount(minlength=4)",
+    "torch.bincount(torch.tensor([1]), minlength=1.5)", "torch.bincount(torch.tensor([1]), [1.])",
+    "torch.tensor([1]).bincount(None, 1.5)", "torch.bincount(torch.tensor([1]), out=None)",
+    "torch.bincount(torch.tensor([0] * 5 + [2] * 3), torch.tensor([0.1] * 8)).tolist()",
+    # histc: the linear rule in the input's dtype, the data's range when min == max
+    "torch.histc(torch.tensor([1., 2, 1]), bins=4, min=0, max=3)", "torch.histc(torch.tensor([1., 2, 1, 2.5, 7]))",
+    "torch.histc(torch.tensor([1., 2, 1, 2.5, 7]), 5)", "torch.histc(torch.tensor([1., 1, 1]), 5)",
+    "torch.histc(torch.tensor([1., 2, 1]), bins=4, min=3, max=0)", "torch.histc(torch.tensor([1, 2, 1]), bins=4)",
+    "torch.histc(torch.tensor([1., 2, 1], dtype=torch.float64), bins=4)", "torch.histc(torch.tensor([1., 2, nan]), bins=4)",
+    "torch.histc(torch.tensor([1., -nan]))", "torch.histc(torch.tensor([1., nan]), 3, 0, 3)",
+    "torch.histc(torch.tensor([1., 2, inf]), bins=4)", "torch.histc(torch.tensor([1., 2, 5]), bins=4, min=0, max=inf)",
+    "torch.histc(torch.tensor([1., 2, 5]), bins=0)", "torch.histc(torch.tensor([1., 2, 5]), bins=-1)",
+    "torch.histc(x, bins=3)", "torch.histc(torch.tensor([1., 2, 5]).half(), bins=3)", "torch.histc(torch.tensor([]), bins=3)",
+    "x.histc(3, 0, 5)", "torch.histc(x.detach(), 3, out=torch.empty(0, dtype=torch.float64))",
+    "torch.histc(x.detach(), 3, out=torch.empty(0))", "torch.histc(torch.tensor([0.5]), bins=4, min=1, max=1)",
+    "torch.histc(torch.tensor([1., 2]), bins=4, min=1, max=1)", "torch.histc(torch.tensor([1., 2, 1]), bins=4, min=1e10, max=0)",
+    "torch.histc(torch.tensor([1., 2]), bins=2.5)", "torch.histc(torch.tensor([1., 2]), bins=2, min=torch.tensor(0.))",
+    "torch.tensor([1., 2]).histc(2, 'a')", "torch.histc(torch.tensor([1., 2]), 3, min=None)",
+    "torch.histc(torch.tensor([0.1, 0.2, 0.3, 0.7]), 10, 0.1, 0.7)", "torch.histc(torch.tensor([-1., 3.]), 4, -1.5, 2.5)",
 ]
 
 
@@ -77,6 +173,69 @@ CALLS = [
 def test_matches_torch(call):
     torch = pytest.importorskip("torch")
     assert _outcome(gt, call) == _outcome(torch, call)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("seed", range(6))
+def test_histc_bins_match_torch(dtype, seed):
+    """histc's linear rule in the input's dtype: values near the edges land where torch's do."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    data = (rng.normal(size=n) * 10 ** rng.uniform(-3, 3)).astype(dtype)
+    edges = np.linspace(data.min(), data.max(), 8).astype(dtype)
+    data[: len(edges)] = edges  # values on the edges of some bins
+    bins = int(rng.choice([1, 3, 7, 10, 100, 1000]))
+    low, high = sorted(rng.choice(data, 2).tolist()) if seed % 2 else (0, 0)
+    want = torch.histc(torch.from_numpy(data), bins, low, high)
+    got = gt.histc(gt.from_numpy(data), bins, low, high)
+    assert got.numpy().tobytes() == want.numpy().tobytes() and got.dtype.__repr__() == repr(want.dtype)
+    want = torch.histc(torch.from_numpy(data), 7, float(edges[1]), float(edges[5]))
+    got = gt.histc(gt.from_numpy(data), 7, float(edges[1]), float(edges[5]))
+    assert got.numpy().tobytes() == want.numpy().tobytes()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("seed", range(8))
+def test_searching_matches_torch(seed):
+    """searchsorted (both sides, a sorter, N-d boundaries), bucketize, isin (both paths) and
+    weighted bincount on random data with ties and NaN."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    dtype = ["float32", "float64", "int64", "int32", "float16"][seed % 5]
+    bounds = np.sort(rng.integers(-5, 6, size=(3, int(rng.integers(1, 40)))).astype(dtype), -1)
+    values = rng.integers(-7, 8, size=(3, int(rng.integers(1, 30)))).astype(dtype)
+    if dtype.startswith("float"):
+        bounds[:, -1:] = np.nan
+        values[:, :2] = [np.nan, 0.5]
+    T = torch  # the oracle, named short for the long calls below
+    for right in (False, True):
+        for b, v in ((bounds, values), (bounds[0], values), (bounds[1], values[0, 0].item())):
+            want = torch.searchsorted(torch.from_numpy(b), torch.from_numpy(v) if isinstance(v, np.ndarray) else v, right=right)
+            got = gt.searchsorted(gt.from_numpy(b), gt.from_numpy(v) if isinstance(v, np.ndarray) else v, right=right)
+            assert got.numpy().tobytes() == want.numpy().tobytes()
+        shuffled = rng.permutation(bounds[0])
+        sorter = np.argsort(shuffled, kind="stable")
+        want = T.searchsorted(T.from_numpy(shuffled), T.from_numpy(values), side="right" if right else "left", sorter=T.from_numpy(sorter))
+        got = gt.searchsorted(gt.from_numpy(shuffled), gt.from_numpy(values), side="right" if right else "left", sorter=gt.from_numpy(sorter))
+        assert got.numpy().tobytes() == want.numpy().tobytes()
+        want = T.bucketize(T.from_numpy(values), T.from_numpy(bounds[2]), right=right, out_int32=True)
+        got = gt.bucketize(gt.from_numpy(values), gt.from_numpy(bounds[2]), right=right, out_int32=True)
+        assert got.numpy().tobytes() == want.numpy().tobytes()
+    if dtype != "float16":
+        elements, tests = values.reshape(-1)[: int(rng.integers(1, 20))], bounds.reshape(-1)
+        for unique in (False, True):
+            for invert in (False, True):
+                want = torch.isin(torch.from_numpy(elements), torch.from_numpy(tests), assume_unique=unique, invert=invert)
+                got = gt.isin(gt.from_numpy(elements), gt.from_numpy(tests), assume_unique=unique, invert=invert)
+                assert got.tolist() == want.tolist()
+    counts = rng.integers(0, 9, size=int(rng.integers(1, 5000)))
+    for wdtype in ("float32", "float64", "float16", "int32"):
+        weights = (rng.normal(size=counts.size) * 1000).astype(wdtype)
+        want = torch.bincount(torch.from_numpy(counts), torch.from_numpy(weights), 12)
+        got = gt.bincount(gt.from_numpy(counts), gt.from_numpy(weights), 12)
+        assert got.numpy().tobytes() == want.numpy().tobytes()
 
 
 # ---------------------------------------------------------------------------------------------
