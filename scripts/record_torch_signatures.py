@@ -15,6 +15,7 @@ CALLS = {
     "eye": lambda **k: torch.eye(2, **k),
     "arange": lambda **k: torch.arange(2, **k),
     "linspace": lambda **k: torch.linspace(0, 1, 3, **k),
+    "logspace": lambda **k: torch.logspace(0, 1, 3, **k),
     "rand": lambda **k: torch.rand(2, **k),
     "randn": lambda **k: torch.randn(2, **k),
     "randint": lambda **k: torch.randint(0, 5, (2,), **k),

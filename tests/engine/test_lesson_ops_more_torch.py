@@ -69,6 +69,14 @@ CALLS = [
     "torch.autograd.grad((torch.block_diag(torch.ones(0, requires_grad=True), s) * torch.arange(9.).view(3, 3)).sum(), s)",
     "torch.autograd.grad((torch.block_diag(x, v, x[0]) * torch.arange(24.).view(4, 6)).sum(), v)",
     "torch.autograd.grad(torch.block_diag(x.double(), v).sum(), (x, v))",
+    # logspace: bounds in the dtype, exponents in double, C's pow
+    "torch.logspace(0, 2, 5)", "torch.logspace(-2, 2, 7, dtype=torch.float64)", "torch.logspace(0, 3, 4, 2)",
+    "torch.logspace(0, 3, 4, base=2, dtype=torch.long)", "torch.logspace(0, 1, 1)", "torch.logspace(2.5, 1, 1, dtype=torch.long)",
+    "torch.logspace(0, 1, 0)", "torch.logspace(0, 1, -1)", "torch.logspace(0, 1, 3, dtype=torch.half)",
+    "torch.logspace(0, 1, 3, dtype=torch.bool)", "torch.logspace(-2, 1, 3, dtype=torch.uint8)",
+    "torch.logspace(torch.tensor(0.), 2, 3)", "torch.logspace(0, 1, 3, requires_grad=True)",
+    "torch.logspace(0, 1)", "torch.logspace(0, 1, 3, foo=1)", "torch.logspace(0, 40, 3)",
+    "torch.logspace(0, 1, 3, -2.)", "torch.logspace(0.5, 3.5, 4, dtype=torch.int32)",
     # isin: the result type of both operands, NaN in nothing; assume_unique's sorting path
     "torch.isin(i, torch.tensor([1, 4, 9]))", "torch.isin(x, torch.tensor([1, 4, 9]))", "torch.isin(x, 2)",
     "torch.isin(2, i)", "torch.isin(2.5, i)", "torch.isin(i, 2.0)", "torch.isin(i, 2.5)",
@@ -236,6 +244,18 @@ def test_searching_matches_torch(seed):
         want = torch.bincount(torch.from_numpy(counts), torch.from_numpy(weights), 12)
         got = gt.bincount(gt.from_numpy(counts), gt.from_numpy(weights), 12)
         assert got.numpy().tobytes() == want.numpy().tobytes()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "int16"])
+def test_logspace_bits_match_torch(dtype):
+    torch = pytest.importorskip("torch")
+    for steps in (2, 3, 5, 7, 10, 17, 50, 257, 1000):
+        for base in (10.0, 2.0, np.e, 0.5, 3.0, 1.5):
+            for start, end in ((0, 1), (-2, 2), (0.5, 3.25), (-3.3, 1.7), (1, -1), (0.1, 0.7)):
+                want = torch.logspace(start, end, steps, base, dtype=getattr(torch, dtype))
+                got = gt.logspace(start, end, steps, base, dtype=getattr(gt, dtype))
+                assert got.numpy().tobytes() == want.numpy().tobytes()
 
 
 # ---------------------------------------------------------------------------------------------
