@@ -93,6 +93,8 @@ ONE_OVERLOAD = {
     "Tensor.transpose": "(int dim0, int dim1)",
     # session 10 (l-more)
     "tril_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
+    "dist": "(Tensor input, Tensor other, Number p = 2)",
+    "Tensor.dist": "(Tensor other, Number p = 2)",
     "bincount": "(Tensor input, Tensor weights = None, int minlength = 0)",
     "Tensor.bincount": "(Tensor weights = None, int minlength = 0)",
     "histc": "(Tensor input, int bins = 100, Number min = 0, Number max = 0, *, Tensor out = None)",

@@ -61,6 +61,8 @@ CASES = {
     "block_diag": [("block_diag", lambda T, a, b, c: T.block_diag(a, b, c), [M, (2,), ()])],
     "combinations": [("combinations", lambda T, a: T.combinations(a, 2), [(4,)]),
                      ("combinations_3", lambda T, a: T.combinations(a, 3, True), [(3,)])],
+    "dist": [("dist", lambda T, a, b: T.dist(a, b), [M, (4,)]),
+             ("dist_3", lambda T, a, b: a.dist(b, 3), [M, M])],
     "cartesian_prod": [("cartesian_prod", lambda T, a, b: T.cartesian_prod(a, b), [(3,), (2,)])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
