@@ -15,6 +15,7 @@ CALLS = {
     "eye": lambda **k: torch.eye(2, **k),
     "arange": lambda **k: torch.arange(2, **k),
     "linspace": lambda **k: torch.linspace(0, 1, 3, **k),
+    "logspace": lambda **k: torch.logspace(0, 1, 3, **k),
     "rand": lambda **k: torch.rand(2, **k),
     "randn": lambda **k: torch.randn(2, **k),
     "randint": lambda **k: torch.randint(0, 5, (2,), **k),
@@ -56,6 +57,16 @@ CALLS = {
         getattr(torch.ones(2), name)(torch.ones(2), **k) if prefix
         else getattr(torch, name)(torch.ones(2), torch.ones(2), **k)))(name, prefix)
        for name in ("eq", "ne", "lt", "le", "gt", "ge") for prefix in ("", "Tensor.")},
+    # session 10 (l-more): atleast_* and h/v/dsplit list their two overloads for a wrong type
+    **{name: (lambda name: lambda **k: getattr(torch._VF, name)(torch.ones(2), **k))(name)
+       for name in ("atleast_1d", "atleast_2d", "atleast_3d")},
+    **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
+        getattr(torch.ones(2, 2, 2), name)(1, **k) if prefix
+        else getattr(torch, name)(torch.ones(2, 2, 2), 1, **k)))(name, prefix)
+       for name in ("hsplit", "vsplit", "dsplit") for prefix in ("", "Tensor.")},
+    "isin": lambda **k: torch.isin(torch.ones(2), torch.ones(2), **k),
+    "searchsorted": lambda **k: torch.searchsorted(torch.ones(2), torch.ones(2), **k),
+    "bucketize": lambda **k: torch.bucketize(torch.ones(2), torch.ones(2), **k),
 }
 
 # torch has one overload for these, so it never lists it: its parser's own complaints
@@ -80,6 +91,15 @@ ONE_OVERLOAD = {
     "Tensor.unfold": "(int dimension, int size, int step)",
     "Tensor.fill_diagonal_": "(Number fill_value, bool wrap = False)",
     "Tensor.transpose": "(int dim0, int dim1)",
+    # session 10 (l-more)
+    "tril_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
+    "dist": "(Tensor input, Tensor other, Number p = 2)",
+    "Tensor.dist": "(Tensor other, Number p = 2)",
+    "bincount": "(Tensor input, Tensor weights = None, int minlength = 0)",
+    "Tensor.bincount": "(Tensor weights = None, int minlength = 0)",
+    "histc": "(Tensor input, int bins = 100, Number min = 0, Number max = 0, *, Tensor out = None)",
+    "Tensor.histc": "(int bins = 100, Number min = 0, Number max = 0)",
+    "triu_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
 }
 
 

@@ -522,6 +522,73 @@ def _linspace_values(start, end, steps: int, np_dtype):
     return values if np_dtype == np.float64 else np.trunc(values).astype(np_dtype)
 
 
+_NO_STEPS = object()
+
+
+@torch_keywords("logspace")
+def logspace(start, end, steps=_NO_STEPS, base=10.0, *, dtype=None, device=None,
+             requires_grad=False):
+    """base ** linspace(start, end, steps), by torch's logspace (session 10, l-more)"""
+    if steps is _NO_STEPS or not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        from gradrepl.engine.keywords import invalid_combination  # torch's parser's listing
+
+        given = (start, end) if steps is _NO_STEPS else (start, end, steps)
+        raise TypeError(invalid_combination("logspace", given, {}))
+    dtype = dtype or dtypes.get_default_dtype()
+    start, end = (b.item() if isinstance(b, Tensor) else b for b in (start, end))
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    np_dtype = np.dtype(dtype.numpy)
+    if steps == 1:  # torch fills pow(base, start) computed in double
+        return _finish(np.array([_c_pow(float(base), float(start))]).astype(np_dtype),
+                       requires_grad, device)
+    if steps and np_dtype == np.bool_:  # ATen dispatches every type but bool
+        from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
+
+        raise NotImplementedError(
+            f"\"logspace_cpu\" not implemented for '{SCALAR_TYPE_NAMES[dtype]}'")
+    start, end = (_checked_fill(bound, np_dtype) for bound in (start, end))
+    return _finish(_logspace_values(start, end, steps, float(base), np_dtype), requires_grad,
+                   device)
+
+
+def _logspace_values(start, end, steps: int, base: float, np_dtype):
+    """torch's logspace (RangeFactories.cpp, not a vectorized kernel): the bounds converted to
+    the dtype, their difference taken in the dtype, then in double: the step
+    ``(end - start) / (steps - 1)``, the exponent ``start + step * i`` for the first half and
+    ``end - step * (steps - 1 - i)`` for the rest (a multiply, then an add: no fused
+    multiply-add in that file), and C's ``pow(base, exponent)``, converted to the dtype
+    (truncated for integer dtypes)."""
+    if steps == 0:
+        return np.empty(0, dtype=np_dtype)
+    lo, hi = np.array(start, dtype=np_dtype), np.array(end, dtype=np_dtype)
+    with np.errstate(over="ignore"):
+        step = float(np.subtract(hi, lo, dtype=np_dtype)) / (steps - 1)
+    index = np.arange(steps, dtype=np.int64)
+    half = steps // 2
+    forward = index[:half].astype(np.float64)
+    backward = (steps - 1 - index[half:]).astype(np.float64)
+    exponents = np.concatenate([float(lo) + step * forward, float(hi) - step * backward])
+    # the C library's pow, element by element (numpy's own power may take another path)
+    powers = np.array([_c_pow(base, float(e)) for e in exponents], dtype=np.float64)
+    if np_dtype.kind in "iu":
+        with np.errstate(invalid="ignore"):
+            return np.trunc(powers).astype(np_dtype)
+    if np_dtype == np.float16:  # c10::Half is made from a float: the double rounds twice
+        return powers.astype(np.float32).astype(np.float16)
+    return powers.astype(np_dtype)
+
+
+def _c_pow(base: float, exponent: float) -> float:
+    """C's pow: math.pow, which raises where C returns NaN (a negative base to a fraction) or
+    inf (overflow); those take numpy's scalar power, which returns them."""
+    try:
+        return math.pow(base, exponent)
+    except (ValueError, OverflowError):
+        with np.errstate(all="ignore"):
+            return float(np.power(np.float64(base), np.float64(exponent)))
+
+
 # ---------------------------------------------------------------------------------------------
 # torch.Tensor(...) and torch.FloatTensor(...)
 

@@ -30,7 +30,7 @@ from gradrepl.engine.errors import UnsupportedError as _UnsupportedError
 from gradrepl.engine.factories import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
     LongTensor, ShortTensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full,
-    full_like, linspace, ones, ones_like, tensor, zeros, zeros_like,
+    full_like, linspace, logspace, ones, ones_like, tensor, zeros, zeros_like,
 )
 from gradrepl.engine.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,

@@ -57,6 +57,13 @@ CASES = {
                    ("index_fill_tensor", lambda T, a, v: a.index_fill(0, _idx(T, [1, 1]), v), [M, ()])],
     "index_copy": [("index_copy", lambda T, a, b: a.index_copy(0, _idx(T, [2, 0]), b), [M, (2, 4)])],
     "fill_diagonal_": [("fill_diagonal_", lambda T, a: (a * 2).fill_diagonal_(0.5, True), [(5, 2)])],
+    # session 10 (l-more)
+    "block_diag": [("block_diag", lambda T, a, b, c: T.block_diag(a, b, c), [M, (2,), ()])],
+    "combinations": [("combinations", lambda T, a: T.combinations(a, 2), [(4,)]),
+                     ("combinations_3", lambda T, a: T.combinations(a, 3, True), [(3,)])],
+    "dist": [("dist", lambda T, a, b: T.dist(a, b), [M, (4,)]),
+             ("dist_3", lambda T, a, b: a.dist(b, 3), [M, M])],
+    "cartesian_prod": [("cartesian_prod", lambda T, a, b: T.cartesian_prod(a, b), [(3,), (2,)])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
 VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadcast_tensors",
@@ -67,5 +74,9 @@ VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadc
 # 8's views work, like matmul_batched's case in test_saved_tensors.py
 VIEWS |= {"outer", "inner", "kron", "tensordot", "einsum"}
 NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere", "signbit"}
+# session 10 (l-more): views (reshape, unsqueeze, tensor_split's slices) and index factories
+VIEWS |= {"atleast_1d", "atleast_2d", "atleast_3d", "hsplit", "vsplit", "dsplit"}
+NOT_DIFFERENTIABLE |= {"tril_indices", "triu_indices", "isin", "searchsorted", "bucketize", "histc",
+                       "bincount"}  # bincount's weights record <NotImplemented>: nothing saved
 # random draws with a zero gradient (tests/engine/test_lesson_ops_torch.py compares them live)
 NOT_DIFFERENTIABLE |= {"bernoulli", "random_"}

@@ -65,3 +65,67 @@ register("cosine_similarity", cosine_similarity, section="neural network", metho
          rows=_COSINE_ROWS)
 register("pairwise_distance", pairwise_distance, section="neural network", method=False,
          rows=_DISTANCE_ROWS)
+
+
+# ---------------------------------------------------------------------------------------------
+# dist (session 10, l-more): at::norm(self - other, p) over every element, its own row
+# (derivatives.yaml's DistBackward0: norm_backward of the difference, negated for other)
+
+def _dist_forward(a, b, p):
+    from gradrepl.engine.ops.promotion import result_dtype
+
+    difference = np.subtract(a, b, dtype=result_dtype(a, b))
+    return NORM.forward(difference, p, tuple(range(difference.ndim)), False, None)
+
+
+def _dist_backward(F, g, inputs, out, params, needs):
+    (p,) = params
+    a, b = inputs
+    if p == 0:  # norm_backward's undefined gradient; negating it for other is torch's error
+        if needs[1]:
+            raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in "
+                               "C++) for argument #0 'self'")
+        return (None, None)
+    difference = a - b
+    ndim = len(np.shape(difference))
+    (grad,) = NORM.backward(F, g, (difference,), out, (p, tuple(range(ndim)), False, None),
+                            (True,))
+    return (F.sum_to(grad, a) if needs[0] else None,
+            F.sum_to(-grad, b) if needs[1] else None)
+
+
+DIST = Primitive("dist", "DistBackward0", _dist_forward, _dist_backward,
+                 inputs=("self", "other"), params=("p",), saves=("self", "other", "result"))
+
+
+def dist(input, other, p=2):
+    """the p-norm of input - other (broadcast), a 0-d tensor"""
+    from gradrepl.engine.keywords import check_types
+    from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
+    from gradrepl.engine.ops.primitive import apply
+    from gradrepl.engine.ops.promotion import raise_broadcast_error, result_dtype
+
+    check_types(("Tensor", input), ("Tensor", other), ("Number", p))
+    a, b = input._data, other._data
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        raise_broadcast_error(a, b)
+    dtype = np.dtype(result_dtype(a, b))
+    if dtype.kind != "f":
+        from gradrepl.engine.dtypes import from_numpy_dtype
+
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {SCALAR_TYPE_NAMES[from_numpy_dtype(dtype)]} instead.")
+    p = float(p.item() if hasattr(p, "item") else p)
+    return apply(DIST, (input, other), (p,))
+
+
+def _register_dist():
+    from gradrepl.engine.keywords import torch_parsed
+
+    register("dist", torch_parsed("dist", method=False)(dist), section="neural network",
+             rows=(DIST,), method=torch_parsed("dist")(dist))
+
+
+_register_dist()

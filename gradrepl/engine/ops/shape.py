@@ -217,8 +217,17 @@ def reversed_dims(tensor: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 # unsqueeze / squeeze / expand
 
-UNSQUEEZE = Primitive("unsqueeze", "UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim),
-                     inputs=("self",), derivatives=_RESHAPE_BACK)
+def _unsqueeze_forward(a, dim):
+    out = np.expand_dims(a, dim)
+    if dim == a.ndim and out.strides[-1] != a.itemsize:
+        # torch gives a new last dim stride 1 (inferUnsqueezeGeometry); numpy repeats the stride
+        # of the dim before it, which differs for a non-contiguous input (x.t().unsqueeze(-1))
+        out = np.lib.stride_tricks.as_strided(a, out.shape, a.strides + (a.itemsize,))
+    return out
+
+
+UNSQUEEZE = Primitive("unsqueeze", "UnsqueezeBackward0", _unsqueeze_forward,
+                      inputs=("self",), derivatives=_RESHAPE_BACK)
 SQUEEZE_ALL = Primitive("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), inputs=("self",), derivatives=_RESHAPE_BACK)
 SQUEEZE_DIM = Primitive("squeeze", "SqueezeBackward1",
                         lambda a, dim: np.squeeze(a, dim) if a.ndim and a.shape[dim] == 1 else a,

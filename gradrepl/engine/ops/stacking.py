@@ -70,6 +70,12 @@ _MESHGRID_WARNING = (
 def meshgrid(*tensors, indexing=None) -> tuple:
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    # ATen's meshgrid checks the list, then the dtypes, before the indexing and the dims
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for a, b in zip(tensors, tensors[1:]):
+        if a.dtype != b.dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     if indexing is None:
         warn_user_once(_MESHGRID_WARNING)
         indexing = "ij"

@@ -151,8 +151,15 @@ def _norm_backward(F, g, inputs, out, params, needs):
         tied = np.abs(np.asarray(_data(x))) == norm_data
         share = g / np.sum(tied, axis=dims if shape else None, keepdims=True).astype(norm_data.dtype)
         return (F.sign(x) * F.where(tied, share, 0.0),)
-    scale = F.where(norm_data == 0, 0.0, g / norm ** (p - 1))
-    return (x * (x * F.sign(x)) ** (p - 2) * scale,)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** negative: masked below
+        if p < 1:  # torch masks |x| ** (p - 1) where x is 0, and scales by norm ** (1 - p)
+            magnitude = (x * F.sign(x)) ** (p - 1)
+            zero = np.asarray(_data(x)) == 0
+            return (F.sign(x) * F.where(zero, 0.0, magnitude) * g * norm ** (1 - p),)
+        scale = F.where(norm_data == 0, 0.0, g / norm ** (p - 1))
+        if p < 2:  # sgn(x) * |x| ** (p - 1): no 0 * inf at x = 0
+            return (F.sign(x) * (x * F.sign(x)) ** (p - 1) * scale,)
+        return (x * (x * F.sign(x)) ** (p - 2) * scale,)
 
 
 NORM = Primitive("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_backward,
