@@ -45,6 +45,11 @@ CALLS = {
     "Tensor.new": lambda **k: torch.ones(2).new(2, **k),
     "Tensor.random_": lambda **k: torch.ones(2).random_(**k),
     "copysign": lambda **k: torch.copysign(torch.ones(2), 1, **k),
+    # quantile's two overloads (q a tensor or a float)
+    **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
+        getattr(torch.ones(2), name)(0.5, **k) if prefix
+        else getattr(torch, name)(torch.ones(2), 0.5, **k)))(name, prefix)
+       for name in ("quantile", "nanquantile") for prefix in ("", "Tensor.")},
     "Tensor.copysign": lambda **k: torch.ones(2).copysign(1, **k),
     "Tensor.copysign_": lambda **k: torch.ones(2).copysign_(1, **k),
     # where with an ndarray operand (a learner's slip) lists them

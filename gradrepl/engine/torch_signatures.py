@@ -22,6 +22,10 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
  'Tensor.median': ['()', '(int dim, bool keepdim = False)'],
  'Tensor.min': ['()', '(Tensor other)', '(int dim, bool keepdim = False)'],
  'Tensor.mode': ['(int dim = -1, bool keepdim = False)'],
+ 'Tensor.nanquantile': ['(Tensor q, int dim = None, bool keepdim = False, *, str interpolation = '
+                        '"linear")',
+                        '(float q, int dim = None, bool keepdim = False, *, str interpolation = '
+                        '"linear")'],
  'Tensor.ne': ['(Tensor other)', '(Number other)'],
  'Tensor.new': ['(*, torch.device device = None)',
                 '(torch.Storage storage)',
@@ -30,6 +34,10 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
                 '(object data, *, torch.device device = None)'],
  'Tensor.prod': ['(*, torch.dtype dtype = None)',
                  '(int dim, bool keepdim = False, *, torch.dtype dtype = None)'],
+ 'Tensor.quantile': ['(Tensor q, int dim = None, bool keepdim = False, *, str interpolation = '
+                     '"linear")',
+                     '(float q, int dim = None, bool keepdim = False, *, str interpolation = '
+                     '"linear")'],
  'Tensor.random_': ['(*, torch.Generator generator = None)',
                     '(int from, int to, *, torch.Generator generator = None)',
                     '(int to, *, torch.Generator generator = None)'],
@@ -97,6 +105,10 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
  'mm': ['(Tensor input, Tensor mat2, *, Tensor out = None)',
         '(Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)'],
  'mode': ['(Tensor input, int dim = -1, bool keepdim = False, *, tuple of Tensors out = None)'],
+ 'nanquantile': ['(Tensor input, Tensor q, int dim = None, bool keepdim = False, *, str '
+                 'interpolation = "linear", Tensor out = None)',
+                 '(Tensor input, float q, int dim = None, bool keepdim = False, *, str '
+                 'interpolation = "linear", Tensor out = None)'],
  'ne': ['(Tensor input, Tensor other, *, Tensor out = None)',
         '(Tensor input, Number other, *, Tensor out = None)'],
  'normal': ['(Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)',
@@ -108,6 +120,10 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
  'prod': ['(Tensor input, *, torch.dtype dtype = None)',
           '(Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = '
           'None)'],
+ 'quantile': ['(Tensor input, Tensor q, int dim = None, bool keepdim = False, *, str interpolation '
+              '= "linear", Tensor out = None)',
+              '(Tensor input, float q, int dim = None, bool keepdim = False, *, str interpolation '
+              '= "linear", Tensor out = None)'],
  'rand': ['(tuple of ints size, *, torch.Generator generator, Tensor out = None, torch.dtype dtype '
           '= None, torch.layout layout = None, torch.device device = None, bool pin_memory = '
           'False, bool requires_grad = False)',

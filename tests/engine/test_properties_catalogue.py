@@ -83,6 +83,7 @@ BINARY = {
     # |a| < b keeps trunc(a / b) at 0, away from fmod's jumps
     "fmod": (lambda a, b: T.fmod(a, b), lambda a, b: (a * 0.4, np.abs(b) + 1.0)),
     "logaddexp": (lambda a, b: T.logaddexp(a, b) * a, None),
+    "logaddexp2": (lambda a, b: T.logaddexp2(a, b) * a, None),
     # copysign jumps at 0: both operands kept away from it
     "copysign": (lambda a, b: T.copysign(a, b) * a, lambda a, b: (away_from(0)(a), away_from(0)(b))),
 }
