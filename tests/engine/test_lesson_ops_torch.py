@@ -140,6 +140,35 @@ CALLS = [
     "torch.quantile(x, 0.5, out=torch.empty(0, dtype=torch.float64))",
     "torch.quantile(x.detach(), torch.tensor([0.2, 0.8]), 1, out=torch.empty(0))",
     "torch.quantile(torch.arange(40.).view(4, 10).requires_grad_(), torch.tensor([0.33, 0.5]), 1)",
+    # fmax / fmin: NaN skipped, the first operand on a tie (signed zeros), no halving
+    "torch.fmax(p, q)", "torch.fmin(p, q)", "torch.signbit(torch.fmax(p, q))",
+    "torch.signbit(torch.fmin(p, q))", "p.fmax(torch.tensor(0.))", "torch.fmin(p, torch.ones(3))",
+    "torch.fmax(torch.tensor([1, 5]), torch.tensor([2., 1.]))",
+    "torch.fmin(torch.tensor([True]), torch.tensor([False]))", "torch.fmax(x, 2)",
+    "torch.fmax(x, x, out=torch.empty(2))", "hasattr(x, 'fmax_')",
+    "torch.fmax(p.detach(), q.detach(), out=torch.empty(0, dtype=torch.float64))",
+    # isposinf / isneginf / isreal
+    "torch.isposinf(torch.tensor([inf, -inf, nan, 1.]))", "torch.isneginf(torch.tensor([inf, -inf, nan]))",
+    "torch.isneginf(i)", "torch.isposinf(x, out=torch.empty(1, dtype=torch.bool))",
+    "torch.isneginf(x, out=torch.empty(2))", "torch.isreal(x)", "torch.isreal(torch.tensor(2))",
+    "torch.isreal(x, out=torch.empty(2))", "x.isposinf()",
+    # float_power: pow on float64 copies
+    "torch.float_power(x, 2.5)", "torch.float_power(i, 2)", "torch.float_power(x, i)",
+    "x.detach().clone().float_power_(2)", "x.detach().double().float_power_(2)",
+    "torch.float_power(2, 3)", "torch.float_power(x.detach(), 2, out=torch.empty(2))",
+    "torch.float_power(x.detach(), 2, out=torch.empty(2, dtype=torch.float64))",
+    "torch.float_power(x, 2, out=torch.empty(2, dtype=torch.float64))", "torch.float_power(2, x)",
+    "torch.float_power(x, x * 3)", "x.float_power(-0.5)", "torch.float_power(x, 'x')",
+    "torch.float_power(x, True)", "torch.float_power(x.double(), 2)",
+    # nanmedian: the lower median of what is not NaN
+    "m.nanmedian()", "m.nanmedian(1)", "torch.nanmedian(m, dim=0, keepdim=True)",
+    "torch.nanmedian(m[:2], 1)", "torch.nanmedian(torch.tensor([3, 1, 2, 2]))",
+    "torch.nanmedian(torch.tensor([]))", "torch.nanmedian(torch.tensor([nan, nan]))",
+    "torch.nanmedian(torch.tensor(2.))", "torch.nanmedian(torch.tensor(2.), 0)",
+    "m.nanmedian(keepdim=True)", "m.nanmedian(5)",
+    "torch.nanmedian(m.detach(), 1, out=(torch.empty(0), torch.empty(0, dtype=torch.long)))",
+    "torch.nanmedian(m.detach(), 1, out=(torch.empty(0), torch.empty(0)))",
+    "torch.nanmedian(torch.tensor([[1., 1., nan, 1.]]), 1)", "x.nanmedian(1)", "x.nanmedian()",
     # float64 multiply-adds with infinities (the fused paths of add's alpha, lerp, addcmul)
     "torch.tensor([1., 2., 3.], dtype=torch.float64).add(torch.tensor([inf, 1e308, -inf], dtype=torch.float64), alpha=-0.5)",
     "torch.lerp(torch.tensor([1., 2., 3.], dtype=torch.float64), torch.tensor([inf, 1e308, -inf], dtype=torch.float64), 0.3)",
@@ -169,13 +198,19 @@ def _names(v):
     return names
 
 
+_NAN = float("nan")
+
+
 def _outcome(torch, call):
     x = torch.arange(6.).view(2, 3).requires_grad_()
     env = {"torch": torch, "x": x, "i": torch.arange(6).view(2, 3),
            "ix": torch.tensor([[2, 0, 1], [1, 1, 0]]),
            "v": torch.tensor(2., requires_grad=True), "s": torch.ones(2, 3, requires_grad=True),
            "w": torch.arange(1., 7.).view(2, 3),
-           "inf": float("inf"), "nan": float("nan")}
+           "inf": float("inf"), "nan": float("nan"),
+           "p": torch.tensor([1., _NAN, 3., -2., -0., 0., _NAN], requires_grad=True),
+           "q": torch.tensor([2., 1., _NAN, -2., 0., -0., _NAN]),
+           "m": torch.tensor([[1., _NAN, 3.], [2., 5., _NAN], [_NAN] * 3], requires_grad=True)}
     try:
         value = eval(call, env)
     except Exception as error:  # noqa: BLE001 - the words are what is compared
@@ -191,7 +226,7 @@ def _outcome(torch, call):
             (value * weights).sum().backward()
         except Exception as error:  # noqa: BLE001
             return repr(value), type(error).__name__, str(error)
-        grad = repr(x.grad)
+        grad = repr([v.grad for v in (x, env["p"], env["m"])])
     # an empty result's strides are gradrepl's numpy's (0, 0), torch's (1, 1): not compared
     return repr(value), value.stride() if value.numel() else None, _names(value), grad
 
@@ -285,6 +320,9 @@ UNARY = {
     "quantile": (lambda a: gt.quantile(a, gt.tensor([0.3, 0.75], dtype=a.dtype), 1) * 2, _spread),
     "quantile_all_midpoint": (lambda a: gt.quantile(a, 0.4, interpolation="midpoint"), _spread),
     "nanquantile_dim0": (lambda a: a.nanquantile(0.5, 0, True) * a, _spread),
+    "nanmedian": (lambda a: a.nanmedian() * a, _spread),
+    "nanmedian_dim": (lambda a: a.nanmedian(1, True)[0] * a, _spread),
+    "float_power": (lambda a: gt.float_power(a, 3) + gt.float_power(2, a), None),
 }
 
 
