@@ -40,12 +40,22 @@ CALLS = {
     "Tensor.min": lambda **k: torch.ones(2).min(**k),
     "median": lambda **k: torch.median(torch.ones(2), *range(9), **k),
     "Tensor.median": lambda **k: torch.ones(2).median(*range(9), **k),
+    "nanmedian": lambda **k: torch.nanmedian(torch.ones(2), *range(9), **k),
+    "Tensor.nanmedian": lambda **k: torch.ones(2).nanmedian(*range(9), **k),
     "count_nonzero": lambda **k: torch.count_nonzero(torch.ones(2), **k),
     "Tensor.count_nonzero": lambda **k: torch.ones(2).count_nonzero(**k),
     # Tensor.new's legacy constructor overloads (x.new(2, dtype=torch.long) lists them)
     "Tensor.new": lambda **k: torch.ones(2).new(2, **k),
     "Tensor.random_": lambda **k: torch.ones(2).random_(**k),
     "copysign": lambda **k: torch.copysign(torch.ones(2), 1, **k),
+    "float_power": lambda **k: torch.float_power(torch.ones(2), 2, **k),
+    "Tensor.float_power": lambda **k: torch.ones(2).float_power(2, **k),
+    "Tensor.float_power_": lambda **k: torch.ones(2).double().float_power_(2, **k),
+    # quantile's two overloads (q a tensor or a float)
+    **{f"{prefix}{name}": (lambda name, prefix: lambda **k: (
+        getattr(torch.ones(2), name)(0.5, **k) if prefix
+        else getattr(torch, name)(torch.ones(2), 0.5, **k)))(name, prefix)
+       for name in ("quantile", "nanquantile") for prefix in ("", "Tensor.")},
     "Tensor.copysign": lambda **k: torch.ones(2).copysign(1, **k),
     "Tensor.copysign_": lambda **k: torch.ones(2).copysign_(1, **k),
     # where with an ndarray operand (a learner's slip) lists them

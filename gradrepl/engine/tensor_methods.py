@@ -7,7 +7,6 @@ apart from tensor.py so that the Tensor class stays about state.
 
 from __future__ import annotations
 
-import weakref
 
 import numpy as np
 
@@ -151,27 +150,29 @@ def _pin_memory(self, device=None):
     raise RuntimeError(NO_ACCELERATOR)
 
 
-# roots of the numpy memory share_memory_ moved to "shared memory" (nothing moves here: the flag
-# is what is_shared() reads, for the tensor and every tensor viewing the same memory)
-_SHARED = weakref.WeakValueDictionary()
-
-
-def _root(array):
-    while isinstance(getattr(array, "base", None), np.ndarray):
-        array = array.base
-    return array
-
-
 def _share_memory_(self):
-    root = _root(self._data)
-    if isinstance(root, np.ndarray):
-        _SHARED[id(root)] = root
+    from gradrepl.engine import storage
+
+    storage.share_memory(self._data)
     return self
 
 
 def _is_shared(self):
-    root = _root(self._data)
-    return _SHARED.get(id(root)) is root
+    from gradrepl.engine import storage
+
+    return storage.is_shared(self._data)
+
+
+def _untyped_storage(self):
+    from gradrepl.engine import storage
+
+    return storage.untyped_storage_of(self)
+
+
+def _storage(self):
+    from gradrepl.engine import storage
+
+    return storage.typed_storage_of(self)
 
 
 def _random(name):
@@ -206,6 +207,7 @@ METHODS = {
     # memory: one CPU, nothing to pin; shared memory is a flag here
     "pin_memory": _pin_memory, "is_pinned": lambda self, device=None: False,
     "share_memory_": _share_memory_, "is_shared": _is_shared,
+    "untyped_storage": _untyped_storage, "storage": _storage,
     # random fills
     "uniform_": _random("uniform_"), "normal_": _random("normal_"),
     "exponential_": _random("exponential_"),

@@ -94,7 +94,20 @@ def fma64(a, b, c) -> np.ndarray:
     result = np.where(low == 0, total, total + low)[()]  # [()]: a 0-d result stays a scalar
     inexact = (((np.abs(product) < _DEKKER_MIN) & (a != 0) & (b != 0))
                | (np.abs(a) > _DEKKER_MAX) | (np.abs(b) > _DEKKER_MAX))
-    inexact &= np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
+    not_finite = ~np.isfinite(result)
+    if not_finite.any():
+        finite = np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
+        # finite operands whose product or sum overflowed leave the error terms inf - inf (NaN);
+        # the exact result may still be finite (a product just past the largest double plus a
+        # large negative c), so those are redone exactly
+        inexact = (inexact | not_finite) & finite
+        # an infinite or NaN operand: the hardware gives IEEE's a * b + c, where a finite
+        # product (even one that would overflow) added to an infinite c is that c
+        result = np.array(result, _F64)
+        plain = np.broadcast_to(np.where(np.isfinite(a) & np.isfinite(b), c, product + c),
+                                result.shape)
+        result[~finite] = plain[~finite]
+        result = result[()]
     if inexact.any():
         from fractions import Fraction  # the rare case only: ~1 ms to import
 

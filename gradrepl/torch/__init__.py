@@ -107,7 +107,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 
 
 # torch imports these with itself; here they load on first use, keeping `import torch` light
-_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization", "backends")
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization", "backends", "storage")
 
 
 def __getattr__(name):
@@ -117,6 +117,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"gradrepl.torch.{name}")
+    if name in ("TypedStorage", "UntypedStorage"):
+        from gradrepl.engine import storage
+
+        return getattr(storage, name)
 
     if name in TORCH_MEMBERS:
         raise _UnsupportedError(f"torch.{name}")

@@ -32,6 +32,18 @@ CASES = {
     "rad2deg": [("rad2deg", lambda T, a: a.rad2deg(), [_ONE])],
     "logaddexp": [("logaddexp", lambda T, a, b: T.logaddexp(a, b), [_ONE, _ONE]),
                   ("logaddexp_broadcast", lambda T, a, b: T.logaddexp(a, b), [(2, 3), (3,)])],
+    "logaddexp2": [("logaddexp2", lambda T, a, b: T.logaddexp2(a, b), [_ONE, _ONE]),
+                   ("logaddexp2_broadcast", lambda T, a, b: T.logaddexp2(a, b), [(2, 3), (3,)])],
+    # composites: sort, gather and lerp_ save what torch's save (the sort's indices, the weights)
+    "quantile": [("quantile", lambda T, a: T.quantile(a, 0.3, 1), [_ONE]),
+                 ("quantile_qs", lambda T, a: T.quantile(a, T.tensor([0.2, 0.9], dtype=a.dtype)), [_ONE])],
+    "nanquantile": [("nanquantile", lambda T, a: T.nanquantile(a, 0.6, 0, True), [_ONE])],
+    "nanmedian": [("nanmedian", lambda T, a: T.nanmedian(a), [_ONE]),
+                  ("nanmedian_dim", lambda T, a: T.nanmedian(a, 0)[0], [_ONE])],
+    "fmax": [("fmax", lambda T, a, b: T.fmax(a, b), [_ONE, _ONE])],
+    "fmin": [("fmin", lambda T, a, b: T.fmin(a, b), [_ONE, _ONE])],
+    "float_power": [("float_power", lambda T, a: T.float_power(a, 3), [_ONE]),
+                    ("float_power_tensor", lambda T, a, b: T.float_power(a, b), [_ONE, _ONE])],
     "copysign": [("copysign", lambda T, a, b: T.copysign(a, b - 1.2), [_ONE, _ONE]),
                  ("copysign_number", lambda T, a: T.copysign(a, -2), [_ONE])],
     "amax": [_method("amax_dim", 1)], "amin": [_method("amin")],
@@ -49,5 +61,5 @@ CASES = {
 NOT_DIFFERENTIABLE = {
     "heaviside", "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor",
     "logical_not", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "all", "any",
-    "count_nonzero", "argsort", "unique",
+    "count_nonzero", "argsort", "unique", "isposinf", "isneginf", "isreal",
 }

@@ -3,6 +3,7 @@ ops built on them, bit for bit against live torch where the algorithm is public.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -51,6 +52,48 @@ def test_fma64_rounds_once(triples):
     a, b, c = (np.array(v) for v in zip(*triples))
     exact = [float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in triples]
     assert fma64(a, b, c).tolist() == exact
+
+
+def _fma_reference(a: float, b: float, c: float) -> float:
+    """IEEE 754's fusedMultiplyAdd: the exact a * b + c rounded once; an infinite or NaN operand
+    gives a * b + c's own IEEE result, where a finite product (however large) plus an infinite c
+    is c."""
+    if all(math.isfinite(v) for v in (a, b, c)):
+        exact = Fraction(a) * Fraction(b) + Fraction(c)
+        try:
+            return float(exact)
+        except OverflowError:
+            return math.inf if exact > 0 else -math.inf
+    if math.isfinite(a) and math.isfinite(b):
+        return c
+    return a * b + c
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(*[st.floats(width=64)] * 3), min_size=1, max_size=12))
+def test_fma64_is_ieee_on_every_double_infinities_and_overflow_included(triples):
+    # inf and NaN operands once came back NaN (the error terms' inf - inf): torch's float64
+    # x.add(inf_tensor, alpha=0.5), lerp and addcmul were NaN where torch gives inf
+    a, b, c = (np.array(v, np.float64) for v in zip(*triples))
+    got = fma64(a, b, c)
+    want = np.array([_fma_reference(*t) for t in triples])
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want)) or np.isnan(want).any()
+    for t in triples[:2]:  # 0-d operands: a scalar back
+        assert np.array_equal(fma64(*t), _fma_reference(*t), equal_nan=True)
+
+
+@pytest.mark.parametrize("a, b, c, want", [
+    (0.0, 1.4, math.inf, math.inf), (2.0, 3.0, -math.inf, -math.inf),
+    (1.0, math.inf, 1.0, math.inf), (math.inf, 0.0, 1.0, math.nan),
+    (1e200, 1e200, -math.inf, -math.inf),  # the product overflows, c decides
+    (1.5e154, 1.5e154, -1.7e308,  # the product alone overflows, the sum does not
+     float(Fraction(1.5e154) ** 2 - Fraction(1.7e308))),
+    (1e308, 10.0, 0.0, math.inf), (-1e308, 10.0, 0.0, -math.inf),
+])
+def test_fma64_at_the_edges(a, b, c, want):
+    got = fma64(np.array([a]), np.array([b]), np.array([c]))[0]
+    assert (math.isnan(got) and math.isnan(want)) or got == want
 
 
 def test_sleef_exp_is_within_an_ulp():

@@ -109,6 +109,70 @@ CALLS = [
     "torch.zeros(2, 4).t().fill_diagonal_(1, True)", "torch.zeros(2, 4).fill_diagonal_(torch.tensor(3.))",
     "torch.zeros(4, 4).fill_diagonal_(1, True)", "torch.zeros(2, 2).fill_diagonal_('a')",
     "torch.zeros(2, 2).fill_diagonal_(1, wrap=2)", "torch.zeros(2, 2).fill_diagonal_(fill_value=[1])",
+    # logaddexp2: logaddexp's loop in base 2 (exp2, log1p scaled by 1/ln 2, fused)
+    "torch.logaddexp2(x, x * 2)", "x.logaddexp2(x.double())", "torch.logaddexp2(i, i)",
+    "torch.logaddexp2(x, 1.)", "torch.logaddexp2(x.half(), x.half() - 1)",
+    "torch.logaddexp2(torch.tensor([inf, -inf, nan, 1., inf]), torch.tensor([inf, -inf, 1., nan, -inf]))",
+    "torch.logaddexp2(x.detach(), x.detach(), out=torch.empty(0, dtype=torch.float64))",
+    "torch.autograd.grad(torch.logaddexp2(x, s).sum(), (x, s), create_graph=True)",
+    "torch.autograd.grad(torch.logaddexp(x, s).sum(), (x, s), create_graph=True)",
+    "hasattr(x, 'logaddexp2_')", "torch.logaddexp2(x, torch.ones(3, 3))",
+    # quantile / nanquantile: sort, ranks in the input's dtype, gather and lerp_, squeeze_
+    "torch.quantile(x, 0.3)", "torch.quantile(x, 0.3, dim=1)", "x.quantile(0.3, 0, True)",
+    "torch.quantile(x, torch.tensor([0.25, 0.5, 1.]), dim=1)", "torch.quantile(x, torch.tensor(0.7))",
+    "torch.quantile(x, torch.tensor([0.1, 0.9]), dim=0, keepdim=True)",
+    "torch.quantile(x, torch.tensor([0.1, 0.9]), keepdim=True)",
+    "torch.quantile(x, 0.4, interpolation='lower')", "torch.quantile(x, 0.4, 1, interpolation='higher')",
+    "torch.quantile(x, 0.5, 1, interpolation='nearest')", "torch.quantile(x, 0.3, interpolation='midpoint')",
+    "torch.quantile(x, 0.5, interpolation='bad')", "torch.quantile(x, 1.5)", "torch.quantile(x, -0.1)",
+    "torch.quantile(x, nan)", "torch.quantile(x, True)", "torch.quantile(x, 1)",
+    "torch.quantile(x, torch.tensor([1.5]))", "torch.quantile(x, torch.tensor([[0.5]]))",
+    "torch.quantile(x, torch.tensor([0.5], dtype=torch.float64))", "torch.quantile(i, 0.5)",
+    "torch.quantile(torch.tensor([]), 0.5)", "torch.quantile(x, 0.5, dim=5)", "torch.quantile(x, [0.5])",
+    "torch.quantile(torch.tensor(3.), 0.3)", "torch.quantile(torch.tensor(3.), 0.3, 0, True)",
+    "torch.quantile(x.double(), 0.37, 1)", "torch.quantile(x.t(), 0.6, 0)",
+    "torch.quantile(torch.tensor([[1., nan, 3.], [4., 5., 6.]]), 0.5, 1)",
+    "torch.nanquantile(torch.tensor([[1., nan, 3.], [nan, nan, nan]]), torch.tensor([0.5, 0.2]), 1)",
+    "torch.nanquantile(x, 0.3)", "x.nanquantile(q=0.3, dim=1, interpolation='lower')",
+    "torch.nanquantile(x, 1.5)", "x.quantile(0.5, dim=1.5)", "x.quantile(0.5, keepdim=1)",
+    "x.quantile(0.5, interpolation=1)", "x.quantile(0.5, foo=1)",
+    "torch.quantile(x, 0.5, out=torch.empty(0))", "torch.quantile(x, 0.5, 1, out=torch.empty(3))",
+    "torch.quantile(x, 0.5, out=torch.empty(0, dtype=torch.float64))",
+    "torch.quantile(x.detach(), torch.tensor([0.2, 0.8]), 1, out=torch.empty(0))",
+    "torch.quantile(torch.arange(40.).view(4, 10).requires_grad_(), torch.tensor([0.33, 0.5]), 1)",
+    # fmax / fmin: NaN skipped, the first operand on a tie (signed zeros), no halving
+    "torch.fmax(p, q)", "torch.fmin(p, q)", "torch.signbit(torch.fmax(p, q))",
+    "torch.signbit(torch.fmin(p, q))", "p.fmax(torch.tensor(0.))", "torch.fmin(p, torch.ones(3))",
+    "torch.fmax(torch.tensor([1, 5]), torch.tensor([2., 1.]))",
+    "torch.fmin(torch.tensor([True]), torch.tensor([False]))", "torch.fmax(x, 2)",
+    "torch.fmax(x, x, out=torch.empty(2))", "hasattr(x, 'fmax_')",
+    "torch.fmax(p.detach(), q.detach(), out=torch.empty(0, dtype=torch.float64))",
+    # isposinf / isneginf / isreal
+    "torch.isposinf(torch.tensor([inf, -inf, nan, 1.]))", "torch.isneginf(torch.tensor([inf, -inf, nan]))",
+    "torch.isneginf(i)", "torch.isposinf(x, out=torch.empty(1, dtype=torch.bool))",
+    "torch.isneginf(x, out=torch.empty(2))", "torch.isreal(x)", "torch.isreal(torch.tensor(2))",
+    "torch.isreal(x, out=torch.empty(2))", "x.isposinf()",
+    # float_power: pow on float64 copies
+    "torch.float_power(x, 2.5)", "torch.float_power(i, 2)", "torch.float_power(x, i)",
+    "x.detach().clone().float_power_(2)", "x.detach().double().float_power_(2)",
+    "torch.float_power(2, 3)", "torch.float_power(x.detach(), 2, out=torch.empty(2))",
+    "torch.float_power(x.detach(), 2, out=torch.empty(2, dtype=torch.float64))",
+    "torch.float_power(x, 2, out=torch.empty(2, dtype=torch.float64))", "torch.float_power(2, x)",
+    "torch.float_power(x, x * 3)", "x.float_power(-0.5)", "torch.float_power(x, 'x')",
+    "torch.float_power(x, True)", "torch.float_power(x.double(), 2)",
+    # nanmedian: the lower median of what is not NaN
+    "m.nanmedian()", "m.nanmedian(1)", "torch.nanmedian(m, dim=0, keepdim=True)",
+    "torch.nanmedian(m[:2], 1)", "torch.nanmedian(torch.tensor([3, 1, 2, 2]))",
+    "torch.nanmedian(torch.tensor([]))", "torch.nanmedian(torch.tensor([nan, nan]))",
+    "torch.nanmedian(torch.tensor(2.))", "torch.nanmedian(torch.tensor(2.), 0)",
+    "m.nanmedian(keepdim=True)", "m.nanmedian(5)",
+    "torch.nanmedian(m.detach(), 1, out=(torch.empty(0), torch.empty(0, dtype=torch.long)))",
+    "torch.nanmedian(m.detach(), 1, out=(torch.empty(0), torch.empty(0)))",
+    "torch.nanmedian(torch.tensor([[1., 1., nan, 1.]]), 1)", "x.nanmedian(1)", "x.nanmedian()",
+    # float64 multiply-adds with infinities (the fused paths of add's alpha, lerp, addcmul)
+    "torch.tensor([1., 2., 3.], dtype=torch.float64).add(torch.tensor([inf, 1e308, -inf], dtype=torch.float64), alpha=-0.5)",
+    "torch.lerp(torch.tensor([1., 2., 3.], dtype=torch.float64), torch.tensor([inf, 1e308, -inf], dtype=torch.float64), 0.3)",
+    "torch.addcmul(torch.tensor([1., 2., 3.], dtype=torch.float64), torch.tensor([inf, 1e308, -inf], dtype=torch.float64), torch.tensor([1., 2., 3.], dtype=torch.float64), value=0.5)",
     # new (the legacy constructor), is_cpu, pin_memory, share_memory_ on a CPU-only build
     "x.new(torch.tensor([1., 2.]))", "x.new(2.5)", "x.new(2, dtype=torch.long)",
     "x.new(2, 3, requires_grad=True)", "x.new([1], dtype=torch.long)", "torch.arange(3).new([1.5])",
@@ -134,13 +198,19 @@ def _names(v):
     return names
 
 
+_NAN = float("nan")
+
+
 def _outcome(torch, call):
     x = torch.arange(6.).view(2, 3).requires_grad_()
     env = {"torch": torch, "x": x, "i": torch.arange(6).view(2, 3),
            "ix": torch.tensor([[2, 0, 1], [1, 1, 0]]),
            "v": torch.tensor(2., requires_grad=True), "s": torch.ones(2, 3, requires_grad=True),
            "w": torch.arange(1., 7.).view(2, 3),
-           "inf": float("inf"), "nan": float("nan")}
+           "inf": float("inf"), "nan": float("nan"),
+           "p": torch.tensor([1., _NAN, 3., -2., -0., 0., _NAN], requires_grad=True),
+           "q": torch.tensor([2., 1., _NAN, -2., 0., -0., _NAN]),
+           "m": torch.tensor([[1., _NAN, 3.], [2., 5., _NAN], [_NAN] * 3], requires_grad=True)}
     try:
         value = eval(call, env)
     except Exception as error:  # noqa: BLE001 - the words are what is compared
@@ -156,7 +226,7 @@ def _outcome(torch, call):
             (value * weights).sum().backward()
         except Exception as error:  # noqa: BLE001
             return repr(value), type(error).__name__, str(error)
-        grad = repr(x.grad)
+        grad = repr([v.grad for v in (x, env["p"], env["m"])])
     # an empty result's strides are gradrepl's numpy's (0, 0), torch's (1, 1): not compared
     return repr(value), value.stride() if value.numel() else None, _names(value), grad
 
@@ -170,21 +240,43 @@ def test_matches_torch(call):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
-@pytest.mark.parametrize("n", [5, 37, 1000])
-def test_logaddexp_bits_match_torch(dtype, n):
-    """torch's loop: SLEEF on whole vectors, the C library on the tail, half through float."""
+@pytest.mark.parametrize("n", [5, 37, 1000, 70001])
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2"])
+def test_logaddexp_bits_match_torch(name, dtype, n):
+    """torch's loop: SLEEF on whole vectors, the C library on the tail (each thread's chunk has
+    one from 32768 elements), half through float; logaddexp2's scaling fused with its add."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(n)
     a, b = (rng.normal(scale=5, size=n).astype(dtype) for _ in range(2))
     a[:3] = [np.inf, -np.inf, 0]
     b[:3] = [np.inf, -np.inf, np.inf]
-    want = torch.logaddexp(torch.from_numpy(a), torch.from_numpy(b)).numpy()
-    got = gt.logaddexp(gt.from_numpy(a), gt.from_numpy(b)).numpy()
+    ours, theirs = getattr(gt, name), getattr(torch, name)
+    want = theirs(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    got = ours(gt.from_numpy(a), gt.from_numpy(b)).numpy()
     assert got.tobytes() == want.tobytes()
     # transposed and broadcast operands walk the same loops
-    want = torch.logaddexp(torch.from_numpy(a[:4]).view(2, 2).t(), torch.from_numpy(b[:2])).numpy()
-    got = gt.logaddexp(gt.from_numpy(a[:4]).view(2, 2).t(), gt.from_numpy(b[:2])).numpy()
+    want = theirs(torch.from_numpy(a[:4]).view(2, 2).t(), torch.from_numpy(b[:2])).numpy()
+    got = ours(gt.from_numpy(a[:4]).view(2, 2).t(), gt.from_numpy(b[:2])).numpy()
     assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_quantile_bits_match_torch(interpolation, dtype):
+    """float32 ranks and lerp weights, NaN rows, every q in a grid, over each dim."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(5, 13)).astype(dtype)
+    a[1, 3] = a[4, [0, 5, 7]] = np.nan
+    q = np.linspace(0, 1, 23).astype(dtype)
+    for dim in (None, 0, 1, -1):
+        for name in ("quantile", "nanquantile"):
+            want = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(q), dim,
+                                        interpolation=interpolation).numpy()
+            got = getattr(gt, name)(gt.from_numpy(a), gt.from_numpy(q), dim,
+                                    interpolation=interpolation).numpy()
+            assert got.tobytes() == want.tobytes(), (name, dim)
 
 
 @pytest.mark.torch
@@ -199,6 +291,15 @@ def test_degrees_bits_match_torch(dtype):
 
 # ---------------------------------------------------------------------------------------------
 # Gradients against central differences (no torch needed)
+
+def _spread(values):
+    """The values moved apart (each at least 0.5 from the others), so that a central difference
+    never reorders them."""
+    order = np.argsort(values, axis=None, kind="stable")
+    spread = np.empty(values.size)
+    spread[order] = np.arange(values.size) * 0.5
+    return (spread.reshape(values.shape) + np.clip(values, -0.2, 0.2) * 0.5).astype(values.dtype)
+
 
 UNARY = {
     "deg2rad": (lambda a: gt.deg2rad(a) * a, None),
@@ -215,6 +316,13 @@ UNARY = {
     "index_fill_tensor": (lambda a: a.index_fill(1, gt.tensor([2, 2]), a[0, 1]) * a, None),
     "index_copy": (lambda a: a.index_copy(0, gt.tensor([1]), a[:1] * a[1:]), None),
     "fill_diagonal_": (lambda a: (a * a).fill_diagonal_(2.0) * a, None),
+    # distinct values away from each other: the sorted order does not move under the step
+    "quantile": (lambda a: gt.quantile(a, gt.tensor([0.3, 0.75], dtype=a.dtype), 1) * 2, _spread),
+    "quantile_all_midpoint": (lambda a: gt.quantile(a, 0.4, interpolation="midpoint"), _spread),
+    "nanquantile_dim0": (lambda a: a.nanquantile(0.5, 0, True) * a, _spread),
+    "nanmedian": (lambda a: a.nanmedian() * a, _spread),
+    "nanmedian_dim": (lambda a: a.nanmedian(1, True)[0] * a, _spread),
+    "float_power": (lambda a: gt.float_power(a, 3) + gt.float_power(2, a), None),
 }
 
 

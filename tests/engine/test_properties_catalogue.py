@@ -83,6 +83,12 @@ BINARY = {
     # |a| < b keeps trunc(a / b) at 0, away from fmod's jumps
     "fmod": (lambda a, b: T.fmod(a, b), lambda a, b: (a * 0.4, np.abs(b) + 1.0)),
     "logaddexp": (lambda a, b: T.logaddexp(a, b) * a, None),
+    "logaddexp2": (lambda a, b: T.logaddexp2(a, b) * a, None),
+    # fmax/fmin jump where the operands meet: kept apart
+    "fmax": (lambda a, b: T.fmax(a, b) * a, lambda a, b: (a, a + np.where(b > 0, 0.5, -0.5) + b)),
+    "fmin": (lambda a, b: T.fmin(a, b) * a, lambda a, b: (a, a + np.where(b > 0, 0.5, -0.5) + b)),
+    # torch masks the base's gradient where the exponent is 0: a jump in the second order
+    "float_power": (lambda a, b: T.float_power(a, b), lambda a, b: (np.abs(a) + 0.5, away_from(0)(b))),
     # copysign jumps at 0: both operands kept away from it
     "copysign": (lambda a, b: T.copysign(a, b) * a, lambda a, b: (away_from(0)(a), away_from(0)(b))),
 }

@@ -80,7 +80,7 @@ OPS: dict[str, Op] = {}
 def register(name: str, function: Callable, *, section: str, rows=(), in_torch=True,
              method=True, inplace=None, aliases=(), operators=None, summary="", out=False,
              out_dtype="cast", out_needs=None, inplace_rows=(), differentiable=True,
-             out_resize_warns=True, out_autograd_name=None) -> Op:
+             out_resize_warns=True, out_autograd_name=None, out_composite=False) -> Op:
     """Declare an op. Registering a name twice is a mistake, so it raises.
 
     ``out=True``: torch.<name> accepts ``out=``; the registry wraps the function to honour it
@@ -88,7 +88,9 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
     no derivative for the op (argmax, comparisons, nonzero, multinomial), so its out= also takes
     inputs that require grad. ``out_resize_warns=False``: torch resizes its out= silently.
     ``out_autograd_name``: the op whose out= form torch's autograd check names, for a composite
-    that writes ``out`` through another op (torch.diff's is ``sub``)."""
+    that writes ``out`` through another op (torch.diff's is ``sub``). ``out_composite``: torch
+    computes the op from others and copies the result into ``out`` (``CopyBackwards``), so
+    inputs that require grad are allowed (quantile)."""
     if name in OPS:
         raise ValueError(f"op {name!r} is registered twice")
     if inplace_rows and inplace is None:
@@ -104,7 +106,7 @@ def register(name: str, function: Callable, *, section: str, rows=(), in_torch=T
         function = with_out(name, function, results=out if isinstance(out, tuple) else int(out),
                             dtype_rule=out_dtype, needs=out_needs, differentiable=differentiable,
                             warns_on_resize=out_resize_warns, not_implemented=not_implemented,
-                            autograd_name=out_autograd_name)
+                            autograd_name=out_autograd_name, composite=out_composite)
     op = Op(name, function, section, tuple(rows), in_torch, method, inplace, tuple(aliases),
             dict(operators or {}), summary, out, out_needs, out_dtype, tuple(inplace_rows))
     for surface, surface_name in ((function, name), (op.method_callable(), name), (inplace, name + "_")):

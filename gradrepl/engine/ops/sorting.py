@@ -1,4 +1,4 @@
-"""Sorting and order statistics: sort, argsort, topk, kthvalue, median, mode, unique.
+"""Sorting and order statistics: sort, argsort, topk, kthvalue, median, nanmedian, mode, unique.
 
 The ones that return values and indices record one node whose gradient goes back to the
 indices it returned (torch's value_selecting_reduction_backward); ``median()`` over everything
@@ -48,6 +48,9 @@ MEDIAN_DIM = _selecting("median", "MedianBackward1")
 MODE = _selecting("mode", "ModeBackward0")
 MEDIAN = Primitive("median", "MedianBackward0", None, _evenly_distribute, inputs=("self",),
                    saves=("self", "result"))
+NANMEDIAN_DIM = _selecting("nanmedian", "NanmedianBackward1")
+NANMEDIAN = Primitive("nanmedian", "NanmedianBackward0", None, _evenly_distribute,
+                      inputs=("self",), saves=("self", "result"))
 
 
 def _sort_indices(a, dim, descending):
@@ -203,40 +206,58 @@ def _kth_among_ties(a, order, indices, dim, k):
     return np.moveaxis(chosen.reshape(shape), -1, dim)
 
 
-@torch_parsed("median")
-def median(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
-    """the lower median (of everything, or along dim with its index)"""
+def _lower_median(input, dim, keepdim, ignore_nan, rows, name):
+    """median and nanmedian: the lower median of everything (its gradient shared by the values
+    equal to it), or along dim with its index. median gives NaN where there is one (along dim: the
+    first NaN's index); nanmedian leaves NaN out, and is NaN only where all are NaN (index 0)."""
+    every, along = rows
     a = input._data
+    floating = a.dtype.kind == "f"
     if dim is NO_DIM:
         if keepdim is not NO_KEEPDIM:
             raise Unmatched  # keepdim alone: none of torch's overloads
 
-        flat = np.sort(a.reshape(-1))
-        if flat.size == 0:
-            value = np.array(np.nan, dtype=a.dtype)
-        elif a.dtype.kind == "f" and np.isnan(flat).any():
+        flat = a.reshape(-1)
+        if ignore_nan and floating:
+            flat = flat[~np.isnan(flat)]
+        flat = np.sort(flat)
+        if flat.size == 0 or (floating and np.isnan(flat).any()):
             value = np.array(np.nan, dtype=a.dtype)
         else:
             value = np.asarray(flat[(flat.size - 1) // 2])
-        return _median_all(input, value)
+        return wrap(every, value.astype(a.dtype)[()], (input,))
     check_types(("int", dim), ("bool", keepdim))
     keepdim = bool(keepdim)
     d = wrap_dim(dim, max(a.ndim, 1))
     if not a.ndim:
-        return _selected(MEDIAN_DIM, input, 0, keepdim, np.zeros((), np.int64), "median")
-    order = _sort_indices(a, d, False)
+        return _selected(along, input, 0, keepdim, np.zeros((), np.int64), name)
+    order = _sort_indices(a, d, False)  # NaN last, ties in index order (torch's comparator)
     n = a.shape[d]
-    pick = np.take(order, [(n - 1) // 2], axis=d)
-    if a.dtype.kind == "f":
+    if ignore_nan and floating:
+        # (size - NaNs - 1) / 2 in C++: all NaN gives 0, not -1
+        kept = n - np.isnan(a).sum(axis=d, keepdims=True)
+        pick = np.take_along_axis(order, np.maximum(kept - 1, 0) // 2, axis=d)
+    else:
+        pick = np.take(order, [(n - 1) // 2], axis=d)
+    if floating and not ignore_nan:
         nan = np.isnan(a)
         first_nan = np.expand_dims(np.argmax(nan, axis=d), d)
         pick = np.where(nan.any(axis=d, keepdims=True), first_nan, pick)
     pick = pick if keepdim else np.squeeze(pick, axis=d)
-    return _selected(MEDIAN_DIM, input, d, keepdim, pick.astype(np.int64), "median")
+    return _selected(along, input, d, keepdim, pick.astype(np.int64), name)
 
 
-def _median_all(input, value):
-    return wrap(MEDIAN, value.astype(input._data.dtype)[()], (input,))
+@torch_parsed("median")
+def median(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
+    """the lower median (of everything, or along dim with its index)"""
+    return _lower_median(input, dim, keepdim, False, (MEDIAN, MEDIAN_DIM), "median")
+
+
+@torch_parsed("nanmedian")
+def nanmedian(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
+    """the lower median of the values that are not NaN (of everything, or along dim with its
+    index)"""
+    return _lower_median(input, dim, keepdim, True, (NANMEDIAN, NANMEDIAN_DIM), "nanmedian")
 
 
 @torch_parsed("mode")
@@ -303,6 +324,12 @@ register("median", median, section=_S, rows=(MEDIAN, MEDIAN_DIM), out=2, out_nee
     # torch checks the indices first
     OutDtype("exact", "Expected tensor for argument #1 'indices' to have scalar type Long; but got {out_legacy} "
              "instead (while checking arguments for median)", output=1),
+    OutDtype("exact", "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but "
+             "type {out_legacy} does not equal {result_legacy} (while checking arguments for median)")))
+register("nanmedian", nanmedian, section=_S, rows=(NANMEDIAN, NANMEDIAN_DIM), out=2, out_needs=(1, "dim"),
+         out_dtype=(
+    OutDtype("exact", "Expected tensor for argument #1 'indices' to have scalar type Long; but got {out_legacy} "
+             "instead (while checking arguments for median)", output=1),  # torch's own words
     OutDtype("exact", "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but "
              "type {out_legacy} does not equal {result_legacy} (while checking arguments for median)")))
 register("mode", mode, section=_S, rows=(MODE,), out=2, out_dtype=(
