@@ -71,6 +71,13 @@ def _bytes_of(owner: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(owner).reshape(-1).view(np.uint8)
 
 
+def _wrapped(index, size: int) -> int:
+    """An element's position from an index that may count from the end, in torch's words."""
+    if not -size <= index < size:
+        raise IndexError(f"index {index} out of range for storage of size {size}")
+    return int(index) % size
+
+
 class UntypedStorage:
     """The bytes of one piece of memory."""
 
@@ -114,10 +121,7 @@ class UntypedStorage:
     def _index(self, index) -> int:
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise TypeError(f"can't index a torch.UntypedStorage with {type(index).__name__}")
-        size = self.nbytes()
-        if not -size <= index < size:
-            raise IndexError(f"index {index} out of range for storage of size {size}")
-        return int(index) % size
+        return _wrapped(index, self.nbytes())
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -245,10 +249,7 @@ class TypedStorage:
             raise RuntimeError("slices are only supported in UntypedStorage.__getitem__")
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise RuntimeError(f"can't index a {type(self)} with {type(index)}")
-        size = self._size()
-        if not -size <= index < size:
-            raise IndexError(f"index {index} out of range for storage of size {size}")
-        return int(index) % size
+        return _wrapped(index, self._size())
 
     def __getitem__(self, index):
         warn_user_once(_TYPED_DEPRECATED)

@@ -20,6 +20,7 @@ import numpy as np
 from gradrepl.engine.keywords import Unmatched, check_types, torch_parsed
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
+from gradrepl.engine.ops.shape_more import broadcast_tensors
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 
 _S = "reduction"
@@ -108,7 +109,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         ranks.masked_fill_(ranks < 0, 0)
     else:
         last = size - 1
-        scaled, has_nan = _broadcast(q * last, values.isnan().any(-1, True))
+        scaled, has_nan = broadcast_tensors(q * last, values.isnan().any(-1, True))
         ranks = scaled.masked_fill(has_nan, last)
     if interpolation in _ROUND:
         getattr(ranks, _ROUND[interpolation])()
@@ -121,12 +122,6 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     if q.ndim == 0:
         return result.squeeze_(-1)
     return result.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
-
-
-def _broadcast(a, b):
-    from gradrepl.engine.ops.shape_more import broadcast_tensors
-
-    return broadcast_tensors(a, b)
 
 
 def _out_checks(input, q, dim=None, keepdim=False, *, interpolation="linear"):
