@@ -249,3 +249,40 @@ def test_in_place_only_rows_are_what_the_in_place_form_records(entry):
         recorded.add(type(getattr(x, entry.name + "_")(other).grad_fn).__name__)
     assert recorded == set(entry.inplace_grad_fn_names)
     assert not entry.grad_fn_names  # the out-of-place op records nothing
+
+
+def _samples_of_signatures():
+    import functools
+
+    def plain(a, b=1, *, dim=None): ...
+    def starred(x, *rest, keepdim=False, **options): ...
+    def positional(x, /, dim, *args): ...
+    def keywords(**kwargs): ...
+    def with_locals(x):
+        dim = x  # a local, not a parameter
+        return dim
+
+    @functools.wraps(plain)
+    def wrapper(*args, **kwargs): ...
+
+    def signed(x): ...
+    signed.__signature__ = inspect.signature(plain)
+    return [plain, starred, positional, keywords, with_locals, wrapper, signed, lambda dim, *a: 0,
+            functools.partial(plain, 1), len, np.add, Tensor.sum]
+
+
+def test_parameter_names_from_code_are_inspects():
+    """with_numpy_names reads a plain function's parameter names from its code object: the same
+    set inspect.signature lists, for every surface the engine made and some odd signatures;
+    wrappers, __signature__, partials and builtins are left to inspect."""
+    functions = list(registry._WITH_NUMPY_NAMES) + _samples_of_signatures()
+    read = 0
+    for function in functions:
+        names = registry._parameter_name_set(function)
+        if names is None:
+            assert (type(function) is not type(_samples_of_signatures) or "__wrapped__" in vars(function)
+                    or "__signature__" in vars(function)), function
+            continue
+        read += 1
+        assert names == set(inspect.signature(function).parameters), function
+    assert read > 250  # most surfaces take the short route
