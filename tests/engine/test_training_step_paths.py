@@ -321,7 +321,7 @@ def test_split_chain_matches_the_numpy_chain(monkeypatch, k, n, split_steps, kin
     numpy's chain (FEW_LANES = 0) and the short chain's Python floats: the same bits and the same
     warnings, on ordinary values, exact midpoint sums (few-bit operands), sums below the normal
     range, and overflow, inf, nan and signed zeros planted where hypothesis puts them
-    (SPLIT_STEPS lowered so short chains split too; k from 256 sums two halves, as MKL's two
+    (SPLIT_STEPS, steps per lane, lowered so short chains split too; k from 256 sums two halves, as MKL's two
     threads)."""
     import warnings
 

@@ -63,11 +63,14 @@ _GEMV_LANES = 16  # MKL's AVX-512 float vector
 _GEMV_ROW_BLOCK = 4
 _GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
 # a row times at most this many columns is computed in Python floats: a chain of fewer than
-# SPLIT_STEPS steps by few_lanes.fma_chain, a longer one by few_lanes.fma_chain_split (faster
-# from about 16 steps on: 3 lanes of 200 steps 0.13 ms against 0.5 ms, and numpy's steps 1 ms);
-# FEW_LANES = 0 sends every chain through numpy (the tests compare)
+# SPLIT_STEPS steps per lane by few_lanes.fma_chain (struct's rounding of all lanes per step),
+# a longer one by few_lanes.fma_chain_split (Veltkamp's rounding, one loop per lane, ~15 us of
+# numpy screening per call). Measured on Intel (CPU time, m-replay in docs/benchmarks.md): the
+# split is slower up to ~40 steps on 1 lane, ~60 on 2, ~100-150 on 3, still at 200 on 6 lanes,
+# and faster beyond (1 lane, 200 steps: 85 against 155 us); FEW_LANES = 0 sends every chain
+# through numpy (the tests compare)
 FEW_LANES = 6
-SPLIT_STEPS = 16
+SPLIT_STEPS = 40
 # a gemv of at most this many products is computed in Python floats (few_lanes.gemv); 0: numpy
 GEMV_FEW_PRODUCTS = 32
 
@@ -275,7 +278,7 @@ def _chain_values(a, b):
     call, not per element). If a sum may have rounded twice, the chain runs again with each
     step screened (``_fma_chain``); ``fused.DEFERRED = False`` always takes that path. A row times
     a few columns (``FEW_LANES``) runs its steps in Python floats (``few_lanes.fma_chain``, or
-    ``few_lanes.fma_chain_split`` from ``SPLIT_STEPS`` steps on: the same arithmetic), handing back to the numpy steps anything it cannot vouch for; its result
+    ``few_lanes.fma_chain_split`` from ``SPLIT_STEPS`` steps per lane on: the same arithmetic), handing back to the numpy steps anything it cannot vouch for; its result
     comes back as the ``array('f')`` of the row's n values (``_chain`` makes it an array).
     """
     m, k = a.shape
@@ -283,7 +286,7 @@ def _chain_values(a, b):
     if not fused.DEFERRED or fused.EXACT_EVERYWHERE or k < 2 or k * m * n > _CHAIN_IN_ONE_GO:
         return _fma_chain(a, b)
     if m == 1 and n <= FEW_LANES:
-        if k < SPLIT_STEPS:
+        if k < SPLIT_STEPS * n:
             few = few_lanes.fma_chain(a[0].tolist(), b.tolist())
         else:
             few = few_lanes.fma_chain_split(a[0], b)
