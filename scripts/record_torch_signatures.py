@@ -109,6 +109,9 @@ ONE_OVERLOAD = {
     "Tensor.bincount": "(Tensor weights = None, int minlength = 0)",
     "histc": "(Tensor input, int bins = 100, Number min = 0, Number max = 0, *, Tensor out = None)",
     "Tensor.histc": "(int bins = 100, Number min = 0, Number max = 0)",
+    # session 11 (m-ops)
+    "logcumsumexp": "(Tensor input, int dim, *, Tensor out = None)",
+    "Tensor.logcumsumexp": "(int dim)",
     "triu_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
 }
 

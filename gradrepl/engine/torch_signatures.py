@@ -21,6 +21,7 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
  'Tensor.histc': ['(int bins = 100, Number min = 0, Number max = 0)'],
  'Tensor.hsplit': ['(int sections)', '(tuple of ints indices)'],
  'Tensor.le': ['(Tensor other)', '(Number other)'],
+ 'Tensor.logcumsumexp': ['(int dim)'],
  'Tensor.logsumexp': ['(tuple of ints dim, bool keepdim = False)'],
  'Tensor.lt': ['(Tensor other)', '(Number other)'],
  'Tensor.max': ['()', '(Tensor other)', '(int dim, bool keepdim = False)'],
@@ -117,6 +118,7 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
               '(Number start, Number end, int steps, *, Tensor out = None, torch.dtype dtype = '
               'None, torch.layout layout = None, torch.device device = None, bool pin_memory = '
               'False, bool requires_grad = False)'],
+ 'logcumsumexp': ['(Tensor input, int dim, *, Tensor out = None)'],
  'logspace': ['(Tensor start, Tensor end, int steps, float base = 10.0, *, Tensor out = None, '
               'torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, '
               'bool pin_memory = False, bool requires_grad = False)',
