@@ -77,6 +77,9 @@ CALLS = {
     "isin": lambda **k: torch.isin(torch.ones(2), torch.ones(2), **k),
     "searchsorted": lambda **k: torch.searchsorted(torch.ones(2), torch.ones(2), **k),
     "bucketize": lambda **k: torch.bucketize(torch.ones(2), torch.ones(2), **k),
+    # session 11 (m-ops)
+    **{name: (lambda name: lambda **k: getattr(torch, name)(torch.ones(2), **k))(name)
+       for name in ("trapezoid", "trapz", "cumulative_trapezoid")},
 }
 
 # torch has one overload for these, so it never lists it: its parser's own complaints

@@ -79,6 +79,8 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
  'count_nonzero': ['(Tensor input, int dim = None)', '(Tensor input, tuple of ints dim)'],
  'cumprod': ['(Tensor input, int dim, *, torch.dtype dtype = None, Tensor out = None)'],
  'cumsum': ['(Tensor input, int dim, *, torch.dtype dtype = None, Tensor out = None)'],
+ 'cumulative_trapezoid': ['(Tensor y, Tensor x, *, int dim = -1)',
+                          '(Tensor y, *, Number dx = 1, int dim = -1)'],
  'diff': ['(Tensor input, int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None, *, '
           'Tensor out = None)'],
  'dist': ['(Tensor input, Tensor other, Number p = 2)'],
@@ -219,6 +221,9 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
          'Tensor out = None)'],
  'take_along_dim': ['(Tensor input, Tensor indices, int dim = None, *, Tensor out = None)'],
  'transpose': ['(Tensor input, int dim0, int dim1)'],
+ 'trapezoid': ['(Tensor y, Tensor x, *, int dim = -1)',
+               '(Tensor y, *, Number dx = 1, int dim = -1)'],
+ 'trapz': ['(Tensor y, *, float dx = 1, int dim = -1)', '(Tensor y, Tensor x, *, int dim = -1)'],
  'tril_indices': ['(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout '
                   'layout = None, torch.device device = None, bool pin_memory = False)'],
  'triu_indices': ['(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout '

@@ -1,0 +1,161 @@
+"""trapezoid (trapz) and cumulative_trapezoid, cov and corrcoef: composites, recorded op by op in
+the order ATen's Integration.cpp and Correlation.cpp compose them, so that the values, the graph
+(``MulBackward1`` over ``SubBackward0``, ``SumBackward1``, ``SelectBackward0`` ...) and the
+gradients are torch's.
+
+- trapezoid with a spacing ``dx``: ``(y.sum(dim) - (y[0] + y[-1]) * 0.5) * dx``; with sample
+  points ``x``: ``((y[:-1] + y[1:]) * (x[1:] - x[:-1])).sum(dim) / 2``; an empty dim gives zeros
+  of y's dtype;
+- cumulative_trapezoid: ``(dx / 2 * (y[:-1] + y[1:])).cumsum(dim)``, or with ``x``
+  ``((y[:-1] + y[1:]) * dx).cumsum(dim) / 2``;
+- cov: the weighted mean of each row, ``(in - avg) @ (w * (in - avg)).T / norm_factor``,
+  squeezed; corrcoef divides it by the square roots of its diagonal (a column view, then a row
+  view) and clips to [-1, 1].
+Numbers multiply and divide as C++ Scalars (``MulBackward1``, ``DivBackward1``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradrepl.engine.keywords import Unmatched, check_types, torch_parsed
+from gradrepl.engine.ops.registry import register
+from gradrepl.engine.ops.scalar_arith import div_scalar, mul_scalar
+from gradrepl.engine.tensor import Tensor, wrap_dim
+
+
+def _ops():
+    from gradrepl.engine import ops
+
+    return ops
+
+
+def _floating(t) -> bool:
+    return t._data.dtype.kind == "f"
+
+
+def _times(t, number):
+    """t * number as ATen's C++ multiplies by a Scalar (MulBackward1); integers promote."""
+    return mul_scalar(t, number) if _floating(t) else _ops().mul(t, number)
+
+
+def _divided(t, number):
+    return div_scalar(t, number) if _floating(t) else _ops().div(t, number)
+
+
+def _number_times(number, t):
+    return mul_scalar(t, number) if _floating(t) else _ops().mul(number, t)
+
+
+def _dx_number(dx, name):
+    """A Scalar dx as torch's parser takes it (a number, or a 0-d tensor's value)."""
+    if isinstance(dx, Tensor):
+        if dx.ndim != 0:
+            raise Unmatched
+        dx = dx.item()
+    if isinstance(dx, (bool, np.bool_)) or isinstance(dx, (complex, np.complexfloating)):
+        raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+    if not isinstance(dx, (int, float, np.integer, np.floating)):
+        raise Unmatched
+    return float(dx)
+
+
+def _spacing(y, x, dim, name):
+    """x viewed against y (ATen: a vector along dim, fewer dims padded in front), differenced."""
+    ops = _ops()
+    if x._data.dtype == np.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        sizes = [1] * y.ndim
+        sizes[dim] = x.shape[0]
+        x = x.view(*sizes)
+    elif x.ndim < y.ndim:
+        x = x.view(*([1] * (y.ndim - x.ndim) + list(x.shape)))
+    n = x.shape[dim]
+    return ops.sub(ops.narrow(x, dim, min(n, 1), max(n - 1, 0)), ops.narrow(x, dim, 0, max(n - 1, 0)))
+
+
+def _pairs(y, dim):
+    ops = _ops()
+    n = y.shape[dim]  # y[:-1] + y[1:] (both empty for an empty dim, as torch's slices)
+    return ops.add(ops.narrow(y, dim, 0, max(n - 1, 0)), ops.narrow(y, dim, min(n, 1), max(n - 1, 0)))
+
+
+def _integrate(y, x, dx, dim, name, cumulative):
+    ops = _ops()
+    check_types(("Tensor", y), ("int", dim))
+    if x is not None:
+        if dx is not None or not isinstance(x, Tensor):
+            raise Unmatched
+        d = wrap_dim(dim, y.ndim)
+        if y._data.dtype == np.bool_:
+            raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+        if not cumulative and y.shape[d] == 0:
+            return _zeros_except(y, d)
+        spacing = _spacing(y, x, d, name)
+        if cumulative:
+            return _divided(ops.cumsum(ops.mul(_pairs(y, d), spacing), d), 2.0)
+        return _divided(ops.sum(ops.mul(_pairs(y, d), spacing), d), 2.0)
+    dx = 1.0 if dx is None else dx
+    if cumulative:
+        if y.ndim == 0:
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        d = wrap_dim(dim, y.ndim)
+        if y._data.dtype == np.bool_:
+            raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+        dx = _dx_number(dx, name)
+        return ops.cumsum(_number_times(dx / 2.0, _pairs(y, d)), d)
+    if y.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = wrap_dim(dim, y.ndim)
+    if y.shape[d] == 0:
+        return _zeros_except(y, d)
+    if y._data.dtype == np.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    dx = _dx_number(dx, name)
+    ends = _times(ops.add(ops.select(y, d, 0), ops.select(y, d, -1)), 0.5)
+    return _times(ops.sub(ops.sum(y, d), ends), dx)
+
+
+def _zeros_except(y, dim):
+    from gradrepl.engine.dtypes import from_numpy_dtype
+    from gradrepl.engine.factories import zeros
+
+    shape = [n for i, n in enumerate(y.shape) if i != dim]
+    return zeros(*shape, dtype=from_numpy_dtype(y._data.dtype))
+
+
+@torch_parsed("trapezoid", method=False)
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """the integral of y along dim by the trapezoid rule, at sample points x or spacing dx"""
+    return _integrate(y, x, dx, dim, "trapezoid", cumulative=False)
+
+
+@torch_parsed("trapz", method=False)
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """trapezoid's older name"""
+    return _integrate(y, x, dx, dim, "trapezoid", cumulative=False)
+
+
+@torch_parsed("cumulative_trapezoid", method=False)
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """the running integral of y along dim by the trapezoid rule (one value fewer than y)"""
+    return _integrate(y, x, dx, dim, "cumulative_trapezoid", cumulative=True)
+
+
+def _integration_rows():
+    from gradrepl.engine.ops.arithmetic import ADD, MUL, SUB
+    from gradrepl.engine.ops.cumulative import CUMSUM
+    from gradrepl.engine.ops.reductions import SUM_DIM
+    from gradrepl.engine.ops.scalar_arith import DIV_SCALAR, MUL_SCALAR
+
+    return (MUL_SCALAR, SUB, SUM_DIM, ADD, MUL, DIV_SCALAR), (CUMSUM, MUL_SCALAR, ADD, MUL, DIV_SCALAR)
+
+
+_TRAPEZOID_ROWS, _CUMULATIVE_ROWS = _integration_rows()
+for _function in (trapezoid, trapz):
+    register(_function.__name__, _function, section="reduction", method=False, rows=_TRAPEZOID_ROWS)
+register("cumulative_trapezoid", cumulative_trapezoid, section="reduction", method=False,
+         rows=_CUMULATIVE_ROWS)
