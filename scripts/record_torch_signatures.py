@@ -115,6 +115,10 @@ ONE_OVERLOAD = {
     # session 11 (m-ops)
     "logcumsumexp": "(Tensor input, int dim, *, Tensor out = None)",
     "Tensor.logcumsumexp": "(int dim)",
+    "cov": "(Tensor input, *, int correction = 1, Tensor fweights = None, Tensor aweights = None)",
+    "Tensor.cov": "(*, int correction = 1, Tensor fweights = None, Tensor aweights = None)",
+    "corrcoef": "(Tensor input)",
+    "Tensor.corrcoef": "()",
     "triu_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
 }
 

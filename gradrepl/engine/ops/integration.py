@@ -159,3 +159,127 @@ for _function in (trapezoid, trapz):
     register(_function.__name__, _function, section="reduction", method=False, rows=_TRAPEZOID_ROWS)
 register("cumulative_trapezoid", cumulative_trapezoid, section="reduction", method=False,
          rows=_CUMULATIVE_ROWS)
+
+
+# ---------------------------------------------------------------------------------------------
+# cov and corrcoef (Correlation.cpp)
+
+def _is_true(t) -> bool:
+    from gradrepl.engine.grad_mode import no_grad
+
+    with no_grad():
+        return bool(t.item())
+
+
+def _check_weights(w, kind, observations):
+    from gradrepl.engine.dtypes import scalar_type_name
+
+    if w.ndim > 1:
+        raise RuntimeError(f"cov(): expected {kind} to have one or fewer dimensions but got {kind} "
+                           f"with {w.ndim} dimensions")
+    wanted = "iu" if kind == "fweights" else "f"
+    if w._data.dtype.kind not in wanted:
+        raise RuntimeError(f"cov(): expected {kind} to have "
+                           f"{'integral' if kind == 'fweights' else 'floating point'} dtype but got "
+                           f"{kind} with {scalar_type_name(w._data.dtype)} dtype")
+    if w.numel() != observations:
+        raise RuntimeError(f"cov(): expected {kind} to have the same numel as there are "
+                           f"observations in the input but got {w.numel()} != {observations}")
+    if observations and not _is_true(w.min().ge(0)):
+        raise RuntimeError(f"cov(): {kind} cannot be negative")
+
+
+def _long_scalar(value):
+    from gradrepl.engine.factories import tensor
+    from gradrepl.engine.dtypes import int64
+
+    return tensor(value, dtype=int64)
+
+
+@torch_parsed("cov")
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """the covariance matrix of the rows of input (variables) over its columns (observations),
+    with frequency weights `fweights` and observation weights `aweights`"""
+    from gradrepl.engine.dtypes import float32
+    from gradrepl.engine.warn import warn_user
+
+    ops = _ops()
+    check_types(("Tensor", input), ("int", correction))
+    for weights in (fweights, aweights):
+        if weights is not None and not isinstance(weights, Tensor):
+            raise Unmatched
+    if input.ndim > 2:
+        raise RuntimeError("cov(): expected input to have two or fewer dimensions but got an input "
+                           f"with {input.ndim} dimensions")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    rows = input.view(1, -1) if input.ndim < 2 else input
+    observations = rows.shape[1]
+    w = None
+    if fweights is not None:
+        _check_weights(fweights, "fweights", observations)
+        w = fweights
+    if aweights is not None:
+        _check_weights(aweights, "aweights", observations)
+        w = aweights if w is None else ops.mul(w, aweights)
+    w_sum = ops.sum(w) if w is not None else _long_scalar(observations)
+    if w is not None and not _is_true(w_sum.ne(0)):
+        raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    average = ops.div(ops.sum(ops.mul(rows, w) if w is not None else rows, 1), w_sum)
+    if w is None:
+        norm_factor = _long_scalar(observations - correction)
+    elif correction == 0:
+        norm_factor = w_sum
+    elif aweights is None:
+        norm_factor = ops.sub(w_sum, correction)
+    elif fweights is None and observations == 1 and correction == 1:
+        norm_factor = _long_scalar(0)
+    else:
+        norm_factor = ops.sub(w_sum, ops.div(_times(ops.sum(ops.mul(w, aweights)), correction),
+                                             w_sum))
+    if _is_true(norm_factor.le(0)):
+        warn_user("cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                  "number of observations. (Triggered internally at /__w/pytorch/pytorch/aten/src/"
+                  "ATen/native/Correlation.cpp:129.)", UserWarning)
+        norm_factor.zero_()
+    if observations == 1 and (fweights is None) != (aweights is None):
+        rows.zero_()  # ATen zeroes the input itself here
+        if rows._data.dtype.kind in "biu":
+            rows = rows.to(float32)
+    else:
+        rows = ops.sub(rows, average.unsqueeze(1))
+    weighted = ops.mul(rows, w) if w is not None else rows
+    return ops.div(ops.mm(rows, weighted.t()), norm_factor).squeeze()
+
+
+@torch_parsed("corrcoef")
+def corrcoef(input):
+    """the Pearson correlation coefficients of the rows of input (cov over the product of the
+    standard deviations), clipped to [-1, 1]"""
+    ops = _ops()
+    check_types(("Tensor", input))
+    if input.ndim > 2:
+        raise RuntimeError("corrcoef(): expected input to have two or fewer dimensions but got an "
+                           f"input with {input.ndim} dimensions")
+    c = cov(input)
+    if c.ndim == 0:
+        return ops.div(c, c)
+    deviations = ops.sqrt(c.diagonal())
+    c = ops.div(c, deviations.view(-1, 1))
+    c = ops.div(c, deviations.view(1, -1))
+    return ops.clip(c, -1, 1)
+
+
+def _correlation_rows():
+    from gradrepl.engine.ops.arithmetic import DIV, MUL, SUB
+    from gradrepl.engine.ops.clamp import CLAMP
+    from gradrepl.engine.ops.linalg import MM
+    from gradrepl.engine.ops.reductions import SUM_DIM
+    from gradrepl.engine.ops.shape import SQUEEZE_ALL
+
+    return (SQUEEZE_ALL, DIV, MM, SUB, MUL, SUM_DIM), (CLAMP, DIV, SQUEEZE_ALL, MM, SUB)
+
+
+_COV_ROWS, _CORRCOEF_ROWS = _correlation_rows()
+register("cov", cov, section="reduction", rows=_COV_ROWS)
+register("corrcoef", corrcoef, section="reduction", rows=_CORRCOEF_ROWS)
