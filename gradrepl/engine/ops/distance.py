@@ -15,6 +15,7 @@ from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.registry import register
 from gradrepl.engine.ops.scalar_arith import _as_dtype
 from gradrepl.engine.ops.statistics import NORM
+from gradrepl.engine.tensor import Tensor
 
 ADD_SCALAR = Primitive("add", "AddBackward1", lambda a, s: a + _as_dtype(a, s),
                        inputs=("self",), params=("other",),
@@ -342,7 +343,13 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if compute_mode not in _MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     mode = _MODES[compute_mode]
-    check_types(("Tensor", x1), ("Tensor", x2), ("float", p))
+    check_types(("Tensor", x1), ("Tensor", x2))
+    if isinstance(p, Tensor) and p.ndim == 0:
+        p = p.item()
+    if not isinstance(p, (bool, int, float, np.integer, np.floating)):
+        from gradrepl.engine.errors import python_type_name
+
+        raise TypeError(f"cdist(): argument 'p' (position 3) must be float, not {python_type_name(p)}")
     p = float(p)
     if x1.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
@@ -358,10 +365,27 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if not p >= 0:
         raise RuntimeError("cdist only supports non-negative p values")
     rows1, rows2 = x1.shape[-2], x2.shape[-2]
+    try:
+        batch = tuple(np.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2])))
+    except ValueError:
+        from gradrepl.engine.ops.promotion import raise_broadcast_error
+
+        raise_broadcast_error(np.empty(x1.shape[:-2]), np.empty(x2.shape[:-2]))
     euclidean = p == 2 and (mode == 1 or (mode == 0 and (rows1 > 25 or rows2 > 25)))
-    if x1.numel() == 0 or x2.numel() == 0 or not euclidean:
+    dtype1, dtype2 = x1._data.dtype, x2._data.dtype
+    if euclidean and x1.numel() and x2.numel():
+        if dtype1 != dtype2:  # the matrix product's check
+            from gradrepl.engine.dtypes import CPP_TYPE_NAMES
+
+            raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                               f"{CPP_TYPE_NAMES[dtype1.name]} != {CPP_TYPE_NAMES[dtype2.name]}")
+    else:
+        if dtype1 not in _SQUARES_UNROLLED:  # the kernel is compiled for float and double
+            raise NotImplementedError(f"\"cdist\" not implemented for '{scalar_type_name(dtype1)}'")
+        if dtype1 != dtype2 and x1.numel() and x2.numel():
+            raise RuntimeError(f"expected scalar type {scalar_type_name(dtype1)} but found "
+                               f"{scalar_type_name(dtype2)}")
         return apply(CDIST, (x1, x2), (p, mode))
-    batch = tuple(np.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2])))
     product = int(np.prod(batch, dtype=np.int64))
     if product != 1:
         x1 = x1.expand(*batch, rows1, x1.shape[-1]).contiguous().view(product, rows1, -1)
