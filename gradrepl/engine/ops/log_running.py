@@ -56,7 +56,7 @@ def _forward(a, dim):
     for i in range(moved.shape[0]):
         running = _log_add_exp(moved[i].reshape(-1), running)
         out[i] = running.reshape(moved.shape[1:])
-    return np.moveaxis(out, 0, dim)
+    return np.ascontiguousarray(np.moveaxis(out, 0, dim))
 
 
 def _backward(F, g, inputs, out, params, needs):

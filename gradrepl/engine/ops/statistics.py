@@ -192,13 +192,14 @@ def _norm_backward(F, g, inputs, out, params, needs):
         return (F.sign(x) * F.where(tied, share, 0.0),)
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** negative: masked below
         if p < 1:  # torch masks |x| ** (p - 1) where x is 0, and scales by norm ** (1 - p)
-            magnitude = (x * F.sign(x)) ** (p - 1)
+            # (F.pow: torch's pow kernel, whose x ** 0.5 is a square root, numpy's is not)
+            magnitude = F.pow(x * F.sign(x), p - 1)
             zero = np.asarray(_data(x)) == 0
-            return (F.sign(x) * F.where(zero, 0.0, magnitude) * g * norm ** (1 - p),)
-        scale = F.where(norm_data == 0, 0.0, g / norm ** (p - 1))
+            return (F.sign(x) * F.where(zero, 0.0, magnitude) * g * F.pow(norm, 1 - p),)
+        scale = F.where(norm_data == 0, 0.0, g / F.pow(norm, p - 1))
         if p < 2:  # sgn(x) * |x| ** (p - 1): no 0 * inf at x = 0
-            return (F.sign(x) * (x * F.sign(x)) ** (p - 1) * scale,)
-        return (x * (x * F.sign(x)) ** (p - 2) * scale,)
+            return (F.sign(x) * F.pow(x * F.sign(x), p - 1) * scale,)
+        return (x * F.pow(x * F.sign(x), p - 2) * scale,)
 
 
 NORM = Primitive("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_backward,
