@@ -77,6 +77,9 @@ CALLS = {
     "isin": lambda **k: torch.isin(torch.ones(2), torch.ones(2), **k),
     "searchsorted": lambda **k: torch.searchsorted(torch.ones(2), torch.ones(2), **k),
     "bucketize": lambda **k: torch.bucketize(torch.ones(2), torch.ones(2), **k),
+    # session 11 (m-ops)
+    **{name: (lambda name: lambda **k: getattr(torch, name)(torch.ones(2), **k))(name)
+       for name in ("trapezoid", "trapz", "cumulative_trapezoid")},
 }
 
 # torch has one overload for these, so it never lists it: its parser's own complaints
@@ -109,6 +112,13 @@ ONE_OVERLOAD = {
     "Tensor.bincount": "(Tensor weights = None, int minlength = 0)",
     "histc": "(Tensor input, int bins = 100, Number min = 0, Number max = 0, *, Tensor out = None)",
     "Tensor.histc": "(int bins = 100, Number min = 0, Number max = 0)",
+    # session 11 (m-ops)
+    "logcumsumexp": "(Tensor input, int dim, *, Tensor out = None)",
+    "Tensor.logcumsumexp": "(int dim)",
+    "cov": "(Tensor input, *, int correction = 1, Tensor fweights = None, Tensor aweights = None)",
+    "Tensor.cov": "(*, int correction = 1, Tensor fweights = None, Tensor aweights = None)",
+    "corrcoef": "(Tensor input)",
+    "Tensor.corrcoef": "()",
     "triu_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
 }
 

@@ -64,6 +64,21 @@ CASES = {
     "dist": [("dist", lambda T, a, b: T.dist(a, b), [M, (4,)]),
              ("dist_3", lambda T, a, b: a.dist(b, 3), [M, M])],
     "cartesian_prod": [("cartesian_prod", lambda T, a, b: T.cartesian_prod(a, b), [(3,), (2,)])],
+    # session 11 (m-ops)
+    "trapezoid": [("trapezoid", lambda T, a: T.trapezoid(a, dx=0.5), [M]),
+                  ("trapezoid_x", lambda T, a, x: T.trapezoid(a, x), [M, (4,)])],
+    "trapz": [("trapz", lambda T, a: T.trapz(a), [M])],
+    "cumulative_trapezoid": [("cumulative_trapezoid", lambda T, a: T.cumulative_trapezoid(a), [M]),
+                             ("cumulative_trapezoid_x",
+                              lambda T, a, x: T.cumulative_trapezoid(a, x, dim=0), [M, (3, 1)])],
+    "logcumsumexp": [("logcumsumexp", lambda T, a: a.logcumsumexp(1), [M])],
+    "cov": [("cov", lambda T, a: a.cov(), [M]),
+            ("cov_aweights", lambda T, a, w: T.cov(a, aweights=w.abs()), [M, (4,)])],
+    "corrcoef": [("corrcoef", lambda T, a: T.corrcoef(a), [M])],
+    "cdist": [("cdist", lambda T, a, b: T.cdist(a, b), [M, (2, 4)]),
+              ("cdist_3", lambda T, a, b: T.cdist(a, b, 3), [M, (2, 4)]),
+              ("cdist_mm", lambda T, a, b: T.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+               [M, (2, 4)])],
 }
 # views of their input (their in-place changes are issue 8's), or no gradient at all
 VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadcast_tensors",

@@ -23,6 +23,7 @@ from gradrepl.engine.ops import inplace_views  # noqa: F401  (after shape_more: 
 from gradrepl.engine.ops import einsum, linalg_decomp, linalg_norms, linalg_products  # noqa: F401
 from gradrepl.engine.ops import nan_aware, quantiles, sampling  # noqa: F401
 from gradrepl.engine.ops import searching, shape_extra  # noqa: F401  (session 10: l-more)
+from gradrepl.engine.ops import integration, log_running  # noqa: F401  (session 11: m-ops)
 from gradrepl.engine.ops import registry
 from gradrepl.engine.ops.conversion import detach_, to_dtype  # noqa: F401
 from gradrepl.engine.ops.indexing import getitem  # noqa: F401

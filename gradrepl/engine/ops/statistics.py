@@ -62,8 +62,47 @@ def _norm_forward(a, p, dims, keepdim, dtype):
     elif p == 0:
         out = np.sum(magnitude != 0, axis=axes, keepdims=keepdim).astype(work.dtype)
     else:
-        out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+        out = _general_p(magnitude, p, dims if a.ndim else (), keepdim)
     return np.asarray(out).astype(dtype or a.dtype)
+
+
+def _general_p(magnitude, p, dims, keepdim):
+    """ATen's NormOps through binary_kernel_reduce: per result, the C library's
+    ``pow(|x|, p)`` of each reduced element added in the input's memory order, one at a time, in
+    the accumulation type (float for float and half, double for double), then
+    ``pow(total, 1 / p)`` (1 / p computed in that type); one element per result is |x| itself,
+    as torch gives it (measured). One thread's order: ATen splits a
+    reduction to one value of 32768 elements or more between threads, which is not copied."""
+    from gradrepl.engine.float_math import libm
+
+    work = np.asarray(magnitude)
+    exponent = work.dtype.type(p)
+    ndim = work.ndim
+    reduced = sorted({d % ndim for d in dims}) if ndim else []
+    kept = [d for d in range(ndim) if d not in reduced]
+    # the reduced dims in memory order: the largest stride first, the innermost last
+    reduced.sort(key=lambda d: -abs(work.strides[d]) if work.shape[d] > 1 else 0)
+    moved = np.transpose(work, kept + reduced) if ndim else work.reshape(())
+    kept_shape = tuple(work.shape[d] for d in kept)
+    count = int(np.prod([work.shape[d] for d in reduced], dtype=np.int64))
+    rows = moved.reshape(kept_shape + (count,))
+    if count == 1:  # one element per result: torch gives |x| itself, without the two pows
+        out = rows.reshape(kept_shape)
+        if keepdim:
+            out = out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(work.shape)))
+        return out
+    if count == 0:
+        total = np.zeros(kept_shape, work.dtype)
+    else:
+        flat = rows.reshape(-1)
+        powered = libm.pow_same(flat, np.full(flat.size, exponent, work.dtype)).reshape(rows.shape)
+        total = np.add.accumulate(powered, axis=-1, dtype=work.dtype)[..., -1]
+    inverse = work.dtype.type(1) / exponent
+    flat_total = np.ascontiguousarray(total).reshape(-1)
+    out = libm.pow_same(flat_total, np.full(flat_total.size, inverse, work.dtype)).reshape(kept_shape)
+    if keepdim:
+        out = out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(work.shape)))
+    return out
 
 
 def _last_dim_rows(a, work, p, dims):
@@ -153,13 +192,14 @@ def _norm_backward(F, g, inputs, out, params, needs):
         return (F.sign(x) * F.where(tied, share, 0.0),)
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** negative: masked below
         if p < 1:  # torch masks |x| ** (p - 1) where x is 0, and scales by norm ** (1 - p)
-            magnitude = (x * F.sign(x)) ** (p - 1)
+            # (F.pow: torch's pow kernel, whose x ** 0.5 is a square root, numpy's is not)
+            magnitude = F.pow(x * F.sign(x), p - 1)
             zero = np.asarray(_data(x)) == 0
-            return (F.sign(x) * F.where(zero, 0.0, magnitude) * g * norm ** (1 - p),)
-        scale = F.where(norm_data == 0, 0.0, g / norm ** (p - 1))
+            return (F.sign(x) * F.where(zero, 0.0, magnitude) * g * F.pow(norm, 1 - p),)
+        scale = F.where(norm_data == 0, 0.0, g / F.pow(norm, p - 1))
         if p < 2:  # sgn(x) * |x| ** (p - 1): no 0 * inf at x = 0
-            return (F.sign(x) * (x * F.sign(x)) ** (p - 1) * scale,)
-        return (x * (x * F.sign(x)) ** (p - 2) * scale,)
+            return (F.sign(x) * F.pow(x * F.sign(x), p - 1) * scale,)
+        return (x * F.pow(x * F.sign(x), p - 2) * scale,)
 
 
 NORM = Primitive("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_backward,
