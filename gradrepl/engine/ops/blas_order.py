@@ -42,6 +42,7 @@ EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
 from __future__ import annotations
 
 import functools
+import struct
 from array import array
 from operator import mul
 
@@ -222,6 +223,46 @@ def _intel_kernel(a, b):
 
 def _column_kernel(a, b):
     return _matrix_times_column(a, b[:, 0])[:, None]
+
+
+def linear_column(x, w, bias):
+    """``product_from_zero(x, w) + bias`` (addmm's sum, nn.Linear(k, 1)'s forward) for a float32
+    matrix x times a column w (k, 1) that MKL's gemv sums (``_column_kernel``) in Python floats
+    (``few_lanes.gemv_values``), with the bias (one float32 value) added to each result there
+    too, rounded by struct's ``f`` format straight into a fresh (m, 1) array: a float32 add is
+    the float64 one rounded (53 >= 2 * 24 + 2 bits), as numpy's float32 add. None where the
+    numpy path must decide: other layouts or sizes, a gemv that hands back, a bias that is not
+    finite (numpy's nan bits), a sum rounding past float32's range (numpy's warning)."""
+    rows, k = x.shape
+    if (not PLANS or rows * k > GEMV_FEW_PRODUCTS or bias.shape != (1,)
+            or _plan(x, w) is not _column_kernel or not w.flags.c_contiguous):
+        return None
+    floats = _float_struct(rows * k)
+    exact = list(map(mul, floats.unpack_from(x), _float_struct(k).unpack_from(w) * rows))
+    total = few_lanes.gemv_values(exact, k, _GEMV_ROW_BLOCK)
+    if total is None:
+        return None
+    c = bias.item()
+    if c - c != 0:
+        return None
+    out = np.empty((rows, 1), _F32)
+    try:
+        _float_struct(rows).pack_into(out, 0, *[t + c for t in total])
+    except OverflowError:
+        return None
+    return out
+
+
+_float_structs: dict = {}
+
+
+def _float_struct(n):
+    """A ``struct.Struct`` of n native float32 values (C-contiguous float32 arrays are read and
+    written through it: ``unpack_from``, ``pack_into``)."""
+    packer = _float_structs.get(n)
+    if packer is None:
+        packer = _float_structs[n] = struct.Struct(f"{n}f")
+    return packer
 
 
 def _row_gemv_kernel(a, b):  # one row: MKL's gemv on the rows of b.T, the row the vector
