@@ -232,3 +232,33 @@ def test_the_lesson_step_takes_the_few_lane_update(monkeypatch):
     ((model(torch.ones(10, 3)) - torch.ones(10, 1)) ** 2).mean().backward()
     opt.step()
     assert taken == [True, True]
+
+
+# ---------------------------------------------------------------------------------------------
+# Linear.forward reads its parameters from _parameters where self.weight would find them there
+
+
+def test_linear_forward_uses_what_its_attributes_name(monkeypatch):
+    """The direct read of ``_parameters`` gives what ``self.weight`` / ``self.bias`` give:
+    without a bias, with a bias replaced or set to None, with an instance attribute shadowing
+    the table (object.__setattr__), and in a subclass (which keeps the attribute lookup)."""
+    import gradrepl.torch as torch
+    from gradrepl.torch.nn import functional as F
+
+    seen = []
+    original = F.linear
+    monkeypatch.setattr(F, "linear", lambda x, w, b: seen.append((w, b)) or original(x, w, b))
+    x = torch.ones(2, 3)
+
+    class Sub(torch.nn.Linear):
+        pass
+
+    models = [torch.nn.Linear(3, 2), torch.nn.Linear(3, 2, bias=False), torch.nn.Linear(3, 2),
+              torch.nn.Linear(3, 2), Sub(3, 2)]
+    models[2].bias = None
+    models[3].weight = torch.nn.Parameter(torch.zeros(2, 3))
+    object.__setattr__(models[3], "bias", torch.ones(2))  # shadows the registered bias
+    for model in models:
+        model(x)
+        assert seen[-1][0] is model.weight and seen[-1][1] is model.bias
+    assert seen[1][1] is None and seen[2][1] is None
