@@ -238,11 +238,11 @@ def _suspect_slots(sums) -> int:
     return midpoints | (normal_or_zero ^ top)
 
 
-def gemv(exact, k, block):
+def gemv_values(exact, k, block):
     """MKL's AVX-512 gemv order (``blas_order._gemv_rows``, whose docstring gives it) in Python
     floats for a small matrix times a vector, given as their m * k exact float64 products in
-    row-major order (``exact``): the m float32 results as an ``array('f')``, each +0 added, or
-    None where numpy's path must decide (a result that is not finite, or a fused step that may
+    row-major order (``exact``): the m float32 results as Python floats (a tuple or a list),
+    each +0 added, or None where numpy's path must decide (a result that is not finite, or a fused step that may
     have rounded twice).
 
     A float32 add or product is the float64 one rounded to float32 (53 >= 2 * 24 + 2 bits: the
@@ -276,7 +276,13 @@ def gemv(exact, k, block):
             return None
     # +0: a zero sum is never -0, as BLAS's; only a zero can change (x + 0 is x for any other
     # finite x), and ``in`` finds -0 too (-0.0 == 0.0), so most calls skip the adds
-    return array("f", [v + 0.0 for v in total] if 0.0 in total else total)
+    return [v + 0.0 for v in total] if 0.0 in total else total
+
+
+def gemv(exact, k, block):
+    """``gemv_values`` as an ``array('f')`` (or None)."""
+    total = gemv_values(exact, k, block)
+    return None if total is None else array("f", total)
 
 
 def _round(values):

@@ -14,7 +14,7 @@ from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.blas_order import (
-    addmm_keeps_product_sign, column_times_row, fuses_bias, product_from_zero,
+    addmm_keeps_product_sign, column_times_row, fuses_bias, linear_column, product_from_zero,
 )
 from gradrepl.engine.ops.linalg import _mm_forward, mm_mat1_grad, mm_mat2_grad
 from gradrepl.engine.ops.linalg_products import check_add_shape
@@ -101,6 +101,10 @@ def _linear_case(input, mat1, mat2):
         return None
     if a.shape[1] == 1 and dtype is _F32_TYPE and fuses_bias(a, m):
         return _bias_fused(b, a, m)
+    if m.shape[1] == 1 and dtype is _F32_TYPE:  # nn.Linear(k, 1): MKL's gemv on a few rows
+        out = linear_column(a, m, b)
+        if out is not None:
+            return out
     product = product_from_zero(a, m)  # linalg._positive_zeros: BLAS sums start from +0
     if type(product) is not np.ndarray:
         return None

@@ -42,6 +42,7 @@ EPYC), and on a CPU of any other vendor every product is numpy's BLAS.
 from __future__ import annotations
 
 import functools
+import struct
 from array import array
 from operator import mul
 
@@ -165,9 +166,129 @@ def _mkl_avx512() -> bool:
 
 def matrix_product(a, b):
     """``a @ b`` for 2-D arrays: torch's summation order where it is known, else numpy's."""
+    if PLANS and type(a) is np.ndarray and type(b) is np.ndarray:
+        plan = _plan(a, b)
+        if plan is not _UNPLANNED:
+            return np.matmul(a, b) if plan is None else plan(a, b)
     if not follows_torch(a, b):
         return np.matmul(a, b)
     return _ordered_product(a, b)
+
+
+# True: the kernel ``follows_torch`` and ``_ordered_product`` pick for a layout (shapes, strides,
+# dtypes, and what the machine's MKL is) is memoised (``_plan``); False: decided at every call
+# (the tests compare)
+PLANS = True
+_PLANS_HELD = 4096  # layouts remembered before the memo starts afresh
+_plans: dict = {}
+_UNPLANNED = object()  # no plan for these operands (AMD's rules read the data's alignment)
+
+
+def _plan(a, b):
+    """The function ``_ordered_product`` would run on arrays of these layouts (None: numpy's
+    product, as ``follows_torch`` is false), memoised by what the decision reads: the arrays'
+    shapes, strides (numpy's contiguity flags follow from them) and dtypes, the CPU's vendor,
+    whether MKL runs its AVX-512 kernels and the thread count (``_k_blocks``). On an AMD CPU
+    the rules also read where the data starts (``blas_order_amd._aligned``): ``_UNPLANNED``.
+    A lesson's step asks twice (the forward's gemv, the weight gradient's chain), and the
+    decision costs about as much as a quarter of the few-lane arithmetic it picks."""
+    # (the dtypes as whether both are float32: every rule is float32's, and a dtype's own hash
+    # costs more than the rest of the key)
+    key = (a.shape, a.strides, b.shape, b.strides, a.dtype == _F32 == b.dtype, vendor(),
+           _mkl_avx512(), THREADS)
+    plan = _plans.get(key, _UNPLANNED)
+    if plan is _UNPLANNED:
+        if key[5] != INTEL:
+            return _UNPLANNED
+        plan = _intel_kernel(a, b) if follows_torch(a, b) else None
+        if len(_plans) >= _PLANS_HELD:
+            _plans.clear()
+        _plans[key] = plan
+    return plan
+
+
+def _intel_kernel(a, b):
+    """``_ordered_product``'s choice of kernel for Intel operands ``follows_torch`` admits, as a
+    function of the two arrays."""
+    if b.shape[1] == 1 and a.shape[0] > 1:
+        return _column_kernel
+    if _transposed(b):
+        kernel = _transposed_kernel(*a.shape, b.shape[1])
+        if kernel == _GEMV:
+            return _row_gemv_kernel
+        if kernel != _CHAIN:
+            return functools.partial(_dot_kernel, quarters=kernel == _QUARTERS)
+    blocks = _k_blocks(*a.shape)
+    if len(blocks) == 1:
+        return _one_chain_kernel
+    return functools.partial(_blocked_chain_kernel, blocks=blocks)
+
+
+def _column_kernel(a, b):
+    return _matrix_times_column(a, b[:, 0])[:, None]
+
+
+def linear_column(x, w, bias):
+    """``product_from_zero(x, w) + bias`` (addmm's sum, nn.Linear(k, 1)'s forward) for a float32
+    matrix x times a column w (k, 1) that MKL's gemv sums (``_column_kernel``) in Python floats
+    (``few_lanes.gemv_values``), with the bias (one float32 value) added to each result there
+    too, rounded by struct's ``f`` format straight into a fresh (m, 1) array: a float32 add is
+    the float64 one rounded (53 >= 2 * 24 + 2 bits), as numpy's float32 add. None where the
+    numpy path must decide: other layouts or sizes, a gemv that hands back, a bias that is not
+    finite (numpy's nan bits), a sum rounding past float32's range (numpy's warning)."""
+    rows, k = x.shape
+    if (not PLANS or rows * k > GEMV_FEW_PRODUCTS or bias.shape != (1,)
+            or _plan(x, w) is not _column_kernel or not w.flags.c_contiguous):
+        return None
+    floats = _float_struct(rows * k)
+    exact = list(map(mul, floats.unpack_from(x), _float_struct(k).unpack_from(w) * rows))
+    total = few_lanes.gemv_values(exact, k, _GEMV_ROW_BLOCK)
+    if total is None:
+        return None
+    c = bias.item()
+    if c - c != 0:
+        return None
+    out = np.empty((rows, 1), _F32)
+    try:
+        _float_struct(rows).pack_into(out, 0, *[t + c for t in total])
+    except OverflowError:
+        return None
+    return out
+
+
+_float_structs: dict = {}
+
+
+def _float_struct(n):
+    """A ``struct.Struct`` of n native float32 values (C-contiguous float32 arrays are read and
+    written through it: ``unpack_from``, ``pack_into``)."""
+    packer = _float_structs.get(n)
+    if packer is None:
+        packer = _float_structs[n] = struct.Struct(f"{n}f")
+    return packer
+
+
+def _row_gemv_kernel(a, b):  # one row: MKL's gemv on the rows of b.T, the row the vector
+    return _matrix_times_column(b.T, a[0])[None, :]
+
+
+def _dot_kernel(a, b, quarters):
+    return _dot_lanes(a, b.T, quarters=quarters)
+
+
+def _one_chain_kernel(a, b):  # one chain over all of k: the operands as they are, no slices
+    total = _chain_values(a, b)
+    if type(total) is array:  # the few-lane chain's Python floats: the +0 added there too
+        return np.frombuffer(_plus_zero(total), _F32).reshape(1, b.shape[1])
+    return np.add(total, _F32.type(0.0), out=total)  # the accumulator starts from +0
+
+
+def _blocked_chain_kernel(a, b, blocks):
+    total = None
+    for lo, hi in blocks:
+        part = _chain(a[:, lo:hi], b[lo:hi])
+        total = part if total is None else np.add(total, part, out=total)
+    return np.add(total, _F32.type(0.0), out=total)
 
 
 def keeps_product_sign(a, b) -> bool:
@@ -198,8 +319,13 @@ def product_from_zero(a, b):
     start from +0 (but see ``addmm_keeps_product_sign``)
     (linalg._positive_zeros). torch's orders below end by adding +0 already, so only numpy's
     product takes the extra add (nn.Linear's forward saves a numpy call per step)."""
-    if follows_torch(a, b):
-        return _ordered_product(a, b)
+    plan = _plan(a, b) if PLANS and type(a) is np.ndarray and type(b) is np.ndarray \
+        else _UNPLANNED
+    if plan is _UNPLANNED:
+        if follows_torch(a, b):
+            return _ordered_product(a, b)
+    elif plan is not None:
+        return plan(a, b)
     if addmm_keeps_product_sign(a, b):
         return column_times_row(a, b)
     product = np.matmul(a, b)

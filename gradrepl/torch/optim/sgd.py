@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import struct
+from operator import add
+
 import numpy as np
 
-from gradrepl.engine.float_math import fused
+from gradrepl.engine import views
+from gradrepl.engine.float_math import few_lanes, fused
 from gradrepl.engine.float_math.fused import fma32
 from gradrepl.engine.vector_math import _fma_exact
-from gradrepl.engine.ops.inplace import write
+from gradrepl.engine.ops.inplace import guard_saved_output, write
 from gradrepl.torch.optim import _kernels as k
 from gradrepl.torch.optim.optimizer import Optimizer
 
@@ -16,6 +20,45 @@ SHORT_PATH = True  # False: every update through the general path below (the tes
 # (SGD._fused_group); False: one update per parameter (the tests compare)
 FUSED_GROUPS = True
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+# a float32 parameter of at most this many elements (a lesson's Linear(3, 1)) is updated in
+# Python floats written straight into its memory (_few_lanes_update); 0: through fma32 and write
+FEW_LANES = 4
+_EDGE = 2.0**128 - 2.0**103  # float32's largest value plus half its ulp: from here on, inf
+
+
+def _few_lanes_update(param, p, grad, minus_lr) -> bool:
+    """``write(param, fma32(grad, minus_lr, p))`` for a few lanes, in Python floats: the same
+    arithmetic as ``fused._fma32_few_lanes`` (each float64 product exact, its sum with the
+    parameter rounded once to float32 by struct's ``f`` format, the C cast, and the sums
+    screened by ``few_lanes.rounded_once``), read from and written into the parameter's memory
+    by struct (``unpack_from``, ``pack_into``) without the intermediate arrays. False, having
+    touched nothing, where ``fma32``'s own path must decide: memory that is not contiguous or
+    writable, a sum that is not finite or rounds past float32's range (numpy's warnings), a sum
+    that may have rounded twice."""
+    if (fused.EXACT_EVERYWHERE or not p.flags.c_contiguous or not p.flags.writeable
+            or not grad.flags.c_contiguous or getattr(fused._pending, "steps", None) is not None):
+        return False
+    n = p.size
+    floats = _float_structs.get(n)
+    if floats is None:
+        floats = _float_structs[n] = struct.Struct(f"{n}f")
+    values = floats.unpack_from(p)
+    rate = float(minus_lr)
+    products = [rate * g for g in floats.unpack_from(grad)]
+    sums = list(map(add, products, values))
+    if not (few_lanes.finite(sums) and -_EDGE < min(sums) and max(sums) < _EDGE
+            and few_lanes.rounded_once(sums, products, values)):
+        return False
+    guard_saved_output(param)
+    floats.pack_into(p, 0, *sums)  # each sum rounded to float32 (cannot overflow: checked)
+    param._bump_version()
+    views.regenerate(param)
+    return True
+
+
+_float_structs: dict = {}
 
 
 def _check_non_negative(value, what: str) -> None:
@@ -68,7 +111,10 @@ class SGD(Optimizer):
                 and grad.dtype == _F32 and grad.shape == p.shape):
             # k.add's float32 case without its dtype and operand checks, and a store of a result
             # already of the parameter's dtype and shape (a lesson's step: 2 tiny parameters)
-            write(param, fma32(grad, _F32.type(-group["lr"]), p))
+            minus_lr = _F32.type(-group["lr"])
+            if p.size <= FEW_LANES and _few_lanes_update(param, p, grad, minus_lr):
+                return
+            write(param, fma32(grad, minus_lr, p))
         else:
             self._write(param, k.add(p, grad, -group["lr"]))
 

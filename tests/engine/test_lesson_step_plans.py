@@ -1,0 +1,264 @@
+"""The lesson-sized step's m-w9 short paths against the general ones they stand for
+(docs/benchmarks.md, "m-w9"): the memoised choice of a matrix product's kernel
+(``blas_order.PLANS``) and SGD's few-lane update written straight into the parameter
+(``sgd.FEW_LANES``). The same bits, the same warnings, the same versions."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from gradrepl.engine.ops import blas_order
+from tests.cpu_vendor import cpu_vendor  # noqa: F401 (fixture)
+
+F32 = np.float32
+PATCHED = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# every float32 kind: specials, subnormals, few-bit values (exact sums on midpoints), wide ones
+_ANY32 = (st.floats(allow_nan=True, allow_infinity=True, width=32)
+          | st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.0**-126, 2.0**-149, 3e38,
+                             float(np.finfo(F32).max), 1 + 2.0**-23, 1 - 2.0**-24])
+          | st.integers(-2**12, 2**12).map(lambda i: i * 2.0**-11))
+
+
+def _bits(x):
+    x = np.asarray(x)
+    return x.dtype.str, x.shape, x.tobytes()
+
+
+def _run(fn, *args):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn(*args)
+    return _bits(result), sorted(str(w.message) for w in caught)
+
+
+# ---------------------------------------------------------------------------------------------
+# blas_order._plan: the kernel chosen once per layout
+
+
+@st.composite
+def _operands(draw):
+    """Two matrices in the layouts the rules tell apart: C order, a transposed b (nn.Linear's
+    ``weight.t()``, a (k, 1) column whose rows are apart), a Fortran-order a, float64."""
+    m, k, n = draw(st.integers(1, 17)), draw(st.integers(1, 12)), draw(st.integers(1, 5))
+    dtype = draw(st.sampled_from([F32, F32, F32, np.float64]))
+    elements = st.integers(-2**10, 2**10).map(lambda i: i * 2.0**-7) | _ANY32
+    a = draw(hnp.arrays(dtype, (m, k), elements=elements))
+    b = draw(hnp.arrays(dtype, (n, k), elements=elements)).T  # transposed
+    if draw(st.booleans()):
+        b = np.ascontiguousarray(b)
+    if draw(st.booleans()):
+        a = np.asfortranarray(a)
+    return a, b
+
+
+@settings(PATCHED, max_examples=40)
+@given(_operands(), st.booleans(), st.sampled_from([1, 2]))
+def test_planned_products_are_the_decided_ones(monkeypatch, operands, avx512, threads):
+    """matrix_product and product_from_zero with the kernel memoised (asked twice: the memo's
+    miss and hit) and decided afresh: the same bits and warnings, on either MKL kernel set and
+    thread count (both in the memo's key)."""
+    a, b = operands
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: avx512)
+    monkeypatch.setattr(blas_order, "THREADS", threads)
+    results = []
+    for plans in (True, True, False):
+        monkeypatch.setattr(blas_order, "PLANS", plans)
+        results.append([_run(blas_order.matrix_product, a, b),
+                        _run(blas_order.product_from_zero, a, b)])
+    assert results[0] == results[1] == results[2]
+
+
+def test_a_plan_follows_the_vendor_and_the_kernel_set(cpu_vendor, monkeypatch):
+    """The same layout under another vendor or kernel set is decided again (the memo's key),
+    and AMD's rules, which read the data's alignment, are never memoised."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((10, 3)).astype(F32)
+    w = rng.standard_normal((1, 3)).astype(F32)
+    cpu_vendor("GenuineIntel")
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    assert blas_order._plan(x, w.T) is blas_order._column_kernel
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: False)
+    assert blas_order._plan(x, w.T) is None  # MKL's AVX2 gemv: numpy's product
+    cpu_vendor("AuthenticAMD")
+    assert blas_order._plan(x, w.T) is blas_order._UNPLANNED
+    base = np.zeros(64, F32)
+    for a in (base[:30].reshape(10, 3), base[1:31].reshape(10, 3)):  # aligned, then not
+        a[...] = x
+        with monkeypatch.context() as patch:
+            patch.setattr(blas_order, "PLANS", False)
+            expected = _bits(blas_order.product_from_zero(a, w.T))
+        assert _bits(blas_order.product_from_zero(a, w.T)) == expected
+
+
+def test_the_lesson_step_takes_planned_kernels(monkeypatch):
+    """W9's forward (a gemv) and weight gradient (a one-row chain) both find their plans."""
+    import gradrepl.torch as torch
+
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    monkeypatch.setattr(blas_order, "_plans", {})
+    model = torch.nn.Linear(3, 1)
+    ((model(torch.ones(10, 3)) - torch.ones(10, 1)) ** 2).mean().backward()
+    assert sorted(p.__name__ for p in blas_order._plans.values()) == [
+        "_column_kernel", "_one_chain_kernel"]
+
+
+@settings(PATCHED, max_examples=80)
+@given(st.integers(2, 10).flatmap(lambda m: st.tuples(
+    st.just(m), st.integers(2, max(2, min(17, 32 // m))))), st.data())
+def test_linear_column_is_the_product_plus_the_bias(monkeypatch, shape, data):
+    """``blas_order.linear_column`` (nn.Linear(k, 1)'s gemv and bias in Python floats) against
+    ``product_from_zero`` then numpy's float32 add, as addmm's ``_linear_case`` does without it:
+    the same bits and warnings, or None (inf, nan, overflowing sums and biases included);
+    a weight whose column is strided is left to numpy."""
+    m, k = shape
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    x = data.draw(hnp.arrays(F32, (m, k), elements=_ANY32))
+    w = data.draw(hnp.arrays(F32, (1, k), elements=_ANY32))
+    bias = data.draw(hnp.arrays(F32, (1,), elements=_ANY32))
+    column = w.T if data.draw(st.booleans()) else np.repeat(w, 2, axis=0).T[:, :1]
+
+    def general():
+        product = blas_order.product_from_zero(x, column)
+        return np.add(product, bias, out=product)
+
+    expected = _run(general)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = blas_order.linear_column(x, column, bias)
+    if got is not None:
+        assert not caught and column.flags.c_contiguous
+        assert _bits(got) == expected[0] and not expected[1]
+        assert got.flags.writeable and got.flags.c_contiguous
+    else:
+        assert not caught
+
+
+def test_linear_column_is_what_the_lesson_forward_takes(monkeypatch):
+    import gradrepl.torch as torch
+
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    taken = []
+    original = blas_order.linear_column
+    addmm_module = sys.modules["gradrepl.engine.ops.addmm"]  # (ops.addmm is the function)
+    monkeypatch.setattr(addmm_module, "linear_column",
+                        lambda *a: taken.append(original(*a)) or taken[-1])
+    model = torch.nn.Linear(3, 1)
+    out = model(torch.ones(10, 3))
+    assert len(taken) == 1 and taken[0] is out._data
+    out.sum().backward()  # the output's own memory: an ordinary, writable array
+    assert model.weight.grad.shape == (1, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# SGD's few-lane update in Python floats, straight into the parameter's memory
+
+
+def _sgd_steps(values, grads, lr, view):
+    import gradrepl.torch as torch
+
+    memory = np.array(values, F32)
+    param = torch.from_numpy(memory[::2] if view else memory).requires_grad_()
+    opt = torch.optim.SGD([param], lr=lr)
+    out = []
+    for g in grads:
+        param.grad = torch.from_numpy(np.array(g, F32)[: param.shape[0]])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            opt.step()
+        out.append((_bits(memory), param._version, sorted(str(w.message) for w in caught)))
+    return out
+
+
+@settings(PATCHED, max_examples=100)
+@given(st.integers(1, 4).flatmap(lambda n: st.tuples(
+    st.lists(_ANY32, min_size=2 * n, max_size=2 * n),
+    st.lists(st.lists(_ANY32, min_size=2 * n, max_size=2 * n), min_size=1, max_size=3))),
+    st.sampled_from([0.1, 0.01, 2.5, 1e-3, 0.0, 3e38]), st.booleans())
+def test_sgd_few_lane_update_gives_fma32s_bits_warnings_and_versions(monkeypatch, case, lr, view):
+    """``sgd._few_lanes_update`` against ``write(param, fma32(...))`` on its numpy path (both
+    FEW_LANES switches off): parameters and gradients of every float32 kind (inf, nan, sums
+    that overflow float32, exact sums on midpoints), a strided parameter (the update must leave
+    it to the general path), and up to 4 lanes."""
+    from gradrepl.engine.float_math import fused
+    from gradrepl.torch.optim import sgd
+
+    values, grads = case
+    short = _sgd_steps(values, grads, lr, view)
+    with monkeypatch.context() as patch:
+        patch.setattr(sgd, "FEW_LANES", 0)
+        patch.setattr(fused, "FEW_LANES", 0)
+        general = _sgd_steps(values, grads, lr, view)
+    assert short == general
+
+
+def test_sgd_few_lane_update_hands_back_what_it_cannot_vouch_for():
+    """A sum rounding past float32's range, a midpoint sum that rounded twice, a nan: nothing
+    written (the general path decides); an ordinary update: written, version bumped."""
+    import gradrepl.torch as torch
+    from gradrepl.torch.optim import sgd
+
+    cases = [([3.4e38, 1.0], [-3.4e38, 0.0], F32(-1.0), False),
+             # (1 + 2**-18) * 2**-24 (1 - 2**-18) + (1 + 2**-23): float64 lands on the midpoint
+             ([1 + 2.0**-23], [2.0**-24 * (1 - 2.0**-18)], F32(1 + 2.0**-18), False),
+             ([1.0, float("nan")], [1.0, 1.0], F32(-0.5), False),
+             ([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], F32(-0.5), True)]
+    for values, grad, minus_lr, written in cases:
+        param = torch.tensor(values, dtype=torch.float32, requires_grad=True)
+        before = param.detach().numpy().copy()
+        taken = sgd._few_lanes_update(param, param._data, np.array(grad, F32), minus_lr)
+        assert taken is written
+        assert param._version == int(written)
+        if not written:
+            assert param.detach().numpy().tobytes() == before.tobytes()
+    assert param.detach().numpy().tolist() == [0.5, 1.5, 2.5]
+
+
+def test_the_lesson_step_takes_the_few_lane_update(monkeypatch):
+    import gradrepl.torch as torch
+    from gradrepl.torch.optim import sgd
+
+    taken = []
+    original = sgd._few_lanes_update
+    monkeypatch.setattr(sgd, "_few_lanes_update", lambda *a: taken.append(original(*a)) or taken[-1])
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ((model(torch.ones(10, 3)) - torch.ones(10, 1)) ** 2).mean().backward()
+    opt.step()
+    assert taken == [True, True]
+
+
+# ---------------------------------------------------------------------------------------------
+# Linear.forward reads its parameters from _parameters where self.weight would find them there
+
+
+def test_linear_forward_uses_what_its_attributes_name(monkeypatch):
+    """The direct read of ``_parameters`` gives what ``self.weight`` / ``self.bias`` give:
+    without a bias, with a bias replaced or set to None, with an instance attribute shadowing
+    the table (object.__setattr__), and in a subclass (which keeps the attribute lookup)."""
+    import gradrepl.torch as torch
+    from gradrepl.torch.nn import functional as F
+
+    seen = []
+    original = F.linear
+    monkeypatch.setattr(F, "linear", lambda x, w, b: seen.append((w, b)) or original(x, w, b))
+    x = torch.ones(2, 3)
+
+    class Sub(torch.nn.Linear):
+        pass
+
+    models = [torch.nn.Linear(3, 2), torch.nn.Linear(3, 2, bias=False), torch.nn.Linear(3, 2),
+              torch.nn.Linear(3, 2), Sub(3, 2)]
+    models[2].bias = None
+    models[3].weight = torch.nn.Parameter(torch.zeros(2, 3))
+    object.__setattr__(models[3], "bias", torch.ones(2))  # shadows the registered bias
+    for model in models:
+        model(x)
+        assert seen[-1][0] is model.weight and seen[-1][1] is model.bias
+    assert seen[1][1] is None and seen[2][1] is None
