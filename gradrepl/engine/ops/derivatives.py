@@ -362,7 +362,7 @@ def _arrays_body(prim: Primitive) -> tuple:
 
     names = prim.inputs
     namespace = {"sum_to": arrays.sum_to, "_shape": np.shape, "_strides": element_strides,
-                 "_NUMBERS": _NUMBERS}
+                 "_NUMBERS": _NUMBERS, "_SCALARS": _scalar_types()}
     uses, branches = set(), []
     for i, name in enumerate(names):
         derivative = prim.derivatives.get(name)
@@ -388,7 +388,10 @@ def _arrays_body(prim: Primitive) -> tuple:
         call = "grad" if _is_identity(derivative) else f"d_{name}({', '.join(arguments)})"
         body = casts + [f"g{i} = {call}"]
         if prim.broadcasts:
-            body += [f"if g{i} is not None and g{i}.shape != {name}.shape:",
+            # a numpy scalar (or a node's stand-in for one) has shape (): a gradient and an
+            # input that are both such need no shape test (two reads by the generic lookup)
+            body += [f"if g{i} is not None and (type(g{i}) not in _SCALARS or type({name}) not in "
+                     f"_SCALARS) and g{i}.shape != {name}.shape:",
                      f"    g{i} = sum_to(g{i}, {name})"]
         branches.append(body)
     lines = []
@@ -409,6 +412,15 @@ def _arrays_body(prim: Primitive) -> tuple:
             lines.append(f"        g{i} = None")
     lines.append(f"    return ({''.join(f'g{i}, ' for i in range(len(names)))})")
     return namespace, lines
+
+
+def _scalar_types() -> frozenset:
+    """The types whose every value has shape (): numpy's scalars (a 0-d tensor's data) and
+    the stand-in a node keeps for one (stand_ins.py)."""
+    from gradrepl.engine.ops.stand_ins import STAND_INS, ScalarMetadata
+
+    return frozenset(t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)) \
+        | {ScalarMetadata}
 
 
 def _compile_step(prim: Primitive):
