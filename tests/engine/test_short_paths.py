@@ -831,7 +831,12 @@ def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     one = np.float32(1)
     edges = list(add_step(z.grad_fn, one, False))
     assert edges == [(z.grad_fn._next[0], one, 0), (z.grad_fn._next[1], one, 1)]
-    assert z.grad_fn._arrays is not None  # not released: the pass retains
+    w = x * x  # saves both inputs: a retaining pass keeps them, another releases them
+    mul_step = w.grad_fn._primitive.step
+    assert [g for _, g, _ in mul_step(w.grad_fn, one, False)] == [np.float32(2)] * 2
+    assert w.grad_fn._arrays is not None
+    list(mul_step(w.grad_fn, one, True))
+    assert w.grad_fn._arrays is None and w.grad_fn._inputs == ()
     y = z ** 2
     calls = []
     for node in (y.grad_fn, z.grad_fn):
