@@ -445,8 +445,9 @@ def test_a_generated_function_counts_as_gradreprls_own_code():
 
     from gradrepl.engine import warn
 
+    x = torch.tensor(2.0, requires_grad=True)
     for function in (torch.Tensor.__mul__, torch.Tensor.__pow__, primitive._record_binary,
-                     primitive.apply_unary):
+                     primitive.apply_unary, (x * x).grad_fn._primitive.step):
         filename = function.__code__.co_filename
         assert filename.startswith(warn._PACKAGE_DIR + os.sep)
         assert "".join(linecache.getlines(filename)).count(function.source.splitlines()[0])

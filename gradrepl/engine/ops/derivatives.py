@@ -38,6 +38,7 @@ changed in place by a user.
 from __future__ import annotations
 
 import inspect
+import linecache
 import os
 import re
 from itertools import count, product
@@ -498,7 +499,11 @@ def _compile_step(prim: Primitive):
     else:
         lines.append("    return zip(node._next, grads, _count())")
     source = "\n".join(lines)
-    exec(compile(source, f"<walk step of {prim.grad_fn_name}>", "exec"), namespace)
+    # in this package's directory, its source in linecache: the shell's tracebacks and
+    # warn.warn_user count its frames as gradrepl's own (a second backward raises in it)
+    filename = os.path.join(os.path.dirname(__file__), f"<walk step of {prim.grad_fn_name}>")
+    exec(compile(source, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(source), None, (source + "\n").splitlines(True), filename)
     step = namespace["step"]
     step.__qualname__ = f"{prim.grad_fn_name}.step"
     step.source = source
