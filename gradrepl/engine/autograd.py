@@ -12,18 +12,19 @@ backward formulas run as recorded ops, so the gradients can be differentiated ag
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush
+from itertools import count
 
 import numpy as np
 
 from gradrepl.engine import grad_mode
 from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
-from gradrepl.engine.graph import BACKWARD_TWICE, AccumulateGrad, accumulator_for
+from gradrepl.engine.graph import AccumulateGrad, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved, formula_inputs
 from gradrepl.engine.reachable import _discover, _reachable
 from gradrepl.engine.sinks import _owned, accumulate, cast_like, run_post_hooks, run_pre_hooks
-from gradrepl.engine.tensor import Tensor, _object_new, _writes, new_tensor
+from gradrepl.engine.tensor import Tensor, _object_new, new_tensor
 
 _arrays = backends.arrays
 _FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d float tensor's data (tensor.py)
@@ -351,7 +352,6 @@ def _run_plain(state: _Pass, root=None) -> None:
     top, top_nr = root, root._sequence_nr
     top_g = None if root._multi else pop(root)
     release = not state.retain_graph
-    writes = _writes
     while True:
         if top is not None:
             node, g, top = top, top_g, None
@@ -382,31 +382,17 @@ def _run_plain(state: _Pass, root=None) -> None:
             grads = _node_grads(state, node, g)
             if grads is None:
                 continue
+            edges = zip(node._next, grads, count())
         else:
-            saved = node._arrays
-            if saved is None:  # Node._released, read once: a release frees the saved arrays
-                raise RuntimeError(BACKWARD_TWICE)
-            if node._versions is not None and node._epoch != writes[0]:
-                check_saved(node)  # something was written in place since this node was recorded
-            prim = node._primitive
-            # a node's attributes are read by the generic lookup (the nodes of a graph are of
-            # several classes, so CPython 3.11 cannot specialise the reads), its row's by a
-            # cheap slot read: ask the row whether the node can hold an output
-            out = node._out if prim.uses_output else None
-            # the generated backward without the tensor backend's branches (SHORT_PATHS), read
-            # apart from its call: ``prim.backward_arrays(...)`` would be a method load, which
-            # CPython 3.11 cannot specialise for a slot, where a plain read is a slot read
-            backward_arrays = prim.backward_arrays
-            grads = backward_arrays(_arrays, g, saved, out, node._params, node._needs)
-            # (a node whose inputs' dtypes differ from its output's is _special: recording sets
-            # both, and _node_grads casts its gradients back)
-            if release and prim.saves and not node._saved_nothing:
-                # Node._release inlined
-                node._arrays = None
-                node._inputs = ()
-                if out is not None:
-                    node._out = None
-        for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
+            # the row's generated step (derivatives._compile_step): the node's checks, its
+            # backward and the release of what it saved, in code that meets one row's nodes,
+            # so CPython 3.11 specialises its reads of them (here, meeting a class per row, it
+            # could not); read apart from its call, as a slot read (a method load of a slot
+            # does not specialise). A node whose inputs' dtypes differ from its output's is
+            # _special: recording sets both, and _node_grads casts its gradients back.
+            step = node._primitive.step
+            edges = step(node, g, release)
+        for nxt, gi, i in edges:  # per edge: the node, its gradient, the edge's position
             if gi is None or nxt is None:
                 continue
             if nxt is top and top_g is not None:
@@ -414,7 +400,7 @@ def _run_plain(state: _Pass, root=None) -> None:
                 continue
             if nxt._multi:
                 fresh = nxt not in buffers
-                _add_to_buffer(buffers, nxt, nr, gi)
+                _add_to_buffer(buffers, nxt, node._output_nrs[i], gi)
                 if not fresh:
                     continue
                 gi = None  # its gradient stays in buffers

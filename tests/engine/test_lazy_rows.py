@@ -31,12 +31,13 @@ def name_of(value):
     return repr(value)
 
 def describe(row):
-    unset = [n for n in ("backward", "backward_arrays")
+    unset = [n for n in ("backward", "backward_arrays", "step")
              if row.derivatives and type(getattr(row, n)) is _Unmade]
     unsettled = type(row) is not Primitive
     row.make_all()
     assert type(row) is Primitive
     assert type(row.backward) is not _Unmade and type(row.backward_arrays) is not _Unmade
+    assert type(row.step) is not _Unmade
     cls = row.node_class
     out = {
         "name": row.name, "grad_fn_name": row.grad_fn_name, "inputs": list(row.inputs),
@@ -51,7 +52,7 @@ def describe(row):
         "saved_names": [list(row.saved_names(needs))
                         for needs in all_needs(max(len(row.inputs), 1))],
     }
-    for attr in ("backward", "backward_arrays"):
+    for attr in ("backward", "backward_arrays", "step"):
         fn = getattr(row, attr)
         out[attr] = [getattr(fn, "source", None), fn.__qualname__,
                      getattr(getattr(fn, "__code__", None), "co_filename", None)]

@@ -445,8 +445,9 @@ def test_a_generated_function_counts_as_gradreprls_own_code():
 
     from gradrepl.engine import warn
 
+    x = torch.tensor(2.0, requires_grad=True)
     for function in (torch.Tensor.__mul__, torch.Tensor.__pow__, primitive._record_binary,
-                     primitive.apply_unary):
+                     primitive.apply_unary, (x * x).grad_fn._primitive.step):
         filename = function.__code__.co_filename
         assert filename.startswith(warn._PACKAGE_DIR + os.sep)
         assert "".join(linecache.getlines(filename)).count(function.source.splitlines()[0])
@@ -762,3 +763,85 @@ def test_a_node_of_mixed_dtypes_takes_the_full_path(monkeypatch, dtypes, op, sha
         (y.sum() * 1.5).backward()
         return [y, a.grad, b.grad]
     both_paths(monkeypatch, program)
+
+
+# -- the walk's per-row step (derivatives._compile_step, branch m-w1)
+
+# ops over a (requires grad), b (requires grad or not) and c = a.unbind(0)'s outputs: one and
+# two inputs, a number operand, three inputs (addcmul, lerp, where), saved outputs (exp, tanh,
+# sigmoid), a whole-op backward (softmax, matmul's mv), reductions, and a node whose edge goes to
+# output 1 of a several-output node (the walk reads that edge's output number)
+_STEP_OPS = {
+    "mul": lambda a, b: a * b, "add": lambda a, b: a + b, "sub_number": lambda a, b: 2.5 - a,
+    "div": lambda a, b: a / (b.abs() + 1), "pow_number": lambda a, b: a ** 3,
+    "pow_tensor": lambda a, b: a.abs() ** b, "exp": lambda a, b: (a * 0.5).exp(),
+    "tanh": lambda a, b: a.tanh() * b, "sigmoid": lambda a, b: torch.sigmoid(a + b),
+    "addcmul": lambda a, b: torch.addcmul(a, a, b, value=0.5),
+    "lerp": lambda a, b: torch.lerp(a, b, 0.25), "where": lambda a, b: torch.where(a > 0, a, b),
+    "softmax": lambda a, b: torch.softmax(a, 0) * b, "sum": lambda a, b: (a * b).sum() + a,
+    "mean": lambda a, b: a.mean() * b, "unbind_second": lambda a, b: a.unbind(0)[1] * a,
+    "clamp": lambda a, b: a.clamp(-0.5, 0.5) + b, "neg": lambda a, b: -a,
+    "cat": lambda a, b: torch.cat([a, b])[:a.shape[0]] * 2,
+}
+
+
+@_FAST
+@given(ops=st.lists(st.sampled_from(sorted(_STEP_OPS)), min_size=1, max_size=4),
+       dtype=st.sampled_from([torch.float32, torch.float64]), b_grad=st.booleans(),
+       after=st.sampled_from([None, "retain", "twice", "modified", "hook"]),
+       n=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_each_rows_walk_step_against_the_general_walk(monkeypatch, ops, dtype, b_grad, after, n,
+                                                      seed):
+    """The plain walk runs each node through its row's generated step (the saved state's checks,
+    the backward, the release, the edges); the general walk through _node_grads. The same
+    values, bits, grad_fn names and gradients, and the same errors (a second backward without
+    retain_graph, a saved tensor changed in place), over rows of one to three inputs, saved
+    outputs, whole-op backwards, and an edge to a several-output node's second output."""
+    def program():
+        rng = np.random.default_rng(seed)
+        a = torch.tensor(rng.uniform(-2, 2, n), dtype=dtype, requires_grad=True)
+        b = torch.tensor(rng.uniform(-2, 2, n), dtype=dtype, requires_grad=b_grad)
+        y = a
+        for op in ops:
+            if op == "unbind_second" and y.shape[0] < 2:
+                op = "mul"
+            y = _STEP_OPS[op](y, b)
+        loss = y.sum()
+        if after == "hook":
+            loss.grad_fn.register_hook(lambda grads, outs: None)
+        if after == "modified":
+            with torch.no_grad():
+                a.mul_(2)
+        loss.backward(retain_graph=after == "retain")
+        if after in ("retain", "twice"):
+            loss.backward()
+        return [a, b, y, a.grad, b.grad]
+    both_paths(monkeypatch, program)
+
+
+def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
+    """A plain node's backward runs in its row's step, generated with the row's facts: a row
+    saving nothing reads no _versions, a row reading no output no _out; and the step hands the
+    walk one (node, gradient, position) edge per input."""
+    x = torch.tensor(2.0, requires_grad=True)
+    z = x * 3 + x
+    add_step = z.grad_fn._primitive.step
+    assert "_versions" not in add_step.source and "_out" not in add_step.source
+    assert "node._versions" in (x ** 2).grad_fn._primitive.step.source
+    assert "node._out" in (x * 0.5).exp().grad_fn._primitive.step.source
+    one = np.float32(1)
+    edges = list(add_step(z.grad_fn, one, False))
+    assert edges == [(z.grad_fn._next[0], one, 0), (z.grad_fn._next[1], one, 1)]
+    w = x * x  # saves both inputs: a retaining pass keeps them, another releases them
+    mul_step = w.grad_fn._primitive.step
+    assert [g for _, g, _ in mul_step(w.grad_fn, one, False)] == [np.float32(2)] * 2
+    assert w.grad_fn._arrays is not None
+    list(mul_step(w.grad_fn, one, True))
+    assert w.grad_fn._arrays is None and w.grad_fn._inputs == ()
+    y = z ** 2
+    calls = []
+    for node in (y.grad_fn, z.grad_fn):
+        prim = node._primitive
+        monkeypatch.setattr(prim, "step", lambda *a, _f=prim.step: (calls.append(a[0]), _f(*a))[1])
+    y.backward()
+    assert calls == [y.grad_fn, z.grad_fn] and x.grad.item() == 64.0

@@ -245,7 +245,10 @@ def _pow_scalar_grad(F, grad, self, exponent):
         if exponent == 2:
             # torch's 2.0 * self.pow(1.0): x + x is 2x in every float, and one numpy call
             return grad * (self + self)
-        power = kernels.pow_float(self, exponent - 1)
+        # pow_float's first cases without its call (x ** 3's and x ** 4's gradients)
+        e = exponent - 1
+        power = self * self if e == 2 else self * self * self if e == 3 \
+            else kernels.pow_float(self, e)
         return grad * ((exponent if kind is not np.ndarray else operand(exponent, self.dtype))
                        * power)
     return grad * (exponent * F.pow(self, exponent - 1))
@@ -272,7 +275,9 @@ def _pow_scalar(a, exponent):
     # its dtype)
     if type(exponent) is not bool and (type(a) in _FLOAT_SCALARS or a.dtype in kernels.FLOAT_PAIR):
         if exponent == 2:
-            return a * a  # pow_float's first case, without its call
+            return a * a  # pow_float's first cases, without its call
+        if exponent == 3:
+            return a * a * a
         return kernels.pow_float(a, exponent)  # torch's special exponents, SLEEF and libm
     if a.dtype.char == "e" and type(exponent) is not bool:
         return a ** exponent  # a Python number keeps a float tensor's dtype (NEP 50)

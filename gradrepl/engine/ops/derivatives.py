@@ -38,8 +38,10 @@ changed in place by a user.
 from __future__ import annotations
 
 import inspect
+import linecache
 import os
-from itertools import product
+import re
+from itertools import count, product
 
 import numpy as np
 
@@ -65,7 +67,7 @@ class Primitive:
     """
 
     __slots__ = (
-        "name", "grad_fn_name", "node_class", "forward", "backward", "backward_arrays", "derivatives", "inputs",
+        "name", "grad_fn_name", "node_class", "forward", "backward", "backward_arrays", "step", "derivatives", "inputs",
         "params", "broadcasts", "n_outputs", "fast", "fast_ints", "saves", "uses_output",
         "unary_saved", "binary_saved", "may_save_nothing", "_saved_cache", "_input_reads",
         "_declared_saves",
@@ -106,6 +108,7 @@ class Primitive:
             self._input_reads = None
             self._check_names(saves)
             self.backward = self.backward_arrays = backward
+        self.step = _Unmade(self, "step")
         self._saved_cache = {}
         self._declared_saves = () if isinstance(saves, dict) else tuple(saves or ())
         self.__class__ = _Unsettled
@@ -115,7 +118,7 @@ class Primitive:
     def make_all(self) -> None:
         """Make every lazy attribute now (what ``EAGER`` does at construction; for tests)."""
         self.node_class  # noqa: B018  (settles an _Unsettled row)
-        for name in ("backward", "backward_arrays"):
+        for name in ("backward", "backward_arrays", "step"):
             value = getattr(self, name)
             if type(value) is _Unmade:
                 setattr(self, name, value.made())
@@ -228,7 +231,7 @@ class _Unmade:
     def made(self):
         function = getattr(self.row, self.attribute)
         if function is self:
-            make = _compile if self.attribute == "backward" else _compile_arrays
+            make = _MAKERS[self.attribute]
             function = make(self.row)
             setattr(self.row, self.attribute, function)
         elif type(function) is _Unmade:
@@ -343,11 +346,24 @@ def _compile_arrays(prim: Primitive):
     gradient; an identity derivative inlined; sum_to's shape test inlined (a gradient already of
     its input's shape, nearly every one, costs no call; ``backends.arrays.sum_to`` makes the same
     test first). tests/engine/test_short_paths.py compares it with ``_compile``'s."""
+    namespace, body = _arrays_body(prim)
+    lines = ["def backward(F, grad, inputs, result, params, needs):"] + body
+    source = "\n".join(lines)
+    exec(compile(source, f"<backward of {prim.grad_fn_name} (arrays)>", "exec"), namespace)
+    backward = namespace["backward"]
+    backward.__qualname__ = f"{prim.grad_fn_name}.backward"
+    backward.source = source
+    return backward
+
+
+def _arrays_body(prim: Primitive) -> tuple:
+    """``_compile_arrays``' function body (reading ``grad``, ``inputs``, ``result``, ``params``
+    and ``needs``, returning the gradients' tuple) and the globals it needs."""
     from gradrepl.engine.ops.backends import arrays
 
     names = prim.inputs
     namespace = {"sum_to": arrays.sum_to, "_shape": np.shape, "_strides": element_strides,
-                 "_NUMBERS": _NUMBERS}
+                 "_NUMBERS": _NUMBERS, "_SCALARS": _scalar_types()}
     uses, branches = set(), []
     for i, name in enumerate(names):
         derivative = prim.derivatives.get(name)
@@ -373,10 +389,13 @@ def _compile_arrays(prim: Primitive):
         call = "grad" if _is_identity(derivative) else f"d_{name}({', '.join(arguments)})"
         body = casts + [f"g{i} = {call}"]
         if prim.broadcasts:
-            body += [f"if g{i} is not None and g{i}.shape != {name}.shape:",
+            # a numpy scalar (or a node's stand-in for one) has shape (): a gradient and an
+            # input that are both such need no shape test (two reads by the generic lookup)
+            body += [f"if g{i} is not None and (type(g{i}) not in _SCALARS or type({name}) not in "
+                     f"_SCALARS) and g{i}.shape != {name}.shape:",
                      f"    g{i} = sum_to(g{i}, {name})"]
         branches.append(body)
-    lines = ["def backward(F, grad, inputs, result, params, needs):"]
+    lines = []
     if prim.broadcasts or uses & set(names):
         lines.append(f"    {', '.join(names)}, = inputs")
     for i, param in enumerate(prim.params):
@@ -393,12 +412,105 @@ def _compile_arrays(prim: Primitive):
             lines.append("    else:")
             lines.append(f"        g{i} = None")
     lines.append(f"    return ({''.join(f'g{i}, ' for i in range(len(names)))})")
+    return namespace, lines
+
+
+def _scalar_types() -> frozenset:
+    """The types whose every value has shape (): numpy's scalars (a 0-d tensor's data) and
+    the stand-in a node keeps for one (stand_ins.py)."""
+    from gradrepl.engine.ops.stand_ins import STAND_INS, ScalarMetadata
+
+    return frozenset(t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)) \
+        | {ScalarMetadata}
+
+
+def _compile_step(prim: Primitive):
+    """The row's step of the plain backward walk (autograd._run_plain): what the walk did for a
+    node of this row (the checks of its saved state, the reads of what its backward takes, the
+    backward itself, the release of what it saved), as one function generated for the row.
+
+    CPython 3.11 specialises an attribute read per code object and guards it on the object's
+    exact type; the walk meets a node class per row, so its own reads of a node's attributes
+    all took the generic lookup. Here each read sees one row's nodes (one class), and what the
+    row's facts decide is decided when the step is made: a row that saves nothing (``saves``
+    False) never has ``_versions`` set (recording sets it only for a saved input, inplace.py's
+    guard only for a saved output), so its step reads neither that nor ``_saved_nothing``
+    (set only where ``may_save_nothing``); a row whose formula reads no output reads no
+    ``_out``. tests/engine/test_short_paths.py compares the walk with the general one."""
+    from gradrepl.engine.graph import BACKWARD_TWICE
+    from gradrepl.engine.ops.backends import arrays
+    from gradrepl.engine.ops.primitive import check_saved
+    from gradrepl.engine.tensor import _writes
+
+    if prim.derivatives:
+        namespace, body = _arrays_body(prim)
+        words = set(re.findall(r"\w+", "\n".join(body)))
+        reads_params, reads_needs = "params" in words, "needs" in words
+    else:
+        backward = prim.backward_arrays
+        if type(backward) is _Unmade:
+            backward = backward.made()
+        namespace = {"backward": backward, "arrays": arrays}
+        body = ["    return backward(arrays, grad, inputs, result, params, needs)"]
+        reads_params = reads_needs = True
+    # F: the backend a derivative may take (numpy arrays here, as backward_arrays is given)
+    namespace.update(F=arrays, BACKWARD_TWICE=BACKWARD_TWICE, check_saved=check_saved,
+                     _writes=_writes, _count=count)
+    lines = ["def step(node, grad, release):",
+             "    inputs = node._arrays",
+             "    if inputs is None:  # Node._released: a release frees the saved arrays",
+             "        raise RuntimeError(BACKWARD_TWICE)"]
+    if prim.saves:
+        lines += ["    if node._versions is not None and node._epoch != _writes[0]:",
+                  "        check_saved(node)  # something was written in place since"]
+    if prim.uses_output:
+        lines.append("    result = node._out")
+    elif not prim.derivatives:
+        lines.append("    result = None")
+    if reads_params:
+        lines.append("    params = node._params")
+    if reads_needs:
+        lines.append("    needs = node._needs")
+    # the gradients, then Node._release inlined (when the pass does not retain), then the
+    # edges: (next node, its gradient, the edge's position), what the walk iterates
+    last = body[-1]
+    assert last.startswith("    return ")
+    lines += body[:-1] + [f"    grads = {last[len('    return '):]}"]
+    if prim.saves:
+        test = "release and not node._saved_nothing" if prim.may_save_nothing else "release"
+        lines += [f"    if {test}:",
+                  "        node._arrays = None",
+                  "        node._inputs = ()"]
+        if prim.uses_output:
+            lines += ["        if result is not None:",
+                      "            node._out = None"]
+    n = len(prim.inputs)
+    if prim.derivatives and 1 <= n <= 4:
+        # a node has an edge per input, nearly always: unpacked here, without zip's three
+        # iterators (a zip per node was ~6% of W1); zip's pairing, which stops at the
+        # shorter, otherwise
+        nexts = "".join(f"n{i}, " for i in range(n))
+        edges = "".join(f"(n{i}, g{i}, {i}), " for i in range(n))
+        lines += ["    nexts = node._next",
+                  f"    if len(nexts) == {n}:",
+                  f"        {nexts}= nexts",
+                  f"        return ({edges})",
+                  "    return zip(nexts, grads, _count())"]
+    else:
+        lines.append("    return zip(node._next, grads, _count())")
     source = "\n".join(lines)
-    exec(compile(source, f"<backward of {prim.grad_fn_name} (arrays)>", "exec"), namespace)
-    backward = namespace["backward"]
-    backward.__qualname__ = f"{prim.grad_fn_name}.backward"
-    backward.source = source
-    return backward
+    # in this package's directory, its source in linecache: the shell's tracebacks and
+    # warn.warn_user count its frames as gradrepl's own (a second backward raises in it)
+    filename = os.path.join(os.path.dirname(__file__), f"<walk step of {prim.grad_fn_name}>")
+    exec(compile(source, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(source), None, (source + "\n").splitlines(True), filename)
+    step = namespace["step"]
+    step.__qualname__ = f"{prim.grad_fn_name}.step"
+    step.source = source
+    return step
+
+
+_MAKERS = {"backward": _compile, "backward_arrays": _compile_arrays, "step": _compile_step}
 
 
 _STAR_ARGS = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS: a signature with *args or **kwargs

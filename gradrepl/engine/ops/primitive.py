@@ -357,7 +357,9 @@ def unary_application(row=None, *, a="a", arguments=None) -> list:
     elif row.uses_output:
         node.append("node._out = out")
     node += [
-        "if out.dtype != ad.dtype:",
+        # two numpy scalars of one type (0-d data) are of one dtype: no dtype read (two reads
+        # by the generic lookup and a comparison of dtypes)
+        "if (type(out) is _ndarray or type(out) is not type(ad)) and out.dtype != ad.dtype:",
         "    node._mixed = node._special = True",
         "fn = {a}.grad_fn",
         "if fn is None:",
