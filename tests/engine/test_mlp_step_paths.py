@@ -132,6 +132,22 @@ def test_logf_in_float64_matches_its_fused_steps(values):
     assert _bits(short) == _bits(general)
 
 
+def test_logf_table_of_ln2_times_e_is_the_fused_product(monkeypatch):
+    """``sleef_single``'s table of mul_pf(LN2, e), made at first use inside log_softmax's
+    deferred kernel, holds the exactly fused product for every exponent (fma32 on its exact
+    path), and logf through it gives the fused steps' bits."""
+    monkeypatch.setattr(sleef_single, "_LN2_TABLE", None)
+    x = np.array([[0.5, -1.25, 3.0], [100.0, 0.0, -7.5]], F32)
+    short = float_softmax.forward(None, log=True)(x, 1)
+    hi, lo = sleef_single._LN2_TABLE
+    monkeypatch.setattr(fused, "EXACT_EVERYWHERE", True)
+    e = np.arange(-127, 129, dtype=F32)
+    exact_hi, exact_lo = sleef_single.df.mul_pf(sleef_single._LN2, e)
+    assert _bits(hi) == _bits(exact_hi) and _bits(lo) == _bits(exact_lo)
+    with general_paths():
+        assert _bits(float_softmax.forward(None, log=True)(x, 1)) == _bits(short)
+
+
 def test_logf_exponent_and_mantissa_from_the_bits_over_two_binades():
     """Every float32 in [0.5, 2) (the rounding of d * 4/3 is the same in every binade): the
     exponent bits of d * 4/3 and d / 2**e are what frexp gives ``_exponent`` and ``_mantissa``."""
