@@ -5,8 +5,8 @@ through the fused steps (``sleef._expf_fused_steps``), block by block of the pat
     PYTHONPATH=. python scripts/check_expf_float64_path.py [STRIDE [OFFSET]]
 
 A block the float64 path hands back (a flagged sum that was not exact: None) counts as checked
-by the fused steps themselves. STRIDE 1 checks all 2,237,399,042 values (CPU: about 9 minutes on this machine);
-STRIDE k with OFFSET in 0..k-1 checks one k-th of them, so that k processes split the work.
+by the fused steps themselves. STRIDE 1 checks all 2,237,399,042 values (CPU: about 9 minutes
+on this machine); STRIDE k with OFFSET in 0..k-1 checks one k-th of them, so that k processes split the work.
 """
 
 from __future__ import annotations
