@@ -6,7 +6,8 @@ through the fused steps (``sleef._expf_fused_steps``), block by block of the pat
 
 A block the float64 path hands back (a flagged sum that was not exact: None) counts as checked
 by the fused steps themselves. STRIDE 1 checks all 2,237,399,042 values (CPU: about 9 minutes
-on this machine); STRIDE k with OFFSET in 0..k-1 checks one k-th of them, so that k processes split the work.
+on this machine); STRIDE k with OFFSET in 0..k-1 checks one k-th of them, so that k
+processes split the work.
 """
 
 from __future__ import annotations
