@@ -71,6 +71,43 @@ def test_expf_in_float64_accepts_exact_flagged_sums_and_hands_back_the_others(mo
     assert _bits(sleef.expf(d)) == _bits(general)
 
 
+def test_expf_gridded_steps_stay_in_their_binades():
+    """u1..u4 of expf's polynomial lie in the binades ``sleef._GRID_EXPONENTS`` names for every
+    |s| <= 0.35 (the ordinary path's |s| is below ln 2 / 2 (1 + 2**-15)), by interval
+    arithmetic with each step's rounding on top; and every float32 s reached by a dense sweep
+    of d over [-86, 88] stays below that bound."""
+    bound, rounding = 0.35, 1 + 2.0 ** -23
+    poly = [float(c) for c in sleef._EXP_POLY]
+    low = high = poly[0]
+    for k, e in enumerate(sleef._GRID_EXPONENTS, 1):
+        spread = bound * max(abs(low), abs(high))
+        low, high = (poly[k] - spread) / rounding, (poly[k] + spread) * rounding
+        assert 2.0 ** e <= low and high <= 2.0 ** (e + 1), (k, low, high)
+    d = np.linspace(-86, 88, 2_000_003, dtype=F32)
+    q = np.rint(d * sleef._R_LN2)
+    s = fused.fma32(q, -sleef._L2L, d + q * sleef._MINUS_L2U)
+    assert float(np.abs(s).max()) < 0.3466
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.floats(-float(F32(0.35)), float(F32(0.35)), width=32),
+                          st.integers(-2**20, 2**20).map(lambda i: i * 0.35 / 2**20)),
+                min_size=1, max_size=40))
+def test_expf_gridded_steps_are_the_fused_steps(values):
+    """Each gridded step, ``(u s + (c + K)) - K`` in float64, is ``fma32(u, s, c)`` for any
+    float32 s with |s| <= 0.35 (u the previous step's float32 result)."""
+    s = np.array(values, F32)
+    u = fused.fma32(sleef._EXP_POLY[0], s, sleef._EXP_POLY[1])
+    gridded = s.astype(np.float64) * float(sleef._EXP_POLY[0]) + sleef._GRIDDED_POLY[0]
+    assert _bits((gridded - sleef._GRIDS[0]).astype(F32)) == _bits(u)
+    for k in (2, 3, 4):
+        shifted = u.astype(np.float64) * s.astype(np.float64) + sleef._GRIDDED_POLY[k - 1]
+        u = fused.fma32(u, s, sleef._EXP_POLY[k])
+        unshifted = shifted - sleef._GRIDS[k - 1]
+        assert _bits(unshifted.astype(F32)) == _bits(u)
+        assert _bits(unshifted.astype(F32).astype(np.float64)) == _bits(unshifted)
+
+
 _LOG_INPUTS = st.one_of(
     st.floats(1, 10, width=32),  # log_softmax's row sums
     st.floats(2.0 ** -100, 2.0 ** 100, width=32),
@@ -93,6 +130,22 @@ def test_logf_in_float64_matches_its_fused_steps(values):
         with general_paths():
             general = sleef_single.logf(d)
     assert _bits(short) == _bits(general)
+
+
+def test_logf_table_of_ln2_times_e_is_the_fused_product(monkeypatch):
+    """``sleef_single``'s table of mul_pf(LN2, e), made at first use inside log_softmax's
+    deferred kernel, holds the exactly fused product for every exponent (fma32 on its exact
+    path), and logf through it gives the fused steps' bits."""
+    monkeypatch.setattr(sleef_single, "_LN2_TABLE", None)
+    x = np.array([[0.5, -1.25, 3.0], [100.0, 0.0, -7.5]], F32)
+    short = float_softmax.forward(None, log=True)(x, 1)
+    hi, lo = sleef_single._LN2_TABLE
+    monkeypatch.setattr(fused, "EXACT_EVERYWHERE", True)
+    e = np.arange(-127, 129, dtype=F32)
+    exact_hi, exact_lo = sleef_single.df.mul_pf(sleef_single._LN2, e)
+    assert _bits(hi) == _bits(exact_hi) and _bits(lo) == _bits(exact_lo)
+    with general_paths():
+        assert _bits(float_softmax.forward(None, log=True)(x, 1)) == _bits(short)
 
 
 def test_logf_exponent_and_mantissa_from_the_bits_over_two_binades():

@@ -49,37 +49,58 @@ _MINUS_L2U = -_L2U
 _lowest, _highest = np.minimum.reduce, np.maximum.reduce
 
 
+# u1..u4, the polynomial's first four fused steps (u1 = c0 s + c1, u_k = u_(k-1) s + c_k), each
+# lie in one binade [2**e, 2**(e+1)] for every |s| <= 0.35 (the ordinary path's |s| is at most
+# ln 2 / 2 (1 + 2**-15) < 0.3466: |d R_LN2 - q| <= 1/2 plus R_LN2's and the product's roundings,
+# 127 * 2**-23 at most). By intervals, with each step's rounding (2**-24 relative) on top:
+# u1 in c1 +- 0.35 c0 = [1.32e-3, 1.47e-3] in [2**-10, 2**-9]; u2 in c2 +- 0.35 max|u1| =
+# [7.82e-3, 8.85e-3] in [2**-7 = 7.8125e-3, 2**-6]; u3 in [0.0385, 0.0448] in [2**-5, 2**-4];
+# u4 in [0.151, 0.183] in [2**-3, 2**-2] (tests/engine/test_mlp_step_paths.py redoes this).
+# Within one binade float32's values are the multiples of g = 2**(e-23), so the fused step's
+# rounding to float32 is a rounding to that grid; adding K = 1.5 * 2**52 * g makes float64 do it:
+# P + (c + K) (c + K exact: c, a float32 of the same binade, is a multiple of g) lies where the
+# float64 spacing is g, so its one rounding to nearest, ties to an even multiple of g, is the
+# fused result plus K, and subtracting K gives it exactly: three numpy calls a step instead of
+# four, and no double rounding to screen for. u5 = u4 s + 1/2 straddles 1/2: screened as before.
+_GRID_EXPONENTS = (-10, -7, -5, -3)  # e of u1..u4's binades
+_GRIDS = [np.array(1.5 * 2.0 ** (52 + e - 23)) for e in _GRID_EXPONENTS]
+_GRIDDED_POLY = [np.array(float(c) + float(grid)) for c, grid in zip(_EXP_POLY[1:5], _GRIDS)]
+
+
 def _expf_ordinary_in_float64(d):
     """The ordinary path's fused steps made as ``fused.deferred_checks`` would make them, with
     fewer numpy calls (each costs more than its arithmetic on a few hundred elements): every
     step's exact float64 product and float64 sum written into one (steps, n) array each, the
-    float32-rounded operands kept in float64 between steps, and one screening over the sums
-    with no list of steps. A flagged sum is accepted when it was exact (its TwoSum error is 0:
-    few-bit inputs such as k / 8 make some); None when one may have rounded twice, and the
-    caller then takes the fused steps, which settle those lanes."""
+    float32-rounded operands kept in float64 between steps, u1..u4 rounded on their binade's
+    grid (the comment above), and one screening over the two sums left that may round twice
+    (u5's and the last step's). The first step, s = fma(q, -L2L, s), is exact in float64 (q L2L
+    and s are multiples of 2**-43 below 2**10 when q != 0; s itself when q = 0). A flagged sum
+    is accepted when it was exact (its TwoSum error is 0: few-bit inputs such as k / 8 make
+    some); None when one may have rounded twice, and the caller then takes the fused steps,
+    which settle those lanes."""
     q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
     s32 = d + q * _MINUS_L2U  # exact in float32 on [-86, 88] (the comment above)
     products, sums = np.empty((7,) + d.shape), np.empty((7,) + d.shape)
     # each step's rows as views made at once (an index per use makes a new view each time)
     product, total = list(products), list(sums)
-    reduced = s32.astype(np.float64)
     np.multiply(q.astype(np.float64), _MINUS_L2L64, product[0])
-    np.add(product[0], reduced, total[0])
-    s32 = total[0].astype(_F32)  # s = fma(q, -L2L, s)
+    np.add(product[0], s32.astype(np.float64), total[0])
+    s32 = total[0].astype(_F32)  # s = fma(q, -L2L, s), exact before this rounding
     s = s32.astype(np.float64)
     np.multiply(s, _POLY64[0], product[1])
-    np.add(product[1], _POLY64[1], total[1])  # the first step's u is the constant itself
-    for k, c in enumerate(_POLY64[2:], 2):
-        np.multiply(total[k - 1].astype(_F32).astype(np.float64), s, product[k])
-        np.add(product[k], c, total[k])
+    np.add(product[1], _GRIDDED_POLY[0], total[1])  # u1 + K1 (the first step's u is c0)
+    u = product[0]  # free again: u_(k-1) itself, K taken off exactly
+    for k in (2, 3, 4, 5):
+        np.subtract(total[k - 1], _GRIDS[k - 2], u)
+        np.multiply(u, s, product[k])
+        np.add(product[k], _GRIDDED_POLY[k - 1] if k < 5 else _POLY64[5], total[k])
     np.multiply((s32 * s32).astype(np.float64), total[5].astype(_F32).astype(np.float64),
                 product[6])
     last = np.add(product[6], s, total[6])
-    if fused.may_have_rounded_twice(sums):
-        addends = np.empty_like(sums)
-        addends[0], addends[6] = reduced, s
-        addends[1:6] = np.reshape(_POLY64[1:], (5,) + (1,) * d.ndim)
-        if not fused.sums_rounded_once(products, addends, sums):
+    if fused.may_have_rounded_twice(sums[5:]):
+        addends = np.empty_like(sums[5:])
+        addends[0], addends[1] = _POLY64[5], s
+        if not fused.sums_rounded_once(products[5:], addends, sums[5:]):
             return None
     result = last.astype(_F32)
     result += _F32(1)

@@ -253,18 +253,38 @@ def _logf_of_positive(d):
 LEAN = True  # the tests compare this path with the fused steps above
 _LEAN_SIZE = 16384  # elements (one of in_blocks' blocks): bounds the float64 work arrays
 _LEAN_LOW, _LEAN_HIGH = F32(2.0 ** -100), F32(2.0 ** 100)
-_LN2_64 = tuple(np.array(v, np.float64) for v in _LN2)  # 0-d: cheaper operands than scalars
 _LOG1P_64 = tuple(np.array(F32(c), np.float64) for c in _LOG1P_POLY)
 
 
+def _ln2_times_exponents():
+    """``mul_pf(LN2, e)`` for every biased float32 exponent (e = 0 .. 255 less 127), by the
+    fused steps: a table ``_logf_ordinary_in_float64`` reads s = LN2 * e from (e takes ~200
+    values; its fused step and the float32 product's error are then not made per call)."""
+    global _LN2_TABLE
+    e = np.arange(-127, 129, dtype=F32)
+    # screened step by step here, not by a deferred kernel that may be running (log_softmax's):
+    # its screening could redo its own work, but not this table
+    pending, fused._pending.steps = getattr(fused._pending, "steps", None), None
+    try:
+        table = tuple(np.ascontiguousarray(part, F32) for part in df.mul_pf(_LN2, e))
+    finally:
+        fused._pending.steps = pending
+    _LN2_TABLE = table
+    return table
+
+
+_LN2_TABLE = None  # made at first use
+
+
 def _logf_ordinary_in_float64(d):
-    """``_logf_of_positive`` with fewer numpy calls, each step the same number: its four fused
+    """``_logf_of_positive`` with fewer numpy calls, each step the same number: its fused
     steps' float64 sums kept in one array and screened once (None if one may have rounded
     twice and was not exact: the caller then takes the fused steps), and these steps shortened
     by what d's range gives (tests/engine/test_mlp_step_paths.py compares both paths):
 
     - d * 4/3 is a normal float32, so its exponent is its exponent bits less 127, and
       d / 2**e is the mantissa ``_mantissa`` finds (both scale a float32 exactly);
+    - s = mul_pf(LN2, e) depends on e alone: read from a table made by the fused steps;
     - m in [3/4, 3/2), so m - 1 is exact (Sterbenz) and add2_ff(-1, m)'s low part is +0;
       the divide's fma(+0, t, u) is then u (u, an exact product error, is never -0);
     - ``divide_by_one_plus``'s two exact residual steps sum to 1 - (1 + m) * t exactly
@@ -272,19 +292,12 @@ def _logf_ordinary_in_float64(d):
     - the float32 products' errors are exact in float64 (24 + 24 bits), so they are kept there
       as the fused steps' addends without a round trip through float32.
     """
-    exponent = ((d * _FOUR_THIRDS).view(np.int32) >> 23) - 127
-    e = exponent.astype(F32)
-    m = np.ldexp(d, -exponent)
-    products = np.empty((4,) + d.shape)
-    sums = np.empty((4,) + d.shape)
-    # s = mul_pf(LN2, e)
-    s_hi = _LN2[0] * e
-    e = e.astype(np.float64)
-    ln2_error = np.multiply(e, _LN2_64[0])
-    ln2_error -= s_hi.astype(np.float64)
-    np.multiply(e, _LN2_64[1], out=products[0])
-    np.add(products[0], ln2_error, out=sums[0])
-    s_lo = sums[0].astype(F32)
+    biased = (d * _FOUR_THIRDS).view(np.int32) >> 23
+    m = np.ldexp(d, np.subtract(127, biased))
+    s_hi, s_lo = _LN2_TABLE or _ln2_times_exponents()
+    s_hi, s_lo = s_hi.take(biased), s_lo.take(biased)
+    products = np.empty((3,) + d.shape)
+    sums = np.empty((3,) + d.shape)
     # x = divide_by_one_plus(add2_ff(-1, m), add2_ff(1, m))
     n = F32(-1) + m
     t = F32(1) / (F32(1) + m)
@@ -296,22 +309,22 @@ def _logf_ordinary_in_float64(d):
     residual += 1.0
     residual *= t64
     np.subtract(1.0, residual, out=residual)
-    np.multiply(x_hi.astype(np.float64), residual.astype(F32).astype(np.float64), out=products[1])
-    np.add(products[1], quotient_error, out=sums[1])
-    x_lo = sums[1].astype(F32)
+    np.multiply(x_hi.astype(np.float64), residual.astype(F32).astype(np.float64), out=products[0])
+    np.add(products[0], quotient_error, out=sums[0])
+    x_lo = sums[0].astype(F32)
     # the polynomial in x2 = x_hi**2, then the double-float sums as _logf_of_positive makes them
     x2 = x_hi * x_hi
     x2_64 = x2.astype(np.float64)
-    np.multiply(x2_64, _LOG1P_64[0], out=products[2])
-    np.add(products[2], _LOG1P_64[1], out=sums[2])
-    np.multiply(sums[2].astype(F32).astype(np.float64), x2_64, out=products[3])
-    np.add(products[3], _LOG1P_64[2], out=sums[3])
+    np.multiply(x2_64, _LOG1P_64[0], out=products[1])
+    np.add(products[1], _LOG1P_64[1], out=sums[1])
+    np.multiply(sums[1].astype(F32).astype(np.float64), x2_64, out=products[2])
+    np.add(products[2], _LOG1P_64[2], out=sums[2])
     if fused.may_have_rounded_twice(sums):
         addends = np.empty_like(sums)
-        addends[0], addends[1], addends[2], addends[3] = (ln2_error, quotient_error, *_LOG1P_64[1:])
+        addends[0], addends[1], addends[2] = (quotient_error, *_LOG1P_64[1:])
         if not fused.sums_rounded_once(products, addends, sums):
             return None
-    polynomial = sums[3].astype(F32)
+    polynomial = sums[2].astype(F32)
     s = df.add_pp((s_hi, s_lo), df.scale((x_hi, x_lo), F32(2)))
     return df.value(df.add_pf(s, (x2 * x_hi) * polynomial))
 
