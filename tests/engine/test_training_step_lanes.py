@@ -4,8 +4,6 @@ warnings, the same state."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,29 +12,9 @@ from hypothesis.extra import numpy as hnp
 
 from gradrepl.engine.float_math import fused as float_fused
 from gradrepl.engine.vector_math import _fma_exact
+from tests.engine.float32_cases import ANY32 as _ANY32, F32, bits as _bits, run as _run
 
-F32 = np.float32
 PATCHED = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-# every float32 kind: specials, subnormals, few-bit values (exact sums on midpoints), wide ones
-_ANY32 = (st.floats(allow_nan=True, allow_infinity=True, width=32)
-          | st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.0**-126, 2.0**-149, -(2.0**-140), 3e38,
-                             float(np.finfo(F32).max), 1 + 2.0**-23, 1 - 2.0**-24])
-          | st.integers(-2**12, 2**12).map(lambda i: i * 2.0**-11))
-
-
-def _bits(x):
-    x = np.asarray(x)
-    return x.dtype.str, x.shape, x.tobytes()
-
-
-def _run(fn, *args):
-    """fn's result bits and the warnings it gave."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = fn(*args)
-    return _bits(result), sorted(str(w.message) for w in caught)
-
 
 # ---------------------------------------------------------------------------------------------
 # fma32 on a few lanes in Python floats
