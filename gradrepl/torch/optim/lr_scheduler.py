@@ -311,8 +311,10 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 def __getattr__(name):
+    """A name torch.optim.lr_scheduler has is "not supported yet"; any other (``StepRL``) is a typo."""
     from gradrepl.engine.errors import UnsupportedError
+    from gradrepl.engine.torch_names import LR_SCHEDULER_MEMBERS
 
-    if not name.startswith("_"):
+    if name in LR_SCHEDULER_MEMBERS:
         raise UnsupportedError(f"torch.optim.lr_scheduler.{name}")
     raise AttributeError(f"module 'torch.optim.lr_scheduler' has no attribute '{name}'")
