@@ -341,6 +341,11 @@ loss.backward()"""),
     ("code", """torch.manual_seed(0)
 torch.nn.functional.cross_entropy(torch.randn(4, 3), torch.tensor([0, 1, 2, 3]))"""),
     ("code", """torch.nn.functional.cross_entropy(torch.randn(4, 3), torch.tensor([0., 1., 2., 1.]))"""),
+    ("code", """torch.manual_seed(1337)
+logits = torch.randn(3, 4, 10)  # (batch, time, vocabulary), as a language model gives them
+targets = torch.randint(0, 10, (3, 4))
+print(torch.nn.functional.cross_entropy(logits.view(3 * 4, 10), targets.view(3 * 4)))
+torch.nn.functional.cross_entropy(logits, targets)  # the classes must be dim 1"""),
     ("code", """torch.nn.Linear(3, 2)(torch.ones(4, 2))"""),
     ("md", "## Indexing that works"),
     ("code", """x = torch.arange(12).reshape(3, 4)
