@@ -18,7 +18,7 @@ CALLS = [
     "x[[1.7, -0.5]]", "x['a']", "x[1.5]", "x[[True, False, True]]", "x[(True, False, True),]",
     "x[[[0, 1]]]", "x[[0, slice(None)]]", "x[[1, None]]", "x[[...]]", "x[[torch.tensor(1)]]",
     "x[[[0, 1], [1, 2]]]", "x[list(range(40)) if False else [0, 2, 1]]",
-    "x[..., range(2)]", "x[None, range(2), 0]",
+    "x[..., range(2)]", "x[None, range(2), 0]", "x[range(2), ..., 1:]", "x[(0, 2), ..., None]",
 ]
 
 WRITES = ["x[range(2)] = 0", "x[range(3), range(3)] += 1", "x[:, (1, 3)] = -1",

@@ -100,13 +100,24 @@ def index_items(index) -> tuple:
     become index arrays (``x[range(n), y]``, d2l's cross-entropy)."""
     if isinstance(index, tuple):
         items = index
-    elif isinstance(index, (list, str)) and _reads_as_tuple(index):
-        items = tuple(index)
+    elif not isinstance(index, _SEQUENCES):
+        return (index,)  # an int, slice, tensor, None ...: the common case, kept short
+    elif isinstance(index, range) or not _reads_as_tuple(index):
+        return (_as_list(index),)
     else:
-        items = (index,)
-    if any(isinstance(i, _SEQUENCES) for i in items):
-        items = tuple(_sequence_array(i) if isinstance(i, _SEQUENCES) else i for i in items)
+        items = tuple(index)
+    for item in items:  # (a loop: a generator costs more than the check on a short index)
+        if isinstance(item, _SEQUENCES) and type(item) is not list:
+            return tuple(_as_list(i) if isinstance(i, _SEQUENCES) else i for i in items)
     return items
+
+
+def _as_list(sequence):
+    """A range, tuple or str item as the list the rest of indexing takes (made an index array
+    by _sequence_array); a list stays one, so that ``Ellipsis in items`` stays a quick test."""
+    if isinstance(sequence, str):
+        raise TypeError("new(): invalid data type 'str'")
+    return sequence if type(sequence) is list else list(sequence)
 
 
 def _reads_as_tuple(index: list) -> bool:
@@ -176,8 +187,12 @@ def _basic_then_advanced(tensor: Tensor, items: tuple) -> Tensor:
     """``t[0, :, [1, 2]]`` as torch reads it: first the view (select, slice, unsqueeze), then the
     index tensors on what is left. numpy would treat the int as an index array too and move
     the broadcast dimensions to the front."""
-    items = _expand_ellipsis(items, tensor.ndim)
-    view = _basic(tensor, tuple(slice(None) if _is_advanced(i) else i for i in items), True)
+    plain = tuple(slice(None) if _is_advanced(i) else i for i in items)
+    spread = _expand_ellipsis(plain, tensor.ndim)
+    if Ellipsis in plain:  # (plain, not items: `in` would compare index arrays elementwise)
+        at = plain.index(Ellipsis)
+        items = items[:at] + spread[at:at + len(spread) - len(plain) + 1] + items[at + 1:]
+    view = _basic(tensor, spread, True)
     remaining = []
     for item in items:
         if _is_advanced(item):
@@ -210,9 +225,8 @@ def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
             "in C++ to convert a 0-dim tensor to a number")
     if consuming > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    # by identity: `Ellipsis in items` would compare an index array with ... element by element
-    at = next((n for n, i in enumerate(items) if i is Ellipsis), None)
-    if at is not None:
+    if Ellipsis in items:  # (items hold no numpy arrays here: they would compare elementwise)
+        at = items.index(Ellipsis)
         return items[:at] + (_SPREAD,) * (ndim - consuming) + items[at + 1:]
     return items
 
