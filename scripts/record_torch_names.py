@@ -12,6 +12,9 @@ import types
 import torch
 import torch.nn
 import torch.nn.functional
+import torch.nn.init
+import torch.optim
+import torch.optim.lr_scheduler
 import torch.linalg
 import torch.special
 
@@ -31,6 +34,9 @@ torch_members = public(dir(torch))
 nn_members = public(dir(torch.nn))
 functional_members = public(dir(torch.nn.functional))
 module_members = public(dir(torch.nn.Module))
+init_members = public(dir(torch.nn.init))
+optim_members = public(dir(torch.optim))
+lr_scheduler_members = public(dir(torch.optim.lr_scheduler))
 modules = sorted(
     name for name in torch_members if type(getattr(torch, name)).__name__ == "module"
 )
@@ -68,6 +74,9 @@ out.write_text(
     + as_set("NN_MEMBERS", nn_members) + "\n"
     + as_set("FUNCTIONAL_MEMBERS", functional_members) + "\n"
     + as_set("MODULE_MEMBERS", module_members) + "\n"
+    + as_set("INIT_MEMBERS", init_members) + "\n"
+    + as_set("OPTIM_MEMBERS", optim_members) + "\n"
+    + as_set("LR_SCHEDULER_MEMBERS", lr_scheduler_members) + "\n"
     + as_set("TENSOR_PYTHON_METHODS", tensor_python_methods) + "\n"
     + as_dict("BUILTIN_FUNCTIONS", builtin_functions)
 )

@@ -158,23 +158,39 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def _array(data, np_dtype) -> np.ndarray:
-    """numpy refuses a Python int outside a small dtype's range; torch wraps it (-1 as uint8 is
-    255), and refuses only what does not fit in 64 bits. A float out of range is an error."""
+    """numpy refuses a Python int outside a dtype's range; torch refuses it too ("value cannot be
+    converted ..."), except that an unsigned dtype takes a negative int down to -(its max),
+    wrapped (-1 as uint8 is 255), and an int outside int64 (2**63 included) cannot even be read
+    for an integer dtype. A float out of an integer dtype's range is an error."""
     try:
         return np.array(data, dtype=np_dtype)
     except OverflowError:
         pass
+    # torch reads every int as a C long long for an integer dtype; numpy would hold ints in
+    # [2**63, 2**64) as uint64 (or, beside smaller ones, as float64)
+    if np_dtype.kind in "iu" and any(type(v) is int and not -2**63 <= v < 2**63
+                                     for v in _leaves(data)):
+        raise ValueError("Overflow when unpacking long long")
     try:
         raw = np.array(data)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
-    if raw.dtype.kind == "f" and np_dtype.kind in "iu":
-        info = np.iinfo(np_dtype)
-        if raw.min() < info.min or raw.max() > info.max:
-            raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
     if raw.dtype == object:
         raise ValueError("Overflow when unpacking long long")
+    if np_dtype.kind in "iu" and raw.size:
+        info = np.iinfo(np_dtype)
+        lowest = -int(info.max) if np_dtype.kind == "u" and raw.dtype.kind in "iu" else info.min
+        if raw.min() < lowest or raw.max() > info.max:
+            raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
     return raw.astype(np_dtype)
+
+
+def _leaves(data):
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            yield from _leaves(item)
+    else:
+        yield data
 
 
 _INT64, _BOOL = dtypes.int64.numpy, dtypes.bool_.numpy

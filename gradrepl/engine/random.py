@@ -76,9 +76,13 @@ class Generator:
         return (raw[:, 0] << np.uint64(32)) | raw[:, 1]
 
     def uniform_float32(self, n: int) -> np.ndarray:
+        if n > CHUNK:
+            return _in_chunks(self.uniform_float32, n, np.float32)
         return (self.random32(n) & np.uint64((1 << 24) - 1)).astype(np.float32) * np.float32(2.0 ** -24)
 
     def uniform_float64(self, n: int) -> np.ndarray:
+        if n > CHUNK:
+            return _in_chunks(self.uniform_float64, n, np.float64)
         return (self.random64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * (2.0 ** -53)
 
     def normal_serial(self, n: int) -> np.ndarray:
@@ -94,6 +98,20 @@ class Generator:
             self._normal_cache = radius * math.sin(theta)
             out[i] = radius * math.cos(theta)
         return out
+
+
+# Values drawn at a time for a large tensor (a multiple of 16, torch's Box-Muller block): the
+# stream is sequential, so drawing in chunks gives the same values, while the temporaries stay a
+# few MB instead of ~7x the tensor (torch.randn(50000, 50000) would need 70 GB at once), and
+# Ctrl-C is seen between chunks instead of after minutes of numpy.
+CHUNK = 1 << 20
+
+
+def _in_chunks(draw, n: int, np_dtype) -> np.ndarray:
+    out = np.empty(n, np_dtype)
+    for start in range(0, n, CHUNK):
+        out[start:start + CHUNK] = draw(min(CHUNK, n - start))
+    return out
 
 
 # object.__repr__ then prints what torch prints: <torch._C.Generator object at 0x...>
@@ -135,12 +153,21 @@ def _normal_values(n: int, mean: float, std: float, np_dtype, generator: Generat
         return vector_math.fma64(generator.normal_serial(n), std, mean).astype(np_dtype)
     work = np.float32 if np_dtype != np.float64 else np.float64
     uniform = generator.uniform_float32 if work == np.float32 else generator.uniform_float64
-    data = uniform(n).astype(work)
-    _box_muller_blocks(data, 0, n - n % 16, mean, std)
+    body = n - n % 16
+    if n <= CHUNK:
+        data = uniform(n)
+        _box_muller_blocks(data, 0, body, mean, std)
+    else:
+        data = np.empty(n, work)
+        for start in range(0, n, CHUNK):
+            stop = min(n, start + CHUNK)
+            data[start:stop] = uniform(stop - start)
+            if min(stop, body) > start:
+                _box_muller_blocks(data, start, min(stop, body), mean, std)
     if n % 16:
         data[n - 16:] = uniform(16).astype(work)
         _box_muller_blocks(data, n - 16, n, mean, std)
-    return data.astype(np_dtype)
+    return data.astype(np_dtype, copy=False)
 
 
 def _box_muller_blocks(data: np.ndarray, start: int, stop: int, mean: float, std: float) -> None:

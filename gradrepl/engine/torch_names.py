@@ -361,6 +361,30 @@ MODULE_MEMBERS = frozenset({
     'share_memory', 'state_dict', 'to', 'to_empty', 'train', 'type', 'xpu', 'zero_grad',
 })
 
+INIT_MEMBERS = frozenset({
+    'Callable', 'Literal', 'ParamSpec', 'Tensor', 'TypeVar', 'calculate_gain', 'constant',
+    'constant_', 'dirac', 'dirac_', 'eye', 'eye_', 'kaiming_normal', 'kaiming_normal_',
+    'kaiming_uniform', 'kaiming_uniform_', 'math', 'normal', 'normal_', 'ones_', 'orthogonal',
+    'orthogonal_', 'sparse', 'sparse_', 'torch', 'trunc_normal_', 'uniform', 'uniform_',
+    'warnings', 'xavier_normal', 'xavier_normal_', 'xavier_uniform', 'xavier_uniform_',
+    'zeros_',
+})
+
+OPTIM_MEMBERS = frozenset({
+    'ASGD', 'Adadelta', 'Adafactor', 'Adagrad', 'Adam', 'AdamW', 'Adamax', 'LBFGS', 'Muon',
+    'NAdam', 'Optimizer', 'RAdam', 'RMSprop', 'Rprop', 'SGD', 'SparseAdam', 'lr_scheduler',
+    'swa_utils', 'swap_in_optimizer_params_and_state',
+})
+
+LR_SCHEDULER_MEMBERS = frozenset({
+    'Any', 'ChainedScheduler', 'ConstantLR', 'CosineAnnealingLR', 'CosineAnnealingWarmRestarts',
+    'Counter', 'CyclicLR', 'EPOCH_DEPRECATION_WARNING', 'ExponentialLR', 'LRScheduler',
+    'LambdaLR', 'LinearLR', 'Literal', 'MultiStepLR', 'MultiplicativeLR', 'OneCycleLR',
+    'Optimizer', 'PolynomialLR', 'ReduceLROnPlateau', 'Self', 'SequentialLR', 'StepLR',
+    'SupportsFloat', 'TYPE_CHECKING', 'Tensor', 'TypedDict', 'annotations', 'bisect_right',
+    'cast', 'inf', 'math', 'override', 'partial', 'ref', 'types', 'warnings', 'wraps',
+})
+
 TENSOR_PYTHON_METHODS = frozenset({
     'backward', 'dim_order', 'eig', 'index', 'is_shared', 'istft', 'lstsq', 'lu', 'module_load',
     'norm', 'register_hook', 'register_post_accumulate_grad_hook', 'reinforce', 'resize',

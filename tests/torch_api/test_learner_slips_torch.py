@@ -215,3 +215,24 @@ _T, _A, _C = "torch.ones(3)", "np.arange(3.)", "torch.tensor([True, False, True]
 ])
 def test_ndarray_operands_of_where_and_losses(code):
     same_as_torch(code)
+
+
+@pytest.mark.parametrize("code", [
+    # nanoGPT's slip: (B, T, V) logits straight into cross_entropy, whose class dim is 1
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 10), torch.full((3, 4), 9))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 10), torch.ones(3, 4, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 10), torch.ones(3, 10, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 10), torch.ones(3, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 10), torch.ones(3, 4, 1, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 10), torch.ones(2, 10, dtype=torch.long))",
+    "torch.nn.functional.nll_loss(torch.zeros(3, 4, 10), torch.full((3, 4), 9))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 2, 5), torch.ones(3, 5, 2, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 2, 5), torch.ones(3, 10, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 2, 5, 2), torch.full((3, 5, 2, 2), 9))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4, 2, 5, 2), torch.ones(3, 5, 2, 2, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4), torch.ones(2, 2, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4), torch.ones(3, 2, dtype=torch.long))",
+    "torch.nn.functional.cross_entropy(torch.zeros(3, 4), torch.tensor([0, 1, -1]))",
+])
+def test_cross_entropy_target_shape_slips(code):
+    same_as_torch(code)

@@ -67,7 +67,73 @@ def _index_array(item):
         return np.asarray(item._data)
     if isinstance(item, (bool, np.bool_)):
         return np.asarray(item)
-    return np.asarray(item) if isinstance(item, list) else item
+    return _sequence_array(item) if isinstance(item, list) else item
+
+
+_SEQUENCES = (list, tuple, range, str)
+
+
+def _sequence_array(sequence) -> np.ndarray:
+    """A list, range or tuple inside an index, as torch makes its index tensor: ``torch.tensor``
+    of it, kept as a mask when it holds bools and cast to long otherwise (so ``[]`` and
+    ``[1.7]`` index rows, as in torch)."""
+    if isinstance(sequence, str):
+        raise TypeError("new(): invalid data type 'str'")
+    array = np.asarray(sequence)
+    if array.dtype.kind in "fb" and not (array.dtype == np.bool_ and array.size):
+        array = array.astype(np.int64)
+    return array
+
+
+_SEQUENCE_AS_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error "
+    "or a different result (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:{line}.)")
+
+
+def index_items(index) -> tuple:
+    """The items of ``t[index]`` as torch reads them: a tuple's items; a short list holding a
+    sequence, tensor, slice, None or ... as a tuple too (numpy's old rule, which torch keeps
+    with a warning); anything else as one item. Lists, ranges and tuples among the items
+    become index arrays (``x[range(n), y]``, d2l's cross-entropy)."""
+    if isinstance(index, tuple):
+        items = index
+    elif not isinstance(index, _SEQUENCES):
+        return (index,)  # an int, slice, tensor, None ...: the common case, kept short
+    elif isinstance(index, range) or not _reads_as_tuple(index):
+        return (_as_list(index),)
+    else:
+        items = tuple(index)
+    for item in items:  # (a loop: a generator costs more than the check on a short index)
+        if isinstance(item, _SEQUENCES) and type(item) is not list:
+            return tuple(_as_list(i) if isinstance(i, _SEQUENCES) else i for i in items)
+    return items
+
+
+def _as_list(sequence):
+    """A range, tuple or str item as the list the rest of indexing takes (made an index array
+    by _sequence_array); a list stays one, so that ``Ellipsis in items`` stays a quick test."""
+    if isinstance(sequence, str):
+        raise TypeError("new(): invalid data type 'str'")
+    return sequence if type(sequence) is list else list(sequence)
+
+
+def _reads_as_tuple(index: list) -> bool:
+    if len(index) >= 32:
+        return False
+    for item in index:
+        if isinstance(item, (Tensor, slice, np.ndarray)) or isinstance(item, _SEQUENCES):
+            line = 349
+        elif item is None or item is Ellipsis:
+            line = 359
+        else:
+            continue
+        from gradrepl.engine.warn import warn_user
+        warn_user(_SEQUENCE_AS_TUPLE.format(line=line))
+        return True
+    return False
 
 
 _ZERO_DIM_INT = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
@@ -98,7 +164,7 @@ def getitem(tensor: Tensor, index) -> Tensor:
         shape = tensor.shape
         if shape and -shape[0] <= index < shape[0]:
             return view_op(SELECT, tensor, (0, index % shape[0]))
-    items = index if isinstance(index, tuple) else (index,)
+    items = index_items(index)
     check_zero_dim_index(tensor, items)
     if any(_is_advanced(i) for i in items):
         if any(_cuts(i) for i in items) and not any(isinstance(i, (bool, np.bool_)) for i in items):
@@ -106,7 +172,8 @@ def getitem(tensor: Tensor, index) -> Tensor:
         return _index(tensor, tuple(_index_array(i) for i in items))
     if items == (Ellipsis,) or items == ():
         return view_op(ALIAS, tensor, ())  # t[...] is an alias of t in torch's graph
-    return _basic(tensor, _expand_ellipsis(items, tensor.ndim), isinstance(index, tuple))
+    as_tuple = not (len(items) == 1 and items[0] is index)  # t[:] is a slice, t[:, ] an alias
+    return _basic(tensor, _expand_ellipsis(items, tensor.ndim), as_tuple)
 
 
 def _cuts(item) -> bool:
@@ -120,8 +187,12 @@ def _basic_then_advanced(tensor: Tensor, items: tuple) -> Tensor:
     """``t[0, :, [1, 2]]`` as torch reads it: first the view (select, slice, unsqueeze), then the
     index tensors on what is left. numpy would treat the int as an index array too and move
     the broadcast dimensions to the front."""
-    items = _expand_ellipsis(items, tensor.ndim)
-    view = _basic(tensor, tuple(slice(None) if _is_advanced(i) else i for i in items), True)
+    plain = tuple(slice(None) if _is_advanced(i) else i for i in items)
+    spread = _expand_ellipsis(plain, tensor.ndim)
+    if Ellipsis in plain:  # (plain, not items: `in` would compare index arrays elementwise)
+        at = plain.index(Ellipsis)
+        items = items[:at] + spread[at:at + len(spread) - len(plain) + 1] + items[at + 1:]
+    view = _basic(tensor, spread, True)
     remaining = []
     for item in items:
         if _is_advanced(item):
@@ -154,7 +225,7 @@ def _expand_ellipsis(items: tuple, ndim: int) -> tuple:
             "in C++ to convert a 0-dim tensor to a number")
     if consuming > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    if Ellipsis in items:
+    if Ellipsis in items:  # (items hold no numpy arrays here: they would compare elementwise)
         at = items.index(Ellipsis)
         return items[:at] + (_SPREAD,) * (ndim - consuming) + items[at + 1:]
     return items

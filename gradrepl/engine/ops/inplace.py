@@ -336,9 +336,10 @@ def _refuse_index_put(tensor: Tensor, memory, numpy_index, value, error) -> None
 def setitem(tensor: Tensor, index, value) -> None:
     """``t[index] = value``: basic indexing copies into the view ``t[index]`` (so torch's
     CopySlices appears for a tensor with history); index tensors and masks are index_put_."""
-    from gradrepl.engine.ops.indexing import _index_array, _is_advanced, check_zero_dim_index, getitem
+    from gradrepl.engine.ops.indexing import (
+        _index_array, _is_advanced, check_zero_dim_index, getitem, index_items)
 
-    items = index if isinstance(index, tuple) else (index,)
+    items = index_items(index)
     check_zero_dim_index(tensor, items)
     if isinstance(value, (list, tuple, np.ndarray)):
         kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
@@ -346,7 +347,8 @@ def setitem(tensor: Tensor, index, value) -> None:
     if not any(_is_advanced(i) for i in items):
         if not views.records(tensor, (value,)) and _write_directly(tensor, items, value):
             return
-        view = getitem(tensor, index)
+        # a list read as a tuple is passed as one, so that its warning is not given twice
+        view = getitem(tensor, items if isinstance(index, list) else index)
         copy_into(view, _shaped_for(view, value))
         return
     numpy_index = tuple(_index_array(i) for i in items)

@@ -136,17 +136,28 @@ def _check_target_dtype(target):
 
 
 def _check_nll_shapes(input, target, weight):
+    """torch's nll_loss_nd checks, in its order: the batch sizes first, then each rank's own
+    (a 4-D input is nll_loss2d's, a 3-D or 5-D+ one must have the target ``[N, d1, d2, ...]``),
+    so that a transposed target is a shape error, never an index out of bounds."""
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if input.dim() not in (1, 2, 4) and input.dim() != target.dim() + 1:
-        raise ValueError(f"Expected target size {_expected(input)}, got {target.size()}")
-    if input.dim() <= 2 and target.dim() > 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     batch = input.shape[0] if input.dim() > 1 else 1
     target_batch = target.shape[0] if target.dim() else 1
-    if input.dim() <= 2 and batch != target_batch:
+    if input.dim() != 1 and batch != target_batch:
         raise ValueError(f"Expected input batch_size ({batch}) to match target batch_size "
                          f"({target_batch}).")
+    if input.dim() <= 2 and target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.dim() == 4:
+        if target.dim() != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {target.dim()}")
+        if tuple(target.shape[1:]) != tuple(input.shape[2:]):
+            # (torch's message has no closing parenthesis)
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
+                               f"{list(target.shape)}")
+    elif input.dim() > 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise RuntimeError(f"Expected target size {_expected(input)}, got {list(target.shape)}")
     classes = input.shape[0 if input.dim() == 1 else 1]
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(
@@ -155,8 +166,7 @@ def _check_nll_shapes(input, target, weight):
 
 
 def _expected(input):
-    shape = (input.shape[0],) + tuple(input.shape[2:])
-    return "torch.Size([" + ", ".join(str(s) for s in shape) + "])"
+    return str([input.shape[0], *input.shape[2:]])
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -170,8 +180,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.dim() <= 2:
         return apply(_rows.NLL_LOSS, (input,), params)
     if input.dim() == 4:
-        if tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
-            raise ValueError(f"Expected target size {_expected(input)}, got {target.size()}")
         return apply(_rows.NLL_LOSS_2D, (input,), params)
     # other ranks fold into 2-d maps, as torch's nll_loss_nd does
     n, c = input.shape[0], input.shape[1]

@@ -179,3 +179,14 @@ uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprec
 xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
 kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
 orthogonal = _deprecated(orthogonal_)
+
+
+def __getattr__(name):
+    """A name torch.nn.init has (``dirac_``) is "not supported yet"; any other is a typo,
+    worded as torch words it (never naming gradrepl's module)."""
+    from gradrepl.engine.errors import UnsupportedError
+    from gradrepl.engine.torch_names import INIT_MEMBERS
+
+    if name in INIT_MEMBERS:
+        raise UnsupportedError(f"torch.nn.init.{name}")
+    raise AttributeError(f"module 'torch.nn.init' has no attribute '{name}'")

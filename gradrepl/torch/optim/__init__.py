@@ -17,8 +17,10 @@ __all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "lr_schedu
 
 
 def __getattr__(name):
+    """A name torch.optim has is "not supported yet"; any other (``StepRL``) is a typo."""
     from gradrepl.engine.errors import UnsupportedError
+    from gradrepl.engine.torch_names import OPTIM_MEMBERS
 
-    if not name.startswith("_"):
+    if name in OPTIM_MEMBERS:
         raise UnsupportedError(f"torch.optim.{name}")
     raise AttributeError(f"module 'torch.optim' has no attribute '{name}'")

@@ -1,0 +1,32 @@
+"""A large tensor's random values are drawn in chunks (random.CHUNK): the same values as one
+draw, for every fill that goes through the chunked paths, whatever the chunk's place against the
+16-value Box-Muller blocks and the tail block."""
+
+import numpy as np
+import pytest
+
+import gradrepl.torch as torch
+from gradrepl.engine import random as engine_random
+
+FILLS = {
+    "randn": lambda n, dtype: torch.randn(n, dtype=dtype),
+    "rand": lambda n, dtype: torch.rand(n, dtype=dtype),
+    "normal": lambda n, dtype: torch.normal(0.5, 2.0, (n,), dtype=dtype),
+    "normal_": lambda n, dtype: torch.empty(n, dtype=dtype).normal_(),
+    "bernoulli": lambda n, dtype: torch.full((n,), 0.3, dtype=dtype).bernoulli(),
+}
+
+
+@pytest.mark.parametrize("fill", sorted(FILLS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16])
+def test_chunked_draws_match_one_draw(monkeypatch, fill, dtype):
+    sizes = [17, 48, 95, 96, 131, 200]  # below, at and across chunk and block boundaries
+    def draws():
+        torch.manual_seed(7)
+        values = [FILLS[fill](n, dtype).numpy().copy() for n in sizes]
+        return values + [torch.rand(3).numpy()]  # the stream after them
+    whole = draws()
+    monkeypatch.setattr(engine_random, "CHUNK", 48)
+    chunked = draws()
+    for a, b in zip(whole, chunked):
+        np.testing.assert_array_equal(a, b)
