@@ -153,15 +153,16 @@ def test_float32_products_match_torch(name):
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_vector_norm_bits_match_torch(dtype):
-    """the general p's order: every length 1 to 40 and a few longer, dims and a transpose"""
+    """the general p's order and p = 1's (both added one by one in memory order, not
+    pairwise): every length 1 to 40 and a few longer, dims and a transpose"""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(5)
-    for p in (3.0, 0.5, 1.5, -1.0):
-        for n in list(range(1, 41)) + [64, 257, 1000]:
+    for p in (3.0, 0.5, 1.5, -1.0, 1):
+        for n in list(range(1, 41)) + [64, 257, 1000, 5000]:
             a = rng.normal(size=n).astype(dtype)
             assert (gt.linalg.vector_norm(gt.from_numpy(a), p).numpy().tobytes()
                     == torch.linalg.vector_norm(torch.from_numpy(a), p).numpy().tobytes())
-        m = rng.normal(size=(5, 9)).astype(dtype)
+        m = rng.normal(size=(5, 90)).astype(dtype)
         for dim in (0, 1, (0, 1)):
             for t in (m, m.T):
                 assert (gt.linalg.vector_norm(gt.from_numpy(t), p, dim).numpy().tobytes()

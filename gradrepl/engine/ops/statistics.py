@@ -54,7 +54,7 @@ def _norm_forward(a, p, dims, keepdim, dtype):
     elif p == 2:
         out = np.sqrt(np.sum(magnitude * magnitude, axis=axes, keepdims=keepdim))
     elif p == 1:
-        out = np.sum(magnitude, axis=axes, keepdims=keepdim)
+        out = _one_norm(magnitude, dims if a.ndim else (), keepdim)
     elif p == math.inf:
         out = np.max(magnitude, axis=axes, keepdims=keepdim, initial=0.0)
     elif p == -math.inf:
@@ -64,6 +64,40 @@ def _norm_forward(a, p, dims, keepdim, dtype):
     else:
         out = _general_p(magnitude, p, dims if a.ndim else (), keepdim)
     return np.asarray(out).astype(dtype or a.dtype)
+
+
+def _in_memory_order(work, dims):
+    """``work``'s reduced elements as rows in the order ATen's binary_kernel_reduce visits them:
+    per result, the input's memory order (the largest stride first, the innermost last).
+    Returns the rows, the kept shape and the reduced dims."""
+    ndim = work.ndim
+    reduced = sorted({d % ndim for d in dims}) if ndim else []
+    kept = [d for d in range(ndim) if d not in reduced]
+    reduced.sort(key=lambda d: -abs(work.strides[d]) if work.shape[d] > 1 else 0)
+    moved = np.transpose(work, kept + reduced) if ndim else work.reshape(())
+    kept_shape = tuple(work.shape[d] for d in kept)
+    count = int(np.prod([work.shape[d] for d in reduced], dtype=np.int64))
+    return moved.reshape(kept_shape + (count,)), kept_shape, reduced
+
+
+def _keep_dims(out, shape, reduced, keepdim):
+    if keepdim:
+        out = out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(shape)))
+    return out
+
+
+def _one_norm(magnitude, dims, keepdim):
+    """ATen's NormOneOps through binary_kernel_reduce: per result, |x| added one at a time in
+    memory order in the accumulation type (float for float and half), not numpy's pairwise
+    sum (measured against torch 2.13 on lengths 1 to 5000, float32 and float64; one thread's
+    order, as for the general p)."""
+    work = np.asarray(magnitude)
+    rows, kept_shape, reduced = _in_memory_order(work, dims)
+    if rows.shape[-1] == 0:
+        total = np.zeros(kept_shape, work.dtype)
+    else:
+        total = np.add.accumulate(rows, axis=-1, dtype=work.dtype)[..., -1]
+    return _keep_dims(np.asarray(total), work.shape, reduced, keepdim)
 
 
 def _general_p(magnitude, p, dims, keepdim):
@@ -77,20 +111,10 @@ def _general_p(magnitude, p, dims, keepdim):
 
     work = np.asarray(magnitude)
     exponent = work.dtype.type(p)
-    ndim = work.ndim
-    reduced = sorted({d % ndim for d in dims}) if ndim else []
-    kept = [d for d in range(ndim) if d not in reduced]
-    # the reduced dims in memory order: the largest stride first, the innermost last
-    reduced.sort(key=lambda d: -abs(work.strides[d]) if work.shape[d] > 1 else 0)
-    moved = np.transpose(work, kept + reduced) if ndim else work.reshape(())
-    kept_shape = tuple(work.shape[d] for d in kept)
-    count = int(np.prod([work.shape[d] for d in reduced], dtype=np.int64))
-    rows = moved.reshape(kept_shape + (count,))
+    rows, kept_shape, reduced = _in_memory_order(work, dims)
+    count = rows.shape[-1]
     if count == 1:  # one element per result: torch gives |x| itself, without the two pows
-        out = rows.reshape(kept_shape)
-        if keepdim:
-            out = out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(work.shape)))
-        return out
+        return _keep_dims(rows.reshape(kept_shape), work.shape, reduced, keepdim)
     if count == 0:
         total = np.zeros(kept_shape, work.dtype)
     else:
@@ -100,9 +124,7 @@ def _general_p(magnitude, p, dims, keepdim):
     inverse = work.dtype.type(1) / exponent
     flat_total = np.ascontiguousarray(total).reshape(-1)
     out = libm.pow_same(flat_total, np.full(flat_total.size, inverse, work.dtype)).reshape(kept_shape)
-    if keepdim:
-        out = out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(work.shape)))
-    return out
+    return _keep_dims(out, work.shape, reduced, keepdim)
 
 
 def _last_dim_rows(a, work, p, dims):
