@@ -107,10 +107,15 @@ class Generator:
 CHUNK = 1 << 20
 
 
+def _chunks(n: int):
+    """(start, stop) of each chunk of n values, in the stream's order."""
+    return ((start, min(n, start + CHUNK)) for start in range(0, n, CHUNK))
+
+
 def _in_chunks(draw, n: int, np_dtype) -> np.ndarray:
     out = np.empty(n, np_dtype)
-    for start in range(0, n, CHUNK):
-        out[start:start + CHUNK] = draw(min(CHUNK, n - start))
+    for start, stop in _chunks(n):
+        out[start:stop] = draw(stop - start)
     return out
 
 
@@ -154,16 +159,11 @@ def _normal_values(n: int, mean: float, std: float, np_dtype, generator: Generat
     work = np.float32 if np_dtype != np.float64 else np.float64
     uniform = generator.uniform_float32 if work == np.float32 else generator.uniform_float64
     body = n - n % 16
-    if n <= CHUNK:
-        data = uniform(n)
-        _box_muller_blocks(data, 0, body, mean, std)
-    else:
-        data = np.empty(n, work)
-        for start in range(0, n, CHUNK):
-            stop = min(n, start + CHUNK)
-            data[start:stop] = uniform(stop - start)
-            if min(stop, body) > start:
-                _box_muller_blocks(data, start, min(stop, body), mean, std)
+    # All uniforms first (drawn in chunks themselves), then Box-Muller chunk by chunk: the stream
+    # does not depend on the transform, and chunks of 16-multiples keep torch's blocks whole.
+    data = uniform(n)
+    for start, stop in _chunks(body):
+        _box_muller_blocks(data, start, stop, mean, std)
     if n % 16:
         data[n - 16:] = uniform(16).astype(work)
         _box_muller_blocks(data, n - 16, n, mean, std)
