@@ -16,7 +16,7 @@ from itertools import count
 
 import numpy as np
 
-from gradrepl.engine import grad_mode
+from gradrepl.engine import dtypes, grad_mode
 from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
 from gradrepl.engine.graph import AccumulateGrad, accumulator_for
@@ -28,6 +28,7 @@ from gradrepl.engine.tensor import Tensor, _object_new, new_tensor
 
 _arrays = backends.arrays
 _FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d float tensor's data (tensor.py)
+_SCALAR_ONES = dtypes.SCALAR_ONES
 
 
 class _Pass:
@@ -105,7 +106,12 @@ def backward_root(root: Tensor) -> None:
     # shares its class's keys), without the call
     state = _object_new(_Pass)
     state.create_graph = state.retain_graph = False
-    state.buffers = {node: data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)}
+    # the gradient 1 of a 0-d float root: one shared numpy scalar (immutable, as every 0-d
+    # gradient is: a .grad that receives it is never written through)
+    one = _SCALAR_ONES.get(type(data))
+    if one is None:
+        one = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
+    state.buffers = {node: one}
     state.borrowed = set()
     state.roots = (node,)
     enabled = grad_mode._enabled
@@ -363,7 +369,8 @@ def _run_plain(state: _Pass, root=None) -> None:
             g = pop(node)
         else:
             return
-        if node._special:  # accumulators, hooks, several outputs, mixed dtypes
+        step = node._step  # None: accumulators, hooks, several outputs, mixed dtypes (graph.py)
+        if step is None:
             if type(node) is AccumulateGrad:
                 variable = node.variable
                 if variable._hooks is None and node._pre_hooks is None and node._hooks is None:
@@ -384,13 +391,12 @@ def _run_plain(state: _Pass, root=None) -> None:
                 continue
             edges = zip(node._next, grads, count())
         else:
-            # the row's generated step (derivatives._compile_step): the node's checks, its
-            # backward and the release of what it saved, in code that meets one row's nodes,
-            # so CPython 3.11 specialises its reads of them (here, meeting a class per row, it
-            # could not); read apart from its call, as a slot read (a method load of a slot
-            # does not specialise). A node whose inputs' dtypes differ from its output's is
-            # _special: recording sets both, and _node_grads casts its gradients back.
-            step = node._primitive.step
+            # the row's generated step (derivatives._compile_step), which the recording gave
+            # the node: the node's checks, its backward and the release of what it saved, in
+            # code that meets one row's nodes, so CPython 3.11 specialises its reads of them
+            # (here, meeting a class per row, it could not). A node whose inputs' dtypes differ
+            # from its output's has none: recording sets _mixed and _special (which clears
+            # the step), and _node_grads casts its gradients back.
             edges = step(node, g, release)
         for nxt, gi, i in edges:  # per edge: the node, its gradient, the edge's position
             if gi is None or nxt is None:

@@ -838,10 +838,16 @@ def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     assert w.grad_fn._arrays is not None
     list(mul_step(w.grad_fn, one, True))
     assert w.grad_fn._arrays is None and w.grad_fn._inputs == ()
-    y = z ** 2
+    # the recording hands a plain node its row's step; a hook (or mixed dtypes, several
+    # outputs) takes it away, so that the walk runs that node through _node_grads
+    assert z.grad_fn._step is add_step and not z.grad_fn._special
+    hooked = x * 3
+    hooked.grad_fn.register_hook(lambda grads_in, grads_out: None)
+    assert hooked.grad_fn._step is None and hooked.grad_fn._special
     calls = []
-    for node in (y.grad_fn, z.grad_fn):
-        prim = node._primitive
+    for prim in (z.grad_fn._primitive, (z ** 2).grad_fn._primitive):
         monkeypatch.setattr(prim, "step", lambda *a, _f=prim.step: (calls.append(a[0]), _f(*a))[1])
+    z = x * 3 + x  # recorded after the patch: its nodes hold the patched steps
+    y = z ** 2
     y.backward()
     assert calls == [y.grad_fn, z.grad_fn] and x.grad.item() == 64.0

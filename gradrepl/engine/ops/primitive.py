@@ -155,7 +155,8 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
     writes (a node's attributes are written in one order, so that its dict shares its keys)."""
     known = row is not None
     lines = ["node = _new(node_class)" if known else "node = _new(prim.node_class)",
-             "node._primitive = prim"]
+             "node._primitive = prim",
+             "node._step = prim.step"]
     if not known:
         lines += ["if prim.uses_output:", "    node._out = out"]
     elif row.uses_output:
@@ -346,6 +347,7 @@ def unary_application(row=None, *, a="a", arguments=None) -> list:
     ]
     node = ["node = _new(node_class)" if known else "node = _new(prim.node_class)",
             "node._primitive = prim",
+            "node._step = prim.step",
             "node._inputs = ({a},)",
             "node._arrays = (ad,)"]
     if arguments is None:
@@ -466,6 +468,7 @@ def _mixed(out, arrays) -> bool:
 def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mixed: bool) -> None:
     node = _new(prim.node_class)
     node._primitive = prim
+    node._step = prim.step
     node._inputs = inputs
     node._arrays = arrays
     if params:
