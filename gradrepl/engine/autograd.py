@@ -356,7 +356,7 @@ def _run_plain(state: _Pass, root=None) -> None:
     # start at 0): read on every edge to a fresh node, kept here rather than as -heap[0][0]
     waiting = -heap[0][0] if heap else -1
     top, top_nr = root, root._sequence_nr
-    top_g = None if root._multi else pop(root)
+    top_g = None if type(top_nr) is not int else pop(root)  # (not int: several outputs)
     release = not state.retain_graph
     while True:
         if top is not None:
@@ -404,19 +404,20 @@ def _run_plain(state: _Pass, root=None) -> None:
             if nxt is top and top_g is not None:
                 top_g = top_g + gi
                 continue
-            if nxt._multi:
-                fresh = nxt not in buffers
-                _add_to_buffer(buffers, nxt, node._output_nrs[i], gi)
-                if not fresh:
-                    continue
-                gi = None  # its gradient stays in buffers
-            else:
-                old = get(nxt)
-                if old is not None:
+            old = get(nxt)
+            if old is not None:
+                if type(old) is list:  # a node of several outputs: a slot per output
+                    nr = node._output_nrs[i]
+                    slot = old[nr]
+                    old[nr] = gi if slot is None else slot + gi
+                else:
                     buffers[nxt] = old + gi
-                    continue
+                continue
             # nxt waits from now on: as the top if it is the latest created, else in the heap
             nr = nxt._sequence_nr
+            if type(nr) is not int:  # graph.SeveralOutputs: its gradients wait in slots
+                _add_to_buffer(buffers, nxt, node._output_nrs[i], gi)
+                gi = None
             if top is not None and nr > top_nr:
                 if top_g is not None:
                     buffers[top] = top_g
@@ -434,7 +435,7 @@ def _run_plain(state: _Pass, root=None) -> None:
 
 
 def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
-    if node._multi:
+    if type(node._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
         slots = buffers.get(node)
         if slots is None:
             slots = buffers[node] = [None] * node._primitive.n_outputs
@@ -465,7 +466,7 @@ def _run_node(state: _Pass, node, g) -> None:
     for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
         if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue
-        if nxt._multi:
+        if type(nxt._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
             _add_to_buffer(buffers, nxt, nr, gi)
         else:
             old = buffers.get(nxt)

@@ -29,6 +29,13 @@ BACKWARD_TWICE = (
 _ZEROS = (0,) * 32
 
 
+class SeveralOutputs(int):
+    """The creation number of a node whose op has several outputs (``Node._multi``): an int,
+    ordered as any, whose type tells the walk to keep a gradient slot per output."""
+
+    __slots__ = ()
+
+
 class Node:
     """A grad_fn. Subclasses only carry torch's name; all behaviour is here.
 
@@ -56,7 +63,6 @@ class Node:
     # class changes from node to node is the generic lookup in CPython 3.11, ~200 instructions
     _step = None
     _mixed = False  # some input's dtype differs from the output's: cast gradients back (sets _special too)
-    _multi = False  # the op has several outputs (unbind): its incoming grads are a list
     _sequence_nr = 0
     _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks on one output; (None, fn): node pre-hooks
     _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
@@ -66,6 +72,20 @@ class Node:
 
     def __init__(self):
         self._sequence_nr = next(_sequence)
+
+    @property
+    def _multi(self) -> bool:
+        """Whether the op has several outputs (unbind): its incoming grads are a list, one slot
+        per output. Told by the type of its creation number (``SeveralOutputs``), which the
+        walk reads anyway for every node a gradient reaches: one read instead of two."""
+        return type(self._sequence_nr) is SeveralOutputs
+
+    @_multi.setter
+    def _multi(self, value: bool) -> None:
+        # written after the node is numbered (a later numbering would drop the mark)
+        if not value:
+            raise ValueError("a node's _multi flag is never cleared")
+        self._sequence_nr = SeveralOutputs(self._sequence_nr)
 
     @property
     def _special(self) -> bool:

@@ -866,7 +866,9 @@ def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     hooked.grad_fn.register_hook(lambda grads_in, grads_out: None)
     assert hooked.grad_fn._step is None and hooked.grad_fn._special
     v = torch.tensor([1.0, 2.0], requires_grad=True)
-    assert v.unbind()[0].grad_fn._step is None  # several outputs
+    several = v.unbind()[0].grad_fn  # several outputs: no step, and a marked creation number
+    assert several._step is None and several._multi and type(several._sequence_nr) is not int
+    assert not z.grad_fn._multi and type(z.grad_fn._sequence_nr) is int
     assert (v * torch.tensor([1.0, 2.0], dtype=torch.float64)).grad_fn._step is None  # mixed
     total = (v * 2).sum()
     assert total.grad_fn._step is total.grad_fn._primitive.step  # the general recording's
