@@ -16,7 +16,7 @@ from itertools import count
 
 import numpy as np
 
-from gradrepl.engine import grad_mode
+from gradrepl.engine import dtypes, grad_mode
 from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
 from gradrepl.engine.graph import AccumulateGrad, accumulator_for
@@ -28,6 +28,7 @@ from gradrepl.engine.tensor import Tensor, _object_new, new_tensor
 
 _arrays = backends.arrays
 _FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d float tensor's data (tensor.py)
+_SCALAR_ONES = dtypes.SCALAR_ONES
 
 
 class _Pass:
@@ -105,7 +106,12 @@ def backward_root(root: Tensor) -> None:
     # shares its class's keys), without the call
     state = _object_new(_Pass)
     state.create_graph = state.retain_graph = False
-    state.buffers = {node: data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)}
+    # the gradient 1 of a 0-d float root: one shared numpy scalar (immutable, as every 0-d
+    # gradient is: a .grad that receives it is never written through)
+    one = _SCALAR_ONES.get(type(data))
+    if one is None:
+        one = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
+    state.buffers = {node: one}
     state.borrowed = set()
     state.roots = (node,)
     enabled = grad_mode._enabled
@@ -350,7 +356,7 @@ def _run_plain(state: _Pass, root=None) -> None:
     # start at 0): read on every edge to a fresh node, kept here rather than as -heap[0][0]
     waiting = -heap[0][0] if heap else -1
     top, top_nr = root, root._sequence_nr
-    top_g = None if root._multi else pop(root)
+    top_g = None if type(top_nr) is not int else pop(root)  # (not int: several outputs)
     release = not state.retain_graph
     while True:
         if top is not None:
@@ -363,7 +369,8 @@ def _run_plain(state: _Pass, root=None) -> None:
             g = pop(node)
         else:
             return
-        if node._special:  # accumulators, hooks, several outputs, mixed dtypes
+        step = node._step  # None: accumulators, hooks, several outputs, mixed dtypes (graph.py)
+        if step is None:
             if type(node) is AccumulateGrad:
                 variable = node.variable
                 if variable._hooks is None and node._pre_hooks is None and node._hooks is None:
@@ -384,13 +391,12 @@ def _run_plain(state: _Pass, root=None) -> None:
                 continue
             edges = zip(node._next, grads, count())
         else:
-            # the row's generated step (derivatives._compile_step): the node's checks, its
-            # backward and the release of what it saved, in code that meets one row's nodes,
-            # so CPython 3.11 specialises its reads of them (here, meeting a class per row, it
-            # could not); read apart from its call, as a slot read (a method load of a slot
-            # does not specialise). A node whose inputs' dtypes differ from its output's is
-            # _special: recording sets both, and _node_grads casts its gradients back.
-            step = node._primitive.step
+            # the row's generated step (derivatives._compile_step), which the recording gave
+            # the node: the node's checks, its backward and the release of what it saved, in
+            # code that meets one row's nodes, so CPython 3.11 specialises its reads of them
+            # (here, meeting a class per row, it could not). A node whose inputs' dtypes differ
+            # from its output's has none: recording sets _mixed and _special (which clears
+            # the step), and _node_grads casts its gradients back.
             edges = step(node, g, release)
         for nxt, gi, i in edges:  # per edge: the node, its gradient, the edge's position
             if gi is None or nxt is None:
@@ -398,19 +404,20 @@ def _run_plain(state: _Pass, root=None) -> None:
             if nxt is top and top_g is not None:
                 top_g = top_g + gi
                 continue
-            if nxt._multi:
-                fresh = nxt not in buffers
-                _add_to_buffer(buffers, nxt, node._output_nrs[i], gi)
-                if not fresh:
-                    continue
-                gi = None  # its gradient stays in buffers
-            else:
-                old = get(nxt)
-                if old is not None:
+            old = get(nxt)
+            if old is not None:
+                if type(old) is list:  # a node of several outputs: a slot per output
+                    nr = node._output_nrs[i]
+                    slot = old[nr]
+                    old[nr] = gi if slot is None else slot + gi
+                else:
                     buffers[nxt] = old + gi
-                    continue
+                continue
             # nxt waits from now on: as the top if it is the latest created, else in the heap
             nr = nxt._sequence_nr
+            if type(nr) is not int:  # graph.SeveralOutputs: its gradients wait in slots
+                _add_to_buffer(buffers, nxt, node._output_nrs[i], gi)
+                gi = None
             if top is not None and nr > top_nr:
                 if top_g is not None:
                     buffers[top] = top_g
@@ -428,7 +435,7 @@ def _run_plain(state: _Pass, root=None) -> None:
 
 
 def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
-    if node._multi:
+    if type(node._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
         slots = buffers.get(node)
         if slots is None:
             slots = buffers[node] = [None] * node._primitive.n_outputs
@@ -459,7 +466,7 @@ def _run_node(state: _Pass, node, g) -> None:
     for nxt, nr, gi in zip(node._next, node._output_nrs, grads):
         if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue
-        if nxt._multi:
+        if type(nxt._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
             _add_to_buffer(buffers, nxt, nr, gi)
         else:
             old = buffers.get(nxt)

@@ -113,6 +113,19 @@ def from_numpy_dtype(np_dtype) -> dtype:
 _default = [float32]
 
 
+# A Python float as a float32/float64 numpy scalar, what ``np.float32(value)`` gives, at a fifth
+# of its cost (numpy's scalar constructor takes its general array-conversion route):
+# ``SCALAR_ONES[np.float32] * value`` rounds the float to float32 once (NEP 50: a Python number
+# takes the numpy scalar's type) and multiplies by 1, which is exact, -0.0 included. Only for a
+# value within float32's finite range (``-FLOAT32_MAX <= value <= FLOAT32_MAX``): where the
+# cast would overflow, and for a NaN (whose payload the product may quieten), the constructor
+# is called. tests/engine/test_short_paths.py compares the two.
+SCALAR_ONES = {np.float32: np.float32(1), np.float64: np.float64(1)}
+FLOAT32_MAX = 3.4028234663852886e38  # np.finfo(np.float32).max, as a Python float
+#: the same ones for the default dtype (torch.tensor(2.0) makes a scalar of it)
+DEFAULT_ONES = {float32: SCALAR_ONES[np.float32], float64: SCALAR_ONES[np.float64]}
+
+
 def get_default_dtype() -> dtype:
     return _default[0]
 

@@ -110,6 +110,7 @@ _SCALAR_TYPES = {float: None, int: dtypes.int64, bool: dtypes.bool_}
 # (tests/engine/test_short_paths.py checks that the two make the same tensors)
 SHORT_PATHS = True
 _new = object.__new__
+_DEFAULT_ONES, _FLOAT32_MAX = dtypes.DEFAULT_ONES, dtypes.FLOAT32_MAX
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -120,7 +121,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         # number straight into a numpy scalar of the default dtype (what _finish makes of the
         # 0-d array below), on the CPU, a float dtype, so requires_grad needs no check
         t = _new(Tensor)
-        t._data = dtypes._default[0].numpy.type(data)
+        default = dtypes._default[0]
+        one = _DEFAULT_ONES.get(default)
+        # the number as a numpy scalar of the default dtype: by a product with 1 where that
+        # is np.float32(data)'s value (dtypes.SCALAR_ONES), else by the constructor
+        t._data = one * data if one is not None and -_FLOAT32_MAX <= data <= _FLOAT32_MAX \
+            else default.numpy.type(data)
         if requires_grad:
             t._requires_grad = True
         return t

@@ -29,6 +29,13 @@ BACKWARD_TWICE = (
 _ZEROS = (0,) * 32
 
 
+class SeveralOutputs(int):
+    """The creation number of a node whose op has several outputs (``Node._multi``): an int,
+    ordered as any, whose type tells the walk to keep a gradient slot per output."""
+
+    __slots__ = ()
+
+
 class Node:
     """A grad_fn. Subclasses only carry torch's name; all behaviour is here.
 
@@ -49,9 +56,13 @@ class Node:
     _versions = None  # per input: its version when saved (None: not saved), for in-place checks
     _saved_nothing = False  # the op saves tensors, but none for the inputs that needed a grad here
     _epoch = 0  # tensor._writes when recorded (versions cannot have changed if it still is)
-    _special = False  # needs the full _run_node: an accumulator, hooks, several outputs, _mixed
+    # the row's step of the plain walk (derivatives._compile_step), written by the recording
+    # of an ordinary node; None: the walk runs the node through the full _node_grads (an
+    # accumulator, hooks, several outputs, mixed dtypes, a node recorded elsewhere). One read
+    # tells the walk both whether a node is plain and what to call: a read of a node whose
+    # class changes from node to node is the generic lookup in CPython 3.11, ~200 instructions
+    _step = None
     _mixed = False  # some input's dtype differs from the output's: cast gradients back (sets _special too)
-    _multi = False  # the op has several outputs (unbind): its incoming grads are a list
     _sequence_nr = 0
     _pre_hooks = None  # (output_nr, fn) pairs: tensor hooks on one output; (None, fn): node pre-hooks
     _retained = None  # (output_nr, weakref to tensor) pairs: non-leaf tensors that retain_grad
@@ -61,6 +72,33 @@ class Node:
 
     def __init__(self):
         self._sequence_nr = next(_sequence)
+
+    @property
+    def _multi(self) -> bool:
+        """Whether the op has several outputs (unbind): its incoming grads are a list, one slot
+        per output. Told by the type of its creation number (``SeveralOutputs``), which the
+        walk reads anyway for every node a gradient reaches: one read instead of two."""
+        return type(self._sequence_nr) is SeveralOutputs
+
+    @_multi.setter
+    def _multi(self, value: bool) -> None:
+        # written after the node is numbered (a later numbering would drop the mark)
+        if not value:
+            raise ValueError("a node's _multi flag is never cleared")
+        self._sequence_nr = SeveralOutputs(self._sequence_nr)
+
+    @property
+    def _special(self) -> bool:
+        """Whether the walk runs this node through the full _node_grads (it has no step)."""
+        return self._step is None
+
+    @_special.setter
+    def _special(self, value: bool) -> None:
+        # hooks, several outputs, mixed dtypes: written after the recording gave the node its
+        # step, which the walk would otherwise call; a node never becomes plain again
+        if not value:
+            raise ValueError("a node's _special flag is never cleared")
+        self._step = None
 
     @property
     def next_functions(self) -> tuple:
@@ -141,8 +179,7 @@ class Node:
 class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
 
-    _special = True
-    _name_prefix = "torch::autograd::"
+    _name_prefix = "torch::autograd::"  # no _step: the walk accumulates it itself
 
     def __init__(self, variable):
         # Node.__init__ inlined: a leaf's accumulator is made anew by each forward whose

@@ -50,11 +50,11 @@ def attach(node, prim: UserBackward, tensor_inputs, edges=None) -> None:
     """Give ``node`` its edges to ``tensor_inputs`` (or ``edges``, taken before an input's
     history was rebased onto this node) and its backward formula."""
     node._primitive = prim
-    node._multi = True  # incoming grads always arrive as one list entry per output
     node._special = True
     if edges is None:
         edges = tuple(edge_to(x) for x in tensor_inputs)
     node._sequence_nr = next(_sequence)  # after the edges: an accumulator made just now runs later
+    node._multi = True  # incoming grads always arrive as one list entry per output (after the number)
     node._set_edges(edges)
     node._inputs = tuple(tensor_inputs)
     node._needs = tuple(fn is not None for fn, _ in edges)

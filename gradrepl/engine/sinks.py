@@ -150,16 +150,20 @@ def _add_into_grad(state: _Pass, variable: Tensor, g) -> None:
     existing._bump_version()
 
 
+_ndarray, _shape, _broadcast_to = np.ndarray, np.shape, np.broadcast_to  # (numpy's module
+# attributes are read by the generic lookup: CPython 3.11 does not specialise them)
+
+
 def _owned(g, variable: Tensor, state: _Pass):
     """An array the new .grad can own: the gradient itself when nothing else holds it and it
     has the layout torch's AccumulateGrad keeps, else a copy in that layout."""
     data = variable._data
-    if type(g) is not np.ndarray and type(data) is not np.ndarray and g.dtype == data.dtype:
+    if type(g) is not _ndarray and type(data) is not _ndarray and g.dtype == data.dtype:
         return g  # a numpy scalar for a 0-d leaf: immutable, so it can be shared as is
     want = data.dtype
-    shape = data.shape if type(data) is np.ndarray else np.shape(data)  # (np.shape: a wrapper)
-    if type(g) is not np.ndarray:
-        return cast_like(np.broadcast_to(g, shape) if np.shape(g) != shape else g, variable)
+    shape = data.shape if type(data) is _ndarray else _shape(data)  # (np.shape: a wrapper)
+    if type(g) is not _ndarray:
+        return cast_like(_broadcast_to(g, shape) if _shape(g) != shape else g, variable)
     if (g.base is None and g.flags.writeable and id(g) not in state.borrowed
             and g.dtype == want and g.shape == shape
             and (g.strides == data.strides or _obeys_layout(g, data))):

@@ -247,6 +247,7 @@ def rebase(view: Tensor, inner) -> None:
     root = view._base
     node = Node.__new__(COPY_SLICES.node_class)
     node._primitive = COPY_SLICES
+    node._step = COPY_SLICES.step
     node._inputs = (root,) + tuple(inner._inputs[1:])
     node._arrays = (None,) + tuple(inner._arrays[1:])
     node._params = (positions(view), tuple(root.shape), inner)
@@ -304,6 +305,7 @@ def regenerate(tensor: Tensor) -> None:
             edge = _edge(root)
         node = Node.__new__(AS_STRIDED.node_class)
         node._primitive = AS_STRIDED
+        node._step = AS_STRIDED.step
         node._inputs = (root,)
         node._arrays = (None,)
         node._params = (positions(view), tuple(root.shape))

@@ -341,6 +341,27 @@ def test_torch_tensor_of_a_float(monkeypatch, value, default, requires_grad):
     both_paths(monkeypatch, program)
 
 
+@settings(_FAST, max_examples=300)
+@given(value=st.one_of(st.floats(), st.sampled_from(
+    [-0.0, 3.4028234663852886e38, -3.4028234663852886e38, 3.4028235677973366e38, 1.401298464324817e-45,
+     7.006492321624085e-46, 2.2250738585072014e-308, 5e-324, 0.1, 1 / 3])),
+       kind=st.sampled_from([np.float32, np.float64]))
+def test_a_float_made_a_numpy_scalar_by_a_product_with_one(value, kind):
+    """The identity the float short paths rest on (dtypes.SCALAR_ONES: torch.tensor(2.0), a 0-d
+    power's result): within float32's finite range, one of a type times a Python float is that
+    type's constructor of it, bit for bit, -0.0 and subnormals included; outside it (and for
+    NaN, whose payload the product may quieten) the constructor is called."""
+    from gradrepl.engine import dtypes
+
+    if -dtypes.FLOAT32_MAX <= value <= dtypes.FLOAT32_MAX:
+        product = dtypes.SCALAR_ONES[kind] * value
+        assert type(product) is kind and product.tobytes() == kind(value).tobytes()
+    if kind is np.float32:
+        x = torch.tensor(value, requires_grad=True)  # the short path, either way
+        with np.errstate(over="ignore"):
+            assert x._data.tobytes() == np.array(value, np.float32).tobytes()
+
+
 def test_torch_tensor_of_a_float_honours_the_default_device(monkeypatch):
     def program():
         torch.set_default_device("meta")
@@ -838,10 +859,23 @@ def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     assert w.grad_fn._arrays is not None
     list(mul_step(w.grad_fn, one, True))
     assert w.grad_fn._arrays is None and w.grad_fn._inputs == ()
-    y = z ** 2
+    # the recording hands a plain node its row's step; a hook (or mixed dtypes, several
+    # outputs) takes it away, so that the walk runs that node through _node_grads
+    assert z.grad_fn._step is add_step and not z.grad_fn._special
+    hooked = x * 3
+    hooked.grad_fn.register_hook(lambda grads_in, grads_out: None)
+    assert hooked.grad_fn._step is None and hooked.grad_fn._special
+    v = torch.tensor([1.0, 2.0], requires_grad=True)
+    several = v.unbind()[0].grad_fn  # several outputs: no step, and a marked creation number
+    assert several._step is None and several._multi and type(several._sequence_nr) is not int
+    assert not z.grad_fn._multi and type(z.grad_fn._sequence_nr) is int
+    assert (v * torch.tensor([1.0, 2.0], dtype=torch.float64)).grad_fn._step is None  # mixed
+    total = (v * 2).sum()
+    assert total.grad_fn._step is total.grad_fn._primitive.step  # the general recording's
     calls = []
-    for node in (y.grad_fn, z.grad_fn):
-        prim = node._primitive
+    for prim in (z.grad_fn._primitive, (z ** 2).grad_fn._primitive):
         monkeypatch.setattr(prim, "step", lambda *a, _f=prim.step: (calls.append(a[0]), _f(*a))[1])
+    z = x * 3 + x  # recorded after the patch: its nodes hold the patched steps
+    y = z ** 2
     y.backward()
     assert calls == [y.grad_fn, z.grad_fn] and x.grad.item() == 64.0

@@ -240,7 +240,7 @@ def _pow_scalar_grad(F, grad, self, exponent):
         return F.zeros(np.shape(self), self)  # torch's zeros_like: no -0. from negative inputs
     kind = type(self)
     if kernels.SHORT_PATHS and type(exponent) in _PYTHON_NUMBERS and (
-            kind in _FLOAT_SCALARS or kind is np.ndarray and self.dtype in kernels.FLOAT_PAIR):
+            kind in _FLOAT_SCALARS or kind is _ndarray and self.dtype in kernels.FLOAT_PAIR):
         # float32/float64 data (not create_graph's tensors), F.pow's kernel called directly
         if exponent == 2:
             # torch's 2.0 * self.pow(1.0): x + x is 2x in every float, and one numpy call
@@ -249,7 +249,7 @@ def _pow_scalar_grad(F, grad, self, exponent):
         e = exponent - 1
         power = self * self if e == 2 else self * self * self if e == 3 \
             else kernels.pow_float(self, e)
-        return grad * ((exponent if kind is not np.ndarray else operand(exponent, self.dtype))
+        return grad * ((exponent if kind is not _ndarray else operand(exponent, self.dtype))
                        * power)
     return grad * (exponent * F.pow(self, exponent - 1))
 

@@ -363,7 +363,7 @@ def _arrays_body(prim: Primitive) -> tuple:
 
     names = prim.inputs
     namespace = {"sum_to": arrays.sum_to, "_shape": np.shape, "_strides": element_strides,
-                 "_NUMBERS": _NUMBERS, "_SCALARS": _scalar_types()}
+                 "_NUMBERS": _NUMBERS, "_SCALARS": _scalar_types(), "_ndarray": np.ndarray}
     uses, branches = set(), []
     for i, name in enumerate(names):
         derivative = prim.derivatives.get(name)
@@ -377,7 +377,9 @@ def _arrays_body(prim: Primitive) -> tuple:
             if prim._is_shape(arg):
                 source, kind = _metadata(arg)
                 uses.add(source)
-                arguments.append(f"{kind}({source})")
+                # an array's own shape without np.shape's Python call (a wrapper that reads it)
+                arguments.append(f"({source}.shape if type({source}) is _ndarray else _shape({source}))"
+                                 if kind == "_shape" else f"{kind}({source})")
             elif prim.broadcasts and arg in names:
                 # torch's formulas compute in the result's dtype (int64 / half is half); numpy
                 # would promote mixed operands its own way (int64 / half is float64)
@@ -390,9 +392,12 @@ def _arrays_body(prim: Primitive) -> tuple:
         body = casts + [f"g{i} = {call}"]
         if prim.broadcasts:
             # a numpy scalar (or a node's stand-in for one) has shape (): a gradient and an
-            # input that are both such need no shape test (two reads by the generic lookup)
-            body += [f"if g{i} is not None and (type(g{i}) not in _SCALARS or type({name}) not in "
-                     f"_SCALARS) and g{i}.shape != {name}.shape:",
+            # input that are both such need no shape test (two reads by the generic lookup);
+            # nor does an input beside a Python number (x * 3: the output, and so the
+            # gradient, has the tensor's shape, and a derivative by the number keeps it)
+            beside = f"type({names[1 - i]}) not in _NUMBERS and " if len(names) == 2 else ""
+            body += [f"if g{i} is not None and {beside}(type(g{i}) not in _SCALARS or type({name}) "
+                     f"not in _SCALARS) and g{i}.shape != {name}.shape:",
                      f"    g{i} = sum_to(g{i}, {name})"]
         branches.append(body)
     lines = []

@@ -86,16 +86,17 @@ def binary(prim, general):
         # reading .dtype does
         "            data_type = type(ad)",
         "            if kind is float:",
+        # an array's dtype read once (the generic lookup), for the test and the operand
         "                known = data_type in _FLOAT_SCALARS or (",
-        "                    data_type is _ndarray and ad.dtype in FLOATS)",
+        "                    data_type is _ndarray and (dtype := ad.dtype) in FLOATS)",
         "            else:",
         "                known = data_type in int_scalars or (",
-        "                    data_type is _ndarray and ad.dtype in with_int)",
+        "                    data_type is _ndarray and (dtype := ad.dtype) in with_int)",
         "            if known:",
         "                bd = other",
         "                try:",
         # a number against an array: the 0-d array numpy would convert it to
-        "                    out = fast(ad, operand(bd, ad.dtype) if data_type is _ndarray else bd)",
+        "                    out = fast(ad, operand(bd, dtype) if data_type is _ndarray else bd)",
         "                except (ValueError, TypeError, OverflowError):",
         "                    return general(self, other)  # it raises torch's error, or handles the case",
         # a view, perhaps expanded: torch's layout. Only an array can need one: with numpy

@@ -84,8 +84,8 @@ def _mean_check(a, name="mean", which="Input"):
 
 
 def _mean_all(a):
-    if a.dtype.char in "fd" and a.size:  # torch's mean is its sum, then a division
-        n = a.size
+    n = a.size
+    if n and a.dtype.char in "fd":  # torch's mean is its sum, then a division
         # by a Python int below 2**24, which numpy converts exactly to the dtype (NEP 50), as
         # a.dtype.type(n) does at three times the cost
         return float_sum(a) / (n if n < _EXACT_IN_FLOAT32 else a.dtype.type(n))

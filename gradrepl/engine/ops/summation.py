@@ -418,8 +418,9 @@ def _sum_contiguous(flat, dtype):
 def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
     """torch.sum of a float array over ``dims`` (all when None), with torch's rounding."""
     if SHORT_PATHS and dtype is None and type(dims) is not list:  # short path: a plan made earlier
-        zero = _TINY.get(a.dtype)
-        if zero is not None and dims is None and not keepdim and 0 < a.size < _VECTOR[a.dtype][1] \
+        a_dtype = a.dtype  # (an array's attributes are read by the generic lookup)
+        zero = _TINY.get(a_dtype)
+        if zero is not None and dims is None and not keepdim and 0 < a.size < _VECTOR[a_dtype][1] \
                 and (a.flags.c_contiguous or a.flags.f_contiguous):
             total = _sum_tiny(a, zero)  # shorter than one vector: the plans cost more
             if total == total:
@@ -429,10 +430,10 @@ def float_sum(a, dims=None, keepdim: bool = False, dtype=None):
             # general path does
             return general_sum(a, tuple(range(a.ndim)), False, (), a.dtype)
         if zero is not None and dims is None and not keepdim and \
-                _VECTOR[a.dtype][1] <= a.size < 2 * _VECTOR[a.dtype][1] \
+                _VECTOR[a_dtype][1] <= a.size < 2 * _VECTOR[a_dtype][1] \
                 and (a.flags.c_contiguous or a.flags.f_contiguous):
             return _sum_one_vector(a.ravel(order="K"), zero)  # the plans cost more
-        plan = _ready.get((a.shape, a.strides, dims, keepdim, a.dtype))
+        plan = _ready.get((a.shape, a.strides, dims, keepdim, a_dtype))
         result = None if plan is None else plan.run(a)
         if result is not None:
             return result
