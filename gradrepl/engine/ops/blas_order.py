@@ -352,10 +352,11 @@ def fuses_bias(a, b) -> bool:
     """Whether torch's ``addmm(bias, a, b)`` (beta = alpha = 1, so ``nn.Linear(1, n)``) rounds
     each output once, as ``fma(a[i, 0], b[0, j], bias[j])``: MKL's gemm with k = 1, two rows or
     more and two columns or more, either layout of b (measured on torch 2.13, float32; a row or
-    a column is gemv, which rounds the product first). Products of longer k add the bias after
-    the sum, as ``mm(a, b) + bias``."""
+    a column is gemv, which rounds the product first; float64 likewise, measured on the AVX-512
+    Xeon, n-exact). Products of longer k add the bias after the sum, as ``mm(a, b) + bias``."""
     return (a.ndim == 2 == b.ndim and a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1
-            and b.shape[0] == 1 and a.dtype == _F32 and b.dtype == _F32 and vendor() == INTEL)
+            and b.shape[0] == 1 and (a.dtype == _F32 == b.dtype or a.dtype == _F64 == b.dtype
+                                     and _mkl_avx512()) and vendor() == INTEL)
 
 
 def _ordered_product(a, b):

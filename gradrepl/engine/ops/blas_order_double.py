@@ -65,7 +65,7 @@ def kernel(a, b, transposed_b: bool):
     if n == 1 and m > 1:
         if a_c:
             return GEMV
-        return CHAIN if k <= _K_CHAIN and b.flags.c_contiguous else None
+        return CHAIN if k <= _K_ROW else None  # a transposed matrix times a column
     if transposed_b:
         if m == 1:
             return ROW_GEMV
