@@ -157,3 +157,22 @@ def test_chain_is_the_stated_loop(data, m, n, k):
             for t in range(1, k):
                 total = _fma(a[i, t], b[t, j], total)
             assert got[i, j].tobytes() == np.float64(total + 0.0).tobytes()
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), m=st.integers(1, 3), n=st.integers(1, 3), k=st.integers(2, 20),
+       scale=st.sampled_from([1.0, 1e-150, 1e150, 2.0 ** -1000, 1e300]))
+def test_chain_split_once_is_fma64s(data, m, n, k, scale):
+    """the products split once for all k against fma64 step by step (scales reach its rare
+    paths: tiny products, overflow)"""
+    a = np.array(data.draw(st.lists(_values, min_size=m * k, max_size=m * k))).reshape(m, k)
+    b = np.array(data.draw(st.lists(_values, min_size=n * k, max_size=n * k))).reshape(k, n)
+    a = a * scale
+    with np.errstate(all="ignore"):
+        fast = double.chain(a, b)
+        double.SPLIT_ONCE = False
+        try:
+            slow = double.chain(a, b)
+        finally:
+            double.SPLIT_ONCE = True
+    assert fast.tobytes() == slow.tobytes()

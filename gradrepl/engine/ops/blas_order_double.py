@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.vector_math import fma64
+from gradrepl.engine.vector_math import (
+    _DEKKER_MAX, _DEKKER_MIN, _round_to_odd, _two_product_error, _two_sum_error, fma64)
 
 _F64 = np.dtype(np.float64)
 _LANES = 8  # MKL's AVX-512 double vector
@@ -96,11 +97,46 @@ def product(a, b, name):
     return np.add(total, 0.0, out=total)
 
 
+# False: every chain step through fma64 itself (the tests compare)
+SPLIT_ONCE = True
+
+
 def chain(a, b):
     """Each output ``fma(a[i, t], b[t, j], total)`` down t from the first product."""
+    if SPLIT_ONCE:
+        total = _chain_split_once(a, b)
+        if total is not None:
+            return total
     total = np.multiply(a[:, 0:1], b[0:1, :], dtype=_F64)
     for t in range(1, a.shape[1]):
         total = fma64(a[:, t:t + 1], b[t:t + 1, :], total)
+    return np.array(total, _F64)
+
+
+def _chain_split_once(a, b):
+    """``chain`` with fma64's steps taken apart: every product and its exact rounding error
+    (Dekker) made once for all k, so each step is only fma64's sum (TwoSum, the low parts added
+    with rounding to odd, one last rounding). None where fma64 would take its rare paths (a
+    product near the subnormal range, a factor too large to split, a result not finite): the
+    caller then runs fma64 itself."""
+    at, bt = a.T[:, :, None], b[:, None, :]  # (k, m, 1) and (k, 1, n)
+    with np.errstate(all="ignore"):
+        products = at * bt
+        if not (np.isfinite(products).all() and np.abs(a).max() <= _DEKKER_MAX
+                and np.abs(b).max() <= _DEKKER_MAX
+                and not ((np.abs(products) < _DEKKER_MIN) & (at != 0) & (bt != 0)).any()):
+            return None
+        errors = _two_product_error(at, bt, products)
+        total = products[0]
+        for product, error in zip(products[1:], errors[1:]):
+            wide = total + product
+            wide_error = _two_sum_error(total, product, wide)
+            low = wide_error + error
+            low = _round_to_odd(low, _two_sum_error(wide_error, error, low))
+            # nothing left over: the sum is the result (a -0 kept, as fma64 keeps it)
+            total = np.where(low == 0, wide, wide + low)
+        if not np.isfinite(total).all():
+            return None
     return np.array(total, _F64)
 
 
