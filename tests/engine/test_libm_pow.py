@@ -58,3 +58,19 @@ def test_math_pow_hands_back_what_it_cannot_vouch_for():
     assert libm._math_pow(np.array([0.0]), np.array([-1.0])) is None  # 0 ** -1 is inf
     assert libm._math_pow(np.array([np.inf]), np.array([2.0])) is None  # not finite
     assert libm._math_pow(x[[0, 2]], np.full(2, 3.0)).tolist() == [8.0, -512.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(scale=st.sampled_from([1.0, 1e-4, 1e-30, 1e30]), near_one=st.booleans(),
+       exponent=st.one_of(st.sampled_from([3.0, 0.5, 1.5, 1 / 3, -1.0, 2.0, 30.0, -0.5]),
+                          st.floats(-12, 12)), seed=st.integers(0, 2 ** 16))
+def test_screened_powf_is_libms_powf(scale, near_one, exponent, seed):
+    """powf (std::pow(float, float), the norm's general p) screened through the double pow:
+    the same bits as powf itself, x near 1 with every exponent included"""
+    rng = np.random.default_rng(seed)
+    x = (1 + rng.standard_normal(300) * 1e-4) if near_one else np.abs(rng.standard_normal(300))
+    x = (x * scale).astype(np.float32)
+    e = np.full(x.size, exponent, np.float32)
+    with np.errstate(all="ignore"):
+        fast, slow = _both(lambda: libm.pow_same(x, e))
+    assert fast.view(np.uint32).tolist() == slow.view(np.uint32).tolist()

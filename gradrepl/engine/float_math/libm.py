@@ -60,8 +60,9 @@ def call(name: str, x: np.ndarray) -> np.ndarray:
     return np.fromiter(map(function, x.tolist()), x.dtype, x.size)
 
 
-# True: the double pow of finite operands goes through ``math.pow`` (``_math_pow``), ~15 times
-# cheaper than a ctypes call; False: every value through ctypes (the tests compare the two)
+# True: the double pow of finite operands goes through ``math.pow`` (``_math_pow``), ~6 times
+# cheaper than a ctypes call, and float32's powf is screened (``_powf_screened``); False: every
+# value through ctypes (the tests compare the two)
 MATH_POW = True
 
 
@@ -108,5 +109,64 @@ def pow_same(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
         fast = _math_pow(x, exponent)
         if fast is not None:
             return fast
+    elif x.size >= _POWF_SCREEN_MIN and _new_powf():
+        screened = _powf_screened(x, exponent, function)
+        if screened is not None:
+            return screened
     values = map(function, x.tolist(), exponent.tolist())
     return np.fromiter(values, x.dtype, x.size)
+
+
+# glibc's powf since 2.28 (Arm's optimized-routines algorithm, glibc's
+# sysdeps/ieee754/flt-32/e_powf.c) computes in double and rounds once; its comment bounds the
+# relative error before that rounding by ln2 * |y log2 x| * 1.83 * 2**-33 (log2's) + 1.69 *
+# 2**-34 (exp2's). Where the double pow (math.pow, within 2**-52) lies farther than that bound
+# (times 4, with |y| max(|log2 x|, 1) for |y log2 x|) from every float32 rounding midpoint, both
+# round to the same float32: only the lanes closer than that call powf itself.
+_LOG2_ERROR = 1.83 * 2.0 ** -33
+_EXP2_ERROR = 1.69 * 2.0 ** -34
+_SAFETY = 4.0
+_POWF_SCREEN_MIN = 64  # fewer values: one ctypes call each costs less than the screening
+_F32_TINY = float(np.finfo(np.float32).tiny)
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+@functools.cache
+def _new_powf() -> bool:
+    library = _library()
+    version = getattr(library, "gnu_get_libc_version", None) if library is not None else None
+    if version is None:
+        try:
+            version = ctypes.CDLL("libc.so.6").gnu_get_libc_version
+        except (OSError, AttributeError):
+            return False
+    version.restype = ctypes.c_char_p
+    try:
+        major, minor = (int(part) for part in version().decode().split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (2, 28)
+
+
+def _powf_screened(x, exponent, powf):
+    """powf of each pair of flat float32 arrays by the screening above, or None where an
+    operand or result leaves float32's normal range (powf's special paths)."""
+    if not MATH_POW:
+        return None
+    bases, powers = x.astype(np.float64), exponent.astype(np.float64)
+    if not (np.isfinite(powers).all() and bases.min() >= _F32_TINY and bases.max() <= _F32_MAX):
+        return None
+    wide = _math_pow(bases, powers)
+    if wide is None or not (wide.min() > 2 * _F32_TINY and wide.max() < _F32_MAX / 2):
+        return None
+    result = wide.astype(np.float32)
+    nearest = result.astype(np.float64)
+    toward = np.where(wide >= nearest, np.float32(np.inf), np.float32(-np.inf))
+    midpoint = (nearest + np.nextafter(result, toward).astype(np.float64)) / 2
+    with np.errstate(divide="ignore"):
+        ylog = np.abs(powers) * np.maximum(np.abs(np.log2(bases)), 1.0)
+    bound = (_SAFETY * (math.log(2.0) * ylog * _LOG2_ERROR + _EXP2_ERROR) + 2.0 ** -50) * wide
+    close = np.nonzero(np.abs(wide - midpoint) <= bound)[0]
+    if close.size:
+        result[close] = list(map(powf, x[close].tolist(), exponent[close].tolist()))
+    return result
