@@ -1,4 +1,4 @@
-"""Differential sweep of small float32 matrix products against live torch (the oracle).
+"""Differential sweep of small float32 (or float64) matrix products against live torch (the oracle).
 
 For every (m, k, n) in the given ranges and every operand layout (a and b each contiguous or a
 transposed view, as nn.Linear's ``x @ weight.t()`` forward and its ``grad.t() @ x`` weight
@@ -9,6 +9,7 @@ weight's and bias's gradients). Prints a table of mismatching shapes by layout a
 with ``--list``, every mismatching shape.
 
     PYTHONPATH=$PWD python scripts/sweep_small_blas.py [--threads 1] [--m 1-20 --k 1-70 --n 1-20]
+        [--dtype float64]
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ import numpy as np
 
 
 def _range(text):
-    lo, _, hi = text.partition("-")
-    return range(int(lo), int(hi or lo) + 1)
+    """``1-20`` (a range), or ``1,4,40-50:5`` (values and ranges with a step)."""
+    values = []
+    for part in text.split(","):
+        part, _, step = part.partition(":")
+        lo, _, hi = part.partition("-")
+        values.extend(range(int(lo), int(hi or lo) + 1, int(step or 1)))
+    return values
 
 
 LAYOUTS = {"NN": (False, False), "NT": (False, True), "TN": (True, False), "TT": (True, True)}
@@ -33,7 +39,7 @@ def _operand(lib, x, transposed):
     return lib.from_numpy(x.T.copy()).t() if transposed else lib.from_numpy(x)
 
 
-def sweep_mm(torch, ms, ks, ns, layouts, seed=0):
+def sweep_mm(torch, ms, ks, ns, layouts, seed=0, dtype=np.float32):
     """{(layout, m, k, n): (mismatching elements, followed)} for every shape that mismatches,
     and the number of shapes compared."""
     import gradrepl.torch as gt
@@ -46,16 +52,20 @@ def sweep_mm(torch, ms, ks, ns, layouts, seed=0):
         for m in ms:
             for k in ks:
                 for n in ns:
-                    a = rng.standard_normal((m, k)).astype(np.float32)
-                    b = rng.standard_normal((k, n)).astype(np.float32)
+                    a = rng.standard_normal((m, k)).astype(dtype)
+                    b = rng.standard_normal((k, n)).astype(dtype)
                     ours = _operand(gt, a, ta)._data, _operand(gt, b, tb)._data
                     got = blas_order.matrix_product(*ours)
                     want = torch.mm(_operand(torch, a, ta), _operand(torch, b, tb)).numpy()
                     count += 1
-                    wrong = int(np.count_nonzero(got.view(np.uint32) != want.view(np.uint32)))
+                    wrong = int(np.count_nonzero(_bits(got) != _bits(want)))
                     if wrong:
                         bad[name, m, k, n] = wrong, blas_order.follows_torch(*ours)
     return bad, count
+
+
+def _bits(values):
+    return np.ascontiguousarray(values).view(np.uint64 if values.dtype == np.float64 else np.uint32)
 
 
 def sweep_linear(torch, ms, ks, ns, seed=0):
@@ -126,15 +136,17 @@ def main(argv=None):
     parser.add_argument("--linear", action="store_true", help="also F.linear forward/backward")
     parser.add_argument("--list", action="store_true", help="print every mismatching shape")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     args = parser.parse_args(argv)
     import torch
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; m {args.m.start}-"
-          f"{args.m.stop - 1}, k {args.k.start}-{args.k.stop - 1}, n {args.n.start}-"
-          f"{args.n.stop - 1}, seed {args.seed}")
-    bad, count = sweep_mm(torch, args.m, args.k, args.n, args.layouts.split(","), args.seed)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; m {args.m[0]}-"
+          f"{args.m[-1]}, k {args.k[0]}-{args.k[-1]}, n {args.n[0]}-{args.n[-1]}, seed "
+          f"{args.seed}, {args.dtype}")
+    bad, count = sweep_mm(torch, args.m, args.k, args.n, args.layouts.split(","), args.seed,
+                          np.dtype(args.dtype))
     print(table(bad, count, "mm"))
     followed_wrong = [key for key, (_, followed) in bad.items() if followed]
     print(f"mismatching shapes gradrepl claims to follow: {len(followed_wrong)}",

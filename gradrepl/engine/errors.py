@@ -69,3 +69,15 @@ class NotAnOperand(TypeError):
 # is: tracebacks and the session name it by these.
 NotAnOperand.__name__ = NotAnOperand.__qualname__ = "TypeError"
 NotAnOperand.__module__ = "builtins"
+
+
+# a Python int becomes torch's Scalar as an int64, or failing that as a uint64 (PyLong's
+# conversions), so only ints outside [-2**63, 2**64) are refused, with PyLong's messages
+SCALAR_INT_MIN, SCALAR_INT_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def raise_scalar_overflow(x: int):
+    """torch's OverflowError for a Python int no Scalar holds (``t * 2**70``, ``arange(2**64)``)."""
+    if x < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    raise OverflowError("int too big to convert")

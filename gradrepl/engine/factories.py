@@ -12,7 +12,9 @@ import numpy as np
 from gradrepl.engine import device as _device
 from gradrepl.engine import dtypes
 from gradrepl.engine.device import check_device
-from gradrepl.engine.errors import python_type_name
+from gradrepl.engine.errors import SCALAR_INT_MAX as _SCALAR_INT_MAX
+from gradrepl.engine.errors import SCALAR_INT_MIN as _SCALAR_INT_MIN
+from gradrepl.engine.errors import python_type_name, raise_scalar_overflow
 from gradrepl.engine.keywords import check_out, torch_keywords
 from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.warn import warn_user
@@ -66,6 +68,7 @@ def _size_args(size) -> tuple:
 
 
 _INT64_MAX = (1 << 63) - 1
+_INT64_MIN = -(1 << 63)
 
 
 def _check_sizes(shape: tuple, itemsize: int) -> None:
@@ -385,6 +388,8 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, pin_memory=Fals
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, pin_memory=False,
          requires_grad=False, names=None):
     check_out(out, "full")
+    if type(fill_value) is int and not _SCALAR_INT_MIN <= fill_value <= _SCALAR_INT_MAX:
+        raise_scalar_overflow(fill_value)
     if dtype is None:
         fill = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
         dtype = dtypes.scalar_dtype(fill)
@@ -427,9 +432,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     values = [x.item() if isinstance(x, Tensor) else x for x in (start, end, step)]
+    for x in values:
+        if type(x) is int and not _SCALAR_INT_MIN <= x <= _SCALAR_INT_MAX:
+            raise_scalar_overflow(x)  # torch's Scalar holds int64 and uint64 values only
     start, end, step = values
     if dtype is None:
         dtype = dtypes.get_default_dtype() if any(isinstance(x, float) for x in values) else dtypes.int64
+    _check_arange_range(values, dtype)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
@@ -440,14 +449,48 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         # torch converts the bounds to int64 before sizing: arange(1.5, dtype=long) is [0], while
         # for the other integer types it sizes in double (arange(1.5, dtype=int) is [0, 1])
         start, end, step = int(start), int(end), int(step)
-    # torch sizes the result in double precision, then fills start + i * step
-    count = max(0, math.ceil((end - start) / step))
+    # torch sizes the result in double precision (int64: from the int64 difference), then
+    # fills start + i * step
+    if dtype is dtypes.int64:
+        count = max(0, math.ceil((end - start) / step))
+    else:
+        count = max(0, math.ceil((float(end) - float(start)) / float(step)))
     _allocate((count,), dtype.numpy)
     if dtype.is_floating_point:
         data = _arange_values(float(start), float(step), count, dtype.numpy)
     else:
         data = (int(start) + int(step) * np.arange(count, dtype=np.int64)).astype(dtype.numpy)
     return _finish(data, requires_grad, device)
+
+
+def _check_arange_range(values, dtype):
+    """RangeFactories.cpp's conversions and size check, before its other checks: an int64
+    result converts the bounds and step to int64 (checked: 2**63 does not fit); the other dtypes
+    size the range in double, and a size of 2**63 passes its bound (``<= double(INT64_MAX)``,
+    which rounds to 2**63) to become INT64_MIN as a SymInt; the other integer types then convert
+    the step to int64 (their accumulation type; measured: the bounds may be 2**63)."""
+    if dtype is dtypes.int64:
+        if any(not _INT64_MIN <= x <= _INT64_MAX for x in values if type(x) is not bool):
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        return
+    start, end, step = (float(x) for x in values)
+    if step == 0:
+        return  # the later check words it
+    if not (math.isfinite(start) and math.isfinite(end)):  # C++'s << of a double: %g
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
+    size = (end - start) / step
+    if size != size:
+        return  # a NaN step: the later checks word it
+    size = math.ceil(size) if math.isfinite(size) else size
+    if size > 2.0 ** 63:
+        raise RuntimeError("invalid size, possible overflow?")
+    if size == 2.0 ** 63:
+        raise RuntimeError("IntArrayRef contains an int that cannot be represented as a SymInt: "
+                           f"{_INT64_MIN}")
+    step = values[2]
+    if not dtype.is_floating_point and type(step) is int and not _INT64_MIN <= step <= _INT64_MAX:
+        # the kernel's step in its int64 accumulation type (the bounds are not converted so)
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
 
 
 # torch's arange kernel has no AVX-512 build: its vectors are AVX2's (8 floats, 4 doubles, 16

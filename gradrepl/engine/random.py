@@ -170,8 +170,24 @@ def _normal_values(n: int, mean: float, std: float, np_dtype, generator: Generat
     return data.astype(np_dtype, copy=False)
 
 
+# uniforms turned into normals at a time (a multiple of 16): the kernels' dozens of numpy
+# passes then run over temporaries that stay in the CPU's caches, ~1.5x cheaper per value than
+# over a whole chunk (randn(2000, 2000): 0.71 -> 0.47 s CPU); each block of 16 is independent,
+# so no bit changes (tests/engine/test_random_chunks.py); None: the whole range at once
+BOX_MULLER_BLOCK = 1 << 16
+
+
 def _box_muller_blocks(data: np.ndarray, start: int, stop: int, mean: float, std: float) -> None:
     """torch's normal_fill_16: each block of 16 uniforms becomes 16 normals, in place."""
+    step = BOX_MULLER_BLOCK
+    if step is not None and stop - start > step:
+        for lo in range(start, stop, step):
+            _box_muller_range(data, lo, min(stop, lo + step), mean, std)
+        return
+    _box_muller_range(data, start, stop, mean, std)
+
+
+def _box_muller_range(data: np.ndarray, start: int, stop: int, mean: float, std: float) -> None:
     blocks = data[start:stop].reshape(-1, 16)
     if data.dtype == np.float32:
         # the AVX2 kernel: its own float32 log and sincos, and a fused v * std + mean

@@ -16,6 +16,8 @@ import gradrepl.torch as gt
 from test_lesson_ops_torch import _outcome
 from test_properties import SETTINGS, arrays_of, check_gradients
 
+from tests.cpu_vendor import needs_measured_mkl
+
 CALLS = [
     # trapezoid / trapz: (sum - (first + last) / 2) * dx, or the pairs times the x spacing
     "torch.trapezoid(x)", "torch.trapezoid(x, dx=0.1)", "torch.trapezoid(x, dim=0)",
@@ -96,8 +98,6 @@ def _bits(values):
     return [np.ascontiguousarray(v).tobytes() for v in values]
 
 
-# float64 matrix products (cov's mm, cdist's mm path) are left out: gradrepl's MKL dgemm order
-# differs from this Intel machine's at these sizes (docs/ops.md, session 11)
 BITS = {
     "trapezoid_dx": (lambda T, y: T.trapezoid(y, dx=0.37, dim=0), 1),
     "trapezoid_x": (lambda T, y, x: T.trapezoid(y, x), 2),
@@ -137,8 +137,10 @@ def test_bits_match_torch(name, dtype):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_measured_mkl)])
 @pytest.mark.parametrize("name", ["cov", "corrcoef", "cov_weights", "cdist_mm"])
-def test_float32_products_match_torch(name):
+def test_products_match_torch(name, dtype):
+    """through MKL's small products (float64: blas_order_double), forward and gradients"""
     torch = pytest.importorskip("torch")
     calls = {"cov": lambda T, y: T.cov(y), "corrcoef": lambda T, y: T.corrcoef(y),
              "cov_weights": lambda T, y: T.cov(y, fweights=T.tensor([1, 2, 0, 3, 1, 1, 2]),
@@ -146,7 +148,7 @@ def test_float32_products_match_torch(name):
              "cdist_mm": lambda T, y: T.cdist(y, y[:3] * 2, compute_mode="use_mm_for_euclid_dist")}
     rng = np.random.default_rng(3)
     for rows in (1, 2, 5, 12):
-        arrays = [(rng.normal(size=(rows, 7)) * 3 + 1).astype("float32")]
+        arrays = [(rng.normal(size=(rows, 7)) * 3 + 1).astype(dtype)]
         assert _bits(_run(gt, calls[name], arrays)) == _bits(_run(torch, calls[name], arrays))
 
 

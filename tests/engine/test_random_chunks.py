@@ -30,3 +30,20 @@ def test_chunked_draws_match_one_draw(monkeypatch, fill, dtype):
     chunked = draws()
     for a, b in zip(whole, chunked):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("block", [16, 32, 48])
+def test_box_muller_blocks_match_one_pass(monkeypatch, dtype, block):
+    """random.BOX_MULLER_BLOCK: the normals made a few blocks of 16 at a time are the ones made
+    in one pass over the whole range (the tail block included)"""
+    sizes = [16, 47, 96, 131, 1000]
+    def draws():
+        torch.manual_seed(3)
+        return [torch.randn(n, dtype=dtype).numpy().copy() for n in sizes] + \
+            [torch.empty(200, dtype=dtype).normal_(1.5, 0.25).numpy()]
+    monkeypatch.setattr(engine_random, "BOX_MULLER_BLOCK", None)
+    whole = draws()
+    monkeypatch.setattr(engine_random, "BOX_MULLER_BLOCK", block)
+    for a, b in zip(whole, draws()):
+        assert a.tobytes() == b.tobytes()

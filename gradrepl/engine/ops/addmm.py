@@ -35,7 +35,7 @@ def _same_dtypes(bias, mat1, mat2) -> None:
 
 def _addmm_forward(bias, mat1, mat2, beta, alpha):
     _same_dtypes(bias, mat1, mat2)
-    if alpha == 1 and beta == 1 and fuses_bias(mat1, mat2) and np.result_type(bias) == _F32_TYPE:
+    if alpha == 1 and beta == 1 and fuses_bias(mat1, mat2) and np.result_type(bias) == mat1.dtype:
         return _bias_fused(bias, mat1, mat2)
     if beta != 0 and addmm_keeps_product_sign(mat1, mat2) and mat1.ndim == mat2.ndim == 2 \
             and mat1.shape[1] == mat2.shape[0] and mat1.dtype == mat2.dtype:
@@ -54,9 +54,11 @@ def _addmm_forward(bias, mat1, mat2, beta, alpha):
 def _bias_fused(bias, mat1, mat2):
     """MKL's gemm with k = 1 (``blas_order.fuses_bias``): bias + mat1 @ mat2 rounded once."""
     from gradrepl.engine.float_math.fused import fma32
+    from gradrepl.engine.vector_math import fma64
 
+    fma = fma64 if mat1.dtype == np.float64 else fma32
     shape = (mat1.shape[0], mat2.shape[1])  # addmm checked that bias broadcasts to it
-    return np.array(np.broadcast_to(fma32(mat1, mat2, bias), shape))
+    return np.array(np.broadcast_to(fma(mat1, mat2, bias), shape), mat1.dtype)
 
 
 _F32_TYPE = np.dtype(np.float32)
@@ -99,7 +101,7 @@ def _linear_case(input, mat1, mat2):
             or a.ndim != 2 or m.ndim != 2 or b.ndim != 1 or a.shape[1] != m.shape[0] \
             or b.shape[0] not in (m.shape[1], 1):
         return None
-    if a.shape[1] == 1 and dtype is _F32_TYPE and fuses_bias(a, m):
+    if a.shape[1] == 1 and fuses_bias(a, m):
         return _bias_fused(b, a, m)
     if m.shape[1] == 1 and dtype is _F32_TYPE:  # nn.Linear(k, 1): MKL's gemv on a few rows
         out = linear_column(a, m, b)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.errors import SCALAR_INT_MAX, SCALAR_INT_MIN, NotAnOperand
 from gradrepl.engine.ops import arithmetic as _ar
 from gradrepl.engine.ops import operators as _short
 from gradrepl.engine.ops.inplace import apply_inplace
@@ -17,6 +17,7 @@ from gradrepl.engine.ops.registry import CHECKED, INPLACE, REFLECTED, register
 from gradrepl.engine.tensor import Tensor
 
 _NUMBERS = (bool, int, float)
+_INT_MIN, _INT_MAX = SCALAR_INT_MIN, SCALAR_INT_MAX
 
 
 def _scaled(other, alpha):
@@ -48,6 +49,8 @@ def _in_torchs_words(op: str, general, input, other, *args):
 
 def add(input, other, *, alpha=1):
     """input + alpha * other"""
+    if type(alpha) is int and not _INT_MIN <= alpha <= _INT_MAX:
+        operand(alpha)  # no Scalar holds it: torch's OverflowError
     if type(input) is Tensor and alpha == 1:
         result = apply_binary(_ar.ADD, input, other)  # the common case, one call
         if result is not NotImplemented:
@@ -148,9 +151,10 @@ def remainder(input, other):
 
 def pow(input, exponent):
     """input ** exponent"""
-    if type(input) is Tensor and type(exponent) in _NUMBERS:
+    if type(input) is Tensor and type(exponent) in _NUMBERS and (
+            type(exponent) is not int or _INT_MIN <= exponent <= _INT_MAX):
         return apply_unary(_ar.POW_SCALAR, input, (exponent,))
-    input, exponent = operand(input), operand(exponent)
+    input, exponent = operand(input), operand(exponent)  # operand refuses an int past a Scalar
     if isinstance(input, _NUMBERS):
         return apply_unary(_ar.RPOW_SCALAR, exponent, (input,))
     if isinstance(exponent, _NUMBERS):

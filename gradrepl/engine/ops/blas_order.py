@@ -50,11 +50,12 @@ import numpy as np
 
 from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, vendor
 from gradrepl.engine.float_math import few_lanes, fused
-from gradrepl.engine.ops import blas_order_amd
+from gradrepl.engine.ops import blas_order_amd, blas_order_double
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
 _F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
 _K_BLOCK = 384  # the k MKL sums in one chain with two rows or more
 _ROW_SPLIT = 256  # a row times a matrix: from this k on, two threads sum the halves
 _ROW_CHAIN = 4096  # a row times a matrix measured up to here
@@ -82,7 +83,7 @@ def follows_torch(a, b) -> bool:
     if measured_on != INTEL:
         return measured_on == AMD and blas_order_amd.follows(a, b)
     if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
-        return False
+        return _double_kernel(a, b) is not None
     m, k = a.shape
     n = b.shape[1]
     if n == 1 and m > 1:
@@ -101,6 +102,17 @@ def follows_torch(a, b) -> bool:
     if k > (2 * _K_BLOCK if m > 1 else _ROW_CHAIN):
         return False  # three or more blocks, or a longer row: not measured / not reproduced
     return True
+
+
+def _double_kernel(a, b):
+    """The float64 kernel (``blas_order_double.kernel``) for Intel operands, or None."""
+    if a.dtype != _F64 or b.dtype != _F64 or a.ndim != 2 or b.ndim != 2 or not _mkl_avx512():
+        return None
+    m, k = a.shape
+    n = b.shape[1]
+    if k < 2 or m * k * n > SMALL_PRODUCT:
+        return None
+    return blas_order_double.kernel(a, b, _transposed(b))
 
 
 def _transposed(b) -> bool:
@@ -194,7 +206,9 @@ def _plan(a, b):
     decision costs about as much as a quarter of the few-lane arithmetic it picks."""
     # (the dtypes as whether both are float32: every rule is float32's, and a dtype's own hash
     # costs more than the rest of the key)
-    key = (a.shape, a.strides, b.shape, b.strides, a.dtype == _F32 == b.dtype, vendor(),
+    # (float64 operands: 2; any other dtypes: False)
+    key = (a.shape, a.strides, b.shape, b.strides,
+           a.dtype == _F32 == b.dtype or a.dtype == _F64 == b.dtype and 2, vendor(),
            _mkl_avx512(), THREADS)
     plan = _plans.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -210,6 +224,8 @@ def _plan(a, b):
 def _intel_kernel(a, b):
     """``_ordered_product``'s choice of kernel for Intel operands ``follows_torch`` admits, as a
     function of the two arrays."""
+    if a.dtype == _F64:
+        return functools.partial(blas_order_double.product, name=_double_kernel(a, b))
     if b.shape[1] == 1 and a.shape[0] > 1:
         return _column_kernel
     if _transposed(b):
@@ -336,10 +352,11 @@ def fuses_bias(a, b) -> bool:
     """Whether torch's ``addmm(bias, a, b)`` (beta = alpha = 1, so ``nn.Linear(1, n)``) rounds
     each output once, as ``fma(a[i, 0], b[0, j], bias[j])``: MKL's gemm with k = 1, two rows or
     more and two columns or more, either layout of b (measured on torch 2.13, float32; a row or
-    a column is gemv, which rounds the product first). Products of longer k add the bias after
-    the sum, as ``mm(a, b) + bias``."""
+    a column is gemv, which rounds the product first; float64 likewise, measured on the AVX-512
+    Xeon, n-exact). Products of longer k add the bias after the sum, as ``mm(a, b) + bias``."""
     return (a.ndim == 2 == b.ndim and a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1
-            and b.shape[0] == 1 and a.dtype == _F32 and b.dtype == _F32 and vendor() == INTEL)
+            and b.shape[0] == 1 and (a.dtype == _F32 == b.dtype or a.dtype == _F64 == b.dtype
+                                     and _mkl_avx512()) and vendor() == INTEL)
 
 
 def _ordered_product(a, b):
@@ -347,6 +364,8 @@ def _ordered_product(a, b):
     an add of +0 (``product_from_zero`` counts on it)."""
     if vendor() != INTEL:  # AMD's rules: follows_torch admits no other vendor
         return blas_order_amd.product(a, b)
+    if a.dtype == _F64:
+        return blas_order_double.product(a, b, _double_kernel(a, b))
     if b.shape[1] == 1 and a.shape[0] > 1:
         return _matrix_times_column(a, b[:, 0])[:, None]
     if _transposed(b):
@@ -448,7 +467,6 @@ def _chain_rounded_once(products, first, sums) -> bool:
 
 # products and sums of a chain held at once: k * m * n float64 values (16 MB at the cap)
 _CHAIN_IN_ONE_GO = 1 << 20
-_F64 = np.dtype(np.float64)
 
 
 def _fma_chain(a, b):

@@ -14,6 +14,7 @@ from gradrepl.engine.ops.promotion import (
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.keywords import InvalidArguments
+from gradrepl.engine.errors import SCALAR_INT_MAX, SCALAR_INT_MIN, raise_scalar_overflow
 from gradrepl.engine.ops.primitive import ARRAYS_ARE_OPERANDS
 from gradrepl.engine.ops.registry import register
 
@@ -27,6 +28,8 @@ def _compare(np_op, name):
             # torch.lt(t, ndarray)); the operators answer NotImplemented (_operator below)
             raise InvalidArguments(name, (b,), {})
         a, b = _data(a), _data(b)
+        if type(b) is int and not SCALAR_INT_MIN <= b <= SCALAR_INT_MAX:
+            raise_scalar_overflow(b)  # t < 2**70: no Scalar holds it
         if type(b) is int and getattr(a, "dtype", None) is not None and a.dtype.kind in "iu":
             # torch casts an integer scalar to the tensor's dtype first: -1 is 255 for uint8
             b = _wrap_int(b, a.dtype)

@@ -43,6 +43,8 @@ _NUMBERS = (int, float)  # bool is an int, but not of these exact types
 FLOATS = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 INTEGERS = frozenset(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8))
 _FLOAT_SCALARS = frozenset(d.type for d in FLOATS)
+# the ints a torch Scalar holds (primitive.raise_scalar_overflow refuses the rest)
+_INT_MIN, _INT_MAX = _primitive._SCALAR_INT_MIN, _primitive._SCALAR_INT_MAX
 _ndarray = np.ndarray
 
 
@@ -90,8 +92,9 @@ def binary(prim, general):
         "                known = data_type in _FLOAT_SCALARS or (",
         "                    data_type is _ndarray and (dtype := ad.dtype) in FLOATS)",
         "            else:",
-        "                known = data_type in int_scalars or (",
-        "                    data_type is _ndarray and (dtype := ad.dtype) in with_int)",
+        # an int no Scalar holds: the general path raises torch's OverflowError
+        "                known = _INT_MIN <= other <= _INT_MAX and (data_type in int_scalars or (",
+        "                    data_type is _ndarray and (dtype := ad.dtype) in with_int))",
         "            if known:",
         "                bd = other",
         "                try:",
@@ -154,7 +157,7 @@ def with_number(prim, general):
     generated for its row, with the row's forward and recording in it (see binary)."""
     lines = [f"def short_{prim.name}(self, other):",
              "    kind = type(other)",
-             "    if SHORT_PATHS and (kind is float or kind is int):",
+             "    if SHORT_PATHS and (kind is float or kind is int and _INT_MIN <= other <= _INT_MAX):",
              *_primitive._indent(_primitive.unary_application(
                  prim, a="self", arguments="(other,)"), " " * 8),
              "        return result",

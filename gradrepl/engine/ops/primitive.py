@@ -19,7 +19,9 @@ import types
 import numpy as np
 
 from gradrepl.engine import grad_mode
-from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.errors import SCALAR_INT_MAX as _SCALAR_INT_MAX
+from gradrepl.engine.errors import SCALAR_INT_MIN as _SCALAR_INT_MIN
+from gradrepl.engine.errors import NotAnOperand, raise_scalar_overflow
 from gradrepl.engine.graph import _ZEROS, BACKWARD_TWICE, _sequence, accumulator_for
 from gradrepl.engine.ops.derivatives import Primitive, all_needs, parameter_names
 from gradrepl.engine.ops.layout import torch_layout
@@ -63,6 +65,8 @@ def operand(x):
     answers NotImplemented, so that ``t + a`` is numpy's ``a.__radd__(t)``: numpy's ufunc on
     ``t.__array__()``, its result wrapped back by ``Tensor.__array_wrap__`` (numpy's promotion,
     float64 for an int64 array; tensor.py), and ``a + t`` Python's TypeError."""
+    if type(x) is int and not _SCALAR_INT_MIN <= x <= _SCALAR_INT_MAX:
+        raise_scalar_overflow(x)
     if isinstance(x, Tensor) or type(x) in (bool, int, float):
         return x
     if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
@@ -104,6 +108,8 @@ def apply_binary(prim: Primitive, a: Tensor, b) -> Tensor:
         requires = a._requires_grad or b._requires_grad
         same = ad.dtype is bd.dtype or ad.dtype == bd.dtype
     elif type(b) in _NUMBER_TYPES:
+        if type(b) is int and not _SCALAR_INT_MIN <= b <= _SCALAR_INT_MAX:
+            raise_scalar_overflow(b)
         bd = b
         requires = a._requires_grad
         # float16 times a number is computed in float32 (promotion.half_by_one_value)

@@ -90,7 +90,8 @@ def half_by_one_value(op, a, b):
     if np.size(b) != 1 or result_dtype(a, b) != _HALF:
         return None
     if type(b) in _PYTHON_NUMBERS:
-        b = np.asarray(b, np.int64 if type(b) is int else None)  # int64, as torch wraps it
+        # int64, as torch wraps it (uint64 past int64's range: torch's Scalar holds it so)
+        b = np.asarray(b, (np.int64 if b < 1 << 63 else np.uint64) if type(b) is int else None)
     a = _cast(a, _HALF).astype(_F32)
     out = op(a, np.asarray(b).astype(_F32))
     return out.astype(_HALF)
