@@ -15,7 +15,7 @@ _PIECES = st.sampled_from([
 ])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(_PIECES, max_size=12).map("".join) | st.text(max_size=30))
 def test_the_short_answer_is_the_tokenizers(source):
     assert ends_with_semicolon(source) == _last_token_is_semicolon(source)
