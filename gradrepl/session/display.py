@@ -21,6 +21,12 @@ def plain_text(value) -> str:
 
 def ends_with_semicolon(source: str) -> bool:
     """IPython's DisplayHook.semicolon_at_end_of_expression: is the last real token ``;``?"""
+    if ";" not in source:  # no token, and no fallback below, can be ``;``: skip the tokenizer
+        return False  # (pure Python: ~0.2 ms a cell, more than many cells' own run)
+    return _last_token_is_semicolon(source)
+
+
+def _last_token_is_semicolon(source: str) -> bool:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):

@@ -185,7 +185,8 @@ def fma_chain_split(a_row, b):
             total = scaled - (scaled - step)
             push(step)
         totals.append(total)
-    bits = np.frombuffer(array("d", sums), np.uint64)
+    # (fromiter with the count: a third of array("d", sums)'s cost on a few hundred floats)
+    bits = np.fromiter(sums, _F64, len(sums)).view(np.uint64)
     magnitude = bits & _ABS_U64
     # magnitude - 1 wraps a zero around to the top: only nonzero magnitudes below TINY are low
     if (magnitude - _ONE_U64).min() < _TINY_U64 or magnitude.max() >= _OVERFLOW_U64:

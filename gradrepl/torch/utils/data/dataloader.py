@@ -7,7 +7,9 @@ batch: both matter for every random number drawn afterwards.
 
 from __future__ import annotations
 
+from gradrepl.engine.tensor import Tensor
 from gradrepl.torch.utils.data.collate import default_collate, default_convert
+from gradrepl.torch.utils.data.dataset import TensorDataset
 from gradrepl.torch.utils.data.sampler import (
     BatchSampler, RandomSampler, SequentialSampler,
 )
@@ -79,8 +81,46 @@ class _SingleProcessDataLoaderIter:
         loader = self._loader
         index = next(self._indices)
         if loader._auto_collation:
-            return loader.collate_fn([loader.dataset[i] for i in index])
+            dataset = loader.dataset
+            if (TENSOR_ROWS and type(dataset) is TensorDataset
+                    and loader.collate_fn is default_collate):
+                batch = _tensor_rows(dataset.tensors, index)
+                if batch is not None:
+                    return batch
+            return loader.collate_fn([dataset[i] for i in index])
         return loader.collate_fn(loader.dataset[index])
+
+
+# False: every batch of a TensorDataset is its samples stacked (the tests compare the two)
+TENSOR_ROWS = True
+
+
+def _tensor_rows(tensors, index):
+    """``default_collate([dataset[i] for i in index])`` for a TensorDataset: the list of each
+    tensor's rows ``index`` stacked, taken as one gather ``t[index]`` (a batch of 16 rows of two
+    tensors: ~40 us instead of ~350 us for 32 selects and two stacks). The same values, bit for
+    bit (both copy), shape, dtype and strides, and no graph. None where the stack must
+    decide: an index that is not a plain int in range (its error is the select's), an empty
+    batch, or a tensor that requires grad (the stack's grad_fn), has strides other than C order's
+    or is not a plain Tensor."""
+    if not index or type(index) is not list:
+        return None
+    for t in tensors:  # strides exactly C order's (is_contiguous overlooks size-1 dims')
+        if type(t) is not Tensor or t.requires_grad or t.stride() != _c_strides(t.shape):
+            return None
+    rows = len(tensors[0])
+    for i in index:
+        if type(i) is not int or not 0 <= i < rows:
+            return None
+    return [t[index] for t in tensors]
+
+
+def _c_strides(shape) -> tuple:
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
 
 
 _SingleProcessDataLoaderIter.__module__ = "torch.utils.data.dataloader"
