@@ -13,7 +13,7 @@ import copy
 from collections import OrderedDict
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import gradrepl.torch as gt
 from gradrepl.torch.nn.modules import module as module_py
@@ -88,6 +88,8 @@ class _World:
     def apply(self, op, label: int) -> str:
         m = self.modules[-1]
         kind, *args = op
+        if kind in ("double", "load_state_dict") and not self.well_typed(m):
+            return "skipped"  # walking a table that holds junk fails in each library's own words
         try:
             if kind == "set":
                 setattr(m, args[0], self.value(args[1], label))
@@ -159,6 +161,11 @@ class _World:
 @pytest.mark.torch
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_OPS, min_size=1, max_size=12))
+# assigning keeps the name in the table assigned into (torch's remove_from skips it), so a class
+# attribute's name already there passes register_parameter's check
+@example(ops=[("table_set", "_parameters", "forward", "param"), ("set", "forward", "param")])
+# an instance attribute that is the table's value too (None) is still the instance's: dir lists both
+@example(ops=[("set", "a", "none"), ("table_set", "_parameters", "a", "none")])
 def test_module_attributes_read_as_torchs_after_any_change(ops):
     torch = pytest.importorskip("torch")
     ours, theirs = _World(gt), _World(torch)

@@ -40,10 +40,11 @@ class _Table(dict):
     set on the instance itself (which wins in torch too). A module whose tables are replaced or
     shared (``copy.copy``) keeps no mirror and reads through ``__getattr__`` as before."""
 
-    __slots__ = ("_owner",)
+    __slots__ = ("_owner", "_names")
 
     def __init__(self, *args, **kwargs):
         self._owner = None  # weakref.ref to the module mirroring this table, or None
+        self._names = None  # the names mirrored now (a set the module's three tables share)
         dict.__init__(self, *args, **kwargs)
 
     def __setitem__(self, name, value) -> None:
@@ -54,7 +55,7 @@ class _Table(dict):
             return
         before = _lookup(module.__dict__, name)
         dict.__setitem__(self, name, value)
-        _remirror(module, name, before)
+        _remirror(module, name, before, self._names)
 
     def __delitem__(self, name) -> None:
         owner = self._owner
@@ -64,7 +65,7 @@ class _Table(dict):
             return
         before = _lookup(module.__dict__, name)
         dict.__delitem__(self, name)
-        _remirror(module, name, before)
+        _remirror(module, name, before, self._names)
 
     def pop(self, name, *default):
         if name not in self:
@@ -119,19 +120,22 @@ def _class_has(cls, name: str) -> bool:
     return any(name in vars(klass) for klass in cls.__mro__)
 
 
-def _remirror(module, name: str, before) -> None:
+def _remirror(module, name: str, before, names: set) -> None:
     """Bring the mirror of ``name`` up to date after a change of the tables; ``before`` is what
-    they held for it before the change."""
+    they held for it before the change, ``names`` the names mirrored."""
     d = module.__dict__
     current = d.get(name, _ABSENT)
-    if current is not _ABSENT and current is not before:
+    if current is not _ABSENT and not (current is before and name in names):
+        names.discard(name)
         return  # the instance's own attribute, which the tables do not shadow
     after = _lookup(d, name)
     if after is _ABSENT or _class_has(type(module), name):
         if current is not _ABSENT:
             del d[name]
+        names.discard(name)
     else:
         d[name] = after
+        names.add(name)
 
 
 def _mirrors(module) -> bool:
@@ -146,8 +150,7 @@ def _mirrors(module) -> bool:
 
 def _mirrored_names(module) -> list:
     d = module.__dict__
-    return [name for key in _TABLES for name in d[key]
-            if name in d and d[name] is _lookup(d, name)]
+    return [name for name in d["_parameters"]._names if name in d and d[name] is _lookup(d, name)]
 
 
 def _drop_mirror(module) -> None:
@@ -158,7 +161,7 @@ def _drop_mirror(module) -> None:
     for name in _mirrored_names(module):
         d.pop(name, None)
     for key in _TABLES:
-        d[key]._owner = None
+        d[key]._owner = d[key]._names = None
 
 
 def _adopt(module) -> None:
@@ -170,12 +173,12 @@ def _adopt(module) -> None:
             d[key] = _Table(table)
         elif not (isinstance(table, _Table) and (table._owner is None or table._owner() is None)):
             return  # replaced by another mapping, or shared with a live module (copy.copy)
-    owner = weakref.ref(module)
+    owner, names = weakref.ref(module), set()
     for key in _TABLES:
-        d[key]._owner = owner
+        d[key]._owner, d[key]._names = owner, names
     for key in _TABLES:
         for name in list(d[key]):
-            _remirror(module, name, _ABSENT)
+            _remirror(module, name, _ABSENT, names)
 
 
 class Module(StateDictMixin):
@@ -196,12 +199,12 @@ class Module(StateDictMixin):
         set_ = object.__setattr__
         if "_parameters" in self.__dict__:  # __init__ again: the old tables' mirror goes
             _drop_mirror(self)
-        owner = weakref.ref(self)
+        owner, names = weakref.ref(self), set()
         set_(self, "training", True)
-        set_(self, "_parameters", _owned_table(owner))
-        set_(self, "_buffers", _owned_table(owner))
+        set_(self, "_parameters", _owned_table(owner, names))
+        set_(self, "_buffers", _owned_table(owner, names))
         set_(self, "_non_persistent_buffers_set", set())
-        set_(self, "_modules", _owned_table(owner))
+        set_(self, "_modules", _owned_table(owner, names))
         set_(self, "_forward_pre_hooks", OrderedDict())
         set_(self, "_forward_pre_hooks_with_kwargs", {})
         set_(self, "_forward_hooks", OrderedDict())
@@ -347,7 +350,7 @@ class Module(StateDictMixin):
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, "_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -358,7 +361,7 @@ class Module(StateDictMixin):
         elif isinstance(value, Module):
             if "_modules" not in d:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, "_modules")
             d["_modules"][name] = value
         elif "_modules" in d and name in d["_modules"]:
             if value is not None:
@@ -377,10 +380,15 @@ class Module(StateDictMixin):
                 _drop_mirror(self)
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        self.__dict__.pop(name, None)
-        for table in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[table].pop(name, None)
+    def _forget(self, name: str, keep: str) -> None:
+        """torch's remove_from before an assignment: ``name`` leaves the instance's own
+        attributes and every table but ``keep``, the one it is assigned into (where it stays
+        until replaced: register_parameter's name check sees it there)."""
+        d = self.__dict__
+        d.pop(name, None)
+        for table in _TABLES:
+            if table != keep:
+                d[table].pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
     def __delattr__(self, name: str) -> None:
@@ -624,9 +632,9 @@ class Module(StateDictMixin):
         return text + ")"
 
 
-def _owned_table(owner) -> _Table:
+def _owned_table(owner, names: set) -> _Table:
     table = _Table()
-    table._owner = owner
+    table._owner, table._names = owner, names
     return table
 
 
