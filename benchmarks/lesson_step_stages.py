@@ -34,6 +34,9 @@ def main(argv=None) -> int:
     parser.add_argument("--mkl-avx512", action="store_true",
                         help="take MKL's AVX-512 orders even where the CPU flags hide AVX-512 "
                              "(valgrind 3.19 does: the Intel machine's gemv path under callgrind)")
+    parser.add_argument("--mse-loss", action="store_true",
+                        help="the loss as nn.MSELoss()(model(X), Y), a lesson's usual form, "
+                             "instead of W9's ((model(X) - Y) ** 2).mean()")
     args = parser.parse_args(argv)
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, args.gradrepl_path or os.path.dirname(here))
@@ -54,15 +57,17 @@ def main(argv=None) -> int:
     opt = torch.optim.SGD(model.parameters(), lr=engine_training.LESSON["lr"])
     X, Y = torch.from_numpy(x), torch.from_numpy(y)
 
+    criterion = torch.nn.MSELoss()
+
+    def fwd_loss():
+        return criterion(model(X), Y) if args.mse_loss else ((model(X) - Y) ** 2).mean()
+
     def step():
         opt.zero_grad()
-        loss = ((model(X) - Y) ** 2).mean()
+        loss = fwd_loss()
         loss.backward()
         opt.step()
         return (loss,) + tuple(p.grad for p in model.parameters())
-
-    def fwd_loss():
-        return ((model(X) - Y) ** 2).mean()
 
     for _ in range(1500):  # the steady state: summation plans and caches made
         step()

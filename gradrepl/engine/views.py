@@ -96,6 +96,12 @@ def track(view: Tensor, of: Tensor, kind: str | None = None, op: str | None = No
     if kind == MULTI_OUTPUT and op is not None:
         view._view_op = op
     view._view_kind = kind
+    remember(root, view)
+    return view
+
+
+def remember(root: Tensor, view: Tensor) -> None:
+    """Add ``view`` to the views its root keeps (weakly) for in-place changes to rebase."""
     views = root._views
     if views is None:
         views = root._views = []
@@ -104,7 +110,6 @@ def track(view: Tensor, of: Tensor, kind: str | None = None, op: str | None = No
         views[:] = [ref for ref in views if ref() is not None]
         root._views_limit = max(64, 2 * len(views))
     views.append(weakref.ref(view))
-    return view
 
 
 def is_view(tensor: Tensor) -> bool:

@@ -216,11 +216,11 @@ def test_the_lesson_step_takes_the_few_lane_update(monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------
-# Linear.forward reads its parameters from _parameters where self.weight would find them there
+# Linear.forward's weight and bias, read through the module's mirror of its tables
 
 
 def test_linear_forward_uses_what_its_attributes_name(monkeypatch):
-    """The direct read of ``_parameters`` gives what ``self.weight`` / ``self.bias`` give:
+    """``F.linear`` gets what ``self.weight`` / ``self.bias`` give (module._Table's mirror):
     without a bias, with a bias replaced or set to None, with an instance attribute shadowing
     the table (object.__setattr__), and in a subclass (which keeps the attribute lookup)."""
     import gradrepl.torch as torch

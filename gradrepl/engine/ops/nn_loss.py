@@ -26,6 +26,10 @@ def _common(a, t):
     return a.astype(dtype, copy=False), t.astype(dtype, copy=False)
 
 
+# False: every pointwise loss gradient through np.broadcast_to (the tests compare the two)
+SAME_SHAPE_GRADIENT = True
+
+
 def _pointwise_loss(name, grad_fn_name, loss, grad, knob, scale=1.0, twice=None):
     """A row for ``reduce(loss(a, t, k))`` whose input gradient is ``grad(a, t, g, norm, k)``
     with ``norm = scale / numel`` for a mean and ``k`` the loss's own parameter (torch's name:
@@ -42,7 +46,10 @@ def _pointwise_loss(name, grad_fn_name, loss, grad, knob, scale=1.0, twice=None)
         reduction, k = params
         norm = mean_norm(reduction, a.size, a.dtype, scale)
         grad_a = grad(a, t, np.asarray(g, dtype=a.dtype), norm, a.dtype.type(k))
-        grad_a = np.broadcast_to(grad_a, a.shape)
+        if not (SAME_SHAPE_GRADIENT and type(grad_a) is np.ndarray and grad_a.shape == a.shape):
+            grad_a = np.broadcast_to(grad_a, a.shape)
+        # (short path: a gradient of the input's shape already is the fresh array torch's
+        # kernel writes; a broadcast would only make it a read-only view, and .grad a copy)
         return (grad_a if needs[0] else None, -grad_a if needs[1] else None)
 
     whole = arrays_only(name, backward) if twice is None else _twice(backward, twice(backward))

@@ -78,11 +78,19 @@ def _no_weight(name, weight):
         raise UnsupportedError(f"torch.nn.functional.{name} with weight=")
 
 
+# False: every pointwise loss through the size warning's and the broadcast's checks, which the
+# tests compare the short path with
+SAME_SHAPE_SHORT_PATH = True
+
+
 def _pointwise(row, name, input, target, reduction, k, weight=None):
     _no_arrays(input, target)
     _no_weight(name, weight)
-    _size_warning(input, target)
-    input, target = _broadcast(input, target)
+    if not (SAME_SHAPE_SHORT_PATH and isinstance(input, Tensor) and isinstance(target, Tensor)
+            and input._data.shape == target._data.shape):
+        # (short path: the same shapes warn about nothing and broadcast to themselves)
+        _size_warning(input, target)
+        input, target = _broadcast(input, target)
     return apply(row, (input, target), (check_reduction(reduction), float(k)))
 
 

@@ -36,7 +36,8 @@ class _Indexed(Module):
         keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
         for key in keys:
             delattr(self, key)
-        self.__dict__["_modules"] = OrderedDict(
+        # torch renumbers into a new OrderedDict (the module then reads through __getattr__)
+        self._modules = OrderedDict(
             (str(i), module) for i, module in enumerate(self._modules.values()))
 
     def pop(self, key):
@@ -61,9 +62,10 @@ class _Indexed(Module):
             raise IndexError(f"Index out of range: {index}")
         if index < 0:
             index += n
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(modules))
+        modules = self._modules  # shifted in place, as torch does
+        for i in range(n, index, -1):
+            modules[str(i)] = modules[str(i - 1)]
+        modules[str(index)] = module
 
     def __dir__(self):
         return [key for key in super().__dir__() if not key.isdigit()]

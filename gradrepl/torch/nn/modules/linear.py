@@ -45,14 +45,6 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        if type(self) is Linear:
-            # what self.weight and self.bias find (Module.__getattr__, after the instance's own
-            # lookup fails: ~10 us each on CPython 3.11, a lesson's step is ~300), read directly
-            found = self.__dict__
-            parameters = found["_parameters"]
-            if ("weight" in parameters and "bias" in parameters and "weight" not in found
-                    and "bias" not in found):
-                return F.linear(input, parameters["weight"], parameters["bias"])
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

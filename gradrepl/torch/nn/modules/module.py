@@ -6,6 +6,7 @@ State dicts live in ``state.py``; this module keeps the bookkeeping every model 
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 
 from gradrepl.engine.tensor import Tensor
@@ -20,6 +21,164 @@ def _addindent(text: str, spaces: int) -> str:
     if not rest:
         return text
     return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])
+
+
+_TABLES = ("_parameters", "_buffers", "_modules")  # torch's __getattr__ looks in this order
+_ABSENT = object()
+
+
+class _Table(dict):
+    """A module's ``_parameters``, ``_buffers`` or ``_modules``: a dict, and the authority on what
+    the module holds, whose every change is mirrored into its owner's instance ``__dict__``.
+
+    torch finds ``model.weight`` in ``Module.__getattr__``, after the ordinary lookup has failed;
+    on CPython 3.11 that failure (an AttributeError made and its message formatted, then a Python
+    call) costs a few thousand instructions per read. With the value also in the instance
+    ``__dict__`` the ordinary lookup finds it. The mirror holds what ``__getattr__`` would return
+    (the first of ``_parameters``, ``_buffers``, ``_modules`` naming it) and nothing else: not a
+    name the class defines (there the class attribute wins, as in torch), nor over an attribute
+    set on the instance itself (which wins in torch too). A module whose tables are replaced or
+    shared (``copy.copy``) keeps no mirror and reads through ``__getattr__`` as before."""
+
+    __slots__ = ("_owner", "_names")
+
+    def __init__(self, *args, **kwargs):
+        self._owner = None  # weakref.ref to the module mirroring this table, or None
+        self._names = None  # the names mirrored now (a set the module's three tables share)
+        dict.__init__(self, *args, **kwargs)
+
+    def __setitem__(self, name, value) -> None:
+        owner = self._owner
+        module = owner() if owner is not None else None
+        if module is None:
+            dict.__setitem__(self, name, value)
+            return
+        before = _lookup(module.__dict__, name)
+        dict.__setitem__(self, name, value)
+        _remirror(module, name, before, self._names)
+
+    def __delitem__(self, name) -> None:
+        owner = self._owner
+        module = owner() if owner is not None else None
+        if module is None:
+            dict.__delitem__(self, name)
+            return
+        before = _lookup(module.__dict__, name)
+        dict.__delitem__(self, name)
+        _remirror(module, name, before, self._names)
+
+    def pop(self, name, *default):
+        if name not in self:
+            return dict.pop(self, name, *default)
+        value = dict.__getitem__(self, name)
+        del self[name]
+        return value
+
+    def popitem(self):
+        if not self:
+            return dict.popitem(self)
+        name = next(reversed(self))
+        value = dict.__getitem__(self, name)
+        del self[name]
+        return name, value
+
+    def clear(self) -> None:
+        for name in list(self):
+            del self[name]
+
+    def update(self, *args, **kwargs) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def setdefault(self, name, default=None):
+        if name not in self:
+            self[name] = default
+        return dict.__getitem__(self, name)
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __reduce_ex__(self, protocol):
+        return dict, (dict(self),)  # pickles and deep copies hold torch's plain dict
+
+
+# torch's tables are plain dicts: `type(model._parameters)` prints as theirs does
+_Table.__module__, _Table.__name__, _Table.__qualname__ = "builtins", "dict", "dict"
+
+
+def _lookup(d: dict, name: str):
+    """What ``Module.__getattr__`` finds for ``name`` in a module's tables (``d`` its __dict__)."""
+    for key in _TABLES:
+        table = d.get(key)
+        if table is not None and name in table:
+            return table[name]
+    return _ABSENT
+
+
+def _class_has(cls, name: str) -> bool:
+    return any(name in vars(klass) for klass in cls.__mro__)
+
+
+def _remirror(module, name: str, before, names: set) -> None:
+    """Bring the mirror of ``name`` up to date after a change of the tables; ``before`` is what
+    they held for it before the change, ``names`` the names mirrored."""
+    d = module.__dict__
+    current = d.get(name, _ABSENT)
+    if current is not _ABSENT and not (current is before and name in names):
+        names.discard(name)
+        return  # the instance's own attribute, which the tables do not shadow
+    after = _lookup(d, name)
+    if after is _ABSENT or _class_has(type(module), name):
+        if current is not _ABSENT:
+            del d[name]
+        names.discard(name)
+    else:
+        d[name] = after
+        names.add(name)
+
+
+def _mirrors(module) -> bool:
+    """Whether the module's three tables are all mirrored into its __dict__."""
+    d = module.__dict__
+    for key in _TABLES:
+        table = d.get(key)
+        if not isinstance(table, _Table) or table._owner is None or table._owner() is not module:
+            return False
+    return True
+
+
+def _mirrored_names(module) -> list:
+    d = module.__dict__
+    return [name for name in d["_parameters"]._names if name in d and d[name] is _lookup(d, name)]
+
+
+def _drop_mirror(module) -> None:
+    """Remove the mirror and let the tables go: the module reads through __getattr__ from now."""
+    if not _mirrors(module):
+        return
+    d = module.__dict__
+    for name in _mirrored_names(module):
+        d.pop(name, None)
+    for key in _TABLES:
+        d[key]._owner = d[key]._names = None
+
+
+def _adopt(module) -> None:
+    """Mirror the module's tables if they are plain dicts or tables nobody mirrors."""
+    d = module.__dict__
+    for key in _TABLES:
+        table = d.get(key)
+        if type(table) is dict:  # from a pickle or a deep copy: a table reduces to a dict
+            d[key] = _Table(table)
+        elif not (isinstance(table, _Table) and (table._owner is None or table._owner() is None)):
+            return  # replaced by another mapping, or shared with a live module (copy.copy)
+    owner, names = weakref.ref(module), set()
+    for key in _TABLES:
+        d[key]._owner, d[key]._names = owner, names
+    for key in _TABLES:
+        for name in list(d[key]):
+            _remirror(module, name, _ABSENT, names)
 
 
 class Module(StateDictMixin):
@@ -38,11 +197,14 @@ class Module(StateDictMixin):
             raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
                             f"{len(args) + 1} were given")
         set_ = object.__setattr__
+        if "_parameters" in self.__dict__:  # __init__ again: the old tables' mirror goes
+            _drop_mirror(self)
+        owner, names = weakref.ref(self), set()
         set_(self, "training", True)
-        set_(self, "_parameters", {})
-        set_(self, "_buffers", {})
+        set_(self, "_parameters", _owned_table(owner, names))
+        set_(self, "_buffers", _owned_table(owner, names))
         set_(self, "_non_persistent_buffers_set", set())
-        set_(self, "_modules", {})
+        set_(self, "_modules", _owned_table(owner, names))
         set_(self, "_forward_pre_hooks", OrderedDict())
         set_(self, "_forward_pre_hooks_with_kwargs", {})
         set_(self, "_forward_hooks", OrderedDict())
@@ -188,7 +350,7 @@ class Module(StateDictMixin):
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, "_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -199,7 +361,7 @@ class Module(StateDictMixin):
         elif isinstance(value, Module):
             if "_modules" not in d:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, "_modules")
             d["_modules"][name] = value
         elif "_modules" in d and name in d["_modules"]:
             if value is not None:
@@ -214,12 +376,19 @@ class Module(StateDictMixin):
                     "(torch.nn.Buffer, torch.Tensor or None expected)")
             d["_buffers"][name] = value
         else:
+            if name in _TABLES:  # a table replaced: read through __getattr__ from now on
+                _drop_mirror(self)
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        self.__dict__.pop(name, None)
-        for table in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[table].pop(name, None)
+    def _forget(self, name: str, keep: str) -> None:
+        """torch's remove_from before an assignment: ``name`` leaves the instance's own
+        attributes and every table but ``keep``, the one it is assigned into (where it stays
+        until replaced: register_parameter's name check sees it there)."""
+        d = self.__dict__
+        d.pop(name, None)
+        for table in _TABLES:
+            if table != keep:
+                d[table].pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
     def __delattr__(self, name: str) -> None:
@@ -228,15 +397,29 @@ class Module(StateDictMixin):
                 del self.__dict__[table][name]
                 self._non_persistent_buffers_set.discard(name)
                 return
+        if name in _TABLES:
+            _drop_mirror(self)
         object.__delattr__(self, name)
 
     def __dir__(self):
-        keys = set(dir(type(self))) | set(self.__dict__)
-        keys |= set(self._parameters) | set(self._modules) | set(self._buffers)
+        # torch's list, duplicates kept: the class's names, the instance's (not the mirror),
+        # then the parameters', submodules' and buffers' names
+        mirrored = set(_mirrored_names(self)) if _mirrors(self) else ()
+        keys = dir(type(self)) + [key for key in self.__dict__ if key not in mirrored]
+        keys += list(self._parameters) + list(self._modules) + list(self._buffers)
         return sorted(key for key in keys if not key[0].isdigit())
+
+    def __getstate__(self):
+        # torch's state: the tables, not the mirror of their entries
+        d = self.__dict__
+        if not _mirrors(self):
+            return d
+        mirrored = set(_mirrored_names(self))
+        return {key: value for key, value in d.items() if key not in mirrored}
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
+        _adopt(self)
 
     # -----------------------------------------------------------------------------------------
     # Walking the tree
@@ -447,6 +630,12 @@ class Module(StateDictMixin):
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
+
+
+def _owned_table(owner, names: set) -> _Table:
+    table = _Table()
+    table._owner, table._names = owner, names
+    return table
 
 
 def _type_name(value) -> str:
