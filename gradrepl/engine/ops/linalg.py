@@ -111,6 +111,10 @@ def _batched_forward(a, b):
             return small.astype(a.dtype, copy=False)
         if b.ndim == 2 and keeps_product_sign(a, b):  # torch folds the batch into one mm
             return column_times_row(a, b)
+        if b.ndim == 2 and a.ndim > 2 and a.shape[-1] == b.shape[0]:
+            # torch folds a's batch into the rows of one mm: the product is that mm's
+            rows = np.ascontiguousarray(a).reshape(-1, a.shape[-1])
+            return _positive_zeros(matrix_product(rows, b)).reshape(a.shape[:-1] + b.shape[1:])
         return _positive_zeros(np.matmul(a, b))
     except ValueError:
         # batch dimensions broadcast first, with the usual error
