@@ -7,6 +7,7 @@ from gradrepl.engine.ops.addmm import addmm as _addmm
 from gradrepl.engine.tensor import Tensor
 from gradrepl.torch.nn._activations import *  # noqa: F401,F403  (issue 9: the layers' math)
 from gradrepl.torch.nn._attention import scaled_dot_product_attention  # noqa: F401
+from gradrepl.torch.nn._mha import multi_head_attention_forward  # noqa: F401
 from gradrepl.torch.nn._extras import *  # noqa: F401,F403
 from gradrepl.torch.nn._layers import *  # noqa: F401,F403
 from gradrepl.torch.nn._losses import *  # noqa: F401,F403
