@@ -17,6 +17,7 @@ import inspect
 _enabled = [True]  # whether ops record
 _grad_mode = [True]  # torch.is_grad_enabled()
 _inference = [False]  # torch.is_inference_mode_enabled()
+INFERENCE_MADE = [False]  # an inference tensor was made in this process (inference.py)
 
 
 def is_grad_enabled() -> bool:

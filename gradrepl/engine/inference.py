@@ -16,10 +16,10 @@ checked only once an inference tensor has been made in the process (``MADE``).
 
 from __future__ import annotations
 
+from gradrepl.engine.grad_mode import INFERENCE_MADE as MADE  # recording then checks saves
 from gradrepl.engine.tensor import Tensor
 
 _object_new = object.__new__
-MADE = [False]  # an inference tensor has been made in this process: recording checks saves
 
 INPLACE_MESSAGE = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "

@@ -25,7 +25,6 @@ from gradrepl.engine.ops.derivatives import Primitive, all_needs, parameter_name
 from gradrepl.engine.ops.layout import torch_layout
 from gradrepl.engine.ops.promotion import HALF_ROWS
 from gradrepl.engine.ops.stand_ins import STAND_INS
-from gradrepl.engine import inference as _inference
 from gradrepl.engine.tensor import Tensor, _writes
 from gradrepl.engine.tensor import new_tensor as _new_tensor
 
@@ -34,8 +33,14 @@ __all__ = ["Primitive", "apply", "apply_binary", "apply_unary", "wrap", "check_s
 _grad_enabled = grad_mode._enabled
 _new = object.__new__
 _ndarray = np.ndarray
-_inference_made = _inference.MADE  # an inference tensor exists: saves are checked (inference.py)
-_refuse_saved = _inference.refuse_saved
+_inference_made = grad_mode.INFERENCE_MADE  # an inference tensor exists: saves are checked
+
+
+def _refuse_saved(*tensors) -> None:
+    """torch's error for an inference tensor saved for backward (inference.py, loaded on need)."""
+    from gradrepl.engine.inference import refuse_saved
+
+    refuse_saved(*tensors)
 
 
 def apply(prim: Primitive, inputs: tuple, params: tuple = ()) -> Tensor:

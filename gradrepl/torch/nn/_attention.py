@@ -245,6 +245,10 @@ def _gqa_check(query, key, value):
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False) -> Tensor:
+    """``softmax(query @ key.transpose(-2, -1) * scale + mask) @ value`` (scale 1/sqrt(E) by
+    default) over the last two dims: query (..., L, E), key (..., S, E), value (..., S, Ev); a
+    bool ``attn_mask`` is True where to attend, a float one is added; ``is_causal`` masks the
+    keys after each query; ``dropout_p`` drops attention weights (pass 0.0 when evaluating)."""
     _validate(query, key, value, attn_mask)
     if enable_gqa:
         _gqa_check(query, key, value)

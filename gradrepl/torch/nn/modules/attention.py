@@ -18,6 +18,12 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 class MultiheadAttention(Module):
+    """Attention over ``num_heads`` heads of ``embed_dim // num_heads`` features:
+    ``out, weights = attn(query, key, value)`` with (L, N, E) inputs, or (N, L, E) with
+    ``batch_first=True``; ``weights`` are averaged over heads (``average_attn_weights=False``:
+    per head) and None with ``need_weights=False``. Masks: ``key_padding_mask`` (N, S) and
+    ``attn_mask`` (L, S) or (N * num_heads, L, S), True (or -inf) where not to attend."""
+
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
                  add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
                  dtype=None):
