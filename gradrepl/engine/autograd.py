@@ -114,15 +114,15 @@ def backward_root(root: Tensor) -> None:
     state.buffers = {node: one}
     state.borrowed = set()
     state.roots = (node,)
-    enabled = grad_mode._enabled
-    previous = enabled[0]
-    enabled[0] = False
+    enabled, reported = grad_mode._enabled, grad_mode._grad_mode
+    previous, was_reported = enabled[0], reported[0]
+    enabled[0] = reported[0] = False
     _running.append(state)
     try:
         _run_plain(state, node)
     finally:
         _running.pop()
-        enabled[0] = previous
+        enabled[0], reported[0] = previous, was_reported
 
 
 # False sends backward_root to the general path (the property tests compare the two)

@@ -93,7 +93,7 @@ BackwardCFunction.__module__ = "torch.autograd.function"
 
 
 def _check_version(node, tensor: Tensor, version: int) -> Tensor:
-    now = tensor._version
+    now = tensor._version_root()._write_count
     if now != version:
         from gradrepl.engine.dtypes import LEGACY_TYPE_NAMES
 
@@ -250,6 +250,10 @@ def _wrap_outputs(ctx, args: tuple, tensor_inputs: list, output, executable: boo
         ctx._outputs_meta = tuple((tuple(o.shape), o.dtype) if isinstance(o, Tensor) else None
                                   for o in outputs)
         attach(ctx, UserBackward(ctx, len(outputs), _call_backward), tensor_inputs, edges)
+        if ctx._to_save is not None:
+            from gradrepl.engine.inference import refuse_saved
+
+            refuse_saved(*ctx._to_save)
     _save(ctx)
     return tuple(wrapped) if is_tuple else wrapped[0]
 

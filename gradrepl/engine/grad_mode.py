@@ -2,6 +2,11 @@
 
 The flag lives in a one-element list read on every op, the cheapest global Python offers. Each mode
 works as a context manager and as a decorator, as torch's do.
+
+``_enabled`` says whether ops record: grad mode on and inference mode off (torch's inference mode
+leaves autograd out whatever ``enable_grad`` says inside it); ``is_grad_enabled()`` reports grad
+mode alone, as torch's does. Tensors made in inference mode are inference tensors
+(``inference.py``).
 """
 
 from __future__ import annotations
@@ -9,15 +14,19 @@ from __future__ import annotations
 import functools
 import inspect
 
-_enabled = [True]
+_enabled = [True]  # whether ops record
+_grad_mode = [True]  # torch.is_grad_enabled()
+_inference = [False]  # torch.is_inference_mode_enabled()
+INFERENCE_MADE = [False]  # an inference tensor was made in this process (inference.py)
 
 
 def is_grad_enabled() -> bool:
-    return _enabled[0]
+    return _grad_mode[0]
 
 
 def _set(mode: bool) -> None:
-    _enabled[0] = bool(mode)
+    _grad_mode[0] = mode = bool(mode)
+    _enabled[0] = mode and not _inference[0]
 
 
 class _GradMode:
@@ -29,7 +38,7 @@ class _GradMode:
         self._previous = []
 
     def __enter__(self):
-        self._previous.append(_enabled[0])
+        self._previous.append(_grad_mode[0])
         _set(self._mode)
         return None
 
@@ -87,7 +96,7 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool):
         super().__init__()
         self._mode = bool(mode)
-        self._before_call = _enabled[0]
+        self._before_call = _grad_mode[0]
         _set(mode)
 
     def __enter__(self):
@@ -99,7 +108,7 @@ class set_grad_enabled(_GradMode):
         return f"torch.autograd.grad_mode.set_grad_enabled(mode={self._mode})"
 
     def clone(self):
-        previous = _enabled[0]
+        previous = _grad_mode[0]
         fresh = set_grad_enabled(self._mode)
         _set(previous)
         fresh._before_call = previous
@@ -107,7 +116,9 @@ class set_grad_enabled(_GradMode):
 
 
 class inference_mode(_GradMode):
-    """Like no_grad for gradrepl's purposes: tensors made inside never record history."""
+    """Inference mode: no recording (grad mode off, as torch's ``InferenceMode`` guard sets it), and
+    every tensor made inside is an inference tensor; ``inference_mode(False)`` turns it off and
+    grad mode on. Also ``@torch.inference_mode`` with or without parentheses."""
 
     def __new__(cls, mode=True):
         if isinstance(mode, bool):
@@ -116,14 +127,34 @@ class inference_mode(_GradMode):
 
     def __init__(self, mode: bool = True):
         super().__init__()
-        self._mode = not mode
+        self.mode = mode
+
+    def __enter__(self):
+        self._previous.append((_grad_mode[0], _inference[0]))
+        _set_inference(bool(self.mode))
+        _set(not self.mode)
+        return None
+
+    def __exit__(self, *exc):
+        grad, inference = self._previous.pop()
+        _set_inference(inference)
+        _set(grad)
+        return False
 
     def clone(self):
-        return inference_mode(not self._mode)
+        return type(self)(self.mode)
+
+
+def _set_inference(on: bool) -> None:
+    if on != _inference[0]:
+        from gradrepl.engine import inference
+
+        _inference[0] = on
+        inference.marking(on)
 
 
 def is_inference_mode_enabled() -> bool:
-    return False
+    return _inference[0]
 
 
 # Shown as torch shows them: ``torch.no_grad()`` displays ``<torch.autograd.grad_mode.no_grad at 0x...>``.

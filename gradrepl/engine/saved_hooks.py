@@ -25,7 +25,7 @@ def pack(tensor: Tensor) -> tuple:
             raise RuntimeError(_disabled[-1])
         pack_hook, unpack_hook = _stack[-1]
         return (_HOOKED, unpack_hook, pack_hook(tensor))
-    return (tensor, tensor._version)
+    return (tensor, tensor._version_root()._write_count)
 
 
 def unpack(entry: tuple) -> tuple:
@@ -35,7 +35,7 @@ def unpack(entry: tuple) -> tuple:
         if not isinstance(result, Tensor):
             raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
                             f"result of type {type(result).__name__}")
-        return result, result._version
+        return result, result._version_root()._write_count
     return entry
 
 

@@ -57,6 +57,7 @@ class Tensor:
     _hooks = None
     _post_accumulate_hooks = None
     _is_param = False
+    _inference = False  # made in inference mode (inference.py); read on a view's root
     __array_priority__ = 1000  # numpy defers to our reflected operators: ndarray * tensor -> tensor
 
     def __new__(cls, *args, **kwargs):
@@ -185,6 +186,11 @@ class Tensor:
             return
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(int_message)
+        if value and self._version_root()._inference:
+            from gradrepl.engine import grad_mode, inference
+
+            if not grad_mode._inference[0]:
+                raise RuntimeError(inference.REQUIRES_GRAD_MESSAGE)
         self._requires_grad = value
 
     @property
@@ -265,6 +271,8 @@ class Tensor:
         # through it (w.data -= lr * w.grad) are invisible to autograd's in-place checks
         result = self.detach()
         result._storage_base, result._base = result._base, None
+        if result._storage_base._inference:
+            result._inference = 1  # inference, with a version counter of its own (its views have none)
         return result
 
     @data.setter
@@ -276,14 +284,30 @@ class Tensor:
     @property
     def _version(self) -> int:
         """torch's version counter: in-place changes so far, shared by a tensor and its views."""
-        return self._version_root()._write_count
+        root = self._version_root()
+        if root._inference and (root._inference is True or root is not self):
+            from gradrepl.engine.inference import VERSION_MESSAGE
+
+            raise RuntimeError(VERSION_MESSAGE)
+        return root._write_count
 
     def _version_root(self) -> "Tensor":
         return self._base if self._base is not None else self
 
     def _bump_version(self) -> None:
-        self._version_root()._write_count += 1
+        root = self._version_root()
+        root._write_count += 1
         _writes[0] += 1
+        if root._inference and (root._inference is True or root is not self):
+            # the change is made; torch refuses it after, unless this is a .data alias (inference.py)
+            from gradrepl.engine import grad_mode, inference
+
+            if not grad_mode._inference[0]:
+                raise RuntimeError(inference.INPLACE_MESSAGE)
+
+    def is_inference(self) -> bool:
+        """Whether this is an inference tensor (made in ``torch.inference_mode``, or a view of one)."""
+        return bool(self._version_root()._inference)
 
     # -----------------------------------------------------------------------------------------
     # Memory: numpy scalars become shared 0-d arrays on demand

@@ -76,6 +76,10 @@ def numel(input) -> int:
     return input.numel()
 
 
+def is_inference(input) -> bool:
+    return input.is_inference()
+
+
 def result_type(tensor1, tensor2):
     return _dtypes.result_type(tensor1, tensor2)
 

@@ -3498,9 +3498,6 @@ KNOWN_DIFFERENCES = {
         "engine: gradrepl's Tensor methods and torch functions are Python functions, so type(x.item) is "
         "'method' and type(torch.exp) 'function'; torch's are 'builtin_function_or_method' (their printed "
         "forms and the AttributeError of x.exp.sum() match: gradrepl/torch/_builtins.py)",
-    "known_differences/vector_times_mismatched_batch":
-        "engine linalg: 1-D @ 3-D with mismatched sizes says 'Expected size for first two dimensions of batch2 "
-        "tensor to be: [1, 3] ...'; torch says '[3, 3]'",
     "known_differences/linspace_without_steps":
         "engine factories: Python's 'missing 1 required positional argument: steps' instead of torch's "
         "'linspace() received an invalid combination of arguments - got (int, int), but expected one of: ...'",

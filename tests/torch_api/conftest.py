@@ -20,6 +20,7 @@ def _fresh_engine_state():
     yield
     from gradrepl.engine import dtypes, grad_mode
 
+    grad_mode._set_inference(False)
     grad_mode._set(True)
     dtypes.set_default_dtype(dtypes.float32)
 

@@ -85,3 +85,31 @@ def test_init_errors_are_torchs():
         gnn.init.xavier_uniform_(gt.empty(3))
     with pytest.raises(ValueError, match="Unsupported nonlinearity foo"):
         gnn.init.calculate_gain("foo")
+
+
+DIRAC = [((4, 3, 5), 1), ((6, 2, 3, 3), 2), ((3, 5, 4, 4), 1), ((4, 2, 3, 2, 3), 2),
+         ((6, 4, 3), 3), ((2, 4, 2, 2), 1)]
+DIRAC_ERRORS = [((3, 4), 1), ((5, 2, 3), 2), ((2, 2, 2, 2, 2, 2), 1)]
+
+
+def _dirac(lib, shape, groups, name="dirac_"):
+    import warnings
+
+    weight = lib.nn.Parameter(lib.full(shape, 0.5))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = getattr(lib.nn.init, name)(weight, groups)
+    except ValueError as e:
+        return str(e)
+    return (out is weight, weight.tolist(), weight._version, weight.requires_grad,
+            [str(w.message) for w in caught])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape,groups", DIRAC + DIRAC_ERRORS)
+def test_dirac_matches_torch(real_torch, shape, groups):
+    """The identity kernels per group, the version count (a zero_ and one write per 1), the
+    errors; ``nn.init.dirac`` warns that it is deprecated."""
+    assert _dirac(gt, shape, groups) == _dirac(real_torch, shape, groups)
+    assert _dirac(gt, shape, groups, "dirac") == _dirac(real_torch, shape, groups, "dirac")

@@ -85,3 +85,87 @@ def test_constructor_errors_match_torch(call):
             return f"{type(e).__name__}: {e}"
         return None
     assert error(gtorch) == error(torch)
+
+
+ONE_CYCLE = [
+    ("SGD", "S.OneCycleLR(opt, max_lr=1.0, total_steps=12)"),
+    ("SGD", "S.OneCycleLR(opt, max_lr=[0.3, 0.05], epochs=3, steps_per_epoch=4, "
+            "anneal_strategy='linear')"),
+    ("SGD", "S.OneCycleLR(opt, max_lr=0.1, total_steps=13, three_phase=True, pct_start=0.25)"),
+    ("SGD", "S.OneCycleLR(opt, max_lr=0.1, total_steps=12, base_momentum=[0.8, 0.7], "
+            "max_momentum=(0.9, 0.99), div_factor=10.0, final_div_factor=100.0)"),
+    ("Adam", "S.OneCycleLR(opt, max_lr=0.01, total_steps=12)"),
+    ("Adam", "S.OneCycleLR(opt, max_lr=0.01, total_steps=12, three_phase=True, "
+             "anneal_strategy='linear')"),
+    ("Adagrad", "S.OneCycleLR(opt, max_lr=0.01, total_steps=12, cycle_momentum=False)"),
+]
+
+ONE_CYCLE_ERRORS = [
+    "S.OneCycleLR(opt, max_lr=0.1)", "S.OneCycleLR(opt, max_lr=0.1, total_steps=0)",
+    "S.OneCycleLR(opt, max_lr=0.1, total_steps=2.0)",
+    "S.OneCycleLR(opt, max_lr=0.1, epochs=2)",
+    "S.OneCycleLR(opt, max_lr=0.1, epochs=0, steps_per_epoch=3)",
+    "S.OneCycleLR(opt, max_lr=0.1, epochs=2, steps_per_epoch=-1)",
+    "S.OneCycleLR(opt, max_lr=0.1, total_steps=5, pct_start=1.5)",
+    "S.OneCycleLR(opt, max_lr=0.1, total_steps=5, pct_start=1)",
+    "S.OneCycleLR(opt, max_lr=0.1, total_steps=5, anneal_strategy='exp')",
+    "S.OneCycleLR(opt, max_lr=[0.1], total_steps=5)",
+    "S.OneCycleLR(opt, max_lr=0.1, total_steps=5, base_momentum=[0.8, 0.8, 0.8])",
+    "S.OneCycleLR(opt, max_lr=0.1, total_steps=5, last_epoch=3)",
+    "S.OneCycleLR(3, max_lr=0.1, total_steps=5)",
+    "S.OneCycleLR(opt, max_lr=0.1, total_steps=2)",   # one-step rise: 0 / 0
+]
+
+
+def _one_cycle_run(lib, kind, schedule):
+    a, b = lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(1))
+    extra = {"SGD": {"momentum": 0.9}}.get(kind, {})
+    opt = getattr(lib.optim, kind)([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1, **extra)
+    scheduler = eval(schedule, {"S": lib.optim.lr_scheduler, "opt": opt})
+    seen = [scheduler.get_last_lr()]
+    for _ in range(scheduler.total_steps - 1):
+        (a.sum() + b.sum()).backward()
+        opt.step()
+        scheduler.step()
+        seen.append([(g["lr"], g.get("momentum"), g.get("betas")) for g in opt.param_groups])
+    seen.append(a.tolist() + b.tolist())
+    state = scheduler.state_dict()
+    try:
+        scheduler.step()
+        scheduler.step()
+    except ValueError as e:
+        seen.append(str(e))
+    return seen, scheduler.get_last_lr(), state
+
+
+@pytest.mark.parametrize("kind,schedule", ONE_CYCLE)
+def test_one_cycle_matches_torch(kind, schedule):
+    """Every rate and momentum (the same floats), the parameters they moved, the state dict, and
+    the error for a step past total_steps."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _one_cycle_run(gtorch, kind, schedule) == _one_cycle_run(torch, kind, schedule)
+
+
+@pytest.mark.parametrize("call", ONE_CYCLE_ERRORS)
+def test_one_cycle_errors_match_torch(call):
+    def error(lib):
+        a = lib.nn.Parameter(lib.ones(2))
+        b = lib.nn.Parameter(lib.ones(1))
+        opt = lib.optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+        try:
+            eval(call, {"S": lib.optim.lr_scheduler, "opt": opt})
+        except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
+            return f"{type(e).__name__}: {e}"
+        return None
+    assert error(gtorch) == error(torch)
+
+
+def test_one_cycle_needs_momentum_like_torch():
+    def error(lib):
+        opt = lib.optim.Adagrad([lib.nn.Parameter(lib.ones(1))], lr=0.1)
+        try:
+            lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=5)
+        except ValueError as e:
+            return str(e)
+    assert error(gtorch) == error(torch) is not None

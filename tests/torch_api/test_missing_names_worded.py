@@ -9,7 +9,7 @@ import pytest
 from gradrepl.engine.errors import UnsupportedError
 
 CASES = [  # (module, a name torch 2.13 has that gradrepl does not, a typo)
-    ("torch.nn.init", "dirac_", "kaiming_unifrom_"),
+    ("torch.nn.init", "sparse_", "kaiming_unifrom_"),
     ("torch.optim", "ASGD", "Adamm"),
     ("torch.optim.lr_scheduler", "CyclicLR", "StepRL"),
 ]

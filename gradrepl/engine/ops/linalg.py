@@ -7,6 +7,8 @@ batched product is one row carrying that name.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gradrepl.engine.errors import python_type_name
@@ -109,6 +111,10 @@ def _batched_forward(a, b):
             return small.astype(a.dtype, copy=False)
         if b.ndim == 2 and keeps_product_sign(a, b):  # torch folds the batch into one mm
             return column_times_row(a, b)
+        if b.ndim == 2 and a.ndim > 2 and a.shape[-1] == b.shape[0]:
+            # torch folds a's batch into the rows of one mm: the product is that mm's
+            rows = np.ascontiguousarray(a).reshape(-1, a.shape[-1])
+            return _positive_zeros(matrix_product(rows, b)).reshape(a.shape[:-1] + b.shape[1:])
         return _positive_zeros(np.matmul(a, b))
     except ValueError:
         # batch dimensions broadcast first, with the usual error
@@ -119,10 +125,27 @@ def _batched_forward(a, b):
             np.broadcast_shapes(batch_a, batch_b)
         except ValueError:
             raise_broadcast_error(np.empty(batch_a), np.empty(batch_b))
+        if a.ndim > 2 and b.ndim == 1:  # torch folds a's batch into the rows of one mv
+            rows = math.prod(a.shape[:-1])
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{a.shape[-1]}), "
+                               f"vec ({b.shape[0]})") from None
+        if a.ndim == 1 and b.ndim > 2:  # a is one row, expanded over b's batch
+            folded = math.prod(batch_b)
+            raise RuntimeError(
+                f"Expected size for first two dimensions of batch2 tensor to be: [{folded}, "
+                f"{a.shape[-1]}] but got: [{folded}, {b.shape[-2]}].") from None
+        if a.ndim > 2 and b.ndim == 2:  # torch folds a's batch into the rows of one mm
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({math.prod(a.shape[:-1])}x"
+                f"{a.shape[-1]} and {b.shape[0]}x{b.shape[1]})") from None
+        if a.ndim >= 2 and b.ndim > 2:  # torch folds the broadcast batch into one bmm
+            folded = math.prod(np.broadcast_shapes(batch_a, batch_b))
+            first, second = folded, folded
+        else:
+            first, second = a.shape[0] if a.ndim > 2 else 1, b.shape[0] if b.ndim > 2 else 1
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{a.shape[0] if a.ndim > 2 else 1}, {a.shape[-1]}] but got: "
-            f"[{b.shape[0] if b.ndim > 2 else 1}, {b.shape[-2]}]."
+            f"[{first}, {a.shape[-1]}] but got: [{second}, {b.shape[-2]}]."
         ) from None
 
 

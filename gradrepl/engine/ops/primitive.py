@@ -35,6 +35,14 @@ __all__ = ["Primitive", "apply", "apply_binary", "apply_unary", "wrap", "check_s
 _grad_enabled = grad_mode._enabled
 _new = object.__new__
 _ndarray = np.ndarray
+_inference_made = grad_mode.INFERENCE_MADE  # an inference tensor exists: saves are checked
+
+
+def _refuse_saved(*tensors) -> None:
+    """torch's error for an inference tensor saved for backward (inference.py, loaded on need)."""
+    from gradrepl.engine.inference import refuse_saved
+
+    refuse_saved(*tensors)
 
 
 def apply(prim: Primitive, inputs: tuple, params: tuple = ()) -> Tensor:
@@ -201,7 +209,9 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
     save = ["node._versions = (",
             f"    {version.format(x='{a}')} if save_a else None,",
             f"    {version.format(x='{b}')} if save_b else None,",
-            ")", "node._epoch = _writes[0]"] + keep
+            ")", "node._epoch = _writes[0]",
+            "if _inference_made[0]:",
+            "    _refuse_saved({a} if save_a else None, {b} if save_b else None)"] + keep
     if known:
         keeps_nothing = row in _KEEPS_NOTHING or _learn(row)
         # not mixed and this row's derivatives read only what it saves: the test left is the switch
@@ -249,7 +259,8 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
     number = ["fn_b, need_b = None, False" if other_is_tensor is None else "fn_b = None",
               "if nr_a:", "    node._output_nrs = (nr_a, 0)"]
     save_first = [f"node._versions = ({version.format(x='{a}')[1:-1]}, None)",
-                  "node._epoch = _writes[0]"] + keep
+                  "node._epoch = _writes[0]", "if _inference_made[0]:",
+                  "    _refuse_saved({a})"] + keep
     stand_in_first = [
         "node._inputs = _NOT_KEPT  # the number is in _arrays too",
         # a is not saved: keep no value of it either, only a shared stand-in (stand_ins.py)
@@ -304,7 +315,7 @@ def _indent(lines, by: str = "    ") -> list:
 # the module-level names a recording reads (besides the switches)
 RECORDING_NAMES = ("_new", "accumulator_for", "_writes", "_sequence", "_NOT_KEPT", "_NEEDS_TWO",
                    "_NEEDS_ONE", "_KEEPS_NOTHING", "_learn", "Tensor", "_grad_enabled", "_ndarray",
-                   "torch_layout")
+                   "torch_layout", "_inference_made", "_refuse_saved")
 
 
 def generated(lines: list, namespace: dict, constants: dict):
@@ -390,7 +401,8 @@ def unary_application(row=None, *, a="a", arguments=None) -> list:
         "node._needs = _NEEDS_ONE",
     ]
     versions = ["node._versions = ({a}._write_count if {a}._base is None "
-                "else {a}._base._write_count,)", "node._epoch = _writes[0]"]
+                "else {a}._base._write_count,)", "node._epoch = _writes[0]",
+                "if _inference_made[0]:", "    _refuse_saved({a})"]
     if not known:
         node += ["if prim.unary_saved:"] + _indent(versions)
     elif row.unary_saved:
@@ -517,6 +529,8 @@ def _record(prim, result: Tensor, out, inputs: tuple, params: tuple, arrays, mix
             (x if x._base is None else x._base)._write_count
             if i in saved and isinstance(x, Tensor) else None for i, x in enumerate(inputs)])
         node._epoch = _writes[0]
+        if _inference_made[0]:
+            _refuse_saved(*[x for i, x in enumerate(inputs) if i in saved])
     if prim.saves and not frees:
         node._saved_nothing = True
     result._requires_grad = True
@@ -541,6 +555,8 @@ def _record_one(prim, node, result: Tensor, x) -> None:
         node._versions = ((x if x._base is None else x._base)._write_count
                           if 0 in saved and isinstance(x, Tensor) else None,)
         node._epoch = _writes[0]
+        if _inference_made[0] and 0 in saved:
+            _refuse_saved(x)
     if prim.saves and not frees:
         node._saved_nothing = True
     result._requires_grad = True

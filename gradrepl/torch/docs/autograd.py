@@ -103,7 +103,8 @@ DOCS = {
     ),
     "torch.inference_mode": (
         "inference_mode(mode=True)",
-        "Like no_grad, and stricter: tensors made inside can never be used in a recorded computation.",
+        "Like no_grad, and stricter: tensors made inside are inference tensors (x.is_inference()),\n"
+        "which cannot be changed in place, require grad or be saved for backward outside it.",
         "with torch.inference_mode():\n    y = torch.ones(2) * 2\ny.requires_grad",
     ),
     "torch.autograd.Variable": (

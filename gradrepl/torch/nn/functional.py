@@ -13,6 +13,8 @@ from gradrepl.engine.ops.primitive import _NEEDS_ONE
 from gradrepl.engine.ops.shape import T as _T
 from gradrepl.engine.tensor import Tensor
 from gradrepl.torch.nn._activations import *  # noqa: F401,F403  (issue 9: the layers' math)
+from gradrepl.torch.nn._attention import scaled_dot_product_attention  # noqa: F401
+from gradrepl.torch.nn._mha import multi_head_attention_forward  # noqa: F401
 from gradrepl.torch.nn._extras import *  # noqa: F401,F403
 from gradrepl.torch.nn._layers import *  # noqa: F401,F403
 from gradrepl.torch.nn._losses import *  # noqa: F401,F403

@@ -70,6 +70,26 @@ def eye_(tensor: Tensor) -> Tensor:
     return tensor
 
 
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Zeros with a 1 at the centre of kernel ``[g * out_per_group + d, d]`` for each group ``g``
+    and each ``d`` below min(out_per_group, in channels): a convolution that passes its inputs
+    through. Written element by element under no_grad, as torch's is (the same version count)."""
+    dimensions = tensor.ndimension()
+    if dimensions not in [3, 4, 5]:
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.size()
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = sizes[0] // groups
+    centre = tuple(size // 2 for size in sizes[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(per_group, sizes[1])):
+                tensor[(g * per_group + d, d) + centre] = 1
+    return tensor
+
+
 def _calculate_fan_in_and_fan_out(tensor: Tensor):
     if tensor.dim() < 2:
         raise ValueError(
@@ -178,11 +198,11 @@ def _deprecated(new):
 uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
 xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
 kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
-orthogonal = _deprecated(orthogonal_)
+orthogonal, dirac = _deprecated(orthogonal_), _deprecated(dirac_)
 
 
 def __getattr__(name):
-    """A name torch.nn.init has (``dirac_``) is "not supported yet"; any other is a typo,
+    """A name torch.nn.init has (``sparse_``) is "not supported yet"; any other is a typo,
     worded as torch words it (never naming gradrepl's module)."""
     from gradrepl.engine.errors import UnsupportedError
     from gradrepl.engine.torch_names import INIT_MEMBERS

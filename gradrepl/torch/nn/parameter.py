@@ -26,6 +26,8 @@ class Parameter(Tensor):
                 "instead. To use the type as a Parameter, please correct the detach() semantics "
                 "defined by its __torch_dispatch__() implementation.")
         param = new_tensor(data._memory(), cls)
+        if data._version_root()._inference:
+            param._inference = True  # torch's Parameter is a detach(): a view, as inference as its data
         if requires_grad:
             param.requires_grad_(True)
         return param

@@ -13,6 +13,7 @@ from collections import defaultdict
 import numpy as np
 
 from gradrepl.engine.grad_mode import _enabled as _grad_enabled
+from gradrepl.engine.grad_mode import _grad_mode
 from gradrepl.engine.grad_mode import enable_grad
 from gradrepl.engine.ops.inplace import write
 from gradrepl.engine.tensor import Tensor, new_tensor
@@ -112,8 +113,8 @@ class Optimizer:
         states = self.state
         update = self._update
         # no_grad() without the context manager's objects (a lesson's step is a few microseconds)
-        previous = _grad_enabled[0]
-        _grad_enabled[0] = False
+        previous, reported = _grad_enabled[0], _grad_mode[0]
+        _grad_enabled[0] = _grad_mode[0] = False
         try:
             fused_group = self._fused_group
             for group in self.param_groups:
@@ -140,7 +141,7 @@ class Optimizer:
                         if not state:
                             del states[param]
         finally:
-            _grad_enabled[0] = previous
+            _grad_enabled[0], _grad_mode[0] = previous, reported
         return loss
 
     def _update(self, group: dict, param: Tensor, grad: np.ndarray, state: dict) -> None:

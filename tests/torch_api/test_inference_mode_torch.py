@@ -1,0 +1,153 @@
+"""``torch.inference_mode`` and inference tensors against live torch: which tensors are inference
+tensors (made inside, views of them, never views of normal tensors), grad and inference mode
+flags (``enable_grad`` and ``inference_mode(False)`` inside), the decorator forms, and torch's
+refusals outside the mode: in-place changes (made, then refused), ``requires_grad``, saving for
+backward, ``_version``; ``.data`` of an inference tensor keeps a counter of its own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradrepl.torch as gtorch
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
+
+def _outcomes(torch):
+    out = []
+
+    def tr(f):
+        try:
+            out.append(repr(f()))
+        except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
+            out.append(f"{type(e).__name__}: {e}")
+
+    w = torch.ones(2, requires_grad=True)
+    n = torch.ones(3)
+    with torch.inference_mode():
+        x = torch.ones(3)
+        xv, xd = n.view(3), n.detach()
+        tr(lambda: (torch.is_inference_mode_enabled(), torch.is_grad_enabled()))
+        tr(lambda: (x.is_inference(), (w * 2).is_inference(), (w * 2).requires_grad,
+                    xv.is_inference(), xd.is_inference(), n[:2].is_inference()))
+        tr(lambda: xv._version)
+        tr(lambda: x._version)
+        tr(lambda: (x.add_(0), x.is_inference()))
+        tr(lambda: (n.mul_(1), n.is_inference(), n._version))
+        with torch.enable_grad():
+            tr(lambda: (torch.is_grad_enabled(), (w * 2).grad_fn, (w * 2).requires_grad))
+        with torch.inference_mode(False):
+            tr(lambda: (torch.is_inference_mode_enabled(), torch.is_grad_enabled(),
+                        torch.ones(1).is_inference(), (w * 2).grad_fn is not None))
+        with torch.no_grad():
+            tr(lambda: torch.ones(1).is_inference())
+        torch.manual_seed(0)
+        lin = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        with torch.inference_mode(False):
+            tr(lambda: torch.is_grad_enabled())
+        tr(lambda: torch.is_grad_enabled())
+    tr(lambda: (torch.is_inference_mode_enabled(), torch.is_grad_enabled(), x))
+    tr(lambda: x.add_(1))
+    tr(lambda: x)  # changed, then refused
+    tr(lambda: x.requires_grad_(False))
+    tr(lambda: x.requires_grad_())
+    tr(lambda: setattr(x, "requires_grad", True))
+    tr(lambda: torch.nn.Parameter(x))
+    tr(lambda: torch.nn.Parameter(x, requires_grad=False).is_inference())
+    tr(lambda: w * x[:2])
+    tr(lambda: w + x[:2])
+    tr(lambda: x[:2] * w)
+    tr(lambda: x[:2] - w)
+    tr(lambda: (x[:2].is_inference(), x.detach().is_inference(), x.clone().is_inference(),
+                (x + 0).is_inference(), x.view(3, 1).is_inference(), x.t().is_inference(),
+                x.reshape(3).is_inference(), x.float().is_inference(), x.double().is_inference()))
+    tr(lambda: x.zero_())
+    tr(lambda: x.copy_(n))
+    tr(lambda: n.copy_(x))
+    tr(lambda: exec("s[0] = 5", {"s": x}))
+    tr(lambda: exec("s += 1", {"s": x}))
+    tr(lambda: x[:2].add_(1))
+    tr(lambda: (xv.add_(1), xv._version, xd.add_(1)))
+    d = x.data
+    tr(lambda: (d.is_inference(), d._version, d.add_(1), d._version))
+    tr(lambda: d[:1].add_(1))
+    tr(lambda: d.requires_grad_())
+    tr(lambda: torch.mul(x[:2], w))
+    tr(lambda: w.exp() * x[:2])
+    tr(lambda: torch.nn.functional.mse_loss(w, x[:2]))
+    tr(lambda: torch.mm(w.view(1, 2), x[:2].view(2, 1)))
+    tr(lambda: w / x[:2])
+    tr(lambda: x[:2] ** w)
+    tr(lambda: w @ x[:2])
+    tr(lambda: (lin.weight.is_inference(), lin(torch.ones(2))))
+    tr(lambda: lin(torch.ones(2, requires_grad=True)))
+    tr(lambda: torch.sum(n, 0, out=x[0]))
+
+    class Times(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.saved_tensors[0], None
+
+    tr(lambda: Times.apply(w, x[:2]))  # saved while recording: refused
+    tr(lambda: (Times.apply(x[:2], w), Times.apply(x[:2], x[:2])))  # not saved / not recording
+
+    @torch.inference_mode()
+    def f(a):
+        return a * 2, torch.is_inference_mode_enabled(), torch.is_grad_enabled()
+
+    @torch.inference_mode
+    def g(a):
+        return a * 2
+
+    @torch.inference_mode(mode=False)
+    def h(a):
+        return a * 2
+
+    tr(lambda: (f(w), g(w), g(w).is_inference(), h(w), h(w).is_inference()))
+    tr(lambda: (torch.inference_mode().mode, torch.inference_mode(False).mode,
+                torch.is_inference(g(w)), torch.is_inference_mode_enabled(),
+                torch.is_grad_enabled()))
+    return out
+
+
+def test_inference_tensors_match_torch():
+    assert _outcomes(gtorch) == _outcomes(torch)
+
+
+EXPRESSIONS = [
+    "x[0]", "x[[0, 1]]", "x[x > 0]", "x.T", "x.mean()", "x.max(0).indices", "x.softmax(1)",
+    "x.view(-1)", "F.cross_entropy(x, torch.tensor([0, 1]))", "x.sort(1)[0]", "torch.stack([x, x])",
+    "x.float()", "x.double()", "x @ x.t()", "x.sum(0)", "x * 2", "2 + x", "x ** 2", "x / x",
+    "x.exp()", "-x", "x > 0", "torch.where(x > 0, x, 0.)", "x.expand(3, 2, 2)", "x.chunk(2)[0]",
+    "x.unbind()[0]", "F.relu(x)", "torch.zeros(2)", "torch.arange(3)", "torch.rand(2)",
+    "torch.tensor(3.)", "torch.from_numpy(np.ones(2))", "x.new_zeros(2)", "x.clone()",
+    "x.detach()", "lin(x)", "x.norm()", "x.cumsum(0)", "x.masked_fill(x > 0, 0.)",
+    "torch.einsum('ij,jk->ik', x, x)", "x.addmm(x, x)", "x.half()", "x.sum()",
+]
+
+
+def _made_inside(torch):
+    torch.manual_seed(0)
+    normal = torch.tensor([[1., -2.], [3., 4.]])
+    lin = torch.nn.Linear(2, 2)
+    seen = []
+    for expression in EXPRESSIONS:
+        for x in (normal, None):  # a normal tensor's views stay normal; an inference one's not
+            with torch.inference_mode():
+                x = torch.tensor([[1., -2.], [3., 4.]]) if x is None else x
+                made = eval(expression, {"torch": torch, "F": torch.nn.functional, "x": x,
+                                         "np": np, "lin": lin})
+                seen.append((expression, made.is_inference()))
+    return seen
+
+
+def test_what_inference_mode_makes_matches_torch():
+    assert _made_inside(gtorch) == _made_inside(torch)
