@@ -265,6 +265,11 @@ def test_sgd_fused_update_in_scratch_gives_the_loops_bits_state_and_warnings(mon
     scratch = _sgd_scratch_run(case, True, True, monkeypatch)
     assert scratch == _sgd_scratch_run(case, False, True, monkeypatch)
     assert scratch == _sgd_scratch_run(case, True, False, monkeypatch)
+    from gradrepl.torch.optim import sgd
+
+    with monkeypatch.context() as patch:  # a group too large to keep work arrays for
+        patch.setattr(sgd, "SCRATCH_ELEMENTS", 4)
+        assert scratch == _sgd_scratch_run(case, True, True, monkeypatch)
 
 
 def test_sgd_fused_update_in_scratch_is_what_the_mlp_step_takes(monkeypatch):

@@ -23,6 +23,7 @@ FUSED_GROUPS = True
 # parameters (SGD._fused_update); False: a concatenation, a result array and write (the tests
 # compare)
 SCRATCH = True
+SCRATCH_ELEMENTS = 1 << 18  # larger groups: the concatenated path, nothing kept (17 bytes each)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
@@ -166,8 +167,8 @@ class SGD(Optimizer):
             np.multiply(b, momentum, out=b)
             np.add(b, g, out=b)
         minus_lr = _F32.type(-group["lr"])
-        if SCRATCH:
-            return self._fused_update(group, params, datas, buffers, minus_lr)
+        if SCRATCH and self._fused_update(group, params, datas, buffers, minus_lr):
+            return True
         # fma32(buf, -lr, p): the exact float64 product plus p, rounded once, then screened
         wide = np.concatenate(buffers, axis=None, dtype=_F64)
         wide *= np.float64(minus_lr)
@@ -194,14 +195,19 @@ class SGD(Optimizer):
         result array and no copy of it. A sum on a float32 midpoint, nonzero below float32's
         normal range (looked for in the float64 sums: a superset of the results' such lanes), a
         zero or a nan takes ``fma32`` and ``write`` per parameter, the loop's own calls (the
-        buffers are decayed already, as the loop would have them)."""
+        buffers are decayed already, as the loop would have them). False, having done nothing,
+        for a group of more than ``SCRATCH_ELEMENTS`` elements: the work arrays (17 bytes an
+        element) are not kept for large models, whose passes cost more than their calls."""
         kept = self.__dict__.get("_scratch")  # not in state dicts, pickles or copies
         if kept is None:
             kept = self._scratch = {}
         scratch = kept.get(id(group))
         if scratch is None or not scratch.fits(datas):
+            if sum(p.size for p in datas) > SCRATCH_ELEMENTS:
+                kept.pop(id(group), None)
+                return False
             scratch = kept[id(group)] = _Scratch(datas)
-        wide, other, magnitudes = scratch.wide, scratch.other, scratch.magnitudes
+        wide, other = scratch.wide, scratch.other
         np.concatenate(buffers, axis=None, out=wide)
         np.multiply(wide, np.float64(minus_lr), out=wide)  # exact: 24-bit times 24-bit
         np.concatenate(datas, axis=None, out=other)
@@ -210,10 +216,10 @@ class SGD(Optimizer):
         # float32 too, but then the least nonzero magnitude is unknown): the per-parameter path
         # decides. A sum past float32's range rounds to inf with numpy's cast warning, as
         # fma32's own cast gives it
-        clean = _TINY32 <= float(_lowest(np.abs(wide, out=magnitudes)))
-        if clean:
-            np.bitwise_and(scratch.bits, fused._BELOW_F32_ARRAY, out=scratch.low_bits)
-            np.equal(scratch.low_bits, fused._HALFWAY_ARRAY, out=scratch.flags)
+        clean = _TINY32 <= float(_lowest(np.abs(wide, out=other)))
+        if clean:  # `other` is free again: the sums' low bits
+            np.bitwise_and(scratch.bits, fused._BELOW_F32_ARRAY, out=scratch.other_bits)
+            np.equal(scratch.other_bits, fused._HALFWAY_ARRAY, out=scratch.flags)
             clean = not np.count_nonzero(scratch.flags)
         if not clean:
             for param, p, b in zip(params, datas, buffers):
@@ -230,16 +236,15 @@ class SGD(Optimizer):
 
 class _Scratch:
     """A parameter group's float64 work arrays for ``SGD._fused_update``, made again when the
-    group's parameter arrays change (``p.data = ...``): the sums, the parameters in float64,
-    the sums' magnitudes, their low bits and midpoint flags, and each parameter's slice of the
-    sums in its shape."""
+    group's parameter arrays change (``p.data = ...``): the sums, the parameters in float64
+    (then the sums' magnitudes, then their low bits), the midpoint flags, and each parameter's
+    slice of the sums in its shape."""
 
     def __init__(self, datas):
         self.datas = tuple(datas)  # held: an id cannot be reused while it is compared
         n = sum(p.size for p in datas)
-        self.wide, self.other, self.magnitudes = np.empty(n), np.empty(n), np.empty(n)
-        self.bits = self.wide.view(np.uint64)
-        self.low_bits = np.empty(n, np.uint64)
+        self.wide, self.other = np.empty(n), np.empty(n)
+        self.bits, self.other_bits = self.wide.view(np.uint64), self.other.view(np.uint64)
         self.flags = np.empty(n, bool)
         self.parts, start = [], 0
         for p in datas:
