@@ -243,3 +243,17 @@ def test_linear_forward_uses_what_its_attributes_name(monkeypatch):
         model(x)
         assert seen[-1][0] is model.weight and seen[-1][1] is model.bias
     assert seen[1][1] is None and seen[2][1] is None
+
+
+def test_linear_column_leaves_a_bias_sum_past_float32s_range_to_numpy(monkeypatch):
+    """A gemv total plus the bias that rounds past float32's largest value: numpy's add warns
+    of the overflow, so ``linear_column`` must hand it back (struct's native "f" format casts
+    such a sum to inf without its OverflowError); a sum just inside the range it keeps."""
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    x = np.array([[3e38, 0], [0, 0]], F32)
+    column = np.repeat(np.array([[1.0, 0.0]], F32), 2, axis=0).T[:, :1]
+    assert blas_order.linear_column(x, column, np.array([3e38], F32)) is None
+    assert blas_order.linear_column(-x, column, np.array([-3e38], F32)) is None
+    inside = blas_order.linear_column(x, column, np.array([1e37], F32))
+    product = blas_order.product_from_zero(x, column)
+    assert inside is not None and _bits(inside) == _bits(np.add(product, F32(1e37)))

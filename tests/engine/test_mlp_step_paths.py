@@ -6,6 +6,7 @@ zeros of both signs, values just inside and outside the ranges the short paths a
 from __future__ import annotations
 
 import contextlib
+import importlib
 import warnings
 
 import numpy as np
@@ -365,3 +366,71 @@ def test_an_index_that_broadcasts_to_nothing_gathers_nothing():
 
     picked = torch.zeros(1, 1)[torch.tensor([], dtype=torch.int64), torch.tensor([1])]
     assert tuple(picked.shape) == (0,)
+
+
+# ---------------------------------------------------------------------------------------------
+# AddmmBackward0's bias gradient summed over the rows in the derivative itself (addmm.BIAS_SUMS)
+
+_SPECIALS = np.array([0.0, -0.0, 3.4e38, -3.4e38, np.inf, -np.inf, np.nan])
+
+
+def _gradient(rng, shape, dtype, kind):
+    """Few-bit values (sums exact or on midpoints), wide ones, or either with specials."""
+    g = (rng.integers(-64, 64, shape) / 8 if kind in ("few", "few+") else
+         rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, shape))
+    if kind.endswith("+"):
+        spots = rng.random(shape) < 0.05
+        g[spots] = rng.choice(_SPECIALS, int(spots.sum()))
+    return g.astype(dtype)
+
+
+def _addmm_grads(bias_shape, x, w, g, dtype, create_graph=False):
+    import gradrepl.torch as torch
+
+    bias = torch.tensor(np.zeros(bias_shape, dtype), requires_grad=True)
+    weight = torch.tensor(w, requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = torch.addmm(bias, torch.tensor(x), weight)
+        grads = torch.autograd.grad(out, (bias, weight), torch.tensor(g),
+                                    create_graph=create_graph)
+    return [_bits(t.detach().numpy()) for t in grads], sorted({str(w.message) for w in caught}), \
+        [type(t.grad_fn).__name__ for t in grads]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([np.float32, np.float64]), st.integers(1, 40), st.integers(1, 3),
+       st.integers(1, 140), st.sampled_from(["row", "row", "one", "matrix"]), st.booleans(),
+       st.sampled_from(["few", "wide", "few+", "wide+"]), st.integers(0, 2**32 - 1))
+def test_addmm_bias_sums_in_the_derivative_match_the_walks_sum_to(dtype, rows, inner, cols, bias,
+                                                                   create_graph, kind, seed):
+    """The bias gradient of ``addmm`` summed over the rows in its derivative against the
+    walk's ``sum_to`` (torch's sum_to_size): the same bits and warnings for biases of one value
+    per column (the short path), of one value and of a whole matrix (the walk's, both ways),
+    under create_graph too; column counts across AVX-512's 16 and 64-lane groups."""
+    addmm = importlib.import_module("gradrepl.engine.ops.addmm")  # the package exports the op
+
+    bias_shape = {"row": (cols,), "one": (1,), "matrix": (rows, cols)}[bias]
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-4, 5, (rows, inner)).astype(dtype)
+    w = rng.integers(-4, 5, (inner, cols)).astype(dtype)
+    g = _gradient(rng, (rows, cols), dtype, kind)
+    short = _addmm_grads(bias_shape, x, w, g, dtype, create_graph)
+    addmm.BIAS_SUMS = False
+    try:
+        general = _addmm_grads(bias_shape, x, w, g, dtype, create_graph)
+    finally:
+        addmm.BIAS_SUMS = True
+    assert short == general
+
+
+def test_addmm_bias_sums_are_what_the_mlp_step_takes(monkeypatch):
+    import gradrepl.torch as torch
+
+    addmm = importlib.import_module("gradrepl.engine.ops.addmm")
+    taken = []
+    original = addmm.float_sum
+    monkeypatch.setattr(addmm, "float_sum", lambda *args: taken.append(args[1]) or original(*args))
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+    torch.log_softmax(model(torch.ones(4, 6)), dim=1)[torch.arange(4), 0].mean().backward()
+    assert taken == [(0,), (0,)]

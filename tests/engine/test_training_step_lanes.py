@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -197,3 +197,95 @@ def test_sgd_float32_short_path_gives_the_general_paths_parameters_and_state(mon
         patch.setattr(float_fused, "FEW_LANES", 0)
         general = _sgd_run(*case)
     assert short == general
+
+
+# a float32 value of any magnitude SGD's sums can meet: few-bit values (exact sums on float32
+# midpoints), subnormal and near-overflow ones, zeros of both signs, inf and nan now and then
+_SGD_EXTREME = (st.integers(-64, 64).map(lambda i: i / 8)
+                | st.floats(-1e3, 1e3, width=32)
+                | st.sampled_from([float(F32(v)) for v in (0.0, -0.0, 1e-45, -1e-45, 1.1754942e-38,
+                                                           3.4e38, -3.4e38, 3.4028235e38,
+                                                           np.inf, np.nan)])
+                | st.floats(-2.0**-120, 2.0**-120, width=32))
+
+
+@st.composite
+def _sgd_scratch_case(draw):
+    shapes = draw(st.lists(st.sampled_from([(1,), (3,), (2, 3), (4, 5), (12,)]),
+                           min_size=2, max_size=4))
+    params = [draw(hnp.arrays(F32, s, elements=_SGD_EXTREME)) for s in shapes]
+    grads = [[draw(hnp.arrays(F32, s, elements=_SGD_EXTREME)) for s in shapes]
+             for _ in range(3)]
+    lr = draw(st.sampled_from([0.01, 0.125, 2.5, 1e-30, 0.0]))
+    momentum = draw(st.sampled_from([0.9, 0.5]))
+    replace = draw(st.sampled_from([None, 0, 1]))  # p.data = ... before that parameter's step 2
+    return params, grads, lr, momentum, replace
+
+
+def _sgd_scratch_run(case, fused_groups, scratch, monkeypatch):
+    import warnings
+
+    import gradrepl.torch as torch
+    from gradrepl.torch.optim import sgd
+
+    params, grads, lr, momentum, replace = case
+    monkeypatch.setattr(sgd, "FUSED_GROUPS", fused_groups)
+    monkeypatch.setattr(sgd, "SCRATCH", scratch)
+    tensors = [torch.tensor(p, requires_grad=True) for p in params]
+    opt = torch.optim.SGD(tensors, lr=lr, momentum=momentum)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i, step in enumerate(grads):
+            if replace is not None and i == 2:
+                with torch.no_grad():
+                    tensors[replace].data = tensors[replace].detach().clone() * 0.5
+            for t, g in zip(tensors, step):
+                t.grad = torch.from_numpy(g.copy())
+            opt.step()
+    buffers = [_bits(opt.state[t]["momentum_buffer"].detach().numpy()) for t in tensors]
+    messages = sorted({str(w.message) for w in caught})
+    return [_bits(t.detach().numpy()) for t in tensors], buffers, \
+        [t._version for t in tensors], messages
+
+
+_BIG = [np.array([3.4e38, 1.0, -2.0], F32), np.array([0.5, np.nan], F32)]
+
+
+@settings(PATCHED, max_examples=60)
+@given(_sgd_scratch_case())
+@example((_BIG, [[-a for a in _BIG]] * 3, 2.5, 0.9, None))  # sums past float32's range, a nan
+@example(([np.ones(3, F32), np.ones(2, F32)], [[np.ones(3, F32), np.ones(2, F32)]] * 3,
+          0.125, 0.5, 1))  # few-bit sums, a parameter replaced
+def test_sgd_fused_update_in_scratch_gives_the_loops_bits_state_and_warnings(monkeypatch, case):
+    """SGD's fused group update in kept work arrays, rounded straight into the parameters
+    (``sgd.SCRATCH``), against the per-parameter loop (``FUSED_GROUPS`` off) and the fused
+    update through a result array: the same parameters', buffers' and versions' bits and the
+    same warnings, on sums that land on midpoints, below the normal range, past float32's
+    largest value, and on parameters replaced between steps (the work arrays made again)."""
+    scratch = _sgd_scratch_run(case, True, True, monkeypatch)
+    assert scratch == _sgd_scratch_run(case, False, True, monkeypatch)
+    assert scratch == _sgd_scratch_run(case, True, False, monkeypatch)
+    from gradrepl.torch.optim import sgd
+
+    with monkeypatch.context() as patch:  # a group too large to keep work arrays for
+        patch.setattr(sgd, "SCRATCH_ELEMENTS", 4)
+        assert scratch == _sgd_scratch_run(case, True, True, monkeypatch)
+
+
+def test_sgd_fused_update_in_scratch_is_what_the_mlp_step_takes(monkeypatch):
+    import gradrepl.torch as torch
+    from gradrepl.torch.optim import sgd
+
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    fallbacks = []
+    monkeypatch.setattr(sgd, "fma32", lambda *args: fallbacks.append(1) or float_fused.fma32(*args))
+    counts = []
+    for _ in range(3):
+        opt.zero_grad()
+        model(torch.ones(4, 6)).sum().backward()
+        opt.step()
+        counts.append(len(fallbacks))
+    # the first step's loop (no buffers yet) calls fma32; then the scratch path, never falling back
+    assert counts[0] > 0 and counts[1] == counts[2] == counts[0]
+    assert len(opt._scratch) == 1

@@ -18,6 +18,7 @@ from gradrepl.engine.ops.blas_order import (
 )
 from gradrepl.engine.ops.linalg import _mm_forward, mm_mat1_grad, mm_mat2_grad
 from gradrepl.engine.ops.linalg_products import check_add_shape
+from gradrepl.engine.ops.summation import float_sum
 from gradrepl.engine.ops.primitive import _mixed, _record, apply
 from gradrepl.engine import grad_mode
 from gradrepl.engine.ops.registry import register
@@ -68,13 +69,30 @@ def _scaled(x, factor):
     return x if factor == 1 else x * factor
 
 
+def _self_grad(grad, beta, self_shape):
+    """``maybe_multiply(grad, beta)``, summed back to the shape of ``self`` by the walk's
+    ``sum_to``; for nn.Linear's bias (beta 1, a float matrix of gradients, a bias of one value
+    per column, more than one column) the sum over the rows here, the ``float_sum`` call
+    ``sum_to`` comes to (torch's ``sum_to_size``: its sum kernel over dim 0), without its
+    unbroadcasting steps (tests/engine/test_mlp_step_paths.py compares both)."""
+    if (BIAS_SUMS and type(grad) is np.ndarray and beta == 1 and grad.ndim == 2
+            and len(self_shape) == 1 and self_shape[0] == grad.shape[1] != 1
+            and grad.dtype in _FLOATS):
+        return float_sum(grad, (0,))
+    return _scaled(grad, beta)
+
+
+# False: the bias gradient through the walk's sum_to (the tests compare)
+BIAS_SUMS = True
+
+
 # derivatives.yaml: self: maybe_multiply(grad, beta), summed back to its broadcast shape, so self
-# is not saved; mat1 and mat2 as mm's times alpha (mm_mat1_backward reads mat2 and mat1's layout,
+# is not saved (its shape is kept, as torch's sum_to reads it); mat1 and mat2 as mm's times alpha (mm_mat1_backward reads mat2 and mat1's layout,
 # mm_mat2_backward reads mat1 and mat2's layout)
 ADDMM = Primitive("addmm", "AddmmBackward0", _addmm_forward, inputs=("self", "mat1", "mat2"),
                   params=("beta", "alpha"), broadcasts=True,
                   derivatives={
-                      "self": lambda grad, beta: _scaled(grad, beta),
+                      "self": lambda grad, beta, self_shape: _self_grad(grad, beta, self_shape),
                       "mat1": lambda F, grad, mat2, alpha, mat1_strides, mat1_shape:
                           _scaled(mm_mat1_grad(F, grad, mat2, mat1_strides, mat1_shape), alpha),
                       "mat2": lambda F, grad, mat1, alpha, mat2_strides, mat2_shape:

@@ -264,12 +264,17 @@ def linear_column(x, w, bias):
     c = bias.item()
     if c - c != 0:
         return None
-    out = np.empty((rows, 1), _F32)
-    try:
-        _float_struct(rows).pack_into(out, 0, *[t + c for t in total])
-    except OverflowError:
+    sums = [t + c for t in total]
+    # struct's native "f" casts without its OverflowError: a sum at or past float32's rounding
+    # edge (an inf among them) is left to numpy, whose add warns
+    if not (-_EDGE32 < min(sums) and max(sums) < _EDGE32):
         return None
+    out = np.empty((rows, 1), _F32)
+    _float_struct(rows).pack_into(out, 0, *sums)
     return out
+
+
+_EDGE32 = 2.0**128 - 2.0**103  # float32's largest value plus half its ulp: from here on, inf
 
 
 _float_structs: dict = {}

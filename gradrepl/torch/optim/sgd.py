@@ -19,6 +19,11 @@ SHORT_PATH = True  # False: every update through the general path below (the tes
 # a group of float32 parameters with momentum updated by one fused update over all of them
 # (SGD._fused_group); False: one update per parameter (the tests compare)
 FUSED_GROUPS = True
+# the fused group's update in work arrays kept from step to step, rounded straight into the
+# parameters (SGD._fused_update); False: a concatenation, a result array and write (the tests
+# compare)
+SCRATCH = True
+SCRATCH_ELEMENTS = 1 << 18  # larger groups: the concatenated path, nothing kept (17 bytes each)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
@@ -26,6 +31,8 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 # Python floats written straight into its memory (_few_lanes_update); 0: through fma32 and write
 FEW_LANES = 4
 _EDGE = 2.0**128 - 2.0**103  # float32's largest value plus half its ulp: from here on, inf
+_TINY32 = float(np.finfo(np.float32).tiny)
+_lowest = np.minimum.reduce
 
 
 def _few_lanes_update(param, p, grad, minus_lr) -> bool:
@@ -160,6 +167,8 @@ class SGD(Optimizer):
             np.multiply(b, momentum, out=b)
             np.add(b, g, out=b)
         minus_lr = _F32.type(-group["lr"])
+        if SCRATCH and self._fused_update(group, params, datas, buffers, minus_lr):
+            return True
         # fma32(buf, -lr, p): the exact float64 product plus p, rounded once, then screened
         wide = np.concatenate(buffers, axis=None, dtype=_F64)
         wide *= np.float64(minus_lr)
@@ -177,4 +186,72 @@ class SGD(Optimizer):
             write(param, result[start:end].reshape(p.shape))
             start = end
         return True
+
+    def _fused_update(self, group, params, datas, buffers, minus_lr) -> bool:
+        """``_fused_group``'s ``param.add_(buf, alpha=-lr)`` over all of the group's parameters
+        in float64 work arrays kept from step to step (``_Scratch``), each parameter's float32
+        result rounded straight from them into its memory (numpy's cast, the rounding
+        ``astype`` makes) when the screening finds no sum that may have rounded twice: no
+        result array and no copy of it. A sum on a float32 midpoint, nonzero below float32's
+        normal range (looked for in the float64 sums: a superset of the results' such lanes), a
+        zero or a nan takes ``fma32`` and ``write`` per parameter, the loop's own calls (the
+        buffers are decayed already, as the loop would have them). False, having done nothing,
+        for a group of more than ``SCRATCH_ELEMENTS`` elements: the work arrays (17 bytes an
+        element) are not kept for large models, whose passes cost more than their calls."""
+        kept = self.__dict__.get("_scratch")  # not in state dicts, pickles or copies
+        if kept is None:
+            kept = self._scratch = {}
+        scratch = kept.get(id(group))
+        if scratch is None or not scratch.fits(datas):
+            if sum(p.size for p in datas) > SCRATCH_ELEMENTS:
+                kept.pop(id(group), None)
+                return False
+            scratch = kept[id(group)] = _Scratch(datas)
+        wide, other = scratch.wide, scratch.other
+        np.concatenate(buffers, axis=None, out=wide)
+        np.multiply(wide, np.float64(minus_lr), out=wide)  # exact: 24-bit times 24-bit
+        np.concatenate(datas, axis=None, out=other)
+        np.add(wide, other, out=wide)  # the one float64 rounding fma32's sum makes
+        # the least magnitude: a nan fails the test, and so does a zero sum (exact, +-0 in
+        # float32 too, but then the least nonzero magnitude is unknown): the per-parameter path
+        # decides. A sum past float32's range rounds to inf with numpy's cast warning, as
+        # fma32's own cast gives it
+        clean = _TINY32 <= float(_lowest(np.abs(wide, out=other)))
+        if clean:  # `other` is free again: the sums' low bits
+            np.bitwise_and(scratch.bits, fused._BELOW_F32_ARRAY, out=scratch.other_bits)
+            np.equal(scratch.other_bits, fused._HALFWAY_ARRAY, out=scratch.flags)
+            clean = not np.count_nonzero(scratch.flags)
+        if not clean:
+            for param, p, b in zip(params, datas, buffers):
+                write(param, fma32(b, minus_lr, p))
+            return True
+        for param, p, part in zip(params, datas, scratch.parts):
+            # write(param, part.astype(float32)) without the intermediate array
+            guard_saved_output(param)
+            p[...] = part
+            param._bump_version()
+            views.regenerate(param)
+        return True
+
+
+class _Scratch:
+    """A parameter group's float64 work arrays for ``SGD._fused_update``, made again when the
+    group's parameter arrays change (``p.data = ...``): the sums, the parameters in float64
+    (then the sums' magnitudes, then their low bits), the midpoint flags, and each parameter's
+    slice of the sums in its shape."""
+
+    def __init__(self, datas):
+        self.datas = tuple(datas)  # held: an id cannot be reused while it is compared
+        n = sum(p.size for p in datas)
+        self.wide, self.other = np.empty(n), np.empty(n)
+        self.bits, self.other_bits = self.wide.view(np.uint64), self.other.view(np.uint64)
+        self.flags = np.empty(n, bool)
+        self.parts, start = [], 0
+        for p in datas:
+            self.parts.append(self.wide[start:start + p.size].reshape(p.shape))
+            start += p.size
+
+    def fits(self, datas) -> bool:
+        return len(datas) == len(self.datas) and all(
+            a is b for a, b in zip(datas, self.datas))
 
