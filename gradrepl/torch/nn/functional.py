@@ -55,6 +55,7 @@ def _weight_t(weight):
             result._data = data.T
             node = _new(_T_NODE)
             node._primitive = _T
+            node._step = _T.step  # the row's walk step, as _record writes it (same key order)
             node._inputs = (weight,)
             node._arrays = [data]
             node._next = (_accumulator_for(weight),)  # numbered before the node, as in _record
