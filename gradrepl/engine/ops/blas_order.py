@@ -536,19 +536,9 @@ def _dot_lanes(x, w, quarters=False):
     128-bit quarters in order, then (l0 + l1) + (l2 + l3)."""
     from gradrepl.engine.float_math.fused import fma32
 
-    m, k = x.shape
-    n = w.shape[0]
-    whole, part = divmod(k, _GEMV_LANES)
-    vectors = whole + (part > 0)
-    width = vectors * _GEMV_LANES
-    # (vector, lane, row, 1) and (vector, lane, 1, column), zero past k: a zero product fused
-    # into a lane leaves it as it was (up to the sign of a zero, which the final + 0 settles)
-    xs = np.zeros((m, width), _F32)
-    xs[:, :k] = x
-    ws = np.zeros((n, width), _F32)
-    ws[:, :k] = w
-    xs = xs.reshape(m, vectors, _GEMV_LANES).transpose(1, 2, 0)[..., None]
-    ws = ws.reshape(n, vectors, _GEMV_LANES).transpose(1, 2, 0)[:, :, None, :]
+    m, n = x.shape[0], w.shape[0]
+    part = x.shape[1] % _GEMV_LANES
+    xs, ws, whole, vectors = blas_order_double.lane_operands(x, w, _GEMV_LANES, _F32)
 
     def accumulate(rows, steps):
         lanes = xs[steps[0]][:, rows] * ws[steps[0]]

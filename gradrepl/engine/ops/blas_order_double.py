@@ -140,24 +140,31 @@ def _chain_split_once(a, b):
     return np.array(total, _F64)
 
 
+def lane_operands(x, w, width: int, dtype):
+    """``x`` (m, k) and ``w`` (n, k) dealt to vectors of ``width`` lanes, as
+    (vector, lane, m, 1) and (vector, lane, 1, n) arrays of ``dtype``, with the count of whole
+    vectors and of all vectors. Zero past k: a zero product fused into a lane leaves it as it
+    was (up to the sign of a zero, which the kernels' final + 0 settles). The float32 kernels
+    (``blas_order``) share it."""
+    m, k = x.shape
+    n = w.shape[0]
+    whole, part = divmod(k, width)
+    vectors = whole + (part > 0)
+    xs = np.zeros((m, vectors * width), dtype)
+    xs[:, :k] = x
+    ws = np.zeros((n, vectors * width), dtype)
+    ws[:, :k] = w
+    xs = xs.reshape(m, vectors, width).transpose(1, 2, 0)[..., None]
+    ws = ws.reshape(n, vectors, width).transpose(1, 2, 0)[:, :, None, :]
+    return xs, ws, whole, vectors
+
+
 def lanes(x, w, fold, pairs):
     """``x @ w.T`` (x (m, k), w (n, k)) in MKL's 8 lanes: lane l sums the products l, l + 8,
     ... by fused multiply-adds from the first (rounded); with ``pairs`` and two whole vectors
     or more, the even whole vectors and the odd ones in two accumulators, added, and then the
     rest fused in; then the lanes folded: lane i + lane i ^ d for each d of ``fold``."""
-    m, k = x.shape
-    n = w.shape[0]
-    whole, part = divmod(k, _LANES)
-    vectors = whole + (part > 0)
-    width = vectors * _LANES
-    # zero past k: a zero product fused into a lane leaves it as it was (up to the sign of a
-    # zero, which the final + 0 settles)
-    xs = np.zeros((m, width), _F64)
-    xs[:, :k] = x
-    ws = np.zeros((n, width), _F64)
-    ws[:, :k] = w
-    xs = xs.reshape(m, vectors, _LANES).transpose(1, 2, 0)[..., None]  # (vector, lane, m, 1)
-    ws = ws.reshape(n, vectors, _LANES).transpose(1, 2, 0)[:, :, None, :]  # (vector, lane, 1, n)
+    xs, ws, whole, vectors = lane_operands(x, w, _LANES, _F64)
 
     def accumulate(steps):
         total = xs[steps[0]] * ws[steps[0]]
