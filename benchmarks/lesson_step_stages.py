@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 
 def main(argv=None) -> int:
@@ -41,6 +40,7 @@ def main(argv=None) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, args.gradrepl_path or os.path.dirname(here))
     sys.path.insert(0, here)
+    from marked_cases import run_cases
     from gradrepl.session.process import own_process
     import gradrepl.torch as torch
 
@@ -87,24 +87,8 @@ def main(argv=None) -> int:
         ("opt.step", opt.step),
         ("grads tuple", lambda: (loss,) + tuple(q.grad for q in model.parameters())),
     ]
-    if args.markers:
-        os.getppid()
-        for _, run in stages:
-            for _ in range(args.calls):
-                run()
-            os.getppid()
-        print("stages, one callgrind dump each after the first:",
-              ", ".join(name for name, _ in stages))
-        return 0
-    for name, run in stages:
-        best = float("inf")
-        for _ in range(args.rounds):
-            start = time.process_time()
-            for _ in range(args.calls):
-                run()
-            best = min(best, (time.process_time() - start) / args.calls)
-        print(f"{name:20s} {best * 1e6:8.1f} us")
-    return 0
+    return run_cases(stages, calls=args.calls, rounds=args.rounds, markers=args.markers,
+                     label="stages", width=20)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 
 def main(argv=None) -> int:
@@ -29,7 +28,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, args.gradrepl_path or os.path.dirname(here))
+    sys.path.insert(0, here)
     import gradrepl.torch as torch
+    from marked_cases import run_cases
 
     nn = torch.nn
 
@@ -57,24 +58,8 @@ def main(argv=None) -> int:
         for _, run in cases:
             for _ in range(50):
                 run()
-        if args.markers:
-            os.getppid()
-            for _, run in cases:
-                for _ in range(args.calls):
-                    run()
-                os.getppid()
-            print("cases, one callgrind dump each after the first:",
-                  ", ".join(name for name, _ in cases))
-            return 0
-        for name, run in cases:
-            best = float("inf")
-            for _ in range(args.rounds):
-                start = time.process_time()
-                for _ in range(args.calls):
-                    run()
-                best = min(best, (time.process_time() - start) / args.calls)
-            print(f"{name:22s} {best * 1e6:8.1f} us")
-    return 0
+        return run_cases(cases, calls=args.calls, rounds=args.rounds, markers=args.markers,
+                         label="cases", width=22)
 
 
 if __name__ == "__main__":
