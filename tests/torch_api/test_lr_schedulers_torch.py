@@ -75,16 +75,18 @@ def test_closed_form_matches_torch(schedule):
     assert closed(gtorch) == closed(torch)
 
 
+def _error(call, lib, opt):
+    """The error ``call`` raises with ``lib``'s schedulers on ``opt``, as "Type: message"."""
+    try:
+        eval(call, {"S": lib.optim.lr_scheduler, "opt": opt})
+    except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
 @pytest.mark.parametrize("call", ERRORS)
 def test_constructor_errors_match_torch(call):
-    def error(lib):
-        opt = _optimizer(lib)
-        try:
-            eval(call, {"S": lib.optim.lr_scheduler, "opt": opt})
-        except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
-            return f"{type(e).__name__}: {e}"
-        return None
-    assert error(gtorch) == error(torch)
+    assert _error(call, gtorch, _optimizer(gtorch)) == _error(call, torch, _optimizer(torch))
 
 
 ONE_CYCLE = [
@@ -149,16 +151,11 @@ def test_one_cycle_matches_torch(kind, schedule):
 
 @pytest.mark.parametrize("call", ONE_CYCLE_ERRORS)
 def test_one_cycle_errors_match_torch(call):
-    def error(lib):
+    def two_groups(lib):
         a = lib.nn.Parameter(lib.ones(2))
         b = lib.nn.Parameter(lib.ones(1))
-        opt = lib.optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
-        try:
-            eval(call, {"S": lib.optim.lr_scheduler, "opt": opt})
-        except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
-            return f"{type(e).__name__}: {e}"
-        return None
-    assert error(gtorch) == error(torch)
+        return lib.optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+    assert _error(call, gtorch, two_groups(gtorch)) == _error(call, torch, two_groups(torch))
 
 
 def test_one_cycle_needs_momentum_like_torch():

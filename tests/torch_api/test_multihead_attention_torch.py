@@ -105,6 +105,14 @@ ERRORS = [
     "m(lib.randn(3, 2, 6), lib.randn(3, 2, 6), lib.randn(3, 2, 6))",
     "m(lib.randn(3, 2, 8), lib.randn(4, 2, 8), lib.randn(3, 2, 8))",
     "m(lib.randn(2, 3, 2, 8), lib.randn(3, 2, 8), lib.randn(3, 2, 8))",
+    # the operands' ranks, batched and unbatched (one check, two wordings)
+    "m(lib.randn(3, 8), lib.randn(1, 3, 8), lib.randn(3, 8))",
+    "m(lib.randn(3, 8), lib.randn(3, 8), lib.randn(3, 8), key_padding_mask=lib.zeros(1, 3, dtype=lib.bool))",
+    "m(lib.randn(3, 2, 8), lib.randn(3, 2, 8), lib.randn(3, 2, 8), key_padding_mask=lib.zeros(3, dtype=lib.bool))",
+    "m(lib.randn(3, 8), lib.randn(3, 8), lib.randn(3, 8), attn_mask=lib.zeros(1, 1, 3, 3))",
+    "m(lib.randn(3, 8), lib.randn(3, 8), lib.randn(3, 8), attn_mask=lib.zeros(3, 3, 3))",
+    "m(lib.randn(3, 2, 8), lib.randn(3, 2, 8), lib.randn(3, 2, 8), attn_mask=lib.zeros(5))",
+    "m(lib.randn(8), lib.randn(8), lib.randn(8))",
 ]
 
 
