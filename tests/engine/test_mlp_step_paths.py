@@ -6,13 +6,15 @@ zeros of both signs, values just inside and outside the ranges the short paths a
 from __future__ import annotations
 
 import contextlib
+import sys
+import threading
 import importlib
 import warnings
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from gradrepl.engine.float_math import fused, sleef, sleef_single
+from gradrepl.engine.float_math import blocks, fused, sleef, sleef_single
 from gradrepl.engine.float_math import softmax as float_softmax
 
 F32 = np.float32
@@ -434,3 +436,59 @@ def test_addmm_bias_sums_are_what_the_mlp_step_takes(monkeypatch):
     model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
     torch.log_softmax(model(torch.ones(4, 6)), dim=1)[torch.arange(4), 0].mean().backward()
     assert taken == [(0,), (0,)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["expf", "logf"]),
+                          st.sampled_from([(1,), (3,), (32,), (4, 5), (32, 10), (5000,)]),
+                          st.integers(0, 2**32 - 1)), min_size=1, max_size=12))
+def test_kept_work_arrays_give_fresh_results_with_the_bits_made_afresh(calls):
+    """``blocks.take_work``: expf's and logf's float64 work arrays kept between calls. A run of
+    calls on repeated and interleaved shapes (a 5,000-element one, above the size kept) gives
+    each result the bits of the same call with the arrays made afresh (``KEEP_WORK`` off), and
+    no later call changes an earlier result (none is, or is a view of, a kept array)."""
+    kernels = {"expf": (sleef.expf, -86, 88), "logf": (sleef_single.logf, 0.5, 12.0)}
+    inputs = []
+    for name, shape, seed in calls:
+        kernel, low, high = kernels[name]
+        d = np.random.default_rng(seed).uniform(low, high, shape).astype(F32)
+        inputs.append((kernel, d))
+    blocks.KEEP_WORK = False
+    try:
+        afresh = [_bits(kernel(d)) for kernel, d in inputs]
+    finally:
+        blocks.KEEP_WORK = True
+    results = [kernel(d) for kernel, d in inputs]
+    assert [_bits(r) for r in results] == afresh
+    assert len(blocks._work) <= blocks._WORK_SETS
+    assert all(not np.shares_memory(r, w) for r in results for work in blocks._work.values()
+               for w in work[:2])
+
+
+def test_kept_work_arrays_are_not_shared_by_calls_running_at_once():
+    """A call takes its set out of the memo while it runs: threads computing expf and logf on
+    one shape at once each get their own arrays, and the bits of a lone call."""
+    rng = np.random.default_rng(5)
+    inputs = [rng.uniform(-20, 0, (32, 10)).astype(F32) for _ in range(4)]
+    sums = [rng.uniform(1, 10, 32).astype(F32) for _ in range(4)]
+    expected = [(_bits(sleef.expf(d)), _bits(sleef_single.logf(s))) for d, s in zip(inputs, sums)]
+    failures = []
+
+    def run(i):
+        for _ in range(200):
+            got = (_bits(sleef.expf(inputs[i])), _bits(sleef_single.logf(sums[i])))
+            if got != expected[i]:
+                failures.append(i)
+                return
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads inside the kernels
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.float_math.blocks import in_blocks
+from gradrepl.engine.float_math.blocks import give_back_work, in_blocks, take_work
 from gradrepl.engine.float_math import fused
 from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 from gradrepl.engine.vector_math import fma64
@@ -80,9 +80,10 @@ def _expf_ordinary_in_float64(d):
     which settle those lanes."""
     q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
     s32 = d + q * _MINUS_L2U  # exact in float32 on [-86, 88] (the comment above)
-    products, sums = np.empty((7,) + d.shape), np.empty((7,) + d.shape)
-    # each step's rows as views made at once (an index per use makes a new view each time)
-    product, total = list(products), list(sums)
+    # each step's rows as views made once (an index per use makes a new view each time), and
+    # kept between calls with their arrays (blocks.take_work)
+    work = take_work(7, d.shape)
+    products, sums, product, total = work[:4]
     np.multiply(q.astype(np.float64), _MINUS_L2L64, product[0])
     np.add(product[0], s32.astype(np.float64), total[0])
     s32 = total[0].astype(_F32)  # s = fma(q, -L2L, s), exact before this rounding
@@ -101,8 +102,10 @@ def _expf_ordinary_in_float64(d):
         addends = np.empty_like(sums[5:])
         addends[0], addends[1] = _POLY64[5], s
         if not fused.sums_rounded_once(products[5:], addends, sums[5:]):
+            give_back_work(work)
             return None
     result = last.astype(_F32)
+    give_back_work(work)
     result += _F32(1)
     # times 2**q: u and u * 2**q are normal floats (the comment above), so the multiply is exact
     # and adds q to the exponent bits; numpy's float32 ldexp calls the C library per element

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.float_math.blocks import in_blocks
+from gradrepl.engine.float_math.blocks import give_back_work, in_blocks, take_work
 from gradrepl.engine.float_math.double_float import SINGLE as df
 from gradrepl.engine.float_math.sleef import _highest, _ldexp2, _lowest
 from gradrepl.engine.float_math import fused
@@ -296,35 +296,39 @@ def _logf_ordinary_in_float64(d):
     m = np.ldexp(d, np.subtract(127, biased))
     s_hi, s_lo = _LN2_TABLE or _ln2_times_exponents()
     s_hi, s_lo = s_hi.take(biased), s_lo.take(biased)
-    products = np.empty((3,) + d.shape)
-    sums = np.empty((3,) + d.shape)
+    # the steps' products and sums, and their rows, kept between calls (blocks.take_work)
+    work = take_work(3, d.shape)
+    products, sums, (p0, p1, p2), (s0, s1, s2) = work[:4]
     # x = divide_by_one_plus(add2_ff(-1, m), add2_ff(1, m))
     n = F32(-1) + m
     t = F32(1) / (F32(1) + m)
     x_hi = n * t
     t64 = t.astype(np.float64)
+    x_hi64 = x_hi.astype(np.float64)
     quotient_error = np.multiply(t64, n.astype(np.float64))
-    quotient_error -= x_hi.astype(np.float64)
+    quotient_error -= x_hi64
     residual = m.astype(np.float64)
     residual += 1.0
     residual *= t64
     np.subtract(1.0, residual, out=residual)
-    np.multiply(x_hi.astype(np.float64), residual.astype(F32).astype(np.float64), out=products[0])
-    np.add(products[0], quotient_error, out=sums[0])
-    x_lo = sums[0].astype(F32)
+    np.multiply(x_hi64, residual.astype(F32).astype(np.float64), p0)
+    np.add(p0, quotient_error, s0)
+    x_lo = s0.astype(F32)
     # the polynomial in x2 = x_hi**2, then the double-float sums as _logf_of_positive makes them
     x2 = x_hi * x_hi
     x2_64 = x2.astype(np.float64)
-    np.multiply(x2_64, _LOG1P_64[0], out=products[1])
-    np.add(products[1], _LOG1P_64[1], out=sums[1])
-    np.multiply(sums[1].astype(F32).astype(np.float64), x2_64, out=products[2])
-    np.add(products[2], _LOG1P_64[2], out=sums[2])
+    np.multiply(x2_64, _LOG1P_64[0], p1)
+    np.add(p1, _LOG1P_64[1], s1)
+    np.multiply(s1.astype(F32).astype(np.float64), x2_64, p2)
+    np.add(p2, _LOG1P_64[2], s2)
     if fused.may_have_rounded_twice(sums):
         addends = np.empty_like(sums)
         addends[0], addends[1], addends[2] = (quotient_error, *_LOG1P_64[1:])
         if not fused.sums_rounded_once(products, addends, sums):
+            give_back_work(work)
             return None
-    polynomial = sums[2].astype(F32)
+    polynomial = s2.astype(F32)
+    give_back_work(work)
     s = df.add_pp((s_hi, s_lo), df.scale((x_hi, x_lo), F32(2)))
     return df.value(df.add_pf(s, (x2 * x_hi) * polynomial))
 
