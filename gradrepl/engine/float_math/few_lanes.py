@@ -153,6 +153,7 @@ _OVERFLOW_U64 = np.uint64(int(np.float64(2.0**128 - 2.0**103).view(np.uint64)))
 _LOW_SHIFT = np.uint64(35)  # bits << 35 keeps a float64's low 29 mantissa bits, at the top
 _F64 = np.float64
 _F32 = np.float32
+_lowest, _highest = np.minimum.reduce, np.maximum.reduce
 
 
 def fma_chain_split(a_row, b):
@@ -168,30 +169,31 @@ def fma_chain_split(a_row, b):
     rounded twice. So any sum on a midpoint, nonzero below float32's normal range, rounding to
     inf or not finite sends the chain back (None) to numpy's path, which decides each of those
     as ever; so does anything not finite (numpy's warnings and nan bits are its own)."""
-    row = a_row.tolist()
-    first, rest = row[0], row[1:]
+    with np.errstate(invalid="ignore"):  # inf * 0: nan, and back to numpy's path below
+        # each lane's exact products (float32 times float32 in float64), made in one call
+        lanes = np.multiply(b.T, a_row, dtype=_F64).tolist()
     sums = []  # each step's float64 sum, and each lane's first product
-    push = sums.append
     totals = []
     splitter = _SPLITTER
-    for lane in b.T.tolist():
-        total = first * lane[0]  # exact, as every product of two float32 values in float64
-        push(total)
+    for products in lanes:
+        total = products[0]
+        sums.append(total)
         scaled = total * splitter
         total = scaled - (scaled - total)  # the first product rounded: the chain starts there
-        for x, y in zip(rest, lane[1:]):
-            step = x * y + total
+        for product in products[1:]:
+            step = product + total
             scaled = step * splitter
             total = scaled - (scaled - step)
-            push(step)
+            sums.append(step)  # (not a bound method kept aside: 3.11 specialises list.append)
         totals.append(total)
     # (fromiter with the count: a third of array("d", sums)'s cost on a few hundred floats)
     bits = np.fromiter(sums, _F64, len(sums)).view(np.uint64)
     magnitude = bits & _ABS_U64
     # magnitude - 1 wraps a zero around to the top: only nonzero magnitudes below TINY are low
-    if (magnitude - _ONE_U64).min() < _TINY_U64 or magnitude.max() >= _OVERFLOW_U64:
+    # (the ufuncs' own reductions: ndarray.min, max and any add numpy's Python layer)
+    if _lowest(magnitude - _ONE_U64) < _TINY_U64 or _highest(magnitude) >= _OVERFLOW_U64:
         return None
-    if ((bits << _LOW_SHIFT) == _TOP_BIT).any():  # low 29 bits are HALFWAY: a float32 midpoint
+    if np.count_nonzero((bits << _LOW_SHIFT) == _TOP_BIT):  # low 29 bits HALFWAY: a midpoint
         return None
     return array("f", totals)
 
