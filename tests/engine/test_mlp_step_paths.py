@@ -463,6 +463,9 @@ def test_kept_work_arrays_give_fresh_results_with_the_bits_made_afresh(calls):
     assert len(blocks._work) <= blocks._WORK_SETS
     assert all(not np.shares_memory(r, w) for r in results for work in blocks._work.values()
                for w in work[:2])
+    # the kept bits of the screened rows are those rows' own memory, not a copy
+    assert all(work[4].base is not None and np.shares_memory(work[4], work[1])
+               and work[4].size == work[1][work[5][2]:].size for work in blocks._work.values())
 
 
 def test_kept_work_arrays_are_not_shared_by_calls_running_at_once():

@@ -101,19 +101,22 @@ _WORK_SETS = 16  # sets kept at most (the memo starts afresh beyond)
 _work: dict = {}
 
 
-def take_work(steps: int, shape: tuple):
-    """``(products, sums, product rows, sum rows)``: two float64 arrays of ``(steps,) + shape``
-    and their rows as views, uninitialised; hand them back with ``give_back_work``."""
-    key = (steps, shape)
+def take_work(steps: int, shape: tuple, screened: int = 0):
+    """``(products, sums, product rows, sum rows, screened bits, key)``: two float64 arrays of
+    ``(steps,) + shape``, their rows as views, uninitialised, and the bits of the sums from row
+    ``screened`` on, flat (``fused.bits_may_have_rounded_twice`` reads them); hand them back
+    with ``give_back_work``."""
+    key = (steps, shape, screened)
     work = _work.pop(key, None) if KEEP_WORK else None
     if work is None:
         products, sums = np.empty((steps,) + shape), np.empty((steps,) + shape)
-        work = (products, sums, list(products), list(sums), key)
+        bits = sums[screened:].reshape(-1).view(np.uint64)
+        work = (products, sums, list(products), list(sums), bits, key)
     return work
 
 
 def give_back_work(work) -> None:
-    key = work[4]
+    key = work[5]
     if KEEP_WORK and work[0].size <= key[0] * _WORK_ELEMENTS:
         if len(_work) >= _WORK_SETS:
             _work.clear()

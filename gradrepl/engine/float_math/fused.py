@@ -177,7 +177,12 @@ def may_have_rounded_twice(sums: np.ndarray) -> bool:
     (the lanes ``all_rounded_once`` looks at again): when none is, every rounding was single."""
     # 0-d array operands and np.count_nonzero: numpy scalars and ndarray.any() cost more than
     # the arithmetic on a chain's few sums
-    bits = sums.reshape(-1).view(np.uint64)
+    return bits_may_have_rounded_twice(sums.reshape(-1).view(np.uint64))
+
+
+def bits_may_have_rounded_twice(bits: np.ndarray) -> bool:
+    """``may_have_rounded_twice`` of the float64 sums whose bits are ``bits`` (a flat uint64
+    view; a kept one saves the views' making: ``blocks.take_work``). ``bits`` is not changed."""
     if np.count_nonzero(np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)):
         return True
     magnitude = np.bitwise_and(bits, _ABS64_ARRAY)

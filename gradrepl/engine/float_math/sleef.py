@@ -82,8 +82,8 @@ def _expf_ordinary_in_float64(d):
     s32 = d + q * _MINUS_L2U  # exact in float32 on [-86, 88] (the comment above)
     # each step's rows as views made once (an index per use makes a new view each time), and
     # kept between calls with their arrays (blocks.take_work)
-    work = take_work(7, d.shape)
-    products, sums, product, total = work[:4]
+    work = take_work(7, d.shape, 5)
+    products, sums, product, total, screened = work[:5]
     np.multiply(q.astype(np.float64), _MINUS_L2L64, product[0])
     np.add(product[0], s32.astype(np.float64), total[0])
     s32 = total[0].astype(_F32)  # s = fma(q, -L2L, s), exact before this rounding
@@ -98,7 +98,7 @@ def _expf_ordinary_in_float64(d):
     np.multiply((s32 * s32).astype(np.float64), total[5].astype(_F32).astype(np.float64),
                 product[6])
     last = np.add(product[6], s, total[6])
-    if fused.may_have_rounded_twice(sums[5:]):
+    if fused.bits_may_have_rounded_twice(screened):  # u5's and the last step's sums
         addends = np.empty_like(sums[5:])
         addends[0], addends[1] = _POLY64[5], s
         if not fused.sums_rounded_once(products[5:], addends, sums[5:]):

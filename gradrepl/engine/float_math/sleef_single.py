@@ -298,7 +298,7 @@ def _logf_ordinary_in_float64(d):
     s_hi, s_lo = s_hi.take(biased), s_lo.take(biased)
     # the steps' products and sums, and their rows, kept between calls (blocks.take_work)
     work = take_work(3, d.shape)
-    products, sums, (p0, p1, p2), (s0, s1, s2) = work[:4]
+    products, sums, (p0, p1, p2), (s0, s1, s2), screened = work[:5]
     # x = divide_by_one_plus(add2_ff(-1, m), add2_ff(1, m))
     n = F32(-1) + m
     t = F32(1) / (F32(1) + m)
@@ -321,7 +321,7 @@ def _logf_ordinary_in_float64(d):
     np.add(p1, _LOG1P_64[1], s1)
     np.multiply(s1.astype(F32).astype(np.float64), x2_64, p2)
     np.add(p2, _LOG1P_64[2], s2)
-    if fused.may_have_rounded_twice(sums):
+    if fused.bits_may_have_rounded_twice(screened):
         addends = np.empty_like(sums)
         addends[0], addends[1], addends[2] = (quotient_error, *_LOG1P_64[1:])
         if not fused.sums_rounded_once(products, addends, sums):
