@@ -495,3 +495,48 @@ def test_kept_work_arrays_are_not_shared_by_calls_running_at_once():
     finally:
         sys.setswitchinterval(interval)
     assert failures == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 40), st.sampled_from([1e-3, 1.0, 30.0, 200.0]),
+       st.integers(0, 2**32 - 1),
+       st.lists(st.sampled_from([float("nan"), float("inf"), -float("inf"), -1e30, 88.5, 0.0]),
+                max_size=3))
+def test_log_softmax_rows_skip_the_bounds_that_always_hold(rows, size, scale, seed, specials):
+    """``softmax.NONPOSITIVE_ROWS``: float32 rows' ``x - max(x)`` through
+    ``sleef.expf_of_nonpositive`` and the row sums through ``sleef_single.logf_of_row_sums``,
+    each with its lower range bound only, against expf's and logf's own checks: the same bits
+    and warnings, on rows wide enough to leave expf's range (the general steps then), with nan,
+    +-inf and huge values planted (a nan or inf row fails the lower bound and goes the general
+    way)."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, size)) * scale).astype(F32)
+    for i, value in enumerate(specials):
+        x.flat[(i * 7919 + seed) % x.size] = value
+    outs = []
+    for skip in (True, False):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            float_softmax.NONPOSITIVE_ROWS = skip
+            try:
+                out = float_softmax._log_softmax_rows(x)
+            finally:
+                float_softmax.NONPOSITIVE_ROWS = True
+        outs.append((_bits(out), [(w.category, str(w.message)) for w in caught]))
+    assert outs[0] == outs[1]
+
+
+def test_log_softmax_rows_of_the_mlp_step_take_the_nonpositive_kernels(monkeypatch):
+    """W8's logits (32 x 10) reach ``_expf_ordinary_in_float64`` and ``_logf_ordinary_in_float64``
+    through the kernels without the upper bounds."""
+    calls = []
+    for module, name in ((sleef, "_expf_ordinary_in_float64"),
+                         (sleef_single, "_logf_ordinary_in_float64")):
+        kernel = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda d, kernel=kernel, name=name: (
+            calls.append(name), kernel(d))[1])
+    monkeypatch.setattr(sleef, "expf", None)  # expf's and logf's own entries are not called
+    monkeypatch.setattr(sleef_single, "logf", None)
+    x = np.random.default_rng(3).standard_normal((32, 10)).astype(F32)
+    float_softmax._log_softmax_rows(x)
+    assert calls == ["_expf_ordinary_in_float64", "_logf_ordinary_in_float64"]

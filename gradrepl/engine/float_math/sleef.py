@@ -129,6 +129,17 @@ def expf(d) -> np.ndarray:
     return _expf_fused_steps(d)
 
 
+def expf_of_nonpositive(d) -> np.ndarray:
+    """``expf(d)`` for float32 d whose every value is <= 0 or nan (log_softmax's ``x - max(x)``
+    along a row): the ordinary path's range check without its upper bound, which such d always
+    meets (a nan fails the lower one: the minimum propagates it)."""
+    if LEAN and 0 < d.size <= _LEAN_SIZE and d.ndim and not fused.EXACT_EVERYWHERE \
+            and fused.DEFERRED and _lowest(d, axis=None) >= _F32(-86):
+        result = _expf_ordinary_in_float64(d)
+        return _expf_fused_steps(d) if result is None else result
+    return expf(d)
+
+
 @deferred_checks
 def _expf_fused_steps(d) -> np.ndarray:
     q = np.rint(d * _R_LN2).astype(np.int32)  # cvtps2dq: round half to even

@@ -228,6 +228,18 @@ def logf(d) -> np.ndarray:
     return _logf_fused_steps(d)
 
 
+def logf_of_row_sums(d) -> np.ndarray:
+    """``logf(d)`` for log_softmax's row sums of ``expf_of_nonpositive``: each row has a lane of
+    exp(0) = 1 and every lane is in [0, 1.42] (u 2**q with q <= 0), so a sum is in [1, 1.42 n],
+    below 2**100 for any row of the ordinary path's size; only a nan (or a row whose exps were
+    not made so) fails the lower bound, which stays the one check."""
+    if LEAN and 0 < d.size <= _LEAN_SIZE and d.ndim and fused.DEFERRED \
+            and not fused.EXACT_EVERYWHERE and _lowest(d, axis=None) >= _LEAN_LOW:
+        result = _logf_ordinary_in_float64(d)
+        return _logf_fused_steps(d) if result is None else result
+    return logf(d)
+
+
 @deferred_checks
 def _logf_fused_steps(d):
     positive = np.isfinite(d) & (d > 0)

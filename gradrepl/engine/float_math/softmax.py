@@ -148,8 +148,17 @@ def _softmax_rows(rows):
 @_screened_once
 def _log_softmax_rows(rows):
     shifted = rows - sleef._highest(rows, axis=1, keepdims=True)
-    log_sum = _LOG[rows.dtype](reduce_sum(_EXP[rows.dtype](shifted)))
+    if NONPOSITIVE_ROWS and rows.dtype == np.float32 and rows.size <= sleef._LEAN_SIZE:
+        # shifted is <= 0 or nan, so its exps' row sums are in [1, 1.42 n] or nan: the kernels
+        # skip the range bounds that always hold (tests/engine/test_mlp_step_paths.py)
+        log_sum = sleef_single.logf_of_row_sums(reduce_sum(sleef.expf_of_nonpositive(shifted)))
+    else:
+        log_sum = _LOG[rows.dtype](reduce_sum(_EXP[rows.dtype](shifted)))
     return shifted - log_sum[:, None]
+
+
+# False: float32 rows through expf's and logf's own range checks (the tests compare both)
+NONPOSITIVE_ROWS = True
 
 
 # ---------------------------------------------------------------------------------------------
