@@ -60,6 +60,8 @@ def _fma_reference(a: float, b: float, c: float) -> float:
     is c."""
     if all(math.isfinite(v) for v in (a, b, c)):
         exact = Fraction(a) * Fraction(b) + Fraction(c)
+        if exact == 0:  # a Fraction has no signed zero: IEEE's sum of a * b (exact: a zero, or
+            return a * b + c  # -c itself) and c gives the sign, -0 only for -0 + -0
         try:
             return float(exact)
         except OverflowError:
