@@ -91,6 +91,7 @@ def warm_up(options: ReplayOptions) -> None:
     """Import and warm what every child needs before forking, so each child gets it for free
     (once per engine and process: the pytest plugin replays notebooks one call at a time)."""
     from gradrepl.replay import compare, runner  # noqa: F401  (imported for the children)
+    from gradrepl.replay.markers import cell_markers
 
     if options.engine in _warmed:
         return
@@ -98,8 +99,14 @@ def warm_up(options: ReplayOptions) -> None:
     try:
         session = runner.new_session(options)
         session.preload()
-        for cell in _WARM_UP_CELLS:
-            session.run_cell(cell)
+        for index, source in enumerate(_WARM_UP_CELLS):
+            result = session.run_cell(source)
+            # judged and pickled as a child's cells are, against the outputs just produced:
+            # the comparison's first call compiles regex templates (re's cache is per process,
+            # ~3 ms in every child otherwise) and pickle looks up the report's classes
+            cell = {"cell_type": "code", "metadata": {}, "outputs": result.outputs, "source": source}
+            _dumps(runner.judge(index, cell, source, cell_markers(cell, source), result, options),
+                   protocol=pickle.HIGHEST_PROTOCOL)
         session.restore_torch_defaults()
         if options.engine != "torch":
             from gradrepl.engine.warm import warm_up as make_lazy_parts
