@@ -263,12 +263,22 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 @torch_keywords("randperm")
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = dtype or dtypes.int64
-    gen = _gen(generator)
-    perm = np.arange(n, dtype=np.int64)
-    for i in range(n - 1):
-        z = int(gen.random32(1)[0] % (n - i))
-        perm[i], perm[i + z] = perm[i + z], perm[i]
-    return _finish(perm.astype(dtype.numpy), requires_grad, device)
+    return _finish(_shuffled(n, _gen(generator)).astype(dtype.numpy), requires_grad, device)
+
+
+def _shuffled(n: int, gen: Generator) -> np.ndarray:
+    """torch's CPU randperm: Fisher-Yates, position i swapped with i + (one 32-bit draw % (n - i)).
+    The stream is sequential, so the n - 1 draws are taken CHUNK at a time rather than one numpy
+    call each (the same values in the same order: tests/engine/test_random_chunks.py), and the
+    swaps run on a Python list while n fits in one chunk."""
+    perm = list(range(n)) if n <= CHUNK else np.arange(n, dtype=np.int64)
+    i = 0
+    while i < n - 1:
+        for r in gen.random32(min(CHUNK, n - 1 - i)).tolist():
+            z = i + r % (n - i)
+            perm[i], perm[z] = perm[z], perm[i]
+            i += 1
+    return np.array(perm, dtype=np.int64) if type(perm) is list else perm
 
 
 @torch_keywords("rand_like")

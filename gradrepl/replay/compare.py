@@ -59,8 +59,8 @@ def comparable_blocks(outputs: list[dict], compare_stderr: bool, sanitizers=()) 
         elif kind == "error":
             evalue = output.get("evalue", "")
             blocks.append(Block("error", f"{output.get('ename', '')}: {evalue}" if evalue else output.get("ename", "")))
-    return [Block(b.kind, normalise(b.text, sanitizers)) for b in blocks
-            if not (b.kind in ("stdout", "stderr") and not normalise(b.text, sanitizers))]
+    normalised = [Block(b.kind, normalise(b.text, sanitizers)) for b in blocks]
+    return [b for b in normalised if b.text or b.kind not in ("stdout", "stderr")]
 
 
 def render(blocks: list[Block]) -> str:

@@ -53,7 +53,9 @@ def can_isolate(options: Optional[ReplayOptions] = None) -> bool:
 # with bytecode cached and 25 ms without). torch.nn, torch.optim and torch.utils.data (real PyTorch
 # loads them with ``import torch`` anyway); printing and the display hook; autograd, first and
 # second derivatives with torch.autograd.grad, hooks; the C library's pow (found once per process);
-# a loss and an optimizer step; an error and its traceback. They change no process-wide setting:
+# a loss and an optimizer step; the backward steps of the ops most lessons record (linear's addmm
+# and t, cross_entropy's log_softmax and nll_loss, sum, mean, sub, exp, view: each made in 3-10 of
+# samples/' 26 children otherwise); an error and its traceback. They change no process-wide setting:
 # no random numbers (nothing that draws one, such as a layer's initialisation or a DataLoader's
 # iterator), no print options, grad mode as it was, and no warning (one shown here would count as
 # already shown in every notebook).
@@ -77,6 +79,10 @@ optimizer.step()
 optimizer.zero_grad()
 with torch.no_grad():
     w -= 0.1 * h.grad
+z = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], requires_grad=True)
+out = F.linear(z, torch.tensor([[1., 0., -1.], [0.5, 2., 1.]], requires_grad=True), torch.ones(2))
+loss = F.cross_entropy(out, torch.tensor([0, 1])) + (out.exp() - 1).mean() + out.view(-1).sum()
+loss.backward()
 print(y, x.grad, dy_dx, d2y_dx2, y.item(), f"{loss.item():.4f}", w, torch.zeros(3, dtype=torch.int64))
 y
 """,
@@ -91,6 +97,7 @@ def warm_up(options: ReplayOptions) -> None:
     """Import and warm what every child needs before forking, so each child gets it for free
     (once per engine and process: the pytest plugin replays notebooks one call at a time)."""
     from gradrepl.replay import compare, runner  # noqa: F401  (imported for the children)
+    from gradrepl.replay.markers import cell_markers
 
     if options.engine in _warmed:
         return
@@ -98,15 +105,34 @@ def warm_up(options: ReplayOptions) -> None:
     try:
         session = runner.new_session(options)
         session.preload()
-        for cell in _WARM_UP_CELLS:
-            session.run_cell(cell)
+        for index, source in enumerate(_WARM_UP_CELLS):
+            result = session.run_cell(source)
+            # judged and pickled as a child's cells are, against the outputs just produced:
+            # the comparison's first call compiles regex templates (re's cache is per process,
+            # ~3 ms in every child otherwise) and pickle looks up the report's classes
+            cell = {"cell_type": "code", "metadata": {}, "outputs": result.outputs, "source": source}
+            _dumps(runner.judge(index, cell, source, cell_markers(cell, source), result, options),
+                   protocol=pickle.HIGHEST_PROTOCOL)
         session.restore_torch_defaults()
+        _warm_tokenizer()
         if options.engine != "torch":
             from gradrepl.engine.warm import warm_up as make_lazy_parts
 
             make_lazy_parts()  # the random stream import leaves for first use: once, not per child
     except Exception:
         pass  # a notebook's `import torch` cell reports any problem in its own words
+
+
+def _warm_tokenizer() -> None:
+    """Compile the tokenizer's patterns (``tokenize`` compiles them at its first use in a process,
+    ~5 ms): a session tokenizes a cell that has a ``%``, ``!`` or ``?`` (magics) or a ``;`` (the
+    display hook), which most lessons have. The source has each kind of string that continues
+    past its line."""
+    from gradrepl.session import display, magics
+
+    source = "x = 1 % 2 != 3; s = 'a' \"b\" f'{x!r}' '\\\n' \"\\\n\" '\'\'c\nd\'\'\' \"\"\"e\nf\"\"\"  # ?\n"
+    magics.transform_escapes(source)
+    display.ends_with_semicolon(source)
 
 
 # --- the child ----------------------------------------------------------------------------------

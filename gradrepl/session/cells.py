@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import linecache
 import os
+import struct
 import tempfile
+from functools import lru_cache
 
 _HASH_SEED = 0xC70F6907  # ipykernel.compiler.get_tmp_hash_seed
+
+
+@lru_cache(maxsize=64)
+def _WORDS(count: int) -> struct.Struct:
+    return struct.Struct(f"<{count}I")
 
 
 def murmur2_x86(data: str, seed: int = _HASH_SEED) -> int:
@@ -23,8 +30,8 @@ def murmur2_x86(data: str, seed: int = _HASH_SEED) -> int:
     length = len(raw)
     h = seed ^ length
     rounded_end = length & 0xFFFFFFFC
-    for i in range(0, rounded_end, 4):
-        k = raw[i] | (raw[i + 1] << 8) | (raw[i + 2] << 16) | (raw[i + 3] << 24)
+    # the 4-byte blocks as little-endian words, read at once (not four byte reads and shifts each)
+    for k in _WORDS(length >> 2).unpack_from(raw):
         k = (k * m) & 0xFFFFFFFF
         k ^= k >> 24
         k = (k * m) & 0xFFFFFFFF

@@ -47,3 +47,34 @@ def test_box_muller_blocks_match_one_pass(monkeypatch, dtype, block):
     monkeypatch.setattr(engine_random, "BOX_MULLER_BLOCK", block)
     for a, b in zip(whole, draws()):
         assert a.tobytes() == b.tobytes()
+
+
+def _randperm_one_draw_at_a_time(n, gen):
+    """randperm as the engine drew it before: one numpy call per swap."""
+    perm = np.arange(n, dtype=np.int64)
+    for i in range(n - 1):
+        z = int(gen.random32(1)[0] % (n - i))
+        perm[i], perm[i + z] = perm[i + z], perm[i]
+    return perm
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 5, 64])
+def test_randperm_draws_in_chunks_as_one_at_a_time(monkeypatch, chunk):
+    """random._shuffled takes the swaps' draws CHUNK at a time (and swaps a list, or an array past
+    one chunk): the permutation and the stream after it are those of one draw per swap."""
+    if chunk is not None:
+        monkeypatch.setattr(engine_random, "CHUNK", chunk)
+    for seed, n in [(0, 0), (1, 1), (2, 2), (3, 3), (4, 7), (5, 64), (6, 65), (7, 120), (8, 1000)]:
+        ours, reference = engine_random.Generator(), engine_random.Generator()
+        ours.manual_seed(seed)
+        reference.manual_seed(seed)
+        got = engine_random._shuffled(n, ours)
+        want = _randperm_one_draw_at_a_time(n, reference)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (seed, n)
+        assert ours.random32(4).tolist() == reference.random32(4).tolist()  # the stream after it
+    torch.manual_seed(11)
+    perm = torch.randperm(120, dtype=torch.int32)
+    reference = engine_random.Generator()
+    reference.manual_seed(11)
+    assert perm.dtype == torch.int32
+    assert perm.numpy().tolist() == _randperm_one_draw_at_a_time(120, reference).tolist()

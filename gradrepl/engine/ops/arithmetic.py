@@ -33,9 +33,23 @@ def binary(name, grad_fn_name, forward, d_self, d_other, saves=None, fast=None,
                      fast_ints=fast_ints)
 
 
+def _is_bool(x) -> bool:
+    """``getattr(x, "dtype", None) == np.bool_ or isinstance(x, bool)``, with a numpy dtype's
+    kind read instead of comparing it to ``np.bool_`` (which converts np.bool_ to a dtype on
+    every call); tests/engine/test_bool_subtraction_check.py compares the two."""
+    dtype = getattr(x, "dtype", None)
+    if type(dtype) in _DTYPE_TYPES:
+        return dtype.kind == "b"
+    return dtype == np.bool_ or isinstance(x, bool)
+
+
+# the classes numpy's builtin dtypes are instances of (np.dtype's per-type subclasses)
+_DTYPE_TYPES = frozenset(type(np.dtype(code)) for code in "?bBhHiIlLqQefdgFDGO")
+
+
 def _check_bool_subtraction(a, b):
-    a_bool = getattr(a, "dtype", None) == np.bool_ or isinstance(a, bool)
-    b_bool = getattr(b, "dtype", None) == np.bool_ or isinstance(b, bool)
+    a_bool = _is_bool(a)
+    b_bool = _is_bool(b)
     if a_bool and b_bool:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "

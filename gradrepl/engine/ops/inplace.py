@@ -127,12 +127,22 @@ def _store(tensor: Tensor, memory, values) -> None:
         tensor._data = np.asarray(values).astype(target)[()]
 
 
+def _shape(x) -> tuple:
+    """``np.shape(x)``, read straight from an array or a numpy scalar (an op's usual result):
+    np.shape is a Python function that makes an array of a scalar first, ~1-2 us of a 0-d
+    update's ~10. tests/engine/test_inplace_shape.py compares the two."""
+    return x.shape if isinstance(x, _HAS_SHAPE) else np.shape(x)
+
+
+_HAS_SHAPE = (np.ndarray, np.generic)
+
+
 def apply_inplace(prim: Primitive, tensor: Tensor, others: tuple = (), params: tuple = ()) -> Tensor:
     """``tensor = prim(tensor, *others)`` done in place."""
     records = check_writable(tensor, others)
     arrays = [o._data if isinstance(o, Tensor) else o for o in others]
     result = prim.forward(tensor._data, *arrays, *params)
-    if np.shape(result) != np.shape(tensor._data):
+    if _shape(result) != _shape(tensor._data):
         raise RuntimeError(
             f"output with shape {list(np.shape(tensor._data))} doesn't match the broadcast shape "
             f"{list(np.shape(result))}")
