@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradrepl.torch as gtorch
-from gradrepl.engine.ops import summation, summation_flat, summation_plan
+from gradrepl.engine.ops import reductions, summation, summation_flat, summation_plan
 
 _SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45, 6e4]
 
@@ -74,6 +74,7 @@ def test_the_benchmarks_whole_sums_take_a_flat_plan_through_the_tensor_methods(m
     monkeypatch.setattr(summation_plan, "_plans", {})
     monkeypatch.setattr(summation_plan, "ready", {})
     monkeypatch.setattr(summation, "_ready", summation_plan.ready)
+    monkeypatch.setattr(reductions, "_NO_GRAPH", {})  # no plan an earlier test built
     monkeypatch.setattr(summation_plan, "COPY_ORDERS", ())  # only the flat candidates timed
     monkeypatch.setattr(summation_plan, "BLOCKED", False)
     monkeypatch.setattr(summation_plan, "CUTS", ())
