@@ -87,3 +87,16 @@ def test_the_benchmarks_whole_sums_take_a_flat_plan_through_the_tensor_methods(m
         assert x.mean().numpy().tobytes() == np.asarray(expected / np.float32(a.size)).tobytes()
     plan = summation_plan._plans[(a.shape, a.strides, (0, 1), False, a.dtype)]
     assert isinstance(plan, summation_flat.FlatPlan)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("n", [100, 1009, 10000, 32767])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_flat_plans_give_live_torchs_bits(n, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(n)
+    a = (rng.uniform(0.5, 1.5, n) * 10.0 ** rng.integers(-3, 3, n) * rng.choice([-1, 1], n)).astype(dtype)
+    expected = torch.from_numpy(a).sum().numpy().tobytes()
+    blocked = (False, True) if summation_flat._layout(n, a.dtype)[4] else (False,)
+    for plan in [summation_flat.FlatPlan(a, a.dtype, b, m) for b in blocked for m in (False, True)]:
+        assert np.asarray(plan.run(a)).tobytes() == expected, plan.spec

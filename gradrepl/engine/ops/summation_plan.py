@@ -501,6 +501,9 @@ def _view_at(buffer, row, down, regular, i, steps):
     if k == 1 or not 0 < across < d or (m > 1 and block <= 0):
         return i + 1, None
     item = buffer.itemsize
+    if m == 1:  # 2-d: numpy's reduce costs about a microsecond more on a 3-d view
+        return i + k, np.lib.stride_tricks.as_strided(buffer[row[i]:], (steps, k),
+                                                      (d * item, across * item))
     view = np.lib.stride_tricks.as_strided(buffer[row[i]:], (steps, m, k),
                                            (d * item, block * item, across * item))
     return i + m * k, view
