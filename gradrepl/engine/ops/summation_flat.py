@@ -6,16 +6,18 @@ for it; for ``x.sum()`` of a C- or F-contiguous tensor the tree is known in adva
 cascade, the leftover vectors added to the first, ((a0 + a1) + a2) + a3, then the scalar tail
 and the lanes in order, then 0), and a plan written for it takes fewer calls than a derived one:
 
-* the input is copied once into the plan's buffer (memory order, or "B": the cascade's
-  first-level blocks transposed, so that they are one view of few long inner loops);
-* the first-level block sums are one ``np.add.reduce`` (numpy adds down an outer axis row
-  after row, in order, while the lanes are the inner axis: summation._lanes_inside);
-* the second level's block sums, the first level's partial block and the cascade's remainder
-  rows are one more: each a block of ``step`` rows of one (step, blocks, lanes) view, the
-  shorter ones padded with rows of +0.0 that no call writes;
-* the three are added in order into the accumulators, which one gather and reduce adds with
-  the leftover vectors; the last reduce adds the scalar tail and the lanes, down a view whose
-  second column repeats the first (a lone column would be summed pairwise).
+* the input is copied once into the plan's buffer: in memory order, or ("B") with the
+  cascade's first-level blocks side by side and its remainder rows as one more block behind
+  rows of +0.0, so that every block's sum and the remainder's are one 2-d ``np.add.reduce``
+  of ``step`` inner loops (numpy adds down an outer axis row after row, in order, while the
+  lanes are the inner axis: summation._lanes_inside);
+* the second level's block sums, the first level's partial block and (unblocked) the
+  remainder are each one 2-d call, or one reduce of a (step, blocks, lanes) view of blocks
+  padded with rows of +0.0 that no call writes ("merged": a 3-d reduce costs about a
+  microsecond more than a 2-d one, so it pays only for three sums);
+* they are added in order into the accumulators, which one gather and reduce adds with the
+  leftover vectors, lane by lane; ``np.add.accumulate`` (sequential by definition) adds the
+  scalar tail and the lanes, which lie after the input's last elements in the buffer.
 
 ``x + 0.0`` is ``x`` for every x but -0.0, and an intermediate zero's sign only reaches a
 result that is itself zero, which torch's final ``+ 0`` makes +0.0 either way: the padding
@@ -50,8 +52,8 @@ def applies(a, dims, dtype) -> bool:
 
 
 def candidates(a, dtype):
-    """The flat plans for ``a``: its memory order copied as it is, and (with two or more
-    first-level blocks) with those blocks transposed."""
+    """The flat plans for ``a``: its memory order copied as it is, and (with a first-level
+    block) its blocks side by side; ``fastest`` times them with the derived plans."""
     blocked = (False, True) if _layout(a.size, dtype)[4] else (False,)
     return [FlatPlan(a, dtype, b, merged) for b in blocked for merged in MERGED]
 
