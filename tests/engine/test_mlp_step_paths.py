@@ -309,11 +309,12 @@ _RELU_VALUES = st.one_of(st.floats(width=32), st.sampled_from(
 
 @settings(max_examples=80, deadline=None)
 @given(st.sampled_from([np.float32, np.float64]), st.integers(1020, 1100), st.integers(0, 2**32 - 1),
-       st.lists(_RELU_VALUES, min_size=1, max_size=40), st.booleans())
-def test_relu_backward_bit_masks_match_where(dtype, size, seed, specials, relu_output):
+       st.lists(_RELU_VALUES, min_size=1, max_size=40), st.booleans(), st.booleans())
+def test_relu_backward_bit_masks_match_where(dtype, size, seed, specials, relu_output, expanded):
     """relu's backward by masking the gradient's bits (``backends._threshold_backward_bits``,
     from 1024 elements) against ``np.where``: the same bytes with nan, inf, signed zeros and
-    subnormals in either operand, on relu outputs (zeros and positives) and on any values."""
+    subnormals in either operand, on relu outputs (zeros and positives) and on any values; the
+    gradient contiguous or one value expanded (all-zero strides: a sum's gradient)."""
     from gradrepl.engine.ops import backends
 
     rng = np.random.default_rng(seed)
@@ -323,6 +324,8 @@ def test_relu_backward_bit_masks_match_where(dtype, size, seed, specials, relu_o
     out[-len(specials):] = specials
     if relu_output:
         out = np.maximum(out, dtype(0))
+    if expanded:
+        g = np.broadcast_to(g[0], g.shape)
     short = backends.arrays.threshold_backward(g, out)
     backends.SHORT_PATHS = False
     try:

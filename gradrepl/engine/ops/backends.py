@@ -192,7 +192,10 @@ class _Arrays:
     def threshold_backward(g, out):
         if (SHORT_PATHS and type(g) is np.ndarray and type(out) is np.ndarray
                 and g.dtype == out.dtype and g.shape == out.shape and g.size >= _MASK_MIN_SIZE
-                and g.dtype in _MASK_BITS and g.flags.c_contiguous and out.flags.c_contiguous):
+                and g.dtype in _MASK_BITS and out.flags.c_contiguous
+                and (g.flags.c_contiguous or not any(g.strides))):
+            # a gradient of all-zero strides is a sum's expanded one (W4's `.relu().sum()`):
+            # masked as it is, where np.where took 5.7x the time at 1024x1024
             return _threshold_backward_bits(g, out)
         return np.where(out <= 0, np.zeros((), dtype=np.result_type(g)), g)
 

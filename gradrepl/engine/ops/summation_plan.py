@@ -30,7 +30,7 @@ from time import process_time as _clock
 
 import numpy as np
 
-from gradrepl.engine.ops import summation
+from gradrepl.engine.ops import summation, summation_flat
 
 # Deriving a plan costs 3-4 us per input element (0.4 ms for 100, 25-40 ms for 10,000) and saves
 # 3-10 us per sum: a key is planned on its BUILD_ON_CALL + size * BUILD_CALLS_PER_ELEMENT'th
@@ -240,6 +240,7 @@ def _blocked(a, dims, dtype):
 COPY_ORDERS = ("C", "F")
 _TIMING_RUNS = 9
 BLOCKED = True  # copy order "B" for whole sums of C-contiguous arrays
+FLAT = True  # summation_flat's plans for whole sums of contiguous arrays
 SORT_LANES = True
 
 
@@ -262,7 +263,11 @@ def candidates(tree, a, dims):
         orders = orders + ("B",)
     # cut or not: cut, the big stages are views, but small sums get more stages (10x10's
     # sum(0): 3.5 -> 4.8 us), so the timing chooses that too
-    return [tree.plan(order, cut) for cut in CUTS for order in orders]
+    plans = [tree.plan(order, cut) for cut in CUTS for order in orders]
+    if FLAT and not tree.out_shape and summation_flat.applies(a, dims, tree.dtype):
+        # the whole sum of a contiguous run: the tree written out as fixed calls
+        plans += summation_flat.candidates(a, tree.dtype)
+    return plans
 
 
 def fastest_of(plans, a):
@@ -496,6 +501,9 @@ def _view_at(buffer, row, down, regular, i, steps):
     if k == 1 or not 0 < across < d or (m > 1 and block <= 0):
         return i + 1, None
     item = buffer.itemsize
+    if m == 1:  # 2-d: numpy's reduce costs about a microsecond more on a 3-d view
+        return i + k, np.lib.stride_tricks.as_strided(buffer[row[i]:], (steps, k),
+                                                      (d * item, across * item))
     view = np.lib.stride_tricks.as_strided(buffer[row[i]:], (steps, m, k),
                                            (d * item, block * item, across * item))
     return i + m * k, view
