@@ -483,7 +483,8 @@ def _compile_step(prim: Primitive):
     if reads_needs:
         lines.append("    needs = node._needs")
     # the gradients, then Node._release inlined (when the pass does not retain), then the
-    # edges: (next node, its gradient, the edge's position), what the walk iterates
+    # edges: (next node, its gradient, the edge's position), what the walk iterates (an edge
+    # to None left out where the step unpacks the edges: the walk would skip it)
     last = body[-1]
     assert last.startswith("    return ")
     grads = last[len('    return '):]
