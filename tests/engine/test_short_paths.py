@@ -894,7 +894,8 @@ def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     assert calls == [y.grad_fn, z.grad_fn] and x.grad.item() == 64.0
 
 
-# -- o-w1: mul's derivative inlined into the steps, the accumulator made without __init__
+# -- o-w1: mul's and pow's derivatives inlined into the steps, the accumulator made without
+# __init__
 
 _GRADS = st.one_of(
     st.builds(lambda v, t: t(v), st.floats(width=16), st.sampled_from([np.float32, np.float64,
@@ -935,6 +936,41 @@ def test_muls_inline_derivative_is_the_function(monkeypatch, grad, other, kept):
     assert np.asarray(inlined).dtype == np.asarray(expected).dtype
     assert np.asarray(inlined).tobytes() == np.asarray(expected).tobytes()
     assert "d_self(grad, other_c)" in arithmetic.MUL.step.source  # the call is still there
+
+
+@_FAST
+@given(grad=_GRADS, data=_GRADS, exponent=st.sampled_from([2, 2.0, 3, 0, 1, True, -1.5, 0.5, 4]),
+       short=st.booleans())
+def test_pows_inline_derivative_is_the_function(monkeypatch, grad, data, exponent, short):
+    """The steps compute ``x ** 2``'s gradient by ``_pow_scalar_grad.inline`` where they would
+    call it: the same value, bits, type and dtype, or error, for float16/32/64 numpy scalars and
+    arrays and exponents that are 2 and are not, with pow's short paths on or off."""
+    from gradrepl.engine.ops import arithmetic
+    from gradrepl.engine.ops.backends import arrays
+
+    function = arithmetic._pow_scalar_grad
+    source = function.inline.format(call="d_self(F, grad, self, exponent)", self="self",
+                                    exponent="exponent")
+    namespace = {"_ndarray": np.ndarray, "_INT_FLOAT": (int, float), "d_self": function,
+                 "F": arrays, **function.inline_names}
+    if not short:
+        monkeypatch.setattr(kernels, "SHORT_PATHS", False)
+    results = []
+    with np.errstate(all="ignore"):
+        for run in (lambda: function(arrays, grad, data, exponent),
+                    lambda: eval(source, namespace, {"grad": grad, "self": data,
+                                                     "exponent": exponent})):
+            try:
+                results.append(run())
+            except Exception as error:  # noqa: BLE001 - the error is what is compared
+                results.append(error)
+    expected, inlined = results
+    if isinstance(expected, Exception):
+        assert type(inlined) is type(expected) and str(inlined) == str(expected)
+        return
+    assert type(inlined) is type(expected)
+    assert np.asarray(inlined).dtype == np.asarray(expected).dtype
+    assert np.asarray(inlined).tobytes() == np.asarray(expected).tobytes()
 
 
 def test_a_leafs_accumulator_is_made_as_its_init_makes_it():

@@ -304,6 +304,14 @@ def _pow_scalar(a, exponent):
     return _pow(a, exponent)
 
 
+# the step's inline form (see _grad_times_other's): x ** 2's gradient of float32/float64 data
+# where the function would compute it so, the call otherwise
+_pow_scalar_grad.inline = (
+    "(grad * ({self} + {self}) if {exponent} == 2 and type({exponent}) in _INT_FLOAT "
+    "and _pow_kernels.SHORT_PATHS and (type({self}) in _POW_FLOAT_SCALARS or type({self}) "
+    "is _ndarray and {self}.dtype in _POW_FLOAT_PAIR) else {call})")
+_pow_scalar_grad.inline_names = {"_pow_kernels": kernels, "_POW_FLOAT_SCALARS": _FLOAT_SCALARS,
+                                 "_POW_FLOAT_PAIR": kernels.FLOAT_PAIR}
 POW_SCALAR = Primitive("pow", "PowBackward0", _pow_scalar, inputs=("self",), params=("exponent",),
                        derivatives={"self": _pow_scalar_grad})
 # `2 ** x`: torch's pow.Scalar, whose tensor argument is the exponent (saved with the result)

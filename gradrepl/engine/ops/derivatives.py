@@ -395,6 +395,7 @@ def _arrays_body(prim: Primitive) -> tuple:
             # the derivative's own inline form (arithmetic._grad_times_other): its common case
             # without the call, the call otherwise
             call = inline.format(call=call, **dict(zip(parameter_names(derivative), arguments)))
+            namespace.update(getattr(derivative, "inline_names", {}))
         body = casts + [f"g{i} = {call}"]
         if prim.broadcasts:
             # a numpy scalar (or a node's stand-in for one) has shape (): a gradient and an
