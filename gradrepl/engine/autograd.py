@@ -19,7 +19,7 @@ import numpy as np
 from gradrepl.engine import dtypes, grad_mode
 from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
-from gradrepl.engine.graph import AccumulateGrad, accumulator_for
+from gradrepl.engine.graph import AccumulateGrad, SeveralOutputs, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved, formula_inputs
 from gradrepl.engine.reachable import _discover, _reachable
@@ -100,15 +100,18 @@ def backward_root(root: Tensor) -> None:
     raises torch's errors; tests/engine/test_short_paths.py compares the two."""
     node = root.grad_fn
     data = root._data
-    if not SHORT_PATHS or node is None or node._multi or _anomaly["enabled"] or data.size != 1:
+    # the gradient 1 of a 0-d float root: one shared numpy scalar (immutable, as every 0-d
+    # gradient is: a .grad that receives it is never written through); a float scalar has
+    # one element, no need to read its size
+    one = _SCALAR_ONES.get(type(data))
+    # (type(...) is SeveralOutputs: Node._multi, without the property's call)
+    if not SHORT_PATHS or node is None or type(node._sequence_nr) is SeveralOutputs \
+            or _anomaly["enabled"] or one is None and data.size != 1:
         return backward((root,), (None,))
     # _Pass(False, False), its attributes written in __init__'s order (so the pass's dict
     # shares its class's keys), without the call
     state = _object_new(_Pass)
     state.create_graph = state.retain_graph = False
-    # the gradient 1 of a 0-d float root: one shared numpy scalar (immutable, as every 0-d
-    # gradient is: a .grad that receives it is never written through)
-    one = _SCALAR_ONES.get(type(data))
     if one is None:
         one = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
     state.buffers = {node: one}

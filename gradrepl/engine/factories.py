@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 
@@ -205,13 +206,14 @@ def _leaves(data):
 _INT64, _BOOL = dtypes.int64.numpy, dtypes.bool_.numpy
 _PYTHON_NUMBERS = frozenset((float, int, bool))
 _ROWS = frozenset((list, tuple))
+_chained = itertools.chain.from_iterable
 
 
 def _from_python_numbers(data):
     """Nested lists of plain Python numbers, the usual lesson input, without the general walk."""
     types = set(map(type, data))
     if types <= _ROWS and types:  # a matrix's rows: their items' types in one pass
-        types = {type(item) for row in data for item in row}
+        types = set(map(type, _chained(data)))  # (no comprehension's frame)
     if not types <= _PYTHON_NUMBERS:  # deeper, or numbers and rows mixed
         types = set()
         _leaf_types(data, types)

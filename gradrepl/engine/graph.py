@@ -204,11 +204,17 @@ def accumulator_for(leaf) -> AccumulateGrad:
             # a view made under no_grad of a tensor that requires grad: torch says it requires
             # grad and records the ops on it, but its gradient goes nowhere (a (None, 0) edge)
             return None
-        node = AccumulateGrad(leaf)
-        leaf._accumulator = weakref.ref(node)
+        # AccumulateGrad(leaf) without the call of its __init__ (the same writes, in its
+        # order): a lesson's fresh leaf makes one per forward
+        node = _new(AccumulateGrad)
+        node._sequence_nr = next(_sequence)
+        node.variable = leaf
+        leaf._accumulator = _weak(node)
     return node
 
 
+_new = object.__new__
+_weak = weakref.ref
 _classes: dict[str, type] = {}
 
 

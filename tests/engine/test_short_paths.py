@@ -803,6 +803,9 @@ _STEP_OPS = {
     "mean": lambda a, b: a.mean() * b, "unbind_second": lambda a, b: a.unbind(0)[1] * a,
     "clamp": lambda a, b: a.clamp(-0.5, 0.5) + b, "neg": lambda a, b: -a,
     "cat": lambda a, b: torch.cat([a, b])[:a.shape[0]] * 2,
+    # a number on either side: the step leaves out the edge to None (o-w1)
+    "mul_number": lambda a, b: a * 1.5, "number_mul": lambda a, b: 3 * a,
+    "add_number": lambda a, b: a + 2, "number_add_b": lambda a, b: 0.5 + b * a,
 }
 
 
@@ -843,7 +846,8 @@ def test_each_rows_walk_step_against_the_general_walk(monkeypatch, ops, dtype, b
 def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     """A plain node's backward runs in its row's step, generated with the row's facts: a row
     saving nothing reads no _versions, a row reading no output no _out; and the step hands the
-    walk one (node, gradient, position) edge per input."""
+    walk one (node, gradient, position) edge per input that has an edge (an input without
+    one, a number or a tensor wanting no gradient, is left out: the walk skips it anyway)."""
     x = torch.tensor(2.0, requires_grad=True)
     z = x * 3 + x
     add_step = z.grad_fn._primitive.step
@@ -853,6 +857,15 @@ def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     one = np.float32(1)
     edges = list(add_step(z.grad_fn, one, False))
     assert edges == [(z.grad_fn._next[0], one, 0), (z.grad_fn._next[1], one, 1)]
+    by_number = x * 3  # MulBackward0's edges: (accumulator, None)
+    assert by_number.grad_fn._next[1] is None
+    assert list(by_number.grad_fn._step(by_number.grad_fn, one, False)) == [
+        (by_number.grad_fn._next[0], np.float32(3), 0)]
+    c = torch.tensor(4.0)  # wants no gradient: an edge to None first
+    first_none = c * x
+    assert first_none.grad_fn._next[0] is None
+    assert list(first_none.grad_fn._step(first_none.grad_fn, one, False)) == [
+        (first_none.grad_fn._next[1], np.float32(4), 1)]
     w = x * x  # saves both inputs: a retaining pass keeps them, another releases them
     mul_step = w.grad_fn._primitive.step
     assert [g for _, g, _ in mul_step(w.grad_fn, one, False)] == [np.float32(2)] * 2
@@ -879,3 +892,100 @@ def test_the_walk_runs_a_plain_node_through_its_rows_step(monkeypatch):
     y = z ** 2
     y.backward()
     assert calls == [y.grad_fn, z.grad_fn] and x.grad.item() == 64.0
+
+
+# -- o-w1: mul's and pow's derivatives inlined into the steps, the accumulator made without
+# __init__
+
+_GRADS = st.one_of(
+    st.builds(lambda v, t: t(v), st.floats(width=16), st.sampled_from([np.float32, np.float64,
+                                                                          np.float16])),
+    st.builds(lambda v, t, n: np.full(n, v, t), st.floats(width=16),
+              st.sampled_from([np.float32, np.float64, np.float16]), st.integers(0, 3)))
+_OTHERS = st.one_of(st.integers(-2**60, 2**60), st.floats(), st.sampled_from([0, -0.0, 3, 1.5]),
+                    st.builds(np.float32, st.floats(width=32)), _GRADS)
+
+
+@_FAST
+@given(grad=_GRADS, other=_OTHERS, kept=st.booleans())
+def test_muls_inline_derivative_is_the_function(monkeypatch, grad, other, kept):
+    """The steps compute mul's derivative by ``_grad_times_other.inline`` where they would call
+    it: the same value, bits, type and dtype (and the same warnings' absence of errors) for numpy
+    scalars and arrays of every float dtype against ints, floats and arrays, with the number's
+    conversion kept or not."""
+    from gradrepl.engine.ops import arithmetic
+
+    function = arithmetic._grad_times_other
+    source = function.inline.format(call="d_self(grad, other)", other="other")
+    namespace = {"_ndarray": np.ndarray, "_INT_FLOAT": (int, float), "d_self": function}
+    if not kept:
+        monkeypatch.setattr(number_operands, "SHORT_PATHS", False)
+    with np.errstate(all="ignore"):
+        try:
+            expected = function(grad, other)
+        except Exception as error:  # noqa: BLE001 - the error is what is compared
+            expected = error
+        try:
+            inlined = eval(source, namespace, {"grad": grad, "other": other})
+        except Exception as error:  # noqa: BLE001
+            inlined = error
+    if isinstance(expected, Exception):
+        assert type(inlined) is type(expected) and str(inlined) == str(expected)
+        return
+    assert type(inlined) is type(expected)
+    assert np.asarray(inlined).dtype == np.asarray(expected).dtype
+    assert np.asarray(inlined).tobytes() == np.asarray(expected).tobytes()
+    assert "d_self(grad, other_c)" in arithmetic.MUL.step.source  # the call is still there
+
+
+@_FAST
+@given(grad=_GRADS, data=_GRADS, exponent=st.sampled_from([2, 2.0, 3, 0, 1, True, -1.5, 0.5, 4]),
+       short=st.booleans())
+def test_pows_inline_derivative_is_the_function(monkeypatch, grad, data, exponent, short):
+    """The steps compute ``x ** 2``'s gradient by ``_pow_scalar_grad.inline`` where they would
+    call it: the same value, bits, type and dtype, or error, for float16/32/64 numpy scalars and
+    arrays and exponents that are 2 and are not, with pow's short paths on or off."""
+    from gradrepl.engine.ops import arithmetic
+    from gradrepl.engine.ops.backends import arrays
+
+    function = arithmetic._pow_scalar_grad
+    source = function.inline.format(call="d_self(F, grad, self, exponent)", self="self",
+                                    exponent="exponent")
+    namespace = {"_ndarray": np.ndarray, "_INT_FLOAT": (int, float), "d_self": function,
+                 "F": arrays, **function.inline_names}
+    if not short:
+        monkeypatch.setattr(kernels, "SHORT_PATHS", False)
+    results = []
+    with np.errstate(all="ignore"):
+        for run in (lambda: function(arrays, grad, data, exponent),
+                    lambda: eval(source, namespace, {"grad": grad, "self": data,
+                                                     "exponent": exponent})):
+            try:
+                results.append(run())
+            except Exception as error:  # noqa: BLE001 - the error is what is compared
+                results.append(error)
+    expected, inlined = results
+    if isinstance(expected, Exception):
+        assert type(inlined) is type(expected) and str(inlined) == str(expected)
+        return
+    assert type(inlined) is type(expected)
+    assert np.asarray(inlined).dtype == np.asarray(expected).dtype
+    assert np.asarray(inlined).tobytes() == np.asarray(expected).tobytes()
+
+
+def test_a_leafs_accumulator_is_made_as_its_init_makes_it():
+    """accumulator_for makes an AccumulateGrad without calling __init__: the same type, the same
+    attributes in the same order (its dict keeps sharing the class's keys), a fresh creation
+    number, and the leaf's weak reference to it."""
+    from gradrepl.engine.graph import AccumulateGrad, accumulator_for
+
+    x = torch.tensor(2.0, requires_grad=True)
+    node = accumulator_for(x)
+    reference = AccumulateGrad(x)
+    assert type(node) is AccumulateGrad
+    assert list(vars(node)) == list(vars(reference))
+    assert node.variable is x and node._sequence_nr < reference._sequence_nr
+    assert type(node._sequence_nr) is int and node._step is None
+    assert accumulator_for(x) is node and x._accumulator() is node
+    y = x * 3
+    assert y.grad_fn.next_functions == ((node, 0), (None, 0))

@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from gradrepl.engine.float_math import kernels
+from gradrepl.engine.ops import number_operands
 from gradrepl.engine.ops.number_operands import operand
 from gradrepl.engine.ops.primitive import Primitive
 from gradrepl.engine.ops.promotion import (HALF_ROWS, elementwise, float_result,
@@ -158,9 +159,23 @@ SUB = binary("sub", "SubBackward0", _sub, lambda grad: grad, lambda grad: -grad,
 # the same
 _PYTHON_NUMBERS = (int, float)
 _ndarray = np.ndarray
-MUL = binary("mul", "MulBackward0", _mul,
-             lambda grad, other: grad * operand(other, grad.dtype) if type(grad) is _ndarray
-             and type(other) in _PYTHON_NUMBERS else grad * other,
+_OPERANDS = number_operands._TABLES  # dtype -> {number: its 0-d array}
+
+
+def _grad_times_other(grad, other):
+    if type(grad) is _ndarray and type(other) in _PYTHON_NUMBERS:
+        # operand(other, grad.dtype), its kept conversion looked up without its call
+        table = _OPERANDS.get(grad.dtype) if number_operands.SHORT_PATHS else None
+        kept = table.get(other) if table is not None else None
+        return grad * (operand(other, grad.dtype) if kept is None else kept)
+    return grad * other
+
+
+# the step's inline form of the call (derivatives._arrays_body): the same product where the
+# function would compute it, the call where it looks the number's conversion up
+_grad_times_other.inline = ("(grad * {other} if type(grad) is not _ndarray or type({other}) "
+                            "not in _INT_FLOAT else {call})")
+MUL = binary("mul", "MulBackward0", _mul, _grad_times_other,
              lambda grad, self: grad * self, fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,
              lambda grad, other: grad / operand(other, grad.dtype) if type(grad) is _ndarray
@@ -269,6 +284,7 @@ def _pow_scalar_grad(F, grad, self, exponent):
 
 
 _FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d tensor's data (tensor.py)
+_SPECIAL_EXPONENTS, _pow_of_one_value = kernels._SPECIAL_EXPONENTS, kernels._pow_of_one_value
 
 
 def _rpow_grad(F, grad, self, result, base):
@@ -292,12 +308,24 @@ def _pow_scalar(a, exponent):
             return a * a  # pow_float's first cases, without its call
         if exponent == 3:
             return a * a * a
+        if type(a) in _FLOAT_SCALARS and kernels.SHORT_PATHS \
+                and exponent not in _SPECIAL_EXPONENTS:
+            # one value (x ** 4 on a 0-d tensor): pow_float's own choice, without its call
+            return _pow_of_one_value(a, exponent)
         return kernels.pow_float(a, exponent)  # torch's special exponents, SLEEF and libm
     if a.dtype.char == "e" and type(exponent) is not bool:
         return a ** exponent  # a Python number keeps a float tensor's dtype (NEP 50)
     return _pow(a, exponent)
 
 
+# the step's inline form (see _grad_times_other's): x ** 2's gradient of float32/float64 data
+# where the function would compute it so, the call otherwise
+_pow_scalar_grad.inline = (
+    "(grad * ({self} + {self}) if {exponent} == 2 and type({exponent}) in _INT_FLOAT "
+    "and _pow_kernels.SHORT_PATHS and (type({self}) in _POW_FLOAT_SCALARS or type({self}) "
+    "is _ndarray and {self}.dtype in _POW_FLOAT_PAIR) else {call})")
+_pow_scalar_grad.inline_names = {"_pow_kernels": kernels, "_POW_FLOAT_SCALARS": _FLOAT_SCALARS,
+                                 "_POW_FLOAT_PAIR": kernels.FLOAT_PAIR}
 POW_SCALAR = Primitive("pow", "PowBackward0", _pow_scalar, inputs=("self",), params=("exponent",),
                        derivatives={"self": _pow_scalar_grad})
 # `2 ** x`: torch's pow.Scalar, whose tensor argument is the exponent (saved with the result)

@@ -363,7 +363,8 @@ def _arrays_body(prim: Primitive) -> tuple:
 
     names = prim.inputs
     namespace = {"sum_to": arrays.sum_to, "_shape": np.shape, "_strides": element_strides,
-                 "_NUMBERS": _NUMBERS, "_SCALARS": _scalar_types(), "_ndarray": np.ndarray}
+                 "_NUMBERS": _NUMBERS, "_SCALARS": _scalar_types(), "_ndarray": np.ndarray,
+                 "_INT_FLOAT": (int, float)}
     uses, branches = set(), []
     for i, name in enumerate(names):
         derivative = prim.derivatives.get(name)
@@ -389,6 +390,12 @@ def _arrays_body(prim: Primitive) -> tuple:
             else:
                 arguments.append(f"_{arg}" if arg in prim.params else arg)
         call = "grad" if _is_identity(derivative) else f"d_{name}({', '.join(arguments)})"
+        inline = getattr(derivative, "inline", None)
+        if inline is not None and call != "grad":
+            # the derivative's own inline form (arithmetic._grad_times_other): its common case
+            # without the call, the call otherwise
+            call = inline.format(call=call, **dict(zip(parameter_names(derivative), arguments)))
+            namespace.update(getattr(derivative, "inline_names", {}))
         body = casts + [f"g{i} = {call}"]
         if prim.broadcasts:
             # a numpy scalar (or a node's stand-in for one) has shape (): a gradient and an
@@ -477,10 +484,18 @@ def _compile_step(prim: Primitive):
     if reads_needs:
         lines.append("    needs = node._needs")
     # the gradients, then Node._release inlined (when the pass does not retain), then the
-    # edges: (next node, its gradient, the edge's position), what the walk iterates
+    # edges: (next node, its gradient, the edge's position), what the walk iterates (an edge
+    # to None left out where the step unpacks the edges: the walk would skip it)
     last = body[-1]
     assert last.startswith("    return ")
-    lines += body[:-1] + [f"    grads = {last[len('    return '):]}"]
+    grads = last[len('    return '):]
+    if prim.derivatives:
+        # (g0, g1, ): the gradients are locals by now; their tuple is built only where
+        # zip needs it
+        lines += body[:-1]
+    else:
+        lines += body[:-1] + [f"    grads = {grads}"]
+        grads = "grads"
     if prim.saves:
         test = "release and not node._saved_nothing" if prim.may_save_nothing else "release"
         lines += [f"    if {test}:",
@@ -498,11 +513,19 @@ def _compile_step(prim: Primitive):
         edges = "".join(f"(n{i}, g{i}, {i}), " for i in range(n))
         lines += ["    nexts = node._next",
                   f"    if len(nexts) == {n}:",
-                  f"        {nexts}= nexts",
-                  f"        return ({edges})",
-                  "    return zip(nexts, grads, _count())"]
+                  f"        {nexts}= nexts"]
+        if n == 2:
+            # an input without an edge (a Python number, a tensor that wants no gradient)
+            # is left out: the walk skips an edge to None anyway (one tuple and one turn of
+            # its loop fewer, for every `x * 3` and `y + 1`)
+            lines += ["        if n1 is None:",
+                      "            return ((n0, g0, 0), )",
+                      "        if n0 is None:",
+                      "            return ((n1, g1, 1), )"]
+        lines += [f"        return ({edges})",
+                  f"    return zip(nexts, {grads}, _count())"]
     else:
-        lines.append("    return zip(node._next, grads, _count())")
+        lines.append(f"    return zip(node._next, {grads}, _count())")
     source = "\n".join(lines)
     # in this package's directory, its source in linecache: the shell's tracebacks and
     # warn.warn_user count its frames as gradrepl's own (a second backward raises in it)

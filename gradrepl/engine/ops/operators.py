@@ -31,6 +31,7 @@ from gradrepl.engine import grad_mode
 from gradrepl.engine.errors import NotAnOperand  # noqa: F401
 from gradrepl.engine.ops import primitive as _primitive
 from gradrepl.engine.ops.layout import torch_layout  # noqa: F401
+from gradrepl.engine.ops import number_operands as _number_operands
 from gradrepl.engine.ops.number_operands import operand  # noqa: F401
 from gradrepl.engine.tensor import Tensor
 
@@ -46,6 +47,7 @@ _FLOAT_SCALARS = frozenset(d.type for d in FLOATS)
 # the ints a torch Scalar holds (primitive.raise_scalar_overflow refuses the rest)
 _INT_MIN, _INT_MAX = _primitive._SCALAR_INT_MIN, _primitive._SCALAR_INT_MAX
 _ndarray = np.ndarray
+_OPERANDS = _number_operands._TABLES  # dtype -> {number: its 0-d array}
 
 
 def binary(prim, general):
@@ -99,7 +101,14 @@ def binary(prim, general):
         "                bd = other",
         "                try:",
         # a number against an array: the 0-d array numpy would convert it to
-        "                    out = fast(ad, operand(bd, dtype) if data_type is _ndarray else bd)",
+        "                    if data_type is _ndarray:",
+        # number_operands.operand's kept conversion looked up here, without its call (it
+        # is called for a number not kept yet, or with its switch off)
+        "                        table = _OPERANDS.get(dtype) if _number_operands.SHORT_PATHS else None",
+        "                        kept = table.get(bd) if table is not None else None",
+        "                        out = fast(ad, operand(bd, dtype) if kept is None else kept)",
+        "                    else:",
+        "                        out = fast(ad, bd)",
         "                except (ValueError, TypeError, OverflowError):",
         "                    return general(self, other)  # it raises torch's error, or handles the case",
         # a view, perhaps expanded: torch's layout. Only an array can need one: with numpy

@@ -186,6 +186,9 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
         lines += ["if mixed:", "    node._mixed = node._special = True"]
     elif mixed:
         lines.append("node._mixed = node._special = True")
+    # need_a and need_b, whether each input wants a gradient, are the ints 1 and 0 (not True
+    # and False): they index the rows' tables (_NEEDS_TWO, binary_saved), and CPython 3.11
+    # specialises a tuple's subscript by an exact int only (a bool's is the generic one)
     # the edges (next_functions) as the nodes alone: an output number other than 0 (an output
     # of unbind, split ...) is rare and written only then
     # the leaf's live accumulator, read without a call (accumulator_for makes one if none)
@@ -195,13 +198,13 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
                    "    fn_a = accumulator_for({a})"]
     lines += ["fn_a = {a}.grad_fn", "if fn_a is not None:"]
     if a_requires:  # a requires grad (known where this runs): a gradient reaches it
-        need_a = "True"
+        need_a = "1"
         lines += ["    nr_a = {a}._output_nr", "else:"] + _indent(accumulator) + ["    nr_a = 0"]
     else:
         need_a = "need_a"
-        lines += ["    need_a = True", "    nr_a = {a}._output_nr", "elif {a}._requires_grad:"] \
-            + _indent(accumulator) + ["    need_a, nr_a = True, 0", "else:",
-                                      "    fn_a, need_a, nr_a = None, False, 0"]
+        lines += ["    need_a = 1", "    nr_a = {a}._output_nr", "elif {a}._requires_grad:"] \
+            + _indent(accumulator) + ["    need_a, nr_a = 1, 0", "else:",
+                                      "    fn_a, need_a, nr_a = None, 0, 0"]
     # torch saves only what the derivatives of the inputs that need a gradient read: x * w
     # with only x requiring grad keeps w, and x may then change in place
     keep = ["node._inputs = ({a}, {b})", "node._arrays = (ad, bd)"]
@@ -225,7 +228,7 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
     tensor = [
         "fn_b = {b}.grad_fn",
         "if fn_b is not None:",
-        "    need_b = True",
+        "    need_b = 1",
         "    if {b}._output_nr or nr_a:",
         "        node._output_nrs = (nr_a, {b}._output_nr)",
         "elif {b}._requires_grad:",
@@ -233,11 +236,11 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
         "    fn_b = ref() if ref is not None else None",
         "    if fn_b is None:",
         "        fn_b = accumulator_for({b})",
-        "    need_b = True",
+        "    need_b = 1",
         "    if nr_a:",
         "        node._output_nrs = (nr_a, 0)",
         "else:",
-        "    need_b = False",
+        "    need_b = 0",
         "    if nr_a:",
         "        node._output_nrs = (nr_a, 0)",
     ]
@@ -256,7 +259,7 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
         saving = "save_a or save_b"
     tensor += _branches([(saving, save), (keeping, keep), (None, stand_in_both)])
     # a Python number (x * 2): only a's version can matter
-    number = ["fn_b, need_b = None, False" if other_is_tensor is None else "fn_b = None",
+    number = ["fn_b, need_b = None, 0" if other_is_tensor is None else "fn_b = None",
               "if nr_a:", "    node._output_nrs = (nr_a, 0)"]
     save_first = [f"node._versions = ({version.format(x='{a}')[1:-1]}, None)",
                   "node._epoch = _writes[0]", "if _inference_made[0]:",
@@ -273,12 +276,12 @@ def binary_recording(row=None, *, a="a", b="b", other_is_tensor=None, a_requires
         lines += ["if isinstance({b}, Tensor):"] + _indent(tensor) + ["else:"] + _indent(number)
     else:
         lines += tensor if other_is_tensor else number
-    need_b = "False" if other_is_tensor is False else "need_b"
+    need_b = "0" if other_is_tensor is False else "need_b"
     if not known:
         lines += [f"if prim.may_save_nothing and not prim.saved((({need_a}, {need_b})))[2]:",
                   "    node._saved_nothing = True"]
     elif row.may_save_nothing:
-        if need_a == "True" and need_b == "False":
+        if need_a == "1" and need_b == "0":
             if not row.saved((True, False))[2]:
                 lines.append("node._saved_nothing = True")
         else:

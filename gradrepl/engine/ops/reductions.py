@@ -217,7 +217,10 @@ def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
 
 
 def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    dim, keepdim = dim_and_keepdim("mean", dim, keepdim, dtype)
+    if keepdim is NO_KEEPDIM:  # dim_and_keepdim's common call, without the call
+        dim, keepdim = (None if dim is NO_DIM else dim), False
+    else:
+        dim, keepdim = dim_and_keepdim("mean", dim, keepdim, dtype)
     if dtype is None and not keepdim and SHORT_PATHS and not (input._requires_grad and _grad_enabled[0]):
         a = input._data
         if dim is None or type(dim) is int:  # short path: the plan's sum, then one division
@@ -236,8 +239,9 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
                 return _wrapped(total / a.dtype.type(count))
     if dtype is not None:
         input = input.to(dtype)
-    # torch refuses integer input before it looks at dims
-    _mean_check(input._data, which="Input" if dtype is None else "Optional")
+    # torch refuses integer input before it looks at dims (the check called only to raise)
+    if input._data.dtype.kind != "f":
+        _mean_check(input._data, which="Input" if dtype is None else "Optional")
     if dim is None:
         if keepdim:
             dim = tuple(range(input.ndim))
