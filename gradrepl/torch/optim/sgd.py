@@ -66,6 +66,40 @@ def _few_lanes_update(param, p, grad, minus_lr) -> bool:
 
 
 _float_structs: dict = {}
+# the group path's own switch (False: every group without momentum through the loop, which the
+# tests compare)
+FEW_LANE_GROUPS = True
+_SAFE_LR = 3.0e38  # |lr| below this: its float32 is finite (numpy's cast does not warn)
+_ndarray = np.ndarray
+
+
+def _few_lanes_write(param, p, g, rate, n) -> bool:
+    """``_few_lanes_update``'s arithmetic and write for float32 arrays p and g of n <= FEW_LANES
+    elements (the caller checked their types, dtypes and shapes, and ``fused``'s switches), the
+    rate given as a Python float. False, having written nothing, where the loop must decide:
+    memory that is not C-contiguous (``unpack_from`` refuses it) or not writable
+    (``pack_into``), a sum that is not finite, at float32's overflow edge or may have rounded
+    twice."""
+    floats = _float_structs.get(n)
+    if floats is None:
+        floats = _float_structs[n] = struct.Struct(f"{n}f")
+    try:
+        values = floats.unpack_from(p)
+        products = [rate * x for x in floats.unpack_from(g)]
+    except ValueError:  # not C-contiguous
+        return False
+    sums = list(map(add, products, values))
+    if not (few_lanes.finite(sums) and -_EDGE < min(sums) and max(sums) < _EDGE
+            and few_lanes.rounded_once(sums, products, values)):
+        return False
+    try:
+        floats.pack_into(p, 0, *sums)  # each sum rounded to float32 (cannot overflow: checked)
+    except TypeError:  # read-only memory
+        return False
+    guard_saved_output(param)
+    param._bump_version()
+    views.regenerate(param)
+    return True
 
 
 def _check_non_negative(value, what: str) -> None:
@@ -135,8 +169,10 @@ class SGD(Optimizer):
         its memory (``base is None``) and no two are the same array. The loop keeps the rest:
         weight decay, dampening, Nesterov, maximize, a first step (no buffer yet), a missing
         gradient, other dtypes and shapes."""
+        if group["momentum"] == 0:
+            return FEW_LANE_GROUPS and self._few_lanes_group(group)
         if (not FUSED_GROUPS or not SHORT_PATH or fused.EXACT_EVERYWHERE
-                or group["momentum"] == 0 or group["dampening"] != 0
+                or group["dampening"] != 0
                 or group["weight_decay"] != 0 or group["nesterov"] or group.get("maximize")):
             return False
         params = group["params"]
@@ -186,6 +222,49 @@ class SGD(Optimizer):
             write(param, result[start:end].reshape(p.shape))
             start = end
         return True
+
+    def _few_lanes_group(self, group) -> bool:
+        """The loop's updates of a group without momentum (``param.add_(grad, alpha=-lr)``),
+        each parameter in turn, as ``Optimizer.step`` and ``_update`` make them, with what is
+        the same for every parameter decided once for the group: the group's options, the
+        float32 rate (kept while ``group["lr"]`` is the same object) and ``fused``'s switches.
+        A float32 parameter of a few elements with a float32 gradient of its shape
+        (a lesson's ``Linear(3, 1)``) takes ``_few_lanes_update``'s arithmetic, whose
+        contiguity and writability tests are here the ones struct makes (``unpack_from``
+        refuses memory that is not C-contiguous, ``pack_into`` memory that is not writable,
+        before touching it); any other parameter, and any the arithmetic cannot vouch for,
+        takes the loop's own body. False, having done nothing, when the group or the
+        optimizer is not the plain case (weight decay, maximize, a state entry, an lr that
+        is not a Python number well inside float32's range)."""
+        if (not SHORT_PATH or not FEW_LANES or fused.EXACT_EVERYWHERE or self.state
+                or group["weight_decay"] != 0 or group.get("maximize")
+                or getattr(fused._pending, "steps", None) is not None):
+            return False
+        lr = group["lr"]
+        kept = self.__dict__.get("_rate")  # (lr, its float32 negation as a Python float)
+        if kept is None or kept[0] is not lr:
+            if type(lr) is not float and type(lr) is not int or not -_SAFE_LR < lr < _SAFE_LR:
+                return False  # (a tensor, nan, or float32's overflow and its warning: the loop)
+            kept = self._rate = (lr, float(_F32.type(-lr)))
+        rate = kept[1]
+        for param in group["params"]:
+            grad = param._grad
+            if grad is None:
+                continue
+            p, g = param._data, grad._data
+            if (type(p) is not _ndarray or type(g) is not _ndarray or p.dtype is not _F32
+                    or g.dtype is not _F32 or (n := p.size) > FEW_LANES or g.shape != p.shape
+                    or not _few_lanes_write(param, p, g, rate, n)):
+                self._loop_update(group, param, np.asarray(g))
+        return True
+
+    def _loop_update(self, group, param, grad) -> None:
+        """``Optimizer.step``'s loop body for one parameter of a group without maximize whose
+        optimizer holds no state."""
+        state = {}
+        self._update(group, param, grad, state)
+        if state:
+            self.state[param] = state
 
     def _fused_update(self, group, params, datas, buffers, minus_lr) -> bool:
         """``_fused_group``'s ``param.add_(buf, alpha=-lr)`` over all of the group's parameters
