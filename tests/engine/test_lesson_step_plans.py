@@ -202,10 +202,16 @@ def test_sgd_few_lane_update_hands_back_what_it_cannot_vouch_for():
 
 
 # the layouts of a group's parameters: each param's memory (own, a contiguous slice sharing a
-# buffer with the next parameter, strided, read-only) and its gradient (own, float64, None,
+# buffer with the next parameter, strided, read-only, a detached view of the buffer, an
+# inference tensor) and its gradient (own, float64, None,
 # the memory of another parameter)
-_LAYOUTS = st.sampled_from(["own", "own", "shared", "strided", "read-only"])
+_LAYOUTS = st.sampled_from(["own", "own", "shared", "strided", "read-only", "detached view",
+                            "inference"])
 _GRADS = st.sampled_from(["own", "own", "own", "none", "float64", "other's memory"])
+
+
+def _version(tensor):
+    return tensor._write_count if tensor.is_inference() else tensor._version  # (torch refuses)
 
 
 def _sgd_group_steps(case):
@@ -224,11 +230,18 @@ def _sgd_group_steps(case):
         if layout == "read-only":
             memory = memory.copy()
             memory.flags.writeable = False
-        params.append(torch.from_numpy(memory).requires_grad_())
+        if layout == "detached view":  # a leaf whose version counter is its base's
+            params.append(torch.from_numpy(buffer)[start - size:start].detach().requires_grad_())
+        elif layout == "inference":  # torch's error after the write, outside the mode
+            with torch.inference_mode():
+                params.append(torch.from_numpy(memory).requires_grad_())
+        else:
+            params.append(torch.from_numpy(memory).requires_grad_())
     opt = torch.optim.SGD(params, lr=0.1, **(options if options != "state entry" else {}))
     if options == "state entry":
         opt.state[params[0]]  # an empty entry (defaultdict): the loop's first step drops it
     opt.param_groups[0]["lr"] = lr  # any value, as a user or a scheduler may set it
+    held = [p[:1] for p in params]  # live views: a write gives them a new history
     out = []
     for step_grads in grads:
         for i, (param, kind) in enumerate(zip(params, grad_kinds)):
@@ -251,8 +264,8 @@ def _sgd_group_steps(case):
             except Exception as e:  # noqa: BLE001 (the same error either way)
                 error = f"{type(e).__name__}: {e}"
         out.append((_bits(buffer), [_bits(p.detach().numpy()) for p in params],
-                    [p._version for p in params], sorted(str(w.message) for w in caught),
-                    error, len(opt.state)))
+                    [_version(p) for p in params], torch.from_numpy(buffer)._version, sorted(str(w.message) for w in caught),
+                    error, len(opt.state), [type(v.grad_fn).__name__ for v in held]))
     return out
 
 
@@ -268,6 +281,9 @@ def _sgd_group_steps(case):
 # a float64 sum on a float32 midpoint that rounded twice (the screening must hand it back)
 @example(([1, 2], ["own", "own"], ["own", "own"], [1 + 2.0**-23] * 40,
           [[2.0**-24 * (1 - 2.0**-18)] * 6], -(1 + 2.0**-18), {}))
+# sums past float32's range (numpy's overflow warning), a nan
+@example(([3, 1], ["own", "own"], ["own", "own"], [3.4e38] * 39 + [float("nan")],
+          [[-3.4e38] * 6], 1, {}))
 def test_sgd_group_path_gives_the_loops_bits_warnings_versions_and_state(monkeypatch, case):
     """``SGD._few_lanes_group`` (a group without momentum, decided once per group) against
     the loop of ``Optimizer.step`` (``FEW_LANE_GROUPS`` off): groups of 1 to 3 parameters of

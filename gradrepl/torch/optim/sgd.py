@@ -8,6 +8,7 @@ from operator import add
 import numpy as np
 
 from gradrepl.engine import views
+from gradrepl.engine.tensor import _writes
 from gradrepl.engine.float_math import few_lanes, fused
 from gradrepl.engine.float_math.fused import fma32
 from gradrepl.engine.vector_math import _fma_exact
@@ -76,30 +77,72 @@ _ndarray = np.ndarray
 def _few_lanes_write(param, p, g, rate, n) -> bool:
     """``_few_lanes_update``'s arithmetic and write for float32 arrays p and g of n <= FEW_LANES
     elements (the caller checked their types, dtypes and shapes, and ``fused``'s switches), the
-    rate given as a Python float. False, having written nothing, where the loop must decide:
-    memory that is not C-contiguous (``unpack_from`` refuses it) or not writable
-    (``pack_into``), a sum that is not finite, at float32's overflow edge or may have rounded
-    twice."""
-    floats = _float_structs.get(n)
-    if floats is None:
-        floats = _float_structs[n] = struct.Struct(f"{n}f")
+    rate given as a Python float, in one call of a kernel written out for n lanes
+    (``_update_kernel``). False, having written nothing, where the loop must decide: memory
+    that is not C-contiguous (``unpack_from`` refuses it) or not writable (``pack_into``), a
+    sum that is not finite, at float32's overflow edge or may have rounded twice."""
+    kernel = _update_kernels.get(n) or _update_kernel(n)
     try:
-        values = floats.unpack_from(p)
-        products = [rate * x for x in floats.unpack_from(g)]
+        if not kernel(p, g, rate):
+            return False
     except ValueError:  # not C-contiguous
         return False
-    sums = list(map(add, products, values))
-    if not (few_lanes.finite(sums) and -_EDGE < min(sums) and max(sums) < _EDGE
-            and few_lanes.rounded_once(sums, products, values)):
-        return False
-    try:
-        floats.pack_into(p, 0, *sums)  # each sum rounded to float32 (cannot overflow: checked)
     except TypeError:  # read-only memory
         return False
+    if param._base is None and param.grad_fn is None and param._view_kind is None \
+            and not param._inference:
+        # a plain leaf (a layer's parameter): guard_saved_output has no node to guard, the
+        # version is its own, and views.regenerate has work only for a live view
+        param._write_count += 1
+        _writes[0] += 1
+        if param._views:
+            views.regenerate(param)
+        return True
     guard_saved_output(param)
     param._bump_version()
     views.regenerate(param)
     return True
+
+
+_update_kernels: dict = {}
+_EDGE_BITS = struct.unpack("<Q", struct.pack("<d", _EDGE))[0]
+
+
+def _update_kernel(n: int):
+    """``p += rate * g`` on n float32 lanes as ``_few_lanes_update`` makes it, written out for
+    n: the parameter and gradient read by ``unpack_from``, each float64 product (exact) and
+    sum, the sums' bits read once (``struct``'s ``d`` and ``Q`` formats) and screened as
+    ``few_lanes.finite``, the overflow edge test and ``few_lanes.rounded_once`` screen them
+    (a magnitude's bits below the edge's: finite and inside float32's range; a float32
+    midpoint or a nonzero value below float32's normal range: exact in float64, or the loop
+    decides), then the sums rounded into p by ``pack_into``. True when written."""
+    lanes = range(n)
+    v = ", ".join(f"v{i}" for i in lanes)
+    x = ", ".join(f"x{i}" for i in lanes)
+    sums = ", ".join(f"s{i}" for i in lanes)
+    lines = ["def update(p, g, rate):",
+             f"    {v}, = unpack_from(p)",
+             f"    {x}, = unpack_from(g)"]
+    lines += [f"    q{i} = rate * x{i}" for i in lanes]
+    lines += [f"    s{i} = q{i} + v{i}" for i in lanes]
+    lines.append(f"    {', '.join(f'b{i}' for i in lanes)}, = to_bits(from_floats({sums}))")
+    lines.append("    if " + " or ".join(f"b{i} & ABS >= EDGE" for i in lanes) + ":")
+    lines.append("        return False")
+    for i in lanes:
+        lines += [f"    if (b{i} & BELOW == HALFWAY or 0 < b{i} & ABS < TINY) "
+                  f"and not exact(s{i}, q{i}, v{i}):",
+                  "        return False"]
+    lines += [f"    pack_into(p, 0, {sums})", "    return True"]
+    floats = struct.Struct(f"{n}f")
+    namespace = {"unpack_from": floats.unpack_from, "pack_into": floats.pack_into,
+                 "to_bits": struct.Struct(f"{n}Q").unpack,
+                 "from_floats": struct.Struct(f"{n}d").pack, "ABS": few_lanes._ABS,
+                 "EDGE": _EDGE_BITS, "BELOW": few_lanes._BELOW_F32,
+                 "HALFWAY": few_lanes._HALFWAY, "TINY": few_lanes._TINY_BITS,
+                 "exact": few_lanes._exact_sum}
+    exec("\n".join(lines), namespace)
+    kernel = _update_kernels[n] = namespace["update"]
+    return kernel
 
 
 def _check_non_negative(value, what: str) -> None:
