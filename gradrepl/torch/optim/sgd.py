@@ -278,8 +278,9 @@ class SGD(Optimizer):
         before touching it); any other parameter, and any the arithmetic cannot vouch for,
         takes the loop's own body. False, having done nothing, when the group or the
         optimizer is not the plain case (weight decay, maximize, a state entry, an lr that
-        is not a Python number well inside float32's range)."""
+        is not a Python number well inside float32's range, a subclass's own ``_update``)."""
         if (not SHORT_PATH or not FEW_LANES or fused.EXACT_EVERYWHERE or self.state
+                or type(self)._update is not SGD._update  # (a subclass's own update: the loop)
                 or group["weight_decay"] != 0 or group.get("maximize")
                 or getattr(fused._pending, "steps", None) is not None):
             return False
