@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -201,13 +201,130 @@ def test_sgd_few_lane_update_hands_back_what_it_cannot_vouch_for():
     assert param.detach().numpy().tolist() == [0.5, 1.5, 2.5]
 
 
+# the layouts of a group's parameters: each param's memory (own, a contiguous slice sharing a
+# buffer with the next parameter, strided, read-only, a detached view of the buffer, an
+# inference tensor) and its gradient (own, float64, None,
+# the memory of another parameter)
+_LAYOUTS = st.sampled_from(["own", "own", "shared", "strided", "read-only", "detached view",
+                            "inference"])
+_GRADS = st.sampled_from(["own", "own", "own", "none", "float64", "other's memory"])
+
+
+def _version(tensor):
+    return tensor._write_count if tensor.is_inference() else tensor._version  # (torch refuses)
+
+
+def _sgd_group_steps(case):
+    import gradrepl.torch as torch
+
+    sizes, layouts, grad_kinds, values, grads, lr, options = case
+    buffer = np.array(values, F32)  # every parameter's memory, one after another
+    params, start = [], 0
+    for size, layout in zip(sizes, layouts):
+        if layout == "strided":
+            memory = buffer[start:start + 2 * size:2]
+            start += 2 * size
+        else:
+            memory = buffer[start:start + size]
+            start += size - (layout == "shared" and size > 1)  # overlaps the next one
+        if layout == "read-only":
+            memory = memory.copy()
+            memory.flags.writeable = False
+        if layout == "detached view":  # a leaf whose version counter is its base's
+            params.append(torch.from_numpy(buffer)[start - size:start].detach().requires_grad_())
+        elif layout == "inference":  # torch's error after the write, outside the mode
+            with torch.inference_mode():
+                params.append(torch.from_numpy(memory).requires_grad_())
+        else:
+            params.append(torch.from_numpy(memory).requires_grad_())
+    opt = torch.optim.SGD(params, lr=0.1, **(options if options != "state entry" else {}))
+    if options == "state entry":
+        opt.state[params[0]]  # an empty entry (defaultdict): the loop's first step drops it
+    opt.param_groups[0]["lr"] = lr  # any value, as a user or a scheduler may set it
+    held = [p[:1] for p in params]  # live views: a write gives them a new history
+    out = []
+    for step_grads in grads:
+        for i, (param, kind) in enumerate(zip(params, grad_kinds)):
+            g = np.array(step_grads[:param.numel()], F32)
+            if kind == "none":
+                param.grad = None
+            elif kind == "float64":
+                param._grad = torch.from_numpy(g.astype(np.float64))  # (as a hook might leave it)
+            elif kind == "other's memory":
+                other = params[(i + 1) % len(params)]
+                param._grad = other.detach() if other.numel() == param.numel() else \
+                    torch.from_numpy(g)
+            else:
+                param.grad = torch.from_numpy(g)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                opt.step()
+                error = None
+            except Exception as e:  # noqa: BLE001 (the same error either way)
+                error = f"{type(e).__name__}: {e}"
+        out.append((_bits(buffer), [_bits(p.detach().numpy()) for p in params],
+                    [_version(p) for p in params], torch.from_numpy(buffer)._version, sorted(str(w.message) for w in caught),
+                    error, len(opt.state), [type(v.grad_fn).__name__ for v in held]))
+    return out
+
+
+@settings(PATCHED, max_examples=60)
+@given(st.integers(1, 3).flatmap(lambda count: st.tuples(
+    st.lists(st.integers(1, 6), min_size=count, max_size=count),
+    st.lists(_LAYOUTS, min_size=count, max_size=count),
+    st.lists(_GRADS, min_size=count, max_size=count),
+    st.lists(_ANY32, min_size=40, max_size=40),
+    st.lists(st.lists(_ANY32, min_size=6, max_size=6), min_size=1, max_size=3),
+    st.sampled_from([0.1, 0.01, 1, 0, 2.5, 1e-3, 0.0, 3e38, 3.5e38, 1e39, 1e-45, float("nan")]),
+    st.sampled_from([{}, {}, {}, {"weight_decay": 0.1}, {"maximize": True}, "state entry"]))))
+# a float64 sum on a float32 midpoint that rounded twice (the screening must hand it back)
+@example(([1, 2], ["own", "own"], ["own", "own"], [1 + 2.0**-23] * 40,
+          [[2.0**-24 * (1 - 2.0**-18)] * 6], -(1 + 2.0**-18), {}))
+# sums past float32's range (numpy's overflow warning), a nan
+@example(([3, 1], ["own", "own"], ["own", "own"], [3.4e38] * 39 + [float("nan")],
+          [[-3.4e38] * 6], 1, {}))
+def test_sgd_group_path_gives_the_loops_bits_warnings_versions_and_state(monkeypatch, case):
+    """``SGD._few_lanes_group`` (a group without momentum, decided once per group) against
+    the loop of ``Optimizer.step`` (``FEW_LANE_GROUPS`` off): groups of 1 to 3 parameters of
+    1 to 6 elements (past ``FEW_LANES`` too), of every float32 kind, with parameters sharing
+    one buffer (an update must see the one before it), strided and read-only ones, gradients
+    missing, float64 or another parameter's memory, lr of any size (nan, past float32's
+    range), weight decay and maximize (the loop's), several steps with the rate kept."""
+    from gradrepl.torch.optim import sgd
+
+    short = _sgd_group_steps(case)
+    with monkeypatch.context() as patch:  # (undone after each example)
+        patch.setattr(sgd, "FEW_LANE_GROUPS", False)
+        general = _sgd_group_steps(case)
+    assert short == general
+
+
+def test_sgd_group_path_keeps_the_rate_only_for_the_same_lr(monkeypatch):
+    """The kept rate is the float32 of the lr object it was made from: a new lr (a scheduler's,
+    ``-0.0`` after ``0.0``) makes it again, so the bits are those of the new value."""
+    import gradrepl.torch as torch
+
+    param = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=0.0)
+    for lr, want in [(0.0, [0.0, -0.0]), (-0.0, [0.0, 0.0]), (1, [-1.0, -2.0])]:
+        with torch.no_grad():
+            param.zero_()
+            param[1] = -0.0
+        param.grad = torch.tensor([1.0, 2.0])
+        opt.param_groups[0]["lr"] = lr
+        opt.step()
+        assert _bits(param.detach().numpy()) == _bits(np.array(want, F32))
+
+
 def test_the_lesson_step_takes_the_few_lane_update(monkeypatch):
     import gradrepl.torch as torch
     from gradrepl.torch.optim import sgd
 
     taken = []
-    original = sgd._few_lanes_update
-    monkeypatch.setattr(sgd, "_few_lanes_update", lambda *a: taken.append(original(*a)) or taken[-1])
+    original = sgd._few_lanes_write  # (the group path's: the loop's _few_lanes_update is not met)
+    monkeypatch.setattr(sgd, "_few_lanes_write", lambda *a: taken.append(original(*a)) or taken[-1])
+    monkeypatch.setattr(sgd, "_few_lanes_update", None)
     model = torch.nn.Linear(3, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     ((model(torch.ones(10, 3)) - torch.ones(10, 1)) ** 2).mean().backward()

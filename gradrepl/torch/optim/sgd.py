@@ -8,6 +8,7 @@ from operator import add
 import numpy as np
 
 from gradrepl.engine import views
+from gradrepl.engine.tensor import _writes
 from gradrepl.engine.float_math import few_lanes, fused
 from gradrepl.engine.float_math.fused import fma32
 from gradrepl.engine.vector_math import _fma_exact
@@ -66,6 +67,82 @@ def _few_lanes_update(param, p, grad, minus_lr) -> bool:
 
 
 _float_structs: dict = {}
+# the group path's own switch (False: every group without momentum through the loop, which the
+# tests compare)
+FEW_LANE_GROUPS = True
+_SAFE_LR = 3.0e38  # |lr| below this: its float32 is finite (numpy's cast does not warn)
+_ndarray = np.ndarray
+
+
+def _few_lanes_write(param, p, g, rate, n) -> bool:
+    """``_few_lanes_update``'s arithmetic and write for float32 arrays p and g of n <= FEW_LANES
+    elements (the caller checked their types, dtypes and shapes, and ``fused``'s switches), the
+    rate given as a Python float, in one call of a kernel written out for n lanes
+    (``_update_kernel``). False, having written nothing, where the loop must decide: memory
+    that is not C-contiguous (``unpack_from`` refuses it) or not writable (``pack_into``), a
+    sum that is not finite, at float32's overflow edge or may have rounded twice."""
+    kernel = _update_kernels.get(n) or _update_kernel(n)
+    try:
+        if not kernel(p, g, rate):
+            return False
+    except ValueError:  # not C-contiguous
+        return False
+    except TypeError:  # read-only memory
+        return False
+    if param._base is None and param.grad_fn is None and param._view_kind is None \
+            and not param._inference:
+        # a plain leaf (a layer's parameter): guard_saved_output has no node to guard, the
+        # version is its own, and views.regenerate has work only for a live view
+        param._write_count += 1
+        _writes[0] += 1
+        if param._views:
+            views.regenerate(param)
+        return True
+    guard_saved_output(param)
+    param._bump_version()
+    views.regenerate(param)
+    return True
+
+
+_update_kernels: dict = {}
+_EDGE_BITS = struct.unpack("<Q", struct.pack("<d", _EDGE))[0]
+
+
+def _update_kernel(n: int):
+    """``p += rate * g`` on n float32 lanes as ``_few_lanes_update`` makes it, written out for
+    n: the parameter and gradient read by ``unpack_from``, each float64 product (exact) and
+    sum, the sums' bits read once (``struct``'s ``d`` and ``Q`` formats) and screened as
+    ``few_lanes.finite``, the overflow edge test and ``few_lanes.rounded_once`` screen them
+    (a magnitude's bits below the edge's: finite and inside float32's range; a float32
+    midpoint or a nonzero value below float32's normal range: exact in float64, or the loop
+    decides), then the sums rounded into p by ``pack_into``. True when written."""
+    lanes = range(n)
+    v = ", ".join(f"v{i}" for i in lanes)
+    x = ", ".join(f"x{i}" for i in lanes)
+    sums = ", ".join(f"s{i}" for i in lanes)
+    lines = ["def update(p, g, rate):",
+             f"    {v}, = unpack_from(p)",
+             f"    {x}, = unpack_from(g)"]
+    lines += [f"    q{i} = rate * x{i}" for i in lanes]
+    lines += [f"    s{i} = q{i} + v{i}" for i in lanes]
+    lines.append(f"    {', '.join(f'b{i}' for i in lanes)}, = to_bits(from_floats({sums}))")
+    lines.append("    if " + " or ".join(f"b{i} & ABS >= EDGE" for i in lanes) + ":")
+    lines.append("        return False")
+    for i in lanes:
+        lines += [f"    if (b{i} & BELOW == HALFWAY or 0 < b{i} & ABS < TINY) "
+                  f"and not exact(s{i}, q{i}, v{i}):",
+                  "        return False"]
+    lines += [f"    pack_into(p, 0, {sums})", "    return True"]
+    floats = struct.Struct(f"{n}f")
+    namespace = {"unpack_from": floats.unpack_from, "pack_into": floats.pack_into,
+                 "to_bits": struct.Struct(f"{n}Q").unpack,
+                 "from_floats": struct.Struct(f"{n}d").pack, "ABS": few_lanes._ABS,
+                 "EDGE": _EDGE_BITS, "BELOW": few_lanes._BELOW_F32,
+                 "HALFWAY": few_lanes._HALFWAY, "TINY": few_lanes._TINY_BITS,
+                 "exact": few_lanes._exact_sum}
+    exec("\n".join(lines), namespace)
+    kernel = _update_kernels[n] = namespace["update"]
+    return kernel
 
 
 def _check_non_negative(value, what: str) -> None:
@@ -135,8 +212,10 @@ class SGD(Optimizer):
         its memory (``base is None``) and no two are the same array. The loop keeps the rest:
         weight decay, dampening, Nesterov, maximize, a first step (no buffer yet), a missing
         gradient, other dtypes and shapes."""
+        if group["momentum"] == 0:
+            return FEW_LANE_GROUPS and self._few_lanes_group(group)
         if (not FUSED_GROUPS or not SHORT_PATH or fused.EXACT_EVERYWHERE
-                or group["momentum"] == 0 or group["dampening"] != 0
+                or group["dampening"] != 0
                 or group["weight_decay"] != 0 or group["nesterov"] or group.get("maximize")):
             return False
         params = group["params"]
@@ -186,6 +265,50 @@ class SGD(Optimizer):
             write(param, result[start:end].reshape(p.shape))
             start = end
         return True
+
+    def _few_lanes_group(self, group) -> bool:
+        """The loop's updates of a group without momentum (``param.add_(grad, alpha=-lr)``),
+        each parameter in turn, as ``Optimizer.step`` and ``_update`` make them, with what is
+        the same for every parameter decided once for the group: the group's options, the
+        float32 rate (kept while ``group["lr"]`` is the same object) and ``fused``'s switches.
+        A float32 parameter of a few elements with a float32 gradient of its shape
+        (a lesson's ``Linear(3, 1)``) takes ``_few_lanes_update``'s arithmetic, whose
+        contiguity and writability tests are here the ones struct makes (``unpack_from``
+        refuses memory that is not C-contiguous, ``pack_into`` memory that is not writable,
+        before touching it); any other parameter, and any the arithmetic cannot vouch for,
+        takes the loop's own body. False, having done nothing, when the group or the
+        optimizer is not the plain case (weight decay, maximize, a state entry, an lr that
+        is not a Python number well inside float32's range, a subclass's own ``_update``)."""
+        if (not SHORT_PATH or not FEW_LANES or fused.EXACT_EVERYWHERE or self.state
+                or type(self)._update is not SGD._update  # (a subclass's own update: the loop)
+                or group["weight_decay"] != 0 or group.get("maximize")
+                or getattr(fused._pending, "steps", None) is not None):
+            return False
+        lr = group["lr"]
+        kept = self.__dict__.get("_rate")  # (lr, its float32 negation as a Python float)
+        if kept is None or kept[0] is not lr:
+            if type(lr) is not float and type(lr) is not int or not -_SAFE_LR < lr < _SAFE_LR:
+                return False  # (a tensor, nan, or float32's overflow and its warning: the loop)
+            kept = self._rate = (lr, float(_F32.type(-lr)))
+        rate = kept[1]
+        for param in group["params"]:
+            grad = param._grad
+            if grad is None:
+                continue
+            p, g = param._data, grad._data
+            if (type(p) is not _ndarray or type(g) is not _ndarray or p.dtype is not _F32
+                    or g.dtype is not _F32 or (n := p.size) > FEW_LANES or g.shape != p.shape
+                    or not _few_lanes_write(param, p, g, rate, n)):
+                self._loop_update(group, param, np.asarray(g))
+        return True
+
+    def _loop_update(self, group, param, grad) -> None:
+        """``Optimizer.step``'s loop body for one parameter of a group without maximize whose
+        optimizer holds no state."""
+        state = {}
+        self._update(group, param, grad, state)
+        if state:
+            self.state[param] = state
 
     def _fused_update(self, group, params, datas, buffers, minus_lr) -> bool:
         """``_fused_group``'s ``param.add_(buf, alpha=-lr)`` over all of the group's parameters
