@@ -12,8 +12,6 @@ callgrind dump per case after the start-up's.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
 SHAPES = [((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)),
@@ -21,17 +19,10 @@ SHAPES = [((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)),
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--gradrepl-path", default=None)
-    parser.add_argument("--calls", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--markers", action="store_true")
-    args = parser.parse_args(argv)
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, args.gradrepl_path or os.path.dirname(here))
-    sys.path.insert(0, here)
+    from marked_cases import arguments, run_cases
+
+    args = arguments(__doc__, argv, calls=100)
     import gradrepl.torch as torch
-    from marked_cases import run_cases
 
     torch.manual_seed(0)
     cases = []
@@ -42,11 +33,8 @@ def main(argv=None) -> int:
         cases += [(f"{name} no grad", lambda a=a, b=b: a @ b),
                   (f"{name} grad fwd", lambda a=ga, b=gb: a @ b),
                   (f"{name} fwd+bwd", lambda a=ga, b=gb: (a @ b).sum().backward())]
-    for _, run in cases:
-        for _ in range(30):
-            run()
     return run_cases(cases, calls=args.calls, rounds=args.rounds, markers=args.markers,
-                     label="cases", width=30)
+                     label="cases", width=30, warmup=30)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 
-def _outcomes(torch):
+def _recorder():
+    """(outcomes, tr): tr(f) appends f()'s repr, or its exception's type and words."""
     out = []
 
     def tr(f):
@@ -23,6 +24,12 @@ def _outcomes(torch):
             out.append(repr(f()))
         except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
             out.append(f"{type(e).__name__}: {e}")
+
+    return out, tr
+
+
+def _outcomes(torch):
+    out, tr = _recorder()
 
     w = torch.ones(2, requires_grad=True)
     n = torch.ones(3)
@@ -158,13 +165,7 @@ def _gradients_inside(torch):
     """Gradients computed in inference mode: inference tensors, except where torch's gradient is
     the caller's normal gradient (autograd.grad hands it back) or a view of it that a backward
     made (AccumulateGrad keeps it); what the caller still holds, AccumulateGrad copies."""
-    out = []
-
-    def tr(f):
-        try:
-            out.append(repr(f()))
-        except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
-            out.append(f"{type(e).__name__}: {e}")
+    out, tr = _recorder()
 
     given = torch.ones(2)
     graphs = {"sum": lambda x: (x.sum(), None), "view": lambda x: (x.view(2), given),
