@@ -17,9 +17,10 @@ is made of the ops it runs, and so is gradrepl's:
 
 The steps are written once (``_matmul``) over two sets of operations: the recorded tensor ops
 when an operand requires grad, and plain array operations otherwise (nothing is recorded then,
-and the tensors in between would cost six op calls); both make the same decisions and call the
-same forwards, which tests/torch_api/test_matmul_graph_torch.py checks against each other and
-against torch.
+and the tensors in between would cost up to eight op calls). Without grad, the bmm branch's
+value is also taken without its expanded copies (``_broadcast_product``: the small-matrix loop
+sums each matrix alone). tests/torch_api/test_matmul_graph_torch.py checks the two against
+each other (``SHORT_PATH``) and both against torch.
 """
 
 from __future__ import annotations
