@@ -258,8 +258,9 @@ def batched_matmul(a, b):
 
 def _broadcast_product(a, b):
     """The bmm branch's value without its expanded copies: torch's small-matrix loop runs on
-    each matrix alone, so on the broadcast operands it sums as on the folded ones (larger
-    matrices are numpy's matmul either way). None where the steps raise an error."""
+    each matrix alone, so on the broadcast operands it sums as on the folded ones. None for
+    larger matrices (numpy's matmul, whose kernel can depend on the operands' layout: the steps
+    run it on the folded copies) and where the steps raise an error."""
     if a.dtype != b.dtype:
         return None
     left = a[None, :] if a.ndim == 1 else a  # a vector is one row, or one column on the right
@@ -268,10 +269,11 @@ def _broadcast_product(a, b):
         return None
     try:
         out = small_batched_product(left, right)
-        out = _positive_zeros(np.matmul(left, right)) if out is None else \
-            np.ascontiguousarray(out.astype(a.dtype, copy=False))
     except ValueError:  # batches that do not broadcast
         return None
+    if out is None:  # numpy's matmul, on the operands as the steps lay them out
+        return None
+    out = np.ascontiguousarray(out.astype(a.dtype, copy=False))
     if a.ndim == 1 or b.ndim == 1:
         out = out.reshape(out.shape[:-2] + out.shape[-2 + (a.ndim == 1):out.ndim - (b.ndim == 1)])
     return out
