@@ -13,35 +13,24 @@ processes split the work.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
+from float32_sweep import signed_range, sweep
 from gradrepl.engine.float_math import sleef
 
-F32 = np.float32
+
+def _compare(d):
+    short = sleef._expf_ordinary_in_float64(d)
+    if short is None:
+        return 0, 1  # handed back
+    general = sleef._expf_fused_steps(d)
+    return int((short.view(np.uint32) != general.view(np.uint32)).sum()), 0
 
 
 def main(stride: int = 1, offset: int = 0) -> int:
-    start_time = time.process_time()
-    low, high = (int(v) for v in np.array([-86.0, 88.0], F32).view(np.uint32))
-    ranges = ((0, high + 1), (0x80000000, low + 1))  # +0 up to 88, -0 up to -86
-    block = sleef._LEAN_SIZE
-    checked = mismatches = handed_back = 0
-    with np.errstate(all="ignore"):
-        for begin, end in ranges:
-            for first in range(begin + offset * block, end, block * stride):
-                d = np.arange(first, min(first + block, end), dtype=np.uint32).view(F32)
-                short = sleef._expf_ordinary_in_float64(d)
-                if short is None:
-                    handed_back += 1
-                else:
-                    general = sleef._expf_fused_steps(d)
-                    mismatches += int((short.view(np.uint32) != general.view(np.uint32)).sum())
-                checked += d.size
-    print(f"{checked} values, {mismatches} mismatches, {handed_back} blocks handed back, "
-          f"{time.process_time() - start_time:.0f} s of CPU")
-    return 1 if mismatches else 0
+    return sweep(signed_range(-86.0, 88.0), sleef._LEAN_SIZE, _compare, stride=stride,
+                 offset=offset, whole_blocks=True, also="blocks handed back")
 
 
 if __name__ == "__main__":

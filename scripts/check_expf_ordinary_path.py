@@ -12,33 +12,24 @@ value (2,237,399,040): no mismatch; the zeros are in tests/engine/test_float_mat
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
+from float32_sweep import signed_range, sweep
 from gradrepl.engine.float_math import sleef
 
 F32 = np.float32
 BLOCK = 1 << 20
 
 
+def _compare(d) -> int:
+    short = sleef.expf(d)
+    general = sleef.expf(np.append(d, F32(-200)))[:-1]
+    return int((short.view(np.uint32) != general.view(np.uint32)).sum())
+
+
 def main(stride: int = 1) -> int:
-    start_time = time.process_time()
-    low, high = (int(v) for v in np.array([-86.0, 88.0], F32).view(np.uint32))
-    # bit patterns: +0 up to 88, and -0 (0x80000000) up to -86
-    ranges = ((0, high + 1), (0x80000000, low + 1))
-    checked = mismatches = 0
-    for begin, end in ranges:
-        for first in range(begin, end, BLOCK * stride):
-            last = min(first + BLOCK * stride, end)
-            d = np.arange(first, last, stride, dtype=np.uint32).view(F32)
-            short = sleef.expf(d)
-            general = sleef.expf(np.append(d, F32(-200)))[:-1]
-            mismatches += int((short.view(np.uint32) != general.view(np.uint32)).sum())
-            checked += d.size
-    print(f"{checked} values, {mismatches} mismatches, "
-          f"{time.process_time() - start_time:.0f} s of CPU")
-    return 1 if mismatches else 0
+    return sweep(signed_range(-86.0, 88.0), BLOCK, _compare, stride=stride)
 
 
 if __name__ == "__main__":

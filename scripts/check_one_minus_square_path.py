@@ -14,10 +14,10 @@ checks all 2,181,038,082 values (about a minute of CPU). Run on 2026-12-02: no m
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
+from float32_sweep import signed_range, sweep
 from gradrepl.engine.float_math import kernels
 from gradrepl.engine.float_math.blocks import rounded_through_float64
 
@@ -25,24 +25,16 @@ F32, F64 = np.float32, np.float64
 BLOCK = 1 << 22
 
 
+def _compare(y) -> int:
+    blocked = rounded_through_float64(y, kernels._one_minus_square_in_place)
+    whole = np.subtract(1.0, np.multiply(y, y, dtype=F64)).astype(F32)
+    bits = kernels._one_minus_square32_screened(y).view(np.uint32)
+    return (int(np.count_nonzero(blocked.view(np.uint32) != bits))
+            + int(np.count_nonzero(whole.view(np.uint32) != bits)))
+
+
 def main(stride: int = 1) -> int:
-    start_time = time.process_time()
-    high = int(np.array(8.0, F32).view(np.uint32))
-    ranges = ((0, high + 1), (0x80000000, 0x80000000 + high + 1))  # +0 up to 8, -0 down to -8
-    checked = mismatches = 0
-    for begin, end in ranges:
-        for first in range(begin, end, BLOCK * stride):
-            y = np.arange(first, min(first + BLOCK * stride, end), stride, dtype=np.uint32).view(F32)
-            blocked = rounded_through_float64(y, kernels._one_minus_square_in_place)
-            whole = np.subtract(1.0, np.multiply(y, y, dtype=F64)).astype(F32)
-            screened = kernels._one_minus_square32_screened(y)
-            bits = screened.view(np.uint32)
-            mismatches += int(np.count_nonzero(blocked.view(np.uint32) != bits))
-            mismatches += int(np.count_nonzero(whole.view(np.uint32) != bits))
-            checked += y.size
-    print(f"{checked} values, {mismatches} mismatches, "
-          f"{time.process_time() - start_time:.0f} s of CPU")
-    return 1 if mismatches else 0
+    return sweep(signed_range(-8.0, 8.0), BLOCK, _compare, stride=stride)  # +0 up to 8, -0 to -8
 
 
 if __name__ == "__main__":

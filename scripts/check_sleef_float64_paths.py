@@ -16,10 +16,10 @@ mismatch, none handed back.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
+from float32_sweep import signed_range, sweep
 from gradrepl.engine.float_math import sleef, sleef_single
 
 F32 = np.float32
@@ -45,28 +45,19 @@ def _compare(lean, values, general) -> tuple[int, int]:
 
 
 def check(lean, fused, ranges, stride: int) -> int:
-    start = time.process_time()
-    checked = mismatches = declined = 0
-    for begin, end in ranges:
-        for first in range(begin, end, BLOCK * 64 * stride):
-            d = np.arange(first, min(first + BLOCK * 64 * stride, end), stride,
-                          dtype=np.uint32).view(F32)
-            general = fused(d)
-            for k in range(0, d.size, BLOCK):
-                m, n = _compare(lean, d[k:k + BLOCK], general[k:k + BLOCK])
-                mismatches, declined = mismatches + m, declined + n
-            checked += d.size
-    print(f"{checked} values, {mismatches} mismatches, {declined} lanes handed back, "
-          f"{time.process_time() - start:.0f} s of CPU")
-    return 1 if mismatches else 0
+    def compare(d):
+        general = fused(d)
+        found = [_compare(lean, d[k:k + BLOCK], general[k:k + BLOCK])
+                 for k in range(0, d.size, BLOCK)]
+        return sum(m for m, _ in found), sum(n for _, n in found)
+
+    return sweep(ranges, BLOCK * 64, compare, stride=stride, also="lanes handed back")
 
 
 def main(argv) -> int:
     if argv[0] == "expf":
-        low, high = (int(v) for v in np.array([-86.0, 88.0], F32).view(np.uint32))
-        # bit patterns: +0 up to 88, and -0 (0x80000000) up to -86
-        ranges = ((0, high + 1), (0x80000000, low + 1))
-        return check(sleef._expf_ordinary_in_float64, sleef._expf_fused_steps, ranges,
+        return check(sleef._expf_ordinary_in_float64, sleef._expf_fused_steps,
+                     signed_range(-86.0, 88.0),
                      int(argv[1]) if len(argv) > 1 else 1)
     low, high = (int(v) for v in np.array([float(argv[1]), float(argv[2])], F32).view(np.uint32))
     return check(sleef_single._logf_ordinary_in_float64, sleef_single._logf_fused_steps,

@@ -16,7 +16,7 @@ from itertools import count
 
 import numpy as np
 
-from gradrepl.engine import dtypes, grad_mode
+from gradrepl.engine import dtypes, grad_mode, inference
 from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
 from gradrepl.engine.graph import AccumulateGrad, SeveralOutputs, accumulator_for
@@ -42,6 +42,9 @@ class _Pass:
     results = None
     reachable = None  # every node the pass can reach from its roots, once something asks
     roots = ()  # the root nodes, from which will_execute finds the reachable ones
+    # in inference mode: the arrays of the normal (not inference) gradients the caller gave,
+    # whose views stay normal tensors (inference.views_of_normal)
+    normal_grads = ()
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
@@ -89,7 +92,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         _set_targets(state, inputs, capture=False)
     roots = _roots(tensors, grads, state)
+    if grad_mode._inference[0]:
+        state.normal_grads = _normal_grads(grads)
     _run(state, roots)
+
+
+def _normal_grads(grads) -> tuple:
+    return tuple(g._data for g in grads if isinstance(g, Tensor) and not g.is_inference())
 
 
 def backward_root(root: Tensor) -> None:
@@ -172,6 +181,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     state.accumulate = False
     _set_targets(state, inputs_tuple, capture=True)
     roots = _roots(outputs, grads, state)
+    if grad_mode._inference[0]:
+        state.normal_grads = _normal_grads(grads)
     _run(state, roots)
     results = []
     for i, (t, g) in enumerate(zip(inputs_tuple, state.results or ())):
@@ -189,6 +200,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             results.append(None)
         else:
             results.append(g if isinstance(g, Tensor) else new_tensor(cast_like(g, t)))
+            if state.normal_grads:
+                # torch hands back the caller's gradient itself (or a view of it): normal
+                inference.keep_normal(results[-1], results[-1]._data, state.normal_grads)
     return tuple(results)
 
 
@@ -308,8 +322,9 @@ def will_execute(state: _Pass, node) -> bool:
 
 
 def _run(state: _Pass, roots: list) -> None:
+    # (normal_grads: the plain walk's inlined first .grad does not look at them)
     general = state.create_graph or state.needed is not None or state.captures \
-        or _anomaly["enabled"] or not SHORT_PATHS
+        or _anomaly["enabled"] or not SHORT_PATHS or state.normal_grads
     root_nodes = [node for node, _, _ in roots]
     if general:
         order = _discover(state, root_nodes)

@@ -141,6 +141,13 @@ def _add_into_grad(state: _Pass, variable: Tensor, g) -> None:
     existing = variable._grad
     if existing is None:
         variable._grad = new_tensor(_owned(g, variable, state))
+        if state.normal_grads and not any(g is given for given in state.normal_grads):
+            # torch's AccumulateGrad keeps a view of the caller's gradient made by the backward
+            # (it is used nowhere else) as it is, and that is a normal tensor; the gradient
+            # itself, which the caller still holds, it copies (an inference tensor)
+            from gradrepl.engine import inference
+
+            inference.keep_normal(variable._grad, g, state.normal_grads)
         return
     memory = existing._data
     if type(memory) is np.ndarray and memory.flags.writeable:

@@ -350,15 +350,12 @@ MATMUL = {
     "2d_4d": [(2, 3), (2, 2, 3, 1)],
 }
 for name, shapes in MATMUL.items():
-    # batched products are one node in gradrepl (torch: bmm/mm plus views beneath the name)
     batched = len(shapes[0]) > 2 or len(shapes[1]) > 2
-    case(f"matmul_{name}", lambda a, b: a @ b, shapes, structure=not batched)
-    case(f"torch_matmul_{name}", lambda a, b: T.matmul(a, b), shapes, structure=not batched)
+    case(f"matmul_{name}", lambda a, b: a @ b, shapes)
+    case(f"torch_matmul_{name}", lambda a, b: T.matmul(a, b), shapes)
     if batched:
-        case(f"matmul_{name}_left_grad", lambda a, b: a @ b, [shapes[0], A(shapes[1], grad=False)],
-             structure=False)
-        case(f"matmul_{name}_right_grad", lambda a, b: a @ b, [A(shapes[0], grad=False), shapes[1]],
-             structure=False)
+        case(f"matmul_{name}_left_grad", lambda a, b: a @ b, [shapes[0], A(shapes[1], grad=False)])
+        case(f"matmul_{name}_right_grad", lambda a, b: a @ b, [A(shapes[0], grad=False), shapes[1]])
 case("matmul_f64", lambda a, b: a @ b, [A((2, 3), F64), A((3, 2), F64)])
 case("matmul_int", lambda a, b: a @ b, [ints((2, 3)), ints((3, 2))])
 case("matmul_mismatch", lambda a, b: a @ b, [(2, 3), (4, 2)])
@@ -378,8 +375,8 @@ case("dot", lambda a, b: a.dot(b), [(4,), (4,)])
 case("torch_dot", lambda a, b: T.dot(a, b), [(4,), (4,)])
 case("dot_mismatch", lambda a, b: T.dot(a, b), [(4,), (3,)])
 case("dot_2d_error", lambda a, b: T.dot(a, b), [(2, 2), (2, 2)])
-case("matmul_2d_3d_row", lambda a, b: a @ b, [(1, 3), (5, 3, 4)], structure=False)
-case("matmul_2d_3d_col", lambda a, b: a @ b, [(2, 3), (5, 3, 1)], structure=False)
+case("matmul_2d_3d_row", lambda a, b: a @ b, [(1, 3), (5, 3, 4)])
+case("matmul_2d_3d_col", lambda a, b: a @ b, [(2, 3), (5, 3, 1)])
 case("matmul_chain", lambda a, b, c: (a @ b).relu() @ c, [(3, 4), (4, 5), (5,)])
 case("rmatmul_numpy_free", lambda a, b: b.__rmatmul__(a), [(2, 3), (3, 2)])
 
@@ -626,7 +623,7 @@ case("index_second_list_out_of_range", lambda a: a[[0], [9]], [(2, 3, 4)])
 case("index_slice_then_list_out_of_range", lambda a: a[:, :, [7]], [(2, 3, 4)])
 case("sum_repeated_dims_order", lambda a: a.sum((3, 0, -4, -1)), [(1, 1, 3, 3)])
 case("matmul_zero_sum_is_positive_zero", lambda a, b: a @ b, [A(values=[[0.0, 0.0, 0.0]]), A(values=[[-1.0], [-1.0], [-1.0]])])
-case("matmul_batched_zero_sum", lambda a, b: a @ b, [A(values=[[[-0.0, 0.0]]]), A(values=[[1.0], [2.0]])], structure=False)
+case("matmul_batched_zero_sum", lambda a, b: a @ b, [A(values=[[[-0.0, 0.0]]]), A(values=[[1.0], [2.0]])])
 case("dot_zero_sum", lambda a, b: a.dot(b), [A(values=[-0.0]), A(values=[1.0])])
 case("index_int_slice_list", lambda a: a[0, :, [0, 2]], [(2, 3, 5)])
 case("index_int_list", lambda a: a[1, [0, 2]], [(2, 3, 5)])

@@ -86,7 +86,7 @@ VIEWS = {"movedim", "swapaxes", "swapdims", "unflatten", "broadcast_to", "broadc
          "select", "ravel", "unfold"}
 # composites (outer, inner, kron, tensordot, einsum) save views of their inputs; after an in-place
 # change torch regenerates those views' grad_fn (AsStridedBackward0) and words its error so: issue
-# 8's views work, like matmul_batched's case in test_saved_tensors.py
+# 8's views work (batched matmul, made of the same views, is checked in test_saved_tensors.py)
 VIEWS |= {"outer", "inner", "kron", "tensordot", "einsum"}
 NOT_DIFFERENTIABLE = {"broadcast_shapes", "nonzero", "argwhere", "signbit"}
 # session 10 (l-more): views (reshape, unsqueeze, tensor_split's slices) and index factories

@@ -188,10 +188,7 @@ def _params():
                 marks = []
                 if (case_id, change) in _KEPT_OUTPUTS:
                     marks = [pytest.mark.xfail(strict=True, reason="outputs kept as copies")]
-                if (case_id, change) in _SAVED_VIEWS or (
-                        case_id == "matmul_batched" and change != "output"):
-                    # torch saves expanded views of batched inputs; after a change to the input
-                    # their grad_fn is regenerated (AsStridedBackward0), issue 8's views work
+                if (case_id, change) in _SAVED_VIEWS:
                     marks = [pytest.mark.xfail(strict=True, reason="error names AsStrided")]
                 yield pytest.param(call, shapes, change, id=f"{case_id}-change_{change}",
                                    marks=marks)

@@ -15,7 +15,8 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 
-def _outcomes(torch):
+def _recorder():
+    """(outcomes, tr): tr(f) appends f()'s repr, or its exception's type and words."""
     out = []
 
     def tr(f):
@@ -23,6 +24,12 @@ def _outcomes(torch):
             out.append(repr(f()))
         except Exception as e:  # noqa: BLE001 (compared with torch's, whatever it is)
             out.append(f"{type(e).__name__}: {e}")
+
+    return out, tr
+
+
+def _outcomes(torch):
+    out, tr = _recorder()
 
     w = torch.ones(2, requires_grad=True)
     n = torch.ones(3)
@@ -131,6 +138,7 @@ EXPRESSIONS = [
     "torch.tensor(3.)", "torch.from_numpy(np.ones(2))", "x.new_zeros(2)", "x.clone()",
     "x.detach()", "lin(x)", "x.norm()", "x.cumsum(0)", "x.masked_fill(x > 0, 0.)",
     "torch.einsum('ij,jk->ik', x, x)", "x.addmm(x, x)", "x.half()", "x.sum()",
+    "x.expand(3, 2, 2) @ x", "x @ x.expand(3, 2, 2)", "x[None] @ x[0]", "x[0] @ x.expand(3, 2, 2)",
 ]
 
 
@@ -151,3 +159,78 @@ def _made_inside(torch):
 
 def test_what_inference_mode_makes_matches_torch():
     assert _made_inside(gtorch) == _made_inside(torch)
+
+
+def _gradients_inside(torch):
+    """Gradients computed in inference mode: inference tensors, except where torch's gradient is
+    the caller's normal gradient (autograd.grad hands it back) or a view of it that a backward
+    made (AccumulateGrad keeps it); what the caller still holds, AccumulateGrad copies."""
+    out, tr = _recorder()
+
+    given = torch.ones(2)
+    graphs = {"sum": lambda x: (x.sum(), None), "view": lambda x: (x.view(2), given),
+              "add": lambda x: (x + 1, given), "mul": lambda x: (x * 3, given),
+              "batched": lambda x: ((x.view(1, 1, 2) @ torch.ones(2, 3)).sum(), None)}
+    for make in graphs.values():
+        for how in ("backward", "grad", "own_gradient"):
+            x = torch.tensor([1., 2.], requires_grad=True)
+            y, g = make(x)
+            with torch.inference_mode():
+                if how == "grad":
+                    result = torch.autograd.grad(y, x, g)[0]
+                else:
+                    y.backward(torch.ones(y.shape) if how == "own_gradient" and g is not None
+                               else g)
+                    result = x.grad
+            tr(lambda: (result, result.is_inference(), result.requires_grad))
+    x = torch.tensor([1., 2.], requires_grad=True)
+    loss = (x * x).sum()
+    with torch.inference_mode():
+        loss.backward(retain_graph=True)
+    tr(lambda: loss.backward(retain_graph=True))  # onto an inference .grad: changed, then refused
+    tr(lambda: (x.grad, x.grad.is_inference()))
+    x.grad = None
+    loss.backward(retain_graph=True)
+    with torch.inference_mode():
+        loss.backward(retain_graph=True)  # onto a normal .grad, in place
+        tr(lambda: (x.grad, x.grad.is_inference()))
+        created = torch.autograd.grad(loss, x, create_graph=True)[0]
+    tr(lambda: (created, created.requires_grad, created.grad_fn, created.is_inference()))
+    seen = []
+    h = torch.tensor([1., 2.], requires_grad=True)
+    m = h * 2
+    m.retain_grad()
+    m.register_hook(lambda g: seen.append(g.is_inference()))
+    total = (m * m).sum()
+    with torch.inference_mode():
+        total.backward()
+    tr(lambda: (seen, m.grad.is_inference(), h.grad.is_inference()))
+    return out
+
+
+def test_gradients_made_in_inference_mode_match_torch():
+    assert _gradients_inside(gtorch) == _gradients_inside(torch)
+
+
+def test_every_constructor_alias_marks_inference_tensors():
+    """A module of the engine with its own alias of object.__new__ (the engine's constructors)
+    has it swapped in inference mode without being listed anywhere."""
+    import sys
+    import types
+
+    from gradrepl.engine import inference
+    from gradrepl.engine.tensor import Tensor
+
+    module = types.ModuleType("gradrepl.engine._constructor_probe")
+    module._new = object.__new__
+    sys.modules[module.__name__] = module
+    try:
+        with gtorch.inference_mode():
+            made = module._new(Tensor)
+            made._data = np.ones(2, np.float32)
+            assert made.is_inference()
+        assert module._new is object.__new__
+        assert "_new" in inference.constructors()[module.__name__]
+    finally:
+        del sys.modules[module.__name__]
+        inference._CONSTRUCTORS.pop(module.__name__, None)

@@ -48,6 +48,7 @@ class Backend(Protocol):
         """expand(g, shape) / count, torch's mean_backward: a new, contiguous gradient"""
     def reshape(self, g, shape): """g with shape"""
     def transpose(self, g, dim0, dim1): """g with two dims swapped"""
+    def t(self, g): """g.t() of a matrix (recorded as TBackward0 on tensors)"""
     def permute(self, g, dims): """g with its dims reordered"""
     def unsqueeze(self, g, dim): """g with a size-1 dim inserted"""
     def zeros(self, shape, like): """zeros of shape in like's dtype"""
@@ -284,6 +285,10 @@ class _Arrays:
     def transpose(g, dim0, dim1):
         # the method skips np.swapaxes' dispatch (two per linear layer's backward)
         return g.swapaxes(dim0, dim1) if type(g) is np.ndarray else np.swapaxes(g, dim0, dim1)
+
+    @staticmethod
+    def t(g):
+        return g.T
 
     @staticmethod
     def permute(g, dims):

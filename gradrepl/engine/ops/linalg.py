@@ -1,13 +1,10 @@
 """Matrix products: mm, mv, dot, and matmul (``@``), which picks one of them by the shapes.
 
-torch's matmul is a composite: for batched shapes it folds to mm/bmm and views the result back,
-so the grad_fn users see is UnsafeViewBackward0 (or CloneBackward0 for matrix @ batch); here a
-batched product is one row carrying that name.
+torch's matmul is a composite: for batched shapes it folds to mm/mv or broadcasts to bmm and
+views the result back, recorded here op for op as torch records it (batched_matmul.py).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -15,11 +12,12 @@ from gradrepl.engine.errors import python_type_name
 from gradrepl.engine import dtypes
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops.blas_order import (
-    column_times_row, keeps_product_sign, matrix_product, small_batched_product,
+    column_times_row, keeps_product_sign, matrix_product,
 )
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
-from gradrepl.engine.ops.shape import SQUEEZE_DIMS, unsqueeze, view_op
+from gradrepl.engine.ops.shape import SQUEEZE_DIMS, TRANSPOSE, UNSAFE_VIEW, unsqueeze, view_op
+from gradrepl.engine.ops.conversion import CONTIGUOUS
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
@@ -96,77 +94,25 @@ def _dot_forward(a, b):
     return _positive_zeros(np.dot(a, b))
 
 
-def _batched_forward(a, b):
-    if a.dtype != b.dtype:
-        if a.ndim > 2 and b.ndim > 2:  # bmm's own check words it differently from mm's
-            raise RuntimeError(
-                f"expected scalar type {_short(a.dtype)} but found {_short(b.dtype)}")
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {_cpp_name(a.dtype)} != "
-            f"{_cpp_name(b.dtype)}")
-    try:
-        small = (small_batched_product(a, b) if a.ndim > 2 and b.ndim > 2
-                 and a.shape[-1] == b.shape[-2] else None)
-        if small is not None:
-            return small.astype(a.dtype, copy=False)
-        if b.ndim == 2 and keeps_product_sign(a, b):  # torch folds the batch into one mm
-            return column_times_row(a, b)
-        if b.ndim == 2 and a.ndim > 2 and a.shape[-1] == b.shape[0]:
-            # torch folds a's batch into the rows of one mm: the product is that mm's
-            rows = np.ascontiguousarray(a).reshape(-1, a.shape[-1])
-            return _positive_zeros(matrix_product(rows, b)).reshape(a.shape[:-1] + b.shape[1:])
-        return _positive_zeros(np.matmul(a, b))
-    except ValueError:
-        # batch dimensions broadcast first, with the usual error
-        from gradrepl.engine.ops.promotion import raise_broadcast_error
-
-        batch_a, batch_b = a.shape[:-2], b.shape[:-2]
-        try:
-            np.broadcast_shapes(batch_a, batch_b)
-        except ValueError:
-            raise_broadcast_error(np.empty(batch_a), np.empty(batch_b))
-        if a.ndim > 2 and b.ndim == 1:  # torch folds a's batch into the rows of one mv
-            rows = math.prod(a.shape[:-1])
-            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{a.shape[-1]}), "
-                               f"vec ({b.shape[0]})") from None
-        if a.ndim == 1 and b.ndim > 2:  # a is one row, expanded over b's batch
-            folded = math.prod(batch_b)
-            raise RuntimeError(
-                f"Expected size for first two dimensions of batch2 tensor to be: [{folded}, "
-                f"{a.shape[-1]}] but got: [{folded}, {b.shape[-2]}].") from None
-        if a.ndim > 2 and b.ndim == 2:  # torch folds a's batch into the rows of one mm
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({math.prod(a.shape[:-1])}x"
-                f"{a.shape[-1]} and {b.shape[0]}x{b.shape[1]})") from None
-        if a.ndim >= 2 and b.ndim > 2:  # torch folds the broadcast batch into one bmm
-            folded = math.prod(np.broadcast_shapes(batch_a, batch_b))
-            first, second = folded, folded
-        else:
-            first, second = a.shape[0] if a.ndim > 2 else 1, b.shape[0] if b.ndim > 2 else 1
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{first}, {a.shape[-1]}] but got: [{second}, {b.shape[-2]}]."
-        ) from None
-
-
 def _column_major(strides, shape) -> bool:
     return strides[0] == 1 and strides[1] == shape[0]
 
 
 # torch's mm_mat1_backward / mm_mat2_backward (FunctionsManual.cpp): for a column-major operand
-# the gradient is computed transposed, ``(mat2 @ grad.T).T`` / ``(grad.T @ mat1).T``. The values
+# the gradient is computed transposed, ``(mat2 @ grad.t()).t()`` / ``(grad.t() @ mat1).t()``
+# (t(): TBackward0 when recorded under create_graph=True). The values
 # only differ where the two products are summed differently: nn.Linear(k, 1)'s weight gradient
 # is then a row times a matrix (a chain of FMAs), not a transposed matrix times a column
 def mm_mat1_grad(F, grad, mat2, mat1_strides, mat1_shape):
     if _column_major(mat1_strides, mat1_shape):
-        return F.transpose(F.matmul(mat2, F.transpose(grad, 0, 1)), 0, 1)
-    return F.matmul(grad, F.transpose(mat2, 0, 1))
+        return F.t(F.matmul(mat2, F.t(grad)))
+    return F.matmul(grad, F.t(mat2))
 
 
 def mm_mat2_grad(F, grad, mat1, mat2_strides, mat2_shape):
     if _column_major(mat2_strides, mat2_shape):
-        return F.transpose(F.matmul(F.transpose(grad, 0, 1), mat1), 0, 1)
-    return F.matmul(F.transpose(mat1, 0, 1), grad)
+        return F.t(F.matmul(F.t(grad), mat1))
+    return F.matmul(F.t(mat1), grad)
 
 
 def _mm_backward(F, g, inputs, out, params, needs):
@@ -181,7 +127,7 @@ def _mv_backward(F, g, inputs, out, params, needs):
     a, v = inputs
     return (
         F.outer(g, v) if needs[0] else None,
-        F.matmul(F.transpose(a, 0, 1), g) if needs[1] else None,
+        F.matmul(F.t(a), g) if needs[1] else None,
     )
 
 
@@ -190,52 +136,12 @@ def _dot_backward(F, g, inputs, out, params, needs):
     return (g * b if needs[0] else None, g * a if needs[1] else None)
 
 
-def _batched_backward(F, g, inputs, out, params, needs):
-    a, b = inputs
-    # A vector operand acts as a one-row (or one-column) matrix; give it that dim back first.
-    a_shape, b_shape = np.shape(a), np.shape(b)
-    if len(a_shape) == 1:
-        a, g = F.unsqueeze(a, 0), F.unsqueeze(g, -2)
-    if len(b_shape) == 1:
-        b, g = F.unsqueeze(b, 1), F.unsqueeze(g, -1)
-    grad_a = grad_b = None
-    if needs[0]:
-        grad_a = F.reshape(F.sum_to(F.matmul(g, F.transpose(b, -1, -2)), a), a_shape)
-    if needs[1] and np.ndim(b) == 2 and np.ndim(a) > 2:
-        # torch folds the batch of `a` into the rows of one mm, so the gradient of `b` is one
-        # product over all rows, accumulated as that mm does (not per batch, then summed)
-        rows = F.reshape(a, (-1, np.shape(a)[-1]))
-        grad_b = F.reshape(F.matmul(F.transpose(rows, 0, 1), F.reshape(g, (-1, np.shape(g)[-1]))),
-                           b_shape)
-    elif needs[1]:
-        grad_b = F.reshape(F.sum_to(F.matmul(F.transpose(a, -1, -2), g), b), b_shape)
-    return grad_a, grad_b
-
-
 # each input's gradient reads the other input only: torch saves a side only when the other
 # side wants a gradient
 _CROSS = {"self": ("other",), "other": ("self",)}
 MM = Primitive("mm", "MmBackward0", _mm_forward, _mm_backward, saves=_CROSS)
 MV = Primitive("mv", "MvBackward0", _mv_forward, _mv_backward, saves=_CROSS)
 DOT = Primitive("dot", "DotBackward0", _dot_forward, _dot_backward, saves=_CROSS)
-BATCHED = Primitive("matmul", "UnsafeViewBackward0", _batched_forward, _batched_backward,
-                    saves=_CROSS)
-MATRIX_AT_BATCH = Primitive("matmul", "CloneBackward0", _batched_forward, _batched_backward,
-                            saves=_CROSS)
-MATRIX_AT_BATCH_T = Primitive("matmul", "TransposeBackward0", _batched_forward, _batched_backward,
-                              saves=_CROSS)
-
-
-def _batched_row(a: Tensor, b: Tensor) -> Primitive:
-    """The name torch's matmul leaves on top, which depends on how it folded the product.
-
-    matrix @ batch folds into one mm on the transposed batch when the matrix requires grad; the
-    result is transposed back, and copied unless that transpose is already contiguous.
-    """
-    if a.ndim == 2 and b.ndim > 2 and a._requires_grad:
-        m, k = a.shape[0], b.shape[-1]
-        return MATRIX_AT_BATCH_T if m == 1 or k == 1 else MATRIX_AT_BATCH
-    return BATCHED
 
 
 def _tensors(op: str, input, other, other_name: str) -> None:
@@ -291,7 +197,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         return view_op(SQUEEZE_DIMS, mm(unsqueeze(a, 0), b), ((0,),))
     if da == 2 and db == 2:
         return mm(a, b)
-    return apply(_batched_row(a, b), (a, b))
+    return batched_matmul(a, b)
 
 
 def _matmul_operator(self, other):
@@ -302,10 +208,15 @@ def _rmatmul_operator(self, other):
     return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 
 
+# the rows whose names can top a product (batched_matmul.py: torch's fold and bmm steps)
 register("matmul", matmul, method=_matmul_method, section="linear algebra",
-         rows=(MM, MV, DOT, BATCHED, MATRIX_AT_BATCH, MATRIX_AT_BATCH_T),
+         rows=(MM, MV, DOT, UNSAFE_VIEW, CONTIGUOUS, TRANSPOSE, SQUEEZE_DIMS),
          operators={"__matmul__": _matmul_operator, "__rmatmul__": _rmatmul_operator}, out=True, out_dtype="exact")
 register("mm", mm, section="linear algebra", rows=(MM,), out=True, out_dtype="exact")
 register("mv", mv, section="linear algebra", rows=(MV,), out=True, out_dtype="exact")
 register("dot", dot, section="linear algebra", rows=(DOT,), out=True, out_dtype=OutDtype(
     "exact", "result dtype {out} does not match input dtype {result}"))
+
+
+# last: batched_matmul builds on this module's mm and mv
+from gradrepl.engine.ops.batched_matmul import batched_matmul  # noqa: E402

@@ -13,8 +13,8 @@ import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops import shape as _shape
-from gradrepl.engine.ops.blas_order import small_batched_product
-from gradrepl.engine.ops.linalg import _positive_zeros, dot, mm
+from gradrepl.engine.ops.batched_matmul import BMM, bmm_forward as _bmm_forward
+from gradrepl.engine.ops.linalg import dot, mm
 from gradrepl.engine.ops.primitive import Primitive, apply
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
@@ -23,40 +23,6 @@ from gradrepl.engine.warn import warn_user_once
 
 _L = "linear algebra"
 _CROSS = {"self": ("mat2",), "mat2": ("self",)}
-
-
-def _same_dtype(name, *arrays):
-    first = arrays[0].dtype
-    for a in arrays[1:]:
-        if a.dtype != first:
-            raise RuntimeError(f"expected scalar type {scalar_type_name(first)} but found "
-                               f"{scalar_type_name(a.dtype)}")
-
-
-def _bmm_forward(a, b):
-    if a.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
-    if b.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
-    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
-            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    _same_dtype("bmm", a, b)
-    small = small_batched_product(a, b)
-    if small is not None:
-        return small.astype(a.dtype, copy=False)
-    return _positive_zeros(np.matmul(a, b))
-
-
-def _bmm_backward(F, g, inputs, out, params, needs):
-    a, b = inputs
-    return (F.matmul(g, F.transpose(b, 1, 2)) if needs[0] else None,
-            F.matmul(F.transpose(a, 1, 2), g) if needs[1] else None)
-
-
-BMM = Primitive("bmm", "BmmBackward0", _bmm_forward, _bmm_backward, inputs=("self", "mat2"),
-                saves=_CROSS)
 
 
 def _scaled(x, factor):
@@ -80,8 +46,8 @@ def _baddbmm_backward(F, g, inputs, out, params, needs):
     t = (1, 2)
     return (
         F.sum_to(_scaled(g, beta), c) if needs[0] else None,
-        _scaled(F.matmul(g, F.transpose(b, *t)), alpha) if needs[1] else None,
-        _scaled(F.matmul(F.transpose(a, *t), g), alpha) if needs[2] else None,
+        _scaled(F.apply(BMM, (g, F.transpose(b, *t))), alpha) if needs[1] else None,
+        _scaled(F.apply(BMM, (F.transpose(a, *t), g)), alpha) if needs[2] else None,
     )
 
 

@@ -70,7 +70,8 @@ def matmul(a, b):
 
 
 def outer(a, b):
-    return _shape.unsqueeze(a, 1) * _shape.unsqueeze(b, 0)
+    # torch's outer (ger): a as a column times b, broadcast (mv's gradient records it so)
+    return _shape.reshape(a, (a.shape[0], 1)) * b
 
 
 def sum_to(g, like):
@@ -97,6 +98,10 @@ def reshape(g, shape):
 
 def transpose(g, dim0, dim1):
     return _shape.transpose(g, dim0, dim1)
+
+
+def t(g):
+    return _apply(_shape.T, (g,))
 
 
 def permute(g, dims):
