@@ -43,6 +43,22 @@ _MIN_BLOCK = 16  # the cascade's smallest block (see _cascade)
 SHORT_PATHS = True
 
 
+class OneCallerAtATime:
+    """A kept plan owns its work buffers: a second caller (another thread) gets None and takes
+    the general path instead of waiting or sharing them."""
+
+    __slots__ = ("in_use",)
+
+    def run(self, a):
+        """The sum, or None while another call is using the buffer."""
+        if not self.in_use.acquire(False):
+            return None
+        try:
+            return self._run(a)
+        finally:
+            self.in_use.release()
+
+
 def _ceil_log2(n: int) -> int:
     return 1 if n <= 2 else (n - 1).bit_length()
 

@@ -73,10 +73,10 @@ def _layout(n, dtype):
     return lanes, width, rows, step, rows // step, n_vec - rows * summation._ILP, n - n_vec * lanes
 
 
-class FlatPlan:
+class FlatPlan(summation.OneCallerAtATime):
     """The calls of one layout's whole sum: a copy, then fixed (function, arguments) steps."""
 
-    __slots__ = ("in_use", "spec", "scalar", "buffer", "input_view", "blocked", "steps", "final",
+    __slots__ = ("spec", "scalar", "buffer", "input_view", "blocked", "steps", "final",
                  "zero", "merged")
 
     def __init__(self, a, dtype, blocked, merged=None):
@@ -188,15 +188,6 @@ class FlatPlan:
         # the tail scalars, then the lanes, added in order (add.accumulate is sequential): the
         # slots before the lanes' are the input's last
         self.final = (buffer[lanes_at - tail:lanes_at + lanes], buffer[run_at:run_at + tail + lanes])
-
-    def run(self, a):
-        """The sum, or None while another call is using the buffer."""
-        if not self.in_use.acquire(False):
-            return None
-        try:
-            return self._run(a)
-        finally:
-            self.in_use.release()
 
     def _run(self, a):
         if self.blocked:

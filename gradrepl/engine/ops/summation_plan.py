@@ -102,20 +102,11 @@ class _Sym:
 _ZERO = _Sym(slot=0)
 
 
-class _Plan:
+class _Plan(summation.OneCallerAtATime):
     """The stages of one sum: each (view of the buffer, or None; indices to gather; out)."""
 
     __slots__ = ("buffer", "input_view", "blocks", "stages", "final", "n_out", "out_shape", "half",
-                 "scalar", "in_use", "spec")
-
-    def run(self, a):
-        """The sum, or None while another call is using the buffer."""
-        if not self.in_use.acquire(False):
-            return None
-        try:
-            return self._run(a)
-        finally:
-            self.in_use.release()
+                 "scalar", "spec")
 
     def _run(self, a):
         # positional arguments and item assignment: numpy parses keywords and dispatches
