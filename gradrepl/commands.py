@@ -8,13 +8,13 @@ without importing this module at all.
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from typing import List, Optional
 
 import typer
 
 from gradrepl import __version__
+from gradrepl.replay.options import ENGINES
 
 app = typer.Typer(
     name="gradrepl",
@@ -46,9 +46,8 @@ def command():
     return group
 
 
-class Engine(str, Enum):
-    gradrepl = "gradrepl"
-    torch = "torch"
+# the engines a command runs on, as replay's option table names them
+Engine = Enum("Engine", {name: name for name in ENGINES}, type=str)
 
 
 def _show_version(value: bool) -> None:
@@ -84,30 +83,36 @@ def run(
     raise typer.Exit(run_file(script, engine.value))
 
 
+def _replay_option(field: str, default=None):
+    """The typer option for one of replay's options, as ``replay.options`` declares it."""
+    from gradrepl.replay.options import OPTIONS
+
+    option = OPTIONS[field]
+    extra = {} if option.minimum is None else {"min": option.minimum}
+    return typer.Option(option.default if default is None else default, *option.flags, help=option.help,
+                        metavar=option.metavar, **extra)
+
+
 @app.command()
 def replay(
     paths: List[str] = typer.Argument(..., metavar="NOTEBOOK...", show_default=False,
                                       help="Notebooks (.ipynb), directories (searched recursively) or globs."),
-    engine: Engine = typer.Option(Engine.gradrepl, "--engine", metavar="[gradrepl|torch]", help="Run cells on gradrepl or on a real PyTorch."),
-    update: bool = typer.Option(False, "--update", help="Write the produced outputs back into the notebooks."),
-    tolerance: bool = typer.Option(False, "--tolerance",
-                                   help="Compare numbers by value, as numpy.isclose (rtol 1e-3, atol 1e-5)."),
-    rtol: Optional[float] = typer.Option(None, "--rtol", min=0, metavar="R", help="Relative tolerance (implies --tolerance)."),
-    atol: Optional[float] = typer.Option(None, "--atol", min=0, metavar="A", help="Absolute tolerance (implies --tolerance)."),
-    compare_stderr: bool = typer.Option(False, "--compare-stderr", help="Compare stderr streams too."),
-    lax: bool = typer.Option(False, "--lax", help="Compare only cells marked NBVAL_CHECK_OUTPUT (like nbval-lax)."),
-    sanitize: Optional[str] = typer.Option(None, "--sanitize", "--sanitize-with", metavar="FILE",
-                                           help="nbval-style regex/replace file applied to outputs."),
-    json_path: Optional[str] = typer.Option(None, "--json", metavar="FILE", help="Write a JSON report."),
-    junit_path: Optional[str] = typer.Option(None, "--junit-xml", metavar="FILE", help="Write a JUnit XML report."),
-    html_path: Optional[str] = typer.Option(None, "--html", metavar="FILE",
-                                            help="Write a self-contained HTML report (failing cells side by side)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Replay this many notebooks in parallel."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="S",
-                                            help="Fail a cell that runs longer than S seconds (inf: no limit)."),
-    fail_fast: bool = typer.Option(False, "--fail-fast", "-x", help="Stop at the first failing cell."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list skipped cells."),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the output (default: on a terminal)."),
+    engine: Engine = _replay_option("engine", Engine.gradrepl),
+    update: bool = _replay_option("update"),
+    tolerance: bool = _replay_option("tolerance"),
+    rtol: Optional[float] = _replay_option("rtol"),
+    atol: Optional[float] = _replay_option("atol"),
+    compare_stderr: bool = _replay_option("compare_stderr"),
+    lax: bool = _replay_option("lax"),
+    sanitize: Optional[str] = _replay_option("sanitize"),
+    json_path: Optional[str] = _replay_option("json_path"),
+    junit_path: Optional[str] = _replay_option("junit_path"),
+    html_path: Optional[str] = _replay_option("html_path"),
+    jobs: int = _replay_option("jobs"),
+    timeout: Optional[float] = _replay_option("timeout"),
+    fail_fast: bool = _replay_option("fail_fast"),
+    verbose: bool = _replay_option("verbose"),
+    color: Optional[bool] = _replay_option("color"),
 ) -> None:
     """Run notebooks' code cells on gradrepl and compare with their recorded outputs."""
     from gradrepl.replay.command import EXIT_USAGE, ReplayRequest, run
@@ -125,13 +130,15 @@ def replay(
     except SanitizeFileError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    if timeout is not None and (math.isnan(timeout) or timeout < 0):
-        typer.echo("error: --timeout must be a number of seconds (or inf for no limit)", err=True)
+    from gradrepl.replay.options import cell_time_limit, tolerance_fields
+
+    try:
+        time_limit = cell_time_limit(timeout)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    given = {name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None}
-    options = ReplayOptions(engine=engine.value, timeout=timeout if timeout and math.isfinite(timeout) else None,
-                            tolerance=tolerance or bool(given), **given, compare_stderr=compare_stderr, lax=lax,
-                            sanitizers=sanitizers, fail_fast=fail_fast)
+    options = ReplayOptions(engine=engine.value, timeout=time_limit, **tolerance_fields(tolerance, rtol, atol),
+                            compare_stderr=compare_stderr, lax=lax, sanitizers=sanitizers, fail_fast=fail_fast)
     request = ReplayRequest(paths=list(paths), options=options, update=update, json_path=json_path,
                             junit_path=junit_path, html_path=html_path, jobs=jobs, verbose=verbose, color=color)
     raise typer.Exit(run(request))

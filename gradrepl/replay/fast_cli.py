@@ -15,35 +15,28 @@ import errno
 import re
 import sys
 
-# flag -> (ReplayRequest or ReplayOptions field, value): the last of --color/--no-color wins, as in click
-_FLAGS = {
-    "--update": ("update", True),
-    "--tolerance": ("tolerance", True),
-    "--compare-stderr": ("compare_stderr", True),
-    "--lax": ("lax", True),
-    "--fail-fast": ("fail_fast", True),
-    "-x": ("fail_fast", True),
-    "--verbose": ("verbose", True),
-    "-v": ("verbose", True),
-    "--color": ("color", True),
-    "--no-color": ("color", False),
-}
-_JOBS = ("--jobs", "-j")
+from gradrepl.replay.options import OPTIONS, switch_spellings
+
+# spelling -> (ReplayRequest or ReplayOptions field, value), from replay's one option table: the
+# last of --color/--no-color wins, as in click
+_FLAGS = switch_spellings()
+_JOBS = OPTIONS["jobs"].flags
+_JOBS_EQUALS = _JOBS[0] + "="
 _PLAIN_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
 def parse(argv: list[str]):
     """The ReplayRequest for ``gradrepl replay ARGV``, or None when typer must parse it."""
-    values = {"update": False, "tolerance": False, "compare_stderr": False, "lax": False,
-              "fail_fast": False, "verbose": False, "color": None, "jobs": 1}
+    values = {field: OPTIONS[field].default for field, _ in _FLAGS.values()}
+    values["jobs"] = OPTIONS["jobs"].default
     paths: list[str] = []
     args = iter(argv)
     for arg in args:
         if arg in _FLAGS:
             name, value = _FLAGS[arg]
             values[name] = value
-        elif arg in _JOBS or arg.startswith("--jobs="):
-            number = arg[len("--jobs="):] if arg.startswith("--jobs=") else next(args, "")
+        elif arg in _JOBS or arg.startswith(_JOBS_EQUALS):
+            number = arg[len(_JOBS_EQUALS):] if arg.startswith(_JOBS_EQUALS) else next(args, "")
             if not _PLAIN_NUMBER.fullmatch(number):
                 return None
             values["jobs"] = int(number)

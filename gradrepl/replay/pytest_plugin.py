@@ -14,22 +14,29 @@ from __future__ import annotations
 
 import pytest
 
+from gradrepl.replay.options import ENGINES, OPTIONS, cell_time_limit, tolerance_fields
+
 
 def pytest_addoption(parser):
     group = parser.getgroup("gradrepl", "replay notebooks with gradrepl")
     group.addoption("--gradrepl", action="store_true", default=False,
                     help="collect .ipynb files and check each code cell's outputs with gradrepl")
-    group.addoption("--gradrepl-engine", default="gradrepl", choices=("gradrepl", "torch"),
-                    help="run cells on gradrepl (default) or on a real PyTorch")
-    group.addoption("--gradrepl-tolerance", action="store_true", default=False,
-                    help="compare numbers by value, as numpy.isclose (rtol 1e-3, atol 1e-5)")
-    group.addoption("--gradrepl-rtol", type=float, default=None, help="relative tolerance (implies tolerance)")
-    group.addoption("--gradrepl-atol", type=float, default=None, help="absolute tolerance (implies tolerance)")
-    group.addoption("--gradrepl-compare-stderr", action="store_true", default=False, help="compare stderr too")
-    group.addoption("--gradrepl-lax", action="store_true", default=False,
-                    help="compare only cells marked NBVAL_CHECK_OUTPUT")
-    group.addoption("--gradrepl-sanitize", metavar="FILE", default=None, help="nbval-style sanitize file")
-    group.addoption("--gradrepl-timeout", metavar="S", type=float, default=None, help="per-cell time limit")
+    for option in OPTIONS.values():
+        if not option.plugin:
+            continue
+        if option.value is None:
+            group.addoption(option.plugin_flag, action="store_true", default=option.default,
+                            help=option.plugin_help)
+        elif option.field == "engine":
+            group.addoption(option.plugin_flag, default=option.default, choices=ENGINES, help=option.plugin_help)
+        else:
+            group.addoption(option.plugin_flag, type=option.value, default=option.default,
+                            metavar=option.metavar, help=option.plugin_help)
+
+
+def pytest_configure(config):
+    if config.getoption("gradrepl", False):
+        _time_limit(config)  # a bad --gradrepl-timeout stops the run before any notebook starts
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -60,18 +67,20 @@ def _options(config):
     sanitize = config.getoption("gradrepl_sanitize")
     return ReplayOptions(
         engine=config.getoption("gradrepl_engine"),
-        timeout=config.getoption("gradrepl_timeout"),
-        **_tolerance(config),
+        timeout=_time_limit(config),
+        **tolerance_fields(config.getoption("gradrepl_tolerance"), config.getoption("gradrepl_rtol"),
+                           config.getoption("gradrepl_atol")),
         compare_stderr=config.getoption("gradrepl_compare_stderr"),
         lax=config.getoption("gradrepl_lax"),
         sanitizers=tuple(read_sanitize_file(sanitize)) if sanitize else (),
     )
 
 
-def _tolerance(config) -> dict:
-    rtol, atol = config.getoption("gradrepl_rtol"), config.getoption("gradrepl_atol")
-    given = {name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None}
-    return {"tolerance": config.getoption("gradrepl_tolerance") or bool(given), **given}
+def _time_limit(config):
+    try:
+        return cell_time_limit(config.getoption("gradrepl_timeout"))
+    except ValueError as error:
+        raise pytest.UsageError(str(error).replace("--timeout", "--gradrepl-timeout")) from None
 
 
 class NotebookFile(pytest.File):

@@ -3,9 +3,17 @@
 import subprocess
 import sys
 
+import pytest
+
 from notebook_builder import code, dumps_nb, build_nb, result, stdout
 
 pytest_plugins = ["pytester"]
+
+# pytester's in-process runs forget the modules each run imported, and some of numpy's C extensions
+# cannot be loaded twice in one process: a notebook's session imports them, so a second in-process
+# replay failed when this file ran alone. Importing the session machinery here keeps them loaded.
+import gradrepl.replay.runner  # noqa: E402,F401
+import gradrepl.torch  # noqa: E402,F401
 
 
 def make_notebook(pytester):
@@ -63,3 +71,16 @@ def pytest_no_tests_collected():
     import pytest
 
     return pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_a_bad_timeout_stops_the_run_before_any_notebook(pytester):
+    make_notebook(pytester)
+    refused = pytester.runpytest("--gradrepl", "-p", "no:cacheprovider", "--gradrepl-timeout=-1")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*--gradrepl-timeout must be a number of seconds (or inf for no limit)*"])
+
+
+def test_an_infinite_timeout_means_no_limit(pytester):
+    make_notebook(pytester)
+    unlimited = pytester.runpytest_subprocess("--gradrepl", "-p", "no:cacheprovider", "--gradrepl-timeout=inf")
+    assert unlimited.parseoutcomes().get("passed", 0) >= 1
