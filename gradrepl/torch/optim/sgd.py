@@ -71,6 +71,9 @@ _float_structs: dict = {}
 # tests compare)
 FEW_LANE_GROUPS = True
 _SAFE_LR = 3.0e38  # |lr| below this: its float32 is finite (numpy's cast does not warn)
+# the last group's lr object and its float32 rate: keyed by the object itself (held here, so its
+# identity cannot be reused), not kept on the optimizer, whose vars() stay torch's
+_kept_rate = [(object(), 0.0)]
 _ndarray = np.ndarray
 
 
@@ -270,7 +273,7 @@ class SGD(Optimizer):
         """The loop's updates of a group without momentum (``param.add_(grad, alpha=-lr)``),
         each parameter in turn, as ``Optimizer.step`` and ``_update`` make them, with what is
         the same for every parameter decided once for the group: the group's options, the
-        float32 rate (kept while ``group["lr"]`` is the same object) and ``fused``'s switches.
+        float32 rate (kept while ``group["lr"]`` is the same object, in ``_kept_rate``) and ``fused``'s switches.
         A float32 parameter of a few elements with a float32 gradient of its shape
         (a lesson's ``Linear(3, 1)``) takes ``_few_lanes_update``'s arithmetic, whose
         contiguity and writability tests are here the ones struct makes (``unpack_from``
@@ -285,11 +288,11 @@ class SGD(Optimizer):
                 or getattr(fused._pending, "steps", None) is not None):
             return False
         lr = group["lr"]
-        kept = self.__dict__.get("_rate")  # (lr, its float32 negation as a Python float)
-        if kept is None or kept[0] is not lr:
+        kept = _kept_rate[0]  # (lr, its float32 negation as a Python float)
+        if kept[0] is not lr:
             if type(lr) is not float and type(lr) is not int or not -_SAFE_LR < lr < _SAFE_LR:
                 return False  # (a tensor, nan, or float32's overflow and its warning: the loop)
-            kept = self._rate = (lr, float(_F32.type(-lr)))
+            kept = _kept_rate[0] = (lr, float(_F32.type(-lr)))
         rate = kept[1]
         for param in group["params"]:
             grad = param._grad
