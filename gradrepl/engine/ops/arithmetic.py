@@ -172,9 +172,14 @@ def _grad_times_other(grad, other):
 
 
 # the step's inline form of the call (derivatives._arrays_body): the same product where the
-# function would compute it, the call where it looks the number's conversion up
-_grad_times_other.inline = ("(grad * {other} if type(grad) is not _ndarray or type({other}) "
-                            "not in _INT_FLOAT else {call})")
+# function would compute it, with the number's kept conversion where the function finds one
+# (a lesson's 2x3 `3 * x`), the call otherwise (a conversion to make or none kept)
+_grad_times_other.inline = (
+    "(grad * {other} if type(grad) is not _ndarray or type({other}) not in _INT_FLOAT else "
+    "grad * _kept if _number_operands.SHORT_PATHS and (_kept := _OPERANDS.get(grad.dtype, "
+    "_NO_TABLE).get({other})) is not None else {call})")
+_grad_times_other.inline_names = {"_number_operands": number_operands, "_OPERANDS": _OPERANDS,
+                                  "_NO_TABLE": {}}
 MUL = binary("mul", "MulBackward0", _mul, _grad_times_other,
              lambda grad, self: grad * self, fast=operator.mul)
 DIV = binary("div", "DivBackward0", _div,

@@ -269,12 +269,8 @@ class _Arrays:
 
     @staticmethod
     def mean_backward(g, shape, count):
-        if type(g) in _FLOAT_DATA and not g.ndim and shape:
-            # every element is g / count, as torch's division of the expand makes it: divided
-            # once and filled in, which costs a third of dividing a stride-0 view
-            out = _empty(shape, g.dtype)
-            out.fill(g / count)
-            return out
+        # (a float gradient of no dims beside a shaped input, a lesson's loss.mean(), takes
+        # reductions._mean_grad's short path, which fills the quotient in)
         return _Arrays.expand(g, shape) / count
 
     @staticmethod

@@ -8,6 +8,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.grad_mode import _enabled as _grad_enabled
+from gradrepl.engine.ops.backends import arrays as _arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.ops.summation_plan import dependents as _plan_tables, ready as _ready
@@ -114,11 +115,21 @@ SUM_DIM = Primitive(
     "sum", "SumBackward1", _sum_dims, inputs=("self",), params=("dim", "keepdim", "dtype"),
     derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
                  _expand_back(F, grad, self_shape, dim, keepdim)})
-MEAN = Primitive(
-    "mean", "MeanBackward0", _mean_all, inputs=("self",),
-    # a new, contiguous gradient (a sum's is a stride-0 expand)
-    derivatives={"self": lambda F, grad, self_shape:
-                 F.mean_backward(grad, self_shape, max(_prod(self_shape), 1))})
+def _mean_grad(F, grad, self_shape):
+    """MeanBackward0's formula: a new, contiguous gradient (a sum's is a stride-0 expand), the
+    expand of ``grad`` divided by the element count (1 for an empty input)."""
+    if F is _arrays and type(grad) in _FLOAT_DATA and not grad.ndim and self_shape:
+        # every element is grad / count, as torch's division of the expand makes it: divided
+        # once and filled in, which costs a third of dividing a stride-0 view (in the step's
+        # own call, without backends.mean_backward's: a lesson's loss.mean())
+        out = _empty(self_shape, grad.dtype)
+        out.fill(grad / max(_prod(self_shape), 1))
+        return out
+    return F.mean_backward(grad, self_shape, max(_prod(self_shape), 1))
+
+
+MEAN = Primitive("mean", "MeanBackward0", _mean_all, inputs=("self",),
+                 derivatives={"self": _mean_grad})
 MEAN_DIM = Primitive(
     "mean", "MeanBackward1", _mean_dims, inputs=("self",), params=("dim", "keepdim"),
     derivatives={"self": lambda F, grad, self_shape, dim, keepdim:
@@ -252,6 +263,8 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
 
 
 _divide = np.divide
+_empty = np.empty
+_FLOAT_DATA = (np.ndarray, np.float32, np.float64)
 
 
 register("sum", sum, section="reduction", rows=(SUM, SUM_DIM), out=True, out_dtype="computes",

@@ -147,6 +147,7 @@ def _first_line(function) -> str:
 # (python_arg_parser.cpp, numpy_compatibility_arg_names): x.sum(axis=1, keepdims=True)
 NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 _WITH_NUMPY_NAMES: dict = {}
+_ABSENT = object()  # an argument the call did not pass (with_numpy_names' wrappers)
 # the surfaces torch writes in Python (torch/functional.py, torch/_tensor.py), which its parser's
 # numpy names do not reach: torch.norm(x, dim=1, keepdims=True) is a TypeError
 _WRITTEN_IN_PYTHON = {("function", "norm"), ("method", "norm"), ("function", "split"),
@@ -182,7 +183,17 @@ def with_numpy_names(function):
     wrapped = function
     if aliases:
         @functools.wraps(function)
-        def wrapped(*args, **kwargs):
+        def wrapped(_first=_ABSENT, _second=_ABSENT, /, *args, **kwargs):
+            # the first two arguments by position (x.mean(), x.sum(1)), passed on in a plain
+            # call when they are all there is: Python packs none of them, and the call is one
+            # CPython 3.11 runs in the same evaluation loop (a call with * and ** is not)
+            if not args and not kwargs:
+                if _second is not _ABSENT:
+                    return function(_first, _second)
+                return function() if _first is _ABSENT else function(_first)
+            # (with more than two by position, both slots are filled)
+            args = (_first, _second, *args) if _second is not _ABSENT else \
+                () if _first is _ABSENT else (_first,)
             if not kwargs or kwargs.keys().isdisjoint(aliases):
                 return function(*args, **kwargs)
             given = list(kwargs)
