@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import gradrepl.torch as torch
@@ -917,9 +917,14 @@ def test_muls_inline_derivative_is_the_function(monkeypatch, grad, other, kept):
 
     function = arithmetic._grad_times_other
     source = function.inline.format(call="d_self(grad, other)", other="other")
-    namespace = {"_ndarray": np.ndarray, "_INT_FLOAT": (int, float), "d_self": function}
+    namespace = {"_ndarray": np.ndarray, "_INT_FLOAT": (int, float), "d_self": function,
+                 **function.inline_names}
     if not kept:
         monkeypatch.setattr(number_operands, "SHORT_PATHS", False)
+    elif type(grad) is np.ndarray and type(other) in (int, float):
+        # p-w2: the inline form multiplies by a kept conversion itself; admit the number (when
+        # number_operands keeps it at all) so that both its hit and its miss are compared
+        number_operands.operand(other, grad.dtype)
     with np.errstate(all="ignore"):
         try:
             expected = function(grad, other)
@@ -989,3 +994,95 @@ def test_a_leafs_accumulator_is_made_as_its_init_makes_it():
     assert accumulator_for(x) is node and x._accumulator() is node
     y = x * 3
     assert y.grad_fn.next_functions == ((node, 0), (None, 0))
+
+
+# -- p-w2: mean's gradient filled in by its own formula, numpy-name wrappers' plain calls
+
+@_FAST
+@given(grad=_GRADS, shape=st.lists(st.integers(0, 3), max_size=3).map(tuple))
+def test_means_gradient_fills_in_what_the_general_formula_divides(grad, shape):
+    """``reductions._mean_grad`` fills ``grad / count`` in for a numpy-scalar (or 0-d) float
+    gradient beside a shaped input, where ``backends.arrays.mean_backward`` divides the expand:
+    the same type, dtype, shape, bits, a fresh writeable C-contiguous array (the leaf's .grad
+    may be it), and the same errors."""
+    from math import prod
+
+    from gradrepl.engine.ops import reductions
+    from gradrepl.engine.ops.backends import arrays
+
+    if type(grad) is np.ndarray and grad.ndim:
+        # a 0-d array: the other gradient mean meets
+        grad = np.array(grad.reshape(-1)[0] if grad.size else 0.5, grad.dtype)
+    with np.errstate(all="ignore"):
+        outcomes = []
+        for compute in (lambda: reductions._mean_grad(arrays, grad, shape),
+                        lambda: arrays.mean_backward(grad, shape, max(prod(shape), 1))):
+            try:
+                outcomes.append(compute())
+            except Exception as error:  # noqa: BLE001 - the error is what is compared
+                outcomes.append(error)
+    got, want = outcomes
+    if isinstance(want, Exception):
+        assert type(got) is type(want) and str(got) == str(want)
+        return
+    assert type(got) is type(want) and np.shape(got) == np.shape(want)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+    if type(want) is np.ndarray:
+        assert got.flags.c_contiguous and got.flags.writeable and got.base is None
+
+
+def test_a_means_backward_takes_its_gradients_short_path():
+    """A lesson's ``loss.mean()`` of a 2x3 float32 tensor: the step's call of ``_mean_grad``
+    gives the leaf the gradient the general formula gives (bits and layout)."""
+    from gradrepl.engine.ops import reductions
+
+    x = torch.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True)
+    (x * 3).mean().backward()
+    assert "d_self(F, grad" in reductions.MEAN.step.source
+    want = np.full((2, 3), np.float32(3) / 6, np.float32)
+    assert x.grad.numpy().tobytes() == want.tobytes() and x.grad.is_contiguous()
+
+
+_NO_ARG = object()
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@example(positional=[1], keywords={}, with_tensor=True, name="sum")
+@example(positional=[0, True], keywords={}, with_tensor=True, name="amax")
+@example(positional=[], keywords={}, with_tensor=False, name="mean")
+@example(positional=[], keywords={"axis": 1}, with_tensor=True, name="sum")
+@example(positional=[1], keywords={"axis": 1}, with_tensor=True, name="mean")
+@given(positional=st.lists(st.sampled_from([0, 1, -1, True, None, "x", (0, 1)]), max_size=3),
+       keywords=st.dictionaries(st.sampled_from(["dim", "keepdim", "axis", "keepdims", "dtype",
+                                                 "input", "out", "bogus"]),
+                                st.sampled_from([0, 1, True, None]), max_size=3),
+       with_tensor=st.booleans(), name=st.sampled_from(["sum", "mean", "amax", "std"]))
+def test_numpy_name_wrappers_pass_calls_on_as_written(positional, keywords, with_tensor, name):
+    """``registry.with_numpy_names``' wrapper passes one or two positional arguments on in a
+    plain call (p-w2) and anything else as before: against a wrapper that forwards ``*args,
+    **kwargs`` (the general one), the same result or the same error, for the function and the
+    method, with and without a tensor in front."""
+    import functools
+
+    from gradrepl.engine.ops import registry
+
+    x = torch.tensor([[1.0, 2, 3], [3, 2, 1]])
+    function = next(f for f, wrapped in registry._WITH_NUMPY_NAMES.items()
+                    if wrapped is getattr(torch, name))
+    aliases = {a: n for a, n in registry.NUMPY_NAMES.items()}
+
+    def general(*args, **kwargs):
+        if not kwargs or kwargs.keys().isdisjoint(aliases):
+            return function(*args, **kwargs)
+        return getattr(torch, name)(*args, **kwargs)  # the alias path is the same code
+
+    args = ([x] if with_tensor else []) + positional
+    outcomes = []
+    for call in (getattr(torch, name), functools.wraps(function)(general)):
+        try:
+            result = call(*args, **keywords)
+            outcomes.append(("ok", repr(result)))
+        except Exception as error:  # noqa: BLE001 - the error is what is compared
+            outcomes.append((type(error).__name__, str(error)))
+    assert outcomes[0] == outcomes[1]
