@@ -907,6 +907,10 @@ _OTHERS = st.one_of(st.integers(-2**60, 2**60), st.floats(), st.sampled_from([0,
 
 
 @_FAST
+@example(grad=np.full(2, 1.5, np.float32), other=3, kept=True)  # p-w2: a kept conversion
+@example(grad=np.full(3, -0.1, np.float64), other=1.5, kept=True)
+@example(grad=np.full(2, 0.1, np.float16), other=3, kept=True)  # none kept for float16
+@example(grad=np.full(2, 1.5, np.float32), other=2**60 + 1, kept=True)  # none kept: too wide
 @given(grad=_GRADS, other=_OTHERS, kept=st.booleans())
 def test_muls_inline_derivative_is_the_function(monkeypatch, grad, other, kept):
     """The steps compute mul's derivative by ``_grad_times_other.inline`` where they would call
