@@ -185,8 +185,8 @@ def with_numpy_names(function):
         @functools.wraps(function)
         def wrapped(_first=_ABSENT, _second=_ABSENT, /, *args, **kwargs):
             # the first two arguments by position (x.mean(), x.sum(1)), passed on in a plain
-            # call when they are all there is: Python packs none of them, and the call is one
-            # CPython 3.11 runs in the same evaluation loop (a call with * and ** is not)
+            # call when they are all there is: CPython 3.11 runs that call in the same
+            # evaluation loop, where a call with * and ** takes the generic C route
             if not args and not kwargs:
                 if _second is not _ABSENT:
                     return function(_first, _second)
