@@ -87,7 +87,6 @@ def sum_to_shape(g, shape: tuple, sum_fn, reshape_fn):
 # the short path of _sum_axes; tests/engine/test_training_step_paths.py turns it off to check
 # it against the general path
 SHORT_PATHS = True
-_empty = np.empty
 _FLOAT_DATA = (np.ndarray, np.float32, np.float64)
 _NUMPY_VALUES = (np.ndarray, np.generic)
 
