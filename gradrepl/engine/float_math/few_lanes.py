@@ -293,3 +293,111 @@ def _round(values):
     Python floats; OverflowError where a finite value rounds past float32's range."""
     pack, unpack = _rounding(len(values))
     return unpack(pack(*values))
+
+
+_linear_kernels: dict = {}
+
+
+def linear_column_kernel(m: int, k: int, block: int):
+    """``gemv_values`` and then each result plus a bias, for an (m, k) float32 matrix times a
+    (k,) vector, written out as one function for these sizes: ``kernel(x, w, c)`` takes the
+    matrix and the vector (C-contiguous float32 memory, read by ``struct.unpack_from``) and the
+    bias as a Python float, and returns a fresh (m, 1) float32 array of ``(total + 0) + c``
+    (what ``blas_order.linear_column`` makes from ``gemv_values``' +0-added totals), or None
+    where ``gemv_values`` hands back (a total that is not finite, a fused first step that may
+    have rounded twice) or a result rounds past float32's range (numpy's add warns).
+
+    The arithmetic is ``gemv_values``', step for step and in its operand order: the rounded
+    products (every row's first, the lanes' products), the blocked rows' fused first steps
+    ``x[i, 1] * w[1] + p0`` (exact product plus a float32 value in float64, then rounded), the
+    fold by halves (lane l + lane l + half; a padding lane adds +0.0), and the rows after the
+    last whole block add their first product after the fold. Each level's values are rounded
+    together by one ``pack``/``unpack`` (struct's native ``f``: the C cast); the results are
+    written by ``pack_into`` in the standard-size ``=f`` format, whose OverflowError is the
+    range check. No lists, maps or slices: a lesson's forward (10 rows, k = 3) is a few
+    dozen float operations and five struct calls."""
+    key = (m, k, block)
+    kernel = _linear_kernels.get(key)
+    if kernel is None:
+        kernel = _linear_kernels[key] = _linear_column_source(m, k, block)
+    return kernel
+
+
+def _linear_column_source(m: int, k: int, block: int):
+    blocked = m // block * block
+    width = 1 << (k - 2).bit_length()
+    lines = ["def kernel(x, w, c):"]
+    xs = [f"x{i}_{j}" for i in range(m) for j in range(k)]
+    lines.append(f"    {', '.join(xs)}, = unpack_x(x)")
+    lines.append(f"    {', '.join(f'w{j}' for j in range(k))}, = unpack_w(w)")
+    namespace: dict = {}
+
+    def rounding(names, exprs, tag):
+        count = len(names)
+        packer = struct.Struct(f"{count}f")
+        namespace[f"pack_{tag}"], namespace[f"unpack_{tag}"] = packer.pack, packer.unpack
+        lines.append(f"    {', '.join(names)}, = unpack_{tag}(pack_{tag}({', '.join(exprs)}))")
+
+    # level 1: the rounded products: every row's first; lanes' products from the third on; the
+    # second for the rows after the last whole block (their lane 0 starts from 0)
+    names, exprs = [], []
+    for i in range(m):
+        for j in range(k):
+            if j == 1 and i < blocked:
+                continue
+            names.append(f"p{i}_{j}")
+            exprs.append(f"x{i}_{j} * w{j}")
+    rounding(names, exprs, "products")
+    lanes = []  # per row, the expressions of its lanes
+    if blocked:
+        # the blocked rows' fused first steps: the exact second product plus the first
+        lines.append(f"    sums = ({', '.join(f'x{i}_1 * w1 + p{i}_0' for i in range(blocked))},)")
+        rounding([f"q{i}" for i in range(blocked)], ["*sums"], "fused")
+    for i in range(m):
+        row = [f"q{i}" if i < blocked else f"p{i}_1"] + [f"p{i}_{j}" for j in range(2, k)]
+        row += ["0.0"] * (width - len(row))
+        lanes.append(row)
+    level = 0
+    while width > 1:
+        width //= 2
+        level += 1
+        names, exprs = [], []
+        for i in range(m):
+            row = lanes[i]
+            new = []
+            for lane in range(width):
+                name = f"f{level}_{i}_{lane}"
+                names.append(name)
+                exprs.append(f"{row[lane]} + {row[lane + width]}")
+                new.append(name)
+            lanes[i] = new
+        rounding(names, exprs, f"fold{level}")
+    totals = [lanes[i][0] for i in range(m)]
+    if blocked < m:
+        rest = range(blocked, m)
+        rounding([f"t{i}" for i in rest], [f"p{i}_0 + {totals[i]}" for i in rest], "tail")
+        totals[blocked:] = [f"t{i}" for i in rest]
+    lines.append(f"    total = {' + '.join(totals)}")
+    lines.append("    if total - total != 0:")
+    lines.append("        return None")
+    if blocked:
+        lines.append("    slots = suspect(sums)")
+        lines.append("    if slots:")
+        lines.append(f"        firsts = ({', '.join(f'p{i}_0' for i in range(blocked))},)")
+        lines.append(f"        seconds = ({', '.join(f'x{i}_1' for i in range(blocked))},)")
+        lines.append("        for i in flagged(slots):")
+        lines.append("            if not exact_sum(sums[i], seconds[i] * w1, firsts[i]):")
+        lines.append("                return None")
+    lines.append(f"    out = empty(({m}, 1), F32)")
+    lines.append("    try:")
+    lines.append(f"        pack_out(out, 0, {', '.join(f'({t} + 0.0) + c' for t in totals)})")
+    lines.append("    except OverflowError:")
+    lines.append("        return None")
+    lines.append("    return out")
+    namespace.update(
+        unpack_x=struct.Struct(f"{m * k}f").unpack_from, unpack_w=struct.Struct(f"{k}f").unpack_from,
+        pack_out=struct.Struct(f"={m}f").pack_into, suspect=_suspect_slots, flagged=_flagged,
+        exact_sum=_exact_sum, empty=np.empty, F32=np.dtype(np.float32))
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<few_lanes linear column of {m}x{k}>", "exec"), namespace)
+    return namespace["kernel"]
