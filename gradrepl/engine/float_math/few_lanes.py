@@ -401,3 +401,66 @@ def _linear_column_source(m: int, k: int, block: int):
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<few_lanes linear column of {m}x{k}>", "exec"), namespace)
     return namespace["kernel"]
+
+
+_row_chain_kernels: dict = {}
+ROW_CHAIN_CAP = 96  # steps times lanes written out at most (W9's weight gradient: 10 x 3)
+
+
+def row_chain_kernel(k: int, lanes: int):
+    """``fma_chain`` for a row of k float32 values times a (k, lanes) float32 matrix, written
+    out as one function for these sizes: ``kernel(a, b)`` reads both from C-contiguous float32
+    memory (``struct.unpack_from``) and returns a fresh (1, lanes) float32 array of the chain's
+    totals with +0 added (``blas_order._one_chain_kernel``'s result), or None where
+    ``fma_chain`` hands back (a total that is not finite, a step that may have rounded twice).
+    The same steps in the same order: the first products rounded, then each step's exact
+    product plus the running float32 total in float64, rounded by one ``pack``/``unpack`` per
+    step, and every step's sum screened once at the end (``_suspect_slots``). Without the
+    ``tolist`` calls, the loop and the list of sums. None for more than ``ROW_CHAIN_CAP``
+    steps times lanes (the caller takes ``fma_chain``)."""
+    key = (k, lanes)
+    kernel = _row_chain_kernels.get(key)
+    if kernel is None:
+        if k * lanes > ROW_CHAIN_CAP or k < 2:
+            return None
+        kernel = _row_chain_kernels[key] = _row_chain_source(k, lanes)
+    return kernel
+
+
+def _row_chain_source(k: int, lanes: int):
+    pack, unpack = _rounding(lanes)
+    lines = ["def kernel(a, b):",
+             f"    {', '.join(f'a{s}' for s in range(k))}, = unpack_a(a)",
+             f"    {', '.join(f'b{s}_{j}' for s in range(k) for j in range(lanes))}, = unpack_b(b)",
+             f"    {', '.join(f't0_{j}' for j in range(lanes))}, = unpack(pack("
+             f"{', '.join(f'a0 * b0_{j}' for j in range(lanes))}))"]
+    for s in range(1, k):
+        lines.append(f"    {', '.join(f's{s}_{j}' for j in range(lanes))}, = "
+                     f"{', '.join(f'a{s} * b{s}_{j} + t{s - 1}_{j}' for j in range(lanes))},")
+        lines.append(f"    {', '.join(f't{s}_{j}' for j in range(lanes))}, = unpack(pack("
+                     f"{', '.join(f's{s}_{j}' for j in range(lanes))}))")
+    last = [f"t{k - 1}_{j}" for j in range(lanes)]
+    steps = [(s, j) for s in range(1, k) for j in range(lanes)]
+    lines += [f"    total = {' + '.join(last)}",
+              "    if total - total != 0:",
+              "        return None",
+              f"    sums = ({', '.join(f's{s}_{j}' for s, j in steps)},)",
+              "    slots = suspect(sums)",
+              "    if slots:",
+              f"        products = ({', '.join(f'a{s} * b{s}_{j}' for s, j in steps)},)",
+              f"        befores = ({', '.join(f't{s - 1}_{j}' for s, j in steps)},)",
+              "        for i in flagged(slots):",
+              "            if not exact_sum(sums[i], products[i], befores[i]):",
+              "                return None",
+              f"    out = empty((1, {lanes}), F32)",
+              # +0: a BLAS sum starts from +0, so a zero total is never -0
+              f"    pack_out(out, 0, {', '.join(f'{t} + 0.0' for t in last)})",
+              "    return out"]
+    namespace = dict(
+        pack=pack, unpack=unpack, unpack_a=struct.Struct(f"{k}f").unpack_from,
+        unpack_b=struct.Struct(f"{k * lanes}f").unpack_from,
+        pack_out=struct.Struct(f"{lanes}f").pack_into, suspect=_suspect_slots, flagged=_flagged,
+        exact_sum=_exact_sum, empty=np.empty, F32=np.dtype(np.float32))
+    exec(compile("\n".join(lines) + "\n", f"<few_lanes row chain of {k}x{lanes}>", "exec"),
+         namespace)
+    return namespace["kernel"]

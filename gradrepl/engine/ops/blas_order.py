@@ -236,8 +236,38 @@ def _intel_kernel(a, b):
             return functools.partial(_dot_kernel, quarters=kernel == _QUARTERS)
     blocks = _k_blocks(*a.shape)
     if len(blocks) == 1:
-        return _one_chain_kernel
+        written = _written_row_chain(a, b)
+        return _one_chain_kernel if written is None else written
     return functools.partial(_blocked_chain_kernel, blocks=blocks)
+
+
+# True: a row times a few C-contiguous columns (Linear(k, 1)'s weight gradient) runs the chain
+# written out for its sizes (few_lanes.row_chain_kernel); False: _one_chain_kernel's
+# few_lanes.fma_chain (the tests compare)
+ROW_CHAINS = True
+
+
+def _written_row_chain(a, b):
+    """The plan for a row (1, k) times a (k, n) matrix, both C-contiguous float32, whose chain
+    ``_chain_values`` runs in Python floats by ``few_lanes.fma_chain``: the same steps written
+    out for k and n (``few_lanes.row_chain_kernel``), or None for other operands."""
+    (m, k), n = a.shape, b.shape[1]
+    if (m != 1 or a.dtype != _F32 or not a.flags.c_contiguous or not b.flags.c_contiguous
+            or not 2 <= k < SPLIT_STEPS * n or n > FEW_LANES):
+        return None
+    kernel = few_lanes.row_chain_kernel(k, n)
+    return None if kernel is None else functools.partial(_row_chain_kernel, kernel=kernel)
+
+
+def _row_chain_kernel(a, b, kernel):
+    # (the switches _chain_values reads, read at each call as it reads them)
+    n = b.shape[1]
+    if (ROW_CHAINS and fused.DEFERRED and not fused.EXACT_EVERYWHERE and n <= FEW_LANES
+            and a.shape[1] < SPLIT_STEPS * n):
+        out = kernel(a, b)
+        if out is not None:
+            return out
+    return _one_chain_kernel(a, b)  # it hands back too, to numpy's steps
 
 
 def _column_kernel(a, b):
