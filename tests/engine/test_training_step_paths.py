@@ -14,7 +14,6 @@ from gradrepl.engine.float_math import fused as float_fused
 from gradrepl.engine.ops import backends, fused, summation
 from gradrepl.engine.ops.inplace import _store, write
 from gradrepl.engine.vector_math import _fma_exact  # the exact emulation (no screening)
-from tests.engine.float32_cases import ANY32 as _ANY32
 
 F32, F64 = np.float32, np.float64
 _FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=32)
@@ -488,35 +487,3 @@ def test_written_row_chain_screens_its_steps(monkeypatch):
                    np.array([[1.0], [2.0**-24 - 2.0**-42]], F32))
     assert twice is None
     assert few_lanes.fma_chain([1.0, 1 + 2.0**-18], [[1.0], [2.0**-24 - 2.0**-42]]) is None
-
-
-@settings(max_examples=80, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
-@given(st.integers(8, 15), st.booleans(), st.data())
-def test_one_vector_sum_in_python_floats_matches_numpys_adds(monkeypatch, n, column, data):
-    """float_sum of a float32 run of one vector and a tail (W9's bias gradient: sum_to of a
-    (10, 1) gradient to (1,)) in Python floats (summation._one_vector_kernel, p-w9) against
-    numpy's three calls (ONE_VECTOR_FLOATS = False): the same bits, type and warnings
-    (overflow, inf, nan, signed zeros, values below the normal range)."""
-    import warnings
-
-    from gradrepl.engine.ops import backends, summation
-
-    g = data.draw(hnp.arrays(F32, (n,), elements=_CHAIN_OPERANDS | _ANY32))
-    results = []
-    for floats in (True, False):
-        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            patch.setattr(summation, "ONE_VECTOR_FLOATS", floats)
-            out = (backends.arrays.sum_to(g[:, None], np.zeros(1, F32)) if column
-                   else summation.float_sum(g))
-        results.append((_bits(out), type(out), [(w.category, str(w.message)) for w in caught]))
-    assert results[0] == results[1]
-
-
-def test_one_vector_sum_of_negative_zeros_is_positive_zero():
-    """-0 + ... + -0 is -0; the sum's output starts from +0, so torch gives +0 (both paths)."""
-    from gradrepl.engine.ops import summation
-
-    for n in (8, 10, 15):
-        assert summation.float_sum(np.full(n, -0.0, F32)).tobytes() == F32(0).tobytes()

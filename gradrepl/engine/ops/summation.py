@@ -383,49 +383,11 @@ def _sum_one_vector(flat, zero):
     is, and the tail and then the lanes are added in order, starting from the tail's first
     element, then 0 is added. In three numpy calls (a plan takes a dozen)."""
     n = flat.size
-    if ONE_VECTOR_FLOATS and zero.dtype is _F32:
-        kernel = _one_vector_kernels.get(n) or _one_vector_kernel(n)
-        total = kernel(flat)
-        if total == total:  # finite (else numpy's adds decide: their warnings, nan bits)
-            return total
     order = _TAIL_FIRST.get(n)
     if order is None:
         load = _VECTOR[flat.dtype][1]
         order = _TAIL_FIRST[n] = np.concatenate([np.arange(load, n), np.arange(load)])
     return np.add.accumulate(flat[order])[-1] + zero
-
-
-# True: a float32 run of one vector and a tail is added in Python floats by a function written
-# out for its length (_one_vector_kernel); False: numpy's three calls (the tests compare)
-ONE_VECTOR_FLOATS = True
-_one_vector_kernels: dict = {}
-
-
-def _one_vector_kernel(n: int):
-    """``_sum_one_vector``'s arithmetic for n float32 values, in Python floats: the values read
-    from the contiguous run by ``struct.unpack_from``, then added in the same order (the tail
-    first, then the vector's lanes), each float64 sum of two float32 values rounded to float32
-    by one ``pack``/``unpack`` (numpy's float32 add: 53 >= 2 * 24 + 2 bits, so the float64 sum
-    rounded again is the float32 sum rounded once), then +0. A ``np.float32`` scalar, or nan
-    where the total is not finite (struct's native ``f`` casts an overflow to inf): the caller
-    then runs numpy's adds, with their warnings and nan bits."""
-    import struct
-
-    load = _VECTOR[_F32][1]
-    order = list(range(load, n)) + list(range(load))
-    lines = ["def kernel(flat):",
-             f"    {', '.join(f'v{i}' for i in range(n))}, = unpack_from(flat)",
-             f"    t = v{order[0]}"]
-    for i in order[1:]:
-        lines.append(f"    t, = unpack(pack(t + v{i}))")
-    lines += ["    t = t + 0.0  # the output starts at +0: a -0 total comes out +0",
-              "    return F32(t) if t - t == 0 else NAN"]
-    packer = struct.Struct("f")
-    namespace = dict(unpack_from=struct.Struct(f"{n}f").unpack_from, pack=packer.pack,
-                     unpack=packer.unpack, F32=_F32.type, NAN=math.nan)
-    exec(compile("\n".join(lines) + "\n", f"<one vector sum of {n}>", "exec"), namespace)
-    kernel = _one_vector_kernels[n] = namespace["kernel"]
-    return kernel
 
 
 def _sum_short_dim(a, dim: int, keepdim: bool, dtype):
