@@ -27,7 +27,9 @@ Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's
 product of at most ``GEMV_FEW_PRODUCTS`` multiplies (``nn.Linear(3, 1)`` on a lesson's batch)
 runs the same order in Python floats (``few_lanes.gemv``), and a chain of a few lanes (its weight
 gradient) likewise (``few_lanes.fma_chain``): there each numpy call costs more than its
-arithmetic.
+arithmetic. nn.Linear(k, 1)'s forward with its bias (``linear_column``) and a row times a few
+C-contiguous columns (a planned ``_row_chain_kernel``) run that arithmetic as functions written
+out for their sizes (``few_lanes.linear_column_kernel``, ``few_lanes.row_chain_kernel``).
 
 ``x @ weight.t()`` (nn.Linear's forward: b the transpose of a C-contiguous matrix) is a chain
 from 16 rows; with fewer rows MKL picks a kernel by m, n and k (``_transposed_kernel``, mapped
