@@ -395,7 +395,8 @@ def _linear_column_source(m: int, k: int, block: int):
     lines.append("        return None")
     lines.append("    return out")
     namespace.update(
-        unpack_x=struct.Struct(f"{m * k}f").unpack_from, unpack_w=struct.Struct(f"{k}f").unpack_from,
+        unpack_x=struct.Struct(f"{m * k}f").unpack_from,
+        unpack_w=struct.Struct(f"{k}f").unpack_from,
         pack_out=struct.Struct(f"={m}f").pack_into, suspect=_suspect_slots, flagged=_flagged,
         exact_sum=_exact_sum, empty=np.empty, F32=np.dtype(np.float32))
     source = "\n".join(lines) + "\n"
