@@ -86,8 +86,8 @@ def test_the_lesson_step_takes_planned_kernels(monkeypatch):
     monkeypatch.setattr(blas_order, "_plans", {})
     model = torch.nn.Linear(3, 1)
     ((model(torch.ones(10, 3)) - torch.ones(10, 1)) ** 2).mean().backward()
-    assert sorted(p.__name__ for p in blas_order._plans.values()) == [
-        "_column_kernel", "_one_chain_kernel"]
+    assert sorted(getattr(p, "func", p).__name__ for p in blas_order._plans.values()) == [
+        "_column_kernel", "_row_chain_kernel"]  # the weight gradient's chain written out
 
 
 @settings(PATCHED, max_examples=80)
@@ -110,15 +110,41 @@ def test_linear_column_is_the_product_plus_the_bias(monkeypatch, shape, data):
         return np.add(product, bias, out=product)
 
     expected = _run(general)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        got = blas_order.linear_column(x, column, bias)
-    if got is not None:
-        assert not caught and column.flags.c_contiguous
-        assert _bits(got) == expected[0] and not expected[1]
-        assert got.flags.writeable and got.flags.c_contiguous
-    else:
-        assert not caught
+    answers = []
+    for kernels in (True, False):  # the written-out kernel, then gemv_values and lists
+        monkeypatch.setattr(blas_order, "LINEAR_KERNELS", kernels)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = blas_order.linear_column(x, column, bias)
+        if got is not None:
+            assert not caught and column.flags.c_contiguous
+            assert _bits(got) == expected[0] and not expected[1]
+            assert got.flags.writeable and got.flags.c_contiguous and got.shape == (m, 1)
+        else:
+            assert not caught
+        answers.append(None if got is None else _bits(got))
+    assert answers[0] == answers[1]  # both hand back the same cases
+
+
+def test_linear_column_kernel_screens_its_fused_steps(monkeypatch):
+    """The written-out kernel's blocked rows: a fused first step whose float64 sum lands on a
+    float32 midpoint exactly (few-bit values: kept, rounded once) and one that rounds twice
+    (handed back, as gemv_values hands it back); the general path agrees with both."""
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    column = np.array([[1.0, 1.0, 1.0]], F32).T
+    exact_midpoint = np.array([[1.0, 2.0**-24, 0.0]] * 4 + [[1.0, 1.0, 1.0]], F32)
+    got = blas_order.linear_column(exact_midpoint, column, np.zeros(1, F32))
+    product = blas_order.product_from_zero(exact_midpoint, column)
+    assert got is not None and _bits(got) == _bits(product + F32(0))
+    # x1 * w1 = (1 + 2**-18) * 2**-24 * (1 - 2**-18) = 2**-24 - 2**-60: its sum with 1 rounds
+    # in float64 to 1 + 2**-24, a float32 midpoint, inexactly: it may have rounded twice
+    twice = np.array([[1.0, 1 + 2.0**-18, 0.0]] * 4, F32)
+    w = np.array([[1.0, 2.0**-24 - 2.0**-42, 1.0]], F32).T
+    for kernels in (True, False):
+        monkeypatch.setattr(blas_order, "LINEAR_KERNELS", kernels)
+        assert blas_order.linear_column(twice, w, np.zeros(1, F32)) is None
+    general = blas_order.product_from_zero(twice, w)
+    assert _bits(general) == _bits(np.ones((4, 1), F32))  # (the exact sum's float32 rounding)
 
 
 def test_linear_column_is_what_the_lesson_forward_takes(monkeypatch):

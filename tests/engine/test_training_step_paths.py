@@ -442,3 +442,48 @@ def test_suspect_slots_flag_what_rounding_suspects_flags(sums, data):
     slots = few_lanes._suspect_slots(sums.tolist())
     flagged = [bool(slots >> (64 * i) & ((1 << 64) - 1)) for i in range(sums.size)]
     assert flagged == float_fused.rounding_suspects(sums).tolist()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(st.integers(2, 40), st.integers(1, 7), st.data())
+def test_written_row_chain_matches_the_few_lane_and_numpy_chains(monkeypatch, k, n, data):
+    """A row times a few C-contiguous columns through the memoised plan: the chain written out
+    for its sizes (few_lanes.row_chain_kernel, p-w9), few_lanes.fma_chain (ROW_CHAINS = False)
+    and numpy's chain (FEW_LANES = 0) give the same bits, warnings and a writable C-contiguous
+    (1, n) result; operands past the written-out cap take fma_chain."""
+    import warnings
+
+    from gradrepl.engine.ops import blas_order
+
+    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    a = data.draw(hnp.arrays(F32, (1, k), elements=_CHAIN_OPERANDS))
+    b = data.draw(hnp.arrays(F32, (k, n), elements=_CHAIN_OPERANDS))
+    if data.draw(st.booleans()):  # the weight gradient's row: a (k, 1) gradient transposed
+        a = np.ascontiguousarray(a.T).T
+    results = []
+    for chains, lanes in ((True, blas_order.FEW_LANES), (False, blas_order.FEW_LANES),
+                          (True, 0)):
+        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            patch.setattr(blas_order, "ROW_CHAINS", chains)
+            patch.setattr(blas_order, "FEW_LANES", lanes)
+            out = blas_order.matrix_product(a, b)
+        results.append((_bits(out), out.flags.writeable, out.flags.c_contiguous,
+                        [(w.category, str(w.message)) for w in caught]))
+    assert results[0] == results[1] == results[2]
+
+
+def test_written_row_chain_screens_its_steps(monkeypatch):
+    """The written-out chain keeps a step whose float64 sum is a float32 midpoint exactly and
+    hands back one that may have rounded twice (then numpy's steps decide, as for fma_chain)."""
+    from gradrepl.engine.float_math import few_lanes
+
+    kernel = few_lanes.row_chain_kernel(2, 1)
+    exact = kernel(np.array([[1.0, 2.0**-24]], F32), np.array([[1.0], [1.0]], F32))
+    assert exact is not None and exact.tobytes() == np.array([[1.0]], F32).tobytes()
+    # (1 + 2**-18) * 2**-24 * (1 - 2**-18) + 1: 1 + 2**-24 - 2**-60, a midpoint in float64
+    twice = kernel(np.array([[1.0, 1 + 2.0**-18]], F32),
+                   np.array([[1.0], [2.0**-24 - 2.0**-42]], F32))
+    assert twice is None
+    assert few_lanes.fma_chain([1.0, 1 + 2.0**-18], [[1.0], [2.0**-24 - 2.0**-42]]) is None

@@ -293,3 +293,175 @@ def _round(values):
     Python floats; OverflowError where a finite value rounds past float32's range."""
     pack, unpack = _rounding(len(values))
     return unpack(pack(*values))
+
+
+_linear_kernels: dict = {}
+
+
+def linear_column_kernel(m: int, k: int, block: int):
+    """``gemv_values`` and then each result plus a bias, for an (m, k) float32 matrix times a
+    (k,) vector, written out as one function for these sizes: ``kernel(x, w, c)`` takes the
+    matrix and the vector (C-contiguous float32 memory, read by ``struct.unpack_from``) and the
+    bias as a Python float, and returns a fresh (m, 1) float32 array of ``(total + 0) + c``
+    (what ``blas_order.linear_column`` makes from ``gemv_values``' +0-added totals), or None
+    where ``gemv_values`` hands back (a total that is not finite, a fused first step that may
+    have rounded twice) or a result rounds past float32's range (numpy's add warns).
+
+    The arithmetic is ``gemv_values``', step for step and in its operand order: the rounded
+    products (every row's first, the lanes' products), the blocked rows' fused first steps
+    ``x[i, 1] * w[1] + p0`` (exact product plus a float32 value in float64, then rounded), the
+    fold by halves (lane l + lane l + half; a padding lane adds +0.0), and the rows after the
+    last whole block add their first product after the fold. Each level's values are rounded
+    together by one ``pack``/``unpack`` (struct's native ``f``: the C cast); the results are
+    written by ``pack_into`` in the standard-size ``=f`` format, whose OverflowError is the
+    range check. No lists, maps or slices: a lesson's forward (10 rows, k = 3) is a few
+    dozen float operations and five struct calls."""
+    key = (m, k, block)
+    kernel = _linear_kernels.get(key)
+    if kernel is None:
+        kernel = _linear_kernels[key] = _linear_column_source(m, k, block)
+    return kernel
+
+
+def _linear_column_source(m: int, k: int, block: int):
+    blocked = m // block * block
+    width = 1 << (k - 2).bit_length()
+    lines = ["def kernel(x, w, c):"]
+    xs = [f"x{i}_{j}" for i in range(m) for j in range(k)]
+    lines.append(f"    {', '.join(xs)}, = unpack_x(x)")
+    lines.append(f"    {', '.join(f'w{j}' for j in range(k))}, = unpack_w(w)")
+    namespace: dict = {}
+
+    def rounding(names, exprs, tag):
+        count = len(names)
+        packer = struct.Struct(f"{count}f")
+        namespace[f"pack_{tag}"], namespace[f"unpack_{tag}"] = packer.pack, packer.unpack
+        lines.append(f"    {', '.join(names)}, = unpack_{tag}(pack_{tag}({', '.join(exprs)}))")
+
+    # level 1: the rounded products: every row's first; lanes' products from the third on; the
+    # second for the rows after the last whole block (their lane 0 starts from 0)
+    names, exprs = [], []
+    for i in range(m):
+        for j in range(k):
+            if j == 1 and i < blocked:
+                continue
+            names.append(f"p{i}_{j}")
+            exprs.append(f"x{i}_{j} * w{j}")
+    rounding(names, exprs, "products")
+    lanes = []  # per row, the expressions of its lanes
+    if blocked:
+        # the blocked rows' fused first steps: the exact second product plus the first
+        lines.append(f"    sums = ({', '.join(f'x{i}_1 * w1 + p{i}_0' for i in range(blocked))},)")
+        rounding([f"q{i}" for i in range(blocked)], ["*sums"], "fused")
+    for i in range(m):
+        row = [f"q{i}" if i < blocked else f"p{i}_1"] + [f"p{i}_{j}" for j in range(2, k)]
+        row += ["0.0"] * (width - len(row))
+        lanes.append(row)
+    level = 0
+    while width > 1:
+        width //= 2
+        level += 1
+        names, exprs = [], []
+        for i in range(m):
+            row = lanes[i]
+            new = []
+            for lane in range(width):
+                name = f"f{level}_{i}_{lane}"
+                names.append(name)
+                exprs.append(f"{row[lane]} + {row[lane + width]}")
+                new.append(name)
+            lanes[i] = new
+        rounding(names, exprs, f"fold{level}")
+    totals = [lanes[i][0] for i in range(m)]
+    if blocked < m:
+        rest = range(blocked, m)
+        rounding([f"t{i}" for i in rest], [f"p{i}_0 + {totals[i]}" for i in rest], "tail")
+        totals[blocked:] = [f"t{i}" for i in rest]
+    lines.append(f"    total = {' + '.join(totals)}")
+    lines.append("    if total - total != 0:")
+    lines.append("        return None")
+    if blocked:
+        lines.append("    slots = suspect(sums)")
+        lines.append("    if slots:")
+        lines.append(f"        firsts = ({', '.join(f'p{i}_0' for i in range(blocked))},)")
+        lines.append(f"        seconds = ({', '.join(f'x{i}_1' for i in range(blocked))},)")
+        lines.append("        for i in flagged(slots):")
+        lines.append("            if not exact_sum(sums[i], seconds[i] * w1, firsts[i]):")
+        lines.append("                return None")
+    lines.append(f"    out = empty(({m}, 1), F32)")
+    lines.append("    try:")
+    lines.append(f"        pack_out(out, 0, {', '.join(f'({t} + 0.0) + c' for t in totals)})")
+    lines.append("    except OverflowError:")
+    lines.append("        return None")
+    lines.append("    return out")
+    namespace.update(
+        unpack_x=struct.Struct(f"{m * k}f").unpack_from,
+        unpack_w=struct.Struct(f"{k}f").unpack_from,
+        pack_out=struct.Struct(f"={m}f").pack_into, suspect=_suspect_slots, flagged=_flagged,
+        exact_sum=_exact_sum, empty=np.empty, F32=np.dtype(np.float32))
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<few_lanes linear column of {m}x{k}>", "exec"), namespace)
+    return namespace["kernel"]
+
+
+_row_chain_kernels: dict = {}
+ROW_CHAIN_CAP = 96  # steps times lanes written out at most (W9's weight gradient: 10 x 3)
+
+
+def row_chain_kernel(k: int, lanes: int):
+    """``fma_chain`` for a row of k float32 values times a (k, lanes) float32 matrix, written
+    out as one function for these sizes: ``kernel(a, b)`` reads both from C-contiguous float32
+    memory (``struct.unpack_from``) and returns a fresh (1, lanes) float32 array of the chain's
+    totals with +0 added (``blas_order._one_chain_kernel``'s result), or None where
+    ``fma_chain`` hands back (a total that is not finite, a step that may have rounded twice).
+    The same steps in the same order: the first products rounded, then each step's exact
+    product plus the running float32 total in float64, rounded by one ``pack``/``unpack`` per
+    step, and every step's sum screened once at the end (``_suspect_slots``). Without the
+    ``tolist`` calls, the loop and the list of sums. None for more than ``ROW_CHAIN_CAP``
+    steps times lanes (the caller takes ``fma_chain``)."""
+    key = (k, lanes)
+    kernel = _row_chain_kernels.get(key)
+    if kernel is None:
+        if k * lanes > ROW_CHAIN_CAP or k < 2:
+            return None
+        kernel = _row_chain_kernels[key] = _row_chain_source(k, lanes)
+    return kernel
+
+
+def _row_chain_source(k: int, lanes: int):
+    pack, unpack = _rounding(lanes)
+    lines = ["def kernel(a, b):",
+             f"    {', '.join(f'a{s}' for s in range(k))}, = unpack_a(a)",
+             f"    {', '.join(f'b{s}_{j}' for s in range(k) for j in range(lanes))}, = unpack_b(b)",
+             f"    {', '.join(f't0_{j}' for j in range(lanes))}, = unpack(pack("
+             f"{', '.join(f'a0 * b0_{j}' for j in range(lanes))}))"]
+    for s in range(1, k):
+        lines.append(f"    {', '.join(f's{s}_{j}' for j in range(lanes))}, = "
+                     f"{', '.join(f'a{s} * b{s}_{j} + t{s - 1}_{j}' for j in range(lanes))},")
+        lines.append(f"    {', '.join(f't{s}_{j}' for j in range(lanes))}, = unpack(pack("
+                     f"{', '.join(f's{s}_{j}' for j in range(lanes))}))")
+    last = [f"t{k - 1}_{j}" for j in range(lanes)]
+    steps = [(s, j) for s in range(1, k) for j in range(lanes)]
+    lines += [f"    total = {' + '.join(last)}",
+              "    if total - total != 0:",
+              "        return None",
+              f"    sums = ({', '.join(f's{s}_{j}' for s, j in steps)},)",
+              "    slots = suspect(sums)",
+              "    if slots:",
+              f"        products = ({', '.join(f'a{s} * b{s}_{j}' for s, j in steps)},)",
+              f"        befores = ({', '.join(f't{s - 1}_{j}' for s, j in steps)},)",
+              "        for i in flagged(slots):",
+              "            if not exact_sum(sums[i], products[i], befores[i]):",
+              "                return None",
+              f"    out = empty((1, {lanes}), F32)",
+              # +0: a BLAS sum starts from +0, so a zero total is never -0
+              f"    pack_out(out, 0, {', '.join(f'{t} + 0.0' for t in last)})",
+              "    return out"]
+    namespace = dict(
+        pack=pack, unpack=unpack, unpack_a=struct.Struct(f"{k}f").unpack_from,
+        unpack_b=struct.Struct(f"{k * lanes}f").unpack_from,
+        pack_out=struct.Struct(f"{lanes}f").pack_into, suspect=_suspect_slots, flagged=_flagged,
+        exact_sum=_exact_sum, empty=np.empty, F32=np.dtype(np.float32))
+    exec(compile("\n".join(lines) + "\n", f"<few_lanes row chain of {k}x{lanes}>", "exec"),
+         namespace)
+    return namespace["kernel"]

@@ -27,7 +27,9 @@ Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's
 product of at most ``GEMV_FEW_PRODUCTS`` multiplies (``nn.Linear(3, 1)`` on a lesson's batch)
 runs the same order in Python floats (``few_lanes.gemv``), and a chain of a few lanes (its weight
 gradient) likewise (``few_lanes.fma_chain``): there each numpy call costs more than its
-arithmetic.
+arithmetic. nn.Linear(k, 1)'s forward with its bias (``linear_column``) and a row times a few
+C-contiguous columns (a planned ``_row_chain_kernel``) run that arithmetic as functions written
+out for their sizes (``few_lanes.linear_column_kernel``, ``few_lanes.row_chain_kernel``).
 
 ``x @ weight.t()`` (nn.Linear's forward: b the transpose of a C-contiguous matrix) is a chain
 from 16 rows; with fewer rows MKL picks a kernel by m, n and k (``_transposed_kernel``, mapped
@@ -236,8 +238,38 @@ def _intel_kernel(a, b):
             return functools.partial(_dot_kernel, quarters=kernel == _QUARTERS)
     blocks = _k_blocks(*a.shape)
     if len(blocks) == 1:
-        return _one_chain_kernel
+        written = _written_row_chain(a, b)
+        return _one_chain_kernel if written is None else written
     return functools.partial(_blocked_chain_kernel, blocks=blocks)
+
+
+# True: a row times a few C-contiguous columns (Linear(k, 1)'s weight gradient) runs the chain
+# written out for its sizes (few_lanes.row_chain_kernel); False: _one_chain_kernel's
+# few_lanes.fma_chain (the tests compare)
+ROW_CHAINS = True
+
+
+def _written_row_chain(a, b):
+    """The plan for a row (1, k) times a (k, n) matrix, both C-contiguous float32, whose chain
+    ``_chain_values`` runs in Python floats by ``few_lanes.fma_chain``: the same steps written
+    out for k and n (``few_lanes.row_chain_kernel``), or None for other operands."""
+    (m, k), n = a.shape, b.shape[1]
+    if (m != 1 or a.dtype != _F32 or not a.flags.c_contiguous or not b.flags.c_contiguous
+            or not 2 <= k < SPLIT_STEPS * n or n > FEW_LANES):
+        return None
+    kernel = few_lanes.row_chain_kernel(k, n)
+    return None if kernel is None else functools.partial(_row_chain_kernel, kernel=kernel)
+
+
+def _row_chain_kernel(a, b, kernel):
+    # (the switches _chain_values reads, read at each call as it reads them)
+    n = b.shape[1]
+    if (ROW_CHAINS and fused.DEFERRED and not fused.EXACT_EVERYWHERE and n <= FEW_LANES
+            and a.shape[1] < SPLIT_STEPS * n):
+        out = kernel(a, b)
+        if out is not None:
+            return out
+    return _one_chain_kernel(a, b)  # it hands back too, to numpy's steps
 
 
 def _column_kernel(a, b):
@@ -256,6 +288,11 @@ def linear_column(x, w, bias):
     if (not PLANS or rows * k > GEMV_FEW_PRODUCTS or bias.shape != (1,)
             or _plan(x, w) is not _column_kernel or not w.flags.c_contiguous):
         return None
+    if LINEAR_KERNELS:  # the same arithmetic, written out for these sizes
+        c = bias.item()
+        if c - c != 0:
+            return None
+        return few_lanes.linear_column_kernel(rows, k, _GEMV_ROW_BLOCK)(x, w, c)
     floats = _float_struct(rows * k)
     exact = list(map(mul, floats.unpack_from(x), _float_struct(k).unpack_from(w) * rows))
     total = few_lanes.gemv_values(exact, k, _GEMV_ROW_BLOCK)
@@ -274,6 +311,9 @@ def linear_column(x, w, bias):
     return out
 
 
+# True: linear_column runs few_lanes.linear_column_kernel, its arithmetic written out per size;
+# False: gemv_values and the bias added in lists (the tests compare)
+LINEAR_KERNELS = True
 _EDGE32 = 2.0**128 - 2.0**103  # float32's largest value plus half its ulp: from here on, inf
 
 
