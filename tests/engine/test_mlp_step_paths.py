@@ -543,3 +543,25 @@ def test_log_softmax_rows_of_the_mlp_step_take_the_nonpositive_kernels(monkeypat
     x = np.random.default_rng(3).standard_normal((32, 10)).astype(F32)
     float_softmax._log_softmax_rows(x)
     assert calls == ["_expf_ordinary_in_float64", "_logf_ordinary_in_float64"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["?", "f4", "f8", "u8", "i4"]),
+       st.lists(st.integers(0, 5), min_size=0, max_size=3), st.integers(0, 2**32 - 1),
+       st.sampled_from(["array", "scalar", "list", "view"]))
+def test_count_nonzero_and_shape_without_numpys_python_layer_match_numpys(dtype, shape, seed,
+                                                                          kind):
+    """``fused.count_nonzero`` (the C function numpy's count_nonzero calls) and
+    ``blas_order._shape`` give np.count_nonzero's and np.shape's values and types, for arrays
+    (nan, -0 and inf among floats), non-contiguous views, numpy scalars and lists."""
+    from gradrepl.engine.ops import blas_order
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-1, 2, tuple(shape)).astype(dtype)
+    if a.dtype.kind == "f" and a.size:
+        a.flat[seed % a.size] = (np.nan, -0.0, np.inf)[seed % 3]
+    operand = {"array": a, "scalar": a.reshape(-1)[0] if a.size else a.dtype.type(0),
+               "list": a.tolist(), "view": a[..., ::2] if a.ndim else a}[kind]
+    counted, expected = fused.count_nonzero(operand), np.count_nonzero(operand)
+    assert counted == expected and type(counted) is type(expected)
+    assert blas_order._shape(operand) == np.shape(operand)

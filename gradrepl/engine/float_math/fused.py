@@ -52,6 +52,11 @@ _BELOW_F32_ARRAY, _HALFWAY_ARRAY, _ABS64_ARRAY, _ONE_ARRAY, _TINY_BITS_LESS_ONE_
     np.array(v, np.uint64) for v in (_BELOW_F32, _HALFWAY, _ABS64, 1, _TINY_BITS_LESS_ONE))
 _TINY_ARRAY = np.array(_TINY)
 _pending = threading.local()  # .steps: a deferred kernel's (operands, float64 sum), unscreened
+# numpy's count_nonzero without its Python layer (the array-function dispatch and
+# numpy/_core/numeric.py's axis handling: ~2 k instructions a call, about what the count costs
+# on a step's few hundred flags): the C function numeric's count_nonzero calls for axis=None,
+# with the same results (a numpy int) for arrays, scalars and sequences
+count_nonzero = getattr(getattr(np, "_core", None), "multiarray", np).count_nonzero
 
 
 def fma32(a, b, c) -> np.ndarray:
@@ -143,9 +148,9 @@ def _suspects(wide: np.ndarray, result: np.ndarray):
     # np.count_nonzero: ndarray.any() costs three times as much on the small arrays of a step
     halfway = on_float32_midpoint(wide)
     small = np.less(np.abs(result), _TINY_ARRAY)
-    if np.count_nonzero(small):  # zero results are common (x - x) and exact: only nonzero count
+    if count_nonzero(small):  # zero results are common (x - x) and exact: only nonzero count
         halfway |= small & (result != 0)
-    return halfway if np.count_nonzero(halfway) else None
+    return halfway if count_nonzero(halfway) else None
 
 
 
@@ -183,11 +188,11 @@ def may_have_rounded_twice(sums: np.ndarray) -> bool:
 def bits_may_have_rounded_twice(bits: np.ndarray) -> bool:
     """``may_have_rounded_twice`` of the float64 sums whose bits are ``bits`` (a flat uint64
     view; a kept one saves the views' making: ``blocks.take_work``). ``bits`` is not changed."""
-    if np.count_nonzero(np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)):
+    if count_nonzero(np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)):
         return True
     magnitude = np.bitwise_and(bits, _ABS64_ARRAY)
     magnitude -= _ONE_ARRAY  # zero wraps to the top: a zero sum is exact
-    return bool(np.count_nonzero(np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)))
+    return bool(count_nonzero(np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)))
 
 
 def rounding_suspects(sums: np.ndarray) -> np.ndarray:
@@ -213,7 +218,7 @@ def sums_rounded_once(products: np.ndarray, addends: np.ndarray, sums: np.ndarra
     products, addends, sums = (a.reshape(-1)[lanes] for a in (products, addends, sums))
     with np.errstate(all="ignore"):
         error = _two_sum_error(products, addends, sums)
-    return not np.count_nonzero(error)  # a nan error (a nan flagged) counts as inexact
+    return not count_nonzero(error)  # a nan error (a nan flagged) counts as inexact
 
 
 def all_rounded_once(steps) -> bool:

@@ -346,7 +346,7 @@ class SGD(Optimizer):
         if clean:  # `other` is free again: the sums' low bits
             np.bitwise_and(scratch.bits, fused._BELOW_F32_ARRAY, out=scratch.other_bits)
             np.equal(scratch.other_bits, fused._HALFWAY_ARRAY, out=scratch.flags)
-            clean = not np.count_nonzero(scratch.flags)
+            clean = not fused.count_nonzero(scratch.flags)
         if not clean:
             for param, p, b in zip(params, datas, buffers):
                 write(param, fma32(b, minus_lr, p))
