@@ -167,7 +167,10 @@ def _child(notebook: Notebook, options: ReplayOptions, fd: int, go_fd: int, sign
     try:
         _detach_from_terminal(signal_mask)
         os.chdir(os.path.dirname(os.path.abspath(notebook.path)))
-        session = new_session(options)  # runs no cell: only what every notebook's session does first
+        try:
+            session = new_session(options)  # runs no cell: what every notebook's session does first
+        except Exception:
+            session = None  # made again after the go, failing there as it always did
         # Forked ahead while the notebook before runs (``_Scheduler``): wait for the parent's go.
         # No byte (the parent closed the pipe, stopped or died) means never start.
         if not os.read(go_fd, 1):
@@ -203,6 +206,7 @@ class _Child:
     pid: int
     fd: int
     go_fd: Optional[int] = None  # the write end of its go pipe until it is told to start
+    ended: Optional[tuple] = None  # (input position, wait status) of a standby that ended before its turn
     buffer: bytearray = field(default_factory=bytearray)
     cells: list = field(default_factory=list)
     report: Optional[NotebookReport] = None
@@ -391,8 +395,15 @@ class _Scheduler:
     def start_children(self) -> None:
         while not self.stopping:
             if self.standby is not None and self._running_notebooks() < self.jobs:
-                _go(self.standby)
-                self.standby = None
+                child, self.standby = self.standby, None
+                if child.ended is None:
+                    _go(child)
+                    continue
+                # it ended before its turn (killed from outside): its notebook fails now, in its turn
+                position, status = child.ended
+                self.finished[position] = _finish(child, status)
+                if self.options.fail_fast and not self.finished[position].ok:
+                    self.stopping = True
             elif self.standby is None and self.waiting:
                 position, notebook = self.waiting.pop(0)
 
@@ -421,7 +432,8 @@ class _Scheduler:
             if child.go_fd is not None:  # the standby, ended before its turn (killed from outside)
                 os.close(child.go_fd)
                 child.go_fd = None
-                self.standby = None
+                child.ended = (position, status)  # reported when its turn comes (start_children)
+                continue
             self.finished[position] = _finish(child, status)
             if self.options.fail_fast and not self.finished[position].ok:
                 self.stopping = True
