@@ -161,13 +161,23 @@ def _detach_from_terminal(signal_mask) -> None:
     sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8", errors="replace")
 
 
-def _child(notebook: Notebook, options: ReplayOptions, fd: int, signal_mask) -> None:
-    from gradrepl.replay.runner import replay_in_session
+def _child(notebook: Notebook, options: ReplayOptions, fd: int, go_fd: int, signal_mask) -> None:
+    from gradrepl.replay.runner import new_session, replay_in_session
 
     try:
         _detach_from_terminal(signal_mask)
         os.chdir(os.path.dirname(os.path.abspath(notebook.path)))
-        report = replay_in_session(notebook, options, on_cell=lambda cell: _send(fd, ("cell", cell)))
+        try:
+            session = new_session(options)  # runs no cell: what every notebook's session does first
+        except Exception:
+            session = None  # made again after the go, failing there as it always did
+        # Forked ahead while the notebook before runs (``_Scheduler``): wait for the parent's go.
+        # No byte (the parent closed the pipe, stopped or died) means never start.
+        if not os.read(go_fd, 1):
+            _exit(0)
+        os.close(go_fd)
+        report = replay_in_session(notebook, options, on_cell=lambda cell: _send(fd, ("cell", cell)),
+                                   session=session)
         report.cells = []  # already sent one by one
         _send(fd, ("done", report))
     except BaseException as exc:  # the cell broke gradrepl's own machinery in this process
@@ -195,6 +205,8 @@ class _Child:
     notebook: Notebook
     pid: int
     fd: int
+    go_fd: Optional[int] = None  # the write end of its go pipe until it is told to start
+    ended: Optional[tuple] = None  # (input position, wait status) of a standby that ended before its turn
     buffer: bytearray = field(default_factory=bytearray)
     cells: list = field(default_factory=list)
     report: Optional[NotebookReport] = None
@@ -208,6 +220,7 @@ def _start(notebook: Notebook, options: ReplayOptions, register: Callable[[_Chil
     """Fork a child for ``notebook`` and ``register`` it, with signals held off in between: a
     Ctrl-C or SIGTERM arriving just then must find the child registered, so it is killed too."""
     read_fd, write_fd = os.pipe()
+    go_read, go_write = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
@@ -222,13 +235,27 @@ def _start(notebook: Notebook, options: ReplayOptions, register: Callable[[_Chil
         pid = os.fork()
         if pid == 0:  # pragma: no cover (the child always leaves through os._exit)
             os.close(read_fd)
-            _child(notebook, options, write_fd, held)
+            os.close(go_write)
+            _child(notebook, options, write_fd, go_read, held)
         os.close(write_fd)
-        register(_Child(notebook, pid, read_fd))
+        os.close(go_read)
+        register(_Child(notebook, pid, read_fd, go_write))
     finally:
         if freeze:
             gc.unfreeze()
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _go(child: _Child) -> None:
+    """Let a child forked ahead start its notebook. One that is already gone (killed before its
+    turn) is reported as ended by its pipe's end, as any child that ends without its report."""
+    fd, child.go_fd = child.go_fd, None
+    try:
+        os.write(fd, b"g")
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _receive(child: _Child, data: bytes) -> None:
@@ -306,6 +333,9 @@ def _kill_and_reap(children) -> None:
         except ChildProcessError:
             pass
         os.close(child.fd)
+        if child.go_fd is not None:
+            os.close(child.go_fd)
+            child.go_fd = None
 
 
 def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int = 1,
@@ -336,10 +366,18 @@ def replay_isolated(notebooks: list[Notebook], options: ReplayOptions, jobs: int
 
 
 class _Scheduler:
+    """Runs ``jobs`` notebooks at a time, in input order, each in its own child, and keeps one
+    more child forked ahead (the standby): it waits for its go (``_child``) until a running
+    notebook has sent its report, then starts at once. So the fork and a child's start-up
+    overlap with the notebook before, and a finished child's exit with the next notebook; the
+    notebooks' cells still run ``jobs`` at a time, each in a fresh process forked from this
+    warm one."""
+
     def __init__(self, notebooks: list[Notebook], options: ReplayOptions, jobs: int, on_report):
         self.options, self.jobs, self.on_report = options, jobs, on_report
         self.waiting = list(enumerate(notebooks))
         self.running: dict[int, tuple[int, _Child]] = {}  # by pipe fd: (input position, child)
+        self.standby: Optional[_Child] = None  # forked, not yet told to start
         self.finished: dict[int, NotebookReport] = {}
         self.reports: list[NotebookReport] = []
         self.selector = selectors.DefaultSelector()
@@ -349,15 +387,34 @@ class _Scheduler:
     def busy(self) -> bool:
         return bool(self.running or (self.waiting and not self.stopping))
 
+    def _running_notebooks(self) -> int:
+        """Children told to start whose report has not come yet."""
+        return sum(1 for _, child in self.running.values()
+                   if child.go_fd is None and child.report is None and child.broken is None)
+
     def start_children(self) -> None:
-        while self.waiting and not self.stopping and len(self.running) < self.jobs:
-            position, notebook = self.waiting.pop(0)
+        while not self.stopping:
+            if self.standby is not None and self._running_notebooks() < self.jobs:
+                child, self.standby = self.standby, None
+                if child.ended is None:
+                    _go(child)
+                    continue
+                # it ended before its turn (killed from outside): its notebook fails now, in its turn
+                position, status = child.ended
+                self.finished[position] = _finish(child, status)
+                if self.options.fail_fast and not self.finished[position].ok:
+                    self.stopping = True
+            elif self.standby is None and self.waiting:
+                position, notebook = self.waiting.pop(0)
 
-            def register(child: _Child, position: int = position) -> None:
-                self.running[child.fd] = (position, child)
-                self.selector.register(child.fd, selectors.EVENT_READ)
+                def register(child: _Child, position: int = position) -> None:
+                    self.running[child.fd] = (position, child)
+                    self.selector.register(child.fd, selectors.EVENT_READ)
+                    self.standby = child
 
-            _start(notebook, self.options, register)
+                _start(notebook, self.options, register)
+            else:
+                return
 
     def read_children(self) -> None:
         for key, _ in self.selector.select():
@@ -372,12 +429,19 @@ class _Scheduler:
             del self.running[key.fd]
             _, status = os.waitpid(child.pid, 0)
             os.close(child.fd)
+            if child.go_fd is not None:  # the standby, ended before its turn (killed from outside)
+                os.close(child.go_fd)
+                child.go_fd = None
+                child.ended = (position, status)  # reported when its turn comes (start_children)
+                continue
             self.finished[position] = _finish(child, status)
             if self.options.fail_fast and not self.finished[position].ok:
                 self.stopping = True
         if self.stopping and self.running:
             for position, child in self.running.values():
-                self.finished[position] = _finish_stopped(child)
+                if child.go_fd is None:  # a standby's notebook never started: no report, as if unforked
+                    self.finished[position] = (_finish(child, 0) if child.report is not None
+                                               else _finish_stopped(child))
             self.kill_running()
 
     def report_in_order(self) -> None:
@@ -387,9 +451,11 @@ class _Scheduler:
 
     def where_running(self) -> list[str]:
         """``path: cell 3 (In [2])`` for each child still running, in input order: the cell after
-        the last one it reported."""
+        the last one it reported (not the standby: its notebook has not started)."""
         where = []
         for _, child in sorted(self.running.values(), key=lambda running: running[0]):
+            if child.go_fd is not None:
+                continue
             index = next_code_cell(child.notebook, child.cells[-1].index if child.cells else -1)
             if index is not None:
                 where.append(f"{child.notebook.path}: {cell_name(child.notebook.cells, index)}")
@@ -400,6 +466,7 @@ class _Scheduler:
         for child in children:
             self.selector.unregister(child.fd)
         self.running.clear()
+        self.standby = None
         _stop(children)
 
 

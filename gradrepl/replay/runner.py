@@ -81,15 +81,18 @@ def replay_in_process(notebook: Notebook, options: ReplayOptions,
 
 
 def replay_in_session(notebook: Notebook, options: ReplayOptions,
-                      on_cell: Optional[Callable[[CellReport], None]] = None) -> NotebookReport:
-    """The replay itself, with Ctrl-C left to the caller (an isolated child ignores it)."""
-    return _replay(notebook, options, on_cell, lambda: False)
+                      on_cell: Optional[Callable[[CellReport], None]] = None,
+                      session: Optional[Session] = None) -> NotebookReport:
+    """The replay itself, with Ctrl-C left to the caller (an isolated child ignores it), in
+    ``session`` if given: a fresh ``new_session(options)`` the isolated child made while it
+    waited for its turn."""
+    return _replay(notebook, options, on_cell, lambda: False, session=session)
 
 
 def _replay(notebook: Notebook, options: ReplayOptions, on_cell, interrupted,
-            after_other_notebooks: bool = False) -> NotebookReport:
+            after_other_notebooks: bool = False, session: Optional[Session] = None) -> NotebookReport:
     with as_recorded_cpu(notebook, options):
-        return _replay_cells(notebook, options, on_cell, interrupted, after_other_notebooks)
+        return _replay_cells(notebook, options, on_cell, interrupted, after_other_notebooks, session)
 
 
 def computed_as_vendor(notebook: Notebook, options: ReplayOptions) -> str:
@@ -137,10 +140,11 @@ def as_recorded_cpu(notebook: Notebook, options: ReplayOptions):
 
 
 def _replay_cells(notebook: Notebook, options: ReplayOptions, on_cell, interrupted,
-                  after_other_notebooks: bool = False) -> NotebookReport:
+                  after_other_notebooks: bool = False, session: Optional[Session] = None) -> NotebookReport:
     started = time.perf_counter()
     report = NotebookReport(notebook.path, converted_from=notebook.converted_from)
-    session = new_session(options, after_other_notebooks)
+    if session is None:
+        session = new_session(options, after_other_notebooks)
     first_unsupported: Optional[CellReport] = None
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
