@@ -119,7 +119,7 @@ def _matches(kind: str, value) -> bool:
 def _takes(param: _Param, value) -> bool:
     """_matches for a listed parameter: a ``size`` (an int list of no fixed length) takes no
     single int, where a ``dim`` (``int[1]``, listed alike) does."""
-    if param.name == "size" and _is_index(value):
+    if param.name == "size" and param.type == "tuple of ints" and _is_index(value):
         return False
     return _matches(param.type, value)
 
