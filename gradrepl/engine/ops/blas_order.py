@@ -605,14 +605,14 @@ def small_batched_product(a, b):
 _DOT_VECTOR_BYTES = 64
 _DOT_THREADED_BYTES = 32768
 _DOT_FOLLOWED_BYTES = 65536
-_DOT_FOLDS = {_F32: (8, 4, 1, 2), _F64: (4, 2, 1)}
+_DOT_TYPES = (_F32, _F64)
 _DOT_LEFTOVER = (0, 1, 0)  # the accumulators the last whole vectors (n // lanes % 4) go to
 
 
 def follows_mkl_dot(a, b) -> bool:
     size = a.itemsize
     limit = _DOT_FOLLOWED_BYTES if THREADS == 2 else _DOT_THREADED_BYTES
-    return (a.dtype == b.dtype and a.dtype in _DOT_FOLDS and 0 < a.shape[0] * size < limit
+    return (a.dtype == b.dtype and a.dtype in _DOT_TYPES and 0 < a.shape[0] * size < limit
             and a.strides[0] == b.strides[0] == size and vendor() == INTEL and _mkl_avx512())
 
 
@@ -633,22 +633,34 @@ def _mkl_dot_part(a, b):
     vectors, part = divmod(n, lanes)
     blocks = vectors // 4
     acc = np.zeros((4, lanes), a.dtype)
+    # a multiply-add into an accumulator still at +0 is the rounded product (+ 0 turns a -0 into
+    # MKL's +0): the emulated fused multiply-adds are needed from each one's second vector on
+    used = [blocks > 0] * 4
     if blocks:  # four vectors a step, one to each accumulator
         xs = a[:blocks * 4 * lanes].reshape(blocks, 4, lanes)
         ys = b[:blocks * 4 * lanes].reshape(blocks, 4, lanes)
-        for step in range(blocks):
+        acc = xs[0] * ys[0] + acc
+        for step in range(1, blocks):
             acc = fma(xs[step], ys[step], acc)
     for i in range(vectors % 4):
         v = (blocks * 4 + i) * lanes
         k = _DOT_LEFTOVER[i]
-        acc[k] = fma(a[v:v + lanes], b[v:v + lanes], acc[k])
+        x, y = a[v:v + lanes], b[v:v + lanes]
+        acc[k] = fma(x, y, acc[k]) if used[k] else x * y + acc[k]
+        used[k] = True
     if part:
         x = np.zeros(lanes, a.dtype)
         y = np.zeros(lanes, a.dtype)
         x[:part], y[:part] = a[n - part:], b[n - part:]
-        acc[0] = fma(x, y, acc[0])
+        acc[0] = fma(x, y, acc[0]) if used[0] else x * y + acc[0]
     total = (acc[0] + acc[1]) + (acc[2] + acc[3])
-    index = np.arange(lanes)
-    for shift in _DOT_FOLDS[a.dtype]:
-        total = total + total[index ^ shift]
+    # lane 0 of the folds i + (i ^ 8), ^ 4, ^ 1, ^ 2 (float32) or ^ 4, ^ 2, ^ 1 (float64): halves
+    # (an add is commutative, so lane i and lane i ^ s hold the same sum), then float32's last
+    # four lanes in pairs
+    halved_to = 4 if a.dtype == _F32 else 1
+    while lanes > halved_to:
+        lanes //= 2
+        total = total[:lanes] + total[lanes:]
+    if lanes == 4:
+        return (total[0] + total[1]) + (total[2] + total[3])
     return total[0]
