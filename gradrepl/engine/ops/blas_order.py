@@ -600,7 +600,7 @@ def small_batched_product(a, b):
 # i + (i ^ 8), ^ 4, ^ 1, ^ 2 (float32) or i + (i ^ 4), ^ 2, ^ 1 (float64). From 32 KiB per
 # vector (8192 floats, 4096 doubles) MKL's two threads take the first ceil(n / 2) elements and
 # the rest, each summed so, and add the two (measured to 50,001 floats, 9,999 doubles); followed
-# up to 64 KiB (the emulated multiply-adds cost ~5 ms for 16k floats, ~30 ms for 8k doubles).
+# up to 64 KiB (the emulated multiply-adds cost ~11 ms for 16k floats, ~67 ms for 8k doubles).
 # Strided vectors take another kernel: not followed (numpy's order).
 _DOT_VECTOR_BYTES = 64
 _DOT_THREADED_BYTES = 32768
