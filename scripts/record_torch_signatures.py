@@ -80,6 +80,8 @@ CALLS = {
     # session 11 (m-ops)
     **{name: (lambda name: lambda **k: getattr(torch, name)(torch.ones(2), **k))(name)
        for name in ("trapezoid", "trapz", "cumulative_trapezoid")},
+    # session 14 (p-exact): view's dtype and size overloads (x.view(3.0), x.view("a"))
+    "Tensor.view": lambda **k: torch.ones(2).view(**k),
 }
 
 # torch has one overload for these, so it never lists it: its parser's own complaints

@@ -16,7 +16,7 @@ from gradrepl.engine.device import check_device
 from gradrepl.engine.errors import SCALAR_INT_MAX as _SCALAR_INT_MAX
 from gradrepl.engine.errors import SCALAR_INT_MIN as _SCALAR_INT_MIN
 from gradrepl.engine.errors import python_type_name, raise_scalar_overflow
-from gradrepl.engine.keywords import check_out, torch_keywords
+from gradrepl.engine.keywords import Unmatched, check_out, torch_keywords
 from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.warn import warn_user
 
@@ -545,6 +545,8 @@ def _arange_values(start: float, step: float, count: int, np_dtype):
 
 @torch_keywords("linspace")
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise Unmatched  # torch's parser lists the overloads (linspace(0, 1, 5.0))
     dtype = dtype or dtypes.get_default_dtype()
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")

@@ -116,6 +116,14 @@ def _matches(kind: str, value) -> bool:
     return True
 
 
+def _takes(param: _Param, value) -> bool:
+    """_matches for a listed parameter: a ``size`` (an int list of no fixed length) takes no
+    single int, where a ``dim`` (``int[1]``, listed alike) does."""
+    if param.name == "size" and param.type == "tuple of ints" and _is_index(value):
+        return False
+    return _matches(param.type, value)
+
+
 def _is_index(value) -> bool:
     import numpy as np
 
@@ -148,7 +156,7 @@ def _parse_failure(name: str, signature: str, args: tuple, kwargs: dict):
             # torch's own plural: "missing 1 required positional arguments"
             return (f"{name}() missing {len(missing)} required positional "
                     f"argument{'s' if len(missing) == 1 else ''}: {', '.join(missing)}")
-        if not _matches(param.type, value):
+        if not _takes(param, value):
             where = "" if keyword else f" (position {i + 1})"
             return (f"{name}(): argument '{param.name}'{where} must be {param.type}, not "
                     f"{_type_name(value)}")
@@ -289,7 +297,7 @@ def _fits(signature: str, args: tuple, kwargs: dict) -> bool:
         if value is _ABSENT:
             if not param.optional:
                 return False
-        elif not (value is None and param.none_ok) and not _matches(param.type, value):
+        elif not (value is None and param.none_ok) and not _takes(param, value):
             return False
     return True
 
@@ -358,9 +366,19 @@ def torch_keywords(name: str):
             for key in kwargs:
                 if key not in accepted and key not in IGNORED and key != "out":
                     raise TypeError(invalid_combination(name, args, kwargs))
+            given = dict(kwargs)
             for key in IGNORED:
                 kwargs.pop(key, None)
             check_out(kwargs.pop("out", None), name)
-            return function(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except Unmatched:
+                pass
+            except TypeError as error:
+                if error.__traceback__.tb_next is not None:
+                    raise  # from inside the function: its own words
+            # too few or too many arguments (Python refused the call), or the function's
+            # Unmatched: torch's parser's words for the call as written
+            raise InvalidArguments(name, args, given, method=False) from None
         return checked
     return decorate

@@ -17,7 +17,7 @@ import numpy as np
 from gradrepl.engine import dtypes, vector_math
 from gradrepl.engine.factories import _allocate, _finish, _size_args
 from gradrepl.engine.tensor import Tensor
-from gradrepl.engine.keywords import torch_keywords
+from gradrepl.engine.keywords import Unmatched, check_types, torch_keywords
 
 _DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
 
@@ -215,6 +215,8 @@ def _float_dtype(dtype):
 
 @torch_keywords("rand")
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if not size:
+        raise Unmatched  # rand() has no size: torch lists the overloads
     shape = _size_args(size)
     dtype = _float_dtype(dtype)
     _allocate(shape, dtype.numpy)
@@ -226,6 +228,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 @torch_keywords("randn")
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if not size:
+        raise Unmatched  # randn() has no size: torch lists the overloads
     shape = _size_args(size)
     dtype = _float_dtype(dtype)
     _allocate(shape, dtype.numpy)
@@ -234,18 +238,18 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
 
 
 @torch_keywords("randint")
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False) -> Tensor:
-    if size is None and isinstance(high, int):
-        # randint(0, 10): torch reads the 10 as the size of randint(high, size)
-        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not {type(high).__name__}")
-    if high is None or (size is None and isinstance(high, (tuple, list))):
-        if size is None and isinstance(high, (tuple, list)):
-            low, high, size = 0, low, high
-        else:
-            low, high = 0, low
-    if size is None:
-        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = None, low, high  # randint(high, size)
+    if high is None:
+        low, high = None, low  # randint(10, size=(2,))
+    low = 0 if low is None else low
+    # anything else without a size (randint(10), randint(0, 10)), a size that is no sequence of
+    # ints (randint(0, 10, 3)), a bound that is no int: torch's parser's words for the call
+    if not isinstance(size, (tuple, list)):
+        raise Unmatched
+    check_types(("int", low), ("int", high), *(("int", s) for s in size))
     if high <= low:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")

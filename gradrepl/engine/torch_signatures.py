@@ -57,6 +57,7 @@ SIGNATURES = {'Tensor.aminmax': ['(*, int dim = None, bool keepdim = False)'],
  'Tensor.take_along_dim': ['(Tensor indices, int dim = None)'],
  'Tensor.transpose': ['(int dim0, int dim1)'],
  'Tensor.unfold': ['(int dimension, int size, int step)'],
+ 'Tensor.view': ['(torch.dtype dtype)', '(tuple of ints size)'],
  'Tensor.vsplit': ['(int sections)', '(tuple of ints indices)'],
  'Tensor.where': ['(Tensor condition, Tensor other)', '(Tensor condition, Number other)'],
  'aminmax': ['(Tensor input, *, int dim = None, bool keepdim = False, tuple of Tensors out = '

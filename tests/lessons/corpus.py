@@ -3498,21 +3498,6 @@ KNOWN_DIFFERENCES = {
         "engine: gradrepl's Tensor methods and torch functions are Python functions, so type(x.item) is "
         "'method' and type(torch.exp) 'function'; torch's are 'builtin_function_or_method' (their printed "
         "forms and the AttributeError of x.exp.sum() match: gradrepl/torch/_builtins.py)",
-    "known_differences/linspace_without_steps":
-        "engine factories: Python's 'missing 1 required positional argument: steps' instead of torch's "
-        "'linspace() received an invalid combination of arguments - got (int, int), but expected one of: ...'",
-    "known_differences/float_tensor_as_index":
-        "engine indexing: numpy's 'arrays used as indices must be of integer (or boolean) type' instead of "
-        "torch's 'tensors used as indices must be long, int, byte or bool tensors'",
-    "known_differences/where_with_two_arguments":
-        "engine: torch.where(cond, x) fails inside gradrepl with AttributeError \"'NoneType' object has no "
-        "attribute 'dtype'\"; torch raises TypeError 'where() received an invalid combination of arguments ...'",
-    "known_differences/randint_with_only_high":
-        "engine random: randint(10) says 'missing 1 required positional arguments: \"size\"'; torch raises "
-        "TypeError 'randint() received an invalid combination of arguments - got (int), ...'",
-    "known_differences/view_with_a_string":
-        "engine: view() with a non-int size raises ValueError from int(), torch raises TypeError "
-        "'view(): argument 'size' failed to unpack ...'",
     "known_differences/saved_tensors_on_grad_fn":
         "engine graph: grad_fn nodes have no _saved_self/_saved_exponent attributes",
     "known_differences/grad_fn_is_read_only":

@@ -45,8 +45,20 @@ def _no_arrays(args, method):
         raise InvalidArguments("where", args[1:] if method else args, {}, method=method)
 
 
-def where(condition, input=None, other=None):
-    _no_arrays(tuple(a for a in (condition, input, other) if a is not None), method=False)
+_OMITTED = object()
+
+
+def where(condition, input=_OMITTED, other=_OMITTED):
+    if input is _OMITTED and other is _OMITTED:
+        return _where(condition)
+    if input is _OMITTED or other is _OMITTED or input is None or other is None:
+        # where(cond, x): no overload takes one operand (nor None for one); torch's parser
+        # lists them (the operands taken as given positionally, as a learner writes them)
+        from gradrepl.engine.keywords import InvalidArguments
+
+        given = tuple(a for a in (condition, input, other) if a is not _OMITTED)
+        raise InvalidArguments("where", given, {}, method=False)
+    _no_arrays((condition, input, other), method=False)
     return _where(condition, input, other)
 
 
@@ -174,8 +186,13 @@ PAD_INTO = Primitive(
 )
 
 
-def _where_method(self, condition, other):
+def _where_method(self, condition, other=_OMITTED):
     """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
+    if other is _OMITTED or other is None:
+        from gradrepl.engine.keywords import InvalidArguments
+
+        given = (condition,) if other is _OMITTED else (condition, other)
+        raise InvalidArguments("where", given, {}, method=True)
     _no_arrays((self, condition, other), method=True)
     return _where(condition, self, other)
 

@@ -58,15 +58,32 @@ INDEX = Primitive("index", "IndexBackward0", lambda a, index: a[index],
 
 
 def _is_advanced(item) -> bool:
-    if isinstance(item, Tensor) and item.ndim == 0 and item.dtype.numpy.kind in "iu":
-        return False  # a 0-d integer tensor indexes like an int (SelectBackward0)
+    if isinstance(item, Tensor) and item.ndim == 0 and item.dtype.numpy.kind == "i":
+        return False  # a 0-d integer tensor indexes like an int (SelectBackward0); uint8 masks
     return isinstance(item, (Tensor, np.ndarray, list)) or (
         isinstance(item, bool) or isinstance(item, np.bool_))
 
 
+# the index tensors torch takes: long, int, byte (a mask, deprecated) and bool
+_INDEX_TYPES = frozenset(np.dtype(t) for t in (np.int64, np.int32, np.uint8, np.bool_))
+_UINT8_MASK = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+               "instead. (Triggered internally at "
+               "/__w/pytorch/pytorch/aten/src/ATen/native/IndexingUtils.h:37.)")
+
+
 def _index_array(item):
     if isinstance(item, Tensor):
-        return np.asarray(item._data)
+        data = np.asarray(item._data)
+        if data.dtype not in _INDEX_TYPES:
+            # checked before any index runs, so it comes before a mask's or a bound's complaint
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if data.dtype == np.uint8:
+            if data.ndim:  # (torch reads a 0-d mask as a bool, without the warning)
+                from gradrepl.engine.warn import warn_user
+
+                warn_user(_UINT8_MASK)
+            return data.astype(np.bool_)
+        return data
     if isinstance(item, (bool, np.bool_)):
         return np.asarray(item)
     return _sequence_array(item) if isinstance(item, list) else item

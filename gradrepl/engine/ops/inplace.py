@@ -343,6 +343,19 @@ def _refuse_index_put(tensor: Tensor, memory, numpy_index, value, error) -> None
     raise RuntimeError(str(error)) from None
 
 
+def _refuse_byte_mask_fill(items: tuple, value) -> None:
+    """torch's index_put_ hands one mask and a one-element value to masked_fill_, which takes
+    no uint8 mask (a uint8 mask indexes, with a warning, everywhere else)."""
+    from gradrepl.engine.ops.indexing import _is_advanced
+
+    advanced = [i for i in items if _is_advanced(i)]
+    if (len(advanced) == 1 and isinstance(advanced[0], Tensor)
+            and advanced[0]._data.dtype == np.uint8
+            and (value.numel() if isinstance(value, Tensor) else np.size(value)) == 1):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           "unsigned char")
+
+
 def setitem(tensor: Tensor, index, value) -> None:
     """``t[index] = value``: basic indexing copies into the view ``t[index]`` (so torch's
     CopySlices appears for a tensor with history); index tensors and masks are index_put_."""
@@ -361,6 +374,7 @@ def setitem(tensor: Tensor, index, value) -> None:
         view = getitem(tensor, items if isinstance(index, list) else index)
         copy_into(view, _shaped_for(view, value))
         return
+    _refuse_byte_mask_fill(items, value)
     numpy_index = tuple(_index_array(i) for i in items)
     numpy_index = numpy_index if len(numpy_index) > 1 else numpy_index[0]
     value = _index_put_value(tensor, items, value)

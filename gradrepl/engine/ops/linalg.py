@@ -12,7 +12,7 @@ from gradrepl.engine.errors import python_type_name
 from gradrepl.engine import dtypes
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.ops.blas_order import (
-    column_times_row, keeps_product_sign, matrix_product,
+    column_times_row, follows_mkl_dot, keeps_product_sign, matrix_product, mkl_dot,
 )
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
@@ -91,6 +91,8 @@ def _dot_forward(a, b):
             f"dot : expected both vectors to have same dtype, but found {_short(a.dtype)} and "
             f"{_short(b.dtype)}"
         )
+    if follows_mkl_dot(a, b):
+        return np.asarray(mkl_dot(a, b))
     return _positive_zeros(np.dot(a, b))
 
 

@@ -95,8 +95,11 @@ def _shape_args(shape) -> tuple:
 
 def view(tensor: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not hasattr(shape[0], "__index__"):
-        return view_dtype(tensor, shape[0])
-    shape = infer_shape(_shape_args(shape), tensor.numel())
+        from gradrepl.engine.dtypes import dtype
+
+        if isinstance(shape[0], dtype):
+            return view_dtype(tensor, shape[0])
+    shape = infer_shape(_sizes("view", shape), tensor.numel())
     return view_op(VIEW, tensor, (shape,))
 
 
@@ -137,7 +140,7 @@ def view_dtype(tensor: Tensor, dtype) -> Tensor:
 
 
 def reshape(tensor: Tensor, *shape) -> Tensor:
-    shape = infer_shape(_shape_args(shape), tensor.numel())
+    shape = infer_shape(_sizes("reshape", shape), tensor.numel())
     try:
         # a non-contiguous tensor that can still be viewed is aliased: torch names that node
         # ReshapeAliasBackward0 (x.t().reshape(3, 4)); a contiguous one is a plain view
@@ -298,19 +301,48 @@ def _is_int(value, bool_ok: bool) -> bool:
             and value.dtype.numpy.kind in "iu")
 
 
-def _unpacked(items, start: int = 0) -> tuple:
+def _unpacked(items, start: int = 0, name: str = "expand", param: str = "size") -> tuple:
     """The ints of a list whose first element passed the parser's check; a later element that is
     no int is torch's "failed to unpack" (positions counted from 1)."""
     for i in range(start, len(items)):
         if not _is_int(items[i], bool_ok=True):
-            raise TypeError(f"expand(): argument 'size' failed to unpack the object at pos {i + 1} "
+            raise TypeError(f"{name}(): argument '{param}' failed to unpack the object at pos {i + 1} "
                             f"with error \"type must be tuple of ints,but got {_tp_name(items[i])}\"")
     size = tuple(int(item) for item in items)
     for i, n in enumerate(size):
         if not -2**63 <= n < 2**63:
-            raise TypeError(f"expand(): argument 'size' failed to unpack the object at pos {i + 1} "
+            raise TypeError(f"{name}(): argument '{param}' failed to unpack the object at pos {i + 1} "
                             f"with error \"Overflow when unpacking long long\"")
     return size
+
+
+def _sizes(name: str, args: tuple) -> tuple:
+    """view's or reshape's sizes, given one by one or as one list: plain ints pass at once; else
+    torch's parser reads them (``x.view(-1, n / 2)``: a float is refused, not truncated)."""
+    items = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    for size in items:
+        if type(size) is not int:
+            return _parsed_sizes(name, args, items)
+    return tuple(items) if items else _parsed_sizes(name, args, items)
+
+
+def _parsed_sizes(name: str, args: tuple, items) -> tuple:
+    if args and (not items or _is_int(items[0], bool_ok=False)):
+        return _unpacked(items, 1, name, "size" if name == "view" else "shape")
+    # the first is no int: no overload takes the call as a whole
+    if name == "view":
+        from gradrepl.engine.keywords import InvalidArguments
+
+        raise InvalidArguments("view", args, {})
+    if not args:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
+    if len(args) > 1:
+        raise TypeError(f"reshape() takes 1 positional argument but {len(args)} were given")
+    if items is args:
+        raise TypeError(f"reshape(): argument 'shape' (position 1) must be tuple of ints, not "
+                        f"{_tp_name(args[0])}")
+    raise TypeError(f"reshape(): argument 'shape' (position 1) must be tuple of ints, but found "
+                    f"element of type {_tp_name(items[0])} at pos 0")
 
 
 def _expand_size(args: tuple, kwargs: dict) -> tuple:
