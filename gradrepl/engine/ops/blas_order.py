@@ -11,8 +11,10 @@ chains of ceil(k / 2) and k / 2 terms (MKL's k blocking); a single row times a m
 threads, k >= 256 likewise (each thread sums one half).
 
 The chain costs one emulated fused multiply-add per k, so it is used only for lesson-sized
-products (m * k * n <= SMALL_PRODUCT), where its cost is microseconds; larger products and the
-layouts listed in ``follows_torch`` (where MKL takes paths whose order is not reproduced) stay on
+products (m * k * n <= SMALL_PRODUCT), where its cost is microseconds, and for ``x @ w.t()``
+with 16 rows or more (nn.Linear's forward, a transposed b) up to ``TRANSPOSED_CHAIN_PRODUCT``:
+numpy's BLAS differs from MKL there on about a third of such products (makemore's
+``dhprebn @ W1.T``, (32, 64) @ (64, 30), p-learner). Larger products and the layouts listed in ``follows_torch`` (where MKL takes paths whose order is not reproduced) stay on
 numpy's BLAS.
 
 A matrix times one column (``nn.Linear(k, 1)`` on a batch, ``mv``) is MKL's AVX-512 gemv kernel
@@ -54,6 +56,11 @@ from gradrepl.engine.ops import blas_order_amd, blas_order_double
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
+# x @ w.t() with _TRANSPOSED_ROWS rows or more: the chain up to (not including) this many
+# multiply-adds. Measured (p-learner, torch 2.13, 1 and 2 threads): the chain was torch's bits
+# on 300 of 300 random shapes with 2**15 < m * k * n < 2**18, m >= 16, k <= 384, n >= 2, and
+# numpy's on 194. W8's Linear(64, 128) on 32 rows (2**18) stays on numpy's BLAS, which agrees there.
+TRANSPOSED_CHAIN_PRODUCT = 1 << 18
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _K_BLOCK = 384  # the k MKL sums in one chain with two rows or more
@@ -88,7 +95,7 @@ def follows_torch(a, b) -> bool:
     n = b.shape[1]
     if n == 1 and m > 1:
         return _follows_gemv(a, k)
-    if k < 2 or m * k * n > SMALL_PRODUCT:
+    if k < 2 or m * k * n > SMALL_PRODUCT and not _long_transposed_chain(m, k, n, b):
         return False
     # MKL's layout-dependent paths whose order differs (measured): a row times a transposed
     # matrix, and two transposed operands
@@ -102,6 +109,12 @@ def follows_torch(a, b) -> bool:
     if k > (2 * _K_BLOCK if m > 1 else _ROW_CHAIN):
         return False  # three or more blocks, or a longer row: not measured / not reproduced
     return True
+
+
+def _long_transposed_chain(m, k, n, b) -> bool:
+    """Whether a product past SMALL_PRODUCT is still one of ``_transposed_kernel``'s chains:
+    a transposed b, 16 rows or more, fewer than TRANSPOSED_CHAIN_PRODUCT multiply-adds."""
+    return m >= _TRANSPOSED_ROWS and m * k * n < TRANSPOSED_CHAIN_PRODUCT and _transposed(b)
 
 
 def _double_kernel(a, b):
@@ -141,7 +154,8 @@ def _transposed_kernel(m, k, n):
     Two rows with k of 48 or more: the dot kernel with a quarter fold, at every column count;
     3 to 15 rows with k of 48 to 63 where the dot kernel would run: not found. Fewer than 16 rows
     with k > 70: not mapped."""
-    if k < 2 or m * k * n > SMALL_PRODUCT:
+    if k < 2 or m * k * n > SMALL_PRODUCT and not (
+            m >= _TRANSPOSED_ROWS and m * k * n < TRANSPOSED_CHAIN_PRODUCT):
         return None
     if m >= _TRANSPOSED_ROWS:  # one k block (with two, addmm adds its bias otherwise)
         return _CHAIN if k <= _K_BLOCK else None
