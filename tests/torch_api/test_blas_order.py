@@ -53,8 +53,8 @@ def test_small_products_match_torch_bit_for_bit(torch_on_our_threads, m, k, n, t
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("m,k,n", [(32, 64, 30), (16, 65, 64), (64, 100, 24), (128, 33, 8),
-                                   (20, 300, 40), (250, 17, 61)])
+@pytest.mark.parametrize("m,k,n", [(32, 64, 30), (16, 33, 64), (32, 48, 24), (128, 33, 8),
+                                   (64, 33, 16), (16, 48, 64)])
 def test_linear_layout_chain_past_the_small_limit_matches_torch(torch_on_our_threads, m, k, n):
     # x @ w.t() with 16+ rows between SMALL_PRODUCT and TRANSPOSED_CHAIN_PRODUCT multiply-adds:
     # numpy's BLAS differs from MKL on each of these shapes (makemore's dhprebn @ W1.T first)
@@ -158,6 +158,8 @@ def test_large_and_column_products_stay_on_numpys_blas(cpu_vendor):
     # x @ w.t() with 16+ rows: the chain up to TRANSPOSED_CHAIN_PRODUCT multiply-adds, not past it
     assert blas_order.follows_torch(a[:32], np.ones((30, 64), np.float32).T)
     assert not blas_order.follows_torch(a[:32], np.ones((128, 64), np.float32).T)  # W8's layer
+    w8_second = np.ones((32, 128), np.float32), np.ones((10, 128), np.float32).T  # k = 128
+    assert not blas_order.follows_torch(*w8_second)
     assert not blas_order.follows_torch(a[:32], np.ones((64, 30), np.float32))  # not transposed
     assert not blas_order.follows_torch(a.astype(np.float64), a.astype(np.float64))
 

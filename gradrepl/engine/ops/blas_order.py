@@ -12,7 +12,8 @@ threads, k >= 256 likewise (each thread sums one half).
 
 The chain costs one emulated fused multiply-add per k, so it is used only for lesson-sized
 products (m * k * n <= SMALL_PRODUCT), where its cost is microseconds, and for ``x @ w.t()``
-with 16 rows or more (nn.Linear's forward, a transposed b) up to ``TRANSPOSED_CHAIN_PRODUCT``:
+with 16 rows or more (nn.Linear's forward, a transposed b) up to ``TRANSPOSED_CHAIN_PRODUCT``
+and k <= ``TRANSPOSED_CHAIN_K``:
 numpy's BLAS differs from MKL there on about a third of such products (makemore's
 ``dhprebn @ W1.T``, (32, 64) @ (64, 30), p-learner). Larger products and the layouts listed in ``follows_torch`` (where MKL takes paths whose order is not reproduced) stay on
 numpy's BLAS.
@@ -59,8 +60,11 @@ SMALL_PRODUCT = 1 << 15
 # x @ w.t() with _TRANSPOSED_ROWS rows or more: the chain up to (not including) this many
 # multiply-adds. Measured (p-learner, torch 2.13, 1 and 2 threads): the chain was torch's bits
 # on 300 of 300 random shapes with 2**15 < m * k * n < 2**18, m >= 16, k <= 384, n >= 2, and
-# numpy's on 194. W8's Linear(64, 128) on 32 rows (2**18) stays on numpy's BLAS, which agrees there.
+# numpy's on 194. Only up to k = TRANSPOSED_CHAIN_K: each k is a step of numpy calls, so W8's
+# Linear(128, 10) on 32 rows (k = 128) would cost about 1.4 ms instead of numpy's 24 us; it stays
+# on numpy's BLAS, which differs from torch's bits there (20 of 20 random products, p-learner).
 TRANSPOSED_CHAIN_PRODUCT = 1 << 18
+TRANSPOSED_CHAIN_K = 64
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _K_BLOCK = 384  # the k MKL sums in one chain with two rows or more
@@ -114,7 +118,8 @@ def follows_torch(a, b) -> bool:
 def _long_transposed_chain(m, k, n, b) -> bool:
     """Whether a product past SMALL_PRODUCT is still one of ``_transposed_kernel``'s chains:
     a transposed b, 16 rows or more, fewer than TRANSPOSED_CHAIN_PRODUCT multiply-adds."""
-    return m >= _TRANSPOSED_ROWS and m * k * n < TRANSPOSED_CHAIN_PRODUCT and _transposed(b)
+    return (m >= _TRANSPOSED_ROWS and k <= TRANSPOSED_CHAIN_K and m * k * n < TRANSPOSED_CHAIN_PRODUCT
+            and _transposed(b))
 
 
 def _double_kernel(a, b):
@@ -155,7 +160,7 @@ def _transposed_kernel(m, k, n):
     3 to 15 rows with k of 48 to 63 where the dot kernel would run: not found. Fewer than 16 rows
     with k > 70: not mapped."""
     if k < 2 or m * k * n > SMALL_PRODUCT and not (
-            m >= _TRANSPOSED_ROWS and m * k * n < TRANSPOSED_CHAIN_PRODUCT):
+            m >= _TRANSPOSED_ROWS and k <= TRANSPOSED_CHAIN_K and m * k * n < TRANSPOSED_CHAIN_PRODUCT):
         return None
     if m >= _TRANSPOSED_ROWS:  # one k block (with two, addmm adds its bias otherwise)
         return _CHAIN if k <= _K_BLOCK else None
