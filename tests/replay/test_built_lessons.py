@@ -1,6 +1,6 @@
 """The samples built by a script (samples/17_inplace_on_slices.ipynb by
 scripts/make_inplace_lesson.py, samples/20_bigram_makemore.ipynb by scripts/make_bigram_lesson.py,
-samples/21-23 by scripts/make_course_lessons.py, samples/24-26 by scripts/make_learner_lessons.py) are what their script builds (the outputs recorded from PyTorch aside); the samples tests replay
+samples/21-23 by scripts/make_course_lessons.py, samples/24-26 by scripts/make_learner_lessons.py, samples/27-29 by scripts/make_model_lessons.py) are what their script builds (the outputs recorded from PyTorch aside); the samples tests replay
 them on gradrepl and on torch."""
 
 import importlib.util
@@ -54,6 +54,16 @@ def test_course_lesson_matches_its_script(script, name):
 
 def test_learner_lessons_match_their_script():
     script = _script("make_learner_lessons")
+    for name in script.LESSONS:
+        committed = nbformat.read(str(script.SAMPLES / f"{name}.ipynb"), as_version=4)
+        assert _cells(committed) == _cells(script.build(name)), name
+        code = [c for c in committed.cells if c.cell_type == "code"]
+        assert code and all(c.outputs for c in code), name
+        assert committed.metadata["gradrepl"]["cpu_vendor"], name
+
+
+def test_model_lessons_match_their_script():
+    script = _script("make_model_lessons")
     for name in script.LESSONS:
         committed = nbformat.read(str(script.SAMPLES / f"{name}.ipynb"), as_version=4)
         assert _cells(committed) == _cells(script.build(name)), name

@@ -53,6 +53,25 @@ def test_small_products_match_torch_bit_for_bit(torch_on_our_threads, m, k, n, t
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("m,k,n", [(32, 64, 30), (16, 33, 64), (32, 48, 24), (128, 33, 8),
+                                   (64, 33, 16), (16, 48, 64)])
+def test_linear_layout_chain_past_the_small_limit_matches_torch(torch_on_our_threads, m, k, n):
+    # x @ w.t() with 16+ rows between SMALL_PRODUCT and TRANSPOSED_CHAIN_PRODUCT multiply-adds:
+    # numpy's BLAS differs from MKL on each of these shapes (makemore's dhprebn @ W1.T first)
+    real_torch = torch_on_our_threads
+    rng = np.random.default_rng(m + k + n)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    w = (rng.standard_normal((n, k)) * 0.1).astype(np.float32)
+    if blas_order.vendor() != blas_order.INTEL or not blas_order._mkl_avx512():
+        pytest.skip(f"measured on an AVX-512 Intel CPU. {UNMEASURED}")
+    want = real_torch.from_numpy(x) @ real_torch.from_numpy(w).T
+    np.testing.assert_array_equal((gt.from_numpy(x) @ gt.from_numpy(w).T).numpy(), want.numpy())
+    np.testing.assert_array_equal(gt.nn.functional.linear(gt.from_numpy(x), gt.from_numpy(w)).numpy(),
+                                  real_torch.nn.functional.linear(real_torch.from_numpy(x),
+                                                                  real_torch.from_numpy(w)).numpy())
+
+
+@pytest.mark.torch
 def test_linear_layer_gradients_match_torch_bit_for_bit(real_torch):
     x, weight, grad = (np.ones(shape, np.float32) for shape in ((12, 16), (8, 16), (12, 8)))
     # the forward's, grad_input's and grad_weight's products
@@ -136,6 +155,12 @@ def test_large_and_column_products_stay_on_numpys_blas(cpu_vendor):
     assert not blas_order.follows_torch(a[:8], np.ones((64, 1), np.float32))  # gemv, k > 17
     assert not blas_order.follows_torch(a[:8, :8].T, np.ones((8, 1), np.float32))  # transposed
     assert blas_order.follows_torch(a[:1], np.ones((64, 1), np.float32))  # a dot
+    # x @ w.t() with 16+ rows: the chain up to TRANSPOSED_CHAIN_PRODUCT multiply-adds, not past it
+    assert blas_order.follows_torch(a[:32], np.ones((30, 64), np.float32).T)
+    assert not blas_order.follows_torch(a[:32], np.ones((128, 64), np.float32).T)  # W8's layer
+    w8_second = np.ones((32, 128), np.float32), np.ones((10, 128), np.float32).T  # k = 128
+    assert not blas_order.follows_torch(*w8_second)
+    assert not blas_order.follows_torch(a[:32], np.ones((64, 30), np.float32))  # not transposed
     assert not blas_order.follows_torch(a.astype(np.float64), a.astype(np.float64))
 
 

@@ -236,3 +236,31 @@ def test_ndarray_operands_of_where_and_losses(code):
 ])
 def test_cross_entropy_target_shape_slips(code):
     same_as_torch(code)
+
+
+@pytest.mark.parametrize("code", [
+    # makemore's backprop-ninja check: allclose is isclose(...).all(), with isclose's checks
+    "torch.allclose(torch.ones(2), torch.ones(2).double())",
+    "torch.allclose(torch.ones(2), torch.ones(2, dtype=torch.long))",
+    "torch.allclose(torch.ones(2), torch.ones(3))",
+    "torch.allclose(torch.ones(2, 3), torch.ones(3, 2))",
+    "torch.allclose(torch.ones(2, 1), torch.ones(3))",
+    "torch.allclose(torch.ones(2), 1.0)",
+    "torch.allclose(1.0, torch.ones(2))",
+    "torch.allclose(torch.ones(2), torch.ones(2), rtol=-1)",
+    "torch.isclose(torch.ones(2), torch.ones(2), atol=-0.5)",
+    "torch.isclose(torch.ones(2), torch.ones(2), rtol=-1e-5)",
+    "torch.isclose(torch.ones(2), torch.ones(3))",
+    "torch.allclose(torch.tensor([1., float('nan')]), torch.tensor([1., float('nan')]), equal_nan=True)",
+    # nanoGPT's causal mask of the wrong size: the mask is tensor a, or self in place
+    "torch.zeros(3, 3).masked_fill(torch.ones(2, 2) == 0, float('-inf'))",
+    "torch.zeros(3, 3).masked_fill(torch.ones(4, 3, 2) == 0, 1.)",
+    "torch.zeros(2, 3).masked_fill(torch.ones(3, 1) == 0, 1.)",
+    "torch.zeros(3, 3).masked_fill(torch.ones(2, 2) == 0, torch.tensor(1.))",
+    "torch.zeros(3, 3).masked_fill_(torch.ones(2, 2) == 0, 1.)",
+    "torch.zeros(3, 3).masked_fill_(torch.ones(2, 2) == 0, torch.tensor(1.))",
+    "torch.zeros(3, 3).masked_fill_(torch.ones(2, 3, 3) == 0, 1.)",
+    "torch.zeros(3, 3).masked_fill(torch.ones(2, 3, 3) == 0, 1.).shape",
+])
+def test_closeness_and_mask_slips(code):
+    same_as_torch(code)

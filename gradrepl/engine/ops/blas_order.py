@@ -11,9 +11,12 @@ chains of ceil(k / 2) and k / 2 terms (MKL's k blocking); a single row times a m
 threads, k >= 256 likewise (each thread sums one half).
 
 The chain costs one emulated fused multiply-add per k, so it is used only for lesson-sized
-products (m * k * n <= SMALL_PRODUCT), where its cost is microseconds; larger products and the
-layouts listed in ``follows_torch`` (where MKL takes paths whose order is not reproduced) stay on
-numpy's BLAS.
+products (m * k * n <= SMALL_PRODUCT), where its cost is microseconds, and for ``x @ w.t()``
+with 16 rows or more (nn.Linear's forward, a transposed b) up to ``TRANSPOSED_CHAIN_PRODUCT``
+and k <= ``TRANSPOSED_CHAIN_K``: numpy's BLAS differs from MKL there on about a third of such
+products (makemore's ``dhprebn @ W1.T``, (32, 64) @ (64, 30), p-learner). Larger products and
+the layouts listed in ``follows_torch`` (where MKL takes paths whose order is not reproduced)
+stay on numpy's BLAS.
 
 A matrix times one column (``nn.Linear(k, 1)`` on a batch, ``mv``) is MKL's AVX-512 gemv kernel
 instead, found by summing crafted inputs (2**30 and -2**30 among ones, which names every partial
@@ -56,6 +59,15 @@ from gradrepl.engine.ops import blas_order_amd, blas_order_double
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
+# x @ w.t() with _TRANSPOSED_ROWS rows or more: the chain up to (not including) this many
+# multiply-adds. Measured (p-learner, torch 2.13, 1 and 2 threads, 300 random shapes with
+# 2**15 < m * k * n < 2**18, m >= 16, k <= 384): the chain was torch's bits on all 297 with
+# n >= 2 (a column, n = 1, is gemv and never comes here); numpy's differed on 94 of the 300.
+# Only up to k = TRANSPOSED_CHAIN_K: each k is a step of numpy calls, so W8's
+# Linear(128, 10) on 32 rows (k = 128) would cost about 1.4 ms instead of numpy's 24 us; it stays
+# on numpy's BLAS, which differs from torch's bits there (20 of 20 random products, p-learner).
+TRANSPOSED_CHAIN_PRODUCT = 1 << 18
+TRANSPOSED_CHAIN_K = 64
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _K_BLOCK = 384  # the k MKL sums in one chain with two rows or more
@@ -90,7 +102,7 @@ def follows_torch(a, b) -> bool:
     n = b.shape[1]
     if n == 1 and m > 1:
         return _follows_gemv(a, k)
-    if k < 2 or m * k * n > SMALL_PRODUCT:
+    if k < 2 or m * k * n > SMALL_PRODUCT and not _long_transposed_chain(m, k, n, b):
         return False
     # MKL's layout-dependent paths whose order differs (measured): a row times a transposed
     # matrix, and two transposed operands
@@ -104,6 +116,18 @@ def follows_torch(a, b) -> bool:
     if k > (2 * _K_BLOCK if m > 1 else _ROW_CHAIN):
         return False  # three or more blocks, or a longer row: not measured / not reproduced
     return True
+
+
+def _long_transposed_chain(m, k, n, b) -> bool:
+    """Whether a product past SMALL_PRODUCT is still one of ``_transposed_kernel``'s chains:
+    a transposed b and a shape ``_long_chain_shape`` admits."""
+    return _long_chain_shape(m, k, n) and _transposed(b)
+
+
+def _long_chain_shape(m, k, n) -> bool:
+    """16 rows or more, k <= TRANSPOSED_CHAIN_K, fewer than TRANSPOSED_CHAIN_PRODUCT
+    multiply-adds: x @ w.t() still summed as the chain past SMALL_PRODUCT."""
+    return m >= _TRANSPOSED_ROWS and k <= TRANSPOSED_CHAIN_K and m * k * n < TRANSPOSED_CHAIN_PRODUCT
 
 
 def _double_kernel(a, b):
@@ -143,7 +167,7 @@ def _transposed_kernel(m, k, n):
     Two rows with k of 48 or more: the dot kernel with a quarter fold, at every column count;
     3 to 15 rows with k of 48 to 63 where the dot kernel would run: not found. Fewer than 16 rows
     with k > 70: not mapped."""
-    if k < 2 or m * k * n > SMALL_PRODUCT:
+    if k < 2 or m * k * n > SMALL_PRODUCT and not _long_chain_shape(m, k, n):
         return None
     if m >= _TRANSPOSED_ROWS:  # one k block (with two, addmm adds its bias otherwise)
         return _CHAIN if k <= _K_BLOCK else None

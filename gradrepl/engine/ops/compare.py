@@ -139,16 +139,38 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 
 def allclose(a: Tensor, b: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """torch's ``isclose(a, b).all()``, with isclose's checks (a Tensor other of the same dtype,
+    shapes that broadcast, tolerances not below zero)."""
+    _check_close("allclose", a, b, rtol, atol)
     return bool(np.allclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    if isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
-        from gradrepl.engine.dtypes import scalar_type_name
+    _check_close("isclose", a, b, rtol, atol)
+    return new_tensor(np.isclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
+
+def _check_close(name, a, b, rtol, atol):
+    """isclose's and allclose's checks in torch's order (measured on torch 2.13): the arguments'
+    types, the dtypes ('Float did not match Double'), the tolerances, then broadcasting."""
+    from gradrepl.engine.dtypes import scalar_type_name
+    from gradrepl.engine.errors import python_type_name
+
+    for position, (argument, value) in enumerate((("input", a), ("other", b)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f"Tensor, not {python_type_name(value)}")
+    if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"{scalar_type_name(a._data.dtype)} did not match "
                            f"{scalar_type_name(b._data.dtype)}")
-    return new_tensor(np.isclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    for label, tolerance in (("rtol", rtol), ("atol", atol)):
+        if tolerance < 0:  # C++'s default stream: six significant digits, no trailing zeros
+            raise RuntimeError(f"{label} must be greater than or equal to zero, but got "
+                               f"{float(tolerance):g}")
+    try:
+        np.broadcast_shapes(np.shape(a._data), np.shape(b._data))
+    except ValueError:
+        raise_broadcast_error(a._data, b._data)
 
 
 _S = "comparison"

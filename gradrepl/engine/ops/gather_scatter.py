@@ -361,7 +361,7 @@ def _mask_array(name, input, mask) -> np.ndarray:
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     mask_data = _mask_array("masked_fill_", input, mask)
-    np.broadcast_shapes(mask_data.shape, input.shape)
+    _check_mask_broadcasts(mask_data, input._data)  # torch names the mask a
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(
@@ -373,9 +373,24 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 
 def masked_fill_(input: Tensor, mask: Tensor, value) -> Tensor:
     mask_data = _mask_array("masked_fill_", input, mask)
+    _check_mask_broadcasts(mask_data, input._data, in_place=True)  # in place: self is a
     if isinstance(value, Tensor):
         return apply_inplace(MASKED_FILL_TENSOR, input, (value,), (mask_data,))
     return apply_inplace(MASKED_FILL, input, (), (mask_data, value))
+
+
+def _check_mask_broadcasts(mask_data, data, in_place=False):
+    """torch's broadcast error when the mask and the tensor do not broadcast: 'The size of
+    tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1', where a is
+    the mask for masked_fill and the tensor itself for masked_fill_ (measured on torch 2.13)."""
+    try:
+        np.broadcast_shapes(np.shape(mask_data), np.shape(data))
+    except ValueError:
+        from gradrepl.engine.ops.promotion import raise_broadcast_error
+
+        if in_place:
+            raise_broadcast_error(data, mask_data)
+        raise_broadcast_error(mask_data, data)
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
