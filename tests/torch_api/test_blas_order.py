@@ -120,6 +120,23 @@ def test_matrix_times_column_matches_mkls_gemv(torch_on_our_threads, m, k, seed)
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("m,k", [(2731, 3), (2732, 3), (1171, 7), (1172, 7), (745, 11), (746, 11),
+                                 (683, 12), (684, 12), (547, 15), (548, 15), (4097, 2)])
+def test_gemv_takes_two_threads_once_half_the_rows_hold_4096_products(torch_on_our_threads, m, k):
+    # just past m * k = 8192 an odd m stays whole until floor(m / 2) * k reaches 4096; these odd
+    # shapes tell the two rules apart (the halves' blocks of four fall differently)
+    torch = torch_on_our_threads
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, 1)).astype(np.float32)
+        if not blas_order.follows_torch(a, b):
+            pytest.skip(f"MKL's AVX-512 gemv kernel is followed only on an AVX-512 CPU. {UNMEASURED}")
+        want = torch.from_numpy(a) @ torch.from_numpy(b)
+        np.testing.assert_array_equal(blas_order.matrix_product(a, b), want.numpy())
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("batch,features", [(64, 8), (20, 3), (7, 17), (2000, 3)])
 def test_linear_with_one_output_matches_torch_bit_for_bit(torch_on_our_threads, batch, features):
     if not blas_order.follows_torch(np.ones((batch, features), np.float32),

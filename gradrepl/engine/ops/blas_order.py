@@ -24,8 +24,9 @@ sum) and then checked on random ones (tests/torch_api/test_blas_order.py). For k
 is the first product ``p0`` plus the other k - 1 products in the 16 lanes of one vector,
 ``fma(a[i, k], b[k], lane)``, folded by halves (lane i + lane i ^ 8, then ^ 4, ^ 2, ^ 1). Rows
 come in blocks of four, which start lane 0 from ``p0``; the rows after the last whole block
-start every lane from 0 and add ``p0`` after the fold. With two threads MKL splits a product of
-more than 8192 multiply-adds into halves of ceil(m / 2) rows, each with its own blocks of four.
+start every lane from 0 and add ``p0`` after the fold. With two threads MKL splits the rows into
+halves of ceil(m / 2), each with its own blocks of four, once the smaller half holds 4096
+multiply-adds or more (floor(m / 2) * k >= 4096: (m, k) = (745, 11) or (683, 12) stays whole).
 Longer rows (MKL's tails after whole vectors follow other rules) stay on numpy's BLAS. A
 product of at most ``GEMV_FEW_PRODUCTS`` multiplies (``nn.Linear(3, 1)`` on a lesson's batch)
 runs the same order in Python floats (``few_lanes.gemv``), and a chain of a few lanes (its weight
@@ -77,7 +78,7 @@ _ROW_COLUMNS = 16  # a row times a matrix of this many columns or more: not a ch
 _TRANSPOSED_ROWS = 16  # a transposed b: a chain from this many rows
 _GEMV_LANES = 16  # MKL's AVX-512 float vector
 _GEMV_ROW_BLOCK = 4
-_GEMV_SPLIT = 8192  # multiply-adds above which MKL runs gemv on two threads
+_GEMV_HALF_SPLIT = 4096  # multiply-adds in floor(m / 2) rows from which MKL's gemv takes two threads
 # a row times at most this many columns is computed in Python floats: a chain of fewer than
 # SPLIT_STEPS steps per lane by few_lanes.fma_chain (struct's rounding of all lanes per step),
 # a longer one by few_lanes.fma_chain_split (Veltkamp's rounding, one loop per lane, ~15 us of
@@ -555,7 +556,7 @@ def _fma_chain(a, b):
 def _matrix_times_column(a, x):
     """MKL's gemv order for k <= 17 (module docstring), split between threads as MKL splits."""
     m, k = a.shape
-    if THREADS > 1 and m * k > _GEMV_SPLIT:
+    if THREADS > 1 and m // 2 * k >= _GEMV_HALF_SPLIT:
         half = -(-m // 2)
         return np.concatenate([_gemv_rows(a[:half], x), _gemv_rows(a[half:], x)])
     return _gemv_rows(a, x)
