@@ -117,12 +117,9 @@ def _integer_pow(a, b):
     giving what integer division would: 1 for base 1, +-1 for base -1, else 0."""
     dtype = result_dtype(a, b)
     a, b = np.asarray(a).astype(dtype), np.asarray(b).astype(dtype)
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        from gradrepl.engine.ops.promotion import raise_broadcast_error
+    from gradrepl.engine.ops.promotion import check_broadcasts
 
-        raise_broadcast_error(a, b)
+    check_broadcasts(a, b)
     negative = b < 0
     if not negative.any():
         return np.power(a, b)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.ops.promotion import (
-    _numpy_agrees, _wrap_int, raise_broadcast_error, result_dtype,
+    _numpy_agrees, _wrap_int, check_broadcasts, raise_broadcast_error, result_dtype,
 )
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
 from gradrepl.engine.ops.derivatives import Primitive
@@ -167,10 +167,7 @@ def _check_close(name, a, b, rtol, atol):
         if tolerance < 0:  # C++'s default stream: six significant digits, no trailing zeros
             raise RuntimeError(f"{label} must be greater than or equal to zero, but got "
                                f"{float(tolerance):g}")
-    try:
-        np.broadcast_shapes(np.shape(a._data), np.shape(b._data))
-    except ValueError:
-        raise_broadcast_error(a._data, b._data)
+    check_broadcasts(a._data, b._data)
 
 
 _S = "comparison"

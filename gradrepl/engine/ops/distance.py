@@ -106,14 +106,11 @@ def dist(input, other, p=2):
     from gradrepl.engine.keywords import check_types
     from gradrepl.engine.dtypes import SCALAR_TYPE_NAMES
     from gradrepl.engine.ops.primitive import apply
-    from gradrepl.engine.ops.promotion import raise_broadcast_error, result_dtype
+    from gradrepl.engine.ops.promotion import check_broadcasts, result_dtype
 
     check_types(("Tensor", input), ("Tensor", other), ("Number", p))
     a, b = input._data, other._data
-    try:
-        np.broadcast_shapes(np.shape(a), np.shape(b))
-    except ValueError:
-        raise_broadcast_error(a, b)
+    check_broadcasts(a, b)
     dtype = np.dtype(result_dtype(a, b))
     if dtype.kind != "f":
         from gradrepl.engine.dtypes import from_numpy_dtype

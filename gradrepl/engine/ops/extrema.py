@@ -12,7 +12,7 @@ import numpy as np
 from gradrepl.engine.errors import python_type_name
 from gradrepl.engine.keywords import NO_DIM, NO_KEEPDIM, Unmatched, check_types, torch_parsed
 from gradrepl.engine.ops.primitive import Primitive, apply, apply_unary
-from gradrepl.engine.ops.promotion import elementwise, raise_broadcast_error, result_dtype
+from gradrepl.engine.ops.promotion import check_broadcasts, elementwise, result_dtype
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor, wrap_dim
 from gradrepl.engine.ops.out import OutDtype
 from gradrepl.engine.ops.registry import register
@@ -157,10 +157,7 @@ def _extreme(name, whole, binary):
 def _pairwise_forward(np_func):
     def forward(a, b):
         if np.shape(a) != np.shape(b):
-            try:
-                np.broadcast_shapes(np.shape(a), np.shape(b))
-            except ValueError:
-                raise_broadcast_error(a, b)
+            check_broadcasts(a, b)
         return elementwise(np_func, a, b)
     return forward
 

@@ -383,14 +383,12 @@ def _check_mask_broadcasts(mask_data, data, in_place=False):
     """torch's broadcast error when the mask and the tensor do not broadcast: 'The size of
     tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1', where a is
     the mask for masked_fill and the tensor itself for masked_fill_ (measured on torch 2.13)."""
-    try:
-        np.broadcast_shapes(np.shape(mask_data), np.shape(data))
-    except ValueError:
-        from gradrepl.engine.ops.promotion import raise_broadcast_error
+    from gradrepl.engine.ops.promotion import check_broadcasts
 
-        if in_place:
-            raise_broadcast_error(data, mask_data)
-        raise_broadcast_error(mask_data, data)
+    if in_place:
+        check_broadcasts(data, mask_data)
+    else:
+        check_broadcasts(mask_data, data)
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:

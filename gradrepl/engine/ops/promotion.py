@@ -105,6 +105,15 @@ def _wrap_int(x, dtype: np.dtype):
     return x
 
 
+def check_broadcasts(a, b) -> None:
+    """torch's broadcast error (``raise_broadcast_error``) unless arrays of ``a``'s and ``b``'s
+    shapes broadcast together."""
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        raise_broadcast_error(a, b)
+
+
 def raise_broadcast_error(a, b):
     shape_a, shape_b = np.shape(a), np.shape(b)
     ndim = max(len(shape_a), len(shape_b))

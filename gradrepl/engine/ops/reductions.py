@@ -8,7 +8,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes
 from gradrepl.engine.grad_mode import _enabled as _grad_enabled
-from gradrepl.engine.ops.backends import arrays as _arrays
+from gradrepl.engine.ops.backends import _FLOAT_DATA, arrays as _arrays
 from gradrepl.engine.ops.primitive import Primitive, apply_unary
 from gradrepl.engine.ops.summation import float_sum, half_to_float
 from gradrepl.engine.ops.summation_plan import dependents as _plan_tables, ready as _ready
@@ -264,7 +264,6 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
 
 _divide = np.divide
 _empty = np.empty
-_FLOAT_DATA = (np.ndarray, np.float32, np.float64)
 
 
 register("sum", sum, section="reduction", rows=(SUM, SUM_DIM), out=True, out_dtype="computes",
