@@ -416,8 +416,8 @@ def record(path: Path) -> None:
     # the kernel's own language_info (its Python version) would change with the recording machine
     nb.metadata["language_info"] = {"name": "python"}
     # the CPU the outputs were computed on, as `gradrepl replay --update` stamps it
-    from gradrepl.engine.cpu_capability import vendor
-    nb.metadata["gradrepl"] = {"cpu_vendor": vendor()}
+    from gradrepl.engine.cpu_capability import isa, vendor
+    nb.metadata["gradrepl"] = {"cpu_isa": isa(), "cpu_vendor": vendor()}
     nbformat.write(nb, str(path))
 
 

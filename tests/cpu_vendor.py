@@ -5,6 +5,8 @@ kernels (beyond the products ops/blas_order.follows_torch admits) were measured 
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from gradrepl.engine.cpu_capability import AMD, mkl_order_measured, mkl_unmeasured_reason, vendor
@@ -31,3 +33,20 @@ def cpu_vendor(monkeypatch):
     yield choose
     monkeypatch.undo()
     cpu_capability.vendor.cache_clear()
+
+
+@pytest.fixture
+def cpu_machine(monkeypatch):
+    """``cpu_machine("GenuineIntel", "avx512")``: gradrepl computes as on that vendor's CPU with
+    that instruction set (cpu_capability.computing_as; ATen's default kernels for it, as torch
+    picks them without ATEN_CPU_CAPABILITY) until the test ends: results recorded from torch on
+    that machine, checked on any CPU."""
+    from gradrepl.engine import cpu_capability
+
+    with contextlib.ExitStack() as machines:
+        def choose(name, isa):
+            monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+            machines.enter_context(cpu_capability.computing_as(name, isa))
+        yield choose
+    monkeypatch.undo()
+    cpu_capability.clear_caches()

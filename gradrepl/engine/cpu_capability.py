@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+from contextlib import contextmanager
 
 DEFAULT, AVX2, AVX512 = "default", "avx2", "avx512"
 _CHOICES = (DEFAULT, AVX2, AVX512)
@@ -28,12 +29,28 @@ _CHOICES = (DEFAULT, AVX2, AVX512)
 _VECTOR_BYTES = {DEFAULT: 32, AVX2: 32, AVX512: 64}
 
 
+ISA_VARIABLE = "GRADREPL_CPU_ISA"  # overrides the CPU's instruction set (tests; a foreign machine's)
+
+
 @functools.cache
 def capability() -> str:
     """``"avx512"``, ``"avx2"`` or ``"default"``: what torch.backends.cpu.get_cpu_capability()
-    would report here, lower-cased."""
+    would report here, lower-cased: ``$ATEN_CPU_CAPABILITY`` (it picks ATen's kernels, not
+    MKL's), else the instruction set of the CPU (``isa``)."""
     chosen = os.environ.get("ATEN_CPU_CAPABILITY")
     if chosen in _CHOICES:  # torch compares case-sensitively
+        return chosen
+    return isa()
+
+
+@functools.cache
+def isa() -> str:
+    """The CPU's instruction set in ATen's names (``from_cpu_flags``), or ``$GRADREPL_CPU_ISA``
+    when it holds exactly one of them: the machine gradrepl computes as, beside ``vendor``. MKL
+    picks its kernels by the CPU itself (ops/blas_order.py reads this, never ATEN_CPU_CAPABILITY).
+    Another value is ignored, as ATen ignores one in ATEN_CPU_CAPABILITY."""
+    chosen = os.environ.get(ISA_VARIABLE)
+    if chosen in _CHOICES:
         return chosen
     return from_cpu_flags(cpu_flags())
 
@@ -116,6 +133,35 @@ def _read_cpuinfo() -> str:
             return f.read()
     except OSError:
         return ""
+
+
+def clear_caches() -> None:
+    """Forget what was decided about this CPU: after ``$GRADREPL_CPU_VENDOR``,
+    ``$GRADREPL_CPU_ISA`` or ``$ATEN_CPU_CAPABILITY`` changed in this process."""
+    for decided in (vendor, isa, capability):
+        decided.cache_clear()
+
+
+@contextmanager
+def computing_as(cpu_vendor: str | None = None, cpu_isa: str | None = None):
+    """gradrepl computes as on a CPU of that vendor and instruction set (None: this CPU's, or
+    what the environment says) until the block ends, then as before: a replayed notebook's
+    recorded CPU (replay/runner.py ``as_recorded_cpu``), a test's (tests/cpu_vendor.py)."""
+    chosen = {VENDOR_VARIABLE: cpu_vendor, ISA_VARIABLE: cpu_isa}
+    before = {name: os.environ.get(name) for name in chosen}
+    for name, value in chosen.items():
+        if value is not None:
+            os.environ[name] = value
+    clear_caches()
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        clear_caches()
 
 
 def mkl_order_measured() -> bool:

@@ -190,7 +190,7 @@ def _conclude(notebooks, reports, request: ReplayRequest, reporter) -> int:
 def _update(notebooks: list[Notebook], reports: list[NotebookReport], reporter,
             options: ReplayOptions) -> tuple[int, int]:
     """Write each report back; the exit code and how many cells were rewritten in all."""
-    from gradrepl.replay.runner import computed_as_vendor
+    from gradrepl.replay.runner import computed_as_isa, computed_as_vendor
     from gradrepl.replay.update import UpdateRefused, update_notebook
 
     by_path = {notebook.path: notebook for notebook in notebooks}
@@ -198,7 +198,9 @@ def _update(notebooks: list[Notebook], reports: list[NotebookReport], reporter,
     for report in reports:
         notebook = by_path[report.path]
         try:
-            changed = update_notebook(notebook, report, computed_as_vendor(notebook, options))
+            cpu = {"cpu_vendor": computed_as_vendor(notebook, options),
+                   "cpu_isa": computed_as_isa(notebook, options)}
+            changed = update_notebook(notebook, report, cpu)
         except UpdateRefused as refusal:
             reporter.message(str(refusal), "red")
             exit_code = EXIT_FAILED

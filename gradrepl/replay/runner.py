@@ -11,7 +11,6 @@ The notebook goes on after a failing cell unless ``fail_fast`` is set, as nbval 
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -101,42 +100,45 @@ def computed_as_vendor(notebook: Notebook, options: ReplayOptions) -> str:
     always, gradrepl otherwise). ``--update`` stamps it on the notebooks it writes."""
     from gradrepl.engine import cpu_capability
 
-    recorded = _recorded_vendor(notebook)
+    recorded = _recorded_cpu(notebook, "cpu_vendor")
     if options.engine != "torch" and recorded:
         return recorded
     return cpu_capability.vendor()
 
 
-def _recorded_vendor(notebook: Notebook) -> str | None:
+def computed_as_isa(notebook: Notebook, options: ReplayOptions) -> str:
+    """The same for the CPU's instruction set (``metadata.gradrepl.cpu_isa``: ``avx512``,
+    ``avx2`` or ``default``, cpu_capability.isa)."""
+    from gradrepl.engine import cpu_capability
+
+    recorded = _recorded_cpu(notebook, "cpu_isa")
+    if options.engine != "torch" and recorded:
+        return recorded
+    return cpu_capability.isa()
+
+
+def _recorded_cpu(notebook: Notebook, key: str) -> str | None:
+    """``metadata.gradrepl[key]``: a non-empty string, else None."""
     metadata = notebook.data.get("metadata") or {}
-    recorded = (metadata.get("gradrepl") or {}).get("cpu_vendor") if isinstance(metadata, dict) else None
+    recorded = (metadata.get("gradrepl") or {}).get(key) if isinstance(metadata, dict) else None
     return recorded if isinstance(recorded, str) and recorded else None
 
 
 @contextmanager
 def as_recorded_cpu(notebook: Notebook, options: ReplayOptions):
-    """gradrepl computes as torch did on the CPU the notebook's outputs were recorded on, where
-    the notebook names it (``metadata.gradrepl.cpu_vendor``): MKL's summation orders depend on
-    the CPU vendor, and gradrepl's emulation of them does not (docs/replay.md, "Samples on
-    another CPU"). Real torch (``--engine torch``) computes as this CPU's does."""
+    """gradrepl computes as torch did on the CPU the notebook's outputs were recorded on, as far
+    as the notebook names it: its vendor (``metadata.gradrepl.cpu_vendor``) and instruction set
+    (``cpu_isa``). MKL's summation orders depend on both, ATen's vector loops on the second, and
+    gradrepl's emulation of them does not (docs/replay.md, "Samples on another CPU"). Real
+    torch (``--engine torch``) computes as this CPU's does."""
     from gradrepl.engine import cpu_capability
 
-    recorded = _recorded_vendor(notebook)
-    if options.engine == "torch" or not recorded:
+    if options.engine == "torch":
         yield
         return
-    variable = cpu_capability.VENDOR_VARIABLE
-    before = os.environ.get(variable)
-    os.environ[variable] = recorded
-    cpu_capability.vendor.cache_clear()
-    try:
+    with cpu_capability.computing_as(_recorded_cpu(notebook, "cpu_vendor"),
+                                     _recorded_cpu(notebook, "cpu_isa")):
         yield
-    finally:
-        if before is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = before
-        cpu_capability.vendor.cache_clear()
 
 
 def _replay_cells(notebook: Notebook, options: ReplayOptions, on_cell, interrupted,

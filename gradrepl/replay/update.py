@@ -39,9 +39,10 @@ def check_updatable(report: NotebookReport) -> None:
         raise UpdateRefused(f"{report.path}: not updated: the run stopped early (--fail-fast)")
 
 
-def updated_text(notebook: Notebook, report: NotebookReport, cpu_vendor: str | None = None) -> str | None:
-    """The notebook's new text, or None when nothing needs to change; ``cpu_vendor``: the vendor
-    the new outputs were computed as, stamped in ``metadata.gradrepl.cpu_vendor``."""
+def updated_text(notebook: Notebook, report: NotebookReport, cpu: dict | None = None) -> str | None:
+    """The notebook's new text, or None when nothing needs to change; ``cpu``: the CPU the new
+    outputs were computed as, stamped in ``metadata.gradrepl`` (``{"cpu_vendor": ...,
+    "cpu_isa": ...}``)."""
     changed = cells_to_update(report)
     if not changed:
         return None
@@ -70,10 +71,13 @@ def updated_text(notebook: Notebook, report: NotebookReport, cpu_vendor: str | N
                 member = (f"{json.dumps(key)}: " + jsontext.dumps_value(value, indent, at)).replace("\n", newline)
                 gap = f",{newline}{at}" if prefix is not None else ", "
                 replacements.append((last_end, last_end, gap + member))
-    if cpu_vendor is not None:  # where the outputs come from (docs/replay.md, "Samples on another CPU")
-        replacements += jsontext.set_member(text, ("metadata", "gradrepl", "cpu_vendor"), cpu_vendor,
-                                            indent, newline)
-    return jsontext.replace_spans(text, replacements)
+    text = jsontext.replace_spans(text, replacements)
+    # where the outputs come from (docs/replay.md, "Samples on another CPU"), one member at a
+    # time: the second may go into the object the first adds
+    for key, value in (cpu or {}).items():
+        text = jsontext.replace_spans(
+            text, jsontext.set_member(text, ("metadata", "gradrepl", key), value, indent, newline))
+    return text
 
 
 def _is_figure(output: dict) -> bool:
@@ -193,11 +197,11 @@ def _changed_on_disk(notebook: Notebook) -> bool:
         return True
 
 
-def update_notebook(notebook: Notebook, report: NotebookReport, cpu_vendor: str | None = None) -> int:
-    """Write the produced outputs into the notebook file, stamped with the CPU vendor they were
-    computed as when given; returns how many cells changed."""
+def update_notebook(notebook: Notebook, report: NotebookReport, cpu: dict | None = None) -> int:
+    """Write the produced outputs into the notebook file, stamped with the CPU they were
+    computed as when given (``updated_text``); returns how many cells changed."""
     check_updatable(report)
-    text = updated_text(notebook, report, cpu_vendor)
+    text = updated_text(notebook, report, cpu)
     if text is None or text == notebook.text:
         return 0
     if _changed_on_disk(notebook):

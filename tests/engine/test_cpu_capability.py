@@ -13,9 +13,10 @@ from gradrepl.engine import cpu_capability as cc
 
 @pytest.fixture
 def fresh(monkeypatch):
-    cc.capability.cache_clear()
+    cc.clear_caches()
     yield monkeypatch
-    cc.capability.cache_clear()
+    monkeypatch.undo()
+    cc.clear_caches()
 
 
 @pytest.mark.parametrize("flags, expected", [
@@ -41,7 +42,7 @@ def test_environment_variable_chooses(fresh, value, expected):
 def test_invalid_environment_values_are_ignored(fresh, value):
     # torch compares case-sensitively and falls back to the CPU's flags
     fresh.setenv("ATEN_CPU_CAPABILITY", value)
-    assert cc.capability() == cc.from_cpu_flags(cc.cpu_flags())
+    assert cc.capability() == cc.isa()
 
 
 def test_vector_lanes_follow_the_capability(fresh):
@@ -50,6 +51,54 @@ def test_vector_lanes_follow_the_capability(fresh):
     cc.capability.cache_clear()
     fresh.setenv("ATEN_CPU_CAPABILITY", "avx512")
     assert (cc.vector_lanes(4), cc.vector_lanes(8)) == (16, 8)
+
+
+@pytest.mark.parametrize("value", ["avx2", "default", "avx512"])
+def test_isa_variable_chooses_the_machine_and_so_the_capability(fresh, value):
+    fresh.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    fresh.setenv(cc.ISA_VARIABLE, value)
+    assert cc.isa() == cc.capability() == value
+
+
+@pytest.mark.parametrize("value", ["AVX512", "avx512f", "bogus", ""])
+def test_invalid_isa_values_are_ignored(fresh, value):
+    fresh.setenv(cc.ISA_VARIABLE, value)
+    assert cc.isa() == cc.from_cpu_flags(cc.cpu_flags())
+
+
+def test_aten_capability_picks_atens_kernels_not_the_machines(fresh):
+    """ATEN_CPU_CAPABILITY changes ATen's vector width, not the machine (MKL's kernels)."""
+    from gradrepl.engine.ops import blas_order
+
+    fresh.setenv(cc.ISA_VARIABLE, "avx512")
+    fresh.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    assert (cc.isa(), cc.capability(), cc.vector_lanes(4)) == ("avx512", "avx2", 8)
+    assert blas_order._mkl_avx512()
+
+
+@pytest.mark.parametrize("vendor, isa", [("GenuineIntel", "avx512"), ("AuthenticAMD", "avx2"),
+                                         (None, "default"), ("HygonGenuine", None)])
+def test_computing_as_sets_the_machine_then_restores_it(fresh, vendor, isa):
+    fresh.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    fresh.setenv(cc.VENDOR_VARIABLE, "Outer")
+    fresh.delenv(cc.ISA_VARIABLE, raising=False)
+    cc.clear_caches()
+    outer = (cc.vendor(), cc.isa(), cc.capability())
+    with cc.computing_as(vendor, isa):
+        assert cc.vendor() == (vendor or "Outer")
+        assert cc.isa() == cc.capability() == (isa or outer[1])
+    assert (cc.vendor(), cc.isa(), cc.capability()) == outer
+    assert cc.ISA_VARIABLE not in os.environ and os.environ[cc.VENDOR_VARIABLE] == "Outer"
+
+
+def test_computing_as_restores_after_an_exception(fresh):
+    fresh.delenv(cc.ISA_VARIABLE, raising=False)
+    cc.clear_caches()
+    before = cc.isa()
+    with pytest.raises(KeyError):
+        with cc.computing_as("GenuineIntel", "avx512" if before != "avx512" else "avx2"):
+            raise KeyError
+    assert cc.isa() == before and cc.ISA_VARIABLE not in os.environ
 
 
 _BOTH = ("import warnings; warnings.simplefilter('ignore'); import torch; "
@@ -61,7 +110,8 @@ _BOTH = ("import warnings; warnings.simplefilter('ignore'); import torch; "
 @pytest.mark.parametrize("value", [None, "avx2", "default", "AVX2"])
 def test_agrees_with_torch(value):
     pytest.importorskip("torch")
-    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    # this CPU's torch against gradrepl's reading of this CPU (no emulated one)
+    env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", cc.ISA_VARIABLE)}
     if value is not None:
         env["ATEN_CPU_CAPABILITY"] = value
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

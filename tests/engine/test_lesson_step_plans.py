@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gradrepl.engine.ops import blas_order
-from tests.cpu_vendor import cpu_vendor  # noqa: F401 (fixture)
+from tests.cpu_vendor import cpu_machine, cpu_vendor  # noqa: F401 (fixtures)
 from tests.engine.float32_cases import ANY32 as _ANY32, F32, bits as _bits, run as _run
 
 PATCHED = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -78,11 +78,11 @@ def test_a_plan_follows_the_vendor_and_the_kernel_set(cpu_vendor, monkeypatch):
         assert _bits(blas_order.product_from_zero(a, w.T)) == expected
 
 
-def test_the_lesson_step_takes_planned_kernels(monkeypatch):
+def test_the_lesson_step_takes_planned_kernels(monkeypatch, cpu_machine):
     """W9's forward (a gemv) and weight gradient (a one-row chain) both find their plans."""
     import gradrepl.torch as torch
 
-    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    cpu_machine("GenuineIntel", "avx512")  # the Xeon these kernels were measured on
     monkeypatch.setattr(blas_order, "_plans", {})
     model = torch.nn.Linear(3, 1)
     ((model(torch.ones(10, 3)) - torch.ones(10, 1)) ** 2).mean().backward()
@@ -126,11 +126,11 @@ def test_linear_column_is_the_product_plus_the_bias(monkeypatch, shape, data):
     assert answers[0] == answers[1]  # both hand back the same cases
 
 
-def test_linear_column_kernel_screens_its_fused_steps(monkeypatch):
+def test_linear_column_kernel_screens_its_fused_steps(monkeypatch, cpu_machine):
     """The written-out kernel's blocked rows: a fused first step whose float64 sum lands on a
     float32 midpoint exactly (few-bit values: kept, rounded once) and one that rounds twice
     (handed back, as gemv_values hands it back); the general path agrees with both."""
-    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    cpu_machine("GenuineIntel", "avx512")  # the Xeon these kernels were measured on
     column = np.array([[1.0, 1.0, 1.0]], F32).T
     exact_midpoint = np.array([[1.0, 2.0**-24, 0.0]] * 4 + [[1.0, 1.0, 1.0]], F32)
     got = blas_order.linear_column(exact_midpoint, column, np.zeros(1, F32))
@@ -147,10 +147,10 @@ def test_linear_column_kernel_screens_its_fused_steps(monkeypatch):
     assert _bits(general) == _bits(np.ones((4, 1), F32))  # (the exact sum's float32 rounding)
 
 
-def test_linear_column_is_what_the_lesson_forward_takes(monkeypatch):
+def test_linear_column_is_what_the_lesson_forward_takes(monkeypatch, cpu_machine):
     import gradrepl.torch as torch
 
-    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    cpu_machine("GenuineIntel", "avx512")  # the Xeon these kernels were measured on
     taken = []
     original = blas_order.linear_column
     addmm_module = sys.modules["gradrepl.engine.ops.addmm"]  # (ops.addmm is the function)
@@ -388,11 +388,11 @@ def test_linear_forward_uses_what_its_attributes_name(monkeypatch):
     assert seen[1][1] is None and seen[2][1] is None
 
 
-def test_linear_column_leaves_a_bias_sum_past_float32s_range_to_numpy(monkeypatch):
+def test_linear_column_leaves_a_bias_sum_past_float32s_range_to_numpy(monkeypatch, cpu_machine):
     """A gemv total plus the bias that rounds past float32's largest value: numpy's add warns
     of the overflow, so ``linear_column`` must hand it back (struct's native "f" format casts
     such a sum to inf without its OverflowError); a sum just inside the range it keeps."""
-    monkeypatch.setattr(blas_order, "_mkl_avx512", lambda: True)
+    cpu_machine("GenuineIntel", "avx512")  # the Xeon these kernels were measured on
     x = np.array([[3e38, 0], [0, 0]], F32)
     column = np.repeat(np.array([[1.0, 0.0]], F32), 2, axis=0).T[:, :1]
     assert blas_order.linear_column(x, column, np.array([3e38], F32)) is None

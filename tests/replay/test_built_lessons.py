@@ -62,3 +62,4 @@ def test_recorded_lessons_match_their_script(name):
         code = [c for c in committed.cells if c.cell_type == "code"]
         assert code and all(c.outputs for c in code), lesson
         assert committed.metadata["gradrepl"]["cpu_vendor"], lesson
+        assert committed.metadata["gradrepl"]["cpu_isa"], lesson

@@ -85,7 +85,7 @@ def mutated(rng: random.Random, nb: dict) -> str:
 
 
 def without_outputs(text: str):
-    """What --update must leave alone: all but the outputs, counts and the CPU vendor stamp."""
+    """What --update must leave alone: all but the outputs, counts and the CPU stamp."""
     nb = json.loads(text)
     for cell in nb.get("cells", []):
         if isinstance(cell, dict):
@@ -94,6 +94,7 @@ def without_outputs(text: str):
     stamp = nb.get("metadata", {}).get("gradrepl") if isinstance(nb.get("metadata"), dict) else None
     if isinstance(stamp, dict):
         stamp.pop("cpu_vendor", None)
+        stamp.pop("cpu_isa", None)
         if not stamp:
             del nb["metadata"]["gradrepl"]
     return nb

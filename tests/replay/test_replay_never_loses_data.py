@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from gradrepl.engine.cpu_capability import vendor
+from gradrepl.engine.cpu_capability import isa, vendor
 from notebook_builder import build_nb, code, dumps_nb, md, stdout, write_nb
 from program import run, start
 
@@ -136,7 +136,7 @@ def test_cells_without_outputs_or_execution_count_keys_get_them_and_nothing_else
     # only insertions: the old text is the new one with the two members taken out
     start = new.index('"source": [\n    "print(4)"\n   ]') + len('"source": [\n    "print(4)"\n   ]')
     end = new.index("\n  }", start)
-    nb["metadata"]["gradrepl"] = {"cpu_vendor": vendor()}  # the CPU the outputs come from
+    nb["metadata"]["gradrepl"] = {"cpu_isa": isa(), "cpu_vendor": vendor()}  # the CPU the outputs come from
     assert new[:start] + new[end:] == dumps_nb(nb)
 
 

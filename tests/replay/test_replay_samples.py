@@ -110,3 +110,63 @@ def test_a_notebook_replays_as_the_cpu_it_was_recorded_on(tmp_path):
     outcome = runner.invoke(app, ["replay", "--no-color", str(path)])
     assert outcome.exit_code == 0, outcome.output
     assert os.environ.get(cpu_capability.VENDOR_VARIABLE) == before
+
+
+@pytest.mark.parametrize("isa", ["avx512", "avx2", "default"])
+def test_a_notebook_replays_as_the_instruction_set_it_was_recorded_on(tmp_path, isa):
+    """metadata.gradrepl.cpu_isa reaches the engine's machine, ATen's vector width and MKL's
+    kernel set, for the notebook's run only (a forked child, and in this process after it)."""
+    import os
+
+    from gradrepl.engine import cpu_capability
+
+    cell = {"cell_type": "code", "execution_count": 1, "id": "c", "metadata": {},
+            "source": ["from gradrepl.engine import cpu_capability\n",
+                       "from gradrepl.engine.ops import blas_order\n",
+                       "print(cpu_capability.vendor(), cpu_capability.isa(), "
+                       "cpu_capability.vector_lanes(4), blas_order._mkl_avx512())"],
+            "outputs": [{"name": "stdout", "output_type": "stream",
+                         "text": [f"GenuineIntel {isa} {16 if isa == 'avx512' else 8} "
+                                  f"{isa == 'avx512'}\n"]}]}
+    nb = {"cells": [cell], "metadata": {"gradrepl": {"cpu_isa": isa, "cpu_vendor": "GenuineIntel"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    paths = [tmp_path / f"recorded_elsewhere_{i}.ipynb" for i in range(3)]
+    for path in paths:
+        path.write_text(json.dumps(nb), encoding="utf-8")
+    names = (cpu_capability.VENDOR_VARIABLE, cpu_capability.ISA_VARIABLE, "ATEN_CPU_CAPABILITY")
+    before = [os.environ.get(name) for name in names]
+    machine = (cpu_capability.vendor(), cpu_capability.isa(), cpu_capability.capability())
+    saved = {name: os.environ.pop(name, None) for name in names[2:]}  # ATen's own choice
+    cpu_capability.clear_caches()
+    try:
+        for jobs in ("1", "2"):  # forked children, the standby among them
+            outcome = runner.invoke(app, ["replay", "--no-color", "--jobs", jobs, *map(str, paths)])
+            assert outcome.exit_code == 0, outcome.output
+    finally:
+        os.environ.update({name: value for name, value in saved.items() if value is not None})
+        cpu_capability.clear_caches()
+    assert [os.environ.get(name) for name in names] == before
+    assert (cpu_capability.vendor(), cpu_capability.isa(), cpu_capability.capability()) == machine
+
+
+def test_in_process_replay_restores_the_machine(tmp_path):
+    """Without a process of its own (Windows, --engine torch's path), the notebook's machine is
+    set for its run and this process's put back after it."""
+    from gradrepl.engine import cpu_capability
+    from gradrepl.replay.notebooks import load
+    from gradrepl.replay.results import ReplayOptions
+    from gradrepl.replay.runner import replay_in_process
+
+    cell = {"cell_type": "code", "execution_count": 1, "id": "c", "metadata": {},
+            "source": ["from gradrepl.engine import cpu_capability\n",
+                       "print(cpu_capability.vendor(), cpu_capability.isa())"],
+            "outputs": [{"name": "stdout", "output_type": "stream",
+                         "text": ["HygonGenuine default\n"]}]}
+    nb = {"cells": [cell], "metadata": {"gradrepl": {"cpu_isa": "default", "cpu_vendor": "HygonGenuine"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "elsewhere.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    machine = (cpu_capability.vendor(), cpu_capability.isa())
+    report = replay_in_process(load(str(path)), ReplayOptions())
+    assert [cell.status for cell in report.cells] == ["passed"]
+    assert (cpu_capability.vendor(), cpu_capability.isa()) == machine

@@ -8,7 +8,7 @@ import stat
 from typer.testing import CliRunner
 
 from gradrepl.cli import app
-from gradrepl.engine.cpu_capability import vendor
+from gradrepl.engine.cpu_capability import isa, vendor
 from notebook_builder import build_nb, code, dumps_nb, md, result, stdout, write_nb
 
 runner = CliRunner()
@@ -29,12 +29,13 @@ def lesson_cells():
     ]
 
 
-STAMP = '"gradrepl": {\n      "cpu_vendor": "%s"\n    },\n    ' % vendor()  # json.dumps(indent=2)'s
+STAMP = ('"gradrepl": {\n      "cpu_isa": "%s",\n      "cpu_vendor": "%s"\n    },\n    '
+         % (isa(), vendor()))  # json.dumps(indent=2)'s
 
 
 def expected_after_update():
     nb = build_nb(lesson_cells())
-    nb["metadata"]["gradrepl"] = {"cpu_vendor": vendor()}  # the CPU the new outputs come from
+    nb["metadata"]["gradrepl"] = {"cpu_isa": isa(), "cpu_vendor": vendor()}  # the CPU the new outputs come from
     nb["cells"][2]["outputs"] = [result("20", 2)]
     nb["cells"][3]["outputs"] = [stdout("new ✓\n")]
     nb["cells"][3]["execution_count"] = 3
@@ -47,7 +48,7 @@ def test_update_rewrites_only_changed_cells_as_nbformat_would(tmp_path):
     assert outcome.exit_code == 0, outcome.output
     assert f"{path}: updated 2 cells" in outcome.output
     expected = expected_after_update()
-    expected["metadata"] = {"widgets": {"state": {}}, "title": "é", "gradrepl": {"cpu_vendor": vendor()}}
+    expected["metadata"] = {"widgets": {"state": {}}, "title": "é", "gradrepl": {"cpu_isa": isa(), "cpu_vendor": vendor()}}
     assert path.read_text(encoding="utf-8") == dumps_nb(expected)
 
 

@@ -1,6 +1,6 @@
-"""``--update`` stamps the CPU vendor the new outputs were computed as in
-``metadata.gradrepl.cpu_vendor`` (docs/replay.md, "Samples on another CPU"), touching no other
-byte; a notebook it does not rewrite keeps its stamp."""
+"""``--update`` stamps the CPU the new outputs were computed as in ``metadata.gradrepl``: its
+vendor (``cpu_vendor``) and instruction set (``cpu_isa``) (docs/replay.md, "Samples on another
+CPU"), touching no other byte; a notebook it does not rewrite keeps its stamp."""
 
 import json
 
@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gradrepl.cli import app
-from gradrepl.engine.cpu_capability import VENDOR_VARIABLE, vendor
+from gradrepl.engine.cpu_capability import ISA_VARIABLE, VENDOR_VARIABLE, clear_caches, isa, vendor
 from gradrepl.replay import jsontext
 from gradrepl.replay.notebooks import load
-from gradrepl.replay.runner import ReplayOptions, computed_as_vendor
+from gradrepl.replay.runner import ReplayOptions, computed_as_isa, computed_as_vendor
 from notebook_builder import code, dumps_nb, build_nb, result, write_nb
 
 runner = CliRunner()
@@ -27,15 +27,28 @@ def stale(tmp_path, metadata=None):
                     metadata=metadata)
 
 
-def stamp_of(path):
-    return json.loads(path.read_text())["metadata"].get("gradrepl", {}).get("cpu_vendor")
+def stamp_of(path, key="cpu_vendor"):
+    return json.loads(path.read_text())["metadata"].get("gradrepl", {}).get(key)
 
 
 def test_update_stamps_this_cpus_vendor(tmp_path):
     path = stale(tmp_path)
     assert replay("--update", path).exit_code == 0
-    assert stamp_of(path) == vendor()
+    assert stamp_of(path) == vendor() and stamp_of(path, "cpu_isa") == isa()
     assert replay(path).exit_code == 0
+
+
+def test_update_keeps_the_instruction_set_the_gradrepl_engine_computed_as(tmp_path):
+    """A notebook recorded on an AVX-512 CPU (or on one without) is replayed as it, and its new
+    outputs are still that CPU's; one stamped with its vendor only gets this CPU's set beside it
+    (what its outputs were then computed as)."""
+    other = "avx2" if isa() == "avx512" else "avx512"
+    path = stale(tmp_path, {"gradrepl": {"cpu_isa": other, "cpu_vendor": "GenuineIntel"}})
+    assert replay("--update", path).exit_code == 0
+    assert (stamp_of(path), stamp_of(path, "cpu_isa")) == ("GenuineIntel", other)
+    old = stale(tmp_path, {"gradrepl": {"cpu_vendor": "GenuineIntel"}})
+    assert replay("--update", old).exit_code == 0
+    assert (stamp_of(old), stamp_of(old, "cpu_isa")) == ("GenuineIntel", isa())
 
 
 def test_update_keeps_the_vendor_the_gradrepl_engine_computed_as(tmp_path):
@@ -58,6 +71,19 @@ def test_real_torchs_outputs_are_this_cpus(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv(VENDOR_VARIABLE)
         vendor.cache_clear()
+
+
+def test_real_torchs_instruction_set_is_this_cpus(tmp_path, monkeypatch):
+    path = stale(tmp_path, {"gradrepl": {"cpu_isa": "default", "cpu_vendor": "GenuineIntel"}})
+    notebook = load(str(path))
+    monkeypatch.setenv(ISA_VARIABLE, "avx2")
+    clear_caches()
+    try:
+        assert computed_as_isa(notebook, ReplayOptions(engine="torch")) == "avx2"
+        assert computed_as_isa(notebook, ReplayOptions()) == "default"
+    finally:
+        monkeypatch.delenv(ISA_VARIABLE)
+        clear_caches()
 
 
 def test_nothing_to_update_leaves_the_file_and_its_stamp_alone(tmp_path):

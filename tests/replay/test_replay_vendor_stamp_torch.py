@@ -1,5 +1,5 @@
 """``gradrepl replay --engine torch --update``: outputs recorded from real torch are stamped with
-this CPU's vendor, and replay by gradrepl then computes as it and passes."""
+this CPU's vendor and instruction set, and replay by gradrepl then computes as it and passes."""
 
 import json
 
@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gradrepl.cli import app
-from gradrepl.engine.cpu_capability import vendor
+from gradrepl.engine.cpu_capability import isa, vendor
 from notebook_builder import code, result, write_nb
 
 pytest.importorskip("torch")
@@ -22,5 +22,6 @@ def test_recording_from_torch_stamps_this_cpu(tmp_path):
     runner = CliRunner()
     outcome = runner.invoke(app, ["replay", "--no-color", "--engine", "torch", "--update", str(path)])
     assert outcome.exit_code == 0, outcome.output
-    assert json.loads(path.read_text())["metadata"]["gradrepl"] == {"cpu_vendor": vendor()}
+    assert json.loads(path.read_text())["metadata"]["gradrepl"] == {"cpu_isa": isa(),
+                                                                    "cpu_vendor": vendor()}
     assert runner.invoke(app, ["replay", "--no-color", str(path)]).exit_code == 0

@@ -54,7 +54,8 @@ from operator import mul
 
 import numpy as np
 
-from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, vendor
+from gradrepl.engine.cpu_capability import (AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, isa,
+                                            vendor)
 from gradrepl.engine.float_math import few_lanes, fused
 from gradrepl.engine.ops import blas_order_amd, blas_order_double
 from gradrepl.engine.ops.summation import THREADS
@@ -198,9 +199,10 @@ def _follows_gemv(a, k) -> bool:
     return 2 <= k <= _GEMV_LANES + 1 and a.flags.c_contiguous and _mkl_avx512()
 
 
-@functools.cache
 def _mkl_avx512() -> bool:
-    return from_cpu_flags(cpu_flags()) == AVX512
+    """Whether MKL runs its AVX-512 kernels: it picks them by the CPU (or the one gradrepl
+    computes as: cpu_capability.isa), never by ATEN_CPU_CAPABILITY."""
+    return isa() == AVX512
 
 
 def matrix_product(a, b):
@@ -210,8 +212,37 @@ def matrix_product(a, b):
         if plan is not _UNPLANNED:
             return np.matmul(a, b) if plan is None else plan(a, b)
     if not follows_torch(a, b):
-        return np.matmul(a, b)
+        kernel = _recorded_cpus_blas(a, b)
+        return np.matmul(a, b) if kernel is None else kernel(a, b)
     return _ordered_product(a, b)
+
+
+def _recorded_cpus_blas(a, b):
+    """Where torch's order is not followed gradrepl's product is numpy's BLAS, and OpenBLAS picks
+    its kernels by the CPU too: computing as an AVX-512 Intel CPU on another (cpu_capability.isa,
+    a replayed sample's stamp), the kernel that gives what numpy's BLAS gave there, or None
+    (numpy's product here). Its float32 gemm on such shapes (2+ rows and columns, k up to
+    TRANSPOSED_CHAIN_K, fewer than TRANSPOSED_CHAIN_PRODUCT multiply-adds) sums one fused
+    multiply-add chain down k from +0: the four products of samples/28's backprop lesson, whose
+    outputs recorded on the AVX-512 Xeon gradrepl then reproduces (numpy's AVX2 kernels do not)."""
+    if (a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2 or vendor() != INTEL
+            or not _mkl_avx512() or _this_cpus_isa() == AVX512):
+        return None
+    m, k = a.shape
+    n = b.shape[1]
+    if m < 2 or n < 2 or not 2 <= k <= TRANSPOSED_CHAIN_K or m * k * n >= TRANSPOSED_CHAIN_PRODUCT:
+        return None
+    return _chain_from_zero
+
+
+def _chain_from_zero(a, b):
+    total = _chain(a, b)
+    return np.add(total, _F32.type(0.0), out=total)
+
+
+@functools.cache
+def _this_cpus_isa() -> str:
+    return from_cpu_flags(cpu_flags())
 
 
 # True: the kernel ``follows_torch`` and ``_ordered_product`` pick for a layout (shapes, strides,
@@ -241,7 +272,7 @@ def _plan(a, b):
     if plan is _UNPLANNED:
         if key[5] != INTEL:
             return _UNPLANNED
-        plan = _intel_kernel(a, b) if follows_torch(a, b) else None
+        plan = _intel_kernel(a, b) if follows_torch(a, b) else _recorded_cpus_blas(a, b)
         if len(_plans) >= _PLANS_HELD:
             _plans.clear()
         _plans[key] = plan
@@ -416,6 +447,9 @@ def product_from_zero(a, b):
     if plan is _UNPLANNED:
         if follows_torch(a, b):
             return _ordered_product(a, b)
+        kernel = _recorded_cpus_blas(a, b)
+        if kernel is not None:
+            return kernel(a, b)
     elif plan is not None:
         return plan(a, b)
     if addmm_keeps_product_sign(a, b):
