@@ -15,6 +15,11 @@ tensors, chooses its own code path by the CPU vendor, not by ATen's capability: 
 whose CPU this is, and ``mkl_order_measured`` whether gradrepl's emulations of MKL's summation
 orders (ops/blas_order.py) and the bit-exact claims resting on MKL's float math were measured on
 this kind of CPU (docs/floats.md, "CPU vendor").
+
+The machine gradrepl computes as is the vendor and the instruction set (``isa``: MKL's Intel
+kernels differ under AVX-512 too, and ATen's default capability is the CPU's): each read from
+this CPU unless ``$GRADREPL_CPU_VENDOR`` / ``$GRADREPL_CPU_ISA`` say otherwise, and
+``computing_as`` sets both for a replayed notebook recorded elsewhere, or for a test.
 """
 
 from __future__ import annotations

@@ -258,7 +258,9 @@ def _plan(a, b):
     """The function ``_ordered_product`` would run on arrays of these layouts (None: numpy's
     product, as ``follows_torch`` is false), memoised by what the decision reads: the arrays'
     shapes, strides (numpy's contiguity flags follow from them) and dtypes, the CPU's vendor,
-    whether MKL runs its AVX-512 kernels and the thread count (``_k_blocks``). On an AMD CPU
+    whether MKL runs its AVX-512 kernels (the CPU's instruction set, or the emulated one's: with
+    the real CPU's, fixed, that also decides ``_recorded_cpus_blas``) and the thread count
+    (``_k_blocks``). On an AMD CPU
     the rules also read where the data starts (``blas_order_amd._aligned``): ``_UNPLANNED``.
     A lesson's step asks twice (the forward's gemv, the weight gradient's chain), and the
     decision costs about as much as a quarter of the few-lane arithmetic it picks."""
