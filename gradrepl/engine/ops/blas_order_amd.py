@@ -250,7 +250,9 @@ def unfused_chain(a, b):
     if a.shape[0] == 1:  # one row (W9's weight gradient): the same sums without a third axis
         total = np.add.accumulate(np.multiply(a.T, b), axis=0)[-1:]  # (k, n) products
         return np.add(total, _F32.type(0.0), out=total)
-    products = np.multiply(a.T[:, :, None], b[:, None, :])  # (k, m, n), each rounded once
+    # (k, m, n), each rounded once; laid out in C order, so that the last row of the running
+    # sums (the result) is C-contiguous as torch's is (numpy's default order follows a.T's)
+    products = np.multiply(a.T[:, :, None], b[:, None, :], order="C")
     total = np.add.accumulate(products, axis=0)[-1]
     return np.add(total, _F32.type(0.0), out=total)
 
