@@ -214,6 +214,17 @@ def matrix_product(a, b):
     return _ordered_product(a, b)
 
 
+def matrix_vector(a, v):
+    """``a @ v`` for a matrix and a vector (mv's gradient for its vector, ``a.t() @ grad``): on an
+    AMD CPU in MKL's order where ``blas_order_amd`` follows it; elsewhere numpy's, as before
+    (Intel's tests pass on it, and gemv's Intel rules were not measured for this caller)."""
+    if vendor() == AMD and a.dtype == v.dtype:
+        column = v[:, None]
+        if blas_order_amd.follows(a, column):
+            return blas_order_amd.product(a, column)[:, 0]
+    return np.matmul(a, v)
+
+
 # True: the kernel ``follows_torch`` and ``_ordered_product`` pick for a layout (shapes, strides,
 # dtypes, and what the machine's MKL is) is memoised (``_plan``); False: decided at every call
 # (the tests compare)
@@ -422,6 +433,14 @@ def product_from_zero(a, b):
         return column_times_row(a, b)
     product = np.matmul(a, b)
     return np.add(product, 0.0, out=product)
+
+
+def bias_enters_blocks(a, b) -> bool:
+    """Whether addmm (beta = alpha = 1) of these float32 operands is ``blas_order_amd.addmm``
+    (the bias added into MKL's k blocks in turn) rather than the product plus the bias: on an AMD
+    CPU, for products ``follows_torch`` admits whose fused chains are cut into k blocks."""
+    return (vendor() == AMD and a.ndim == 2 == b.ndim and blas_order_amd.follows(a, b)
+            and blas_order_amd.bias_enters_blocks(*a.shape, b.shape[1]))
 
 
 def fuses_bias(a, b) -> bool:

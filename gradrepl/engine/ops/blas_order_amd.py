@@ -16,6 +16,9 @@ row-major (``x @ w``) or a transposed row-major matrix (``x @ weight.t()``, nn.L
   a head of 4, then whole groups of 8 products, then the rest in order after the fold; the groups
   go to two 4-lane accumulators (each group's halves, added lane by lane before the fold), except
   on the second leftover row, whose groups add into one.
+- A transposed matrix (F-contiguous: ``a.t() @ column``, mv's gradient for its vector) times one
+  column: the unfused chain of a row times a matrix below, the column the row, from +0 in k
+  order (session 15, Zen 3: 240 random shapes up to 3000 x 3000 byte for byte, 2 threads).
 - ``b`` transposed, 2 to 11 columns (and the rows of 1 to 3-row products): each element is a
   dot of two contiguous rows. Its head is the products before ``a``'s row reaches a 16-byte
   boundary (0 to 3), then 4 lanes as above over whole groups of 4 (columns in the blocks of four)
@@ -32,8 +35,11 @@ row-major (``x @ w``) or a transposed row-major matrix (``x @ weight.t()``, nn.L
   odd) below 384, else blocks of 192. With 5 to 11 rows, the rows after the blocks of four are
   fused chains too when k <= 4, or n <= 16 and k <= 16; otherwise they take the row kernels above.
 
-A transposed ``b`` times a transposed ``a`` below 12 columns, and operands not starting on a
-16-byte boundary of their storage stay on numpy's BLAS.
+- Both operands transposed (``a.t() @ w.t()``: a gradient of a product of transposes), 2 rows
+  or more, below 12 columns: the unfused chain from +0 in k order (session 15, Zen 3: 146 random
+  shapes up to 200 x 400 x 11 byte for byte; with 12 columns or more not that, not found).
+
+Operands not starting on a 16-byte boundary of their storage stay on numpy's BLAS.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ _SMALL_SIDE = 16  # 4 to 11 rows: leftover rows fused up to this many columns an
 
 GEMV_K = 4096  # gemv measured up to this k,
 GEMV_SIZE = 6_000_000  # and this many multiply-adds (two threads split it in whole blocks)
+# a transposed matrix times a column measured up to here (no thread split found; session 15)
+TRANSPOSED_GEMV_SIZE = 4_000_000
 DOT_SIZE = 1 << 15  # the dot kernel up to here (about 60 us; 64 x 784 x 10 would take 7 ms)
 CHAIN_SIZE = 1 << 15  # the chains (a numpy step per k) up to here, as on Intel
 
@@ -67,6 +75,9 @@ def follows(a, b) -> bool:
     rows_b = b.flags.c_contiguous  # (k, n) row-major (any (k, 1) column counts as both)
     transposed_b = not rows_b and b.strides[0] == b.itemsize and b.strides[1] == k * b.itemsize
     if n == 1 and m > 1:
+        if not a.flags.c_contiguous:  # a transposed matrix times a column (mv's vec gradient)
+            return (a.flags.f_contiguous and m * k <= TRANSPOSED_GEMV_SIZE
+                    and b.strides[0] == b.itemsize)
         return _gemv_fits(a, m, k) and (k == 1 or b.strides[0] == b.itemsize)
     if m == 1 and transposed_b:
         return _gemv_fits(b.T, n, k) and (k == 1 or a.strides[1] == a.itemsize)
@@ -76,6 +87,8 @@ def follows(a, b) -> bool:
         return k <= CHAIN_SIZE and b.strides[1] == b.itemsize
     if _all_fused(m, k, n):
         return m * k * n <= CHAIN_SIZE
+    if transposed_b and not a.flags.c_contiguous:  # both transposed: the unfused chain
+        return n < _FUSED_COLUMNS and m * k * n <= CHAIN_SIZE
     if transposed_b:
         return a.flags.c_contiguous and m * k * n <= DOT_SIZE
     return m * k * n <= CHAIN_SIZE
@@ -105,6 +118,8 @@ def product(a, b):
     m, k = a.shape
     n = b.shape[1]
     if n == 1 and m > 1:
+        if not a.flags.c_contiguous:  # a.T's rows scaled and added in turn: a row's chain
+            return unfused_chain(b.T, a.T).T
         if k <= _LANES:  # nn.Linear(3, 1): gemv's one chain per row (``_short_chain``), inline
             return (np.add.accumulate(a * b.T, axis=1)[:, k - 1] + _F32.type(0.0))[:, None]
         return gemv(a, b[:, 0])[:, None]
@@ -112,6 +127,8 @@ def product(a, b):
         return gemv(b.T, a[0])[None]
     if _all_fused(m, k, n):
         return _fused_blocks(a, b)
+    if not (a.flags.c_contiguous or b.flags.c_contiguous):  # both transposed, below 12 columns
+        return unfused_chain(a, b)
     rows = _row_kernel(a, b) if b.flags.c_contiguous else _dots(a, b)
     if n >= _FUSED_COLUMNS and m > 3:  # blocked rows fused, the leftover rows as above
         blocked = m // 4 * 4
@@ -264,11 +281,38 @@ def k_blocks(k):
     return [(lo, min(lo + size, k)) for lo in range(0, k, size)]
 
 
-def _fused_blocks(a, b):
+def _fused_blocks(a, b, start=None):
+    """The fused chains of each k block, added in turn to +0, or to ``start`` (``addmm``)."""
     from gradrepl.engine.ops.blas_order import _chain
 
-    total = None
+    total = None if start is None else np.array(np.broadcast_to(start, (a.shape[0], b.shape[1])))
     for lo, hi in k_blocks(a.shape[1]):
         part = _chain(a[:, lo:hi], b[lo:hi])
         total = part if total is None else np.add(total, part, out=total)
-    return np.add(total, _F32.type(0.0), out=total)
+    return total if start is not None else np.add(total, _F32.type(0.0), out=total)
+
+
+def _fused_rows(m, k, n) -> int:
+    """How many leading rows of an (m, k) @ (k, n) product ``product`` sums as fused chains."""
+    if _all_fused(m, k, n):
+        return m
+    return m // 4 * 4 if n >= _FUSED_COLUMNS and m > 3 else 0
+
+
+def bias_enters_blocks(m, k, n) -> bool:
+    """Whether ``addmm`` differs from ``product(a, b) + bias``: some rows are fused chains cut
+    into two k blocks or more (with one, the two orders are the same sums)."""
+    return len(k_blocks(k)) > 1 and _fused_rows(m, k, n) > 0
+
+
+def addmm(bias, a, b):
+    """``bias + a @ b`` as MKL's gemm sums it with beta = 1 (nn.Linear's forward, addmm): the
+    fused chains' output starts as the bias and each k block adds into it (bias + block 0 +
+    block 1 ...; session 15, Zen 3: 10 of 10 random shapes with k blocks, where the product
+    plus the bias after matched none); every other row is the product with the bias added after.
+    (The fused rows are summed twice here: ``bias_enters_blocks`` shapes are few and small.)"""
+    m, k = a.shape
+    out = np.add(product(a, b), bias)
+    rows = _fused_rows(m, k, b.shape[1])
+    out[:rows] = _fused_blocks(a[:rows], b, np.broadcast_to(bias, out.shape)[:rows])
+    return out
