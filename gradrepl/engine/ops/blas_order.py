@@ -210,6 +210,10 @@ def matrix_product(a, b):
         if plan is not _UNPLANNED:
             return np.matmul(a, b) if plan is None else plan(a, b)
     if not follows_torch(a, b):
+        if vendor() == AMD:  # an operand torch copies before MKL sees it: the copy's order
+            a, b = blas_order_amd.blas_layout(a), blas_order_amd.blas_layout(b)
+            if follows_torch(a, b):
+                return _ordered_product(a, b)
         return np.matmul(a, b)
     return _ordered_product(a, b)
 

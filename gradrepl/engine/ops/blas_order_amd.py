@@ -94,6 +94,18 @@ def follows(a, b) -> bool:
     return m * k * n <= CHAIN_SIZE
 
 
+def blas_layout(x):
+    """``x`` as torch hands it to MKL: itself where one stride is 1 and the other spans a row
+    or column (a leading dimension MKL takes), else a C-contiguous copy, as torch's addmm clones
+    an operand it cannot pass (an expanded gradient, strides (0, 0), is summed as that copy)."""
+    if x.ndim != 2 or x.size == 0:
+        return x
+    (rows, cols), (s0, s1) = x.shape, (s // x.itemsize for s in x.strides)
+    if s1 == 1 and s0 >= max(1, cols) or s0 == 1 and s1 >= max(1, rows):
+        return x
+    return np.ascontiguousarray(x)
+
+
 def _gemv_fits(matrix, m, k) -> bool:
     return k <= GEMV_K and m * k <= GEMV_SIZE and matrix.flags.c_contiguous
 
