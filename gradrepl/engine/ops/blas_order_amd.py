@@ -1,7 +1,8 @@
 """Small float32 matrix products in the order MKL sums them on an AMD CPU (blas_order.py picks
 this module by cpu_capability.vendor; Intel's orders are there).
 
-MKL takes other kernels on an AMD EPYC (Zen 3, AVX-512; torch 2.13, MKL 2024.2) than on Intel.
+MKL takes other kernels on an AMD EPYC (Zen 3, AVX-512; torch 2.13, MKL 2024.2) than on Intel;
+the same ones on a Zen 3 without AVX-512 (session 15: docs/floats.md, "q-amdsuite").
 Each rule below was found by summing crafted inputs (2**30 and -2**30 among ones: the ones that
 survive name the partial sums the pair met in), then checked byte for byte on random shapes
 against live torch (scripts/measure_amd_blas.py; docs/floats.md "CPU vendor"). ``b`` is either
