@@ -443,8 +443,11 @@ def bias_enters_blocks(a, b) -> bool:
     """Whether addmm (beta = alpha = 1) of these float32 operands is ``blas_order_amd.addmm``
     (the bias added into MKL's k blocks in turn) rather than the product plus the bias: on an AMD
     CPU, for products ``follows_torch`` admits whose fused chains are cut into k blocks."""
-    return (vendor() == AMD and a.ndim == 2 == b.ndim and blas_order_amd.follows(a, b)
-            and blas_order_amd.bias_enters_blocks(*a.shape, b.shape[1]))
+    # (the shape test first: it is false for every k up to 192, so nn.Linear's forward on a
+    # lesson's layer pays no second ``follows``)
+    return (vendor() == AMD and a.ndim == 2 == b.ndim
+            and blas_order_amd.bias_enters_blocks(*a.shape, b.shape[1])
+            and blas_order_amd.follows(a, b))
 
 
 def fuses_bias(a, b) -> bool:
