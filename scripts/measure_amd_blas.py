@@ -17,7 +17,7 @@ import numpy as np
 
 
 def draw(rng):
-    region = rng.integers(6)
+    region = rng.integers(7)
     if region == 0:  # gemv / nn.Linear(k, 1)
         m, k, n = rng.integers(2, 3000), rng.integers(1, 2000), 1
     elif region == 1:  # a row times a matrix
@@ -29,9 +29,12 @@ def draw(rng):
         m, k, n = m, rng.integers(1, 500), rng.integers(12, 140)
     elif region == 4:  # 1 to 3 rows
         m, k, n = rng.integers(1, 4), rng.integers(1, 900), rng.integers(2, 200)
-    else:  # lesson-sized everything
+    elif region == 5:  # lesson-sized everything
         m, k, n = rng.integers(1, 40), rng.integers(1, 40), rng.integers(1, 40)
-    return int(m), int(k), int(n), bool(rng.integers(2)), bool(rng.integers(2))
+    else:  # a transposed matrix times a column (mv's vector gradient)
+        m, k, n = rng.integers(2, 3000), rng.integers(1, 1300), 1
+        return int(m), int(k), int(n), True, False, int(region)
+    return int(m), int(k), int(n), bool(rng.integers(2)), bool(rng.integers(2)), int(region)
 
 
 def main():
@@ -45,21 +48,35 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     same = differ = left = 0
+    by_region = {}  # (region, a transposed, b transposed): [identical, differ, left]
     for _ in range(args.shapes):
-        m, k, n, a_t, b_t = draw(rng)
+        m, k, n, a_t, b_t, region = draw(rng)
+        tally = by_region.setdefault((REGIONS[region], a_t, b_t), [0, 0, 0])
         a = torch.randn((k, m) if a_t else (m, k)).mT if a_t else torch.randn(m, k)
         b = torch.randn((n, k)).mT if b_t else torch.randn(k, n)
         a_np, b_np = a.numpy(), b.numpy()
         if not blas_order.follows_torch(a_np, b_np):
             left += 1
+            tally[2] += 1
             continue
         got = blas_order.matrix_product(a_np, b_np)
         if got.tobytes() == (a @ b).numpy().tobytes():
             same += 1
+            tally[0] += 1
         else:
             differ += 1
+            tally[1] += 1
             print(f"differs: {m} x {k} x {n}, a transposed {a_t}, b transposed {b_t}")
     print(f"{same} byte-identical, {differ} differ, {left} left on numpy's BLAS")
+    print("| region | a transposed | b transposed | byte-identical | differ | numpy's BLAS |")
+    print("|---|---|---|---|---|---|")
+    for (region, a_t, b_t), (ok, bad, rest) in sorted(by_region.items()):
+        print(f"| {region} | {a_t} | {b_t} | {ok} | {bad} | {rest} |")
+
+
+REGIONS = ["gemv (m x k @ k x 1)", "a row times a matrix", "2-11 columns",
+           "12+ columns, whole row blocks", "1-3 rows", "lesson-sized (<40 each side)",
+           "a transposed matrix times a column"]
 
 
 if __name__ == "__main__":

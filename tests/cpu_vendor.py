@@ -9,11 +9,18 @@ import contextlib
 
 import pytest
 
-from gradrepl.engine.cpu_capability import AMD, mkl_order_measured, mkl_unmeasured_reason, vendor
+from gradrepl.engine.cpu_capability import (AMD, mkl_order_measured, mkl_unmeasured_reason,
+                                           onednn_order_measured, vendor)
 
 MKL_MEASURED = mkl_order_measured()
 # why a claim resting on MKL's kernels is not made here ("" where it is)
 UNMEASURED = mkl_unmeasured_reason()
+
+# the float32 LSTM's oneDNN arithmetic: bit for bit where it was measured (an AVX-512 CPU)
+ONEDNN_MEASURED = onednn_order_measured()
+ONEDNN_UNMEASURED = "" if ONEDNN_MEASURED else (
+    "oneDNN's LSTM kernels were measured on an AVX-512 CPU; this one has none, and oneDNN's "
+    "AVX2 kernels sum the gate products in other orders (docs/floats.md)")
 
 needs_measured_mkl = pytest.mark.skipif(not MKL_MEASURED, reason=UNMEASURED or "measured here")
 # AMD MKL's product orders (engine/ops/blas_order_amd.py) are compared with torch on AMD CPUs only

@@ -186,3 +186,12 @@ def mkl_unmeasured_reason() -> str:
             f"{vendor() or 'of unknown vendor'}, where MKL picks others (its float32 sqrt is not "
             f"correctly rounded, and some matrix products sum in orders gradrepl does not follow "
             f"here: ops/blas_order.py, docs/floats.md)")
+
+
+def onednn_order_measured() -> bool:
+    """Whether oneDNN's kernels here are the ones gradrepl's float32 LSTM follows bit for bit
+    (ops/onednn_math.py, ops/lstm_layer.py). oneDNN compiles its kernels for the CPU's
+    instruction set, not by vendor, and gradrepl's were measured with AVX-512; under AVX2 (an AMD
+    EPYC Zen 3, session 15) its gate products sum in other orders (docs/floats.md, "CPU vendor").
+    Like ``mkl_order_measured``, it reads the machine gradrepl computes as (``isa``)."""
+    return isa() == AVX512

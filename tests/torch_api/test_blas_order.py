@@ -197,8 +197,10 @@ def test_amd_follows_the_mapped_shapes(cpu_vendor):
     assert blas_order.follows_torch(ones(17, 20)[1:], ones(20, 1))  # starts 80 bytes in
     assert not blas_order.follows_torch(ones(16 * 20 + 2)[2:].reshape(16, 20), ones(20, 1))
     assert not blas_order.follows_torch(ones(16, 20), ones(21, 1)[1:])  # starts 4 bytes in
-    assert not blas_order.follows_torch(ones(20, 16).T, ones(20, 1))  # a transposed: axpy
-    assert not blas_order.follows_torch(ones(20, 16).T, ones(5, 20).T)  # both transposed
+    assert blas_order.follows_torch(ones(20, 16).T, ones(20, 1))  # a transposed: a row's chain
+    assert not blas_order.follows_torch(ones(20, 16).T, ones(40, 1)[::2])  # a strided column
+    assert blas_order.follows_torch(ones(20, 16).T, ones(5, 20).T)  # both transposed: a chain
+    assert not blas_order.follows_torch(ones(20, 16).T, ones(11, 40)[:, ::2].T)  # not a transpose
     assert blas_order.follows_torch(ones(20, 16).T, ones(12, 20).T)  # fused from 12 columns
     assert blas_order.follows_torch(ones(6, 20), ones(20, 12))  # leftover rows: row kernels
     assert blas_order.follows_torch(ones(3, 20), ones(20, 12))

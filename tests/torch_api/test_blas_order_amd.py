@@ -26,6 +26,51 @@ _shapes = st.one_of(
 
 @pytest.mark.torch
 @needs_amd_mkl
+@settings(max_examples=40, deadline=None)
+@given(rows=st.sampled_from([4, 5, 6, 8]), k=st.integers(190, 420), cols=st.integers(12, 16),
+       seed=st.integers(0, 9999))
+def test_linear_with_k_blocks_matches_amd_torch(rows, k, cols, seed):
+    """F.linear (addmm) where the fused chains are cut into k blocks: the bias enters the first
+    block (blas_order_amd.addmm); and a bmm of that one pair is its mm."""
+    real_torch = pytest.importorskip("torch")
+    real_torch.manual_seed(seed)
+    x, w, bias = real_torch.randn(rows, k), real_torch.randn(cols, k), real_torch.randn(cols)
+    if not blas_order.follows_torch(x.numpy(), w.numpy().T):
+        return  # past the chains' size: numpy's BLAS (a skip here would end the whole test)
+    ours = gt.nn.functional.linear(*(gt.from_numpy(t.numpy()) for t in (x, w, bias)))
+    assert ours.numpy().tobytes() == real_torch.nn.functional.linear(x, w, bias).numpy().tobytes()
+    one = gt.bmm(gt.from_numpy(x.numpy())[None], gt.from_numpy(w.numpy()).t()[None])
+    assert one.numpy().tobytes() == real_torch.bmm(x[None], w.t()[None]).numpy().tobytes()
+
+
+@pytest.mark.torch
+@needs_amd_mkl
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 700), cols=st.integers(2, 700), seed=st.integers(0, 9999),
+       through=st.sampled_from(["mv", "mm", "grad"]))
+def test_transposed_matrix_times_column_matches_amd_torch(rows, cols, seed, through):
+    """``w.t() @ v`` (MKL's transposed gemv): as mv, as mm with a column, and as mv's gradient for
+    its vector (``w.t() @ grad`` through backends' matrix @ vector), byte for byte."""
+    real_torch = pytest.importorskip("torch")
+    real_torch.manual_seed(seed)
+    w, v = real_torch.randn(rows, cols), real_torch.randn(rows)
+    assert blas_order.follows_torch(w.numpy().T, v.numpy()[:, None])
+    if through == "grad":  # y = w @ x, so x's gradient is w.t() @ v
+        x = real_torch.randn(cols)
+        mine, theirs = gt.from_numpy(x.numpy()).requires_grad_(), x.clone().requires_grad_()
+        gt.mv(gt.from_numpy(w.numpy()), mine).backward(gt.from_numpy(v.numpy()))
+        real_torch.mv(w, theirs).backward(v)
+        ours, want = mine.grad, theirs.grad
+    elif through == "mv":
+        ours, want = gt.mv(gt.from_numpy(w.numpy()).t(), gt.from_numpy(v.numpy())), w.t().mv(v)
+    else:
+        ours = gt.from_numpy(w.numpy()).t() @ gt.from_numpy(v.numpy())[:, None]
+        want = w.t() @ v[:, None]
+    assert ours.numpy().tobytes() == want.numpy().tobytes()
+
+
+@pytest.mark.torch
+@needs_amd_mkl
 @settings(max_examples=120, deadline=None)
 @given(shape=_shapes, a_t=st.booleans(), b_t=st.booleans(), seed=st.integers(0, 9999))
 def test_products_match_amd_torch_bit_for_bit(shape, a_t, b_t, seed):

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import gradrepl.torch as gt
+from tests.cpu_vendor import ONEDNN_MEASURED, ONEDNN_UNMEASURED
 from tests.torch_api.nn_compare import compare, run, same_error
 
 CONFIGS = [
@@ -73,7 +74,11 @@ ULPS = 32
 
 def _ulps(kind, kw, dtype=None):
     onednn = kind == "LSTM" and not kw.get("proj_size") and dtype in (None, "float32")
-    return 0 if onednn else ULPS
+    return 0 if onednn and ONEDNN_MEASURED else ULPS
+
+
+# where oneDNN's kernels were not measured (ONEDNN_UNMEASURED), its LSTM is compared within ULPS
+ONEDNN_ULPS = 0 if ONEDNN_MEASURED else ULPS
 
 
 @pytest.mark.torch
@@ -150,7 +155,7 @@ def test_dropout_masks_follow_torchs_generator(real_torch):
             layer = lib.nn.LSTM(3, 4, 3, dropout=0.5, bidirectional=True).train(training)
             x = lib.randn(6, 2, 3, requires_grad=True)
             return layer(x)[0], [x, *layer.parameters()]
-        compare(real_torch, build)
+        compare(real_torch, build, ulps=ONEDNN_ULPS)
 
 
 LAYER_ERRORS = [
@@ -323,7 +328,11 @@ def test_float32_lstm_forward_is_bit_identical(real_torch, kind, args, kw, with_
         out, (h_n, c_n) = layer(x, hidden)
         results.append([t.detach().numpy().copy() for t in (out, h_n, c_n)])
     for want, got in zip(*results):
-        np.testing.assert_array_equal(got, want)
+        if ONEDNN_MEASURED:
+            np.testing.assert_array_equal(got, want)
+        else:  # within ULPS of the largest value, as nn_compare.differences bounds it
+            bound = ULPS * np.spacing(np.abs(want).max())
+            np.testing.assert_allclose(got, want, rtol=0, atol=bound, err_msg=ONEDNN_UNMEASURED)
 
 
 @settings(max_examples=20, deadline=None)
@@ -398,4 +407,4 @@ def test_float32_lstm_values_and_gradients_are_bit_identical(real_torch, seq, ba
         return total, [x, h0, c0, *layer.parameters()]
     # with one input feature oneDNN sums the input's gradient (a product with one column) in an
     # order gradrepl has not found: that gradient alone is within a few ulps (docs/nn.md)
-    compare(real_torch, build, ulps=4 if features == 1 else 0)
+    compare(real_torch, build, ulps=4 if features == 1 and ONEDNN_MEASURED else ONEDNN_ULPS)

@@ -14,8 +14,10 @@ from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops.derivatives import Primitive
 from gradrepl.engine.ops.inplace import apply_inplace
 from gradrepl.engine.ops.blas_order import (
-    addmm_keeps_product_sign, column_times_row, fuses_bias, linear_column, product_from_zero,
+    addmm_keeps_product_sign, bias_enters_blocks, column_times_row, fuses_bias, linear_column,
+    product_from_zero,
 )
+from gradrepl.engine.ops import blas_order_amd
 from gradrepl.engine.ops.linalg import _mm_forward, mm_mat1_grad, mm_mat2_grad
 from gradrepl.engine.ops.linalg_products import check_add_shape
 from gradrepl.engine.ops.summation import float_sum
@@ -38,6 +40,9 @@ def _addmm_forward(bias, mat1, mat2, beta, alpha):
     _same_dtypes(bias, mat1, mat2)
     if alpha == 1 and beta == 1 and fuses_bias(mat1, mat2) and np.result_type(bias) == mat1.dtype:
         return _bias_fused(bias, mat1, mat2)
+    if alpha == 1 and beta == 1 and np.result_type(bias) == mat1.dtype \
+            and bias_enters_blocks(mat1, mat2):
+        return blas_order_amd.addmm(bias, mat1, mat2)
     if beta != 0 and addmm_keeps_product_sign(mat1, mat2) and mat1.ndim == mat2.ndim == 2 \
             and mat1.shape[1] == mat2.shape[0] and mat1.dtype == mat2.dtype:
         product = column_times_row(mat1, mat2)  # accumulated into the bias without a +0 start
@@ -125,6 +130,8 @@ def _linear_case(input, mat1, mat2):
         out = linear_column(a, m, b)
         if out is not None:
             return out
+    if bias_enters_blocks(a, m):  # AMD's fused chains in k blocks: the bias enters the first
+        return blas_order_amd.addmm(b, a, m)
     product = product_from_zero(a, m)  # linalg._positive_zeros: BLAS sums start from +0
     if type(product) is not np.ndarray:
         return None

@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import as_strided
 from typing import Protocol
 
 from gradrepl.engine.float_math import kernels
-from gradrepl.engine.ops.blas_order import matrix_product, small_batched_product
+from gradrepl.engine.ops.blas_order import matrix_product, matrix_vector, small_batched_product
 from gradrepl.engine.ops.summation import float_sum
 
 
@@ -214,6 +214,8 @@ class _Arrays:
         if (a.ndim if isinstance(a, np.ndarray) else np.ndim(a)) == 2 == \
                 (b.ndim if isinstance(b, np.ndarray) else np.ndim(b)):
             return matrix_product(a, b)
+        if np.ndim(a) == 2 and np.ndim(b) == 1:  # mv's gradient for its vector: a.t() @ g
+            return matrix_vector(a, b)
         if np.ndim(a) > 2 and np.ndim(b) > 2:  # bmm: small matrices take torch's own loop
             small = small_batched_product(a, b)
             if small is not None:

@@ -31,7 +31,7 @@ import numpy as np
 
 from gradrepl.engine.dtypes import scalar_type_name
 from gradrepl.engine.ops import shape as _shape
-from gradrepl.engine.ops.blas_order import small_batched_product
+from gradrepl.engine.ops.blas_order import one_matrix_batch, small_batched_product
 from gradrepl.engine.ops.conversion import CONTIGUOUS, contiguous
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.linalg import MM, MV, _mm_forward, _mv_forward, _positive_zeros
@@ -62,6 +62,9 @@ def bmm_forward(a, b):
     small = small_batched_product(a, b)
     if small is not None:  # (torch's result is contiguous; the loop's sum need not be)
         return np.ascontiguousarray(small.astype(a.dtype, copy=False))
+    one = one_matrix_batch(a, b)
+    if one is not None:  # (a fresh, contiguous array that ends with an add of +0)
+        return one
     return _positive_zeros(np.matmul(a, b))
 
 

@@ -1,7 +1,8 @@
 """Small float32 matrix products in the order MKL sums them on an AMD CPU (blas_order.py picks
 this module by cpu_capability.vendor; Intel's orders are there).
 
-MKL takes other kernels on an AMD EPYC (Zen 3, AVX-512; torch 2.13, MKL 2024.2) than on Intel.
+MKL takes other kernels on an AMD EPYC (Zen 3, AVX-512; torch 2.13, MKL 2024.2) than on Intel;
+the same ones on a Zen 3 without AVX-512 (session 15: docs/floats.md, "q-amdsuite").
 Each rule below was found by summing crafted inputs (2**30 and -2**30 among ones: the ones that
 survive name the partial sums the pair met in), then checked byte for byte on random shapes
 against live torch (scripts/measure_amd_blas.py; docs/floats.md "CPU vendor"). ``b`` is either
@@ -16,6 +17,9 @@ row-major (``x @ w``) or a transposed row-major matrix (``x @ weight.t()``, nn.L
   a head of 4, then whole groups of 8 products, then the rest in order after the fold; the groups
   go to two 4-lane accumulators (each group's halves, added lane by lane before the fold), except
   on the second leftover row, whose groups add into one.
+- A transposed matrix (F-contiguous: ``a.t() @ column``, mv's gradient for its vector) times one
+  column: the unfused chain of a row times a matrix below, the column the row, from +0 in k
+  order (session 15, Zen 3: 240 random shapes up to 3000 x 3000 byte for byte, 2 threads).
 - ``b`` transposed, 2 to 11 columns (and the rows of 1 to 3-row products): each element is a
   dot of two contiguous rows. Its head is the products before ``a``'s row reaches a 16-byte
   boundary (0 to 3), then 4 lanes as above over whole groups of 4 (columns in the blocks of four)
@@ -32,8 +36,11 @@ row-major (``x @ w``) or a transposed row-major matrix (``x @ weight.t()``, nn.L
   odd) below 384, else blocks of 192. With 5 to 11 rows, the rows after the blocks of four are
   fused chains too when k <= 4, or n <= 16 and k <= 16; otherwise they take the row kernels above.
 
-A transposed ``b`` times a transposed ``a`` below 12 columns, and operands not starting on a
-16-byte boundary of their storage stay on numpy's BLAS.
+- Both operands transposed (``a.t() @ w.t()``: a gradient of a product of transposes), 2 rows
+  or more, below 12 columns: the unfused chain from +0 in k order (session 15, Zen 3: 146 random
+  shapes up to 200 x 400 x 11 byte for byte; with 12 columns or more not that, not found).
+
+Operands not starting on a 16-byte boundary of their storage stay on numpy's BLAS.
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ _SMALL_SIDE = 16  # 4 to 11 rows: leftover rows fused up to this many columns an
 
 GEMV_K = 4096  # gemv measured up to this k,
 GEMV_SIZE = 6_000_000  # and this many multiply-adds (two threads split it in whole blocks)
+# a transposed matrix times a column measured up to here (no thread split found; session 15)
+TRANSPOSED_GEMV_SIZE = 4_000_000
 DOT_SIZE = 1 << 15  # the dot kernel up to here (about 60 us; 64 x 784 x 10 would take 7 ms)
 CHAIN_SIZE = 1 << 15  # the chains (a numpy step per k) up to here, as on Intel
 
@@ -67,6 +76,9 @@ def follows(a, b) -> bool:
     rows_b = b.flags.c_contiguous  # (k, n) row-major (any (k, 1) column counts as both)
     transposed_b = not rows_b and b.strides[0] == b.itemsize and b.strides[1] == k * b.itemsize
     if n == 1 and m > 1:
+        if not a.flags.c_contiguous:  # a transposed matrix times a column (mv's vec gradient)
+            return (a.flags.f_contiguous and m * k <= TRANSPOSED_GEMV_SIZE
+                    and b.strides[0] == b.itemsize)
         return _gemv_fits(a, m, k) and (k == 1 or b.strides[0] == b.itemsize)
     if m == 1 and transposed_b:
         return _gemv_fits(b.T, n, k) and (k == 1 or a.strides[1] == a.itemsize)
@@ -76,9 +88,23 @@ def follows(a, b) -> bool:
         return k <= CHAIN_SIZE and b.strides[1] == b.itemsize
     if _all_fused(m, k, n):
         return m * k * n <= CHAIN_SIZE
+    if transposed_b and not a.flags.c_contiguous:  # both transposed: the unfused chain
+        return n < _FUSED_COLUMNS and m * k * n <= CHAIN_SIZE
     if transposed_b:
         return a.flags.c_contiguous and m * k * n <= DOT_SIZE
     return m * k * n <= CHAIN_SIZE
+
+
+def blas_layout(x):
+    """``x`` as torch hands it to MKL: itself where one stride is 1 and the other spans a row
+    or column (a leading dimension MKL takes), else a C-contiguous copy, as torch's addmm clones
+    an operand it cannot pass (an expanded gradient, strides (0, 0), is summed as that copy)."""
+    if x.ndim != 2 or x.size == 0:
+        return x
+    (rows, cols), (s0, s1) = x.shape, (s // x.itemsize for s in x.strides)
+    if s1 == 1 and s0 >= max(1, cols) or s0 == 1 and s1 >= max(1, rows):
+        return x
+    return np.ascontiguousarray(x)
 
 
 def _gemv_fits(matrix, m, k) -> bool:
@@ -105,6 +131,8 @@ def product(a, b):
     m, k = a.shape
     n = b.shape[1]
     if n == 1 and m > 1:
+        if not a.flags.c_contiguous:  # a.T's rows scaled and added in turn: a row's chain
+            return unfused_chain(b.T, a.T).T
         if k <= _LANES:  # nn.Linear(3, 1): gemv's one chain per row (``_short_chain``), inline
             return (np.add.accumulate(a * b.T, axis=1)[:, k - 1] + _F32.type(0.0))[:, None]
         return gemv(a, b[:, 0])[:, None]
@@ -112,6 +140,8 @@ def product(a, b):
         return gemv(b.T, a[0])[None]
     if _all_fused(m, k, n):
         return _fused_blocks(a, b)
+    if not (a.flags.c_contiguous or b.flags.c_contiguous):  # both transposed, below 12 columns
+        return unfused_chain(a, b)
     rows = _row_kernel(a, b) if b.flags.c_contiguous else _dots(a, b)
     if n >= _FUSED_COLUMNS and m > 3:  # blocked rows fused, the leftover rows as above
         blocked = m // 4 * 4
@@ -250,7 +280,9 @@ def unfused_chain(a, b):
     if a.shape[0] == 1:  # one row (W9's weight gradient): the same sums without a third axis
         total = np.add.accumulate(np.multiply(a.T, b), axis=0)[-1:]  # (k, n) products
         return np.add(total, _F32.type(0.0), out=total)
-    products = np.multiply(a.T[:, :, None], b[:, None, :])  # (k, m, n), each rounded once
+    # (k, m, n), each rounded once; laid out in C order, so that the last row of the running
+    # sums (the result) is C-contiguous as torch's is (numpy's default order follows a.T's)
+    products = np.multiply(a.T[:, :, None], b[:, None, :], order="C")
     total = np.add.accumulate(products, axis=0)[-1]
     return np.add(total, _F32.type(0.0), out=total)
 
@@ -262,11 +294,38 @@ def k_blocks(k):
     return [(lo, min(lo + size, k)) for lo in range(0, k, size)]
 
 
-def _fused_blocks(a, b):
+def _fused_blocks(a, b, start=None):
+    """The fused chains of each k block, added in turn to +0, or to ``start`` (``addmm``)."""
     from gradrepl.engine.ops.blas_order import _chain
 
-    total = None
+    total = None if start is None else np.array(np.broadcast_to(start, (a.shape[0], b.shape[1])))
     for lo, hi in k_blocks(a.shape[1]):
         part = _chain(a[:, lo:hi], b[lo:hi])
         total = part if total is None else np.add(total, part, out=total)
-    return np.add(total, _F32.type(0.0), out=total)
+    return total if start is not None else np.add(total, _F32.type(0.0), out=total)
+
+
+def _fused_rows(m, k, n) -> int:
+    """How many leading rows of an (m, k) @ (k, n) product ``product`` sums as fused chains."""
+    if _all_fused(m, k, n):
+        return m
+    return m // 4 * 4 if n >= _FUSED_COLUMNS and m > 3 else 0
+
+
+def bias_enters_blocks(m, k, n) -> bool:
+    """Whether ``addmm`` differs from ``product(a, b) + bias``: some rows are fused chains cut
+    into two k blocks or more (with one, the two orders are the same sums)."""
+    return k > _K_BLOCK and _fused_rows(m, k, n) > 0  # k_blocks cuts k from 193 on
+
+
+def addmm(bias, a, b):
+    """``bias + a @ b`` as MKL's gemm sums it with beta = 1 (nn.Linear's forward, addmm): the
+    fused chains' output starts as the bias and each k block adds into it (bias + block 0 +
+    block 1 ...; session 15, Zen 3: 10 of 10 random shapes with k blocks, where the product
+    plus the bias after matched none); every other row is the product with the bias added after.
+    (The fused rows are summed twice here: ``bias_enters_blocks`` shapes are few and small.)"""
+    m, k = a.shape
+    out = np.add(product(a, b), bias)
+    rows = _fused_rows(m, k, b.shape[1])
+    out[:rows] = _fused_blocks(a[:rows], b, np.broadcast_to(bias, out.shape)[:rows])
+    return out
