@@ -8,14 +8,19 @@ import numpy as np
 import pytest
 
 import gradrepl.torch as gt
+from gradrepl.engine.cpu_capability import AVX512, cpu_flags, from_cpu_flags
 
 OPS = ["exp", "log", "log2", "log10", "exp2", "expm1", "log1p", "sin", "cos", "tan", "tanh",
        "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sqrt", "rsqrt",
        "sigmoid", "erf", "erfc", "erfinv", "reciprocal", "abs", "neg", "ceil", "floor", "round",
        "trunc", "sign", "relu", "square", "frac", "logit"]
 # finite or infinite results that differ (of 65,536): rounding differences torch's float
-# kernels and ours do not share yet
-KNOWN = {"cos": 2, "asinh": 4, "erfc": 2, "erfinv": 2}
+# kernels and ours do not share yet. gradrepl's half sin, cos, asin and asinh are numpy's, whose
+# float16 loops dispatch by CPU: SVML's (X86_V4) on an AVX-512 CPU, the C library's on an AVX2
+# one. Measured on an AVX-512 Intel Xeon and on an AVX2 AMD EPYC (Zen 3), where torch's half
+# sin is SLEEF's sinf u35 (+-300 differ), asin SLEEF's asinf u10 (+-0.1365): docs/floats.md
+KNOWN = ({"cos": 2, "asinh": 4, "erfc": 2, "erfinv": 2}
+         if from_cpu_flags(cpu_flags()) == AVX512 else {"sin": 2, "asin": 2, "erfc": 2, "erfinv": 2})
 # ops whose NaN results carry other payload bits than torch's (SLEEF's all-ones masks, MKL's
 # and the C library's default NaNs, signalling half NaNs quieted by float conversion)
 NAN_BITS_FOLLOWED = {"atanh", "exp", "exp2", "expm1", "log1p", "rsqrt", "sigmoid", "reciprocal",
