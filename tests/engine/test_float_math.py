@@ -46,6 +46,16 @@ def test_elementwise_runs_each_part_through_its_function(capability):
     assert loops.elementwise(x[:, ::2], lambda v: v * 0, lambda v: v * 0 + 1).min() == 1
 
 
+@pytest.mark.parametrize("value", ["avx2", "avx512"])
+@pytest.mark.parametrize("n, vector", [(16, 0), (31, 0), (32, 32), (63, 32), (65, 64)])
+def test_half_loops_step_32_halves_under_both_capabilities(capability, value, n, vector):
+    """measured against torch 2.13's half rsqrt: two Vectorized<Half> of 16 under AVX2 (AMD
+    EPYC), two float vectors' worth under AVX512 (Intel Xeon)"""
+    capability(value)
+    out = loops.elementwise(np.zeros(n, np.float16), lambda v: v * 0, lambda v: v * 0 + 1)
+    assert out.tolist() == [0] * vector + [1] * (n - vector)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(*[st.floats(-1e3, 1e3, allow_nan=False)] * 3), min_size=1, max_size=20))
 def test_fma64_rounds_once(triples):

@@ -61,6 +61,20 @@ def test_unary_ops_on_strided_views(torch, op, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_number_base_powers_are_c_contiguous_as_torchs(torch, dtype):
+    """torch allocates ``number ** t`` C-contiguous whatever t's layout and walks that order: a
+    transposed or permuted exponent has no contiguous run, so every element takes std::pow"""
+    x = np.random.default_rng(4).uniform(-8, 8, (5, 17, 40)).astype(dtype)
+    views = (lambda t: t.transpose(1, 2), lambda t: t.permute(2, 0, 1), lambda t: t[:, ::2],
+             lambda t: t[1].t(), lambda t: t)
+    for view in views:
+        for base in (1.7, 2, 0.5):
+            mine, theirs = base ** view(gtorch.tensor(x)), base ** view(torch.from_numpy(x))
+            assert mine.stride() == theirs.stride()
+            _same(mine, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_tensor_exponents_broadcast_as_torch_loops_them(torch, dtype):
     rng = np.random.default_rng(0)
     base, exponent = rng.uniform(0.01, 5, (40, 33)).astype(dtype), rng.uniform(-3, 3, 33)

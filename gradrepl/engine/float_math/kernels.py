@@ -222,17 +222,21 @@ def power(a, b):
     number), as ATen's ``pow_tensor_tensor_kernel`` computes float32 and float64: SLEEF's pow
     on whole vectors of each contiguous run, ``std::pow`` in the dtype's own precision on the
     rest; a number base is a stride-0 operand of the same loop (and 1 gives ones, as torch fills
-    them). Anything else is numpy's."""
+    them). Anything else is numpy's. With a number base torch's result is C-contiguous whatever
+    the exponent's layout, and its loop walks that order (a transposed exponent: no contiguous
+    run, every element through ``std::pow``)."""
     if not isinstance(b, np.ndarray) or not isinstance(a, (np.ndarray, int, float)):
         return np.power(a, b)
+    number_base = not isinstance(a, np.ndarray)
     dtype = np.result_type(a, b)
-    if dtype not in _POW or (isinstance(a, np.ndarray) and a.dtype.kind != "f"
-                             and b.dtype.kind != "f"):
-        return np.power(a, b)
-    if not isinstance(a, np.ndarray) and a == 1:
+    if dtype not in _POW or (not number_base and a.dtype.kind != "f" and b.dtype.kind != "f"):
+        out = np.power(a, b)
+        return np.ascontiguousarray(out) if number_base else out
+    if number_base and a == 1:
         return np.ones(b.shape, dtype)
     base, exponent = np.asarray(a, dtype), b.astype(dtype, copy=False)
-    return loops.elementwise_pair(base, exponent, _POW[dtype], libm.pow_same)
+    return loops.elementwise_pair(base, exponent, _POW[dtype], libm.pow_same,
+                                  output_c_order=number_base)
 
 
 def _inverse_square_scalar(x):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradrepl.engine.cpu_capability import vector_lanes
+from gradrepl.engine.cpu_capability import AVX512, capability, vector_lanes
 from gradrepl.engine.ops.summation import GRAIN_SIZE, THREADS
 
 
@@ -33,15 +33,24 @@ def scalar_elements(n: int, itemsize: int) -> list:
     return tails
 
 
+def _lane_bytes(itemsize: int) -> int:
+    """The element size whose vector width sets the step: 32 halves a step under AVX2 and AVX512
+    alike (elementwise's docstring)."""
+    if itemsize >= 4:
+        return itemsize
+    return 4 if capability() == AVX512 else itemsize
+
+
 def elementwise(x: np.ndarray, vector, scalar, lane_bytes: int | None = None) -> np.ndarray:
     """``vector(x)`` where torch's loop takes whole vectors, ``scalar(x)`` (one value at a time
     in torch) on the rest; both are numpy functions of a flat array.
 
-    float16 steps as float32 does (measured against torch 2.13: 32 halves a step under AVX512,
-    two float vectors' worth, not two Vectorized<Half> of 32 each), unless ``lane_bytes`` says
-    otherwise (atanh's half loop steps two Vectorized<Half>: ``lane_bytes=2``)."""
+    float16 steps 32 halves under both capabilities (measured against torch 2.13): two
+    Vectorized<Half> of 16 under AVX2, but under AVX512 two float vectors' worth, not two
+    Vectorized<Half> of 32 each, unless ``lane_bytes`` says otherwise (atanh's half loop steps
+    two Vectorized<Half> there too: ``lane_bytes=2``)."""
     x = np.asarray(x)
-    lane_bytes = lane_bytes or max(x.itemsize, 4)
+    lane_bytes = lane_bytes or _lane_bytes(x.itemsize)
     if x.ndim == 0:
         return scalar(x.reshape(1)).reshape(())
     if x.flags.c_contiguous or x.flags.f_contiguous:
@@ -60,14 +69,17 @@ def elementwise(x: np.ndarray, vector, scalar, lane_bytes: int | None = None) ->
     return scalar(x.ravel()).reshape(x.shape)
 
 
-def elementwise_pair(a: np.ndarray, b: np.ndarray, vector, scalar) -> np.ndarray:
+def elementwise_pair(a: np.ndarray, b: np.ndarray, vector, scalar,
+                     output_c_order: bool = False) -> np.ndarray:
     """``elementwise`` for a binary op over the broadcast of ``a`` and ``b``. As TensorIterator
     does, the dims are first ordered by the inputs' strides (a transposed input is walked in its
-    memory order); the runs torch's loop vectorises are then the trailing dims along which each
-    input is either contiguous or broadcast (stride 0), which TensorIterator coalesces."""
+    memory order), or in C order where torch allocates the output C-contiguous
+    (``output_c_order``: its strides decide first); the runs torch's loop vectorises are then
+    the trailing dims along which each input is either contiguous or broadcast (stride 0),
+    which TensorIterator coalesces."""
     shape = np.broadcast_shapes(a.shape, b.shape)
     a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
-    order = _memory_order((a, b))
+    order = tuple(range(len(shape))) if output_c_order else _memory_order((a, b))
     out = _pair_in_order(a.transpose(order), b.transpose(order), vector, scalar)
     return out.transpose(np.argsort(order))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine import cpu_capability
 from gradrepl.engine.float_math.blocks import give_back_work, in_blocks, take_work
 from gradrepl.engine.float_math.double_float import SINGLE as df
 from gradrepl.engine.float_math.sleef import _highest, _ldexp2, _lowest
@@ -148,6 +149,10 @@ def log1pf(d) -> np.ndarray:
     r = np.where(np.isposinf(d), F32(np.inf), r)
     r = np.where(d < F32(-1), _ALL_ONES_NAN, r)  # SLEEF ors in the comparison's mask
     r = np.where(d == F32(-1), F32(-np.inf), r)
+    if cpu_capability.capability() == cpu_capability.AVX2:
+        # the AVX2 build (Sleef_log1pf8_u10avx2) answers every NaN with +NaN, 0x7fc00000, sign
+        # and payload dropped; the AVX512 one passes the NaN through (docs/floats.md, "CPU vendor")
+        r = np.where(np.isnan(d), F32(np.nan), r)
     return np.where((d == 0) & np.signbit(d), F32(-0.0), r)
 
 
