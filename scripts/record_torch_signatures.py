@@ -126,6 +126,10 @@ ONE_OVERLOAD = {
     **{f"{prefix}{name}": ("(" + ("" if prefix else "Tensor input, ") + "Tensor other, float rtol = 1e-05, "
                            "float atol = 1e-08, bool equal_nan = False)")
        for name in ("allclose", "isclose") for prefix in ("", "Tensor.")},
+    "dot": "(Tensor input, Tensor tensor, *, Tensor out = None)",
+    "Tensor.dot": "(Tensor tensor)",
+    "vdot": "(Tensor input, Tensor other, *, Tensor out = None)",
+    "Tensor.vdot": "(Tensor other)",
 }
 
 

@@ -15,6 +15,7 @@ SIGNATURES = {'Tensor.allclose': ['(Tensor other, float rtol = 1e-05, float atol
  'Tensor.cumsum': ['(int dim, *, torch.dtype dtype = None)'],
  'Tensor.diff': ['(int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None)'],
  'Tensor.dist': ['(Tensor other, Number p = 2)'],
+ 'Tensor.dot': ['(Tensor tensor)'],
  'Tensor.dsplit': ['(int sections)', '(tuple of ints indices)'],
  'Tensor.eq': ['(Tensor other)', '(Number other)'],
  'Tensor.fill_diagonal_': ['(Number fill_value, bool wrap = False)'],
@@ -61,6 +62,7 @@ SIGNATURES = {'Tensor.allclose': ['(Tensor other, float rtol = 1e-05, float atol
  'Tensor.take_along_dim': ['(Tensor indices, int dim = None)'],
  'Tensor.transpose': ['(int dim0, int dim1)'],
  'Tensor.unfold': ['(int dimension, int size, int step)'],
+ 'Tensor.vdot': ['(Tensor other)'],
  'Tensor.view': ['(torch.dtype dtype)', '(tuple of ints size)'],
  'Tensor.vsplit': ['(int sections)', '(tuple of ints indices)'],
  'Tensor.where': ['(Tensor condition, Tensor other)', '(Tensor condition, Number other)'],
@@ -95,6 +97,7 @@ SIGNATURES = {'Tensor.allclose': ['(Tensor other, float rtol = 1e-05, float atol
  'diff': ['(Tensor input, int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None, *, '
           'Tensor out = None)'],
  'dist': ['(Tensor input, Tensor other, Number p = 2)'],
+ 'dot': ['(Tensor input, Tensor tensor, *, Tensor out = None)'],
  'dsplit': ['(Tensor input, int sections)', '(Tensor input, tuple of ints indices)'],
  'eq': ['(Tensor input, Tensor other, *, Tensor out = None)',
         '(Tensor input, Number other, *, Tensor out = None)'],
@@ -241,6 +244,7 @@ SIGNATURES = {'Tensor.allclose': ['(Tensor other, float rtol = 1e-05, float atol
                   'layout = None, torch.device device = None, bool pin_memory = False)'],
  'triu_indices': ['(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout '
                   'layout = None, torch.device device = None, bool pin_memory = False)'],
+ 'vdot': ['(Tensor input, Tensor other, *, Tensor out = None)'],
  'vsplit': ['(Tensor input, int sections)', '(Tensor input, tuple of ints indices)'],
  'where': ['(Tensor condition)',
            '(Tensor condition, Tensor input, Tensor other, *, Tensor out = None)',
