@@ -13,7 +13,7 @@ from gradrepl.engine import dtypes
 from gradrepl.engine.errors import NotAnOperand
 from gradrepl.engine.keywords import torch_parsed
 from gradrepl.engine.ops.blas_order import (
-    column_times_row, follows_mkl_dot, keeps_product_sign, matrix_product, mkl_dot,
+    column_times_row, follows_torch_dot, keeps_product_sign, matrix_product, torch_dot,
 )
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
@@ -94,8 +94,8 @@ def _dot_forward(a, b):
         )
     if a.dtype == np.bool_:
         raise NotImplementedError("\"dot\" not implemented for 'Bool'")
-    if follows_mkl_dot(a, b):
-        return np.asarray(mkl_dot(a, b))
+    if follows_torch_dot(a, b):
+        return np.asarray(torch_dot(a, b))
     return _positive_zeros(np.dot(a, b))
 
 
