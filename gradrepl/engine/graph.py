@@ -175,6 +175,26 @@ class Node:
 
         return call_node(self, grads)
 
+    def __getattr__(self, name):
+        """torch's ``grad_fn._saved_<name>``: what the op saved (``_saved_self``,
+        ``_saved_other``, ``_saved_result``: None where this node saved nothing under that
+        name) and its non-tensor arguments (``_saved_exponent``). Only reached for names the
+        class does not have, so recording never pays for it."""
+        if name.startswith("_saved_"):
+            from gradrepl.engine.saved_attributes import saved_attribute
+
+            found = saved_attribute(self, name[len("_saved_"):])
+            if found is not None:
+                return found[0]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self):
+        from gradrepl.engine.saved_attributes import saved_names
+
+        # the engine's own _saved_nothing is no torch attribute
+        own = {n for n in super().__dir__() if not n.startswith("_saved_")}
+        return sorted(own | {f"_saved_{n}" for n in saved_names(self)})
+
 
 class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""
