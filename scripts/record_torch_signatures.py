@@ -122,6 +122,14 @@ ONE_OVERLOAD = {
     "corrcoef": "(Tensor input)",
     "Tensor.corrcoef": "()",
     "triu_indices": "(int row, int col, int offset = 0, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False)",
+    # session 15 (q-exact): x.allclose(1) and the like, in torch's parser's words
+    **{f"{prefix}{name}": ("(" + ("" if prefix else "Tensor input, ") + "Tensor other, float rtol = 1e-05, "
+                           "float atol = 1e-08, bool equal_nan = False)")
+       for name in ("allclose", "isclose") for prefix in ("", "Tensor.")},
+    "dot": "(Tensor input, Tensor tensor, *, Tensor out = None)",
+    "Tensor.dot": "(Tensor tensor)",
+    "vdot": "(Tensor input, Tensor other, *, Tensor out = None)",
+    "Tensor.vdot": "(Tensor other)",
 }
 
 

@@ -175,6 +175,35 @@ class Node:
 
         return call_node(self, grads)
 
+    def __dir__(self):
+        from gradrepl.engine.saved_attributes import saved_names
+
+        # the engine's own _saved_nothing is no torch attribute
+        own = {n for n in super().__dir__() if not n.startswith("_saved_")}
+        return sorted(own | {f"_saved_{n}" for n in saved_names(self)})
+
+
+def _saved_property(name: str) -> property:
+    """``grad_fn._saved_<name>`` (engine/saved_attributes.py). Properties, not a class-wide
+    ``__getattr__``: that would take every attribute read of the backward walk off CPython's
+    specialised path (tensor_methods.py measured it for tensors)."""
+    def read(node):
+        from gradrepl.engine.saved_attributes import saved_attribute
+
+        found = saved_attribute(node, name)
+        if found is None:
+            raise AttributeError(
+                f"'{type(node).__name__}' object has no attribute '_saved_{name}'")
+        return found[0]
+    read.__name__ = f"_saved_{name}"
+    return property(read)
+
+
+# the names torch's formulas save that gradrepl's rows answer (saved_attributes._names)
+for _name in ("self", "other", "result", "exponent", "mat2", "vec", "tensor", "base", "alpha",
+              "dim", "weight", "target", "input", "index", "mask", "min", "max"):
+    setattr(Node, f"_saved_{_name}", _saved_property(_name))
+
 
 class AccumulateGrad(Node):
     """The sink for a leaf that requires grad: adds the incoming gradient into ``variable.grad``."""

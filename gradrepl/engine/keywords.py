@@ -105,6 +105,12 @@ def _matches(kind: str, value) -> bool:
             _is_index(v) for v in value)
     if kind == "bool":
         return type(value) is bool or type(value).__name__ == "bool_"
+    if kind == "float":  # a real Python or numpy number, or a 0-d tensor that needs no grad
+        import numpy as np
+
+        if isinstance(value, Tensor):
+            return value.ndim == 0 and not value.requires_grad
+        return isinstance(value, (int, float, np.integer, np.floating, np.bool_))
     if kind == "torch.dtype":
         return isinstance(value, dtype)
     if kind == "Number":  # a Python or numpy number, or a tensor of one element
@@ -147,6 +153,8 @@ def _parse_failure(name: str, signature: str, args: tuple, kwargs: dict):
         keyword = i >= len(args)
         if keyword:
             value = kwargs.get(param.name, kwargs.get(_NUMPY_NAMES.get(param.name), _ABSENT))
+        elif param.name in kwargs:
+            return f"{name}() got multiple values for argument '{param.name}'"
         else:
             value = args[i]
         if (value is _ABSENT and param.optional) or (value is None and param.none_ok):

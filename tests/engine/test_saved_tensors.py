@@ -82,6 +82,7 @@ CASES = {
     "mm": [("mm", lambda T, a, b: T.mm(a, b), [(2, 3), (3, 4)])],
     "mv": [("mv", lambda T, a, b: T.mv(a, b), [(2, 3), (3,)])],
     "dot": [("dot", lambda T, a, b: T.dot(a, b), [(3,), (3,)])],
+    "vdot": [("vdot", lambda T, a, b: T.vdot(a, b), [(3,), (3,)])],
     "clone": [("clone", lambda T, a: a.clone(), [_ONE])],
     "addcmul": [("addcmul", lambda T, a, b, c: T.addcmul(a, b, c, value=2), [_ONE, _ONE, (3,)])],
     "addcdiv": [("addcdiv", lambda T, a, b, c: T.addcdiv(a, b, c, value=2), [_ONE, _ONE, (3,)])],

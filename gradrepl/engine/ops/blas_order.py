@@ -57,7 +57,7 @@ import numpy as np
 from gradrepl.engine.cpu_capability import (AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, isa,
                                             vendor)
 from gradrepl.engine.float_math import few_lanes, fused
-from gradrepl.engine.ops import blas_order_amd, blas_order_double
+from gradrepl.engine.ops import blas_order_amd, blas_order_double, dot_order_amd
 from gradrepl.engine.ops.summation import THREADS
 
 SMALL_PRODUCT = 1 << 15
@@ -753,6 +753,20 @@ _DOT_THREADED_BYTES = 32768
 _DOT_FOLLOWED_BYTES = 65536
 _DOT_TYPES = (_F32, _F64)
 _DOT_LEFTOVER = (0, 1, 0)  # the accumulators the last whole vectors (n // lanes % 4) go to
+
+
+def follows_torch_dot(a, b) -> bool:
+    """Whether ``torch_dot`` reproduces torch's dot of these vectors on this CPU."""
+    if vendor() == AMD:
+        return dot_order_amd.follows(a, b, THREADS)
+    return follows_mkl_dot(a, b)
+
+
+def torch_dot(a, b):
+    """torch's dot of two float vectors ``follows_torch_dot`` admits, in its CPU vendor's order."""
+    if vendor() == AMD:
+        return dot_order_amd.dot(a, b, THREADS)
+    return mkl_dot(a, b)
 
 
 def follows_mkl_dot(a, b) -> bool:

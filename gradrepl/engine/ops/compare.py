@@ -13,7 +13,7 @@ from gradrepl.engine.ops.promotion import (
 )
 from gradrepl.engine.tensor import data_of as _data, new_tensor, Tensor
 from gradrepl.engine.ops.derivatives import Primitive
-from gradrepl.engine.keywords import InvalidArguments
+from gradrepl.engine.keywords import check_types, InvalidArguments, torch_parsed
 from gradrepl.engine.errors import SCALAR_INT_MAX, SCALAR_INT_MIN, raise_scalar_overflow
 from gradrepl.engine.ops.primitive import ARRAYS_ARE_OPERANDS
 from gradrepl.engine.ops.registry import register
@@ -138,36 +138,47 @@ def equal(a: Tensor, b: Tensor) -> bool:
     return a.shape == b.shape and bool(np.all(a._data == b._data))
 
 
-def allclose(a: Tensor, b: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    """torch's ``isclose(a, b).all()``, with isclose's checks (a Tensor other of the same dtype,
-    shapes that broadcast, tolerances not below zero)."""
-    _check_close("allclose", a, b, rtol, atol)
-    return bool(np.allclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """torch's ``isclose(input, other).all()``, with isclose's checks."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
-def isclose(a: Tensor, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    _check_close("isclose", a, b, rtol, atol)
-    return new_tensor(np.isclose(a._data, _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    rtol, atol = _checked_close(input, other, rtol, atol, equal_nan)
+    a, b = input._data, other._data
+    if a.dtype.kind == "f":  # numpy's formula, in the operands' dtype as torch computes it
+        return new_tensor(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    # integers and bools: equal, or close once both are in the default float dtype (measured:
+    # 2**44+3 and 2**44 are close with atol=2.5 in float32, where their int64 difference is not)
+    close = np.asarray(a == b)
+    if rtol == 0 and atol == 0:
+        return new_tensor(close)
+    from gradrepl.engine.dtypes import get_default_dtype
+
+    wide = get_default_dtype().numpy.type
+    a, b = a.astype(wide), b.astype(wide)
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.abs(a - b)
+        return new_tensor(close | (np.isfinite(error) & (error <= wide(atol) + np.abs(wide(rtol) * b))))
 
 
-def _check_close(name, a, b, rtol, atol):
+def _checked_close(a, b, rtol, atol, equal_nan):
     """isclose's and allclose's checks in torch's order (measured on torch 2.13): the arguments'
-    types, the dtypes ('Float did not match Double'), the tolerances, then broadcasting."""
+    types as its parser takes them (keywords.torch_parsed words the refusal), the dtypes ('Float
+    did not match Double'), the tolerances, then broadcasting. The tolerances as floats."""
+    check_types(("Tensor", a), ("Tensor", b), ("float", rtol), ("float", atol), ("bool", equal_nan))
     from gradrepl.engine.dtypes import scalar_type_name
-    from gradrepl.engine.errors import python_type_name
 
-    for position, (argument, value) in enumerate((("input", a), ("other", b)), 1):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
-                            f"Tensor, not {python_type_name(value)}")
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"{scalar_type_name(a._data.dtype)} did not match "
                            f"{scalar_type_name(b._data.dtype)}")
+    rtol, atol = float(_data(rtol)), float(_data(atol))
     for label, tolerance in (("rtol", rtol), ("atol", atol)):
-        if tolerance < 0:  # C++'s default stream: six significant digits, no trailing zeros
+        if not tolerance >= 0:  # nan too; C++'s default stream: six significant digits
             raise RuntimeError(f"{label} must be greater than or equal to zero, but got "
-                               f"{float(tolerance):g}")
+                               f"{tolerance:g}")
     check_broadcasts(a._data, b._data)
+    return rtol, atol
 
 
 _S = "comparison"
@@ -182,6 +193,7 @@ for _name, _func, _dunder in (("eq", eq, "__eq__"), ("ne", ne, "__ne__"), ("lt",
              inplace=_in_place(_name, _rows), inplace_rows=_rows, differentiable=False,
              aliases=_ALIASES.get(_name, ()))
 register("equal", equal, section=_S)
-register("allclose", allclose, section=_S)
-register("isclose", isclose, section=_S)
+for _name, _func in (("allclose", allclose), ("isclose", isclose)):
+    register(_name, torch_parsed(_name, method=False)(_func), section=_S,
+             method=torch_parsed(_name)(_func))
 # bitwise_and/or/xor are registered with the other bitwise ops, in logical.py

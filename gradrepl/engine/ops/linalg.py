@@ -11,8 +11,9 @@ import numpy as np
 from gradrepl.engine.errors import python_type_name
 from gradrepl.engine import dtypes
 from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.keywords import torch_parsed
 from gradrepl.engine.ops.blas_order import (
-    column_times_row, follows_mkl_dot, keeps_product_sign, matrix_product, mkl_dot,
+    column_times_row, follows_torch_dot, keeps_product_sign, matrix_product, torch_dot,
 )
 from gradrepl.engine.ops.derivatives import element_strides
 from gradrepl.engine.ops.primitive import Primitive, apply
@@ -91,8 +92,10 @@ def _dot_forward(a, b):
             f"dot : expected both vectors to have same dtype, but found {_short(a.dtype)} and "
             f"{_short(b.dtype)}"
         )
-    if follows_mkl_dot(a, b):
-        return np.asarray(mkl_dot(a, b))
+    if a.dtype == np.bool_:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+    if follows_torch_dot(a, b):
+        return np.asarray(torch_dot(a, b))
     return _positive_zeros(np.dot(a, b))
 
 
@@ -144,6 +147,9 @@ _CROSS = {"self": ("other",), "other": ("self",)}
 MM = Primitive("mm", "MmBackward0", _mm_forward, _mm_backward, saves=_CROSS)
 MV = Primitive("mv", "MvBackward0", _mv_forward, _mv_backward, saves=_CROSS)
 DOT = Primitive("dot", "DotBackward0", _dot_forward, _dot_backward, saves=_CROSS)
+# vdot conjugates its first operand: nothing to do for real tensors, so it is dot (the same
+# checks and words, the same sum: torch hands real vdot to its dot) under its own grad_fn
+VDOT = Primitive("vdot", "VdotBackward0", _dot_forward, _dot_backward, saves=_CROSS)
 
 
 def _tensors(op: str, input, other, other_name: str) -> None:
@@ -165,9 +171,16 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return apply(MV, (input, vec))
 
 
+@torch_parsed("dot")
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     _tensors("dot", input, tensor, "tensor")
     return apply(DOT, (input, tensor))
+
+
+@torch_parsed("vdot")
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    _tensors("vdot", input, other, "other")
+    return apply(VDOT, (input, other))
 
 
 def _not_a_tensor(argument: str, position: int, value) -> TypeError:
@@ -217,6 +230,8 @@ register("matmul", matmul, method=_matmul_method, section="linear algebra",
 register("mm", mm, section="linear algebra", rows=(MM,), out=True, out_dtype="exact")
 register("mv", mv, section="linear algebra", rows=(MV,), out=True, out_dtype="exact")
 register("dot", dot, section="linear algebra", rows=(DOT,), out=True, out_dtype=OutDtype(
+    "exact", "result dtype {out} does not match input dtype {result}"))
+register("vdot", vdot, section="linear algebra", rows=(VDOT,), out=True, out_dtype=OutDtype(
     "exact", "result dtype {out} does not match input dtype {result}"))
 
 

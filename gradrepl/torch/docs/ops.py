@@ -78,6 +78,9 @@ DOCS = {
                  "torch.mv(torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([1., 0.]))"),
     "torch.dot": ("dot(input, tensor, *, out=None) -> Tensor", "The dot product of two 1-D tensors.",
                   "torch.dot(torch.tensor([1., 2.]), torch.tensor([3., 4.]))"),
+    "torch.vdot": ("vdot(input, other, *, out=None) -> Tensor",
+                   "The dot product of two 1-D tensors, the first conjugated (dot for real tensors).",
+                   "torch.vdot(torch.tensor([1., 2.]), torch.tensor([3., 4.]))"),
     # --- comparing -----------------------------------------------------------------------------
     "torch.eq": _compare("eq", "=="),
     "torch.equal": ("equal(input, other) -> bool", "True when both have the same shape and the same elements.",
