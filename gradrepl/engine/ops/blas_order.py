@@ -228,7 +228,9 @@ def _plan(a, b):
     product, as ``follows_torch`` is false), memoised by what the decision reads: the arrays'
     shapes, strides (numpy's contiguity flags follow from them) and dtypes, the CPU's vendor,
     whether MKL runs its AVX-512 kernels and the thread count (``_k_blocks``). On an AMD CPU
-    the rules also read where the data starts (``blas_order_amd._aligned``): ``_UNPLANNED``.
+    the rules also read where the data starts (``blas_order_amd._aligned``): ``_UNPLANNED``
+    for the layouts its rules admit, numpy's product (None) memoised for the others (W8's five
+    products, all past AMD's sizes: no alignment to read, no rule to test again).
     A lesson's step asks twice (the forward's gemv, the weight gradient's chain), and the
     decision costs about as much as a quarter of the few-lane arithmetic it picks."""
     # (the dtypes as whether both are float32: every rule is float32's, and a dtype's own hash
@@ -240,12 +242,24 @@ def _plan(a, b):
     plan = _plans.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
         if key[5] != INTEL:
-            return _UNPLANNED
+            if key[5] == AMD and _amd_layout_follows(a, b):
+                return _UNPLANNED  # decided per call: alignment is not in the key
+            plan = None  # no vendor's rules follow this layout, wherever the data starts
+            if len(_plans) >= _PLANS_HELD:
+                _plans.clear()
+            _plans[key] = plan
+            return plan
         plan = _intel_kernel(a, b) if follows_torch(a, b) else None
         if len(_plans) >= _PLANS_HELD:
             _plans.clear()
         _plans[key] = plan
     return plan
+
+
+def _amd_layout_follows(a, b) -> bool:
+    """``blas_order_amd.follows`` without its alignment test: what the key's layout decides."""
+    return (a.dtype == _F32 == b.dtype and a.ndim == 2 == b.ndim
+            and blas_order_amd.layout_follows(a, b))
 
 
 def _intel_kernel(a, b):

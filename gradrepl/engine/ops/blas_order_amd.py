@@ -62,10 +62,11 @@ def follows(a, b) -> bool:
         return False
     # the shapes and strides first: where data starts (``_aligned``) costs more to read than
     # they do, and the products past every size below (W8's, all on numpy's BLAS) never need it
-    return _layout_follows(a, b) and _aligned(a) and _aligned(b)
+    return layout_follows(a, b) and _aligned(a) and _aligned(b)
 
 
-def _layout_follows(a, b) -> bool:
+def layout_follows(a, b) -> bool:
+    """``follows`` for float32 matrices wherever their data starts: their shapes and strides."""
     m, k = a.shape
     n = b.shape[1]
     if m == 0 or n == 0 or k == 0:
