@@ -78,6 +78,37 @@ def test_a_plan_follows_the_vendor_and_the_kernel_set(cpu_vendor, monkeypatch):
         assert _bits(blas_order.product_from_zero(a, w.T)) == expected
 
 
+@settings(PATCHED, max_examples=60)
+@given(st.sampled_from([(32, 64, 128), (32, 128, 10), (10, 32, 128), (128, 32, 64), (5, 7, 3),
+                        (1, 9, 6), (12, 20, 12), (33, 40, 30), (6, 1, 1)]),
+       st.booleans(), st.booleans(), st.booleans(), st.integers(0, 2**32 - 1))
+def test_amd_layouts_no_rule_admits_are_memoised_as_numpys(monkeypatch, cpu_vendor, shape,
+                                                        transposed, fortran, shifted, seed):
+    """On an AMD CPU a layout AMD's rules refuse whatever the alignment (W8's products, past
+    every size) is memoised as numpy's product, and one they admit is decided per call: the
+    same bits and warnings as deciding afresh (``PLANS = False``), asked twice (the memo's miss
+    and hit), on aligned and misaligned data."""
+    cpu_vendor("AuthenticAMD")
+    monkeypatch.setattr(blas_order, "_plans", {})
+    m, k, n = shape
+    rng = np.random.default_rng(seed)
+    storage = rng.standard_normal(m * k + 1).astype(F32)
+    a = storage[int(shifted):int(shifted) + m * k].reshape(m, k)  # 4 bytes in: misaligned
+    if fortran:
+        a = np.asfortranarray(a)
+    b = rng.standard_normal((n, k)).astype(F32).T if transposed else \
+        rng.standard_normal((k, n)).astype(F32)
+    results = []
+    for plans in (True, True, False):
+        monkeypatch.setattr(blas_order, "PLANS", plans)
+        results.append([_run(blas_order.matrix_product, a, b),
+                        _run(blas_order.product_from_zero, a, b)])
+    assert results[0] == results[1] == results[2]
+    admitted = blas_order.blas_order_amd.layout_follows(a, b)
+    assert blas_order._plan(a, b) is (blas_order._UNPLANNED if admitted else None)
+    assert (len(blas_order._plans) == 0) == admitted
+
+
 def test_the_lesson_step_takes_planned_kernels(monkeypatch, cpu_machine):
     """W9's forward (a gemv) and weight gradient (a one-row chain) both find their plans."""
     import gradrepl.torch as torch

@@ -565,3 +565,61 @@ def test_count_nonzero_and_shape_without_numpys_python_layer_match_numpys(dtype,
     counted, expected = fused.count_nonzero(operand), np.count_nonzero(operand)
     assert counted == expected and type(counted) is type(expected)
     assert blas_order._shape(operand) == np.shape(operand)
+
+
+def _reduce_all(row, lanes):
+    """``vec::reduce_all`` of one row stated lane by lane in numpy scalars of the row's dtype:
+    whole vectors added in order, the partial last vector into the first lanes, then float's
+    butterfly over every lane (lane i plus lane i ^ step) or double's lanes in order; a row
+    shorter than a vector in order."""
+    if len(row) < lanes:
+        total = row[0]
+        for value in row[1:]:
+            total = total + value
+        return total
+    whole = len(row) // lanes * lanes
+    acc = list(row[:lanes])
+    for start in range(lanes, len(row), lanes):
+        for i, value in enumerate(row[start:start + lanes]):
+            acc[i] = acc[i] + value  # the partial vector (start = whole) only its first lanes
+    assert whole + len(row) % lanes == len(row)
+    if row.dtype == np.float64:
+        total = acc[0]
+        for value in acc[1:]:
+            total = total + value
+        return total
+    step = lanes // 2
+    while step:
+        acc = [acc[i] + acc[i ^ step] for i in range(lanes)]
+        step //= 2
+    return acc[0]
+
+
+_SUM_SPECIALS = [0.0, -0.0, 3e38, -3e38, float("inf"), float("-inf"), float("nan"), 1e-45,
+                 2.0 ** 24, 0.125]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from([np.float32, np.float64]), st.sampled_from([4, 8, 16]),
+       st.integers(1, 6), st.integers(1, 70), st.integers(0, 2**32 - 1),
+       st.lists(st.tuples(st.integers(0, 419), st.sampled_from(_SUM_SPECIALS)), max_size=6))
+def test_reduce_sum_in_lane_rows_matches_reduce_all_lane_by_lane(dtype, lanes, rows, size, seed,
+                                                                 planted):
+    """``reduce_sum``'s transposed copy (each lane a contiguous row) and its halving butterfly
+    (only the lanes that reach lane 0) against reduce_all stated lane by lane: the same bits
+    (signed zeros and infs included; a nan as a nan: numpy's scalar adds, the reference's, may
+    swap a sum's operands, which picks the other nan's sign), at AVX2's and AVX-512's widths,
+    rows shorter than one vector, of one vector plus a partial one (AVX2's rows of 10) and of
+    several."""
+    rng = np.random.default_rng(seed)
+    matrix = (rng.standard_normal((rows, size)) * 10.0 ** rng.integers(-3, 4, (rows, size)))
+    matrix = matrix.astype(dtype)
+    for position, value in planted:
+        matrix.flat[position % matrix.size] = value
+    with np.errstate(all="ignore"):
+        got = float_softmax.reduce_sum(matrix, lanes)
+        expected = np.array([_reduce_all(row, lanes) for row in matrix], dtype)
+    assert got.dtype == dtype and got.shape == (rows,)
+    nan = np.isnan(expected)
+    assert np.array_equal(np.isnan(got), nan)
+    assert got[~nan].tobytes() == expected[~nan].tobytes()

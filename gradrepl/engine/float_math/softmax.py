@@ -93,24 +93,32 @@ def reduce_sum(rows: np.ndarray, lanes: int | None = None) -> np.ndarray:
     n = rows.shape[1]
     if n < lanes:
         return _in_order(rows)
+    # lane by lane in a transposed copy: each lane's values one contiguous row, so that every
+    # ufunc call below runs numpy's contiguous loop (strided column views take its buffered
+    # iterator: several times the call's cost on a few hundred elements)
+    columns = rows.T.copy()
     whole = n // lanes * lanes
-    # np.add.accumulate adds strictly in order: lane by lane down the whole vectors
-    acc = np.add.accumulate(rows[:, :whole].reshape(len(rows), -1, lanes), axis=1)[:, -1].copy()
-    if whole < n:
-        acc[:, :n - whole] += rows[:, whole:]
+    if whole == lanes:  # one whole vector (AVX2's 8 lanes of a row of 10): no running sum
+        acc = columns[:lanes]
+    else:  # np.add.accumulate adds strictly in order: vector by vector, lane by lane
+        acc = np.add.accumulate(columns[:whole].reshape(-1, lanes, len(rows)), axis=0)[-1]
+    if whole < n:  # the partial last vector into the first lanes
+        acc[:n - whole] += columns[whole:]
     if rows.dtype == np.float32:
         return _butterfly(acc)
-    return _in_order(acc)  # double has no SIMD specialisation: lane by lane
+    return _in_order(acc.T)  # double has no SIMD specialisation: lane by lane
 
 
 def _butterfly(acc):
-    """VecReduceAllSIMD<float>: lane i plus lane i ^ (lanes / 2), then i ^ (lanes / 4) ... 1."""
-    lanes = acc.shape[1]
-    step = lanes // 2
-    while step:
-        acc = acc + acc[:, np.arange(lanes) ^ step]
-        step //= 2
-    return acc[:, 0]
+    """VecReduceAllSIMD<float> of lanes laid out as the rows of ``acc``: lane i plus lane
+    i ^ (lanes / 2), then i ^ (lanes / 4) ... 1, lane 0 the sum. Only the lower half of each
+    step's lanes reaches lane 0, and there i ^ half is i + half: each step adds the upper half
+    to the lower, in that operand order."""
+    half = len(acc) // 2
+    while half:
+        acc = np.add(acc[:half], acc[half:2 * half])
+        half //= 2
+    return acc[0]
 
 
 def reduce_sum_half(products):
@@ -131,7 +139,7 @@ def reduce_sum_half(products):
     acc = np.add.accumulate(products[:, :whole].reshape(count, -1, step), axis=1)[:, -1].copy()
     rest = n - whole
     acc[:, :rest] += products[:, whole:]  # the first accumulator's lanes, then the second's
-    return _butterfly(acc[:, :lanes] + acc[:, lanes:])
+    return _butterfly((acc[:, :lanes] + acc[:, lanes:]).T)
 
 
 def _in_order(rows):

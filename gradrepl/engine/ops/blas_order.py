@@ -275,8 +275,11 @@ def _plan(a, b):
     shapes, strides (numpy's contiguity flags follow from them) and dtypes, the CPU's vendor,
     whether MKL runs its AVX-512 kernels (the CPU's instruction set, or the emulated one's: with
     the real CPU's, fixed, that also decides ``_recorded_cpus_blas``) and the thread count
-    (``_k_blocks``). On an AMD CPU
-    the rules also read where the data starts (``blas_order_amd._aligned``): ``_UNPLANNED``.
+    (``_k_blocks``). On an AMD CPU the rules also read where the data starts
+    (``blas_order_amd._aligned``): ``_UNPLANNED`` for the layouts its rules admit and for operands
+    torch would copy first (``blas_order_amd.blas_layout``), numpy's product (None) memoised for
+    the others (W8's five products, all past AMD's sizes: no alignment to read, no rule to test
+    again).
     A lesson's step asks twice (the forward's gemv, the weight gradient's chain), and the
     decision costs about as much as a quarter of the few-lane arithmetic it picks."""
     # (the dtypes as whether both are float32: every rule is float32's, and a dtype's own hash
@@ -288,12 +291,32 @@ def _plan(a, b):
     plan = _plans.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
         if key[5] != INTEL:
-            return _UNPLANNED
+            if key[5] == AMD and _amd_decided_per_call(a, b):
+                return _UNPLANNED  # alignment is not in the key, nor torch's copy's order
+            plan = None  # no vendor's rules follow this layout, wherever the data starts
+            if len(_plans) >= _PLANS_HELD:
+                _plans.clear()
+            _plans[key] = plan
+            return plan
         plan = _intel_kernel(a, b) if follows_torch(a, b) else _recorded_cpus_blas(a, b)
         if len(_plans) >= _PLANS_HELD:
             _plans.clear()
         _plans[key] = plan
     return plan
+
+
+def _amd_decided_per_call(a, b) -> bool:
+    """Whether an AMD product of these layouts must be decided at each call: AMD's rules admit
+    it (they also read the alignment), or torch copies an operand first and the copy might be
+    admitted (``matrix_product``'s ``blas_layout`` step)."""
+    return (_amd_layout_follows(a, b) or blas_order_amd.blas_layout(a) is not a
+            or blas_order_amd.blas_layout(b) is not b)
+
+
+def _amd_layout_follows(a, b) -> bool:
+    """``blas_order_amd.follows`` without its alignment test: what the key's layout decides."""
+    return (a.dtype == _F32 == b.dtype and a.ndim == 2 == b.ndim
+            and blas_order_amd.layout_follows(a, b))
 
 
 def _intel_kernel(a, b):

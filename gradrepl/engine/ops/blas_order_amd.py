@@ -69,9 +69,16 @@ def follows(a, b) -> bool:
     """Whether ``product`` reproduces AMD torch's bits for these 2-D operands."""
     if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
         return False
+    # the shapes and strides first: where data starts (``_aligned``) costs more to read than
+    # they do, and the products past every size below (W8's, all on numpy's BLAS) never need it
+    return layout_follows(a, b) and _aligned(a) and _aligned(b)
+
+
+def layout_follows(a, b) -> bool:
+    """``follows`` for float32 matrices wherever their data starts: their shapes and strides."""
     m, k = a.shape
     n = b.shape[1]
-    if not (_aligned(a) and _aligned(b)) or m == 0 or n == 0 or k == 0:
+    if m == 0 or n == 0 or k == 0:
         return False
     rows_b = b.flags.c_contiguous  # (k, n) row-major (any (k, 1) column counts as both)
     transposed_b = not rows_b and b.strides[0] == b.itemsize and b.strides[1] == k * b.itemsize
