@@ -5,9 +5,11 @@ blocks make small arrays take the blocked path; the large sizes W5 uses are chec
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from gradrepl.engine.float_math import kernels, tanh_from_exp
@@ -131,6 +133,16 @@ def _tanh_reference(x):
     return np.tanh(x.astype(np.float64)).astype(F32)
 
 
+@contextlib.contextmanager
+def _tanh_from_exp_taken(taken=True):
+    """kernels.tanh with the exp path switched on (or off) whatever this CPU's numpy is."""
+    saved, tanh_from_exp.PAYS = tanh_from_exp.PAYS, taken
+    try:
+        yield
+    finally:
+        tanh_from_exp.PAYS = saved
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(tanh_inputs, min_size=1, max_size=70), st.integers(1, 5),
        st.sampled_from([None, (2, -1), (-1, 2)]))
@@ -141,7 +153,7 @@ def test_tanh_from_exp_gives_the_general_paths_bits(values, block, shape):
     x = np.array(values, F32)
     if shape is not None and x.size % 2 == 0:
         x = x.reshape(shape)
-    with block_size(block):
+    with block_size(block), _tanh_from_exp_taken():
         assert kernels.large_contiguous(x) == (x.size > block)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -199,8 +211,26 @@ def test_tanh_from_exp_on_w5s_inputs():
     """W5's million inputs (x * 2 + 1 of its uniform x) at the default block, against np.tanh
     rounded once; a NaN and an infinity in the middle change only their own lanes."""
     x = np.random.default_rng(5).uniform(-2, 2, 1_000_000).astype(F32) * F32(2) + F32(1)
-    y = kernels.tanh(x)
-    assert np.array_equal(_bits(y), _bits(_tanh_reference(x)))
-    x[[5, 500_000]] = [np.nan, -np.inf]
-    again = kernels.tanh(x)
+    with _tanh_from_exp_taken():
+        y = kernels.tanh(x)
+        assert np.array_equal(_bits(y), _bits(_tanh_reference(x)))
+        x[[5, 500_000]] = [np.nan, -np.inf]
+        again = kernels.tanh(x)
     assert np.array_equal(_bits(again), _bits(_tanh_reference(x)))
+
+
+@pytest.mark.parametrize("flags, pays", [
+    ({"avx", "avx2", "fma", "x86_v2", "x86_v3"}, True),  # the AMD EPYC of session 15
+    ({"avx2", "fma", "x86_v3", "x86_v4", "avx512f"}, False),  # numpy's AVX-512 tanh is faster
+    ({"avx2", "fma", "avx512_skx"}, False), ({"avx2", "avx512f"}, False),
+    ({"asimd", "neon"}, False), (set(), False)])  # not measured: np.tanh as before
+def test_tanh_from_exp_is_taken_only_on_avx2_without_avx512(monkeypatch, flags, pays):
+    monkeypatch.setattr(tanh_from_exp.cpu_capability, "cpu_flags", lambda: set(flags))
+    assert tanh_from_exp._pays() is pays
+
+
+def test_kernels_tanh_takes_np_tanh_where_the_exp_path_does_not_pay(monkeypatch):
+    x = np.random.default_rng(3).uniform(-4, 4, 70_000).astype(F32)
+    monkeypatch.setattr(tanh_from_exp, "tanh32", None)  # calling it would fail
+    with _tanh_from_exp_taken(False):
+        assert np.array_equal(_bits(kernels.tanh(x)), _bits(_tanh_reference(x)))

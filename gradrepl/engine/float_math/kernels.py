@@ -57,9 +57,10 @@ _tanh_general = rounded_from_float64(np.tanh)
 
 def tanh(x):
     """MKL's stand-in: float32 as numpy's float64 tanh rounded once; a large C-contiguous
-    float32 array gets those bits from float64 exp (``tanh_from_exp``: numpy's float64 tanh
-    is ~2.6x dearer than exp on AVX2 CPUs)."""
-    if SHORT_PATHS and type(x) is np.ndarray and x.dtype == _F32 and large_contiguous(x):
+    float32 array gets those bits from float64 exp where that is cheaper (``tanh_from_exp``:
+    numpy's float64 tanh is ~2.6x dearer than exp on AVX2 CPUs, not with AVX-512)."""
+    if (SHORT_PATHS and type(x) is np.ndarray and x.dtype == _F32 and tanh_from_exp.PAYS
+            and large_contiguous(x)):
         return tanh_from_exp.tanh32(x)
     return _tanh_general(x)
 

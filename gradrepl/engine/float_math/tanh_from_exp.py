@@ -13,13 +13,14 @@ midpoint (the lanes whose low 29 bits are that close to 2**28); those lanes, the
 2**-8 (where the subtraction's cancellation grows without bound) and NaNs are redone with
 np.tanh: about 1 lane in 16,000 plus the small ones. ``scripts/check_tanh_from_exp_path.py``
 compares every float32 input with the general path: no mismatch on the AMD EPYC, where 10 of
-the 2**32 inputs round otherwise without the screen.
+the 2**32 inputs round otherwise without the screen. Only where it pays (``PAYS``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine import cpu_capability
 from gradrepl.engine.float_math import blocks
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -28,6 +29,18 @@ WINDOW = 1 << 14  # float64 ulps either side of a float32 midpoint that are redo
 _SHIFT = np.int64(WINDOW - (1 << 28))  # low bits + _SHIFT below 2 * WINDOW: near a midpoint
 _LOW_BITS = np.int64((1 << 29) - 1)  # the float64 mantissa bits a float32 rounding drops
 _SMALLEST = np.float32(2.0 ** -8)  # below it the formula loses too much to cancellation
+
+
+def _pays() -> bool:
+    """Whether numpy runs float64 tanh with its AVX2 kernel here (x86 without AVX-512): 13.2 ns
+    an element against this path's ~8.9 on the AMD EPYC. With AVX-512 numpy's X86_V4 kernels
+    make np.tanh the faster (1.9 ns, exp 0.85 and a divide 0.84 on the Xeon of sessions 7-14:
+    this path would cost ~4.5); on other CPUs nothing was measured."""
+    flags = cpu_capability.cpu_flags()
+    return "avx2" in flags and not flags & {"x86_v4", "avx512_skx", "avx512f"}
+
+
+PAYS = _pays()  # kernels.tanh takes this path only if True (the tests set it either way)
 
 
 def tanh32(x: np.ndarray) -> np.ndarray:
