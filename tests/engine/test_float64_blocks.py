@@ -5,11 +5,14 @@ blocks make small arrays take the blocked path; the large sizes W5 uses are chec
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from gradrepl.engine.float_math import kernels
+from gradrepl.engine.float_math import kernels, tanh_from_exp
 from test_float_math_fused import block_size, exact_everywhere
 
 F32 = np.float32
@@ -113,3 +116,121 @@ def test_w5_sized_tanh_and_backward():
     assert np.isnan(again[123_456])
     keep = np.arange(x.size) != 123_456
     assert np.array_equal(_bits(again[keep]), _bits(fast[keep]))
+
+
+# float32 tanh's short path from float64 exp (float_math/tanh_from_exp.py) -----------------------
+_NAN_BITS = [0x7FC00000, 0xFFC00000, 0x7F800001, 0xFFBFFFFF, 0x7FC12345, 0xFFFFFFFF]
+tanh_inputs = st.one_of(
+    st.floats(width=32),  # any value, NaN and infinities included
+    st.floats(-2.0 ** -7, 2.0 ** -7, width=32),  # around the 2**-8 the short path starts at
+    st.floats(8.5, 9.5, width=32),  # where the float32 result becomes 1
+    st.sampled_from([2.0 ** -8, -(2.0 ** -8), 2.0 ** -8 * (1 - 2.0 ** -24), 0.0, -0.0,
+                     1e-45, -1e-45, 3.4e38, 88.8, 355.0]),
+    st.sampled_from(_NAN_BITS).map(lambda b: float(np.array([b], np.uint32).view(F32)[0])))
+
+
+def _tanh_reference(x):
+    return np.tanh(x.astype(np.float64)).astype(F32)
+
+
+@contextlib.contextmanager
+def _tanh_from_exp_taken(taken=True):
+    """kernels.tanh with the exp path switched on (or off) whatever this CPU's numpy is."""
+    saved, tanh_from_exp.PAYS = tanh_from_exp.PAYS, taken
+    try:
+        yield
+    finally:
+        tanh_from_exp.PAYS = saved
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(tanh_inputs, min_size=1, max_size=70), st.integers(1, 5),
+       st.sampled_from([None, (2, -1), (-1, 2)]))
+def test_tanh_from_exp_gives_the_general_paths_bits(values, block, shape):
+    """kernels.tanh on a large C-contiguous float32 array (small blocks make small arrays large)
+    takes tanh_from_exp; it gives the bits, shape and dtype of numpy's float64 tanh rounded once
+    (the general path, SHORT_PATHS off), NaN payloads and signs included, and no warning."""
+    x = np.array(values, F32)
+    if shape is not None and x.size % 2 == 0:
+        x = x.reshape(shape)
+    with block_size(block), _tanh_from_exp_taken():
+        assert kernels.large_contiguous(x) == (x.size > block)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            short = kernels.tanh(x)
+    kernels.SHORT_PATHS = False
+    try:
+        general = kernels.tanh(x)
+    finally:
+        kernels.SHORT_PATHS = True
+    assert short.dtype == general.dtype == F32 and short.shape == general.shape == x.shape
+    assert np.array_equal(_bits(short), _bits(general))
+    assert np.array_equal(_bits(short), _bits(_tanh_reference(x)))
+
+
+def _tanh32_with_moved_estimate(x, error):
+    """tanh_from_exp.tanh32 with its estimate replaced by np.tanh moved by ``error`` float64
+    ulps, and that moved estimate rounded alone."""
+    real = tanh_from_exp._estimate
+
+    def moved(part, wide):
+        np.tanh(part.astype(np.float64), out=wide)
+        wide.view(np.int64)[:] += error
+    tanh_from_exp._estimate = moved
+    try:
+        screened = tanh_from_exp.tanh32(x)
+    finally:
+        tanh_from_exp._estimate = real
+    alone = (np.tanh(x.astype(np.float64)).view(np.int64) + error).view(np.float64)
+    return screened, alone.astype(F32)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(-tanh_from_exp.WINDOW // 2, tanh_from_exp.WINDOW // 2),
+       st.integers(0, 2 ** 32 - 1))
+def test_tanh_from_exps_screen_redoes_every_lane_an_error_could_flip(error, seed):
+    """The screen holds for any estimate within half its window of np.tanh: moved by ``error``
+    float64 ulps, it still gives np.tanh's float32 bits (2**16 inputs)."""
+    x = np.random.default_rng(seed).uniform(-6, 6, 1 << 16).astype(F32)
+    screened, _ = _tanh32_with_moved_estimate(x, error)
+    assert np.array_equal(_bits(screened), _bits(_tanh_reference(x)))
+
+
+def test_tanh_from_exps_screen_is_needed():
+    """An estimate half the window off rounds to other float32 values on some lanes (about
+    2**20 * 8192 / 2**29 = 16 of them here) that the screen puts right."""
+    x = np.random.default_rng(11).uniform(-6, 6, 1 << 20).astype(F32)
+    want = _tanh_reference(x)
+    for error in (tanh_from_exp.WINDOW // 2, -tanh_from_exp.WINDOW // 2):
+        screened, alone = _tanh32_with_moved_estimate(x, error)
+        assert np.count_nonzero(alone != want) >= 4
+        assert np.array_equal(_bits(screened), _bits(want))
+
+
+def test_tanh_from_exp_on_w5s_inputs():
+    """W5's million inputs (x * 2 + 1 of its uniform x) at the default block, against np.tanh
+    rounded once; a NaN and an infinity in the middle change only their own lanes."""
+    x = np.random.default_rng(5).uniform(-2, 2, 1_000_000).astype(F32) * F32(2) + F32(1)
+    with _tanh_from_exp_taken():
+        y = kernels.tanh(x)
+        assert np.array_equal(_bits(y), _bits(_tanh_reference(x)))
+        x[[5, 500_000]] = [np.nan, -np.inf]
+        again = kernels.tanh(x)
+    assert np.array_equal(_bits(again), _bits(_tanh_reference(x)))
+
+
+@pytest.mark.parametrize("flags, pays", [
+    ({"avx", "avx2", "fma", "x86_v2", "x86_v3"}, True),  # the AMD EPYC of session 15
+    ({"avx2", "fma", "x86_v3", "x86_v4", "avx512f"}, False),  # numpy's AVX-512 tanh is faster
+    ({"avx2", "fma", "avx512_skx"}, False), ({"avx2", "avx512f"}, False),
+    ({"asimd", "neon"}, False), (set(), False)])  # not measured: np.tanh as before
+def test_tanh_from_exp_is_taken_only_on_avx2_without_avx512(monkeypatch, flags, pays):
+    monkeypatch.setattr(tanh_from_exp.cpu_capability, "cpu_flags", lambda: set(flags))
+    assert tanh_from_exp._pays() is pays
+
+
+def test_kernels_tanh_takes_np_tanh_where_the_exp_path_does_not_pay(monkeypatch):
+    x = np.random.default_rng(3).uniform(-4, 4, 70_000).astype(F32)
+    monkeypatch.setattr(tanh_from_exp, "tanh32", None)  # calling it would fail
+    with _tanh_from_exp_taken(False):
+        assert np.array_equal(_bits(kernels.tanh(x)), _bits(_tanh_reference(x)))
