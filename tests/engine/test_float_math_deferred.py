@@ -271,3 +271,33 @@ def test_matrix_chain_that_rounds_twice_in_float64_is_redone():
         b = np.array([[1.0], [1 - 2.0**-23]], F32)
         got = blas_order._chain(a, b)[0, 0]
         assert got == F32(one_up * scale) and got != F32((1 + 2.0**-22) * scale)
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 40), k=st.integers(2, 70), n=st.integers(1, 40), ta=st.booleans(),
+       tb=st.booleans(), few_bits=st.booleans(), seed=st.integers(0, 9999))
+def test_matrix_chain_rows_match_step_by_step_on_lesson_layouts(m, k, n, ta, tb, few_bits, seed):
+    """blas_order._chain_values steps on one-dimensional rows of m * n values: the bits of the
+    step-by-step chain (``_fma_chain``) on lesson-sized shapes and either operand transposed
+    (nn.Linear's x @ w.t(), its gradients' a.t() @ b); few-bit values land sums on float32
+    midpoints, so the end check's rerun and its exact acceptance both run."""
+    from gradrepl.engine.ops import blas_order
+
+    rng = np.random.default_rng(seed)
+
+    def operand(rows, cols, transposed):
+        shape = (cols, rows) if transposed else (rows, cols)
+        if few_bits:
+            values = rng.integers(-2**10, 2**10, shape) / 2**7
+        else:
+            values = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4)
+        values = values.astype(F32)
+        return values.T if transposed else values
+
+    a, b = operand(m, k, ta), operand(k, n, tb)
+    with np.errstate(all="ignore"):
+        once = blas_order._chain(a, b)
+        with step_by_step():
+            stepped = blas_order._chain(a, b)
+    assert once.shape == (m, n) and once.dtype == F32
+    assert _bits(once) == _bits(stepped)

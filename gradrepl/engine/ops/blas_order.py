@@ -601,15 +601,20 @@ def _chain_values(a, b):
     products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
     sums = np.empty((k - 1, m, n), _F64)
     first = a[:, 0:1] * b[0:1, :]
-    # the running total rounded to float32 but held in float64: each step's add is then one
-    # dtype (numpy's mixed-dtype adds cost more than the extra cast on these few elements)
-    total = first.astype(_F64)
-    for product, out in zip(products[1:], sums):
+    # the running total rounded to float32 (``rounded``) but held in float64: each step's add
+    # is then one dtype (numpy's mixed-dtype adds, buffered, cost more than the two casts,
+    # which copy into the same two arrays at every step); the steps run on rows of m * n
+    # values, as one-dimensional arrays take numpy's contiguous loops without its iterator
+    # (together ~23% fewer instructions in the loop on makemore's (32, 64) @ (64, 30))
+    total = first.reshape(m * n).astype(_F64)
+    rounded = np.empty(m * n, _F32)
+    for product, out in zip(products.reshape(k, m * n)[1:], sums.reshape(k - 1, m * n)):
         np.add(product, total, out=out)
-        total = out.astype(_F32).astype(_F64)
+        rounded[...] = out
+        total[...] = rounded
     if fused.may_have_rounded_twice(sums) and not _chain_rounded_once(products, first, sums):
         return _fma_chain(a, b)
-    return total.astype(_F32)
+    return rounded.reshape(m, n)
 
 
 def _chain_rounded_once(products, first, sums) -> bool:
