@@ -3498,8 +3498,6 @@ KNOWN_DIFFERENCES = {
         "engine: gradrepl's Tensor methods and torch functions are Python functions, so type(x.item) is "
         "'method' and type(torch.exp) 'function'; torch's are 'builtin_function_or_method' (their printed "
         "forms and the AttributeError of x.exp.sum() match: gradrepl/torch/_builtins.py)",
-    "known_differences/saved_tensors_on_grad_fn":
-        "engine graph: grad_fn nodes have no _saved_self/_saved_exponent attributes",
     "known_differences/grad_fn_is_read_only":
         "engine: assigning Tensor.grad_fn succeeds silently; torch raises AttributeError (not writable)",
 }
