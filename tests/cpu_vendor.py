@@ -57,3 +57,16 @@ def cpu_machine(monkeypatch):
         yield choose
     monkeypatch.undo()
     cpu_capability.clear_caches()
+
+
+@pytest.fixture(scope="module")
+def real_torch():
+    """Live torch (the test skips without it) running MKL on gradrepl's thread count: MKL splits
+    a long dot or gemv between its threads, and gradrepl's orders assume ``summation.THREADS``."""
+    from gradrepl.engine.ops.summation import THREADS
+
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    yield torch
+    torch.set_num_threads(threads)

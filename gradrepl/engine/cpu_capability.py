@@ -57,6 +57,12 @@ def isa() -> str:
     chosen = os.environ.get(ISA_VARIABLE)
     if chosen in _CHOICES:
         return chosen
+    return this_cpus_isa()
+
+
+@functools.cache
+def this_cpus_isa() -> str:
+    """The instruction set of the CPU this process runs on, whatever is emulated (``isa``)."""
     return from_cpu_flags(cpu_flags())
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import gradrepl.torch as gt
 from gradrepl.engine.ops import dot_order_amd
-from tests.cpu_vendor import needs_amd_mkl
+from tests.cpu_vendor import needs_amd_mkl, real_torch  # noqa: F401 (fixture)
 
 _SIZES = (1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 19, 28, 31, 32, 33, 63, 64, 65, 100, 257, 1001,
           4095, 4096, 4097, 8191, 8192, 8193, 16385, 20001, 70001)
@@ -26,17 +26,6 @@ _LAYOUTS = {
     "stride 3": (slice(2, None, 3), slice(0, None, 3)),
     "one strided": (slice(0, None), slice(0, None, 2)),
 }
-
-
-@pytest.fixture(scope="module")
-def real_torch():
-    from gradrepl.engine.ops.summation import THREADS
-
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(THREADS)  # MKL splits a long vector between them
-    yield torch
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.torch

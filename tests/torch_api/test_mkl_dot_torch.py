@@ -14,18 +14,7 @@ import gradrepl.torch as gt
 from gradrepl.engine.float_math.fused import fma32
 from gradrepl.engine.ops import blas_order
 from gradrepl.engine.vector_math import fma64
-from tests.cpu_vendor import UNMEASURED
-
-
-@pytest.fixture(scope="module")
-def real_torch():
-    from gradrepl.engine.ops.summation import THREADS
-
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(THREADS)  # MKL splits a long vector between them
-    yield torch
-    torch.set_num_threads(threads)
+from tests.cpu_vendor import UNMEASURED, real_torch  # noqa: F401 (fixture)
 
 
 @pytest.mark.torch

@@ -54,8 +54,7 @@ from operator import mul
 
 import numpy as np
 
-from gradrepl.engine.cpu_capability import (AMD, AVX512, INTEL, cpu_flags, from_cpu_flags, isa,
-                                            vendor)
+from gradrepl.engine.cpu_capability import AMD, AVX512, INTEL, isa, this_cpus_isa, vendor
 from gradrepl.engine.float_math import few_lanes, fused
 from gradrepl.engine.ops import blas_order_amd, blas_order_double, dot_order_amd
 from gradrepl.engine.ops.summation import THREADS
@@ -230,7 +229,7 @@ def _recorded_cpus_blas(a, b):
     multiply-add chain down k from +0: the four products of samples/28's backprop lesson, whose
     outputs recorded on the AVX-512 Xeon gradrepl then reproduces (numpy's AVX2 kernels do not)."""
     if (a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2 or vendor() != INTEL
-            or not _mkl_avx512() or _this_cpus_isa() == AVX512):
+            or not _mkl_avx512() or this_cpus_isa() == AVX512):
         return None
     m, k = a.shape
     n = b.shape[1]
@@ -242,11 +241,6 @@ def _recorded_cpus_blas(a, b):
 def _chain_from_zero(a, b):
     total = _chain(a, b)
     return np.add(total, _F32.type(0.0), out=total)
-
-
-@functools.cache
-def _this_cpus_isa() -> str:
-    return from_cpu_flags(cpu_flags())
 
 
 def matrix_vector(a, v):
