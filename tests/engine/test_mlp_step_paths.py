@@ -60,10 +60,11 @@ def test_expf_in_float64_matches_its_fused_steps(values):
 
 
 def test_expf_in_float64_accepts_exact_flagged_sums_and_hands_back_the_others(monkeypatch):
-    """A subnormal input's reduced argument is a nonzero sum below float32's normal range, and
-    k / 8 puts exact sums on float32 midpoints: flagged, found exact, kept. A flagged sum found
+    """A subnormal input's reduced argument is a nonzero sum below float32's normal range
+    (its last sum is s itself, a float32: not looked at, ``sleef.ONLY_MIDPOINTS``), and d = 1/4
+    puts an exact sum on a float32 midpoint: flagged, found exact, kept. A flagged sum found
     inexact (forced here) hands the call back to the fused steps: the same bits either way."""
-    d = np.array([1e-40, 0.5, -2.375, 10.125], F32)
+    d = np.array([1e-40, 0.25, 0.5, -2.375, 10.125], F32)
     assert fused.may_have_rounded_twice(np.array([1e-40], np.float64))
     with general_paths():
         general = sleef.expf(d)
@@ -72,6 +73,56 @@ def test_expf_in_float64_accepts_exact_flagged_sums_and_hands_back_the_others(mo
     monkeypatch.setattr(fused, "sums_rounded_once", lambda *steps: False)
     assert sleef._expf_ordinary_in_float64(d) is None
     assert _bits(sleef.expf(d)) == _bits(general)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_EXP_INPUTS, min_size=1, max_size=60))
+def test_expf_midpoint_screening_matches_the_full_screening(values):
+    """``sleef.ONLY_MIDPOINTS`` (u5's and the last sum screened for float32 midpoints only)
+    against the full screening (midpoints and nonzero sums below float32's normal range): the
+    same bits, and the same hand-back (None) where the full one hands back."""
+    d = np.array(values, F32)
+    if not (d.min() >= F32(-86) and d.max() <= F32(88)):
+        d = np.clip(d, F32(-86), F32(88))  # the path's own range (expf checks it before)
+    with np.errstate(all="ignore"):
+        short = sleef._expf_ordinary_in_float64(d)
+        saved, sleef.ONLY_MIDPOINTS = sleef.ONLY_MIDPOINTS, False
+        try:
+            full = sleef._expf_ordinary_in_float64(d)
+        finally:
+            sleef.ONLY_MIDPOINTS = saved
+    assert (short is None) == (full is None) or full is None
+    if short is not None and full is not None:
+        assert _bits(short) == _bits(full)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_EXP_INPUTS, min_size=1, max_size=60))
+def test_expf_reduction_in_one_float64_step_is_the_two_fused_steps(values):
+    """``d + q * -(L2U + L2L)`` in float64 (``sleef._MINUS_LN2_SPLIT64``), rounded once to
+    float32, is SLEEF's two reduction steps ``fma(q, -L2L, fma(q, -L2U, d))`` for every d of
+    the ordinary path's range [-86, 88], zeros of both signs included (bits)."""
+    d = np.clip(np.array(values, F32), F32(-86), F32(88))
+    q = np.rint(d * sleef._R_LN2)
+    two_steps = fused.fma32(q, -sleef._L2L, fused.fma32(q, sleef._MINUS_L2U, d))
+    one_step = (q.astype(np.float64) * sleef._MINUS_LN2_SPLIT64 + d.astype(np.float64))
+    assert _bits(one_step.astype(F32)) == _bits(two_steps)
+
+
+def test_expf_last_sums_below_float32_normal_range_are_float32_values():
+    """The argument behind ``sleef.ONLY_MIDPOINTS``: a float32 s with |s| < 2**-125 squares to
+    0 in float32, so the last sum s*s u5 + s is s itself; and u5 = fma(u4, s, 1/2) stays in
+    [0.43, 0.57] for the reduced arguments of a dense sweep of d over [-86, 88]."""
+    s = np.array([2.0 ** -125 * 0.999, -1e-38, 1e-40, -1e-45, 2.0 ** -126], F32)
+    assert not (s * s).any()
+    d = np.linspace(-86, 88, 400_003, dtype=F32)
+    q = np.rint(d * sleef._R_LN2)
+    s = fused.fma32(q, -sleef._L2L, d + q * sleef._MINUS_L2U)
+    u = fused.fma32(sleef._EXP_POLY[0], s, sleef._EXP_POLY[1])
+    for c in sleef._EXP_POLY[2:]:
+        u = fused.fma32(u, s, c)  # the last is u5, the constant 1/2 added
+    assert 0.43 <= float(u.min()) and float(u.max()) <= 0.57
+    assert float(np.abs(s * u).max()) < 0.2
 
 
 def test_expf_gridded_steps_stay_in_their_binades():
@@ -133,6 +184,31 @@ def test_logf_in_float64_matches_its_fused_steps(values):
         with general_paths():
             general = sleef_single.logf(d)
     assert _bits(short) == _bits(general)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LOG_INPUTS, min_size=1, max_size=60))
+def test_logf_midpoint_screening_matches_the_full_screening(values):
+    """``sleef_single.ONLY_MIDPOINTS`` (the float64 path's three sums screened for float32
+    midpoints only) against the full screening, on the path's own range [2**-100, 2**100]:
+    the same bits, and a hand-back (None) wherever the midpoint screening hands back; and no
+    sum is ever nonzero below float32's normal range there (the argument in sleef_single)."""
+    d = np.array(values, F32)
+    d = np.where(np.isfinite(d) & (d >= F32(2.0 ** -100)) & (d <= F32(2.0 ** 100)), d, F32(1.5))
+    with np.errstate(all="ignore"):
+        short = sleef_single._logf_ordinary_in_float64(d)
+        saved, sleef_single.ONLY_MIDPOINTS = sleef_single.ONLY_MIDPOINTS, False
+        try:
+            full = sleef_single._logf_ordinary_in_float64(d)
+        finally:
+            sleef_single.ONLY_MIDPOINTS = saved
+    if short is not None and full is not None:
+        assert _bits(short) == _bits(full)
+    assert full is None or short is not None
+    work = blocks._work.get((3, d.shape, 0))  # the call's sums, given back to the memo
+    if work is not None and d.size <= blocks._WORK_ELEMENTS:
+        magnitudes = np.abs(work[1])
+        assert not ((magnitudes > 0) & (magnitudes < 2.0 ** -126)).any()
 
 
 def test_logf_table_of_ln2_times_e_is_the_fused_product(monkeypatch):

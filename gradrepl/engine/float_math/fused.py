@@ -195,6 +195,14 @@ def bits_may_have_rounded_twice(bits: np.ndarray) -> bool:
     return bool(count_nonzero(np.less(magnitude, _TINY_BITS_LESS_ONE_ARRAY)))
 
 
+def bits_on_midpoints(bits: np.ndarray) -> bool:
+    """The first half of ``bits_may_have_rounded_twice``: whether any of the float64 sums whose
+    bits are ``bits`` lies on a float32 midpoint (read as the normal range's). For sums a
+    caller has shown are never nonzero below float32's normal range unless they are float32
+    values already (whose rounding to float32 is then exact)."""
+    return bool(count_nonzero(np.equal(np.bitwise_and(bits, _BELOW_F32_ARRAY), _HALFWAY_ARRAY)))
+
+
 def rounding_suspects(sums: np.ndarray) -> np.ndarray:
     """The lanes ``may_have_rounded_twice`` looks for, as a mask of ``sums``' shape."""
     bits = sums.view(np.uint64)

@@ -43,6 +43,26 @@ _LEAN_SIZE = 16384  # elements (one of in_blocks' blocks): bounds the (7, n) flo
 _POLY64 = [np.array(c, np.float64) for c in _EXP_POLY]  # 0-d: cheaper ufunc operands than scalars
 _MINUS_L2L64 = np.array(-_L2L, np.float64)
 _MINUS_L2U = -_L2U
+# -(L2U + L2L) in float64, exactly: L2U is a multiple of 2**-15 below 1, L2L one of 2**-43
+# below 2**-19, so their sum is a multiple of 2**-43 below 1 (43 bits). Then for the ordinary
+# path's integral |q| <= 127, q (L2U + L2L) is a multiple of 2**-43 below 2**7 (50 bits, exact),
+# and d - q (L2U + L2L) is exact too: for q = 0 it is d; otherwise it is a multiple of 2**-43
+# (d, with |d| >= ln 2 / 2, is one of 2**-25) of magnitude below 1/2 (42 bits). That is the
+# exact value of SLEEF's two reduction steps before the second one's rounding (the first,
+# d - q L2U, is exact in float32: the comment above), so one rounding of it to float32 is s.
+# (Signed zeros: q = +-0 gives q (-(L2U + L2L)) = -+0 and d + that = +0 for d = +-0, as the
+# two float32 steps give.)
+_MINUS_LN2_SPLIT64 = np.array(-(float(_L2U) + float(_L2L)), np.float64)
+assert float(_MINUS_LN2_SPLIT64) == -(float(_L2U) + float(_L2L)) \
+    and (float(_L2U) + float(_L2L)) - float(_L2U) == float(_L2L)  # the sum is exact
+# True: the screening of u5's and the last step's float64 sums looks for float32 midpoints
+# only. u5 = u4 s + 1/2 lies in [0.43, 0.57] (|u4 s| <= 0.183 * 0.3466). The last sum,
+# s*s u5 + s with |s u5| < 0.2, is below 2**-126 in magnitude only where |s| < 2**-125; there
+# the float32 s*s underflows to 0 (its exact value is below 2**-250), so the sum is s itself,
+# a float32: rounding it to float32 is exact, whatever its range (and a zero sum is exact).
+# So no sum that may round twice is missed by skipping the below-normal-range test.
+# False: the full test (``fused.bits_may_have_rounded_twice``); the tests compare both.
+ONLY_MIDPOINTS = True
 # the ufuncs' reductions themselves: ndarray.min() and max() add a Python layer (numpy's
 # _methods) that costs about what the reduction does on a few hundred elements; nan propagates
 # the same way
@@ -79,14 +99,14 @@ def _expf_ordinary_in_float64(d):
     some); None when one may have rounded twice, and the caller then takes the fused steps,
     which settle those lanes."""
     q = np.rint(d * _R_LN2)  # float32, integral: the same numbers as cvtps2dq's int32
-    s32 = d + q * _MINUS_L2U  # exact in float32 on [-86, 88] (the comment above)
     # each step's rows as views made once (an index per use makes a new view each time), and
     # kept between calls with their arrays (blocks.take_work)
     work = take_work(7, d.shape, 5)
     products, sums, product, total, screened = work[:5]
-    np.multiply(q.astype(np.float64), _MINUS_L2L64, product[0])
-    np.add(product[0], s32.astype(np.float64), total[0])
-    s32 = total[0].astype(_F32)  # s = fma(q, -L2L, s), exact before this rounding
+    # both reduction steps at once: d - q (L2U + L2L) is exact in float64 (_MINUS_LN2_SPLIT64)
+    np.multiply(q.astype(np.float64), _MINUS_LN2_SPLIT64, product[0])
+    np.add(product[0], d.astype(np.float64), total[0])
+    s32 = total[0].astype(_F32)  # s = fma(q, -L2L, fma(q, -L2U, d)), rounded once here
     s = s32.astype(np.float64)
     np.multiply(s, _POLY64[0], product[1])
     np.add(product[1], _GRIDDED_POLY[0], total[1])  # u1 + K1 (the first step's u is c0)
@@ -98,7 +118,10 @@ def _expf_ordinary_in_float64(d):
     np.multiply((s32 * s32).astype(np.float64), total[5].astype(_F32).astype(np.float64),
                 product[6])
     last = np.add(product[6], s, total[6])
-    if fused.bits_may_have_rounded_twice(screened):  # u5's and the last step's sums
+    # u5's and the last step's sums; neither can be nonzero below float32's normal range
+    # without being a float32 already (_ONLY_MIDPOINTS), so only midpoints are looked for
+    if (fused.bits_on_midpoints if ONLY_MIDPOINTS else fused.bits_may_have_rounded_twice)(
+            screened):
         addends = np.empty_like(sums[5:])
         addends[0], addends[1] = _POLY64[5], s
         if not fused.sums_rounded_once(products[5:], addends, sums[5:]):

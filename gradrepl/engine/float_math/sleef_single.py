@@ -273,6 +273,18 @@ _LEAN_LOW, _LEAN_HIGH = F32(2.0 ** -100), F32(2.0 ** 100)
 _LOG1P_64 = tuple(np.array(F32(c), np.float64) for c in _LOG1P_POLY)
 
 
+# True: the screening of the three float64 sums looks for float32 midpoints only, because
+# none of them can be nonzero below float32's normal range (2**-126). x2 = x_hi**2 <= 0.04
+# (|x| <= 1/5 for m in [3/4, 3/2)), so the polynomial's sums are near its constants (0.40 and
+# 0.67). x_lo's sum x_hi r + (t n - x_hi) is 0 where m = 1 (n = x_hi = 0) and otherwise a
+# multiple of 2**-97: n = m - 1 and t (a float32 in [1/4, 1)) are multiples of 2**-24 and
+# 2**-25, so t n and x_hi (|x_hi| >= 2**-26) are multiples of 2**-49; the residual 1 - (1 + m) t
+# is a multiple of ulp(1 + m) ulp(t) = 2**-48, and so is its float32 rounding r; the float64
+# sum of multiples of 2**-97 is one too (or 0). False: the full test
+# (``fused.bits_may_have_rounded_twice``); the tests compare both.
+ONLY_MIDPOINTS = True
+
+
 def _ln2_times_exponents():
     """``mul_pf(LN2, e)`` for every biased float32 exponent (e = 0 .. 255 less 127), by the
     fused steps: a table ``_logf_ordinary_in_float64`` reads s = LN2 * e from (e takes ~200
@@ -338,7 +350,8 @@ def _logf_ordinary_in_float64(d):
     np.add(p1, _LOG1P_64[1], s1)
     np.multiply(s1.astype(F32).astype(np.float64), x2_64, p2)
     np.add(p2, _LOG1P_64[2], s2)
-    if fused.bits_may_have_rounded_twice(screened):
+    if (fused.bits_on_midpoints if ONLY_MIDPOINTS else fused.bits_may_have_rounded_twice)(
+            screened):
         addends = np.empty_like(sums)
         addends[0], addends[1], addends[2] = (quotient_error, *_LOG1P_64[1:])
         if not fused.sums_rounded_once(products, addends, sums):
