@@ -293,6 +293,57 @@ def test_fastest_builds_one_symbolic_run_for_its_candidates(monkeypatch):
         summation.general_sum(a, (0, 1), False, (), a.dtype)).tobytes()
 
 
+def test_candidates_that_make_the_same_calls_are_timed_once():
+    # 40x25 mean(1): the cut and uncut plans of each copy order are one plan (two adds, a final
+    # view); timing both picked either at random. The first in candidates' order is kept
+    a = np.random.default_rng(6).standard_normal((40, 25)).astype(np.float32)
+    tree = summation_plan._Tree(a.shape, a.strides, 4, (1,), False, (40,), a.dtype)
+    plans = summation_plan.candidates(tree, a, (1,))
+    assert [p.spec for p in summation_plan.distinct(plans)] == [("C", False), ("F", False)]
+    assert summation_plan.fastest_of(plans, a).spec in {("C", False), ("F", False)}
+    # a whole sum's candidates all differ (flat plans are never merged with another)
+    tree = summation_plan._Tree(a.shape, a.strides, 4, (0, 1), False, (), a.dtype)
+    plans = summation_plan.candidates(tree, a, (0, 1))
+    assert summation_plan.distinct(plans) == plans
+
+
+@st.composite
+def _planned_layouts(draw):
+    """float32/64 arrays of 1-3 dims of 1-40 per side and up to 1,200 elements (plans are
+    built up to summation_plan.MAX_SIZE), C, F, transposed or strided, and the dims summed:
+    every candidate of their keys."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    shape = tuple(draw(st.lists(st.integers(1, 40), min_size=1, max_size=3)
+                       .filter(lambda sides: math.prod(sides) <= 1200)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    a = (rng.uniform(0.5, 1.5, shape) * 10.0 ** rng.integers(-3, 3, shape) *
+         rng.choice([-1, 1], shape)).astype(dtype)
+    a = {"C": a, "F": np.asfortranarray(a), "T": a.T,
+         "strided": np.repeat(a, 2, axis=-1)[..., ::2]}[draw(st.sampled_from(["C", "F", "T", "strided"]))]
+    dims = draw(st.sampled_from([tuple(range(a.ndim))] + [(d,) for d in range(a.ndim)]))
+    return a, dims
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(case=_planned_layouts())
+def test_a_candidate_left_untimed_makes_the_calls_of_one_kept_and_gives_its_bits(case):
+    # summation_plan.distinct: a candidate dropped has the calls of an earlier one kept, and
+    # both give the general path's bits (so the choice between them changes nothing but time)
+    a, dims = case
+    out_shape = tuple(s for ax, s in enumerate(a.shape) if ax not in dims)
+    general = np.asarray(summation.general_sum(a, dims, False, out_shape, a.dtype))
+    tree = summation_plan._Tree(a.shape, a.strides, a.itemsize, dims, False, out_shape, a.dtype)
+    plans = summation_plan.candidates(tree, a, dims)
+    kept = summation_plan.distinct(plans)
+    assert kept == [p for p in plans if p in kept]  # in candidates' order
+    calls = {summation_plan._calls_made(p) for p in kept if isinstance(p, summation_plan._Plan)}
+    assert len(calls) == sum(isinstance(p, summation_plan._Plan) for p in kept)
+    for plan in plans:
+        if plan not in kept:
+            assert summation_plan._calls_made(plan) in calls
+        assert np.asarray(plan.run(a)).tobytes() == general.tobytes()
+
+
 def test_a_plan_in_use_sends_the_next_call_to_the_general_path():
     """A plan's buffer is shared: while one call holds it (another thread, a signal handler
     mid-run), the next call must not write into it but sum the general way, with the same bits;
