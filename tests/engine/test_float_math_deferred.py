@@ -370,3 +370,30 @@ def test_chain_rounded_once_on_flagged_lanes_matches_every_lane(m, k, n, seed, b
         total = sums[step - 1].astype(F32).astype(np.float64)
     assert (blas_order._chain_rounded_once(products, first, sums)
             == _chain_rounded_once_whole(products, first, sums))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(_SUMS64.map(lambda v: float(F32(v)) if abs(v) < 3e38 else v),
+                                   min_size=1, max_size=8),
+                          st.sampled_from([1.0, 0.5, 1 / 3, 2.0**-24, 2.0**-140, 1 + 2.0**-23])),
+                min_size=1, max_size=6))
+def test_layer_norm_doubtful_screens_first_as_it_gathers(steps):
+    """layer_norm._Recorded.doubtful screens the float64 sums alone (SCREEN_FIRST) before
+    gathering products and addends: the same answer as gathering them at once, on steps whose
+    sums land on float32 midpoints (exactly or not), below the normal range, on zero, inf, nan."""
+    from gradrepl.engine.float_math import layer_norm
+
+    answers = []
+    for screen_first in (True, False):
+        recorded = layer_norm._Recorded()
+        with np.errstate(all="ignore"):
+            for values, factor in steps:
+                a = np.array(values, F32)
+                recorded(a, F32(factor), a[::-1] * F32(0.5))
+        saved, layer_norm.SCREEN_FIRST = layer_norm.SCREEN_FIRST, screen_first
+        try:
+            with np.errstate(all="ignore"):
+                answers.append(recorded.doubtful())
+        finally:
+            layer_norm.SCREEN_FIRST = saved
+    assert answers[0] == answers[1]
