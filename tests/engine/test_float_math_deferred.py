@@ -301,3 +301,99 @@ def test_matrix_chain_rows_match_step_by_step_on_lesson_layouts(m, k, n, ta, tb,
             stepped = blas_order._chain(a, b)
     assert once.shape == (m, n) and once.dtype == F32
     assert _bits(once) == _bits(stepped)
+
+
+# ---------------------------------------------------------------------------------------------
+# r-replay: the matrix chain's end screen and its exact re-check, against the general forms
+
+_SUMS64 = (st.floats(allow_nan=True, allow_infinity=True)
+           | st.floats(-2.0**-120, 2.0**-120)  # around float32's smallest normal, zero included
+           | st.integers(-2**20, 2**20).map(lambda i: i * 2.0**-30)  # on float32 midpoints often
+           | st.sampled_from([0.0, -0.0, 2.0**-126, -2.0**-126, 2.0**-126 * (1 - 2**-52),
+                              5e-324, 1 + 2.0**-24, -(1 + 2.0**-24), float("nan")]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SUMS64, min_size=1, max_size=300), st.booleans())
+def test_float_screen_flags_what_the_bit_screen_flags(values, nan_payload):
+    """fused.may_have_rounded_twice's float form (FLOAT_SCREEN: the tiny sums as magnitudes, zeros
+    looked for among them) answers as the bit form does on every float64 value: midpoints, sums
+    at and below float32's smallest normal, signed zeros, infinities, and NaNs (payloads that
+    look like a midpoint too)."""
+    sums = np.array(values, np.float64)
+    if nan_payload:  # a NaN whose low bits are the midpoint pattern
+        sums = np.append(sums, np.array(0x7FF0000010000000, np.uint64).view(np.float64))
+    saved = fused.FLOAT_SCREEN
+    try:
+        answers = []
+        for screen in (True, False):
+            fused.FLOAT_SCREEN = screen
+            answers.append(fused.may_have_rounded_twice(sums.reshape(-1, 1)))
+    finally:
+        fused.FLOAT_SCREEN = saved
+    assert answers[0] == answers[1] == fused.bits_may_have_rounded_twice(sums.view(np.uint64))
+
+
+def _chain_rounded_once_whole(products, first, sums):
+    """blas_order._chain_rounded_once as it was: the TwoSum error of every step's every lane."""
+    before = np.concatenate([first.astype(np.float64)[None], sums[:-1].astype(F32).astype(np.float64)])
+    flagged = fused.rounding_suspects(sums)
+    with np.errstate(all="ignore"):
+        error = vector_math._two_sum_error(products[1:], before, sums)
+    return not fused.count_nonzero(error[flagged])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 6), st.integers(2, 20), st.integers(1, 6), st.integers(0, 2**32 - 1),
+       st.sampled_from([7, 11, 20]))
+def test_chain_rounded_once_on_flagged_lanes_matches_every_lane(m, k, n, seed, bits):
+    """blas_order._chain_rounded_once computes the TwoSum errors of the flagged lanes only; it
+    accepts and refuses the chains that the same check over every lane accepts and refuses
+    (few-bit operands put sums on float32 midpoints, exactly or after a float64 rounding)."""
+    from gradrepl.engine.ops import blas_order
+
+    rng = np.random.default_rng(seed)
+    a = (rng.integers(-2**bits, 2**bits, (m, k)) * 2.0**-bits).astype(F32)
+    b = (rng.integers(-2**bits, 2**bits, (k, n)) * 2.0**-bits).astype(F32)
+    if seed % 3 == 0:  # wide values too: float64 sums that round before the float32 rounding
+        a *= F32(2.0 ** (seed % 40 - 20))
+    if seed % 4 == 1:  # lane (0, 0)'s first step: (1 + 2**-23) + (2**-24 - 2**-60), a sum that
+        # float64 rounds onto a float32 midpoint (refused), among few-bit lanes (often accepted)
+        a[0, :2] = 1 + 2.0**-23, 1 + 2.0**-18
+        b[:2, 0] = 1.0, 2.0**-24 * (1 - 2.0**-18)
+    products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=np.float64)
+    first = a[:, 0:1] * b[0:1, :]
+    sums = np.empty((k - 1, m, n))
+    total = first.astype(np.float64)
+    for step in range(1, k):
+        sums[step - 1] = products[step] + total
+        total = sums[step - 1].astype(F32).astype(np.float64)
+    assert (blas_order._chain_rounded_once(products, first, sums)
+            == _chain_rounded_once_whole(products, first, sums))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(_SUMS64.map(lambda v: float(F32(v)) if abs(v) < 3e38 else v),
+                                   min_size=1, max_size=8),
+                          st.sampled_from([1.0, 0.5, 1 / 3, 2.0**-24, 2.0**-140, 1 + 2.0**-23])),
+                min_size=1, max_size=6))
+def test_layer_norm_doubtful_screens_first_as_it_gathers(steps):
+    """layer_norm._Recorded.doubtful screens the float64 sums alone (SCREEN_FIRST) before
+    gathering products and addends: the same answer as gathering them at once, on steps whose
+    sums land on float32 midpoints (exactly or not), below the normal range, on zero, inf, nan."""
+    from gradrepl.engine.float_math import layer_norm
+
+    answers = []
+    for screen_first in (True, False):
+        recorded = layer_norm._Recorded()
+        with np.errstate(all="ignore"):
+            for values, factor in steps:
+                a = np.array(values, F32)
+                recorded(a, F32(factor), a[::-1] * F32(0.5))
+        saved, layer_norm.SCREEN_FIRST = layer_norm.SCREEN_FIRST, screen_first
+        try:
+            with np.errstate(all="ignore"):
+                answers.append(recorded.doubtful())
+        finally:
+            layer_norm.SCREEN_FIRST = saved
+    assert answers[0] == answers[1]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradrepl.engine.float_math.batch_norm import dot_lanes, fma
-from gradrepl.engine.float_math.fused import on_float32_midpoint
+from gradrepl.engine.float_math.fused import may_have_rounded_twice, on_float32_midpoint
 from gradrepl.engine.float_math.softmax import reduce_sum
 from gradrepl.engine.ops.summation import THREADS
 
@@ -89,15 +89,23 @@ class _Recorded:
     def doubtful(self) -> bool:
         if not self.steps:
             return False
-        # every step at once: one pass over all the sums instead of a few per step
-        columns = [np.concatenate([step[i].ravel() for step in self.steps]) for i in range(3)]
-        product, addend, wide = columns
+        # every step at once: one pass over all the sums instead of a few per step, and the
+        # products and addends gathered only when a sum is odd (most calls have none)
+        wide = np.concatenate([step[2].ravel() for step in self.steps])
+        if SCREEN_FIRST and not may_have_rounded_twice(wide):
+            return False
+        product, addend = (np.concatenate([step[i].ravel() for step in self.steps]) for i in range(2))
         odd = on_float32_midpoint(wide) | ((np.abs(wide) < np.finfo(_F32).tiny) & (wide != 0))
         if not odd.any():
             return False
         p, c, w = product[odd], addend[odd], wide[odd]
         back = w - c
         return bool(((p - back) + (c - (w - back)) != 0).any())
+
+
+# True: _Recorded.doubtful screens the sums alone first (fused.may_have_rounded_twice flags the
+# lanes its mask does) before gathering the products and addends; False: always gathers them
+SCREEN_FIRST = True
 
 
 def checked(compute, *args):

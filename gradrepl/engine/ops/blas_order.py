@@ -592,7 +592,9 @@ def _chain_values(a, b):
             few = few_lanes.fma_chain_split(a[0], b)
         if few is not None:  # an array('f') of the n finite results: the caller wraps it
             return few
-    products = np.multiply(a.T[:, :, None], b[:, None, :], dtype=_F64)  # (k, m, n), exact
+    # (k, m, n), exact: the operands made float64 first (k * (m + n) casts), as a float32
+    # multiply into float64 would cast each broadcast operand to the full k * m * n in buffers
+    products = np.multiply(a.T.astype(_F64)[:, :, None], b.astype(_F64)[:, None, :])
     sums = np.empty((k - 1, m, n), _F64)
     first = a[:, 0:1] * b[0:1, :]
     # the running total rounded to float32 (``rounded``) but held in float64: each step's add
@@ -602,8 +604,9 @@ def _chain_values(a, b):
     # (together ~23% fewer instructions in the loop on makemore's (32, 64) @ (64, 30))
     total = first.reshape(m * n).astype(_F64)
     rounded = np.empty(m * n, _F32)
+    add = np.add
     for product, out in zip(products.reshape(k, m * n)[1:], sums.reshape(k - 1, m * n)):
-        np.add(product, total, out=out)
+        add(product, total, out)  # out positional: numpy parses no keywords (~0.3 us a step)
         rounded[...] = out
         total[...] = rounded
     if fused.may_have_rounded_twice(sums) and not _chain_rounded_once(products, first, sums):
@@ -615,14 +618,21 @@ def _chain_rounded_once(products, first, sums) -> bool:
     """``fused.all_rounded_once`` for a chain's steps, all in one pass: step i's float64 sum
     is its exact product plus the float32 total before it, and a flagged sum whose TwoSum error
     is zero was exact in float64, so rounding it to float32 was the only rounding. (Few-bit
-    gradients make such exact midpoint sums often: a quarter of W9's weight-gradient chains.)"""
+    gradients make such exact midpoint sums often: a quarter of W9's weight-gradient chains.)
+    Only the flagged lanes' errors are computed (a few in a chain's tens of thousands of sums),
+    each from the same three values as over the whole chain."""
     from gradrepl.engine.vector_math import _two_sum_error
 
-    before = np.concatenate([first.astype(_F64)[None], sums[:-1].astype(_F32).astype(_F64)])
-    flagged = fused.rounding_suspects(sums)
+    lanes = first.size
+    sums = sums.reshape(-1, lanes)
+    steps, within = np.divmod(np.flatnonzero(fused.rounding_suspects(sums)), lanes)
+    # the total before step i: the first product rounded, else step i - 1's sum rounded
+    before = np.where(steps == 0, first.reshape(lanes)[within].astype(_F64),
+                      sums[steps - 1, within].astype(_F32).astype(_F64))
     with np.errstate(all="ignore"):  # inf and nan lanes are never flagged
-        error = _two_sum_error(products[1:], before, sums)
-    return not fused.count_nonzero(error[flagged])
+        error = _two_sum_error(products.reshape(-1, lanes)[steps + 1, within], before,
+                               sums[steps, within])
+    return not fused.count_nonzero(error)
 
 
 # products and sums of a chain held at once: k * m * n float64 values (16 MB at the cap)
