@@ -7,9 +7,10 @@ an AMD CPU; docs/floats.md "CPU vendor").
 Draws shapes from every region ``blas_order_amd.follows`` admits (gemv, a row times a matrix,
 ``b`` row-major or transposed as nn.Linear's weight, either layout of ``a``), makes the operands
 in torch (64-byte aligned storage, as a lesson's tensors are), and compares gradrepl's product
-with torch's. Shapes gradrepl leaves on numpy's BLAS are counted apart. ``--linear`` draws instead the three
-products of an nn.Linear step (batch 8-64, 16-256 features and outputs, or 2-15 outputs) and
-W8's five (benchmarks/engine_training.py).
+with torch's. Shapes gradrepl leaves on numpy's BLAS are counted apart. ``--linear`` draws
+instead the three products of an nn.Linear step (batch 8-64, 16-256 features and outputs, or
+2-15 outputs) and W8's five (benchmarks/engine_training.py); ``--large-products`` sets
+``blas_order_amd.LARGE_PRODUCTS`` (docs/floats.md "r-amdblas").
 """
 
 from __future__ import annotations
