@@ -66,7 +66,7 @@ CHAIN_SIZE = 1 << 15  # the chains (a numpy step per k) up to here, as on Intel
 # Past those the same rules hold for nn.Linear's products in lessons (session 16, r-amdblas:
 # every product of a Linear step with batch 8-64 and 16-256 features and outputs, W8's five
 # among them, byte for byte) up to LARGE_SIZE multiply-adds with k <= LARGE_K and at most
-# LARGE_SIDE rows and columns, but they cost 5 to 20 times numpy's product there (a W8 step
+# LARGE_SIDE rows and columns, but they cost 24 to 50 times numpy's instructions there (a W8 step
 # 8.7 times its instructions: docs/floats.md "r-amdblas"), so they are followed only when
 # LARGE_PRODUCTS is true; false: numpy's BLAS, as before
 LARGE_PRODUCTS = False
