@@ -3,6 +3,8 @@ AMD CPU, and each vectorised kernel against its rule written as a loop (these ru
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 import gradrepl.torch as gt
 from gradrepl.engine.float_math.fused import fma32
 from gradrepl.engine.ops import blas_order, blas_order_amd as amd
-from tests.cpu_vendor import needs_amd_mkl
+from tests.cpu_vendor import cpu_vendor, needs_amd_mkl  # noqa: F401 (fixture)
 
 F32 = np.float32
 _shapes = st.one_of(
@@ -322,3 +324,139 @@ def test_short_matrix_times_column_is_gemv(m, k, seed, specials, column):
         got = amd.product(a, b)
     assert got.shape == want.shape and got.strides == want.strides
     assert got.tobytes() == want.tobytes()
+
+
+# ---------------------------------------------------------------- past the small sizes
+# (session 16, r-amdblas: blas_order_amd.LARGE_PRODUCTS)
+
+W8_PRODUCTS = [(32, 64, 128, False, True), (32, 128, 10, False, True), (32, 10, 128, False, False),
+               (10, 32, 128, True, False), (128, 32, 64, True, False)]
+
+
+@contextlib.contextmanager
+def _large_products(on=True):
+    """blas_order_amd.LARGE_PRODUCTS set for a block (hypothesis tests cannot take monkeypatch)."""
+    before = amd.LARGE_PRODUCTS
+    amd.LARGE_PRODUCTS = on
+    try:
+        yield
+    finally:
+        amd.LARGE_PRODUCTS = before
+
+
+def _operands(lib, m, k, n, a_t, b_t):
+    a = lib.randn(k, m).mT if a_t else lib.randn(m, k)
+    b = lib.randn(n, k).mT if b_t else lib.randn(k, n)
+    return a, b
+
+
+def test_large_products_are_followed_only_when_switched_on(cpu_vendor):
+    """W8's five products: numpy's BLAS unless LARGE_PRODUCTS, whatever was decided before (the
+    memoised plans read the switch); past LARGE_SIDE, LARGE_K or LARGE_SIZE numpy's either way."""
+    cpu_vendor("AuthenticAMD")
+    rng = np.random.default_rng(0)
+    for m, k, n, a_t, b_t in W8_PRODUCTS + [(300, 16, 16, False, False), (16, 300, 16, True, False),
+                                            (64, 256, 257, False, True)]:
+        a = rng.standard_normal((k, m) if a_t else (m, k), dtype=F32)
+        b = rng.standard_normal((n, k) if b_t else (k, n), dtype=F32)
+        a, b = (a.T if a_t else a), (b.T if b_t else b)
+        in_range = max(m, n) <= amd.LARGE_SIDE and k <= amd.LARGE_K
+        for on in (False, True, False):
+            with _large_products(on):
+                assert blas_order.follows_torch(a, b) == (on and in_range)
+                want = amd.product(a, b) if on and in_range else np.matmul(a, b)
+                assert blas_order.matrix_product(a, b).tobytes() == want.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 24), k=st.integers(1, 30), n=st.integers(1, 24), seed=st.integers(0, 9999),
+       values=st.sampled_from(["normal", "few bits", "specials", "tiny"]))
+def test_wide_chain_is_the_fused_chain(m, k, n, seed, values):
+    """``_wide_chain`` (the fused chains for many outputs) against the rule as a loop of exact
+    fused multiply-adds, on operands whose float64 sums often land on float32 midpoints (few
+    bits), that hold zeros of both signs, infinities and nan, or that are tiny enough for sums
+    below float32's normal range."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, k)).astype(F32)
+    b = rng.standard_normal((k, n)).astype(F32)
+    if values == "few bits":  # products of a few bits: midpoint sums, exact and inexact
+        a = (np.round(a * 4) / 4 * F32(1 + 2 ** -12)).astype(F32)
+        b = (np.round(b * 4) / 4).astype(F32)
+    elif values == "specials":
+        for x in (a, b):
+            x.reshape(-1)[rng.integers(0, x.size, 3)] = rng.choice(
+                np.array([0.0, -0.0, np.inf, -np.inf, np.nan], F32), 3)
+    elif values == "tiny":  # products near float32's subnormal range
+        a *= F32(2.0 ** -70)
+        b *= F32(2.0 ** -60)
+    with np.errstate(all="ignore"):
+        want = a[:, :1] * b[:1]
+        for step in range(1, k):
+            want = fma32(a[:, step:step + 1], b[step:step + 1], want)
+    assert amd._wide_chain(a, b).tobytes() == want.tobytes()
+
+
+@pytest.mark.torch
+@needs_amd_mkl
+@pytest.mark.parametrize("m,k,n,a_t,b_t", W8_PRODUCTS)
+def test_w8_products_match_amd_torch_bit_for_bit(real_torch, m, k, n, a_t, b_t):
+    """benchmarks/engine_training.py's W8: its two forwards (x @ w.t()), the second layer's input
+    gradient and both weight gradients (g.t() @ x), on several draws."""
+    with _large_products():
+        for seed in range(3):
+            real_torch.manual_seed(seed)
+            a, b = _operands(real_torch, m, k, n, a_t, b_t)
+            assert blas_order.follows_torch(a.numpy(), b.numpy())
+            got = blas_order.matrix_product(a.numpy(), b.numpy())
+            assert got.tobytes() == (a @ b).numpy().tobytes()
+
+
+@pytest.mark.torch
+@needs_amd_mkl
+@settings(max_examples=25, deadline=None)
+@given(batch=st.integers(8, 64), features=st.integers(16, 256),
+       outputs=st.one_of(st.integers(2, 15), st.integers(16, 256)), seed=st.integers(0, 9999))
+def test_linear_step_past_the_small_sizes_matches_amd_torch(batch, features, outputs, seed):
+    """An nn.Linear step (forward with its bias, backward into the input, weight and bias) at the
+    sizes lessons use: every value byte for byte with LARGE_PRODUCTS."""
+    real_torch = pytest.importorskip("torch")
+    from gradrepl.engine.ops.summation import THREADS
+
+    threads = real_torch.get_num_threads()
+    real_torch.set_num_threads(THREADS)
+    try:
+        real_torch.manual_seed(seed)
+        x, w = real_torch.randn(batch, features), real_torch.randn(outputs, features)
+        bias, grad = real_torch.randn(outputs), real_torch.randn(batch, outputs)
+        results = []
+        with _large_products():
+            for lib in (real_torch, gt):
+                xs, ws, bs = (lib.from_numpy(t.numpy().copy()).requires_grad_()
+                              for t in (x, w, bias))
+                y = lib.nn.functional.linear(xs, ws, bs)
+                y.backward(lib.from_numpy(grad.numpy()))
+                results.append([t.detach().numpy().tobytes()
+                                for t in (y, xs.grad, ws.grad, bs.grad)])
+    finally:
+        real_torch.set_num_threads(threads)
+    assert results[1] == results[0]
+
+
+@pytest.mark.torch
+@needs_amd_mkl
+def test_w8_training_steps_match_amd_torch_bit_for_bit(real_torch):
+    """W8's first five SGD steps (loss and every gradient) as torch computes them on this CPU:
+    with numpy's BLAS its first layer's output differed in 973 of 4,096 values at step 1."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    try:
+        import engine_training
+    finally:
+        sys.path.pop(0)
+    with _large_products():
+        ours, theirs = engine_training.torch_mlp(gt), engine_training.torch_mlp(real_torch)
+        for _ in range(5):
+            for mine, want in zip(ours(), theirs()):
+                assert mine.detach().numpy().tobytes() == want.detach().numpy().tobytes()

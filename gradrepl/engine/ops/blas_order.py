@@ -268,12 +268,13 @@ def _plan(a, b):
     product, as ``follows_torch`` is false), memoised by what the decision reads: the arrays'
     shapes, strides (numpy's contiguity flags follow from them) and dtypes, the CPU's vendor,
     whether MKL runs its AVX-512 kernels (the CPU's instruction set, or the emulated one's: with
-    the real CPU's, fixed, that also decides ``_recorded_cpus_blas``) and the thread count
-    (``_k_blocks``). On an AMD CPU the rules also read where the data starts
+    the real CPU's, fixed, that also decides ``_recorded_cpus_blas``), the thread count
+    (``_k_blocks``) and whether AMD's larger products are followed
+    (``blas_order_amd.LARGE_PRODUCTS``). On an AMD CPU the rules also read where the data starts
     (``blas_order_amd._aligned``): ``_UNPLANNED`` for the layouts its rules admit and for operands
     torch would copy first (``blas_order_amd.blas_layout``), numpy's product (None) memoised for
-    the others (W8's five products, all past AMD's sizes: no alignment to read, no rule to test
-    again).
+    the others (W8's five products, past AMD's sizes unless ``LARGE_PRODUCTS``: no alignment to
+    read, no rule to test again).
     A lesson's step asks twice (the forward's gemv, the weight gradient's chain), and the
     decision costs about as much as a quarter of the few-lane arithmetic it picks."""
     # (the dtypes as whether both are float32: every rule is float32's, and a dtype's own hash
@@ -281,7 +282,7 @@ def _plan(a, b):
     # (float64 operands: 2; any other dtypes: False)
     key = (a.shape, a.strides, b.shape, b.strides,
            a.dtype == _F32 == b.dtype or a.dtype == _F64 == b.dtype and 2, vendor(),
-           _mkl_avx512(), THREADS)
+           _mkl_avx512(), THREADS, blas_order_amd.LARGE_PRODUCTS)
     plan = _plans.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
         if key[5] != INTEL:

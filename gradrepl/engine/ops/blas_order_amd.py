@@ -63,6 +63,15 @@ GEMV_SIZE = 6_000_000  # and this many multiply-adds (two threads split it in wh
 TRANSPOSED_GEMV_SIZE = 4_000_000
 DOT_SIZE = 1 << 15  # the dot kernel up to here (about 60 us; 64 x 784 x 10 would take 7 ms)
 CHAIN_SIZE = 1 << 15  # the chains (a numpy step per k) up to here, as on Intel
+# Past those the same rules hold for nn.Linear's products in lessons (session 16, r-amdblas:
+# every product of a Linear step with batch 8-64 and 16-256 features and outputs, W8's five
+# among them, byte for byte) up to LARGE_SIZE multiply-adds with k <= LARGE_K and at most
+# LARGE_SIDE rows and columns, but they cost 24 to 50 times numpy's instructions there (a W8 step
+# 8.7 times its instructions: docs/floats.md "r-amdblas"), so they are followed only when
+# LARGE_PRODUCTS is true; false: numpy's BLAS, as before
+LARGE_PRODUCTS = False
+LARGE_SIZE = 1 << 22
+LARGE_K = LARGE_SIDE = 256
 
 
 def follows(a, b) -> bool:
@@ -70,7 +79,7 @@ def follows(a, b) -> bool:
     if a.dtype != _F32 or b.dtype != _F32 or a.ndim != 2 or b.ndim != 2:
         return False
     # the shapes and strides first: where data starts (``_aligned``) costs more to read than
-    # they do, and the products past every size below (W8's, all on numpy's BLAS) never need it
+    # they do, and the products past every size below (W8's, unless LARGE_PRODUCTS) never need it
     return layout_follows(a, b) and _aligned(a) and _aligned(b)
 
 
@@ -93,13 +102,16 @@ def layout_follows(a, b) -> bool:
         return False
     if n == 1:  # a dot: the row kernel, unless b is a transposed row (torch's strides say so)
         return k <= CHAIN_SIZE and b.strides[1] == b.itemsize
+    size = m * k * n
+    large = (LARGE_PRODUCTS and size <= LARGE_SIZE and k <= LARGE_K and m <= LARGE_SIDE
+             and n <= LARGE_SIDE)
     if _all_fused(m, k, n):
-        return m * k * n <= CHAIN_SIZE
+        return size <= CHAIN_SIZE or large
     if transposed_b and not a.flags.c_contiguous:  # both transposed: the unfused chain
-        return n < _FUSED_COLUMNS and m * k * n <= CHAIN_SIZE
+        return n < _FUSED_COLUMNS and size <= CHAIN_SIZE
     if transposed_b:
-        return a.flags.c_contiguous and m * k * n <= DOT_SIZE
-    return m * k * n <= CHAIN_SIZE
+        return a.flags.c_contiguous and (size <= DOT_SIZE or large)
+    return size <= CHAIN_SIZE or large
 
 
 def blas_layout(x):
@@ -305,11 +317,111 @@ def _fused_blocks(a, b, start=None):
     """The fused chains of each k block, added in turn to +0, or to ``start`` (``addmm``)."""
     from gradrepl.engine.ops.blas_order import _chain
 
+    chain = _wide_chain if a.size * b.shape[1] >= CHAIN_SIZE else _chain  # (LARGE_PRODUCTS)
     total = None if start is None else np.array(np.broadcast_to(start, (a.shape[0], b.shape[1])))
     for lo, hi in k_blocks(a.shape[1]):
-        part = _chain(a[:, lo:hi], b[lo:hi])
+        part = chain(a[:, lo:hi], b[lo:hi])
         total = part if total is None else np.add(total, part, out=total)
     return total if start is not None else np.add(total, _F32.type(0.0), out=total)
+
+
+# from CHAIN_SIZE on, the fused chains run as ``_wide_chain`` (blas_order._chain keeps every step's
+# sums at once and redoes the whole product if one may have rounded twice: 8.4 M instructions
+# for 32 x 64 x 128 against 6.0 M); below, as before
+_WIDE_STEPS = 8  # steps of k whose products ``_wide_chain`` makes in one call (kept in cache)
+_F64 = np.dtype(np.float64)
+
+
+def _wide_chain(a, b):
+    """blas_order._chain for many outputs: one fused multiply-add chain per output down k from
+    the first product, rounded to float32 at each step (the exact float64 product plus the
+    float32 total, rounded once in float64, then to float32). The two roundings can compound
+    only where the float64 sum lies on a float32 midpoint or below float32's normal range
+    (``fused.rounding_suspects``). Every partial sum is a multiple of the smallest last bit a
+    product can have, so when no factor is below 2**-40 in magnitude (or zero) no nonzero sum is
+    below 2**-126 and only the midpoints are looked for. The steps' sums are screened a chunk of
+    steps at a time, a flagged sum whose TwoSum error is zero was exact, and the outputs with an
+    inexact one are summed again with ``fused.fma32`` (screened step by step) at the end.
+    Overflow needs no care: a float64 sum past float32's range rounds to its infinity, which
+    later steps keep (or make nan), as the float32 steps do."""
+    from gradrepl.engine.float_math import fused
+
+    m, k = a.shape
+    n = b.shape[1]
+    a64 = np.array(a.T, _F64, order="C")  # (k, m): step j's column of a is row j
+    b64 = np.array(b, _F64, order="C")
+    rounded = np.empty((m, n), _F32)
+    total = np.empty((m, n), _F64)  # the float32 total, in float64
+    sums = np.empty((min(k, _WIDE_STEPS), m, n), _F64)
+    bits, flags = np.empty(sums.shape, np.uint64), np.empty(sums.shape, bool)
+    tiny_sums = not (_no_tiny_factor(a64) and _no_tiny_factor(b64))
+    redo = []  # flat indices of outputs with a step that may have rounded twice, inexactly
+    with np.errstate(over="ignore", invalid="ignore"):
+        for lo in range(0, k, len(sums)):
+            part = sums[:min(len(sums), k - lo)]
+            np.multiply(a64[lo:lo + len(part), :, None], b64[lo:lo + len(part), None, :],
+                        out=part)  # the exact products
+            if lo == 0:  # the first product, rounded once: the chain's start
+                rounded[...] = part[0]
+                total[...] = rounded
+                first, part = 1, part[1:]
+            else:
+                first = lo
+            before = total.copy()  # what the chunk's first step adds to
+            for step in part:  # (item assignment casts for fewer instructions than copyto)
+                np.add(step, total, out=step)
+                rounded[...] = step
+                total[...] = rounded
+            if not len(part):
+                continue
+            if tiny_sums:
+                suspect = fused.may_have_rounded_twice(part)
+            else:  # fused.on_float32_midpoint, into kept buffers
+                mask = bits[:len(part)]
+                np.bitwise_and(part.view(np.uint64), _BELOW_F32, out=mask)
+                suspect = fused.count_nonzero(np.equal(mask, _HALFWAY, out=flags[:len(part)]))
+            if suspect:
+                redo.append(_inexact_outputs(part, before, a64[first:first + len(part)],
+                                             b64[first:first + len(part)]))
+    if redo:
+        outputs = np.unique(np.concatenate(redo))
+        rows, cols = np.divmod(outputs, n)
+        x, y = a[rows], b[:, cols].T  # (outputs, k): each output's two factors
+        value = x[:, 0] * y[:, 0]
+        for j in range(1, k):
+            value = fused.fma32(x[:, j], y[:, j], value)
+        rounded.reshape(-1)[outputs] = value
+    return rounded
+
+
+_BELOW_F32 = np.uint64((1 << 29) - 1)  # the float64 mantissa bits float32 drops
+_HALFWAY = np.uint64(1 << 28)
+_TINY_FACTOR = 2.0 ** -40  # factors at least this large (or zero): no sum below 2**-126
+
+
+def _no_tiny_factor(x) -> bool:
+    """Whether every nonzero value of ``x`` is at least ``_TINY_FACTOR`` in magnitude."""
+    magnitude = np.abs(x)
+    return not np.logical_and(magnitude < _TINY_FACTOR, magnitude != 0).any()
+
+
+def _inexact_outputs(sums, before, a64, b64):
+    """The flat indices of the outputs one of whose steps' float64 sums (``sums``: (steps, m,
+    n), step i adding product ``a64[i] x b64[i]`` to the float32 total ``before`` for step 0,
+    else to ``sums[i - 1]`` rounded to float32) may have rounded twice and was inexact."""
+    from gradrepl.engine.float_math import fused
+    from gradrepl.engine.vector_math import _two_sum_error
+
+    steps, m, n = sums.shape
+    flagged = np.flatnonzero(fused.rounding_suspects(sums))
+    step, output = np.divmod(flagged, m * n)
+    rows, cols = np.divmod(output, n)
+    addends = np.where(step == 0, before.reshape(-1)[output],
+                       sums.reshape(steps, -1)[np.maximum(step - 1, 0), output]
+                       .astype(_F32).astype(_F64))
+    products = a64[step, rows] * b64[step, cols]
+    error = _two_sum_error(products, addends, sums.reshape(steps, -1)[step, output])
+    return output[~(error == 0)]  # a nan error (a nan flagged) counts as inexact
 
 
 def _fused_rows(m, k, n) -> int:
