@@ -201,7 +201,7 @@ def _saved_property(name: str) -> property:
 
 # the names torch's formulas save that gradrepl's rows answer (saved_attributes._names)
 for _name in ("self", "other", "result", "exponent", "mat2", "vec", "tensor", "base", "alpha",
-              "dim", "weight", "target", "input", "index", "mask", "min", "max"):
+              "dim", "weight", "target", "input", "index", "mask", "min", "max", "rounding_mode"):
     setattr(Node, f"_saved_{_name}", _saved_property(_name))
 
 

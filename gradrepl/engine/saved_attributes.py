@@ -71,10 +71,11 @@ def saved_attribute(node, name: str):
         return (None,)
     value = node._inputs[position] if position < len(node._inputs) else None
     if value is None and node._arrays and type(node._arrays[position]) in (bool, int, float):
+        value = node._arrays[position]  # a number the short path kept only among the arrays
+    if type(value) in (bool, int, float):
         from gradrepl.engine.factories import tensor
 
-        return (tensor(node._arrays[position]) if type(node._arrays[position]) is not float
-                else tensor(node._arrays[position], dtype=_float64()),)
+        return (tensor(value) if type(value) is not float else tensor(value, dtype=_float64()),)
     return (value,)
 
 
