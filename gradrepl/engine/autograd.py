@@ -19,6 +19,7 @@ import numpy as np
 from gradrepl.engine import dtypes, grad_mode, inference
 from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
+from gradrepl.engine.grad_versions import counted, first_grad_version, summed
 from gradrepl.engine.graph import AccumulateGrad, SeveralOutputs, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved, formula_inputs
@@ -45,12 +46,16 @@ class _Pass:
     # in inference mode: the arrays of the normal (not inference) gradients the caller gave,
     # whose views stay normal tensors (inference.views_of_normal)
     normal_grads = ()
+    versions = None  # the in-place adds torch would count into summed gradients (grad_versions.py)
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
         self.retain_graph = retain_graph
         self.buffers = {}  # node -> incoming grad (a list per output for multi-output nodes)
         self.borrowed = set()  # ids of arrays the caller owns or that a .grad already holds
+        # ids of the gradients the caller holds (its own, and torch's implicit ones_like): a
+        # .grad made from one is a copy, torch's version 1 (grad_versions.py)
+        self.held = ()
 
     def capture(self) -> dict:
         """The captures table, made on first use (autograd.grad, backward(inputs=...))."""
@@ -125,6 +130,7 @@ def backward_root(root: Tensor) -> None:
         one = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
     state.buffers = {node: one}
     state.borrowed = set()
+    state.held = (id(one),)  # torch's ones_like, which Python still holds
     state.roots = (node,)
     enabled, reported = grad_mode._enabled, grad_mode._grad_mode
     previous, was_reported = enabled[0], reported[0]
@@ -200,6 +206,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             results.append(None)
         else:
             results.append(g if isinstance(g, Tensor) else new_tensor(cast_like(g, t)))
+            results[-1]._write_count += counted(state, g)
             if state.normal_grads:
                 # torch hands back the caller's gradient itself (or a view of it): normal
                 inference.keep_normal(results[-1], results[-1]._data, state.normal_grads)
@@ -259,6 +266,7 @@ def _root_grad(i: int, t: Tensor, g, state: _Pass):
         if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         ones = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
+        state.held += (id(ones),)  # torch's ones_like, which Python still holds
         return new_tensor(ones) if state.create_graph else ones
     if not isinstance(g, Tensor):
         from gradrepl.engine.factories import tensor as make_tensor
@@ -274,6 +282,7 @@ def _root_grad(i: int, t: Tensor, g, state: _Pass):
     if state.create_graph:
         return g
     state.borrowed.add(id(g._data))
+    state.held += (id(g._data),)
     return g._data
 
 
@@ -331,7 +340,7 @@ def _run(state: _Pass, roots: list) -> None:
     else:
         state.roots = root_nodes  # for will_execute, which finds what the walk reaches if asked
     for node, nr, g in roots:
-        _add_to_buffer(state.buffers, node, nr, g)
+        _add_to_buffer(state, state.buffers, node, nr, g)
     previous = grad_mode.is_grad_enabled()
     grad_mode._set(state.create_graph)
     _running.append(state)
@@ -401,6 +410,9 @@ def _run_plain(state: _Pass, root=None) -> None:
                         grad_tensor._data = g if kind in _FLOAT_SCALARS and kind is type(variable._data) \
                             else _owned(g, variable, state)
                         variable._grad = grad_tensor
+                        version = first_grad_version(state, g, variable)
+                        if version:
+                            grad_tensor._write_count = version
                     else:
                         accumulate(state, node, g)
                     continue
@@ -420,7 +432,7 @@ def _run_plain(state: _Pass, root=None) -> None:
             if gi is None or nxt is None:
                 continue
             if nxt is top and top_g is not None:
-                top_g = top_g + gi
+                top_g = summed(state, top_g, gi, buffers, 0)
                 continue
             old = get(nxt)
             if old is not None:
@@ -429,12 +441,12 @@ def _run_plain(state: _Pass, root=None) -> None:
                     slot = old[nr]
                     old[nr] = gi if slot is None else slot + gi
                 else:
-                    buffers[nxt] = old + gi
+                    buffers[nxt] = summed(state, old, gi, buffers, 1)
                 continue
             # nxt waits from now on: as the top if it is the latest created, else in the heap
             nr = nxt._sequence_nr
             if type(nr) is not int:  # graph.SeveralOutputs: its gradients wait in slots
-                _add_to_buffer(buffers, nxt, node._output_nrs[i], gi)
+                _add_to_buffer(state, buffers, nxt, node._output_nrs[i], gi)
                 gi = None
             if top is not None and nr > top_nr:
                 if top_g is not None:
@@ -452,7 +464,7 @@ def _run_plain(state: _Pass, root=None) -> None:
             top, top_nr, top_g = nxt, nr, gi
 
 
-def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
+def _add_to_buffer(state: _Pass, buffers: dict, node, output_nr: int, g) -> None:
     if type(node._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
         slots = buffers.get(node)
         if slots is None:
@@ -461,7 +473,7 @@ def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
         slots[output_nr] = g if old is None else old + g
     else:
         old = buffers.get(node)
-        buffers[node] = g if old is None else old + g
+        buffers[node] = g if old is None else summed(state, old, g, buffers, 1)
 
 
 def _run_node_reporting(state: _Pass, node, g) -> None:
@@ -485,10 +497,10 @@ def _run_node(state: _Pass, node, g) -> None:
         if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue
         if type(nxt._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
-            _add_to_buffer(buffers, nxt, nr, gi)
+            _add_to_buffer(state, buffers, nxt, nr, gi)
         else:
             old = buffers.get(nxt)
-            buffers[nxt] = gi if old is None else old + gi
+            buffers[nxt] = gi if old is None else summed(state, old, gi, buffers, 1)
 
 
 def _node_grads(state: _Pass, node, g):
