@@ -12,6 +12,7 @@ backward formulas run as recorded ops, so the gradients can be differentiated ag
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush
+from sys import getrefcount as _getrefcount
 from itertools import count
 
 import numpy as np
@@ -46,7 +47,7 @@ class _Pass:
     # in inference mode: the arrays of the normal (not inference) gradients the caller gave,
     # whose views stay normal tensors (inference.views_of_normal)
     normal_grads = ()
-    versions = None  # the in-place adds torch would count into summed gradients (grad_versions.py)
+    adds = None  # (old, sum) of the adds into buffers torch may make in place (grad_versions.py)
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
@@ -432,7 +433,16 @@ def _run_plain(state: _Pass, root=None) -> None:
             if gi is None or nxt is None:
                 continue
             if nxt is top and top_g is not None:
-                top_g = summed(state, top_g, gi, buffers, 0)
+                # grad_versions.summed, inlined (a chain's adds, W1's): the walk's top_g and
+                # getrefcount's are the only references the buffer alone leaves, with one more
+                # allowed for the running node's tuple of gradients
+                total = top_g + gi
+                if top_g is not gi and _getrefcount(top_g) <= 3:
+                    if state.adds is None:
+                        state.adds = [(top_g, total)]
+                    else:
+                        state.adds.append((top_g, total))
+                top_g = total
                 continue
             old = get(nxt)
             if old is not None:
@@ -441,7 +451,7 @@ def _run_plain(state: _Pass, root=None) -> None:
                     slot = old[nr]
                     old[nr] = gi if slot is None else slot + gi
                 else:
-                    buffers[nxt] = summed(state, old, gi, buffers, 1)
+                    buffers[nxt] = summed(state, old, gi, 5)
                 continue
             # nxt waits from now on: as the top if it is the latest created, else in the heap
             nr = nxt._sequence_nr
@@ -473,7 +483,7 @@ def _add_to_buffer(state: _Pass, buffers: dict, node, output_nr: int, g) -> None
         slots[output_nr] = g if old is None else old + g
     else:
         old = buffers.get(node)
-        buffers[node] = g if old is None else summed(state, old, g, buffers, 1)
+        buffers[node] = g if old is None else summed(state, old, g, 5)
 
 
 def _run_node_reporting(state: _Pass, node, g) -> None:
@@ -500,7 +510,7 @@ def _run_node(state: _Pass, node, g) -> None:
             _add_to_buffer(state, buffers, nxt, nr, gi)
         else:
             old = buffers.get(nxt)
-            buffers[nxt] = gi if old is None else summed(state, old, gi, buffers, 1)
+            buffers[nxt] = gi if old is None else summed(state, old, gi, 5)
 
 
 def _node_grads(state: _Pass, node, g):

@@ -15,51 +15,60 @@ them (torch 2.13, measured against live torch in tests/engine/test_exact_outcome
   ``x.backward(g)``, ``s.backward()`` of a 0-d leaf (Python holds the implicit ones) and
   ``(s + 3).backward()`` (AddBackward0 hands on that same tensor) give 1.
 
-Nothing here changes a value: versions are counted beside the arrays, keyed by the array's id
-(the array kept with its count, so the id stays its own during the pass).
+Nothing here changes a value: the walk notes each add torch may make in place, ``(old,
+sum)``, and the version is worked out from those notes when a ``.grad`` is made.
 """
 
 from __future__ import annotations
+
+from sys import getrefcount as _getrefcount
 
 import numpy as np
 
 from gradrepl.engine.sinks import _dense, _obeys_layout
 
 _ndarray = np.ndarray
+_SCALARS = frozenset((np.float16, np.float32, np.float64, np.int64, np.int32, np.int16, np.int8,
+                      np.uint8, np.bool_))  # a 0-d tensor's data (tensor.py)
 
 
-def summed(state, old, new, buffers, in_buffers: int):
-    """``old + new`` for an input buffer, counting the add as torch's in-place one where torch
-    would make it. ``in_buffers``: how many of ``buffers``' values are ``old`` when the buffer
-    alone holds it (1 when it sits there, 0 for the walk's top gradient, held apart)."""
+def summed(state, old, new, holders: int):
+    """``old + new`` for an input buffer, noting the add where torch may make it in place.
+    ``holders``: the references to ``old`` when the buffer alone holds it (the walk's own, this
+    call's and getrefcount's; one more is allowed for the tuple of gradients of the node
+    running, which torch moves out of its outputs one by one). Like torch's use_count test, a
+    gradient the caller or a ``.grad`` holds is added out of place, and so is one handed on to
+    two buffers (AddBackward0), except where it is one of the running node's own (a rare miss,
+    docs/autograd.md). What ``old`` is (a view, strided) is looked at only when a version is
+    read (``counted``): the walk pays for a note, not for the tests."""
     out = old + new
-    if old is new or id(old) in state.borrowed or id(old) in state.held:
-        return out  # the same tensor twice (x + x), or one the caller or a .grad holds
-    if type(old) is _ndarray and (old.base is not None or not (old.flags.c_contiguous or _dense(old))):
-        return out  # a view (a backward's reshape, t(), expand): torch adds out of place
-    if type(old) is not _ndarray and not isinstance(old, np.generic):
-        return out  # a tensor (create_graph: grad mode is on, torch adds out of place)
-    held = 0
-    for value in buffers.values():
-        if value is old:
-            held += 1
-    if held != in_buffers:
-        return out  # handed on to another input's buffer too (AddBackward0): not the sole owner
-    versions = state.versions
-    if versions is None:
-        versions = state.versions = {}
-    entry = versions.get(id(old))
-    versions[id(out)] = (out, (entry[1] if entry is not None and entry[0] is old else 0) + 1)
+    if old is not new and _getrefcount(old) <= holders:
+        adds = state.adds
+        if adds is None:
+            state.adds = [(old, out)]
+        else:
+            adds.append((old, out))
     return out
 
 
 def counted(state, g) -> int:
-    """The in-place adds counted into ``g`` while it was summed in a buffer (0 for none)."""
-    versions = state.versions
-    if versions is None:
+    """The in-place adds torch counts into the buffer's sum ``g`` (0 when it is no such sum)."""
+    adds = state.adds
+    if adds is None:
         return 0
-    entry = versions.get(id(g))
-    return entry[1] if entry is not None and entry[0] is g else 0
+    n = 0
+    for old, out in reversed(adds):  # each sum was made after the one it adds into
+        if out is not g:
+            continue
+        kind = type(old)
+        if kind is _ndarray:
+            if old.base is not None or not (old.flags.c_contiguous or _dense(old)):
+                return n  # a view (a backward's reshape, t(), expand): added out of place
+        elif kind not in _SCALARS:
+            return n  # a tensor (create_graph: grad mode is on, torch adds out of place)
+        n += 1
+        g = old
+    return n
 
 
 def first_grad_version(state, g, variable) -> int:
