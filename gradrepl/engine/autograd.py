@@ -84,7 +84,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None:
         grads = (None,) * len(tensors)
     else:
-        grads = grad_tensors if type(grad_tensors) is tuple else _as_tuple(grad_tensors)
+        # torch's _tensor_or_tensors_to_tuple: a tensor, or an iterable of them (a number is
+        # its "'float' object is not iterable")
+        grads = (grad_tensors,) if isinstance(grad_tensors, Tensor) else tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
@@ -245,23 +247,27 @@ def _as_tuple(x) -> tuple:
 
 
 def _roots(tensors, grads, state: _Pass) -> list:
+    # torch's _make_grads checks every gradient given (its shape first) before the engine
+    # refuses an output that does not require grad
+    # (zip: extra gradients are ignored; fewer are the engine's error below)
+    given = grads
+    grads = [None if g is None and not t._requires_grad else _root_grad(i, t, g, state, tensors, given)
+             for i, (t, g) in enumerate(zip(tensors, grads))]
     if len(grads) != len(tensors):
-        raise RuntimeError(
-            f"got {len(grads)} tensors and {len(tensors)} gradients"
-        )
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grads)):
         if not t._requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
-        g = _root_grad(i, t, g, state)
         node = t.grad_fn if t.grad_fn is not None else accumulator_for(t)
         roots.append((node, t._output_nr, g))
     return roots
 
 
-def _root_grad(i: int, t: Tensor, g, state: _Pass):
+def _root_grad(i: int, t: Tensor, g, state: _Pass, tensors=None, given=None):
+    original = g
     if g is None:
         data = t._data
         if data.size != 1:
@@ -270,13 +276,15 @@ def _root_grad(i: int, t: Tensor, g, state: _Pass):
         state.held += (id(ones),)  # torch's ones_like, which Python still holds
         return new_tensor(ones) if state.create_graph else ones
     if not isinstance(g, Tensor):
-        from gradrepl.engine.factories import tensor as make_tensor
-
-        g = make_tensor(g, dtype=t.dtype)
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if g.shape != t.shape:
+        # torch finds the positions with list.index, comparing tensors with ==: a tensor of
+        # several elements met on the way is its "Boolean value ... is ambiguous" error
+        g_at = list(given).index(original) if given is not None else i
+        t_at = list(tensors).index(t) if tensors is not None else i
         raise RuntimeError(
-            f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
-            f"shape of {t.shape}."
+            f"Mismatch in shape: grad_output[{g_at}] has a shape of {g.shape} and output[{t_at}] "
+            f"has a shape of {t.shape}."
         )
     if g.dtype is not t.dtype:
         g = g.to(t.dtype)  # torch refuses only a complex/real mismatch, and gradrepl has no complex

@@ -260,6 +260,33 @@ SAVED = [
     "m = torch.ones(2, 3, requires_grad=True); y = torch.ones(2, 3) @ m.t(); (y.grad_fn._saved_self_sym_sizes, y.grad_fn._saved_mat2_sym_sizes, y.grad_fn._saved_mat2_sym_strides)",
 ]
 
+# backward's gradients checked in torch's order (_make_grads, then the engine)
+ROOTS = [
+    'x = torch.tensor([1., 2.]); x.sum().backward(torch.ones(2))',
+    'x = torch.tensor([1., 2.]); x.backward(torch.ones(3))',
+    'x = torch.tensor([1., 2.]); x.backward()',
+    'x = torch.tensor([1., 2.]); x.sum().backward()',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.backward()',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.backward([x.sum(), torch.ones(2)], [None, torch.ones(3)])',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.backward([torch.ones(2), x.sum()], [torch.ones(2), torch.ones(2)])',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.grad(torch.ones(2).sum(), x, torch.ones(2))',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.grad(torch.ones(2), x)',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.grad(x, x)',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.backward(torch.ones(2, dtype=torch.int64)); x.grad',
+    'x = torch.tensor([1., 2.]); x.backward(torch.ones(2, dtype=torch.int64))',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.backward([1., 2., 3.])',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.sum().backward(2.0); x.grad',
+    'x = torch.tensor([1., 2.], requires_grad=True); (x*2).backward(torch.ones(3))',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.backward([torch.ones(2), torch.ones(2)]); x.grad',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.backward((torch.ones(2),)); x.grad',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.backward(x, torch.ones(2)); x.grad',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.backward([x, x.sum()], [torch.ones(2)]); x.grad',
+    'x = torch.tensor([1., 2.], requires_grad=True); torch.autograd.backward([x], [torch.ones(2), None]); x.grad',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.sum().backward(torch.tensor(2.)); x.grad',
+    'x = torch.tensor([1., 2.], requires_grad=True); x.sum().backward(None); x.grad',
+    'torch.set_grad_enabled(False); x = torch.tensor([1., 2.], requires_grad=True); r = None; x.sum().backward(torch.ones(2))',
+]
+
 
 def outcome(torch, code: str) -> str:
     namespace = {"torch": torch}
@@ -294,3 +321,12 @@ def test_versions_still_different(code):
 @pytest.mark.parametrize("code", SAVED)
 def test_saved_attributes_match_torch(code):
     assert outcome(gtorch, code) == outcome(torch, code)
+
+
+@pytest.mark.parametrize("code", ROOTS)
+def test_backward_gradient_checks_match_torch(code):
+    try:
+        assert outcome(gtorch, code) == outcome(torch, code)
+    finally:
+        gtorch.set_grad_enabled(True)
+        torch.set_grad_enabled(True)
