@@ -29,6 +29,7 @@ from gradrepl.engine.sinks import _owned, accumulate, cast_like, run_post_hooks,
 from gradrepl.engine.tensor import Tensor, _object_new, new_tensor
 
 _arrays = backends.arrays
+_ndarray = np.ndarray
 _FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d float tensor's data (tensor.py)
 _SCALAR_ONES = dtypes.SCALAR_ONES
 
@@ -419,9 +420,11 @@ def _run_plain(state: _Pass, root=None) -> None:
                         grad_tensor._data = g if kind in _FLOAT_SCALARS and kind is type(variable._data) \
                             else _owned(g, variable, state)
                         variable._grad = grad_tensor
-                        version = first_grad_version(state, g, variable)
-                        if version:
-                            grad_tensor._write_count = version
+                        # (no note taken and a 0-d gradient torch's engine made: version 0)
+                        if state.adds is not None or kind is _ndarray or id(g) in state.held:
+                            version = first_grad_version(state, g, variable)
+                            if version:
+                                grad_tensor._write_count = version
                     else:
                         accumulate(state, node, g)
                     continue

@@ -74,9 +74,10 @@ def counted(state, g) -> int:
 def first_grad_version(state, g, variable) -> int:
     """The version of a leaf's new ``.grad`` made from gradient ``g`` (no ``.grad`` before):
     ``g``'s own when AccumulateGrad keeps it, 1 for its copy into a dense leaf's layout."""
-    adds = counted(state, g)
-    if adds:
-        return adds  # a buffer's own sum: nothing else holds it, dense, kept as it is
+    if state.adds is not None:
+        adds = counted(state, g)
+        if adds:
+            return adds  # a buffer's own sum: nothing else holds it, dense, kept as it is
     data = variable._data
     if id(g) not in state.held:
         if type(g) is not _ndarray or type(data) is not _ndarray:
