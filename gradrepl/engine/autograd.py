@@ -12,6 +12,7 @@ backward formulas run as recorded ops, so the gradients can be differentiated ag
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush
+from sys import getrefcount as _getrefcount
 from itertools import count
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from gradrepl.engine import dtypes, grad_mode, inference
 from gradrepl.engine.anomaly import _state as _anomaly
 from gradrepl.engine.anomaly import check_nan, warn_error_detected
+from gradrepl.engine.grad_versions import counted, first_grad_version, summed
 from gradrepl.engine.graph import AccumulateGrad, SeveralOutputs, accumulator_for
 from gradrepl.engine.ops import backends
 from gradrepl.engine.ops.primitive import check_saved, formula_inputs
@@ -27,6 +29,7 @@ from gradrepl.engine.sinks import _owned, accumulate, cast_like, run_post_hooks,
 from gradrepl.engine.tensor import Tensor, _object_new, new_tensor
 
 _arrays = backends.arrays
+_ndarray = np.ndarray
 _FLOAT_SCALARS = (np.float32, np.float64)  # a 0-d float tensor's data (tensor.py)
 _SCALAR_ONES = dtypes.SCALAR_ONES
 
@@ -45,12 +48,16 @@ class _Pass:
     # in inference mode: the arrays of the normal (not inference) gradients the caller gave,
     # whose views stay normal tensors (inference.views_of_normal)
     normal_grads = ()
+    adds = None  # (old, sum) of the adds into buffers torch may make in place (grad_versions.py)
 
     def __init__(self, create_graph: bool, retain_graph: bool):
         self.create_graph = create_graph
         self.retain_graph = retain_graph
         self.buffers = {}  # node -> incoming grad (a list per output for multi-output nodes)
         self.borrowed = set()  # ids of arrays the caller owns or that a .grad already holds
+        # ids of the gradients the caller holds (its own, and torch's implicit ones_like): a
+        # .grad made from one is a copy, torch's version 1 (grad_versions.py)
+        self.held = ()
 
     def capture(self) -> dict:
         """The captures table, made on first use (autograd.grad, backward(inputs=...))."""
@@ -78,7 +85,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None:
         grads = (None,) * len(tensors)
     else:
-        grads = grad_tensors if type(grad_tensors) is tuple else _as_tuple(grad_tensors)
+        # torch's _tensor_or_tensors_to_tuple: a tensor, or an iterable of them (a number is
+        # its "'float' object is not iterable")
+        grads = (grad_tensors,) if isinstance(grad_tensors, Tensor) else tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
@@ -125,6 +134,7 @@ def backward_root(root: Tensor) -> None:
         one = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
     state.buffers = {node: one}
     state.borrowed = set()
+    state.held = (id(one),)  # torch's ones_like, which Python still holds
     state.roots = (node,)
     enabled, reported = grad_mode._enabled, grad_mode._grad_mode
     previous, was_reported = enabled[0], reported[0]
@@ -200,6 +210,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             results.append(None)
         else:
             results.append(g if isinstance(g, Tensor) else new_tensor(cast_like(g, t)))
+            results[-1]._write_count += counted(state, g)
             if state.normal_grads:
                 # torch hands back the caller's gradient itself (or a view of it): normal
                 inference.keep_normal(results[-1], results[-1]._data, state.normal_grads)
@@ -237,43 +248,51 @@ def _as_tuple(x) -> tuple:
 
 
 def _roots(tensors, grads, state: _Pass) -> list:
+    # torch's _make_grads checks every gradient given (its shape first) before the engine
+    # refuses an output that does not require grad
+    # (zip: extra gradients are ignored; fewer are the engine's error below)
+    given = grads
+    grads = [None if g is None and not t._requires_grad else _root_grad(i, t, g, state, tensors, given)
+             for i, (t, g) in enumerate(zip(tensors, grads))]
     if len(grads) != len(tensors):
-        raise RuntimeError(
-            f"got {len(grads)} tensors and {len(tensors)} gradients"
-        )
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grads)):
         if not t._requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
-        g = _root_grad(i, t, g, state)
         node = t.grad_fn if t.grad_fn is not None else accumulator_for(t)
         roots.append((node, t._output_nr, g))
     return roots
 
 
-def _root_grad(i: int, t: Tensor, g, state: _Pass):
+def _root_grad(i: int, t: Tensor, g, state: _Pass, tensors=None, given=None):
+    original = g
     if g is None:
         data = t._data
         if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         ones = data.dtype.type(1) if type(data) is not np.ndarray else np.ones(data.shape, data.dtype)
+        state.held += (id(ones),)  # torch's ones_like, which Python still holds
         return new_tensor(ones) if state.create_graph else ones
     if not isinstance(g, Tensor):
-        from gradrepl.engine.factories import tensor as make_tensor
-
-        g = make_tensor(g, dtype=t.dtype)
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if g.shape != t.shape:
+        # torch finds the positions with list.index, comparing tensors with ==: a tensor of
+        # several elements met on the way is its "Boolean value ... is ambiguous" error
+        g_at = list(given).index(original) if given is not None else i
+        t_at = list(tensors).index(t) if tensors is not None else i
         raise RuntimeError(
-            f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
-            f"shape of {t.shape}."
+            f"Mismatch in shape: grad_output[{g_at}] has a shape of {g.shape} and output[{t_at}] "
+            f"has a shape of {t.shape}."
         )
     if g.dtype is not t.dtype:
         g = g.to(t.dtype)  # torch refuses only a complex/real mismatch, and gradrepl has no complex
     if state.create_graph:
         return g
     state.borrowed.add(id(g._data))
+    state.held += (id(g._data),)
     return g._data
 
 
@@ -331,7 +350,7 @@ def _run(state: _Pass, roots: list) -> None:
     else:
         state.roots = root_nodes  # for will_execute, which finds what the walk reaches if asked
     for node, nr, g in roots:
-        _add_to_buffer(state.buffers, node, nr, g)
+        _add_to_buffer(state, state.buffers, node, nr, g)
     previous = grad_mode.is_grad_enabled()
     grad_mode._set(state.create_graph)
     _running.append(state)
@@ -401,6 +420,11 @@ def _run_plain(state: _Pass, root=None) -> None:
                         grad_tensor._data = g if kind in _FLOAT_SCALARS and kind is type(variable._data) \
                             else _owned(g, variable, state)
                         variable._grad = grad_tensor
+                        # (no note taken and a 0-d gradient torch's engine made: version 0)
+                        if state.adds is not None or kind is _ndarray or id(g) in state.held:
+                            version = first_grad_version(state, g, variable)
+                            if version:
+                                grad_tensor._write_count = version
                     else:
                         accumulate(state, node, g)
                     continue
@@ -420,7 +444,16 @@ def _run_plain(state: _Pass, root=None) -> None:
             if gi is None or nxt is None:
                 continue
             if nxt is top and top_g is not None:
-                top_g = top_g + gi
+                # grad_versions.summed, inlined (a chain's adds, W1's): the walk's top_g and
+                # getrefcount's are the only references the buffer alone leaves, with one more
+                # allowed for the running node's tuple of gradients
+                total = top_g + gi
+                if top_g is not gi and _getrefcount(top_g) <= 3:
+                    if state.adds is None:
+                        state.adds = [(top_g, total)]
+                    else:
+                        state.adds.append((top_g, total))
+                top_g = total
                 continue
             old = get(nxt)
             if old is not None:
@@ -429,12 +462,12 @@ def _run_plain(state: _Pass, root=None) -> None:
                     slot = old[nr]
                     old[nr] = gi if slot is None else slot + gi
                 else:
-                    buffers[nxt] = old + gi
+                    buffers[nxt] = summed(state, old, gi, 5)
                 continue
             # nxt waits from now on: as the top if it is the latest created, else in the heap
             nr = nxt._sequence_nr
             if type(nr) is not int:  # graph.SeveralOutputs: its gradients wait in slots
-                _add_to_buffer(buffers, nxt, node._output_nrs[i], gi)
+                _add_to_buffer(state, buffers, nxt, node._output_nrs[i], gi)
                 gi = None
             if top is not None and nr > top_nr:
                 if top_g is not None:
@@ -452,7 +485,7 @@ def _run_plain(state: _Pass, root=None) -> None:
             top, top_nr, top_g = nxt, nr, gi
 
 
-def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
+def _add_to_buffer(state: _Pass, buffers: dict, node, output_nr: int, g) -> None:
     if type(node._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
         slots = buffers.get(node)
         if slots is None:
@@ -461,7 +494,7 @@ def _add_to_buffer(buffers: dict, node, output_nr: int, g) -> None:
         slots[output_nr] = g if old is None else old + g
     else:
         old = buffers.get(node)
-        buffers[node] = g if old is None else old + g
+        buffers[node] = g if old is None else summed(state, old, g, 5)
 
 
 def _run_node_reporting(state: _Pass, node, g) -> None:
@@ -485,10 +518,10 @@ def _run_node(state: _Pass, node, g) -> None:
         if nxt is None or gi is None or (needed is not None and nxt not in needed):
             continue
         if type(nxt._sequence_nr) is not int:  # several outputs (Node._multi, without its call)
-            _add_to_buffer(buffers, nxt, nr, gi)
+            _add_to_buffer(state, buffers, nxt, nr, gi)
         else:
             old = buffers.get(nxt)
-            buffers[nxt] = gi if old is None else old + gi
+            buffers[nxt] = gi if old is None else summed(state, old, gi, 5)
 
 
 def _node_grads(state: _Pass, node, g):

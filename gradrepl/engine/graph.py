@@ -179,30 +179,40 @@ class Node:
         from gradrepl.engine.saved_attributes import saved_names
 
         # the engine's own _saved_nothing is no torch attribute
-        own = {n for n in super().__dir__() if not n.startswith("_saved_")}
-        return sorted(own | {f"_saved_{n}" for n in saved_names(self)})
+        from gradrepl.engine.saved_attributes import raw_saved_names
+
+        own = {n for n in super().__dir__() if not n.startswith(("_saved_", "_raw_saved_"))}
+        return sorted(own | {f"_saved_{n}" for n in saved_names(self)}
+                      | {f"_raw_saved_{n}" for n in raw_saved_names(self)})
 
 
-def _saved_property(name: str) -> property:
-    """``grad_fn._saved_<name>`` (engine/saved_attributes.py). Properties, not a class-wide
-    ``__getattr__``: that would take every attribute read of the backward walk off CPython's
-    specialised path (tensor_methods.py measured it for tensors)."""
+def _saved_property(name: str, raw: bool = False) -> property:
+    """``grad_fn._saved_<name>`` (engine/saved_attributes.py), or ``_raw_saved_<name>``.
+    Properties, not a class-wide ``__getattr__``: that would take every attribute read of the
+    backward walk off CPython's specialised path (tensor_methods.py measured it for tensors)."""
+    attribute = f"_raw_saved_{name}" if raw else f"_saved_{name}"
+
     def read(node):
-        from gradrepl.engine.saved_attributes import saved_attribute
+        from gradrepl.engine.saved_attributes import raw_saved_attribute, saved_attribute
 
-        found = saved_attribute(node, name)
+        found = (raw_saved_attribute if raw else saved_attribute)(node, name)
         if found is None:
-            raise AttributeError(
-                f"'{type(node).__name__}' object has no attribute '_saved_{name}'")
+            raise AttributeError(f"'{type(node).__name__}' object has no attribute '{attribute}'")
         return found[0]
-    read.__name__ = f"_saved_{name}"
+    read.__name__ = attribute
     return property(read)
 
 
 # the names torch's formulas save that gradrepl's rows answer (saved_attributes._names)
-for _name in ("self", "other", "result", "exponent", "mat2", "vec", "tensor", "base", "alpha",
-              "dim", "weight", "target", "input", "index", "mask", "min", "max"):
+_TENSORS_SAVED = ("self", "other", "result", "exponent", "mat2", "vec", "tensor", "base", "weight",
+                  "target", "input", "index", "mask")
+for _name in _TENSORS_SAVED + (
+        "alpha", "dim", "min", "max", "rounding_mode", "keepdim", "dim0", "dim1", "dims",
+        "reduction", "self_sym_sizes", "self_sym_numel", "self_sym_strides", "mat2_sym_sizes",
+        "mat2_sym_strides"):
     setattr(Node, f"_saved_{_name}", _saved_property(_name))
+for _name in _TENSORS_SAVED:
+    setattr(Node, f"_raw_saved_{_name}", _saved_property(_name, raw=True))
 
 
 class AccumulateGrad(Node):

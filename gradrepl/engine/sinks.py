@@ -135,12 +135,17 @@ def _add_into_grad(state: _Pass, variable: Tensor, g) -> None:
             from gradrepl.engine.ops.conversion import COPY_INTO_GRAD
 
             variable._grad = apply(COPY_INTO_GRAD, (None, g))
+            if type(variable._data) is not np.ndarray or _dense(variable._data):
+                variable._grad._write_count = 1  # torch's clone_obey_contract: empty_strided + copy_
         else:
             variable._grad = variable._grad + g
         return
     existing = variable._grad
     if existing is None:
+        from gradrepl.engine.grad_versions import first_grad_version
+
         variable._grad = new_tensor(_owned(g, variable, state))
+        variable._grad._write_count = first_grad_version(state, g, variable)
         if state.normal_grads and not any(g is given for given in state.normal_grads):
             # torch's AccumulateGrad keeps a view of the caller's gradient made by the backward
             # (it is used nowhere else) as it is, and that is a normal tensor; the gradient

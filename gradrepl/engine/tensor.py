@@ -263,7 +263,7 @@ class Tensor:
             # the common call, set up in one step (the module read as a global once imported)
             (_autograd_module or _autograd()).backward_root(self)
         else:
-            _autograd().backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
+            _autograd().backward((self,), gradient, retain_graph, create_graph, inputs=inputs)
 
     @property
     def data(self) -> "Tensor":

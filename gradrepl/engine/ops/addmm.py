@@ -83,7 +83,9 @@ def _self_grad(grad, beta, self_shape):
     if (BIAS_SUMS and type(grad) is np.ndarray and beta == 1 and grad.ndim == 2
             and len(self_shape) == 1 and self_shape[0] == grad.shape[1] != 1
             and grad.dtype in _FLOATS):
-        return float_sum(grad, (0,))
+        # a view, as torch's sum_to (a keepdim sum viewed without its leading dim) gives:
+        # backward never adds into it in place (the .grad's _version, grad_versions.py)
+        return float_sum(grad, (0,)).view()
     return _scaled(grad, beta)
 
 

@@ -408,6 +408,12 @@ def _python_mod(a, b):
 DIV_ROUNDED = Primitive(
     "div", "DivBackward2", _rounded_div, params=("rounding_mode",), broadcasts=True,
     derivatives={"self": lambda grad, other: grad * 0, "other": lambda grad, self, other: grad * 0})
+# torch.div(a, b, rounding_mode=None): a rounding_mode given, even None, picks ATen's
+# div.Tensor_mode overload, whose node is DivBackward2 (saving self, other and the mode); with
+# no mode its gradients are DivBackward0's (written as the float16 row's, exact for any dtype)
+DIV_MODE_NONE = Primitive(
+    "div", "DivBackward2", lambda a, b, mode: _div(a, b), params=("rounding_mode",),
+    broadcasts=True, derivatives=dict(HALF_ROWS[DIV].derivatives))
 # x % 2: the number is a scalar argument (one edge)
 REMAINDER_SCALAR = Primitive("remainder", "RemainderBackward0", _remainder, inputs=("self",),
                              params=("other",), derivatives={"self": lambda grad: grad})

@@ -17,6 +17,17 @@ from gradrepl.engine.ops.registry import CHECKED, INPLACE, REFLECTED, register
 from gradrepl.engine.tensor import Tensor
 
 _NUMBERS = (bool, int, float)
+
+
+class _NoMode:
+    """div's rounding_mode when none is given: torch tells that from an explicit None, which
+    picks another overload (DivBackward2). Reads as None in signatures and help."""
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+NO_MODE = _NoMode()
 _INT_MIN, _INT_MAX = SCALAR_INT_MIN, SCALAR_INT_MAX
 
 
@@ -109,24 +120,30 @@ def _mul(input, other):
     return apply_binary(_ar.MUL, first, second)
 
 
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=NO_MODE):
     """input / other, optionally rounded ("trunc" or "floor")"""
-    if type(input) is Tensor and rounding_mode is None and type(other) in _NUMBERS:
+    if type(input) is Tensor and rounding_mode is NO_MODE and type(other) in _NUMBERS:
         return apply_binary(_ar.DIV, input, other)
     return _in_torchs_words("div", _div, input, other, rounding_mode)
 
 
 def _div(input, other, rounding_mode):
     input, other = operand(input), operand(other)
-    if rounding_mode is not None:
+    if rounding_mode is None and (type(input) is Tensor or type(other) is Tensor):
+        return apply(_ar.DIV_MODE_NONE, (input, other), (None,))
+    if rounding_mode is not NO_MODE and rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                                f"but found '{rounding_mode}'")
         return apply(_ar.DIV_ROUNDED, (input, other), (rounding_mode,))
     if isinstance(input, _NUMBERS):
-        # `2 / x` is x.reciprocal() * 2 in torch's graph
-        return mul(apply_unary(_ar.RECIPROCAL, other), input)
+        return apply(_ar.DIV, (input, other))  # torch.div(2, x): the number wrapped, DivBackward0
     return apply_binary(_ar.DIV, input, other)
+
+
+def _reflected_div(input, other):
+    # `2 / x` is x.reciprocal() * 2 in torch's graph (Tensor.__rtruediv__)
+    return mul(apply_unary(_ar.RECIPROCAL, other), input)
 
 
 def floor_divide(input, other):
@@ -198,9 +215,11 @@ sub_ = _inplace_binary(lambda other: _ar.SUB, _ar.SUB_ALPHA)
 mul_ = _inplace_binary(lambda other: _ar.MUL)
 
 
-def div_(self, other, *, rounding_mode=None):
+def div_(self, other, *, rounding_mode=NO_MODE):
     other = operand(other)
-    if rounding_mode is not None:
+    if rounding_mode is None:
+        return apply_inplace(_ar.DIV_MODE_NONE, self, (other,), (None,))
+    if rounding_mode is not NO_MODE:
         return apply_inplace(_ar.DIV_ROUNDED, self, (other,), (rounding_mode,))
     return apply_inplace(_ar.DIV, self, (other,))
 
@@ -270,13 +289,13 @@ def _rtruediv_operator(self, other):
         other = operand(other)
     except TypeError:
         return NotImplemented
-    return div(other, self)
+    return _in_torchs_words("div", _reflected_div, other, self)
 
 
 _ndarray = np.ndarray
 
 
-register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED),
+register("div", div, section=_S, rows=(_ar.DIV, _ar.RECIPROCAL, _ar.MUL, _ar.DIV_ROUNDED, _ar.DIV_MODE_NONE),
          inplace=div_, aliases=("divide", "true_divide"),
          operators={"__truediv__": _short.binary(_ar.DIV, div), "__rtruediv__": _rtruediv_operator,
                     "__itruediv__": INPLACE}, out=True)

@@ -240,9 +240,15 @@ class _Arrays:
             # short path: a target of one element (a bias of one feature) is the sum of
             # everything, what sum_to_shape and _sum_axes' short path come to
             total = float_sum(g)
-            return total.reshape(shape) if isinstance(total, _NUMPY_VALUES) else \
+            out = total.reshape(shape) if isinstance(total, _NUMPY_VALUES) else \
                 np.reshape(total, shape)
-        return sum_to_shape(g, shape, _sum_axes, np.reshape)
+        else:
+            out = sum_to_shape(g, shape, _sum_axes, np.reshape)
+        if g.ndim > len(shape) and type(out) is np.ndarray and out.base is None:
+            # torch's sum_to views its keepdim sum when it drops leading dims: a view, which
+            # backward never adds into in place (the gradient's _version, grad_versions.py)
+            out = out.view()
+        return out
 
     @staticmethod
     def sum(g, dims, keepdim=False):
