@@ -169,6 +169,8 @@ class _World:
 @example(ops=[("table_set", "_parameters", "forward", "param"), ("set", "forward", "param")])
 # an instance attribute that is the table's value too (None) is still the instance's: dir lists both
 @example(ops=[("set", "a", "none"), ("table_set", "_parameters", "a", "none")])
+# a name in two tables, then a deep copy: the copy mirrors it once, not as its own attribute
+@example(ops=[("set", "a", "param"), ("table_set", "_buffers", "a", "param"), ("deepcopy",)])
 def test_module_attributes_read_as_torchs_after_any_change(ops):
     torch = pytest.importorskip("torch")
     ours, theirs = _World(gt), _World(torch)

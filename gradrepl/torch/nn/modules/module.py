@@ -176,9 +176,10 @@ def _adopt(module) -> None:
     owner, names = weakref.ref(module), set()
     for key in _TABLES:
         d[key]._owner, d[key]._names = owner, names
-    for key in _TABLES:
-        for name in list(d[key]):
-            _remirror(module, name, _ABSENT, names)
+    # each name once: a name in two tables (a Parameter put in _buffers too) mirrors what
+    # __getattr__ finds first; a second pass would take that mirror for the instance's own
+    for name in dict.fromkeys(name for key in _TABLES for name in d[key]):
+        _remirror(module, name, _ABSENT, names)
 
 
 class Module(StateDictMixin):
