@@ -34,9 +34,11 @@ AFTER_BACKWARD = [
 ]
 
 
-def outcome(torch, code: str) -> str:
+def outcome(torch, code: str, setup: str = SETUP) -> str:
+    """What running ``code`` (statements joined by "; ", the last one's repr shown) after
+    ``setup`` prints, or the error it raises as "Type: message"."""
     namespace = {"torch": torch}
-    exec(SETUP, namespace)
+    exec(setup, namespace)
     *statements, last = code.split("; ")
     try:
         for statement in statements:

@@ -38,6 +38,17 @@ def general_paths():
         sleef.LEAN, sleef_single.LEAN, float_softmax.LEAN = saved
 
 
+@contextlib.contextmanager
+def switched(module, name: str, value):
+    """``module.name`` set to ``value`` for the block (a short path's switch), then restored."""
+    saved = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, saved)
+
+
 # few-bit values land float64 sums on float32 midpoints, exactly or not
 _FEW_BITS = st.integers(-86 * 64, 88 * 64).map(lambda i: i / 64)
 _EXP_INPUTS = st.one_of(st.floats(-86, 88, width=32), _FEW_BITS,
@@ -86,11 +97,8 @@ def test_expf_midpoint_screening_matches_the_full_screening(values):
         d = np.clip(d, F32(-86), F32(88))  # the path's own range (expf checks it before)
     with np.errstate(all="ignore"):
         short = sleef._expf_ordinary_in_float64(d)
-        saved, sleef.ONLY_MIDPOINTS = sleef.ONLY_MIDPOINTS, False
-        try:
+        with switched(sleef, "ONLY_MIDPOINTS", False):
             full = sleef._expf_ordinary_in_float64(d)
-        finally:
-            sleef.ONLY_MIDPOINTS = saved
     assert (short is None) == (full is None) or full is None
     if short is not None and full is not None:
         assert _bits(short) == _bits(full)
@@ -197,11 +205,8 @@ def test_logf_midpoint_screening_matches_the_full_screening(values):
     d = np.where(np.isfinite(d) & (d >= F32(2.0 ** -100)) & (d <= F32(2.0 ** 100)), d, F32(1.5))
     with np.errstate(all="ignore"):
         short = sleef_single._logf_ordinary_in_float64(d)
-        saved, sleef_single.ONLY_MIDPOINTS = sleef_single.ONLY_MIDPOINTS, False
-        try:
+        with switched(sleef_single, "ONLY_MIDPOINTS", False):
             full = sleef_single._logf_ordinary_in_float64(d)
-        finally:
-            sleef_single.ONLY_MIDPOINTS = saved
     if short is not None and full is not None:
         assert _bits(short) == _bits(full)
     assert full is None or short is not None
@@ -298,14 +303,10 @@ def test_log_softmax_backward_power_of_two_sums_match_the_float64_path(rows, siz
     with np.errstate(all="ignore"):
         y = float_softmax.forward(None, log=True)(x, 1)
     short = run()
-    saved = float_softmax.POWER_OF_TWO_SUMS
-    float_softmax.POWER_OF_TWO_SUMS = False
-    try:
+    with switched(float_softmax, "POWER_OF_TWO_SUMS", False):
         float64_path = run()
         with general_paths():
             general = run()
-    finally:
-        float_softmax.POWER_OF_TWO_SUMS = saved
     assert short == float64_path
     assert short[0] == general[0]
 
