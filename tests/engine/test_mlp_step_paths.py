@@ -699,3 +699,50 @@ def test_reduce_sum_in_lane_rows_matches_reduce_all_lane_by_lane(dtype, lanes, r
     nan = np.isnan(expected)
     assert np.array_equal(np.isnan(got), nan)
     assert got[~nan].tobytes() == expected[~nan].tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([4, 8, 16]),
+       st.lists(st.tuples(st.integers(1, 40), st.integers(0, 15), st.integers(0, 2**32 - 1)),
+                min_size=1, max_size=6),
+       st.lists(st.tuples(st.integers(0, 1279), st.sampled_from(_SUM_SPECIALS)), max_size=6))
+def test_reduce_sum_kept_lane_work_gives_the_bits_and_warnings_made_afresh(lanes, calls, planted):
+    """``reduce_sum``'s kept work arrays (float32 rows of one whole vector and a partial one:
+    ``KEEP_LANES``) against the same sums with the arrays made at each call: runs of calls on
+    repeated and interleaved shapes (some past the kept size), the same bits and warnings, and
+    a result that is fresh (no memory shared with a kept array, unchanged by the next call)."""
+    results = []
+    for rows, extra, seed in calls:
+        n = lanes + extra % lanes
+        rng = np.random.default_rng(seed)
+        matrix = (rng.standard_normal((rows * (1 + (seed % 7 == 0) * 120), n))
+                  * 10.0 ** rng.integers(-3, 4, (1, n))).astype(F32)
+        for position, value in planted:
+            matrix.flat[position % matrix.size] = value
+        outcomes = []
+        for keep in (True, False):
+            float_softmax.KEEP_LANES = keep
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    got = float_softmax.reduce_sum(matrix, lanes)
+            finally:
+                float_softmax.KEEP_LANES = True
+            outcomes.append((_bits(got), [(w.category, str(w.message)) for w in caught], got))
+        (kept_bits, kept_warnings, got), (fresh_bits, fresh_warnings, _) = outcomes
+        assert kept_bits == fresh_bits and kept_warnings == fresh_warnings
+        for work in float_softmax._kept_lanes.values():
+            assert not np.shares_memory(got, work[0])
+            assert all(not np.shares_memory(got, out) for _, _, out in work[2])
+        results.append((got, kept_bits))
+    for got, bits in results:  # later calls wrote into the kept arrays, not into these
+        assert _bits(got) == bits
+
+
+def test_reduce_sum_of_the_mlp_steps_rows_takes_the_kept_lane_work():
+    """W8's rows of 10 on AVX2's 8 lanes take ``_one_vector_sum`` (dropping the kept path
+    fails this, not the bits tests)."""
+    rows = np.arange(320, dtype=F32).reshape(32, 10) / F32(7)
+    float_softmax._kept_lanes.clear()
+    float_softmax.reduce_sum(rows, 8)
+    assert (32, 10, 8) in float_softmax._kept_lanes
