@@ -746,3 +746,51 @@ def test_reduce_sum_of_the_mlp_steps_rows_takes_the_kept_lane_work():
     float_softmax._kept_lanes.clear()
     float_softmax.reduce_sum(rows, 8)
     assert (32, 10, 8) in float_softmax._kept_lanes
+
+
+_BOUND_SPECIALS = [F32(-86), np.nextafter(F32(-86), F32(-100)), np.nextafter(F32(-86), F32(0)),
+                   F32(88), np.nextafter(F32(88), F32(100)), F32(2.0 ** -100), F32(2.0 ** 100),
+                   np.nextafter(F32(2.0 ** 100), F32(np.inf)), F32(0), F32(-0.0), F32(np.inf),
+                   F32(-np.inf), F32(np.nan), F32(1e-45)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_BOUND_SPECIALS + [F32(1.5), F32(-3)]), min_size=1, max_size=40),
+       st.sampled_from(_BOUND_SPECIALS[:8]), st.integers(1, 3))
+def test_counted_bounds_are_the_reductions_bounds(values, bound, rows):
+    """``fused.all_at_least`` / ``all_at_most`` (a comparison and a count) against the minimum
+    and maximum they replace: nan fails both, signed zeros and infinities as the reductions
+    compare them, in one and two dims."""
+    d = np.array(values * rows, F32).reshape(rows, -1)
+    b = np.array(bound, F32)
+    assert fused.all_at_least(d, b) == bool(np.minimum.reduce(d, axis=None) >= b)
+    assert fused.all_at_most(d, b) == bool(np.maximum.reduce(d, axis=None) <= b)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1.0, 30.0, 90.0, 200.0]),
+       st.lists(st.tuples(st.integers(0, 319), st.sampled_from(_BOUND_SPECIALS)), max_size=4))
+def test_sleef_kernels_with_counted_bounds_match_the_reductions(seed, scale, planted):
+    """expf, ``expf_of_nonpositive``, logf and ``logf_of_row_sums`` with their range checks
+    counted (``sleef.COUNTED_BOUNDS``) against the minimum and maximum: the same bits and
+    warnings, the ordinary paths' edges planted (just inside and outside -86, 88, 2**+-100)."""
+    rng = np.random.default_rng(seed)
+    d = (rng.standard_normal((32, 10)) * scale).astype(F32)
+    for position, value in planted:
+        d.flat[position] = value
+    sums = np.abs(d[:, 0]) + F32(1)
+    kernels = [lambda: sleef.expf(d), lambda: sleef.expf_of_nonpositive(-np.abs(d)),
+               lambda: sleef_single.logf(np.abs(d)),
+               lambda: sleef_single.logf_of_row_sums(sums)]
+    for kernel in kernels:
+        outcomes = []
+        for counted in (True, False):
+            sleef.COUNTED_BOUNDS = counted
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    result = kernel()
+            finally:
+                sleef.COUNTED_BOUNDS = True
+            outcomes.append((_bits(result), [(w.category, str(w.message)) for w in caught]))
+        assert outcomes[0] == outcomes[1]
