@@ -700,3 +700,98 @@ def test_reduce_sum_in_lane_rows_matches_reduce_all_lane_by_lane(dtype, lanes, r
     nan = np.isnan(expected)
     assert np.array_equal(np.isnan(got), nan)
     assert got[~nan].tobytes() == expected[~nan].tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([4, 8, 16]),
+       st.lists(st.tuples(st.integers(1, 40), st.integers(0, 15), st.integers(0, 2**32 - 1)),
+                min_size=1, max_size=6),
+       st.lists(st.tuples(st.integers(0, 1279), st.sampled_from(_SUM_SPECIALS)), max_size=6))
+def test_reduce_sum_kept_lane_work_gives_the_bits_and_warnings_made_afresh(lanes, calls, planted):
+    """``reduce_sum``'s kept work arrays (float32 rows of one whole vector and a partial one:
+    ``KEEP_LANES``) against the same sums with the arrays made at each call: runs of calls on
+    repeated and interleaved shapes (some past the kept size), the same bits and warnings, and
+    a result that is fresh (no memory shared with a kept array, unchanged by the next call)."""
+    results = []
+    for rows, extra, seed in calls:
+        n = lanes + extra % lanes
+        rng = np.random.default_rng(seed)
+        matrix = (rng.standard_normal((rows * (1 + (seed % 7 == 0) * 120), n))
+                  * 10.0 ** rng.integers(-3, 4, (1, n))).astype(F32)
+        for position, value in planted:
+            matrix.flat[position % matrix.size] = value
+        outcomes = []
+        for keep in (True, False):
+            float_softmax.KEEP_LANES = keep
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    got = float_softmax.reduce_sum(matrix, lanes)
+            finally:
+                float_softmax.KEEP_LANES = True
+            outcomes.append((_bits(got), [(w.category, str(w.message)) for w in caught], got))
+        (kept_bits, kept_warnings, got), (fresh_bits, fresh_warnings, _) = outcomes
+        assert kept_bits == fresh_bits and kept_warnings == fresh_warnings
+        for work in float_softmax._kept_lanes.values():
+            assert not np.shares_memory(got, work[0])
+            assert all(not np.shares_memory(got, out) for _, _, out in work[2])
+        results.append((got, kept_bits))
+    for got, bits in results:  # later calls wrote into the kept arrays, not into these
+        assert _bits(got) == bits
+
+
+def test_reduce_sum_of_the_mlp_steps_rows_takes_the_kept_lane_work():
+    """W8's rows of 10 on AVX2's 8 lanes take ``_one_vector_sum`` (dropping the kept path
+    fails this, not the bits tests)."""
+    rows = np.arange(320, dtype=F32).reshape(32, 10) / F32(7)
+    float_softmax._kept_lanes.clear()
+    float_softmax.reduce_sum(rows, 8)
+    assert (32, 10, 8) in float_softmax._kept_lanes
+
+
+_BOUND_SPECIALS = [F32(-86), np.nextafter(F32(-86), F32(-100)), np.nextafter(F32(-86), F32(0)),
+                   F32(88), np.nextafter(F32(88), F32(100)), F32(2.0 ** -100), F32(2.0 ** 100),
+                   np.nextafter(F32(2.0 ** 100), F32(np.inf)), F32(0), F32(-0.0), F32(np.inf),
+                   F32(-np.inf), F32(np.nan), F32(1e-45)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_BOUND_SPECIALS + [F32(1.5), F32(-3)]), min_size=1, max_size=40),
+       st.sampled_from(_BOUND_SPECIALS[:8]), st.integers(1, 3))
+def test_counted_bounds_are_the_reductions_bounds(values, bound, rows):
+    """``fused.all_at_least`` / ``all_at_most`` (a comparison and a count) against the minimum
+    and maximum they replace: nan fails both, signed zeros and infinities as the reductions
+    compare them, in one and two dims."""
+    d = np.array(values * rows, F32).reshape(rows, -1)
+    b = np.array(bound, F32)
+    assert fused.all_at_least(d, b) == bool(np.minimum.reduce(d, axis=None) >= b)
+    assert fused.all_at_most(d, b) == bool(np.maximum.reduce(d, axis=None) <= b)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1.0, 30.0, 90.0, 200.0]),
+       st.lists(st.tuples(st.integers(0, 319), st.sampled_from(_BOUND_SPECIALS)), max_size=4))
+def test_sleef_kernels_with_counted_bounds_match_the_reductions(seed, scale, planted):
+    """expf, ``expf_of_nonpositive``, logf and ``logf_of_row_sums`` with their range checks
+    counted (``sleef.COUNTED_BOUNDS``) against the minimum and maximum: the same bits and
+    warnings, the ordinary paths' edges planted (just inside and outside -86, 88, 2**+-100)."""
+    rng = np.random.default_rng(seed)
+    d = (rng.standard_normal((32, 10)) * scale).astype(F32)
+    for position, value in planted:
+        d.flat[position] = value
+    sums = np.abs(d[:, 0]) + F32(1)
+    kernels = [lambda: sleef.expf(d), lambda: sleef.expf_of_nonpositive(-np.abs(d)),
+               lambda: sleef_single.logf(np.abs(d)),
+               lambda: sleef_single.logf_of_row_sums(sums)]
+    for kernel in kernels:
+        outcomes = []
+        for counted in (True, False):
+            sleef.COUNTED_BOUNDS = counted
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    result = kernel()
+            finally:
+                sleef.COUNTED_BOUNDS = True
+            outcomes.append((_bits(result), [(w.category, str(w.message)) for w in caught]))
+        assert outcomes[0] == outcomes[1]

@@ -59,6 +59,20 @@ _pending = threading.local()  # .steps: a deferred kernel's (operands, float64 s
 count_nonzero = getattr(getattr(np, "_core", None), "multiarray", np).count_nonzero
 
 
+def all_at_least(values: np.ndarray, bound: np.ndarray) -> bool:
+    """``np.minimum.reduce(values, axis=None) >= bound`` (a nan fails, as the minimum propagates
+    it) as one comparison and a count: numpy's reduction machinery costs ~9 k instructions a
+    call, the comparison and ``count_nonzero`` ~6.4 k on a step's few hundred values (callgrind).
+    ``values`` has at least one element; ``bound`` is a 0-d array of its dtype (a numpy scalar
+    operand costs ~1.4 k more)."""
+    return count_nonzero(np.greater_equal(values, bound)) == values.size
+
+
+def all_at_most(values: np.ndarray, bound: np.ndarray) -> bool:
+    """``np.maximum.reduce(values, axis=None) <= bound``, as ``all_at_least``."""
+    return count_nonzero(np.less_equal(values, bound)) == values.size
+
+
 def fma32(a, b, c) -> np.ndarray:
     """a * b + c on float32 values (arrays or scalars, broadcast), rounded once to float32."""
     if (type(a) is np.ndarray and a.size <= FEW_LANES and a.dtype == _F32

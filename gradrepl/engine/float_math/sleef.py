@@ -139,13 +139,32 @@ def _expf_ordinary_in_float64(d):
     return result
 
 
+# the ordinary path's bounds as 0-d float32 arrays (cheaper ufunc operands than scalars)
+_ORDINARY_LOW, _ORDINARY_HIGH = np.array(-86, _F32), np.array(88, _F32)
+# True: the bounds tested by a comparison and a count (``fused.all_at_least``); False: by the
+# minimum and maximum (the tests compare both)
+COUNTED_BOUNDS = True
+
+
+def _at_least(d, bound) -> bool:
+    return fused.all_at_least(d, bound) if COUNTED_BOUNDS else bool(_lowest(d, axis=None) >= bound)
+
+
+def _at_most(d, bound) -> bool:
+    return fused.all_at_most(d, bound) if COUNTED_BOUNDS else bool(_highest(d, axis=None) <= bound)
+
+
+def _in_ordinary_range(d) -> bool:
+    """Every value of d in [-86, 88] (a nan fails)."""
+    return _at_least(d, _ORDINARY_LOW) and _at_most(d, _ORDINARY_HIGH)
+
+
 @in_blocks
 def expf(d) -> np.ndarray:
     """Sleef_expf_u10: e**d = 2**q * e**s with q = rint(d / ln 2) and s reduced in two steps."""
     d = np.asarray(d, _F32)
     if LEAN and d.ndim and 0 < d.size <= _LEAN_SIZE and not fused.EXACT_EVERYWHERE \
-            and fused.DEFERRED and _lowest(d, axis=None) >= _F32(-86) \
-            and _highest(d, axis=None) <= _F32(88):
+            and fused.DEFERRED and _in_ordinary_range(d):
         result = _expf_ordinary_in_float64(d)
         if result is not None:
             return result
@@ -157,7 +176,7 @@ def expf_of_nonpositive(d) -> np.ndarray:
     along a row): the ordinary path's range check without its upper bound, which such d always
     meets (a nan fails the lower one: the minimum propagates it)."""
     if LEAN and 0 < d.size <= _LEAN_SIZE and d.ndim and not fused.EXACT_EVERYWHERE \
-            and fused.DEFERRED and _lowest(d, axis=None) >= _F32(-86):
+            and fused.DEFERRED and _at_least(d, _ORDINARY_LOW):
         result = _expf_ordinary_in_float64(d)
         return _expf_fused_steps(d) if result is None else result
     return expf(d)

@@ -16,7 +16,7 @@ import numpy as np
 from gradrepl.engine import cpu_capability
 from gradrepl.engine.float_math.blocks import give_back_work, in_blocks, take_work
 from gradrepl.engine.float_math.double_float import SINGLE as df
-from gradrepl.engine.float_math.sleef import _highest, _ldexp2, _lowest
+from gradrepl.engine.float_math.sleef import _at_least, _at_most, _ldexp2
 from gradrepl.engine.float_math import fused
 from gradrepl.engine.float_math.fused import deferred_checks, fma32 as fma
 
@@ -225,8 +225,8 @@ def logf(d) -> np.ndarray:
     """Sleef_logf_u10: d = 2**e * m, log m = 2 atanh((m - 1) / (m + 1)) in double-float."""
     d = np.asarray(d, F32)
     if LEAN and d.ndim and 0 < d.size <= _LEAN_SIZE and fused.DEFERRED \
-            and not fused.EXACT_EVERYWHERE and _lowest(d, axis=None) >= _LEAN_LOW \
-            and _highest(d, axis=None) <= _LEAN_HIGH:
+            and not fused.EXACT_EVERYWHERE and _at_least(d, _LEAN_LOW) \
+            and _at_most(d, _LEAN_HIGH):
         result = _logf_ordinary_in_float64(d)
         if result is not None:
             return result
@@ -239,7 +239,7 @@ def logf_of_row_sums(d) -> np.ndarray:
     below 2**100 for any row of the ordinary path's size; only a nan (or a row whose exps were
     not made so) fails the lower bound, which stays the one check."""
     if LEAN and 0 < d.size <= _LEAN_SIZE and d.ndim and fused.DEFERRED \
-            and not fused.EXACT_EVERYWHERE and _lowest(d, axis=None) >= _LEAN_LOW:
+            and not fused.EXACT_EVERYWHERE and _at_least(d, _LEAN_LOW):
         result = _logf_ordinary_in_float64(d)
         return _logf_fused_steps(d) if result is None else result
     return logf(d)
@@ -269,7 +269,7 @@ def _logf_of_positive(d):
 # logf of positive normal d in [2**-100, 2**100] (log_softmax's row sums among them) in float64
 LEAN = True  # the tests compare this path with the fused steps above
 _LEAN_SIZE = 16384  # elements (one of in_blocks' blocks): bounds the float64 work arrays
-_LEAN_LOW, _LEAN_HIGH = F32(2.0 ** -100), F32(2.0 ** 100)
+_LEAN_LOW, _LEAN_HIGH = np.array(2.0 ** -100, F32), np.array(2.0 ** 100, F32)  # 0-d: operands
 _LOG1P_64 = tuple(np.array(F32(c), np.float64) for c in _LOG1P_POLY)
 
 
