@@ -619,32 +619,39 @@ def _chain_values(a, b):
     return rounded.reshape(m, n)
 
 
-# True: a chain's products and sums go into arrays kept per (k, lanes), with their rows' views
-# made once (``_chain_work``); False: made at each call (the tests compare)
+# True: a chain's products and sums go into two work arrays kept for the thread, each layout's
+# (k, lanes) views of them and their rows made once (``_chain_work``); False: made at each call
+# (the tests compare)
 CHAIN_WORK = True
-_CHAIN_WORK_HELD = 1 << 20  # float64 values kept (products and sums: 8 MB), then afresh
-_chain_works = threading.local()  # .layouts: {(k, lanes): (products, sums, steps)}, .values
+_CHAIN_WORK_HELD = 1 << 19  # float64 values in each work array at most (4 MB): larger, per call
+_CHAIN_LAYOUTS_HELD = 64  # layouts' views remembered before the memo starts afresh
+_chain_works = threading.local()  # .arrays: (products, sums) flat; .layouts: {(k, lanes): work}
 
 
 def _chain_work(k, lanes):
-    """The (k, lanes) products and (k - 1, lanes) sums arrays of a chain and its steps' pairs of
-    rows (product i + 1, sum i). A lesson's training loop multiplies a few layouts hundreds of
-    times: kept, their rows' views are made once instead of two a step (an ndarray each)."""
-    layouts = getattr(_chain_works, "layouts", None) if CHAIN_WORK else None
-    if layouts is not None:
-        work = layouts.get((k, lanes))
+    """A chain's (k, lanes) products and (k - 1, lanes) sums arrays and its steps' pairs of rows
+    (product i + 1, sum i). A lesson's training loop multiplies a few layouts hundreds of times:
+    each layout's arrays are views of the same two work arrays (the memory every chain reuses,
+    as a fresh array would reuse the block the last one freed), made with their rows' views
+    once instead of two ndarrays a step."""
+    size = k * lanes
+    layouts = getattr(_chain_works, "layouts", None)
+    if CHAIN_WORK and size <= _CHAIN_WORK_HELD:
+        work = None if layouts is None else layouts.get((k, lanes))
         if work is not None:
             return work
+        arrays = getattr(_chain_works, "arrays", None)
+        if arrays is None or arrays[0].size < size or len(layouts) >= _CHAIN_LAYOUTS_HELD:
+            if arrays is None or arrays[0].size < size:
+                arrays = _chain_works.arrays = (np.empty(size, _F64), np.empty(size, _F64))
+            layouts = _chain_works.layouts = {}
+        products = arrays[0][:size].reshape(k, lanes)
+        sums = arrays[1][:size - lanes].reshape(k - 1, lanes)
+        work = layouts[(k, lanes)] = products, sums, list(zip(products[1:], sums))
+        return work
     products = np.empty((k, lanes), _F64)
     sums = np.empty((k - 1, lanes), _F64)
-    work = products, sums, list(zip(products[1:], sums))
-    if CHAIN_WORK and 2 * k * lanes <= _CHAIN_WORK_HELD:
-        if layouts is None or _chain_works.values + 2 * k * lanes > _CHAIN_WORK_HELD:
-            layouts = _chain_works.layouts = {}
-            _chain_works.values = 0
-        layouts[(k, lanes)] = work
-        _chain_works.values += 2 * k * lanes
-    return work
+    return products, sums, list(zip(products[1:], sums))
 
 
 def _chain_rounded_once(products, first, sums) -> bool:
