@@ -410,11 +410,12 @@ def test_layer_norm_doubtful_screens_first_as_it_gathers(steps):
                 min_size=1, max_size=8),
        st.sampled_from([1 << 19, 200, 0]))
 def test_chain_work_kept_per_layout_matches_arrays_made_per_call(chains, held):
-    """blas_order.CHAIN_WORK keeps each (k, lanes) layout's products, sums and row views for
-    the next chain of that layout ((32, 30) and (30, 32) share one, as do 2 x 12 and 3 x 8):
-    a sequence of chains gives the bits of the same chains with fresh arrays each call (and of
-    the step-by-step ``_fma_chain``), an earlier result is not changed by a later chain, and a
-    small budget of kept values (``_CHAIN_WORK_HELD``) starts the memo afresh."""
+    """blas_order.CHAIN_WORK puts every chain's products and sums in the same two work arrays,
+    each (k, lanes) layout's views and row views made once ((32, 30) and (30, 32) share one, as
+    do 2 x 12 and 3 x 8): a sequence of chains gives the bits of the same chains with fresh
+    arrays each call (and of the step-by-step ``_fma_chain``), an earlier result is not changed
+    by a later chain, and layouts larger than ``_CHAIN_WORK_HELD`` values get arrays of their
+    own."""
     from gradrepl.engine.ops import blas_order
 
     def operands(mn, k, ta, tb, few_bits, seed):
