@@ -397,3 +397,49 @@ def test_layer_norm_doubtful_screens_first_as_it_gathers(steps):
         finally:
             layer_norm.SCREEN_FIRST = saved
     assert answers[0] == answers[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# s-replay: the matrix chain's kept work arrays, against arrays made at each call
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([(1, 7), (2, 12), (3, 4), (4, 3), (6, 5), (5, 6),
+                                           (8, 3), (32, 30), (30, 32)]),
+                          st.sampled_from([2, 3, 12, 33]), st.booleans(), st.booleans(),
+                          st.booleans(), st.integers(0, 9999)),
+                min_size=1, max_size=8),
+       st.sampled_from([1 << 19, 200, 0]))
+def test_chain_work_kept_per_layout_matches_arrays_made_per_call(chains, held):
+    """blas_order.CHAIN_WORK puts every chain's products and sums in the same two work arrays,
+    each (k, lanes) layout's views and row views made once ((32, 30) and (30, 32) share one, as
+    do 2 x 12 and 3 x 8): a sequence of chains gives the bits of the same chains with fresh
+    arrays each call (and of the step-by-step ``_fma_chain``), an earlier result is not changed
+    by a later chain, and layouts larger than ``_CHAIN_WORK_HELD`` values get arrays of their
+    own."""
+    from gradrepl.engine.ops import blas_order
+
+    def operands(mn, k, ta, tb, few_bits, seed):
+        rng = np.random.default_rng(seed)
+        (m, n) = mn
+        if few_bits:  # sums on float32 midpoints: the exact re-check and the rerun both run
+            values = rng.integers(-2**9, 2**9, k * (m + n)) / 2**7
+        else:
+            values = rng.standard_normal(k * (m + n)) * 10.0 ** rng.integers(-3, 4)
+        values = values.astype(F32)
+        a = values[:m * k].reshape(k, m).T if ta else values[:m * k].reshape(m, k)
+        b = values[m * k:].reshape(n, k).T if tb else values[m * k:].reshape(k, n)
+        return a, b
+
+    runs = []
+    saved = blas_order.CHAIN_WORK, blas_order._CHAIN_WORK_HELD
+    try:
+        for kept in (True, False):
+            blas_order.CHAIN_WORK, blas_order._CHAIN_WORK_HELD = kept, held
+            with np.errstate(all="ignore"):
+                results = [blas_order._chain(*operands(*chain)) for chain in chains]
+            runs.append([_bits(r) for r in results])  # after every chain: none changed since
+    finally:
+        blas_order.CHAIN_WORK, blas_order._CHAIN_WORK_HELD = saved
+    with np.errstate(all="ignore"):
+        stepped = [_bits(blas_order._fma_chain(*operands(*chain))) for chain in chains]
+    assert runs[0] == runs[1] == stepped

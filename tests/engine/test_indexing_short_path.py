@@ -62,3 +62,38 @@ def test_short_path_is_taken_for_a_sample(monkeypatch):
     monkeypatch.setattr(indexing, "_basic", lambda *a, **k: calls.append(a))
     row = torch.randn(5, 2)[3]
     assert calls == [] and row.shape == (2,)
+
+
+# s-replay: a slice's start judged by its value (indexing._starts_at_zero), not by `in (None, 0)`
+
+_WRITTEN_STARTS = (st.none() | st.integers(-6, 6) | st.booleans()
+                   | st.integers(-6, 6).map(np.int64) | st.integers(-6, 6).map(np.int32)
+                   | st.integers(-6, 6).map(lambda i: torch.tensor(i))
+                   | st.integers(-6, 6).map(lambda i: torch.tensor(i, dtype=torch.int32)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WRITTEN_STARTS)
+def test_start_at_zero_answers_as_membership(written):
+    """The test by value gives what ``written in (None, 0)`` gave (a tensor start compared with
+    None, refused, then with 0) for every start a slice accepts."""
+    assert indexing._starts_at_zero(written) == (written in (None, 0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5), st.integers(-6, 6), st.one_of(st.none(), st.integers(-6, 6)),
+       st.sampled_from([None, 1, 2]), st.sampled_from(["int", "tensor", "numpy"]), st.booleans())
+def test_tensor_slice_bounds_index_as_their_ints(size, start, stop, step, kind, grad):
+    """``t[i:j]`` with i and j tensors (a lesson's ``data[i:i + block_size]``) or numpy ints: the
+    same values, view, grad_fn (a slice that keeps everything, judged on the start as written),
+    gradient and errors as with Python ints."""
+    def bound(value):
+        if value is None or kind == "int":
+            return value
+        return torch.tensor(value) if kind == "tensor" else np.int64(value)
+
+    def make():
+        return torch.tensor(np.arange(size, dtype=np.float32) * 1.5, requires_grad=grad)
+
+    assert (_outcome(make, slice(bound(start), bound(stop), step))
+            == _outcome(make, slice(start, stop, step)))

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import functools
 import struct
+import threading
 from array import array
 from operator import mul
 
@@ -593,10 +594,13 @@ def _chain_values(a, b):
             few = few_lanes.fma_chain_split(a[0], b)
         if few is not None:  # an array('f') of the n finite results: the caller wraps it
             return few
+    products, sums, steps = _chain_work(k, m * n)
     # (k, m, n), exact: the operands made float64 first (k * (m + n) casts), as a float32
-    # multiply into float64 would cast each broadcast operand to the full k * m * n in buffers
-    products = np.multiply(a.T.astype(_F64)[:, :, None], b.astype(_F64)[:, None, :])
-    sums = np.empty((k - 1, m, n), _F64)
+    # multiply into float64 would cast each broadcast operand to the full k * m * n in buffers;
+    # written into C-ordered rows (a product left in the operands' order, k innermost for a
+    # transposed b, was copied whole by the rows' reshape)
+    np.multiply(a.T.astype(_F64, order="C")[:, :, None], b.astype(_F64, order="C")[:, None, :],
+                out=products.reshape(k, m, n))
     first = a[:, 0:1] * b[0:1, :]
     # the running total rounded to float32 (``rounded``) but held in float64: each step's add
     # is then one dtype (numpy's mixed-dtype adds, buffered, cost more than the two casts,
@@ -606,13 +610,48 @@ def _chain_values(a, b):
     total = first.reshape(m * n).astype(_F64)
     rounded = np.empty(m * n, _F32)
     add = np.add
-    for product, out in zip(products.reshape(k, m * n)[1:], sums.reshape(k - 1, m * n)):
+    for product, out in steps:
         add(product, total, out)  # out positional: numpy parses no keywords (~0.3 us a step)
         rounded[...] = out
         total[...] = rounded
     if fused.may_have_rounded_twice(sums) and not _chain_rounded_once(products, first, sums):
         return _fma_chain(a, b)
     return rounded.reshape(m, n)
+
+
+# True: a chain's products and sums go into two work arrays kept for the thread, each layout's
+# (k, lanes) views of them and their rows made once (``_chain_work``); False: made at each call
+# (the tests compare)
+CHAIN_WORK = True
+_CHAIN_WORK_HELD = 1 << 19  # float64 values in each work array at most (4 MB): larger, per call
+_CHAIN_LAYOUTS_HELD = 64  # layouts' views remembered before the memo starts afresh
+_chain_works = threading.local()  # .arrays: (products, sums) flat; .layouts: {(k, lanes): work}
+
+
+def _chain_work(k, lanes):
+    """A chain's (k, lanes) products and (k - 1, lanes) sums arrays and its steps' pairs of rows
+    (product i + 1, sum i). A lesson's training loop multiplies a few layouts hundreds of times:
+    each layout's arrays are views of the same two work arrays (the memory every chain reuses,
+    as a fresh array would reuse the block the last one freed), made with their rows' views
+    once instead of two ndarrays a step."""
+    size = k * lanes
+    layouts = getattr(_chain_works, "layouts", None)
+    if CHAIN_WORK and size <= _CHAIN_WORK_HELD:
+        work = None if layouts is None else layouts.get((k, lanes))
+        if work is not None:
+            return work
+        arrays = getattr(_chain_works, "arrays", None)
+        if arrays is None or arrays[0].size < size or len(layouts) >= _CHAIN_LAYOUTS_HELD:
+            if arrays is None or arrays[0].size < size:
+                arrays = _chain_works.arrays = (np.empty(size, _F64), np.empty(size, _F64))
+            layouts = _chain_works.layouts = {}
+        products = arrays[0][:size].reshape(k, lanes)
+        sums = arrays[1][:size - lanes].reshape(k - 1, lanes)
+        work = layouts[(k, lanes)] = products, sums, list(zip(products[1:], sums))
+        return work
+    products = np.empty((k, lanes), _F64)
+    sums = np.empty((k - 1, lanes), _F64)
+    return products, sums, list(zip(products[1:], sums))
 
 
 def _chain_rounded_once(products, first, sums) -> bool:

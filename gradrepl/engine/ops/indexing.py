@@ -272,7 +272,7 @@ def _basic(tensor: Tensor, items: tuple, as_tuple: bool = False) -> Tensor:
                 raise ValueError("step must be greater than zero")
             # torch skips a slice that keeps the whole dimension, judged on the start as written:
             # t[-n:] is recorded even when it keeps everything
-            if not (item.start in (None, 0) and stop >= size and step == 1):
+            if not (_starts_at_zero(item.start) and stop >= size and step == 1):
                 stop = max(stop, start)
                 result = view_op(SLICE, result, (dim, start, stop, step))
             dim += 1
@@ -294,6 +294,14 @@ def _basic(tensor: Tensor, items: tuple, as_tuple: bool = False) -> Tensor:
 
 def _alias(tensor: Tensor) -> Tensor:
     return view_op(ALIAS, tensor, ())
+
+
+def _starts_at_zero(written) -> bool:
+    """``written in (None, 0)`` for a slice's start as written (``slice.indices`` has read it as
+    an index already): by its value, so that a tensor start (``data[i:i + 8]`` for i drawn by
+    randint) is not compared with None, a comparison the tensor refuses only after it has built
+    torch's error message (~40 us), then with 0 as a new bool tensor."""
+    return written is None or written.__index__() == 0
 
 
 def _as_int(item) -> int:
