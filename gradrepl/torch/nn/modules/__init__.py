@@ -10,9 +10,9 @@ from gradrepl.torch.nn.modules.module import Module
 from gradrepl.torch.nn.modules import layers as _layers
 from gradrepl.torch.nn.modules.layers import *  # noqa: F401,F403  (issue 9)
 
-from gradrepl.torch._naming import present_as_torch
+from gradrepl.torch._naming import present_as_torch as _present_as_torch
 
-present_as_torch(globals())
+_present_as_torch(globals())
 
 __all__ = ["Flatten", "Identity", "Linear", "LogSoftmax", "Module", "ModuleDict", "ModuleList",
            "ParameterDict", "ParameterList", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
