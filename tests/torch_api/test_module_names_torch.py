@@ -30,3 +30,30 @@ def public(module) -> set:
 def test_completion_offers_only_torchs_names(name):
     ours = public(importlib.import_module("gradrepl." + name))
     assert ours - public(importlib.import_module(name)) == KNOWN.get(name, set())
+
+
+def layer_classes():
+    import gradrepl.torch.nn as gnn
+
+    return [name for name in sorted(dir(gnn)) if name[0].isupper() and name != "Parameter"
+            and isinstance(getattr(gnn, name), type) and isinstance(getattr(torch.nn, name, None), type)]
+
+
+@pytest.mark.parametrize("name", layer_classes())
+def test_a_layers_argument_errors_name_the_class_torch_names(name):
+    # nn.Conv2d(1, 2): "Conv2d.__init__() missing 1 required positional argument: 'kernel_size'"
+    import gradrepl.torch.nn as gnn
+
+    assert getattr(gnn, name).__init__.__qualname__ == getattr(torch.nn, name).__init__.__qualname__
+
+
+@pytest.mark.parametrize("call", ["nn.Conv2d(1, 2)", "nn.Dropout(pp=0.5)", "nn.MaxPool2d()",
+                                  "nn.LSTMCell(3)", "nn.ZeroPad2d()", "nn.Conv1d(1, 2, 3, strides=2)"])
+def test_a_forgotten_or_misspelt_layer_argument_reads_as_in_torch(call):
+    import gradrepl.torch.nn as gnn
+
+    def message(nn):
+        with pytest.raises(TypeError) as caught:
+            eval(call, {"nn": nn})
+        return str(caught.value)
+    assert message(gnn) == message(torch.nn)
