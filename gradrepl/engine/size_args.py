@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradrepl.engine.keywords import Unmatched
+
 NO_SIZE = object()  # the default of a ``size=`` keyword that was not given
 
 _LONG_LONG = range(-2**63, 2**63)
@@ -69,8 +71,15 @@ def factory_size(name: str, args: tuple, size=NO_SIZE, *, varargs: bool = True,
     ``many_overloads``: a call no overload takes raises ``Unmatched`` (torch lists the overloads)
     where a single-signature function says "takes 1 positional argument".
     """
-    from gradrepl.engine.keywords import Unmatched
-
+    if size is NO_SIZE and varargs:
+        # the usual call, torch.zeros(2, 3) or torch.zeros((2, 3)): ints that fit, taken as they are
+        plain = args[0] if len(args) == 1 and type(args[0]) is tuple else args
+        for n in plain:
+            if type(n) is not int or not -2**63 <= n < 2**63:
+                break
+        else:
+            if plain:
+                return plain
     if size is not NO_SIZE:
         if args:
             if many_overloads:
