@@ -17,6 +17,7 @@ from gradrepl.engine.errors import SCALAR_INT_MAX as _SCALAR_INT_MAX
 from gradrepl.engine.errors import SCALAR_INT_MIN as _SCALAR_INT_MIN
 from gradrepl.engine.errors import python_type_name, raise_scalar_overflow
 from gradrepl.engine.keywords import Unmatched, check_out, torch_keywords
+from gradrepl.engine.size_args import NO_SIZE, factory_size
 from gradrepl.engine.tensor import Tensor, new_tensor
 from gradrepl.engine.warn import warn_user
 
@@ -49,23 +50,14 @@ def _finish(data, requires_grad: bool, device=None) -> Tensor:
     return t
 
 
-def _size_args(size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    if len(size) == 1 and isinstance(size[0], Tensor) is False and hasattr(size[0], "__iter__"):
-        size = tuple(size[0])
-    shape = []
-    for s in size:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1):
-            raise TypeError(
-                f"zeros(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                f"type {type(s).__name__} at pos {len(shape)}")
-        s = int(s)
+def _size_args(size, name: str = "zeros", size_keyword=NO_SIZE, **how) -> tuple:
+    """The shape of ``name(*size)`` (or ``name(size=size_keyword)``), read as torch's parser
+    reads it (size_args.py), then refused as torch refuses a negative dimension."""
+    shape = factory_size(name, size, size_keyword, **how)
+    for s in shape:
         if s < 0:
-            raise RuntimeError(
-                f"Trying to create tensor with negative dimension {s}: {list(int(x) for x in size)}")
-        shape.append(s)
-    return tuple(shape)
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
 
 
 _INT64_MAX = (1 << 63) - 1
@@ -322,10 +314,9 @@ def numpy_source_dtype(array, warn_if_not_writeable: bool, dtype_given: bool = F
 # ---------------------------------------------------------------------------------------------
 # Filled tensors
 
-def _filled(fill, size, dtype, requires_grad, device, name="zeros") -> Tensor:
-    if not size:
-        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
-    shape = _size_args(size)
+def _filled(fill, size, dtype, requires_grad, device, name="zeros", size_keyword=NO_SIZE,
+            **how) -> Tensor:
+    shape = _size_args(size, name, size_keyword, **how)
     np_dtype = _dtype_or_default(dtype)
     fill = _checked_fill(fill, np_dtype)
     _allocate(shape, np_dtype)
@@ -362,11 +353,11 @@ def _checked_fill(value, np_dtype):
     return value
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+def zeros(*sizes, size=NO_SIZE, out=None, dtype=None, layout=None, device=None, pin_memory=False,
           requires_grad=False, names=None):
     check_out(out, "zeros")
     try:
-        return _filled(0, size, dtype, requires_grad, device)
+        return _filled(0, sizes, dtype, requires_grad, device, "zeros", size)
     except RuntimeError as error:
         if str(error).startswith("Trying to create tensor with negative dimension"):
             # torch.zeros checks sizes itself first, in its own words
@@ -374,17 +365,17 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory=Fals
         raise
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+def ones(*sizes, size=NO_SIZE, out=None, dtype=None, layout=None, device=None, pin_memory=False,
          requires_grad=False, names=None):
     check_out(out, "ones")
-    return _filled(1, size, dtype, requires_grad, device, "ones")
+    return _filled(1, sizes, dtype, requires_grad, device, "ones", size)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+def empty(*sizes, size=NO_SIZE, out=None, dtype=None, layout=None, device=None, pin_memory=False,
           requires_grad=False, names=None, memory_format=None):
     check_out(out, "empty")
     # torch leaves the memory uninitialised; zeros are one valid choice of "anything"
-    return _filled(0, size, dtype, requires_grad, device, "empty")
+    return _filled(0, sizes, dtype, requires_grad, device, "empty", size)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, pin_memory=False,
@@ -395,8 +386,12 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, pi
     if dtype is None:
         fill = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
         dtype = dtypes.scalar_dtype(fill)
-    return _filled(fill_value, (size,) if isinstance(size, int) else (tuple(size),), dtype,
-                   requires_grad, device)
+    return full_in(size, fill_value, dtype, requires_grad, "full", device)
+
+
+def full_in(size, fill_value, dtype, requires_grad, name, device=None) -> Tensor:
+    """``full`` (or ``x.new_full``, named ``name`` in errors) once the dtype is known."""
+    return _filled(fill_value, (size,), dtype, requires_grad, device, name, varargs=False)
 
 
 def _like(fill, name):
@@ -692,8 +687,8 @@ def legacy_new(cls, dtype, args, kwargs) -> Tensor:
         if isinstance(data, np.ndarray):
             return new_tensor(np.array(data, dtype=dtype.numpy), cls)
         return new_tensor(np.array(_unwrap(data), dtype=dtype.numpy), cls)
-    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
-        shape = _size_args(args)
+    if isinstance(args[0], (int, np.integer)) and not isinstance(args[0], bool):
+        shape = _size_args(args, "new")  # torch.Tensor(2, 2.5): its parser's "failed to unpack"
         _allocate(shape, dtype.numpy)
         return new_tensor(np.zeros(shape, dtype=dtype.numpy), cls)
     raise TypeError(

@@ -16,6 +16,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes, vector_math
 from gradrepl.engine.factories import _allocate, _finish, _size_args
+from gradrepl.engine.size_args import NO_SIZE, is_int
 from gradrepl.engine.tensor import Tensor
 from gradrepl.engine.keywords import Unmatched, check_types, torch_keywords
 
@@ -214,10 +215,10 @@ def _float_dtype(dtype):
 
 
 @torch_keywords("rand")
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    if not size:
-        raise Unmatched  # rand() has no size: torch lists the overloads
-    shape = _size_args(size)
+def rand(*sizes, size=NO_SIZE, generator=None, dtype=None, device=None,
+         requires_grad=False) -> Tensor:
+    # rand() with no size, or sizes no overload takes (rand(2.5, 3)): torch lists the overloads
+    shape = _size_args(sizes, "rand", size, many_overloads=True)
     dtype = _float_dtype(dtype)
     _allocate(shape, dtype.numpy)
     n = math.prod(shape)
@@ -227,10 +228,10 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 
 @torch_keywords("randn")
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    if not size:
-        raise Unmatched  # randn() has no size: torch lists the overloads
-    shape = _size_args(size)
+def randn(*sizes, size=NO_SIZE, generator=None, dtype=None, device=None,
+          requires_grad=False) -> Tensor:
+    # randn() with no size, or sizes no overload takes (randn(2.5, 3)): torch lists the overloads
+    shape = _size_args(sizes, "randn", size, many_overloads=True)
     dtype = _float_dtype(dtype)
     _allocate(shape, dtype.numpy)
     values = _normal_values(math.prod(shape), 0.0, 1.0, dtype.numpy, _gen(generator))
@@ -253,7 +254,7 @@ def randint(low=None, high=None, size=None, *, generator=None, dtype=None, devic
     if high <= low:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    shape = _size_args((size,) if isinstance(size, int) else (tuple(size),))
+    shape = _size_args((size,) if isinstance(size, int) else (tuple(size),), "randint")
     dtype = dtype or dtypes.int64
     _allocate(shape, dtype.numpy)
     span = high - low
@@ -306,7 +307,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         # reported by replay as "unsupported", like any other missing feature
         raise UnsupportedError("torch.normal", "only torch.normal(mean, std, size) with float mean and std is supported")
     # torch: empty(size).normal_(mean, std), one draw (randn followed by normal_ drew twice)
-    shape = _size_args((tuple(size),))
+    if size and not is_int(size[0], bool_ok=False):
+        raise Unmatched  # normal(0., 1., size=(2.5,)): no overload takes it, torch lists them
+    shape = _size_args((tuple(size),), "normal")
     dtype = _float_dtype(dtype)
     _allocate(shape, dtype.numpy)
     values = _normal_values(math.prod(shape), mean, std, dtype.numpy, _gen(generator))

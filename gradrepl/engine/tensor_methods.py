@@ -12,6 +12,7 @@ import numpy as np
 
 from gradrepl.engine import dtypes, ops
 from gradrepl.engine.errors import UnsupportedError
+from gradrepl.engine.size_args import NO_SIZE
 from gradrepl.engine.ops import compare, conversion, inplace, registry, shape
 from gradrepl.engine.tensor import Tensor
 
@@ -86,9 +87,24 @@ def _new_factory(name):
                 return factories.tensor(size[0].detach().clone(), dtype=dtype,
                                         requires_grad=requires_grad)
             return factories.tensor(size[0], dtype=dtype, requires_grad=requires_grad)
+        # the sizes as torch's parser reads them for this method (size_args.py), in its name
         if name == "new_full":
-            return factories.full(size[0], size[1], dtype=dtype, requires_grad=requires_grad)
-        return getattr(factories, name[len("new_"):])(*size, dtype=dtype, requires_grad=requires_grad)
+            full_args = dict(zip(("size", "fill_value"), size))
+            for key in ("size", "fill_value"):
+                if key in kwargs:
+                    if key in full_args:
+                        raise TypeError(f"new_full() got multiple values for argument '{key}'")
+                    full_args[key] = kwargs[key]
+            if len(size) > 2:
+                raise TypeError(f"new_full() takes 2 positional arguments but {len(size)} were given")
+            for key in ("size", "fill_value"):
+                if key not in full_args:
+                    raise TypeError(f'new_full() missing 1 required positional arguments: "{key}"')
+            return factories.full_in(full_args["size"], full_args["fill_value"], dtype, requires_grad,
+                                     "new_full")
+        fill = 1 if name == "new_ones" else 0
+        return factories._filled(fill, size, dtype, requires_grad, None, name,
+                                 kwargs.get("size", NO_SIZE))
     return method
 
 

@@ -57,6 +57,24 @@ HINTS: tuple[tuple[str, str, str], ...] = (
     ("AttributeError", "'method' object has no attribute", METHOD_WITHOUT_CALL),
     ("TypeError", "builtin_function_or_method", METHOD_WITHOUT_CALL),
     ("TypeError", "'method'", METHOD_WITHOUT_CALL),
+    # the shape and dtype slips of a first training loop (s-learner, session 17)
+    (
+        "RuntimeError",
+        "mat1 and mat2 shapes cannot be multiplied",
+        "(n x k) @ (k x m) needs the inner sizes to agree: compare the shapes with .shape, "
+        "transpose one with .T, or give nn.Linear in_features equal to the input's last size",
+    ),
+    (
+        "RuntimeError",
+        "expected target dtype to be Long or Byte",
+        "class-index targets are integers: pass target.long() (float targets are class "
+        "probabilities, with the input's shape)",
+    ),
+    (
+        "RuntimeError",
+        "Found dtype Long but expected Float",
+        "this loss compares floats: convert the target with target.float()",
+    ),
     (
         "AttributeError",
         "'NoneType' object has no attribute 'zero_'",

@@ -50,7 +50,7 @@ def save(obj, f, pickle_protocol: int = 2) -> None:
     serial = int.from_bytes(hashlib.sha1(data_pkl).digest()[:16], "little")
     records += [("version", b"3\n"), (".data/serialization_id", f"{serial:040d}"[:40].encode())]
     own_file = isinstance(f, (str, os.PathLike))
-    stream = open(f, "wb") if own_file else f
+    stream = _open_for_writing(f) if own_file else f
     try:
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as zf:
             for name, data in records:
@@ -58,6 +58,17 @@ def save(obj, f, pickle_protocol: int = 2) -> None:
     finally:
         if own_file:
             stream.close()
+
+
+def _open_for_writing(path):
+    try:
+        return open(path, "wb")
+    except FileNotFoundError:
+        # torch's file writer checks the folder first, in its own words
+        parent = os.path.dirname(os.fspath(path))
+        if parent and not os.path.exists(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.") from None
+        raise
 
 
 def _check_map_location(map_location) -> None:

@@ -85,3 +85,20 @@ def test_a_penalty_on_a_gradient_taken_without_create_graph_hints_create_graph(d
     lines = screen.splitlines()
     assert lines[-2] == "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn"
     assert lines[-1].startswith("hint: ") and "create_graph=True" in lines[-1]
+
+
+def test_the_shape_and_dtype_slips_of_a_first_training_loop_hint_the_fix(driver):
+    # torch's own message stays the error line; the hint says what to change (s-learner, session 17)
+    for cell, message, fix in [
+        ("torch.ones(2, 3) @ torch.ones(2, 3)",
+         "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)", ".T"),
+        ("torch.nn.Linear(3, 2)(torch.ones(4, 5))",
+         "RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x5 and 3x2)", "in_features"),
+        ("torch.nn.functional.cross_entropy(torch.ones(3, 5), torch.tensor([1., 2., 3.]))",
+         "RuntimeError: expected target dtype to be Long or Byte, but got Float", "target.long()"),
+        ("torch.nn.functional.binary_cross_entropy(torch.full((3,), 0.5), torch.tensor([1, 0, 1]))",
+         "RuntimeError: Found dtype Long but expected Float", "target.float()"),
+    ]:
+        lines = driver.run(cell).splitlines()
+        assert lines[-2] == message
+        assert lines[-1].startswith("hint: ") and fix in lines[-1]

@@ -120,3 +120,16 @@ def test_optimizer_state_survives_a_round_trip():
     fresh = goptim.Adam([p], lr=0.1)
     fresh.load_state_dict(gt.load(buffer))
     assert repr(fresh.state_dict()) == repr(opt.state_dict())
+
+
+@pytest.mark.parametrize("folder", ["missing", "missing/deeper"])
+def test_saving_into_a_missing_folder_is_torchs_error(tmp_path, folder):
+    # torch's file writer checks the folder itself (s-learner, session 17)
+    path = tmp_path / folder / "model.pt"
+    with pytest.raises(RuntimeError) as caught:
+        gt.save(gt.ones(2), str(path))
+    assert str(caught.value) == f"Parent directory {path.parent} does not exist."
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as theirs:
+        torch.save(torch.ones(2), str(path))
+    assert str(theirs.value) == str(caught.value)

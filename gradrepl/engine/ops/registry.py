@@ -15,7 +15,7 @@ See docs/ops.md for a worked example of adding an op.
 
 from __future__ import annotations
 
-from gradrepl.engine.errors import NotAnOperand
+from gradrepl.engine.errors import NotAnOperand, python_type_name
 
 from dataclasses import dataclass, field
 from typing import Callable
@@ -188,15 +188,24 @@ def with_numpy_names(function):
             # call when they are all there is: CPython 3.11 runs that call in the same
             # evaluation loop, where a call with * and ** takes the generic C route
             if not args and not kwargs:
-                if _second is not _ABSENT:
-                    return function(_first, _second)
-                return function() if _first is _ABSENT else function(_first)
+                try:  # (free in CPython 3.11 unless it raises)
+                    if _second is not _ABSENT:
+                        return function(_first, _second)
+                    return function() if _first is _ABSENT else function(_first)
+                except AttributeError:
+                    # torch.sum([a, b]): the engine met a list where a tensor goes
+                    _refuse_non_tensor(function.__name__, _first, _second)
+                    raise
             # (with more than two by position, both slots are filled)
             args = (_first, _second, *args) if _second is not _ABSENT else \
                 () if _first is _ABSENT else (_first,)
             if not kwargs or kwargs.keys().isdisjoint(aliases):
-                return function(*args, **kwargs)
-            given = list(kwargs)
+                try:
+                    return function(*args, **kwargs)
+                except AttributeError:
+                    _refuse_non_tensor(function.__name__, *args, **kwargs)
+                    raise
+            given, as_written = list(kwargs), dict(kwargs)
             for alias in kwargs.keys() & aliases:
                 name = aliases[alias]
                 if name in kwargs:  # torch's parser matched the name: the alias is extra
@@ -205,6 +214,9 @@ def with_numpy_names(function):
                 kwargs[name] = kwargs.pop(alias)
             try:
                 return function(*args, **kwargs)
+            except AttributeError:
+                _refuse_non_tensor(function.__name__, *args, **as_written)
+                raise
             except InvalidArguments as error:  # torch's parser lists the keywords as written
                 written = {name: alias for alias, name in aliases.items() if alias in given}
                 renamed = {written.get(k, k): v for k, v in error.kwargs.items()}
@@ -225,6 +237,23 @@ def with_numpy_names(function):
 
 
 _FUNCTION = type(surface)
+
+
+def _refuse_non_tensor(name: str, first=_ABSENT, *rest, **kwargs) -> None:
+    """torch's argument parser's words for a call whose input is no tensor (``torch.sum([a, b])``,
+    ``torch.mean(3)``), which reached the engine as an AttributeError; nothing when it is one."""
+    from gradrepl.engine.tensor import Tensor
+
+    if first is _ABSENT or isinstance(first, Tensor):
+        return
+    from gradrepl.engine.keywords import InvalidArguments
+    from gradrepl.engine.torch_signatures import SIGNATURES
+
+    args = (first,) + tuple(arg for arg in rest if arg is not _ABSENT)
+    if name in SIGNATURES:
+        raise InvalidArguments(name, args, kwargs, method=False) from None
+    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                    f"{python_type_name(first)}") from None
 
 
 def _parameter_name_set(function):

@@ -11,6 +11,9 @@ import numpy as np
 from gradrepl.engine import views
 from gradrepl.engine.keywords import check_types, torch_parsed
 from gradrepl.engine.ops.primitive import Primitive, apply, wrap
+from gradrepl.engine.size_args import is_int as _is_int
+from gradrepl.engine.size_args import type_name as _tp_name
+from gradrepl.engine.size_args import unpacked
 from gradrepl.engine.tensor import Tensor, new_tensor, wrap_dim
 from gradrepl.engine.ops.registry import register
 
@@ -276,44 +279,9 @@ def squeeze(tensor: Tensor, dim=None) -> Tensor:
     return view_op(SQUEEZE_DIM, tensor, (dim,))
 
 
-def _tp_name(value) -> str:
-    """Py_TYPE(value)->tp_name, as torch's parser prints it: a C type's dotted name."""
-    from gradrepl.engine.tensor import Tensor as _Tensor
-
-    kind = type(value)
-    if isinstance(value, _Tensor):
-        return "Tensor"
-    if kind.__module__ == "builtins" or kind.__flags__ & (1 << 9):  # a class defined in Python
-        return kind.__name__
-    return f"{kind.__module__}.{kind.__name__}"
-
-
-def _is_int(value, bool_ok: bool) -> bool:
-    """An int as torch's parser takes one in a list of ints: a Python or numpy integer, or a
-    one-element integer tensor; a bool only where the parser unpacks (not where it checks)."""
-    if type(value) is int or isinstance(value, np.integer):
-        return True
-    if isinstance(value, bool):
-        return bool_ok
-    if isinstance(value, int):
-        return True
-    return (isinstance(value, Tensor) and value.numel() == 1
-            and value.dtype.numpy.kind in "iu")
-
-
 def _unpacked(items, start: int = 0, name: str = "expand", param: str = "size") -> tuple:
-    """The ints of a list whose first element passed the parser's check; a later element that is
-    no int is torch's "failed to unpack" (positions counted from 1)."""
-    for i in range(start, len(items)):
-        if not _is_int(items[i], bool_ok=True):
-            raise TypeError(f"{name}(): argument '{param}' failed to unpack the object at pos {i + 1} "
-                            f"with error \"type must be tuple of ints,but got {_tp_name(items[i])}\"")
-    size = tuple(int(item) for item in items)
-    for i, n in enumerate(size):
-        if not -2**63 <= n < 2**63:
-            raise TypeError(f"{name}(): argument '{param}' failed to unpack the object at pos {i + 1} "
-                            f"with error \"Overflow when unpacking long long\"")
-    return size
+    """The ints of a list whose first ``start`` elements passed the parser's check."""
+    return unpacked(items, name, param, start)
 
 
 def _sizes(name: str, args: tuple) -> tuple:
@@ -321,7 +289,7 @@ def _sizes(name: str, args: tuple) -> tuple:
     torch's parser reads them (``x.view(-1, n / 2)``: a float is refused, not truncated)."""
     items = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
     for size in items:
-        if type(size) is not int:
+        if type(size) is not int or not -2**63 <= size < 2**63:  # x.view(2**63): parser's overflow
             return _parsed_sizes(name, args, items)
     return tuple(items) if items else _parsed_sizes(name, args, items)
 
@@ -360,7 +328,7 @@ def _expand_size(args: tuple, kwargs: dict) -> tuple:
                                 f"but found element of type {_tp_name(first[0])} at pos 0")
             size = _unpacked(first)
         elif _is_int(first, bool_ok=False):
-            size = (int(first),)
+            size = _unpacked(args)  # one int, which may still overflow a long long
         else:
             raise TypeError(f"expand(): argument 'size' (position 1) must be tuple of ints, not "
                             f"{_tp_name(first)}")

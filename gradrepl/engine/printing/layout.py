@@ -34,12 +34,12 @@ def shown_elements(arr: np.ndarray, summarize: bool, edgeitems) -> tuple[np.ndar
         if edgeitems < 0:
             raise RuntimeError("stack expects a non-empty TensorList")
         return arr[(slice(0, 0),) * arr.ndim], cut
-    for axis, is_cut in enumerate(cut):
-        if is_cut:
-            n = arr.shape[axis]
-            keep = np.r_[0:edgeitems, n - edgeitems : n]
-            arr = arr.take(keep, axis=axis)
-    return arr, cut
+    # One gather of the kept positions along every axis: ``take`` would first copy the whole of a
+    # non-contiguous array, which for an expanded view (torch.zeros(10**8).expand(10**8, 10**8),
+    # stride 0) is petabytes that torch never allocates to print it.
+    keep = [np.r_[0:edgeitems, n - edgeitems : n] if is_cut else np.arange(n)
+            for n, is_cut in zip(arr.shape, cut)]
+    return arr[np.ix_(*keep)], cut
 
 
 def join_blocks(strings: list, shape: tuple, cut: tuple, layout: "Layout") -> str:

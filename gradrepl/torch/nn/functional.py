@@ -1,6 +1,6 @@
 """``torch.nn.functional``: the functional forms of the layers gradrepl has."""
 
-from __future__ import annotations
+from __future__ import annotations as _annotations  # `as`: dir(F) is torch's
 
 import numpy as _np
 

@@ -4,14 +4,14 @@ Bounds and standard deviations are computed in Python floats with torch's formul
 (``math.sqrt(3.0) * (gain / math.sqrt(fan))``), so that the float32 values drawn are the same bits.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _annotations  # `as`: dir(torch.nn.init) is torch's
 
 import math
 import warnings
 
-import numpy as np
+import numpy as _np
 
-from gradrepl.engine.grad_mode import no_grad
+from gradrepl.engine.grad_mode import no_grad as _no_grad
 from gradrepl.engine.tensor import Tensor
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -39,17 +39,17 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    with no_grad():
+    with _no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    with no_grad():
+    with _no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    with no_grad():
+    with _no_grad():
         return tensor.fill_(val)
 
 
@@ -58,15 +58,15 @@ def ones_(tensor: Tensor) -> Tensor:
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    with no_grad():
+    with _no_grad():
         return tensor.zero_()
 
 
 def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    with no_grad():
-        tensor.copy_(_from_numpy(np.eye(*tensor.shape, dtype=tensor._data.dtype)))
+    with _no_grad():
+        tensor.copy_(_from_numpy(_np.eye(*tensor.shape, dtype=tensor._data.dtype)))
     return tensor
 
 
@@ -82,7 +82,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
         raise ValueError("dim 0 must be divisible by groups")
     per_group = sizes[0] // groups
     centre = tuple(size // 2 for size in sizes[2:])
-    with no_grad():
+    with _no_grad():
         tensor.zero_()
         for g in range(groups):
             for d in range(min(per_group, sizes[1])):
@@ -149,7 +149,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
-    with no_grad():
+    with _no_grad():
         fill_truncated_normal(tensor, mean, std, a, b, generator)
     return tensor
 
@@ -168,17 +168,17 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         flattened = flattened.T
     # LAPACK's Householder QR (geqrf/orgqr), as torch.linalg.qr calls it; the signs of R's
     # diagonal are folded into Q so the result does not depend on LAPACK's sign choice
-    q, r = np.linalg.qr(flattened)
-    q = (q * np.sign(np.diag(r))).astype(tensor._data.dtype)
+    q, r = _np.linalg.qr(flattened)
+    q = (q * _np.sign(_np.diag(r))).astype(tensor._data.dtype)
     if rows < cols:
         q = q.T
-    with no_grad():
-        tensor.copy_(_from_numpy(np.ascontiguousarray(q).reshape(tensor.shape)))
+    with _no_grad():
+        tensor.copy_(_from_numpy(_np.ascontiguousarray(q).reshape(tensor.shape)))
         tensor.mul_(gain)
     return tensor
 
 
-def _from_numpy(array: np.ndarray) -> Tensor:
+def _from_numpy(array: _np.ndarray) -> Tensor:
     from gradrepl.engine.tensor import new_tensor
 
     return new_tensor(array)

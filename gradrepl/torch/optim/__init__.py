@@ -7,11 +7,11 @@ from gradrepl.torch.optim.optimizer import Optimizer
 from gradrepl.torch.optim.rmsprop import RMSprop
 from gradrepl.torch.optim.sgd import SGD
 
-from gradrepl.torch._naming import present_as_torch
+from gradrepl.torch._naming import present_as_torch as _present_as_torch
 from gradrepl.torch.optim import lr_scheduler as _schedulers
 
-present_as_torch(globals(), {"AdamW": "torch.optim.adamw"})
-present_as_torch(vars(_schedulers))
+_present_as_torch(globals(), {"AdamW": "torch.optim.adamw"})
+_present_as_torch(vars(_schedulers))
 
 __all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "lr_scheduler"]
 

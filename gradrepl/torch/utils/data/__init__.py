@@ -9,9 +9,9 @@ from gradrepl.torch.utils.data.sampler import (
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
 )
 
-from gradrepl.torch._naming import present_as_torch
+from gradrepl.torch._naming import present_as_torch as _present_as_torch
 
-present_as_torch(globals())
+_present_as_torch(globals())
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
            "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
