@@ -12,6 +12,11 @@ through a pipe as soon as it is judged, then a closing message. A child that end
 message (``os._exit(0)`` in a cell, a segfault, the OOM killer) is a failure of that notebook: the cell
 it was running is reported as failed, with why, and the run goes on. The parent never runs a cell.
 
+``--timeout S`` is a SIGALRM in the child (``session.timeout``), which Python can only act on between
+bytecodes: a cell stuck inside one C call (``sum(range(10**12))``, a huge numpy product) never sees it.
+So the parent keeps a hard limit too: a started child that sends nothing for twice S (at least S + 2 s)
+is killed, its cell fails with a timeout, and the run goes on with the next notebook.
+
 Where ``os.fork`` is missing (Windows), and with ``--engine torch`` (PyTorch's OpenMP runtime is not
 fork-safe), notebooks run one after another in the replay process, each in a fresh session
 (``runner.replay_notebook``).
@@ -26,6 +31,7 @@ import selectors
 import signal
 import struct
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -211,6 +217,7 @@ class _Child:
     cells: list = field(default_factory=list)
     report: Optional[NotebookReport] = None
     broken: Optional[str] = None
+    heard: float = 0.0  # monotonic time of its go or its last message: the hard time limit counts from it
 
 
 _HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -250,6 +257,7 @@ def _go(child: _Child) -> None:
     """Let a child forked ahead start its notebook. One that is already gone (killed before its
     turn) is reported as ended by its pipe's end, as any child that ends without its report."""
     fd, child.go_fd = child.go_fd, None
+    child.heard = time.monotonic()
     try:
         os.write(fd, b"g")
     except OSError:
@@ -285,13 +293,24 @@ def _ended(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-def _finish(child: _Child, status: int) -> NotebookReport:
+def hard_time_limit(timeout: Optional[float]) -> Optional[float]:
+    """Seconds without a word from a running child after which the parent kills it: twice the
+    cell's limit, and at least two seconds more, so the child's own SIGALRM always comes first
+    where Python can act on it (None: no limit)."""
+    if not timeout:
+        return None
+    return timeout + max(2.0, timeout)
+
+
+def _finish(child: _Child, status: int, why: Optional[str] = None) -> NotebookReport:
     if child.report is not None:
         child.report.cells = child.cells
         return child.report
     report = NotebookReport(child.notebook.path, cells=child.cells, converted_from=child.notebook.converted_from)
     index = next_code_cell(child.notebook, child.cells[-1].index if child.cells else -1)
-    if child.broken is not None:
+    if why is not None:
+        pass
+    elif child.broken is not None:
         why = f"gradrepl could not go on after this cell ({child.broken})"
     else:
         why = f"the notebook's process ended while running this cell ({_ended(status)})"
@@ -382,6 +401,7 @@ class _Scheduler:
         self.reports: list[NotebookReport] = []
         self.selector = selectors.DefaultSelector()
         self.stopping = False  # --fail-fast saw a failure: start nothing more
+        self.hard_limit = hard_time_limit(options.timeout)
 
     @property
     def busy(self) -> bool:
@@ -416,11 +436,43 @@ class _Scheduler:
             else:
                 return
 
+    def _started(self):
+        """(position, child) of each child running its notebook: told to go, report not yet in."""
+        return [(position, child) for position, child in self.running.values()
+                if child.go_fd is None and child.report is None and child.broken is None]
+
+    def _until_overdue(self) -> Optional[float]:
+        """Seconds until the first started child passes the hard time limit (None: no limit)."""
+        if self.hard_limit is None:
+            return None
+        started = self._started()
+        if not started:
+            return None
+        first = min(child.heard for _, child in started)
+        return max(0.0, first + self.hard_limit - time.monotonic())
+
+    def _kill_overdue(self) -> None:
+        """Kill every started child silent past the hard limit: its cell fails with a timeout."""
+        now = time.monotonic()
+        for position, child in self._started():
+            if now < child.heard + self.hard_limit:
+                continue
+            self.selector.unregister(child.fd)
+            del self.running[child.fd]
+            _stop([child])  # killed, reaped, its pipe closed
+            why = (f"Cell execution timed out after {self.options.timeout:g} seconds: it was stuck in "
+                   f"a call Python cannot interrupt, so its notebook's process was killed after "
+                   f"{self.hard_limit:g} seconds")
+            self.finished[position] = _finish(child, 0, why)
+            if self.options.fail_fast:
+                self.stopping = True
+
     def read_children(self) -> None:
-        for key, _ in self.selector.select():
+        for key, _ in self.selector.select(self._until_overdue()):
             position, child = self.running[key.fd]
             data = os.read(key.fd, 1 << 16)
             if data:
+                child.heard = time.monotonic()
                 _receive(child, data)
                 if self.options.fail_fast and any(c.status in (FAILED, UNSUPPORTED) for c in child.cells):
                     self.stopping = True
@@ -437,6 +489,8 @@ class _Scheduler:
             self.finished[position] = _finish(child, status)
             if self.options.fail_fast and not self.finished[position].ok:
                 self.stopping = True
+        if self.hard_limit is not None:
+            self._kill_overdue()
         if self.stopping and self.running:
             for position, child in self.running.values():
                 if child.go_fd is None:  # a standby's notebook never started: no report, as if unforked
