@@ -297,7 +297,9 @@ def hard_time_limit(timeout: Optional[float]) -> Optional[float]:
     """Seconds without a word from a running child after which the parent kills it: twice the
     cell's limit, and at least two seconds more, so the child's own SIGALRM always comes first
     where Python can act on it (None: no limit)."""
-    if not timeout:
+    from gradrepl.session.timeout import NO_LIMIT_BEYOND
+
+    if not timeout or not 0 < timeout < NO_LIMIT_BEYOND:  # as the cell's own alarm: inf, 1e300
         return None
     return timeout + max(2.0, timeout)
 
