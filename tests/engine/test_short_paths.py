@@ -1081,7 +1081,7 @@ def test_numpy_name_wrappers_pass_calls_on_as_written(positional, keywords, with
             try:
                 return function(*args, **kwargs)
             except AttributeError:  # no tensor in front: torch's parser's words (s-learner)
-                registry._refuse_non_tensor(function.__name__, *args, **kwargs)
+                registry.refuse_non_tensor(function.__name__, *args, **kwargs)
                 raise
         return getattr(torch, name)(*args, **kwargs)  # the alias path is the same code
 

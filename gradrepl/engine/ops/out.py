@@ -124,6 +124,11 @@ def with_out(name: str, function, results: int = 1, dtype_rule: str = "cast", ne
                 return function(*args, **kwargs)
             except (NotAnOperand, InvalidArguments) as error:  # the method's words, as torch.<name> counts
                 raise error.of_function() from None
+            except AttributeError:  # torch.round([1., 2.]): a list met where the tensor goes
+                from gradrepl.engine.ops.registry import refuse_non_tensor
+
+                refuse_non_tensor(name, *args, **kwargs)
+                raise
         if needs is not None and len(args) <= needs[0] and needs[1] not in kwargs:
             if name in SIGNATURES:  # torch's listing of the overloads
                 raise InvalidArguments(name, args, {**kwargs, "out": out}, method=False)

@@ -194,7 +194,7 @@ def with_numpy_names(function):
                     return function() if _first is _ABSENT else function(_first)
                 except AttributeError:
                     # torch.sum([a, b]): the engine met a list where a tensor goes
-                    _refuse_non_tensor(function.__name__, _first, _second)
+                    refuse_non_tensor(function.__name__, _first, _second)
                     raise
             # (with more than two by position, both slots are filled)
             args = (_first, _second, *args) if _second is not _ABSENT else \
@@ -203,7 +203,7 @@ def with_numpy_names(function):
                 try:
                     return function(*args, **kwargs)
                 except AttributeError:
-                    _refuse_non_tensor(function.__name__, *args, **kwargs)
+                    refuse_non_tensor(function.__name__, *args, **kwargs)
                     raise
             given, as_written = list(kwargs), dict(kwargs)
             for alias in kwargs.keys() & aliases:
@@ -215,7 +215,7 @@ def with_numpy_names(function):
             try:
                 return function(*args, **kwargs)
             except AttributeError:
-                _refuse_non_tensor(function.__name__, *args, **as_written)
+                refuse_non_tensor(function.__name__, *args, **as_written)
                 raise
             except InvalidArguments as error:  # torch's parser lists the keywords as written
                 written = {name: alias for alias, name in aliases.items() if alias in given}
@@ -239,7 +239,7 @@ def with_numpy_names(function):
 _FUNCTION = type(surface)
 
 
-def _refuse_non_tensor(name: str, first=_ABSENT, *rest, **kwargs) -> None:
+def refuse_non_tensor(name: str, first=_ABSENT, *rest, **kwargs) -> None:
     """torch's argument parser's words for a call whose input is no tensor (``torch.sum([a, b])``,
     ``torch.mean(3)``), which reached the engine as an AttributeError; nothing when it is one."""
     from gradrepl.engine.tensor import Tensor
@@ -288,11 +288,30 @@ def torch_functions(torch_members=None) -> dict:
     for entry in OPS.values():
         for name in entry.names:
             if entry.in_torch:
-                functions[name] = surface(entry.function, name, "function")
+                functions[name] = _refusing_non_tensors(surface(entry.function, name, "function"), name)
             # torch has only some in-place functions (torch.exp_, not torch.add_): follow it
             if entry.inplace is not None and name + "_" in torch_members:
-                functions[name + "_"] = entry.inplace
+                functions[name + "_"] = _refusing_non_tensors(entry.inplace, name + "_")
     return functions
+
+
+def _refusing_non_tensors(function, name: str):
+    """``torch.<name>`` giving torch's TypeError for an input that is no tensor (``torch.t([1,
+    2])``) where the engine would meet it as an AttributeError. The numpy-names and ``out=``
+    wrappers check already (at no cost to a call that succeeds); any other function gets a
+    wrapper that does, its help kept, in the words of the name called (``torch.arccos_``)."""
+    if getattr(function, "__wrapped__", None) is not None:
+        return function  # with_numpy_names' or with_out's wrapper (functools.wraps sets __wrapped__)
+    import functools
+
+    @functools.wraps(function)
+    def refusing(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except AttributeError:
+            refuse_non_tensor(name, *args, **kwargs)
+            raise
+    return refusing
 
 
 def tensor_methods() -> dict:
