@@ -73,3 +73,14 @@ def test_no_torch_function_meets_a_list_as_an_engine_attribute_error():
         if ours.startswith("AttributeError") and theirs.startswith("TypeError"):
             leaks.append(f"{call}: {ours}")
     assert leaks == []
+
+
+@pytest.mark.parametrize("argument", ARGUMENTS)
+@pytest.mark.parametrize("name", ["dropout", "elu", "gelu", "hardtanh", "leaky_relu", "one_hot",
+                                  "relu6", "silu", "softplus", "relu"])
+def test_a_functional_of_no_tensor_is_torchs_type_error(name, argument):
+    call = f"torch.nn.functional.{name}({argument})"
+    import gradrepl.torch.nn.functional  # noqa: F401  (torch.nn.functional reached by attribute)
+    import torch.nn.functional  # noqa: F401
+
+    assert outcome(gtorch, call) == outcome(torch, call)

@@ -18,7 +18,7 @@ from gradrepl.engine.ops import pooling as _pool
 from gradrepl.engine.ops import reductions as _red
 from gradrepl.engine.ops import shape as _shape
 from gradrepl.engine.ops.primitive import apply
-from gradrepl.engine.ops.registry import register
+from gradrepl.engine.ops.registry import refusing_non_tensors, register
 from gradrepl.engine.tensor import new_tensor
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "bilinear", "conv1d", "conv2d",
@@ -265,6 +265,7 @@ def prelu(input, weight):
     return apply(_act.PRELU, (input, _shape.view(weight, tuple(shape))))
 
 
+@refusing_non_tensors  # a list for input: torch's TypeError (functional dropout)
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1 / (1 - p): torch's CPU
     dropout is ``input * (bernoulli_(1 - p) / (1 - p))``, the mask drawn from the generator."""

@@ -295,6 +295,12 @@ def torch_functions(torch_members=None) -> dict:
     return functions
 
 
+def refusing_non_tensors(function):
+    """Decorator: ``function`` (a ``torch.nn.functional`` one, outside the registry) giving
+    torch's TypeError for an input that is no tensor, as ``torch_functions``' surfaces do."""
+    return _refusing_non_tensors(function, function.__name__)
+
+
 def _refusing_non_tensors(function, name: str):
     """``torch.<name>`` giving torch's TypeError for an input that is no tensor (``torch.t([1,
     2])``) where the engine would meet it as an AttributeError. The numpy-names and ``out=``

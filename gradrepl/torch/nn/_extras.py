@@ -16,12 +16,14 @@ from gradrepl.engine.ops.distance import cosine_similarity, pairwise_distance  #
 from gradrepl.engine.ops import padding as _padding
 from gradrepl.engine.ops import upsample as _upsample
 from gradrepl.engine.ops.primitive import apply_unary
+from gradrepl.engine.ops.registry import refusing_non_tensors
 from gradrepl.engine.tensor import new_tensor
 
 __all__ = ["cosine_similarity", "interpolate", "normalize", "one_hot", "pad",
            "pairwise_distance"]
 
 
+@refusing_non_tensors
 def one_hot(tensor, num_classes=-1):
     data = tensor._data
     if data.dtype != np.int64:
