@@ -319,13 +319,10 @@ def test_log_softmax_backward_power_of_two_sum_beside_the_largest_float_warns_as
     y = float_softmax.forward(None, log=True)(x, 1)
     outcomes = []
     for short in (True, False):
-        float_softmax.POWER_OF_TWO_SUMS = short
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                (grad,) = float_softmax.backward(None, log=True)(None, g, (x,), y, (1,), (True,))
-        finally:
-            float_softmax.POWER_OF_TWO_SUMS = True
+        with (switched(float_softmax, "POWER_OF_TWO_SUMS", short),
+              warnings.catch_warnings(record=True) as caught):
+            warnings.simplefilter("always")
+            (grad,) = float_softmax.backward(None, log=True)(None, g, (x,), y, (1,), (True,))
         outcomes.append((_bits(grad), [str(w.message) for w in caught]))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][1] == ["overflow encountered in cast"]
@@ -722,13 +719,10 @@ def test_reduce_sum_kept_lane_work_gives_the_bits_and_warnings_made_afresh(lanes
             matrix.flat[position % matrix.size] = value
         outcomes = []
         for keep in (True, False):
-            float_softmax.KEEP_LANES = keep
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    got = float_softmax.reduce_sum(matrix, lanes)
-            finally:
-                float_softmax.KEEP_LANES = True
+            with (switched(float_softmax, "KEEP_LANES", keep),
+                  warnings.catch_warnings(record=True) as caught):
+                warnings.simplefilter("always")
+                got = float_softmax.reduce_sum(matrix, lanes)
             outcomes.append((_bits(got), [(w.category, str(w.message)) for w in caught], got))
         (kept_bits, kept_warnings, got), (fresh_bits, fresh_warnings, _) = outcomes
         assert kept_bits == fresh_bits and kept_warnings == fresh_warnings
@@ -786,12 +780,9 @@ def test_sleef_kernels_with_counted_bounds_match_the_reductions(seed, scale, pla
     for kernel in kernels:
         outcomes = []
         for counted in (True, False):
-            sleef.COUNTED_BOUNDS = counted
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    result = kernel()
-            finally:
-                sleef.COUNTED_BOUNDS = True
+            with (switched(sleef, "COUNTED_BOUNDS", counted),
+                  warnings.catch_warnings(record=True) as caught):
+                warnings.simplefilter("always")
+                result = kernel()
             outcomes.append((_bits(result), [(w.category, str(w.message)) for w in caught]))
         assert outcomes[0] == outcomes[1]
